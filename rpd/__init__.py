@@ -1,0 +1,1 @@
+"""RPD: Resolving Professional Differences."""

@@ -1,0 +1,72 @@
+"""The `rpd` command.
+
+Each app adds its own sub-commands through a `register(subparsers)` function;
+a user's mistake ends with one clear line on stderr and exit status 2, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import sys
+
+
+class CommandError(Exception):
+    """A mistake in what the user asked for: reported in one line, exit status 2."""
+
+
+def date_argument(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def non_negative_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be 0 or more")
+    return number
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rpd.settings")
+    import django
+
+    django.setup()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from rpd import commands as project_commands
+    from rpd.pathways import commands as pathway_commands
+
+    parser = argparse.ArgumentParser(
+        prog="rpd", description="Resolving Professional Differences: safeguarding escalation."
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    pathway_commands.register(subparsers)
+    project_commands.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args) or 0
+    except CommandError as error:
+        print(f"rpd: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `rpd pathway show x | head`
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

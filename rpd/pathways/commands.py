@@ -1,0 +1,207 @@
+"""`rpd pathway ...` and `rpd calendar ...`."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from rpd.cli import CommandError, date_argument, non_negative_int
+
+from . import registry
+from .calendar import CALENDARS, UnknownCalendar, get_calendar
+from .describe import describe
+from .loader import PackInvalid, load_pack_file
+from .simulate import simulate
+
+
+def register(subparsers) -> None:
+    pathway = subparsers.add_parser("pathway", help="escalation pathways (policy packs)")
+    actions = pathway.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    p = actions.add_parser("list", help="every built-in and installed pathway")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=pathway_list)
+
+    p = actions.add_parser("show", help="a pathway as a person would read it")
+    p.add_argument("pathway", metavar="ID|FILE")
+    p.set_defaults(handler=pathway_show)
+
+    p = actions.add_parser("validate", help="check pack files; exit 2 naming the line and field")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(handler=pathway_validate)
+
+    p = actions.add_parser("simulate", help="every stage and milestone's due date from a start")
+    p.add_argument("pathway", metavar="ID|FILE")
+    p.add_argument("--start", required=True, type=date_argument, metavar="YYYY-MM-DD")
+    p.add_argument(
+        "--stage",
+        type=int,
+        default=1,
+        metavar="N",
+        help="start at stage N (a fast-tracked disagreement)",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=pathway_simulate)
+
+    p = actions.add_parser("install", help="validate a partnership's pack and install it")
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(handler=pathway_install)
+
+    calendar = subparsers.add_parser("calendar", help="working days")
+    actions = calendar.add_subparsers(dest="action", required=True, metavar="ACTION")
+    names = ", ".join(CALENDARS)
+
+    p = actions.add_parser("due", help="the date 'within N working days' of a date falls due")
+    p.add_argument("--calendar", required=True, metavar="NAME", help=names)
+    p.add_argument("--from", dest="start", required=True, type=date_argument, metavar="YYYY-MM-DD")
+    p.add_argument("--working-days", required=True, type=non_negative_int, metavar="N")
+    p.add_argument(
+        "--closure",
+        action="append",
+        type=date_argument,
+        default=[],
+        metavar="YYYY-MM-DD",
+        help="a partnership closure day (repeatable)",
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=calendar_due)
+
+    p = actions.add_parser("holidays", help="the public holidays of a calendar in a year")
+    p.add_argument("--calendar", required=True, metavar="NAME", help=names)
+    p.add_argument("--year", required=True, type=int, metavar="YYYY")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=calendar_holidays)
+
+
+def _entry(id_or_file: str) -> registry.Entry:
+    try:
+        return registry.resolve(id_or_file)
+    except registry.UnknownPathway as error:
+        raise CommandError(str(error)) from None
+    except PackInvalid as error:
+        raise CommandError("\n".join(error.lines())) from None
+
+
+def _all_entries() -> list[registry.Entry]:
+    try:
+        return registry.all_entries()
+    except PackInvalid as error:
+        raise CommandError("\n".join(error.lines())) from None
+
+
+def pathway_list(args) -> int:
+    entries = _all_entries()
+    rows = [
+        {
+            "id": e.pack.id,
+            "name": e.pack.name,
+            "partnership": e.pack.partnership,
+            "scope": e.pack.scope.value,
+            "calendar": e.pack.calendar,
+            "version": e.pack.version,
+            "stages": len(e.pack.stages),
+            "built_in": e.built_in,
+        }
+        for e in entries
+    ]
+    if args.json:
+        json.dump(rows, sys.stdout, indent=2)
+        print()
+        return 0
+    width = max(len(r["id"]) for r in rows)
+    for r in rows:
+        origin = "built-in" if r["built_in"] else "installed"
+        print(f"{r['id']:<{width}}  {r['scope']:<8}  {r['calendar']:<17}  {origin:<9}  {r['name']}")
+    return 0
+
+
+def pathway_show(args) -> int:
+    sys.stdout.write(describe(_entry(args.pathway).pack))
+    return 0
+
+
+def pathway_validate(args) -> int:
+    failed = False
+    for name in args.files:
+        try:
+            pack = load_pack_file(name)
+        except PackInvalid as error:
+            failed = True
+            for line in error.lines():
+                print(line, file=sys.stderr)
+        else:
+            print(f"{name}: valid ({pack.id} v{pack.version}, {len(pack.stages)} stages)")
+    return 2 if failed else 0
+
+
+def pathway_simulate(args) -> int:
+    pack = _entry(args.pathway).pack
+    if args.stage not in [s.number for s in pack.stages]:
+        raise CommandError(f"--stage: {pack.id} has stages 1 to {pack.last_stage.number}")
+    result = simulate(pack, args.start, first_stage=args.stage)
+    if args.json:
+        json.dump(result.as_json(), sys.stdout, indent=2)
+        print()
+        return 0
+    print(f"{pack.name}: raised {args.start:%a %d %b %Y} ({CALENDARS[pack.calendar]} working days)")
+    for stage in result.stages:
+        flag = {"review": "  (review: no limit in the policy)", "immediately": "  (immediately)"}
+        print(
+            f"Stage {stage.number} {stage.name}: starts {stage.starts:%a %d %b %Y}, "
+            f"due {stage.due:%a %d %b %Y}{flag.get(stage.due_basis, '')}"
+        )
+        for m in stage.milestones:
+            print(f"    {m.name}: {m.due:%a %d %b %Y} ({m.timescale})")
+    if result.overall_cap:
+        cap = result.overall_cap
+        print(
+            f"Overall limit for stages {', '.join(map(str, cap.stages))}: "
+            f"{cap.due:%a %d %b %Y} ({cap.working_days} working days)"
+        )
+    return 0
+
+
+def pathway_install(args) -> int:
+    try:
+        entry = registry.install(args.file)
+    except PackInvalid as error:
+        raise CommandError("\n".join(error.lines())) from None
+    print(f"installed {entry.pack.id} v{entry.pack.version} as {entry.path}")
+    return 0
+
+
+def _calendar(name: str, closure_days=()):
+    try:
+        return get_calendar(name, tuple(closure_days))
+    except UnknownCalendar as error:
+        raise CommandError(f"--calendar: {error}") from None
+
+
+def calendar_due(args) -> int:
+    due = _calendar(args.calendar, args.closure).add_working_days(args.start, args.working_days)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "calendar": args.calendar,
+                    "from": args.start.isoformat(),
+                    "working_days": args.working_days,
+                    "due": due.isoformat(),
+                }
+            )
+        )
+    else:
+        print(due.isoformat())
+    return 0
+
+
+def calendar_holidays(args) -> int:
+    if not 1900 <= args.year <= 2200:
+        raise CommandError(f"--year: {args.year} is out of range (1900 to 2200)")
+    days = _calendar(args.calendar).holidays(args.year)
+    if args.json:
+        print(json.dumps([{"date": d.isoformat(), "name": n} for d, n in days], indent=2))
+    else:
+        for day, name in days:
+            print(f"{day.isoformat()}  {day:%a}  {name}")
+    return 0

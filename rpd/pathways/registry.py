@@ -1,0 +1,104 @@
+"""Where packs come from: the five built-in ones and any a partnership installed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from .loader import PackInvalid, Problem, digest, load_pack_file
+from .schema import Pack
+
+BUILT_IN_DIR = Path(__file__).resolve().parent / "packs"
+
+
+class UnknownPathway(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Entry:
+    pack: Pack
+    path: Path
+    built_in: bool
+    digest: str
+
+
+def installed_dirs() -> list[Path]:
+    """Directories of installed packs, from settings when Django is configured."""
+    try:
+        from django.conf import settings
+
+        return list(settings.RPD_PACK_DIRS)
+    except Exception:  # Django not configured: the CLI may run without it
+        data = Path(os.environ.get("RPD_DATA_DIR", Path.cwd() / "var"))
+        raw = os.environ.get("RPD_PACK_DIRS", str(data / "packs"))
+        return [Path(p) for p in raw.split(os.pathsep) if p]
+
+
+def _entries(directory: Path, built_in: bool) -> list[Entry]:
+    if not directory.is_dir():
+        return []
+    entries = []
+    for path in sorted(directory.glob("*.yaml")):
+        pack = load_pack_file(path)
+        entries.append(Entry(pack, path, built_in, digest(path.read_text(encoding="utf-8"))))
+    return entries
+
+
+def all_entries() -> list[Entry]:
+    """Built-in packs first; an installed pack may not reuse a built-in id."""
+    entries = _entries(BUILT_IN_DIR, built_in=True)
+    seen = {e.pack.id: e for e in entries}
+    for directory in installed_dirs():
+        for entry in _entries(directory, built_in=False):
+            if entry.pack.id in seen:
+                raise PackInvalid(
+                    str(entry.path),
+                    [
+                        Problem(
+                            1,
+                            "id",
+                            f"pathway id {entry.pack.id!r} is already used by "
+                            f"{seen[entry.pack.id].path}",
+                        )
+                    ],
+                )
+            seen[entry.pack.id] = entry
+            entries.append(entry)
+    return entries
+
+
+def get(pathway_id: str) -> Entry:
+    for entry in all_entries():
+        if entry.pack.id == pathway_id:
+            return entry
+    known = ", ".join(e.pack.id for e in all_entries())
+    raise UnknownPathway(f"no pathway with id {pathway_id!r} (known: {known})")
+
+
+def resolve(id_or_file: str) -> Entry:
+    """A pathway id, or the path of a pack file not yet installed."""
+    path = Path(id_or_file)
+    if id_or_file.endswith((".yaml", ".yml")) or path.is_file():
+        pack = load_pack_file(path)
+        return Entry(pack, path, False, digest(path.read_text(encoding="utf-8")))
+    return get(id_or_file)
+
+
+def install(path: Path) -> Entry:
+    """Validate a pack and copy it into the first installed-packs directory."""
+    pack = load_pack_file(path)
+    if (BUILT_IN_DIR / f"{pack.id}.yaml").exists():
+        raise PackInvalid(
+            str(path),
+            [Problem(1, "id", f"{pack.id!r} is a built-in pathway; copy it under a new id")],
+        )
+    # Installing the same id again replaces the earlier copy: that is how a partnership updates it.
+    target_dir = installed_dirs()[0]
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / f"{pack.id}.yaml"
+    if target.resolve() != path.resolve():
+        shutil.copyfile(path, target)
+    return Entry(pack, target, False, digest(target.read_text(encoding="utf-8")))

@@ -1,0 +1,333 @@
+"""The policy pack: a partnership's escalation policy as typed data.
+
+Every deadline, notice and form in the product comes from a pack, so the
+schema is strict (unknown keys are errors, not silently ignored) and every
+cross-reference (a rung, a role, a form, a stage number) is checked in
+`consistency_problems`, which reports the path of the field at fault so the
+loader can name the line.
+"""
+
+from __future__ import annotations
+
+import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", min_length=1, max_length=64)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Scope(StrEnum):
+    CHILDREN = "children"
+    ADULTS = "adults"
+    BOTH = "both"
+
+
+# -- Timescales ---------------------------------------------------------------
+
+
+class WorkingDays(Strict):
+    """Within N working days of the stage (or milestone's anchor) starting."""
+
+    kind: Literal["working_days"]
+    days: PositiveInt
+    note: str = ""
+
+    def describe(self) -> str:
+        return f"{self.days} working day{'s' if self.days != 1 else ''}"
+
+
+class Immediately(Strict):
+    """Same working day: the seeds' "immediately" (e.g. suspected NAI of an infant)."""
+
+    kind: Literal["immediately"]
+    note: str = ""
+
+    def describe(self) -> str:
+        return "immediately (the same working day)"
+
+
+class NotFixed(Strict):
+    """The seed sets no limit; the partnership's default review interval applies.
+
+    The review interval is a default the partnership may change, and the
+    product shows it as such, so a stage without a limit still cannot drift
+    unseen.
+    """
+
+    kind: Literal["not_fixed"]
+    review_every_working_days: PositiveInt
+    note: str = ""
+
+    def describe(self) -> str:
+        return (
+            f"not fixed by the policy; reviewed every {self.review_every_working_days} "
+            "working days (partnership default)"
+        )
+
+
+Timescale = Annotated[WorkingDays | Immediately | NotFixed, Field(discriminator="kind")]
+
+
+def timescale_days(timescale: WorkingDays | Immediately | NotFixed) -> int:
+    """Working days to add to the anchor date; 0 means the same working day."""
+    if isinstance(timescale, WorkingDays):
+        return timescale.days
+    if isinstance(timescale, NotFixed):
+        return timescale.review_every_working_days
+    return 0
+
+
+# -- People the pack refers to ------------------------------------------------
+
+
+class Rung(Strict):
+    """A generic rung of every agency's management ladder.
+
+    Agencies map their own titles onto these (a police DS and a school's
+    designated safeguarding lead may both be `line-manager`).
+    """
+
+    id: Slug
+    name: Text
+    examples: list[str] = []
+
+
+class Role(Strict):
+    """Someone outside the two agencies' ladders: the partnership unit, a chair, a panel."""
+
+    id: Slug
+    name: Text
+    kind: Literal["partnership", "independent", "party", "agency"] = "partnership"
+    contact: str = ""
+    source: str = ""
+
+
+class Side(Strict):
+    rung: Slug
+    description: Text
+
+
+class Milestone(Strict):
+    id: Slug
+    name: Text
+    timescale: Timescale
+    source: str = ""
+
+
+class Requirement(Strict):
+    """Something the stage requires done and recorded before it can close."""
+
+    id: Slug
+    text: Text
+
+
+class Notice(Strict):
+    to: Slug
+    when: Literal[
+        "stage_started",
+        "stage_unresolved",
+        "resolved",
+        "senior_officers_involved",
+        "non_involvement_in_life_threatening_risk",
+    ]
+    what: Text
+    form: Slug | None = None
+    condition: str = ""
+    source: str = ""
+
+
+class Stage(Strict):
+    number: PositiveInt
+    name: Text
+    summary: Text
+    raising: Side
+    receiving: Side
+    # Stages run by someone other than the two ladders (Hillingdon's
+    # Implementation Unit, Jersey's board chair) name that role here.
+    led_by: Slug | None = None
+    timescale: Timescale
+    milestones: list[Milestone] = []
+    must_record: list[Requirement] = []
+    notify: list[Notice] = []
+    forms: list[Slug] = []
+    # At the last stage: where the matter may go next (panel, executive group...).
+    referral_options: list[Text] = []
+    source: Text
+
+
+class FastTrack(Strict):
+    """When urgent or serious disagreements may start above stage 1."""
+
+    start_at: list[PositiveInt]
+    when: Text
+    must_record: list[Requirement]
+    source: Text
+
+
+class ImmediateRule(Strict):
+    """A class of dispute that must be resolved the same working day at any stage."""
+
+    id: Slug
+    when: Text
+    timescale: Timescale
+    source: Text
+
+
+class OverallCap(Strict):
+    working_days: PositiveInt
+    stages: list[PositiveInt]
+    source: Text
+
+
+class FormField(Strict):
+    id: Slug
+    label: Text
+    type: Literal["text", "long_text", "date", "nhs_number", "choice", "yes_no", "stage"] = "text"
+    required: bool = True
+    # Ethnicity, religion, disability, health: shown only where the form needs them.
+    special_category: bool = False
+
+
+class Form(Strict):
+    id: Slug
+    name: Text
+    sent_to: Slug
+    fields: list[FormField] = Field(min_length=1)
+    source: Text
+
+
+class Option(Strict):
+    id: Slug
+    name: Text
+
+
+class Pointer(Strict):
+    """What this process is not for, and where to go instead."""
+
+    topic: Literal[
+        "allegations", "whistleblowing", "urgent-referral", "conference-dissent", "other"
+    ]
+    text: Text
+    contact: str = ""
+
+
+class Source(Strict):
+    title: Text
+    year: PositiveInt
+    seed: str = ""
+
+
+class Pack(Strict):
+    id: Slug
+    version: PositiveInt
+    name: Text
+    partnership: Text
+    scope: Scope
+    calendar: Text
+    closure_days: list[datetime.date] = []
+    source: Source
+    rungs: list[Rung] = Field(min_length=2)
+    roles: list[Role] = []
+    stages: list[Stage] = Field(min_length=1)
+    fast_track: list[FastTrack] = []
+    immediate_rules: list[ImmediateRule] = []
+    overall_cap: OverallCap | None = None
+    forms: list[Form] = []
+    pre_escalation: list[Option] = []
+    categories: list[Option] = Field(min_length=1)
+    not_this_process: list[Pointer] = []
+    # Values the seed leaves open, each with the default the pack holds.
+    open_values: list[Text] = []
+
+    def stage(self, number: int) -> Stage:
+        for stage in self.stages:
+            if stage.number == number:
+                return stage
+        raise KeyError(number)
+
+    @property
+    def last_stage(self) -> Stage:
+        return self.stages[-1]
+
+    def role(self, role_id: str) -> Role:
+        return next(r for r in self.roles if r.id == role_id)
+
+    def rung(self, rung_id: str) -> Rung:
+        return next(r for r in self.rungs if r.id == rung_id)
+
+    def form(self, form_id: str) -> Form:
+        return next(f for f in self.forms if f.id == form_id)
+
+
+Loc = tuple[str | int, ...]
+
+
+def consistency_problems(pack: Pack, known_calendars: dict[str, str]) -> list[tuple[Loc, str]]:
+    """Cross-references a typed schema cannot check: each problem with the path at fault."""
+    problems: list[tuple[Loc, str]] = []
+    if pack.calendar not in known_calendars:
+        known = ", ".join(sorted(known_calendars))
+        problems.append((("calendar",), f"unknown calendar {pack.calendar!r} (known: {known})"))
+
+    def unique(items, loc: Loc, what: str) -> set[str]:
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item.id in seen:
+                problems.append(((*loc, i, "id"), f"duplicate {what} id {item.id!r}"))
+            seen.add(item.id)
+        return seen
+
+    rungs = unique(pack.rungs, ("rungs",), "rung")
+    roles = unique(pack.roles, ("roles",), "role")
+    forms = unique(pack.forms, ("forms",), "form")
+    unique(pack.categories, ("categories",), "category")
+    unique(pack.pre_escalation, ("pre_escalation",), "pre-escalation option")
+
+    def check_ref(value: str | None, known: set[str], loc: Loc, what: str) -> None:
+        if value is not None and value not in known:
+            listed = ", ".join(sorted(known)) or "none defined"
+            problems.append((loc, f"{what} {value!r} is not defined (defined: {listed})"))
+
+    for i, form in enumerate(pack.forms):
+        check_ref(form.sent_to, roles, ("forms", i, "sent_to"), "role")
+
+    numbers = [s.number for s in pack.stages]
+    for i, stage in enumerate(pack.stages):
+        loc: Loc = ("stages", i)
+        if stage.number != i + 1:
+            problems.append(
+                (
+                    (*loc, "number"),
+                    f"stage numbers must run 1, 2, 3... in order; got {stage.number} "
+                    f"in position {i + 1}",
+                )
+            )
+        check_ref(stage.raising.rung, rungs, (*loc, "raising", "rung"), "rung")
+        check_ref(stage.receiving.rung, rungs, (*loc, "receiving", "rung"), "rung")
+        check_ref(stage.led_by, roles, (*loc, "led_by"), "role")
+        unique(stage.milestones, (*loc, "milestones"), "milestone")
+        unique(stage.must_record, (*loc, "must_record"), "requirement")
+        for j, notice in enumerate(stage.notify):
+            check_ref(notice.to, roles, (*loc, "notify", j, "to"), "notification role")
+            check_ref(notice.form, forms, (*loc, "notify", j, "form"), "form")
+        for j, form_id in enumerate(stage.forms):
+            check_ref(form_id, forms, (*loc, "forms", j), "form")
+
+    for i, rule in enumerate(pack.fast_track):
+        for j, number in enumerate(rule.start_at):
+            if number not in numbers:
+                problems.append(
+                    (("fast_track", i, "start_at", j), f"stage {number} does not exist")
+                )
+    if pack.overall_cap:
+        for j, number in enumerate(pack.overall_cap.stages):
+            if number not in numbers:
+                problems.append((("overall_cap", "stages", j), f"stage {number} does not exist"))
+    return problems

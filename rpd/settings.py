@@ -1,0 +1,102 @@
+"""Django settings.
+
+Embedded by default (SQLite under RPD_DATA_DIR); PostgreSQL when RPD_DATABASE_URL
+says so, e.g. ``postgres://postgres@localhost/test``.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("RPD_DATA_DIR", Path.cwd() / "var"))
+
+SECRET_KEY = os.environ.get("RPD_SECRET_KEY", "insecure-development-key-change-me")
+DEBUG = os.environ.get("RPD_DEBUG", "1") == "1"
+ALLOWED_HOSTS = os.environ.get("RPD_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rpd.pathways",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "rpd.urls"
+WSGI_APPLICATION = "rpd.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def database_from_url(url: str) -> dict:
+    """Turn ``sqlite:///path`` or ``postgres://user:pw@host:port/name`` into Django's form."""
+    parts = urlparse(url)
+    if parts.scheme == "sqlite":
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": unquote(parts.path[1:]) if parts.path.startswith("//") else unquote(parts.path),
+            # WAL lets the web process read while a worker writes.
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL;",
+                "transaction_mode": "IMMEDIATE",
+            },
+        }
+    if parts.scheme in ("postgres", "postgresql"):
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parts.path.lstrip("/")) or "rpd",
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+        }
+    raise ValueError(
+        f"RPD_DATABASE_URL: unsupported scheme {parts.scheme!r} (use sqlite or postgres)"
+    )
+
+
+DATABASES = {
+    "default": database_from_url(
+        os.environ.get("RPD_DATABASE_URL", f"sqlite:///{DATA_DIR / 'rpd.sqlite3'}")
+    )
+}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+# Directories of partnership-written packs, besides the built-in ones.
+RPD_PACK_DIRS = [
+    Path(p) for p in os.environ.get("RPD_PACK_DIRS", str(DATA_DIR / "packs")).split(os.pathsep) if p
+]
