@@ -169,7 +169,7 @@ class WorkingCalendar:
         for day in self.closure_days:
             if first <= day.year <= last:
                 # A closure day on a public holiday changes nothing; keep the real name.
-                pass
+                names.setdefault(day, CLOSURE_DAY)
         off = frozenset(d.toordinal() for d in names if d.weekday() < 5)
         start, stop = date(first, 1, 1).toordinal(), date(last, 12, 31).toordinal()
         working = [o for o in range(start, stop + 1) if _weekday(o) < 5 and o not in off]

@@ -87,8 +87,9 @@ def resolve(id_or_file: str) -> Entry:
     return get(id_or_file)
 
 
-def install(path: Path) -> Entry:
+def install(path: str | Path) -> Entry:
     """Validate a pack and copy it into the first installed-packs directory."""
+    path = Path(path)
     pack = load_pack_file(path)
     if (BUILT_IN_DIR / f"{pack.id}.yaml").exists():
         raise PackInvalid(

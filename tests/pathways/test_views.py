@@ -1,0 +1,34 @@
+"""The pathway pages: what a partnership administrator sees before adopting a pathway."""
+
+import pytest
+
+
+def test_the_home_page_lists_the_five_pathways(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    for name in ["Hillingdon", "Cambridgeshire", "Jersey", "Stoke-on-Trent", "Blackpool"]:
+        assert name in response.text
+
+
+def test_a_pathway_page_shows_the_dates_if_raised_on_a_given_day(client):
+    response = client.get("/pathways/jersey/?start=2025-05-01")
+    assert response.status_code == 200
+    # Jersey: 5 May and Liberation Day (9 May 2025) are not working days.
+    assert "due Monday 12 May 2025" in response.text
+
+
+def test_a_bad_start_date_is_named_not_a_server_error(client):
+    response = client.get("/pathways/jersey/?start=2025-02-30")
+    assert response.status_code == 200
+    assert "Enter the date as YYYY-MM-DD" in response.text
+
+
+def test_an_unknown_pathway_is_not_found(client):
+    assert client.get("/pathways/atlantis/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_database_schema_migrates_and_holds_a_user(django_user_model):
+    # Runs on SQLite and again on PostgreSQL (scripts/test); later apps build on this.
+    django_user_model.objects.create_user("practitioner-a", password="synthetic-password-1")
+    assert django_user_model.objects.filter(username="practitioner-a").exists()
