@@ -40,6 +40,11 @@ def register(subparsers) -> None:
         metavar="N",
         help="start at stage N (a fast-tracked disagreement)",
     )
+    p.add_argument(
+        "--immediate",
+        metavar="RULE",
+        help="apply one of the pathway's immediate rules (see `rpd pathway show`)",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=pathway_simulate)
 
@@ -138,7 +143,10 @@ def pathway_simulate(args) -> int:
     pack = _entry(args.pathway).pack
     if args.stage not in [s.number for s in pack.stages]:
         raise CommandError(f"--stage: {pack.id} has stages 1 to {pack.last_stage.number}")
-    result = simulate(pack, args.start, first_stage=args.stage)
+    try:
+        result = simulate(pack, args.start, args.stage, args.immediate)
+    except KeyError as error:
+        raise CommandError(f"--immediate: {error.args[0]}") from None
     if args.json:
         json.dump(result.as_json(), sys.stdout, indent=2)
         print()

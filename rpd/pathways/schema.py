@@ -256,6 +256,13 @@ class Pack(Strict):
     def last_stage(self) -> Stage:
         return self.stages[-1]
 
+    def immediate_rule(self, rule_id: str) -> ImmediateRule:
+        for rule in self.immediate_rules:
+            if rule.id == rule_id:
+                return rule
+        known = ", ".join(r.id for r in self.immediate_rules) or "none"
+        raise KeyError(f"{self.id} has no immediate rule {rule_id!r} (it has: {known})")
+
     def role(self, role_id: str) -> Role:
         return next(r for r in self.roles if r.id == role_id)
 

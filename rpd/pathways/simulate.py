@@ -71,8 +71,14 @@ def _basis(timescale) -> str:
     return "limit"
 
 
-def simulate(pack: Pack, start: datetime.date, first_stage: int = 1) -> Simulation:
+def simulate(
+    pack: Pack, start: datetime.date, first_stage: int = 1, immediate_rule: str | None = None
+) -> Simulation:
+    """`immediate_rule` names one of the pack's immediate rules (e.g. Cambridgeshire's
+    suspected non-accidental injury of an infant): its timescale then replaces every
+    stage's and milestone's own."""
     calendar = get_calendar(pack.calendar, tuple(pack.closure_days))
+    override = pack.immediate_rule(immediate_rule).timescale if immediate_rule else None
     stages: list[StageDates] = []
     starts = start
     for stage in pack.stages:
@@ -82,20 +88,21 @@ def simulate(pack: Pack, start: datetime.date, first_stage: int = 1) -> Simulati
             MilestoneDate(
                 m.id,
                 m.name,
-                m.timescale.describe(),
-                calendar.add_working_days(starts, timescale_days(m.timescale)),
+                (override or m.timescale).describe(),
+                calendar.add_working_days(starts, timescale_days(override or m.timescale)),
             )
             for m in stage.milestones
         ]
-        due = calendar.add_working_days(starts, timescale_days(stage.timescale))
+        timescale = override or stage.timescale
+        due = calendar.add_working_days(starts, timescale_days(timescale))
         stages.append(
             StageDates(
                 stage.number,
                 stage.name,
                 starts,
                 due,
-                stage.timescale.describe(),
-                _basis(stage.timescale),
+                timescale.describe(),
+                _basis(timescale),
                 milestones,
             )
         )

@@ -99,8 +99,15 @@ def test_simulate_text_says_when_a_stage_has_no_limit(capsys):
 
 def test_simulate_a_fast_tracked_start(capsys):
     status, out, _ = run(
-        capsys, "pathway", "simulate", "stoke-on-trent", "--start", "2025-12-19", "--stage",
-        "3", "--json",
+        capsys,
+        "pathway",
+        "simulate",
+        "stoke-on-trent",
+        "--start",
+        "2025-12-19",
+        "--stage",
+        "3",
+        "--json",
     )
     assert status == 0
     stages = json.loads(out)["stages"]
@@ -119,13 +126,37 @@ def test_simulate_a_pack_file_not_yet_installed(capsys, tmp_path):
     [
         (["pathway", "simulate", "atlantis", "--start", "2026-01-01"], "no pathway with id"),
         (["pathway", "simulate", "jersey", "--start", "2026-13-01"], "is not a date"),
-        (["pathway", "simulate", "jersey", "--start", "2026-01-01", "--stage", "9"],
-         "jersey has stages 1 to 4"),
+        (
+            ["pathway", "simulate", "jersey", "--start", "2026-01-01", "--stage", "9"],
+            "jersey has stages 1 to 4",
+        ),
         (["pathway", "show", "missing.yaml"], "missing.yaml: no such file"),
-        (["calendar", "due", "--calendar", "mars", "--from", "2026-01-01", "--working-days",
-          "3"], "Unknown working-day calendar 'mars'"),
-        (["calendar", "due", "--calendar", "jersey", "--from", "2026-01-01", "--working-days",
-          "-1"], "must be 0 or more"),
+        (
+            [
+                "calendar",
+                "due",
+                "--calendar",
+                "mars",
+                "--from",
+                "2026-01-01",
+                "--working-days",
+                "3",
+            ],
+            "Unknown working-day calendar 'mars'",
+        ),
+        (
+            [
+                "calendar",
+                "due",
+                "--calendar",
+                "jersey",
+                "--from",
+                "2026-01-01",
+                "--working-days",
+                "-1",
+            ],
+            "must be 0 or more",
+        ),
         (["calendar", "holidays", "--calendar", "jersey", "--year", "99999"], "out of range"),
     ],
 )
@@ -139,27 +170,64 @@ def test_bad_input_gets_one_clear_line_and_exit_2(capsys, argv, message):
 def test_calendar_due_counts_as_policies_md_says(capsys):
     # shared/POLICIES.md: an event on Saturday 7 November 2026 with 5 working days is
     # due Friday 13 November; one on Monday 2 November is due Monday 9 November.
-    assert run(capsys, "calendar", "due", "--calendar", "england-and-wales", "--from",
-               "2026-11-07", "--working-days", "5")[1] == "2026-11-13\n"
-    assert run(capsys, "calendar", "due", "--calendar", "england-and-wales", "--from",
-               "2026-11-02", "--working-days", "5")[1] == "2026-11-09\n"
+    assert (
+        run(
+            capsys,
+            "calendar",
+            "due",
+            "--calendar",
+            "england-and-wales",
+            "--from",
+            "2026-11-07",
+            "--working-days",
+            "5",
+        )[1]
+        == "2026-11-13\n"
+    )
+    assert (
+        run(
+            capsys,
+            "calendar",
+            "due",
+            "--calendar",
+            "england-and-wales",
+            "--from",
+            "2026-11-02",
+            "--working-days",
+            "5",
+        )[1]
+        == "2026-11-09\n"
+    )
 
 
 def test_calendar_due_skips_partnership_closure_days(capsys):
-    _, out, _ = run(capsys, "calendar", "due", "--calendar", "england-and-wales", "--from",
-                    "2026-11-02", "--working-days", "5", "--closure", "2026-11-04")
+    _, out, _ = run(
+        capsys,
+        "calendar",
+        "due",
+        "--calendar",
+        "england-and-wales",
+        "--from",
+        "2026-11-02",
+        "--working-days",
+        "5",
+        "--closure",
+        "2026-11-04",
+    )
     assert out == "2026-11-10\n"
 
 
 def test_calendar_holidays_lists_jerseys_liberation_day(capsys):
-    status, out, _ = run(capsys, "calendar", "holidays", "--calendar", "jersey", "--year",
-                         "2025", "--json")
+    status, out, _ = run(
+        capsys, "calendar", "holidays", "--calendar", "jersey", "--year", "2025", "--json"
+    )
     assert status == 0
     assert {"date": "2025-05-09", "name": "Liberation Day"} in json.loads(out)
 
 
-def test_install_puts_a_partnerships_own_pack_beside_the_built_in_ones(capsys, tmp_path,
-                                                                         no_installed_packs):
+def test_install_puts_a_partnerships_own_pack_beside_the_built_in_ones(
+    capsys, tmp_path, no_installed_packs
+):
     ours = tmp_path / "ours.yaml"
     text = (BUILT_IN_DIR / "blackpool.yaml").read_text()
     ours.write_text(text.replace("id: blackpool", "id: lancaster", 1))
@@ -179,7 +247,8 @@ def test_install_refuses_to_shadow_a_built_in_pathway(capsys, tmp_path):
 
 def test_the_console_script_is_installed_and_runs():
     rpd = Path(sys.executable).parent / "rpd"
-    result = subprocess.run([str(rpd), "pathway", "list"], capture_output=True, text=True,
-                            check=False, timeout=60)
+    result = subprocess.run(
+        [str(rpd), "pathway", "list"], capture_output=True, text=True, check=False, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert "stoke-on-trent" in result.stdout
