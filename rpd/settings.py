@@ -22,7 +22,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rpd.pathways",
+    "rpd.people",
+    "rpd.disagreements",
+    "rpd.audit",
 ]
+
+AUTH_USER_MODEL = "people.User"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import asdict, dataclass
 
-from .calendar import get_calendar
+from .calendar import WorkingCalendar, get_calendar
 from .schema import Immediately, NotFixed, Pack, timescale_days
 
 
@@ -71,42 +71,52 @@ def _basis(timescale) -> str:
     return "limit"
 
 
+def stage_dates(
+    pack: Pack,
+    number: int,
+    starts: datetime.date,
+    calendar: WorkingCalendar,
+    immediate_rule: str | None = None,
+) -> StageDates:
+    """One stage's due date and milestones if it starts on `starts`.
+
+    `immediate_rule` names one of the pack's immediate rules (e.g. Cambridgeshire's
+    suspected non-accidental injury of an infant): its timescale then replaces the
+    stage's and its milestones' own.
+    """
+    stage = pack.stage(number)
+    override = pack.immediate_rule(immediate_rule).timescale if immediate_rule else None
+    milestones = [
+        MilestoneDate(
+            m.id,
+            m.name,
+            (override or m.timescale).describe(),
+            calendar.add_working_days(starts, timescale_days(override or m.timescale)),
+        )
+        for m in stage.milestones
+    ]
+    timescale = override or stage.timescale
+    return StageDates(
+        stage.number,
+        stage.name,
+        starts,
+        calendar.add_working_days(starts, timescale_days(timescale)),
+        timescale.describe(),
+        _basis(timescale),
+        milestones,
+    )
+
+
 def simulate(
     pack: Pack, start: datetime.date, first_stage: int = 1, immediate_rule: str | None = None
 ) -> Simulation:
-    """`immediate_rule` names one of the pack's immediate rules (e.g. Cambridgeshire's
-    suspected non-accidental injury of an infant): its timescale then replaces every
-    stage's and milestone's own."""
     calendar = get_calendar(pack.calendar, tuple(pack.closure_days))
-    override = pack.immediate_rule(immediate_rule).timescale if immediate_rule else None
     stages: list[StageDates] = []
     starts = start
     for stage in pack.stages:
-        if stage.number < first_stage:
-            continue
-        milestones = [
-            MilestoneDate(
-                m.id,
-                m.name,
-                (override or m.timescale).describe(),
-                calendar.add_working_days(starts, timescale_days(override or m.timescale)),
-            )
-            for m in stage.milestones
-        ]
-        timescale = override or stage.timescale
-        due = calendar.add_working_days(starts, timescale_days(timescale))
-        stages.append(
-            StageDates(
-                stage.number,
-                stage.name,
-                starts,
-                due,
-                timescale.describe(),
-                _basis(timescale),
-                milestones,
-            )
-        )
-        starts = due
+        if stage.number >= first_stage:
+            stages.append(stage_dates(pack, stage.number, starts, calendar, immediate_rule))
+            starts = stages[-1].due
 
     cap = None
     if pack.overall_cap:

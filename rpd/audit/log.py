@@ -1,0 +1,200 @@
+"""Writing to the audit log and checking that it is intact.
+
+Every event's hash covers its contents and the previous event's hash, so a
+changed, removed or reordered event breaks the chain from that point on, and
+`verify` names where.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from django.db import transaction
+from django.utils import timezone
+
+from .hashing import canonical, check_text, clean_data, event_hash
+from .models import GENESIS_HASH, ChainHead, Event
+
+SYSTEM = "system"
+
+
+class OutsideTransactionError(RuntimeError):
+    """`append` was called with no transaction to commit or roll back with."""
+
+
+class ChainHeadMissingError(RuntimeError):
+    """Events exist but the chain head has gone: the log needs investigating."""
+
+
+def append(
+    *,
+    action: str,
+    target: str,
+    data: dict | None = None,
+    actor=None,
+    partnership_id: int | None = None,
+) -> Event:
+    """Add one event to the end of the chain and return it.
+
+    `actor` is a user (anything with `.pk` and `.get_username()`), or None for
+    the system. The caller's transaction holds the chain head locked until it
+    commits, so call this last, after the change it records has been checked.
+    """
+    # The event must commit with the change it records, or not at all.
+    if not transaction.get_connection().in_atomic_block:
+        raise OutsideTransactionError(
+            "audit append() must be called inside transaction.atomic(), "
+            "so the event commits or rolls back with the change it records"
+        )
+    action = _text_field("action", action)
+    target = _text_field("target", target)
+    if partnership_id is not None and not _is_int(partnership_id):
+        raise TypeError(f"audit partnership_id must be an int or None, not {partnership_id!r}")
+    actor_id, actor_label = _actor(actor)
+    data = clean_data(data)
+
+    head = _lock_head()
+    fields = {
+        "seq": head.seq + 1,
+        # Taken after the lock, so times never go backwards along the chain.
+        "at": timezone.now(),
+        "actor_id": actor_id,
+        "actor_label": actor_label,
+        "action": action,
+        "target": target,
+        "partnership_id": partnership_id,
+        "data": data,
+    }
+    digest = event_hash(head.hash, canonical(**fields))
+    event = Event.objects.create(**fields, prev_hash=head.hash, hash=digest)
+    head.seq, head.hash = event.seq, digest
+    head.save(update_fields=["seq", "hash"])
+    return event
+
+
+def events_for(target: str):
+    """One target's events, oldest first (served by the (target, seq) index)."""
+    return Event.objects.filter(target=target).order_by("seq")
+
+
+@dataclasses.dataclass(frozen=True)
+class Verification:
+    ok: bool
+    checked: int  # events found intact, from event 1 on
+    first_broken_seq: int | None
+    reason: str  # why the chain is broken; empty when ok
+    head_hash: str = GENESIS_HASH  # the hash of the last intact event
+
+
+def verify(*, batch_size: int = 1000) -> Verification:
+    """Walk the whole chain in order, in batches, and report the first broken link.
+
+    Safe to run while events are being appended: the head is read only after
+    the walk, and events committed meanwhile are walked too.
+    """
+    checked = 0
+    last_seq, last_hash = 0, GENESIS_HASH
+
+    def broken(seq: int | None, reason: str) -> Verification:
+        return Verification(False, checked, seq, reason, last_hash)
+
+    # Keyset pagination: each batch is a short indexed query, memory stays flat,
+    # and no cursor is held open across the walk. The first batch has no lower
+    # bound, so a row numbered 0 or below is seen rather than skipped.
+    batch = list(Event.objects.order_by("seq")[:batch_size])
+    while True:
+        if not batch:
+            head = ChainHead.objects.filter(pk=1).first()
+            if head is None:
+                if last_seq == 0:
+                    return Verification(True, 0, None, "")
+                return broken(None, "the chain head is missing")
+            if head.seq < last_seq:
+                return broken(
+                    head.seq + 1,
+                    f"event {head.seq + 1} is beyond the chain head (event {head.seq})",
+                )
+            if head.seq == last_seq:
+                if head.hash != last_hash:
+                    return broken(last_seq, f"the chain head does not match event {last_seq}")
+                return Verification(True, checked, None, "", last_hash)
+            # The head is further on: events committed during the walk, or a cut-off tail.
+            batch = _batch_after(last_seq, batch_size)
+            if not batch:
+                return broken(last_seq + 1, f"event {last_seq + 1} is missing")
+        for event in batch:
+            expected = last_seq + 1
+            if event.seq < expected:
+                return broken(event.seq, f"event {event.seq} is out of sequence")
+            if event.seq > expected:
+                return broken(expected, f"event {expected} is missing")
+            if event.prev_hash != last_hash:
+                if last_seq == 0:
+                    return broken(1, "event 1: prev_hash is not the genesis hash")
+                return broken(
+                    event.seq, f"event {event.seq}: prev_hash does not match event {last_seq}"
+                )
+            if _recomputed_hash(event) != event.hash:
+                return broken(event.seq, f"event {event.seq}: hash does not match its contents")
+            checked += 1
+            last_seq, last_hash = event.seq, event.hash
+        batch = _batch_after(last_seq, batch_size)
+
+
+def _batch_after(seq: int, size: int) -> list[Event]:
+    return list(Event.objects.filter(seq__gt=seq).order_by("seq")[:size])
+
+
+def _recomputed_hash(event: Event) -> str | None:
+    try:
+        contents = canonical(
+            seq=event.seq,
+            at=event.at,
+            actor_id=event.actor_id,
+            actor_label=event.actor_label,
+            action=event.action,
+            target=event.target,
+            partnership_id=event.partnership_id,
+            data=event.data,
+        )
+    except (TypeError, ValueError):  # contents no append() could have written
+        return None
+    return event_hash(event.prev_hash, contents)
+
+
+def _lock_head() -> ChainHead:
+    # On PostgreSQL the row lock queues concurrent appenders until this
+    # transaction ends. SQLite has no row locks, but the settings open every
+    # transaction with BEGIN IMMEDIATE, which already admits one writer at a time.
+    head = ChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is not None:
+        return head
+    if Event.objects.exists():
+        raise ChainHeadMissingError(
+            "the audit chain head is missing but events exist; run `rpd audit verify`"
+        )
+    # A fresh or flushed database. ON CONFLICT DO NOTHING: a concurrent first
+    # appender may be creating the same row.
+    ChainHead.objects.bulk_create([ChainHead(pk=1)], ignore_conflicts=True)
+    return ChainHead.objects.select_for_update().get(pk=1)
+
+
+def _actor(actor) -> tuple[int | None, str]:
+    if actor is None:
+        return None, SYSTEM
+    if not _is_int(actor.pk):
+        raise TypeError(f"audit actor must be a saved user with an integer pk, not {actor!r}")
+    return actor.pk, _text_field("actor_label", actor.get_username())
+
+
+def _text_field(name: str, value) -> str:
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"audit {name} must be a non-empty str, not {value!r}")
+    limit = Event._meta.get_field(name).max_length
+    if len(value) > limit:
+        raise ValueError(f"audit {name} is {len(value)} characters long; the limit is {limit}")
+    return check_text(value, name)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -1,0 +1,95 @@
+"""Need to know: the one place that decides who may see and who may act on a disagreement.
+
+A person sees a disagreement only if they take part in it, manage someone
+who does, are a safeguarding lead of an involved agency, or hold an oversight
+role in its partnership. Everyone else is told it does not exist.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from rpd.people.models import OVERSIGHT_ROLES, Role, User
+
+from .models import Disagreement, Participant, StageEpisode
+
+
+class Capacity(StrEnum):
+    """Why someone may see or act on a disagreement."""
+
+    RAISER = "raiser"
+    RAISING_ACTOR = "raising-actor"  # acts for the raising side at the current stage
+    RECEIVING_ACTOR = "receiving-actor"
+    LEADER = "leader"  # the partnership role leading the current stage (a unit, a chair)
+    MANAGER = "manager"  # in the line-management chain of a current actor
+    PARTICIPANT = "participant"  # took part at some stage
+    PARTICIPANTS_MANAGER = "participants-manager"
+    LEAD = "lead"  # safeguarding lead of the raising or receiving agency
+    OVERSIGHT = "oversight"  # partnership unit or board chair
+
+
+ACTORS = frozenset({Capacity.RAISING_ACTOR, Capacity.RECEIVING_ACTOR, Capacity.LEADER})
+
+
+def subordinate_ids(user: User) -> set[int]:
+    """Everyone below `user` in line management, at any depth (ladders are a few rungs)."""
+    found: set[int] = set()
+    frontier = {user.pk}
+    while frontier:
+        below = set(User.objects.filter(line_manager__in=frontier).values_list("pk", flat=True))
+        frontier = below - found - {user.pk}
+        found |= frontier
+    return found
+
+
+def visible_to(user: User) -> QuerySet[Disagreement]:
+    """Every disagreement `user` may see, as one query with no per-row checks."""
+    if not user.is_authenticated or not user.is_active:
+        return Disagreement.objects.none()
+    people = subordinate_ids(user) | {user.pk}
+    takes_part = Exists(Participant.objects.filter(disagreement=OuterRef("pk"), user_id__in=people))
+    condition = Q(takes_part)
+    if user.agency_id and user.has_role(Role.SAFEGUARDING_LEAD):
+        condition |= Q(raising_agency_id=user.agency_id) | Q(receiving_agency_id=user.agency_id)
+    if user.agency_id and user.has_role(*OVERSIGHT_ROLES):
+        condition |= Q(partnership_id=user.partnership_id)
+    return Disagreement.objects.filter(condition)
+
+
+def capacities(user: User, disagreement: Disagreement, episode: StageEpisode | None) -> set[str]:
+    """Every capacity in which `user` stands to this disagreement; empty means 'not found'."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    held: set[str] = set()
+    if disagreement.raised_by_id == user.pk:
+        held.add(Capacity.RAISER)
+    if episode is not None:
+        if episode.raising_actor_id == user.pk:
+            held.add(Capacity.RAISING_ACTOR)
+        if episode.receiving_actor_id == user.pk:
+            held.add(Capacity.RECEIVING_ACTOR)
+        actors = [episode.raising_actor, episode.receiving_actor]
+        if any(user.pk in {m.pk for m in actor.managers()} for actor in actors):
+            held.add(Capacity.MANAGER)
+    in_partnership = user.partnership_id == disagreement.partnership_id
+    if in_partnership and user.has_role(*OVERSIGHT_ROLES):
+        held.add(Capacity.OVERSIGHT)
+        if episode is not None and episode.led_by_role:
+            held.add(Capacity.LEADER)
+    if user.has_role(Role.SAFEGUARDING_LEAD) and user.agency_id in (
+        disagreement.raising_agency_id,
+        disagreement.receiving_agency_id,
+    ):
+        held.add(Capacity.LEAD)
+    participants = set(disagreement.participants.values_list("user_id", flat=True))
+    if user.pk in participants:
+        held.add(Capacity.PARTICIPANT)
+    elif participants & subordinate_ids(user):
+        held.add(Capacity.PARTICIPANTS_MANAGER)
+    return held
+
+
+def may_see(user: User, disagreement: Disagreement) -> bool:
+    return visible_to(user).filter(pk=disagreement.pk).exists()

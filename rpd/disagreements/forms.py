@@ -1,0 +1,307 @@
+"""What each transition takes, validated field by field.
+
+The transitions module validates every input through these forms, so a bad
+value comes back naming its field whether it arrived from a web page, the API
+or a script. The web pages render the same forms.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from rpd.pathways.schema import Pack
+from rpd.people.models import Agency, Partnership, User
+
+from .models import Challenged, RecordKind, RecordOutcome, Risk, Side, SubjectKind
+from .nhs_number import normalise_nhs_number
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a form needs to know beyond its fields."""
+
+    today: datetime.date
+    partnership: Partnership
+    pack: Pack
+    actor: User
+    stage: int = 1
+
+
+def _choices(options) -> list[tuple[str, str]]:
+    return [(o.id, o.name) for o in options]
+
+
+class ContextForm(forms.Form):
+    def __init__(self, data, *, context: Context):
+        super().__init__(data)
+        self.context = context
+
+    def not_in_future(self, name: str):
+        value = self.cleaned_data.get(name)
+        if value is None:
+            return value
+        day = value.date() if isinstance(value, datetime.datetime) else value
+        if day > self.context.today:
+            raise ValidationError("must be today or in the past")
+        return value
+
+
+def partnership_users(partnership: Partnership):
+    return User.objects.filter(agency__partnership=partnership, is_active=True)
+
+
+class RaiseForm(ContextForm):
+    subject_kind = forms.ChoiceField(choices=SubjectKind.choices)
+    subject_given_name = forms.CharField(max_length=100)
+    subject_family_name = forms.CharField(max_length=100)
+    subject_date_of_birth = forms.DateField(required=False)
+    subject_nhs_number = forms.CharField(required=False, max_length=20)
+    subject_address = forms.CharField(required=False)
+    subject_consent_given = forms.NullBooleanField(required=False)
+    receiving_agency = forms.ModelChoiceField(queryset=Agency.objects.none())
+    receiving_professional = forms.ModelChoiceField(queryset=User.objects.none())
+    challenged = forms.ChoiceField(choices=Challenged.choices)
+    challenged_description = forms.CharField()
+    challenged_on = forms.DateField()
+    categories = forms.MultipleChoiceField(choices=())
+    summary = forms.CharField()
+    outcome_sought = forms.CharField()
+    risk = forms.ChoiceField(choices=Risk.choices)
+    urgent = forms.BooleanField(required=False)
+    pre_escalation = forms.MultipleChoiceField(choices=(), required=False)
+    start_stage = forms.IntegerField(required=False, min_value=1)
+    fast_track_reason = forms.CharField(required=False)
+    immediate_rule = forms.ChoiceField(choices=(), required=False)
+
+    def __init__(self, data, *, context: Context):
+        super().__init__(data, context=context)
+        pack = context.pack
+        self.fields["receiving_agency"].queryset = Agency.objects.filter(
+            partnership=context.partnership
+        ).exclude(type="partnership")
+        self.fields["receiving_professional"].queryset = partnership_users(context.partnership)
+        self.fields["categories"].choices = _choices(pack.categories)
+        self.fields["pre_escalation"].choices = _choices(pack.pre_escalation)
+        self.fields["immediate_rule"].choices = [("", "None")] + [
+            (r.id, r.when) for r in pack.immediate_rules
+        ]
+
+    def clean_subject_kind(self):
+        kind = self.cleaned_data["subject_kind"]
+        scope = self.context.pack.scope.value
+        allowed = {"children": {"child"}, "adults": {"adult"}}.get(scope, {"child", "adult"})
+        if kind not in allowed:
+            raise ValidationError(f"this partnership's pathway covers {scope} only")
+        return kind
+
+    def clean_subject_nhs_number(self):
+        value = self.cleaned_data["subject_nhs_number"]
+        return normalise_nhs_number(value) if value else ""
+
+    def clean_subject_date_of_birth(self):
+        return self.not_in_future("subject_date_of_birth")
+
+    def clean_challenged_on(self):
+        return self.not_in_future("challenged_on")
+
+    def clean_receiving_professional(self):
+        person = self.cleaned_data["receiving_professional"]
+        if person == self.context.actor:
+            raise ValidationError("you cannot raise a disagreement with yourself")
+        return person
+
+    def clean(self):
+        data = super().clean()
+        agency, person = data.get("receiving_agency"), data.get("receiving_professional")
+        if agency and person and person.agency_id != agency.pk:
+            self.add_error("receiving_professional", f"is not in {agency.name}")
+        stage = data.get("start_stage") or 1
+        pack = self.context.pack
+        if stage > pack.last_stage.number:
+            self.add_error("start_stage", f"the pathway has stages 1 to {pack.last_stage.number}")
+        elif stage > 1:
+            allowed = sorted({n for rule in pack.fast_track for n in rule.start_at})
+            if stage not in allowed:
+                where = ", ".join(map(str, allowed)) if allowed else "no stage above 1"
+                self.add_error(
+                    "start_stage", f"this pathway lets urgent disagreements start at {where}"
+                )
+            elif not data.get("fast_track_reason", "").strip():
+                self.add_error("fast_track_reason", "say why this must start above stage 1")
+        data["start_stage"] = stage
+        return data
+
+
+class RecordForm(ContextForm):
+    kind = forms.ChoiceField(choices=RecordKind.choices)
+    occurred_at = forms.DateTimeField()
+    participants = forms.ModelMultipleChoiceField(queryset=User.objects.none())
+    other_participants = forms.CharField(required=False)
+    summary = forms.CharField()
+    outcome = forms.ChoiceField(choices=RecordOutcome.choices)
+    covers = forms.MultipleChoiceField(choices=(), required=False)
+    meets = forms.MultipleChoiceField(choices=(), required=False)
+    # Agreed actions: a list of {"text", "owner", "due"}; checked in clean_actions.
+    actions = forms.JSONField(required=False)
+
+    def __init__(self, data, *, context: Context, milestones=()):
+        super().__init__(data, context=context)
+        stage = context.pack.stage(context.stage)
+        self.fields["participants"].queryset = partnership_users(context.partnership)
+        self.fields["covers"].choices = [(r.id, r.text) for r in stage.must_record]
+        self.fields["meets"].choices = [(m.key, m.name) for m in milestones]
+
+    def clean_occurred_at(self):
+        return self.not_in_future("occurred_at")
+
+    def clean_actions(self):
+        raw = self.cleaned_data.get("actions") or []
+        if not isinstance(raw, list):
+            raise ValidationError("must be a list of agreed actions")
+        users = partnership_users(self.context.partnership)
+        actions = []
+        for i, item in enumerate(raw, start=1):
+            if not isinstance(item, dict):
+                raise ValidationError(f"action {i} must have text, owner and due")
+            text = str(item.get("text") or "").strip()
+            if not text:
+                raise ValidationError(f"action {i}: say what was agreed")
+            owner = users.filter(pk=_pk(item.get("owner"))).first()
+            if owner is None:
+                raise ValidationError(f"action {i}: the owner must be someone in the partnership")
+            try:
+                due = datetime.date.fromisoformat(str(item.get("due")))
+            except ValueError:
+                raise ValidationError(f"action {i}: due must be a date (YYYY-MM-DD)") from None
+            actions.append({"text": text, "owner": owner, "due": due})
+        return actions
+
+
+def _pk(value):
+    value = getattr(value, "pk", value)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class StageCloseForm(ContextForm):
+    """Escalating or resolving closes a stage: everything it must record is accounted for."""
+
+    # {requirement id: why it does not apply}, for items no record covers.
+    not_applicable = forms.JSONField(required=False)
+
+    def __init__(self, data, *, context: Context, covered: set[str] = frozenset()):
+        super().__init__(data, context=context)
+        self.covered = covered
+
+    def clean_not_applicable(self):
+        raw = self.cleaned_data.get("not_applicable") or {}
+        if not isinstance(raw, dict):
+            raise ValidationError("must map each requirement id to why it does not apply")
+        stage = self.context.pack.stage(self.context.stage)
+        known = {r.id for r in stage.must_record}
+        for key, reason in raw.items():
+            if key not in known:
+                raise ValidationError(f"{key!r} is not something stage {stage.number} records")
+            if not str(reason or "").strip():
+                raise ValidationError(f"{key!r}: say why it does not apply")
+        missing = [
+            r.text for r in stage.must_record if r.id not in self.covered and r.id not in raw
+        ]
+        if missing:
+            raise ValidationError(f"stage {stage.number} must still record: " + "; ".join(missing))
+        return raw
+
+
+class EscalateForm(StageCloseForm):
+    reason = forms.CharField()
+
+
+class ResolveForm(StageCloseForm):
+    agreed_outcome = forms.CharField()
+    next_steps = forms.CharField()
+    written_confirmation = forms.CharField()
+    feedback_to_raiser = forms.CharField()
+    learning_multi_agency_audit = forms.BooleanField(required=False)
+    learning_case_review = forms.BooleanField(required=False)
+    learning_procedure_amendment = forms.BooleanField(required=False)
+
+
+class ReferForm(ContextForm):
+    referred_to = forms.ChoiceField(choices=())
+    recommendation = forms.CharField()
+
+    def __init__(self, data, *, context: Context):
+        super().__init__(data, context=context)
+        options = context.pack.stage(context.stage).referral_options
+        self.fields["referred_to"].choices = [(o, o) for o in options]
+
+
+class PauseForm(ContextForm):
+    reason = forms.CharField()
+    expected_resume = forms.DateField()
+
+    def clean_expected_resume(self):
+        day = self.cleaned_data["expected_resume"]
+        if day <= self.context.today:
+            raise ValidationError("must be after today")
+        return day
+
+
+class ResumeForm(ContextForm):
+    note = forms.CharField(required=False)
+
+
+class ExtendForm(ContextForm):
+    asked_by = forms.ModelChoiceField(queryset=User.objects.none())
+    reason = forms.CharField()
+    new_due = forms.DateField()
+
+    def __init__(self, data, *, context: Context, old_due: datetime.date):
+        super().__init__(data, context=context)
+        self.old_due = old_due
+        self.fields["asked_by"].queryset = partnership_users(context.partnership)
+
+    def clean_asked_by(self):
+        person = self.cleaned_data["asked_by"]
+        if person == self.context.actor:
+            raise ValidationError("an extension is agreed by someone other than who asked")
+        return person
+
+    def clean_new_due(self):
+        day = self.cleaned_data["new_due"]
+        if day <= self.old_due:
+            raise ValidationError(f"must be after the current due date, {self.old_due:%d %B %Y}")
+        calendar = self.context.partnership.working_calendar()
+        if not calendar.is_working_day(day):
+            raise ValidationError(f"{day:%A %d %B %Y} is not a working day")
+        return day
+
+
+class HandOverForm(ContextForm):
+    side = forms.ChoiceField(choices=Side.choices)
+    to_user = forms.ModelChoiceField(queryset=User.objects.none())
+    reason = forms.CharField()
+
+    def __init__(self, data, *, context: Context):
+        super().__init__(data, context=context)
+        self.fields["to_user"].queryset = partnership_users(context.partnership)
+
+
+class WithdrawForm(ContextForm):
+    reason = forms.CharField()
+
+
+class ApproveForm(ContextForm):
+    record = forms.IntegerField()
+
+
+class CorrectForm(ContextForm):
+    record = forms.IntegerField()
+    summary = forms.CharField()
+    reason = forms.CharField()

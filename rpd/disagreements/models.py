@@ -1,0 +1,376 @@
+"""The domain: a disagreement moving through its partnership's pathway.
+
+Rows here change only through `transitions`, which checks the actor, the
+pathway and the version, and writes the audit event in the same transaction.
+Records of discussions are evidence: once approved they are never edited, a
+correction is a new version pointing at the old.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from rpd.pathways.loader import load_pack_text
+from rpd.pathways.schema import Pack
+from rpd.people.models import Agency, Partnership
+
+
+class PathwayVersion(models.Model):
+    """The exact pack a disagreement started under, kept so a later edit never changes it."""
+
+    pathway_id = models.CharField(max_length=64)
+    version = models.PositiveIntegerField()
+    digest = models.CharField(max_length=64)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pathway_id", "digest"], name="pathway_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pathway_id} v{self.version} ({self.digest[:8]})"
+
+    @property
+    def pack(self) -> Pack:
+        cached = _PACKS.get(self.digest)
+        if cached is None:
+            cached = _PACKS[self.digest] = load_pack_text(self.text, f"pinned {self}")
+        return cached
+
+
+_PACKS: dict[str, Pack] = {}
+
+
+class SubjectKind(models.TextChoices):
+    CHILD = "child", "Child or young person"
+    ADULT = "adult", "Adult at risk"
+
+
+class Subject(models.Model):
+    """The child or adult at risk the disagreement is about."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT)
+    kind = models.CharField(max_length=8, choices=SubjectKind.choices)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField(null=True, blank=True)
+    nhs_number = models.CharField(max_length=10, blank=True)
+    address = models.TextField(blank=True)
+    consent_given = models.BooleanField(null=True, blank=True)  # None: not asked / not known
+    family_details = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class SubjectSensitive(models.Model):
+    """Special-category data, apart from the rest so it is read only where a form needs it."""
+
+    subject = models.OneToOneField(Subject, on_delete=models.CASCADE, related_name="sensitive")
+    ethnicity = models.CharField(max_length=100, blank=True)
+    religion = models.CharField(max_length=100, blank=True)
+    disability = models.CharField(max_length=200, blank=True)
+    health = models.TextField(blank=True)
+    gender = models.CharField(max_length=50, blank=True)
+
+
+class CaseReference(models.Model):
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="case_references")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
+    reference = models.CharField(max_length=64)
+
+
+class Status(models.TextChoices):
+    OPEN = "open", "Open"
+    PAUSED = "paused", "Paused"
+    RESOLVED = "resolved", "Resolved"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+CLOSED = frozenset({Status.RESOLVED, Status.WITHDRAWN})
+
+
+class Challenged(models.TextChoices):
+    DECISION = "decision", "A decision"
+    ACTION = "action", "An action"
+    INACTION = "inaction", "Inaction"
+
+
+class Risk(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    IMMEDIATE = "immediate", "Risk of immediate or significant harm"
+
+
+class Disagreement(models.Model):
+    reference = models.CharField(max_length=32)
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT)
+    pathway = models.ForeignKey(PathwayVersion, on_delete=models.PROTECT)
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="disagreements")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    raising_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    receiving_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    receiving_professional = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    challenged = models.CharField(max_length=16, choices=Challenged.choices)
+    challenged_description = models.TextField()
+    challenged_on = models.DateField()
+    categories = models.JSONField(default=list)  # ids from the pinned pack
+    summary = models.TextField()  # evidence-based: what the difference is about
+    outcome_sought = models.TextField()
+    risk = models.CharField(max_length=16, choices=Risk.choices)
+    urgent = models.BooleanField(default=False)
+    pre_escalation = models.JSONField(default=list)  # ids from the pinned pack
+    immediate_rule = models.CharField(max_length=64, blank=True)
+    fast_track_reason = models.TextField(blank=True)
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    stage = models.PositiveSmallIntegerField(default=1)
+    # The earliest open deadline (stage, milestone, overall cap or expected resume date),
+    # stored and indexed so the deadline sweep is one query, not a loop over every case.
+    next_due = models.DateField(null=True, blank=True)
+    cap_due = models.DateField(null=True, blank=True)
+    # Optimistic lock: every transition bumps it, and refuses a stale one.
+    version = models.PositiveIntegerField(default=1)
+    raised_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "reference"], name="disagreement_reference_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "next_due"], name="disagreement_due_idx")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def pack(self) -> Pack:
+        return self.pathway.pack
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED
+
+    def current_episode(self) -> StageEpisode:
+        return self.episodes.get(number=self.stage, ended_at__isnull=True)
+
+
+class ReferenceCounter(models.Model):
+    """Per partnership and year: RPD-2026-0042 is the 42nd disagreement of 2026."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partnership", "year"], name="reference_counter_unique")
+        ]
+
+
+class Side(models.TextChoices):
+    RAISING = "raising", "Raising"
+    RECEIVING = "receiving", "Receiving"
+
+
+class EpisodeOutcome(models.TextChoices):
+    RESOLVED = "resolved", "Resolved"
+    ESCALATED = "escalated", "Escalated"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class StageEpisode(models.Model):
+    """One stage of one disagreement: who acts on each side, and when it is due."""
+
+    disagreement = models.ForeignKey(
+        Disagreement, on_delete=models.CASCADE, related_name="episodes"
+    )
+    number = models.PositiveSmallIntegerField()
+    raising_actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    receiving_actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    led_by_role = models.CharField(max_length=64, blank=True)  # the pack's role id, if any
+    started_on = models.DateField()
+    started_at = models.DateTimeField()
+    due = models.DateField()
+    due_basis = models.CharField(max_length=16)  # limit / review / immediately
+    # The calendar the due dates were counted on, so a later change to holiday data
+    # can never silently move a running or past deadline: dates move only by pause,
+    # resume and extension.
+    calendar = models.CharField(max_length=32)
+    holidays_version = models.CharField(max_length=16)
+    outcome = models.CharField(max_length=16, choices=EpisodeOutcome.choices, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["disagreement", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["disagreement", "number"], name="episode_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.disagreement} stage {self.number}"
+
+    def actor(self, side: str):
+        return self.raising_actor if side == Side.RAISING else self.receiving_actor
+
+
+class Milestone(models.Model):
+    episode = models.ForeignKey(StageEpisode, on_delete=models.CASCADE, related_name="milestones")
+    key = models.CharField(max_length=64)  # the pack's milestone id
+    name = models.CharField(max_length=300)
+    due = models.DateField()
+    met_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["episode", "due", "id"]
+
+
+class Participant(models.Model):
+    """Everyone who has taken part, kept as rows so need-to-know is one indexed query."""
+
+    disagreement = models.ForeignKey(
+        Disagreement, on_delete=models.CASCADE, related_name="participants"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    side = models.CharField(max_length=16, choices=Side.choices, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["disagreement", "user"], name="participant_unique")
+        ]
+        indexes = [models.Index(fields=["user", "disagreement"], name="participant_user_idx")]
+
+
+class RecordKind(models.TextChoices):
+    CONVERSATION = "conversation", "Conversation"
+    MEETING = "meeting", "Meeting"
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone call"
+
+
+class RecordOutcome(models.TextChoices):
+    ONGOING = "ongoing", "Still being discussed"
+    RESOLVED = "resolved", "Resolved"
+    UNRESOLVED = "unresolved", "Unresolved: needs escalating"
+
+
+class Record(models.Model):
+    disagreement = models.ForeignKey(Disagreement, on_delete=models.CASCADE, related_name="records")
+    episode = models.ForeignKey(StageEpisode, on_delete=models.CASCADE, related_name="records")
+    kind = models.CharField(max_length=16, choices=RecordKind.choices)
+    occurred_at = models.DateTimeField()
+    participants = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
+    other_participants = models.TextField(blank=True)
+    summary = models.TextField()
+    outcome = models.CharField(max_length=16, choices=RecordOutcome.choices)
+    covers = models.JSONField(default=list)  # ids of the stage's must-record items
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None
+
+
+class AgreedAction(models.Model):
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="actions")
+    text = models.TextField()
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    due = models.DateField()
+    done_at = models.DateTimeField(null=True, blank=True)
+
+
+class Pause(models.Model):
+    disagreement = models.ForeignKey(Disagreement, on_delete=models.CASCADE, related_name="pauses")
+    episode = models.ForeignKey(StageEpisode, on_delete=models.CASCADE, related_name="pauses")
+    reason = models.TextField()
+    paused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    paused_on = models.DateField()
+    expected_resume = models.DateField()
+    resumed_on = models.DateField(null=True, blank=True)
+    resumed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    working_days_paused = models.PositiveIntegerField(null=True, blank=True)
+
+
+class Extension(models.Model):
+    episode = models.ForeignKey(StageEpisode, on_delete=models.CASCADE, related_name="extensions")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField()
+    old_due = models.DateField()
+    new_due = models.DateField()
+    agreed_at = models.DateTimeField()
+
+
+class Handover(models.Model):
+    episode = models.ForeignKey(StageEpisode, on_delete=models.CASCADE, related_name="handovers")
+    side = models.CharField(max_length=16, choices=Side.choices)
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+
+class Referral(models.Model):
+    """At the last stage: where the pack sends it on (panel, chair, executive, advisor)."""
+
+    episode = models.ForeignKey(StageEpisode, on_delete=models.CASCADE, related_name="referrals")
+    referred_to = models.CharField(max_length=300)
+    recommendation = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+
+class Resolution(models.Model):
+    disagreement = models.OneToOneField(
+        Disagreement, on_delete=models.CASCADE, related_name="resolution"
+    )
+    agreed_outcome = models.TextField()
+    next_steps = models.TextField()
+    written_confirmation = models.TextField()  # the confirmation sent to all parties
+    feedback_to_raiser = models.TextField()
+    learning_multi_agency_audit = models.BooleanField(default=False)
+    learning_case_review = models.BooleanField(default=False)
+    learning_procedure_amendment = models.BooleanField(default=False)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField()

@@ -1,0 +1,670 @@
+"""Every change to a disagreement, in one place.
+
+Each transition takes the acting user and, for an existing disagreement, the
+version they last saw. In one database transaction it locks the row, refuses
+a stale version (two managers escalating at once: exactly one wins), checks
+the status, the actor's standing and the pathway, validates the input field by
+field, writes the change, recomputes the stored deadlines and appends the
+audit event. Whatever it refuses, it changes nothing.
+
+The transitions are declared as data (`RULES`): which statuses each applies
+in, who may perform it, which form validates its input and which effect it
+has. `perform` applies any of them the same way.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import holidays
+from django.db import transaction
+from django.utils import timezone
+
+from rpd.audit import log as audit
+from rpd.pathways.calendar import WorkingCalendar, local_date
+from rpd.pathways.schema import Pack
+from rpd.pathways.simulate import stage_dates
+from rpd.people.models import AgencyType, Role, User
+
+from . import forms
+from .access import ACTORS, Capacity, capacities
+from .models import (
+    CLOSED,
+    AgreedAction,
+    CaseReference,
+    Disagreement,
+    EpisodeOutcome,
+    Extension,
+    Handover,
+    Milestone,
+    Participant,
+    PathwayVersion,
+    Pause,
+    Record,
+    RecordOutcome,
+    ReferenceCounter,
+    Referral,
+    Resolution,
+    Side,
+    StageEpisode,
+    Status,
+    Subject,
+)
+
+
+class TransitionError(Exception):
+    """A refusal, with a message fit to show the person who asked."""
+
+
+class NotFound(TransitionError):
+    """The disagreement does not exist, or the actor has no need to know it exists."""
+
+    def __init__(self):
+        super().__init__("disagreement not found")
+
+
+class NotAllowed(TransitionError):
+    """The pathway, the status or the actor's standing forbids this."""
+
+
+class Conflict(TransitionError):
+    """Someone else changed the disagreement since the actor last saw it."""
+
+
+class Invalid(TransitionError):
+    """Input that fails validation: `errors` maps each field to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__(
+            "; ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
+        )
+
+
+def now() -> datetime.datetime:
+    return timezone.now()
+
+
+def _valid(form) -> dict:
+    if not form.is_valid():
+        raise Invalid({name: list(messages) for name, messages in form.errors.items()})
+    return form.cleaned_data
+
+
+# -- Who acts at a stage ------------------------------------------------------------------
+
+
+def actor_for(pack: Pack, person: User, rung_id: str, stage: int) -> User:
+    """Who acts for `person`'s side at a stage whose pathway names `rung_id`.
+
+    The person themself if they already stand that high on the pathway's ladder;
+    otherwise the nearest manager above them who does; otherwise anyone in their
+    agency on that rung (an agency whose chain is incomplete).
+    """
+    rank = {r.id: i for i, r in enumerate(pack.rungs)}
+    needed = rank[rung_id]
+
+    def stands_high_enough(user: User) -> bool:
+        return bool(user.rung_id) and rank.get(user.rung.pathway_rung, -1) >= needed
+
+    if stands_high_enough(person):
+        return person
+    for manager in person.managers():
+        if stands_high_enough(manager) and manager.is_active:
+            return manager
+    fallback = (
+        User.objects.filter(agency_id=person.agency_id, rung__pathway_rung=rung_id, is_active=True)
+        .order_by("pk")
+        .first()
+    )
+    if fallback is None:
+        raise NotAllowed(
+            f"no one in {person.agency} stands on the {pack.rung(rung_id).name} rung that "
+            f"stage {stage} needs; an administrator must complete the agency's ladder"
+        )
+    return fallback
+
+
+def _open_episode(
+    d: Disagreement, number: int, raising: User, receiving: User, at: datetime.datetime
+) -> StageEpisode:
+    pack = d.pack
+    calendar = d.partnership.working_calendar()
+    started_on = local_date(at)
+    dates = stage_dates(pack, number, started_on, calendar, d.immediate_rule or None)
+    stage = pack.stage(number)
+    episode = StageEpisode.objects.create(
+        disagreement=d,
+        number=number,
+        raising_actor=actor_for(pack, raising, stage.raising.rung, number),
+        receiving_actor=actor_for(pack, receiving, stage.receiving.rung, number),
+        led_by_role=stage.led_by or "",
+        started_on=started_on,
+        started_at=at,
+        due=dates.due,
+        due_basis=dates.due_basis,
+        calendar=calendar.name,
+        holidays_version=holidays.__version__,
+    )
+    Milestone.objects.bulk_create(
+        Milestone(episode=episode, key=m.id, name=m.name, due=m.due) for m in dates.milestones
+    )
+    for side, user in (
+        (Side.RAISING, episode.raising_actor),
+        (Side.RECEIVING, episode.receiving_actor),
+    ):
+        _take_part(d, user, side)
+    d.stage = number
+    return episode
+
+
+def _take_part(d: Disagreement, user: User, side: str = "") -> None:
+    Participant.objects.get_or_create(disagreement=d, user=user, defaults={"side": side})
+
+
+def refresh_deadlines(d: Disagreement, episode: StageEpisode | None) -> None:
+    """Store the earliest open deadline, so the sweep is one indexed query."""
+    if d.status in CLOSED or episode is None:
+        d.next_due = None
+    elif d.status == Status.PAUSED:
+        d.next_due = d.pauses.get(resumed_on__isnull=True).expected_resume
+    else:
+        dates = [episode.due]
+        dates += episode.milestones.filter(met_at__isnull=True).values_list("due", flat=True)
+        cap = d.pack.overall_cap
+        if d.cap_due and cap and d.stage in cap.stages:
+            dates.append(d.cap_due)
+        d.next_due = min(dates)
+
+
+# -- Raising ------------------------------------------------------------------------------
+
+MAY_RAISE = frozenset(
+    {Role.PRACTITIONER, Role.MANAGER, Role.SAFEGUARDING_LEAD, Role.SENIOR_MANAGER}
+)
+
+
+def raise_disagreement(actor: User, data: dict) -> Disagreement:
+    """Open a disagreement at stage 1, or higher where the pathway's fast-track rule allows."""
+    if not actor.is_active or actor.agency_id is None or not actor.has_role(*MAY_RAISE):
+        raise NotAllowed("only a professional in one of the partnership's agencies can raise one")
+    if actor.agency.type == AgencyType.PARTNERSHIP:
+        raise NotAllowed("disagreements are raised by the agencies, not the partnership")
+    partnership = actor.agency.partnership
+    entry = partnership.pathway_entry()
+    at = now()
+    context = forms.Context(local_date(at), partnership, entry.pack, actor)
+    data = _valid(forms.RaiseForm(data, context=context))
+
+    with transaction.atomic():
+        pinned, _ = PathwayVersion.objects.get_or_create(
+            pathway_id=entry.pack.id,
+            digest=entry.digest,
+            defaults={"version": entry.pack.version, "text": entry.path.read_text("utf-8")},
+        )
+        subject = Subject.objects.create(
+            partnership=partnership,
+            kind=data["subject_kind"],
+            given_name=data["subject_given_name"],
+            family_name=data["subject_family_name"],
+            date_of_birth=data["subject_date_of_birth"],
+            nhs_number=data["subject_nhs_number"],
+            address=data["subject_address"],
+            consent_given=data["subject_consent_given"],
+        )
+        d = Disagreement(
+            reference=_next_reference(partnership, at),
+            partnership=partnership,
+            pathway=pinned,
+            subject=subject,
+            raised_by=actor,
+            raising_agency=actor.agency,
+            receiving_agency=data["receiving_agency"],
+            receiving_professional=data["receiving_professional"],
+            challenged=data["challenged"],
+            challenged_description=data["challenged_description"],
+            challenged_on=data["challenged_on"],
+            categories=data["categories"],
+            summary=data["summary"],
+            outcome_sought=data["outcome_sought"],
+            risk=data["risk"],
+            urgent=data["urgent"],
+            pre_escalation=data["pre_escalation"],
+            immediate_rule=data["immediate_rule"],
+            fast_track_reason=data["fast_track_reason"],
+            stage=data["start_stage"],
+            raised_at=at,
+            updated_at=at,
+        )
+        d.save()
+        _take_part(d, actor, Side.RAISING)
+        _take_part(d, d.receiving_professional, Side.RECEIVING)
+        episode = _open_episode(d, data["start_stage"], actor, d.receiving_professional, at)
+        cap = entry.pack.overall_cap
+        if cap and d.stage in cap.stages:
+            calendar = partnership.working_calendar()
+            d.cap_due = calendar.add_working_days(episode.started_on, cap.working_days)
+        refresh_deadlines(d, episode)
+        d.save()
+        audit.append(
+            action="disagreement.raised",
+            target=f"disagreement:{d.reference}",
+            actor=actor,
+            partnership_id=partnership.pk,
+            data={
+                "stage": d.stage,
+                "pathway": pinned.pathway_id,
+                "digest": pinned.digest,
+                "fast_track": bool(d.fast_track_reason),
+                "due": episode.due.isoformat(),
+            },
+        )
+    return d
+
+
+def _next_reference(partnership, at: datetime.datetime) -> str:
+    year = local_date(at).year
+    counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(
+        partnership=partnership, year=year
+    )
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{partnership.reference_prefix}-{year}-{counter.last:04d}"
+
+
+def add_case_reference(subject: Subject, agency, reference: str) -> CaseReference:
+    return CaseReference.objects.create(subject=subject, agency=agency, reference=reference)
+
+
+# -- Transitions on an existing disagreement ----------------------------------------------
+
+
+@dataclass
+class Act:
+    """Everything an effect needs: who, on what, when, with what input."""
+
+    actor: User
+    d: Disagreement
+    episode: StageEpisode
+    held: set[str]
+    at: datetime.datetime
+    data: dict = field(default_factory=dict)
+
+    @property
+    def today(self) -> datetime.date:
+        return local_date(self.at)
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        return self.d.partnership.working_calendar()
+
+    @property
+    def context(self) -> forms.Context:
+        return forms.Context(self.today, self.d.partnership, self.d.pack, self.actor, self.d.stage)
+
+
+@dataclass(frozen=True)
+class Rule:
+    verb: str
+    statuses: frozenset[str]
+    who: frozenset[str]
+    form: Callable[[dict, Act], object]
+    effect: Callable[[Act], dict]
+
+
+def _covered(episode: StageEpisode) -> set[str]:
+    covered: set[str] = set()
+    for ids in episode.records.values_list("covers", flat=True):
+        covered.update(ids)
+    return covered
+
+
+def _record_in(act: Act, record_id) -> Record:
+    record = act.d.records.filter(pk=record_id).first()
+    if record is None:
+        raise Invalid({"record": ["no such record in this disagreement"]})
+    return record
+
+
+def _record(act: Act) -> dict:
+    data = act.data
+    record = Record.objects.create(
+        disagreement=act.d,
+        episode=act.episode,
+        kind=data["kind"],
+        occurred_at=data["occurred_at"],
+        other_participants=data["other_participants"],
+        summary=data["summary"],
+        outcome=data["outcome"],
+        covers=data["covers"],
+        author=act.actor,
+        created_at=act.at,
+    )
+    record.participants.set(data["participants"])
+    AgreedAction.objects.bulk_create(
+        AgreedAction(record=record, text=a["text"], owner=a["owner"], due=a["due"])
+        for a in data["actions"]
+    )
+    act.episode.milestones.filter(key__in=data["meets"], met_at__isnull=True).update(met_at=act.at)
+    return {
+        "record": record.pk,
+        "outcome": record.outcome,
+        "covers": record.covers,
+        "meets": data["meets"],
+    }
+
+
+def _approve(act: Act) -> dict:
+    record = _record_in(act, act.data["record"])
+    if record.is_approved:
+        raise NotAllowed("this record is already approved; correct it with a new version")
+    if hasattr(record, "superseded_by"):
+        raise NotAllowed("this record has been corrected; approve the newer version")
+    if record.author_id == act.actor.pk:
+        raise NotAllowed("a record is approved by someone other than its author")
+    record.approved_by, record.approved_at = act.actor, act.at
+    record.save(update_fields=["approved_by", "approved_at"])
+    return {"record": record.pk}
+
+
+def _correct(act: Act) -> dict:
+    old = _record_in(act, act.data["record"])
+    if hasattr(old, "superseded_by"):
+        raise NotAllowed("this record has already been corrected; correct the newest version")
+    if old.author_id != act.actor.pk and not act.held & {Capacity.MANAGER, Capacity.LEADER}:
+        raise NotAllowed("a record is corrected by its author or their manager")
+    new = Record.objects.create(
+        disagreement=act.d,
+        episode=old.episode,
+        kind=old.kind,
+        occurred_at=old.occurred_at,
+        other_participants=old.other_participants,
+        summary=act.data["summary"],
+        outcome=old.outcome,
+        covers=old.covers,
+        author=act.actor,
+        created_at=act.at,
+        supersedes=old,
+    )
+    new.participants.set(old.participants.all())
+    return {"record": new.pk, "supersedes": old.pk, "reason": act.data["reason"]}
+
+
+def _close_episode(act: Act, outcome: str) -> None:
+    act.episode.outcome, act.episode.ended_at = outcome, act.at
+    act.episode.save(update_fields=["outcome", "ended_at"])
+
+
+def _escalate(act: Act) -> dict:
+    d, pack = act.d, act.d.pack
+    if d.stage == pack.last_stage.number:
+        raise NotAllowed(f"stage {d.stage} is the last stage of this pathway; refer it on instead")
+    if not act.episode.records.filter(outcome=RecordOutcome.UNRESOLVED).exists():
+        raise NotAllowed("first record the discussion that shows why it is unresolved")
+    _close_episode(act, EpisodeOutcome.ESCALATED)
+    episode = _open_episode(
+        d, d.stage + 1, act.episode.raising_actor, act.episode.receiving_actor, act.at
+    )
+    act.episode = episode
+    return {
+        "from_stage": episode.number - 1,
+        "to_stage": episode.number,
+        "due": episode.due.isoformat(),
+        "reason": act.data["reason"],
+        "not_applicable": act.data["not_applicable"],
+    }
+
+
+def _resolve(act: Act) -> dict:
+    data = act.data
+    Resolution.objects.create(
+        disagreement=act.d,
+        agreed_outcome=data["agreed_outcome"],
+        next_steps=data["next_steps"],
+        written_confirmation=data["written_confirmation"],
+        feedback_to_raiser=data["feedback_to_raiser"],
+        learning_multi_agency_audit=data["learning_multi_agency_audit"],
+        learning_case_review=data["learning_case_review"],
+        learning_procedure_amendment=data["learning_procedure_amendment"],
+        resolved_by=act.actor,
+        resolved_at=act.at,
+    )
+    _close_episode(act, EpisodeOutcome.RESOLVED)
+    act.d.status, act.d.closed_at = Status.RESOLVED, act.at
+    return {"stage": act.d.stage, "not_applicable": data["not_applicable"]}
+
+
+def _refer(act: Act) -> dict:
+    stage = act.d.pack.stage(act.d.stage)
+    if stage.number != act.d.pack.last_stage.number:
+        raise NotAllowed(f"referring on is for the last stage; escalate stage {stage.number}")
+    if not stage.referral_options:
+        raise NotAllowed("this pathway names nowhere to refer on to")
+    Referral.objects.create(
+        episode=act.episode,
+        referred_to=act.data["referred_to"],
+        recommendation=act.data["recommendation"],
+        by=act.actor,
+        at=act.at,
+    )
+    return {"referred_to": act.data["referred_to"]}
+
+
+def _pause(act: Act) -> dict:
+    Pause.objects.create(
+        disagreement=act.d,
+        episode=act.episode,
+        reason=act.data["reason"],
+        paused_by=act.actor,
+        paused_on=act.today,
+        expected_resume=act.data["expected_resume"],
+    )
+    act.d.status = Status.PAUSED
+    return {"expected_resume": act.data["expected_resume"].isoformat()}
+
+
+def _resume(act: Act) -> dict:
+    """Working days while paused do not count: every open deadline moves on by them."""
+    pause = act.d.pauses.get(resumed_on__isnull=True)
+    calendar = act.calendar
+    paused = len(calendar.paused_dates(pause.paused_on, act.today))
+
+    def moved(due: datetime.date) -> datetime.date:
+        # A deadline already passed before the pause stays passed.
+        return calendar.add_working_days(due, paused) if due >= pause.paused_on else due
+
+    if paused:
+        act.episode.due = moved(act.episode.due)
+        act.episode.save(update_fields=["due"])
+        for milestone in act.episode.milestones.filter(met_at__isnull=True):
+            milestone.due = moved(milestone.due)
+            milestone.save(update_fields=["due"])
+        if act.d.cap_due:
+            act.d.cap_due = moved(act.d.cap_due)
+    pause.resumed_on, pause.resumed_by, pause.working_days_paused = act.today, act.actor, paused
+    pause.save(update_fields=["resumed_on", "resumed_by", "working_days_paused"])
+    act.d.status = Status.OPEN
+    return {"working_days_paused": paused, "due": act.episode.due.isoformat()}
+
+
+def _extend(act: Act) -> dict:
+    old = act.episode.due
+    Extension.objects.create(
+        episode=act.episode,
+        asked_by=act.data["asked_by"],
+        agreed_by=act.actor,
+        reason=act.data["reason"],
+        old_due=old,
+        new_due=act.data["new_due"],
+        agreed_at=act.at,
+    )
+    act.episode.due = act.data["new_due"]
+    act.episode.save(update_fields=["due"])
+    return {"old_due": old.isoformat(), "new_due": act.episode.due.isoformat()}
+
+
+def _hand_over(act: Act) -> dict:
+    side, to_user = act.data["side"], act.data["to_user"]
+    agency = act.d.raising_agency if side == Side.RAISING else act.d.receiving_agency
+    if to_user.agency_id != agency.pk:
+        raise Invalid({"to_user": [f"must be someone in {agency.name}"]})
+    from_user = act.episode.actor(side)
+    if to_user == from_user:
+        raise Invalid({"to_user": ["already acts for that side"]})
+    Handover.objects.create(
+        episode=act.episode,
+        side=side,
+        from_user=from_user,
+        to_user=to_user,
+        reason=act.data["reason"],
+        by=act.actor,
+        at=act.at,
+    )
+    setattr(act.episode, f"{side}_actor", to_user)
+    act.episode.save(update_fields=[f"{side}_actor"])
+    _take_part(act.d, to_user, side)
+    return {"side": side, "from": from_user.pk, "to": to_user.pk}
+
+
+def _withdraw(act: Act) -> dict:
+    _close_episode(act, EpisodeOutcome.WITHDRAWN)
+    act.d.status, act.d.closed_at = Status.WITHDRAWN, act.at
+    return {"reason": act.data["reason"]}
+
+
+RUNNING = frozenset({Status.OPEN})
+LIVE = frozenset({Status.OPEN, Status.PAUSED})
+ACT = ACTORS | {Capacity.MANAGER}
+
+RULES: dict[str, Rule] = {
+    "record": Rule(
+        "record a discussion",
+        LIVE,
+        ACT | {Capacity.LEAD},
+        lambda data, act: forms.RecordForm(
+            data, context=act.context, milestones=act.episode.milestones.filter(met_at__isnull=True)
+        ),
+        _record,
+    ),
+    "approve": Rule(
+        "approve a record",
+        LIVE,
+        ACT | {Capacity.LEAD},
+        lambda data, act: forms.ApproveForm(data, context=act.context),
+        _approve,
+    ),
+    "correct": Rule(
+        "correct a record",
+        LIVE | CLOSED,
+        ACT | {Capacity.PARTICIPANT},
+        lambda data, act: forms.CorrectForm(data, context=act.context),
+        _correct,
+    ),
+    "escalate": Rule(
+        "escalate",
+        RUNNING,
+        ACT,
+        lambda data, act: forms.EscalateForm(
+            data, context=act.context, covered=_covered(act.episode)
+        ),
+        _escalate,
+    ),
+    "resolve": Rule(
+        "resolve",
+        RUNNING,
+        ACT,
+        lambda data, act: forms.ResolveForm(
+            data, context=act.context, covered=_covered(act.episode)
+        ),
+        _resolve,
+    ),
+    "refer": Rule(
+        "refer on",
+        RUNNING,
+        ACTORS | {Capacity.OVERSIGHT},
+        lambda data, act: forms.ReferForm(data, context=act.context),
+        _refer,
+    ),
+    "pause": Rule(
+        "pause", RUNNING, ACT, lambda data, act: forms.PauseForm(data, context=act.context), _pause
+    ),
+    "resume": Rule(
+        "resume",
+        frozenset({Status.PAUSED}),
+        ACT,
+        lambda data, act: forms.ResumeForm(data, context=act.context),
+        _resume,
+    ),
+    "extend": Rule(
+        "extend the deadline",
+        RUNNING,
+        ACT,
+        lambda data, act: forms.ExtendForm(data, context=act.context, old_due=act.episode.due),
+        _extend,
+    ),
+    "hand_over": Rule(
+        "hand over",
+        LIVE,
+        ACT | {Capacity.LEAD},
+        lambda data, act: forms.HandOverForm(data, context=act.context),
+        _hand_over,
+    ),
+    "withdraw": Rule(
+        "withdraw",
+        LIVE,
+        frozenset({Capacity.RAISER, Capacity.RAISING_ACTOR}),
+        lambda data, act: forms.WithdrawForm(data, context=act.context),
+        _withdraw,
+    ),
+}
+
+
+def perform(name: str, actor: User, disagreement_id: int, version: int, data: dict | None = None):
+    """Apply transition `name` as `actor` to the disagreement they saw at `version`."""
+    rule = RULES[name]
+    with transaction.atomic():
+        # The row lock makes a concurrent transition wait, then fail the version check.
+        d = (
+            Disagreement.objects.select_for_update()
+            .select_related("partnership", "pathway")
+            .filter(pk=disagreement_id)
+            .first()
+        )
+        if d is None:
+            raise NotFound()
+        episode = (
+            d.episodes.select_related("raising_actor", "receiving_actor")
+            .filter(number=d.stage)
+            .first()
+        )
+        held = capacities(actor, d, episode if not d.is_closed else None)
+        if not held:
+            raise NotFound()
+        if d.version != version:
+            raise Conflict(
+                f"{d.reference} was changed by someone else since you opened it; "
+                "reload it and try again"
+            )
+        if d.status not in rule.statuses:
+            raise NotAllowed(
+                f"{d.reference} is {d.get_status_display().lower()}: you cannot {rule.verb}"
+            )
+        if not held & rule.who:
+            raise NotAllowed(f"you cannot {rule.verb} on {d.reference} at stage {d.stage}")
+        act = Act(actor, d, episode, held, now())
+        act.data = _valid(rule.form(data or {}, act))
+        details = rule.effect(act)
+        d.version += 1
+        d.updated_at = act.at
+        refresh_deadlines(d, act.episode)
+        d.save()
+        audit.append(
+            action=f"disagreement.{name}",
+            target=f"disagreement:{d.reference}",
+            actor=actor,
+            partnership_id=d.partnership_id,
+            data={"stage": d.stage, "version": d.version, **details},
+        )
+    return d

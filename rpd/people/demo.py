@@ -1,0 +1,271 @@
+"""A synthetic partnership for any pathway: agencies, ladders and a person on every rung.
+
+Used by `rpd demo`, by the tests and by the benchmarks. Every name here is
+invented; no real person, address or NHS number appears.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from rpd.pathways import registry
+
+from .models import Agency, AgencyType, Partnership, Role, RoleGrant, Rung, User
+
+DEMO_PASSWORD = "demo-password-not-for-production"
+
+# Titles climbing each agency's own ladder (from the seeds' examples); an agency uses as
+# many as the pathway has generic rungs.
+LADDERS: dict[str, tuple[str, list[str]]] = {
+    "csc": (
+        AgencyType.CHILDRENS_SOCIAL_CARE,
+        [
+            "Social Worker",
+            "Team Manager",
+            "Head of Service",
+            "Service Director",
+            "Director of Children's Services",
+        ],
+    ),
+    "police": (
+        AgencyType.POLICE,
+        [
+            "Detective Constable",
+            "Detective Sergeant",
+            "Detective Inspector",
+            "Detective Chief Inspector",
+            "Detective Superintendent",
+        ],
+    ),
+    "health": (
+        AgencyType.HEALTH,
+        [
+            "Health Visitor",
+            "Named Nurse for Safeguarding",
+            "Designated Nurse for Safeguarding Children",
+            "Chief Nurse",
+            "Medical Director",
+        ],
+    ),
+    "school": (
+        AgencyType.EDUCATION,
+        [
+            "Class Teacher",
+            "Designated Safeguarding Lead",
+            "Headteacher",
+            "Education Safeguarding Manager",
+            "Director of Education",
+        ],
+    ),
+    "asc": (
+        AgencyType.ADULT_SOCIAL_CARE,
+        [
+            "Social Worker",
+            "Team Manager",
+            "Head of Service",
+            "Director of Adult Social Services",
+            "Chief Executive",
+        ],
+    ),
+    "charity": (
+        AgencyType.VOLUNTARY,
+        [
+            "Family Support Worker",
+            "Board of Trustees (no line manager)",
+            "Chair of Trustees",
+            "Chair of Trustees",
+            "Chair of Trustees",
+        ],
+    ),
+}
+
+AGENCY_NAMES = {
+    "csc": "Children's Social Care",
+    "police": "Police Public Protection Unit",
+    "health": "Community Health Trust",
+    "school": "Brookside Primary School",
+    "asc": "Adult Social Care",
+    "charity": "Riverside Family Support (charity)",
+}
+
+GIVEN = [
+    "Amara",
+    "Ben",
+    "Carys",
+    "Dev",
+    "Elin",
+    "Femi",
+    "Greta",
+    "Hari",
+    "Ines",
+    "Jonah",
+    "Kezia",
+    "Luca",
+    "Mina",
+    "Noor",
+    "Owen",
+    "Priya",
+    "Quinn",
+    "Rhys",
+    "Sana",
+    "Tomas",
+    "Uma",
+    "Vik",
+    "Wren",
+    "Yusuf",
+    "Zara",
+]
+FAMILY = [
+    "Ashcombe",
+    "Brackwater",
+    "Corrindale",
+    "Dunmoor",
+    "Elderwick",
+    "Fennimore",
+    "Greystoke-Vale",
+    "Hollowmere",
+    "Ivybridge-Lane",
+    "Juniperfield",
+    "Kestrelmoor",
+    "Larchmont",
+    "Merriweather",
+    "Northolme",
+    "Oakenshaw",
+    "Pennyworth",
+    "Quillfeather",
+    "Ravensholt",
+    "Silverdale",
+    "Thornbury-Fay",
+]
+
+
+def synthetic_name(n: int) -> tuple[str, str]:
+    return GIVEN[n % len(GIVEN)], FAMILY[(n * 7 + n // len(GIVEN)) % len(FAMILY)]
+
+
+@dataclass
+class DemoPartnership:
+    partnership: Partnership
+    agencies: dict[str, Agency] = field(default_factory=dict)
+    # ladder[agency key][i]: the person on rung i (0 = practitioner), each managed by i+1.
+    ladder: dict[str, list[User]] = field(default_factory=dict)
+    colleague: dict[str, User] = field(default_factory=dict)  # a second practitioner
+    lead: dict[str, User] = field(default_factory=dict)  # the agency's safeguarding lead
+    unit: User | None = None
+    chair: User | None = None
+    admin: User | None = None
+    outsider: User | None = None  # in the partnership, in no disagreement
+
+
+class _Namer:
+    def __init__(self, offset: int):
+        self.n = offset
+
+    def __call__(self) -> tuple[str, str]:
+        self.n += 1
+        return synthetic_name(self.n)
+
+
+@transaction.atomic
+def build_partnership(pathway_id: str, slug: str | None = None) -> DemoPartnership:
+    pack = registry.get(pathway_id).pack
+    slug = slug or pathway_id
+    partnership = Partnership.objects.create(
+        name=f"{pack.partnership} (demo)",
+        slug=slug,
+        pathway_id=pack.id,
+        calendar=pack.calendar,
+        closure_days=[d.isoformat() for d in pack.closure_days],
+    )
+    demo = DemoPartnership(partnership)
+    names = _Namer(sum(map(ord, slug)))
+    password = _password_hash()
+
+    def person(username: str, agency: Agency, title: str, rung=None, manager=None, roles=()):
+        given, family = names()
+        user = User(
+            username=f"{slug}-{username}",
+            first_name=given,
+            last_name=family,
+            email=f"{slug}-{username}@example.org",
+            agency=agency,
+            rung=rung,
+            line_manager=manager,
+            job_title=title,
+            password=password,
+        )
+        user.save()
+        RoleGrant.objects.bulk_create(RoleGrant(user=user, role=r) for r in roles)
+        return user
+
+    keys = ["csc", "police", "health", "school", "charity"]
+    if pack.scope.value in ("adults", "both"):
+        keys.insert(1, "asc")
+    for key in keys:
+        agency_type, titles = LADDERS[key]
+        agency = Agency.objects.create(
+            partnership=partnership, name=AGENCY_NAMES[key], type=agency_type
+        )
+        demo.agencies[key] = agency
+        rungs = [
+            Rung.objects.create(
+                agency=agency, position=i + 1, title=titles[i], pathway_rung=generic.id
+            )
+            for i, generic in enumerate(pack.rungs)
+        ]
+        # Build top-down so each person's manager exists already.
+        chain: list[User] = []
+        for i in reversed(range(len(rungs))):
+            roles = [Role.PRACTITIONER] if i == 0 else [Role.MANAGER]
+            if i >= 2:
+                roles.append(Role.SENIOR_MANAGER)
+            manager = chain[0] if chain else None
+            chain.insert(0, person(f"{key}-{i + 1}", agency, titles[i], rungs[i], manager, roles))
+        demo.ladder[key] = chain
+        demo.colleague[key] = person(
+            f"{key}-colleague", agency, titles[0], rungs[0], chain[1], [Role.PRACTITIONER]
+        )
+        demo.lead[key] = person(
+            f"{key}-lead",
+            agency,
+            "Designated Safeguarding Lead",
+            rungs[min(1, len(rungs) - 1)],
+            chain[-1],
+            [Role.SAFEGUARDING_LEAD],
+        )
+    unit_agency = Agency.objects.create(
+        partnership=partnership,
+        name="Safeguarding Partnership Business Unit",
+        type=AgencyType.PARTNERSHIP,
+    )
+    demo.unit = person(
+        "unit", unit_agency, "Partnership Business Manager", roles=[Role.PARTNERSHIP_UNIT]
+    )
+    demo.chair = person("chair", unit_agency, "Independent Chair", roles=[Role.BOARD_CHAIR])
+    demo.admin = person(
+        "admin", unit_agency, "Partnership Administrator", roles=[Role.ADMINISTRATOR]
+    )
+    demo.outsider = person(
+        "csc-outsider",
+        demo.agencies["csc"],
+        "Social Worker",
+        demo.ladder["csc"][0].rung,
+        None,
+        [Role.PRACTITIONER],
+    )
+    return demo
+
+
+_HASH: str | None = None
+
+
+def _password_hash() -> str:
+    # Hashing is deliberately slow; one hash serves every demo user.
+    global _HASH
+    if _HASH is None:
+        from django.contrib.auth.hashers import make_password
+
+        _HASH = make_password(DEMO_PASSWORD)
+    return _HASH

@@ -1,0 +1,144 @@
+"""Partnerships, agencies with their management ladders, and the people in them."""
+
+from __future__ import annotations
+
+import datetime
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from rpd.pathways import registry
+from rpd.pathways.calendar import WorkingCalendar, get_calendar
+
+
+class Partnership(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    # The pathway new disagreements start under; each disagreement pins its own version.
+    pathway_id = models.CharField(max_length=64)
+    calendar = models.CharField(max_length=32, default="england-and-wales")
+    closure_days = models.JSONField(default=list, blank=True)  # ISO dates
+    reference_prefix = models.CharField(max_length=8, default="RPD")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def pathway_entry(self) -> registry.Entry:
+        return registry.get(self.pathway_id)
+
+    def working_calendar(self) -> WorkingCalendar:
+        days = tuple(sorted(datetime.date.fromisoformat(d) for d in self.closure_days))
+        return get_calendar(self.calendar, days)
+
+
+class AgencyType(models.TextChoices):
+    CHILDRENS_SOCIAL_CARE = "childrens-social-care", "Children's social care"
+    ADULT_SOCIAL_CARE = "adult-social-care", "Adult social care"
+    POLICE = "police", "Police"
+    HEALTH = "health", "Health"
+    EDUCATION = "education", "Education"
+    PROBATION = "probation", "Probation"
+    VOLUNTARY = "voluntary", "Voluntary sector"
+    PARTNERSHIP = "partnership", "Safeguarding partnership"
+    OTHER = "other", "Other"
+
+
+class Agency(models.Model):
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="agencies")
+    name = models.CharField(max_length=200)
+    type = models.CharField(max_length=32, choices=AgencyType.choices)
+
+    class Meta:
+        verbose_name_plural = "agencies"
+        constraints = [
+            models.UniqueConstraint(fields=["partnership", "name"], name="agency_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Rung(models.Model):
+    """One rung of an agency's own management ladder, mapped to the pathway's generic rung.
+
+    A police DS and a school's designated safeguarding lead are different
+    titles on the same generic rung (`line-manager`): the pathway says which
+    generic rung acts at each stage, the ladder says who that is here. An
+    agency with no line manager names its professional body, funder,
+    commissioner or trustees as the rung above the practitioner.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="rungs")
+    position = models.PositiveSmallIntegerField()  # 1 = the practitioner
+    title = models.CharField(max_length=200)
+    pathway_rung = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["agency", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "position"], name="rung_position_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.agency})"
+
+
+class Role(models.TextChoices):
+    PRACTITIONER = "practitioner", "Practitioner"
+    MANAGER = "manager", "Manager"
+    SAFEGUARDING_LEAD = "safeguarding-lead", "Safeguarding lead"
+    SENIOR_MANAGER = "senior-manager", "Senior manager"
+    PARTNERSHIP_UNIT = "partnership-unit", "Partnership business unit"
+    BOARD_CHAIR = "board-chair", "Board or independent chair"
+    ADMINISTRATOR = "administrator", "Partnership administrator"
+
+
+# Roles that oversee every disagreement in their partnership.
+OVERSIGHT_ROLES = frozenset({Role.PARTNERSHIP_UNIT, Role.BOARD_CHAIR})
+
+
+class User(AbstractUser):
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
+    rung = models.ForeignKey(Rung, null=True, blank=True, on_delete=models.PROTECT)
+    line_manager = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    job_title = models.CharField(max_length=200, blank=True)
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def partnership_id(self) -> int | None:
+        return self.agency.partnership_id if self.agency_id else None
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        return frozenset(self.role_grants.values_list("role", flat=True))
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def managers(self) -> list[User]:
+        """The line-management chain above this person, nearest first."""
+        chain, seen, person = [], {self.pk}, self.line_manager
+        while person is not None and person.pk not in seen:  # a loop in bad data ends here
+            chain.append(person)
+            seen.add(person.pk)
+            person = person.line_manager
+        return chain
+
+
+class RoleGrant(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")
+    role = models.CharField(max_length=32, choices=Role.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "role"], name="role_grant_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_role_display()}"

@@ -1,0 +1,58 @@
+"""Shared steps for the workflow tests: raise, record, escalate, as a practitioner would."""
+
+from __future__ import annotations
+
+import datetime
+
+from rpd.disagreements import transitions
+from rpd.disagreements.models import Disagreement
+from rpd.disagreements.nhs_number import synthetic
+
+
+def raise_data(demo, receiving_key="police", **overrides) -> dict:
+    data = {
+        "subject_kind": "child",
+        "subject_given_name": "Robin",
+        "subject_family_name": "Testchild",
+        "subject_date_of_birth": "2019-03-14",
+        "subject_nhs_number": synthetic(42),
+        "subject_address": "1 Example Row, Testtown",
+        "receiving_agency": demo.agencies[receiving_key].pk,
+        "receiving_professional": demo.ladder[receiving_key][0].pk,
+        "challenged": "decision",
+        "challenged_description": "Referral closed at the front door with no further action",
+        "challenged_on": "2026-01-05",
+        "categories": [demo.partnership.pathway_entry().pack.categories[0].id],
+        "summary": "Three bruises seen in four weeks; the referral was closed without a visit.",
+        "outcome_sought": "A strategy discussion and a home visit",
+        "risk": "high",
+    }
+    data.update(overrides)
+    return data
+
+
+def fresh(d: Disagreement) -> Disagreement:
+    return Disagreement.objects.get(pk=d.pk)
+
+
+def discuss(actor, d, outcome="unresolved", covers=None, meets=(), at=None):
+    """Record a discussion at the current stage covering everything it must record."""
+    d = fresh(d)
+    stage = d.pack.stage(d.stage)
+    episode = d.current_episode()
+    occurred = at or transitions.now() - datetime.timedelta(minutes=5)
+    data = {
+        "kind": "meeting",
+        "occurred_at": occurred.isoformat(),
+        "participants": [episode.raising_actor.pk, episode.receiving_actor.pk],
+        "summary": f"Stage {d.stage} discussion: positions and evidence set out by both sides.",
+        "outcome": outcome,
+        "covers": [r.id for r in stage.must_record] if covers is None else covers,
+        "meets": list(meets),
+    }
+    return transitions.perform("record", actor, d.pk, d.version, data)
+
+
+def escalate(actor, d, reason="Still unresolved after discussion"):
+    d = fresh(d)
+    return transitions.perform("escalate", actor, d.pk, d.version, {"reason": reason})
