@@ -43,6 +43,8 @@ def setup_django() -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from rpd import commands as project_commands
+    from rpd.audit import commands as audit_commands
+    from rpd.disagreements import commands as disagreement_commands
     from rpd.pathways import commands as pathway_commands
 
     parser = argparse.ArgumentParser(
@@ -50,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     pathway_commands.register(subparsers)
+    disagreement_commands.register(subparsers)
+    audit_commands.register(subparsers)
     project_commands.register(subparsers)
     return parser
 

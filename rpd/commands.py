@@ -18,15 +18,22 @@ def register(subparsers) -> None:
 
 
 def serve(args) -> int:
-    from django.conf import settings
-
-    settings_dir = settings.DATA_DIR if hasattr(settings, "DATA_DIR") else None
     setup_django()
     from django.core.management import call_command
+    from django.db import transaction
 
-    if settings_dir:
-        settings_dir.mkdir(parents=True, exist_ok=True)
-    call_command("migrate", interactive=False, verbosity=0)
+    from rpd.disagreements.commands import DEFAULT_DEMO, build_demo, migrate
+    from rpd.people.models import Partnership
+
+    migrate()
+    # A fresh machine serves something to look at: the demo partnership, built once.
+    if not Partnership.objects.exists():
+        with transaction.atomic():
+            partnership, disagreements = build_demo(DEFAULT_DEMO)
+        print(
+            f"Built the demo partnership {partnership.name} with {len(disagreements)} "
+            "synthetic disagreements (`rpd demo --help` for more)."
+        )
     call_command("runserver", args.address, use_reloader=False)
     return 0
 

@@ -56,7 +56,8 @@ def append(
     head = _lock_head()
     fields = {
         "seq": head.seq + 1,
-        # Taken after the lock, so times never go backwards along the chain.
+        # Taken after the lock, so times follow the order of the chain (unless the
+        # clock is stepped back); nothing in verification depends on it.
         "at": timezone.now(),
         "actor_id": actor_id,
         "actor_label": actor_label,
@@ -169,14 +170,16 @@ def _lock_head() -> ChainHead:
     head = ChainHead.objects.select_for_update().filter(pk=1).first()
     if head is not None:
         return head
-    if Event.objects.exists():
+    # A fresh or flushed database. Several first appenders may get here at once:
+    # ON CONFLICT DO NOTHING waits for whichever inserts the row first to commit,
+    # and the locking read after it then sees that appender's event.
+    ChainHead.objects.bulk_create([ChainHead(pk=1)], ignore_conflicts=True)
+    head = ChainHead.objects.select_for_update().get(pk=1)
+    if head.seq == 0 and Event.objects.exists():
         raise ChainHeadMissingError(
             "the audit chain head is missing but events exist; run `rpd audit verify`"
         )
-    # A fresh or flushed database. ON CONFLICT DO NOTHING: a concurrent first
-    # appender may be creating the same row.
-    ChainHead.objects.bulk_create([ChainHead(pk=1)], ignore_conflicts=True)
-    return ChainHead.objects.select_for_update().get(pk=1)
+    return head
 
 
 def _actor(actor) -> tuple[int | None, str]:

@@ -77,7 +77,12 @@ def capacities(user: User, disagreement: Disagreement, episode: StageEpisode | N
     if in_partnership and user.has_role(*OVERSIGHT_ROLES):
         held.add(Capacity.OVERSIGHT)
         if episode is not None and episode.led_by_role:
-            held.add(Capacity.LEADER)
+            # An independent chair leads where the pack names one; the partnership's
+            # unit leads where it names the partnership (a unit, an executive, a panel).
+            kind = disagreement.pack.role(episode.led_by_role).kind
+            leads = Role.BOARD_CHAIR if kind == "independent" else Role.PARTNERSHIP_UNIT
+            if user.has_role(leads):
+                held.add(Capacity.LEADER)
     if user.has_role(Role.SAFEGUARDING_LEAD) and user.agency_id in (
         disagreement.raising_agency_id,
         disagreement.receiving_agency_id,

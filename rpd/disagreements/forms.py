@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import ValidationError
 
+from rpd.pathways.calendar import local_date
 from rpd.pathways.schema import Pack
 from rpd.people.models import Agency, Partnership, User
 
@@ -44,7 +45,9 @@ class ContextForm(forms.Form):
         value = self.cleaned_data.get(name)
         if value is None:
             return value
-        day = value.date() if isinstance(value, datetime.datetime) else value
+        # An aware datetime's own date is the date at its offset; an API client sending UTC
+        # near midnight in summer would be a day out. Compare London dates.
+        day = local_date(value) if isinstance(value, datetime.datetime) else value
         if day > self.context.today:
             raise ValidationError("must be today or in the past")
         return value
@@ -117,7 +120,14 @@ class RaiseForm(ContextForm):
     def clean(self):
         data = super().clean()
         agency, person = data.get("receiving_agency"), data.get("receiving_professional")
-        if agency and person and person.agency_id != agency.pk:
+        if agency and agency.pk == self.context.actor.agency_id:
+            # Each stage climbs both agencies' ladders: within one agency the two sides
+            # would meet at a shared manager, who would then be disagreeing with themself.
+            self.add_error(
+                "receiving_agency",
+                "is your own agency: this pathway resolves disagreements between agencies",
+            )
+        elif agency and person and person.agency_id != agency.pk:
             self.add_error("receiving_professional", f"is not in {agency.name}")
         stage = data.get("start_stage") or 1
         pack = self.context.pack

@@ -159,6 +159,12 @@ class Disagreement(models.Model):
         return self.pathway.pack
 
     @property
+    def audit_target(self) -> str:
+        # References restart per partnership (each may use the prefix RPD), so the
+        # partnership's slug keeps one case's history apart from another's.
+        return f"disagreement:{self.partnership.slug}/{self.reference}"
+
+    @property
     def is_closed(self) -> bool:
         return self.status in CLOSED
 

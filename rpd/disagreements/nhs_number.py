@@ -33,11 +33,14 @@ def normalise_nhs_number(value: str) -> str:
 
 
 def synthetic(seed: int) -> str:
-    """A valid NHS number in the reserved test range, different for each seed."""
-    base = 999000000 + seed % 1000000
-    while True:
-        first_nine = str(base)
-        digit = check_digit(first_nine)
+    """A valid NHS number in the reserved test range, different for each seed below 100,000.
+
+    The seed fills digits 4 to 8; digit 9 is the first that lets the check digit be valid
+    (changing it moves the weighted sum by 2, so at most one of its ten values fails).
+    """
+    stem = f"999{seed % 100000:05d}"
+    for ninth in "0123456789":
+        digit = check_digit(stem + ninth)
         if digit is not None:
-            return first_nine + str(digit)
-        base = 999000000 + (base + 1 - 999000000) % 1000000
+            return f"{stem}{ninth}{digit}"
+    raise AssertionError("unreachable: some ninth digit always gives a valid number")

@@ -111,9 +111,12 @@ def actor_for(pack: Pack, person: User, rung_id: str, stage: int) -> User:
 
     if stands_high_enough(person):
         return person
-    for manager in person.managers():
-        if stands_high_enough(manager) and manager.is_active:
-            return manager
+    # The nearest manager on exactly that rung; failing that, the nearest above it
+    # (a chain with a gap, e.g. a lead who reports straight to the top).
+    managers = [m for m in person.managers() if m.is_active and stands_high_enough(m)]
+    exact = [m for m in managers if m.rung.pathway_rung == rung_id]
+    if exact or managers:
+        return (exact or managers)[0]
     fallback = (
         User.objects.filter(agency_id=person.agency_id, rung__pathway_rung=rung_id, is_active=True)
         .order_by("pk")
@@ -250,7 +253,7 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
         d.save()
         audit.append(
             action="disagreement.raised",
-            target=f"disagreement:{d.reference}",
+            target=d.audit_target,
             actor=actor,
             partnership_id=partnership.pk,
             data={
@@ -312,6 +315,10 @@ class Rule:
     who: frozenset[str]
     form: Callable[[dict, Act], object]
     effect: Callable[[Act], dict]
+    # What the pathway must allow, checked before the input is validated: otherwise a
+    # refusal such as "this is the last stage" hides behind field errors, or never shows
+    # at all (a form whose choices the pathway leaves empty).
+    guard: Callable[[Act], None] | None = None
 
 
 def _covered(episode: StageEpisode) -> set[str]:
@@ -397,10 +404,15 @@ def _close_episode(act: Act, outcome: str) -> None:
     act.episode.save(update_fields=["outcome", "ended_at"])
 
 
+def _may_escalate(act: Act) -> None:
+    d, last = act.d, act.d.pack.last_stage
+    if d.stage == last.number:
+        onward = "refer it on instead" if last.referral_options else "resolve it at this stage"
+        raise NotAllowed(f"stage {d.stage} is the last stage of this pathway; {onward}")
+
+
 def _escalate(act: Act) -> dict:
-    d, pack = act.d, act.d.pack
-    if d.stage == pack.last_stage.number:
-        raise NotAllowed(f"stage {d.stage} is the last stage of this pathway; refer it on instead")
+    d = act.d
     if not act.episode.records.filter(outcome=RecordOutcome.UNRESOLVED).exists():
         raise NotAllowed("first record the discussion that shows why it is unresolved")
     _close_episode(act, EpisodeOutcome.ESCALATED)
@@ -436,12 +448,15 @@ def _resolve(act: Act) -> dict:
     return {"stage": act.d.stage, "not_applicable": data["not_applicable"]}
 
 
-def _refer(act: Act) -> dict:
+def _may_refer(act: Act) -> None:
     stage = act.d.pack.stage(act.d.stage)
     if stage.number != act.d.pack.last_stage.number:
         raise NotAllowed(f"referring on is for the last stage; escalate stage {stage.number}")
     if not stage.referral_options:
         raise NotAllowed("this pathway names nowhere to refer on to")
+
+
+def _refer(act: Act) -> dict:
     Referral.objects.create(
         episode=act.episode,
         referred_to=act.data["referred_to"],
@@ -491,6 +506,8 @@ def _resume(act: Act) -> dict:
 
 def _extend(act: Act) -> dict:
     old = act.episode.due
+    if not act.d.participants.filter(user=act.data["asked_by"]).exists():
+        raise Invalid({"asked_by": ["must be someone taking part in this disagreement"]})
     Extension.objects.create(
         episode=act.episode,
         asked_by=act.data["asked_by"],
@@ -511,6 +528,16 @@ def _hand_over(act: Act) -> dict:
     if to_user.agency_id != agency.pk:
         raise Invalid({"to_user": [f"must be someone in {agency.name}"]})
     from_user = act.episode.actor(side)
+    # Each agency decides who acts for it: the side's own actor, their managers or
+    # their agency's safeguarding lead; the partnership where it leads the stage.
+    own_side = (
+        act.actor == from_user
+        or act.actor.pk in {m.pk for m in from_user.managers()}
+        or (Capacity.LEAD in act.held and act.actor.agency_id == agency.pk)
+        or Capacity.LEADER in act.held
+    )
+    if not own_side:
+        raise NotAllowed(f"only {agency.name} can hand over who acts for it")
     if to_user == from_user:
         raise Invalid({"to_user": ["already acts for that side"]})
     Handover.objects.create(
@@ -570,6 +597,7 @@ RULES: dict[str, Rule] = {
             data, context=act.context, covered=_covered(act.episode)
         ),
         _escalate,
+        _may_escalate,
     ),
     "resolve": Rule(
         "resolve",
@@ -586,6 +614,7 @@ RULES: dict[str, Rule] = {
         ACTORS | {Capacity.OVERSIGHT},
         lambda data, act: forms.ReferForm(data, context=act.context),
         _refer,
+        _may_refer,
     ),
     "pause": Rule(
         "pause", RUNNING, ACT, lambda data, act: forms.PauseForm(data, context=act.context), _pause
@@ -654,6 +683,8 @@ def perform(name: str, actor: User, disagreement_id: int, version: int, data: di
         if not held & rule.who:
             raise NotAllowed(f"you cannot {rule.verb} on {d.reference} at stage {d.stage}")
         act = Act(actor, d, episode, held, now())
+        if rule.guard is not None:
+            rule.guard(act)
         act.data = _valid(rule.form(data or {}, act))
         details = rule.effect(act)
         d.version += 1
@@ -662,7 +693,7 @@ def perform(name: str, actor: User, disagreement_id: int, version: int, data: di
         d.save()
         audit.append(
             action=f"disagreement.{name}",
-            target=f"disagreement:{d.reference}",
+            target=d.audit_target,
             actor=actor,
             partnership_id=d.partnership_id,
             data={"stage": d.stage, "version": d.version, **details},

@@ -7,7 +7,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from .loader import PackInvalid, Problem, digest, load_pack_file
+from .loader import PackInvalid, Problem, digest, load_pack_file, load_pack_text
 from .schema import Pack
 
 BUILT_IN_DIR = Path(__file__).resolve().parent / "packs"
@@ -37,13 +37,32 @@ def installed_dirs() -> list[Path]:
         return [Path(p) for p in raw.split(os.pathsep) if p]
 
 
+# Each pack file's last parse, by path: (digest of its text, the pack). Parsing and
+# validating a pack takes tens of milliseconds and every raise looks up its partnership's
+# pathway, so an unchanged file is not parsed again; an edited or reinstalled one has a new
+# digest and is. Packs are frozen, so sharing one between callers is safe.
+_PARSED: dict[str, tuple[str, Pack]] = {}
+
+
+def _load(path: Path) -> tuple[Pack, str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return load_pack_file(path), ""  # raises PackInvalid, saying what is wrong
+    text_digest = digest(text)
+    cached = _PARSED.get(str(path))
+    if cached is None or cached[0] != text_digest:
+        cached = _PARSED[str(path)] = (text_digest, load_pack_text(text, str(path)))
+    return cached[1], text_digest
+
+
 def _entries(directory: Path, built_in: bool) -> list[Entry]:
     if not directory.is_dir():
         return []
     entries = []
     for path in sorted(directory.glob("*.yaml")):
-        pack = load_pack_file(path)
-        entries.append(Entry(pack, path, built_in, digest(path.read_text(encoding="utf-8"))))
+        pack, text_digest = _load(path)
+        entries.append(Entry(pack, path, built_in, text_digest))
     return entries
 
 

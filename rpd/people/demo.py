@@ -232,7 +232,7 @@ def build_partnership(pathway_id: str, slug: str | None = None) -> DemoPartnersh
             agency,
             "Designated Safeguarding Lead",
             rungs[min(1, len(rungs) - 1)],
-            chain[-1],
+            chain[min(2, len(chain) - 1)],  # reports to the senior manager
             [Role.SAFEGUARDING_LEAD],
         )
     unit_agency = Agency.objects.create(

@@ -1,0 +1,765 @@
+"""Benchmark: a person's open disagreements with their due dates, against a primary-key lookup.
+
+    .venv/bin/python bench/workflow.py [--disagreements N] [--records M]
+        [--database-url postgres://USER@HOST:PORT/ADMIN_DB] [--only sqlite|postgres]
+        [--runs R] [--explain]
+
+Fills a database with one partnership (the Stoke-on-Trent pathway) holding N
+disagreements (default 100,000) and M records of discussions (default 1,000,000),
+then times `open_disagreements(user)`, the query behind every person's home page:
+the first 50 rows with reference, stage due date, next due date, subject and
+agency names. The baseline is a bare `Disagreement.objects.get(pk=...)`; each
+is the median of R runs (default 20). The target is to stay within 5x of the
+baseline for a practitioner who takes part in about 20 disagreements and for a
+team manager whose team takes part in about 100; the partnership unit, who
+sees all of them, is reported too, without a target.
+
+It runs once on SQLite (a file in a temporary directory) and once on
+PostgreSQL, in a scratch database `rpd_bench` created beside the one the URL
+names and dropped afterwards; each in a subprocess of this script, since
+Django's settings are read once per process. A PostgreSQL that cannot be
+reached is reported and skipped.
+
+The rows are written straight into the tables (COPY on PostgreSQL,
+executemany on SQLite): this is load generation, not the product path, so
+there are no audit events. The rows are still the ones the models describe:
+every disagreement has its subject, its stage episodes with their milestones
+and due dates counted on the partnership's calendar, its participants (the
+raiser, the receiver and every stage's actors up their agencies' ladders),
+its stored next due date, and a pause or a resolution where its status says so.
+
+Exits 1 if the listing returns rows it should not (a check, not a timing), so
+it can gate CI; the speed target is reported only, since timings depend on the
+machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+# Run as a script, this file's directory comes first on sys.path, where bench/calendar.py
+# would shadow the standard library's calendar module (as bench/calendar.py explains).
+_HERE = Path(__file__).resolve().parent
+_ROOT = _HERE.parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+if str(_ROOT) not in sys.path:
+    sys.path.insert(0, str(_ROOT))
+
+TARGET = 5.0
+PATHWAY = "stoke-on-trent"
+SCRATCH_DB = "rpd_bench"
+DEFAULT_POSTGRES = "postgres://postgres@localhost:5432/postgres"
+PAGE = 50  # rows a person's list shows at once
+
+# The shape of the partnership, chosen so the people benchmarked are typical: two
+# practitioners take part in each disagreement, so with one practitioner for every
+# PRACTITIONER_SHARE disagreements each takes part in about 2 * 10 = 20; a team
+# manager leads TEAM practitioners, so their team takes part in about 100.
+PRACTITIONER_SHARE = 10
+TEAM = 5
+TEAMS_PER_HEAD = 10
+AGENCIES = [
+    ("Children's Social Care", "childrens-social-care"),
+    ("Adult Social Care", "adult-social-care"),
+    ("Police Public Protection Unit", "police"),
+    ("Community Health Trust", "health"),
+    ("Acute Hospitals Trust", "health"),
+    ("Education Safeguarding Service", "education"),
+    ("Probation Service", "probation"),
+    ("Riverside Family Support (charity)", "voluntary"),
+]
+LADDER = ["Practitioner", "Team Manager", "Head of Service", "Director"]
+STAGE_WEIGHTS = [0.55, 0.25, 0.12, 0.06, 0.02]  # most are settled low down
+STATUS_WEIGHTS = {"open": 0.22, "paused": 0.04, "resolved": 0.68, "withdrawn": 0.06}
+STAGE_GAP_DAYS = 4  # calendar days each escalated stage ran for
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--disagreements", type=int, default=100_000, metavar="N")
+    parser.add_argument("--records", type=int, default=1_000_000, metavar="M")
+    parser.add_argument("--database-url", default=DEFAULT_POSTGRES, metavar="URL")
+    parser.add_argument("--only", choices=["sqlite", "postgres"])
+    parser.add_argument("--runs", type=int, default=20, metavar="R")
+    parser.add_argument("--seed", type=int, default=20261125)
+    parser.add_argument("--explain", action="store_true", help="print each listing's plan")
+    args = parser.parse_args(argv)
+    if args.disagreements < 100:
+        parser.error("--disagreements must be at least 100")
+    if args.records < 0 or args.runs < 1:
+        parser.error("--records must be 0 or more and --runs at least 1")
+    if args.only is None:
+        status = 0
+        for database in ("sqlite", "postgres"):
+            command = [sys.executable, __file__, *(argv or sys.argv[1:]), "--only", database]
+            status = max(status, subprocess.run(command, check=False).returncode)
+        return status
+    if args.only == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="rpd-bench-") as data_dir:
+            url = f"sqlite:///{data_dir}/bench.sqlite3"
+            return run(args, "sqlite", url, data_dir)
+    return run_postgres(args)
+
+
+def run_postgres(args) -> int:
+    import psycopg
+    from psycopg import sql
+
+    parts = urlparse(args.database_url)
+    scratch = urlunparse(parts._replace(path=f"/{SCRATCH_DB}"))
+    try:
+        admin = psycopg.connect(args.database_url, autocommit=True, connect_timeout=5)
+    except psycopg.Error as error:
+        print(f"postgres: SKIPPED, not reachable at {args.database_url}: {error}".strip())
+        return 0
+    name = sql.Identifier(SCRATCH_DB)
+    with admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(name))
+        try:
+            with tempfile.TemporaryDirectory(prefix="rpd-bench-") as data_dir:
+                return run(args, "postgres", scratch, data_dir)
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+
+
+def run(args, label: str, url: str, data_dir: str) -> int:
+    # Before Django reads its settings: they are read once, at setup.
+    os.environ["RPD_DATABASE_URL"] = url
+    os.environ["RPD_DATA_DIR"] = data_dir
+    os.environ["RPD_DEBUG"] = "0"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "rpd.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    t0 = time.perf_counter()
+    people, counts = Loader(args.disagreements, args.records, args.seed).load()
+    print(
+        f"{label}: {counts['disagreements']:,} disagreements, {counts['records']:,} records, "
+        f"{counts['episodes']:,} episodes, {counts['participants']:,} participants "
+        f"generated in {time.perf_counter() - t0:.0f}s"
+    )
+    return measure(label, people, args)
+
+
+# -- Measuring ------------------------------------------------------------------------------
+
+
+def measure(label: str, people: dict, args) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from rpd.disagreements.models import Disagreement
+    from rpd.disagreements.queries import open_disagreements
+    from rpd.people.models import User
+
+    pks = list(Disagreement.objects.order_by("?").values_list("pk", flat=True)[: args.runs])
+
+    def baseline(i: int):
+        Disagreement.objects.get(pk=pks[i % len(pks)])
+
+    t_base = median_time(baseline, args.runs)
+    failed = False
+    for role, (user_pk, expected) in people.items():
+        # The user as the authentication middleware loads them, fresh for each request: their
+        # roles and the people they manage are read by the listing, and counted in its time.
+        def load(_i, user_pk=user_pk):
+            return User.objects.select_related("agency").get(pk=user_pk)
+
+        def listing(user):
+            rows = list(open_disagreements(user)[:PAGE])
+            shown = [
+                (d.reference, d.stage_due, d.next_due, d.subject.given_name)
+                + (d.subject.family_name, d.raising_agency.name, d.receiving_agency.name)
+                for d in rows
+            ]
+            return rows, shown
+
+        user = load(0)
+        with CaptureQueriesContext(connection) as queries:
+            rows, _ = listing(user)
+        t_list = median_time(listing, args.runs, setup=load)
+        shown = {d.pk for d in rows}
+        if not shown <= expected["open"] or len(shown) != min(PAGE, len(expected["open"])):
+            print(f"{label}: {role}: the listing shows the wrong disagreements", file=sys.stderr)
+            failed = True
+        ratio = t_list / t_base
+        target = "" if role == "partnership unit" else f" (target <= {TARGET:g}x)"
+        print(
+            f"{label}: {role} in {expected['total']:,} disagreements, {len(expected['open']):,} "
+            f"open: first {len(rows)} in {t_list * 1000:.2f} ms, {len(queries)} queries; "
+            f"pk lookup {t_base * 1000:.2f} ms; ratio {ratio:.1f}x{target}"
+        )
+        if args.explain:
+            for query in queries.captured_queries:
+                print(f"  {query['sql']}")
+            print(open_disagreements(load(0))[:PAGE].explain())
+    return 1 if failed else 0
+
+
+def median_time(fn, runs: int, setup=None) -> float:
+    times = []
+    for i in range(runs + 2):  # two warm-up runs fill the caches
+        arg = setup(i) if setup else i
+        t0 = time.perf_counter()
+        fn(arg)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times[2:])
+
+
+# -- Loading --------------------------------------------------------------------------------
+
+
+class Loader:
+    """A partnership's worth of consistent rows: planned as arrays, then written table by table."""
+
+    def __init__(self, disagreements: int, records: int, seed: int):
+        import numpy as np
+
+        from rpd.pathways.calendar import today
+
+        self.n, self.m = disagreements, records
+        self.rng = np.random.default_rng(seed)
+        self.today = np.datetime64(today(), "D")
+
+    def load(self) -> tuple[dict, dict]:
+        from django.db import transaction
+
+        with transaction.atomic():
+            self.people()
+            self.plan()
+            self.write()
+        self.finish()
+        counts = {
+            "disagreements": self.n,
+            "records": self.m,
+            "episodes": len(self.ep_d),
+            "participants": len(self.participant_rows),
+        }
+        return self.benchmarked(), counts
+
+    def people(self) -> None:
+        """The partnership, its agencies with their ladders, and the people on every rung."""
+        import numpy as np
+
+        from rpd.disagreements.models import PathwayVersion
+        from rpd.pathways import registry
+        from rpd.people.models import Agency, Partnership, Role, RoleGrant, Rung, User
+
+        entry = registry.get(PATHWAY)
+        self.pack = pack = entry.pack
+        self.partnership = Partnership.objects.create(
+            name="Benchmark Safeguarding Partnership",
+            slug="bench",
+            pathway_id=PATHWAY,
+            calendar=pack.calendar,
+        )
+        self.calendar = self.partnership.working_calendar()
+        self.pinned = PathwayVersion.objects.create(
+            pathway_id=PATHWAY,
+            version=pack.version,
+            digest=entry.digest,
+            text=entry.path.read_text("utf-8"),
+        )
+        practitioners = max(len(AGENCIES) * TEAM, self.n // PRACTITIONER_SHARE)
+        per_agency = -(-practitioners // len(AGENCIES))
+        teams = -(-per_agency // TEAM)
+        # chain[pk]: the person, then their manager, and so on up to their director.
+        self.chain: dict[int, list[int]] = {}
+        self.agency_pks, workers, grants = [], [], []
+        for number, (name, kind) in enumerate(AGENCIES):
+            agency = Agency.objects.create(partnership=self.partnership, name=name, type=kind)
+            self.agency_pks.append(agency.pk)
+            rungs = Rung.objects.bulk_create(
+                Rung(agency=agency, position=i + 1, title=LADDER[i], pathway_rung=r.id)
+                for i, r in enumerate(pack.rungs)
+            )
+
+            def staff(rung, count, managers, prefix, agency=agency, n=number, rungs=rungs):
+                per = -(-count // len(managers)) if managers else count
+                users = User.objects.bulk_create(
+                    User(
+                        username=f"a{n}-{prefix}-{i}",
+                        first_name="Bench",
+                        last_name=f"{prefix.title()} {i}",
+                        agency=agency,
+                        rung=rungs[rung],
+                        line_manager=managers[i // per] if managers else None,
+                        job_title=LADDER[rung],
+                        password="!",  # unusable: no one signs in as these people
+                    )
+                    for i in range(count)
+                )
+                for u in users:
+                    self.chain[u.pk] = [u.pk, *self.chain.get(u.line_manager_id, [])]
+                return users
+
+            director = staff(3, 1, [], "director")
+            heads = staff(2, -(-teams // TEAMS_PER_HEAD), director, "head")
+            managers = staff(1, teams, heads, "manager")
+            practitioners = staff(0, per_agency, managers, "practitioner")
+            workers.append([u.pk for u in practitioners])
+            grants += [RoleGrant(user=u, role=Role.PRACTITIONER) for u in practitioners]
+            grants += [RoleGrant(user=u, role=Role.MANAGER) for u in managers + heads + director]
+            grants += [RoleGrant(user=u, role=Role.SENIOR_MANAGER) for u in heads + director]
+        unit_agency = Agency.objects.create(
+            partnership=self.partnership, name="Partnership Business Unit", type="partnership"
+        )
+        self.unit = User.objects.create(
+            username="unit", agency=unit_agency, job_title="Business Manager", password="!"
+        )
+        grants.append(RoleGrant(user=self.unit, role=Role.PARTNERSHIP_UNIT))
+        RoleGrant.objects.bulk_create(grants, batch_size=5000)
+        self.workers = np.array(workers)  # [agency, i]: practitioner pks
+
+    def plan(self) -> None:
+        """Every row's values, as the transitions would have left them."""
+        import numpy as np
+
+        from rpd.pathways.schema import timescale_days
+
+        rng, n, pack, today = self.rng, self.n, self.pack, self.today
+        minutes = np.timedelta64(1, "m")
+        agencies, per_agency = self.workers.shape
+
+        # Disagreements: most settled low down; open ones raised in the last few weeks,
+        # closed ones over three years.
+        last = len(pack.stages)
+        weights = np.array(STAGE_WEIGHTS[:last]) / sum(STAGE_WEIGHTS[:last])
+        self.stage = stage = rng.choice(np.arange(1, last + 1), size=n, p=weights)
+        statuses = np.array(list(STATUS_WEIGHTS))
+        p = list(STATUS_WEIGHTS.values())
+        self.status = status = statuses[rng.choice(len(statuses), size=n, p=p)]
+        self.live = live = np.isin(status, ["open", "paused"])
+        closed = ~live
+        ago = np.where(live, rng.integers(0, 40, n), rng.integers(40, 1100, n))
+        ago += STAGE_GAP_DAYS * (stage - 1)
+        self.raised_on = today - ago.astype("timedelta64[D]")
+        raised_at = self.raised_on + (9 * 60 + rng.integers(0, 480, n)) * minutes
+        raising = rng.integers(0, agencies, n)
+        receiving = (raising + rng.integers(1, agencies, n)) % agencies
+        self.raised_by = self.workers[raising, rng.integers(0, per_agency, n)]
+        self.receiver = self.workers[receiving, rng.integers(0, per_agency, n)]
+        self.raising_agency = np.array(self.agency_pks)[raising]
+        self.receiving_agency = np.array(self.agency_pks)[receiving]
+
+        # Stage episodes: 1 up to the stage reached, each running STAGE_GAP_DAYS until
+        # escalated; due dates counted on the partnership's calendar from the pack.
+        self.ep_d = ep_d = np.repeat(np.arange(n), stage)
+        self.ep_first = first = np.concatenate([[0], np.cumsum(stage)[:-1]])
+        self.ep_number = number = np.arange(len(ep_d)) - np.repeat(first, stage) + 1
+        self.ep_started = started = self.raised_on[ep_d] + ((number - 1) * STAGE_GAP_DAYS).astype(
+            "timedelta64[D]"
+        )
+        stage_days = np.array([0] + [timescale_days(s.timescale) for s in pack.stages])
+        self.ep_due = due = self.calendar.add_working_days_many(started, stage_days[number])
+        current = number == stage[ep_d]
+        live_ep = current & live[ep_d]
+        self.ep_outcome = np.where(~current, "escalated", np.where(closed[ep_d], status[ep_d], ""))
+        ended = np.minimum(
+            started + np.where(current, 2, STAGE_GAP_DAYS).astype("timedelta64[D]"), today
+        )
+        self.ep_ended_at = np.where(
+            self.ep_outcome == "", None, timestamps(ended + 15 * 60 * minutes)
+        )
+        self.ep_started_at = timestamps(started + 9 * 60 * minutes)
+        self.ep_started_at[first] = self.raised_at = timestamps(raised_at)
+        self.ep_actors = self.actors(number)
+
+        # Milestones: met in every stage that has ended, not yet in a live one, whose
+        # earliest deadline is then the disagreement's next due date.
+        ep_next = np.where(live_ep, due, np.datetime64("NaT"))
+        self.milestone_rows = []
+        met_at = timestamps(started + (24 + 10) * 60 * minutes)
+        for s in pack.stages:
+            on = np.flatnonzero(number == s.number)
+            for m in s.milestones:
+                m_due = self.calendar.add_working_days_many(
+                    started[on], timescale_days(m.timescale)
+                )
+                met = np.where(live_ep[on], None, met_at[on])
+                self.milestone_rows += [
+                    (ep + 1, m.id, m.name, d, at)
+                    for ep, d, at in zip(on.tolist(), days(m_due), met.tolist(), strict=True)
+                ]
+                unmet = on[live_ep[on]]
+                ep_next[unmet] = np.minimum(ep_next[unmet], m_due[live_ep[on]])
+        self.current_ep = current_ep = first + stage - 1
+        next_due = ep_next[current_ep]
+
+        # Paused: mostly due back soon, some past their expected resume date.
+        self.paused = paused = np.flatnonzero(status == "paused")
+        self.paused_on = np.minimum(started[current_ep[paused]] + 1, today)
+        resume = today + rng.integers(-10, 30, len(paused)).astype("timedelta64[D]")
+        self.resume = resume = np.maximum(resume, self.paused_on + 1)
+        next_due[paused] = resume
+        self.next_due = next_due
+        self.closed_at = np.where(closed, self.ep_ended_at[current_ep], None)
+        self.updated_at = np.where(closed, self.closed_at, self.ep_started_at[current_ep])
+
+        # References count up per year, as ReferenceCounter does.
+        self.counters: dict[int, int] = {}
+        self.references = []
+        for year in self.raised_on.astype("datetime64[Y]").astype(int) + 1970:
+            self.counters[year] = self.counters.get(year, 0) + 1
+            self.references.append(f"RPD-{year}-{self.counters[year]:05d}")
+
+        # Participants: the raiser, the receiver, and every stage's actors.
+        side: dict[tuple[int, int], str] = {}
+        for d, raiser, receiver in zip(
+            range(1, n + 1), self.raised_by.tolist(), self.receiver.tolist(), strict=True
+        ):
+            side[d, raiser] = "raising"
+            side[d, receiver] = "receiving"
+        for d, raiser, receiver in zip((ep_d + 1).tolist(), *self.ep_actors, strict=True):
+            side.setdefault((d, raiser), "raising")
+            side.setdefault((d, receiver), "receiving")
+        self.participant_rows = [(d, user, s) for (d, user), s in side.items()]
+
+    def actors(self, number) -> tuple[list[int], list[int]]:
+        """Each episode's (raising, receiving) actor: as far up each person's chain as its rung."""
+        rank = {r.id: i for i, r in enumerate(self.pack.rungs)}
+        up = [(0, 0)] + [(rank[s.raising.rung], rank[s.receiving.rung]) for s in self.pack.stages]
+        chain, numbers = self.chain, number.tolist()
+        raisers = self.raised_by[self.ep_d].tolist()
+        receivers = self.receiver[self.ep_d].tolist()
+        return (
+            [chain[p][up[k][0]] for p, k in zip(raisers, numbers, strict=True)],
+            [chain[p][up[k][1]] for p, k in zip(receivers, numbers, strict=True)],
+        )
+
+    def write(self) -> None:
+        """Parents before children, so the deferred foreign keys check cheaply at commit."""
+        import holidays
+        import numpy as np
+
+        from rpd.disagreements import models
+        from rpd.disagreements.nhs_number import synthetic
+
+        rng, n, pack = self.rng, self.n, self.pack
+        ids = range(1, n + 1)
+        born = days(self.today - rng.integers(30, 17 * 365, n).astype("timedelta64[D]"))
+        insert(
+            models.Subject,
+            ["id", "partnership", "kind", "given_name", "family_name", "date_of_birth"]
+            + ["nhs_number", "address", "consent_given", "family_details"],
+            (
+                (i, self.partnership.pk, "child", "Bench", f"Subject {i}", dob)
+                + (synthetic(i), f"{i % 200 + 1} Example Street, Testville", None, "")
+                for i, dob in zip(ids, born, strict=True)
+            ),
+        )
+        categories = [json_list([c.id]) for c in pack.categories]
+
+        def disagreements():
+            columns = zip(
+                ids,
+                self.references,
+                self.raised_by.tolist(),
+                self.raising_agency.tolist(),
+                self.receiving_agency.tolist(),
+                self.receiver.tolist(),
+                days(self.raised_on),
+                self.status.tolist(),
+                self.stage.tolist(),
+                days(self.next_due),
+                self.raised_at.tolist(),
+                self.updated_at.tolist(),
+                self.closed_at.tolist(),
+                strict=True,
+            )
+            for (
+                i,
+                ref,
+                by,
+                from_,
+                to,
+                receiver,
+                on,
+                status,
+                stage,
+                due,
+                at,
+                updated,
+                closed,
+            ) in columns:
+                yield (
+                    (i, ref, self.partnership.pk, self.pinned.pk, i, by, from_, to, receiver)
+                    + ("decision", "Referral closed with no further action", on)
+                    + (categories[i % len(categories)], "Bruises seen twice in a month")
+                    + ("A strategy discussion", "high", False, "[]", "", "", status, stage, due)
+                    + (None, 1 + stage, at, updated, closed)
+                )
+
+        insert(
+            models.Disagreement,
+            ["id", "reference", "partnership", "pathway", "subject", "raised_by"]
+            + ["raising_agency", "receiving_agency", "receiving_professional", "challenged"]
+            + ["challenged_description", "challenged_on", "categories", "summary"]
+            + ["outcome_sought", "risk", "urgent", "pre_escalation", "immediate_rule"]
+            + ["fast_track_reason", "status", "stage", "next_due", "cap_due", "version"]
+            + ["raised_at", "updated_at", "closed_at"],
+            disagreements(),
+        )
+        stages = {s.number: s for s in pack.stages}
+        basis = {k: due_basis(s.timescale) for k, s in stages.items()}
+        led_by = {k: s.led_by or "" for k, s in stages.items()}
+        holidays_version = holidays.__version__  # as the transitions record it
+        insert(
+            models.StageEpisode,
+            ["id", "disagreement", "number", "raising_actor", "receiving_actor", "led_by_role"]
+            + ["started_on", "started_at", "due", "due_basis", "calendar", "holidays_version"]
+            + ["outcome", "ended_at"],
+            (
+                (i, d + 1, k, raising, receiving, led_by[k], on, at, due, basis[k])
+                + (self.calendar.name, holidays_version, outcome, ended)
+                for i, d, k, raising, receiving, on, at, due, outcome, ended in zip(
+                    range(1, len(self.ep_d) + 1),
+                    self.ep_d.tolist(),
+                    self.ep_number.tolist(),
+                    *self.ep_actors,
+                    days(self.ep_started),
+                    self.ep_started_at.tolist(),
+                    days(self.ep_due),
+                    self.ep_outcome.tolist(),
+                    self.ep_ended_at.tolist(),
+                    strict=True,
+                )
+            ),
+        )
+        insert(
+            models.Milestone,
+            ["id", "episode", "key", "name", "due", "met_at"],
+            ((i, *row) for i, row in enumerate(self.milestone_rows, start=1)),
+        )
+        insert(
+            models.Participant,
+            ["id", "disagreement", "user", "side"],
+            ((i, *row) for i, row in enumerate(self.participant_rows, start=1)),
+        )
+        self.write_records()
+        raising, receiving = self.ep_actors
+        insert(
+            models.Pause,
+            ["id", "disagreement", "episode", "reason", "paused_by", "paused_on"]
+            + ["expected_resume", "resumed_on", "resumed_by", "working_days_paused"],
+            (
+                (i, d + 1, ep + 1, "Waiting for a medical", raising[ep], on, back, None, None, None)
+                for i, d, ep, on, back in zip(
+                    range(1, len(self.paused) + 1),
+                    self.paused.tolist(),
+                    self.current_ep[self.paused].tolist(),
+                    days(self.paused_on),
+                    days(self.resume),
+                    strict=True,
+                )
+            ),
+        )
+        resolved = np.flatnonzero(self.status == "resolved")
+        learning = (rng.random((len(resolved), 3)) < [0.1, 0.03, 0.05]).tolist()
+        insert(
+            models.Resolution,
+            ["id", "disagreement", "agreed_outcome", "next_steps", "written_confirmation"]
+            + ["feedback_to_raiser", "learning_multi_agency_audit", "learning_case_review"]
+            + ["learning_procedure_amendment", "resolved_by", "resolved_at"],
+            (
+                (i, d + 1, "Plan agreed", "Actions by their dates", "Emailed to everyone")
+                + ("Thank you for raising it", *flags, raising[ep], at)
+                for i, d, ep, flags, at in zip(
+                    range(1, len(resolved) + 1),
+                    resolved.tolist(),
+                    self.current_ep[resolved].tolist(),
+                    learning,
+                    self.closed_at[resolved].tolist(),
+                    strict=True,
+                )
+            ),
+        )
+        models.ReferenceCounter.objects.bulk_create(
+            models.ReferenceCounter(partnership=self.partnership, year=year, last=last)
+            for year, last in self.counters.items()
+        )
+
+    def write_records(self) -> None:
+        """Records of discussions, more where a disagreement went further, each with its two
+        participants; an escalated stage's records say it was unresolved."""
+        import numpy as np
+
+        from rpd.disagreements.models import Record
+
+        rng, m = self.rng, self.m
+        minutes = np.timedelta64(1, "m")
+        on_d = np.sort(rng.choice(self.n, size=m, p=self.stage / self.stage.sum()))
+        ep = self.ep_first[on_d] + (rng.random(m) * self.stage[on_d]).astype(int)
+        occurred = self.ep_started[ep] + (10 * 60 + rng.integers(0, 8 * 60, m)) * minutes
+        approved = rng.random(m) < 0.7
+        escalated = self.ep_outcome[ep] == "escalated"
+        outcome = np.where(escalated & (rng.random(m) < 0.5), "unresolved", "ongoing")
+        covers = {s.number: json_list([r.id for r in s.must_record]) for s in self.pack.stages}
+        kinds = np.array(["conversation", "meeting", "email", "phone"])[rng.integers(0, 4, m)]
+        raising, receiving = self.ep_actors
+        ep = ep.tolist()
+        numbers = self.ep_number[ep].tolist()
+        insert(
+            Record,
+            ["id", "disagreement", "episode", "kind", "occurred_at", "other_participants"]
+            + ["summary", "outcome", "covers", "author", "created_at", "approved_by"]
+            + ["approved_at", "supersedes"],
+            (
+                (i, d + 1, e + 1, kind, at, "", "Positions and evidence set out; actions agreed")
+                + (out, covers[k] if i % 3 else "[]", raising[e], created)
+                + ((receiving[e], approved_at) if ok else (None, None))
+                + (None,)
+                for i, d, e, k, kind, at, out, created, ok, approved_at in zip(
+                    range(1, m + 1),
+                    on_d.tolist(),
+                    ep,
+                    numbers,
+                    kinds.tolist(),
+                    timestamps(occurred).tolist(),
+                    outcome.tolist(),
+                    timestamps(occurred + 30 * minutes).tolist(),
+                    approved.tolist(),
+                    timestamps(occurred + 26 * 60 * minutes).tolist(),
+                    strict=True,
+                )
+            ),
+        )
+        insert(
+            Record.participants.through,
+            ["id", "record", "user"],
+            (
+                row
+                for i, e in enumerate(ep, start=1)
+                for row in ((2 * i - 1, i, raising[e]), (2 * i, i, receiving[e]))
+            ),
+        )
+
+    def finish(self) -> None:
+        from django.core.management.color import no_style
+        from django.db import connection
+
+        from rpd.disagreements import models
+
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # The rows came with their own ids: move the sequences past them.
+                tables = [
+                    models.Subject,
+                    models.Disagreement,
+                    models.StageEpisode,
+                    models.Milestone,
+                    models.Participant,
+                    models.Record,
+                    models.Record.participants.through,
+                    models.Pause,
+                    models.Resolution,
+                ]
+                for statement in connection.ops.sequence_reset_sql(no_style(), tables):
+                    cursor.execute(statement)
+            # What autovacuum would soon do after a load this size on PostgreSQL; on SQLite
+            # see the note in the report.
+            cursor.execute("ANALYZE")
+
+    def benchmarked(self) -> dict[str, tuple[int, dict]]:
+        """The practitioner nearest 20 disagreements, the team nearest 100, and the unit."""
+        import numpy as np
+
+        live = set((np.flatnonzero(self.live) + 1).tolist())
+        taking_part: dict[int, set[int]] = {}
+        for d, user, _side in self.participant_rows:
+            taking_part.setdefault(user, set()).add(d)
+
+        def seen_by(people):
+            total = set().union(*(taking_part.get(p, set()) for p in people))
+            return {"total": len(total), "open": total & live}
+
+        practitioners = self.workers.ravel().tolist()
+        practitioner = min(practitioners, key=lambda p: (abs(len(taking_part[p]) - 20), p))
+        teams: dict[int, list[int]] = {}
+        for p in practitioners:
+            teams.setdefault(self.chain[p][1], []).append(p)
+        manager = min(teams, key=lambda m: (abs(seen_by([m, *teams[m]])["total"] - 100), m))
+        return {
+            "practitioner": (practitioner, seen_by([practitioner])),
+            "team manager": (manager, seen_by([manager, *teams[manager]])),
+            "partnership unit": (self.unit.pk, {"total": self.n, "open": live}),
+        }
+
+
+def due_basis(timescale) -> str:
+    # As rpd.pathways.simulate records it on each episode.
+    return {"not_fixed": "review", "immediately": "immediately"}.get(timescale.kind, "limit")
+
+
+def insert(model, fields: list[str], rows) -> None:
+    """Write rows (tuples in the order of `fields`) straight into a model's table.
+
+    Refuses to leave out a field the model requires, so the bench keeps up with the models.
+    """
+    from django.db import connection
+
+    meta = model._meta
+    missing = [
+        f.name
+        for f in meta.concrete_fields
+        if f.name not in fields and not f.null and not f.has_default() and not f.primary_key
+    ]
+    if missing:
+        raise SystemExit(f"bench: {meta.label} rows leave out {', '.join(missing)}")
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(meta.get_field(f).column) for f in fields)
+    table = qn(meta.db_table)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+    else:
+        marks = ", ".join("?" * len(fields))
+        connection.ensure_connection()
+        connection.connection.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+
+
+def timestamps(values):
+    """numpy datetimes (UTC) as the text each database stores, vectorised."""
+    import numpy as np
+    from django.db import connection
+
+    text = np.datetime_as_string(values.astype("datetime64[s]"), unit="s")
+    text = np.char.replace(text, "T", " ")
+    if connection.vendor == "postgresql":
+        text = np.char.add(text, "+00")
+    return text.astype(object)
+
+
+def days(values) -> list:
+    """numpy dates as ISO text (None for NaT)."""
+    import numpy as np
+
+    text = np.datetime_as_string(values.astype("datetime64[D]"), unit="D")
+    return np.where(np.isnat(values), None, text).tolist()
+
+
+def json_list(items: list[str]) -> str:
+    import json
+
+    return json.dumps(items)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

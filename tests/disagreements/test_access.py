@@ -1,0 +1,351 @@
+"""Need to know: who sees a disagreement, who may act on it, and who is told it does not exist.
+
+One partnership (Stoke-on-Trent) with a disagreement raised by a children's social
+worker against a police officer, a few more between other agencies, and a second
+partnership built from the same pack (same agency names, same references) so that a
+leak across partnerships could not hide behind different data. Built once for the
+module; every test's changes roll back.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+import pytest
+import time_machine
+from django.db import transaction
+
+from rpd.audit.models import Event
+from rpd.disagreements import transitions
+from rpd.disagreements.access import Capacity, capacities, may_see, visible_to
+from rpd.disagreements.models import Disagreement, Status
+from rpd.disagreements.queries import open_disagreements
+from rpd.people.demo import DemoPartnership, build_partnership
+from rpd.people.models import User
+
+from .helpers import discuss, escalate, fresh, raise_data
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2026, 1, 7, 10, 0, tzinfo=datetime.UTC)  # a Wednesday
+
+
+@dataclass
+class World:
+    demo: DemoPartnership
+    other: DemoPartnership
+    people: dict[str, User] = field(default_factory=dict)
+    rows: dict[str, Disagreement] = field(default_factory=dict)
+
+    @property
+    def d(self) -> Disagreement:
+        """The disagreement the matrix is about: children's social care against the police."""
+        return fresh(self.rows["csc-police"])
+
+    def person(self, label: str) -> User:
+        """A fresh copy, so nothing cached on the shared object carries between tests."""
+        return User.objects.get(pk=self.people[label].pk)
+
+
+def _people(demo: DemoPartnership, other: DemoPartnership) -> dict[str, User]:
+    return {
+        "raiser": demo.ladder["csc"][0],
+        "receiver": demo.ladder["police"][0],
+        "raiser-manager": demo.ladder["csc"][1],
+        "raiser-senior-manager": demo.ladder["csc"][2],
+        "receiver-manager": demo.ladder["police"][1],
+        "raiser-colleague": demo.colleague["csc"],
+        "raising-lead": demo.lead["csc"],
+        "receiving-lead": demo.lead["police"],
+        "school-lead": demo.lead["school"],
+        "unit": demo.unit,
+        "chair": demo.chair,
+        "administrator": demo.admin,
+        "outsider": demo.outsider,
+        "other-partnership-unit": other.unit,
+        "other-partnership-lead": other.lead["csc"],
+    }
+
+
+def _raise(demo, raiser, receiving_key) -> Disagreement:
+    return transitions.raise_disagreement(raiser, raise_data(demo, receiving_key))
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    # One outer transaction for the module: each test runs in a savepoint inside it
+    # (pytest-django's own), and the whole world is rolled back at the end, so the
+    # append-only audit log never needs deleting from.
+    with django_db_blocker.unblock(), transaction.atomic():
+        with time_machine.travel(NOW, tick=False):
+            demo = build_partnership("stoke-on-trent")
+            other = build_partnership("stoke-on-trent", slug="second")
+            w = World(demo, other, _people(demo, other))
+            raiser = demo.ladder["csc"][0]
+            main = _raise(demo, raiser, "police")
+            # An unresolved discussion covering what stage 1 must record, so escalating
+            # is possible and the matrix tests only who may do it.
+            discuss(raiser, main)
+            w.rows["csc-police"] = main
+            w.rows["health-school"] = _raise(demo, demo.ladder["health"][0], "school")
+            w.rows["school-charity"] = _raise(demo, demo.ladder["school"][0], "charity")
+            w.rows["colleague-health"] = _raise(demo, demo.colleague["csc"], "health")
+            withdrawn = _raise(demo, raiser, "police")
+            transitions.perform(
+                "withdraw", raiser, withdrawn.pk, withdrawn.version, {"reason": "Resolved"}
+            )
+            w.rows["withdrawn"] = withdrawn
+            w.rows["other-partnership"] = _raise(other, other.ladder["csc"][0], "police")
+        yield w
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+# -- The matrix ---------------------------------------------------------------------------
+
+OK, NF, NA = "ok", "not found", "not allowed"
+ACTIONS = ("record", "escalate", "pause", "withdraw", "hand_over")
+
+# Who may see the csc-police disagreement at stage 1, and what comes of each action.
+# Anyone without need to know is told "not found" whatever they try: "not allowed"
+# would confirm that the disagreement exists.
+# Hand over: the raising side is handed over, which only the raising agency may do.
+MATRIX = {
+    #                          see    record  escalate  pause  withdraw  hand over
+    "raiser":                 (True,  OK,     OK,       OK,    OK,       OK),
+    "receiver":               (True,  OK,     OK,       OK,    NA,       NA),
+    "raiser-manager":         (True,  OK,     OK,       OK,    NA,       OK),
+    "raiser-senior-manager":  (True,  OK,     OK,       OK,    NA,       OK),
+    "receiver-manager":       (True,  OK,     OK,       OK,    NA,       NA),
+    "raiser-colleague":       (False, NF,     NF,       NF,    NF,       NF),
+    "raising-lead":           (True,  OK,     NA,       NA,    NA,       OK),
+    "receiving-lead":         (True,  OK,     NA,       NA,    NA,       NA),
+    "school-lead":            (False, NF,     NF,       NF,    NF,       NF),
+    "unit":                   (True,  NA,     NA,       NA,    NA,       NA),
+    "chair":                  (True,  NA,     NA,       NA,    NA,       NA),
+    "administrator":          (False, NF,     NF,       NF,    NF,       NF),
+    "outsider":               (False, NF,     NF,       NF,    NF,       NF),
+    "other-partnership-unit": (False, NF,     NF,       NF,    NF,       NF),
+    "other-partnership-lead": (False, NF,     NF,       NF,    NF,       NF),
+}  # fmt: skip
+
+
+def _input(w: World, action: str) -> dict:
+    if action == "record":
+        return {
+            "kind": "phone",
+            "occurred_at": (NOW - datetime.timedelta(hours=1)).isoformat(),
+            "participants": [w.people["raiser"].pk, w.people["receiver"].pk],
+            "summary": "Spoke about the bruising and the closed referral.",
+            "outcome": "ongoing",
+            "covers": [],
+            "meets": [],
+        }
+    if action == "pause":
+        return {"reason": "Awaiting the strategy meeting", "expected_resume": "2026-01-14"}
+    if action == "hand_over":
+        # The raising side passes to the raiser's colleague in the same team.
+        return {
+            "side": "raising",
+            "to_user": w.people["raiser-colleague"].pk,
+            "reason": "The raiser is on leave",
+        }
+    return {"reason": "Still unresolved after discussion"}
+
+
+def _done(w: World, action: str, d: Disagreement) -> bool:
+    """Whether the action's effect is visible on the disagreement afterwards."""
+    if action == "record":
+        return d.records.count() == 2
+    if action == "escalate":
+        return d.stage == 2 and d.episodes.count() == 2
+    if action == "pause":
+        return d.status == Status.PAUSED
+    if action == "withdraw":
+        return d.status == Status.WITHDRAWN
+    return d.current_episode().raising_actor_id == w.people["raiser-colleague"].pk
+
+
+def _outcome(actor: User, d: Disagreement, action: str, data: dict, version=None) -> str:
+    try:
+        transitions.perform(action, actor, d.pk, d.version if version is None else version, data)
+    except transitions.NotFound:
+        return NF
+    except transitions.NotAllowed:
+        return NA
+    return OK
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"), [(who, row[0]) for who, row in MATRIX.items()], ids=list(MATRIX)
+)
+def test_only_people_with_need_to_know_see_the_disagreement(world, who, expected):
+    person, d = world.person(who), world.d
+
+    assert (d in visible_to(person)) is expected
+    assert may_see(person, d) is expected
+    # The list and the per-disagreement check agree: no capacity, no sight.
+    assert bool(capacities(person, d, d.current_episode())) is expected
+
+
+@pytest.mark.parametrize(
+    ("who", "action", "expected"),
+    [(who, action, row[1 + i]) for who, row in MATRIX.items() for i, action in enumerate(ACTIONS)],
+    ids=[f"{who}-{action}" for who in MATRIX for action in ACTIONS],
+)
+def test_each_person_may_do_exactly_what_the_matrix_says(world, who, action, expected):
+    person, d = world.person(who), world.d
+    events = Event.objects.count()
+
+    assert _outcome(person, d, action, _input(world, action)) == expected
+
+    after = fresh(d)
+    if expected == OK:
+        assert _done(world, action, after)
+        assert after.version == d.version + 1
+        assert Event.objects.count() == events + 1
+    else:
+        # A refusal changes nothing and leaves no trace in the audit log.
+        assert not _done(world, action, after)
+        assert (after.version, after.status, after.stage) == (d.version, d.status, d.stage)
+        assert Event.objects.count() == events
+    if expected == NF:
+        # Not even a stale version gives it away: "not found" comes before "changed since".
+        assert _outcome(person, d, action, _input(world, action), version=d.version - 1) == NF
+
+
+def test_a_hidden_disagreement_reads_exactly_like_one_that_does_not_exist(world):
+    outsider, d = world.person("outsider"), world.d
+    missing = Disagreement.objects.order_by("-pk").first().pk + 1000
+
+    with pytest.raises(transitions.NotFound) as hidden:
+        transitions.perform("escalate", outsider, d.pk, d.version, {"reason": "x"})
+    with pytest.raises(transitions.NotFound) as absent:
+        transitions.perform("escalate", outsider, missing, 1, {"reason": "x"})
+
+    assert str(hidden.value) == str(absent.value) == "disagreement not found"
+
+
+def test_refusals_of_people_who_may_see_say_why(world):
+    d = world.d
+
+    with pytest.raises(transitions.NotAllowed, match=rf"you cannot escalate on {d.reference}"):
+        transitions.perform("escalate", world.person("unit"), d.pk, d.version, {"reason": "x"})
+    with pytest.raises(transitions.NotAllowed, match=rf"you cannot withdraw on {d.reference}"):
+        transitions.perform("withdraw", world.person("receiver"), d.pk, d.version, {"reason": "x"})
+
+
+# -- Need to know changes as the disagreement moves ---------------------------------------
+
+
+def test_the_line_manager_who_acts_at_stage_2_sees_it_and_may_act(world):
+    d = world.d
+    manager = world.person("raiser-manager")
+
+    escalate(world.person("raiser"), d)
+
+    d = fresh(d)
+    episode = d.current_episode()
+    assert (d.stage, episode.raising_actor_id) == (2, manager.pk)
+    assert {Capacity.RAISING_ACTOR, Capacity.PARTICIPANT} <= capacities(manager, d, episode)
+    assert may_see(manager, d)
+    # The practitioners who started it still take part; the colleague still has no need.
+    assert may_see(world.person("raiser"), d) and may_see(world.person("receiver"), d)
+    assert not may_see(world.person("raiser-colleague"), d)
+
+
+def test_a_manager_drawn_in_by_escalation_sees_it_from_then_on_and_not_before(world):
+    # The raiser has lost their line manager (a restructure): stage 2 falls to the first
+    # person on the agency's line-manager rung, who has no tie to the case until then.
+    User.objects.filter(pk=world.people["raiser"].pk).update(line_manager=None)
+    d, stand_in = world.d, world.person("raiser-manager")
+    assert not may_see(stand_in, d)
+    with pytest.raises(transitions.NotFound):
+        transitions.perform("pause", stand_in, d.pk, d.version, _input(world, "pause"))
+
+    escalate(world.person("raiser"), d)
+
+    d = fresh(d)
+    assert d.current_episode().raising_actor_id == stand_in.pk
+    assert may_see(stand_in, d)
+    assert transitions.perform("pause", stand_in, d.pk, d.version, _input(world, "pause"))
+
+
+def test_the_partnership_unit_sees_every_disagreement_in_its_own_partnership_and_no_other(
+    world,
+):
+    ours = set(Disagreement.objects.filter(partnership=world.demo.partnership))
+    theirs = set(Disagreement.objects.filter(partnership=world.other.partnership))
+    assert len(ours) == 5 and len(theirs) == 1
+
+    assert set(visible_to(world.person("unit"))) == ours
+    assert set(visible_to(world.person("other-partnership-unit"))) == theirs
+    # Same pack, same agency names, same reference numbers: still nothing crosses over.
+    (their_row,) = theirs
+    assert their_row.reference == world.rows["csc-police"].reference
+    assert not may_see(world.person("unit"), their_row)
+    with pytest.raises(transitions.NotFound):
+        transitions.perform("record", world.person("unit"), their_row.pk, their_row.version, {})
+
+
+# -- Lists ----------------------------------------------------------------------------------
+
+# Who finds which open disagreements in their list. The withdrawn one is closed, so it is
+# in nobody's open list, though its raiser may still see it.
+OPEN = {
+    "raiser": {"csc-police"},
+    "receiver": {"csc-police"},
+    "raiser-manager": {"csc-police", "colleague-health"},  # manages the colleague too
+    "raiser-senior-manager": {"csc-police", "colleague-health"},
+    "receiver-manager": {"csc-police"},
+    "raiser-colleague": {"colleague-health"},
+    "raising-lead": {"csc-police", "colleague-health"},
+    "receiving-lead": {"csc-police"},
+    "school-lead": {"health-school", "school-charity"},
+    "unit": {"csc-police", "health-school", "school-charity", "colleague-health"},
+    "chair": {"csc-police", "health-school", "school-charity", "colleague-health"},
+    "administrator": set(),
+    "outsider": set(),
+    "other-partnership-unit": {"other-partnership"},
+    "other-partnership-lead": {"other-partnership"},
+}
+
+
+@pytest.mark.parametrize(("who", "expected"), OPEN.items(), ids=list(OPEN))
+def test_open_disagreements_lists_exactly_the_open_rows_a_person_may_see(world, who, expected):
+    person = world.person(who)
+    label = {row.pk: name for name, row in world.rows.items()}
+
+    listed = [label[row.pk] for row in open_disagreements(person)]
+
+    assert len(listed) == len(set(listed))  # no row twice (the joins do not multiply rows)
+    assert set(listed) == expected
+    for name, row in world.rows.items():
+        if name != "withdrawn":
+            assert may_see(person, row) is (name in expected)
+
+
+def test_a_closed_disagreement_stays_visible_to_its_raiser_but_leaves_the_open_list(world):
+    raiser, withdrawn = world.person("raiser"), world.rows["withdrawn"]
+
+    assert may_see(raiser, withdrawn)
+    assert withdrawn not in open_disagreements(raiser)
+
+
+@pytest.mark.parametrize("who", ["raiser", "unit", "raising-lead", "raiser-manager"])
+def test_an_inactive_user_sees_nothing_and_may_do_nothing(world, who):
+    User.objects.filter(pk=world.people[who].pk).update(is_active=False)
+    person, d = world.person(who), world.d
+
+    assert not visible_to(person).exists()
+    assert not open_disagreements(person).exists()
+    assert not may_see(person, d)
+    assert capacities(person, d, d.current_episode()) == set()
+    with pytest.raises(transitions.NotFound):
+        transitions.perform("record", person, d.pk, d.version, _input(world, "record"))

@@ -1,0 +1,143 @@
+"""Two people changing one disagreement at once: exactly one wins, nothing is lost or doubled.
+
+Every transition carries the version its actor last saw; `perform` locks the row and
+refuses a stale version with `Conflict`, changing nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+
+import pytest
+import time_machine
+from django.db import connection
+
+from rpd.audit import log
+from rpd.audit.models import Event
+from rpd.disagreements import transitions
+from rpd.disagreements.models import StageEpisode
+from rpd.people.demo import build_partnership
+
+from .helpers import discuss, fresh, raise_data
+
+NOW = datetime.datetime(2026, 1, 7, 10, 0, tzinfo=datetime.UTC)
+REASON = {"reason": "Still unresolved after discussion"}
+CONFLICT = r"RPD-2026-0001 was changed by someone else since you opened it; reload it and try again"
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    # time_machine patches the clock for the whole process, threads included.
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def ready_to_escalate():
+    """A stage 1 disagreement with its unresolved discussion recorded."""
+    demo = build_partnership("stoke-on-trent")
+    raiser = demo.ladder["csc"][0]
+    d = transitions.raise_disagreement(raiser, raise_data(demo))
+    discuss(raiser, d)
+    return demo, fresh(d)
+
+
+def assert_at_stage_2_once(d):
+    d = fresh(d)
+    assert d.stage == 2
+    numbers = StageEpisode.objects.filter(disagreement=d).values_list("number", flat=True)
+    assert list(numbers) == [1, 2]
+    assert Event.objects.filter(action="disagreement.escalate").count() == 1
+    assert log.verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_managers_escalating_at_once_one_wins_and_the_other_is_told_to_reload(monkeypatch):
+    if connection.vendor != "postgresql":
+        # pytest-django's SQLite test database is in memory with a shared cache, where a
+        # second writer fails at once ("database table is locked") instead of waiting.
+        pytest.skip("needs a server database: runs in the PostgreSQL pass")
+    demo, d = ready_to_escalate()
+    # Linger a moment once the row is read (and, as it should be, locked), so the other
+    # thread surely arrives while the first is still inside: without the lock both would
+    # read the same version, pass the check and escalate twice.
+    checked = transitions.capacities
+
+    def slow_capacities(*args):
+        time.sleep(0.3)
+        return checked(*args)
+
+    monkeypatch.setattr(transitions, "capacities", slow_capacities)
+    managers = [demo.ladder["csc"][1], demo.ladder["police"][1]]
+    start = threading.Barrier(len(managers))
+    succeeded, conflicts, errors = [], [], []
+
+    def escalate_as(manager):
+        try:
+            start.wait(timeout=10)
+            transitions.perform("escalate", manager, d.pk, d.version, REASON)
+            succeeded.append(manager)
+        except transitions.Conflict as conflict:
+            conflicts.append(conflict)
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+        finally:
+            connection.close()  # each thread has its own connection; don't leak it
+
+    threads = [threading.Thread(target=escalate_as, args=(m,)) for m in managers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    assert (len(succeeded), len(conflicts)) == (1, 1)
+    assert str(conflicts[0]) == CONFLICT
+    assert fresh(d).version == d.version + 1
+    assert_at_stage_2_once(d)
+
+
+@pytest.mark.django_db
+def test_the_second_of_two_managers_escalating_from_the_same_version_gets_a_conflict():
+    demo, d = ready_to_escalate()
+    first, second = demo.ladder["csc"][1], demo.ladder["police"][1]
+
+    transitions.perform("escalate", first, d.pk, d.version, REASON)
+    events = Event.objects.count()
+    with pytest.raises(transitions.Conflict, match=CONFLICT):
+        transitions.perform("escalate", second, d.pk, d.version, REASON)
+
+    assert fresh(d).version == d.version + 1
+    assert Event.objects.count() == events
+    assert_at_stage_2_once(d)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        ("escalate", REASON),
+        ("pause", {"reason": "Awaiting the strategy meeting", "expected_resume": "2026-01-14"}),
+        ("withdraw", {"reason": "No longer needed"}),
+    ],
+)
+def test_a_stale_version_is_refused_and_changes_nothing(action, data):
+    demo, d = ready_to_escalate()
+    raiser = demo.ladder["csc"][0]
+    before = fresh(d)
+    events = Event.objects.count()
+
+    with pytest.raises(transitions.Conflict, match=CONFLICT):
+        transitions.perform(action, raiser, d.pk, d.version - 1, data)
+
+    after = fresh(d)
+    assert (after.version, after.status, after.stage, after.next_due) == (
+        before.version,
+        before.status,
+        before.stage,
+        before.next_due,
+    )
+    assert after.episodes.count() == 1 and after.pauses.count() == 0
+    assert Event.objects.count() == events
+    assert log.verify().ok

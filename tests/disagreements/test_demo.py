@@ -1,0 +1,61 @@
+"""`rpd demo`: synthetic disagreements, made through the real transitions, for every pathway."""
+
+import pytest
+
+from rpd.audit.log import verify
+from rpd.cli import main
+from rpd.disagreements.models import Disagreement, Resolution, Status, Subject
+from rpd.disagreements.nhs_number import TEST_RANGE, is_valid
+from rpd.pathways import registry
+from rpd.pathways.calendar import today
+from rpd.people.models import Partnership
+
+PATHWAYS = ["blackpool", "cambridgeshire", "hillingdon", "jersey", "stoke-on-trent"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("pathway", PATHWAYS)
+def test_demo_has_every_stage_and_state_with_synthetic_subjects_and_an_intact_audit_chain(
+    pathway, capsys
+):
+    assert main(["demo", "--pathway", pathway]) == 0
+
+    out = capsys.readouterr().out
+    partnership = Partnership.objects.get(slug=pathway)
+    assert out.startswith(f"{partnership.name}: slug {pathway}, pathway {pathway} v")
+    assert f"{pathway}-csc-1 " in out and "demo-password-not-for-production" in out
+    pack = registry.get(pathway).pack
+    disagreements = list(Disagreement.objects.filter(partnership=partnership))
+    live = [d for d in disagreements if d.status in (Status.OPEN, Status.PAUSED)]
+    assert {d.stage for d in live} == {s.number for s in pack.stages}
+    assert {d.status for d in disagreements} == set(Status)
+    assert any(d.next_due < today() for d in live)
+    assert any(d.status == Status.PAUSED and d.next_due >= today() for d in live)
+    learning = Resolution.objects.filter(disagreement__partnership=partnership)
+    assert learning.filter(learning_multi_agency_audit=True).exists()
+    if pack.fast_track:
+        assert any(d.fast_track_reason and d.stage > 1 for d in disagreements)
+    if pack.scope.value == "both":
+        assert {"child", "adult"} <= {d.subject.kind for d in disagreements}
+    numbers = [s.nhs_number for s in Subject.objects.filter(partnership=partnership)]
+    assert len(set(numbers)) == len(numbers) == len(disagreements)
+    for number in numbers:
+        assert TEST_RANGE[0] <= int(number) <= TEST_RANGE[1] and is_valid(number), number
+    assert verify().ok
+
+
+@pytest.mark.django_db
+def test_demo_refuses_a_slug_already_taken_and_an_unknown_pathway(capsys):
+    assert main(["demo", "--pathway", "jersey", "--slug", "island"]) == 0
+    capsys.readouterr()
+
+    assert main(["demo", "--pathway", "jersey", "--slug", "island"]) == 2
+    assert capsys.readouterr().err == (
+        "rpd: error: --slug: a partnership with slug 'island' already exists; "
+        "choose another with --slug\n"
+    )
+    assert main(["demo", "--pathway", "narnia"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rpd: error: --pathway: no pathway with id 'narnia' (known: ")
+    assert err.count("\n") == 1
+    assert Partnership.objects.filter(slug__startswith="island").count() == 1
