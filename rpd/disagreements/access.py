@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from rpd.people.models import OVERSIGHT_ROLES, Role, User
 
@@ -48,9 +48,13 @@ def visible_to(user: User) -> QuerySet[Disagreement]:
     """Every disagreement `user` may see, as one query with no per-row checks."""
     if not user.is_authenticated or not user.is_active:
         return Disagreement.objects.none()
+    # `pk IN (participants among these people)` rather than a correlated EXISTS: the
+    # database starts from the participant index, so the cost follows the rows this
+    # person may see, not every disagreement in the partnership (SQLite ran the EXISTS
+    # per row).
     people = subordinate_ids(user) | {user.pk}
-    takes_part = Exists(Participant.objects.filter(disagreement=OuterRef("pk"), user_id__in=people))
-    condition = Q(takes_part)
+    takes_part = Participant.objects.filter(user_id__in=people).values("disagreement_id")
+    condition = Q(pk__in=takes_part)
     if user.agency_id and user.has_role(Role.SAFEGUARDING_LEAD):
         condition |= Q(raising_agency_id=user.agency_id) | Q(receiving_agency_id=user.agency_id)
     if user.agency_id and user.has_role(*OVERSIGHT_ROLES):

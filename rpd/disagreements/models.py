@@ -136,6 +136,7 @@ class Disagreement(models.Model):
     # The earliest open deadline (stage, milestone, overall cap or expected resume date),
     # stored and indexed so the deadline sweep is one query, not a loop over every case.
     next_due = models.DateField(null=True, blank=True)
+    stage_due = models.DateField(null=True, blank=True)  # the current stage's, for lists
     cap_due = models.DateField(null=True, blank=True)
     # Optimistic lock: every transition bumps it, and refuses a stale one.
     version = models.PositiveIntegerField(default=1)

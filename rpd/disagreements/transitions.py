@@ -169,6 +169,7 @@ def _take_part(d: Disagreement, user: User, side: str = "") -> None:
 
 def refresh_deadlines(d: Disagreement, episode: StageEpisode | None) -> None:
     """Store the earliest open deadline, so the sweep is one indexed query."""
+    d.stage_due = None if d.status in CLOSED or episode is None else episode.due
     if d.status in CLOSED or episode is None:
         d.next_due = None
     elif d.status == Status.PAUSED:

@@ -118,7 +118,9 @@ class User(AbstractUser):
 
     @cached_property
     def roles(self) -> frozenset[str]:
-        return frozenset(self.role_grants.values_list("role", flat=True))
+        # .all() uses the grants prefetched with the signed-in user (backends.UserBackend),
+        # so checking roles costs no query on a page.
+        return frozenset(grant.role for grant in self.role_grants.all())
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
