@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "rpd.people",
     "rpd.disagreements",
     "rpd.audit",
+    "rpd.notifications",
 ]
 
 AUTH_USER_MODEL = "people.User"
@@ -109,3 +110,33 @@ STATIC_ROOT = DATA_DIR / "static"
 RPD_PACK_DIRS = [
     Path(p) for p in os.environ.get("RPD_PACK_DIRS", str(DATA_DIR / "packs")).split(os.pathsep) if p
 ]
+
+# Notices: links in emails point here; the worker sends through Django's email backend
+# (SMTP in production) or GOV.UK Notify.
+RPD_BASE_URL = os.environ.get("RPD_BASE_URL", "http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = os.environ.get("RPD_FROM_EMAIL", "rpd@localhost")
+EMAIL_BACKEND = os.environ.get(
+    "RPD_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("RPD_SMTP_HOST")
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = DATA_DIR / "sent-mail"
+EMAIL_HOST = os.environ.get("RPD_SMTP_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("RPD_SMTP_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("RPD_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("RPD_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("RPD_SMTP_TLS", "0") == "1"
+EMAIL_TIMEOUT = 10
+RPD_NOTICE_CHANNEL = os.environ.get("RPD_NOTICE_CHANNEL", "email")  # or "notify"
+RPD_NOTIFY_API_KEY = os.environ.get("RPD_NOTIFY_API_KEY", "")
+RPD_NOTIFY_BASE_URL = os.environ.get(
+    "RPD_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"
+)
+RPD_NOTIFY_TEMPLATE_ID = os.environ.get("RPD_NOTIFY_TEMPLATE_ID", "")
+# Reminders go out only in these London hours, on the partnership's working days.
+RPD_WORKING_HOURS = (8, 18)
+# Working days without any activity before a disagreement counts as drifting.
+RPD_DRIFT_WORKING_DAYS = int(os.environ.get("RPD_DRIFT_WORKING_DAYS", "5"))
+# How long a worker's claim on a notice lasts before another worker may take it.
+RPD_WORKER_LEASE_SECONDS = int(os.environ.get("RPD_WORKER_LEASE_SECONDS", "120"))

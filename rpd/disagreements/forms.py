@@ -67,6 +67,7 @@ class RaiseForm(ContextForm):
     subject_consent_given = forms.NullBooleanField(required=False)
     receiving_agency = forms.ModelChoiceField(queryset=Agency.objects.none())
     receiving_professional = forms.ModelChoiceField(queryset=User.objects.none())
+    lead_professional = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
     challenged = forms.ChoiceField(choices=Challenged.choices)
     challenged_description = forms.CharField()
     challenged_on = forms.DateField()
@@ -87,6 +88,7 @@ class RaiseForm(ContextForm):
             partnership=context.partnership
         ).exclude(type="partnership")
         self.fields["receiving_professional"].queryset = partnership_users(context.partnership)
+        self.fields["lead_professional"].queryset = partnership_users(context.partnership)
         self.fields["categories"].choices = _choices(pack.categories)
         self.fields["pre_escalation"].choices = _choices(pack.pre_escalation)
         self.fields["immediate_rule"].choices = [("", "None")] + [

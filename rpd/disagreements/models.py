@@ -119,6 +119,15 @@ class Disagreement(models.Model):
     receiving_professional = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # Where the dispute concerns a process with a Lead Professional, IRO or meeting chair
+    # (Stoke-on-Trent tells them in writing at stage 1).
+    lead_professional = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     challenged = models.CharField(max_length=16, choices=Challenged.choices)
     challenged_description = models.TextField()
     challenged_on = models.DateField()

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from rpd.audit import log as audit
+from rpd.notifications import notices
 from rpd.pathways.calendar import WorkingCalendar, local_date
 from rpd.pathways.schema import Pack
 from rpd.pathways.simulate import stage_dates
@@ -227,6 +228,7 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
             raising_agency=actor.agency,
             receiving_agency=data["receiving_agency"],
             receiving_professional=data["receiving_professional"],
+            lead_professional=data["lead_professional"],
             challenged=data["challenged"],
             challenged_description=data["challenged_description"],
             challenged_on=data["challenged_on"],
@@ -252,6 +254,7 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
             d.cap_due = calendar.add_working_days(episode.started_on, cap.working_days)
         refresh_deadlines(d, episode)
         d.save()
+        notices.after_transition("raised", d, None, episode, actor, {}, at)
         audit.append(
             action="disagreement.raised",
             target=d.audit_target,
@@ -692,6 +695,7 @@ def perform(name: str, actor: User, disagreement_id: int, version: int, data: di
         d.updated_at = act.at
         refresh_deadlines(d, act.episode)
         d.save()
+        notices.after_transition(name, d, episode, act.episode, actor, details, act.at)
         audit.append(
             action=f"disagreement.{name}",
             target=d.audit_target,

@@ -1,0 +1,91 @@
+"""Writing notices into the outbox, inside the caller's transaction.
+
+Bodies are rendered when the notice is written, so what was sent is what
+the change said at the time. They carry the disagreement's reference, stage,
+dates and agencies, and a link: never the subject's name or any
+special-category data, which stay behind the sign-in.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import ALWAYS_IMMEDIATE, Notice, Status
+
+
+def link(path: str) -> str:
+    return settings.RPD_BASE_URL.rstrip("/") + path
+
+
+def disagreement_link(disagreement) -> str:
+    return link(f"/disagreements/{disagreement.pk}/")
+
+
+def prefers_digest(user) -> bool:
+    if user is None:
+        return False
+    preference = getattr(user, "notice_preference", None)
+    return bool(preference and preference.daily_digest)
+
+
+def queue(
+    *,
+    partnership,
+    kind: str,
+    subject: str,
+    template: str,
+    context: dict,
+    to_user=None,
+    to_address: str | None = None,
+    disagreement=None,
+    dedupe_key: str | None = None,
+    at: datetime.datetime | None = None,
+) -> Notice | None:
+    """Write one notice; None when its dedupe key says it was written before."""
+    address = to_address or (to_user.email if to_user is not None else "")
+    if not address:
+        return None  # no address to write to: nothing to send, and nothing to retry
+    at = at or timezone.now()
+    context = {
+        "recipient": to_user,
+        "subject": subject,
+        "link": disagreement_link(disagreement) if disagreement is not None else link("/"),
+        "disagreement": disagreement,
+        "preferences_link": link("/account/notices/"),
+        **context,
+    }
+    body_text = render_to_string(f"notifications/{template}.txt", context)
+    body_html = render_to_string(
+        "notifications/email.html",
+        {**context, "body": render_to_string(f"notifications/{template}.html", context)},
+    )
+    held = prefers_digest(to_user) and kind not in ALWAYS_IMMEDIATE
+    notice = Notice(
+        partnership=partnership,
+        disagreement=disagreement,
+        kind=kind,
+        recipient=to_user,
+        to_address=address,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        dedupe_key=dedupe_key,
+        status=Status.HELD if held else Status.PENDING,
+        next_attempt_at=at,
+        created_at=at,
+    )
+    if dedupe_key is None:
+        notice.save()
+        return notice
+    try:
+        # A savepoint, so a duplicate key leaves the caller's transaction usable.
+        with transaction.atomic():
+            notice.save()
+    except IntegrityError:
+        return None
+    return notice

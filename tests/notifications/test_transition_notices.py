@@ -1,0 +1,168 @@
+"""Every change writes the notices it causes, in its own transaction, and says no more than
+it must: the reference, the stage, the dates, the agencies and a link."""
+
+import datetime
+
+import pytest
+import time_machine
+
+from rpd.disagreements import transitions
+from rpd.notifications.models import Kind, Notice
+from rpd.people.demo import build_partnership
+from tests.disagreements.helpers import discuss, escalate, fresh, raise_data
+
+pytestmark = pytest.mark.django_db
+
+MONDAY = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=datetime.UTC)
+
+
+def notices(d, kind=None):
+    rows = Notice.objects.filter(disagreement=d)
+    return rows.filter(kind=kind) if kind else rows
+
+
+def recipients(d, kind):
+    return {n.recipient for n in notices(d, kind)}
+
+
+def climb_to(demo, d, stage):
+    """Escalate stage by stage, each time by the raising side's current actor."""
+    while fresh(d).stage < stage:
+        actor = fresh(d).current_episode().raising_actor
+        discuss(actor, d)
+        escalate(actor, d)
+    return fresh(d)
+
+
+@pytest.fixture
+def stoke():
+    with time_machine.travel(MONDAY, tick=False):
+        yield build_partnership("stoke-on-trent")
+
+
+def raise_in(demo, **overrides):
+    return transitions.raise_disagreement(
+        demo.ladder["csc"][0], raise_data(demo, challenged_on="2026-02-27", **overrides)
+    )
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_raising_tells_the_other_side_its_stage_has_started(stoke):
+    d = raise_in(stoke)
+    assert recipients(d, Kind.STAGE_STARTED) == {stoke.ladder["police"][0]}
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_stage_1_in_stoke_on_trent_informs_the_lead_professional_in_writing(stoke):
+    iro = stoke.colleague["csc"]
+    d = raise_in(stoke, lead_professional=iro.pk)
+    [notice] = notices(d, Kind.PATHWAY)
+    assert notice.recipient == iro
+    assert "for information and monitoring" in notice.body_text
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_without_a_lead_professional_stoke_stage_1_sends_no_such_notice(stoke):
+    d = raise_in(stoke)
+    assert not notices(d, Kind.PATHWAY).exists()
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_stage_3_in_stoke_on_trent_notifies_the_partnership_with_its_form(stoke):
+    d = climb_to(stoke, raise_in(stoke), 3)
+    [notice] = notices(d, Kind.PATHWAY)
+    assert notice.recipient == stoke.unit
+    assert "Professionals Concerns Resolutions Notifications and Outcomes Form" in notice.body_text
+    d = climb_to(stoke, d, 5)
+    # Stages 3, 4 and 5: once each.
+    assert notices(d, Kind.PATHWAY).filter(recipient=stoke.unit).count() == 3
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_escalating_tells_both_sides_starts_the_next_and_gives_the_raiser_feedback(stoke):
+    d = raise_in(stoke)
+    d = climb_to(stoke, d, 2)
+    assert recipients(d, Kind.ESCALATED) == {stoke.ladder["police"][0]}  # the raiser acted
+    assert recipients(d, Kind.STAGE_STARTED) >= {stoke.ladder["csc"][1], stoke.ladder["police"][1]}
+    # The raiser escalated stage 1 themself: feedback starts when others act for them.
+    d = climb_to(stoke, d, 3)
+    assert stoke.ladder["csc"][0] in recipients(d, Kind.FEEDBACK)
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_resolving_sends_every_party_the_written_confirmation(stoke):
+    d = raise_in(stoke)
+    discuss(stoke.ladder["csc"][0], d, outcome="resolved")
+    d = fresh(d)
+    transitions.perform(
+        "resolve",
+        stoke.ladder["police"][0],
+        d.pk,
+        d.version,
+        {
+            "agreed_outcome": "A home visit within two working days",
+            "next_steps": "Strategy discussion booked",
+            "written_confirmation": "Confirmed by email to both agencies.",
+            "feedback_to_raiser": "Your challenge led to a home visit.",
+        },
+    )
+    resolved = notices(d, Kind.RESOLVED)
+    assert {n.recipient for n in resolved} == {stoke.ladder["csc"][0], stoke.ladder["police"][0]}
+    assert all("A home visit within two working days" in n.body_text for n in resolved)
+    [feedback] = notices(d, Kind.FEEDBACK)
+    assert "Your challenge led to a home visit." in feedback.body_text
+
+
+@pytest.mark.parametrize(
+    ("pathway", "stage", "who"),
+    [("jersey", 4, "chair"), ("hillingdon", 4, "unit"), ("blackpool", 4, "unit")],
+)
+def test_the_upper_stage_notices_each_pathway_requires(pathway, stage, who):
+    with time_machine.travel(MONDAY, tick=False):
+        demo = build_partnership(pathway)
+        d = climb_to(demo, raise_in(demo), stage)
+        assert getattr(demo, who) in recipients(d, Kind.PATHWAY)
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_cambridgeshire_informs_the_independent_chair_when_unresolved_at_the_top():
+    demo = build_partnership("cambridgeshire")
+    d = climb_to(demo, raise_in(demo), 4)
+    assert demo.chair not in recipients(d, Kind.PATHWAY)
+    discuss(demo.unit, d, outcome="unresolved")
+    assert demo.chair in recipients(d, Kind.PATHWAY)
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_blackpool_tells_the_masa_team_at_once_of_non_involvement_in_life_threatening_risk():
+    demo = build_partnership("blackpool")
+    d = raise_in(demo, risk="immediate")
+    assert demo.unit in recipients(d, Kind.PATHWAY)
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_no_notice_carries_the_subjects_identity_or_special_category_data(stoke):
+    d = climb_to(stoke, raise_in(stoke, lead_professional=stoke.colleague["csc"].pk), 4)
+    subject = d.subject
+    secrets = [
+        subject.given_name,
+        subject.family_name,
+        subject.nhs_number,
+        subject.address,
+        "2019-03-14",
+        "14 March 2019",
+    ]
+    assert notices(d).count() > 5
+    for notice in notices(d):
+        for text in (notice.subject, notice.body_text, notice.body_html):
+            assert not any(secret in text for secret in secrets), notice
+        assert f"/disagreements/{d.pk}/" in notice.body_text
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_refused_change_writes_no_notice(stoke):
+    d = raise_in(stoke)
+    before = Notice.objects.count()
+    with pytest.raises(transitions.Invalid):
+        transitions.perform("pause", stoke.ladder["csc"][0], d.pk, d.version, {"reason": ""})
+    assert Notice.objects.count() == before
