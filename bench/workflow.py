@@ -168,7 +168,7 @@ def measure(label: str, people: dict, args) -> int:
     from django.test.utils import CaptureQueriesContext
 
     from rpd.disagreements.models import Disagreement
-    from rpd.disagreements.queries import open_disagreements
+    from rpd.disagreements.queries import open_disagreements, open_rows
     from rpd.people.backends import UserBackend
 
     # Different rows each run, so the baseline is not one row kept hot.
@@ -185,10 +185,10 @@ def measure(label: str, people: dict, args) -> int:
             return UserBackend().get_user(user_pk)
 
         def listing(user):
-            rows = list(open_disagreements(user)[:PAGE])
+            rows = open_rows(user, PAGE)
             shown = [
-                (d.reference, d.stage_due, d.next_due, d.subject.given_name)
-                + (d.subject.family_name, d.raising_agency.name, d.receiving_agency.name)
+                (d.reference, d.stage_due, d.next_due, d.subject_name)
+                + (d.raising_agency, d.receiving_agency)
                 for d in rows
             ]
             return rows, shown
@@ -573,6 +573,15 @@ class Loader:
             ["id", "disagreement", "user", "side"],
             ((i, *row) for i, row in enumerate(self.participant_rows, start=1)),
         )
+        # Who may see each one: every participant and their line-management chain, as
+        # access.grant_sight writes them.
+        viewers = sorted({(d, p) for d, user, _ in self.participant_rows for p in self.chain[user]})
+        self.viewer_count = len(viewers)
+        insert(
+            models.Viewer,
+            ["id", "disagreement", "user"],
+            ((i, *row) for i, row in enumerate(viewers, start=1)),
+        )
         self.write_records()
         raising, receiving = self.ep_actors
         insert(
@@ -686,6 +695,7 @@ class Loader:
                     models.StageEpisode,
                     models.Milestone,
                     models.Participant,
+                    models.Viewer,
                     models.Record,
                     models.Record.participants.through,
                     models.Pause,

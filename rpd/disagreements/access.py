@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 
 from rpd.people.models import OVERSIGHT_ROLES, Role, User
 
-from .models import Disagreement, Participant, StageEpisode
+from .models import Disagreement, Participant, StageEpisode, Viewer
 
 
 class Capacity(StrEnum):
@@ -48,18 +48,51 @@ def visible_to(user: User) -> QuerySet[Disagreement]:
     """Every disagreement `user` may see, as one query with no per-row checks."""
     if not user.is_authenticated or not user.is_active:
         return Disagreement.objects.none()
-    # `pk IN (participants among these people)` rather than a correlated EXISTS: the
-    # database starts from the participant index, so the cost follows the rows this
-    # person may see, not every disagreement in the partnership (SQLite ran the EXISTS
-    # per row).
-    people = subordinate_ids(user) | {user.pk}
-    takes_part = Participant.objects.filter(user_id__in=people).values("disagreement_id")
-    condition = Q(pk__in=takes_part)
+    # `pk IN (...)` from the viewer index rather than a correlated EXISTS: the database
+    # starts from this person's rows, so the cost follows what they may see, not every
+    # disagreement in the partnership.
+    sees = Viewer.objects.filter(user_id=user.pk).values("disagreement_id")
+    condition = Q(pk__in=sees)
     if user.agency_id and user.has_role(Role.SAFEGUARDING_LEAD):
         condition |= Q(raising_agency_id=user.agency_id) | Q(receiving_agency_id=user.agency_id)
     if user.agency_id and user.has_role(*OVERSIGHT_ROLES):
         condition |= Q(partnership_id=user.partnership_id)
     return Disagreement.objects.filter(condition)
+
+
+def grant_sight(disagreement_id: int, participant: User) -> None:
+    """A new participant: they and everyone above them in line management may see it."""
+    people = [participant, *participant.managers()]
+    Viewer.objects.bulk_create(
+        [Viewer(disagreement_id=disagreement_id, user_id=p.pk) for p in people],
+        ignore_conflicts=True,
+    )
+
+
+def rebuild_viewers(people: set[int]) -> int:
+    """Recompute who may see every disagreement that any of `people` takes part in.
+
+    Called when line management changes, so a manager who moves on stops seeing
+    their old team's disagreements and the new one starts.
+    """
+    affected = set(
+        Participant.objects.filter(user_id__in=people).values_list("disagreement_id", flat=True)
+    )
+    Viewer.objects.filter(disagreement_id__in=affected).delete()
+    participants = Participant.objects.filter(disagreement_id__in=affected).select_related(
+        "user__line_manager"
+    )
+    chains: dict[int, list[User]] = {}
+    rows = []
+    for participant in participants:
+        if participant.user_id not in chains:
+            chains[participant.user_id] = [participant.user, *participant.user.managers()]
+        rows += [
+            Viewer(disagreement_id=participant.disagreement_id, user_id=p.pk)
+            for p in chains[participant.user_id]
+        ]
+    Viewer.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(affected)
 
 
 def capacities(user: User, disagreement: Disagreement, episode: StageEpisode | None) -> set[str]:

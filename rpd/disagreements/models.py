@@ -159,7 +159,12 @@ class Disagreement(models.Model):
                 fields=["partnership", "reference"], name="disagreement_reference_unique"
             )
         ]
-        indexes = [models.Index(fields=["status", "next_due"], name="disagreement_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "next_due"], name="disagreement_due_idx"),
+            # The sweep's drift check: open disagreements whose last activity falls in a
+            # window of days, read as a range on this index rather than a scan.
+            models.Index(fields=["status", "updated_at"], name="disagreement_activity_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.reference
@@ -272,6 +277,23 @@ class Participant(models.Model):
         indexes = [models.Index(fields=["user", "disagreement"], name="participant_user_idx")]
 
 
+class Viewer(models.Model):
+    """Who may see a disagreement by taking part or by managing someone who does.
+
+    Kept as rows, written with each participant and rebuilt when line management
+    changes (`access.rebuild_viewers`), so a person's list is one indexed query
+    instead of a walk down their management chain on every page.
+    """
+
+    disagreement = models.ForeignKey(Disagreement, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "disagreement"], name="viewer_unique")
+        ]
+
+
 class RecordKind(models.TextChoices):
     CONVERSATION = "conversation", "Conversation"
     MEETING = "meeting", "Meeting"
@@ -319,6 +341,17 @@ class AgreedAction(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     due = models.DateField()
     done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The sweep's reminders to owners: actions not yet done, by due date. Agreed
+            # actions are not part of Disagreement.next_due, so they have their own index.
+            models.Index(
+                fields=["due"],
+                condition=models.Q(done_at__isnull=True),
+                name="agreed_action_open_due_idx",
+            )
+        ]
 
 
 class Pause(models.Model):

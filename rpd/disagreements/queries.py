@@ -7,6 +7,9 @@ of queries however many rows it shows.
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
+
 from django.db.models import F, QuerySet
 
 from rpd.people.models import User
@@ -41,3 +44,70 @@ def open_disagreements(user: User) -> QuerySet[Disagreement]:
         .only(*LIST_FIELDS)
         .order_by(F("next_due").asc(nulls_last=True), "pk")
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of a list page: what a person scans for, no more."""
+
+    pk: int
+    reference: str
+    status: str
+    stage: int
+    stage_due: datetime.date | None
+    next_due: datetime.date | None
+    urgent: bool
+    risk: str
+    subject_name: str
+    raising_agency: str
+    receiving_agency: str
+
+
+ROW_COLUMNS = (
+    "pk",
+    "reference",
+    "status",
+    "stage",
+    "stage_due",
+    "next_due",
+    "urgent",
+    "risk",
+    "subject__given_name",
+    "subject__family_name",
+    "raising_agency__name",
+    "receiving_agency__name",
+)
+
+
+def open_rows(user: User, limit: int = 50, offset: int = 0) -> list[Row]:
+    """A page of `open_disagreements` as plain rows: one query, no model instances."""
+    page = open_disagreements(user).values_list(*ROW_COLUMNS)[offset : offset + limit]
+    return [
+        Row(
+            pk,
+            ref,
+            status,
+            stage,
+            stage_due,
+            next_due,
+            urgent,
+            risk,
+            f"{given} {family}",
+            raising,
+            receiving,
+        )
+        for (
+            pk,
+            ref,
+            status,
+            stage,
+            stage_due,
+            next_due,
+            urgent,
+            risk,
+            given,
+            family,
+            raising,
+            receiving,
+        ) in page
+    ]

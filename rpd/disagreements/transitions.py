@@ -30,7 +30,7 @@ from rpd.pathways.simulate import stage_dates
 from rpd.people.models import AgencyType, Role, User
 
 from . import forms
-from .access import ACTORS, Capacity, capacities
+from .access import ACTORS, Capacity, capacities, grant_sight
 from .models import (
     CLOSED,
     AgreedAction,
@@ -165,7 +165,11 @@ def _open_episode(
 
 
 def _take_part(d: Disagreement, user: User, side: str = "") -> None:
-    Participant.objects.get_or_create(disagreement=d, user=user, defaults={"side": side})
+    _, created = Participant.objects.get_or_create(
+        disagreement=d, user=user, defaults={"side": side}
+    )
+    if created:
+        grant_sight(d.pk, user)
 
 
 def refresh_deadlines(d: Disagreement, episode: StageEpisode | None) -> None:

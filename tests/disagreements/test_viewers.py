@@ -1,0 +1,76 @@
+"""Who may see a disagreement follows line management as it changes."""
+
+import datetime
+
+import pytest
+import time_machine
+
+from rpd.disagreements import transitions
+from rpd.disagreements.access import may_see, visible_to
+from rpd.disagreements.queries import open_rows
+from rpd.people.backends import UserBackend
+from rpd.people.demo import build_partnership
+
+from .helpers import raise_data
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2026, 1, 7, 10, 0, tzinfo=datetime.UTC)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_new_line_manager_sees_their_new_reports_disagreements_and_the_old_one_stops():
+    demo = build_partnership("stoke-on-trent")
+    practitioner, old_manager = demo.ladder["police"][0], demo.ladder["police"][1]
+    new_manager = demo.ladder["health"][1]  # a secondment across agencies
+    d = transitions.raise_disagreement(demo.ladder["csc"][0], raise_data(demo))
+    assert may_see(old_manager, d) and not may_see(new_manager, d)
+
+    practitioner.line_manager = new_manager
+    practitioner.save()
+
+    assert may_see(new_manager, d) and not may_see(old_manager, d)
+    # Everyone above the new manager too, and no longer anyone above the old one who is
+    # not also above the new one.
+    assert may_see(demo.ladder["health"][2], d)
+    assert not may_see(demo.ladder["police"][2], d)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_manager_moving_takes_their_whole_team_with_them():
+    demo = build_partnership("stoke-on-trent")
+    d = transitions.raise_disagreement(demo.ladder["csc"][0], raise_data(demo))
+    team_manager, head = demo.ladder["police"][1], demo.ladder["police"][2]
+    elsewhere = demo.ladder["police"][3]
+    assert may_see(head, d)
+
+    team_manager.line_manager = elsewhere
+    team_manager.save()
+
+    # The practitioner below the moved manager is the participant: the chain above them
+    # is now the team manager, then `elsewhere` and whoever is above them.
+    assert may_see(team_manager, d) and may_see(elsewhere, d)
+    assert not may_see(head, d)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_list_row_shows_the_due_dates_and_names_and_costs_one_query(
+    django_assert_num_queries,
+):
+    demo = build_partnership("stoke-on-trent")
+    d = transitions.raise_disagreement(demo.ladder["csc"][0], raise_data(demo))
+    user = UserBackend().get_user(demo.ladder["police"][1].pk)
+    with django_assert_num_queries(1):
+        [row] = open_rows(user)
+    assert (row.reference, row.stage, row.stage_due, row.next_due) == (
+        d.reference,
+        1,
+        d.current_episode().due,
+        d.next_due,
+    )
+    assert row.subject_name == "Robin Testchild"
+    assert (row.raising_agency, row.receiving_agency) == (
+        demo.agencies["csc"].name,
+        demo.agencies["police"].name,
+    )
+    assert [r.pk for r in open_rows(user)] == list(visible_to(user).values_list("pk", flat=True))
