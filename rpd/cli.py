@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     from rpd import commands as project_commands
     from rpd.audit import commands as audit_commands
     from rpd.disagreements import commands as disagreement_commands
+    from rpd.notifications import commands as notification_commands
     from rpd.pathways import commands as pathway_commands
 
     parser = argparse.ArgumentParser(
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     pathway_commands.register(subparsers)
     disagreement_commands.register(subparsers)
     audit_commands.register(subparsers)
+    notification_commands.register(subparsers)
     project_commands.register(subparsers)
     return parser
 

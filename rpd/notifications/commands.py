@@ -1,0 +1,85 @@
+"""`rpd worker`: deliver the outbox, and run the deadline sweep and digests."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from rpd.cli import CommandError, setup_django
+
+
+def positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} must be 1 or more")
+    return number
+
+
+def seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not number >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{value!r} must be 0 or more")
+    return number
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "worker",
+        help="send queued notices (with retries) and run the deadline sweep",
+        description="Deliver the notice outbox: claim due notices, send them through "
+        "RPD_NOTICE_CHANNEL, retry temporary failures with back-off. Several workers "
+        "may run at once. SIGTERM or Ctrl-C finishes the notice in hand and stops.",
+    )
+    p.add_argument(
+        "--once", action="store_true", help="send everything due now, then exit (for cron)"
+    )
+    p.add_argument(
+        "--batch", type=positive_int, default=100, metavar="N", help="notices per claim (100)"
+    )
+    p.add_argument(
+        "--poll",
+        type=seconds,
+        default=5.0,
+        metavar="SECONDS",
+        help="wait between looks at the outbox when nothing is due (5)",
+    )
+    p.add_argument(
+        "--id",
+        dest="worker_id",
+        metavar="NAME",
+        help="this worker's name in the delivery log (default: host, pid and a random tag)",
+    )
+    p.set_defaults(handler=worker)
+
+
+def worker(args) -> int:
+    setup_django()
+    from django.core.exceptions import ImproperlyConfigured
+
+    from rpd.notifications import worker as delivery
+    from rpd.notifications.channels import channel_for
+
+    if args.worker_id is not None and not 0 < len(args.worker_id) <= 100:
+        raise CommandError("--id: a name of 1 to 100 characters")
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    try:
+        channel = channel_for()
+    except ImproperlyConfigured as error:
+        raise CommandError(str(error)) from None
+    delivery.run(
+        once=args.once,
+        worker_id=args.worker_id,
+        poll_seconds=args.poll,
+        batch=args.batch,
+        channel=channel,
+    )
+    return 0

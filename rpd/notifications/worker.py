@@ -1,0 +1,382 @@
+"""The worker: claims due notices from the outbox, sends them, records every attempt.
+
+A notice goes  pending -> sending -> sent | pending (later) | failed.
+
+Claiming is one short transaction that marks a batch ``sending`` with this worker's
+name and a lease (``claimed_until``). On PostgreSQL the batch is chosen with
+``SELECT ... FOR UPDATE SKIP LOCKED``, so several workers take disjoint batches
+without waiting for each other. On SQLite every write transaction begins
+IMMEDIATE (see settings), so a claim holds the database's one write lock from its
+first read: two worker processes take turns, and the second sees the first's
+claims. Either way a notice is claimed by one worker at a time.
+
+Sending happens outside any transaction (a slow mail server must not hold locks).
+Each result is recorded the moment the channel has it, in its own transaction,
+and only if the notice is still claimed by this worker: a worker that outlived
+its lease cannot overwrite the result of the worker that took the notice over.
+A worker stops sending its batch halfway through its lease and hands the rest
+back, so a live worker's claim does not expire under it.
+
+Exactly once, and the window that is left: a notice is marked sent straight after
+the mail server accepts it. If the worker dies between the server's "250 OK" and
+that commit (milliseconds), the notice stays ``sending`` until the lease runs
+out and is then sent again. The second copy carries the same Message-ID (see
+`channels.message_id`; for Notify, the same reference), which is how a receiver
+can tell it is a repeat. The same holds for one send that outlasts half the
+lease (a server that hangs for minutes; EMAIL_TIMEOUT bounds each SMTP step, so
+keep RPD_WORKER_LEASE_SECONDS well above it) and for a Notify request that timed
+out after Notify took it. Any other crash — before the server accepted, or after
+the commit — neither loses nor doubles a notice.
+
+Failures go to the DeliveryAttempt log, never to a traceback: a temporary one
+waits with exponential back-off (30 s, 1, 2, 4 ... minutes, at most an hour, a
+little jittered so a recovering server is not hit by everyone at once) and a
+permanent one, or the MAX_ATTEMPTS-th, leaves the notice ``failed``.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime
+import importlib
+import logging
+import os
+import random
+import secrets
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .channels import Channel, DeliveryFailed, channel_for
+from .models import DeliveryAttempt, Notice, Status
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 12
+FIRST_RETRY = datetime.timedelta(seconds=30)
+LONGEST_RETRY = datetime.timedelta(hours=1)
+HOUSEKEEPING_EVERY = 60  # seconds between runs of the deadline sweep and the digests
+NO_RESULT = DeliveryFailed("the channel gave no result for this notice", permanent=False)
+
+
+def default_worker_id() -> str:
+    """Unique per process, and readable in the attempt log: host, pid and a random tag."""
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"[:100]
+
+
+def backoff(attempts: int) -> datetime.timedelta:
+    """How long to wait after the attempts-th failed attempt: 30 s, 1 min, 2, 4 ... 1 h.
+
+    Up to a fifth earlier at random, so notices that failed together (a server down)
+    come back spread out rather than all at once.
+    """
+    delay = min(LONGEST_RETRY, FIRST_RETRY * 2 ** max(attempts - 1, 0))
+    return delay * random.uniform(0.8, 1.0)
+
+
+def lease() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.RPD_WORKER_LEASE_SECONDS)
+
+
+def due(now: datetime.datetime) -> Q:
+    """Notices a worker may take: pending and due, or claimed by a worker whose lease ran out."""
+    return Q(status=Status.PENDING, next_attempt_at__lte=now) | Q(
+        status=Status.SENDING, claimed_until__lt=now
+    )
+
+
+def claim(
+    worker_id: str, limit: int, now: datetime.datetime | None = None, channel_name: str = ""
+) -> list[Notice]:
+    """Mark up to `limit` due notices as this worker's, oldest first; commit; return them."""
+    with transaction.atomic():
+        # The time is read once the transaction has begun: on SQLite, once this worker
+        # holds the write lock, however long it waited for it, so a lease is never
+        # granted already spent.
+        now = now or timezone.now()
+        until = now + lease()
+        candidates = Notice.objects.filter(due(now)).order_by("next_attempt_at", "pk")
+        if connection.features.has_select_for_update_skip_locked:
+            # PostgreSQL: lock the rows we pick; other workers skip them and pick others.
+            candidates = candidates.select_for_update(skip_locked=True)
+        # On SQLite this transaction began IMMEDIATE, so it alone may write until it ends.
+        picked = list(candidates.values_list("pk", "status", "claimed_by", "claimed_until")[:limit])
+        if not picked:
+            return []
+        fresh = [pk for pk, status, _, _ in picked if status == Status.PENDING]
+        expired = {pk: (who, when) for pk, status, who, when in picked if status == Status.SENDING}
+        # Conditional updates, so a notice is taken only in the state it was seen in, even
+        # on a database that let another worker in between.
+        Notice.objects.filter(pk__in=fresh, status=Status.PENDING).update(
+            status=Status.SENDING, claimed_by=worker_id, claimed_until=until
+        )
+        # A worker claimed these and never reported: it died, or hung past its lease. It
+        # may have sent some before it stopped; there is no knowing. Count the lost
+        # attempt (a notice that kills every worker that tries it must not loop for
+        # ever), log it, and send again.
+        Notice.objects.filter(pk__in=expired, status=Status.SENDING, claimed_until__lt=now).update(
+            claimed_by=worker_id, claimed_until=until, attempts=F("attempts") + 1
+        )
+        ours = list(
+            Notice.objects.filter(
+                pk__in=[p[0] for p in picked],
+                status=Status.SENDING,
+                claimed_by=worker_id,
+                claimed_until=until,
+            ).order_by("next_attempt_at", "pk")
+        )
+        taken_over = [n.pk for n in ours if n.pk in expired]
+        if taken_over:
+            DeliveryAttempt.objects.bulk_create(
+                DeliveryAttempt(
+                    notice_id=pk,
+                    at=now,
+                    worker=expired[pk][0][:100],
+                    channel=channel_name,
+                    ok=False,
+                    error=f"no result: the claim expired at {expired[pk][1].isoformat()} "
+                    "(the worker stopped or hung); it may or may not have been delivered",
+                )
+                for pk in taken_over
+            )
+            logger.warning(
+                "%s took over %d notice(s) whose lease had expired", worker_id, len(taken_over)
+            )
+        return ours
+
+
+def record(
+    worker_id: str,
+    channel: Channel,
+    notice: Notice,
+    failure: DeliveryFailed | None,
+    at: datetime.datetime,
+) -> str | None:
+    """Write one result; return the notice's new status, or None if it is no longer ours."""
+    attempts = notice.attempts + 1
+    # Only while the claim is still this one: same worker, same lease, still sending.
+    mine = Notice.objects.filter(
+        pk=notice.pk,
+        claimed_by=worker_id,
+        claimed_until=notice.claimed_until,
+        status=Status.SENDING,
+    )
+    if failure is None:
+        change = {"status": Status.SENT, "sent_at": at, "last_error": ""}
+    elif failure.permanent or attempts >= MAX_ATTEMPTS:
+        change = {"status": Status.FAILED, "last_error": str(failure)}
+    else:
+        change = {
+            "status": Status.PENDING,
+            "next_attempt_at": at + backoff(attempts),
+            "last_error": str(failure),
+        }
+    with transaction.atomic():
+        updated = mine.update(attempts=F("attempts") + 1, claimed_until=None, **change)
+        # The attempt happened whether or not the notice is still ours: log it regardless.
+        DeliveryAttempt.objects.create(
+            notice_id=notice.pk,
+            at=at,
+            worker=worker_id,
+            channel=channel.name,
+            ok=failure is None,
+            permanent=bool(failure and failure.permanent),
+            error="" if failure is None else str(failure),
+        )
+    if not updated:
+        logger.warning(
+            "notice %s: %s lost its claim before recording the result (%s)",
+            notice.pk,
+            worker_id,
+            "sent" if failure is None else failure,
+        )
+    elif failure is None:
+        logger.debug("notice %s sent to %s", notice.pk, notice.to_address)
+    elif change["status"] == Status.FAILED:
+        logger.warning("notice %s failed after %d attempt(s): %s", notice.pk, attempts, failure)
+    else:
+        logger.info(
+            "notice %s: attempt %d failed, retrying at %s: %s",
+            notice.pk,
+            attempts,
+            change["next_attempt_at"].isoformat(timespec="seconds"),
+            failure,
+        )
+    return change["status"] if updated else None
+
+
+def release(worker_id: str, notices: list[Notice]) -> int:
+    """Hand back claimed notices that were not tried: due at once, no attempt counted."""
+    if not notices:
+        return 0
+    return Notice.objects.filter(
+        pk__in=[n.pk for n in notices],
+        claimed_by=worker_id,
+        claimed_until=notices[0].claimed_until,  # one claim: one lease for the batch
+        status=Status.SENDING,
+    ).update(status=Status.PENDING, claimed_until=None)
+
+
+def deliver_batch(
+    worker_id: str,
+    limit: int = 100,
+    now: datetime.datetime | None = None,
+    channel: Channel | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> int:
+    """Claim up to `limit` due notices, send them and record the results; return how many.
+
+    `now` fixes the clock (for tests); otherwise each result is stamped as it comes.
+    Call it outside a transaction: the claim must be committed before sending starts.
+    """
+    channel = channel or channel_for(settings)
+    clock = (lambda: now) if now is not None else timezone.now
+    notices = claim(worker_id, limit, now, channel.name)
+    if not notices:
+        return 0
+    # Stop sending halfway through the lease, so every result is recorded while the
+    # claim is still ours; the rest go back to the queue for the next batch.
+    hand_back_at = time.monotonic() + settings.RPD_WORKER_LEASE_SECONDS / 2
+    reported: set[int] = set()
+    outcomes: collections.Counter[str | None] = collections.Counter()
+    stopped = False
+
+    def report(notice: Notice, failure: DeliveryFailed | None) -> bool:
+        nonlocal stopped
+        reported.add(notice.pk)
+        outcome = record(worker_id, channel, notice, failure, clock())
+        outcomes[outcome] += 1
+        # When the claim was lost the lease has run out: the rest are likely taken too.
+        go_on = outcome is not None and not (should_stop and should_stop())
+        stopped = not (go_on and time.monotonic() < hand_back_at)
+        return not stopped
+
+    try:
+        results = channel.send(notices, report)
+        # Not asked to stop, yet no answer: a channel fault, counted as an attempt so a
+        # broken channel backs off instead of spinning.
+        unanswered = None if stopped else NO_RESULT
+    except DatabaseError:
+        raise  # recording failed: the claims stay and expire; run() waits for the database
+    except Exception as error:
+        # A bug in a channel, not a delivery failure: worth a traceback in the log.
+        logger.exception("the %s channel raised an exception", channel.name)
+        results = {}
+        unanswered = DeliveryFailed(f"the {channel.name} channel raised {error!r}", permanent=False)
+    untried = []
+    for notice in notices:
+        if notice.pk in reported:
+            continue
+        if notice.pk in results:  # a channel that answers only at the end
+            outcomes[record(worker_id, channel, notice, results[notice.pk], clock())] += 1
+        elif unanswered is not None:
+            outcomes[record(worker_id, channel, notice, unanswered, clock())] += 1
+        else:
+            untried.append(notice)
+    release(worker_id, untried)
+    logger.info(
+        "%s: %d sent, %d to retry, %d failed, %d handed back, %d lost to another worker",
+        worker_id,
+        outcomes[Status.SENT],
+        outcomes[Status.PENDING],
+        outcomes[Status.FAILED],
+        len(untried),
+        outcomes[None],
+    )
+    return len(notices)
+
+
+def housekeeping(now: datetime.datetime) -> None:
+    """Run the deadline sweep and the daily digests, if those modules are installed."""
+    for name in ("rpd.notifications.sweep", "rpd.notifications.digest"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError as error:
+            logger.debug("%s not available: %s", name, error)
+            continue
+        task = getattr(module, "run", None)
+        if task is None:
+            continue
+        try:
+            outcome = task(now)
+        except Exception:
+            # The sweep failing must not stop notices already queued from going out.
+            logger.exception("%s.run failed", name)
+        else:
+            logger.debug("%s.run: %r", name, outcome)
+
+
+class Stop:
+    """Set by SIGTERM or SIGINT: finish the message in hand, hand back the rest, exit."""
+
+    def __init__(self):
+        self.event = threading.Event()
+        self.previous: dict[int, object] = {}
+
+    def __call__(self) -> bool:
+        return self.event.is_set()
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            self.previous[signum] = signal.signal(signum, self._on_signal)
+
+    def uninstall(self) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+        self.previous.clear()
+
+    def _on_signal(self, signum, frame) -> None:
+        logger.info("%s: finishing the notice in hand, then stopping", signal.strsignal(signum))
+        self.event.set()
+
+
+def run(
+    once: bool = False,
+    worker_id: str | None = None,
+    poll_seconds: float = 5,
+    batch: int = 100,
+    channel: Channel | None = None,
+) -> int:
+    """Deliver until stopped (or, with `once`, until nothing is due); return how many tried."""
+    worker_id = worker_id or default_worker_id()
+    channel = channel or channel_for(settings)
+    stop = Stop()
+    stop.install()
+    handled = 0
+    last_housekeeping: float | None = None
+    logger.info("worker %s delivering by %s", worker_id, channel.name)
+    try:
+        while not stop():
+            if not connection.in_atomic_block:  # (never inside a test's transaction)
+                close_old_connections()  # drop a connection the database closed meanwhile
+            try:
+                if last_housekeeping is None or (
+                    time.monotonic() - last_housekeeping >= HOUSEKEEPING_EVERY
+                ):
+                    last_housekeeping = time.monotonic()
+                    housekeeping(timezone.now())
+                while not stop():
+                    count = deliver_batch(worker_id, batch, channel=channel, should_stop=stop)
+                    handled += count
+                    if not count:
+                        break
+            except DatabaseError as error:
+                if once:
+                    raise
+                logger.error("database error, trying again in %s s: %s", poll_seconds, error)
+            if once:
+                break
+            stop.event.wait(poll_seconds)
+    finally:
+        stop.uninstall()
+    logger.info("worker %s stopping after %d notice(s)", worker_id, handled)
+    return handled

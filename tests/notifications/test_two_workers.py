@@ -1,0 +1,101 @@
+"""Two workers sharing one outbox deliver every notice once: on PostgreSQL 10,000 of them,
+the workers taking disjoint batches with SELECT ... FOR UPDATE SKIP LOCKED; on SQLite, a
+file database whose one write lock they take in turns. Counted by Message-ID at the server."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django.utils import timezone
+
+from rpd.notifications.channels import message_id
+from rpd.notifications.models import DeliveryAttempt, Notice, Status
+
+from .smtp import (
+    SMTPServer,
+    Worker,
+    make_notices,
+    postgres_url,
+    run_django,
+    shared_database_url,
+    subprocess_env,
+)
+
+COUNT = 10_000
+
+
+def run_two_workers(env, tmp_path, batch: int) -> float:
+    """Run `rpd worker --once` twice at the same time; return how long they took."""
+    started = time.monotonic()
+    workers = [
+        Worker(env, tmp_path, "--once", "--id", name, "--batch", str(batch))
+        for name in ("left", "right")
+    ]
+    try:
+        for w in workers:
+            assert w.process.wait(timeout=120) == 0, w.output()
+    finally:
+        for w in workers:
+            w.stop()
+    return time.monotonic() - started
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_deliver_ten_thousand_notices_once_each(tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a server database: runs in the PostgreSQL pass")
+    notices = make_notices(COUNT, at=timezone.now())
+    expected = {message_id(n) for n in notices}
+    with SMTPServer() as smtp:
+        # The workers use pytest-django's test database: committed rows (transaction=True).
+        env = subprocess_env(postgres_url(connection.settings_dict), tmp_path, **smtp.env())
+        elapsed = run_two_workers(env, tmp_path, batch=50)
+
+    counts = smtp.mailbox.message_ids()
+    assert len(counts) == COUNT and set(counts) == expected, "a notice was lost"
+    assert max(counts.values()) == 1, "a notice was sent twice"
+    assert Notice.objects.filter(status=Status.SENT, attempts=1).count() == COUNT
+    per_worker = dict(DeliveryAttempt.objects.values_list("worker").annotate(n=Count("pk")))
+    assert sum(per_worker.values()) == COUNT
+    assert set(per_worker) == {"left", "right"}, "both workers took a share"
+    print(f"\n{COUNT} notices by two workers in {elapsed:.1f} s: {per_worker}")
+
+
+SEED = """
+from django.utils import timezone
+from rpd.notifications.channels import message_id
+from tests.notifications.smtp import make_notices
+print(json.dumps([message_id(n) for n in make_notices(int(sys.argv[1]), at=timezone.now())]))
+"""
+
+OUTCOME = """
+from django.db.models import Count
+from rpd.notifications.models import DeliveryAttempt, Notice
+print(json.dumps({
+    "statuses": dict(Notice.objects.values_list("status").annotate(n=Count("pk"))),
+    "workers": dict(DeliveryAttempt.objects.values_list("worker").annotate(n=Count("pk"))),
+}))
+"""
+
+
+def test_two_workers_take_turns_on_a_sqlite_file_database(tmp_path):
+    # No database marker: this is the SQLite pass's own variant, on a file database of
+    # its own (pytest-django's SQLite test database lives in this process's memory).
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite variant: the PostgreSQL pass runs the test above")
+    url = shared_database_url(tmp_path)
+    with SMTPServer() as smtp:
+        env = subprocess_env(url, tmp_path, **smtp.env())
+        expected = run_django(env, SEED, "1000")
+        run_two_workers(env, tmp_path, batch=20)
+
+    counts = smtp.mailbox.message_ids()
+    assert sorted(counts) == sorted(expected), "a notice was lost"
+    assert max(counts.values()) == 1, "a notice was sent twice"
+    outcome = run_django(env, OUTCOME)
+    assert outcome["statuses"] == {"sent": 1000}
+    assert sum(outcome["workers"].values()) == 1000
+    assert set(outcome["workers"]) == {"left", "right"}, "both workers took turns"
