@@ -1,0 +1,184 @@
+"""A private calendar feed of the deadlines a person owns, for their own calendar app.
+
+The address carries a random token (`CalendarFeed`): calendar apps cannot sign
+in, so whoever holds the address sees that person's deadlines, and nothing
+else. Each deadline is an all-day event whose UID stays the same while its
+date moves (pause, resume, extension), so a subscribed calendar moves the
+event rather than adding another. Events name the reference, the stage and
+the deadline, and link to the disagreement: never the subject's name, and no
+free text (an action's wording may carry it).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from rpd.disagreements.models import AgreedAction, Milestone, Pause, StageEpisode, Status
+from rpd.people.models import User
+
+from . import outbox
+from .models import CalendarFeed
+
+LIVE = (Status.OPEN, Status.PAUSED)
+
+
+def feed_url(user: User) -> str:
+    """The person's private feed address, made on first use."""
+    feed, _ = CalendarFeed.objects.get_or_create(user=user)
+    return outbox.link(f"/calendar/{feed.token}.ics")
+
+
+def new_feed_url(user: User) -> str:
+    """A fresh address, for when the old one may have been shared: the old one stops working."""
+    CalendarFeed.objects.filter(user=user).delete()
+    return feed_url(user)
+
+
+def user_for_token(token: str) -> User | None:
+    """The active person whose feed this is, or None."""
+    feed = (
+        CalendarFeed.objects.select_related("user")
+        .filter(token=token, user__is_active=True)
+        .first()
+    )
+    return feed.user if feed is not None else None
+
+
+@dataclass(frozen=True)
+class Entry:
+    uid: str
+    summary: str
+    due: datetime.date
+    description: str
+    url: str
+    modified: datetime.datetime
+
+
+def deadlines(user: User) -> list[Entry]:
+    """What `user` owns: the current stage's due date, unmet milestones and the overall cap
+    where they act (the expected resume date instead, while paused), and agreed actions
+    they own that are not done, in disagreements still open or paused."""
+    host = urlparse(settings.RPD_BASE_URL).hostname or "rpd"
+    entries: list[Entry] = []
+    episodes = (
+        StageEpisode.objects.filter(
+            Q(raising_actor=user) | Q(receiving_actor=user),
+            ended_at__isnull=True,
+            disagreement__status__in=LIVE,
+        )
+        .select_related(
+            "disagreement__pathway",
+            "disagreement__raising_agency",
+            "disagreement__receiving_agency",
+        )
+        .prefetch_related(
+            Prefetch("milestones", Milestone.objects.filter(met_at__isnull=True), "unmet"),
+            Prefetch("pauses", Pause.objects.filter(resumed_on__isnull=True), "open_pauses"),
+        )
+        .order_by("due", "pk")
+    )
+    for episode in episodes:
+        d = episode.disagreement
+        stage = d.pack.stage(episode.number)
+        about = f"{d.reference}, stage {stage.number} ({stage.name})"
+
+        def entry(uid: str, what: str, due: datetime.date, d=d, about=about) -> Entry:
+            link = outbox.disagreement_link(d)
+            return Entry(
+                f"{uid}@{host}",
+                f"{about}: {what}",
+                due,
+                f"{what[:1].upper()}{what[1:]}, {d.reference}, stage {d.stage}.\n"
+                f"Raising agency: {d.raising_agency.name}\n"
+                f"Receiving agency: {d.receiving_agency.name}\n"
+                f"Open it: {link}",
+                link,
+                d.updated_at,
+            )
+
+        if d.status == Status.PAUSED:
+            # The stage's clock is stopped: its dates move when it resumes.
+            for pause in episode.open_pauses:
+                entries.append(
+                    entry(f"rpd-pause-{pause.pk}", "expected to resume", pause.expected_resume)
+                )
+            continue
+        basis = "review date" if episode.due_basis == "review" else "stage deadline"
+        entries.append(entry(f"rpd-stage-{episode.pk}", basis, episode.due))
+        for m in episode.unmet:
+            entries.append(entry(f"rpd-milestone-{m.pk}", m.name, m.due))
+        cap = d.pack.overall_cap
+        if d.cap_due and cap and episode.number in cap.stages:
+            entries.append(
+                entry(
+                    f"rpd-cap-{d.pk}",
+                    f"overall limit of {cap.working_days} working days",
+                    d.cap_due,
+                )
+            )
+    actions = (
+        AgreedAction.objects.filter(
+            owner=user, done_at__isnull=True, record__disagreement__status__in=LIVE
+        )
+        .select_related(
+            "record__episode",
+            "record__disagreement__pathway",
+            "record__disagreement__raising_agency",
+            "record__disagreement__receiving_agency",
+        )
+        .order_by("due", "pk")
+    )
+    for action in actions:
+        d = action.record.disagreement
+        link = outbox.disagreement_link(d)
+        agreed = action.record.episode.number
+        entries.append(
+            Entry(
+                f"rpd-action-{action.pk}@{host}",
+                f"{d.reference}, stage {d.stage}: agreed action due",
+                action.due,
+                f"An action you own, agreed at stage {agreed} of {d.reference}.\n"
+                f"Raising agency: {d.raising_agency.name}\n"
+                f"Receiving agency: {d.receiving_agency.name}\n"
+                f"Open it: {link}",
+                link,
+                d.updated_at,
+            )
+        )
+    return sorted(entries, key=lambda e: (e.due, e.uid))
+
+
+def feed_for(user: User) -> bytes:
+    """The iCalendar text of `user`'s deadlines."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Resolving Professional Differences//Deadlines//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", "Disagreement deadlines")
+    calendar.add("x-wr-timezone", "Europe/London")
+    # Calendar apps poll the address; an hour keeps them close without hammering it.
+    calendar.add("refresh-interval", datetime.timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT1H")
+    stamp = timezone.now()
+    for item in deadlines(user):
+        event = Event()
+        event.add("uid", item.uid)
+        event.add("dtstamp", stamp)
+        event.add("last-modified", item.modified)
+        # All-day: a deadline is a day (the end of it), not a time.
+        event.add("dtstart", item.due)
+        event.add("dtend", item.due + datetime.timedelta(days=1))
+        event.add("summary", item.summary)
+        event.add("description", item.description)
+        event.add("url", item.url)
+        event.add("transp", "TRANSPARENT")
+        calendar.add_component(event)
+    return calendar.to_ical()

@@ -1,0 +1,42 @@
+"""How each person takes their notices: one email each, or a daily digest.
+
+A digest user's notices are held (Status.HELD) and sent together once a working
+day by `digest.run`. Notices of something overdue (`ALWAYS_IMMEDIATE`) are never
+held, whatever the preference, so they cannot be switched off or delayed: there
+is deliberately no setting here for them.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ALWAYS_IMMEDIATE, Notice, Preference, Status
+
+
+def preference_for(user) -> Preference:
+    preference, _ = Preference.objects.get_or_create(user=user)
+    return preference
+
+
+def may_be_held(kind: str) -> bool:
+    """Whether a notice of this kind waits for the digest of someone who chose one."""
+    return kind not in ALWAYS_IMMEDIATE
+
+
+def set_daily_digest(user, on: bool) -> Preference:
+    """Switch `user`'s daily digest on or off.
+
+    Switching it off releases anything already held, to be sent straight away:
+    otherwise it would wait for a digest that never comes.
+    """
+    with transaction.atomic():
+        preference, _ = Preference.objects.select_for_update().get_or_create(user=user)
+        preference.daily_digest = bool(on)
+        preference.save(update_fields=["daily_digest"])
+        if not on:
+            Notice.objects.filter(recipient=user, status=Status.HELD).update(
+                status=Status.PENDING, next_attempt_at=timezone.now()
+            )
+    user.notice_preference = preference  # what outbox.queue reads for this user from now on
+    return preference

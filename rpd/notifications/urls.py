@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "notifications"
+urlpatterns = [
+    # The token is secrets.token_urlsafe: letters, digits, "-" and "_", as a slug is.
+    path("calendar/<slug:token>.ics", views.calendar_feed, name="calendar-feed"),
+]
