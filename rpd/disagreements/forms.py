@@ -309,6 +309,10 @@ class WithdrawForm(ContextForm):
     reason = forms.CharField()
 
 
+class CompleteActionForm(ContextForm):
+    action = forms.IntegerField()
+
+
 class ApproveForm(ContextForm):
     record = forms.IntegerField()
 

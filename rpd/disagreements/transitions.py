@@ -362,6 +362,8 @@ def _record(act: Act) -> dict:
         AgreedAction(record=record, text=a["text"], owner=a["owner"], due=a["due"])
         for a in data["actions"]
     )
+    for owner in {a["owner"] for a in data["actions"]}:
+        _take_part(act.d, owner)  # an action's owner needs to see what they agreed to do
     act.episode.milestones.filter(key__in=data["meets"], met_at__isnull=True).update(met_at=act.at)
     return {
         "record": record.pk,
@@ -563,6 +565,19 @@ def _hand_over(act: Act) -> dict:
     return {"side": side, "from": from_user.pk, "to": to_user.pk}
 
 
+def _complete_action(act: Act) -> dict:
+    action = AgreedAction.objects.filter(pk=act.data["action"], record__disagreement=act.d).first()
+    if action is None:
+        raise Invalid({"action": ["no such agreed action in this disagreement"]})
+    if action.done_at is not None:
+        raise NotAllowed("this action is already marked done")
+    if action.owner_id != act.actor.pk and not act.held & (ACT - {Capacity.LEADER}):
+        raise NotAllowed("an action is marked done by its owner or someone acting on the case")
+    action.done_at = act.at
+    action.save(update_fields=["done_at"])
+    return {"action": action.pk}
+
+
 def _withdraw(act: Act) -> dict:
     _close_episode(act, EpisodeOutcome.WITHDRAWN)
     act.d.status, act.d.closed_at = Status.WITHDRAWN, act.at
@@ -647,6 +662,14 @@ RULES: dict[str, Rule] = {
         ACT | {Capacity.LEAD},
         lambda data, act: forms.HandOverForm(data, context=act.context),
         _hand_over,
+    ),
+    # Agreed actions outlive the stage, and often the resolution ("next steps").
+    "complete_action": Rule(
+        "mark an agreed action done",
+        LIVE | CLOSED,
+        ACT | {Capacity.PARTICIPANT},
+        lambda data, act: forms.CompleteActionForm(data, context=act.context),
+        _complete_action,
     ),
     "withdraw": Rule(
         "withdraw",

@@ -81,11 +81,6 @@ def _write(user, partnership, notices, today, now) -> bool:
         )
         if digest is None:
             return False  # another worker wrote today's digest
-        if digest.status != Status.PENDING:
-            # The outbox holds any notice to a digest user unless it is overdue; the
-            # digest itself is what they wait for, so it goes now.
-            digest.status = Status.PENDING
-            digest.save(update_fields=["status"])
         # Only those still held: a notice released meanwhile is sent on its own.
         Notice.objects.filter(pk__in=[n.pk for n in notices], status=Status.HELD).update(
             status=Status.DIGESTED, digest=digest

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import ALWAYS_IMMEDIATE, Notice, Status
+from .models import ALWAYS_IMMEDIATE, Kind, Notice, Status
 
 
 def link(path: str) -> str:
@@ -64,7 +64,7 @@ def queue(
         "notifications/email.html",
         {**context, "body": render_to_string(f"notifications/{template}.html", context)},
     )
-    held = prefers_digest(to_user) and kind not in ALWAYS_IMMEDIATE
+    held = prefers_digest(to_user) and kind not in ALWAYS_IMMEDIATE and kind != Kind.DIGEST
     notice = Notice(
         partnership=partnership,
         disagreement=disagreement,

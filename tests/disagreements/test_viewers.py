@@ -7,6 +7,7 @@ import time_machine
 
 from rpd.disagreements import transitions
 from rpd.disagreements.access import may_see, visible_to
+from rpd.disagreements.models import AgreedAction
 from rpd.disagreements.queries import open_rows
 from rpd.people.backends import UserBackend
 from rpd.people.demo import build_partnership
@@ -74,3 +75,39 @@ def test_a_list_row_shows_the_due_dates_and_names_and_costs_one_query(
         demo.agencies["police"].name,
     )
     assert [r.pk for r in open_rows(user)] == list(visible_to(user).values_list("pk", flat=True))
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_actions_owner_takes_part_and_marks_it_done():
+    demo = build_partnership("stoke-on-trent")
+    raiser, owner = demo.ladder["csc"][0], demo.ladder["health"][0]
+    d = transitions.raise_disagreement(raiser, raise_data(demo))
+    assert not may_see(owner, d)
+    d = transitions.perform(
+        "record",
+        raiser,
+        d.pk,
+        d.version,
+        {
+            "kind": "meeting",
+            "occurred_at": (NOW - datetime.timedelta(hours=1)).isoformat(),
+            "participants": [raiser.pk, demo.ladder["police"][0].pk],
+            "summary": "Agreed the health visitor checks the bruising at the next visit.",
+            "outcome": "ongoing",
+            "actions": [
+                {"text": "Check at the next visit", "owner": owner.pk, "due": "2026-01-09"}
+            ],
+        },
+    )
+    assert may_see(owner, d)
+    action = AgreedAction.objects.get(owner=owner)
+
+    with pytest.raises(transitions.NotFound):  # someone with no part in it
+        transitions.perform(
+            "complete_action", demo.ladder["school"][0], d.pk, d.version, {"action": action.pk}
+        )
+    d = transitions.perform("complete_action", owner, d.pk, d.version, {"action": action.pk})
+    action.refresh_from_db()
+    assert action.done_at == NOW
+    with pytest.raises(transitions.NotAllowed, match="already marked done"):
+        transitions.perform("complete_action", owner, d.pk, d.version, {"action": action.pk})
