@@ -36,14 +36,10 @@ machine.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 # Run as a script, this file's directory comes first on sys.path, where bench/calendar.py
 # would shadow the standard library's calendar module (as bench/calendar.py explains).
@@ -52,6 +48,8 @@ _ROOT = _HERE.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
+
+from bench.databases import on_each_database, setup_django  # noqa: E402
 
 TARGET = 5.0
 PATHWAY = "stoke-on-trent"
@@ -97,55 +95,11 @@ def main(argv=None) -> int:
         parser.error("--disagreements must be at least 100")
     if args.records < 0 or args.runs < 1:
         parser.error("--records must be 0 or more and --runs at least 1")
-    if args.only is None:
-        status = 0
-        for database in ("sqlite", "postgres"):
-            command = [sys.executable, __file__, *(argv or sys.argv[1:]), "--only", database]
-            status = max(status, subprocess.run(command, check=False).returncode)
-        return status
-    if args.only == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="rpd-bench-") as data_dir:
-            url = f"sqlite:///{data_dir}/bench.sqlite3"
-            return run(args, "sqlite", url, data_dir)
-    return run_postgres(args)
-
-
-def run_postgres(args) -> int:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlparse(args.database_url)
-    scratch = urlunparse(parts._replace(path=f"/{SCRATCH_DB}"))
-    try:
-        admin = psycopg.connect(args.database_url, autocommit=True, connect_timeout=5)
-    except psycopg.Error as error:
-        print(f"postgres: SKIPPED, not reachable at {args.database_url}: {error}".strip())
-        return 0
-    name = sql.Identifier(SCRATCH_DB)
-    with admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(name))
-        try:
-            with tempfile.TemporaryDirectory(prefix="rpd-bench-") as data_dir:
-                return run(args, "postgres", scratch, data_dir)
-        finally:
-            from django.conf import settings
-            from django.db import connections
-
-            if settings.configured:  # Django's connection must go before the database can
-                connections.close_all()
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+    return on_each_database(args, argv, __file__, run, SCRATCH_DB)
 
 
 def run(args, label: str, url: str, data_dir: str) -> int:
-    # Before Django reads its settings: they are read once, at setup.
-    os.environ["RPD_DATABASE_URL"] = url
-    os.environ["RPD_DATA_DIR"] = data_dir
-    os.environ["RPD_DEBUG"] = "0"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "rpd.settings"
-    import django
-
-    django.setup()
+    setup_django(url, data_dir)
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)

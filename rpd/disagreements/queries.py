@@ -82,32 +82,5 @@ ROW_COLUMNS = (
 def open_rows(user: User, limit: int = 50, offset: int = 0) -> list[Row]:
     """A page of `open_disagreements` as plain rows: one query, no model instances."""
     page = open_disagreements(user).values_list(*ROW_COLUMNS)[offset : offset + limit]
-    return [
-        Row(
-            pk,
-            ref,
-            status,
-            stage,
-            stage_due,
-            next_due,
-            urgent,
-            risk,
-            f"{given} {family}",
-            raising,
-            receiving,
-        )
-        for (
-            pk,
-            ref,
-            status,
-            stage,
-            stage_due,
-            next_due,
-            urgent,
-            risk,
-            given,
-            family,
-            raising,
-            receiving,
-        ) in page
-    ]
+    # Columns 8 and 9 are the subject's given and family names, shown as one.
+    return [Row(*v[:8], f"{v[8]} {v[9]}", *v[10:]) for v in page]

@@ -5,17 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 
-from rpd.cli import CommandError, setup_django
+from rpd.cli import CommandError, int_at_least, setup_django
 
-
-def positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{value!r} must be 1 or more")
-    return number
+positive_int = int_at_least(1)
 
 
 def seconds(value: str) -> float:
