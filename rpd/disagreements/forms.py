@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from rpd.pathways.calendar import local_date
 from rpd.pathways.schema import Pack
 from rpd.people.models import Agency, Partnership, User
 
@@ -45,10 +45,13 @@ class ContextForm(forms.Form):
         value = self.cleaned_data.get(name)
         if value is None:
             return value
-        # An aware datetime's own date is the date at its offset; an API client sending UTC
-        # near midnight in summer would be a day out. Compare London dates.
-        day = local_date(value) if isinstance(value, datetime.datetime) else value
-        if day > self.context.today:
+        if isinstance(value, datetime.datetime):
+            # A record of a discussion that has not happened yet is not evidence. A
+            # minute's grace for a clock a little ahead of the server's.
+            if value > timezone.now() + datetime.timedelta(minutes=1):
+                raise ValidationError("must be now or in the past")
+            return value
+        if value > self.context.today:
             raise ValidationError("must be today or in the past")
         return value
 
@@ -144,6 +147,12 @@ class RaiseForm(ContextForm):
                 )
             elif not data.get("fast_track_reason", "").strip():
                 self.add_error("fast_track_reason", "say why this must start above stage 1")
+        elif (data.get("fast_track_reason") or "").strip():
+            self.add_error(
+                "fast_track_reason",
+                "is only for a disagreement that starts above "
+                "stage 1: choose the stage, or leave the reason out",
+            )
         data["start_stage"] = stage
         return data
 

@@ -256,6 +256,16 @@ def test_a_fast_track_start_needs_a_reason(stoke):
     assert errors == {"fast_track_reason": ["say why this must start above stage 1"]}
 
 
+def test_a_fast_track_reason_is_refused_for_a_start_at_stage_1_rather_than_kept(stoke):
+    errors = invalid_raise(stoke.ladder["csc"][0], raise_data(stoke, fast_track_reason="Urgent"))
+    assert errors == {
+        "fast_track_reason": [
+            "is only for a disagreement that starts above stage 1: choose the stage, or leave "
+            "the reason out"
+        ]
+    }
+
+
 def test_a_fast_track_start_with_a_reason_goes_straight_to_head_of_service(stoke):
     d = transitions.raise_disagreement(
         stoke.ladder["school"][0],
@@ -366,20 +376,20 @@ def test_a_record_cannot_cover_what_the_stage_does_not_record(stoke):
 def test_a_discussion_cannot_have_occurred_tomorrow(stoke):
     data = record_data(stoke.d, occurred_at="2026-01-15T09:00:00+00:00")
     errors = invalid("record", stoke.ladder["csc"][0], stoke.d, data)
-    assert errors == {"occurred_at": ["must be today or in the past"]}
+    assert errors == {"occurred_at": ["must be now or in the past"]}
 
 
-def test_a_discussion_time_is_judged_by_its_london_date_whatever_its_offset(db):
-    # 23:15 BST on Mon 13 Jul 2026. 23:45 UTC is 00:45 on Tue 14 Jul in London: tomorrow.
-    # 01:00 at +05:00 on 14 Jul is 21:00 BST on Mon 13 Jul: earlier today.
+def test_a_discussion_cannot_be_later_than_now_whatever_its_offset(db):
+    # Now: 23:15 BST on Mon 13 Jul 2026 (22:15 UTC). 23:45 UTC is half an hour ahead;
+    # 01:00 at +05:00 on 14 Jul is 20:00 UTC, earlier this evening.
     with time_machine.travel(datetime.datetime(2026, 7, 13, 23, 15, tzinfo=LONDON), tick=False):
         demo = build_partnership("stoke-on-trent")
         d = transitions.raise_disagreement(demo.ladder["csc"][0], raise_data(demo))
         raiser = demo.ladder["csc"][0]
-        tomorrow = record_data(d, occurred_at="2026-07-13T23:45:00+00:00")
-        assert invalid("record", raiser, d, tomorrow) == {
-            "occurred_at": ["must be today or in the past"]
-        }
+        for later in ("2026-07-13T23:45:00+00:00", "2026-07-13T23:30:00+01:00"):
+            assert invalid("record", raiser, d, record_data(d, occurred_at=later)) == {
+                "occurred_at": ["must be now or in the past"]
+            }
         earlier = add_record(raiser, d, occurred_at="2026-07-14T01:00:00+05:00")
         assert earlier.occurred_at == datetime.datetime(2026, 7, 13, 20, 0, tzinfo=datetime.UTC)
 
