@@ -330,8 +330,10 @@ class Rule:
 
 
 def _covered(episode: StageEpisode) -> set[str]:
+    """What the stage's approved records cover: a record is evidence once approved."""
     covered: set[str] = set()
-    for ids in episode.records.values_list("covers", flat=True):
+    approved = episode.records.filter(approved_at__isnull=False, superseded_by__isnull=True)
+    for ids in approved.values_list("covers", flat=True):
         covered.update(ids)
     return covered
 

@@ -35,8 +35,9 @@ def fresh(d: Disagreement) -> Disagreement:
     return Disagreement.objects.get(pk=d.pk)
 
 
-def discuss(actor, d, outcome="unresolved", covers=None, meets=(), at=None):
-    """Record a discussion at the current stage covering everything it must record."""
+def discuss(actor, d, outcome="unresolved", covers=None, meets=(), at=None, approve=True):
+    """Record a discussion at the current stage covering everything it must record, and
+    have it approved."""
     d = fresh(d)
     stage = d.pack.stage(d.stage)
     episode = d.current_episode()
@@ -50,7 +51,15 @@ def discuss(actor, d, outcome="unresolved", covers=None, meets=(), at=None):
         "covers": [r.id for r in stage.must_record] if covers is None else covers,
         "meets": list(meets),
     }
-    return transitions.perform("record", actor, d.pk, d.version, data)
+    d = transitions.perform("record", actor, d.pk, d.version, data)
+    if approve:
+        # Records are evidence once approved, by someone other than their author: the
+        # receiving side's actor, or the raising side's where the receiving actor wrote it.
+        receiving = episode.receiving_actor
+        approver = episode.raising_actor if actor == receiving else receiving
+        record = d.records.latest("pk")
+        d = transitions.perform("approve", approver, d.pk, d.version, {"record": record.pk})
+    return d
 
 
 def escalate(actor, d, reason="Still unresolved after discussion"):

@@ -5,8 +5,9 @@ expected date was counted by hand from the bank-holiday list in the comment besi
 never computed with the calendar under test. At every stage the tests check who acts
 for each side (one rung up each agency's ladder per stage, or the partnership role
 that leads the stage), the due date and its milestones, and that a stage cannot be
-closed until everything the pack says it must record is recorded or declared not
-applicable with a reason.
+closed until everything the pack says it must record is covered by a record approved by
+someone other than its author (and not since corrected), or declared not applicable with
+a reason.
 """
 
 import datetime
@@ -63,8 +64,19 @@ def refused(error, name, actor, d, **data):
     return caught.value
 
 
-def record(actor, d, covers, outcome="unresolved", meets=(), participants=None, summary=None):
-    """Record a discussion at the current stage, held half an hour ago."""
+def record(
+    actor,
+    d,
+    covers,
+    outcome="unresolved",
+    meets=(),
+    participants=None,
+    summary=None,
+    approved_by=None,
+):
+    """Record a discussion at the current stage, held half an hour ago; with `approved_by`,
+    that person then approves it (a record counts towards what the stage must record only
+    once someone other than its author has approved it)."""
     episode = fresh(d).current_episode()
     d = do(
         "record",
@@ -80,7 +92,12 @@ def record(actor, d, covers, outcome="unresolved", meets=(), participants=None, 
         covers=list(covers),
         meets=list(meets),
     )
-    return d, Record.objects.filter(disagreement=d).latest("pk")
+    made = Record.objects.filter(disagreement=d).latest("pk")
+    if approved_by is not None:
+        d = do("approve", approved_by, d, record=made.pk)
+        made.refresh_from_db()
+        assert (made.approved_by, made.approved_at) == (approved_by, timezone.now())
+    return d, made
 
 
 def resolution(**extra):
@@ -197,7 +214,12 @@ def test_hillingdon_adult_dispute_over_christmas_2026_climbs_to_the_implementati
         at_stage(d, 2, health[1], asc[1], D(2027, 1, 11))
         assert d.status == Status.OPEN and d.next_due == D(2027, 1, 11)
 
-        d, _ = record(asc[1], d, ["specific-evidence-based-difference", "contemporaneous-record"])
+        d, _ = record(
+            asc[1],
+            d,
+            ["specific-evidence-based-difference", "contemporaneous-record"],
+            approved_by=health[1],
+        )
         traveller.move_to(london(2027, 1, 6))
         d = do("escalate", asc[1], d, reason="Managers could not agree")
         # Stage 3 from Wed 6 Jan: Thu 7=1, Fri 8=2, Mon 11=3, Tue 12=4, Wed 13 Jan=5.
@@ -207,7 +229,10 @@ def test_hillingdon_adult_dispute_over_christmas_2026_climbs_to_the_implementati
 
         traveller.move_to(london(2027, 1, 8))
         d, _ = record(
-            health[2], d, ["specific-evidence-based-difference", "contemporaneous-record"]
+            health[2],
+            d,
+            ["specific-evidence-based-difference", "contemporaneous-record"],
+            approved_by=asc[2],
         )
         d = do("escalate", health[2], d, reason="Operations managers could not agree")
         # Stage 4, led by the Implementation Unit, from Fri 8 Jan: 11, 12, 13, 14, Fri 15 Jan.
@@ -216,11 +241,13 @@ def test_hillingdon_adult_dispute_over_christmas_2026_climbs_to_the_implementati
 
         traveller.move_to(london(2027, 1, 11))
         everyone = [health[2], asc[2], unit]
+        # The unit leads the stage and writes its record; one of the sides approves it.
         d, _ = record(
             unit,
             d,
             ["request-form", "route-chosen", "contemporaneous-record"],
             participants=everyone,
+            approved_by=health[2],
         )
         error = refused(Invalid, "resolve", unit, d, **resolution())
         assert "The written response outlining the agreed method" in str(error)
@@ -233,7 +260,14 @@ def test_hillingdon_adult_dispute_over_christmas_2026_climbs_to_the_implementati
         assert (referral.referred_to, referral.by) == (panel, unit)
 
         traveller.move_to(london(2027, 1, 12, 16))
-        d, _ = record(unit, d, ["written-response"], outcome="resolved", participants=everyone)
+        d, _ = record(
+            unit,
+            d,
+            ["written-response"],
+            outcome="resolved",
+            participants=everyone,
+            approved_by=asc[2],
+        )
         d = do("resolve", unit, d, **resolution(learning_multi_agency_audit=True))
         resolved_at_top(d, unit, ["escalated", "escalated", "escalated", "resolved"])
         assert d.resolution.learning_multi_agency_audit
@@ -249,12 +283,16 @@ def test_hillingdon_adult_dispute_over_christmas_2026_climbs_to_the_implementati
         "pause",
         "resume",
         "record",
+        "approve",
         "escalate",
         "record",
+        "approve",
         "escalate",
         "record",
+        "approve",
         "refer",
         "record",
+        "approve",
         "resolve",
     ]
 
@@ -281,7 +319,7 @@ def test_cambridgeshire_non_accidental_injury_of_an_infant_is_due_the_same_worki
         assert d.immediate_rule == "non-accidental-injury-infant"
         # Raised Thu 2 Apr, a working day: due the same day.
         at_stage(d, 1, health[0], csc[0], D(2026, 4, 2), basis="immediately")
-        d, _ = record(health[0], d, ["clear-record"])
+        d, _ = record(health[0], d, ["clear-record"], approved_by=csc[0])
 
         traveller.move_to(london(2026, 4, 2, 11))
         d = do("escalate", health[0], d, reason="The infant is still at home")
@@ -311,6 +349,11 @@ def test_cambridgeshire_non_accidental_injury_of_an_infant_is_due_the_same_worki
         assert set(corrected.participants.all()) == {health[1], csc[1]}
         error = refused(NotAllowed, "approve", csc[1], d, record=first.pk)
         assert "corrected" in str(error)
+        # Neither the superseded record nor its correction counts until the correction is
+        # approved.
+        error = refused(Invalid, "escalate", health[1], d, reason="Managers disagree")
+        assert "A clear record of this stage" in str(error)
+        assert "advising the concerned professional of the outcome" in str(error)
         d = do("approve", csc[1], d, record=corrected.pk)
 
         # Out of hours, on Easter Saturday 4 Apr: stage 3 is due on the next working day,
@@ -331,6 +374,7 @@ def test_cambridgeshire_non_accidental_injury_of_an_infant_is_due_the_same_worki
             d,
             ["action-agreed", "written-confirmation", "feedback-to-professionals"],
             meets=["designated-leads-liaise"],
+            approved_by=csc[2],
         )
         liaison = d.current_episode().milestones.get()
         assert liaison.met_at == timezone.now()
@@ -353,6 +397,7 @@ def test_cambridgeshire_non_accidental_injury_of_an_infant_is_due_the_same_worki
             d,
             ["review-outcome", "written-confirmation"],
             participants=[health[2], csc[2], unit],
+            approved_by=health[2],
         )
         error = refused(Invalid, "resolve", unit, d, **resolution())
         assert "feedback to the professionals with the original concerns" in str(error)
@@ -363,23 +408,29 @@ def test_cambridgeshire_non_accidental_injury_of_an_infant_is_due_the_same_worki
         d = do("refer", unit, d, referred_to=chair, recommendation="Child protection medical today")
 
         traveller.move_to(london(2026, 4, 7, 16))
-        d, _ = record(health[2], d, ["feedback-to-professionals"], outcome="resolved")
+        d, _ = record(
+            health[2], d, ["feedback-to-professionals"], outcome="resolved", approved_by=csc[2]
+        )
         d = do("resolve", unit, d, **resolution(learning_case_review=True))
         resolved_at_top(d, unit, ["escalated", "escalated", "escalated", "resolved"])
 
     assert trail(d) == [
         "raised",
         "record",
+        "approve",
         "escalate",
         "record",
         "correct",
         "approve",
         "escalate",
         "record",
+        "approve",
         "escalate",
         "record",
+        "approve",
         "refer",
         "record",
+        "approve",
         "resolve",
     ]
 
@@ -416,6 +467,7 @@ def test_jersey_over_liberation_day_2025_climbs_to_the_board_chair():
             d,
             ["outcome-and-plan", "discussions-documented"],
             meets=["inform-line-manager"],
+            approved_by=csc[0],
         )
         assert d.current_episode().milestones.get().met_at == timezone.now()
 
@@ -467,7 +519,10 @@ def test_jersey_over_liberation_day_2025_climbs_to_the_board_chair():
 
         traveller.move_to(london(2025, 5, 21))
         d, _ = record(
-            csc[2], d, ["plan-of-action", "heads-of-service-referral", "discussions-documented"]
+            csc[2],
+            d,
+            ["plan-of-action", "heads-of-service-referral", "discussions-documented"],
+            approved_by=school[2],
         )
         d = do("escalate", school[2], d, reason="Resources are the sticking point")
         # Stage 4, the Independent Chair of the SPB, from Wed 21 May: 22, 23, 27, 28, Thu 29 May.
@@ -479,6 +534,7 @@ def test_jersey_over_liberation_day_2025_climbs_to_the_board_chair():
             d,
             ["stage-4-information", "wider-lessons", "spb-record"],
             participants=[school[2], csc[2], chair],
+            approved_by=school[2],
         )
         error = refused(Invalid, "resolve", chair, d, **resolution())
         assert "The SPB Chair's clear recommendation" in str(error)
@@ -487,23 +543,34 @@ def test_jersey_over_liberation_day_2025_climbs_to_the_board_chair():
             "communicated to all involved"
         )
         d = do("refer", chair, d, referred_to=recommendation, recommendation="Fund the placement")
-        d, _ = record(chair, d, ["chair-recommendation"], outcome="resolved", participants=[chair])
+        d, _ = record(
+            chair,
+            d,
+            ["chair-recommendation"],
+            outcome="resolved",
+            participants=[chair],
+            approved_by=csc[2],
+        )
         d = do("resolve", chair, d, **resolution(learning_procedure_amendment=True))
         resolved_at_top(d, chair, ["escalated", "escalated", "escalated", "resolved"])
 
     assert trail(d) == [
         "raised",
         "record",
+        "approve",
         "escalate",
         "extend",
         "record",
         "approve",
         "escalate",
         "record",
+        "approve",
         "escalate",
         "record",
+        "approve",
         "refer",
         "record",
+        "approve",
         "resolve",
     ]
 
@@ -535,7 +602,13 @@ def test_stoke_on_trent_over_christmas_2025_climbs_to_the_partnership_at_stage_5
         assert d.next_due == D(2025, 12, 22)
 
         traveller.move_to(london(2025, 12, 22))
-        d, _ = record(charity[0], d, ["evidence-based-reason"], meets=["raise-with-practitioner"])
+        d, _ = record(
+            charity[0],
+            d,
+            ["evidence-based-reason"],
+            meets=["raise-with-practitioner"],
+            approved_by=csc[0],
+        )
         assert d.next_due == D(2025, 12, 30)
 
         traveller.move_to(london(2025, 12, 23))
@@ -555,7 +628,13 @@ def test_stoke_on_trent_over_christmas_2025_climbs_to_the_partnership_at_stage_5
         )
 
         traveller.move_to(london(2025, 12, 24))
-        d, _ = record(csc[1], d, ["specific-circumstances"], meets=["contact-between-agencies"])
+        d, _ = record(
+            csc[1],
+            d,
+            ["specific-circumstances"],
+            meets=["contact-between-agencies"],
+            approved_by=charity[1],
+        )
         traveller.move_to(london(2025, 12, 31))
         d = do("escalate", csc[1], d, reason="No agreement", not_applicable=not_resolved)
         # Stage 3 from Wed 31 Dec: contact within 1, Fri 2 Jan; meeting and written decision
@@ -606,6 +685,7 @@ def test_stoke_on_trent_over_christmas_2025_climbs_to_the_partnership_at_stage_5
             d,
             ["letter-between-directors", "partnership-form"],
             meets=["raise-at-senior-leader-level"],
+            approved_by=csc[3],
         )
         d = do("escalate", charity[3], d, reason="Directors disagree")
         # Stage 5, the partnership, from Wed 7 Jan: referral within 2 working days, Thu 8,
@@ -630,6 +710,7 @@ def test_stoke_on_trent_over_christmas_2025_climbs_to_the_partnership_at_stage_5
             ["partnership-form", "executive-action"],
             meets=["refer-to-partnership"],
             participants=[charity[3], csc[3], unit],
+            approved_by=csc[3],
         )
         advisor = "The Partnership Executive involves an independent professional advisor"
         d = do("refer", unit, d, referred_to=advisor, recommendation="Assessment by the advisor")
@@ -639,15 +720,19 @@ def test_stoke_on_trent_over_christmas_2025_climbs_to_the_partnership_at_stage_5
     assert trail(d) == [
         "raised",
         "record",
-        "escalate",
-        "record",
+        "approve",
         "escalate",
         "record",
         "approve",
         "escalate",
         "record",
+        "approve",
         "escalate",
         "record",
+        "approve",
+        "escalate",
+        "record",
+        "approve",
         "refer",
         "resolve",
     ]
@@ -706,7 +791,7 @@ def test_blackpool_over_easter_2025_keeps_stages_1_to_3_within_15_working_days()
         at_stage(d, 2, school[1], police[1], D(2025, 5, 6), basis="limit")
 
         traveller.move_to(london(2025, 5, 2))
-        d, _ = record(police[1], d, ["written-record"])
+        d, _ = record(police[1], d, ["written-record"], approved_by=school[1])
         d = do("escalate", police[1], d, reason="Still refused")
         # Stage 3 from Fri 2 May: (bank holiday) Tue 6, 7, 8, 9, Mon 12 May; the cap,
         # Wed 14 May, is later.
@@ -714,7 +799,7 @@ def test_blackpool_over_easter_2025_keeps_stages_1_to_3_within_15_working_days()
         assert (d.cap_due, d.next_due) == (D(2025, 5, 14), D(2025, 5, 12))
 
         traveller.move_to(london(2025, 5, 8))
-        d, _ = record(school[2], d, ["written-record"])
+        d, _ = record(school[2], d, ["written-record"], approved_by=police[2])
         d = do("escalate", school[2], d, reason="Senior managers cannot agree")
         # Stage 4, the highest level of management, has no limit: reviewed after 5 working
         # days from Thu 8 May: 9, 12, 13, 14, Thu 15 May. The cap covers stages 1-3 only: kept
@@ -731,7 +816,7 @@ def test_blackpool_over_easter_2025_keeps_stages_1_to_3_within_15_working_days()
         assert "last stage" in str(error)
 
         traveller.move_to(london(2025, 5, 12))
-        d, _ = record(police[3], d, ["written-record"], outcome="resolved")
+        d, _ = record(police[3], d, ["written-record"], outcome="resolved", approved_by=school[3])
         d = do("resolve", police[3], d, **resolution())
         resolved_at_top(d, police[3], ["escalated", "escalated", "escalated", "resolved"])
         assert Resolution.objects.filter(disagreement=d).count() == 1
@@ -748,9 +833,12 @@ def test_blackpool_over_easter_2025_keeps_stages_1_to_3_within_15_working_days()
         "escalate",
         "extend",
         "record",
+        "approve",
         "escalate",
         "record",
+        "approve",
         "escalate",
         "record",
+        "approve",
         "resolve",
     ]

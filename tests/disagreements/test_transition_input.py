@@ -118,6 +118,15 @@ def add_record(actor, d, **overrides):
     return Record.objects.filter(disagreement=d).latest("pk")
 
 
+def approved_record(actor, approver, d, **overrides):
+    """A record by `actor`, approved by `approver`: only then does it count as evidence."""
+    record = add_record(actor, d, **overrides)
+    perform("approve", approver, d, {"record": record.pk})
+    record.refresh_from_db()
+    assert record.approved_by == approver
+    return record
+
+
 RESOLUTION = {
     "agreed_outcome": "A home visit this week",
     "next_steps": "Visit, then a review meeting",
@@ -352,7 +361,7 @@ def test_resuming_needs_no_input_but_only_a_paused_disagreement_resumes(stoke):
 
 def test_a_stage_item_declared_not_applicable_needs_a_reason(stoke):
     raiser = stoke.ladder["csc"][0]
-    add_record(raiser, stoke.d, covers=["evidence-based-reason"])
+    approved_record(raiser, stoke.ladder["police"][0], stoke.d, covers=["evidence-based-reason"])
     errors = invalid(
         "escalate",
         raiser,
@@ -364,6 +373,63 @@ def test_a_stage_item_declared_not_applicable_needs_a_reason(stoke):
         "escalate", raiser, stoke.d, {"reason": "x", "not_applicable": {"partnership-form": "n/a"}}
     )
     assert errors == {"not_applicable": ["'partnership-form' is not something stage 1 records"]}
+
+
+STOKE_STAGE_1_MUST_RECORD = (
+    "stage 1 must still record: "
+    "A clear, evidence-based reason for the disagreement, shared with everyone involved; "
+    "Where resolved, the agreed points of resolution and next steps, shared with everyone "
+    "involved"
+)
+
+
+def test_escalating_is_refused_until_the_record_covering_what_the_stage_must_record_is_approved(
+    stoke,
+):
+    raiser, other_side = stoke.ladder["csc"][0], stoke.ladder["police"][0]
+    record = add_record(raiser, stoke.d, covers=everything(stoke.d))
+    errors = invalid("escalate", raiser, stoke.d, {"reason": "Still unsafe"})
+    assert errors == {"not_applicable": [STOKE_STAGE_1_MUST_RECORD]}
+    # Declaring one item not applicable still leaves the other: the unapproved record
+    # counts for neither.
+    errors = invalid(
+        "escalate",
+        raiser,
+        stoke.d,
+        {"reason": "x", "not_applicable": {"resolution-and-next-steps": "Not resolved"}},
+    )
+    assert errors == {
+        "not_applicable": [
+            "stage 1 must still record: A clear, evidence-based reason for the disagreement, "
+            "shared with everyone involved"
+        ]
+    }
+
+    perform("approve", other_side, stoke.d, {"record": record.pk})
+    d = perform("escalate", raiser, stoke.d, {"reason": "Still unsafe"})
+    assert d.stage == 2
+
+
+def test_a_superseded_record_no_longer_counts_its_approved_correction_does(stoke):
+    raiser, other_side = stoke.ladder["csc"][0], stoke.ladder["police"][0]
+    first = approved_record(raiser, other_side, stoke.d, covers=everything(stoke.d))
+    perform(
+        "correct",
+        raiser,
+        stoke.d,
+        {"record": first.pk, "summary": "Both positions, with the dates", "reason": "Dates"},
+    )
+    correction = Record.objects.get(supersedes=first)
+    first.refresh_from_db()
+    assert first.approved_by == other_side  # the old version stays as it was, approved
+    assert correction.covers == first.covers and correction.approved_at is None
+
+    errors = invalid("escalate", raiser, stoke.d, {"reason": "Still unsafe"})
+    assert errors == {"not_applicable": [STOKE_STAGE_1_MUST_RECORD]}
+
+    perform("approve", other_side, stoke.d, {"record": correction.pk})
+    d = perform("escalate", raiser, stoke.d, {"reason": "Still unsafe"})
+    assert d.stage == 2
 
 
 def test_a_record_cannot_cover_what_the_stage_does_not_record(stoke):
@@ -496,7 +562,10 @@ def test_referring_on_is_for_the_last_stage(stoke):
 @pytest.fixture
 def resolved(hillingdon_top):
     top = hillingdon_top.ladder["csc"][2]
-    add_record(top, hillingdon_top.d, covers=everything(hillingdon_top.d), outcome="resolved")
+    other_side = fresh(hillingdon_top.d).current_episode().receiving_actor
+    approved_record(
+        top, other_side, hillingdon_top.d, covers=everything(hillingdon_top.d), outcome="resolved"
+    )
     perform("resolve", top, hillingdon_top.d, RESOLUTION)
     return hillingdon_top
 
