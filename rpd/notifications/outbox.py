@@ -15,7 +15,8 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import ALWAYS_IMMEDIATE, Kind, Notice, Status
+from .models import ALWAYS_IMMEDIATE, Kind, Notice, Preference, Status
+from .preferences import preferences_token
 
 
 def link(path: str) -> str:
@@ -29,8 +30,9 @@ def disagreement_link(disagreement) -> str:
 def prefers_digest(user) -> bool:
     if user is None:
         return False
-    preference = getattr(user, "notice_preference", None)
-    return bool(preference and preference.daily_digest)
+    # Asked afresh, not through the user's cached relation: a choice made a moment ago
+    # on the preferences page counts for the very next notice.
+    return Preference.objects.filter(user=user, daily_digest=True).exists()
 
 
 def queue(
@@ -56,7 +58,9 @@ def queue(
         "subject": subject,
         "link": disagreement_link(disagreement) if disagreement is not None else link("/"),
         "disagreement": disagreement,
-        "preferences_link": link("/account/notices/"),
+        "preferences_link": (
+            link(f"/notices/preferences/{preferences_token(to_user)}/") if to_user else ""
+        ),
         **context,
     }
     body_text = render_to_string(f"notifications/{template}.txt", context)

@@ -8,6 +8,7 @@ is deliberately no setting here for them.
 
 from __future__ import annotations
 
+from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
@@ -40,3 +41,23 @@ def set_daily_digest(user, on: bool) -> Preference:
             )
     user.notice_preference = preference  # what outbox.queue reads for this user from now on
     return preference
+
+
+# Each email's footer links to this person's preferences page with a signed token, as an
+# unsubscribe link does: no sign-in, and nobody can forge another person's link.
+_SALT = "rpd.notifications.preferences"
+TOKEN_MAX_AGE = 60 * 60 * 24 * 180  # the link in a six-month-old email still works
+
+
+def preferences_token(user) -> str:
+    return signing.TimestampSigner(salt=_SALT).sign(str(user.pk))
+
+
+def user_for_preferences_token(token: str):
+    try:
+        pk = signing.TimestampSigner(salt=_SALT).unsign(token, max_age=TOKEN_MAX_AGE)
+    except signing.BadSignature:  # also SignatureExpired
+        return None
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(pk=pk, is_active=True).first()

@@ -1,9 +1,12 @@
 """Pages of the notifications app. Thin: each asks feeds or preferences, never a model."""
 
 from django.http import Http404, HttpResponse
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
 
-from . import feeds
+from . import feeds, preferences
+
+CHOICES = {"single": False, "digest": True}
 
 
 @require_GET
@@ -19,3 +22,30 @@ def calendar_feed(request, token: str):
     response["Cache-Control"] = "private, no-cache"
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def notice_preferences(request, token: str):
+    """Single emails or a daily digest, from the link in any email's footer."""
+    user = preferences.user_for_preferences_token(token)
+    if user is None:
+        raise Http404("This link is not valid any more: use the one in your latest email")
+    error = None
+    if request.method == "POST":
+        choice = request.POST.get("delivery")
+        if choice in CHOICES:
+            preferences.set_daily_digest(user, CHOICES[choice])
+            return redirect(request.path + "?saved=1")
+        error = "Select single emails or a daily digest"
+    current = preferences.preference_for(user)
+    return render(
+        request,
+        "notifications/preferences.html",
+        {
+            "person": user,
+            "digest": current.daily_digest,
+            "error": error,
+            "saved": request.GET.get("saved") == "1" and error is None,
+        },
+        status=400 if error else 200,
+    )

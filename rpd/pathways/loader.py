@@ -90,8 +90,9 @@ def _parse_yaml(text: str, source: str):
         raise PackInvalid(
             source, [Problem(line, "", f"unreadable character: {error.reason}")]
         ) from None
-    except (YAMLError, ValueError, TypeError, RecursionError) as error:
-        # ruamel raises plain ValueError for some malformed scalars (e.g. bad timestamps).
+    except (YAMLError, ValueError, TypeError, RecursionError, NotImplementedError) as error:
+        # ruamel raises plain ValueError for some malformed scalars (e.g. bad timestamps),
+        # and NotImplementedError for comments it cannot place (found by the fuzz test).
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise PackInvalid(source, [Problem(0, "", f"YAML syntax error: {first}")]) from None
     if not isinstance(tree, CommentedMap):

@@ -5,7 +5,7 @@ import string
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
@@ -188,5 +188,7 @@ def test_random_yaml_structures_never_raise_anything_but_a_pack_error(value):
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, len(STOKE) - 1), st.text(max_size=8))
+# A digit typed into a comment's indentation: ruamel raised NotImplementedError.
+@example(1201, "0")
 def test_a_damaged_real_pack_never_raises_anything_but_a_pack_error(position, junk):
     load_or_invalid(STOKE[:position] + junk + STOKE[position + len(junk) :])

@@ -1,0 +1,75 @@
+"""Each email's footer lets its reader choose single emails or a daily digest, and never
+lets them switch off overdue notices."""
+
+import re
+
+import pytest
+
+from rpd.notifications import outbox
+from rpd.notifications.models import Kind, Status
+from rpd.notifications.preferences import preferences_token
+from rpd.people.demo import build_partnership
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo():
+    return build_partnership("jersey")
+
+
+def notice_to(demo, user, kind):
+    return outbox.queue(
+        partnership=demo.partnership,
+        kind=kind,
+        to_user=user,
+        subject="A notice",
+        template="transition",
+        context={"message": "Something happened.", "stage": None},
+    )
+
+
+def footer_link(notice) -> str:
+    return re.search(r"https?://[^/]+(/notices/preferences/[^/]+/)", notice.body_text).group(1)
+
+
+def test_the_link_in_an_email_opens_that_persons_choice(client, demo):
+    person = demo.ladder["csc"][0]
+    page = client.get(footer_link(notice_to(demo, person, Kind.ESCALATED)))
+    assert page.status_code == 200
+    assert person.email in page.text
+    assert "they cannot be held or switched off" in page.text
+
+
+def test_choosing_a_digest_holds_notices_but_never_overdue_ones(client, demo):
+    person = demo.ladder["police"][1]
+    link = footer_link(notice_to(demo, person, Kind.ESCALATED))
+
+    response = client.post(link, {"delivery": "digest"})
+    assert response.status_code == 302
+    assert "Saved." in client.get(response["Location"]).text
+
+    assert notice_to(demo, person, Kind.STAGE_STARTED).status == Status.HELD
+    for kind in (Kind.OVERDUE, Kind.PAUSE_OVERDUE, Kind.CAP):
+        assert notice_to(demo, person, kind).status == Status.PENDING
+
+    client.post(link, {"delivery": "single"})
+    assert notice_to(demo, person, Kind.STAGE_STARTED).status == Status.PENDING
+
+
+def test_a_choice_must_be_made_and_is_named(client, demo):
+    link = f"/notices/preferences/{preferences_token(demo.ladder['csc'][0])}/"
+    response = client.post(link, {"delivery": "never"})
+    assert response.status_code == 400
+    assert "Select single emails or a daily digest" in response.text
+
+
+@pytest.mark.parametrize("token", ["nonsense", "1:abc:def"])
+def test_a_forged_or_broken_link_is_not_found(client, demo, token):
+    assert client.get(f"/notices/preferences/{token}/").status_code == 404
+
+
+def test_one_persons_link_cannot_be_turned_into_anothers(client, demo):
+    mine = preferences_token(demo.ladder["csc"][0])
+    theirs = str(demo.ladder["police"][0].pk) + mine[mine.index(":") :]
+    assert client.get(f"/notices/preferences/{theirs}/").status_code == 404
