@@ -321,12 +321,17 @@ class Rule:
     verb: str
     statuses: frozenset[str]
     who: frozenset[str]
-    form: Callable[[dict, Act], object]
+    form: type[forms.ContextForm]
     effect: Callable[[Act], dict]
     # What the pathway must allow, checked before the input is validated: otherwise a
     # refusal such as "this is the last stage" hides behind field errors, or never shows
     # at all (a form whose choices the pathway leaves empty).
     guard: Callable[[Act], None] | None = None
+    # What the form needs besides the context, from the disagreement as it stands.
+    form_needs: Callable[[Act], dict] = lambda act: {}
+
+    def validate(self, data: dict, act: Act) -> dict:
+        return _valid(self.form(data, context=act.context, **self.form_needs(act)))
 
 
 def _covered(episode: StageEpisode) -> set[str]:
@@ -595,89 +600,58 @@ RULES: dict[str, Rule] = {
         "record a discussion",
         LIVE,
         ACT | {Capacity.LEAD},
-        lambda data, act: forms.RecordForm(
-            data, context=act.context, milestones=act.episode.milestones.filter(met_at__isnull=True)
-        ),
+        forms.RecordForm,
         _record,
+        form_needs=lambda act: {"milestones": act.episode.milestones.filter(met_at__isnull=True)},
     ),
-    "approve": Rule(
-        "approve a record",
-        LIVE,
-        ACT | {Capacity.LEAD},
-        lambda data, act: forms.ApproveForm(data, context=act.context),
-        _approve,
-    ),
+    "approve": Rule("approve a record", LIVE, ACT | {Capacity.LEAD}, forms.ApproveForm, _approve),
     "correct": Rule(
-        "correct a record",
-        LIVE | CLOSED,
-        ACT | {Capacity.PARTICIPANT},
-        lambda data, act: forms.CorrectForm(data, context=act.context),
-        _correct,
+        "correct a record", LIVE | CLOSED, ACT | {Capacity.PARTICIPANT}, forms.CorrectForm, _correct
     ),
     "escalate": Rule(
         "escalate",
         RUNNING,
         ACT,
-        lambda data, act: forms.EscalateForm(
-            data, context=act.context, covered=_covered(act.episode)
-        ),
+        forms.EscalateForm,
         _escalate,
         _may_escalate,
+        form_needs=lambda act: {"covered": _covered(act.episode)},
     ),
     "resolve": Rule(
         "resolve",
         RUNNING,
         ACT,
-        lambda data, act: forms.ResolveForm(
-            data, context=act.context, covered=_covered(act.episode)
-        ),
+        forms.ResolveForm,
         _resolve,
+        form_needs=lambda act: {"covered": _covered(act.episode)},
     ),
     "refer": Rule(
-        "refer on",
-        RUNNING,
-        ACTORS | {Capacity.OVERSIGHT},
-        lambda data, act: forms.ReferForm(data, context=act.context),
-        _refer,
-        _may_refer,
+        "refer on", RUNNING, ACTORS | {Capacity.OVERSIGHT}, forms.ReferForm, _refer, _may_refer
     ),
-    "pause": Rule(
-        "pause", RUNNING, ACT, lambda data, act: forms.PauseForm(data, context=act.context), _pause
-    ),
-    "resume": Rule(
-        "resume",
-        frozenset({Status.PAUSED}),
-        ACT,
-        lambda data, act: forms.ResumeForm(data, context=act.context),
-        _resume,
-    ),
+    "pause": Rule("pause", RUNNING, ACT, forms.PauseForm, _pause),
+    "resume": Rule("resume", frozenset({Status.PAUSED}), ACT, forms.ResumeForm, _resume),
     "extend": Rule(
         "extend the deadline",
         RUNNING,
         ACT,
-        lambda data, act: forms.ExtendForm(data, context=act.context, old_due=act.episode.due),
+        forms.ExtendForm,
         _extend,
+        form_needs=lambda act: {"old_due": act.episode.due},
     ),
-    "hand_over": Rule(
-        "hand over",
-        LIVE,
-        ACT | {Capacity.LEAD},
-        lambda data, act: forms.HandOverForm(data, context=act.context),
-        _hand_over,
-    ),
+    "hand_over": Rule("hand over", LIVE, ACT | {Capacity.LEAD}, forms.HandOverForm, _hand_over),
     # Agreed actions outlive the stage, and often the resolution ("next steps").
     "complete_action": Rule(
         "mark an agreed action done",
         LIVE | CLOSED,
         ACT | {Capacity.PARTICIPANT},
-        lambda data, act: forms.CompleteActionForm(data, context=act.context),
+        forms.CompleteActionForm,
         _complete_action,
     ),
     "withdraw": Rule(
         "withdraw",
         LIVE,
         frozenset({Capacity.RAISER, Capacity.RAISING_ACTOR}),
-        lambda data, act: forms.WithdrawForm(data, context=act.context),
+        forms.WithdrawForm,
         _withdraw,
     ),
 }
@@ -718,7 +692,7 @@ def perform(name: str, actor: User, disagreement_id: int, version: int, data: di
         act = Act(actor, d, episode, held, now())
         if rule.guard is not None:
             rule.guard(act)
-        act.data = _valid(rule.form(data or {}, act))
+        act.data = rule.validate(data or {}, act)
         details = rule.effect(act)
         d.version += 1
         d.updated_at = act.at
