@@ -59,7 +59,9 @@ from .models import DeliveryAttempt, Notice, Status
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 12
+# Temporary failures are retried for three to four days (the back-off reaches an hour by
+# the eighth attempt): a mail server down over a bank-holiday weekend loses nothing.
+MAX_ATTEMPTS = 100
 FIRST_RETRY = datetime.timedelta(seconds=30)
 LONGEST_RETRY = datetime.timedelta(hours=1)
 HOUSEKEEPING_EVERY = 60  # seconds between runs of the deadline sweep and the digests
