@@ -69,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Settings are read lazily: commands that need no database still find theirs here.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rpd.settings")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

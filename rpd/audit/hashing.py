@@ -95,3 +95,20 @@ def check_text(text: str, path: str) -> str:
     except UnicodeEncodeError:
         raise ValueError(f"audit {path} is not valid Unicode (a lone surrogate)") from None
     return str.__str__(text)
+
+
+HASHED_FIELDS = (
+    "seq",
+    "at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "target",
+    "partnership_id",
+    "data",
+)
+
+
+def contents_of(event) -> str:
+    """The canonical text of a stored event, as its hash was computed when appended."""
+    return canonical(**{name: getattr(event, name) for name in HASHED_FIELDS})

@@ -12,7 +12,7 @@ import dataclasses
 from django.db import transaction
 from django.utils import timezone
 
-from .hashing import canonical, check_text, clean_data, event_hash
+from .hashing import canonical, check_text, clean_data, contents_of, event_hash
 from .models import GENESIS_HASH, ChainHead, Event
 
 SYSTEM = "system"
@@ -148,16 +148,7 @@ def _batch_after(seq: int, size: int) -> list[Event]:
 
 def _recomputed_hash(event: Event) -> str | None:
     try:
-        contents = canonical(
-            seq=event.seq,
-            at=event.at,
-            actor_id=event.actor_id,
-            actor_label=event.actor_label,
-            action=event.action,
-            target=event.target,
-            partnership_id=event.partnership_id,
-            data=event.data,
-        )
+        contents = contents_of(event)
     except (TypeError, ValueError):  # contents no append() could have written
         return None
     return event_hash(event.prev_hash, contents)

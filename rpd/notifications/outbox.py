@@ -15,8 +15,8 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import ALWAYS_IMMEDIATE, Kind, Notice, Preference, Status
-from .preferences import preferences_token
+from .models import Kind, Notice, Status
+from .preferences import may_be_held, preferences_token, prefers_digest
 
 
 def link(path: str) -> str:
@@ -25,14 +25,6 @@ def link(path: str) -> str:
 
 def disagreement_link(disagreement) -> str:
     return link(f"/disagreements/{disagreement.pk}/")
-
-
-def prefers_digest(user) -> bool:
-    if user is None:
-        return False
-    # Asked afresh, not through the user's cached relation: a choice made a moment ago
-    # on the preferences page counts for the very next notice.
-    return Preference.objects.filter(user=user, daily_digest=True).exists()
 
 
 def queue(
@@ -68,7 +60,9 @@ def queue(
         "notifications/email.html",
         {**context, "body": render_to_string(f"notifications/{template}.html", context)},
     )
-    held = prefers_digest(to_user) and kind not in ALWAYS_IMMEDIATE and kind != Kind.DIGEST
+    # The digest itself is what a digest user waits for; checked first, the preference
+    # query is spent only on notices that could be held.
+    held = kind != Kind.DIGEST and may_be_held(kind) and prefers_digest(to_user)
     notice = Notice(
         partnership=partnership,
         disagreement=disagreement,

@@ -20,6 +20,14 @@ def preference_for(user) -> Preference:
     return preference
 
 
+def prefers_digest(user) -> bool:
+    if user is None:
+        return False
+    # Asked afresh, not through the user's cached relation: a choice made a moment ago
+    # on the preferences page counts for the very next notice.
+    return Preference.objects.filter(user=user, daily_digest=True).exists()
+
+
 def may_be_held(kind: str) -> bool:
     """Whether a notice of this kind waits for the digest of someone who chose one."""
     return kind not in ALWAYS_IMMEDIATE

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,15 +25,10 @@ class Entry:
 
 
 def installed_dirs() -> list[Path]:
-    """Directories of installed packs, from settings when Django is configured."""
-    try:
-        from django.conf import settings
+    """Directories of installed packs (settings.RPD_PACK_DIRS)."""
+    from django.conf import settings
 
-        return list(settings.RPD_PACK_DIRS)
-    except Exception:  # Django not configured: the CLI may run without it
-        data = Path(os.environ.get("RPD_DATA_DIR", Path.cwd() / "var"))
-        raw = os.environ.get("RPD_PACK_DIRS", str(data / "packs"))
-        return [Path(p) for p in raw.split(os.pathsep) if p]
+    return list(settings.RPD_PACK_DIRS)
 
 
 # Each pack file's last parse, by path: (digest of its text, the pack). Parsing and

@@ -10,7 +10,7 @@ import time_machine
 from django.db import connection, models, transaction
 
 from rpd.audit import log
-from rpd.audit.hashing import canonical, event_hash
+from rpd.audit.hashing import contents_of, event_hash
 from rpd.audit.models import GENESIS_HASH, ChainHead, Event
 
 from .helpers import Actor, tamper
@@ -28,16 +28,7 @@ def append_several(count, target="disagreement:RPD-2026-0042"):
 def rehash(seq):
     """Recompute one event's hash after changing it, as a careful tamperer would."""
     event = Event.objects.get(seq=seq)
-    contents = canonical(
-        seq=event.seq,
-        at=event.at,
-        actor_id=event.actor_id,
-        actor_label=event.actor_label,
-        action=event.action,
-        target=event.target,
-        partnership_id=event.partnership_id,
-        data=event.data,
-    )
+    contents = contents_of(event)
     tamper(
         "UPDATE audit_event SET hash = %s WHERE seq = %s",
         [event_hash(event.prev_hash, contents), seq],
