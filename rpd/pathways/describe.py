@@ -19,9 +19,8 @@ def describe(pack: Pack) -> str:
     add = out.append
     add(f"{pack.name}  [{pack.id} v{pack.version}]")
     add(f"Partnership: {pack.partnership}")
-    add(
-        f"Covers: {pack.scope.value}    Working days: {CALENDARS.get(pack.calendar, pack.calendar)}"
-    )
+    add(f"Covers: {pack.scope.covers}")
+    add(f"Working days: {CALENDARS.get(pack.calendar, pack.calendar)}")
     add(f"Source: {pack.source.title} ({pack.source.year})")
     if pack.pre_escalation:
         add("")

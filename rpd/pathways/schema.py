@@ -28,6 +28,15 @@ class Scope(StrEnum):
     ADULTS = "adults"
     BOTH = "both"
 
+    @property
+    def covers(self) -> str:
+        """Who the pathway is for, as a sentence says it."""
+        return {
+            "children": "children and young people",
+            "adults": "adults at risk",
+            "both": "children, young people and adults at risk",
+        }[self.value]
+
 
 # -- Timescales ---------------------------------------------------------------
 

@@ -19,21 +19,23 @@ def pathway_detail(request, pathway_id):
         entry = registry.get(pathway_id)
     except registry.UnknownPathway:
         raise Http404("No such pathway") from None
-    error = None
-    start = today()
-    if "start" in request.GET:
+    # A date that is not one is named, kept in the box as typed, and no dates are shown
+    # for some other day instead.
+    raw = request.GET.get("start", "")
+    start, error = today(), None
+    if raw:
         try:
-            start = datetime.date.fromisoformat(request.GET["start"])
+            start = datetime.date.fromisoformat(raw)
         except ValueError:
-            error = "Enter the date as YYYY-MM-DD, for example 2026-11-25"
+            error = f"Enter the date as YYYY-MM-DD, for example 2026-11-25 ({raw!r} is not one)"
     return render(
         request,
         "pathways/detail.html",
         {
             "pack": entry.pack,
             "calendar": CALENDARS[entry.pack.calendar],
-            "simulation": simulate(entry.pack, start),
-            "start": start,
+            "simulation": None if error else simulate(entry.pack, start),
+            "start": raw if error else start.isoformat(),
             "error": error,
         },
     )

@@ -21,6 +21,9 @@ def test_a_bad_start_date_is_named_not_a_server_error(client):
     response = client.get("/pathways/jersey/?start=2025-02-30")
     assert response.status_code == 200
     assert "Enter the date as YYYY-MM-DD" in response.text
+    # What was typed stays in the box, and no dates are shown for another day instead.
+    assert 'value="2025-02-30"' in response.text
+    assert "Stage 1:" not in response.text
 
 
 def test_an_unknown_pathway_is_not_found(client):
