@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
 from rpd.pathways.schema import Pack
@@ -36,10 +37,19 @@ def _choices(options) -> list[tuple[str, str]]:
     return [(o.id, o.name) for o in options]
 
 
+# Longer than any real summary or reason; a megabyte pasted by mistake is refused by name
+# rather than stored.
+LONGEST_TEXT = 20_000
+
+
 class ContextForm(forms.Form):
     def __init__(self, data, *, context: Context):
         super().__init__(data)
         self.context = context
+        for f in self.fields.values():
+            if isinstance(f, forms.CharField) and f.max_length is None:
+                f.max_length = LONGEST_TEXT
+                f.validators.append(MaxLengthValidator(LONGEST_TEXT))
 
     def not_in_future(self, name: str):
         value = self.cleaned_data.get(name)

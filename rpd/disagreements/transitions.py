@@ -707,3 +707,43 @@ def perform(name: str, actor: User, disagreement_id: int, version: int, data: di
             data={"stage": d.stage, "version": d.version, **details},
         )
     return d
+
+
+# -- Asking without performing (the web pages) ----------------------------------------------
+
+
+def standing(actor: User, d: Disagreement) -> tuple[StageEpisode | None, set[str]]:
+    """The current episode and what `actor` holds, read exactly as `perform` reads them."""
+    episode = (
+        d.episodes.select_related("raising_actor", "receiving_actor").filter(number=d.stage).first()
+    )
+    return episode, capacities(actor, d, episode if not d.is_closed else None)
+
+
+def allowed(actor: User, d: Disagreement) -> list[str]:
+    """The transitions `actor` may start on `d` now: each rule's statuses, capacities and
+    guard, checked as `perform` checks them, without performing. Per-record checks (who
+    may approve or correct a given record) still happen when the form is sent."""
+    episode, held = standing(actor, d)
+    if not held:
+        return []
+    names = []
+    for name, rule in RULES.items():
+        if d.status not in rule.statuses or not held & rule.who:
+            continue
+        if rule.guard is not None:
+            try:
+                rule.guard(Act(actor, d, episode, held, now()))
+            except TransitionError:
+                continue
+        names.append(name)
+    return names
+
+
+def form_for(name: str, actor: User, d: Disagreement, data=None):
+    """The form `perform(name, ...)` validates with, for a page to show (unbound when
+    `data` is None), built from the disagreement as it stands."""
+    episode, held = standing(actor, d)
+    rule = RULES[name]
+    act = Act(actor, d, episode, held, now())
+    return rule.form(data, context=act.context, **rule.form_needs(act))
