@@ -167,10 +167,29 @@ class RaiseForm(ContextForm):
         return data
 
 
+class PeopleField(forms.ModelMultipleChoiceField):
+    """People by id. An id no database column could hold is refused by name before the
+    query: SQLite raises OverflowError on it inside Django's `pk__in` check."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                number = int(str(pk))
+            except (TypeError, ValueError):
+                continue  # Django names it
+            if not -(2**63) <= number < 2**63:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
 class RecordForm(ContextForm):
     kind = forms.ChoiceField(choices=RecordKind.choices)
     occurred_at = forms.DateTimeField()
-    participants = forms.ModelMultipleChoiceField(queryset=User.objects.none())
+    participants = PeopleField(queryset=User.objects.none())
     other_participants = forms.CharField(required=False)
     summary = forms.CharField()
     outcome = forms.ChoiceField(choices=RecordOutcome.choices)

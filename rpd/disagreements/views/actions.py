@@ -74,7 +74,7 @@ def _posted(form: forms.Form, post) -> dict:
     """What was typed, as the transition takes it: lists for multiple choices."""
     data = {}
     for field_name, f in form.fields.items():
-        multiple = isinstance(f, forms.MultipleChoiceField)
+        multiple = getattr(f.widget, "allow_multiple_selected", False)
         data[field_name] = post.getlist(field_name) if multiple else post.get(field_name, "")
     return data
 
@@ -139,11 +139,7 @@ def act(request, pk: int, action: str):
         except transitions.NotFound:
             raise Http404("Page not found") from None
         except transitions.Invalid as e:
-            errors = dict(e.errors)
-            for hidden, href in (("actions", "#action-1-text"), ("not_applicable", "#na")):
-                if hidden in errors:
-                    page["extra"][hidden] = (href, " ".join(errors.pop(hidden)))
-            page["field_errors"] = errors
+            page["field_errors"] = dict(e.errors)
         except transitions.Conflict:
             current = Disagreement.objects.filter(pk=d.pk).first()
             page["changes"] = presenters.changes_since(d, seen or 0)
@@ -161,6 +157,16 @@ def act(request, pk: int, action: str):
     if data is not None:
         with_errors(form, page.get("field_errors", {}))
     for hidden in ("actions", "not_applicable", *([TARGETS[name]] if name in TARGETS else [])):
+        if hidden in form.fields and form.errors.get(hidden):
+            # Asked for on the page as other inputs, or named by its address: the error
+            # goes to the summary, linked to where the page shows it.
+            href = {"actions": "#action-1-text", "not_applicable": "#na"}.get(
+                hidden, f"#id_{hidden}"
+            )
+            page["extra"][hidden] = (
+                href,
+                f"{hidden.replace('_', ' ').capitalize()}: " + " ".join(form.errors.pop(hidden)),
+            )
         form.fields.pop(hidden, None)
     rows = page.get("action_rows") or [
         {"n": i, "text": "", "owner": "", "due": ""} for i in range(1, ACTION_ROWS + 1)
