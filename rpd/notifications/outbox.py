@@ -2,18 +2,27 @@
 
 Bodies are rendered when the notice is written, so what was sent is what
 the change said at the time. They carry the disagreement's reference, stage,
-dates and agencies, and a link: never the subject's name or any
-special-category data, which stay behind the sign-in.
+dates and agencies, and a link: never the subject's name, special-category
+data or any free text written about the case (a summary, an outcome, a reason,
+an action's wording), which stay behind the sign-in.
+
+That is enforced here rather than trusted to each template: a template's
+context holds only facts (`Case`, the pack's `Stage`, dates, numbers and the
+sentences the notices compose from them), never a model instance, so no
+template can reach `disagreement.summary` or `resolution.next_steps`.
 """
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+from rpd.pathways.schema import Stage
 
 from .models import Kind, Notice, Status
 from .preferences import may_be_held, preferences_token, prefers_digest
@@ -25,6 +34,45 @@ def link(path: str) -> str:
 
 def disagreement_link(disagreement) -> str:
     return link(f"/disagreements/{disagreement.pk}/")
+
+
+@dataclass(frozen=True)
+class Case:
+    """All an email may say about a disagreement itself."""
+
+    reference: str
+    raising_agency: str
+    receiving_agency: str
+
+
+def case_facts(disagreement) -> Case:
+    return Case(
+        disagreement.reference,
+        disagreement.raising_agency.name,
+        disagreement.receiving_agency.name,
+    )
+
+
+FACTS = (str, int, float, datetime.date, type(None), Case, Stage)
+
+
+def only_facts(context: dict) -> None:
+    """Refuse a context that carries anything but facts (a model instance above all)."""
+
+    def check(name, value):
+        if isinstance(value, list | tuple):
+            for item in value:
+                check(name, item)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                check(f"{name}.{key}", item)
+        elif not isinstance(value, FACTS):
+            raise TypeError(
+                f"an email's context holds only facts; {name!r} is a {type(value).__name__}"
+            )
+
+    for name, value in context.items():
+        check(name, value)
 
 
 def queue(
@@ -45,11 +93,11 @@ def queue(
     if not address:
         return None  # no address to write to: nothing to send, and nothing to retry
     at = at or timezone.now()
+    only_facts(context)
     context = {
-        "recipient": to_user,
         "subject": subject,
         "link": disagreement_link(disagreement) if disagreement is not None else link("/"),
-        "disagreement": disagreement,
+        "case": case_facts(disagreement) if disagreement is not None else None,
         "preferences_link": (
             link(f"/notices/preferences/{preferences_token(to_user)}/") if to_user else ""
         ),
