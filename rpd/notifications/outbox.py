@@ -15,6 +15,7 @@ template can reach `disagreement.summary` or `resolution.next_steps`.
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -26,6 +27,8 @@ from rpd.pathways.schema import Stage
 
 from .models import Kind, Notice, Status
 from .preferences import may_be_held, preferences_token, prefers_digest
+
+logger = logging.getLogger(__name__)
 
 
 def link(path: str) -> str:
@@ -90,9 +93,13 @@ def queue(
 ) -> Notice | None:
     """Write one notice; None when its dedupe key says it was written before."""
     address = to_address or (to_user.email if to_user is not None else "")
-    if not address:
-        return None  # no address to write to: nothing to send, and nothing to retry
     at = at or timezone.now()
+    if not address:
+        # Nothing to send and nothing to retry; but the person is missing what the
+        # process says they must be told, so the partnership's administrators hear of it.
+        if to_user is not None and kind != Kind.NO_ADDRESS:
+            tell_administrators(partnership, to_user, at)
+        return None
     only_facts(context)
     context = {
         "subject": subject,
@@ -135,3 +142,38 @@ def queue(
     except IntegrityError:
         return None
     return notice
+
+
+def tell_administrators(partnership, person, at: datetime.datetime) -> int:
+    """Tell the partnership's administrators, once each, that `person` has no email
+    address; name the person, never the case. Returns how many were told."""
+    from rpd.people.models import Role, User
+
+    administrators = (
+        User.objects.filter(
+            agency__partnership=partnership,
+            role_grants__role=Role.ADMINISTRATOR,
+            is_active=True,
+        )
+        .exclude(email="")
+        .distinct()
+    )
+    told = 0
+    for administrator in administrators:
+        named = person.display_name + (f", {person.job_title}" if person.job_title else "")
+        if person.agency_id:
+            named += f", {person.agency.name}"
+        notice = queue(
+            partnership=partnership,
+            kind=Kind.NO_ADDRESS,
+            to_user=administrator,
+            subject=f"{person.display_name} has no email address",
+            template="no_address",
+            context={"named": named, "username": person.username},
+            dedupe_key=f"no-address:{person.pk}:u{administrator.pk}",
+            at=at,
+        )
+        told += notice is not None
+    if not told:
+        logger.warning("%s has no email address; no administrator was told", person.username)
+    return told

@@ -180,3 +180,19 @@ def test_a_refused_change_writes_no_notice(stoke):
     with pytest.raises(transitions.Invalid):
         transitions.perform("pause", stoke.ladder["csc"][0], d.pk, d.version, {"reason": ""})
     assert Notice.objects.count() == before
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_person_without_an_email_address_is_named_to_the_administrators_once(stoke):
+    police = stoke.ladder["police"][0]
+    police.email = ""
+    police.save(update_fields=["email"])
+    d = raise_in(stoke)  # stage 1 has started: the receiving practitioner is told
+    discuss(stoke.ladder["csc"][0], d, outcome="ongoing", covers=[])  # a record to approve
+    assert not Notice.objects.filter(recipient=police).exists()
+    [told] = Notice.objects.filter(kind=Kind.NO_ADDRESS)
+    assert told.recipient == stoke.admin
+    assert told.subject == f"{police.display_name} has no email address"
+    assert police.username in told.body_text and police.display_name in told.body_html
+    for text in (told.subject, told.body_text, told.body_html):
+        assert d.summary not in text and d.subject.family_name not in text
