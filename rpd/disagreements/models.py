@@ -91,6 +91,8 @@ class Status(models.TextChoices):
 
 
 CLOSED = frozenset({Status.RESOLVED, Status.WITHDRAWN})
+# Still running, its clock going or stopped: the statuses with deadlines.
+LIVE = frozenset({Status.OPEN, Status.PAUSED})
 
 
 class Challenged(models.TextChoices):

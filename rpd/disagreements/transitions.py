@@ -29,10 +29,11 @@ from rpd.pathways.schema import Pack
 from rpd.pathways.simulate import stage_dates
 from rpd.people.models import AgencyType, Role, User
 
-from . import forms
+from . import deadlines, forms
 from .access import ACTORS, Capacity, capacities, grant_sight
 from .models import (
     CLOSED,
+    LIVE,
     AgreedAction,
     CaseReference,
     Disagreement,
@@ -175,17 +176,7 @@ def _take_part(d: Disagreement, user: User, side: str = "") -> None:
 def refresh_deadlines(d: Disagreement, episode: StageEpisode | None) -> None:
     """Store the earliest open deadline, so the sweep is one indexed query."""
     d.stage_due = None if d.status in CLOSED or episode is None else episode.due
-    if d.status in CLOSED or episode is None:
-        d.next_due = None
-    elif d.status == Status.PAUSED:
-        d.next_due = d.pauses.get(resumed_on__isnull=True).expected_resume
-    else:
-        dates = [episode.due]
-        dates += episode.milestones.filter(met_at__isnull=True).values_list("due", flat=True)
-        cap = d.pack.overall_cap
-        if d.cap_due and cap and d.stage in cap.stages:
-            dates.append(d.cap_due)
-        d.next_due = min(dates)
+    d.next_due = deadlines.next_due(d, episode)
 
 
 # -- Raising ------------------------------------------------------------------------------
@@ -592,7 +583,6 @@ def _withdraw(act: Act) -> dict:
 
 
 RUNNING = frozenset({Status.OPEN})
-LIVE = frozenset({Status.OPEN, Status.PAUSED})
 ACT = ACTORS | {Capacity.MANAGER}
 
 RULES: dict[str, Rule] = {

@@ -5,6 +5,10 @@ time) on a working day of the person's partnership, everyone who chose a daily
 digest and has not had one today gets one DIGEST notice listing what was held
 for them; the held notices become DIGESTED and point at it. A dedupe key per
 person and day means two workers running at once write one digest.
+
+A digest that fails for good does not take its notices with it: they are
+released to be sent one by one (`release_failed`), each with its own attempt
+log, and still pointing at the digest that failed to carry them.
 """
 
 from __future__ import annotations
@@ -87,3 +91,15 @@ def _write(user, partnership, notices, today, now) -> bool:
         )
         Preference.objects.filter(user=user).update(last_digest_on=today)
     return True
+
+
+def release_failed(digest: Notice, at: datetime.datetime, error: str) -> int:
+    """Send what a digest that failed for good held, one notice at a time, from `at`.
+
+    A refusal of the digest (too large, its content refused, a full mailbox) may not
+    be a refusal of each notice; where it is, each now fails on its own record, seen
+    by whoever looks at that notice rather than hidden behind the digest.
+    """
+    return Notice.objects.filter(digest=digest, status=Status.DIGESTED).update(
+        status=Status.PENDING, next_attempt_at=at, last_error=f"its daily digest failed: {error}"
+    )

@@ -6,7 +6,8 @@ else. Each deadline is an all-day event whose UID stays the same while its
 date moves (pause, resume, extension), so a subscribed calendar moves the
 event rather than adding another. Events name the reference, the stage and
 the deadline, and link to the disagreement: never the subject's name, and no
-free text (an action's wording may carry it).
+free text (an action's wording may carry it). Which deadlines there are is
+`rpd.disagreements.deadlines`' answer, the same the sweep gives.
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 from icalendar import Calendar, Event
 
-from rpd.disagreements.models import AgreedAction, Milestone, Pause, StageEpisode, Status
+from rpd.disagreements import deadlines as due_dates
+from rpd.disagreements.deadlines import CAP, MILESTONE, STAGE, Deadline
+from rpd.disagreements.models import LIVE, Milestone, Pause, StageEpisode
 from rpd.people.models import User
 
 from . import outbox
 from .models import CalendarFeed
-
-LIVE = (Status.OPEN, Status.PAUSED)
 
 
 def feed_url(user: User) -> str:
@@ -62,11 +63,27 @@ class Entry:
 
 
 def deadlines(user: User) -> list[Entry]:
-    """What `user` owns: the current stage's due date, unmet milestones and the overall cap
-    where they act (the expected resume date instead, while paused), and agreed actions
-    they own that are not done, in disagreements still open or paused."""
+    """What `user` owns: the deadlines of each disagreement's current stage where they act
+    (`rpd.disagreements.deadlines`: the stage's due date, unmet milestones and the overall
+    cap, or the expected resume date while paused), and the agreed actions they own that
+    are not done, whatever their disagreement's status."""
     host = urlparse(settings.RPD_BASE_URL).hostname or "rpd"
     entries: list[Entry] = []
+
+    def entry(deadline: Deadline, d, summary: str, first_line: str) -> Entry:
+        link = outbox.disagreement_link(d)
+        return Entry(
+            f"rpd-{deadline.kind}-{deadline.row.pk}@{host}",
+            summary,
+            deadline.due,
+            f"{first_line}\n"
+            f"Raising agency: {d.raising_agency.name}\n"
+            f"Receiving agency: {d.receiving_agency.name}\n"
+            f"Open it: {link}",
+            link,
+            d.updated_at,
+        )
+
     episodes = (
         StageEpisode.objects.filter(
             Q(raising_actor=user) | Q(receiving_actor=user),
@@ -87,46 +104,20 @@ def deadlines(user: User) -> list[Entry]:
     for episode in episodes:
         d = episode.disagreement
         stage = d.pack.stage(episode.number)
-        about = f"{d.reference}, stage {stage.number} ({stage.name})"
-
-        def entry(uid: str, what: str, due: datetime.date, d=d, about=about) -> Entry:
-            link = outbox.disagreement_link(d)
-            return Entry(
-                f"{uid}@{host}",
-                f"{about}: {what}",
-                due,
-                f"{what[:1].upper()}{what[1:]}, {d.reference}, stage {d.stage}.\n"
-                f"Raising agency: {d.raising_agency.name}\n"
-                f"Receiving agency: {d.receiving_agency.name}\n"
-                f"Open it: {link}",
-                link,
-                d.updated_at,
-            )
-
-        if d.status == Status.PAUSED:
-            # The stage's clock is stopped: its dates move when it resumes.
-            for pause in episode.open_pauses:
-                entries.append(
-                    entry(f"rpd-pause-{pause.pk}", "expected to resume", pause.expected_resume)
-                )
-            continue
-        basis = "review date" if episode.due_basis == "review" else "stage deadline"
-        entries.append(entry(f"rpd-stage-{episode.pk}", basis, episode.due))
-        for m in episode.unmet:
-            entries.append(entry(f"rpd-milestone-{m.pk}", m.name, m.due))
-        cap = d.pack.overall_cap
-        if d.cap_due and cap and episode.number in cap.stages:
-            entries.append(
-                entry(
-                    f"rpd-cap-{d.pk}",
-                    f"overall limit of {cap.working_days} working days",
-                    d.cap_due,
-                )
-            )
-    actions = (
-        AgreedAction.objects.filter(
-            owner=user, done_at__isnull=True, record__disagreement__status__in=LIVE
+        found = due_dates.deadlines(
+            d,
+            episode,
+            milestones=episode.unmet,
+            pause=episode.open_pauses[0] if episode.open_pauses else None,
         )
+        for deadline in found:
+            what = _what(d, episode, deadline)
+            summary = f"{d.reference}, stage {stage.number} ({stage.name}): {what}"
+            first_line = f"{what[:1].upper()}{what[1:]}, {d.reference}, stage {stage.number}."
+            entries.append(entry(deadline, d, summary, first_line))
+    actions = (
+        due_dates.open_actions()
+        .filter(owner=user)
         .select_related(
             "record__episode",
             "record__disagreement__pathway",
@@ -137,22 +128,27 @@ def deadlines(user: User) -> list[Entry]:
     )
     for action in actions:
         d = action.record.disagreement
-        link = outbox.disagreement_link(d)
-        agreed = action.record.episode.number
+        deadline = due_dates.action_deadline(action)
         entries.append(
-            Entry(
-                f"rpd-action-{action.pk}@{host}",
+            entry(
+                deadline,
+                d,
                 f"{d.reference}, stage {d.stage}: agreed action due",
-                action.due,
-                f"An action you own, agreed at stage {agreed} of {d.reference}.\n"
-                f"Raising agency: {d.raising_agency.name}\n"
-                f"Receiving agency: {d.receiving_agency.name}\n"
-                f"Open it: {link}",
-                link,
-                d.updated_at,
+                f"An action you own, agreed at stage {deadline.stage} of {d.reference}.",
             )
         )
     return sorted(entries, key=lambda e: (e.due, e.uid))
+
+
+def _what(d, episode: StageEpisode, deadline: Deadline) -> str:
+    """The deadline in a few words; a milestone by its name in the pack."""
+    if deadline.kind == STAGE:
+        return "review date" if episode.due_basis == "review" else "stage deadline"
+    if deadline.kind == MILESTONE:
+        return deadline.row.name
+    if deadline.kind == CAP:
+        return f"overall limit of {d.pack.overall_cap.working_days} working days"
+    return "expected to resume"
 
 
 def feed_for(user: User) -> bytes:

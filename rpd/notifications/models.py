@@ -29,6 +29,7 @@ class Kind(models.TextChoices):
     DRIFT = "drift", "No activity"
     CAP = "cap", "Overall limit"
     DIGEST = "digest", "Daily digest"
+    NO_ADDRESS = "no-address", "Someone has no email address"
 
 
 # Overdue notices cannot be switched off or folded into a digest.

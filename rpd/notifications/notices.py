@@ -3,11 +3,17 @@
 The transitions module calls `after_transition` before it commits, so a
 change and its notices are saved together or not at all. Besides the
 notices every policy shares (stage started, a record to approve, escalated,
-resolved with the written confirmation, feedback to the practitioner who
-raised it), each stage's `notify` list in the pathway adds its own: Stoke's
-partnership notice at stages 3 to 5, Jersey's board chair at stage 4,
-Hillingdon's Implementation Unit, Blackpool's MASA team, Cambridgeshire's
-independent chair.
+resolved, feedback to the practitioner who raised it), each stage's `notify`
+list in the pathway adds its own: Stoke's partnership notice at stages 3 to
+5, Jersey's board chair at stage 4, Hillingdon's Implementation Unit,
+Blackpool's MASA team, Cambridgeshire's independent chair.
+
+What the notices say is composed here from facts alone: the reference, the
+stage, dates, agencies, the pack's own wording and a link. Nothing written
+about the case (a summary, a reason, the agreed outcome, next steps, the
+written confirmation, the feedback) is ever read here: an email says what
+happened and links to the page, where it is read after signing in. A
+transition's details reach the notices only through `FACTS`.
 """
 
 from __future__ import annotations
@@ -43,7 +49,6 @@ class Writer:
         *,
         details=(),
         form: str = "",
-        confirmation: str = "",
         include_actor=False,
         dedupe_key: str | None = None,
     ):
@@ -68,7 +73,6 @@ class Writer:
                 "due_basis": episode.due_basis if episode else "",
                 "details": list(details),
                 "form": form,
-                "confirmation": confirmation,
             },
             dedupe_key=dedupe_key,
             at=self.at,
@@ -148,8 +152,18 @@ def _feedback(writer: Writer, message: str, stage=None) -> None:
     )
 
 
+# The details of a transition that are facts, not free text: dates, counts, a side and
+# the pack's own wording (a referral option is chosen from the pack). Reasons, notes and
+# "not applicable" explanations are written by people, and stay out.
+FACTS = frozenset(
+    {"referred_to", "expected_resume", "working_days_paused", "due", "old_due", "new_due",
+     "side", "outcome", "from_stage", "to_stage"}
+)  # fmt: skip
+
+
 def after_transition(name: str, d, previous, current, actor, details: dict, at) -> None:
     """Write the notices transition `name` causes; `previous` is the episode before it."""
+    details = {key: value for key, value in details.items() if key in FACTS}
     writer = Writer(d, actor, at)
     pack = d.pack
     if name == "raised":
@@ -183,21 +197,21 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
             f"to stage {current.number}.",
         )
     elif name == "resolve":
-        resolution = d.resolution
         for participant in d.participants.select_related("user"):
             writer.to(
                 participant.user,
                 Kind.RESOLVED,
-                "resolved: written confirmation",
-                "The disagreement has been resolved. The agreed outcome and next steps "
-                "are confirmed in writing below.",
-                confirmation=f"Agreed outcome: {resolution.agreed_outcome}\n\n"
-                f"Next steps: {resolution.next_steps}\n\n"
-                f"{resolution.written_confirmation}",
+                f"resolved at stage {d.stage}",
+                f"The disagreement has been resolved at stage {d.stage}. Its written "
+                "confirmation, with the agreed outcome and next steps, is on its page.",
                 include_actor=True,
             )
         pathway_notices(writer, d.stage, "resolved")
-        _feedback(writer, resolution.feedback_to_raiser)
+        _feedback(
+            writer,
+            f"It has been resolved at stage {d.stage}. What was agreed, and the feedback "
+            "for you, are on its page.",
+        )
     elif name == "refer":
         pathway_notices(writer, d.stage, "stage_unresolved")
         for user in (current.raising_actor, current.receiving_actor):

@@ -2,21 +2,33 @@
 
 Bodies are rendered when the notice is written, so what was sent is what
 the change said at the time. They carry the disagreement's reference, stage,
-dates and agencies, and a link: never the subject's name or any
-special-category data, which stay behind the sign-in.
+dates and agencies, and a link: never the subject's name, special-category
+data or any free text written about the case (a summary, an outcome, a reason,
+an action's wording), which stay behind the sign-in.
+
+That is enforced here rather than trusted to each template: a template's
+context holds only facts (`Case`, the pack's `Stage`, dates, numbers and the
+sentences the notices compose from them), never a model instance, so no
+template can reach `disagreement.summary` or `resolution.next_steps`.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from rpd.pathways.schema import Stage
+
 from .models import Kind, Notice, Status
 from .preferences import may_be_held, preferences_token, prefers_digest
+
+logger = logging.getLogger(__name__)
 
 
 def link(path: str) -> str:
@@ -25,6 +37,45 @@ def link(path: str) -> str:
 
 def disagreement_link(disagreement) -> str:
     return link(f"/disagreements/{disagreement.pk}/")
+
+
+@dataclass(frozen=True)
+class Case:
+    """All an email may say about a disagreement itself."""
+
+    reference: str
+    raising_agency: str
+    receiving_agency: str
+
+
+def case_facts(disagreement) -> Case:
+    return Case(
+        disagreement.reference,
+        disagreement.raising_agency.name,
+        disagreement.receiving_agency.name,
+    )
+
+
+FACTS = (str, int, float, datetime.date, type(None), Case, Stage)
+
+
+def only_facts(context: dict) -> None:
+    """Refuse a context that carries anything but facts (a model instance above all)."""
+
+    def check(name, value):
+        if isinstance(value, list | tuple):
+            for item in value:
+                check(name, item)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                check(f"{name}.{key}", item)
+        elif not isinstance(value, FACTS):
+            raise TypeError(
+                f"an email's context holds only facts; {name!r} is a {type(value).__name__}"
+            )
+
+    for name, value in context.items():
+        check(name, value)
 
 
 def queue(
@@ -42,14 +93,18 @@ def queue(
 ) -> Notice | None:
     """Write one notice; None when its dedupe key says it was written before."""
     address = to_address or (to_user.email if to_user is not None else "")
-    if not address:
-        return None  # no address to write to: nothing to send, and nothing to retry
     at = at or timezone.now()
+    if not address:
+        # Nothing to send and nothing to retry; but the person is missing what the
+        # process says they must be told, so the partnership's administrators hear of it.
+        if to_user is not None and kind != Kind.NO_ADDRESS:
+            tell_administrators(partnership, to_user, at)
+        return None
+    only_facts(context)
     context = {
-        "recipient": to_user,
         "subject": subject,
         "link": disagreement_link(disagreement) if disagreement is not None else link("/"),
-        "disagreement": disagreement,
+        "case": case_facts(disagreement) if disagreement is not None else None,
         "preferences_link": (
             link(f"/notices/preferences/{preferences_token(to_user)}/") if to_user else ""
         ),
@@ -87,3 +142,38 @@ def queue(
     except IntegrityError:
         return None
     return notice
+
+
+def tell_administrators(partnership, person, at: datetime.datetime) -> int:
+    """Tell the partnership's administrators, once each, that `person` has no email
+    address; name the person, never the case. Returns how many were told."""
+    from rpd.people.models import Role, User
+
+    administrators = (
+        User.objects.filter(
+            agency__partnership=partnership,
+            role_grants__role=Role.ADMINISTRATOR,
+            is_active=True,
+        )
+        .exclude(email="")
+        .distinct()
+    )
+    told = 0
+    for administrator in administrators:
+        named = person.display_name + (f", {person.job_title}" if person.job_title else "")
+        if person.agency_id:
+            named += f", {person.agency.name}"
+        notice = queue(
+            partnership=partnership,
+            kind=Kind.NO_ADDRESS,
+            to_user=administrator,
+            subject=f"{person.display_name} has no email address",
+            template="no_address",
+            context={"named": named, "username": person.username},
+            dedupe_key=f"no-address:{person.pk}:u{administrator.pk}",
+            at=at,
+        )
+        told += notice is not None
+    if not told:
+        logger.warning("%s has no email address; no administrator was told", person.username)
+    return told

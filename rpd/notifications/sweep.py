@@ -8,16 +8,20 @@ days, it writes:
   (then again every working day until it is met) for the current stage's due
   date, each unmet milestone and the overall cap (Blackpool's 15 working days),
   to the current stage's actors on both sides and, once overdue, to each
-  actor's line manager; the same for agreed actions, to their owners;
+  actor's line manager; the same for agreed actions, to their owners, until
+  done, whether or not the disagreement has since been resolved or withdrawn
+  (the next steps agreed at a resolution are what must not drift);
 - a notice when a paused disagreement is past its expected resume date, to
   whoever paused it and the current actors, every working day until resumed;
 - a notice when nothing has happened for RPD_DRIFT_WORKING_DAYS working days,
   once per spell of inactivity (policy: "No drift").
 
-What is due is found from the stored, indexed `Disagreement.next_due` (the
-earliest open deadline, which the transitions keep up to date) and, for
-drift, from a range of `updated_at`: the cost grows with the number of due
-items, never with the number of open disagreements. Every reminder carries a
+Which deadlines a disagreement has is `rpd.disagreements.deadlines`' answer,
+the one the stored dates and the calendar feed use too. What is due is found
+from the stored, indexed `Disagreement.next_due` (the earliest open deadline,
+which the transitions keep up to date) and, for drift, from a range of
+`updated_at`: the cost grows with the number of due items, never with the
+number of open disagreements. Every reminder carries a
 dedupe key unique per deadline, phase and person (and day, once overdue), so a
 sweep run twice, or by two workers at once, writes each reminder once.
 
@@ -37,7 +41,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import dateformat, timezone
 
+from rpd.disagreements import deadlines as due_dates
+from rpd.disagreements.deadlines import ACTION, CAP, MILESTONE, PAUSE, STAGE, Deadline
 from rpd.disagreements.models import (
+    LIVE,
     AgreedAction,
     Disagreement,
     Milestone,
@@ -52,8 +59,6 @@ from . import outbox
 from .models import Kind
 
 logger = logging.getLogger(__name__)
-
-LIVE = (Status.OPEN, Status.PAUSED)
 
 # A spell of inactivity is reported on the first sweep after it reaches the drift
 # threshold; a worker that was down for up to this many working days still reports it.
@@ -95,7 +100,9 @@ class Day:
 
 
 @dataclass(frozen=True)
-class Deadline:
+class Reminder:
+    """A deadline as the sweep tells of it: in words, and to whom."""
+
     ref: str  # stable identity of the deadline, used in the dedupe key
     label: str  # "the stage 2 deadline", as a sentence needs it
     due: datetime.date
@@ -212,15 +219,17 @@ class Sweep:
         )
 
     def actions_query(self):
-        """Agreed actions not yet done, due by the latest next working day: a range on the
-        partial index of open actions by due date, with their disagreement's status and
-        partnership. No condition on the joined disagreement, deliberately: with one, a
-        planner without statistics (a SQLite file never analysed) starts from the
-        disagreements and reads every open one; the few rows of closed disagreements
-        are dropped in Python instead."""
+        """Agreed actions not yet done, due by the latest next working day, whatever their
+        disagreement's status: a range on the partial index of open actions by due date,
+        with their partnership. No condition on the joined disagreement, deliberately:
+        with one, a planner without statistics (a SQLite file never analysed) starts from
+        the disagreements and reads every one; partnerships not swept now are dropped in
+        Python instead."""
         latest = max(day.horizon for day in self.days.values())
-        return AgreedAction.objects.filter(done_at__isnull=True, due__lte=latest).values_list(
-            "pk", "due", "record__disagreement__status", "record__disagreement__partnership_id"
+        return (
+            due_dates.open_actions()
+            .filter(due__lte=latest)
+            .values_list("pk", "due", "record__disagreement__partnership_id")
         )
 
     # Partnerships' calendars differ around holidays: each query reads the widest range
@@ -243,8 +252,8 @@ class Sweep:
         days = self.days
         keep = [
             pk
-            for pk, due, status, partnership in self.actions_query()
-            if status in LIVE and partnership in days and due <= days[partnership].horizon
+            for pk, due, partnership in self.actions_query()
+            if partnership in days and due <= days[partnership].horizon
         ]
         if not keep:
             return []
@@ -280,22 +289,24 @@ class Sweep:
             )
         }
 
-        # Per disagreement: (deadline, phase) pairs, and drift.
+        # Per disagreement: (reminder, phase) pairs, an overdue pause, and drift.
         work: dict[int, list] = {}
         for d in due:
             episode = episodes.get(d.pk)
             if episode is None or episode.number != d.stage:
                 continue
             day = self.days[d.partnership_id]
-            if d.status == Status.PAUSED:
-                pause = pauses.get(d.pk)
-                if pause is not None and pause.expected_resume < day.today:
-                    work.setdefault(d.pk, []).append(("pause", pause, episode))
-                continue  # while paused, the stage's clock is stopped
-            for deadline in self.deadlines(d, episode, milestones.get(episode.pk, ())):
+            found = due_dates.deadlines(
+                d, episode, milestones=milestones.get(episode.pk, ()), pause=pauses.get(d.pk)
+            )
+            for deadline in found:
                 p = phase(deadline.due, day)
-                if p is not None:
-                    work.setdefault(d.pk, []).append(("deadline", deadline, p))
+                if deadline.kind == PAUSE:
+                    if p == OVERDUE:
+                        work.setdefault(d.pk, []).append(("pause", deadline.row, episode))
+                elif p is not None:
+                    reminder = self.reminder(d, episode, deadline)
+                    work.setdefault(d.pk, []).append(("deadline", reminder, p))
         for d in drifting:
             episode = episodes.get(d.pk)
             if episode is not None and episode.number == d.stage:
@@ -303,10 +314,10 @@ class Sweep:
         for a in actions:
             d = a.record.disagreement
             touched.setdefault(d.pk, d)
-            deadline = self.action_deadline(a, d)
-            p = phase(deadline.due, self.days[d.partnership_id])
+            reminder = self.action_reminder(due_dates.action_deadline(a))
+            p = phase(reminder.due, self.days[d.partnership_id])
             if p is not None:
-                work.setdefault(d.pk, []).append(("deadline", deadline, p))
+                work.setdefault(d.pk, []).append(("deadline", reminder, p))
 
         users = self.users(work)
         for pk, items in work.items():
@@ -329,8 +340,8 @@ class Sweep:
             else:
                 result.counts.update(counts)
 
-    def deadlines(self, d: Disagreement, episode: StageEpisode, milestones) -> list[Deadline]:
-        stage = episode.number
+    def reminder(self, d: Disagreement, episode: StageEpisode, deadline: Deadline) -> Reminder:
+        """A deadline of the current stage, told to the actors of both sides."""
         actors = (
             (episode.raising_actor_id, "you act for the raising side"),
             (episode.receiving_actor_id, "you act for the receiving side"),
@@ -339,52 +350,32 @@ class Sweep:
             (episode.raising_actor_id, "acts for the raising side"),
             (episode.receiving_actor_id, "acts for the receiving side"),
         )
-        kind_of = "review date" if episode.due_basis == "review" else "deadline"
-        found = [
-            Deadline(
-                f"stage:{episode.pk}",
-                f"the stage {stage} {kind_of}",
-                episode.due,
-                KINDS,
-                actors,
-                managed,
+        stage, kinds = deadline.stage, KINDS
+        if deadline.kind == STAGE:
+            label = f"the stage {stage} " + (
+                "review date" if episode.due_basis == "review" else "deadline"
             )
-        ]
-        found += [
-            Deadline(
-                f"milestone:{m.pk}",
-                f"the stage {stage} milestone “{m.name}”",
-                m.due,
-                KINDS,
-                actors,
-                managed,
-            )
-            for m in milestones
-        ]
-        cap = d.pack.overall_cap
-        if d.cap_due and cap and stage in cap.stages:
+        elif deadline.kind == MILESTONE:
+            label = f"the stage {stage} milestone “{deadline.row.name}”"
+        elif deadline.kind == CAP:
+            cap = d.pack.overall_cap
             stages = ", ".join(str(n) for n in cap.stages[:-1]) + f" and {cap.stages[-1]}"
-            found.append(
-                Deadline(
-                    f"cap:{d.pk}",
-                    f"the overall limit of {cap.working_days} working days for stages {stages}",
-                    d.cap_due,
-                    {SOON: Kind.CAP, TODAY: Kind.CAP, OVERDUE: Kind.CAP},
-                    actors,
-                    managed,
-                )
-            )
-        return found
+            label = f"the overall limit of {cap.working_days} working days for stages {stages}"
+            kinds = {SOON: Kind.CAP, TODAY: Kind.CAP, OVERDUE: Kind.CAP}
+        else:
+            raise ValueError(f"no reminder for a {deadline.kind} deadline")
+        return Reminder(deadline.ref, label, deadline.due, kinds, actors, managed)
 
-    def action_deadline(self, a: AgreedAction, d: Disagreement) -> Deadline:
-        agreed = a.record.episode.number
-        return Deadline(
-            f"action:{a.pk}",
-            f"an action agreed at stage {agreed}",
-            a.due,
+    def action_reminder(self, deadline: Deadline) -> Reminder:
+        assert deadline.kind == ACTION
+        owner = deadline.row.owner_id
+        return Reminder(
+            deadline.ref,
+            f"an action agreed at stage {deadline.stage}",
+            deadline.due,
             KINDS,
-            ((a.owner_id, "you own this agreed action"),),
-            ((a.owner_id, "owns this agreed action"),),
+            ((owner, "you own this agreed action"),),
+            ((owner, "owns this agreed action"),),
         )
 
     def users(self, work) -> dict[int, User]:
@@ -424,7 +415,7 @@ class Sweep:
         if notice is not None:
             counts[str(kind)] += 1
 
-    def remind(self, counts, users, d, deadline: Deadline, p: str) -> None:
+    def remind(self, counts, users, d, deadline: Reminder, p: str) -> None:
         day = self.days[d.partnership_id]
         kind = deadline.kinds[p]
         when = long_date(deadline.due)

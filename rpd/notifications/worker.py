@@ -31,7 +31,8 @@ the commit — neither loses nor doubles a notice.
 Failures go to the DeliveryAttempt log, never to a traceback: a temporary one
 waits with exponential back-off (30 s, 1, 2, 4 ... minutes, at most an hour, a
 little jittered so a recovering server is not hit by everyone at once) and a
-permanent one, or the MAX_ATTEMPTS-th, leaves the notice ``failed``.
+permanent one, or the MAX_ATTEMPTS-th, leaves the notice ``failed`` (a daily
+digest that fails so gives back the notices it held, to be sent singly).
 """
 
 from __future__ import annotations
@@ -54,8 +55,9 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from django.db.models import F, Q
 from django.utils import timezone
 
+from . import digest
 from .channels import Channel, DeliveryFailed, channel_for
-from .models import DeliveryAttempt, Notice, Status
+from .models import DeliveryAttempt, Kind, Notice, Status
 
 logger = logging.getLogger(__name__)
 
@@ -182,6 +184,8 @@ def record(
         }
     with transaction.atomic():
         updated = mine.update(attempts=F("attempts") + 1, claimed_until=None, **change)
+        if updated and change["status"] == Status.FAILED and notice.kind == Kind.DIGEST:
+            digest.release_failed(notice, at, str(failure))
         # The attempt happened whether or not the notice is still ours: log it regardless.
         DeliveryAttempt.objects.create(
             notice_id=notice.pk,

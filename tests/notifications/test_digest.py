@@ -14,8 +14,11 @@ import time_machine
 from rpd.disagreements import transitions
 from rpd.notifications import digest, outbox, preferences, sweep
 from rpd.notifications.models import ALWAYS_IMMEDIATE, Kind, Notice, Preference, Status
+from rpd.notifications.worker import deliver_batch
 from rpd.people.demo import build_partnership
 from tests.disagreements.helpers import raise_data
+
+from .smtp import SMTPServer
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +156,36 @@ def test_overdue_notices_can_never_be_held_or_switched_off(blackpool, practition
     assert not mine(practitioner, kind__in=ALWAYS_IMMEDIATE, status=Status.HELD).exists()
     swept = mine(practitioner, kind=Kind.OVERDUE, dedupe_key__startswith="sweep:")
     assert swept.count() == 3  # Wed 13, Thu 14, Fri 15 May
+
+
+@pytest.fixture
+def smtp(settings):
+    with SMTPServer() as server:
+        server.use_in(settings)
+        yield server
+
+
+def test_a_digest_that_fails_for_good_releases_what_it_held_to_be_sent_singly(
+    blackpool, practitioner, smtp
+):
+    raise_on(blackpool, london(2026, 5, 5, 10))
+    sweep.run(london(2026, 5, 11))
+    soon = mine(practitioner, kind=Kind.DUE_SOON).get()
+    deliver_batch("w1", now=london(2026, 5, 11, 10))  # all but what is held
+    digest.run(london(2026, 5, 12, 8))
+    letter = mine(practitioner, kind=Kind.DIGEST).get()
+    # The server refuses the digest for good (say, as too large for the mailbox).
+    smtp.mailbox.refuse = "552 5.2.2 Mailbox full"
+    deliver_batch("w1", now=london(2026, 5, 12, 9))
+    letter.refresh_from_db()
+    soon.refresh_from_db()
+    assert letter.status == Status.FAILED
+    assert soon.status == Status.PENDING
+    assert "daily digest" in soon.last_error and "552" in soon.last_error
+
+    smtp.mailbox.refuse = None
+    deliver_batch("w1", now=london(2026, 5, 12, 10))
+    soon.refresh_from_db()
+    assert soon.status == Status.SENT
+    to_them = [m["Subject"] for m in smtp.mailbox.messages() if m["To"] == practitioner.email]
+    assert to_them == [soon.subject]

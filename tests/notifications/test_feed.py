@@ -160,6 +160,32 @@ def test_agreed_actions_are_listed_for_their_owner(stoke, raised):
     assert "Robin" not in action["summary"] + action["description"]
 
 
+def test_an_agreed_action_stays_in_its_owners_feed_after_the_resolution_until_done(stoke, raised):
+    csc, police, health = stoke.ladder["csc"], stoke.ladder["police"], stoke.ladder["health"]
+    with time_machine.travel(datetime.datetime(2026, 5, 11, 10, tzinfo=LONDON), tick=False):
+        d = fresh(raised)
+        transitions.perform("record", csc[0], d.pk, d.version, {
+            "kind": "meeting", "occurred_at": "2026-05-11T09:00:00+01:00",
+            "participants": [csc[0].pk, police[0].pk], "summary": "Agreed a joint visit.",
+            "outcome": "resolved", "covers": [r.id for r in d.pack.stage(1).must_record],
+            "actions": [{"text": "Joint visit", "owner": health[0].pk, "due": "2026-05-14"}],
+        })  # fmt: skip
+        d = fresh(raised)
+        transitions.perform("approve", police[0], d.pk, d.version, {"record": d.records.get().pk})
+        d = fresh(raised)
+        transitions.perform("resolve", police[0], d.pk, d.version, {
+            "agreed_outcome": "A joint visit", "next_steps": "The visit",
+            "written_confirmation": "Emailed", "feedback_to_raiser": "Agreed",
+        })  # fmt: skip
+    assert fresh(raised).status == "resolved"
+    assert listed(csc[0]) == []  # the stage's dates went with it
+    assert listed(health[0]) == [(D(2026, 5, 14), f"{d.reference}, stage 1: agreed action due")]
+    action = fresh(raised).records.get().actions.get()
+    do("complete_action", health[0], raised, datetime.datetime(2026, 5, 12, 9, tzinfo=LONDON),
+       action=action.pk)  # fmt: skip
+    assert listed(health[0]) == []
+
+
 def test_blackpools_overall_cap_is_in_the_feed():
     blackpool = build_partnership("blackpool")
     # Raised Tue 5 May 2026: stage 1 due Tue 12 May; the cap, 15 working days, Wed 27 May

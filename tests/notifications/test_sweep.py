@@ -294,6 +294,43 @@ def test_an_agreed_action_is_reminded_to_its_owner(blackpool, raised):
     assert "an action agreed at stage 1" in body and "Share the charts" not in body
 
 
+def test_an_agreed_action_is_still_reminded_after_the_case_is_resolved_until_done(
+    blackpool, raised
+):
+    school, health = blackpool.ladder["school"], blackpool.ladder["health"]
+    # Resolved Tue 5 May with a next step for the health visitor, due Thu 7 May.
+    with time_machine.travel(london(2026, 5, 5, 15), tick=False):
+        d = fresh(raised)
+        police = d.current_episode().receiving_actor
+        transitions.perform("record", school[0], d.pk, d.version, {
+            "kind": "meeting", "occurred_at": "2026-05-05T14:00:00+01:00",
+            "participants": [school[0].pk, police.pk], "summary": "Agreed a way forward.",
+            "outcome": "resolved", "covers": [r.id for r in d.pack.stage(1).must_record],
+            "actions": [{"text": "Share the charts", "owner": health[0].pk, "due": "2026-05-07"}],
+        })  # fmt: skip
+        d = fresh(raised)
+        transitions.perform("approve", police, d.pk, d.version, {"record": d.records.get().pk})
+        d = fresh(raised)
+        transitions.perform("resolve", school[0], d.pk, d.version, {
+            "agreed_outcome": "A joint visit", "next_steps": "The charts are shared",
+            "written_confirmation": "Emailed", "feedback_to_raiser": "Agreed",
+        })  # fmt: skip
+    assert fresh(raised).status == "resolved"
+    expected = {
+        6: [("due-soon", "action", "health-1")],
+        7: [("due-today", "action", "health-1")],
+        8: [("overdue", "action", "health-1"), ("overdue", "action", "health-2")],
+    }
+    for day, reminders in expected.items():
+        sweep.run(london(2026, 5, day))
+        assert written(raised, D(2026, 5, day)) == reminders, day
+    # Marked done on Mon 11 May at 09:00: the reminders stop.
+    action = fresh(raised).records.get().actions.get()
+    do("complete_action", health[0], raised, london(2026, 5, 11, 9), action=action.pk)
+    sweep.run(london(2026, 5, 11, 10))
+    assert written(raised, D(2026, 5, 11)) == []
+
+
 # -- Paused past the expected resume date ------------------------------------------------
 
 

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 
 from rpd.disagreements import transitions
+from rpd.notifications import outbox
 from rpd.notifications.models import Kind, Notice
 from rpd.people.demo import build_partnership
 from tests.disagreements.helpers import discuss, escalate, fresh, raise_data
@@ -90,27 +91,40 @@ def test_escalating_tells_both_sides_starts_the_next_and_gives_the_raiser_feedba
 
 
 @time_machine.travel(MONDAY, tick=False)
-def test_resolving_sends_every_party_the_written_confirmation(stoke):
+def test_resolving_tells_every_party_and_the_raiser_without_sending_what_was_agreed(stoke):
     d = raise_in(stoke)
     discuss(stoke.ladder["csc"][0], d, outcome="resolved")
     d = fresh(d)
-    transitions.perform(
-        "resolve",
-        stoke.ladder["police"][0],
-        d.pk,
-        d.version,
-        {
-            "agreed_outcome": "A home visit within two working days",
-            "next_steps": "Strategy discussion booked",
-            "written_confirmation": "Confirmed by email to both agencies.",
-            "feedback_to_raiser": "Your challenge led to a home visit.",
-        },
-    )
+    agreed = {
+        "agreed_outcome": "A home visit within two working days",
+        "next_steps": "Strategy discussion booked",
+        "written_confirmation": "Confirmed by email to both agencies.",
+        "feedback_to_raiser": "Your challenge led to a home visit.",
+    }
+    transitions.perform("resolve", stoke.ladder["police"][0], d.pk, d.version, agreed)
     resolved = notices(d, Kind.RESOLVED)
     assert {n.recipient for n in resolved} == {stoke.ladder["csc"][0], stoke.ladder["police"][0]}
-    assert all("A home visit within two working days" in n.body_text for n in resolved)
     [feedback] = notices(d, Kind.FEEDBACK)
-    assert "Your challenge led to a home visit." in feedback.body_text
+    for notice in [*resolved, feedback]:
+        assert "resolved at stage 1" in notice.body_text
+        assert f"/disagreements/{d.pk}/" in notice.body_text
+        for text in agreed.values():
+            for shown in (notice.subject, notice.body_text, notice.body_html):
+                assert text not in shown
+
+
+def test_an_email_context_that_holds_a_model_instance_is_refused(stoke):
+    d = raise_in(stoke)
+    with pytest.raises(TypeError, match="'details.about' is a Disagreement"):
+        outbox.queue(
+            partnership=d.partnership,
+            kind=Kind.CHANGED,
+            to_user=stoke.ladder["csc"][0],
+            disagreement=d,
+            subject=f"{d.reference}: test",
+            template="transition",
+            context={"message": "m", "stage": d.pack.stage(1), "details": [{"about": d}]},
+        )
 
 
 @pytest.mark.parametrize(
@@ -166,3 +180,19 @@ def test_a_refused_change_writes_no_notice(stoke):
     with pytest.raises(transitions.Invalid):
         transitions.perform("pause", stoke.ladder["csc"][0], d.pk, d.version, {"reason": ""})
     assert Notice.objects.count() == before
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_person_without_an_email_address_is_named_to_the_administrators_once(stoke):
+    police = stoke.ladder["police"][0]
+    police.email = ""
+    police.save(update_fields=["email"])
+    d = raise_in(stoke)  # stage 1 has started: the receiving practitioner is told
+    discuss(stoke.ladder["csc"][0], d, outcome="ongoing", covers=[])  # a record to approve
+    assert not Notice.objects.filter(recipient=police).exists()
+    [told] = Notice.objects.filter(kind=Kind.NO_ADDRESS)
+    assert told.recipient == stoke.admin
+    assert told.subject == f"{police.display_name} has no email address"
+    assert police.username in told.body_text and police.display_name in told.body_html
+    for text in (told.subject, told.body_text, told.body_html):
+        assert d.summary not in text and d.subject.family_name not in text

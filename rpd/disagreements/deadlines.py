@@ -1,0 +1,73 @@
+"""Which deadlines a disagreement has: the one answer for the stored next date, the deadline
+sweep and the calendar feed.
+
+While it is open: the current stage's due date, each milestone not yet met, and the
+overall cap while the stage counts towards it (Blackpool's 15 working days). While it
+is paused the stage's clock is stopped and its dates will move, so its one date is the
+expected resume date. Once closed it has none.
+
+Agreed actions are deadlines of their own: each is owned by one person and lasts until
+it is marked done, whatever the disagreement's status, since the next steps agreed at a
+resolution are exactly what must not drift.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Model, QuerySet
+
+from .models import CLOSED, AgreedAction, Disagreement, StageEpisode, Status
+
+STAGE, MILESTONE, CAP, PAUSE, ACTION = "stage", "milestone", "cap", "pause", "action"
+
+
+@dataclass(frozen=True, eq=False)
+class Deadline:
+    kind: str  # STAGE, MILESTONE, CAP, PAUSE or ACTION
+    row: Model  # where the date lives: the episode, milestone, disagreement, pause or action
+    due: datetime.date
+    stage: int  # the stage it belongs to; for an action, the stage it was agreed at
+
+    @property
+    def ref(self) -> str:
+        """Stable while the date moves (a pause, an extension): "milestone:42"."""
+        return f"{self.kind}:{self.row.pk}"
+
+
+def deadlines(
+    d: Disagreement, episode: StageEpisode | None, *, milestones=None, pause=None
+) -> list[Deadline]:
+    """The open deadlines of `d` at its current stage `episode`, in no particular order.
+
+    `milestones` (the episode's unmet ones) and `pause` (the open one) may be given when
+    read in bulk; otherwise they are read here.
+    """
+    if d.status in CLOSED or episode is None:
+        return []
+    if d.status == Status.PAUSED:
+        if pause is None:
+            pause = d.pauses.filter(resumed_on__isnull=True).first()
+        return [] if pause is None else [Deadline(PAUSE, pause, pause.expected_resume, d.stage)]
+    if milestones is None:
+        milestones = episode.milestones.filter(met_at__isnull=True)
+    found = [Deadline(STAGE, episode, episode.due, episode.number)]
+    found += [Deadline(MILESTONE, m, m.due, episode.number) for m in milestones]
+    cap = d.pack.overall_cap
+    if d.cap_due and cap and episode.number in cap.stages:
+        found.append(Deadline(CAP, d, d.cap_due, episode.number))
+    return found
+
+
+def next_due(d: Disagreement, episode: StageEpisode | None) -> datetime.date | None:
+    return min((deadline.due for deadline in deadlines(d, episode)), default=None)
+
+
+def open_actions() -> QuerySet[AgreedAction]:
+    """Agreed actions not yet done, whatever their disagreement's status."""
+    return AgreedAction.objects.filter(done_at__isnull=True)
+
+
+def action_deadline(action: AgreedAction) -> Deadline:
+    return Deadline(ACTION, action, action.due, action.record.episode.number)
