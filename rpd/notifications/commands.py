@@ -7,7 +7,7 @@ import collections
 import logging
 import sys
 
-from rpd.cli import CommandError, int_at_least, setup_django
+from rpd.cli import CommandError, int_at_least, require_database
 
 positive_int = int_at_least(1)
 
@@ -53,7 +53,7 @@ def register(subparsers) -> None:
 
 
 def worker(args) -> int:
-    setup_django()
+    require_database()
     from django.core.exceptions import ImproperlyConfigured
 
     from rpd.notifications import worker as delivery
