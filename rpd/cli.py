@@ -134,4 +134,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m rpd.cli`: run the imported module's main, so that the CommandError the
+    # commands raise (rpd.cli's) is the one caught, not this __main__ copy's.
+    from rpd.cli import main as rpd_main
+
+    sys.exit(rpd_main())
