@@ -12,12 +12,25 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
-from django.utils import timezone
 
 from rpd.pathways.schema import Pack
 from rpd.people.models import Agency, Partnership, User
 
+from .fields import (
+    FURTHEST_AHEAD,
+    OLDEST_PERSON_YEARS,
+    RECORDS_BEGIN,
+    Choices,
+    FutureDate,
+    JSONInput,
+    LongText,
+    PastDate,
+    PastDateTime,
+    People,
+    Text,
+    Today,
+    check_date,
+)
 from .models import Challenged, RecordKind, RecordOutcome, Risk, Side, SubjectKind
 from .nhs_number import normalise_nhs_number
 
@@ -46,24 +59,9 @@ class ContextForm(forms.Form):
     def __init__(self, data, *, context: Context):
         super().__init__(data)
         self.context = context
-        for f in self.fields.values():
-            if isinstance(f, forms.CharField) and f.max_length is None:
-                f.max_length = LONGEST_TEXT
-                f.validators.append(MaxLengthValidator(LONGEST_TEXT))
-
-    def not_in_future(self, name: str):
-        value = self.cleaned_data.get(name)
-        if value is None:
-            return value
-        if isinstance(value, datetime.datetime):
-            # A record of a discussion that has not happened yet is not evidence. A
-            # minute's grace for a clock a little ahead of the server's.
-            if value > timezone.now() + datetime.timedelta(minutes=1):
-                raise ValidationError("must be now or in the past")
-            return value
-        if value > self.context.today:
-            raise ValidationError("must be today or in the past")
-        return value
+        for field in self.fields.values():
+            if isinstance(field, Today):  # dates bounded by today count from the action's
+                field.today = context.today
 
 
 def partnership_users(partnership: Partnership):
@@ -72,26 +70,26 @@ def partnership_users(partnership: Partnership):
 
 class RaiseForm(ContextForm):
     subject_kind = forms.ChoiceField(choices=SubjectKind.choices)
-    subject_given_name = forms.CharField(max_length=100)
-    subject_family_name = forms.CharField(max_length=100)
-    subject_date_of_birth = forms.DateField(required=False)
-    subject_nhs_number = forms.CharField(required=False, max_length=20)
-    subject_address = forms.CharField(required=False)
+    subject_given_name = Text(max_length=100)
+    subject_family_name = Text(max_length=100)
+    subject_date_of_birth = PastDate(required=False, earliest=OLDEST_PERSON_YEARS)
+    subject_nhs_number = Text(required=False, max_length=20)
+    subject_address = Text(required=False, max_length=500)
     subject_consent_given = forms.NullBooleanField(required=False)
     receiving_agency = forms.ModelChoiceField(queryset=Agency.objects.none())
     receiving_professional = forms.ModelChoiceField(queryset=User.objects.none())
     lead_professional = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
     challenged = forms.ChoiceField(choices=Challenged.choices)
-    challenged_description = forms.CharField()
-    challenged_on = forms.DateField()
-    categories = forms.MultipleChoiceField(choices=())
-    summary = forms.CharField()
-    outcome_sought = forms.CharField()
+    challenged_description = LongText()
+    challenged_on = PastDate()
+    categories = Choices(choices=())
+    summary = LongText()
+    outcome_sought = LongText()
     risk = forms.ChoiceField(choices=Risk.choices)
     urgent = forms.BooleanField(required=False)
-    pre_escalation = forms.MultipleChoiceField(choices=(), required=False)
+    pre_escalation = Choices(choices=(), required=False)
     start_stage = forms.IntegerField(required=False, min_value=1)
-    fast_track_reason = forms.CharField(required=False)
+    fast_track_reason = LongText(required=False)
     immediate_rule = forms.ChoiceField(choices=(), required=False)
 
     def __init__(self, data, *, context: Context):
@@ -119,12 +117,6 @@ class RaiseForm(ContextForm):
     def clean_subject_nhs_number(self):
         value = self.cleaned_data["subject_nhs_number"]
         return normalise_nhs_number(value) if value else ""
-
-    def clean_subject_date_of_birth(self):
-        return self.not_in_future("subject_date_of_birth")
-
-    def clean_challenged_on(self):
-        return self.not_in_future("challenged_on")
 
     def clean_receiving_professional(self):
         person = self.cleaned_data["receiving_professional"]
@@ -167,36 +159,17 @@ class RaiseForm(ContextForm):
         return data
 
 
-class PeopleField(forms.ModelMultipleChoiceField):
-    """People by id. An id no database column could hold is refused by name before the
-    query: SQLite raises OverflowError on it inside Django's `pk__in` check."""
-
-    def _check_values(self, value):
-        for pk in value:
-            try:
-                number = int(str(pk))
-            except (TypeError, ValueError):
-                continue  # Django names it
-            if not -(2**63) <= number < 2**63:
-                raise ValidationError(
-                    self.error_messages["invalid_pk_value"],
-                    code="invalid_pk_value",
-                    params={"pk": pk},
-                )
-        return super()._check_values(value)
-
-
 class RecordForm(ContextForm):
     kind = forms.ChoiceField(choices=RecordKind.choices)
-    occurred_at = forms.DateTimeField()
-    participants = PeopleField(queryset=User.objects.none())
-    other_participants = forms.CharField(required=False)
-    summary = forms.CharField()
+    occurred_at = PastDateTime()
+    participants = People(queryset=User.objects.none())
+    other_participants = LongText(required=False)
+    summary = LongText()
     outcome = forms.ChoiceField(choices=RecordOutcome.choices)
-    covers = forms.MultipleChoiceField(choices=(), required=False)
-    meets = forms.MultipleChoiceField(choices=(), required=False)
+    covers = Choices(choices=(), required=False)
+    meets = Choices(choices=(), required=False)
     # Agreed actions: a list of {"text", "owner", "due"}; checked in clean_actions.
-    actions = forms.JSONField(required=False)
+    actions = JSONInput(required=False)
 
     def __init__(self, data, *, context: Context, milestones=()):
         super().__init__(data, context=context)
@@ -204,9 +177,6 @@ class RecordForm(ContextForm):
         self.fields["participants"].queryset = partnership_users(context.partnership)
         self.fields["covers"].choices = [(r.id, r.text) for r in stage.must_record]
         self.fields["meets"].choices = [(m.key, m.name) for m in milestones]
-
-    def clean_occurred_at(self):
-        return self.not_in_future("occurred_at")
 
     def clean_actions(self):
         raw = self.cleaned_data.get("actions") or []
@@ -225,8 +195,11 @@ class RecordForm(ContextForm):
                 raise ValidationError(f"action {i}: the owner must be someone in the partnership")
             try:
                 due = datetime.date.fromisoformat(str(item.get("due")))
+                check_date(due, RECORDS_BEGIN, self.context.today + FURTHEST_AHEAD)
             except ValueError:
                 raise ValidationError(f"action {i}: due must be a date (YYYY-MM-DD)") from None
+            except ValidationError as error:
+                raise ValidationError(f"action {i}: due {error.messages[0]}") from None
             actions.append({"text": text, "owner": owner, "due": due})
         return actions
 
@@ -243,7 +216,7 @@ class StageCloseForm(ContextForm):
     """Escalating or resolving closes a stage: everything it must record is accounted for."""
 
     # {requirement id: why it does not apply}, for items no record covers.
-    not_applicable = forms.JSONField(required=False)
+    not_applicable = JSONInput(required=False)
 
     def __init__(self, data, *, context: Context, covered: set[str] = frozenset()):
         super().__init__(data, context=context)
@@ -269,14 +242,14 @@ class StageCloseForm(ContextForm):
 
 
 class EscalateForm(StageCloseForm):
-    reason = forms.CharField()
+    reason = LongText()
 
 
 class ResolveForm(StageCloseForm):
-    agreed_outcome = forms.CharField()
-    next_steps = forms.CharField()
-    written_confirmation = forms.CharField()
-    feedback_to_raiser = forms.CharField()
+    agreed_outcome = LongText()
+    next_steps = LongText()
+    written_confirmation = LongText()
+    feedback_to_raiser = LongText()
     learning_multi_agency_audit = forms.BooleanField(required=False)
     learning_case_review = forms.BooleanField(required=False)
     learning_procedure_amendment = forms.BooleanField(required=False)
@@ -284,7 +257,7 @@ class ResolveForm(StageCloseForm):
 
 class ReferForm(ContextForm):
     referred_to = forms.ChoiceField(choices=())
-    recommendation = forms.CharField()
+    recommendation = LongText()
 
     def __init__(self, data, *, context: Context):
         super().__init__(data, context=context)
@@ -293,8 +266,8 @@ class ReferForm(ContextForm):
 
 
 class PauseForm(ContextForm):
-    reason = forms.CharField()
-    expected_resume = forms.DateField()
+    reason = LongText()
+    expected_resume = FutureDate()
 
     def clean_expected_resume(self):
         day = self.cleaned_data["expected_resume"]
@@ -304,13 +277,13 @@ class PauseForm(ContextForm):
 
 
 class ResumeForm(ContextForm):
-    note = forms.CharField(required=False)
+    note = LongText(required=False)
 
 
 class ExtendForm(ContextForm):
     asked_by = forms.ModelChoiceField(queryset=User.objects.none())
-    reason = forms.CharField()
-    new_due = forms.DateField()
+    reason = LongText()
+    new_due = FutureDate()
 
     def __init__(self, data, *, context: Context, old_due: datetime.date):
         super().__init__(data, context=context)
@@ -336,7 +309,7 @@ class ExtendForm(ContextForm):
 class HandOverForm(ContextForm):
     side = forms.ChoiceField(choices=Side.choices)
     to_user = forms.ModelChoiceField(queryset=User.objects.none())
-    reason = forms.CharField()
+    reason = LongText()
 
     def __init__(self, data, *, context: Context):
         super().__init__(data, context=context)
@@ -344,7 +317,7 @@ class HandOverForm(ContextForm):
 
 
 class WithdrawForm(ContextForm):
-    reason = forms.CharField()
+    reason = LongText()
 
 
 class CompleteActionForm(ContextForm):
@@ -357,5 +330,5 @@ class ApproveForm(ContextForm):
 
 class CorrectForm(ContextForm):
     record = forms.IntegerField()
-    summary = forms.CharField()
-    reason = forms.CharField()
+    summary = LongText()
+    reason = LongText()

@@ -15,8 +15,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
+from .calendar import EARLIEST, LATEST
+
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", min_length=1, max_length=64)]
 Text = Annotated[str, Field(min_length=1)]
+# No escalation policy gives a stage more than a year (260 working days); a bigger number
+# is a typo that would put deadlines centuries away.
+MAX_WORKING_DAYS = 260
+Days = Annotated[PositiveInt, Field(le=MAX_WORKING_DAYS)]
+# Dates in a pack lie in the window every computed date does.
+WindowDate = Annotated[datetime.date, Field(ge=EARLIEST, le=LATEST)]
 
 
 class Strict(BaseModel):
@@ -45,7 +53,7 @@ class WorkingDays(Strict):
     """Within N working days of the stage (or milestone's anchor) starting."""
 
     kind: Literal["working_days"]
-    days: PositiveInt
+    days: Days
     note: str = ""
 
     def describe(self) -> str:
@@ -71,7 +79,7 @@ class NotFixed(Strict):
     """
 
     kind: Literal["not_fixed"]
-    review_every_working_days: PositiveInt
+    review_every_working_days: Days
     note: str = ""
 
     def describe(self) -> str:
@@ -190,7 +198,7 @@ class ImmediateRule(Strict):
 
 
 class OverallCap(Strict):
-    working_days: PositiveInt
+    working_days: Days
     stages: list[PositiveInt]
     source: Text
 
@@ -229,7 +237,7 @@ class Pointer(Strict):
 
 class Source(Strict):
     title: Text
-    year: PositiveInt
+    year: Annotated[int, Field(ge=EARLIEST.year, le=LATEST.year)]
     seed: str = ""
 
 
@@ -240,7 +248,7 @@ class Pack(Strict):
     partnership: Text
     scope: Scope
     calendar: Text
-    closure_days: list[datetime.date] = []
+    closure_days: list[WindowDate] = []
     source: Source
     rungs: list[Rung] = Field(min_length=2)
     roles: list[Role] = []
