@@ -491,3 +491,23 @@ def test_a_raise_pins_the_digest_of_the_very_text_it_stores(demo, monkeypatch, t
 
     assert d.pathway.digest == digest(d.pathway.text)
     assert d.pathway.version == d.pack.version == 2
+
+
+# -- Item 16: who may act on a record, an action or a person is declared with the rule ------
+
+
+@pytest.mark.parametrize(
+    "name, target_field",
+    [
+        ("approve", "record"),
+        ("correct", "record"),
+        ("complete_action", "action"),
+        ("extend", "asked_by"),
+        ("hand_over", "side"),
+    ],
+)
+def test_a_transition_on_a_named_target_declares_who_may_act_on_it(name, target_field):
+    rule = transitions.RULES[name]
+
+    assert target_field in rule.form.base_fields
+    assert rule.target is not None and rule.who_on_target is not None
