@@ -64,6 +64,14 @@ class ContextForm(forms.Form):
                 field.today = context.today
 
 
+# A reason or confirmation is words, not a token: "." or "n/a" closes nothing.
+MIN_LETTERS = 10
+
+
+def is_real_text(value) -> bool:
+    return sum(ch.isalpha() for ch in str(value or "")) >= MIN_LETTERS
+
+
 def partnership_users(partnership: Partnership):
     return User.objects.filter(agency__partnership=partnership, is_active=True)
 
@@ -228,11 +236,21 @@ class StageCloseForm(ContextForm):
             raise ValidationError("must map each requirement id to why it does not apply")
         stage = self.context.pack.stage(self.context.stage)
         known = {r.id for r in stage.must_record}
+        may_not_apply = {r.id for r in stage.must_record if r.may_not_apply}
         for key, reason in raw.items():
             if key not in known:
                 raise ValidationError(f"{key!r} is not something stage {stage.number} records")
+            if key not in may_not_apply:
+                raise ValidationError(
+                    f"{key!r} cannot be declared not applicable: stage {stage.number} must "
+                    "record it"
+                )
             if not str(reason or "").strip():
                 raise ValidationError(f"{key!r}: say why it does not apply")
+            if not is_real_text(reason):
+                raise ValidationError(
+                    f"{key!r}: say in words why it does not apply (at least {MIN_LETTERS} letters)"
+                )
         missing = [
             r.text for r in stage.must_record if r.id not in self.covered and r.id not in raw
         ]
@@ -254,6 +272,14 @@ class ResolveForm(StageCloseForm):
     learning_case_review = forms.BooleanField(required=False)
     learning_procedure_amendment = forms.BooleanField(required=False)
 
+    def clean_written_confirmation(self):
+        text = self.cleaned_data["written_confirmation"]
+        if not is_real_text(text):
+            raise ValidationError(
+                f"say in words how it was confirmed (at least {MIN_LETTERS} letters)"
+            )
+        return text
+
 
 class ReferForm(ContextForm):
     referred_to = forms.ChoiceField(choices=())
@@ -273,6 +299,16 @@ class PauseForm(ContextForm):
         day = self.cleaned_data["expected_resume"]
         if day <= self.context.today:
             raise ValidationError("must be after today")
+        # An open-ended pause silences every reminder: it is reviewed at the latest by this.
+        most = self.context.pack.max_pause_working_days
+        limit = self.context.partnership.working_calendar().add_working_days(
+            self.context.today, most
+        )
+        if day > limit:
+            raise ValidationError(
+                f"must be within {most} working days, by {limit:%d %B %Y}: resume and pause "
+                "again if it takes longer"
+            )
         return day
 
 
@@ -303,6 +339,13 @@ class ExtendForm(ContextForm):
         calendar = self.context.partnership.working_calendar()
         if not calendar.is_working_day(day):
             raise ValidationError(f"{day:%A %d %B %Y} is not a working day")
+        most = self.context.pack.max_extension_working_days
+        limit = calendar.add_working_days(self.old_due, most)
+        if day > limit:
+            raise ValidationError(
+                f"may be at most {most} working days after the current due date: "
+                f"by {limit:%d %B %Y}"
+            )
         return day
 
 

@@ -143,6 +143,10 @@ class Requirement(Strict):
 
     id: Slug
     text: Text
+    # Whether closing the stage may declare it "not applicable" (with a reason) instead of
+    # recording it. Only where the policy itself makes the item conditional ("where a
+    # resolution is reached", "if this is in a meeting"): otherwise it must be recorded.
+    may_not_apply: bool = False
 
 
 class Notice(Strict):
@@ -262,6 +266,11 @@ class Pack(Strict):
     not_this_process: list[Pointer] = []
     # Values the seed leaves open, each with the default the pack holds.
     open_values: list[Text] = []
+    # How far a pause may look ahead for its expected resume date, and how far one
+    # extension may move a stage's due date, in working days. The seeds set neither; a
+    # partnership may.
+    max_pause_working_days: PositiveInt = 65  # about three months
+    max_extension_working_days: PositiveInt = 20  # about four weeks
 
     def stage(self, number: int) -> Stage:
         for stage in self.stages:

@@ -361,7 +361,7 @@ def test_resuming_needs_no_input_but_only_a_paused_disagreement_resumes(stoke):
 
 def test_a_stage_item_declared_not_applicable_needs_a_reason(stoke):
     raiser = stoke.ladder["csc"][0]
-    approved_record(raiser, stoke.ladder["police"][0], stoke.d, covers=["evidence-based-reason"])
+    approved_record(raiser, stoke.ladder["csc"][1], stoke.d, covers=["evidence-based-reason"])
     errors = invalid(
         "escalate",
         raiser,
@@ -386,7 +386,7 @@ STOKE_STAGE_1_MUST_RECORD = (
 def test_escalating_is_refused_until_the_record_covering_what_the_stage_must_record_is_approved(
     stoke,
 ):
-    raiser, other_side = stoke.ladder["csc"][0], stoke.ladder["police"][0]
+    raiser, manager = stoke.ladder["csc"][0], stoke.ladder["csc"][1]
     record = add_record(raiser, stoke.d, covers=everything(stoke.d))
     errors = invalid("escalate", raiser, stoke.d, {"reason": "Still unsafe"})
     assert errors == {"not_applicable": [STOKE_STAGE_1_MUST_RECORD]}
@@ -405,14 +405,14 @@ def test_escalating_is_refused_until_the_record_covering_what_the_stage_must_rec
         ]
     }
 
-    perform("approve", other_side, stoke.d, {"record": record.pk})
+    perform("approve", manager, stoke.d, {"record": record.pk})
     d = perform("escalate", raiser, stoke.d, {"reason": "Still unsafe"})
     assert d.stage == 2
 
 
 def test_a_superseded_record_no_longer_counts_its_approved_correction_does(stoke):
-    raiser, other_side = stoke.ladder["csc"][0], stoke.ladder["police"][0]
-    first = approved_record(raiser, other_side, stoke.d, covers=everything(stoke.d))
+    raiser, manager = stoke.ladder["csc"][0], stoke.ladder["csc"][1]
+    first = approved_record(raiser, manager, stoke.d, covers=everything(stoke.d))
     perform(
         "correct",
         raiser,
@@ -421,13 +421,13 @@ def test_a_superseded_record_no_longer_counts_its_approved_correction_does(stoke
     )
     correction = Record.objects.get(supersedes=first)
     first.refresh_from_db()
-    assert first.approved_by == other_side  # the old version stays as it was, approved
+    assert first.approved_by == manager  # the old version stays as it was, approved
     assert correction.covers == first.covers and correction.approved_at is None
 
     errors = invalid("escalate", raiser, stoke.d, {"reason": "Still unsafe"})
     assert errors == {"not_applicable": [STOKE_STAGE_1_MUST_RECORD]}
 
-    perform("approve", other_side, stoke.d, {"record": correction.pk})
+    perform("approve", manager, stoke.d, {"record": correction.pk})
     d = perform("escalate", raiser, stoke.d, {"reason": "Still unsafe"})
     assert d.stage == 2
 
@@ -469,8 +469,8 @@ def test_a_record_is_approved_by_someone_other_than_its_author(stoke):
 
 def test_an_approved_record_is_not_approved_again(stoke):
     record = add_record(stoke.ladder["csc"][0], stoke.d)
-    perform("approve", stoke.ladder["police"][0], stoke.d, {"record": record.pk})
-    message = not_allowed("approve", stoke.ladder["police"][0], stoke.d, {"record": record.pk})
+    perform("approve", stoke.ladder["csc"][1], stoke.d, {"record": record.pk})
+    message = not_allowed("approve", stoke.ladder["csc"][2], stoke.d, {"record": record.pk})
     assert "already approved" in message
 
 
@@ -562,9 +562,9 @@ def test_referring_on_is_for_the_last_stage(stoke):
 @pytest.fixture
 def resolved(hillingdon_top):
     top = hillingdon_top.ladder["csc"][2]
-    other_side = fresh(hillingdon_top.d).current_episode().receiving_actor
+    manager = hillingdon_top.lead["csc"]  # approves on the author's side, the top rung
     approved_record(
-        top, other_side, hillingdon_top.d, covers=everything(hillingdon_top.d), outcome="resolved"
+        top, manager, hillingdon_top.d, covers=everything(hillingdon_top.d), outcome="resolved"
     )
     perform("resolve", top, hillingdon_top.d, RESOLUTION)
     return hillingdon_top
