@@ -106,6 +106,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 
+# The audit chain's head is sealed with this key, kept out of the database; when unset, a
+# key derived from SECRET_KEY. Changing either makes `rpd audit verify` report the seal.
+RPD_AUDIT_KEY = os.environ.get("RPD_AUDIT_KEY", "")
+# Every committed head is appended here, outside the database, so a wound-back head shows.
+RPD_AUDIT_CHECKPOINTS = Path(
+    os.environ.get("RPD_AUDIT_CHECKPOINTS", DATA_DIR / "audit-checkpoints.log")
+)
+
 # Directories of partnership-written packs, besides the built-in ones.
 RPD_PACK_DIRS = [
     Path(p) for p in os.environ.get("RPD_PACK_DIRS", str(DATA_DIR / "packs")).split(os.pathsep) if p
