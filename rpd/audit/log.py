@@ -14,6 +14,7 @@ import hmac
 from django.db import transaction
 from django.utils import timezone
 
+from . import rows
 from .hashing import canonical, check_text, clean_data, contents_of, event_hash
 from .models import GENESIS_HASH, ChainHead, Event
 from .seal import UnreadableCheckpoint, checkpoint, newest_checkpoint, seal
@@ -112,6 +113,9 @@ def verify(*, batch_size: int = 1000) -> Verification:
     def broken(seq: int | None, reason: str) -> Verification:
         return Verification(False, checked, seq, reason, last_hash, kept_seq)
 
+    # Each evidence row's newest digest in the chain, and the event that gave it.
+    vouched: dict[str, dict[str, tuple[str | None, int]]] = {}
+
     def up_to_the_checkpoint() -> Verification:
         if kept is not None and kept.seq > last_seq:
             return broken(
@@ -119,6 +123,9 @@ def verify(*, batch_size: int = 1000) -> Verification:
                 f"event {last_seq + 1} is missing: the checkpoints kept outside the "
                 f"database go up to event {kept.seq}",
             )
+        mismatch = _rows_against(vouched)
+        if mismatch is not None:
+            return broken(*mismatch)
         return Verification(True, checked, None, "", last_hash, kept_seq)
 
     # Keyset pagination: each batch is a short indexed query, memory stays flat,
@@ -170,9 +177,54 @@ def verify(*, batch_size: int = 1000) -> Verification:
                     event.seq,
                     f"event {event.seq} does not match the checkpoint kept outside the database",
                 )
+            changed = _row_changes(event)
+            if changed is None:
+                return broken(event.seq, f"event {event.seq}: its rows are not digests")
+            for key, (was, now) in changed.items():
+                model_rows = vouched.setdefault(key.partition(":")[0], {})
+                if model_rows.get(key, (None, 0))[0] != was:
+                    return broken(
+                        event.seq,
+                        f"{rows.describe(key)} was changed outside the application "
+                        f"before event {event.seq}",
+                    )
+                model_rows[key] = (now, event.seq)
             checked += 1
             last_seq, last_hash = event.seq, event.hash
         batch = _batch_after(last_seq, batch_size)
+
+
+def _row_changes(event: Event) -> dict[str, tuple[str | None, str | None]] | None:
+    """The event's [before, after] digest of each row it wrote, or None if malformed."""
+    changed = event.data.get("rows", {}) if isinstance(event.data, dict) else None
+    if not isinstance(changed, dict):
+        return None
+    for pair in changed.values():
+        if not (isinstance(pair, list) and len(pair) == 2):
+            return None
+        if not all(digest is None or isinstance(digest, str) for digest in pair):
+            return None
+    return {key: tuple(pair) for key, pair in changed.items()}
+
+
+def _rows_against(vouched) -> tuple[int | None, str] | None:
+    """The first evidence row that differs from the chain's newest digest of it, if any."""
+    for evidence in rows.registered():
+        expected = dict(vouched.get(evidence.model._meta.model_name, {}))
+        for row in rows.current(evidence):
+            key = rows.label(row)
+            digest, seq = expected.pop(key, (None, None))
+            if digest is None:
+                return (
+                    None,
+                    f"{rows.describe(key)} is in no audit event: written outside the application",
+                )
+            if rows.row_digest(row) != digest:
+                return seq, f"{rows.describe(key)} no longer matches event {seq}"
+        for key, (digest, seq) in sorted(expected.items(), key=lambda item: item[1][1]):
+            if digest is not None:
+                return seq, f"{rows.describe(key)} is missing: event {seq} vouches for it"
+    return None
 
 
 def _batch_after(seq: int, size: int) -> list[Event]:

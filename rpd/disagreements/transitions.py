@@ -29,7 +29,7 @@ from rpd.pathways.schema import Pack
 from rpd.pathways.simulate import stage_dates
 from rpd.people.models import AgencyType, Role, User
 
-from . import forms
+from . import evidence, forms
 from .access import ACTORS, Capacity, capacities, grant_sight
 from .models import (
     CLOSED,
@@ -208,7 +208,7 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
     data = _valid(forms.RaiseForm(data, context=context))
 
     with transaction.atomic():
-        pinned, _ = PathwayVersion.objects.get_or_create(
+        pinned, pinned_now = PathwayVersion.objects.get_or_create(
             pathway_id=entry.pack.id,
             digest=entry.digest,
             defaults={"version": entry.pack.version, "text": entry.path.read_text("utf-8")},
@@ -270,6 +270,7 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
                 "digest": pinned.digest,
                 "fast_track": bool(d.fast_track_reason),
                 "due": episode.due.isoformat(),
+                "rows": evidence.written({}, d, pathway=pinned_now),
             },
         )
     return d
@@ -693,6 +694,7 @@ def perform(name: str, actor: User, disagreement_id: int, version: int, data: di
         if rule.guard is not None:
             rule.guard(act)
         act.data = rule.validate(data or {}, act)
+        before = evidence.snapshot(d)
         details = rule.effect(act)
         d.version += 1
         d.updated_at = act.at
@@ -704,6 +706,11 @@ def perform(name: str, actor: User, disagreement_id: int, version: int, data: di
             target=d.audit_target,
             actor=actor,
             partnership_id=d.partnership_id,
-            data={"stage": d.stage, "version": d.version, **details},
+            data={
+                "stage": d.stage,
+                "version": d.version,
+                **details,
+                "rows": evidence.written(before, d),
+            },
         )
     return d
