@@ -15,11 +15,14 @@ has. `perform` applies any of them the same way.
 from __future__ import annotations
 
 import datetime
+import functools
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import holidays
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from rpd.audit import log as audit
@@ -86,6 +89,36 @@ class Invalid(TransitionError):
 
 def now() -> datetime.datetime:
     return timezone.now()
+
+
+# PostgreSQL's deadlock_detected and serialization_failure: the database rolled the
+# transaction back and running it again is safe; anything else is a real error.
+RETRYABLE = frozenset({"40P01", "40001"})
+ATTEMPTS = 3
+
+
+def retried(change):
+    """Run `change` again when the database gives up on it for contention, a few times.
+
+    Only as the outermost transaction: inside a caller's, the caller's whole transaction
+    was rolled back and is the one to run again.
+    """
+
+    @functools.wraps(change)
+    def run(*args, **kwargs):
+        if transaction.get_connection().in_atomic_block:
+            return change(*args, **kwargs)
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return change(*args, **kwargs)
+            except OperationalError as error:
+                if getattr(error.__cause__, "sqlstate", None) not in RETRYABLE:
+                    raise
+                # Apart, so the same transactions do not meet again in the same order.
+                time.sleep(random.uniform(0.01, 0.05) * attempt)
+        raise Conflict("too many changes were being made at the same moment; please try again")
+
+    return run
 
 
 def _valid(form) -> dict:
@@ -195,6 +228,7 @@ MAY_RAISE = frozenset(
 )
 
 
+@retried
 def raise_disagreement(actor: User, data: dict) -> Disagreement:
     """Open a disagreement at stage 1, or higher where the pathway's fast-track rule allows."""
     if not actor.is_active or actor.agency_id is None or not actor.has_role(*MAY_RAISE):
@@ -658,13 +692,17 @@ RULES: dict[str, Rule] = {
 }
 
 
+@retried
 def perform(name: str, actor: User, disagreement_id: int, version: int, data: dict | None = None):
     """Apply transition `name` as `actor` to the disagreement they saw at `version`."""
     rule = RULES[name]
     with transaction.atomic():
         # The row lock makes a concurrent transition wait, then fail the version check.
+        # Only this row: locking the partnership and pathway too (select_related joins them)
+        # would queue every transition in the partnership behind one another, and deadlock
+        # with raising, whose inserts take a key-share lock on the partnership.
         d = (
-            Disagreement.objects.select_for_update()
+            Disagreement.objects.select_for_update(of=("self",))
             .select_related("partnership", "pathway")
             .filter(pk=disagreement_id)
             .first()
