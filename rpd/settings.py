@@ -67,10 +67,14 @@ def database_from_url(url: str) -> dict:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": unquote(parts.path[1:]) if parts.path.startswith("//") else unquote(parts.path),
-            # WAL lets the web process read while a worker writes.
+            # WAL lets the web process read while a worker writes. IMMEDIATE takes the write
+            # lock when a transaction begins, so two writers never deadlock upgrading a
+            # read lock; the timeout (seconds) is how long one waits for another to commit,
+            # rather than failing with "database is locked" after SQLite's default five.
             "OPTIONS": {
                 "init_command": "PRAGMA journal_mode=WAL;",
                 "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
             },
         }
     if parts.scheme in ("postgres", "postgresql"):

@@ -8,6 +8,9 @@ alone) and refuses a stale version with `Conflict`, changing nothing.
 from __future__ import annotations
 
 import datetime
+import json
+import subprocess
+import sys
 import threading
 import time
 
@@ -20,6 +23,14 @@ from rpd.audit.models import Event
 from rpd.disagreements import transitions
 from rpd.disagreements.models import StageEpisode
 from rpd.people.demo import build_partnership
+from tests.notifications.smtp import (
+    DJANGO_PRELUDE,
+    REPO,
+    RPD,
+    run_django,
+    shared_database_url,
+    subprocess_env,
+)
 
 from .helpers import discuss, fresh, raise_data
 
@@ -239,3 +250,86 @@ def test_a_transition_that_keeps_deadlocking_is_answered_with_a_conflict(monkeyp
     assert len(calls) == transitions.ATTEMPTS
     assert (fresh(d).version, fresh(d).stage) == (d.version, 1)
     assert Event.objects.count() == events
+
+
+SEED = """
+from rpd.disagreements import transitions
+from rpd.people.demo import build_partnership
+from tests.notifications.smtp import (
+    DJANGO_PRELUDE,
+    REPO,
+    RPD,
+    run_django,
+    shared_database_url,
+    subprocess_env,
+)
+from tests.disagreements.helpers import raise_data
+demo = build_partnership("stoke-on-trent")
+raiser = demo.ladder["csc"][0]
+data = raise_data(demo)
+cases = [transitions.raise_disagreement(raiser, data).pk for _ in range(int(sys.argv[1]))]
+print(json.dumps({"raiser": raiser.pk, "data": data, "cases": cases}))
+"""
+
+WRITER = """
+from django.db import connection
+from rpd.disagreements import transitions
+from rpd.disagreements.models import Disagreement
+from rpd.people.models import User
+from tests.disagreements.helpers import discuss
+seed, number, steps = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+raiser = User.objects.get(pk=seed["raiser"])
+outcome = {"done": 0, "conflicts": 0, "errors": []}
+for step in range(steps):
+    try:
+        if step % 2 == 0:
+            transitions.raise_disagreement(raiser, seed["data"])
+        else:
+            case = seed["cases"][(number + step) % len(seed["cases"])]
+            discuss(raiser, Disagreement(pk=case), outcome="ongoing", approve=False)
+        outcome["done"] += 1
+    except transitions.Conflict:
+        outcome["conflicts"] += 1
+    except Exception as error:
+        outcome["errors"].append(repr(error))
+with connection.cursor() as cursor:
+    outcome["busy_timeout"] = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
+print(json.dumps(outcome))
+"""
+
+
+def test_several_processes_writing_to_the_embedded_database_at_once_never_find_it_locked(
+    tmp_path,
+):
+    # No database marker: the SQLite pass's own test, on a file database of its own, written
+    # by separate processes as web workers and the notice worker would.
+    if connection.vendor != "sqlite":
+        pytest.skip("the embedded database's test: PostgreSQL has row locks")
+    url = shared_database_url(tmp_path)
+    env = subprocess_env(url, tmp_path)
+    seed = json.dumps(run_django(env, SEED, "4"))
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", DJANGO_PRELUDE + WRITER, seed, str(n), "12"],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(6)
+    ]
+    outcomes = []
+    for writer in writers:
+        out, err = writer.communicate(timeout=900)  # a safety net, not a measure
+        assert writer.returncode == 0, err
+        outcomes.append(json.loads(out))
+
+    assert [o["errors"] for o in outcomes] == [[]] * 6
+    assert sum(o["done"] + o["conflicts"] for o in outcomes) == 6 * 12
+    # Waits this long for another writer, rather than SQLite's default five seconds.
+    assert {o["busy_timeout"] for o in outcomes} == {20_000}
+    verified = subprocess.run(
+        [RPD, "audit", "verify"], env=env, capture_output=True, text=True, check=False
+    )
+    assert verified.returncode == 0, verified.stderr
