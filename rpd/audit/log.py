@@ -80,6 +80,11 @@ def append(
     return event
 
 
+def user_target(user) -> str:
+    """The target of events about a person's own settings (usernames are unique)."""
+    return f"user:{user.get_username()}"
+
+
 def events_for(target: str):
     """One target's events, oldest first (served by the (target, seq) index)."""
     return Event.objects.filter(target=target).order_by("seq")

@@ -153,3 +153,16 @@ def test_overdue_notices_can_never_be_held_or_switched_off(blackpool, practition
     assert not mine(practitioner, kind__in=ALWAYS_IMMEDIATE, status=Status.HELD).exists()
     swept = mine(practitioner, kind=Kind.OVERDUE, dedupe_key__startswith="sweep:")
     assert swept.count() == 3  # Wed 13, Thu 14, Fri 15 May
+
+
+def test_a_change_of_notice_preference_is_in_the_audit_log(blackpool, practitioner):
+    from rpd.audit import log
+
+    preferences.set_daily_digest(practitioner, False)
+
+    events = log.events_for(f"user:{practitioner.username}")
+    # The fixture switched the digest on; this test switched it off.
+    assert [(e.action, e.data, e.actor_id) for e in events] == [
+        ("notices.preference_changed", {"daily_digest": True}, practitioner.pk),
+        ("notices.preference_changed", {"daily_digest": False}, practitioner.pk),
+    ]

@@ -207,3 +207,16 @@ def test_an_unknown_or_retired_address_is_not_found(client, stoke):
     user.is_active = False
     user.save(update_fields=["is_active"])
     assert client.get(new).status_code == 404
+
+
+def test_a_new_feed_address_is_in_the_audit_log_without_the_address(stoke):
+    from rpd.audit import log
+
+    user = stoke.ladder["csc"][0]
+    old = feeds.feed_url(user)
+    new = feeds.new_feed_url(user)
+
+    (event,) = log.events_for(f"user:{user.username}")
+    assert (event.action, event.actor_id) == ("calendar_feed.renewed", user.pk)
+    text = str(event.data)
+    assert old.rsplit("/", 1)[1] not in text and new.rsplit("/", 1)[1] not in text
