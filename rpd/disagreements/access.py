@@ -153,11 +153,16 @@ def _conditions(user: User) -> tuple[Q, Q, Q]:
     # `pk IN (...)` from the viewer index rather than a correlated EXISTS: the database
     # starts from this person's rows, so the cost follows what they may see, not every
     # disagreement in the partnership.
-    whole = Q(pk__in=Viewer.objects.filter(user_id=user.pk).values("disagreement_id"))
-    owns = Q(pk__in=AgreedAction.objects.filter(owner_id=user.pk).values("record__disagreement_id"))
+    rows = Viewer.objects.filter(user_id=user.pk).values("disagreement_id")
+    owned = AgreedAction.objects.filter(owner_id=user.pk).values("record__disagreement_id")
+    whole, owns = Q(pk__in=rows), Q(pk__in=owned)
+    # One IN over the union, not two ORed: with two, SQLite and PostgreSQL both give up
+    # the index and scan every disagreement (bench/workflow.py: 35-55x a pk lookup).
+    seen = Q(pk__in=rows.union(owned))
     if user.agency_id and user.has_role(Role.SAFEGUARDING_LEAD):
-        whole |= Q(raising_agency_id=user.agency_id) | Q(receiving_agency_id=user.agency_id)
-    seen = whole | owns
+        agency = Q(raising_agency_id=user.agency_id) | Q(receiving_agency_id=user.agency_id)
+        whole |= agency
+        seen |= agency
     if user.agency_id and user.has_role(*OVERSIGHT_ROLES):
         ours = Q(partnership_id=user.partnership_id)
         whole |= ours & Q(partnership_told_at__isnull=False)
