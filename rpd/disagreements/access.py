@@ -19,11 +19,21 @@ import datetime
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, CharField, IntegerField, QuerySet
+from django.db.models.expressions import RawSQL
 
 from rpd.people.models import OVERSIGHT_ROLES, Role, User
 
-from .models import AgreedAction, Disagreement, Participant, Side, StageEpisode, Viewer
+from .models import (
+    AgreedAction,
+    Disagreement,
+    Participant,
+    Record,
+    Side,
+    StageEpisode,
+    Subject,
+    Viewer,
+)
 
 
 class Capacity(StrEnum):
@@ -147,61 +157,80 @@ def _is_lead_of(user: User, d: Disagreement) -> bool:
 # -- Lists ----------------------------------------------------------------------------------
 
 
-def _conditions(user: User) -> tuple[Q, Q, Q]:
-    """(sees any of it, sees the whole case, owns an action in it), as conditions on a
-    disagreement's own columns and the user's indexed rows, so a list is one query."""
+# Written out as SQL once rather than built as querysets and Q objects on every list: a
+# list is the hot path, and composing and compiling nested expressions cost the ORM
+# several times the query itself (bench/workflow.py).
+_TABLE = Disagreement._meta.db_table
+_VIEWER_ROWS = f"SELECT disagreement_id FROM {Viewer._meta.db_table} WHERE user_id = %s"
+_OWNED = (
+    f"SELECT r.disagreement_id FROM {AgreedAction._meta.db_table} a "
+    f"JOIN {Record._meta.db_table} r ON r.id = a.record_id WHERE a.owner_id = %s"
+)
+_SUBJECT_NAME = (
+    f"SELECT s.given_name || ' ' || s.family_name FROM {Subject._meta.db_table} s "
+    f'WHERE s.id = "{_TABLE}".subject_id'
+)
+
+
+def _conditions(user: User) -> dict[str, tuple[str, list]]:
+    """Whether `user` sees any of a row, the whole case, or owns an action in it: SQL
+    conditions on a disagreement's own columns and the user's indexed rows, so a list
+    is one query."""
     # `pk IN (...)` from the viewer index rather than a correlated EXISTS: the database
     # starts from this person's rows, so the cost follows what they may see, not every
-    # disagreement in the partnership.
-    rows = Viewer.objects.filter(user_id=user.pk).values("disagreement_id")
-    owned = AgreedAction.objects.filter(owner_id=user.pk).values("record__disagreement_id")
-    whole, owns = Q(pk__in=rows), Q(pk__in=owned)
-    # One IN over the union, not two ORed: with two, SQLite and PostgreSQL both give up
-    # the index and scan every disagreement (bench/workflow.py: 35-55x a pk lookup).
-    seen = Q(pk__in=rows.union(owned))
+    # disagreement in the partnership. One IN over the union, not two ORed: with two,
+    # SQLite and PostgreSQL both give up the index and scan every disagreement
+    # (bench/workflow.py: 35-55x a pk lookup).
+    pk = f'"{_TABLE}".id'
+    seen, seen_params = [f"{pk} IN ({_VIEWER_ROWS} UNION {_OWNED})"], [user.pk, user.pk]
+    whole, whole_params = [f"{pk} IN ({_VIEWER_ROWS})"], [user.pk]
     if user.agency_id and user.has_role(Role.SAFEGUARDING_LEAD):
-        agency = Q(raising_agency_id=user.agency_id) | Q(receiving_agency_id=user.agency_id)
-        whole |= agency
-        seen |= agency
+        agency = f'"{_TABLE}".raising_agency_id = %s OR "{_TABLE}".receiving_agency_id = %s'
+        for sql, params in ((seen, seen_params), (whole, whole_params)):
+            sql.append(agency)
+            params += [user.agency_id, user.agency_id]
     if user.agency_id and user.has_role(*OVERSIGHT_ROLES):
-        ours = Q(partnership_id=user.partnership_id)
-        whole |= ours & Q(partnership_told_at__isnull=False)
-        seen |= ours
-    return seen, whole, owns
+        ours = f'"{_TABLE}".partnership_id = %s'
+        seen.append(ours)
+        seen_params.append(user.partnership_id)
+        whole.append(f'({ours} AND "{_TABLE}".partnership_told_at IS NOT NULL)')
+        whole_params.append(user.partnership_id)
+    return {
+        "seen": ("(" + " OR ".join(seen) + ")", seen_params),
+        "whole": ("(" + " OR ".join(whole) + ")", whole_params),
+        "owns": (f"{pk} IN ({_OWNED})", [user.pk]),
+    }
 
 
 def visible_to(user: User) -> QuerySet[Disagreement]:
     """Every disagreement `user` may see anything of, as one query with no per-row checks.
 
-    What each row may show is `with_sight`'s `sight` annotation; the register line
-    (REGISTER_FIELDS) is the most any row shows without it.
+    What each row may show is `with_sight`'s annotations; the register line
+    (REGISTER_FIELDS) is the most any row shows without them.
     """
     if not _active(user):
         return Disagreement.objects.none()
-    return Disagreement.objects.filter(_conditions(user)[0])
-
-
-def whole_case(user: User) -> Q:
-    """The rows `user` may see whole (Grade.CASE), as a condition for the same query."""
-    return _conditions(user)[1]
-
-
-def sight_expression(user: User) -> Case:
-    """The `Grade` of each row for `user`, as an SQL expression inside the same query."""
-    _, whole, owns = _conditions(user)
-    return Case(
-        When(whole, then=Value(Grade.CASE)),
-        When(owns, then=Value(Grade.ACTIONS)),
-        default=Value(Grade.REGISTER),
-        output_field=IntegerField(),
-    )
+    sql, params = _conditions(user)["seen"]
+    return Disagreement.objects.filter(RawSQL(sql, params, output_field=BooleanField()))
 
 
 def with_sight(user: User) -> QuerySet[Disagreement]:
-    """`visible_to(user)` with each row's grade annotated as `sight`."""
+    """`visible_to(user)`, each row annotated with its `sight` (a `Grade`) and its
+    `subject_name`, NULL unless `user` may see the case whole: the name never leaves the
+    database for a row they may not."""
     if not _active(user):
         return Disagreement.objects.none()
-    return visible_to(user).annotate(sight=sight_expression(user))
+    conditions = _conditions(user)
+    (whole, whole_params), (owns, owns_params) = conditions["whole"], conditions["owns"]
+    grade = (
+        f"CASE WHEN {whole} THEN {Grade.CASE:d} WHEN {owns} THEN {Grade.ACTIONS:d} "
+        f"ELSE {Grade.REGISTER:d} END"
+    )
+    name = f"CASE WHEN {whole} THEN ({_SUBJECT_NAME}) END"
+    return visible_to(user).annotate(
+        sight=RawSQL(grade, whole_params + owns_params, output_field=IntegerField()),
+        subject_name=RawSQL(name, whole_params, output_field=CharField()),
+    )
 
 
 # -- One disagreement -----------------------------------------------------------------------

@@ -12,12 +12,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, CharField, F, QuerySet, Value, When
-from django.db.models.functions import Concat
+from django.db.models import F, QuerySet
 
 from rpd.people.models import User
 
-from .access import Grade, whole_case, with_sight
+from .access import Grade, with_sight
 from .models import CLOSED, Disagreement
 
 LIST_FIELDS = (
@@ -35,12 +34,6 @@ LIST_FIELDS = (
 )
 
 
-def _subject_name(user: User) -> Case:
-    """The subject's name where `user` may see the case whole, else NULL."""
-    name = Concat("subject__given_name", Value(" "), "subject__family_name")
-    return Case(When(whole_case(user), then=name), default=Value(None), output_field=CharField())
-
-
 def open_disagreements(user: User) -> QuerySet[Disagreement]:
     """The open and paused disagreements `user` may see, soonest deadline first.
 
@@ -50,7 +43,6 @@ def open_disagreements(user: User) -> QuerySet[Disagreement]:
     return (
         with_sight(user)
         .exclude(status__in=CLOSED)
-        .annotate(subject_name=_subject_name(user))
         .select_related("raising_agency", "receiving_agency")
         # Only what a list shows: the long texts stay in the database until a case is opened.
         .only(*LIST_FIELDS)
