@@ -34,7 +34,7 @@ from rpd.pathways.simulate import stage_dates
 from rpd.people.models import AgencyType, Role, User
 
 from . import deadlines, evidence, forms
-from .access import ACTORS, Capacity, capacities, grant_sight
+from .access import ACTORS, Capacity, capacities, grant_sight, involved, tell_partnership
 from .models import (
     CLOSED,
     LIVE,
@@ -198,6 +198,8 @@ def _open_episode(
         calendar=calendar.name,
         holidays_version=holidays.__version__,
     )
+    if episode.led_by_role:
+        tell_partnership(d, at)  # a stage the partnership leads: it has the case now
     Milestone.objects.bulk_create(
         Milestone(episode=episode, key=m.id, name=m.name, due=m.due) for m in dates.milestones
     )
@@ -215,7 +217,7 @@ def _take_part(d: Disagreement, user: User, side: str = "") -> None:
         disagreement=d, user=user, defaults={"side": side}
     )
     if created:
-        grant_sight(d.pk, user)
+        grant_sight(d, user)
 
 
 def refresh_deadlines(d: Disagreement, episode: StageEpisode | None) -> None:
@@ -609,7 +611,10 @@ def _record(act: Act) -> dict:
         for a in data["actions"]
     )
     for owner in {a["owner"] for a in data["actions"]}:
-        _take_part(act.d, owner)  # an action's owner needs to see what they agreed to do
+        # An owner elsewhere in the partnership sees their action, not the case
+        # (access.sight); one in an agency involved takes part in it.
+        if involved(owner, act.d):
+            _take_part(act.d, owner)
     act.episode.milestones.filter(key__in=data["meets"], met_at__isnull=True).update(met_at=act.at)
     return {
         "record": record.pk,
@@ -714,6 +719,7 @@ def _refer(act: Act) -> dict:
         by=act.actor,
         at=act.at,
     )
+    tell_partnership(act.d, act.at)
     return {"referred_to": act.data["referred_to"]}
 
 
@@ -888,7 +894,7 @@ RULES: dict[str, Rule] = {
     "complete_action": Rule(
         "mark an agreed action done",
         LIVE | CLOSED,
-        TOOK_PART,
+        TOOK_PART | {Capacity.ACTION_OWNER},
         forms.CompleteActionForm,
         _complete_action,
         target=_action_in,

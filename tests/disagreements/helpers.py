@@ -75,3 +75,17 @@ def discuss(actor, d, outcome="unresolved", covers=None, meets=(), at=None, appr
 def escalate(actor, d, reason="Still unresolved after discussion"):
     d = fresh(d)
     return transitions.perform("escalate", actor, d.pk, d.version, {"reason": reason})
+
+
+def agree_action(actor, d, owner, with_whom, due="2026-01-09"):
+    """Record a meeting with `with_whom` at which `owner` agreed to do something."""
+    d = fresh(d)
+    data = {
+        "kind": "meeting",
+        "occurred_at": (transitions.now() - datetime.timedelta(hours=1)).isoformat(),
+        "participants": [actor.pk, with_whom.pk],
+        "summary": "Agreed the health visitor checks the bruising at the next visit.",
+        "outcome": "ongoing",
+        "actions": [{"text": "Check at the next visit", "owner": owner.pk, "due": due}],
+    }
+    return transitions.perform("record", actor, d.pk, d.version, data)
