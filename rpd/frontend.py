@@ -123,8 +123,9 @@ class GovukDateField(forms.Field):
 
 WIDGET_KINDS = [
     (GovukDateInput, "date"),
-    (forms.RadioSelect, "radios"),
+    # Before RadioSelect, which Django makes its base class.
     (forms.CheckboxSelectMultiple, "checkboxes"),
+    (forms.RadioSelect, "radios"),
     (forms.CheckboxInput, "checkbox"),
     (forms.Textarea, "textarea"),
     (forms.Select, "select"),  # SelectMultiple too
