@@ -14,8 +14,18 @@ PRODUCTION = {
 }
 
 
+def clean_environment() -> dict:
+    """This process's environment without RPD's settings, nor the browser tests'
+    DJANGO_ALLOW_ASYNC_UNSAFE, which a deployment must not have."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("RPD_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
+
+
 def run_django(*args, env=None):
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("RPD_")}
+    environment = clean_environment()
     environment.update(env or {}, DJANGO_SETTINGS_MODULE="rpd.settings")
     environment["RPD_DATA_DIR"] = os.environ.get("RPD_DATA_DIR", "")
     return subprocess.run(
@@ -43,7 +53,7 @@ def test_production_cookies_are_secure_and_sent_only_over_https():
         "s.CSRF_COOKIE_HTTPONLY, s.SECURE_HSTS_SECONDS, s.SECURE_SSL_REDIRECT, "
         "s.SECURE_PROXY_SSL_HEADER, s.STORAGES['staticfiles']['BACKEND'])"
     )
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("RPD_")}
+    environment = clean_environment()
     environment.update(PRODUCTION, DJANGO_SETTINGS_MODULE="rpd.settings")
     out = subprocess.run(
         [sys.executable, "-c", script], env=environment, capture_output=True, text=True

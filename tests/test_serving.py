@@ -2,7 +2,6 @@
 behind a TLS proxy (here: the proxy's X-Forwarded-Proto header, sent by the test)."""
 
 import json
-import os
 import re
 import socket
 import subprocess
@@ -12,13 +11,13 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tests.test_deploy import PRODUCTION
+from tests.test_deploy import PRODUCTION, clean_environment
 
 VENV_BIN = Path(sys.executable).parent
 
 
 def production_env(tmp_path) -> dict:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("RPD_")}
+    environment = clean_environment()
     environment.update(
         PRODUCTION,
         DJANGO_SETTINGS_MODULE="rpd.settings",
