@@ -16,7 +16,7 @@ from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 
 from rpd.people.models import User
 
-from .access import Grade, visible_to, with_sight
+from .access import Grade, overseen_by, visible_to, with_sight
 from .models import CLOSED, LIVE, Disagreement, Record, RecordOutcome, Status
 
 LIST_FIELDS = (
@@ -190,7 +190,7 @@ def oversight_rows(
 ) -> list[WorkRow]:
     """The partnership's open and paused disagreements for its unit and board chair,
     soonest due first (overdue first), read down disagreement_live_due_idx."""
-    live = visible_to(user).filter(partnership_id=user.partnership_id, status__in=LIVE)
+    live = overseen_by(user).filter(status__in=LIVE)
     if chosen.show == "upper":
         live = live.filter(stage__gte=UPPER_STAGE)
     elif chosen.show == "overdue":
