@@ -3,8 +3,8 @@
 import pytest
 
 
-def test_the_home_page_lists_the_five_pathways(client):
-    response = client.get("/")
+def test_the_pathways_page_lists_the_five_pathways(client):
+    response = client.get("/pathways/")
     assert response.status_code == 200
     for name in ["Hillingdon", "Cambridgeshire", "Jersey", "Stoke-on-Trent", "Blackpool"]:
         assert name in response.text

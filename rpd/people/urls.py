@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("demo/sign-in/", views.demo_sign_in, name="demo-sign-in"),
+]
