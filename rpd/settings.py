@@ -155,6 +155,12 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_ADAPTER = "rpd.people.adapters.AccountAdapter"  # signup closed; mail via the outbox
+ACCOUNT_FORMS = {
+    "login": "rpd.people.forms.SignInForm",
+    "reset_password": "rpd.people.forms.ResetPasswordForm",
+    "reset_password_from_key": "rpd.people.forms.ResetPasswordKeyForm",
+    "reauthenticate": "rpd.people.forms.ReauthenticateForm",
+}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_UNIQUE_EMAIL = True
@@ -177,6 +183,7 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link lasts a day
+MFA_ADAPTER = "rpd.people.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Resolving Professional Differences"
 MFA_PASSKEY_LOGIN_ENABLED = False  # a security key is a second factor here, not a password

@@ -5,12 +5,26 @@ from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.urls import reverse
 
 from rpd.notifications import outbox
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    # In GOV.UK words: what went wrong and what to do, without a full stop.
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "account_inactive": "This account is switched off: ask your partnership's administrator",
+        "email_password_mismatch": "The email address or password is not right",
+        "too_many_login_attempts": (
+            "Too many wrong passwords for this email address: try again in 5 minutes, "
+            "or reset your password"
+        ),
+        "incorrect_password": "The password is not right",
+        "rate_limited": "Too many attempts: wait a minute, then try again",
+    }
+
     def is_open_for_signup(self, request) -> bool:
         # People are registered by their partnership (or matched from its identity
         # provider), never by themselves.
@@ -35,3 +49,12 @@ class AccountAdapter(DefaultAccountAdapter):
             subject=message.subject,
             body_text=message.body,
         )
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "incorrect_code": (
+            "The code is not right: enter the code your app shows now, or a recovery code"
+        ),
+    }
