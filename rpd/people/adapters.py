@@ -3,6 +3,8 @@ the outbox like every other notice, so a mail server that is down loses no reset
 
 from __future__ import annotations
 
+import time
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from allauth.mfa.adapter import DefaultMFAAdapter
@@ -30,6 +32,14 @@ class AccountAdapter(DefaultAccountAdapter):
         # provider), never by themselves.
         return False
 
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        # A sign-in a moment ago is proof enough for a second-factor change: someone made
+        # to set one up as they sign in is not asked for the password twice in a row.
+        # Later than REAUTHENTICATION_TIMEOUT after it, the password is asked for again.
+        if app == "allauth.mfa" and _signed_in_moments_ago(allauth_context.request):
+            return False
+        return super().is_reauthentication_required(app=app, **kwargs)
+
     def get_reset_password_from_key_url(self, key: str) -> str:
         # From RPD_BASE_URL, not the request's Host header: a forged Host must not put
         # someone else's server in a reset link.
@@ -49,6 +59,17 @@ class AccountAdapter(DefaultAccountAdapter):
             subject=message.subject,
             body_text=message.body,
         )
+
+
+def _signed_in_moments_ago(request) -> bool:
+    from allauth.account import app_settings
+    from allauth.account.internal.flows.login import get_authentication_records
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    signed_in = [r["at"] for r in get_authentication_records(request, user) if "at" in r]
+    return bool(signed_in) and time.time() - signed_in[-1] < app_settings.REAUTHENTICATION_TIMEOUT
 
 
 class MFAAdapter(DefaultMFAAdapter):
