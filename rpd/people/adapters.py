@@ -48,6 +48,14 @@ class AccountAdapter(DefaultAccountAdapter):
             reverse("account_reset_password_from_key", kwargs={"uidb36": uid, "key": token})
         )
 
+    def send_notification_mail(self, template_prefix, user, context=None, email=None):
+        # People are registered with the address on their user row, and allauth's own
+        # address book is not kept: tell them at that address.
+        context = {"user": user, **(context or {})}
+        return super().send_notification_mail(
+            template_prefix, user, context, email or user.email or None
+        )
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         request = allauth_context.request
         message = self.render_mail(
