@@ -45,7 +45,7 @@ def serve(args) -> int:
         # Nobody but the demo people can sign in to a database just built for them.
         args.demo = True
     if args.demo:
-        settings.RPD_DEMO = True  # still refused without DEBUG: see people/signin.py
+        settings.RPD_DEMO = True  # still refused without DEBUG: see people/demo_sign_in.py
     call_command("runserver", args.address, use_reloader=False)
     return 0
 

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from . import signin
+from . import demo_sign_in as demo
 from .middleware import DEMO_SESSION_KEY
 
 
@@ -19,9 +19,9 @@ def home(request):
 @require_POST
 def demo_sign_in(request):
     """Sign in as a demo person, without a password or a second factor: demo mode only."""
-    if not signin.demo_mode():
+    if not demo.demo_mode():
         raise Http404("There is no demo here")
-    person = signin.demo_person(request.POST.get("person"))
+    person = demo.demo_person(request.POST.get("person"))
     if person is None:
         raise Http404("No such demo person")
     login(request, person, backend="rpd.people.backends.UserBackend")

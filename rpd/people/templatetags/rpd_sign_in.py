@@ -6,14 +6,14 @@ import copy
 
 from django import forms, template
 
-from rpd.people import signin
+from rpd.people import demo_sign_in
 
 register = template.Library()
 
 
 @register.simple_tag
 def demo_people() -> list:
-    return signin.demo_people()
+    return demo_sign_in.demo_people()
 
 
 def _widget_class(field) -> str:
