@@ -40,16 +40,13 @@ def test_a_demo_button_signs_in_without_a_second_factor(client, demo):
     assert person.display_name in page.content.decode()
 
 
-def test_without_demo_mode_there_is_no_list_and_no_demo_sign_in(client, demo, settings):
-    settings.RPD_DEMO = False
-    assert "demo people" not in client.get("/accounts/login/").content.decode()
-    response = client.post("/demo/sign-in/", {"person": str(demo.unit.pk)})
-    assert response.status_code == 404
-    assert "_auth_user_id" not in client.session
-
-
-def test_production_settings_refuse_demo_sign_in_even_with_the_demo_flag(client, demo, settings):
-    settings.DEBUG = False
+@pytest.mark.parametrize(
+    "setting",
+    ["RPD_DEMO", "DEBUG"],
+    ids=["without demo mode", "with production settings even with the demo flag"],
+)
+def test_demo_sign_in_is_refused(client, demo, settings, setting):
+    setattr(settings, setting, False)
     assert "demo people" not in client.get("/accounts/login/").content.decode()
     response = client.post("/demo/sign-in/", {"person": str(demo.unit.pk)})
     assert response.status_code == 404
