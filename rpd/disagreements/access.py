@@ -393,4 +393,3 @@ def overseen_by(user: User) -> QuerySet[Disagreement]:
     if not oversees(user):
         return Disagreement.objects.none()
     return Disagreement.objects.filter(partnership_id=user.partnership_id)
-

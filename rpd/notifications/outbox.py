@@ -177,3 +177,30 @@ def tell_administrators(partnership, person, at: datetime.datetime) -> int:
     if not told:
         logger.warning("%s has no email address; no administrator was told", person.username)
     return told
+
+
+def queue_account_notice(
+    *, to_address: str, subject: str, body_text: str, to_user=None
+) -> Notice | None:
+    """A sign-in notice (a password reset link, a second factor changed): sent straight
+    away whatever the person's digest choice, and belonging to no partnership's cases."""
+    if not to_address:
+        return None
+    partnership = None
+    if to_user is not None and getattr(to_user, "agency_id", None):
+        partnership = to_user.agency.partnership
+    now = timezone.now()
+    return Notice.objects.create(
+        partnership=partnership,
+        kind=Kind.ACCOUNT,
+        recipient=to_user,
+        to_address=to_address,
+        subject=subject,
+        body_text=body_text,
+        body_html=render_to_string(
+            "notifications/account.html", {"subject": subject, "body_text": body_text}
+        ),
+        status=Status.PENDING,
+        next_attempt_at=now,
+        created_at=now,
+    )
