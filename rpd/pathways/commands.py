@@ -9,7 +9,7 @@ from rpd.cli import CommandError, date_argument, non_negative_int
 
 from . import registry
 from .calendar import CALENDARS, UnknownCalendar, get_calendar
-from .describe import describe
+from .describe import describe, plural
 from .loader import PackInvalid, load_pack_file
 from .simulate import simulate
 
@@ -135,7 +135,7 @@ def pathway_validate(args) -> int:
             for line in error.lines():
                 print(line, file=sys.stderr)
         else:
-            print(f"{name}: valid ({pack.id} v{pack.version}, {len(pack.stages)} stages)")
+            print(f"{name}: valid ({pack.id} v{pack.version}, {plural(len(pack.stages), 'stage')})")
     return 2 if failed else 0
 
 

@@ -49,17 +49,24 @@ class WorkingDays(Strict):
     note: str = ""
 
     def describe(self) -> str:
-        return f"{self.days} working day{'s' if self.days != 1 else ''}"
+        return f"within {self.days} working day{'s' if self.days != 1 else ''}"
 
 
 class Immediately(Strict):
-    """Same working day: the seeds' "immediately" (e.g. suspected NAI of an infant)."""
+    """The seeds' "immediately" (e.g. suspected NAI of an infant): now, not next working day.
+
+    Due the same calendar day as its anchor, or within `hours` of it where the pack says
+    so, whatever the working-day calendar: a non-accidental injury raised on Good Friday
+    does not wait for Tuesday. Its reminders are not held for working hours either.
+    """
 
     kind: Literal["immediately"]
+    hours: PositiveInt | None = None
     note: str = ""
 
     def describe(self) -> str:
-        return "immediately (the same working day)"
+        when = f"within {self.hours} hours" if self.hours else "the same day"
+        return f"immediately: {when}, whatever the working-day calendar"
 
 
 class NotFixed(Strict):
@@ -85,7 +92,7 @@ Timescale = Annotated[WorkingDays | Immediately | NotFixed, Field(discriminator=
 
 
 def timescale_days(timescale: WorkingDays | Immediately | NotFixed) -> int:
-    """Working days to add to the anchor date; 0 means the same working day."""
+    """Working days to add to the anchor date (0 for immediately: see simulate.due_date)."""
     if isinstance(timescale, WorkingDays):
         return timescale.days
     if isinstance(timescale, NotFixed):
@@ -116,6 +123,9 @@ class Role(Strict):
     kind: Literal["partnership", "independent", "party", "agency"] = "partnership"
     contact: str = ""
     source: str = ""
+
+
+LEADING_KINDS = ("partnership", "independent")
 
 
 class Side(Strict):
@@ -181,7 +191,7 @@ class FastTrack(Strict):
 
 
 class ImmediateRule(Strict):
-    """A class of dispute that must be resolved the same working day at any stage."""
+    """A class of dispute that must be resolved within its own timescale at any stage."""
 
     id: Slug
     when: Text
@@ -328,6 +338,19 @@ def consistency_problems(pack: Pack, known_calendars: dict[str, str]) -> list[tu
         check_ref(stage.raising.rung, rungs, (*loc, "raising", "rung"), "rung")
         check_ref(stage.receiving.rung, rungs, (*loc, "receiving", "rung"), "rung")
         check_ref(stage.led_by, roles, (*loc, "led_by"), "role")
+        if stage.led_by in roles:
+            kind = pack.role(stage.led_by).kind
+            # The product gives a stage's lead to the partnership unit or the board chair;
+            # an agency's own officer or a party to the case would silently become the unit.
+            if kind not in LEADING_KINDS:
+                problems.append(
+                    (
+                        (*loc, "led_by"),
+                        f"role {stage.led_by!r} is of kind {kind!r}; a stage is led by a "
+                        "partnership or independent role (leave led_by out for the two "
+                        "agencies to lead it)",
+                    )
+                )
         unique(stage.milestones, (*loc, "milestones"), "milestone")
         unique(stage.must_record, (*loc, "must_record"), "requirement")
         for j, notice in enumerate(stage.notify):

@@ -192,3 +192,19 @@ def test_random_yaml_structures_never_raise_anything_but_a_pack_error(value):
 @example(1201, "0")
 def test_a_damaged_real_pack_never_raises_anything_but_a_pack_error(position, junk):
     load_or_invalid(STOKE[:position] + junk + STOKE[position + len(junk) :])
+
+
+@pytest.mark.parametrize(
+    ("role", "kind"),
+    [("designated-safeguarding-lead", "agency"), ("lead-professional", "party")],
+)
+def test_a_stage_led_by_an_agency_or_party_role_is_refused_not_handed_to_the_partnership(
+    role, kind
+):
+    # Stoke-on-Trent §5 Stage 5: the Partnership Executive leads; an agency's own designated
+    # lead (or a party such as the IRO) cannot lead a stage: no one in the product would.
+    text = STOKE.replace("    led_by: partnership-executive", f"    led_by: {role}")
+    [problem] = problems_of(text)
+    assert problem.startswith(f"bad.yaml:{line_of(text, f'led_by: {role}')}: stages[4].led_by: ")
+    assert f"role {role!r} is of kind {kind!r}" in problem
+    assert "partnership or independent" in problem
