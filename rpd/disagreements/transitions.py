@@ -26,7 +26,7 @@ from rpd.audit import log as audit
 from rpd.notifications import notices
 from rpd.pathways.calendar import WorkingCalendar, local_date
 from rpd.pathways.schema import Pack
-from rpd.pathways.simulate import stage_dates
+from rpd.pathways.simulate import due_date, milestone_timescale, stage_dates
 from rpd.people.models import AgencyType, Role, User
 
 from . import deadlines, forms
@@ -138,7 +138,15 @@ def _open_episode(
     pack = d.pack
     calendar = d.partnership.working_calendar()
     started_on = local_date(at)
-    dates = stage_dates(pack, number, started_on, calendar, d.immediate_rule or None)
+    dates = stage_dates(
+        pack,
+        number,
+        started_on,
+        calendar,
+        d.immediate_rule or None,
+        at=at,
+        decided_on=d.challenged_on,
+    )
     stage = pack.stage(number)
     episode = StageEpisode.objects.create(
         disagreement=d,
@@ -153,8 +161,17 @@ def _open_episode(
         calendar=calendar.name,
         holidays_version=holidays.__version__,
     )
+    # One counted from another milestone has no date until that one is met (see _record).
     Milestone.objects.bulk_create(
-        Milestone(episode=episode, key=m.id, name=m.name, due=m.due) for m in dates.milestones
+        Milestone(
+            episode=episode,
+            key=m.id,
+            name=m.name,
+            due=None if m.waits_for else m.due,
+            after=m.waits_for or "",
+            immediate=m.immediate,
+        )
+        for m in dates.milestones
     )
     for side, user in (
         (Side.RAISING, episode.raising_actor),
@@ -363,12 +380,22 @@ def _record(act: Act) -> dict:
     for owner in {a["owner"] for a in data["actions"]}:
         _take_part(act.d, owner)  # an action's owner needs to see what they agreed to do
     act.episode.milestones.filter(key__in=data["meets"], met_at__isnull=True).update(met_at=act.at)
+    _date_milestones_after(act, data["meets"])
     return {
         "record": record.pk,
         "outcome": record.outcome,
         "covers": record.covers,
         "meets": data["meets"],
     }
+
+
+def _date_milestones_after(act: Act, met: list[str]) -> None:
+    """Milestones counted from one just met now have their date, counted from that moment."""
+    d, number = act.d, act.episode.number
+    for milestone in act.episode.milestones.filter(after__in=met, due__isnull=True):
+        timescale = milestone_timescale(d.pack, number, milestone.key, d.immediate_rule or None)
+        milestone.due = due_date(timescale, act.today, act.calendar, act.at)
+        milestone.save(update_fields=["due"])
 
 
 def _approve(act: Act) -> dict:
@@ -501,7 +528,7 @@ def _resume(act: Act) -> dict:
     if paused:
         act.episode.due = moved(act.episode.due)
         act.episode.save(update_fields=["due"])
-        for milestone in act.episode.milestones.filter(met_at__isnull=True):
+        for milestone in act.episode.milestones.filter(met_at__isnull=True, due__isnull=False):
             milestone.due = moved(milestone.due)
             milestone.save(update_fields=["due"])
         if act.d.cap_due:

@@ -133,10 +133,22 @@ class Side(Strict):
     description: Text
 
 
+# What a milestone's timescale counts from, besides another milestone of the same stage
+# being met (named by its id, a slug, so never one of these): the day the stage starts, or
+# the date of the disputed decision the raiser gave (Stoke-on-Trent §5 Stage 1: "within one
+# working day of the disagreement or on receipt of the disputed decision").
+STAGE_START = "stage_start"
+DISPUTED_DECISION = "disputed_decision"
+
+
 class Milestone(Strict):
     id: Slug
     name: Text
     timescale: Timescale
+    # STAGE_START, DISPUTED_DECISION, or the id of a milestone of this stage: then this one's
+    # date is unknown until that one is met ("an action plan within 2 working days of the
+    # initial discussion").
+    counts_from: str = STAGE_START
     source: str = ""
 
 
@@ -162,6 +174,18 @@ class Notice(Strict):
     source: str = ""
 
 
+class CaseTimescale(Strict):
+    """The policy lets the case set a shorter deadline for the stage, never a longer one.
+
+    "Within a timescale that protects the child": whoever `set_by` names (the raiser, when
+    raising at this stage; the stage's actors, while it runs) may bring the stage's due
+    date forward, with a reason. The pack's own timescale stays the latest it may be.
+    """
+
+    set_by: list[Literal["raiser", "actor"]] = Field(min_length=1)
+    source: Text
+
+
 class Stage(Strict):
     number: PositiveInt
     name: Text
@@ -172,6 +196,7 @@ class Stage(Strict):
     # Implementation Unit, Jersey's board chair) name that role here.
     led_by: Slug | None = None
     timescale: Timescale
+    case_timescale: CaseTimescale | None = None
     milestones: list[Milestone] = []
     must_record: list[Requirement] = []
     notify: list[Notice] = []
@@ -351,7 +376,8 @@ def consistency_problems(pack: Pack, known_calendars: dict[str, str]) -> list[tu
                         "agencies to lead it)",
                     )
                 )
-        unique(stage.milestones, (*loc, "milestones"), "milestone")
+        milestone_ids = unique(stage.milestones, (*loc, "milestones"), "milestone")
+        problems += _anchor_problems(stage, milestone_ids, loc)
         unique(stage.must_record, (*loc, "must_record"), "requirement")
         for j, notice in enumerate(stage.notify):
             check_ref(notice.to, roles, (*loc, "notify", j, "to"), "notification role")
@@ -369,4 +395,28 @@ def consistency_problems(pack: Pack, known_calendars: dict[str, str]) -> list[tu
         for j, number in enumerate(pack.overall_cap.stages):
             if number not in numbers:
                 problems.append((("overall_cap", "stages", j), f"stage {number} does not exist"))
+    return problems
+
+
+def _anchor_problems(stage: Stage, milestone_ids: set[str], loc: Loc) -> list[tuple[Loc, str]]:
+    """Each milestone counts from the stage's start, the disputed decision, or another
+    milestone of the same stage, and no chain of them comes back on itself."""
+    problems: list[tuple[Loc, str]] = []
+    after = {m.id: m.counts_from for m in stage.milestones}
+    for j, m in enumerate(stage.milestones):
+        where = (*loc, "milestones", j, "counts_from")
+        if m.counts_from in (STAGE_START, DISPUTED_DECISION):
+            continue
+        if m.counts_from not in milestone_ids:
+            known = ", ".join([STAGE_START, DISPUTED_DECISION, *sorted(milestone_ids - {m.id})])
+            problems.append(
+                (where, f"{m.counts_from!r} is not something to count from (known: {known})")
+            )
+            continue
+        seen, current = {m.id}, m.counts_from
+        while current in after and current not in seen:
+            seen.add(current)
+            current = after[current]
+        if current in seen:
+            problems.append((where, f"milestone {m.id!r} counts, through others, from itself"))
     return problems

@@ -300,7 +300,7 @@ def test_hillingdon_adult_dispute_over_christmas_2026_climbs_to_the_implementati
 # -- Cambridgeshire ------------------------------------------------------------------------
 
 
-def test_cambridgeshire_non_accidental_injury_of_an_infant_is_due_the_same_working_day():
+def test_cambridgeshire_non_accidental_injury_of_an_infant_is_due_the_same_day_whatever_the_calendar():
     demo = build_partnership("cambridgeshire")
     health, csc = demo.ladder["health"], demo.ladder["csc"]
     unit = demo.unit
@@ -356,8 +356,8 @@ def test_cambridgeshire_non_accidental_injury_of_an_infant_is_due_the_same_worki
         assert "advising the concerned professional of the outcome" in str(error)
         d = do("approve", csc[1], d, record=corrected.pk)
 
-        # Out of hours, on Easter Saturday 4 Apr: stage 3 is due on the next working day,
-        # Tue 7 Apr (Sun 5, Easter Monday 6), as is the designated leads' liaison.
+        # On Easter Saturday 4 Apr: "immediately" (§2.6) means that Saturday, not the next
+        # working day (Tue 7 Apr), for stage 3 and the designated leads' liaison alike.
         traveller.move_to(london(2026, 4, 4, 10))
         d = do("escalate", health[1], d, reason="Managers disagree about a medical")
         at_stage(
@@ -365,9 +365,9 @@ def test_cambridgeshire_non_accidental_injury_of_an_infant_is_due_the_same_worki
             3,
             health[2],
             csc[2],
-            D(2026, 4, 7),
+            D(2026, 4, 4),
             basis="immediately",
-            milestones=[("designated-leads-liaise", D(2026, 4, 7))],
+            milestones=[("designated-leads-liaise", D(2026, 4, 4))],
         )
         d, _ = record(
             health[2],

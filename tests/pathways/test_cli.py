@@ -326,3 +326,17 @@ def test_show_wraps_stoke_on_trents_long_record_items_with_one_bullet_each(capsy
         "  - Where resolved, the agreed points of resolution and next steps, shared with everyone\n"
         "    involved\n"
     ) in out
+
+
+def test_simulate_cambridgeshire_nai_of_an_infant_on_good_friday_2025_is_due_that_day(capsys):
+    # Cambridgeshire §2.6 "must be resolved immediately", not on Tuesday after Easter Monday.
+    argv = ["pathway", "simulate", "cambridgeshire", "--start", "2025-04-18"]
+    status, out, _ = run(capsys, *argv, "--immediate", "non-accidental-injury-infant", "--json")
+    assert status == 0
+    stages = json.loads(out)["stages"]
+    assert {s["due"] for s in stages} == {"2025-04-18"}
+    assert {s["due_basis"] for s in stages} == {"immediately"}
+    status, out, _ = run(capsys, *argv, "--immediate", "non-accidental-injury-infant")
+    assert "Stage 1 Practitioner level: starts Fri 18 Apr 2025, due Fri 18 Apr 2025" in out
+    assert "immediately: the same day, whatever the working-day calendar" in out
+    assert "reminders are not held for working hours" in out
