@@ -300,7 +300,7 @@ def test_hillingdon_adult_dispute_over_christmas_2026_climbs_to_the_implementati
 # -- Cambridgeshire ------------------------------------------------------------------------
 
 
-def test_cambridgeshire_non_accidental_injury_of_an_infant_is_due_the_same_day_whatever_the_calendar():
+def test_cambridgeshire_non_accidental_injury_of_an_infant_is_due_the_same_day_whatever_day():
     demo = build_partnership("cambridgeshire")
     health, csc = demo.ladder["health"], demo.ladder["csc"]
     unit = demo.unit
