@@ -1,6 +1,10 @@
 from django.urls import include, path
 
+from rpd.disagreements.views.my_work import my_work
+
 urlpatterns = [
+    path("", my_work, name="home"),
+    path("", include("rpd.disagreements.urls")),
     path("", include("rpd.pathways.urls")),
     path("", include("rpd.notifications.urls")),
 ]

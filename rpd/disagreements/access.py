@@ -44,8 +44,12 @@ def subordinate_ids(user: User) -> set[int]:
     return found
 
 
-def visible_to(user: User) -> QuerySet[Disagreement]:
-    """Every disagreement `user` may see, as one query with no per-row checks."""
+def visible_to(user: User, *, partnership_wide: bool = True) -> QuerySet[Disagreement]:
+    """Every disagreement `user` may see, as one query with no per-row checks.
+
+    Without `partnership_wide`, an oversight role's sight of the whole partnership is
+    left out: a person's own work, not everything they may look at.
+    """
     if not user.is_authenticated or not user.is_active:
         return Disagreement.objects.none()
     # `pk IN (...)` from the viewer index rather than a correlated EXISTS: the database
@@ -55,7 +59,7 @@ def visible_to(user: User) -> QuerySet[Disagreement]:
     condition = Q(pk__in=sees)
     if user.agency_id and user.has_role(Role.SAFEGUARDING_LEAD):
         condition |= Q(raising_agency_id=user.agency_id) | Q(receiving_agency_id=user.agency_id)
-    if user.agency_id and user.has_role(*OVERSIGHT_ROLES):
+    if partnership_wide and user.agency_id and user.has_role(*OVERSIGHT_ROLES):
         condition |= Q(partnership_id=user.partnership_id)
     return Disagreement.objects.filter(condition)
 
@@ -135,3 +139,10 @@ def capacities(user: User, disagreement: Disagreement, episode: StageEpisode | N
 
 def may_see(user: User, disagreement: Disagreement) -> bool:
     return visible_to(user).filter(pk=disagreement.pk).exists()
+
+
+def oversees(user: User) -> bool:
+    """Whether `user` may use the partnership-wide oversight lists."""
+    return bool(user.is_authenticated and user.is_active and user.agency_id) and user.has_role(
+        *OVERSIGHT_ROLES
+    )

@@ -166,6 +166,24 @@ class Disagreement(models.Model):
             # The sweep's drift check: open disagreements whose last activity falls in a
             # window of days, read as a range on this index rather than a scan.
             models.Index(fields=["status", "updated_at"], name="disagreement_activity_idx"),
+            # The web lists show open and paused disagreements soonest due first: the
+            # oversight list walks the partnership's in that order and stops at a page; a
+            # safeguarding lead's reads only the live ones of their agency.
+            models.Index(
+                fields=["partnership", "next_due", "id"],
+                condition=models.Q(status__in=["open", "paused"]),
+                name="disagreement_live_due_idx",
+            ),
+            models.Index(
+                fields=["raising_agency", "next_due"],
+                condition=models.Q(status__in=["open", "paused"]),
+                name="disagreement_live_raise_idx",
+            ),
+            models.Index(
+                fields=["receiving_agency", "next_due"],
+                condition=models.Q(status__in=["open", "paused"]),
+                name="disagreement_live_recv_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -333,6 +351,11 @@ class Record(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     supersedes = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    # A correction made after the disagreement closed: its evidence is frozen, so the
+    # correction stands beside the record it amends rather than superseding it.
+    amends = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="addenda"
     )
 
     class Meta:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 
 from rpd.people.models import User
 
 from .access import visible_to
-from .models import CLOSED, Disagreement
+from .models import CLOSED, Disagreement, Record, RecordOutcome, Status
 
 LIST_FIELDS = (
     "reference",
@@ -84,3 +84,123 @@ def open_rows(user: User, limit: int = 50, offset: int = 0) -> list[Row]:
     page = open_disagreements(user).values_list(*ROW_COLUMNS)[offset : offset + limit]
     # Columns 8 and 9 are the subject's given and family names, shown as one.
     return [Row(*v[:8], f"{v[8]} {v[9]}", *v[10:]) for v in page]
+
+
+# -- The web pages' lists -------------------------------------------------------------------
+
+LIVE = (Status.OPEN, Status.PAUSED)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkRow:
+    """A row of My work or of an oversight list, with who acts now: one query for all."""
+
+    pk: int
+    reference: str
+    status: str
+    stage: int
+    next_due: datetime.date | None
+    updated_at: datetime.datetime
+    raising_agency_id: int
+    raising_agency: str
+    receiving_agency_id: int
+    receiving_agency: str
+    raising_actor_id: int | None
+    raising_actor_name: str
+    receiving_actor_id: int | None
+    receiving_actor_name: str
+    led_by_role: str
+    awaiting_approval: bool  # a record of this stage is waiting for approval
+    awaiting_my_approval: bool  # ... one the reader did not write
+    has_unresolved: bool  # this stage has a record saying it is unresolved
+
+
+def _rows(queryset: QuerySet[Disagreement], user: User, limit: int, offset: int) -> list[WorkRow]:
+    stage_records = Record.objects.filter(
+        disagreement=OuterRef("pk"), episode__number=OuterRef("stage")
+    )
+    pending = stage_records.filter(approved_at__isnull=True, superseded_by__isnull=True)
+    page = (
+        queryset.alias(
+            # The current stage's episode, joined on its unique (disagreement, number).
+            current=FilteredRelation("episodes", condition=Q(episodes__number=F("stage")))
+        )
+        .annotate(
+            awaiting_approval=Exists(pending),
+            awaiting_my_approval=Exists(pending.exclude(author_id=user.pk)),
+            has_unresolved=Exists(stage_records.filter(outcome=RecordOutcome.UNRESOLVED)),
+        )
+        .values_list(
+            "pk",
+            "reference",
+            "status",
+            "stage",
+            "next_due",
+            "updated_at",
+            "raising_agency_id",
+            "raising_agency__name",
+            "receiving_agency_id",
+            "receiving_agency__name",
+            "current__raising_actor_id",
+            "current__raising_actor__first_name",
+            "current__raising_actor__last_name",
+            "current__receiving_actor_id",
+            "current__receiving_actor__first_name",
+            "current__receiving_actor__last_name",
+            "current__led_by_role",
+            "awaiting_approval",
+            "awaiting_my_approval",
+            "has_unresolved",
+        )[offset : offset + limit]
+    )
+    rows = []
+    for v in page:
+        raising = f"{v[11] or ''} {v[12] or ''}".strip()
+        receiving = f"{v[14] or ''} {v[15] or ''}".strip()
+        rows.append(WorkRow(*v[:11], raising, v[13], receiving, v[16] or "", *v[17:]))
+    return rows
+
+
+def work_rows(user: User, limit: int = 50, offset: int = 0) -> list[WorkRow]:
+    """The reader's open and paused disagreements and their team's (and, for a
+    safeguarding lead, their agency's): overdue first, then soonest due, in one query."""
+    live = visible_to(user, partnership_wide=False).filter(status__in=LIVE)
+    return _rows(live.order_by("next_due", "pk"), user, limit, offset)
+
+
+@dataclass(frozen=True)
+class OversightFilter:
+    show: str = "all"  # all / upper / overdue / paused / drifting
+    agency: int | None = None
+    stage: int | None = None
+
+
+UPPER_STAGE = 3  # "upper stage": senior management and beyond, on every pathway shipped
+
+
+def oversight_rows(
+    user: User,
+    today: datetime.date,
+    drifting_before: datetime.datetime,
+    chosen: OversightFilter,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[WorkRow]:
+    """The partnership's open and paused disagreements for its unit and board chair,
+    soonest due first (overdue first), read down disagreement_live_due_idx."""
+    live = visible_to(user).filter(partnership_id=user.partnership_id, status__in=LIVE)
+    if chosen.show == "upper":
+        live = live.filter(stage__gte=UPPER_STAGE)
+    elif chosen.show == "overdue":
+        live = live.filter(status=Status.OPEN, next_due__lt=today)
+    elif chosen.show == "paused":
+        live = live.filter(status=Status.PAUSED)
+    elif chosen.show == "drifting":
+        live = live.filter(status=Status.OPEN, updated_at__lt=drifting_before)
+    if chosen.agency is not None:
+        live = live.filter(
+            Q(raising_agency_id=chosen.agency) | Q(receiving_agency_id=chosen.agency)
+        )
+    if chosen.stage is not None:
+        live = live.filter(stage=chosen.stage)
+    return _rows(live.order_by("next_due", "pk"), user, limit, offset)

@@ -62,8 +62,10 @@ def describe(pack: Pack) -> str:
             out += _bullet(f"{m.name}: {m.timescale.describe()}")
         if stage.must_record:
             add("  Must be recorded:")
-            for requirement in stage.must_record:
-                out += _bullet(requirement.text)
+            for r in stage.must_record:
+                out += _bullet(
+                    r.text + (" (may be declared not applicable)" if r.may_not_apply else "")
+                )
         for notice in stage.notify:
             form = f" (with the {pack.form(notice.form).name})" if notice.form else ""
             condition = f" [{notice.condition}]" if notice.condition else ""

@@ -4,6 +4,6 @@ from . import views
 
 app_name = "pathways"
 urlpatterns = [
-    path("", views.pathway_list, name="list"),
+    path("pathways/", views.pathway_list, name="list"),
     path("pathways/<slug:pathway_id>/", views.pathway_detail, name="detail"),
 ]

@@ -3,8 +3,8 @@
 import pytest
 
 
-def test_the_home_page_lists_the_five_pathways(client):
-    response = client.get("/")
+def test_the_pathways_page_lists_the_five_pathways(client):
+    response = client.get("/pathways/")
     assert response.status_code == 200
     for name in ["Hillingdon", "Cambridgeshire", "Jersey", "Stoke-on-Trent", "Blackpool"]:
         assert name in response.text
@@ -24,6 +24,18 @@ def test_a_bad_start_date_is_named_not_a_server_error(client):
     # What was typed stays in the box, and no dates are shown for another day instead.
     assert 'value="2025-02-30"' in response.text
     assert "Stage 1:" not in response.text
+
+
+def test_a_start_date_in_9999_is_named_and_the_next_visitor_still_sees_dates(client):
+    response = client.get("/pathways/stoke-on-trent/?start=9999-12-31")
+    assert response.status_code == 200
+    assert "between 1900-01-01 and 2200-12-31" in response.text
+    assert 'value="9999-12-31"' in response.text
+    assert "Stage 1:" not in response.text
+    # The same shared calendar counts everyone else's deadlines as before.
+    after = client.get("/pathways/stoke-on-trent/?start=2026-01-14")
+    assert after.status_code == 200
+    assert "Stage 1:" in after.text
 
 
 def test_an_unknown_pathway_is_not_found(client):

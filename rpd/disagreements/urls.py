@@ -1,0 +1,18 @@
+from django.urls import path
+
+from .views import actions, disagreement, oversight, raise_
+
+app_name = "disagreements"
+urlpatterns = [
+    path("disagreements/new/", raise_.start, name="raise"),
+    path("disagreements/new/urgent/", raise_.urgent, name="raise-urgent"),
+    path("disagreements/new/practice/", raise_.practice, name="raise-practice"),
+    path("disagreements/new/elsewhere/", raise_.elsewhere, name="raise-elsewhere"),
+    path("disagreements/new/check/", raise_.check, name="raise-check"),
+    path("disagreements/new/raised/<int:pk>/", raise_.done, name="raise-done"),
+    path("disagreements/new/<slug:step>/", raise_.step, name="raise-step"),
+    # The address every email links to (notifications.outbox.disagreement_link).
+    path("disagreements/<int:pk>/", disagreement.detail, name="detail"),
+    path("disagreements/<int:pk>/<slug:action>/", actions.act, name="act"),
+    path("oversight/", oversight.oversight, name="oversight"),
+]

@@ -1,0 +1,206 @@
+"""One GOV.UK form page per transition, carrying the version the person saw.
+
+The page is offered only when `transitions.allowed` says so; the transition itself
+decides again when the form is sent. A stale submit shows what changed and keeps what
+was typed.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from .. import presenters, transitions
+from ..models import AgreedAction, Disagreement, Record
+from .common import case_or_404, error_summary, label, parse_int, with_errors
+from .disagreement import button_text
+
+VERBS = {
+    "record": "Record a discussion",
+    "approve": "Approve a record",
+    "correct": "Correct a record",
+    "escalate": None,  # "Escalate to stage N"
+    "resolve": "Resolve the disagreement",
+    "refer": "Refer it on",
+    "pause": "Pause the disagreement",
+    "resume": "Resume the disagreement",
+    "extend": "Extend the deadline",
+    "hand_over": "Hand over",
+    "complete_action": "Mark an agreed action done",
+    "withdraw": "Withdraw the disagreement",
+}
+DONE = {
+    "record": "Discussion recorded",
+    "approve": "Record approved",
+    "correct": "Correction recorded",
+    "escalate": "Escalated",
+    "resolve": "Resolved: everyone involved will get the written confirmation",
+    "refer": "Referred on",
+    "pause": "Paused",
+    "resume": "Resumed",
+    "extend": "Deadline extended",
+    "hand_over": "Handed over",
+    "complete_action": "Action marked done",
+    "withdraw": "Withdrawn",
+}
+# Which record or agreed action the transition acts on, from the page's address.
+TARGETS = {"approve": "record", "correct": "record", "complete_action": "action"}
+# Fields the backend takes as JSON, which a page asks for as ordinary inputs.
+ACTION_ROWS = 3
+
+
+def _verb(name: str, d: Disagreement) -> str:
+    return VERBS[name] or button_text(name, d)
+
+
+def _target(name: str, d: Disagreement, raw):
+    """The record or agreed action named by the page, only from this disagreement."""
+    kind = TARGETS.get(name)
+    if kind is None:
+        return None
+    pk = parse_int(raw)
+    if kind == "record":
+        return Record.objects.filter(disagreement=d, pk=pk).select_related("author").first()
+    return (
+        AgreedAction.objects.filter(record__disagreement=d, pk=pk).select_related("owner").first()
+    )
+
+
+def _posted(form: forms.Form, post) -> dict:
+    """What was typed, as the transition takes it: lists for multiple choices."""
+    data = {}
+    for field_name, f in form.fields.items():
+        multiple = getattr(f.widget, "allow_multiple_selected", False)
+        data[field_name] = post.getlist(field_name) if multiple else post.get(field_name, "")
+    return data
+
+
+def _as_date(text: str):
+    try:
+        return forms.DateField().clean(text).isoformat()
+    except forms.ValidationError:
+        return text
+
+
+def _actions_from(post) -> tuple[list, list[dict]]:
+    """Agreed actions typed in rows: for the transition, and to show again."""
+    rows, actions = [], []
+    for i in range(1, ACTION_ROWS + 1):
+        row = {k: post.get(f"action-{i}-{k}", "") for k in ("text", "owner", "due")}
+        rows.append({"n": i, **row})
+        if any(v.strip() for v in row.values()):
+            actions.append({**row, "due": _as_date(row["due"])})
+    return actions, rows
+
+
+def _uncovered(d: Disagreement, episode) -> list:
+    covered = transitions._covered(episode) if episode is not None else set()
+    return [r for r in d.pack.stage(d.stage).must_record if r.id not in covered]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def act(request, pk: int, action: str):
+    name = action.replace("-", "_")
+    if name not in transitions.RULES:
+        raise Http404("Page not found")
+    user = request.user
+    d, episode, _ = case_or_404(request, pk)
+    if name not in transitions.allowed(user, d):
+        raise Http404("Page not found")
+    source = request.POST if request.method == "POST" else request.GET
+    target = _target(name, d, source.get(TARGETS.get(name, ""), ""))
+    if TARGETS.get(name) and target is None and request.method == "GET":
+        raise Http404("Page not found")
+    uncovered = _uncovered(d, episode) if name in ("escalate", "resolve") else []
+    page = {"version": d.version, "changes": [], "extra": {}, "typed_na": {}}
+    blank = transitions.form_for(name, user, d)
+    data = None
+    if request.method == "POST":
+        data = _posted(blank, request.POST)
+        if TARGETS.get(name):
+            data[TARGETS[name]] = request.POST.get(TARGETS[name], "")
+        actions, page["action_rows"] = _actions_from(request.POST)
+        if name == "record":
+            data["actions"] = actions
+        if name in ("escalate", "resolve"):
+            typed = {r.id: request.POST.get(f"na-{r.id}", "") for r in uncovered}
+            page["typed_na"] = typed
+            data["not_applicable"] = {k: v for k, v in typed.items() if v.strip()}
+        seen = parse_int(request.POST.get("version"))
+        try:
+            if seen is None:
+                raise transitions.Conflict("the page did not say which version you saw")
+            transitions.perform(name, user, d.pk, seen, data)
+        except transitions.NotFound:
+            raise Http404("Page not found") from None
+        except transitions.Invalid as e:
+            page["field_errors"] = dict(e.errors)
+        except transitions.Conflict:
+            current = Disagreement.objects.filter(pk=d.pk).first()
+            page["changes"] = presenters.changes_since(d, seen or 0)
+            page["version"] = current.version if current else d.version
+            page["extra"]["version"] = (
+                "#changes",
+                "Someone changed this since you opened it: check what changed, then send it again",
+            )
+        except transitions.NotAllowed as e:
+            page["extra"]["refused"] = ("#main-content", str(e)[:1].upper() + str(e)[1:])
+        else:
+            messages.success(request, f"{DONE[name]}.")
+            return redirect("disagreements:detail", pk=d.pk)
+    form = label(transitions.form_for(name, user, d, data))
+    if data is not None:
+        with_errors(form, page.get("field_errors", {}))
+    for hidden in ("actions", "not_applicable", *([TARGETS[name]] if name in TARGETS else [])):
+        if hidden in form.fields and form.errors.get(hidden):
+            # Asked for on the page as other inputs, or named by its address: the error
+            # goes to the summary, linked to where the page shows it.
+            href = {"actions": "#action-1-text", "not_applicable": "#na"}.get(
+                hidden, f"#id_{hidden}"
+            )
+            page["extra"][hidden] = (
+                href,
+                f"{hidden.replace('_', ' ').capitalize()}: " + " ".join(form.errors.pop(hidden)),
+            )
+        form.fields.pop(hidden, None)
+    rows = page.get("action_rows") or [
+        {"n": i, "text": "", "owner": "", "due": ""} for i in range(1, ACTION_ROWS + 1)
+    ]
+    people = []
+    if name == "record":
+        people = [(str(p.pk), p.display_name) for p in blank.fields["participants"].queryset]
+    status = 200
+    if request.method == "POST":
+        status = 409 if "version" in page["extra"] else 400
+    return render(
+        request,
+        "disagreements/action.html",
+        {
+            "d": d,
+            "name": name,
+            "verb": _verb(name, d),
+            "form": form,
+            "errors": error_summary(form, page["extra"]),
+            "version": page["version"],
+            "changes": page["changes"],
+            "conflict": "version" in page["extra"],
+            "target": target,
+            "target_field": TARGETS.get(name, ""),
+            "target_value": (source.get(TARGETS[name], "") if name in TARGETS else ""),
+            "action_rows": rows if name == "record" else [],
+            "actions_error": page["extra"].get("actions", ("", ""))[1],
+            "people": people,
+            "uncovered": [
+                {"id": r.id, "text": r.text, "typed": page["typed_na"].get(r.id, "")}
+                for r in uncovered
+            ],
+            "na_error": page["extra"].get("not_applicable", ("", ""))[1],
+            "next_stage": d.pack.stage(d.stage + 1) if name == "escalate" else None,
+        },
+        status=status,
+    )

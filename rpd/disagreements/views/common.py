@@ -1,0 +1,145 @@
+"""What every page shares: finding a case the reader may see, labels, and errors."""
+
+from __future__ import annotations
+
+from django import forms
+from django.forms.utils import ErrorDict, ErrorList
+from django.http import Http404
+
+from .. import transitions
+from ..access import visible_to
+from ..models import Disagreement
+
+# Field name: (label, hint). The backend forms name fields for code; these name them
+# for people. A field without an entry keeps Django's label.
+LABELS: dict[str, tuple[str, str]] = {
+    "subject_kind": ("Is the concern about a child or an adult at risk?", ""),
+    "subject_given_name": ("Given name", ""),
+    "subject_family_name": ("Family name", ""),
+    "subject_date_of_birth": ("Date of birth (optional)", "For example, 27/3/2019"),
+    "subject_nhs_number": ("NHS number (optional)", "10 digits, for example 999 123 4560"),
+    "subject_address": ("Address (optional)", ""),
+    "subject_consent_given": ("Has consent been given to share their details? (optional)", ""),
+    "receiving_agency": ("Which agency do you disagree with?", ""),
+    "receiving_professional": (
+        "Who in that agency made the decision or holds the case?",
+        "Choose the person in the agency you selected",
+    ),
+    "lead_professional": (
+        "Lead Professional, IRO or meeting chair (optional)",
+        "Where the disagreement is about a process they lead",
+    ),
+    "challenged": ("What do you disagree with?", ""),
+    "challenged_description": ("Describe the decision, action or inaction", ""),
+    "challenged_on": ("When was it?", "For example, 3/12/2026"),
+    "categories": ("What is the disagreement about?", "Select all that apply"),
+    "summary": ("Summary", "The evidence: what happened, and why you disagree"),
+    "outcome_sought": ("What outcome are you seeking?", ""),
+    "risk": ("How serious is the risk to the child or adult?", ""),
+    "urgent": ("This is urgent", ""),
+    "pre_escalation": (
+        "What have you already done? (optional)",
+        "Select everything you have tried before raising it",
+    ),
+    "start_stage": ("Which stage should it start at?", ""),
+    "fast_track_reason": ("Why must it start above stage 1?", ""),
+    "immediate_rule": ("Does one of these apply?", "These must be resolved the same working day"),
+    "kind": ("How did the discussion take place?", ""),
+    "occurred_at": ("When did it take place?", "Date and time, for example 3/12/2026 14:30"),
+    "participants": ("Who took part?", "Select everyone in the partnership who took part"),
+    "other_participants": ("Anyone else who took part (optional)", "Name and role"),
+    "outcome": ("What was the outcome?", ""),
+    "covers": ("What does this record cover?", "What this stage must record"),
+    "meets": ("Milestones this discussion meets (optional)", ""),
+    "reason": ("Reason", ""),
+    "agreed_outcome": ("Agreed outcome", ""),
+    "next_steps": ("Next steps", ""),
+    "written_confirmation": (
+        "Written confirmation to all parties",
+        "This is sent to everyone involved",
+    ),
+    "feedback_to_raiser": ("Feedback to the practitioner who raised it", ""),
+    "learning_multi_agency_audit": ("Suggest a multi-agency audit", ""),
+    "learning_case_review": ("Suggest a case review", ""),
+    "learning_procedure_amendment": ("Suggest a change to procedures", ""),
+    "referred_to": ("Refer it to", ""),
+    "recommendation": ("Recommendation", ""),
+    "expected_resume": ("When do you expect to resume?", "For example, 3/12/2026"),
+    "note": ("Note (optional)", ""),
+    "asked_by": ("Who asked for more time?", "Someone taking part in this disagreement"),
+    "new_due": ("New due date", "A working day, for example 3/12/2026"),
+    "side": ("Which side is being handed over?", ""),
+    "to_user": ("Hand over to", "Someone in that side's agency"),
+}
+
+
+def label(form: forms.Form, names=None) -> forms.Form:
+    """Give the form's fields their labels and hints for people."""
+    for name, f in form.fields.items():
+        if names is not None and name not in names:
+            continue
+        if name in LABELS:
+            f.label, f.help_text = LABELS[name]
+    return form
+
+
+def with_errors(form: forms.Form, errors: dict[str, list[str]]) -> forms.Form:
+    """Show `errors` (as `transitions.Invalid` gives them) on a form bound to what was typed,
+    whether or not the form itself would find them (some come from the transition)."""
+    known = ErrorDict()
+    for name, messages in errors.items():
+        key = name if name in form.fields else "__all__"
+        known.setdefault(key, ErrorList()).extend(messages)
+    form._errors = known
+    return form
+
+
+def error_summary(form: forms.Form, extra: dict[str, tuple[str, str]] | None = None) -> list:
+    """Each bad field once, in page order, linked to its input, naming the field."""
+    items = []
+    if form is not None and form.errors:
+        for name in [*form.fields, "__all__"]:
+            for message in form.errors.get(name, ()):
+                if name == "__all__":
+                    items.append({"href": "#main-content", "text": message})
+                else:
+                    bound = form[name]
+                    items.append({"href": f"#{bound.auto_id}", "text": f"{bound.label}: {message}"})
+    for href, text in (extra or {}).values():
+        items.append({"href": href, "text": text})
+    return items
+
+
+def case_or_404(request, pk: int) -> tuple[Disagreement, object, set[str]]:
+    """The disagreement if the reader may see it; otherwise the same "Page not found" as
+    for one that does not exist."""
+    d = (
+        visible_to(request.user)
+        .select_related(
+            "partnership",
+            "pathway",
+            "subject",
+            "raising_agency",
+            "receiving_agency",
+            "raised_by",
+            "receiving_professional",
+            "lead_professional",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if d is None:
+        raise Http404("Page not found")
+    episode, held = transitions.standing(request.user, d)
+    if not held:
+        raise Http404("Page not found")
+    return d, episode, held
+
+
+def parse_int(value) -> int | None:
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    # Larger than any id a database holds: treated as no id at all, never an overflow.
+    return number if 0 < number < 2**53 else None

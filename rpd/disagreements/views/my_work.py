@@ -1,0 +1,58 @@
+"""My work: the reader's disagreements and their team's, overdue first, in one query."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from rpd.notifications import feeds
+from rpd.pathways.calendar import today as london_today
+
+from .. import presenters, queries
+from .common import parse_int
+
+PAGE = 50
+
+
+def list_items(rows, user, today, calendar) -> list[dict]:
+    """Rows as the lists show them: due date in words and who has the next step."""
+    items = []
+    for row in rows:
+        mine_is_raising = user.agency_id == row.raising_agency_id
+        items.append(
+            {
+                "row": row,
+                "other_agency": row.receiving_agency if mine_is_raising else row.raising_agency,
+                "due": presenters.due_in_words(row.status, row.next_due, today, calendar),
+                "overdue": presenters.is_overdue(row.status, row.next_due, today),
+                "next": presenters.next_step(row, user),
+            }
+        )
+    return items
+
+
+def page_number(request) -> int:
+    return parse_int(request.GET.get("page")) or 1
+
+
+@login_required
+@require_GET
+def my_work(request):
+    user = request.user
+    page = page_number(request)
+    rows = queries.work_rows(user, PAGE + 1, (page - 1) * PAGE)
+    partnership = user.agency.partnership if user.agency_id else None
+    calendar = partnership.working_calendar() if partnership else None
+    today = london_today()
+    return render(
+        request,
+        "disagreements/my_work.html",
+        {
+            "items": list_items(rows[:PAGE], user, today, calendar),
+            "page": page,
+            "more": len(rows) > PAGE,
+            "feed_url": feeds.feed_url(user),
+            "may_raise": user.agency_id is not None,
+        },
+    )

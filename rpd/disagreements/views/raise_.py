@@ -1,0 +1,340 @@
+"""Raise a disagreement: one question per page, answers kept in the session, then check
+your answers and a confirmation. Works without JavaScript."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from rpd.pathways.calendar import today as london_today
+from rpd.pathways.simulate import stage_dates
+
+from .. import transitions
+from ..forms import Context, RaiseForm
+from ..models import Disagreement
+from .common import error_summary, label, parse_int, with_errors
+
+SESSION_KEY = "raise-answers"
+
+
+@dataclass(frozen=True)
+class Step:
+    slug: str
+    title: str
+    fields: tuple[str, ...]
+
+
+STEPS = [
+    Step("about", "Who is the concern about?", ("subject_kind",)),
+    Step(
+        "subject",
+        "Their details",
+        (
+            "subject_given_name",
+            "subject_family_name",
+            "subject_date_of_birth",
+            "subject_nhs_number",
+            "subject_address",
+            "subject_consent_given",
+        ),
+    ),
+    Step(
+        "agency",
+        "Who do you disagree with?",
+        ("receiving_agency", "receiving_professional", "lead_professional"),
+    ),
+    Step(
+        "challenged",
+        "What do you disagree with?",
+        ("challenged", "challenged_description", "challenged_on"),
+    ),
+    Step("categories", "What is the disagreement about?", ("categories",)),
+    Step("summary", "Your evidence", ("summary", "outcome_sought")),
+    Step("risk", "How serious is the risk?", ("risk", "urgent")),
+    Step("tried", "What have you already done?", ("pre_escalation",)),
+    Step("start", "Where should it start?", ("start_stage", "fast_track_reason", "immediate_rule")),
+]
+BY_SLUG = {s.slug: s for s in STEPS}
+
+
+def _context(user) -> Context:
+    if user.agency_id is None:
+        raise Http404("Page not found")
+    partnership = user.agency.partnership
+    return Context(london_today(), partnership, partnership.pathway_entry().pack, user)
+
+
+def _steps(context: Context) -> list[Step]:
+    """The pathway decides which questions there are: no start page without a fast track."""
+    pack = context.pack
+    steps = list(STEPS)
+    if not (pack.fast_track or pack.immediate_rules):
+        steps.remove(BY_SLUG["start"])
+    if not pack.pre_escalation:
+        steps.remove(BY_SLUG["tried"])
+    return steps
+
+
+def _answers(request) -> dict:
+    return dict(request.session.get(SESSION_KEY, {}))
+
+
+def _pointers(context: Context, *topics: str) -> list:
+    return [p for p in context.pack.not_this_process if p.topic in topics]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def start(request):
+    """First: is anyone at immediate risk? Then: is this really about unsafe practice?"""
+    context = _context(request.user)
+    error = ""
+    if request.method == "POST":
+        answer = request.POST.get("immediate_risk")
+        if answer in ("yes", "no"):
+            request.session[SESSION_KEY] = {"immediate_risk": answer}
+            return redirect(
+                "disagreements:raise-urgent" if answer == "yes" else "disagreements:raise-practice"
+            )
+        error = "Select yes if a child or adult is at immediate risk of significant harm"
+    return _question(
+        request,
+        "Is a child or adult at immediate risk of significant harm?",
+        "immediate_risk",
+        error,
+        context,
+        hint="For example, a child who cannot safely go home tonight",
+    )
+
+
+def _question(request, title, name, error, context, hint=""):
+    errors = [{"href": f"#{name}", "text": error}] if error else []
+    return render(
+        request,
+        "disagreements/raise_question.html",
+        {"title": title, "name": name, "error": error, "errors": errors, "hint": hint},
+        status=400 if error else 200,
+    )
+
+
+@login_required
+@require_GET
+def urgent(request):
+    context = _context(request.user)
+    return render(
+        request,
+        "disagreements/raise_urgent.html",
+        {
+            "contacts": _pointers(context, "urgent-referral"),
+            "fast_track": context.pack.fast_track,
+            "immediate_rules": context.pack.immediate_rules,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def practice(request):
+    context = _context(request.user)
+    error = ""
+    if request.method == "POST":
+        answer = request.POST.get("about_practice")
+        if answer == "yes":
+            return redirect("disagreements:raise-elsewhere")
+        if answer == "no":
+            return redirect("disagreements:raise-step", step=_steps(context)[0].slug)
+        error = "Select yes if the concern is about a person's unsafe practice or whistleblowing"
+    return _question(
+        request,
+        "Is your concern about a person's unsafe practice, or is it whistleblowing?",
+        "about_practice",
+        error,
+        context,
+        hint="A disagreement is about another agency's decision, action or inaction",
+    )
+
+
+@login_required
+@require_GET
+def elsewhere(request):
+    context = _context(request.user)
+    return render(
+        request,
+        "disagreements/raise_elsewhere.html",
+        {"routes": _pointers(context, "allegations", "whistleblowing")},
+    )
+
+
+def _step_form(context: Context, answers: dict, step: Step, errors=None) -> forms.Form:
+    form = label(RaiseForm(answers or None, context=context))
+    if errors is not None:
+        with_errors(form, errors)
+    for name in list(form.fields):
+        if name not in step.fields:
+            del form.fields[name]
+    return form
+
+
+def _step_hint(context: Context, step: Step) -> str:
+    if step.slug != "start":
+        return ""
+    starts = sorted({n for rule in context.pack.fast_track for n in rule.start_at})
+    lines = ["Leave it at stage 1 unless the pathway's fast track applies."]
+    lines += [f"Stage {', '.join(map(str, r.start_at))}: {r.when}" for r in context.pack.fast_track]
+    if not starts:
+        lines = ["This pathway starts every disagreement at stage 1."]
+    return " ".join(lines)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def step(request, step: str):
+    context = _context(request.user)
+    steps = _steps(context)
+    current = BY_SLUG.get(step)
+    if current is None or current not in steps:
+        raise Http404("Page not found")
+    answers = _answers(request)
+    index = steps.index(current)
+    if request.method == "POST":
+        proposed = dict(answers)
+        for name in current.fields:
+            multiple = isinstance(RaiseForm.base_fields[name], forms.MultipleChoiceField)
+            proposed[name] = request.POST.getlist(name) if multiple else request.POST.get(name, "")
+        form = RaiseForm(proposed, context=context)
+        form.is_valid()
+        errors = {n: list(m) for n, m in form.errors.items() if n in current.fields}
+        if not errors:
+            request.session[SESSION_KEY] = proposed
+            if request.GET.get("change") == "1" or index + 1 == len(steps):
+                return redirect("disagreements:raise-check")
+            return redirect("disagreements:raise-step", step=steps[index + 1].slug)
+        shown = _step_form(context, proposed, current, errors)
+    else:
+        shown = _step_form(
+            context, {k: v for k, v in answers.items() if k in current.fields}, current, {}
+        )
+    back = (
+        reverse("disagreements:raise-step", args=[steps[index - 1].slug])
+        if index
+        else reverse("disagreements:raise-practice")
+    )
+    return render(
+        request,
+        "disagreements/raise_step.html",
+        {
+            "step": current,
+            "form": shown,
+            "errors": error_summary(shown),
+            "back": back,
+            "hint": _step_hint(context, current),
+            "single": len(current.fields) == 1,
+        },
+        status=400 if shown.errors else 200,
+    )
+
+
+def _summary(context: Context, answers: dict, steps: list[Step]) -> list[dict]:
+    """Each answer as the person gave it, with a link to change it."""
+    form = label(RaiseForm(answers, context=context))
+    rows = []
+    for s in steps:
+        for name in s.fields:
+            bound = form[name]
+            value = answers.get(name)
+            f = bound.field
+            if isinstance(f, forms.ModelChoiceField):
+                obj = f.queryset.filter(pk=parse_int(value)).first()
+                text = str(getattr(obj, "display_name", obj) or "")
+            elif isinstance(f, forms.MultipleChoiceField):
+                names = dict((str(k), v) for k, v in f.choices)
+                text = "; ".join(names.get(str(v), str(v)) for v in value or [])
+            elif isinstance(f, forms.BooleanField):
+                text = "Yes" if value else "No"
+            elif isinstance(f, forms.NullBooleanField):
+                text = {"true": "Yes", "false": "No"}.get(str(value).lower(), "Not known")
+            elif isinstance(f, forms.ChoiceField):
+                text = dict((str(k), v) for k, v in f.choices).get(str(value), value or "")
+            else:
+                text = value or ""
+            rows.append(
+                {
+                    "name": name,
+                    "label": bound.label,
+                    "value": text or "Not given",
+                    "change": reverse("disagreements:raise-step", args=[s.slug]) + "?change=1",
+                }
+            )
+    return rows
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def check(request):
+    context = _context(request.user)
+    steps = _steps(context)
+    answers = _answers(request)
+    if not any(k in answers for k in STEPS[0].fields):
+        return redirect("disagreements:raise")
+    errors = []
+    if request.method == "POST":
+        try:
+            d = transitions.raise_disagreement(request.user, answers)
+        except transitions.Invalid as e:
+            page = {n: s.slug for s in steps for n in s.fields}
+            for name, messages in e.errors.items():
+                target = page.get(name, steps[0].slug)
+                href = reverse("disagreements:raise-step", args=[target]) + "?change=1"
+                lbl = label(RaiseForm(None, context=context))[name].label if name in page else name
+                errors += [{"href": href, "text": f"{lbl}: {m}"} for m in messages]
+        except transitions.NotAllowed as e:
+            errors.append({"href": "#main-content", "text": str(e)[:1].upper() + str(e)[1:]})
+        else:
+            request.session.pop(SESSION_KEY, None)
+            request.session["raised"] = d.pk
+            return redirect("disagreements:raise-done", pk=d.pk)
+    pack = context.pack
+    stage_number = parse_int(answers.get("start_stage")) or 1
+    try:
+        first = stage_dates(
+            pack,
+            stage_number,
+            context.today,
+            context.partnership.working_calendar(),
+            answers.get("immediate_rule") or None,
+        )
+    except KeyError:
+        first = None
+    return render(
+        request,
+        "disagreements/raise_check.html",
+        {
+            "rows": _summary(context, answers, steps),
+            "errors": errors,
+            "pack": pack,
+            "first": first,
+            "stage": pack.stage(stage_number) if first else None,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def done(request, pk: int):
+    # Only the person who has just raised it sees its confirmation.
+    if request.session.get("raised") != pk:
+        raise Http404("Page not found")
+    d = Disagreement.objects.select_related("receiving_agency", "receiving_professional").get(pk=pk)
+    episode = d.current_episode()
+    return render(
+        request,
+        "disagreements/raise_done.html",
+        {"d": d, "episode": episode, "stage": d.pack.stage(d.stage)},
+    )

@@ -1,0 +1,219 @@
+"""Each action is its own form page carrying the version the person saw: bad input names
+each field and keeps what was typed; a stale submit says what changed; hostile values
+never cause a 500."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from rpd.disagreements import transitions
+from rpd.disagreements.models import Status
+
+from .helpers import discuss, fresh, raise_data
+from .pages import partnership_with_case
+
+# A resume date within the pathway's bound, whatever day the suite runs.
+SOON = timezone.localdate() + datetime.timedelta(days=14)
+
+pytestmark = pytest.mark.django_db
+
+TYPED = "Typed-by-the-person-7731"
+
+
+def url(d, action, **target):
+    query = "".join(f"?{k}={v}" for k, v in target.items())
+    return f"/disagreements/{d.pk}/{action}/{query}"
+
+
+# Each action page, who may use it at stage 1 of a fresh case, and a post missing
+# something required while carrying typed text.
+BAD_POSTS = {
+    "record": ("raiser", {"summary": TYPED, "kind": "meeting", "occurred_at": "not a date"}),
+    "escalate": ("raiser", {"reason": TYPED}),  # nothing recorded yet
+    "resolve": ("raiser", {"agreed_outcome": TYPED}),
+    "pause": ("raiser", {"reason": TYPED, "expected_resume": "yesterday"}),
+    "extend": ("raiser", {"reason": TYPED, "new_due": "31/02/2026"}),
+    "hand-over": ("raiser", {"reason": TYPED, "side": "sideways"}),
+    "withdraw": ("raiser", {"reason": "", "note": TYPED}),
+}
+
+
+@pytest.mark.parametrize("action", sorted(BAD_POSTS))
+def test_a_bad_post_shows_the_error_summary_and_keeps_what_was_typed(client, action):
+    demo, raiser, d = partnership_with_case()
+    _, data = BAD_POSTS[action]
+    client.force_login(raiser)
+    assert client.get(url(d, action)).status_code == 200
+    response = client.post(url(d, action), {"version": d.version, **data})
+    assert response.status_code == 400
+    assert "There is a problem" in response.text
+    assert "govuk-error-summary__list" in response.text
+    if action != "withdraw":
+        assert TYPED in response.text
+    assert fresh(d).version == d.version  # nothing changed
+
+
+def test_each_bad_field_is_named_in_the_summary_and_linked_to_its_input(client):
+    demo, raiser, d = partnership_with_case()
+    client.force_login(raiser)
+    response = client.post(url(d, "pause"), {"version": d.version, "expected_resume": "1/1/2020"})
+    assert 'href="#id_reason">Reason: This field is required.' in response.text
+    assert 'href="#id_expected_resume">When do you expect to resume?: must be after today' in (
+        response.text
+    )
+
+
+def test_a_stale_submit_says_someone_changed_it_and_keeps_the_text(client):
+    demo, raiser, d = partnership_with_case()
+    seen = d.version
+    transitions.perform(
+        "pause",
+        raiser,
+        d.pk,
+        seen,
+        {"reason": "Waiting for a strategy meeting", "expected_resume": SOON.isoformat()},
+    )
+    transitions.perform("resume", raiser, d.pk, seen + 1, {})
+    client.force_login(raiser)
+    response = client.post(url(d, "withdraw"), {"version": seen, "reason": TYPED})
+    assert response.status_code == 409
+    assert "Someone changed this since you opened it" in response.text
+    assert "Paused by" in response.text and "Resumed by" in response.text
+    assert TYPED in response.text
+    assert f'name="version" value="{seen + 2}"' in response.text
+    assert fresh(d).status == Status.OPEN
+    # Sent again from the refreshed page, it goes through.
+    response = client.post(url(d, "withdraw"), {"version": seen + 2, "reason": TYPED})
+    assert response.status_code == 302
+    assert fresh(d).status == Status.WITHDRAWN
+
+
+def test_a_good_post_performs_the_transition_and_returns_to_the_case(client):
+    demo, raiser, d = partnership_with_case()
+    client.force_login(raiser)
+    response = client.post(
+        url(d, "pause"),
+        {
+            "version": d.version,
+            "reason": "Awaiting a strategy meeting",
+            "expected_resume": f"{SOON.day}/{SOON.month}/{SOON.year}",
+        },
+    )
+    assert response.status_code == 302
+    assert fresh(d).status == Status.PAUSED
+    assert "Paused." in client.get(response["Location"]).text
+
+
+def test_recording_a_discussion_with_agreed_actions_from_the_page(client):
+    demo, raiser, d = partnership_with_case()
+    receiver = demo.ladder["police"][0]
+    client.force_login(raiser)
+    response = client.post(
+        url(d, "record"),
+        {
+            "version": d.version,
+            "kind": "meeting",
+            "occurred_at": "2/1/2026 10:00",
+            "participants": [raiser.pk, receiver.pk],
+            "summary": "Both sides set out their positions.",
+            "outcome": "ongoing",
+            "action-1-text": "Share the chronology",
+            "action-1-owner": receiver.pk,
+            "action-1-due": "9/1/2026",
+        },
+    )
+    assert response.status_code == 302, response.text
+    action = fresh(d).records.get().actions.get()
+    assert action.owner == receiver
+    client.force_login(receiver)
+    assert f"complete-action/?action={action.pk}" in client.get(f"/disagreements/{d.pk}/").text
+
+
+def test_an_action_page_not_allowed_now_is_not_found(client):
+    demo, raiser, d = partnership_with_case()
+    client.force_login(demo.ladder["police"][0])
+    assert client.get(url(d, "withdraw")).status_code == 404
+    assert client.get(url(d, "resume")).status_code == 404
+    assert client.get(url(d, "no-such-action")).status_code == 404
+
+
+HOSTILE = {
+    "nul": "\x00",
+    "nul-inside": "a\x00b",
+    "1mb": "x" * 1_000_000,
+    "script": "<script>alert(1)</script>",
+    "huge-number": "99999999999999999999999999",
+    "negative": "-1",
+    "empty": "",
+}
+# Values that are fair text: a free-text form may take them (shown escaped).
+FAIR_TEXT = {"script", "huge-number", "negative"}
+
+
+def another_case(demo):
+    other = transitions.raise_disagreement(demo.ladder["health"][0], raise_data(demo, "school"))
+    return discuss(demo.ladder["health"][0], other, outcome="ongoing", approve=False)
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+def test_hostile_values_in_every_form_get_the_error_summary_never_a_500(client, kind):
+    value = HOSTILE[kind]
+    demo, raiser, d = partnership_with_case()
+    theirs = another_case(demo).records.get().pk
+    d = discuss(raiser, d, outcome="ongoing", approve=False)
+    ours = d.records.get().pk
+    receiver = demo.ladder["police"][0]
+    pages = [(a, {}, raiser) for a in BAD_POSTS if a != "withdraw"] + [
+        ("approve", {"record": value}, receiver),
+        ("approve", {"record": theirs}, receiver),  # another case's record
+        ("correct", {"record": ours}, raiser),
+        ("withdraw", {}, raiser),
+    ]
+    for action, target, user in pages:
+        client.force_login(user)
+        form = transitions.form_for(action.replace("-", "_"), user, fresh(d))
+        # A megabyte in one field; the whole request stays under Django's upload limit.
+        big = next((n for n in form.fields if n not in target), None)
+        data = {n: value if kind != "1mb" or n == big else "x" for n in form.fields}
+        data.update(target)
+        data["version"] = fresh(d).version
+        response = client.post(url(d, action), data)
+        assert response.status_code != 500
+        if response.status_code != 302 or kind not in FAIR_TEXT:
+            assert response.status_code in (400, 409), (action, response.status_code)
+            assert "There is a problem" in response.text, action
+        assert "<script>alert(1)</script>" not in response.text
+    assert not fresh(d).records.filter(pk=theirs).exists()
+
+
+@pytest.mark.parametrize("version", ["", "abc", "\x00", "-5", "99999999999999999999999"])
+def test_a_wrong_version_is_a_conflict_not_an_error(client, version):
+    demo, raiser, d = partnership_with_case()
+    client.force_login(raiser)
+    response = client.post(url(d, "withdraw"), {"version": version, "reason": TYPED})
+    assert response.status_code == 409
+    assert "Someone changed this since you opened it" in response.text
+    assert TYPED in response.text
+
+
+def test_lone_surrogates_arrive_replaced_and_are_refused_by_field(client):
+    demo, raiser, d = partnership_with_case()
+    client.force_login(raiser)
+    body = f"version={d.version}&reason=%ED%A0%80&expected_resume=%ED%A0%80".encode()
+    response = client.post(url(d, "pause"), body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert "There is a problem" in response.text
+
+
+def test_another_cases_record_cannot_be_approved_through_this_one(client):
+    demo, raiser, d = partnership_with_case()
+    other = another_case(demo)
+    d = discuss(raiser, d, outcome="ongoing", approve=False)
+    client.force_login(demo.ladder["police"][0])
+    theirs = other.records.get().pk
+    assert client.get(url(d, "approve", record=theirs)).status_code == 404
+    response = client.post(url(d, "approve"), {"version": d.version, "record": theirs})
+    assert response.status_code == 400
+    assert "no such record in this disagreement" in response.text
+    assert not fresh(other).records.get().is_approved

@@ -1,0 +1,96 @@
+"""The disagreement page: what it shows, to whom, and only the buttons allowed now."""
+
+import pytest
+
+from rpd.disagreements import transitions
+
+from .helpers import discuss, fresh
+from .pages import partnership_with_case
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_outsider_gets_the_same_not_found_as_a_case_that_does_not_exist(client):
+    demo, _, d = partnership_with_case()
+    client.force_login(demo.outsider)
+    hidden = client.get(f"/disagreements/{d.pk}/")
+    missing = client.get(f"/disagreements/{d.pk + 1000}/")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.content == missing.content
+    assert "Page not found" in hidden.text
+    for action in ("record", "withdraw", "escalate"):
+        assert client.get(f"/disagreements/{d.pk}/{action}/").content == missing.content
+
+
+def test_the_page_shows_summary_subject_parties_stages_and_timeline(client):
+    demo, raiser, d = partnership_with_case()
+    client.force_login(raiser)
+    page = client.get(f"/disagreements/{d.pk}/").text
+    assert d.reference in page
+    assert "Robin Testchild" in page  # identity shown to those who may see it
+    assert demo.ladder["police"][0].display_name in page
+    assert "Stage 1" in page and "Stage 2" in page
+    assert "Raised by" in page
+    assert "Timeline" in page
+
+
+def test_special_category_data_is_never_on_the_page(client):
+    from rpd.disagreements.models import SubjectSensitive
+
+    demo, raiser, d = partnership_with_case()
+    SubjectSensitive.objects.create(subject=d.subject, ethnicity="Ethnicity-Marker-Zz")
+    client.force_login(raiser)
+    assert "Ethnicity-Marker-Zz" not in client.get(f"/disagreements/{d.pk}/").text
+
+
+def buttons(client, user, d):
+    client.force_login(user)
+    page = client.get(f"/disagreements/{d.pk}/").text
+    names = [
+        "Record a discussion",
+        "Escalate to stage 2",
+        "Resolve the disagreement",
+        "Pause the disagreement",
+        "Resume the disagreement",
+        "Withdraw the disagreement",
+        "Extend the deadline",
+        "Hand over",
+        "Refer it on",
+    ]
+    return {n for n in names if f">{n}</a>" in page}
+
+
+def test_each_button_appears_only_for_those_the_transitions_allow(client):
+    demo, raiser, d = partnership_with_case()
+    receiver = demo.ladder["police"][0]
+    assert "Withdraw the disagreement" in buttons(client, raiser, d)
+    assert "Withdraw the disagreement" not in buttons(client, receiver, d)
+    assert "Record a discussion" in buttons(client, receiver, d)
+    # Oversight may look, but acts on nothing at stage 1.
+    assert buttons(client, demo.unit, d) == set()
+    assert "Resume the disagreement" not in buttons(client, raiser, d)
+    # Escalating is offered once the pathway allows it: never at the last stage.
+    assert "Escalate to stage 2" in buttons(client, raiser, d)
+    assert "Refer it on" not in buttons(client, raiser, d)
+
+
+def test_the_buttons_follow_the_transitions_own_rules(client):
+    demo, raiser, d = partnership_with_case()
+    for user in (raiser, demo.ladder["police"][0], demo.ladder["csc"][1], demo.unit, demo.chair):
+        client.force_login(user)
+        page = client.get(f"/disagreements/{d.pk}/").text
+        for name in transitions.allowed(user, fresh(d)):
+            if name in ("approve", "correct", "complete_action"):
+                continue
+            assert f"/disagreements/{d.pk}/{name.replace('_', '-')}/" in page
+
+
+def test_records_offer_approval_to_others_and_the_timeline_lists_them(client):
+    demo, raiser, d = partnership_with_case()
+    d = discuss(raiser, d, approve=False)
+    record = d.records.get()
+    client.force_login(demo.ladder["police"][0])
+    page = client.get(f"/disagreements/{d.pk}/").text
+    assert f"approve/?record={record.pk}" in page
+    assert "Recorded a discussion" in page
+    assert "Awaiting approval" in page

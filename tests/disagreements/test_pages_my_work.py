@@ -1,0 +1,109 @@
+"""My work: the reader's and their team's disagreements, overdue first, due dates in
+words, who has the next step, in one query however long the list."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from rpd.disagreements import presenters, queries, transitions
+from rpd.pathways.calendar import LONDON, get_calendar
+from rpd.people.backends import UserBackend
+from rpd.people.demo import build_partnership
+
+from .helpers import raise_data
+
+CAL = get_calendar("england-and-wales")
+MONDAY = datetime.date(2026, 11, 30)
+
+
+@pytest.mark.parametrize(
+    ("status", "due", "today", "words"),
+    [
+        ("open", MONDAY, MONDAY, "due today"),
+        ("open", datetime.date(2026, 12, 1), MONDAY, "due tomorrow"),
+        ("open", datetime.date(2026, 12, 3), MONDAY, "due in 3 working days (Thursday 3 December)"),
+        ("open", datetime.date(2026, 11, 27), datetime.date(2026, 12, 1), "2 working days overdue"),
+        ("open", datetime.date(2026, 11, 27), MONDAY, "1 working day overdue"),
+        ("open", datetime.date(2026, 12, 24), datetime.date(2026, 12, 29), "1 working day overdue"),
+        ("paused", datetime.date(2026, 12, 3), MONDAY, "paused until 3 December"),
+        ("paused", datetime.date(2027, 1, 4), MONDAY, "paused until 4 January 2027"),
+        ("resolved", None, MONDAY, "resolved"),
+    ],
+)
+def test_due_dates_read_in_words_on_the_working_calendar(status, due, today, words):
+    # 25 and 28 December 2026 are bank holidays (Boxing Day falls on a Saturday).
+    assert presenters.due_in_words(status, due, today, CAL) == words
+
+
+def at(day: datetime.date, hour=10):
+    return time_machine.travel(datetime.datetime(day.year, day.month, day.day, hour, tzinfo=LONDON))
+
+
+@pytest.mark.django_db
+def test_overdue_disagreements_come_first_with_the_next_step_named(client):
+    demo = build_partnership("jersey")
+    raiser = demo.ladder["csc"][0]
+    with at(datetime.date(2026, 11, 2)):
+        old = transitions.raise_disagreement(raiser, raise_data(demo))
+    with at(datetime.date(2026, 11, 30)):
+        new = transitions.raise_disagreement(raiser, raise_data(demo, "health"))
+        client.force_login(raiser)
+        page = client.get("/").text
+    assert page.index(old.reference) < page.index(new.reference)
+    assert "working days overdue" in page
+    assert "You must record the stage 1 discussion" in page
+    assert "Outlook" in page and "/calendar/" in page
+
+
+def _raise_many(demo, n):
+    raiser = demo.ladder["csc"][0]
+    keys = ["police", "health", "school", "charity"]
+    for i in range(n):
+        transitions.raise_disagreement(raiser, raise_data(demo, keys[i % len(keys)]))
+    return raiser
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cases", [1, 12])
+def test_the_list_is_one_query_however_many_rows(cases):
+    demo = build_partnership("stoke-on-trent")
+    raiser = _raise_many(demo, cases)
+    manager = UserBackend().get_user(demo.ladder["csc"][1].pk)
+    for person in (UserBackend().get_user(raiser.pk), manager):
+        with CaptureQueriesContext(connection) as queries_run:
+            rows = queries.work_rows(person)
+        assert len(rows) == cases
+        assert len(queries_run) == 1
+
+
+@pytest.mark.django_db
+def test_the_page_costs_the_same_number_of_queries_at_one_row_and_at_many(client):
+    counts = []
+    for n, slug in ((1, "one"), (10, "many")):
+        demo = build_partnership("stoke-on-trent", slug)
+        raiser = _raise_many(demo, n)
+        client.force_login(raiser)
+        client.get("/")  # the feed address is made on first use
+        with CaptureQueriesContext(connection) as run:
+            assert client.get("/").status_code == 200
+        counts.append(len(run))
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.django_db
+def test_a_manager_sees_their_teams_disagreements_and_who_must_act(client):
+    demo = build_partnership("stoke-on-trent")
+    raiser = _raise_many(demo, 1)
+    client.force_login(demo.ladder["csc"][1])
+    page = client.get("/").text
+    assert raiser.display_name in page
+    client.force_login(demo.outsider)
+    assert "You have no open disagreements" in client.get("/").text
+
+
+@pytest.mark.django_db
+def test_my_work_needs_sign_in(client):
+    assert client.get("/").status_code == 302

@@ -1,0 +1,92 @@
+"""Raising a disagreement: immediate risk first, then the allegations route, one question
+per page, check your answers with the first deadline, and a confirmation."""
+
+import pytest
+
+from rpd.disagreements.models import Disagreement
+from rpd.people.demo import build_partnership
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo():
+    return build_partnership("stoke-on-trent")
+
+
+def test_immediate_risk_shows_urgent_contacts_and_protection_first(client, demo):
+    client.force_login(demo.ladder["csc"][0])
+    response = client.post("/disagreements/new/", {"immediate_risk": "yes"})
+    page = client.get(response["Location"]).text
+    assert "Integrated Front Door 01782 235100" in page
+    assert "Take protective action now" in page
+
+
+def test_unsafe_practice_points_to_the_allegations_route(client, demo):
+    client.force_login(demo.ladder["csc"][0])
+    response = client.post("/disagreements/new/practice/", {"about_practice": "yes"})
+    page = client.get(response["Location"]).text
+    assert "Use the allegations route instead" in page
+    assert "LADO" in page
+
+
+def test_an_unanswered_question_is_named_in_the_error_summary(client, demo):
+    client.force_login(demo.ladder["csc"][0])
+    response = client.post("/disagreements/new/", {})
+    assert response.status_code == 400
+    assert "There is a problem" in response.text
+
+
+def answer(client, step, data):
+    return client.post(f"/disagreements/new/{step}/", data)
+
+
+def test_the_whole_journey_raises_it_and_acknowledges_the_raiser(client, demo):
+    raiser = demo.ladder["csc"][0]
+    client.force_login(raiser)
+    client.post("/disagreements/new/", {"immediate_risk": "no"})
+    response = client.post("/disagreements/new/practice/", {"about_practice": "no"})
+    assert response["Location"] == "/disagreements/new/about/"
+    pack = demo.partnership.pathway_entry().pack
+    steps = [
+        ("about", {"subject_kind": "child"}),
+        ("subject", {"subject_given_name": "Robin", "subject_family_name": "Testchild"}),
+        (
+            "agency",
+            {
+                "receiving_agency": demo.agencies["police"].pk,
+                "receiving_professional": demo.ladder["police"][0].pk,
+            },
+        ),
+        (
+            "challenged",
+            {
+                "challenged": "decision",
+                "challenged_description": "Closed with no further action",
+                "challenged_on": "5/1/2026",
+            },
+        ),
+        ("categories", {"categories": [pack.categories[0].id]}),
+        ("summary", {"summary": "Three bruises in four weeks", "outcome_sought": "A visit"}),
+        ("risk", {"risk": "high"}),
+    ]
+    for step, data in steps:
+        response = answer(client, step, data)
+        assert response.status_code == 302, (step, response.text)
+    # A bad answer keeps what was typed and names the field.
+    bad = answer(client, "subject", {"subject_given_name": "Kept-Name", "subject_family_name": ""})
+    assert bad.status_code == 400 and "Kept-Name" in bad.text
+    assert 'href="#id_subject_family_name">Family name: This field is required.' in bad.text
+    check = client.get("/disagreements/new/check/")
+    assert "Check your answers" in check.text
+    assert "Robin" in check.text and "Change" in check.text
+    assert "The first deadline is" in check.text
+    done = client.post("/disagreements/new/check/")
+    assert done.status_code == 302
+    page = client.get(done["Location"]).text
+    d = Disagreement.objects.get()
+    assert "Disagreement raised" in page and d.reference in page
+    assert d.raised_by == raiser
+    # The confirmation is the raiser's alone.
+    client.force_login(demo.ladder["police"][0])
+    assert client.get(done["Location"]).status_code == 404
