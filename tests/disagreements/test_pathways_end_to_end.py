@@ -594,17 +594,19 @@ def test_stoke_on_trent_over_christmas_2025_climbs_to_the_partnership_at_stage_5
         d = transitions.raise_disagreement(
             charity[0], raise_data(demo, "csc", challenged_on="2025-12-18")
         )
-        # From Fri 19 Dec: raise with the other practitioner within 1 working day, Mon 22 Dec;
-        # stage 1 reviewed after 5: 22, 23, 24, 29, Tue 30 Dec.
+        # §5 Stage 1: raise with the other practitioner within 1 working day of receiving
+        # the disputed decision (Thu 18 Dec), so Fri 19 Dec, not Mon 22 Dec counted from the
+        # day the case was entered; stage 1 reviewed after 5 from Fri 19: 22, 23, 24, 29,
+        # Tue 30 Dec.
         at_stage(
             d,
             1,
             charity[0],
             csc[0],
             D(2025, 12, 30),
-            milestones=[("raise-with-practitioner", D(2025, 12, 22))],
+            milestones=[("raise-with-practitioner", D(2025, 12, 19))],
         )
-        assert d.next_due == D(2025, 12, 22)
+        assert d.next_due == D(2025, 12, 19)
 
         traveller.move_to(london(2025, 12, 22))
         d, _ = record(

@@ -45,3 +45,17 @@ rungs:
             text += stage_extra
     text += "categories:\n  - {id: referrals, name: Handling of referrals}\n"
     return text
+
+
+# "An action plan within 2 working days of the initial discussion": a stage 1 whose second
+# milestone has no date until the first is met.
+ACTION_PLAN = """\
+    milestones:
+      - id: initial-discussion
+        name: Initial discussion
+        timescale: {kind: working_days, days: 1}
+      - id: action-plan
+        name: Action plan
+        timescale: {kind: working_days, days: 2}
+        counts_from: initial-discussion
+"""

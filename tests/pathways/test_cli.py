@@ -10,7 +10,7 @@ import pytest
 
 from rpd.cli import main
 from rpd.pathways.registry import BUILT_IN_DIR
-from tests.pathways.small_pack import small_pack
+from tests.pathways.small_pack import ACTION_PLAN, small_pack
 
 SEED_PATHWAYS = {"hillingdon", "cambridgeshire", "jersey", "stoke-on-trent", "blackpool"}
 
@@ -357,3 +357,38 @@ def test_simulate_cambridgeshire_nai_of_an_infant_on_good_friday_2025_is_due_tha
     assert "Stage 1 Practitioner level: starts Fri 18 Apr 2025, due Fri 18 Apr 2025" in out
     assert "immediately: the same day, whatever the working-day calendar" in out
     assert "reminders are not held for working hours" in out
+
+
+def test_simulate_shows_what_each_milestone_counts_from(capsys):
+    # Stoke-on-Trent §5 Stage 1: from the disputed decision; Stage 3: from formal escalation.
+    argv = ["pathway", "simulate", "stoke-on-trent", "--start", "2025-04-22"]
+    status, out, _ = run(capsys, *argv, "--decision", "2025-04-17", "--json")
+    assert status == 0
+    stages = json.loads(out)["stages"]
+    first = stages[0]["milestones"][0]
+    assert (first["counts_from"], first["anchor"], first["due"]) == (
+        "disputed_decision",
+        "2025-04-17",
+        "2025-04-22",
+    )
+    assert {m["counts_from"] for m in stages[2]["milestones"]} == {"stage_start"}
+    out = run(capsys, *argv, "--decision", "2025-04-17")[1]
+    assert (
+        "Raise the matter with the other practitioner: Tue 22 Apr 2025 (within 1 working day "
+        "of the disputed decision on Thu 17 Apr 2025)"
+    ) in out
+    status, _, err = run(capsys, *argv, "--decision", "2025-04-23")
+    assert status == 2 and err.count("\n") == 1 and "--decision" in err
+
+
+def test_simulate_shows_a_milestone_counted_from_another_being_met(capsys, tmp_path):
+    ours = tmp_path / "ours.yaml"
+    ours.write_text(small_pack(stage_extra=ACTION_PLAN))
+    out = run(capsys, "pathway", "simulate", str(ours), "--start", "2026-04-02")[1]
+    # Initial discussion within 1 working day of Thu 2 Apr 2026: Tue 7 Apr (Good Friday,
+    # Easter Monday); the action plan within 2 of that: Thu 9 Apr.
+    assert "Initial discussion: Tue 07 Apr 2026 (within 1 working day)" in out
+    assert (
+        "Action plan: Thu 09 Apr 2026 (within 2 working days of 'Initial discussion' being "
+        "met, if met on Tue 07 Apr 2026)"
+    ) in out

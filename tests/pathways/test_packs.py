@@ -199,6 +199,23 @@ def test_stoke_on_trent_stage_3_has_three_milestones_inside_the_stage():
     assert stages[3].due == D(2026, 4, 8) and stages[3].due_basis == "limit"
 
 
+def test_stoke_on_trent_stage_1_raises_it_within_one_working_day_of_the_disputed_decision():
+    # Stoke-on-Trent §5 Stage 1: "within a maximum of one working day of the disagreement or
+    # on receipt of the disputed decision". Decision received Thu 17 Apr 2025, the case
+    # entered on Tue 22 Apr (after Good Friday and Easter Monday): due Tue 22 Apr, the first
+    # working day after the decision, not Wed 23 Apr counted from the day it was entered.
+    stages, result = dates("stoke-on-trent", D(2025, 4, 22), decided_on=D(2025, 4, 17))
+    [raise_it] = stages[1].milestones
+    assert (raise_it.counts_from, raise_it.anchor, raise_it.due) == (
+        "disputed_decision",
+        D(2025, 4, 17),
+        D(2025, 4, 22),
+    )
+    # The stage's own review still counts from the day it starts: 23, 24, 25, 28, Tue 29 Apr.
+    assert stages[1].due == D(2025, 4, 29)
+    assert result.decided_on == D(2025, 4, 17)
+
+
 def test_stoke_on_trent_over_christmas_2025():
     # Raised Fri 19 Dec 2025. Raise with the other practitioner within 1: Mon 22 Dec.
     # Stage 1 review (5): 22, 23, 24, 29, Tue 30 Dec. Stage 2 contact within 1: Wed 31 Dec.
