@@ -19,7 +19,7 @@ from rpd.notifications import feeds, sweep
 from rpd.notifications.models import Notice
 from rpd.people.demo import build_partnership
 
-from .helpers import fresh, raise_data
+from .helpers import discuss, fresh, raise_data
 
 pytestmark = pytest.mark.django_db
 
@@ -110,21 +110,7 @@ def test_an_action_plan_within_2_working_days_of_the_initial_discussion_waits_fo
 
     # Held late, on Mon 11 May: the plan is due 2 working days after it, Wed 13 May.
     with time_machine.travel(london(5, 11, 11), tick=False):
-        d = fresh(d)
-        transitions.perform(
-            "record",
-            school[0],
-            d.pk,
-            d.version,
-            {
-                "kind": "meeting",
-                "occurred_at": "2026-05-11T10:30:00+01:00",
-                "participants": [school[0].pk, police[0].pk],
-                "summary": "Initial discussion held; both positions set out.",
-                "outcome": "ongoing",
-                "meets": ["initial-discussion"],
-            },
-        )
+        discuss(school[0], d, "ongoing", covers=[], meets=["initial-discussion"], approve=False)
     d = fresh(d)
     plan.refresh_from_db()
     assert plan.due == D(2026, 5, 13)
