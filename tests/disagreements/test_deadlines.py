@@ -95,7 +95,7 @@ def lakeside(settings, tmp_path):
 
 
 def test_an_action_plan_within_2_working_days_of_the_initial_discussion_waits_for_it(lakeside):
-    school, police = lakeside.ladder["school"], lakeside.ladder["police"]
+    school = lakeside.ladder["school"]
     with time_machine.travel(london(5, 5), tick=False):
         d = transitions.raise_disagreement(
             school[0], raise_data(lakeside, challenged_on="2026-05-05")
