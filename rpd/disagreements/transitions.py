@@ -36,6 +36,7 @@ from .models import (
     CLOSED,
     LIVE,
     AgreedAction,
+    CaseDeadline,
     Disagreement,
     EpisodeOutcome,
     Extension,
@@ -194,6 +195,17 @@ def _open_episode(
     return episode
 
 
+def _set_case_deadline(
+    episode: StageEpisode, by: User, new_due: datetime.date, reason: str, at: datetime.datetime
+) -> None:
+    """A shorter deadline the case needs, kept beside the pathway's own (pack: case_timescale)."""
+    CaseDeadline.objects.create(
+        episode=episode, set_by=by, reason=reason, old_due=episode.due, new_due=new_due, set_at=at
+    )
+    episode.due, episode.due_basis = new_due, "case"
+    episode.save(update_fields=["due", "due_basis"])
+
+
 def _take_part(d: Disagreement, user: User, side: str = "") -> None:
     _, created = Participant.objects.get_or_create(
         disagreement=d, user=user, defaults={"side": side}
@@ -272,6 +284,8 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
         _take_part(d, actor, Side.RAISING)
         _take_part(d, d.receiving_professional, Side.RECEIVING)
         episode = _open_episode(d, data["start_stage"], actor, d.receiving_professional, at)
+        if data["due_by"]:
+            _set_case_deadline(episode, actor, data["due_by"], data["due_by_reason"], at)
         cap = pack.overall_cap
         if cap and d.stage in cap.stages:
             calendar = partnership.working_calendar()
@@ -768,6 +782,18 @@ def _extend(act: Act) -> dict:
     return {"old_due": old.isoformat(), "new_due": act.episode.due.isoformat()}
 
 
+def _may_shorten(act: Act) -> None:
+    case = act.d.pack.stage(act.d.stage).case_timescale
+    if case is None or "actor" not in case.set_by:
+        raise NotAllowed(f"this pathway sets stage {act.d.stage}'s timescale itself")
+
+
+def _shorten(act: Act) -> dict:
+    old = act.episode.due
+    _set_case_deadline(act.episode, act.actor, act.data["new_due"], act.data["reason"], act.at)
+    return {"old_due": old.isoformat(), "new_due": act.episode.due.isoformat()}
+
+
 def _hand_over(act: Act) -> dict:
     side, to_user, from_user = act.data["side"], act.data["to_user"], act.target
     Handover.objects.create(
@@ -866,6 +892,16 @@ RULES: dict[str, Rule] = {
         form_needs=lambda act: {"old_due": act.episode.due},
         target=_asker,
         who_on_target=_may_agree_extension,
+    ),
+    # Where the pack lets the case set "a timescale that protects the child": earlier only.
+    "shorten": Rule(
+        "set a shorter deadline",
+        RUNNING,
+        ACTORS,
+        forms.ShortenForm,
+        _shorten,
+        _may_shorten,
+        form_needs=lambda act: {"old_due": act.episode.due},
     ),
     "hand_over": Rule(
         "hand over",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from .calendar import CALENDARS
-from .schema import Pack
+from .schema import DISPUTED_DECISION, Pack
 
 WIDTH = 88
 
@@ -58,8 +58,17 @@ def describe(pack: Pack) -> str:
         if stage.led_by:
             out += _field("Led by:", pack.role(stage.led_by).name)
         out += _field("Timescale:", stage.timescale.describe())
+        if stage.case_timescale:
+            who = " or ".join(_SET_BY[w] for w in stage.case_timescale.set_by)
+            out += _wrap(
+                f"{who} may set a shorter deadline the case needs, with a reason, never a "
+                f"longer one ({stage.case_timescale.source})",
+                "  ",
+                "    ",
+            )
+        names = {m.id: m.name for m in stage.milestones}
         for m in stage.milestones:
-            out += _bullet(f"{m.name}: {m.timescale.describe()}")
+            out += _bullet(f"{m.name}: {m.timescale.describe()}{_counts_from(m, names)}")
         if stage.must_record:
             add("  Must be recorded:")
             for r in stage.must_record:
@@ -108,6 +117,17 @@ def describe(pack: Pack) -> str:
         for value in pack.open_values:
             out += _bullet(value)
     return "\n".join(out) + "\n"
+
+
+_SET_BY = {"raiser": "The raiser (when raising at this stage)", "actor": "the stage's actors"}
+
+
+def _counts_from(m, names: dict[str, str]) -> str:
+    if m.counts_from == DISPUTED_DECISION:
+        return " of the disputed decision"
+    if m.counts_from in names:
+        return f" of {names[m.counts_from]!r} being met"
+    return ""
 
 
 _WHEN = {

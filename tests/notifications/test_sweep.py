@@ -218,9 +218,10 @@ def test_each_partnership_is_swept_on_its_own_calendar(blackpool):
 def test_a_milestone_is_reminded_until_it_is_met():
     stoke = build_partnership("stoke-on-trent")
     csc = stoke.ladder["csc"]
-    # Raised Fri 8 May 2026 at 11:00: raise it with the other practitioner within 1 working
-    # day, Mon 11 May; stage 1 is reviewed after 5: Mon 11, 12, 13, 14, Fri 15 May.
-    d = raise_at(stoke, london(2026, 5, 8, 11), "csc", "police")
+    # Raised Fri 8 May 2026 at 11:00, the day the disputed decision came: raise it with the
+    # other practitioner within 1 working day of it, Mon 11 May; stage 1 is reviewed after
+    # 5: Mon 11, 12, 13, 14, Fri 15 May.
+    d = raise_at(stoke, london(2026, 5, 8, 11), "csc", "police", challenged_on="2026-05-08")
     assert (d.stage_due, d.next_due) == (D(2026, 5, 15), D(2026, 5, 11))
     sweep.run(london(2026, 5, 8, 14))
     assert written(d) == [

@@ -392,3 +392,15 @@ def test_simulate_shows_a_milestone_counted_from_another_being_met(capsys, tmp_p
         "Action plan: Thu 09 Apr 2026 (within 2 working days of 'Initial discussion' being "
         "met, if met on Tue 07 Apr 2026)"
     ) in out
+
+
+def test_show_says_who_may_set_a_shorter_deadline_and_what_a_milestone_counts_from(capsys):
+    # Hillingdon §2 "a timescale that protects the child/adult from harm".
+    out = run(capsys, "pathway", "show", "hillingdon")[1]
+    assert "The raiser (when raising at this stage) or the stage's actors may set a shorter" in out
+    # Stoke-on-Trent §5 Stage 1 "on receipt of the disputed decision".
+    out = run(capsys, "pathway", "show", "stoke-on-trent")[1]
+    assert (
+        "  - Raise the matter with the other practitioner: within 1 working day of the disputed\n"
+        "    decision\n"
+    ) in out
