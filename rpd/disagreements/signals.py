@@ -4,6 +4,7 @@ from django.db import transaction
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
+from rpd.audit import log as audit
 from rpd.people.models import User
 
 from .access import rebuild_viewers, subordinate_ids
@@ -27,3 +28,11 @@ def line_manager_changed(sender, instance: User, created=False, raw=False, **kwa
     people = subordinate_ids(instance) | {instance.pk}
     with transaction.atomic():
         rebuild_viewers(people)
+        # Who may see what follows from it, so it is evidence too. The signal does not know
+        # who made the change: the system is named.
+        audit.append(
+            action="user.line_manager_changed",
+            target=audit.user_target(instance),
+            partnership_id=instance.partnership_id,
+            data={"from": previous, "to": instance.line_manager_id},
+        )

@@ -15,11 +15,14 @@ has. `perform` applies any of them the same way.
 from __future__ import annotations
 
 import datetime
+import functools
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import holidays
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from rpd.audit import log as audit
@@ -30,7 +33,7 @@ from rpd.pathways.schema import Pack
 from rpd.pathways.simulate import due_date, milestone_timescale, stage_dates
 from rpd.people.models import AgencyType, Role, User
 
-from . import deadlines, forms
+from . import deadlines, evidence, forms
 from .access import ACTORS, Capacity, capacities, grant_sight
 from .models import (
     CLOSED,
@@ -88,6 +91,36 @@ class Invalid(TransitionError):
 
 def now() -> datetime.datetime:
     return timezone.now()
+
+
+# PostgreSQL's deadlock_detected and serialization_failure: the database rolled the
+# transaction back and running it again is safe; anything else is a real error.
+RETRYABLE = frozenset({"40P01", "40001"})
+ATTEMPTS = 3
+
+
+def retried(change):
+    """Run `change` again when the database gives up on it for contention, a few times.
+
+    Only as the outermost transaction: inside a caller's, the caller's whole transaction
+    was rolled back and is the one to run again.
+    """
+
+    @functools.wraps(change)
+    def run(*args, **kwargs):
+        if transaction.get_connection().in_atomic_block:
+            return change(*args, **kwargs)
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return change(*args, **kwargs)
+            except OperationalError as error:
+                if getattr(error.__cause__, "sqlstate", None) not in RETRYABLE:
+                    raise
+                # Apart, so the same transactions do not meet again in the same order.
+                time.sleep(random.uniform(0.01, 0.05) * attempt)
+        raise Conflict("too many changes were being made at the same moment; please try again")
+
+    return run
 
 
 def _valid(form) -> dict:
@@ -227,6 +260,7 @@ MAY_RAISE = frozenset(
 )
 
 
+@retried
 def raise_disagreement(actor: User, data: dict) -> Disagreement:
     """Open a disagreement at stage 1, or higher where the pathway's fast-track rule allows."""
     if not actor.is_active or actor.agency_id is None or not actor.has_role(*MAY_RAISE):
@@ -240,7 +274,7 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
     data = _valid(forms.RaiseForm(data, context=context))
 
     with transaction.atomic():
-        pinned, _ = PathwayVersion.objects.get_or_create(
+        pinned, pinned_now = PathwayVersion.objects.get_or_create(
             pathway_id=pack.id,
             digest=text_digest,
             defaults={"version": pack.version, "text": text},
@@ -304,6 +338,7 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
                 "digest": pinned.digest,
                 "fast_track": bool(d.fast_track_reason),
                 "due": episode.due.isoformat(),
+                "rows": evidence.written({}, d, pathway=pinned_now),
             },
         )
     return d
@@ -932,13 +967,17 @@ RULES: dict[str, Rule] = {
 }
 
 
+@retried
 def perform(name: str, actor: User, disagreement_id: int, version: int, data: dict | None = None):
     """Apply transition `name` as `actor` to the disagreement they saw at `version`."""
     rule = RULES[name]
     with transaction.atomic():
         # The row lock makes a concurrent transition wait, then fail the version check.
+        # Only this row: locking the partnership and pathway too (select_related joins them)
+        # would queue every transition in the partnership behind one another, and deadlock
+        # with raising, whose inserts take a key-share lock on the partnership.
         d = (
-            Disagreement.objects.select_for_update()
+            Disagreement.objects.select_for_update(of=("self",))
             .select_related("partnership", "pathway")
             .filter(pk=disagreement_id)
             .first()
@@ -969,6 +1008,7 @@ def perform(name: str, actor: User, disagreement_id: int, version: int, data: di
             rule.guard(act)
         act.data = rule.validate(data or {}, act)
         rule.check_target(act)
+        before = evidence.snapshot(d)
         details = rule.effect(act)
         d.version += 1
         d.updated_at = act.at
@@ -980,7 +1020,12 @@ def perform(name: str, actor: User, disagreement_id: int, version: int, data: di
             target=d.audit_target,
             actor=actor,
             partnership_id=d.partnership_id,
-            data={"stage": d.stage, "version": d.version, **details},
+            data={
+                "stage": d.stage,
+                "version": d.version,
+                **details,
+                "rows": evidence.written(before, d),
+            },
         )
     return d
 

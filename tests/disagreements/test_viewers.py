@@ -111,3 +111,20 @@ def test_an_actions_owner_takes_part_and_marks_it_done():
     assert action.done_at == NOW
     with pytest.raises(transitions.NotAllowed, match="already marked done"):
         transitions.perform("complete_action", owner, d.pk, d.version, {"action": action.pk})
+
+
+def test_a_change_of_line_manager_is_in_the_audit_log():
+    from rpd.audit import log
+
+    demo = build_partnership("stoke-on-trent")
+    practitioner, old_manager = demo.ladder["police"][0], demo.ladder["police"][1]
+    new_manager = demo.ladder["health"][1]
+
+    practitioner.line_manager = new_manager
+    practitioner.save()
+
+    (event,) = log.events_for(f"user:{practitioner.username}")
+    assert event.action == "user.line_manager_changed"
+    assert event.data == {"from": old_manager.pk, "to": new_manager.pk}
+    assert event.partnership_id == demo.partnership.pk
+    assert log.verify().ok
