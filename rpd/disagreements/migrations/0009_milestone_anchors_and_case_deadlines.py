@@ -8,8 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disagreements', '0007_live_list_indexes'),
-        ('disagreements', '0007_record_addenda'),
+        ('disagreements', '0008_record_addenda'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
