@@ -590,3 +590,6 @@ def test_hillingdon_the_stages_actor_sets_a_timescale_that_protects_the_child(cl
     )
     episode = d.current_episode()
     assert (episode.due, episode.due_basis, d.next_due) == (D(2026, 1, 19), "case", D(2026, 1, 19))
+    from rpd.audit.log import verify
+
+    assert verify().ok  # the shorter deadline is evidence the audit log vouches for
