@@ -467,3 +467,32 @@ class SubmissionForm(ContextForm):
         check_typed(self.assembled, self)
         data["assembled"] = self.assembled
         return data
+
+
+def still_to_send(d: Disagreement) -> list[str]:
+    """The forms the current stage must send before it can close, not yet sent at it."""
+    return [
+        r.form
+        for r in d.pack.stage(d.stage).must_record
+        if r.form and not submitted_at_stage(d, r.form, d.stage)
+    ]
+
+
+# What a demo or a test types where the record lacks a value: synthetic, by field type.
+SAMPLE_ANSWERS = {
+    "date": "2019-03-14",
+    "yes_no": "Yes",
+    "nhs_number": "999 000 0018",
+    "long_text": "Synthetic answer given on the form for the demonstration.",
+    "text": "Synthetic answer",
+}
+
+
+def sample_answers(d: Disagreement, form_id: str, at: datetime.datetime) -> dict:
+    """`submit_form`'s input with every asked field answered (demo data and tests)."""
+    assembled = assemble(d, form_id, at=at, special=True)
+    answers = {
+        v.id: v.value or SAMPLE_ANSWERS.get(v.field.type, "Synthetic answer")
+        for v in assembled.asked
+    }
+    return {"form": form_id, **answers}
