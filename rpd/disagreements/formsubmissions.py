@@ -457,6 +457,8 @@ class SubmissionForm(ContextForm):
         for name in self.fields:
             if name == "form" or name in self.errors:
                 continue
+            if name not in self.data:
+                continue  # not sent: the last version's answer stands
             try:
                 typed[name] = as_text(fields[name], data.get(name))
             except ValidationError as error:
