@@ -119,7 +119,7 @@ def test_no_email_of_any_transition_carries_free_text_about_the_case(smtp):
             actor = d.current_episode().raising_actor
             d = do("escalate", actor, d, reason=FREE_TEXT, not_applicable=not_applicable(d))
         actor = d.current_episode().raising_actor
-        option = d.pack.stage(d.stage).referral_options[0]
+        option = d.pack.stage(d.stage).referral_names[0]
         d = do("refer", actor, d, referred_to=option, recommendation=FREE_TEXT)
         d, _ = discuss(d, "resolved")
         d = do("resolve", actor, d, agreed_outcome=FREE_TEXT, next_steps=FREE_TEXT,

@@ -27,6 +27,7 @@ CASE_ACTIONS = [
     "extend",
     "shorten",
     "hand_over",
+    "add_party",
     "withdraw",
 ]
 BUTTON_TEXT = {
@@ -38,6 +39,7 @@ BUTTON_TEXT = {
     "extend": "Extend the deadline",
     "shorten": "Set a shorter deadline",
     "hand_over": "Hand over",
+    "add_party": "Copy in another agency",
     "withdraw": "Withdraw the disagreement",
 }
 
