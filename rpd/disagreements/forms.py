@@ -89,9 +89,7 @@ class RaiseForm(ContextForm):
     receiving_professional = forms.ModelChoiceField(queryset=User.objects.none())
     lead_professional = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
     # Other agencies involved in the matter, copied in where the pathway says so.
-    copied_agencies = forms.ModelMultipleChoiceField(
-        queryset=Agency.objects.none(), required=False
-    )
+    copied_agencies = forms.ModelMultipleChoiceField(queryset=Agency.objects.none(), required=False)
     challenged = forms.ChoiceField(choices=Challenged.choices)
     challenged_description = LongText()
     challenged_on = PastDate()

@@ -498,7 +498,5 @@ class CopiedAgency(models.Model):
     class Meta:
         ordering = ["disagreement", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["disagreement", "agency"], name="copied_agency_unique"
-            )
+            models.UniqueConstraint(fields=["disagreement", "agency"], name="copied_agency_unique")
         ]
