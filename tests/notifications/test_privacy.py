@@ -93,6 +93,8 @@ def raise_case(demo):
         summary=FREE_TEXT,
         outcome_sought=FREE_TEXT,
         challenged_on="2026-03-02",
+        # Another agency copied in: Hillingdon sends it a copy of the written response.
+        copied_agencies=[demo.agencies["school"].pk],
     )
     return transitions.raise_disagreement(demo.ladder["health"][0], data)
 
@@ -119,7 +121,8 @@ def test_no_email_of_any_transition_carries_free_text_about_the_case(smtp):
             actor = d.current_episode().raising_actor
             d = do("escalate", actor, d, reason=FREE_TEXT, not_applicable=not_applicable(d))
         actor = d.current_episode().raising_actor
-        option = d.pack.stage(d.stage).referral_names[0]
+        # The board chair's option: a notice to a shared mailbox, with no one signed in.
+        option = d.pack.stage(d.stage).referral_names[2]
         d = do("refer", actor, d, referred_to=option, recommendation=FREE_TEXT)
         d, _ = discuss(d, "resolved")
         d = do("resolve", actor, d, agreed_outcome=FREE_TEXT, next_steps=FREE_TEXT,
@@ -140,6 +143,8 @@ def test_no_email_of_any_transition_carries_free_text_about_the_case(smtp):
 
     messages = smtp.mailbox.messages()
     sent = Notice.objects.filter(status=Status.SENT)
+    assert sent.filter(recipient=None, to_address=demo.holders["children-board-chair"].mailbox)
+    assert sent.filter(recipient=demo.lead["school"], kind=Kind.PATHWAY)
     assert len(messages) == sent.count()
     assert set(sent.values_list("kind", flat=True)) >= {
         Kind.STAGE_STARTED, Kind.RECORD_TO_APPROVE, Kind.ESCALATED, Kind.RESOLVED,
