@@ -336,7 +336,7 @@ def test_cambridgeshire_informing_the_independent_chair_tells_the_chair_there_is
 
 
 @time_machine.travel(MONDAY, tick=False)
-def test_stoke_the_partnership_gets_the_outcome_on_the_same_form_when_a_case_it_was_told_about_is_resolved(
+def test_stoke_the_partnership_gets_the_outcome_on_the_same_form_for_a_case_it_was_told_of(
     stoke,
 ):
     d = climb_to(stoke, raise_in(stoke), 3)
