@@ -512,3 +512,30 @@ class FormSubmissionSensitive(models.Model):
         FormSubmission, on_delete=models.CASCADE, related_name="sensitive"
     )
     values = models.JSONField(default=dict)
+
+
+class CopiedAgency(models.Model):
+    """Another agency involved in the matter, copied in where the pathway says so.
+
+    Not a side of the disagreement: Hillingdon's written response goes "to the referrer,
+    with copies provided to other involved agencies" (§4 Stage Four). The copy goes to
+    the named person, or without one to the agency's safeguarding leads.
+    """
+
+    disagreement = models.ForeignKey(
+        Disagreement, on_delete=models.CASCADE, related_name="copied_agencies"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["disagreement", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["disagreement", "agency"], name="copied_agency_unique")
+        ]

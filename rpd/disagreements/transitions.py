@@ -40,6 +40,7 @@ from .models import (
     LIVE,
     AgreedAction,
     CaseDeadline,
+    CopiedAgency,
     Disagreement,
     EpisodeOutcome,
     Extension,
@@ -319,6 +320,10 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
         d.save()
         _take_part(d, actor, Side.RAISING)
         _take_part(d, d.receiving_professional, Side.RECEIVING)
+        CopiedAgency.objects.bulk_create(
+            CopiedAgency(disagreement=d, agency=agency, added_by=actor, added_at=at)
+            for agency in data["copied_agencies"]
+        )
         episode = _open_episode(d, data["start_stage"], actor, d.receiving_professional, at)
         if data["due_by"]:
             _set_case_deadline(episode, actor, data["due_by"], data["due_by_reason"], at)
@@ -794,6 +799,14 @@ def _refer(act: Act) -> dict:
     return {"referred_to": act.data["referred_to"]}
 
 
+def _add_party(act: Act) -> dict:
+    agency, person = act.data["agency"], act.data["person"]
+    CopiedAgency.objects.create(
+        disagreement=act.d, agency=agency, person=person, added_by=act.actor, added_at=act.at
+    )
+    return {"agency": agency.pk, "person": person.pk if person else None}
+
+
 def _pause(act: Act) -> dict:
     Pause.objects.create(
         disagreement=act.d,
@@ -958,6 +971,18 @@ RULES: dict[str, Rule] = {
     ),
     "refer": Rule(
         "refer on", RUNNING, ACTORS | {Capacity.OVERSIGHT}, forms.ReferForm, _refer, _may_refer
+    ),
+    # Another involved agency copied in (Hillingdon: copies of the written response).
+    "add_party": Rule(
+        "copy in another agency",
+        LIVE,
+        ACT | {Capacity.LEAD},
+        forms.AddPartyForm,
+        _add_party,
+        form_needs=lambda act: {
+            "sides": (act.d.raising_agency_id, act.d.receiving_agency_id),
+            "copied": act.d.copied_agencies.values_list("agency_id", flat=True),
+        },
     ),
     "pause": Rule("pause", RUNNING, ACT, forms.PauseForm, _pause),
     "resume": Rule("resume", frozenset({Status.PAUSED}), ACT, forms.ResumeForm, _resume),

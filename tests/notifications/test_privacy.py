@@ -96,6 +96,8 @@ def raise_case(demo):
         summary=FREE_TEXT,
         outcome_sought=FREE_TEXT,
         challenged_on="2026-03-02",
+        # Another agency copied in: Hillingdon sends it a copy of the written response.
+        copied_agencies=[demo.agencies["school"].pk],
     )
     return transitions.raise_disagreement(demo.ladder["health"][0], data)
 
@@ -122,7 +124,8 @@ def test_no_email_of_any_transition_carries_free_text_about_the_case(smtp):
             actor = d.current_episode().raising_actor
             d = do("escalate", actor, d, reason=FREE_TEXT, not_applicable=not_applicable(d))
         actor = d.current_episode().raising_actor
-        option = d.pack.stage(d.stage).referral_options[0]
+        # The board chair's option: a notice to a shared mailbox, with no one signed in.
+        option = d.pack.stage(d.stage).referral_names[2]
         d = do("refer", actor, d, referred_to=option, recommendation=FREE_TEXT)
         d, _ = discuss(d, "resolved")
         # The Request for Dispute Resolution, with free text and special-category data in
@@ -150,6 +153,8 @@ def test_no_email_of_any_transition_carries_free_text_about_the_case(smtp):
 
     messages = smtp.mailbox.messages()
     sent = Notice.objects.filter(status=Status.SENT)
+    assert sent.filter(recipient=None, to_address=demo.holders["children-board-chair"].mailbox)
+    assert sent.filter(recipient=demo.lead["school"], kind=Kind.PATHWAY)
     assert len(messages) == sent.count()
     assert set(sent.values_list("kind", flat=True)) >= {
         Kind.STAGE_STARTED, Kind.RECORD_TO_APPROVE, Kind.ESCALATED, Kind.RESOLVED,

@@ -27,6 +27,7 @@ CASE_ACTIONS = [
     "extend",
     "shorten",
     "hand_over",
+    "add_party",
     "withdraw",
 ]
 BUTTON_TEXT = {
@@ -38,6 +39,7 @@ BUTTON_TEXT = {
     "extend": "Extend the deadline",
     "shorten": "Set a shorter deadline",
     "hand_over": "Hand over",
+    "add_party": "Copy in another agency",
     "withdraw": "Withdraw the disagreement",
 }
 
@@ -124,6 +126,10 @@ def detail(request, pk: int):
             "actions": action_rows,
             "buttons": buttons,
             "resolution": resolution if sight.records else None,
+            # Where it was referred on and the recommendation made ("communicated to all
+            # involved"): free text about the case, so only with sight of its records.
+            "referrals": [r for e in episodes for r in e.referrals.all()] if sight.records else [],
+            "copied": d.copied_agencies.select_related("agency", "person") if sight.records else [],
             "led_by": d.pack.role(episode.led_by_role).name
             if episode is not None and episode.led_by_role
             else "",
