@@ -295,6 +295,15 @@ class Loader:
             username="unit", agency=unit_agency, job_title="Business Manager", password="!"
         )
         grants.append(RoleGrant(user=self.unit, role=Role.PARTNERSHIP_UNIT))
+        # A safeguarding lead of the first agency sees every disagreement it raised or
+        # received, a quarter of them, without taking part (bench/pages.py lists them).
+        self.lead = User.objects.create(
+            username="a0-lead",
+            agency_id=self.agency_pks[0],
+            job_title="Designated Safeguarding Lead",
+            password="!",
+        )
+        grants.append(RoleGrant(user=self.lead, role=Role.SAFEGUARDING_LEAD))
         RoleGrant.objects.bulk_create(grants, batch_size=5000)
         self.workers = np.array(workers)  # [agency, i]: practitioner pks
 
