@@ -49,6 +49,47 @@ def setup_django() -> None:
     django.setup()
 
 
+def database_name() -> str:
+    """The database as a person would name it: SQLite's file, or PostgreSQL's host and name."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return str(db["NAME"])
+    return f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def require_database() -> None:
+    """For commands that work on existing data (the worker, the audit check): one clear
+    line when there is none, instead of an empty SQLite file made in the wrong place."""
+    setup_django()
+    from django.db import DatabaseError, connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    where = database_name()
+    if connection.vendor == "sqlite" and not connection.is_in_memory_db():
+        if not os.path.exists(connection.settings_dict["NAME"]):
+            raise CommandError(
+                f"no database at {where}: run `rpd migrate` first, or set RPD_DATA_DIR to "
+                "the directory that holds rpd.sqlite3"
+            )
+    try:
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as error:
+        raise CommandError(database_problem(error)) from None
+    if plan:
+        raise CommandError(
+            f"the database at {where} is not set up ({len(plan)} migrations to apply): "
+            "run `rpd migrate` first"
+        )
+
+
+def database_problem(error: Exception) -> str:
+    first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return f"cannot use the database at {database_name()}: {first}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     from rpd import commands as project_commands
     from rpd.audit import commands as audit_commands
@@ -73,10 +114,18 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rpd.settings")
     parser = build_parser()
     args = parser.parse_args(argv)
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.management.base import CommandError as DjangoCommandError
+    from django.db import DatabaseError
+
     try:
         return args.handler(args) or 0
-    except CommandError as error:
+    except (CommandError, ImproperlyConfigured, DjangoCommandError) as error:
+        # ImproperlyConfigured is a setting at fault, and says which: one line too.
         print(f"rpd: error: {error}", file=sys.stderr)
+        return 2
+    except DatabaseError as error:  # unreachable, refused, or missing its tables
+        print(f"rpd: error: {database_problem(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -85,4 +134,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m rpd.cli`: run the imported module's main, so that the CommandError the
+    # commands raise (rpd.cli's) is the one caught, not this __main__ copy's.
+    from rpd.cli import main as rpd_main
+
+    sys.exit(rpd_main())

@@ -1,15 +1,36 @@
-"""Project-wide sub-commands: `rpd serve` and `rpd manage`."""
+"""Project-wide sub-commands: `rpd migrate`, `rpd serve` and `rpd manage`."""
 
 from __future__ import annotations
 
 import argparse
+import re
 
 from rpd.cli import setup_django
 
+# What Django's runserver takes: PORT, HOST:PORT or [IPv6]:PORT.
+ADDRESS = re.compile(r"^(?:(?P<host>\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):)?(?P<port>\d{1,5})$")
+
+
+def address(value: str) -> str:
+    match = ADDRESS.match(value)
+    if not match or not 0 < int(match["port"]) < 65536:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not HOST:PORT or PORT (e.g. 127.0.0.1:8000)"
+        )
+    return value
+
 
 def register(subparsers) -> None:
+    p = subparsers.add_parser("migrate", help="create or update the database's tables")
+    p.set_defaults(handler=migrate)
+
     p = subparsers.add_parser("serve", help="set up the database and serve the web application")
-    p.add_argument("--address", default="127.0.0.1:8000", metavar="HOST:PORT")
+    p.add_argument("--address", default="127.0.0.1:8000", type=address, metavar="HOST:PORT")
+    p.add_argument(
+        "--demo",
+        metavar="PATHWAY",
+        help="first build this pathway's demo partnership, unless there is one already",
+    )
     p.set_defaults(handler=serve)
 
     p = subparsers.add_parser("manage", help="run a Django management command")
@@ -17,19 +38,33 @@ def register(subparsers) -> None:
     p.set_defaults(handler=manage)
 
 
+def migrate(args) -> int:
+    from rpd.cli import database_name
+    from rpd.disagreements.commands import migrate as migrate_database
+
+    setup_django()
+    migrate_database()
+    print(f"database ready: {database_name()}")
+    return 0
+
+
 def serve(args) -> int:
     setup_django()
     from django.core.management import call_command
     from django.db import transaction
 
-    from rpd.disagreements.commands import DEFAULT_DEMO, build_demo, migrate
+    from rpd.cli import database_name
+    from rpd.disagreements.commands import build_demo, known_pathway, migrate
     from rpd.people.models import Partnership
 
+    if args.demo:
+        known_pathway(args.demo, option="--demo")
     migrate()
-    # A fresh machine serves something to look at: the demo partnership, built once.
-    if not Partnership.objects.exists():
+    print(f"database: {database_name()}")
+    # Synthetic cases go only into a database that asked for them (scripts/run does).
+    if args.demo and not Partnership.objects.filter(slug=args.demo).exists():
         with transaction.atomic():
-            partnership, disagreements = build_demo(DEFAULT_DEMO)
+            partnership, disagreements = build_demo(args.demo)
         print(
             f"Built the demo partnership {partnership.name} with {len(disagreements)} "
             "synthetic disagreements (`rpd demo --help` for more)."

@@ -8,12 +8,54 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-BASE_DIR = Path(__file__).resolve().parent
-DATA_DIR = Path(os.environ.get("RPD_DATA_DIR", Path.cwd() / "var"))
+from django.core.exceptions import ImproperlyConfigured
 
-SECRET_KEY = os.environ.get("RPD_SECRET_KEY", "insecure-development-key-change-me")
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def default_data_dir() -> Path:
+    """Where RPD keeps its data unless RPD_DATA_DIR says: the same place whichever
+    directory a command runs from (cron's is the home directory, a shell's anywhere)."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "rpd"
+
+
+DATA_DIR = Path(os.environ.get("RPD_DATA_DIR") or default_data_dir()).absolute()
+
+
+def env_int(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name, "").strip() or str(default)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}: {raw!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise ImproperlyConfigured(f"{name}: {value} is out of range ({low} to {high})")
+    return value
+
+
+DEVELOPMENT_KEY = "insecure-development-key-change-me"
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+SECRET_KEY = os.environ.get("RPD_SECRET_KEY") or DEVELOPMENT_KEY
 DEBUG = os.environ.get("RPD_DEBUG", "1") == "1"
-ALLOWED_HOSTS = os.environ.get("RPD_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("RPD_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+    if h.strip()
+]
+# The development key is published in this file: anyone could sign a preferences link or
+# a session with it. And debug pages show settings and code to whoever can reach them.
+if not DEBUG and SECRET_KEY == DEVELOPMENT_KEY:
+    raise ImproperlyConfigured(
+        "RPD_SECRET_KEY: set a secret key of your own (e.g. `python3 -c 'import secrets; "
+        "print(secrets.token_urlsafe(50))'`); the published development key is refused "
+        "with RPD_DEBUG off"
+    )
+if DEBUG and not set(ALLOWED_HOSTS) <= LOCAL_HOSTS:
+    raise ImproperlyConfigured(
+        f"RPD_DEBUG: debug pages are for this machine only, but RPD_ALLOWED_HOSTS is "
+        f"{','.join(ALLOWED_HOSTS)}; set RPD_DEBUG=0 (and RPD_SECRET_KEY) to serve others"
+    )
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -85,8 +127,9 @@ def database_from_url(url: str) -> dict:
             # bench/workflow.py as 370 ms on an oversight list).
             "OPTIONS": {"options": "-c jit=off"},
         }
-    raise ValueError(
-        f"RPD_DATABASE_URL: unsupported scheme {parts.scheme!r} (use sqlite or postgres)"
+    raise ImproperlyConfigured(
+        f"RPD_DATABASE_URL: unsupported scheme {parts.scheme!r} (use sqlite:///PATH or "
+        "postgres://USER@HOST:PORT/NAME)"
     )
 
 
@@ -123,7 +166,7 @@ EMAIL_BACKEND = os.environ.get(
 )
 EMAIL_FILE_PATH = DATA_DIR / "sent-mail"
 EMAIL_HOST = os.environ.get("RPD_SMTP_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("RPD_SMTP_PORT", "25"))
+EMAIL_PORT = env_int("RPD_SMTP_PORT", 25, 1, 65535)
 EMAIL_HOST_USER = os.environ.get("RPD_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("RPD_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("RPD_SMTP_TLS", "0") == "1"
@@ -137,6 +180,6 @@ RPD_NOTIFY_TEMPLATE_ID = os.environ.get("RPD_NOTIFY_TEMPLATE_ID", "")
 # Reminders go out only in these London hours, on the partnership's working days.
 RPD_WORKING_HOURS = (8, 18)
 # Working days without any activity before a disagreement counts as drifting.
-RPD_DRIFT_WORKING_DAYS = int(os.environ.get("RPD_DRIFT_WORKING_DAYS", "5"))
+RPD_DRIFT_WORKING_DAYS = env_int("RPD_DRIFT_WORKING_DAYS", 5, 1, 260)
 # How long a worker's claim on a notice lasts before another worker may take it.
-RPD_WORKER_LEASE_SECONDS = int(os.environ.get("RPD_WORKER_LEASE_SECONDS", "120"))
+RPD_WORKER_LEASE_SECONDS = env_int("RPD_WORKER_LEASE_SECONDS", 120, 1, 86_400)

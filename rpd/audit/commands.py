@@ -16,9 +16,9 @@ def register(subparsers) -> None:
 
 
 def audit_verify(args) -> int:
-    from rpd.cli import setup_django
+    from rpd.cli import require_database
 
-    setup_django()
+    require_database()
     from rpd.audit.log import verify
 
     result = verify()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from rpd.cli import CommandError, setup_django
 
-DEFAULT_DEMO = "stoke-on-trent"  # what `rpd serve` builds on an empty database
-
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -41,11 +39,7 @@ def demo(args) -> int:
         ids = [e.pack.id for e in entries if e.built_in]
         slugs = [f"{args.slug}-{i}" if args.slug else i for i in ids]
     else:
-        known = [e.pack.id for e in entries]
-        if args.pathway not in known:
-            raise CommandError(
-                f"--pathway: no pathway with id {args.pathway!r} (known: {', '.join(known)}, all)"
-            )
+        known_pathway(args.pathway, entries, also="all")
         ids, slugs = [args.pathway], [args.slug or args.pathway]
     for slug in slugs:
         try:
@@ -67,6 +61,22 @@ def demo(args) -> int:
             print()
         report(partnership, disagreements)
     return 0
+
+
+def known_pathway(pathway_id: str, entries=None, also: str = "", option="--pathway") -> str:
+    """pathway_id, if a pathway has it; else the one line naming the ones that do."""
+    from rpd.pathways import registry
+    from rpd.pathways.loader import PackInvalid
+
+    try:
+        entries = registry.all_entries() if entries is None else entries
+    except PackInvalid as error:
+        raise CommandError("\n".join(error.lines())) from None
+    known = [e.pack.id for e in entries]
+    if pathway_id not in known:
+        listed = ", ".join([*known, also] if also else known)
+        raise CommandError(f"{option}: no pathway with id {pathway_id!r} (known: {listed})")
+    return pathway_id
 
 
 def migrate() -> None:

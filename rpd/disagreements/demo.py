@@ -235,10 +235,14 @@ class _Teller:
         return d, d.records.order_by("-pk").first()
 
     def discuss_and_approve(self, d: Disagreement, outcome=RecordOutcome.UNRESOLVED, **extra):
-        """A complete record of the stage, approved by the other side (not its author)."""
+        """A complete record of the stage, approved on its author's side (by their manager,
+        or the agency's safeguarding lead at the top of the ladder), never by its author."""
         d, record = self.record(d, outcome, **extra)
-        episode = d.current_episode()
-        return self.perform("approve", episode.receiving_actor, d, {"record": record.pk})
+        author = record.author
+        approver = author.line_manager or next(
+            lead for lead in self.demo.lead.values() if lead.agency_id == author.agency_id
+        )
+        return self.perform("approve", approver, d, {"record": record.pk})
 
     def climb(self, d: Disagreement, to_stage: int, started_ago: int) -> Disagreement:
         """Escalate stage by stage, STAGE_DAYS apart, each stage recorded before it closes."""

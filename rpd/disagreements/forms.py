@@ -12,12 +12,25 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
-from django.utils import timezone
 
 from rpd.pathways.schema import Pack
 from rpd.people.models import Agency, Partnership, User
 
+from .fields import (
+    FURTHEST_AHEAD,
+    OLDEST_PERSON_YEARS,
+    RECORDS_BEGIN,
+    Choices,
+    FutureDate,
+    JSONInput,
+    LongText,
+    PastDate,
+    PastDateTime,
+    People,
+    Text,
+    Today,
+    check_date,
+)
 from .models import Challenged, RecordKind, RecordOutcome, Risk, Side, SubjectKind
 from .nhs_number import normalise_nhs_number
 
@@ -46,24 +59,17 @@ class ContextForm(forms.Form):
     def __init__(self, data, *, context: Context):
         super().__init__(data)
         self.context = context
-        for f in self.fields.values():
-            if isinstance(f, forms.CharField) and f.max_length is None:
-                f.max_length = LONGEST_TEXT
-                f.validators.append(MaxLengthValidator(LONGEST_TEXT))
+        for field in self.fields.values():
+            if isinstance(field, Today):  # dates bounded by today count from the action's
+                field.today = context.today
 
-    def not_in_future(self, name: str):
-        value = self.cleaned_data.get(name)
-        if value is None:
-            return value
-        if isinstance(value, datetime.datetime):
-            # A record of a discussion that has not happened yet is not evidence. A
-            # minute's grace for a clock a little ahead of the server's.
-            if value > timezone.now() + datetime.timedelta(minutes=1):
-                raise ValidationError("must be now or in the past")
-            return value
-        if value > self.context.today:
-            raise ValidationError("must be today or in the past")
-        return value
+
+# A reason or confirmation is words, not a token: "." or "n/a" closes nothing.
+MIN_LETTERS = 10
+
+
+def is_real_text(value) -> bool:
+    return sum(ch.isalpha() for ch in str(value or "")) >= MIN_LETTERS
 
 
 def partnership_users(partnership: Partnership):
@@ -72,26 +78,26 @@ def partnership_users(partnership: Partnership):
 
 class RaiseForm(ContextForm):
     subject_kind = forms.ChoiceField(choices=SubjectKind.choices)
-    subject_given_name = forms.CharField(max_length=100)
-    subject_family_name = forms.CharField(max_length=100)
-    subject_date_of_birth = forms.DateField(required=False)
-    subject_nhs_number = forms.CharField(required=False, max_length=20)
-    subject_address = forms.CharField(required=False)
+    subject_given_name = Text(max_length=100)
+    subject_family_name = Text(max_length=100)
+    subject_date_of_birth = PastDate(required=False, earliest=OLDEST_PERSON_YEARS)
+    subject_nhs_number = Text(required=False, max_length=20)
+    subject_address = Text(required=False, max_length=500)
     subject_consent_given = forms.NullBooleanField(required=False)
     receiving_agency = forms.ModelChoiceField(queryset=Agency.objects.none())
     receiving_professional = forms.ModelChoiceField(queryset=User.objects.none())
     lead_professional = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
     challenged = forms.ChoiceField(choices=Challenged.choices)
-    challenged_description = forms.CharField()
-    challenged_on = forms.DateField()
-    categories = forms.MultipleChoiceField(choices=())
-    summary = forms.CharField()
-    outcome_sought = forms.CharField()
+    challenged_description = LongText()
+    challenged_on = PastDate()
+    categories = Choices(choices=())
+    summary = LongText()
+    outcome_sought = LongText()
     risk = forms.ChoiceField(choices=Risk.choices)
     urgent = forms.BooleanField(required=False)
-    pre_escalation = forms.MultipleChoiceField(choices=(), required=False)
+    pre_escalation = Choices(choices=(), required=False)
     start_stage = forms.IntegerField(required=False, min_value=1)
-    fast_track_reason = forms.CharField(required=False)
+    fast_track_reason = LongText(required=False)
     immediate_rule = forms.ChoiceField(choices=(), required=False)
 
     def __init__(self, data, *, context: Context):
@@ -119,12 +125,6 @@ class RaiseForm(ContextForm):
     def clean_subject_nhs_number(self):
         value = self.cleaned_data["subject_nhs_number"]
         return normalise_nhs_number(value) if value else ""
-
-    def clean_subject_date_of_birth(self):
-        return self.not_in_future("subject_date_of_birth")
-
-    def clean_challenged_on(self):
-        return self.not_in_future("challenged_on")
 
     def clean_receiving_professional(self):
         person = self.cleaned_data["receiving_professional"]
@@ -167,36 +167,17 @@ class RaiseForm(ContextForm):
         return data
 
 
-class PeopleField(forms.ModelMultipleChoiceField):
-    """People by id. An id no database column could hold is refused by name before the
-    query: SQLite raises OverflowError on it inside Django's `pk__in` check."""
-
-    def _check_values(self, value):
-        for pk in value:
-            try:
-                number = int(str(pk))
-            except (TypeError, ValueError):
-                continue  # Django names it
-            if not -(2**63) <= number < 2**63:
-                raise ValidationError(
-                    self.error_messages["invalid_pk_value"],
-                    code="invalid_pk_value",
-                    params={"pk": pk},
-                )
-        return super()._check_values(value)
-
-
 class RecordForm(ContextForm):
     kind = forms.ChoiceField(choices=RecordKind.choices)
-    occurred_at = forms.DateTimeField()
-    participants = PeopleField(queryset=User.objects.none())
-    other_participants = forms.CharField(required=False)
-    summary = forms.CharField()
+    occurred_at = PastDateTime()
+    participants = People(queryset=User.objects.none())
+    other_participants = LongText(required=False)
+    summary = LongText()
     outcome = forms.ChoiceField(choices=RecordOutcome.choices)
-    covers = forms.MultipleChoiceField(choices=(), required=False)
-    meets = forms.MultipleChoiceField(choices=(), required=False)
+    covers = Choices(choices=(), required=False)
+    meets = Choices(choices=(), required=False)
     # Agreed actions: a list of {"text", "owner", "due"}; checked in clean_actions.
-    actions = forms.JSONField(required=False)
+    actions = JSONInput(required=False)
 
     def __init__(self, data, *, context: Context, milestones=()):
         super().__init__(data, context=context)
@@ -204,9 +185,6 @@ class RecordForm(ContextForm):
         self.fields["participants"].queryset = partnership_users(context.partnership)
         self.fields["covers"].choices = [(r.id, r.text) for r in stage.must_record]
         self.fields["meets"].choices = [(m.key, m.name) for m in milestones]
-
-    def clean_occurred_at(self):
-        return self.not_in_future("occurred_at")
 
     def clean_actions(self):
         raw = self.cleaned_data.get("actions") or []
@@ -225,8 +203,11 @@ class RecordForm(ContextForm):
                 raise ValidationError(f"action {i}: the owner must be someone in the partnership")
             try:
                 due = datetime.date.fromisoformat(str(item.get("due")))
+                check_date(due, RECORDS_BEGIN, self.context.today + FURTHEST_AHEAD)
             except ValueError:
                 raise ValidationError(f"action {i}: due must be a date (YYYY-MM-DD)") from None
+            except ValidationError as error:
+                raise ValidationError(f"action {i}: due {error.messages[0]}") from None
             actions.append({"text": text, "owner": owner, "due": due})
         return actions
 
@@ -243,7 +224,7 @@ class StageCloseForm(ContextForm):
     """Escalating or resolving closes a stage: everything it must record is accounted for."""
 
     # {requirement id: why it does not apply}, for items no record covers.
-    not_applicable = forms.JSONField(required=False)
+    not_applicable = JSONInput(required=False)
 
     def __init__(self, data, *, context: Context, covered: set[str] = frozenset()):
         super().__init__(data, context=context)
@@ -255,11 +236,21 @@ class StageCloseForm(ContextForm):
             raise ValidationError("must map each requirement id to why it does not apply")
         stage = self.context.pack.stage(self.context.stage)
         known = {r.id for r in stage.must_record}
+        may_not_apply = {r.id for r in stage.must_record if r.may_not_apply}
         for key, reason in raw.items():
             if key not in known:
                 raise ValidationError(f"{key!r} is not something stage {stage.number} records")
+            if key not in may_not_apply:
+                raise ValidationError(
+                    f"{key!r} cannot be declared not applicable: stage {stage.number} must "
+                    "record it"
+                )
             if not str(reason or "").strip():
                 raise ValidationError(f"{key!r}: say why it does not apply")
+            if not is_real_text(reason):
+                raise ValidationError(
+                    f"{key!r}: say in words why it does not apply (at least {MIN_LETTERS} letters)"
+                )
         missing = [
             r.text for r in stage.must_record if r.id not in self.covered and r.id not in raw
         ]
@@ -269,22 +260,30 @@ class StageCloseForm(ContextForm):
 
 
 class EscalateForm(StageCloseForm):
-    reason = forms.CharField()
+    reason = LongText()
 
 
 class ResolveForm(StageCloseForm):
-    agreed_outcome = forms.CharField()
-    next_steps = forms.CharField()
-    written_confirmation = forms.CharField()
-    feedback_to_raiser = forms.CharField()
+    agreed_outcome = LongText()
+    next_steps = LongText()
+    written_confirmation = LongText()
+    feedback_to_raiser = LongText()
     learning_multi_agency_audit = forms.BooleanField(required=False)
     learning_case_review = forms.BooleanField(required=False)
     learning_procedure_amendment = forms.BooleanField(required=False)
 
+    def clean_written_confirmation(self):
+        text = self.cleaned_data["written_confirmation"]
+        if not is_real_text(text):
+            raise ValidationError(
+                f"say in words how it was confirmed (at least {MIN_LETTERS} letters)"
+            )
+        return text
+
 
 class ReferForm(ContextForm):
     referred_to = forms.ChoiceField(choices=())
-    recommendation = forms.CharField()
+    recommendation = LongText()
 
     def __init__(self, data, *, context: Context):
         super().__init__(data, context=context)
@@ -293,24 +292,34 @@ class ReferForm(ContextForm):
 
 
 class PauseForm(ContextForm):
-    reason = forms.CharField()
-    expected_resume = forms.DateField()
+    reason = LongText()
+    expected_resume = FutureDate()
 
     def clean_expected_resume(self):
         day = self.cleaned_data["expected_resume"]
         if day <= self.context.today:
             raise ValidationError("must be after today")
+        # An open-ended pause silences every reminder: it is reviewed at the latest by this.
+        most = self.context.pack.max_pause_working_days
+        limit = self.context.partnership.working_calendar().add_working_days(
+            self.context.today, most
+        )
+        if day > limit:
+            raise ValidationError(
+                f"must be within {most} working days, by {limit:%d %B %Y}: resume and pause "
+                "again if it takes longer"
+            )
         return day
 
 
 class ResumeForm(ContextForm):
-    note = forms.CharField(required=False)
+    note = LongText(required=False)
 
 
 class ExtendForm(ContextForm):
     asked_by = forms.ModelChoiceField(queryset=User.objects.none())
-    reason = forms.CharField()
-    new_due = forms.DateField()
+    reason = LongText()
+    new_due = FutureDate()
 
     def __init__(self, data, *, context: Context, old_due: datetime.date):
         super().__init__(data, context=context)
@@ -330,13 +339,20 @@ class ExtendForm(ContextForm):
         calendar = self.context.partnership.working_calendar()
         if not calendar.is_working_day(day):
             raise ValidationError(f"{day:%A %d %B %Y} is not a working day")
+        most = self.context.pack.max_extension_working_days
+        limit = calendar.add_working_days(self.old_due, most)
+        if day > limit:
+            raise ValidationError(
+                f"may be at most {most} working days after the current due date: "
+                f"by {limit:%d %B %Y}"
+            )
         return day
 
 
 class HandOverForm(ContextForm):
     side = forms.ChoiceField(choices=Side.choices)
     to_user = forms.ModelChoiceField(queryset=User.objects.none())
-    reason = forms.CharField()
+    reason = LongText()
 
     def __init__(self, data, *, context: Context):
         super().__init__(data, context=context)
@@ -344,7 +360,7 @@ class HandOverForm(ContextForm):
 
 
 class WithdrawForm(ContextForm):
-    reason = forms.CharField()
+    reason = LongText()
 
 
 class CompleteActionForm(ContextForm):
@@ -357,5 +373,5 @@ class ApproveForm(ContextForm):
 
 class CorrectForm(ContextForm):
     record = forms.IntegerField()
-    summary = forms.CharField()
-    reason = forms.CharField()
+    summary = LongText()
+    reason = LongText()

@@ -346,6 +346,11 @@ class Record(models.Model):
     supersedes = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
+    # A correction made after the disagreement closed: its evidence is frozen, so the
+    # correction stands beside the record it amends rather than superseding it.
+    amends = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="addenda"
+    )
 
     class Meta:
         ordering = ["occurred_at", "id"]

@@ -25,6 +25,7 @@ from django.utils import timezone
 from rpd.audit import log as audit
 from rpd.notifications import notices
 from rpd.pathways.calendar import WorkingCalendar, local_date
+from rpd.pathways.loader import PackInvalid, digest, load_pack_text
 from rpd.pathways.schema import Pack
 from rpd.pathways.simulate import stage_dates
 from rpd.people.models import AgencyType, Role, User
@@ -35,7 +36,6 @@ from .models import (
     CLOSED,
     LIVE,
     AgreedAction,
-    CaseReference,
     Disagreement,
     EpisodeOutcome,
     Extension,
@@ -98,12 +98,14 @@ def _valid(form) -> dict:
 # -- Who acts at a stage ------------------------------------------------------------------
 
 
-def actor_for(pack: Pack, person: User, rung_id: str, stage: int) -> User:
-    """Who acts for `person`'s side at a stage whose pathway names `rung_id`.
+def actor_for(pack: Pack, person: User, agency, rung_id: str, stage: int) -> User:
+    """Who acts for `agency`'s side at a stage whose pathway names `rung_id`.
 
     The person themself if they already stand that high on the pathway's ladder;
     otherwise the nearest manager above them who does; otherwise anyone in their
-    agency on that rung (an agency whose chain is incomplete).
+    agency on that rung (an agency whose chain is incomplete). Always someone in
+    `agency`: a worker seconded into another agency's team (a MASH) may be managed
+    across agencies, and a manager who acted for both sides would resolve alone.
     """
     rank = {r.id: i for i, r in enumerate(pack.rungs)}
     needed = rank[rung_id]
@@ -111,23 +113,25 @@ def actor_for(pack: Pack, person: User, rung_id: str, stage: int) -> User:
     def stands_high_enough(user: User) -> bool:
         return bool(user.rung_id) and rank.get(user.rung.pathway_rung, -1) >= needed
 
-    if stands_high_enough(person):
+    if person.agency_id == agency.pk and stands_high_enough(person):
         return person
     # The nearest manager on exactly that rung; failing that, the nearest above it
     # (a chain with a gap, e.g. a lead who reports straight to the top).
-    managers = [m for m in person.managers() if m.is_active and stands_high_enough(m)]
+    above = [m for m in person.managers() if m.is_active and stands_high_enough(m)]
+    managers = [m for m in above if m.agency_id == agency.pk]
     exact = [m for m in managers if m.rung.pathway_rung == rung_id]
     if exact or managers:
         return (exact or managers)[0]
     fallback = (
-        User.objects.filter(agency_id=person.agency_id, rung__pathway_rung=rung_id, is_active=True)
+        User.objects.filter(agency_id=agency.pk, rung__pathway_rung=rung_id, is_active=True)
         .order_by("pk")
         .first()
     )
     if fallback is None:
+        across = " (a line manager in another agency cannot act for it)" if above else ""
         raise NotAllowed(
-            f"no one in {person.agency} stands on the {pack.rung(rung_id).name} rung that "
-            f"stage {stage} needs; an administrator must complete the agency's ladder"
+            f"no one in {agency} stands on the {pack.rung(rung_id).name} rung that "
+            f"stage {stage} needs{across}; an administrator must complete the agency's ladder"
         )
     return fallback
 
@@ -140,11 +144,19 @@ def _open_episode(
     started_on = local_date(at)
     dates = stage_dates(pack, number, started_on, calendar, d.immediate_rule or None)
     stage = pack.stage(number)
+    raising_actor = actor_for(pack, raising, d.raising_agency, stage.raising.rung, number)
+    receiving_actor = actor_for(pack, receiving, d.receiving_agency, stage.receiving.rung, number)
+    if raising_actor == receiving_actor:
+        # Unreachable while the two agencies differ; kept so one person never holds both.
+        raise NotAllowed(
+            f"{raising_actor.display_name} would act for both sides at stage {number}; an "
+            "administrator must give each agency its own person on that rung"
+        )
     episode = StageEpisode.objects.create(
         disagreement=d,
         number=number,
-        raising_actor=actor_for(pack, raising, stage.raising.rung, number),
-        receiving_actor=actor_for(pack, receiving, stage.receiving.rung, number),
+        raising_actor=raising_actor,
+        receiving_actor=receiving_actor,
         led_by_role=stage.led_by or "",
         started_on=started_on,
         started_at=at,
@@ -193,16 +205,16 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
     if actor.agency.type == AgencyType.PARTNERSHIP:
         raise NotAllowed("disagreements are raised by the agencies, not the partnership")
     partnership = actor.agency.partnership
-    entry = partnership.pathway_entry()
+    pack, text, text_digest = _pathway_now(partnership)
     at = now()
-    context = forms.Context(local_date(at), partnership, entry.pack, actor)
+    context = forms.Context(local_date(at), partnership, pack, actor)
     data = _valid(forms.RaiseForm(data, context=context))
 
     with transaction.atomic():
         pinned, _ = PathwayVersion.objects.get_or_create(
-            pathway_id=entry.pack.id,
-            digest=entry.digest,
-            defaults={"version": entry.pack.version, "text": entry.path.read_text("utf-8")},
+            pathway_id=pack.id,
+            digest=text_digest,
+            defaults={"version": pack.version, "text": text},
         )
         subject = Subject.objects.create(
             partnership=partnership,
@@ -243,7 +255,7 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
         _take_part(d, actor, Side.RAISING)
         _take_part(d, d.receiving_professional, Side.RECEIVING)
         episode = _open_episode(d, data["start_stage"], actor, d.receiving_professional, at)
-        cap = entry.pack.overall_cap
+        cap = pack.overall_cap
         if cap and d.stage in cap.stages:
             calendar = partnership.working_calendar()
             d.cap_due = calendar.add_working_days(episode.started_on, cap.working_days)
@@ -266,6 +278,31 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
     return d
 
 
+def _pathway_now(partnership) -> tuple[Pack, str, str]:
+    """The partnership's pathway, its text and that text's digest, all from one read.
+
+    A pack installed between looking the entry up and reading its file would otherwise
+    pin one version's digest with another's text.
+    """
+    entry = partnership.pathway_entry()
+    try:
+        text = entry.path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise NotAllowed(
+            f"the pathway {entry.pack.id!r} cannot be read; an administrator must reinstall it"
+        ) from None
+    text_digest = digest(text)
+    if text_digest == entry.digest:
+        return entry.pack, text, text_digest
+    try:
+        return load_pack_text(text, str(entry.path)), text, text_digest
+    except PackInvalid:
+        raise NotAllowed(
+            f"the pathway {entry.pack.id!r} was replaced by an invalid pack; an administrator "
+            "must reinstall it"
+        ) from None
+
+
 def _next_reference(partnership, at: datetime.datetime) -> str:
     year = local_date(at).year
     counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(
@@ -274,10 +311,6 @@ def _next_reference(partnership, at: datetime.datetime) -> str:
     counter.last += 1
     counter.save(update_fields=["last"])
     return f"{partnership.reference_prefix}-{year}-{counter.last:04d}"
-
-
-def add_case_reference(subject: Subject, agency, reference: str) -> CaseReference:
-    return CaseReference.objects.create(subject=subject, agency=agency, reference=reference)
 
 
 # -- Transitions on an existing disagreement ----------------------------------------------
@@ -293,6 +326,8 @@ class Act:
     held: set[str]
     at: datetime.datetime
     data: dict = field(default_factory=dict)
+    # The record, agreed action or person the input names (Rule.target), once found.
+    target: object = None
 
     @property
     def today(self) -> datetime.date:
@@ -311,6 +346,7 @@ class Act:
 class Rule:
     verb: str
     statuses: frozenset[str]
+    # Who may attempt it at all: the capacities of access.capacities.
     who: frozenset[str]
     form: type[forms.ContextForm]
     effect: Callable[[Act], dict]
@@ -320,25 +356,202 @@ class Rule:
     guard: Callable[[Act], None] | None = None
     # What the form needs besides the context, from the disagreement as it stands.
     form_needs: Callable[[Act], dict] = lambda act: {}
+    # The record, action or person the validated input names, found in this disagreement
+    # (unknown: Invalid; in a state that forbids the transition: NotAllowed).
+    target: Callable[[Act], object] | None = None
+    # Who may do it to that target, decided by its author, owner or side: the refusal to
+    # show, or None. Capacities say who may act on the case; this says on what.
+    who_on_target: Callable[[Act, object], str | None] | None = None
+    # What the stage must hold before this closes it, checked once the input is valid.
+    evidence: Callable[[Act], None] | None = None
 
     def validate(self, data: dict, act: Act) -> dict:
         return _valid(self.form(data, context=act.context, **self.form_needs(act)))
+
+    def check_target(self, act: Act) -> None:
+        if self.target is not None:
+            act.target = self.target(act)
+        if self.who_on_target is not None:
+            refusal = self.who_on_target(act, act.target)
+            if refusal:
+                raise NotAllowed(refusal)
+        if self.evidence is not None:
+            self.evidence(act)
+
+
+def _approved(episode: StageEpisode):
+    """A stage's evidence: records approved by someone other than their author, not since
+    corrected. Addenda made after closure never count (the case is closed by then)."""
+    return episode.records.filter(approved_at__isnull=False, superseded_by__isnull=True)
 
 
 def _covered(episode: StageEpisode) -> set[str]:
     """What the stage's approved records cover: a record is evidence once approved."""
     covered: set[str] = set()
-    approved = episode.records.filter(approved_at__isnull=False, superseded_by__isnull=True)
-    for ids in approved.values_list("covers", flat=True):
+    for ids in _approved(episode).values_list("covers", flat=True):
         covered.update(ids)
     return covered
 
 
-def _record_in(act: Act, record_id) -> Record:
-    record = act.d.records.filter(pk=record_id).first()
+# -- Sides: which agency a person stands with -------------------------------------------
+
+
+def side_of(d: Disagreement, user: User) -> str | None:
+    """The side `user` stands on by their agency; None for the partnership or a third agency."""
+    if user.agency_id == d.raising_agency_id:
+        return Side.RAISING
+    if user.agency_id == d.receiving_agency_id:
+        return Side.RECEIVING
+    return None
+
+
+def _in_chain(person: User, of: User) -> bool:
+    return person.pk in {m.pk for m in of.managers()}
+
+
+# -- Targets and who may act on them ------------------------------------------------------
+
+
+def _record_in(act: Act) -> Record:
+    record = act.d.records.select_related("author", "amends").filter(pk=act.data["record"]).first()
     if record is None:
         raise Invalid({"record": ["no such record in this disagreement"]})
     return record
+
+
+def _approvable(act: Act) -> Record:
+    record = _record_in(act)
+    if act.d.is_closed and record.amends_id is None:
+        # A closed case's evidence is frozen: only an addendum made since is approved.
+        status = act.d.get_status_display().lower()
+        raise NotAllowed(f"{act.d.reference} is {status}: you cannot approve a record")
+    if record.is_approved:
+        raise NotAllowed("this record is already approved; correct it with a new version")
+    if hasattr(record, "superseded_by"):
+        raise NotAllowed("this record has been corrected; approve the newer version")
+    return record
+
+
+def _may_approve(act: Act, record: Record) -> str | None:
+    """Each agency approves its own record of a discussion (Hillingdon §3: professionals
+    "record each ... discussion they have, approve and date the record"); the partnership
+    role leading a stage may approve any of its records. A record by someone on neither
+    side (the stage's leader) is approved by either side."""
+    author = record.author
+    if author.pk == act.actor.pk:
+        return "a record is approved by someone other than its author"
+    if Capacity.LEADER in act.held or _in_chain(act.actor, author):
+        return None
+    mine, theirs = side_of(act.d, act.actor), side_of(act.d, author)
+    if mine is not None and (theirs is None or mine == theirs):
+        return None
+    return "a record is approved by someone on its author's side, or by whoever leads the stage"
+
+
+def _correctable(act: Act) -> Record:
+    record = _record_in(act)
+    if hasattr(record, "superseded_by"):
+        raise NotAllowed("this record has already been corrected; correct the newest version")
+    return record
+
+
+def _may_correct(act: Act, record: Record) -> str | None:
+    if record.author_id == act.actor.pk or _in_chain(act.actor, record.author):
+        return None
+    return "a record is corrected by its author or someone in their line management"
+
+
+def _action_in(act: Act) -> AgreedAction:
+    action = (
+        AgreedAction.objects.select_related("owner")
+        .filter(pk=act.data["action"], record__disagreement=act.d)
+        .first()
+    )
+    if action is None:
+        raise Invalid({"action": ["no such agreed action in this disagreement"]})
+    if action.done_at is not None:
+        raise NotAllowed("this action is already marked done")
+    return action
+
+
+def _may_complete(act: Act, action: AgreedAction) -> str | None:
+    owner = action.owner
+    if owner.pk == act.actor.pk or _in_chain(act.actor, owner):
+        return None
+    if Capacity.LEAD in act.held and act.actor.agency_id == owner.agency_id:
+        return None
+    return (
+        "an agreed action is marked done by its owner, someone in their line management or "
+        "their agency's safeguarding lead"
+    )
+
+
+def _asker(act: Act) -> User:
+    asker = act.data["asked_by"]
+    if not act.d.participants.filter(user=asker).exists():
+        raise Invalid({"asked_by": ["must be someone taking part in this disagreement"]})
+    return asker
+
+
+def _may_agree_extension(act: Act, asker: User) -> str | None:
+    """Stoke-on-Trent §5: "requests for extensions to timescales should be agreed": by the
+    side that did not ask, or the stage's leader, never by the asking side alone."""
+    if Capacity.LEADER in act.held:
+        return None
+    mine, theirs = side_of(act.d, act.actor), side_of(act.d, asker)
+    if mine is not None and mine != theirs:
+        return None
+    return (
+        "an extension asked for by one side is agreed by the other side or by whoever leads "
+        "the stage"
+    )
+
+
+def _handed_over(act: Act) -> User:
+    """Who acts for the side now; the person it passes to must be of the same agency."""
+    side, to_user = act.data["side"], act.data["to_user"]
+    agency = act.d.raising_agency if side == Side.RAISING else act.d.receiving_agency
+    if to_user.agency_id != agency.pk:
+        raise Invalid({"to_user": [f"must be someone in {agency.name}"]})
+    from_user = act.episode.actor(side)
+    if to_user == from_user:
+        raise Invalid({"to_user": ["already acts for that side"]})
+    return from_user
+
+
+def _may_hand_over(act: Act, from_user: User) -> str | None:
+    # Each agency decides who acts for it: the side's own actor, their managers or
+    # their agency's safeguarding lead; the partnership where it leads the stage.
+    agency = act.d.raising_agency if act.data["side"] == Side.RAISING else act.d.receiving_agency
+    if (
+        act.actor == from_user
+        or _in_chain(act.actor, from_user)
+        or (Capacity.LEAD in act.held and act.actor.agency_id == agency.pk)
+        or Capacity.LEADER in act.held
+    ):
+        return None
+    return f"only {agency.name} can hand over who acts for it"
+
+
+# -- What closing a stage needs -----------------------------------------------------------
+
+
+def _shows_unresolved(act: Act) -> None:
+    if not act.episode.records.filter(outcome=RecordOutcome.UNRESOLVED).exists():
+        raise NotAllowed("first record the discussion that shows why it is unresolved")
+
+
+def _shows_resolved(act: Act) -> None:
+    # Even with every item declared not applicable, a stage the pathway asks records of
+    # is not resolved on one side's word: the discussion is recorded and approved.
+    if act.d.pack.stage(act.d.stage).must_record and not _approved(act.episode).exists():
+        raise NotAllowed(
+            "first record the discussion that resolved it, approved by someone other than "
+            "its author"
+        )
+
+
+# -- Effects: the change itself, once every rule above has passed -------------------------
 
 
 def _record(act: Act) -> dict:
@@ -372,24 +585,18 @@ def _record(act: Act) -> dict:
 
 
 def _approve(act: Act) -> dict:
-    record = _record_in(act, act.data["record"])
-    if record.is_approved:
-        raise NotAllowed("this record is already approved; correct it with a new version")
-    if hasattr(record, "superseded_by"):
-        raise NotAllowed("this record has been corrected; approve the newer version")
-    if record.author_id == act.actor.pk:
-        raise NotAllowed("a record is approved by someone other than its author")
+    record = act.target
     record.approved_by, record.approved_at = act.actor, act.at
     record.save(update_fields=["approved_by", "approved_at"])
     return {"record": record.pk}
 
 
 def _correct(act: Act) -> dict:
-    old = _record_in(act, act.data["record"])
-    if hasattr(old, "superseded_by"):
-        raise NotAllowed("this record has already been corrected; correct the newest version")
-    if old.author_id != act.actor.pk and not act.held & {Capacity.MANAGER, Capacity.LEADER}:
-        raise NotAllowed("a record is corrected by its author or their manager")
+    """A new version pointing at the old. Once the case is closed its evidence is frozen:
+    the correction is an addendum beside the record, approved in its turn, and covers
+    nothing."""
+    old = act.target
+    closed = act.d.is_closed
     new = Record.objects.create(
         disagreement=act.d,
         episode=old.episode,
@@ -398,13 +605,15 @@ def _correct(act: Act) -> dict:
         other_participants=old.other_participants,
         summary=act.data["summary"],
         outcome=old.outcome,
-        covers=old.covers,
+        covers=[] if closed else old.covers,
         author=act.actor,
         created_at=act.at,
-        supersedes=old,
+        supersedes=None if closed else old,
+        amends=old if closed else None,
     )
     new.participants.set(old.participants.all())
-    return {"record": new.pk, "supersedes": old.pk, "reason": act.data["reason"]}
+    link = "amends" if closed else "supersedes"
+    return {"record": new.pk, link: old.pk, "reason": act.data["reason"]}
 
 
 def _close_episode(act: Act, outcome: str) -> None:
@@ -421,8 +630,6 @@ def _may_escalate(act: Act) -> None:
 
 def _escalate(act: Act) -> dict:
     d = act.d
-    if not act.episode.records.filter(outcome=RecordOutcome.UNRESOLVED).exists():
-        raise NotAllowed("first record the discussion that shows why it is unresolved")
     _close_episode(act, EpisodeOutcome.ESCALATED)
     episode = _open_episode(
         d, d.stage + 1, act.episode.raising_actor, act.episode.receiving_actor, act.at
@@ -489,10 +696,16 @@ def _pause(act: Act) -> dict:
 
 
 def _resume(act: Act) -> dict:
-    """Working days while paused do not count: every open deadline moves on by them."""
+    """Paused working days do not count: every open deadline moves on by them.
+
+    A working day counts as paused only if the case was paused for the whole of it: the
+    days strictly between the day it paused and the day it resumed. A pause within one
+    day, or from one evening to the next morning, moves nothing.
+    """
     pause = act.d.pauses.get(resumed_on__isnull=True)
     calendar = act.calendar
-    paused = len(calendar.paused_dates(pause.paused_on, act.today))
+    whole_from = pause.paused_on + datetime.timedelta(days=1)
+    paused = len(calendar.paused_dates(whole_from, act.today))
 
     def moved(due: datetime.date) -> datetime.date:
         # A deadline already passed before the pause stays passed.
@@ -514,11 +727,9 @@ def _resume(act: Act) -> dict:
 
 def _extend(act: Act) -> dict:
     old = act.episode.due
-    if not act.d.participants.filter(user=act.data["asked_by"]).exists():
-        raise Invalid({"asked_by": ["must be someone taking part in this disagreement"]})
     Extension.objects.create(
         episode=act.episode,
-        asked_by=act.data["asked_by"],
+        asked_by=act.target,
         agreed_by=act.actor,
         reason=act.data["reason"],
         old_due=old,
@@ -531,23 +742,7 @@ def _extend(act: Act) -> dict:
 
 
 def _hand_over(act: Act) -> dict:
-    side, to_user = act.data["side"], act.data["to_user"]
-    agency = act.d.raising_agency if side == Side.RAISING else act.d.receiving_agency
-    if to_user.agency_id != agency.pk:
-        raise Invalid({"to_user": [f"must be someone in {agency.name}"]})
-    from_user = act.episode.actor(side)
-    # Each agency decides who acts for it: the side's own actor, their managers or
-    # their agency's safeguarding lead; the partnership where it leads the stage.
-    own_side = (
-        act.actor == from_user
-        or act.actor.pk in {m.pk for m in from_user.managers()}
-        or (Capacity.LEAD in act.held and act.actor.agency_id == agency.pk)
-        or Capacity.LEADER in act.held
-    )
-    if not own_side:
-        raise NotAllowed(f"only {agency.name} can hand over who acts for it")
-    if to_user == from_user:
-        raise Invalid({"to_user": ["already acts for that side"]})
+    side, to_user, from_user = act.data["side"], act.data["to_user"], act.target
     Handover.objects.create(
         episode=act.episode,
         side=side,
@@ -564,13 +759,7 @@ def _hand_over(act: Act) -> dict:
 
 
 def _complete_action(act: Act) -> dict:
-    action = AgreedAction.objects.filter(pk=act.data["action"], record__disagreement=act.d).first()
-    if action is None:
-        raise Invalid({"action": ["no such agreed action in this disagreement"]})
-    if action.done_at is not None:
-        raise NotAllowed("this action is already marked done")
-    if action.owner_id != act.actor.pk and not act.held & (ACT - {Capacity.LEADER}):
-        raise NotAllowed("an action is marked done by its owner or someone acting on the case")
+    action = act.target
     action.done_at = act.at
     action.save(update_fields=["done_at"])
     return {"action": action.pk}
@@ -584,6 +773,9 @@ def _withdraw(act: Act) -> dict:
 
 RUNNING = frozenset({Status.OPEN})
 ACT = ACTORS | {Capacity.MANAGER}
+# Anyone who took part, managed someone who did, or is an involved agency's lead: who
+# among them may touch a given record or action is the rule's who_on_target.
+TOOK_PART = ACT | {Capacity.LEAD, Capacity.PARTICIPANT, Capacity.PARTICIPANTS_MANAGER}
 
 RULES: dict[str, Rule] = {
     "record": Rule(
@@ -594,9 +786,25 @@ RULES: dict[str, Rule] = {
         _record,
         form_needs=lambda act: {"milestones": act.episode.milestones.filter(met_at__isnull=True)},
     ),
-    "approve": Rule("approve a record", LIVE, ACT | {Capacity.LEAD}, forms.ApproveForm, _approve),
+    # Closed cases too, for an addendum made after closure (its record is checked).
+    "approve": Rule(
+        "approve a record",
+        LIVE | CLOSED,
+        TOOK_PART,
+        forms.ApproveForm,
+        _approve,
+        target=_approvable,
+        who_on_target=_may_approve,
+    ),
+    # The partnership's own records (a stage it led) stay its to correct after closure.
     "correct": Rule(
-        "correct a record", LIVE | CLOSED, ACT | {Capacity.PARTICIPANT}, forms.CorrectForm, _correct
+        "correct a record",
+        LIVE | CLOSED,
+        TOOK_PART | {Capacity.OVERSIGHT},
+        forms.CorrectForm,
+        _correct,
+        target=_correctable,
+        who_on_target=_may_correct,
     ),
     "escalate": Rule(
         "escalate",
@@ -606,6 +814,7 @@ RULES: dict[str, Rule] = {
         _escalate,
         _may_escalate,
         form_needs=lambda act: {"covered": _covered(act.episode)},
+        evidence=_shows_unresolved,
     ),
     "resolve": Rule(
         "resolve",
@@ -614,6 +823,7 @@ RULES: dict[str, Rule] = {
         forms.ResolveForm,
         _resolve,
         form_needs=lambda act: {"covered": _covered(act.episode)},
+        evidence=_shows_resolved,
     ),
     "refer": Rule(
         "refer on", RUNNING, ACTORS | {Capacity.OVERSIGHT}, forms.ReferForm, _refer, _may_refer
@@ -627,15 +837,27 @@ RULES: dict[str, Rule] = {
         forms.ExtendForm,
         _extend,
         form_needs=lambda act: {"old_due": act.episode.due},
+        target=_asker,
+        who_on_target=_may_agree_extension,
     ),
-    "hand_over": Rule("hand over", LIVE, ACT | {Capacity.LEAD}, forms.HandOverForm, _hand_over),
+    "hand_over": Rule(
+        "hand over",
+        LIVE,
+        ACT | {Capacity.LEAD},
+        forms.HandOverForm,
+        _hand_over,
+        target=_handed_over,
+        who_on_target=_may_hand_over,
+    ),
     # Agreed actions outlive the stage, and often the resolution ("next steps").
     "complete_action": Rule(
         "mark an agreed action done",
         LIVE | CLOSED,
-        ACT | {Capacity.PARTICIPANT},
+        TOOK_PART,
         forms.CompleteActionForm,
         _complete_action,
+        target=_action_in,
+        who_on_target=_may_complete,
     ),
     "withdraw": Rule(
         "withdraw",
@@ -683,6 +905,7 @@ def perform(name: str, actor: User, disagreement_id: int, version: int, data: di
         if rule.guard is not None:
             rule.guard(act)
         act.data = rule.validate(data or {}, act)
+        rule.check_target(act)
         details = rule.effect(act)
         d.version += 1
         d.updated_at = act.at

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import collections
 import logging
+import sys
 
-from rpd.cli import CommandError, int_at_least, setup_django
+from rpd.cli import CommandError, int_at_least, require_database
 
 positive_int = int_at_least(1)
 
@@ -51,11 +53,12 @@ def register(subparsers) -> None:
 
 
 def worker(args) -> int:
-    setup_django()
+    require_database()
     from django.core.exceptions import ImproperlyConfigured
 
     from rpd.notifications import worker as delivery
     from rpd.notifications.channels import channel_for
+    from rpd.notifications.models import DeliveryAttempt, Status
 
     if args.worker_id is not None and not 0 < len(args.worker_id) <= 100:
         raise CommandError("--id: a name of 1 to 100 characters")
@@ -67,11 +70,24 @@ def worker(args) -> int:
         channel = channel_for()
     except ImproperlyConfigured as error:
         raise CommandError(str(error)) from None
+    worker_id = args.worker_id or delivery.default_worker_id()
+    tally: collections.Counter = collections.Counter()
     delivery.run(
         once=args.once,
-        worker_id=args.worker_id,
+        worker_id=worker_id,
         poll_seconds=args.poll,
         batch=args.batch,
         channel=channel,
+        tally=tally,
     )
+    if args.once and tally[Status.PENDING] and not tally[Status.SENT]:
+        # Everything due failed for a reason that may pass (the mail server is down): the
+        # notices wait for the next run, and cron must hear of the outage now.
+        last = DeliveryAttempt.objects.filter(worker=worker_id, ok=False).latest("pk")
+        print(
+            f"rpd: worker: none of {tally[Status.PENDING]} due notice(s) could be delivered "
+            f"by {channel.name} ({last.error}); they will be tried again",
+            file=sys.stderr,
+        )
+        return 1
     return 0

@@ -53,9 +53,17 @@ def set_daily_digest(user, on: bool) -> Preference:
 
 
 # Each email's footer links to this person's preferences page with a signed token, as an
-# unsubscribe link does: no sign-in, and nobody can forge another person's link.
+# unsubscribe link does: no sign-in, and nobody can forge another person's link. The salt
+# makes it good for this page only (a value signed for anything else is refused), and it
+# lapses after a month: the page shows a name and an email address, and old emails get
+# forwarded. Every notice carries a fresh one.
 _SALT = "rpd.notifications.preferences"
-TOKEN_MAX_AGE = 60 * 60 * 24 * 180  # the link in a six-month-old email still works
+TOKEN_MAX_AGE_DAYS = 30
+TOKEN_MAX_AGE = 60 * 60 * 24 * TOKEN_MAX_AGE_DAYS
+
+
+class LinkRefused(Exception):
+    """A preferences link that does not open the page: the message says why, for its reader."""
 
 
 def preferences_token(user) -> str:
@@ -63,10 +71,21 @@ def preferences_token(user) -> str:
 
 
 def user_for_preferences_token(token: str):
+    """The active person whose link this is; LinkRefused if it is expired or not one."""
     try:
         pk = signing.TimestampSigner(salt=_SALT).unsign(token, max_age=TOKEN_MAX_AGE)
-    except signing.BadSignature:  # also SignatureExpired
-        return None
+    except signing.SignatureExpired:
+        raise LinkRefused(
+            f"This link has expired: links in emails work for {TOKEN_MAX_AGE_DAYS} days. "
+            "Use the one in your latest email."
+        ) from None
+    except signing.BadSignature:
+        pk = ""
     from django.contrib.auth import get_user_model
 
-    return get_user_model().objects.filter(pk=pk, is_active=True).first()
+    user = None
+    if pk.isdigit():
+        user = get_user_model().objects.filter(pk=int(pk), is_active=True).first()
+    if user is None:
+        raise LinkRefused("This link is not valid: use the one in your latest email.")
+    return user

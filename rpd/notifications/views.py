@@ -27,9 +27,12 @@ def calendar_feed(request, token: str):
 @require_http_methods(["GET", "POST"])
 def notice_preferences(request, token: str):
     """Single emails or a daily digest, from the link in any email's footer."""
-    user = preferences.user_for_preferences_token(token)
-    if user is None:
-        raise Http404("This link is not valid any more: use the one in your latest email")
+    try:
+        user = preferences.user_for_preferences_token(token)
+    except preferences.LinkRefused as refused:
+        return render(
+            request, "notifications/link_refused.html", {"message": str(refused)}, status=404
+        )
     error = None
     if request.method == "POST":
         choice = request.POST.get("delivery")

@@ -236,10 +236,12 @@ def deliver_batch(
     now: datetime.datetime | None = None,
     channel: Channel | None = None,
     should_stop: Callable[[], bool] | None = None,
+    tally: collections.Counter | None = None,
 ) -> int:
     """Claim up to `limit` due notices, send them and record the results; return how many.
 
     `now` fixes the clock (for tests); otherwise each result is stamped as it comes.
+    `tally`, if given, adds up the new status of each (None: lost to another worker).
     Call it outside a transaction: the claim must be committed before sending starts.
     """
     channel = channel or channel_for(settings)
@@ -287,6 +289,8 @@ def deliver_batch(
         else:
             untried.append(notice)
     release(worker_id, untried)
+    if tally is not None:
+        tally.update(outcomes)
     logger.info(
         "%s: %d sent, %d to retry, %d failed, %d handed back, %d lost to another worker",
         worker_id,
@@ -351,8 +355,12 @@ def run(
     poll_seconds: float = 5,
     batch: int = 100,
     channel: Channel | None = None,
+    tally: collections.Counter | None = None,
 ) -> int:
-    """Deliver until stopped (or, with `once`, until nothing is due); return how many tried."""
+    """Deliver until stopped (or, with `once`, until nothing is due); return how many tried.
+
+    `tally` adds up what became of them, by status, for a caller that must say so.
+    """
     worker_id = worker_id or default_worker_id()
     channel = channel or channel_for(settings)
     stop = Stop()
@@ -371,7 +379,9 @@ def run(
                     last_housekeeping = time.monotonic()
                     housekeeping(timezone.now())
                 while not stop():
-                    count = deliver_batch(worker_id, batch, channel=channel, should_stop=stop)
+                    count = deliver_batch(
+                        worker_id, batch, channel=channel, should_stop=stop, tally=tally
+                    )
                     handled += count
                     if not count:
                         break

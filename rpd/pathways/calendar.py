@@ -35,7 +35,10 @@ import numpy as np
 __all__ = [
     "CALENDARS",
     "CLOSURE_DAY",
+    "EARLIEST",
+    "LATEST",
     "LONDON",
+    "DateOutOfRange",
     "UnknownCalendar",
     "WorkingCalendar",
     "end_of_day",
@@ -64,6 +67,16 @@ _SOURCES: dict[str, tuple[str, str | None]] = {
 
 CLOSURE_DAY = "Partnership closure day"
 
+# Every date the product computes lies in this window. One request for a date in 9999
+# must not make every later computation load (and then overflow on) eight thousand years
+# of holidays: a date outside it is refused for that one call, before the cache is touched.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2200, 12, 31)
+# Holiday data is loaded a year either side of the window: a backward roll steps into the
+# year before, and a due date near the end runs into the year after (then refused).
+_FIRST_YEAR = EARLIEST.year - 1
+_LAST_YEAR = LATEST.year + 1
+
 # A year has at least ~245 working days even with heavy closures; 200 keeps the
 # look-ahead estimate on the safe side so that a due date is rarely computed twice.
 _MIN_WORKING_DAYS_PER_YEAR = 200
@@ -76,6 +89,32 @@ class UnknownCalendar(ValueError):
         known = ", ".join(f'"{key}"' for key in CALENDARS)
         super().__init__(f"Unknown working-day calendar {name!r}; the known calendars are {known}.")
         self.name = name
+
+
+class DateOutOfRange(ValueError):
+    """A date, given or computed, outside the product's window EARLIEST..LATEST."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            f"{message}: dates must lie between {EARLIEST.isoformat()} and {LATEST.isoformat()}"
+        )
+
+
+def check_in_window(d: date, what: str = "the date") -> date:
+    """d itself if it lies in the product's window, else DateOutOfRange naming it."""
+    if not EARLIEST <= d <= LATEST:
+        raise DateOutOfRange(f"{what} {d.isoformat()} is out of range")
+    return d
+
+
+def _check_reachable(d: object, n: int) -> None:
+    # A start in the window, and no more working days than there are days left in it:
+    # anything else is refused before a single year of holidays is loaded for it.
+    if not isinstance(d, date):  # numpy's object form of a date outside Python's range
+        raise DateOutOfRange(f"the date {d} is out of range")
+    check_in_window(d)
+    if n > (LATEST - d).days:
+        raise DateOutOfRange(f"{n} working days from {d.isoformat()} is out of range")
 
 
 def today() -> date:
@@ -184,6 +223,9 @@ class WorkingCalendar:
         span = self._span
         if span is not None and span.first <= first and last <= span.last:
             return span
+        if first < _FIRST_YEAR or last > _LAST_YEAR:
+            what = f"the year {first}" if first < _FIRST_YEAR else f"the year {last}"
+            raise DateOutOfRange(f"{what} is out of range")
         with self._lock:
             span = self._span
             if span is not None:
@@ -192,12 +234,13 @@ class WorkingCalendar:
                 first, last = min(first, span.first), max(last, span.last)
             # A year either side: a backward roll can step into the year before, and
             # due dates run into the year after.
-            span = self._build(max(first - 1, date.min.year), min(last + 1, date.max.year))
+            span = self._build(max(first - 1, _FIRST_YEAR), min(last + 1, _LAST_YEAR))
             self._span = span
             return span
 
     def _span_for(self, d: date, n: int = 0) -> _Span:
-        return self._covering(d.year, d.year + n // _MIN_WORKING_DAYS_PER_YEAR + 1)
+        check_in_window(d)
+        return self._covering(d.year, min(d.year + n // _MIN_WORKING_DAYS_PER_YEAR + 1, _LAST_YEAR))
 
     def holidays(self, year: int) -> list[tuple[date, str]]:
         """Public holidays and closure days in year, in date order (weekends included)."""
@@ -224,14 +267,13 @@ class WorkingCalendar:
         n = operator.index(n)
         if n < 0:
             raise ValueError(f"a number of working days cannot be negative, got {n}")
+        _check_reachable(d, n)
         origin = d.toordinal()
         pauses = sorted({_as_date(p).toordinal() for p in paused})
         need = max(n, 1)
         horizon = n + len(pauses)
         while True:
             span = self._span_for(d, horizon)
-            if span.last >= date.max.year:
-                raise OverflowError("due date is beyond the last representable date")
             working = span.working
             # For n == 0 the event day itself may be the answer; otherwise the first
             # working day strictly after it is day 1.
@@ -249,7 +291,9 @@ class WorkingCalendar:
                     if j >= len(working):
                         break
                 if j < len(working):
-                    return date.fromordinal(working[j])
+                    return check_in_window(date.fromordinal(working[j]), "the due date")
+            if span.last >= _LAST_YEAR:
+                raise DateOutOfRange(f"{n} working days from {d.isoformat()} is out of range")
             horizon += _MIN_WORKING_DAYS_PER_YEAR
 
     def working_days_between(self, start: date, end: date) -> int:
@@ -289,8 +333,10 @@ class WorkingCalendar:
         lo, hi = starts.min(), starts.max()
         if np.isnat(lo) or np.isnat(hi):
             raise ValueError("starts contains NaT")
+        _check_reachable(lo.astype(object), n_max)
+        _check_reachable(hi.astype(object), n_max)
         first = lo.astype(object).year
-        last = hi.astype(object).year + n_max // _MIN_WORKING_DAYS_PER_YEAR + 1
+        last = min(hi.astype(object).year + n_max // _MIN_WORKING_DAYS_PER_YEAR + 1, _LAST_YEAR)
         if n_min == 0:
             # "Immediately" is the first working day on or after d, which is the first
             # working day after d - 1: one busday_offset call then serves every n.
@@ -303,9 +349,13 @@ class WorkingCalendar:
             result = np.busday_offset(starts, ns, roll="backward", busdaycal=span.busdaycal)
             # Past the loaded years numpy would see no holidays; only trust a result
             # that lies inside them.
-            if result.max().astype(object).toordinal() <= span.last_ordinal:
+            latest = result.max()
+            if latest <= np.datetime64(date(span.last, 12, 31)):
+                check_in_window(latest.astype(object), "the due date")
                 return result
-            last = span.last + 1 + n_max // _MIN_WORKING_DAYS_PER_YEAR
+            if span.last >= _LAST_YEAR:
+                raise DateOutOfRange(f"{n_max} working days from {hi} is out of range")
+            last = min(span.last + 1 + n_max // _MIN_WORKING_DAYS_PER_YEAR, _LAST_YEAR)
 
 
 @functools.lru_cache(maxsize=256)

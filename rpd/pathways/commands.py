@@ -8,7 +8,7 @@ import sys
 from rpd.cli import CommandError, date_argument, non_negative_int
 
 from . import registry
-from .calendar import CALENDARS, UnknownCalendar, get_calendar
+from .calendar import CALENDARS, DateOutOfRange, UnknownCalendar, get_calendar
 from .describe import describe
 from .loader import PackInvalid, load_pack_file
 from .simulate import simulate
@@ -147,6 +147,8 @@ def pathway_simulate(args) -> int:
         result = simulate(pack, args.start, args.stage, args.immediate)
     except KeyError as error:
         raise CommandError(f"--immediate: {error.args[0]}") from None
+    except DateOutOfRange as error:
+        raise CommandError(f"--start: {error}") from None
     if args.json:
         json.dump(result.as_json(), sys.stdout, indent=2)
         print()
@@ -186,7 +188,11 @@ def _calendar(name: str, closure_days=()):
 
 
 def calendar_due(args) -> int:
-    due = _calendar(args.calendar, args.closure).add_working_days(args.start, args.working_days)
+    calendar = _calendar(args.calendar, args.closure)
+    try:
+        due = calendar.add_working_days(args.start, args.working_days)
+    except DateOutOfRange as error:
+        raise CommandError(f"--from/--working-days: {error}") from None
     if args.json:
         print(
             json.dumps(

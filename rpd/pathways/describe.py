@@ -42,7 +42,10 @@ def describe(pack: Pack) -> str:
             add(f"  - {m.name}: {m.timescale.describe()}")
         if stage.must_record:
             add("  Must be recorded:")
-            out += [f"  - {r.text}" for r in stage.must_record]
+            out += [
+                f"  - {r.text}" + (" (may be declared not applicable)" if r.may_not_apply else "")
+                for r in stage.must_record
+            ]
         for notice in stage.notify:
             form = f" (with the {pack.form(notice.form).name})" if notice.form else ""
             condition = f" [{notice.condition}]" if notice.condition else ""

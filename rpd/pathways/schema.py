@@ -15,8 +15,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
+from .calendar import EARLIEST, LATEST
+
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", min_length=1, max_length=64)]
 Text = Annotated[str, Field(min_length=1)]
+# No escalation policy gives a stage more than a year (260 working days); a bigger number
+# is a typo that would put deadlines centuries away.
+MAX_WORKING_DAYS = 260
+Days = Annotated[PositiveInt, Field(le=MAX_WORKING_DAYS)]
+# Dates in a pack lie in the window every computed date does.
+WindowDate = Annotated[datetime.date, Field(ge=EARLIEST, le=LATEST)]
 
 
 class Strict(BaseModel):
@@ -45,7 +53,7 @@ class WorkingDays(Strict):
     """Within N working days of the stage (or milestone's anchor) starting."""
 
     kind: Literal["working_days"]
-    days: PositiveInt
+    days: Days
     note: str = ""
 
     def describe(self) -> str:
@@ -71,7 +79,7 @@ class NotFixed(Strict):
     """
 
     kind: Literal["not_fixed"]
-    review_every_working_days: PositiveInt
+    review_every_working_days: Days
     note: str = ""
 
     def describe(self) -> str:
@@ -135,6 +143,10 @@ class Requirement(Strict):
 
     id: Slug
     text: Text
+    # Whether closing the stage may declare it "not applicable" (with a reason) instead of
+    # recording it. Only where the policy itself makes the item conditional ("where a
+    # resolution is reached", "if this is in a meeting"): otherwise it must be recorded.
+    may_not_apply: bool = False
 
 
 class Notice(Strict):
@@ -190,7 +202,7 @@ class ImmediateRule(Strict):
 
 
 class OverallCap(Strict):
-    working_days: PositiveInt
+    working_days: Days
     stages: list[PositiveInt]
     source: Text
 
@@ -229,7 +241,7 @@ class Pointer(Strict):
 
 class Source(Strict):
     title: Text
-    year: PositiveInt
+    year: Annotated[int, Field(ge=EARLIEST.year, le=LATEST.year)]
     seed: str = ""
 
 
@@ -240,7 +252,7 @@ class Pack(Strict):
     partnership: Text
     scope: Scope
     calendar: Text
-    closure_days: list[datetime.date] = []
+    closure_days: list[WindowDate] = []
     source: Source
     rungs: list[Rung] = Field(min_length=2)
     roles: list[Role] = []
@@ -254,6 +266,11 @@ class Pack(Strict):
     not_this_process: list[Pointer] = []
     # Values the seed leaves open, each with the default the pack holds.
     open_values: list[Text] = []
+    # How far a pause may look ahead for its expected resume date, and how far one
+    # extension may move a stage's due date, in working days. The seeds set neither; a
+    # partnership may.
+    max_pause_working_days: PositiveInt = 65  # about three months
+    max_extension_working_days: PositiveInt = 20  # about four weeks
 
     def stage(self, number: int) -> Stage:
         for stage in self.stages:

@@ -4,7 +4,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from . import registry
-from .calendar import CALENDARS, today
+from .calendar import CALENDARS, DateOutOfRange, today
 from .simulate import simulate
 
 
@@ -22,19 +22,24 @@ def pathway_detail(request, pathway_id):
     # A date that is not one is named, kept in the box as typed, and no dates are shown
     # for some other day instead.
     raw = request.GET.get("start", "")
-    start, error = today(), None
+    start, error, simulation = today(), None, None
     if raw:
         try:
             start = datetime.date.fromisoformat(raw)
         except ValueError:
             error = f"Enter the date as YYYY-MM-DD, for example 2026-11-25 ({raw!r} is not one)"
+    if error is None:
+        try:
+            simulation = simulate(entry.pack, start)
+        except DateOutOfRange as problem:
+            error = f"Enter a date the pathway's deadlines can be counted from ({problem})"
     return render(
         request,
         "pathways/detail.html",
         {
             "pack": entry.pack,
             "calendar": CALENDARS[entry.pack.calendar],
-            "simulation": None if error else simulate(entry.pack, start),
+            "simulation": simulation,
             "start": raw if error else start.isoformat(),
             "error": error,
         },

@@ -7,6 +7,7 @@ import datetime
 from rpd.disagreements import transitions
 from rpd.disagreements.models import Disagreement
 from rpd.disagreements.nhs_number import synthetic
+from rpd.people.models import Role, User
 
 
 def raise_data(demo, receiving_key="police", **overrides) -> dict:
@@ -37,7 +38,7 @@ def fresh(d: Disagreement) -> Disagreement:
 
 def discuss(actor, d, outcome="unresolved", covers=None, meets=(), at=None, approve=True):
     """Record a discussion at the current stage covering everything it must record, and
-    have it approved."""
+    have it approved on its author's side."""
     d = fresh(d)
     stage = d.pack.stage(d.stage)
     episode = d.current_episode()
@@ -53,10 +54,16 @@ def discuss(actor, d, outcome="unresolved", covers=None, meets=(), at=None, appr
     }
     d = transitions.perform("record", actor, d.pk, d.version, data)
     if approve:
-        # Records are evidence once approved, by someone other than their author: the
-        # receiving side's actor, or the raising side's where the receiving actor wrote it.
-        receiving = episode.receiving_actor
-        approver = episode.raising_actor if actor == receiving else receiving
+        # Records are evidence once approved by someone other than their author on their
+        # own side: their line manager, or at the top of the ladder their agency's
+        # safeguarding lead. A record by the stage's leader, on neither side, is approved
+        # by the receiving side.
+        lead = User.objects.filter(
+            agency_id=actor.agency_id, role_grants__role=Role.SAFEGUARDING_LEAD
+        ).first()
+        if actor.agency_id not in (d.raising_agency_id, d.receiving_agency_id):
+            lead = None
+        approver = actor.line_manager or lead or episode.receiving_actor
         record = d.records.latest("pk")
         d = transitions.perform("approve", approver, d.pk, d.version, {"record": record.pk})
     return d

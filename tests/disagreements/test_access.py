@@ -19,7 +19,7 @@ from django.db import transaction
 from rpd.audit.models import Event
 from rpd.disagreements import transitions
 from rpd.disagreements.access import Capacity, capacities, may_see, visible_to
-from rpd.disagreements.models import Disagreement, Status
+from rpd.disagreements.models import AgreedAction, Disagreement, Status
 from rpd.disagreements.queries import open_disagreements
 from rpd.people.demo import DemoPartnership, build_partnership
 from rpd.people.models import User
@@ -56,6 +56,8 @@ def _people(demo: DemoPartnership, other: DemoPartnership) -> dict[str, User]:
         "raiser-senior-manager": demo.ladder["csc"][2],
         "receiver-manager": demo.ladder["police"][1],
         "raiser-colleague": demo.colleague["csc"],
+        "receiver-colleague": demo.colleague["police"],
+        "receiver-senior-manager": demo.ladder["police"][2],
         "raising-lead": demo.lead["csc"],
         "receiving-lead": demo.lead["police"],
         "school-lead": demo.lead["school"],
@@ -70,6 +72,21 @@ def _people(demo: DemoPartnership, other: DemoPartnership) -> dict[str, User]:
 
 def _raise(demo, raiser, receiving_key) -> Disagreement:
     return transitions.raise_disagreement(raiser, raise_data(demo, receiving_key))
+
+
+def _climbed(demo) -> Disagreement:
+    """At stage 2: the police officer handed stage 1 to a colleague, then it escalated."""
+    raiser, officer = demo.ladder["csc"][0], demo.ladder["police"][0]
+    d = _raise(demo, raiser, "police")
+    transitions.perform(
+        "hand_over",
+        officer,
+        d.pk,
+        d.version,
+        {"side": "receiving", "to_user": demo.colleague["police"].pk, "reason": "On leave"},
+    )
+    discuss(raiser, d)
+    return escalate(raiser, d)
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +114,7 @@ def world(django_db_setup, django_db_blocker):
             )
             w.rows["withdrawn"] = withdrawn
             w.rows["other-partnership"] = _raise(other, other.ladder["csc"][0], "police")
+            w.rows["climbed"] = _climbed(demo)
         yield w
         transaction.set_rollback(True)
 
@@ -241,6 +259,211 @@ def test_refusals_of_people_who_may_see_say_why(world):
         transitions.perform("withdraw", world.person("receiver"), d.pk, d.version, {"reason": "x"})
 
 
+# -- Every transition, at stage 2 ---------------------------------------------------------
+#
+# The "climbed" disagreement: raised by the children's social worker against the police
+# officer, who handed stage 1 to a colleague; now at stage 2 between the two line managers.
+# Each transition is tried on it by every kind of person, from the state it needs (a
+# record by the raising actor to approve or correct, an action the receiving actor owns,
+# a pause to resume). Who may touch a record or an action is decided by its author or
+# owner and their side: approving on the author's side, correcting in the author's line.
+
+IV = "invalid"
+TRANSITIONS = (
+    "record",
+    "approve",
+    "correct",
+    "escalate",
+    "resolve",
+    "refer",
+    "pause",
+    "resume",
+    "extend",
+    "hand_over",
+    "complete_action",
+    "withdraw",
+)
+# Columns: record, approve, correct, escalate, resolve, refer, pause, resume, extend,
+# hand_over, complete_action, withdraw. Y: done; n: not allowed; -: not found; i: invalid
+# input (the receiving actor agreeing the extension they asked for).
+CODES = {"Y": OK, "n": NA, "-": NF, "i": IV}
+# fmt: off
+EVERY = {
+    "raiser":                   "n Y n n n n n n n n n Y",  # an earlier stage's actor
+    "raiser-manager":           "Y n Y Y Y n Y Y Y Y n Y",  # the raising actor
+    "receiver-manager":         "Y n n Y Y n Y Y i n Y n",  # the receiving actor
+    "raiser-senior-manager":    "Y Y Y Y Y n Y Y Y Y n n",
+    "receiver-senior-manager":  "Y n n Y Y n Y Y n n Y n",
+    "raising-lead":             "Y Y n n n n n n n Y n n",
+    "receiving-lead":           "Y n n n n n n n n n Y n",
+    "receiver-colleague":       "n n n n n n n n n n n n",  # acted at stage 1
+    "receiver":                 "n n n n n n n n n n n n",  # handed over
+    "unit":                     "n n n n n n n n n n n n",
+    "chair":                    "n n n n n n n n n n n n",
+    "raiser-colleague":         "- - - - - - - - - - - -",
+    "outsider":                 "- - - - - - - - - - - -",
+    "other-partnership-unit":   "- - - - - - - - - - - -",
+    "other-partnership-lead":   "- - - - - - - - - - - -",
+}
+# fmt: on
+
+
+def _raising_record(w: World, d: Disagreement, **extra) -> Disagreement:
+    """A record of the stage 2 discussion by the raising actor, not yet approved."""
+    episode = d.current_episode()
+    data = {
+        "kind": "meeting",
+        "occurred_at": (NOW - datetime.timedelta(hours=1)).isoformat(),
+        "participants": [episode.raising_actor.pk, episode.receiving_actor.pk],
+        "summary": "The line managers met and set out both positions.",
+        "outcome": "unresolved",
+        "covers": [r.id for r in d.pack.stage(d.stage).must_record],
+        **extra,
+    }
+    return transitions.perform("record", episode.raising_actor, d.pk, d.version, data)
+
+
+def _prepare(w: World, action: str) -> tuple[Disagreement, dict]:
+    """The climbed disagreement in the state `action` needs, and valid input for it."""
+    d = fresh(w.rows["climbed"])
+    raising = w.person("raiser-manager")
+    if action in ("approve", "correct"):
+        d = _raising_record(w, d)
+        record = d.records.latest("pk").pk
+        if action == "approve":
+            return d, {"record": record}
+        return d, {"record": record, "summary": "With the dates", "reason": "Dates missing"}
+    if action in ("escalate", "resolve"):
+        outcome = "unresolved" if action == "escalate" else "resolved"
+        d = _raising_record(w, d, outcome=outcome)
+        approver = w.person("raiser-senior-manager")
+        d = transitions.perform(
+            "approve", approver, d.pk, d.version, {"record": d.records.latest("pk").pk}
+        )
+        if action == "escalate":
+            return d, {"reason": "The line managers could not agree"}
+        return d, {
+            "agreed_outcome": "A strategy discussion is held this week.",
+            "next_steps": "Both agencies attend the strategy discussion.",
+            "written_confirmation": "Emailed to both agencies the same day.",
+            "feedback_to_raiser": "Told the social worker what was agreed.",
+        }
+    if action == "complete_action":
+        owner = w.person("receiver-manager")
+        action_ = {"text": "Share the previous reports", "owner": owner.pk, "due": "2026-01-12"}
+        d = _raising_record(w, d, actions=[action_], covers=[])
+        return d, {"action": AgreedAction.objects.get(record__disagreement=d).pk}
+    if action == "resume":
+        pause = {"reason": "Awaiting the strategy meeting", "expected_resume": "2026-01-14"}
+        return transitions.perform("pause", raising, d.pk, d.version, pause), {}
+    if action == "extend":
+        asked_by = w.person("receiver-manager").pk
+        return d, {
+            "asked_by": asked_by,
+            "reason": "The meeting needs a week",
+            "new_due": "2026-01-21",
+        }
+    if action == "refer":
+        return d, {"referred_to": "The Partnership Executive", "recommendation": "Review"}
+    if action == "hand_over":
+        to_user = w.person("raising-lead").pk
+        return d, {"side": "raising", "to_user": to_user, "reason": "The manager is on leave"}
+    return d, _input(w, action)
+
+
+@pytest.mark.parametrize(
+    ("who", "action", "expected"),
+    [
+        (who, action, CODES[row.split()[i]])
+        for who, row in EVERY.items()
+        for i, action in enumerate(TRANSITIONS)
+    ],
+    ids=[f"{who}-{action}" for who in EVERY for action in TRANSITIONS],
+)
+def test_every_transition_at_stage_2_is_open_to_exactly_whom_the_matrix_says(
+    world, who, action, expected
+):
+    d, data = _prepare(world, action)
+    person = world.person(who)
+    assert d.stage == 2
+    events = Event.objects.count()
+
+    try:
+        transitions.perform(action, person, d.pk, d.version, data)
+        outcome = OK
+    except transitions.NotFound:
+        outcome = NF
+    except transitions.NotAllowed:
+        outcome = NA
+    except transitions.Invalid:
+        outcome = IV
+
+    assert outcome == expected
+    after = fresh(d)
+    assert (after.version == d.version + 1) is (expected == OK)
+    assert Event.objects.count() == events + (expected == OK)
+
+
+# -- A closed disagreement: its records and actions ----------------------------------------
+#
+# After withdrawal nothing moves but agreed actions and corrections, which become addenda.
+
+CLOSED_CASE = {
+    #                          correct  approve addendum  complete action
+    "raiser":                 (OK,      NA,               NA),  # the record's author
+    "raiser-manager":         (OK,      OK,               NA),
+    "receiver":               (NA,      NA,               OK),  # the action's owner
+    "receiver-manager":       (NA,      NA,               OK),
+    "raising-lead":           (NA,      OK,               NA),
+    "receiving-lead":         (NA,      NA,               OK),
+    "unit":                   (NA,      NA,               NA),
+    "raiser-colleague":       (NF,      NF,               NF),
+    "outsider":               (NF,      NF,               NF),
+    "other-partnership-unit": (NF,      NF,               NF),
+}  # fmt: skip
+
+
+def _withdrawn_with_evidence(w: World) -> tuple[Disagreement, int, int]:
+    """The main disagreement with an agreed action the receiver owns, then withdrawn."""
+    d, raiser = w.d, w.person("raiser")
+    owner = w.person("receiver")
+    data = {
+        **_input(w, "record"),
+        "actions": [{"text": "Share the reports", "owner": owner.pk, "due": "2026-01-12"}],
+    }
+    d = transitions.perform("record", raiser, d.pk, d.version, data)
+    action = AgreedAction.objects.get(record__disagreement=d).pk
+    d = transitions.perform("withdraw", raiser, d.pk, d.version, {"reason": "Agreed informally"})
+    record = d.records.filter(approved_at__isnull=False).latest("pk").pk
+    return d, record, action
+
+
+@pytest.mark.parametrize(
+    ("who", "column", "expected"),
+    [(who, i, row[i]) for who, row in CLOSED_CASE.items() for i in range(3)],
+    ids=[f"{who}-{name}" for who in CLOSED_CASE for name in ("correct", "approve", "complete")],
+)
+def test_a_closed_disagreement_takes_addenda_and_done_actions_from_exactly_whom_the_matrix_says(
+    world, who, column, expected
+):
+    d, record, action = _withdrawn_with_evidence(world)
+    if column == 0:
+        name, data = "correct", {"record": record, "summary": "With the dates", "reason": "Dates"}
+    elif column == 1:
+        raiser = world.person("raiser")
+        addendum = {"record": record, "summary": "With the dates", "reason": "Dates"}
+        d = transitions.perform("correct", raiser, d.pk, d.version, addendum)
+        name, data = "approve", {"record": d.records.latest("pk").pk}
+    else:
+        name, data = "complete_action", {"action": action}
+
+    assert _outcome(world.person(who), d, name, data) == expected
+    after = fresh(d)
+    assert after.status == Status.WITHDRAWN
+    # The approved evidence is never superseded after closure.
+    assert not d.records.filter(supersedes_id=record).exists()
+
+
 # -- Need to know changes as the disagreement moves ---------------------------------------
 
 
@@ -284,7 +507,7 @@ def test_the_partnership_unit_sees_every_disagreement_in_its_own_partnership_and
 ):
     ours = set(Disagreement.objects.filter(partnership=world.demo.partnership))
     theirs = set(Disagreement.objects.filter(partnership=world.other.partnership))
-    assert len(ours) == 5 and len(theirs) == 1
+    assert len(ours) == 6 and len(theirs) == 1
 
     assert set(visible_to(world.person("unit"))) == ours
     assert set(visible_to(world.person("other-partnership-unit"))) == theirs
@@ -301,17 +524,17 @@ def test_the_partnership_unit_sees_every_disagreement_in_its_own_partnership_and
 # Who finds which open disagreements in their list. The withdrawn one is closed, so it is
 # in nobody's open list, though its raiser may still see it.
 OPEN = {
-    "raiser": {"csc-police"},
-    "receiver": {"csc-police"},
-    "raiser-manager": {"csc-police", "colleague-health"},  # manages the colleague too
-    "raiser-senior-manager": {"csc-police", "colleague-health"},
-    "receiver-manager": {"csc-police"},
+    "raiser": {"csc-police", "climbed"},
+    "receiver": {"csc-police", "climbed"},
+    "raiser-manager": {"csc-police", "colleague-health", "climbed"},  # manages the colleague
+    "raiser-senior-manager": {"csc-police", "colleague-health", "climbed"},
+    "receiver-manager": {"csc-police", "climbed"},
     "raiser-colleague": {"colleague-health"},
-    "raising-lead": {"csc-police", "colleague-health"},
-    "receiving-lead": {"csc-police"},
+    "raising-lead": {"csc-police", "colleague-health", "climbed"},
+    "receiving-lead": {"csc-police", "climbed"},
     "school-lead": {"health-school", "school-charity"},
-    "unit": {"csc-police", "health-school", "school-charity", "colleague-health"},
-    "chair": {"csc-police", "health-school", "school-charity", "colleague-health"},
+    "unit": {"csc-police", "health-school", "school-charity", "colleague-health", "climbed"},
+    "chair": {"csc-police", "health-school", "school-charity", "colleague-health", "climbed"},
     "administrator": set(),
     "outsider": set(),
     "other-partnership-unit": {"other-partnership"},

@@ -175,10 +175,10 @@ def test_hillingdon_adult_dispute_over_christmas_2026_climbs_to_the_implementati
         d, conversation = record(
             health[0], d, ["specific-evidence-based-difference", "conversation"]
         )
-        # Approved by the other side, not by its author.
-        d = do("approve", stand_in, d, record=conversation.pk)
+        # Approved on its author's side (their line manager), not by its author.
+        d = do("approve", health[1], d, record=conversation.pk)
         conversation.refresh_from_db()
-        assert conversation.approved_by == stand_in
+        assert conversation.approved_by == health[1]
         assert conversation.approved_at == timezone.now()
 
         # Stage 1 must still record the confirming email and the contemporaneous record.
@@ -188,7 +188,7 @@ def test_hillingdon_adult_dispute_over_christmas_2026_climbs_to_the_implementati
         assert "Each discussion recorded contemporaneously" in str(error)
         assert "The conversation between" not in str(error)
         d, email = record(health[0], d, ["email-confirming-outcome", "contemporaneous-record"])
-        d = do("approve", stand_in, d, record=email.pk)
+        d = do("approve", health[1], d, record=email.pk)
 
         traveller.move_to(london(2026, 12, 23))
         d = do("escalate", health[0], d, reason="The adult remains at risk")
@@ -206,19 +206,20 @@ def test_hillingdon_adult_dispute_over_christmas_2026_climbs_to_the_implementati
         assert "is paused" in str(error)
         traveller.move_to(london(2027, 1, 5))
         d = do("resume", asc[1], d)
-        # Paused working days: Thu 24, Tue 29, Wed 30, Thu 31 Dec and Mon 4 Jan = 5, so the
-        # review moves 5 working days on from Mon 4 Jan: Tue 5, 6, 7, 8, Mon 11 Jan 2027.
+        # Working days paused whole (not the day it paused, nor the day it resumed): Tue 29,
+        # Wed 30, Thu 31 Dec and Mon 4 Jan = 4, so the review moves 4 working days on from
+        # Mon 4 Jan: Tue 5, 6, 7, Fri 8 Jan 2027.
         pause = Pause.objects.get(disagreement=d)
         assert (pause.paused_on, pause.resumed_on) == (D(2026, 12, 24), D(2027, 1, 5))
-        assert (pause.working_days_paused, pause.resumed_by) == (5, asc[1])
-        at_stage(d, 2, health[1], asc[1], D(2027, 1, 11))
-        assert d.status == Status.OPEN and d.next_due == D(2027, 1, 11)
+        assert (pause.working_days_paused, pause.resumed_by) == (4, asc[1])
+        at_stage(d, 2, health[1], asc[1], D(2027, 1, 8))
+        assert d.status == Status.OPEN and d.next_due == D(2027, 1, 8)
 
         d, _ = record(
             asc[1],
             d,
             ["specific-evidence-based-difference", "contemporaneous-record"],
-            approved_by=health[1],
+            approved_by=asc[2],
         )
         traveller.move_to(london(2027, 1, 6))
         d = do("escalate", asc[1], d, reason="Managers could not agree")
@@ -232,7 +233,7 @@ def test_hillingdon_adult_dispute_over_christmas_2026_climbs_to_the_implementati
             health[2],
             d,
             ["specific-evidence-based-difference", "contemporaneous-record"],
-            approved_by=asc[2],
+            approved_by=demo.lead["health"],
         )
         d = do("escalate", health[2], d, reason="Operations managers could not agree")
         # Stage 4, led by the Implementation Unit, from Fri 8 Jan: 11, 12, 13, 14, Fri 15 Jan.
@@ -319,7 +320,7 @@ def test_cambridgeshire_non_accidental_injury_of_an_infant_is_due_the_same_worki
         assert d.immediate_rule == "non-accidental-injury-infant"
         # Raised Thu 2 Apr, a working day: due the same day.
         at_stage(d, 1, health[0], csc[0], D(2026, 4, 2), basis="immediately")
-        d, _ = record(health[0], d, ["clear-record"], approved_by=csc[0])
+        d, _ = record(health[0], d, ["clear-record"], approved_by=health[1])
 
         traveller.move_to(london(2026, 4, 2, 11))
         d = do("escalate", health[0], d, reason="The infant is still at home")
@@ -354,7 +355,7 @@ def test_cambridgeshire_non_accidental_injury_of_an_infant_is_due_the_same_worki
         error = refused(Invalid, "escalate", health[1], d, reason="Managers disagree")
         assert "A clear record of this stage" in str(error)
         assert "advising the concerned professional of the outcome" in str(error)
-        d = do("approve", csc[1], d, record=corrected.pk)
+        d = do("approve", health[2], d, record=corrected.pk)
 
         # Out of hours, on Easter Saturday 4 Apr: stage 3 is due on the next working day,
         # Tue 7 Apr (Sun 5, Easter Monday 6), as is the designated leads' liaison.
@@ -374,7 +375,7 @@ def test_cambridgeshire_non_accidental_injury_of_an_infant_is_due_the_same_worki
             d,
             ["action-agreed", "written-confirmation", "feedback-to-professionals"],
             meets=["designated-leads-liaise"],
-            approved_by=csc[2],
+            approved_by=demo.lead["health"],
         )
         liaison = d.current_episode().milestones.get()
         assert liaison.met_at == timezone.now()
@@ -409,7 +410,11 @@ def test_cambridgeshire_non_accidental_injury_of_an_infant_is_due_the_same_worki
 
         traveller.move_to(london(2026, 4, 7, 16))
         d, _ = record(
-            health[2], d, ["feedback-to-professionals"], outcome="resolved", approved_by=csc[2]
+            health[2],
+            d,
+            ["feedback-to-professionals"],
+            outcome="resolved",
+            approved_by=demo.lead["health"],
         )
         d = do("resolve", unit, d, **resolution(learning_case_review=True))
         resolved_at_top(d, unit, ["escalated", "escalated", "escalated", "resolved"])
@@ -467,7 +472,7 @@ def test_jersey_over_liberation_day_2025_climbs_to_the_board_chair():
             d,
             ["outcome-and-plan", "discussions-documented"],
             meets=["inform-line-manager"],
-            approved_by=csc[0],
+            approved_by=school[1],
         )
         assert d.current_episode().milestones.get().met_at == timezone.now()
 
@@ -512,7 +517,7 @@ def test_jersey_over_liberation_day_2025_climbs_to_the_board_chair():
         d, plan = record(
             school[1], d, ["plan-of-action", "steps-followed", "evidenced-concerns", "outcome"]
         )
-        d = do("approve", csc[1], d, record=plan.pk)
+        d = do("approve", school[2], d, record=plan.pk)
         d = do("escalate", school[1], d, reason="Still no agreement")
         # Stage 3 from Mon 19 May: 20, 21, 22, 23, (spring bank holiday) Tue 27 May.
         at_stage(d, 3, school[2], csc[2], D(2025, 5, 27), basis="limit")
@@ -522,7 +527,7 @@ def test_jersey_over_liberation_day_2025_climbs_to_the_board_chair():
             csc[2],
             d,
             ["plan-of-action", "heads-of-service-referral", "discussions-documented"],
-            approved_by=school[2],
+            approved_by=demo.lead["csc"],
         )
         d = do("escalate", school[2], d, reason="Resources are the sticking point")
         # Stage 4, the Independent Chair of the SPB, from Wed 21 May: 22, 23, 27, 28, Thu 29 May.
@@ -607,7 +612,7 @@ def test_stoke_on_trent_over_christmas_2025_climbs_to_the_partnership_at_stage_5
             d,
             ["evidence-based-reason"],
             meets=["raise-with-practitioner"],
-            approved_by=csc[0],
+            approved_by=charity[1],
         )
         assert d.next_due == D(2025, 12, 30)
 
@@ -633,7 +638,7 @@ def test_stoke_on_trent_over_christmas_2025_climbs_to_the_partnership_at_stage_5
             d,
             ["specific-circumstances"],
             meets=["contact-between-agencies"],
-            approved_by=charity[1],
+            approved_by=csc[2],
         )
         traveller.move_to(london(2025, 12, 31))
         d = do("escalate", csc[1], d, reason="No agreement", not_applicable=not_resolved)
@@ -661,7 +666,7 @@ def test_stoke_on_trent_over_christmas_2025_climbs_to_the_partnership_at_stage_5
             ["decision-in-writing", "partnership-form"],
             meets=["contact-counterpart", "meeting", "decision-in-writing"],
         )
-        d = do("approve", csc[2], d, record=decision.pk)
+        d = do("approve", charity[3], d, record=decision.pk)
         assert d.next_due == D(2026, 1, 5)
 
         traveller.move_to(london(2026, 1, 5))
@@ -685,7 +690,7 @@ def test_stoke_on_trent_over_christmas_2025_climbs_to_the_partnership_at_stage_5
             d,
             ["letter-between-directors", "partnership-form"],
             meets=["raise-at-senior-leader-level"],
-            approved_by=csc[3],
+            approved_by=demo.lead["charity"],
         )
         d = do("escalate", charity[3], d, reason="Directors disagree")
         # Stage 5, the partnership, from Wed 7 Jan: referral within 2 working days, Thu 8,
@@ -759,19 +764,20 @@ def test_blackpool_over_easter_2025_keeps_stages_1_to_3_within_15_working_days()
         assert d.next_due == D(2025, 4, 23)
         traveller.move_to(london(2025, 4, 23))
         d = do("resume", school[0], d, note="Back at work")
-        # Paused working days: Thu 17 and Tue 22 Apr = 2. Stage 1: Fri 25 Apr, then Mon 28,
-        # Tue 29 Apr; the cap: Mon 12 May, then Tue 13, Wed 14 May.
-        assert Pause.objects.get(disagreement=d).working_days_paused == 2
-        at_stage(d, 1, school[0], police[0], D(2025, 4, 29), basis="limit")
-        assert (d.cap_due, d.next_due) == (D(2025, 5, 14), D(2025, 4, 29))
+        # Working days paused whole, between the day it paused and the day it resumed: Good
+        # Friday and Easter Monday are holidays, so Tue 22 Apr = 1. Stage 1: Fri 25 Apr, then
+        # Mon 28 Apr; the cap: Mon 12 May, then Tue 13 May.
+        assert Pause.objects.get(disagreement=d).working_days_paused == 1
+        at_stage(d, 1, school[0], police[0], D(2025, 4, 28), basis="limit")
+        assert (d.cap_due, d.next_due) == (D(2025, 5, 13), D(2025, 4, 28))
 
         d, evidence = record(school[0], d, ["evidence-of-concern", "written-record"])
-        d = do("approve", police[0], d, record=evidence.pk)
+        d = do("approve", school[1], d, record=evidence.pk)
         traveller.move_to(london(2025, 4, 24))
         d = do("escalate", school[0], d, reason="Referral still refused")
         # Stage 2 from Thu 24 Apr: 25, 28, 29, 30, Thu 1 May. The cap is not restarted.
         at_stage(d, 2, school[1], police[1], D(2025, 5, 1), basis="limit")
-        assert (d.cap_due, d.next_due) == (D(2025, 5, 14), D(2025, 5, 1))
+        assert (d.cap_due, d.next_due) == (D(2025, 5, 13), D(2025, 5, 1))
 
         traveller.move_to(london(2025, 4, 30))
         error = refused(
@@ -791,21 +797,21 @@ def test_blackpool_over_easter_2025_keeps_stages_1_to_3_within_15_working_days()
         at_stage(d, 2, school[1], police[1], D(2025, 5, 6), basis="limit")
 
         traveller.move_to(london(2025, 5, 2))
-        d, _ = record(police[1], d, ["written-record"], approved_by=school[1])
+        d, _ = record(police[1], d, ["written-record"], approved_by=police[2])
         d = do("escalate", police[1], d, reason="Still refused")
         # Stage 3 from Fri 2 May: (bank holiday) Tue 6, 7, 8, 9, Mon 12 May; the cap,
-        # Wed 14 May, is later.
+        # Tue 13 May, is later.
         at_stage(d, 3, school[2], police[2], D(2025, 5, 12), basis="limit")
-        assert (d.cap_due, d.next_due) == (D(2025, 5, 14), D(2025, 5, 12))
+        assert (d.cap_due, d.next_due) == (D(2025, 5, 13), D(2025, 5, 12))
 
         traveller.move_to(london(2025, 5, 8))
-        d, _ = record(school[2], d, ["written-record"], approved_by=police[2])
+        d, _ = record(school[2], d, ["written-record"], approved_by=school[3])
         d = do("escalate", school[2], d, reason="Senior managers cannot agree")
         # Stage 4, the highest level of management, has no limit: reviewed after 5 working
         # days from Thu 8 May: 9, 12, 13, 14, Thu 15 May. The cap covers stages 1-3 only: kept
         # on record but no longer a deadline.
         at_stage(d, 4, school[3], police[3], D(2025, 5, 15))
-        assert (d.cap_due, d.next_due) == (D(2025, 5, 14), D(2025, 5, 15))
+        assert (d.cap_due, d.next_due) == (D(2025, 5, 13), D(2025, 5, 15))
 
         # The top stage names nowhere to refer on to: it is resolved there.
         error = refused(
@@ -816,7 +822,9 @@ def test_blackpool_over_easter_2025_keeps_stages_1_to_3_within_15_working_days()
         assert "last stage" in str(error)
 
         traveller.move_to(london(2025, 5, 12))
-        d, _ = record(police[3], d, ["written-record"], outcome="resolved", approved_by=school[3])
+        d, _ = record(
+            police[3], d, ["written-record"], outcome="resolved", approved_by=demo.lead["police"]
+        )
         d = do("resolve", police[3], d, **resolution())
         resolved_at_top(d, police[3], ["escalated", "escalated", "escalated", "resolved"])
         assert Resolution.objects.filter(disagreement=d).count() == 1

@@ -361,7 +361,7 @@ def test_resuming_needs_no_input_but_only_a_paused_disagreement_resumes(stoke):
 
 def test_a_stage_item_declared_not_applicable_needs_a_reason(stoke):
     raiser = stoke.ladder["csc"][0]
-    approved_record(raiser, stoke.ladder["police"][0], stoke.d, covers=["evidence-based-reason"])
+    approved_record(raiser, stoke.ladder["csc"][1], stoke.d, covers=["evidence-based-reason"])
     errors = invalid(
         "escalate",
         raiser,
@@ -386,7 +386,7 @@ STOKE_STAGE_1_MUST_RECORD = (
 def test_escalating_is_refused_until_the_record_covering_what_the_stage_must_record_is_approved(
     stoke,
 ):
-    raiser, other_side = stoke.ladder["csc"][0], stoke.ladder["police"][0]
+    raiser, manager = stoke.ladder["csc"][0], stoke.ladder["csc"][1]
     record = add_record(raiser, stoke.d, covers=everything(stoke.d))
     errors = invalid("escalate", raiser, stoke.d, {"reason": "Still unsafe"})
     assert errors == {"not_applicable": [STOKE_STAGE_1_MUST_RECORD]}
@@ -405,14 +405,14 @@ def test_escalating_is_refused_until_the_record_covering_what_the_stage_must_rec
         ]
     }
 
-    perform("approve", other_side, stoke.d, {"record": record.pk})
+    perform("approve", manager, stoke.d, {"record": record.pk})
     d = perform("escalate", raiser, stoke.d, {"reason": "Still unsafe"})
     assert d.stage == 2
 
 
 def test_a_superseded_record_no_longer_counts_its_approved_correction_does(stoke):
-    raiser, other_side = stoke.ladder["csc"][0], stoke.ladder["police"][0]
-    first = approved_record(raiser, other_side, stoke.d, covers=everything(stoke.d))
+    raiser, manager = stoke.ladder["csc"][0], stoke.ladder["csc"][1]
+    first = approved_record(raiser, manager, stoke.d, covers=everything(stoke.d))
     perform(
         "correct",
         raiser,
@@ -421,13 +421,13 @@ def test_a_superseded_record_no_longer_counts_its_approved_correction_does(stoke
     )
     correction = Record.objects.get(supersedes=first)
     first.refresh_from_db()
-    assert first.approved_by == other_side  # the old version stays as it was, approved
+    assert first.approved_by == manager  # the old version stays as it was, approved
     assert correction.covers == first.covers and correction.approved_at is None
 
     errors = invalid("escalate", raiser, stoke.d, {"reason": "Still unsafe"})
     assert errors == {"not_applicable": [STOKE_STAGE_1_MUST_RECORD]}
 
-    perform("approve", other_side, stoke.d, {"record": correction.pk})
+    perform("approve", manager, stoke.d, {"record": correction.pk})
     d = perform("escalate", raiser, stoke.d, {"reason": "Still unsafe"})
     assert d.stage == 2
 
@@ -469,8 +469,8 @@ def test_a_record_is_approved_by_someone_other_than_its_author(stoke):
 
 def test_an_approved_record_is_not_approved_again(stoke):
     record = add_record(stoke.ladder["csc"][0], stoke.d)
-    perform("approve", stoke.ladder["police"][0], stoke.d, {"record": record.pk})
-    message = not_allowed("approve", stoke.ladder["police"][0], stoke.d, {"record": record.pk})
+    perform("approve", stoke.ladder["csc"][1], stoke.d, {"record": record.pk})
+    message = not_allowed("approve", stoke.ladder["csc"][2], stoke.d, {"record": record.pk})
     assert "already approved" in message
 
 
@@ -562,9 +562,9 @@ def test_referring_on_is_for_the_last_stage(stoke):
 @pytest.fixture
 def resolved(hillingdon_top):
     top = hillingdon_top.ladder["csc"][2]
-    other_side = fresh(hillingdon_top.d).current_episode().receiving_actor
+    manager = hillingdon_top.lead["csc"]  # approves on the author's side, the top rung
     approved_record(
-        top, other_side, hillingdon_top.d, covers=everything(hillingdon_top.d), outcome="resolved"
+        top, manager, hillingdon_top.d, covers=everything(hillingdon_top.d), outcome="resolved"
     )
     perform("resolve", top, hillingdon_top.d, RESOLUTION)
     return hillingdon_top
@@ -670,3 +670,91 @@ def test_a_synthetic_nhs_number_is_always_valid_and_in_the_reserved_999_range(se
         number = nhs_number.synthetic(seed)
         assert nhs_number.is_valid(number), seed
         assert number.startswith("999") and low <= int(number) <= high, seed
+
+
+# -- Input hygiene: sizes, characters, nesting and dates a database or calendar cannot take -
+
+
+def test_a_lone_surrogate_in_a_summary_is_refused_naming_the_field(stoke):
+    data = raise_data(stoke, summary="Three bruises \ud800 seen in four weeks")
+    errors = invalid_raise(stoke.ladder["csc"][1], data)
+    assert list(errors) == ["summary"] and "lone surrogate" in errors["summary"][0]
+
+
+def test_a_summary_over_ten_thousand_characters_is_refused_not_stored(stoke):
+    errors = invalid_raise(stoke.ladder["csc"][1], raise_data(stoke, summary="x" * 10_001))
+    assert errors == {"summary": ["Ensure this value has at most 10000 characters (it has 10001)."]}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('"Home visit\\u0000"', "must not contain a NUL character"),
+        ('"Home visit \\ud800"', "lone surrogate"),
+    ],
+)
+def test_a_nul_or_lone_surrogate_in_an_agreed_action_is_refused_naming_actions(
+    stoke, text, message
+):
+    owner = stoke.ladder["police"][0].pk
+    actions = f'[{{"text": {text}, "owner": {owner}, "due": "2026-01-20"}}]'
+    errors = invalid(
+        "record", stoke.ladder["csc"][0], stoke.d, record_data(stoke.d, actions=actions)
+    )
+    assert list(errors) == ["actions"] and message in errors["actions"][0]
+
+
+def test_agreed_actions_nested_thousands_deep_are_refused_naming_actions(stoke):
+    actions = "[" * 10_000 + "]" * 10_000
+    errors = invalid(
+        "record", stoke.ladder["csc"][0], stoke.d, record_data(stoke.d, actions=actions)
+    )
+    assert errors == {"actions": ["is nested too deeply: at most 3 levels"]}
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity"])
+def test_nan_in_a_not_applicable_item_is_refused_naming_the_field(stoke, number):
+    raiser = stoke.ladder["csc"][0]
+    approved_record(raiser, stoke.ladder["police"][0], stoke.d, covers=["evidence-based-reason"])
+    data = {"reason": "x", "not_applicable": f'{{"resolution-and-next-steps": {number}}}'}
+    errors = invalid("escalate", raiser, stoke.d, data)
+    assert list(errors) == ["not_applicable"]
+    assert f"{number.lstrip('-')} is not a number" in errors["not_applicable"][0]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("challenged_on", "0001-01-01", "must be 01 January 2000 or later"),
+        ("subject_date_of_birth", "0001-01-01", "must be 14 January 1901 or later"),
+        ("subject_date_of_birth", "1900-06-01", "must be 14 January 1901 or later"),
+    ],
+)
+def test_a_date_from_year_one_is_refused_naming_the_field(stoke, field, value, message):
+    errors = invalid_raise(stoke.ladder["csc"][1], raise_data(stoke, **{field: value}))
+    assert errors == {field: [message]}
+
+
+def test_a_discussion_in_year_one_is_refused(stoke):
+    data = record_data(stoke.d, occurred_at="0001-01-01T09:00:00+00:00")
+    errors = invalid("record", stoke.ladder["csc"][0], stoke.d, data)
+    assert errors == {"occurred_at": ["must be 01 January 2000 or later"]}
+
+
+def test_a_pause_cannot_expect_to_resume_in_9999(stoke):
+    data = {"reason": "Off sick", "expected_resume": "9999-12-31"}
+    errors = invalid("pause", stoke.ladder["csc"][0], stoke.d, data)
+    assert errors == {"expected_resume": ["must be 15 January 2027 or earlier"]}
+
+
+def test_an_extension_to_a_weekday_in_9999_is_refused_and_every_deadline_still_counts(stoke):
+    raiser = stoke.ladder["csc"][0]
+    data = {"asked_by": stoke.ladder["police"][0].pk, "reason": "Meeting", "new_due": "9999-12-30"}
+    errors = invalid("extend", raiser, stoke.d, data)
+    assert errors == {"new_due": ["must be 15 January 2027 or earlier"]}
+    # The same shared calendar then counts the next disagreement's deadlines as before:
+    # Wed 14 Jan 2026 + 5 working days is Wed 21 Jan.
+    other = transitions.raise_disagreement(stoke.ladder["school"][0], raise_data(stoke))
+    assert other.current_episode().due == D(2026, 1, 21)
+    approved_record(raiser, stoke.ladder["police"][0], stoke.d, covers=everything(stoke.d))
+    assert perform("escalate", raiser, stoke.d, {"reason": "Still unsafe"}).stage == 2

@@ -1,9 +1,13 @@
 """Each email's footer lets its reader choose single emails or a daily digest, and never
 lets them switch off overdue notices."""
 
+import datetime
 import re
 
 import pytest
+import time_machine
+from django.core import signing
+from django.utils import timezone
 
 from rpd.notifications import outbox
 from rpd.notifications.models import Kind, Status
@@ -73,3 +77,32 @@ def test_one_persons_link_cannot_be_turned_into_anothers(client, demo):
     mine = preferences_token(demo.ladder["csc"][0])
     theirs = str(demo.ladder["police"][0].pk) + mine[mine.index(":") :]
     assert client.get(f"/notices/preferences/{theirs}/").status_code == 404
+
+
+def test_a_link_older_than_thirty_days_is_refused_with_a_page_saying_so(client, demo):
+    person = demo.ladder["csc"][0]
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=31), tick=False):
+        old = preferences_token(person)
+    response = client.get(f"/notices/preferences/{old}/")
+    assert response.status_code == 404
+    assert "This link has expired: links in emails work for 30 days" in response.text
+    assert person.email not in response.text
+    fresh_link = client.get(f"/notices/preferences/{preferences_token(person)}/")
+    assert fresh_link.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "sign",
+    [
+        lambda pk: signing.TimestampSigner().sign(str(pk)),  # Django's own default salt
+        lambda pk: signing.TimestampSigner(salt="rpd.other-purpose").sign(str(pk)),
+        lambda pk: signing.dumps(pk),  # what sessions and cookies sign
+        lambda pk: signing.TimestampSigner(salt="rpd.notifications.preferences").sign("x1"),
+    ],
+)
+def test_a_value_signed_for_another_purpose_is_refused_with_a_clear_page(client, demo, sign):
+    person = demo.ladder["csc"][0]
+    response = client.get(f"/notices/preferences/{sign(person.pk)}/")
+    assert response.status_code == 404
+    assert "This link is not valid: use the one in your latest email." in response.text
+    assert person.email not in response.text

@@ -355,15 +355,15 @@ def test_a_pause_past_its_expected_resume_date_is_reminded_every_working_day(bla
     assert "Practitioner off sick" not in pause_notice.body_text  # a reason may be health data
     assert "you paused it" in pause_notice.body_text
 
-    # Resumed Tue 12 May at 11:00. Paused working days: Wed 6, Thu 7, Fri 8, Mon 11 = 4, so
-    # the stage moves from Tue 12 May to Wed 13, Thu 14, Fri 15, Mon 18 May.
+    # Resumed Tue 12 May at 11:00. Working days paused whole (not the day it paused, nor the
+    # day it resumed): Thu 7, Fri 8, Mon 11 = 3, so the stage moves from Tue 12 May to
+    # Wed 13, Thu 14, Fri 15 May.
     d = do("resume", school[1], d, london(2026, 5, 12, 11))
-    assert d.stage_due == D(2026, 5, 18)
+    assert d.stage_due == D(2026, 5, 15)
     sweep.run(london(2026, 5, 13))
+    assert written(d, D(2026, 5, 13)) == []
     sweep.run(london(2026, 5, 14))
-    assert written(d, D(2026, 5, 13)) == written(d, D(2026, 5, 14)) == []
-    sweep.run(london(2026, 5, 15))
-    assert written(d, D(2026, 5, 15)) == [
+    assert written(d, D(2026, 5, 14)) == [
         ("due-soon", "stage", "police-1"),
         ("due-soon", "stage", "school-1"),
     ]

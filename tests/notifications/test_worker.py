@@ -246,3 +246,20 @@ def test_the_email_channel_is_the_default(settings):
     settings.RPD_NOTICE_CHANNEL = "email"
     assert isinstance(worker.channel_for(settings), EmailChannel)
     assert DeliveryFailed("x", permanent=True).permanent
+
+
+def test_rpd_worker_once_exits_1_in_one_line_when_the_mail_server_is_down(smtp, capsys):
+    notices = make_notices(2, at=timezone.now() - MINUTE)
+    smtp.mailbox.refuse = "451 4.3.0 Try again later"
+
+    assert main(["worker", "--once", "--id", "cron-worker"]) == 1
+
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("rpd: worker: none of 2 due notice(s) could be delivered by email")
+    assert "451" in line and "tried again" in line
+    assert {fresh(n).status for n in notices} == {Status.PENDING}  # waiting, not lost
+
+
+def test_rpd_worker_once_exits_0_when_nothing_is_due(smtp, capsys):
+    assert main(["worker", "--once"]) == 0
+    assert capsys.readouterr().err == ""

@@ -17,7 +17,10 @@ from hypothesis import strategies as st
 from rpd.pathways.calendar import (
     CALENDARS,
     CLOSURE_DAY,
+    EARLIEST,
+    LATEST,
     LONDON,
+    DateOutOfRange,
     UnknownCalendar,
     WorkingCalendar,
     end_of_day,
@@ -375,6 +378,60 @@ def test_today_is_the_date_in_london():
         assert today() == date(2026, 6, 2)
     with time_machine.travel(datetime(2026, 12, 31, 23, 30, tzinfo=UTC), tick=False):
         assert today() == date(2026, 12, 31)
+
+
+# -- the product's window of dates ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "compute",
+    [
+        lambda c: c.add_working_days(date(9999, 12, 31), 5),
+        lambda c: c.add_working_days(date(1, 1, 1), 5),
+        lambda c: c.add_working_days(date(2026, 1, 5), 100_000_000),
+        lambda c: c.is_working_day(date(9999, 12, 27)),
+        lambda c: c.working_days_between(date(2026, 1, 5), date(9999, 12, 31)),
+        lambda c: c.paused_dates(date(2026, 1, 5), date(9999, 12, 31)),
+        lambda c: c.holidays(9999),
+        lambda c: c.add_working_days_many(
+            np.array(["9999-12-31"], dtype="datetime64[D]"), np.array([5])
+        ),
+        lambda c: c.add_working_days_many(
+            np.array(["2026-01-05"], dtype="datetime64[D]"), np.array([100_000_000])
+        ),
+    ],
+)
+def test_a_date_outside_the_window_fails_that_one_computation_and_every_later_one_still_works(
+    compute,
+):
+    calendar = WorkingCalendar(EW)
+    before = calendar.add_working_days(date(2026, 1, 5), 5)
+    loaded = calendar._span
+    with pytest.raises(DateOutOfRange, match="between 1900-01-01 and 2200-12-31"):
+        compute(calendar)
+    assert calendar._span is loaded  # the cache neither widened nor dropped
+    assert calendar.add_working_days(date(2026, 1, 5), 5) == before == date(2026, 1, 12)
+    assert calendar.add_working_days(date(2026, 12, 24), 1) == date(2026, 12, 29)
+
+
+def test_the_shared_calendar_survives_a_due_date_asked_for_in_9999():
+    calendar = get_calendar(EW)
+    with pytest.raises(DateOutOfRange):
+        calendar.add_working_days(date(9999, 12, 31), 0)
+    # Tue 14 Jan 2025 + 5: 15=1, 16, 17, 20, Tue 21 Jan=5.
+    assert calendar.add_working_days(date(2025, 1, 14), 5) == date(2025, 1, 21)
+
+
+def test_the_window_reaches_from_1900_to_2200_at_both_ends():
+    calendar = WorkingCalendar(EW)
+    assert (EARLIEST, LATEST) == (date(1900, 1, 1), date(2200, 12, 31))
+    # Mon 1 Jan 1900 was a working day: New Year's Day became a bank holiday in 1974.
+    assert calendar.add_working_days(EARLIEST, 0) == date(1900, 1, 1)
+    assert calendar.add_working_days(date(2200, 12, 1), 5) == date(2200, 12, 8)
+    with pytest.raises(DateOutOfRange, match="1 working days from 2200-12-31 is out of range"):
+        calendar.add_working_days(LATEST, 1)
+    with pytest.raises(DateOutOfRange, match="the due date 2201-01-"):
+        calendar.add_working_days(date(2200, 12, 1), 25)
 
 
 # -- vectorised ---------------------------------------------------------------------------

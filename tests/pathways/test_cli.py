@@ -158,6 +158,23 @@ def test_simulate_a_pack_file_not_yet_installed(capsys, tmp_path):
             "must be 0 or more",
         ),
         (["calendar", "holidays", "--calendar", "jersey", "--year", "99999"], "out of range"),
+        (
+            ["pathway", "simulate", "stoke-on-trent", "--start", "9999-12-31"],
+            "--start: the date 9999-12-31 is out of range",
+        ),
+        (
+            [
+                "calendar",
+                "due",
+                "--calendar",
+                "jersey",
+                "--from",
+                "2026-01-01",
+                "--working-days",
+                "100000000",
+            ],
+            "100000000 working days from 2026-01-01 is out of range",
+        ),
     ],
 )
 def test_bad_input_gets_one_clear_line_and_exit_2(capsys, argv, message):

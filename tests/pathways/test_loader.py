@@ -192,3 +192,40 @@ def test_random_yaml_structures_never_raise_anything_but_a_pack_error(value):
 @example(1201, "0")
 def test_a_damaged_real_pack_never_raises_anything_but_a_pack_error(position, junk):
     load_or_invalid(STOKE[:position] + junk + STOKE[position + len(junk) :])
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        (
+            "timescale: {kind: working_days, days: 1}",
+            "timescale: {kind: working_days, days: 100000000}",
+            "stages[0].milestones[0].timescale.days",
+        ),
+        (
+            "timescale: {kind: working_days, days: 1}",
+            "timescale: {kind: working_days, days: 261}",
+            "stages[0].milestones[0].timescale.days",
+        ),
+        (
+            "review_every_working_days: 5",
+            "review_every_working_days: 100000000",
+            "stages[0].timescale.review_every_working_days",
+        ),
+    ],
+)
+def test_a_timescale_longer_than_a_year_of_working_days_is_refused_at_its_line(old, new, field):
+    assert old in STOKE
+    text = STOKE.replace(old, new, 1)
+    [problem] = problems_of(text)
+    value = new.rstrip("}").split()[-1]
+    assert problem.startswith(f"bad.yaml:{line_of(text, new)}: {field}: ")
+    assert "less than or equal to 260" in problem and value in problem
+
+
+def test_a_closure_day_outside_the_calendars_window_is_refused():
+    text = STOKE.replace(
+        "calendar: england-and-wales", "calendar: england-and-wales\nclosure_days: [9999-12-31]"
+    )
+    [problem] = problems_of(text)
+    assert "closure_days[0]" in problem and "2200-12-31" in problem

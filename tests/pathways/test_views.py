@@ -26,6 +26,18 @@ def test_a_bad_start_date_is_named_not_a_server_error(client):
     assert "Stage 1:" not in response.text
 
 
+def test_a_start_date_in_9999_is_named_and_the_next_visitor_still_sees_dates(client):
+    response = client.get("/pathways/stoke-on-trent/?start=9999-12-31")
+    assert response.status_code == 200
+    assert "between 1900-01-01 and 2200-12-31" in response.text
+    assert 'value="9999-12-31"' in response.text
+    assert "Stage 1:" not in response.text
+    # The same shared calendar counts everyone else's deadlines as before.
+    after = client.get("/pathways/stoke-on-trent/?start=2026-01-14")
+    assert after.status_code == 200
+    assert "Stage 1:" in after.text
+
+
 def test_an_unknown_pathway_is_not_found(client):
     assert client.get("/pathways/atlantis/").status_code == 404
 

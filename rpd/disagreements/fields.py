@@ -1,0 +1,239 @@
+"""Form fields every transition's input goes through: text, dates and JSON, bounded.
+
+What a person types, or a script sends, is stored, hashed into the audit log and sent in
+notices. So every text has a length limit and may hold no NUL (PostgreSQL refuses it;
+SQLite would keep it) and no lone surrogate (no database can encode one); every date lies
+in a window that makes sense for what it is; every JSON value is small, shallow, and
+holds only finite numbers. A value outside these comes back as a field-named message,
+never as a database error or a 500.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from rpd.pathways.calendar import local_date
+
+SHORT_TEXT = 200  # a name, a title, a choice's label
+LONG_TEXT = 10_000  # a summary, a reason: about four pages
+JSON_CHARS = 50_000
+JSON_ITEMS = 50  # entries in one list or object
+JSON_DEPTH = 3  # actions are a list of objects of plain values
+
+# Records of professional disagreements start with the product's era, not year 1.
+RECORDS_BEGIN = datetime.date(2000, 1, 1)
+OLDEST_PERSON_YEARS = 125
+# How far ahead a date someone sets (a resume date, an extension, an action's due date)
+# may be: beyond a year it is a typo, or a way to park a case out of sight.
+FURTHEST_AHEAD = datetime.timedelta(days=366)
+
+
+def plain_text(value: str) -> None:
+    """Refuse what no database should be asked to store: NUL and lone surrogates."""
+    if "\x00" in value:
+        raise ValidationError("must not contain a NUL character", code="null_characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            "contains a character that is not valid text (a lone surrogate)", code="surrogate"
+        ) from None
+
+
+def check_date(day: datetime.date, earliest: datetime.date, latest: datetime.date) -> None:
+    if day < earliest:
+        raise ValidationError(f"must be {earliest:%d %B %Y} or later", code="too_early")
+    if day > latest:
+        raise ValidationError(f"must be {latest:%d %B %Y} or earlier", code="too_late")
+
+
+class Text(forms.CharField):
+    """One line of text: at most SHORT_TEXT characters unless told otherwise."""
+
+    default_validators = [plain_text]
+
+    def __init__(self, *, max_length: int = SHORT_TEXT, **kwargs):
+        super().__init__(max_length=max_length, **kwargs)
+
+
+class LongText(Text):
+    """A summary, a reason, an outcome: at most LONG_TEXT characters."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=LONG_TEXT, **kwargs)
+
+
+class Today:
+    """A field whose bounds count from the form's today (set by the form, else London's)."""
+
+    today: datetime.date | None = None
+
+    def current_day(self) -> datetime.date:
+        return self.today or local_date(timezone.now())
+
+
+class PastDate(Today, forms.DateField):
+    """A date that has happened: not after today, and not before `earliest`.
+
+    `earliest` is a date, or a number of years before today (a date of birth).
+    """
+
+    def __init__(self, *, earliest: datetime.date | int = RECORDS_BEGIN, **kwargs):
+        super().__init__(**kwargs)
+        self.earliest = earliest
+
+    def validate(self, value):
+        super().validate(value)
+        if value in self.empty_values:
+            return
+        today = self.current_day()
+        if value > today:
+            raise ValidationError("must be today or in the past", code="future")
+        earliest = self.earliest
+        if isinstance(earliest, int):
+            try:
+                earliest = today.replace(year=today.year - earliest)
+            except ValueError:  # 29 February
+                earliest = today.replace(year=today.year - earliest, day=28)
+        check_date(value, earliest, today)
+
+
+class PastDateTime(forms.DateTimeField):
+    """A moment that has happened: not after now (a minute's grace for a clock a little
+    ahead of the server's) and not on a day before RECORDS_BEGIN."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value in self.empty_values:
+            return
+        if value > timezone.now() + datetime.timedelta(minutes=1):
+            # A record of a discussion that has not happened yet is not evidence.
+            raise ValidationError("must be now or in the past", code="future")
+        check_date(local_date(value), RECORDS_BEGIN, datetime.date.max)
+
+
+class FutureDate(Today, forms.DateField):
+    """A date someone sets ahead: no further than FURTHEST_AHEAD from today.
+
+    Whether it must be after today, or after a current due date, is the form's to say.
+    """
+
+    def validate(self, value):
+        super().validate(value)
+        if value not in self.empty_values:
+            check_date(value, RECORDS_BEGIN, self.current_day() + FURTHEST_AHEAD)
+
+
+class Choices(forms.MultipleChoiceField):
+    """Several of a short list: at most JSON_ITEMS of them."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        _at_most(value, JSON_ITEMS)
+        return value
+
+
+class People(forms.ModelMultipleChoiceField):
+    """Several people: at most JSON_ITEMS, checked before the database is asked."""
+
+    def clean(self, value):
+        if isinstance(value, (list, tuple)):
+            _at_most(value, JSON_ITEMS)
+        return super().clean(value)
+
+    def _check_values(self, value):
+        # An id no database column could hold is refused by name before the query:
+        # SQLite raises OverflowError on it inside Django's `pk__in` check.
+        for pk in value:
+            try:
+                number = int(str(pk))
+            except (TypeError, ValueError):
+                continue  # Django names it
+            if not -(2**63) <= number < 2**63:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
+def _at_most(items, limit: int) -> None:
+    if len(items) > limit:
+        raise ValidationError(f"at most {limit} may be given (got {len(items)})", code="too_many")
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a number")
+
+
+class JSONInput(forms.JSONField):
+    """A small JSON value: at most JSON_CHARS as text, JSON_ITEMS entries in each list or
+    object, JSON_DEPTH levels deep; finite numbers only; strings as LongText's."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, str):
+            if len(value) > JSON_CHARS:
+                raise ValidationError(
+                    f"is too long: at most {JSON_CHARS:,} characters of JSON", code="too_long"
+                )
+            try:
+                value = json.loads(value, parse_constant=_refuse_constant)
+            except RecursionError:
+                raise ValidationError(
+                    f"is nested too deeply: at most {JSON_DEPTH} levels", code="too_deep"
+                ) from None
+            except ValueError as error:  # JSONDecodeError is one
+                raise ValidationError(f"is not valid JSON ({error})", code="invalid") from None
+        check_json(value)
+        return value
+
+    def bound_data(self, data, initial):
+        # Re-rendering a refused value shows what was sent, without parsing it again.
+        return data
+
+    def prepare_value(self, value):
+        return value if isinstance(value, str) else super().prepare_value(value)
+
+
+def check_json(value) -> None:
+    """Walk a parsed value without recursion: a crafted one cannot exhaust the stack."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, tuple, dict)):
+            if depth > JSON_DEPTH:
+                raise ValidationError(
+                    f"is nested too deeply: at most {JSON_DEPTH} levels", code="too_deep"
+                )
+            _at_most(item, JSON_ITEMS)
+            if isinstance(item, dict):
+                for key in item:
+                    if not isinstance(key, str):
+                        raise ValidationError("has a key that is not text", code="invalid")
+                    _text(key)
+                stack.extend((v, depth + 1) for v in item.values())
+            else:
+                stack.extend((v, depth + 1) for v in item)
+        elif isinstance(item, str):
+            _text(item)
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise ValidationError("must hold numbers, not NaN or Infinity", code="not_finite")
+        elif item is not None and not isinstance(item, (bool, int, float)):
+            raise ValidationError(f"cannot hold a {type(item).__name__}", code="invalid")
+
+
+def _text(value: str) -> None:
+    plain_text(value)
+    if len(value) > LONG_TEXT:
+        raise ValidationError(
+            f"has a text of {len(value):,} characters: at most {LONG_TEXT:,}", code="too_long"
+        )
