@@ -377,7 +377,8 @@ def oversight_first(user):
 
 def fifty_records(loader) -> tuple[object, int]:
     """An open stage 1 disagreement given exactly 50 records through the transitions (half
-    approved), and the practitioner who raised it, who reads its page."""
+    approved by the raiser's manager), and the practitioner who raised it, who reads its
+    page."""
     import numpy as np
 
     from rpd.disagreements import transitions
@@ -388,6 +389,7 @@ def fifty_records(loader) -> tuple[object, int]:
     Record.objects.filter(disagreement=d).delete()  # the load's own, replaced below
     episode = d.current_episode()
     raiser, receiver = episode.raising_actor, episode.receiving_actor
+    approver = raiser.line_manager  # a record is approved on its author's side
     stage = d.pack.stage(d.stage)
     covers = [r.id for r in stage.must_record]
     for i in range(DETAIL_RECORDS):
@@ -409,7 +411,7 @@ def fifty_records(loader) -> tuple[object, int]:
         )
         if i % 2:
             record = d.records.latest("pk")
-            d = transitions.perform("approve", receiver, d.pk, d.version, {"record": record.pk})
+            d = transitions.perform("approve", approver, d.pk, d.version, {"record": record.pk})
     return d, raiser.pk
 
 
