@@ -65,11 +65,13 @@ def detail(request, pk: int):
     )
     records = {}
     if sight.records:
+        # Only what the page shows of each record: its participants and actions are not
+        # (the actions are listed once, from presenters.open_actions).
         records = {
             r.pk: r
-            for r in d.records.select_related("author", "approved_by", "supersedes")
-            .prefetch_related("participants", "actions__owner")
-            .order_by("occurred_at", "pk")
+            for r in d.records.select_related("author", "approved_by", "supersedes").order_by(
+                "occurred_at", "pk"
+            )
         }
     # The standing case_or_404 read: asking again would repeat its queries.
     allowed = set(transitions.allowed(user, d, (episode, held)))
