@@ -11,7 +11,8 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, F, FilteredRelation, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from rpd.people.models import User
 
@@ -90,6 +91,20 @@ def open_rows(user: User, limit: int = 50, offset: int = 0) -> list[Row]:
 # -- The web pages' lists -------------------------------------------------------------------
 
 LIVE = (Status.OPEN, Status.PAUSED)
+
+
+def is_live() -> RawSQL:
+    """`status IN ('open', 'paused')` written into the SQL, not bound as parameters.
+
+    The live lists are read down partial indexes on that condition, and SQLite uses a
+    partial index only when the query's own text holds the condition's constants: a bound
+    value could be anything, so it sorts the whole table instead (45 ms for the oversight
+    list at 100,000 disagreements, against under 1 ms). The values are the model's own.
+    """
+    quote = connection.ops.quote_name
+    column = f"{quote(Disagreement._meta.db_table)}.{quote('status')}"
+    values = ", ".join(f"'{status.value}'" for status in LIVE)
+    return RawSQL(f"{column} IN ({values})", (), output_field=BooleanField())
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +211,7 @@ def work_rows(user: User, limit: int = 50, offset: int = 0) -> list[WorkRow]:
     safeguarding lead, their agency's): overdue first, then soonest due, in a fixed number of
     queries (one for each reason to see them, one for the rows)."""
     reasons = sight_conditions(user, partnership_wide=False)
-    branches = [Disagreement.objects.filter(reason, status__in=LIVE) for reason in reasons]
+    branches = [Disagreement.objects.filter(reason).filter(is_live()) for reason in reasons]
     return _rows(_page(branches, limit, offset), user)
 
 
@@ -220,7 +235,7 @@ def oversight_rows(
 ) -> list[WorkRow]:
     """The partnership's open and paused disagreements for its unit and board chair,
     soonest due first (overdue first), read down disagreement_live_due_idx."""
-    live = visible_to(user).filter(partnership_id=user.partnership_id, status__in=LIVE)
+    live = visible_to(user).filter(is_live(), partnership_id=user.partnership_id)
     if chosen.show == "upper":
         live = live.filter(stage__gte=UPPER_STAGE)
     elif chosen.show == "overdue":
