@@ -159,9 +159,8 @@ def _rows(pks: list[int], user: User) -> list[WorkRow]:
     """The page's rows, in the order of `pks`, with who acts now: one query for all."""
     if not pks:
         return []
-    stage_records = Record.objects.filter(
-        disagreement=OuterRef("pk"), episode__number=OuterRef("stage")
-    )
+    # The current stage's records, by the episode the row joins: no join in each subquery.
+    stage_records = Record.objects.filter(episode_id=OuterRef("current__id"))
     pending = stage_records.filter(approved_at__isnull=True, superseded_by__isnull=True)
     page = (
         Disagreement.objects.filter(pk__in=pks)

@@ -13,7 +13,7 @@ from rpd.pathways.calendar import LONDON, get_calendar
 from rpd.people.backends import UserBackend
 from rpd.people.demo import build_partnership
 
-from .helpers import raise_data
+from .helpers import discuss, escalate, raise_data
 
 CAL = get_calendar("england-and-wales")
 MONDAY = datetime.date(2026, 11, 30)
@@ -130,3 +130,21 @@ def test_a_manager_sees_their_teams_disagreements_and_who_must_act(client):
 @pytest.mark.django_db
 def test_my_work_needs_sign_in(client):
     assert client.get("/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_row_says_a_record_of_this_stage_awaits_approval_and_by_whom():
+    demo = build_partnership("stoke-on-trent")
+    raiser, manager = demo.ladder["csc"][0], demo.ladder["csc"][1]
+    with at(MONDAY):
+        d = transitions.raise_disagreement(raiser, raise_data(demo))
+        discuss(raiser, d, outcome="unresolved", approve=False)
+    [mine] = queries.work_rows(UserBackend().get_user(raiser.pk))
+    [theirs] = queries.work_rows(UserBackend().get_user(manager.pk))
+    assert mine.awaiting_approval and not mine.awaiting_my_approval and mine.has_unresolved
+    assert theirs.awaiting_my_approval
+    with at(MONDAY):
+        escalate(raiser, discuss(raiser, d, outcome="unresolved"))
+    # Stage 2 has no records of its own yet: stage 1's waiting record is not its business.
+    [moved] = queries.work_rows(UserBackend().get_user(manager.pk))
+    assert moved.stage == 2 and not moved.awaiting_approval and not moved.has_unresolved
