@@ -109,10 +109,14 @@ def database_from_url(url: str) -> dict:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": unquote(parts.path[1:]) if parts.path.startswith("//") else unquote(parts.path),
-            # WAL lets the web process read while a worker writes.
+            # WAL lets the web process read while a worker writes. IMMEDIATE takes the write
+            # lock when a transaction begins, so two writers never deadlock upgrading a
+            # read lock; the timeout (seconds) is how long one waits for another to commit,
+            # rather than failing with "database is locked" after SQLite's default five.
             "OPTIONS": {
                 "init_command": "PRAGMA journal_mode=WAL;",
                 "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
             },
         }
     if parts.scheme in ("postgres", "postgresql"):
@@ -148,6 +152,14 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+
+# The audit chain's head is sealed with this key, kept out of the database; when unset, a
+# key derived from SECRET_KEY. Changing either makes `rpd audit verify` report the seal.
+RPD_AUDIT_KEY = os.environ.get("RPD_AUDIT_KEY", "")
+# Every committed head is appended here, outside the database, so a wound-back head shows.
+RPD_AUDIT_CHECKPOINTS = Path(
+    os.environ.get("RPD_AUDIT_CHECKPOINTS", DATA_DIR / "audit-checkpoints.log")
+)
 
 # Directories of partnership-written packs, besides the built-in ones.
 RPD_PACK_DIRS = [

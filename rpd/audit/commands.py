@@ -19,6 +19,8 @@ def audit_verify(args) -> int:
     from rpd.cli import require_database
 
     require_database()
+    from django.conf import settings
+
     from rpd.audit.log import verify
 
     result = verify()
@@ -26,7 +28,13 @@ def audit_verify(args) -> int:
         where = "" if result.first_broken_seq is None else f" at event {result.first_broken_seq}"
         print(f"audit chain broken{where}: {_reason(result)}", file=sys.stderr)
         return 1
-    print(f"audit chain verified: {result.checked:,} events, head {result.head_hash[:12]}…")
+    if result.checkpoint is None:
+        # Not a failure (a new data directory, or a server without one), but the reader
+        # should know a wound-back head could only be shown by its seal.
+        kept = f"; no checkpoints in {settings.RPD_AUDIT_CHECKPOINTS}"
+    else:
+        kept = f", checkpoint at event {result.checkpoint:,}"
+    print(f"audit chain verified: {result.checked:,} events, head {result.head_hash[:12]}…{kept}")
     return 0
 
 

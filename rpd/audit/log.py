@@ -8,12 +8,16 @@ changed, removed or reordered event breaks the chain from that point on, and
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hmac
 
 from django.db import transaction
 from django.utils import timezone
 
+from . import rows
 from .hashing import canonical, check_text, clean_data, contents_of, event_hash
 from .models import GENESIS_HASH, ChainHead, Event
+from .seal import UnreadableCheckpoint, checkpoint, newest_checkpoint, seal
 
 SYSTEM = "system"
 
@@ -68,9 +72,17 @@ def append(
     }
     digest = event_hash(head.hash, canonical(**fields))
     event = Event.objects.create(**fields, prev_hash=head.hash, hash=digest)
-    head.seq, head.hash = event.seq, digest
-    head.save(update_fields=["seq", "hash"])
+    head.seq, head.hash, head.seal = event.seq, digest, seal(event.seq, digest)
+    head.save(update_fields=["seq", "hash", "seal"])
+    # Only once committed: a rolled-back event must leave no checkpoint. A failure to
+    # write one is logged rather than raised, since the change itself has been made.
+    transaction.on_commit(functools.partial(checkpoint, event.seq, digest), robust=True)
     return event
+
+
+def user_target(user) -> str:
+    """The target of events about a person's own settings (usernames are unique)."""
+    return f"user:{user.get_username()}"
 
 
 def events_for(target: str):
@@ -85,6 +97,7 @@ class Verification:
     first_broken_seq: int | None
     reason: str  # why the chain is broken; empty when ok
     head_hash: str = GENESIS_HASH  # the hash of the last intact event
+    checkpoint: int | None = None  # the newest checkpoint outside the database, if any
 
 
 def verify(*, batch_size: int = 1000) -> Verification:
@@ -95,9 +108,30 @@ def verify(*, batch_size: int = 1000) -> Verification:
     """
     checked = 0
     last_seq, last_hash = 0, GENESIS_HASH
+    # Read before the walk: every event it names had committed, so the walk must meet it.
+    try:
+        kept = newest_checkpoint()
+    except UnreadableCheckpoint as error:
+        return Verification(False, 0, None, str(error))
+    kept_seq = None if kept is None else kept.seq
 
     def broken(seq: int | None, reason: str) -> Verification:
-        return Verification(False, checked, seq, reason, last_hash)
+        return Verification(False, checked, seq, reason, last_hash, kept_seq)
+
+    # Each evidence row's newest digest in the chain, and the event that gave it.
+    vouched: dict[str, dict[str, tuple[str | None, int]]] = {}
+
+    def up_to_the_checkpoint() -> Verification:
+        if kept is not None and kept.seq > last_seq:
+            return broken(
+                last_seq + 1,
+                f"event {last_seq + 1} is missing: the checkpoints kept outside the "
+                f"database go up to event {kept.seq}",
+            )
+        mismatch = _rows_against(vouched)
+        if mismatch is not None:
+            return broken(*mismatch)
+        return Verification(True, checked, None, "", last_hash, kept_seq)
 
     # Keyset pagination: each batch is a short indexed query, memory stays flat,
     # and no cursor is held open across the walk. The first batch has no lower
@@ -108,7 +142,7 @@ def verify(*, batch_size: int = 1000) -> Verification:
             head = ChainHead.objects.filter(pk=1).first()
             if head is None:
                 if last_seq == 0:
-                    return Verification(True, 0, None, "")
+                    return up_to_the_checkpoint()
                 return broken(None, "the chain head is missing")
             if head.seq < last_seq:
                 return broken(
@@ -118,7 +152,13 @@ def verify(*, batch_size: int = 1000) -> Verification:
             if head.seq == last_seq:
                 if head.hash != last_hash:
                     return broken(last_seq, f"the chain head does not match event {last_seq}")
-                return Verification(True, checked, None, "", last_hash)
+                if last_seq and not hmac.compare_digest(head.seal, seal(head.seq, head.hash)):
+                    return broken(
+                        last_seq,
+                        "the chain head's seal does not match it: the head was rewritten, "
+                        "or the audit key has changed",
+                    )
+                return up_to_the_checkpoint()
             # The head is further on: events committed during the walk, or a cut-off tail.
             batch = _batch_after(last_seq, batch_size)
             if not batch:
@@ -137,9 +177,59 @@ def verify(*, batch_size: int = 1000) -> Verification:
                 )
             if _recomputed_hash(event) != event.hash:
                 return broken(event.seq, f"event {event.seq}: hash does not match its contents")
+            if kept is not None and event.seq == kept.seq and event.hash != kept.hash:
+                return broken(
+                    event.seq,
+                    f"event {event.seq} does not match the checkpoint kept outside the database",
+                )
+            changed = _row_changes(event)
+            if changed is None:
+                return broken(event.seq, f"event {event.seq}: its rows are not digests")
+            for key, (was, now) in changed.items():
+                model_rows = vouched.setdefault(key.partition(":")[0], {})
+                if model_rows.get(key, (None, 0))[0] != was:
+                    return broken(
+                        event.seq,
+                        f"{rows.describe(key)} was changed outside the application "
+                        f"before event {event.seq}",
+                    )
+                model_rows[key] = (now, event.seq)
             checked += 1
             last_seq, last_hash = event.seq, event.hash
         batch = _batch_after(last_seq, batch_size)
+
+
+def _row_changes(event: Event) -> dict[str, tuple[str | None, str | None]] | None:
+    """The event's [before, after] digest of each row it wrote, or None if malformed."""
+    changed = event.data.get("rows", {}) if isinstance(event.data, dict) else None
+    if not isinstance(changed, dict):
+        return None
+    for pair in changed.values():
+        if not (isinstance(pair, list) and len(pair) == 2):
+            return None
+        if not all(digest is None or isinstance(digest, str) for digest in pair):
+            return None
+    return {key: tuple(pair) for key, pair in changed.items()}
+
+
+def _rows_against(vouched) -> tuple[int | None, str] | None:
+    """The first evidence row that differs from the chain's newest digest of it, if any."""
+    for evidence in rows.registered():
+        expected = dict(vouched.get(evidence.model._meta.model_name, {}))
+        for row in rows.current(evidence):
+            key = rows.label(row)
+            digest, seq = expected.pop(key, (None, None))
+            if digest is None:
+                return (
+                    None,
+                    f"{rows.describe(key)} is in no audit event: written outside the application",
+                )
+            if rows.row_digest(row) != digest:
+                return seq, f"{rows.describe(key)} no longer matches event {seq}"
+        for key, (digest, seq) in sorted(expected.items(), key=lambda item: item[1][1]):
+            if digest is not None:
+                return seq, f"{rows.describe(key)} is missing: event {seq} vouches for it"
+    return None
 
 
 def _batch_after(seq: int, size: int) -> list[Event]:

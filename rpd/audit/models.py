@@ -72,6 +72,9 @@ class ChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    # An HMAC of seq and hash under a key outside the database (rpd.audit.seal), so the
+    # head cannot be wound back over a cut-off tail by someone holding only the database.
+    seal = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         constraints = [

@@ -1,36 +1,110 @@
 """Need to know: the one place that decides who may see and who may act on a disagreement.
 
-A person sees a disagreement only if they take part in it, manage someone
-who does, are a safeguarding lead of an involved agency, or hold an oversight
-role in its partnership. Everyone else is told it does not exist.
+Sight is graded (`sight`). The people on a case see all of it: participants in
+one of the two agencies involved, their managers in the same agency, and the
+safeguarding leads of those agencies. Someone elsewhere in the partnership who
+owns an agreed action sees that action and the case's register line, not the
+subject nor the records. The partnership's oversight roles see every case's
+register line, and the whole case once the pathway has told the partnership
+about it. Everyone else is told it does not exist.
+
+Standing follows people as they are now: someone who moves agency or leaves
+keeps no standing from where they were, and the viewer rows are rebuilt when
+anyone's agency, line manager or active flag changes (`signals.py`).
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
+import datetime
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, CharField, IntegerField, QuerySet
+from django.db.models.expressions import RawSQL
 
 from rpd.people.models import OVERSIGHT_ROLES, Role, User
 
-from .models import Disagreement, Participant, StageEpisode, Viewer
+from .models import (
+    AgreedAction,
+    Disagreement,
+    Participant,
+    Record,
+    Side,
+    StageEpisode,
+    Subject,
+    Viewer,
+)
 
 
 class Capacity(StrEnum):
     """Why someone may see or act on a disagreement."""
 
-    RAISER = "raiser"
+    RAISER = "raiser"  # raised it, and is still in the agency that raised it
     RAISING_ACTOR = "raising-actor"  # acts for the raising side at the current stage
     RECEIVING_ACTOR = "receiving-actor"
     LEADER = "leader"  # the partnership role leading the current stage (a unit, a chair)
-    MANAGER = "manager"  # in the line-management chain of a current actor
-    PARTICIPANT = "participant"  # took part at some stage
-    PARTICIPANTS_MANAGER = "participants-manager"
+    MANAGER = "manager"  # in the line-management chain of a current actor, in their agency
+    PARTICIPANT = "participant"  # took part at some stage, and is in an involved agency
+    PARTICIPANTS_MANAGER = "participants-manager"  # sees it whole through someone they manage
+    ACTION_OWNER = "action-owner"  # owns one of its agreed actions
     LEAD = "lead"  # safeguarding lead of the raising or receiving agency
     OVERSIGHT = "oversight"  # partnership unit or board chair
 
 
 ACTORS = frozenset({Capacity.RAISING_ACTOR, Capacity.RECEIVING_ACTOR, Capacity.LEADER})
+
+
+class Grade(IntEnum):
+    """How much of a disagreement someone may see; each grade includes the one below."""
+
+    NONE = 0  # answered "not found"
+    REGISTER = 1  # the register line (REGISTER_FIELDS): no subject, no records
+    ACTIONS = 2  # the register line and the agreed actions they own
+    CASE = 3  # everything: the subject, the records, every action, the history
+
+
+# What the register line shows: enough to oversee the pathway, nothing about the person.
+REGISTER_FIELDS = (
+    "reference",
+    "status",
+    "stage",
+    "raised_at",
+    "stage_due",
+    "next_due",
+    "closed_at",
+    "raising_agency",
+    "receiving_agency",
+    "categories",
+    "risk",
+    "urgent",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Sight:
+    """What one person may see of one disagreement (`sight`)."""
+
+    grade: Grade
+    actions: frozenset[int] = frozenset()  # the agreed actions in it that they own
+
+    def __bool__(self) -> bool:
+        return self.grade > Grade.NONE
+
+    @property
+    def subject(self) -> bool:
+        """The subject's identity: name, date of birth, NHS number, address, family."""
+        return self.grade == Grade.CASE
+
+    @property
+    def records(self) -> bool:
+        """The records, the texts of the case (summary, outcome sought), its history."""
+        return self.grade == Grade.CASE
+
+    def may_see_action(self, action: AgreedAction) -> bool:
+        return self.grade == Grade.CASE or action.pk in self.actions
+
+
+NOTHING = Sight(Grade.NONE)
 
 
 def subordinate_ids(user: User) -> set[int]:
@@ -44,47 +118,214 @@ def subordinate_ids(user: User) -> set[int]:
     return found
 
 
-def visible_to(user: User, *, partnership_wide: bool = True) -> QuerySet[Disagreement]:
-    """Every disagreement `user` may see, as one query with no per-row checks.
+def involved(user: User, d: Disagreement) -> bool:
+    """Whether `user` is, now, in one of the two agencies the disagreement is between."""
+    return user.agency_id is not None and user.agency_id in (
+        d.raising_agency_id,
+        d.receiving_agency_id,
+    )
 
-    Without `partnership_wide`, an oversight role's sight of the whole partnership is
-    left out: a person's own work, not everything they may look at.
+
+def managers_in_agency(person: User) -> list[User]:
+    """The managers above `person` who may see what they take part in.
+
+    Only those in `person`'s own agency, up to where the chain leaves it: a seconded
+    worker's manager in another agency has no need to know their agency's cases. A
+    manager who has left is passed over, and the chain goes on above them.
     """
-    conditions = sight_conditions(user, partnership_wide=partnership_wide)
-    if not conditions:
-        return Disagreement.objects.none()
-    condition = conditions[0]
-    for more in conditions[1:]:
-        condition |= more
-    return Disagreement.objects.filter(condition)
+    chain = []
+    for manager in person.managers():
+        if manager.agency_id != person.agency_id:
+            break
+        if manager.is_active:
+            chain.append(manager)
+    return chain
 
 
-def sight_conditions(user: User, *, partnership_wide: bool = True) -> list[Q]:
+def _active(user: User) -> bool:
+    return user.is_authenticated and user.is_active
+
+
+def _oversees(user: User, partnership_id: int) -> bool:
+    return user.partnership_id == partnership_id and user.has_role(*OVERSIGHT_ROLES)
+
+
+def _is_lead_of(user: User, d: Disagreement) -> bool:
+    return involved(user, d) and user.has_role(Role.SAFEGUARDING_LEAD)
+
+
+# -- Lists ----------------------------------------------------------------------------------
+
+
+# Written out as SQL once rather than built as querysets and Q objects on every list: a
+# list is the hot path, and composing and compiling nested expressions cost the ORM
+# several times the query itself (bench/workflow.py).
+_TABLE = Disagreement._meta.db_table
+_VIEWER_ROWS = f"SELECT disagreement_id FROM {Viewer._meta.db_table} WHERE user_id = %s"
+_OWNED = (
+    f"SELECT r.disagreement_id FROM {AgreedAction._meta.db_table} a "
+    f"JOIN {Record._meta.db_table} r ON r.id = a.record_id WHERE a.owner_id = %s"
+)
+_SUBJECT_NAME = (
+    f"SELECT s.given_name || ' ' || s.family_name FROM {Subject._meta.db_table} s "
+    f'WHERE s.id = "{_TABLE}".subject_id'
+)
+
+
+def _reasons(user: User, partnership_wide: bool) -> list[tuple[str, list]]:
+    """Each reason `user` may see any of a row, as its own SQL condition: one IN over
+    their viewer rows and agreed actions, their agency's raised and received as a
+    safeguarding lead, their partnership's as an oversight role."""
+    reasons = [(f'"{_TABLE}".id IN ({_VIEWER_ROWS} UNION {_OWNED})', [user.pk, user.pk])]
+    if user.agency_id and user.has_role(Role.SAFEGUARDING_LEAD):
+        reasons.append((f'"{_TABLE}".raising_agency_id = %s', [user.agency_id]))
+        reasons.append((f'"{_TABLE}".receiving_agency_id = %s', [user.agency_id]))
+    if partnership_wide and user.agency_id and user.has_role(*OVERSIGHT_ROLES):
+        reasons.append((f'"{_TABLE}".partnership_id = %s', [user.partnership_id]))
+    return reasons
+
+
+def sight_conditions(user: User, *, partnership_wide: bool = True) -> list[RawSQL]:
     """`visible_to`'s reasons to see a disagreement, one condition each (none for no one).
 
     A list reads each on its own, down its own index, and merges them in the order it
     shows (queries.work_rows): the database cannot walk one index in order for an OR
     of conditions on different columns.
     """
-    if not user.is_authenticated or not user.is_active:
+    if not _active(user):
         return []
+    return [
+        RawSQL(sql, params, output_field=BooleanField())
+        for sql, params in _reasons(user, partnership_wide)
+    ]
+
+
+def _conditions(user: User, partnership_wide: bool = True) -> dict[str, tuple[str, list]]:
+    """Whether `user` sees any of a row, the whole case, or owns an action in it: SQL
+    conditions on a disagreement's own columns and the user's indexed rows, so a list
+    is one query."""
     # `pk IN (...)` from the viewer index rather than a correlated EXISTS: the database
     # starts from this person's rows, so the cost follows what they may see, not every
-    # disagreement in the partnership.
-    sees = Viewer.objects.filter(user_id=user.pk).values("disagreement_id")
-    conditions = [Q(pk__in=sees)]
+    # disagreement in the partnership. One IN over the union, not two ORed: with two,
+    # SQLite and PostgreSQL both give up the index and scan every disagreement
+    # (bench/workflow.py: 35-55x a pk lookup).
+    pk = f'"{_TABLE}".id'
+    reasons = _reasons(user, partnership_wide)
+    seen = [sql for sql, _ in reasons]
+    seen_params = [value for _, params in reasons for value in params]
+    whole, whole_params = [f"{pk} IN ({_VIEWER_ROWS})"], [user.pk]
     if user.agency_id and user.has_role(Role.SAFEGUARDING_LEAD):
-        conditions += [Q(raising_agency_id=user.agency_id), Q(receiving_agency_id=user.agency_id)]
+        whole.append(f'"{_TABLE}".raising_agency_id = %s OR "{_TABLE}".receiving_agency_id = %s')
+        whole_params += [user.agency_id, user.agency_id]
     if partnership_wide and user.agency_id and user.has_role(*OVERSIGHT_ROLES):
-        conditions.append(Q(partnership_id=user.partnership_id))
-    return conditions
+        ours = f'"{_TABLE}".partnership_id = %s'
+        whole.append(f'({ours} AND "{_TABLE}".partnership_told_at IS NOT NULL)')
+        whole_params.append(user.partnership_id)
+    return {
+        "seen": ("(" + " OR ".join(seen) + ")", seen_params),
+        "whole": ("(" + " OR ".join(whole) + ")", whole_params),
+        "owns": (f"{pk} IN ({_OWNED})", [user.pk]),
+    }
 
 
-def grant_sight(disagreement_id: int, participant: User) -> None:
-    """A new participant: they and everyone above them in line management may see it."""
-    people = [participant, *participant.managers()]
+def visible_to(user: User, *, partnership_wide: bool = True) -> QuerySet[Disagreement]:
+    """Every disagreement `user` may see anything of, as one query with no per-row checks.
+
+    What each row may show is `with_sight`'s annotations; the register line
+    (REGISTER_FIELDS) is the most any row shows without them. Without
+    `partnership_wide`, an oversight role's sight of the whole partnership is left out:
+    a person's own work, not everything they may look at.
+    """
+    if not _active(user):
+        return Disagreement.objects.none()
+    sql, params = _conditions(user, partnership_wide)["seen"]
+    return Disagreement.objects.filter(RawSQL(sql, params, output_field=BooleanField()))
+
+
+def with_sight(user: User, *, partnership_wide: bool = True) -> QuerySet[Disagreement]:
+    """`visible_to(user)`, each row annotated with its `sight` (a `Grade`) and its
+    `subject_name`, NULL unless `user` may see the case whole: the name never leaves the
+    database for a row they may not."""
+    if not _active(user):
+        return Disagreement.objects.none()
+    conditions = _conditions(user, partnership_wide)
+    (whole, whole_params), (owns, owns_params) = conditions["whole"], conditions["owns"]
+    grade = (
+        f"CASE WHEN {whole} THEN {Grade.CASE:d} WHEN {owns} THEN {Grade.ACTIONS:d} "
+        f"ELSE {Grade.REGISTER:d} END"
+    )
+    name = f"CASE WHEN {whole} THEN ({_SUBJECT_NAME}) END"
+    return visible_to(user, partnership_wide=partnership_wide).annotate(
+        sight=RawSQL(grade, whole_params + owns_params, output_field=IntegerField()),
+        subject_name=RawSQL(name, whole_params, output_field=CharField()),
+    )
+
+
+# -- One disagreement -----------------------------------------------------------------------
+
+
+def sight(user: User, d: Disagreement) -> Sight:
+    """What `user` may see of `d` now; falsy means answer "not found".
+
+    The one check a page or the API makes before showing a disagreement: the
+    subject and the records only where `.subject` / `.records`, the agreed actions
+    where `.may_see_action`, the register line (REGISTER_FIELDS) wherever it is truthy.
+    """
+    if not _active(user):
+        return NOTHING
+    owned = frozenset(
+        AgreedAction.objects.filter(owner_id=user.pk, record__disagreement_id=d.pk).values_list(
+            "pk", flat=True
+        )
+    )
+    oversees = _oversees(user, d.partnership_id)
+    if (
+        _is_lead_of(user, d)
+        or (oversees and d.partnership_told_at is not None)
+        or Viewer.objects.filter(disagreement_id=d.pk, user_id=user.pk).exists()
+    ):
+        return Sight(Grade.CASE, owned)
+    if owned:
+        return Sight(Grade.ACTIONS, owned)
+    if oversees:
+        return Sight(Grade.REGISTER)
+    return NOTHING
+
+
+def may_see(user: User, disagreement: Disagreement) -> bool:
+    return bool(sight(user, disagreement))
+
+
+def tell_partnership(d: Disagreement, at: datetime.datetime) -> None:
+    """The pathway has told the partnership about `d` (a stage notice to one of its roles,
+    a stage it leads, a referral): its oversight roles see the whole case from now on.
+
+    Kept as a fact on the disagreement, written in the transaction that tells them, so
+    sight never depends on re-reading the pathway or the outbox.
+    """
+    if d.partnership_told_at is None:
+        d.partnership_told_at = at
+        # The caller may already have saved `d` for this change (the notices come after).
+        Disagreement.objects.filter(pk=d.pk, partnership_told_at__isnull=True).update(
+            partnership_told_at=at
+        )
+
+
+# -- Viewer rows ----------------------------------------------------------------------------
+
+
+def _sighted(person: User, d) -> list[User]:
+    """Who sees `d` whole because `person` takes part: nobody, unless they are active and
+    in an involved agency; then they and their managers in that agency."""
+    if not person.is_active or not involved(person, d):
+        return []
+    return [person, *managers_in_agency(person)]
+
+
+def grant_sight(d: Disagreement, participant: User) -> None:
+    """A new participant: they and their managers in their agency may see it whole."""
     Viewer.objects.bulk_create(
-        [Viewer(disagreement_id=disagreement_id, user_id=p.pk) for p in people],
+        [Viewer(disagreement_id=d.pk, user_id=p.pk) for p in _sighted(participant, d)],
         ignore_conflicts=True,
     )
 
@@ -92,69 +333,73 @@ def grant_sight(disagreement_id: int, participant: User) -> None:
 def rebuild_viewers(people: set[int]) -> int:
     """Recompute who may see every disagreement that any of `people` takes part in.
 
-    Called when line management changes, so a manager who moves on stops seeing
-    their old team's disagreements and the new one starts.
+    Called when someone's line manager, agency or active flag changes, or a manager is
+    deleted, so a person who moves on stops seeing their old cases and whoever now
+    manages the people on a case starts.
     """
     affected = set(
         Participant.objects.filter(user_id__in=people).values_list("disagreement_id", flat=True)
     )
     Viewer.objects.filter(disagreement_id__in=affected).delete()
     participants = Participant.objects.filter(disagreement_id__in=affected).select_related(
-        "user__line_manager"
+        "user__line_manager", "disagreement"
     )
-    chains: dict[int, list[User]] = {}
-    rows = []
-    for participant in participants:
-        if participant.user_id not in chains:
-            chains[participant.user_id] = [participant.user, *participant.user.managers()]
-        rows += [
-            Viewer(disagreement_id=participant.disagreement_id, user_id=p.pk)
-            for p in chains[participant.user_id]
-        ]
+    rows = [
+        Viewer(disagreement_id=participant.disagreement_id, user_id=p.pk)
+        for participant in participants
+        for p in _sighted(participant.user, participant.disagreement)
+    ]
     Viewer.objects.bulk_create(rows, ignore_conflicts=True)
     return len(affected)
 
 
+# -- Standing -------------------------------------------------------------------------------
+
+
 def capacities(user: User, disagreement: Disagreement, episode: StageEpisode | None) -> set[str]:
-    """Every capacity in which `user` stands to this disagreement; empty means 'not found'."""
-    if not user.is_authenticated or not user.is_active:
+    """Every capacity in which `user` stands to this disagreement now; empty means 'not found'.
+
+    Standing follows the person as they are: the raiser and each side's actor act only
+    while in the agency they act for, a manager only while in the same agency as the
+    actor they manage.
+    """
+    if not _active(user):
         return set()
+    d = disagreement
     held: set[str] = set()
-    if disagreement.raised_by_id == user.pk:
+    if d.raised_by_id == user.pk and user.agency_id == d.raising_agency_id:
         held.add(Capacity.RAISER)
     if episode is not None:
-        if episode.raising_actor_id == user.pk:
-            held.add(Capacity.RAISING_ACTOR)
-        if episode.receiving_actor_id == user.pk:
-            held.add(Capacity.RECEIVING_ACTOR)
-        actors = [episode.raising_actor, episode.receiving_actor]
-        if any(user.pk in {m.pk for m in actor.managers()} for actor in actors):
-            held.add(Capacity.MANAGER)
-    in_partnership = user.partnership_id == disagreement.partnership_id
-    if in_partnership and user.has_role(*OVERSIGHT_ROLES):
+        sides = (
+            (Side.RAISING, Capacity.RAISING_ACTOR, d.raising_agency_id),
+            (Side.RECEIVING, Capacity.RECEIVING_ACTOR, d.receiving_agency_id),
+        )
+        for side, capacity, agency_id in sides:
+            actor = episode.actor(side)
+            if actor.agency_id != agency_id:
+                continue  # acts for an agency they have left: someone must take it over
+            if actor.pk == user.pk:
+                held.add(capacity)
+            elif user.pk in {m.pk for m in managers_in_agency(actor)}:
+                held.add(Capacity.MANAGER)
+    if _oversees(user, d.partnership_id):
         held.add(Capacity.OVERSIGHT)
         if episode is not None and episode.led_by_role:
             # An independent chair leads where the pack names one; the partnership's
             # unit leads where it names the partnership (a unit, an executive, a panel).
-            kind = disagreement.pack.role(episode.led_by_role).kind
+            kind = d.pack.role(episode.led_by_role).kind
             leads = Role.BOARD_CHAIR if kind == "independent" else Role.PARTNERSHIP_UNIT
             if user.has_role(leads):
                 held.add(Capacity.LEADER)
-    if user.has_role(Role.SAFEGUARDING_LEAD) and user.agency_id in (
-        disagreement.raising_agency_id,
-        disagreement.receiving_agency_id,
-    ):
+    if _is_lead_of(user, d):
         held.add(Capacity.LEAD)
-    participants = set(disagreement.participants.values_list("user_id", flat=True))
-    if user.pk in participants:
+    if involved(user, d) and d.participants.filter(user_id=user.pk).exists():
         held.add(Capacity.PARTICIPANT)
-    elif participants & subordinate_ids(user):
+    elif Viewer.objects.filter(disagreement_id=d.pk, user_id=user.pk).exists():
         held.add(Capacity.PARTICIPANTS_MANAGER)
+    if AgreedAction.objects.filter(owner_id=user.pk, record__disagreement_id=d.pk).exists():
+        held.add(Capacity.ACTION_OWNER)
     return held
-
-
-def may_see(user: User, disagreement: Disagreement) -> bool:
-    return visible_to(user).filter(pk=disagreement.pk).exists()
 
 
 def oversees(user: User) -> bool:

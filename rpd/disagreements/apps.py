@@ -6,4 +6,4 @@ class DisagreementsConfig(AppConfig):
     verbose_name = "Disagreements"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the receivers)
+        from . import evidence, signals  # noqa: F401  (declares evidence; connects receivers)

@@ -154,6 +154,10 @@ class Disagreement(models.Model):
     raised_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When the pathway first told the partnership about it (a stage notice to one of its
+    # roles, a stage it leads, a referral): its oversight roles see the subject and the
+    # records from then on, and only its register line before (`access.sight`).
+    partnership_told_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -299,11 +303,13 @@ class Participant(models.Model):
 
 
 class Viewer(models.Model):
-    """Who may see a disagreement by taking part or by managing someone who does.
+    """Who may see the whole of a disagreement by taking part or managing someone who does.
 
-    Kept as rows, written with each participant and rebuilt when line management
-    changes (`access.rebuild_viewers`), so a person's list is one indexed query
-    instead of a walk down their management chain on every page.
+    Only participants who are in one of the two agencies involved, and their managers
+    in the same agency. Kept as rows, written with each participant and rebuilt when
+    anyone's line manager, agency or active flag changes (`access.rebuild_viewers`), so
+    a person's list is one indexed query instead of a walk down their management chain
+    on every page.
     """
 
     disagreement = models.ForeignKey(Disagreement, on_delete=models.CASCADE, related_name="+")

@@ -107,31 +107,6 @@ def next_step(row, me: User) -> NextStep:
     return NextStep(who, f"{who}: {what}", False)
 
 
-# -- How much of a case a person may see --------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Sight:
-    """What the disagreement page may show this person."""
-
-    identity: bool  # the subject's name, date of birth, NHS number, address
-    records: bool  # the text of records, actions and the resolution
-    timeline: bool
-
-
-WHOLE = Sight(identity=True, records=True, timeline=True)
-
-
-def sight(user: User, d: Disagreement, held: set[str]) -> Sight:
-    """The one place the page decides how much to show; graded sight replaces its body.
-
-    Everyone with a capacity sees the whole case for now; special-category fields are
-    never shown on the page (only forms that need them read them).
-    """
-    del user, d
-    return WHOLE if held else Sight(False, False, False)
-
-
 # -- A case's stage tracker and timeline ----------------------------------------------------
 
 

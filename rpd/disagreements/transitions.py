@@ -15,11 +15,14 @@ has. `perform` applies any of them the same way.
 from __future__ import annotations
 
 import datetime
+import functools
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import holidays
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from rpd.audit import log as audit
@@ -30,8 +33,8 @@ from rpd.pathways.schema import Pack
 from rpd.pathways.simulate import stage_dates
 from rpd.people.models import AgencyType, Role, User
 
-from . import deadlines, forms
-from .access import ACTORS, Capacity, capacities, grant_sight
+from . import deadlines, evidence, forms
+from .access import ACTORS, Capacity, capacities, grant_sight, involved, tell_partnership
 from .models import (
     CLOSED,
     LIVE,
@@ -87,6 +90,36 @@ class Invalid(TransitionError):
 
 def now() -> datetime.datetime:
     return timezone.now()
+
+
+# PostgreSQL's deadlock_detected and serialization_failure: the database rolled the
+# transaction back and running it again is safe; anything else is a real error.
+RETRYABLE = frozenset({"40P01", "40001"})
+ATTEMPTS = 3
+
+
+def retried(change):
+    """Run `change` again when the database gives up on it for contention, a few times.
+
+    Only as the outermost transaction: inside a caller's, the caller's whole transaction
+    was rolled back and is the one to run again.
+    """
+
+    @functools.wraps(change)
+    def run(*args, **kwargs):
+        if transaction.get_connection().in_atomic_block:
+            return change(*args, **kwargs)
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return change(*args, **kwargs)
+            except OperationalError as error:
+                if getattr(error.__cause__, "sqlstate", None) not in RETRYABLE:
+                    raise
+                # Apart, so the same transactions do not meet again in the same order.
+                time.sleep(random.uniform(0.01, 0.05) * attempt)
+        raise Conflict("too many changes were being made at the same moment; please try again")
+
+    return run
 
 
 def _valid(form) -> dict:
@@ -165,6 +198,8 @@ def _open_episode(
         calendar=calendar.name,
         holidays_version=holidays.__version__,
     )
+    if episode.led_by_role:
+        tell_partnership(d, at)  # a stage the partnership leads: it has the case now
     Milestone.objects.bulk_create(
         Milestone(episode=episode, key=m.id, name=m.name, due=m.due) for m in dates.milestones
     )
@@ -182,7 +217,7 @@ def _take_part(d: Disagreement, user: User, side: str = "") -> None:
         disagreement=d, user=user, defaults={"side": side}
     )
     if created:
-        grant_sight(d.pk, user)
+        grant_sight(d, user)
 
 
 def refresh_deadlines(d: Disagreement, episode: StageEpisode | None) -> None:
@@ -198,6 +233,7 @@ MAY_RAISE = frozenset(
 )
 
 
+@retried
 def raise_disagreement(actor: User, data: dict) -> Disagreement:
     """Open a disagreement at stage 1, or higher where the pathway's fast-track rule allows."""
     if not actor.is_active or actor.agency_id is None or not actor.has_role(*MAY_RAISE):
@@ -211,7 +247,7 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
     data = _valid(forms.RaiseForm(data, context=context))
 
     with transaction.atomic():
-        pinned, _ = PathwayVersion.objects.get_or_create(
+        pinned, pinned_now = PathwayVersion.objects.get_or_create(
             pathway_id=pack.id,
             digest=text_digest,
             defaults={"version": pack.version, "text": text},
@@ -273,6 +309,7 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
                 "digest": pinned.digest,
                 "fast_track": bool(d.fast_track_reason),
                 "due": episode.due.isoformat(),
+                "rows": evidence.written({}, d, pathway=pinned_now),
             },
         )
     return d
@@ -574,7 +611,10 @@ def _record(act: Act) -> dict:
         for a in data["actions"]
     )
     for owner in {a["owner"] for a in data["actions"]}:
-        _take_part(act.d, owner)  # an action's owner needs to see what they agreed to do
+        # An owner elsewhere in the partnership sees their action, not the case
+        # (access.sight); one in an agency involved takes part in it.
+        if involved(owner, act.d):
+            _take_part(act.d, owner)
     act.episode.milestones.filter(key__in=data["meets"], met_at__isnull=True).update(met_at=act.at)
     return {
         "record": record.pk,
@@ -679,6 +719,7 @@ def _refer(act: Act) -> dict:
         by=act.actor,
         at=act.at,
     )
+    tell_partnership(act.d, act.at)
     return {"referred_to": act.data["referred_to"]}
 
 
@@ -853,7 +894,7 @@ RULES: dict[str, Rule] = {
     "complete_action": Rule(
         "mark an agreed action done",
         LIVE | CLOSED,
-        TOOK_PART,
+        TOOK_PART | {Capacity.ACTION_OWNER},
         forms.CompleteActionForm,
         _complete_action,
         target=_action_in,
@@ -869,13 +910,17 @@ RULES: dict[str, Rule] = {
 }
 
 
+@retried
 def perform(name: str, actor: User, disagreement_id: int, version: int, data: dict | None = None):
     """Apply transition `name` as `actor` to the disagreement they saw at `version`."""
     rule = RULES[name]
     with transaction.atomic():
         # The row lock makes a concurrent transition wait, then fail the version check.
+        # Only this row: locking the partnership and pathway too (select_related joins them)
+        # would queue every transition in the partnership behind one another, and deadlock
+        # with raising, whose inserts take a key-share lock on the partnership.
         d = (
-            Disagreement.objects.select_for_update()
+            Disagreement.objects.select_for_update(of=("self",))
             .select_related("partnership", "pathway")
             .filter(pk=disagreement_id)
             .first()
@@ -906,6 +951,7 @@ def perform(name: str, actor: User, disagreement_id: int, version: int, data: di
             rule.guard(act)
         act.data = rule.validate(data or {}, act)
         rule.check_target(act)
+        before = evidence.snapshot(d)
         details = rule.effect(act)
         d.version += 1
         d.updated_at = act.at
@@ -917,7 +963,12 @@ def perform(name: str, actor: User, disagreement_id: int, version: int, data: di
             target=d.audit_target,
             actor=actor,
             partnership_id=d.partnership_id,
-            data={"stage": d.stage, "version": d.version, **details},
+            data={
+                "stage": d.stage,
+                "version": d.version,
+                **details,
+                "rows": evidence.written(before, d),
+            },
         )
     return d
 

@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from rpd.audit import log as audit
 from rpd.disagreements import deadlines as due_dates
 from rpd.disagreements.deadlines import CAP, MILESTONE, STAGE, Deadline
 from rpd.disagreements.models import LIVE, Milestone, Pause, StageEpisode
@@ -38,8 +40,17 @@ def feed_url(user: User) -> str:
 
 def new_feed_url(user: User) -> str:
     """A fresh address, for when the old one may have been shared: the old one stops working."""
-    CalendarFeed.objects.filter(user=user).delete()
-    return feed_url(user)
+    with transaction.atomic():
+        CalendarFeed.objects.filter(user=user).delete()
+        url = feed_url(user)
+        # The address itself is a secret and stays out of the log.
+        audit.append(
+            action="calendar_feed.renewed",
+            target=audit.user_target(user),
+            actor=user,
+            partnership_id=user.partnership_id,
+        )
+    return url
 
 
 def user_for_token(token: str) -> User | None:

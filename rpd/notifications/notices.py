@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from rpd.disagreements.access import tell_partnership
 from rpd.disagreements.deadlines import MILESTONE, deadlines
 from rpd.people.models import Role, User
 
@@ -117,6 +118,8 @@ def pathway_notices(writer: Writer, number: int, when: str) -> None:
         ):
             continue
         role = d.pack.role(notice.to)
+        if role.kind in ROLE_KIND_USERS:
+            tell_partnership(d, writer.at)  # its oversight roles see the case from now on
         form = d.pack.form(notice.form).name if notice.form else ""
         for user in role_users(d, notice.to):
             writer.to(

@@ -13,6 +13,8 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
+from rpd.audit import log as audit
+
 from .models import ALWAYS_IMMEDIATE, RECEIPTS, Notice, Preference, Status
 
 
@@ -48,6 +50,13 @@ def set_daily_digest(user, on: bool) -> Preference:
             Notice.objects.filter(recipient=user, status=Status.HELD).update(
                 status=Status.PENDING, next_attempt_at=timezone.now()
             )
+        audit.append(
+            action="notices.preference_changed",
+            target=audit.user_target(user),
+            actor=user,
+            partnership_id=user.partnership_id,
+            data={"daily_digest": preference.daily_digest},
+        )
     user.notice_preference = preference  # what outbox.queue reads for this user from now on
     return preference
 

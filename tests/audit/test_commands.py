@@ -18,14 +18,32 @@ def run(*argv):
 
 
 @pytest.mark.django_db
-def test_an_intact_chain_is_reported_with_its_count_and_head(capsys):
-    for n in range(3):
-        last = log.append(action="disagreement.recorded", target="t", data={"n": n})
+def test_an_intact_chain_is_reported_with_its_count_head_and_checkpoint(
+    capsys, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(3):
+            last = log.append(action="disagreement.recorded", target="t", data={"n": n})
 
     status = run("audit", "verify")
 
     assert status == 0
-    assert capsys.readouterr().out == f"audit chain verified: 3 events, head {last.hash[:12]}…\n"
+    assert capsys.readouterr().out == (
+        f"audit chain verified: 3 events, head {last.hash[:12]}…, checkpoint at event 3\n"
+    )
+
+
+@pytest.mark.django_db
+def test_an_intact_chain_without_checkpoints_says_where_they_were_looked_for(
+    capsys, audit_checkpoints
+):
+    last = log.append(action="disagreement.recorded", target="t")
+
+    assert run("audit", "verify") == 0
+    assert capsys.readouterr().out == (
+        f"audit chain verified: 1 events, head {last.hash[:12]}…; "
+        f"no checkpoints in {audit_checkpoints}\n"
+    )
 
 
 @pytest.mark.django_db
@@ -40,3 +58,19 @@ def test_a_broken_chain_is_reported_on_stderr_with_the_first_broken_event(capsys
     output = capsys.readouterr()
     assert output.out == ""
     assert output.err == "audit chain broken at event 2: hash does not match its contents\n"
+
+
+@pytest.mark.django_db
+def test_a_cut_off_tail_with_the_head_wound_back_fails_verification(capsys):
+    for n in range(3):
+        log.append(action="disagreement.recorded", target="t", data={"n": n})
+    tamper("DELETE FROM audit_event WHERE seq = 3")
+    tamper(
+        "UPDATE audit_chainhead SET seq = 2, hash = (SELECT hash FROM audit_event WHERE seq = 2)"
+    )
+
+    assert run("audit", "verify") == 1
+    assert capsys.readouterr().err == (
+        "audit chain broken at event 2: the chain head's seal does not match it: "
+        "the head was rewritten, or the audit key has changed\n"
+    )

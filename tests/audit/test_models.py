@@ -71,3 +71,45 @@ def test_a_flush_empties_the_log_and_leaves_the_guards_in_place():
         assert log.append(action="b", target="t").seq == 1
     with pytest.raises(IntegrityError), connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_event")
+
+
+# Written over in place: SQLite's REPLACE deletes the old row without firing delete
+# triggers, and PostgreSQL's upsert is the nearest it has.
+OVERWRITE = {
+    "sqlite": (
+        "INSERT OR REPLACE INTO audit_event"
+        " (id, seq, at, actor_id, actor_label, action, target, partnership_id, data,"
+        " prev_hash, hash)"
+        " SELECT {key}, seq, at, actor_id, actor_label, action, 'changed', partnership_id,"
+        " data, prev_hash, hash FROM audit_event"
+    ),
+    "postgresql": (
+        "INSERT INTO audit_event"
+        " (id, seq, at, actor_id, actor_label, action, target, partnership_id, data,"
+        " prev_hash, hash)"
+        " SELECT {key}, seq, at, actor_id, actor_label, action, 'changed', partnership_id,"
+        " data, prev_hash, hash FROM audit_event"
+        " ON CONFLICT ({conflict}) DO UPDATE SET target = EXCLUDED.target"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("key", "conflict"), [("id", "id"), ("id + 1000", "seq")], ids=["same-id", "same-seq"]
+)
+def test_the_database_refuses_an_insert_that_writes_over_an_event(event, key, conflict):
+    sql = OVERWRITE[connection.vendor].format(key=key, conflict=conflict)
+
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+    assert list(Event.objects.values_list("id", "target")) == [(event.pk, event.target)]
+
+
+def test_the_database_refuses_to_truncate_the_log(event):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE; its DELETE is refused above")
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE audit_event")
+    assert Event.objects.count() == 1

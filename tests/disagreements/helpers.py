@@ -36,6 +36,18 @@ def fresh(d: Disagreement) -> Disagreement:
     return Disagreement.objects.get(pk=d.pk)
 
 
+def approver_for(author, d):
+    """Who approves `author`'s record: someone other than the author on their own side,
+    their line manager, or at the top of the ladder their agency's safeguarding lead. A
+    record by the stage's leader, on neither side, is approved by the receiving side."""
+    lead = User.objects.filter(
+        agency_id=author.agency_id, role_grants__role=Role.SAFEGUARDING_LEAD
+    ).first()
+    if author.agency_id not in (d.raising_agency_id, d.receiving_agency_id):
+        lead = None
+    return author.line_manager or lead or d.current_episode().receiving_actor
+
+
 def discuss(actor, d, outcome="unresolved", covers=None, meets=(), at=None, approve=True):
     """Record a discussion at the current stage covering everything it must record, and
     have it approved on its author's side."""
@@ -54,16 +66,7 @@ def discuss(actor, d, outcome="unresolved", covers=None, meets=(), at=None, appr
     }
     d = transitions.perform("record", actor, d.pk, d.version, data)
     if approve:
-        # Records are evidence once approved by someone other than their author on their
-        # own side: their line manager, or at the top of the ladder their agency's
-        # safeguarding lead. A record by the stage's leader, on neither side, is approved
-        # by the receiving side.
-        lead = User.objects.filter(
-            agency_id=actor.agency_id, role_grants__role=Role.SAFEGUARDING_LEAD
-        ).first()
-        if actor.agency_id not in (d.raising_agency_id, d.receiving_agency_id):
-            lead = None
-        approver = actor.line_manager or lead or episode.receiving_actor
+        approver = approver_for(actor, d)
         record = d.records.latest("pk")
         d = transitions.perform("approve", approver, d.pk, d.version, {"record": record.pk})
     return d
@@ -72,3 +75,17 @@ def discuss(actor, d, outcome="unresolved", covers=None, meets=(), at=None, appr
 def escalate(actor, d, reason="Still unresolved after discussion"):
     d = fresh(d)
     return transitions.perform("escalate", actor, d.pk, d.version, {"reason": reason})
+
+
+def agree_action(actor, d, owner, with_whom, due="2026-01-09"):
+    """Record a meeting with `with_whom` at which `owner` agreed to do something."""
+    d = fresh(d)
+    data = {
+        "kind": "meeting",
+        "occurred_at": (transitions.now() - datetime.timedelta(hours=1)).isoformat(),
+        "participants": [actor.pk, with_whom.pk],
+        "summary": "Agreed the health visitor checks the bruising at the next visit.",
+        "outcome": "ongoing",
+        "actions": [{"text": "Check at the next visit", "owner": owner.pk, "due": due}],
+    }
+    return transitions.perform("record", actor, d.pk, d.version, data)

@@ -18,13 +18,13 @@ from django.db import transaction
 
 from rpd.audit.models import Event
 from rpd.disagreements import transitions
-from rpd.disagreements.access import Capacity, capacities, may_see, visible_to
+from rpd.disagreements.access import Capacity, Grade, capacities, may_see, sight, visible_to
 from rpd.disagreements.models import AgreedAction, Disagreement, Status
-from rpd.disagreements.queries import open_disagreements
+from rpd.disagreements.queries import open_disagreements, open_rows
 from rpd.people.demo import DemoPartnership, build_partnership
 from rpd.people.models import User
 
-from .helpers import discuss, escalate, fresh, raise_data
+from .helpers import agree_action, discuss, escalate, fresh, raise_data
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,10 @@ class World:
 
     def person(self, label: str) -> User:
         """A fresh copy, so nothing cached on the shared object carries between tests."""
-        return User.objects.get(pk=self.people[label].pk)
+        return self.person_by_pk(self.people[label].pk)
+
+    def person_by_pk(self, pk: int) -> User:
+        return User.objects.get(pk=pk)
 
 
 def _people(demo: DemoPartnership, other: DemoPartnership) -> dict[str, User]:
@@ -574,3 +577,192 @@ def test_an_inactive_user_sees_nothing_and_may_do_nothing(world, who):
     assert capacities(person, d, d.current_episode()) == set()
     with pytest.raises(transitions.NotFound):
         transitions.perform("record", person, d.pk, d.version, _input(world, "record"))
+
+
+# -- Graded sight -------------------------------------------------------------------------
+
+# What each person may see of the csc-police disagreement at stage 1 (Stoke tells the
+# partnership at stage 3): the whole case, the register line only, or nothing.
+SIGHT = {
+    "raiser": Grade.CASE,
+    "receiver": Grade.CASE,
+    "raiser-manager": Grade.CASE,
+    "raiser-senior-manager": Grade.CASE,
+    "receiver-manager": Grade.CASE,
+    "raiser-colleague": Grade.NONE,
+    "raising-lead": Grade.CASE,
+    "receiving-lead": Grade.CASE,
+    "school-lead": Grade.NONE,
+    "unit": Grade.REGISTER,
+    "chair": Grade.REGISTER,
+    "administrator": Grade.NONE,
+    "outsider": Grade.NONE,
+    "other-partnership-unit": Grade.NONE,
+    "other-partnership-lead": Grade.NONE,
+}
+
+
+@pytest.mark.parametrize(("who", "expected"), SIGHT.items(), ids=list(SIGHT))
+def test_oversight_sees_the_register_line_and_the_people_on_the_case_see_all_of_it(
+    world, who, expected
+):
+    person, d = world.person(who), world.d
+
+    seen = sight(person, d)
+
+    assert seen.grade == expected
+    assert seen.subject is seen.records is (expected == Grade.CASE)
+    # The list, the single check and standing agree on whether it exists at all.
+    assert bool(seen) is (d in visible_to(person)) is bool(capacities(person, d, None))
+
+
+def _move(person: User, agency, line_manager) -> User:
+    person.agency, person.line_manager = agency, line_manager
+    person.save()  # as an administrator would
+    return User.objects.get(pk=person.pk)
+
+
+def test_a_raiser_who_handed_over_and_moved_to_another_agency_can_no_longer_withdraw(world):
+    d, demo = world.d, world.demo
+    raiser = world.person("raiser")
+    transitions.perform("hand_over", raiser, d.pk, d.version, _input(world, "hand_over"))
+
+    raiser = _move(raiser, demo.agencies["health"], demo.ladder["health"][1])
+    d = fresh(d)
+
+    assert _outcome(raiser, d, "withdraw", {"reason": "I have moved on"}) == NF
+    assert fresh(d).status == Status.OPEN
+    assert not sight(raiser, d)
+    # Whoever acts for the raising side now may still withdraw it.
+    colleague = world.person("raiser-colleague")
+    assert _outcome(colleague, d, "withdraw", {"reason": "Agreed locally"}) == OK
+
+
+def test_a_raisers_new_manager_in_an_uninvolved_agency_does_not_see_the_case(world):
+    d, demo = world.d, world.demo
+    transitions.perform(
+        "hand_over", world.person("raiser"), d.pk, d.version, _input(world, "hand_over")
+    )
+    new_manager = demo.ladder["health"][1]
+
+    _move(world.person("raiser"), demo.agencies["health"], new_manager)
+    new_manager = world.person_by_pk(new_manager.pk)
+    d = fresh(d)
+
+    assert not may_see(new_manager, d)
+    assert d not in visible_to(new_manager)
+    assert _outcome(new_manager, d, "pause", _input(world, "pause")) == NF
+    # The raiser's old team still sees it through the colleague who acts now.
+    assert may_see(world.person("raiser-manager"), d)
+
+
+def test_a_seconded_workers_manager_in_another_agency_neither_sees_nor_acts_on_the_case(world):
+    # The police officer who receives it is seconded to a team run by a health manager.
+    d, demo = world.d, world.demo
+    receiver = world.person("receiver")
+    receiver.line_manager = demo.ladder["health"][1]
+    receiver.save()
+    health_manager = world.person_by_pk(demo.ladder["health"][1].pk)
+
+    assert not may_see(health_manager, d)
+    assert _outcome(health_manager, d, "pause", _input(world, "pause")) == NF
+    # The receiver still acts for the police, and the police's lead still sees it.
+    assert _outcome(receiver, d, "pause", _input(world, "pause")) == OK
+    assert may_see(world.person("receiving-lead"), d)
+
+
+def _agree_action(world, owner: User) -> Disagreement:
+    return agree_action(world.person("raiser"), world.d, owner, world.person("receiver"))
+
+
+def test_an_action_owner_in_an_uninvolved_agency_sees_their_action_not_the_subject(world):
+    demo = world.demo
+    owner = demo.ladder["health"][0]
+    d = _agree_action(world, owner)
+    owner = world.person_by_pk(owner.pk)
+
+    seen = sight(owner, d)
+    (row,) = [r for r in open_rows(owner) if r.pk == d.pk]
+
+    assert seen.grade == Grade.ACTIONS
+    assert seen.actions == {AgreedAction.objects.get(owner=owner).pk}
+    assert not seen.subject and not seen.records
+    assert row.subject_name is None and row.sight == Grade.ACTIONS
+    # Naming them gives nobody above them any sight of it.
+    for manager in demo.ladder["health"][1:]:
+        assert not may_see(world.person_by_pk(manager.pk), d)
+    # They may mark their action done, and nothing else.
+    assert _outcome(owner, d, "record", _input(world, "record")) == NA
+    action = AgreedAction.objects.get(owner=owner)
+    assert _outcome(owner, fresh(d), "complete_action", {"action": action.pk}) == OK
+
+
+def test_an_action_owner_in_an_involved_agency_sees_the_whole_case(world):
+    owner = world.person("raiser-colleague")
+    d = _agree_action(world, owner)
+
+    assert sight(owner, d).grade == Grade.CASE
+    assert may_see(world.person("raiser-manager"), d)
+
+
+def test_a_participant_who_moves_to_an_uninvolved_agency_stops_seeing_the_case(world):
+    d, demo = world.d, world.demo
+
+    receiver = _move(world.person("receiver"), demo.agencies["school"], demo.ladder["school"][1])
+
+    assert not sight(receiver, d)
+    assert not may_see(world.person_by_pk(demo.ladder["school"][1].pk), d)
+    # The police's lead hands the receiving side to someone still in the police.
+    lead, colleague = world.person("receiving-lead"), demo.colleague["police"]
+    data = {"side": "receiving", "to_user": colleague.pk, "reason": "The officer moved"}
+    assert _outcome(lead, d, "hand_over", data) == OK
+    assert sight(world.person_by_pk(colleague.pk), fresh(d)).grade == Grade.CASE
+
+
+# -- When the pathway tells the partnership -------------------------------------------------
+
+# The stage at which each pathway first tells the partnership about a case, by a stage
+# notice to one of its roles or by a partnership role leading the stage.
+TOLD_AT = {
+    "stoke-on-trent": 3,  # the Partnership is notified at stages 3 to 5
+    "jersey": 4,  # the board chair leads stage 4
+    "hillingdon": 4,  # the Implementation Unit leads stage 4
+    "blackpool": 4,  # the MASA team is told when senior officers are involved
+    "cambridgeshire": 4,  # the Head of Service PQA leads stage 4
+}
+
+
+@pytest.mark.parametrize(("pathway", "told_at"), TOLD_AT.items(), ids=list(TOLD_AT))
+def test_oversight_sees_the_subject_and_records_once_the_pathway_tells_the_partnership(
+    pathway, told_at
+):
+    with time_machine.travel(NOW, tick=False):
+        demo = build_partnership(pathway, slug=f"told-{pathway}")
+        adult = pathway == "hillingdon"
+        data = raise_data(demo, "asc", subject_kind="adult") if adult else raise_data(demo, "csc")
+        d = transitions.raise_disagreement(demo.ladder["health"][0], data)
+        unit, chair = User.objects.get(pk=demo.unit.pk), User.objects.get(pk=demo.chair.pk)
+        seen = {}
+        while True:
+            d = fresh(d)
+            seen[d.stage] = (sight(unit, d).grade, sight(chair, d).grade)
+            if d.stage == d.pack.last_stage.number:
+                break
+            discuss(d.current_episode().raising_actor, d)
+            escalate(d.current_episode().raising_actor, d)
+
+    assert seen == {
+        stage: (Grade.CASE, Grade.CASE) if stage >= told_at else (Grade.REGISTER,) * 2
+        for stage in seen
+    }
+    assert fresh(d).partnership_told_at is not None
+
+
+def test_blackpool_tells_its_masa_team_at_stage_1_where_the_risk_is_immediate():
+    with time_machine.travel(NOW, tick=False):
+        demo = build_partnership("blackpool", slug="told-immediately")
+        data = raise_data(demo, "csc", risk="immediate", urgent=True)
+        d = transitions.raise_disagreement(demo.ladder["health"][0], data)
+
+    assert fresh(d).stage == 1
+    assert sight(User.objects.get(pk=demo.unit.pk), d).grade == Grade.CASE

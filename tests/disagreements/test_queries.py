@@ -8,13 +8,14 @@ import pytest
 import time_machine
 
 from rpd.disagreements import transitions
+from rpd.disagreements.access import Grade
 from rpd.disagreements.models import Disagreement
-from rpd.disagreements.queries import open_disagreements
+from rpd.disagreements.queries import open_disagreements, open_rows
 from rpd.people.backends import UserBackend
 from rpd.people.demo import build_partnership
 from rpd.people.models import User
 
-from .helpers import discuss, escalate, raise_data
+from .helpers import discuss, escalate, fresh, raise_data
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,7 @@ def listing(user: User) -> list[tuple]:
     return [
         (
             d.reference,
-            str(d.subject),
+            d.subject_name,
             d.stage,
             d.stage_due,
             d.next_due,
@@ -86,3 +87,35 @@ def test_listing_open_disagreements_takes_the_same_few_queries_for_3_rows_as_for
         assert (stage, stage_due) == (d.stage, d.current_episode().due)
     assert {row[2] for row in listed} == {1, 2}
     assert {row[6] for row in listed} == {demo.agencies[key].name for key in RECEIVERS}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_partnerships_list_names_no_subject_until_the_pathway_tells_it_about_the_case(
+    django_assert_num_queries,
+):
+    # Stoke-on-Trent notifies the partnership from stage 3.
+    demo = build_partnership("stoke-on-trent")
+    raiser = demo.ladder["csc"][0]
+    d = transitions.raise_disagreement(raiser, raise_data(demo))
+    unit = UserBackend().get_user(demo.unit.pk)
+
+    def unit_row():
+        with django_assert_num_queries(1):
+            (row,) = open_rows(unit)
+        return row
+
+    for stage in (1, 2):
+        row = unit_row()
+        assert (row.stage, row.subject_name, row.sight) == (stage, None, Grade.REGISTER)
+        # The register line: reference, agencies, stage and dates.
+        assert (row.reference, row.receiving_agency) == (d.reference, demo.agencies["police"].name)
+        assert row.stage_due is not None
+        actor = fresh(d).current_episode().raising_actor
+        discuss(actor, d)
+        escalate(actor, d)
+
+    row = unit_row()
+    assert (row.stage, row.subject_name, row.sight) == (3, "Robin Testchild", Grade.CASE)
+    # The people on the case see it whole from the start.
+    (own,) = open_rows(UserBackend().get_user(raiser.pk))
+    assert (own.subject_name, own.sight) == ("Robin Testchild", Grade.CASE)

@@ -715,7 +715,7 @@ def test_agreed_actions_nested_thousands_deep_are_refused_naming_actions(stoke):
 @pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity"])
 def test_nan_in_a_not_applicable_item_is_refused_naming_the_field(stoke, number):
     raiser = stoke.ladder["csc"][0]
-    approved_record(raiser, stoke.ladder["police"][0], stoke.d, covers=["evidence-based-reason"])
+    approved_record(raiser, stoke.ladder["csc"][1], stoke.d, covers=["evidence-based-reason"])
     data = {"reason": "x", "not_applicable": f'{{"resolution-and-next-steps": {number}}}'}
     errors = invalid("escalate", raiser, stoke.d, data)
     assert list(errors) == ["not_applicable"]
@@ -756,5 +756,5 @@ def test_an_extension_to_a_weekday_in_9999_is_refused_and_every_deadline_still_c
     # Wed 14 Jan 2026 + 5 working days is Wed 21 Jan.
     other = transitions.raise_disagreement(stoke.ladder["school"][0], raise_data(stoke))
     assert other.current_episode().due == D(2026, 1, 21)
-    approved_record(raiser, stoke.ladder["police"][0], stoke.d, covers=everything(stoke.d))
+    approved_record(raiser, stoke.ladder["csc"][1], stoke.d, covers=everything(stoke.d))
     assert perform("escalate", raiser, stoke.d, {"reason": "Still unsafe"}).stage == 2

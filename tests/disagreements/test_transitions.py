@@ -353,14 +353,14 @@ def test_a_pause_counts_only_the_working_days_paused_whole(demo, d, clock):
     assert Pause.objects.get().working_days_paused == 2
 
 
-def test_a_pause_cannot_expect_to_resume_years_away(demo, d):
+def test_a_pause_cannot_expect_to_resume_beyond_the_pathways_bound(demo, d):
     error = refused(
         Invalid,
         "pause",
         demo.ladder["csc"][0],
         d,
         reason="Waiting indefinitely",
-        expected_resume="9999-12-31",
+        expected_resume="2026-09-01",  # within the product's window, beyond the pack's bound
     )
 
     # 65 working days from Wed 14 Jan 2026: 12 to Fri 30 Jan, 20 in February (32), 22 in March
@@ -410,7 +410,7 @@ def test_an_extension_has_an_upper_bound(demo, d):
         d,
         asked_by=demo.ladder["csc"][0].pk,
         reason="A long time",
-        new_due="2030-01-02",
+        new_due="2026-06-01",  # within the product's window, beyond the pack's bound
     )
 
     # 20 working days after Wed 21 Jan 2026: Thu 22, Fri 23 (2), 26-30 Jan (7), 2-6 Feb (12),

@@ -196,3 +196,16 @@ def test_a_digest_that_fails_for_good_releases_what_it_held_to_be_sent_singly(
     assert soon.status == Status.SENT
     to_them = [m["Subject"] for m in smtp.mailbox.messages() if m["To"] == practitioner.email]
     assert to_them == [receipt.subject, soon.subject]
+
+
+def test_a_change_of_notice_preference_is_in_the_audit_log(blackpool, practitioner):
+    from rpd.audit import log
+
+    preferences.set_daily_digest(practitioner, False)
+
+    events = log.events_for(f"user:{practitioner.username}")
+    # The fixture switched the digest on; this test switched it off.
+    assert [(e.action, e.data, e.actor_id) for e in events] == [
+        ("notices.preference_changed", {"daily_digest": True}, practitioner.pk),
+        ("notices.preference_changed", {"daily_digest": False}, practitioner.pk),
+    ]

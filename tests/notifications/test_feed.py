@@ -171,11 +171,12 @@ def test_an_agreed_action_stays_in_its_owners_feed_after_the_resolution_until_do
             "actions": [{"text": "Joint visit", "owner": health[0].pk, "due": "2026-05-14"}],
         })  # fmt: skip
         d = fresh(raised)
-        transitions.perform("approve", police[0], d.pk, d.version, {"record": d.records.get().pk})
+        transitions.perform("approve", csc[1], d.pk, d.version, {"record": d.records.get().pk})
         d = fresh(raised)
         transitions.perform("resolve", police[0], d.pk, d.version, {
             "agreed_outcome": "A joint visit", "next_steps": "The visit",
-            "written_confirmation": "Emailed", "feedback_to_raiser": "Agreed",
+            "written_confirmation": "Confirmed by email to both sides",
+            "feedback_to_raiser": "Agreed",
         })  # fmt: skip
     assert fresh(raised).status == "resolved"
     assert listed(csc[0]) == []  # the stage's dates went with it
@@ -233,3 +234,16 @@ def test_an_unknown_or_retired_address_is_not_found(client, stoke):
     user.is_active = False
     user.save(update_fields=["is_active"])
     assert client.get(new).status_code == 404
+
+
+def test_a_new_feed_address_is_in_the_audit_log_without_the_address(stoke):
+    from rpd.audit import log
+
+    user = stoke.ladder["csc"][0]
+    old = feeds.feed_url(user)
+    new = feeds.new_feed_url(user)
+
+    (event,) = log.events_for(f"user:{user.username}")
+    assert (event.action, event.actor_id) == ("calendar_feed.renewed", user.pk)
+    text = str(event.data)
+    assert old.rsplit("/", 1)[1] not in text and new.rsplit("/", 1)[1] not in text

@@ -19,7 +19,7 @@ from rpd.notifications import sweep
 from rpd.notifications.models import Kind, Notice, Status
 from rpd.notifications.worker import deliver_batch
 from rpd.people.demo import build_partnership
-from tests.disagreements.helpers import fresh, raise_data
+from tests.disagreements.helpers import approver_for, fresh, raise_data
 
 from .smtp import SMTPServer
 
@@ -52,11 +52,16 @@ def do(name, actor, d, **data):
 
 
 def not_applicable(d):
-    return {r.id: FREE_TEXT for r in d.pack.stage(d.stage).must_record}
+    """Whatever the pathway lets the stage declare not applicable, with free text as why."""
+    return {r.id: FREE_TEXT for r in d.pack.stage(d.stage).must_record if r.may_not_apply}
+
+
+def must_cover(d):
+    return [r.id for r in d.pack.stage(d.stage).must_record if not r.may_not_apply]
 
 
 def discuss(d, outcome, **extra):
-    """The raising actor records; the receiving actor approves."""
+    """The raising actor records; someone on their own side approves."""
     episode = fresh(d).current_episode()
     d = do(
         "record",
@@ -68,11 +73,12 @@ def discuss(d, outcome, **extra):
         other_participants=FREE_TEXT,
         summary=FREE_TEXT,
         outcome=outcome,
-        covers=[],
+        covers=must_cover(fresh(d)),
         **extra,
     )
     record = d.records.latest("pk")
-    return do("approve", episode.receiving_actor, d, record=record.pk), record
+    approver = approver_for(episode.raising_actor, d)
+    return do("approve", approver, d, record=record.pk), record
 
 
 def raise_case(demo):

@@ -309,11 +309,12 @@ def test_an_agreed_action_is_still_reminded_after_the_case_is_resolved_until_don
             "actions": [{"text": "Share the charts", "owner": health[0].pk, "due": "2026-05-07"}],
         })  # fmt: skip
         d = fresh(raised)
-        transitions.perform("approve", police, d.pk, d.version, {"record": d.records.get().pk})
+        transitions.perform("approve", school[1], d.pk, d.version, {"record": d.records.get().pk})
         d = fresh(raised)
         transitions.perform("resolve", school[0], d.pk, d.version, {
             "agreed_outcome": "A joint visit", "next_steps": "The charts are shared",
-            "written_confirmation": "Emailed", "feedback_to_raiser": "Agreed",
+            "written_confirmation": "Confirmed by email to both sides",
+            "feedback_to_raiser": "Agreed",
         })  # fmt: skip
     assert fresh(raised).status == "resolved"
     expected = {

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from rpd.pathways.calendar import today as london_today
 
-from .. import presenters, transitions
+from .. import access, presenters, transitions
 from ..models import Status
 from .common import case_or_404
 
@@ -56,7 +56,8 @@ def button_text(name: str, d) -> str:
 def detail(request, pk: int):
     user = request.user
     d, episode, held = case_or_404(request, pk)
-    sight = presenters.sight(user, d, held)
+    # How much of the case this person may see is decided in access, nowhere else.
+    sight = access.sight(user, d)
     today = london_today()
     episodes = list(
         d.episodes.select_related("raising_actor__agency", "receiving_actor__agency")
@@ -98,7 +99,7 @@ def detail(request, pk: int):
                 else None,
             }
         )
-    actions = presenters.open_actions(d) if sight.records else []
+    actions = [a for a in presenters.open_actions(d) if sight.may_see_action(a)]
     action_rows = [
         {
             "action": a,
@@ -122,7 +123,7 @@ def detail(request, pk: int):
             "overdue": presenters.is_overdue(d.status, d.next_due, today),
             "capacities": presenters.capacity_words(held),
             "tracker": presenters.stage_tracker(d, episodes, today),
-            "timeline": presenters.timeline(d, records, today) if sight.timeline else [],
+            "timeline": presenters.timeline(d, records, today) if sight.records else [],
             "records": record_rows,
             "actions": action_rows,
             "buttons": buttons,

@@ -1,11 +1,11 @@
-"""Django's `flush`, able to empty the audit log on SQLite too.
+"""Django's `flush`, able to empty the audit log.
 
 Flushing empties every table; it is how Django's transactional tests reset
-the database between tests. PostgreSQL flushes with TRUNCATE, which the
-row triggers do not see, but SQLite flushes with DELETE, which the
-append-only triggers refuse. So on SQLite the triggers are dropped for the
-flush and put back in the same transaction: a failed flush leaves them in
-place, and nothing else can delete events meanwhile.
+the database between tests. SQLite flushes with DELETE and PostgreSQL with
+TRUNCATE, and the guards refuse both. So the triggers are dropped for the
+flush and put back in the same transaction (both databases change schema
+transactionally): a failed flush leaves them in place, and nothing else can
+delete events meanwhile.
 """
 
 from django.core.management.commands import flush
@@ -17,7 +17,7 @@ from rpd.audit import guards
 class Command(flush.Command):
     def handle(self, **options):
         connection = connections[options["database"]]
-        if connection.vendor != "sqlite" or not guards.installed(connection):
+        if not guards.installed(connection):
             return super().handle(**options)
         with transaction.atomic(using=connection.alias):
             guards.remove(connection)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disagreements', '0006_viewers'),
+        ('disagreements', '0007_live_list_indexes'),
     ]
 
     operations = [

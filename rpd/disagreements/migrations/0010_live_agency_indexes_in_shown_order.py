@@ -1,14 +1,12 @@
 # The live lists' agency indexes end in id, as the lists are ordered (next_due, id), so
-# PostgreSQL reads a page of them in order without sorting ties. Depends on both 0007s,
-# which were written in parallel.
+# PostgreSQL reads a page of them in order without sorting ties.
 
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("disagreements", "0007_live_list_indexes"),
-        ("disagreements", "0007_record_addenda"),
+        ("disagreements", "0009_partnership_told_at"),
     ]
 
     operations = [

@@ -1,0 +1,99 @@
+"""Digests of the rows an audit event vouches for, and the check of today's rows against them.
+
+An event's hash covers what the event says, not the evidence it is about: a
+record's summary edited in the database would leave the chain intact. So each
+event carries, for every evidence row its change wrote, the digest of the row
+before and after (`data["rows"]`), and `verify` checks that every evidence row
+in the database matches the newest digest the chain holds for it.
+
+Which models are evidence, and which of their fields are hashed, is declared by
+the app that owns them (`rpd.disagreements.evidence`) through `register`: the
+audit app knows nothing of disagreements.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import decimal
+import hashlib
+import json
+import uuid
+
+from django.db import models
+
+_EVIDENCE: dict[str, Evidence] = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class Evidence:
+    model: type[models.Model]
+    many: tuple[str, ...]  # many-to-many fields, hashed as sorted lists of ids
+
+    @property
+    def fields(self) -> list[str]:
+        """What is hashed: every column of the row, and the many-to-many fields."""
+        return [f.attname for f in self.model._meta.concrete_fields] + list(self.many)
+
+
+def register(model: type[models.Model], many: tuple[str, ...] = ()) -> None:
+    _EVIDENCE[model._meta.model_name] = Evidence(model, tuple(many))
+
+
+def registered() -> list[Evidence]:
+    return list(_EVIDENCE.values())
+
+
+def label(instance: models.Model) -> str:
+    return f"{instance._meta.model_name}:{instance.pk}"
+
+
+def describe(row_label: str) -> str:
+    """'record:12' as a person reads it: 'record 12'."""
+    name, _, pk = row_label.partition(":")
+    evidence = _EVIDENCE.get(name)
+    return f"{evidence.model._meta.verbose_name if evidence else name} {pk}"
+
+
+def row_digest(instance: models.Model) -> str:
+    evidence = _EVIDENCE[instance._meta.model_name]
+    values = {
+        f.attname: _plain(f.value_from_object(instance))
+        for f in evidence.model._meta.concrete_fields
+    }
+    for name in evidence.many:
+        values[name] = sorted(related.pk for related in getattr(instance, name).all())
+    text = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _plain(value):
+    # As in hashing.canonical: the same bytes whichever database gave the row back.
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).isoformat(timespec="microseconds")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    return value
+
+
+def digests(rows) -> dict[str, str]:
+    return {label(row): row_digest(row) for row in rows}
+
+
+def changes(before: dict[str, str], after: dict[str, str]) -> dict[str, list[str | None]]:
+    """The rows a change wrote, each as [digest before, digest after] (None: not there)."""
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(before.keys() | after.keys())
+        if before.get(key) != after.get(key)
+    }
+
+
+def current(evidence: Evidence, chunk: int = 2000):
+    """Every row of one evidence model as the database holds it, in primary-key order."""
+    rows = evidence.model._default_manager.order_by("pk")
+    if evidence.many:
+        rows = rows.prefetch_related(*evidence.many)
+    return rows.iterator(chunk_size=chunk)

@@ -1,0 +1,211 @@
+"""The audit log vouches for the evidence, not only for its own events: a record, an action,
+a resolution or any other evidence row changed, removed or added in the database, outside
+the transitions, fails `rpd audit verify`, which names the row."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+import time_machine
+from django.apps import apps
+from django.db import connection
+
+from rpd.audit import log
+from rpd.audit.models import Event
+from rpd.disagreements import evidence, transitions
+from rpd.disagreements.models import (
+    AgreedAction,
+    Disagreement,
+    Extension,
+    Handover,
+    Participant,
+    Pause,
+    Record,
+    Resolution,
+    StageEpisode,
+    Subject,
+)
+from rpd.people.demo import build_partnership
+
+from .helpers import discuss, fresh, raise_data
+
+NOW = datetime.datetime(2026, 1, 7, 10, 0, tzinfo=datetime.UTC)  # a Wednesday
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def resolved(db):
+    """A Stoke-on-Trent disagreement with one of every common kind of evidence row:
+    a record with an agreed action, an extension, a hand-over, a pause and a resolution."""
+    demo = build_partnership("stoke-on-trent")
+    raiser, manager = demo.ladder["csc"][0], demo.ladder["csc"][1]
+    d = transitions.raise_disagreement(raiser, raise_data(demo))
+    d = discuss(raiser, d, outcome="resolved")
+    episode = d.current_episode()
+    steps = [
+        (
+            "record",
+            raiser,
+            {
+                "kind": "phone",
+                "occurred_at": (NOW - datetime.timedelta(minutes=1)).isoformat(),
+                "participants": [raiser.pk, episode.receiving_actor.pk],
+                "summary": "Agreed a joint visit.",
+                "outcome": "ongoing",
+                "actions": [{"text": "Joint visit", "owner": raiser.pk, "due": "2026-01-09"}],
+            },
+        ),
+        (
+            "extend",
+            episode.receiving_actor,  # the other side agrees what one side asked
+            {
+                "asked_by": raiser.pk,
+                "reason": "Waiting for the school's notes",
+                "new_due": (episode.due + datetime.timedelta(days=7)).isoformat(),
+            },
+        ),
+        ("hand_over", raiser, {"side": "raising", "to_user": manager.pk, "reason": "Leave"}),
+        ("pause", manager, {"reason": "Strategy meeting", "expected_resume": "2026-01-14"}),
+        ("resume", manager, {}),
+        (
+            "resolve",
+            manager,
+            {
+                "agreed_outcome": "A joint home visit this week",
+                "next_steps": "Visit, then review",
+                "written_confirmation": "Sent to both agencies",
+                "feedback_to_raiser": "Thank you for raising it",
+            },
+        ),
+    ]
+    for name, actor, data in steps:
+        d = transitions.perform(name, actor, d.pk, fresh(d).version, data)
+    assert log.verify().ok
+    return d
+
+
+def change(model, pk, **values):
+    model.objects.filter(pk=pk).update(**values)
+
+
+TAMPERING = {
+    "an approved record's summary": lambda d: change(
+        Record, d.records.filter(approved_at__isnull=False).first().pk, summary="Nothing found."
+    ),
+    "a record's outcome": lambda d: change(Record, d.records.first().pk, outcome="unresolved"),
+    "who took part in a record": lambda d: d.records.first().participants.remove(
+        d.records.first().participants.first()
+    ),
+    "an agreed action's text": lambda d: change(
+        AgreedAction, AgreedAction.objects.get().pk, text="Nothing agreed"
+    ),
+    "a resolution's outcome": lambda d: change(
+        Resolution, d.resolution.pk, agreed_outcome="No further action"
+    ),
+    "a pause's reason": lambda d: change(Pause, d.pauses.get().pk, reason="No reason"),
+    "an extension's new date": lambda d: change(
+        Extension, Extension.objects.get().pk, new_due=datetime.date(2026, 6, 1)
+    ),
+    "a hand-over's reason": lambda d: change(Handover, Handover.objects.get().pk, reason="-"),
+    "the subject's name": lambda d: change(Subject, d.subject_id, family_name="Else"),
+    "the disagreement's summary": lambda d: change(Disagreement, d.pk, summary="A minor point."),
+    "a stage's due date": lambda d: change(
+        StageEpisode, d.episodes.get().pk, due=datetime.date(2026, 12, 1)
+    ),
+    "a participant's side": lambda d: change(
+        Participant, d.participants.filter(side="raising").first().pk, side="receiving"
+    ),
+}
+
+
+@pytest.mark.parametrize("what", TAMPERING)
+def test_evidence_changed_in_the_database_fails_verification_naming_the_row(resolved, what):
+    TAMPERING[what](resolved)
+
+    result = log.verify()
+
+    assert not result.ok
+    assert result.reason.endswith(f"no longer matches event {result.first_broken_seq}")
+    assert Event.objects.get(seq=result.first_broken_seq).target == resolved.audit_target
+
+
+def test_an_approved_record_edited_in_the_database_is_named(resolved):
+    record = resolved.records.filter(approved_at__isnull=False).first()
+    change(Record, record.pk, summary="Nothing of concern was found.")
+
+    assert log.verify().reason.startswith(f"record {record.pk} no longer matches event ")
+
+
+def test_evidence_changed_before_a_later_transition_is_not_made_good_by_it(resolved):
+    # The next transition rewrites the disagreement row: its new digest must not launder
+    # the edit made in between.
+    change(Disagreement, resolved.pk, summary="A minor point.")
+    record = resolved.records.first()
+    transitions.perform(
+        "correct",
+        resolved.raised_by,
+        resolved.pk,
+        fresh(resolved).version,
+        {"record": record.pk, "summary": "Corrected wording", "reason": "Typo"},
+    )
+
+    result = log.verify()
+
+    last = Event.objects.order_by("seq").last()
+    assert (result.ok, result.first_broken_seq) == (False, last.seq)
+    assert result.reason == (
+        f"disagreement {resolved.pk} was changed outside the application before event {last.seq}"
+    )
+
+
+def test_a_record_inserted_in_the_database_is_reported(resolved):
+    record = resolved.records.first()
+    forged = Record.objects.create(
+        disagreement=resolved,
+        episode=record.episode,
+        kind="meeting",
+        occurred_at=NOW,
+        summary="A meeting that never happened",
+        outcome="unresolved",
+        author=record.author,
+        created_at=NOW,
+    )
+
+    assert log.verify().reason == (
+        f"record {forged.pk} is in no audit event: written outside the application"
+    )
+
+
+def test_a_record_removed_from_the_database_is_reported(resolved):
+    record = resolved.records.filter(supersedes__isnull=True, actions__isnull=True).last()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM disagreements_record_participants WHERE record_id = %s", [record.pk]
+        )
+        cursor.execute("DELETE FROM disagreements_record WHERE id = %s", [record.pk])
+
+    assert log.verify().reason.startswith(f"record {record.pk} is missing: event ")
+
+
+def test_each_event_carries_the_digests_of_the_rows_it_wrote(resolved):
+    resolve = Event.objects.filter(action="disagreement.resolve").get()
+
+    written = resolve.data["rows"]
+
+    assert f"resolution:{resolved.resolution.pk}" in written
+    assert written[f"resolution:{resolved.resolution.pk}"][0] is None  # new
+    assert f"disagreement:{resolved.pk}" in written
+    assert f"record:{resolved.records.first().pk}" not in written  # untouched
+
+
+def test_every_model_of_the_app_is_declared_evidence_or_not():
+    declared = set(evidence.EVIDENCE) | set(evidence.NOT_EVIDENCE)
+    models = set(apps.get_app_config("disagreements").get_models())
+    # Record.participants' table is part of the record's digest.
+    assert models - declared == set()
