@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -58,11 +59,15 @@ if DEBUG and not set(ALLOWED_HOSTS) <= LOCAL_HOSTS:
     )
 
 INSTALLED_APPS = [
+    # rpd itself: the layout, the GOV.UK components (templatetags/govuk.py), static files.
+    "rpd",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Django's own widget templates, for the form renderer (TemplatesSetting) to fall back on.
+    "django.forms",
     "rpd.pathways",
     "rpd.people",
     "rpd.disagreements",
@@ -75,6 +80,7 @@ AUTHENTICATION_BACKENDS = ["rpd.people.backends.UserBackend"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -151,7 +157,62 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("RPD_STATIC_ROOT", DATA_DIR / "static"))
+# In production whitenoise serves `rpd manage collectstatic`'s hashed, compressed copies
+# (far-future caching); in development and tests the files are read where they are.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "rpd.staticstorage.StaticStorage"
+        if os.environ.get("RPD_STATIC_MANIFEST", "0" if DEBUG else "1") == "1"
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+if STORAGES["staticfiles"]["BACKEND"] == "rpd.staticstorage.StaticStorage":
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+
+# Every form draws itself in GOV.UK Frontend markup (rpd/frontend.py).
+FORM_RENDERER = "rpd.frontend.GovukFormRenderer"
+
+# Content security: scripts only from this site, plus the one inline line of the
+# GOV.UK template that marks the body as having JavaScript, by its nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+
+# Behind a TLS proxy. RPD_PROXY_SSL_HEADER names the header the proxy sets to "https"
+# (e.g. X-Forwarded-Proto): set it only when the proxy strips the same header from clients.
+if proxy_header := os.environ.get("RPD_PROXY_SSL_HEADER", ""):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + proxy_header.upper().replace("-", "_"), "https")
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("RPD_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # no script reads it: forms carry the token
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = os.environ.get("RPD_SSL_REDIRECT", "1") == "1"
+    SECURE_HSTS_SECONDS = int(os.environ.get("RPD_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("RPD_HSTS_INCLUDE_SUBDOMAINS", "1") == "1"
+    SECURE_HSTS_PRELOAD = os.environ.get("RPD_HSTS_PRELOAD", "1") == "1"
+CSRF_FAILURE_VIEW = "rpd.errors.csrf_failure"
 
 # The audit chain's head is sealed with this key, kept out of the database; when unset, a
 # key derived from SECRET_KEY. Changing either makes `rpd audit verify` report the seal.

@@ -407,3 +407,15 @@ def oversees(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and user.agency_id) and user.has_role(
         *OVERSIGHT_ROLES
     )
+
+
+def overseen_by(user: User) -> QuerySet[Disagreement]:
+    """The partnership's disagreements whose register line an oversight role sees.
+
+    The oversight lists start here rather than from `visible_to`: every row of the
+    partnership is in sight anyway, and without the OR of a person's own rows the
+    database walks the live-deadline index in the order the list is shown.
+    """
+    if not oversees(user):
+        return Disagreement.objects.none()
+    return Disagreement.objects.filter(partnership_id=user.partnership_id)

@@ -18,7 +18,7 @@ from django.db.models.expressions import RawSQL
 
 from rpd.people.models import User
 
-from .access import Grade, sight_conditions, visible_to, with_sight
+from .access import Grade, overseen_by, sight_conditions, with_sight
 from .models import CLOSED, Disagreement, Record, RecordOutcome, Status
 
 LIST_FIELDS = (
@@ -237,7 +237,7 @@ def oversight_rows(
 ) -> list[WorkRow]:
     """The partnership's open and paused disagreements for its unit and board chair,
     soonest due first (overdue first), read down disagreement_live_due_idx."""
-    live = visible_to(user).filter(is_live(), partnership_id=user.partnership_id)
+    live = overseen_by(user).filter(is_live())
     if chosen.show == "upper":
         live = live.filter(stage__gte=UPPER_STAGE)
     elif chosen.show == "overdue":

@@ -5,8 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import feeds, preferences
-
-CHOICES = {"single": False, "digest": True}
+from .forms import DeliveryForm
 
 
 @require_GET
@@ -33,22 +32,22 @@ def notice_preferences(request, token: str):
         return render(
             request, "notifications/link_refused.html", {"message": str(refused)}, status=404
         )
-    error = None
-    if request.method == "POST":
-        choice = request.POST.get("delivery")
-        if choice in CHOICES:
-            preferences.set_daily_digest(user, CHOICES[choice])
-            return redirect(request.path + "?saved=1")
-        error = "Select single emails or a daily digest"
     current = preferences.preference_for(user)
+    if request.method == "POST":
+        form = DeliveryForm(request.POST)
+        if form.is_valid():
+            preferences.set_daily_digest(user, form.cleaned_data["delivery"] == "digest")
+            return redirect(request.path + "?saved=1")
+    else:
+        form = DeliveryForm(initial={"delivery": "digest" if current.daily_digest else "single"})
     return render(
         request,
         "notifications/preferences.html",
         {
             "person": user,
+            "form": form,
             "digest": current.daily_digest,
-            "error": error,
-            "saved": request.GET.get("saved") == "1" and error is None,
+            "saved": request.GET.get("saved") == "1" and not form.is_bound,
         },
-        status=400 if error else 200,
+        status=400 if form.errors else 200,
     )

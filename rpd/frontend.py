@@ -1,0 +1,249 @@
+"""GOV.UK Frontend 6 for Django forms: the form renderer, a three-box date field, and the
+context each field template is drawn from.
+
+Every form in RPD renders through `GovukFormRenderer` (settings.FORM_RENDERER), so
+``{{ form }}`` and ``{% govuk_field form.x %}`` give the Design System's markup: label or
+legend, hint (id ``<id>_helptext``), error message (id ``<id>_error``: the ids Django
+5.2 already puts in ``aria-describedby``), and the ``--error`` classes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.renderers import TemplatesSetting
+
+
+class GovukFormRenderer(TemplatesSetting):
+    form_template_name = "govuk/forms/form.html"
+    field_template_name = "govuk/forms/field.html"
+
+
+DATE_PARTS = ("day", "month", "year")
+
+
+class GovukDateInput(forms.Widget):
+    """The GOV.UK date input: three boxes named ``<name>_day``, ``_month`` and ``_year``.
+
+    A bare ``<name>=YYYY-MM-DD`` (a link, a bookmark) is read too, so a page can be
+    linked to with a date already chosen.
+    """
+
+    template_name = "govuk/forms/date_widget.html"
+    use_fieldset = True
+
+    def value_from_datadict(self, data, files, name):
+        parts = tuple(data.get(f"{name}_{part}", "") for part in DATE_PARTS)
+        if any(parts) or name not in data:
+            return parts
+        return data.get(name)
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data and not any(f"{name}_{part}" in data for part in DATE_PARTS)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["parts"] = [
+            (part, f"{context['widget']['attrs'].get('id', name)}_{part}", f"{name}_{part}", v)
+            for part, v in self.parts(value).items()
+        ]
+        return context
+
+    def parts(self, value) -> dict[str, str]:
+        """What each box shows: what was typed, or the parts of a date."""
+        if isinstance(value, datetime.date):
+            return {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
+        if isinstance(value, (tuple, list)) and len(value) == 3:
+            return dict(zip(DATE_PARTS, (str(v or "") for v in value), strict=True))
+        if isinstance(value, str) and (m := re.fullmatch(r"\s*(\d+)-(\d+)-(\d+)\s*", value)):
+            year, month, day = m.groups()
+            return {"day": day, "month": month, "year": year}
+        return {"day": "", "month": "", "year": ""}
+
+
+class GovukDateField(forms.Field):
+    """A date typed into three boxes, with the Design System's error messages.
+
+    Each message names the field ("Date of birth must include a month") and says which
+    boxes are wrong (``ValidationError.params["parts"]``), so only those are marked red.
+    """
+
+    widget = GovukDateInput
+
+    def __init__(self, *, label=None, past_only=False, **kwargs):
+        self.past_only = past_only
+        super().__init__(label=label, **kwargs)
+
+    def _name(self) -> str:
+        return str(self.label) if self.label else "The date"
+
+    def _error(self, message: str, code: str, parts=DATE_PARTS):
+        return ValidationError(message, code=code, params={"parts": list(parts)})
+
+    def to_python(self, value):
+        if value in self.empty_values or value == ("", "", ""):
+            return None
+        if isinstance(value, datetime.date):
+            return value
+        if isinstance(value, str):
+            value = tuple(self.widget.parts(value).values()) if "-" in value else (value, "", "")
+        day, month, year = (str(v).strip() for v in value)
+        given = {"day": day, "month": month, "year": year}
+        missing = [part for part in DATE_PARTS if not given[part]]
+        name = self._name()
+        if missing:
+            if len(missing) == 2:
+                wanted = f"a {missing[0]} and {missing[1]}"
+            else:
+                wanted = f"a {missing[0]}"
+            raise self._error(f"{name} must include {wanted}", "incomplete", missing)
+        not_numbers = [part for part in DATE_PARTS if not given[part].isdigit()]
+        if not_numbers:
+            raise self._error(
+                f"{name} must be a real date, in numbers", "invalid", not_numbers or DATE_PARTS
+            )
+        if len(year) != 4:
+            raise self._error(
+                f"Year must include 4 numbers, like {datetime.date.today().year}", "year", ["year"]
+            )
+        try:
+            return datetime.date(int(year), int(month), int(day))
+        except ValueError:
+            raise self._error(f"{name} must be a real date", "invalid") from None
+
+    def validate(self, value):
+        if value is None and self.required:
+            raise self._error(f"Enter {self._name().lower()}", "required")
+        if self.past_only and value is not None and value > datetime.date.today():
+            raise self._error(f"{self._name()} must be today or in the past", "future")
+
+
+WIDGET_KINDS = [
+    (GovukDateInput, "date"),
+    # Before RadioSelect, which Django makes its base class.
+    (forms.CheckboxSelectMultiple, "checkboxes"),
+    (forms.RadioSelect, "radios"),
+    (forms.CheckboxInput, "checkbox"),
+    (forms.Textarea, "textarea"),
+    (forms.Select, "select"),  # SelectMultiple too
+    (forms.ClearableFileInput, "file"),
+    (forms.FileInput, "file"),
+    (forms.HiddenInput, "hidden"),
+]
+CLASSES = {
+    "input": ("govuk-input", "govuk-input--error"),
+    "textarea": ("govuk-textarea", "govuk-textarea--error"),
+    "select": ("govuk-select", "govuk-select--error"),
+    "file": ("govuk-file-upload", "govuk-file-upload--error"),
+    "checkbox": ("govuk-checkboxes__input", ""),
+}
+SIZES = {"s", "m", "l", "xl"}
+
+
+def widget_kind(widget) -> str:
+    for cls, kind in WIDGET_KINDS:
+        if isinstance(widget, cls):
+            return kind
+    return "input"
+
+
+def error_parts(bound_field) -> set[str]:
+    """The date boxes the errors are about (all three when the errors do not say)."""
+    parts: set[str] = set()
+    for error in bound_field.errors.as_data():
+        parts.update((error.params or {}).get("parts", DATE_PARTS))
+    return parts
+
+
+def first_input_id(bound_field) -> str:
+    """Where an error summary's link for this field lands: its first (wrong) input."""
+    kind = widget_kind(bound_field.field.widget)
+    if kind == "date":
+        wrong = error_parts(bound_field) or set(DATE_PARTS)
+        part = next(p for p in DATE_PARTS if p in wrong)
+        return f"{bound_field.auto_id}_{part}"
+    if kind in ("radios", "checkboxes"):
+        subwidgets = bound_field.subwidgets
+        if subwidgets:
+            return subwidgets[0].data["attrs"]["id"]
+    return bound_field.auto_id
+
+
+def field_context(
+    bound_field,
+    *,
+    label_size: str = "",
+    page_heading: bool = False,
+    classes: str = "",
+    hint: str | None = None,
+    optional_marker: bool = True,
+) -> dict:
+    """Everything govuk/forms/field.html needs to draw one field."""
+    field, widget = bound_field.field, bound_field.field.widget
+    kind = widget_kind(widget)
+    auto_id = bound_field.auto_id
+    errors = list(bound_field.errors)
+    help_text = bound_field.help_text if hint is None else hint
+    if label_size and label_size not in SIZES:
+        raise ValueError(f"label_size must be one of {sorted(SIZES)}, not {label_size!r}")
+    label = bound_field.label
+    if optional_marker and not field.required and kind not in ("checkbox", "hidden") and label:
+        label = f"{label} (optional)"
+    context = {
+        "field": bound_field,
+        "kind": kind,
+        "id": auto_id,
+        "label": label,
+        "label_size": label_size,
+        "page_heading": page_heading,
+        "hint": help_text,
+        "hint_id": f"{auto_id}_helptext",
+        "errors": errors,
+        "error_id": f"{auto_id}_error",
+        "describedby": " ".join(
+            ([f"{auto_id}_helptext"] if help_text else [])
+            + ([f"{auto_id}_error"] if errors else [])
+        ),
+    }
+    if kind in CLASSES:
+        base, error_class = CLASSES[kind]
+        css = " ".join(
+            c
+            for c in (base, error_class if errors else "", widget.attrs.get("class", ""), classes)
+            if c
+        )
+        attrs = {"class": css}
+        if help_text and hint is not None:
+            attrs["aria-describedby"] = context["describedby"]
+        context["widget"] = bound_field.as_widget(attrs=attrs)
+    elif kind in ("radios", "checkboxes"):
+        context["items"] = [
+            {
+                "id": sub.data["attrs"]["id"],
+                "name": sub.data["name"],
+                "value": sub.data["value"],
+                "label": sub.data["label"],
+                "checked": sub.data["selected"],
+            }
+            for sub in bound_field.subwidgets
+        ]
+        context["small"] = "small" in classes
+        context["inline"] = "inline" in classes
+    elif kind == "date":
+        wrong = error_parts(bound_field) if errors else set()
+        values = widget.parts(bound_field.value())
+        context["items"] = [
+            {
+                "id": f"{auto_id}_{part}",
+                "name": f"{bound_field.html_name}_{part}",
+                "label": part.capitalize(),
+                "value": values[part],
+                "width": 4 if part == "year" else 2,
+                "error": part in wrong,
+            }
+            for part in DATE_PARTS
+        ]
+    return context

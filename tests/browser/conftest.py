@@ -1,0 +1,188 @@
+"""The browser test harness: Debian's Chromium driven by Playwright, axe-core checks.
+
+Fixtures (docs/frontend.md is the contract):
+
+- ``browser``: one headless Chromium per session (/usr/bin/chromium; never
+  ``playwright install``).
+- ``page``: a fresh 1280 px wide page with JavaScript on; ``page_no_js``: the same with
+  JavaScript off. Each fails its test if the page logged a console error, which is how a
+  Content-Security-Policy violation shows.
+- ``page_check(page, name)``: runs axe-core on the page as it is, at 1280 px and at
+  320 px, asserting no violation at either, and saves ``<name>-<width>.png`` (with
+  ``-nojs`` for a page without JavaScript) into ``$RPD_SCREENSHOTS`` (default
+  var/screenshots/).
+
+Browser tests are marked ``browser``. Without Chromium or Playwright they are skipped
+with the reason, except on CI (CI=true), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run
+# inside one unless told it is safe (it is: the loop is Playwright's, not Django's).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path(os.environ.get("RPD_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ROOT = Path(__file__).resolve().parents[2]
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+SCREENSHOTS = Path(os.environ.get("RPD_SCREENSHOTS", ROOT / "var" / "screenshots"))
+WIDTHS = (1280, 320)
+# WCAG 2.2 A and AA, and axe's best practices (landmarks, one h1, headings in order).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def _missing() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (apt-get install chromium)"
+    if not AXE.exists():
+        return f"{AXE} is missing (scripts/build-assets)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install -e '.[test]')"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    browser_items = [item for item in items if item.get_closest_marker("browser")]
+    if not browser_items or not (reason := _missing()):
+        return
+    if os.environ.get("CI") == "true":
+        raise pytest.UsageError(f"CI needs the browser tests: {reason}")
+    for item in browser_items:
+        item.add_marker(pytest.mark.skip(reason=f"browser tests skipped: {reason}"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+def _page(browser, javascript: bool):
+    context = browser.new_context(
+        viewport={"width": WIDTHS[0], "height": 900}, java_script_enabled=javascript
+    )
+    page = context.new_page()
+    page.rpd_javascript = javascript
+    page.rpd_browser = browser
+    page.rpd_console_errors = []
+    page.on(
+        "console",
+        lambda message: message.type == "error" and page.rpd_console_errors.append(message.text),
+    )
+    page.on("pageerror", lambda error: page.rpd_console_errors.append(str(error)))
+    return context, page
+
+
+def _close(context, page):
+    errors = [e for e in page.rpd_console_errors if not _expected_console_error(e)]
+    context.close()
+    assert not errors, "the page logged errors (a CSP violation?):\n" + "\n".join(errors)
+
+
+def _expected_console_error(text: str) -> bool:
+    # A page answering 4xx or 5xx on purpose (the 404 and 500 tests) is logged by Chrome.
+    return bool(
+        re.search(r"Failed to load resource: the server responded with a status of [45]", text)
+    )
+
+
+@pytest.fixture
+def page(browser):
+    context, page = _page(browser, javascript=True)
+    yield page
+    _close(context, page)
+
+
+@pytest.fixture
+def page_no_js(browser):
+    context, page = _page(browser, javascript=False)
+    yield page
+    _close(context, page)
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's violations on the page as it is. The script is evaluated through the
+    DevTools protocol, which the page's Content-Security-Policy does not govern, so the
+    policy under test stays exactly as served."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    return result["violations"]
+
+
+def describe(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"{v['id']} ({v['impact']}): {v['help']}")
+        lines += [
+            f"    {' '.join(node['target'])}: {node['failureSummary']}" for node in v["nodes"]
+        ]
+    return "\n".join(lines)
+
+
+def _scriptless_copy(page):
+    """The no-JavaScript page's DOM, opened in a scripted page so that axe can run there
+    (Chromium with scripts off runs no script at all, axe's included). Its own scripts
+    are taken out, so it stays exactly what the person without JavaScript sees."""
+    html = re.sub(r"<script\b.*?</script>", "", page.content(), flags=re.S | re.I)
+    copy = page.rpd_browser.new_page(viewport=page.viewport_size)
+    copy.route(page.url, lambda route: route.fulfill(body=html, content_type="text/html"))
+    copy.route("**/*.js", lambda route: route.abort())
+    copy.goto(page.url)
+    return copy
+
+
+@pytest.fixture
+def page_check():
+    """Check the page as it stands at each width: no axe violation; a screenshot each."""
+
+    def check(page, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        scripted = getattr(page, "rpd_javascript", True)
+        suffix = "" if scripted else "-nojs"
+        audited = page if scripted else _scriptless_copy(page)
+        try:
+            for width in WIDTHS:
+                for p in {page, audited}:
+                    p.set_viewport_size({"width": width, "height": 900})
+                page.screenshot(path=SCREENSHOTS / f"{name}-{width}{suffix}.png", full_page=True)
+                violations = axe_violations(audited)
+                assert not violations, f"{name}{suffix} at {width} px:\n{describe(violations)}"
+                # Nothing may need sideways scrolling at 320 px (WCAG 1.4.10, reflow).
+                overflow = audited.evaluate(
+                    "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+                )
+                assert overflow <= 0, (
+                    f"{name}{suffix} at {width} px scrolls sideways by {overflow} px"
+                )
+        finally:
+            if audited is not page:
+                audited.close()
+            page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+
+    return check

@@ -1,0 +1,204 @@
+"""The form renderer and the components: GOV.UK Frontend 6 markup for every kind of field,
+error messages that name the field, and an error summary that links to the wrong input."""
+
+import datetime
+import re
+
+import pytest
+from django import forms
+from django.template import Context, Template
+
+from rpd.frontend import GovukDateField
+
+
+class EveryKindForm(forms.Form):
+    name = forms.CharField(label="Full name", help_text="As on their records")
+    email = forms.EmailField(label="Email address")
+    detail = forms.CharField(label="What happened", widget=forms.Textarea)
+    agency = forms.ChoiceField(label="Agency", choices=[("", "Choose"), ("csc", "Social care")])
+    risk = forms.ChoiceField(
+        label="Risk", choices=[("low", "Low"), ("high", "High")], widget=forms.RadioSelect
+    )
+    themes = forms.MultipleChoiceField(
+        label="Themes",
+        choices=[("a", "Thresholds"), ("b", "Information sharing")],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    urgent = forms.BooleanField(label="This is urgent", required=False)
+    born = GovukDateField(label="Date of birth", help_text="For example, 27 3 2007")
+    letter = forms.FileField(label="Letter", required=False)
+
+
+def render(source: str, **context) -> str:
+    return Template("{% load govuk %}" + source).render(Context(context))
+
+
+def test_a_field_has_its_label_hint_and_error_with_the_ids_django_describes_it_by():
+    form = EveryKindForm(data={})
+    html = render("{% govuk_field form.name %}", form=form)
+    assert '<div class="govuk-form-group govuk-form-group--error">' in html
+    assert '<label class="govuk-label" for="id_name">Full name</label>' in html
+    assert '<div id="id_name_helptext" class="govuk-hint">As on their records</div>' in html
+    assert 'id="id_name_error" class="govuk-error-message"' in html
+    assert '<span class="govuk-visually-hidden">Error:</span> This field is required.' in html
+    assert 'class="govuk-input govuk-input--error"' in html
+    assert 'aria-describedby="id_name_helptext id_name_error"' in html
+    assert 'aria-invalid="true"' in html
+
+
+def test_a_valid_field_has_no_error_classes():
+    form = EveryKindForm(data={"name": "Sam Example"})
+    html = render("{% govuk_field form.name %}", form=form)
+    assert "error" not in html.replace("id_name_helptext", "")
+
+
+@pytest.mark.parametrize(
+    "field, markup",
+    [
+        ("email", 'class="govuk-input govuk-input--error"'),
+        (
+            "detail",
+            'rows="10" class="govuk-textarea govuk-textarea--error"',
+        ),
+        ("agency", '<select name="agency" class="govuk-select govuk-select--error"'),
+        ("letter", 'class="govuk-file-upload"'),
+    ],
+)
+def test_each_widget_gets_the_design_systems_classes(field, markup):
+    html = render("{{ form }}", form=EveryKindForm(data={}))
+    assert markup in html
+
+
+def test_radios_and_checkboxes_are_a_fieldset_with_a_legend():
+    html = render("{% govuk_field form.risk label_size='m' %}", form=EveryKindForm(data={}))
+    assert '<fieldset class="govuk-fieldset" aria-describedby="id_risk_error">' in html
+    assert '<legend class="govuk-fieldset__legend govuk-fieldset__legend--m">Risk' in html
+    assert '<div class="govuk-radios" data-module="govuk-radios">' in html
+    assert (
+        '<input class="govuk-radios__input" id="id_risk_0" name="risk" type="radio" value="low">'
+        in html
+    )
+    assert '<label class="govuk-label govuk-radios__label" for="id_risk_0">Low</label>' in html
+    html = render("{% govuk_field form.themes %}", form=EveryKindForm(data={"themes": ["b"]}))
+    assert 'id="id_themes_1" name="themes" type="checkbox" value="b" checked>' in html
+
+
+def test_an_optional_field_says_so_in_its_label():
+    html = render("{% govuk_field form.letter %}", form=EveryKindForm())
+    assert "Letter (optional)</label>" in html
+    html = render("{% govuk_field form.urgent %}", form=EveryKindForm())
+    assert '<div class="govuk-checkboxes govuk-checkboxes--small"' in html
+    assert "This is urgent</label>" in html
+
+
+def test_a_page_heading_label_is_the_h1():
+    html = render(
+        "{% govuk_field form.name label_size='l' page_heading=True %}", form=EveryKindForm()
+    )
+    assert (
+        '<h1 class="govuk-label-wrapper"><label class="govuk-label govuk-label--l" for="id_name">'
+        in html
+    )
+
+
+class DateForm(forms.Form):
+    born = GovukDateField(label="Date of birth")
+
+
+@pytest.mark.parametrize(
+    "day, month, year, message, wrong",
+    [
+        ("", "", "", "Enter date of birth", {"day", "month", "year"}),
+        ("3", "", "2007", "Date of birth must include a month", {"month"}),
+        ("", "", "2007", "Date of birth must include a day and month", {"day", "month"}),
+        ("31", "2", "2007", "Date of birth must be a real date", {"day", "month", "year"}),
+        ("3", "March", "2007", "Date of birth must be a real date, in numbers", {"month"}),
+        ("3", "3", "07", "Year must include 4 numbers", {"year"}),
+    ],
+)
+def test_a_date_names_what_is_wrong_and_marks_only_those_boxes(day, month, year, message, wrong):
+    form = DateForm(data={"born_day": day, "born_month": month, "born_year": year})
+    assert not form.is_valid()
+    assert form.errors["born"][0].startswith(message)
+    html = render("{% govuk_error_summary form %}{% govuk_field form.born %}", form=form)
+    marked = set(
+        re.findall(
+            r'id="id_born_(\w+)" name="born_\w+" type="text" inputmode="numeric" '
+            r'value="[^"]*" aria-invalid',
+            html,
+        )
+    )
+    assert marked == wrong
+    first = next(p for p in ("day", "month", "year") if p in wrong)
+    assert f'<a href="#id_born_{first}">{form.errors["born"][0]}</a>' in html
+    assert '<fieldset class="govuk-fieldset" role="group" aria-describedby="id_born_error">' in html
+
+
+def test_a_real_date_in_three_boxes_is_a_date_and_is_shown_back():
+    form = DateForm(data={"born_day": "27", "born_month": "3", "born_year": "2007"})
+    assert form.is_valid()
+    assert form.cleaned_data["born"] == datetime.date(2007, 3, 27)
+    html = render(
+        "{% govuk_field form.born %}", form=DateForm(initial={"born": datetime.date(2007, 3, 27)})
+    )
+    assert 'name="born_day" type="text" inputmode="numeric" value="27"' in html
+    assert 'name="born_year" type="text" inputmode="numeric" value="2007"' in html
+
+
+def test_the_error_summary_links_radios_to_their_first_option_and_lists_form_errors():
+    class ChoiceForm(forms.Form):
+        risk = forms.ChoiceField(label="Risk", choices=[("low", "Low")], widget=forms.RadioSelect)
+
+        def clean(self):
+            raise forms.ValidationError("These answers do not go together")
+
+    form = ChoiceForm(data={})
+    html = render("{% govuk_error_summary form %}", form=form)
+    assert '<div class="govuk-error-summary" data-module="govuk-error-summary">' in html
+    assert '<a href="#id_risk_0">This field is required.</a>' in html
+    assert "<li>These answers do not go together</li>" in html
+    assert render("{% govuk_error_summary form %}", form=ChoiceForm()).strip() == ""
+
+
+def test_the_page_title_says_error_when_the_form_has_errors(rf):
+    from django.template.loader import render_to_string
+
+    request = rf.get("/")
+    page = render_to_string("layouts/base.html", {"form": DateForm(data={})}, request=request)
+    assert "<title>Error:  - Resolving professional differences</title>" in page
+    page = render_to_string("layouts/base.html", {"form": DateForm()}, request=request)
+    assert "<title> - Resolving professional differences</title>" in page
+
+
+def test_components_draw_design_system_markup():
+    html = render(
+        "{% govuk_button 'Save' %}{% govuk_button 'Start' href='/go' variant='start' %}"
+        "{% govuk_tag 'Overdue' 'red' %}{% govuk_back_link '/x' %}"
+        "{% govuk_summary_list rows %}{% govuk_warning_text 'Act now' %}",
+        rows=[{"key": "Stage", "value": "2", "href": "/change"}],
+    )
+    assert '<button type="submit" class="govuk-button" data-module="govuk-button"' in html
+    assert 'class="govuk-button govuk-button--start"' in html and "govuk-button__start-icon" in html
+    assert '<strong class="govuk-tag govuk-tag--red">Overdue</strong>' in html
+    assert '<a href="/x" class="govuk-back-link">Back</a>' in html
+    assert 'Change<span class="govuk-visually-hidden"> stage</span></a>' in html
+    assert '<span class="govuk-warning-text__icon" aria-hidden="true">!</span>' in html
+
+
+def test_a_component_refuses_an_unknown_variant():
+    from django.template import TemplateSyntaxError
+
+    with pytest.raises(TemplateSyntaxError, match="unknown colour"):
+        render("{% govuk_tag 'x' 'tartan' %}")
+
+
+def test_pagination_keeps_the_other_query_parameters(rf):
+    from django.core.paginator import Paginator
+
+    page_obj = Paginator(list(range(100)), 10).page(5)
+    html = Template("{% load govuk %}{% govuk_pagination page_obj %}").render(
+        Context({"page_obj": page_obj, "request": rf.get("/?stage=2&page=5")})
+    )
+    assert 'href="?stage=2&amp;page=4" rel="prev"' in html
+    assert 'aria-label="Page 5" aria-current="page"' in html
+    assert "govuk-pagination__item--ellipsis" in html
