@@ -8,7 +8,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from rpd.disagreements import presenters, queries, transitions
+from rpd.disagreements import access, presenters, queries, transitions
 from rpd.pathways.calendar import LONDON, get_calendar
 from rpd.people.backends import UserBackend
 from rpd.people.demo import build_partnership
@@ -92,7 +92,7 @@ def test_a_safeguarding_leads_list_merges_raised_and_received_soonest_due_first_
     whole = [r.pk for r in queries.work_rows(lead, 50)]
     shown = [
         (d.next_due, d.pk)
-        for d in sorted(queries.visible_to(lead, partnership_wide=False), key=lambda d: d.pk)
+        for d in sorted(access.visible_to(lead, partnership_wide=False), key=lambda d: d.pk)
     ]
     assert whole == [pk for _, pk in sorted(shown)] and len(whole) == 12
     pages = [r.pk for n in range(3) for r in queries.work_rows(lead, 5, 5 * n)]
