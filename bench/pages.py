@@ -95,11 +95,13 @@ def main(argv=None) -> int:
 
 
 def run(args, label: str, url: str, data_dir: str) -> int:
-    # The test client asks for host "testserver"; DEBUG stays off, as in production.
+    # The test client asks for host "testserver"; DEBUG stays off, as in production, so
+    # pages link the collected, hashed static files.
     setup_django(url, data_dir, RPD_ALLOWED_HOSTS="testserver")
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     # The load's people have no email addresses; the notices the 50 records write say so
     # once per notice, which is the product working, not news for this report.
     logging.getLogger("rpd.notifications.outbox").setLevel(logging.ERROR)
@@ -282,7 +284,8 @@ def measure_pages(n: int, m: int, seed: int, runs: int) -> list[PageResult]:
         return Disagreement.objects.get(pk=pks[i])
 
     def get(url):
-        return lambda i: client.get(url)
+        # Over HTTPS, as production serves it (with DEBUG off, plain HTTP is redirected).
+        return lambda i: client.get(url, secure=True)
 
     results = []
     for page in pages:
