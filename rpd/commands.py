@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 
-from rpd.cli import setup_django
+from rpd.cli import CommandError, setup_django
 
 # What Django's runserver takes: PORT, HOST:PORT or [IPv6]:PORT.
 ADDRESS = re.compile(r"^(?:(?P<host>\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):)?(?P<port>\d{1,5})$")
@@ -29,7 +29,8 @@ def register(subparsers) -> None:
     p.add_argument(
         "--demo",
         metavar="PATHWAY",
-        help="first build this pathway's demo partnership, unless there is one already",
+        help="build this pathway's demo partnership (once) and list its people on the sign-in "
+        "page; refused unless RPD_DEBUG=1",
     )
     p.set_defaults(handler=serve)
 
@@ -50,6 +51,7 @@ def migrate(args) -> int:
 
 def serve(args) -> int:
     setup_django()
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import transaction
 
@@ -59,6 +61,8 @@ def serve(args) -> int:
 
     if args.demo:
         known_pathway(args.demo, option="--demo")
+        if not settings.DEBUG:
+            raise CommandError("--demo: demo sign-in is refused unless RPD_DEBUG=1")
     migrate()
     print(f"database: {database_name()}")
     # Synthetic cases go only into a database that asked for them (scripts/run does).
@@ -69,6 +73,14 @@ def serve(args) -> int:
             f"Built the demo partnership {partnership.name} with {len(disagreements)} "
             "synthetic disagreements (`rpd demo --help` for more)."
         )
+    host, _, port = args.address.rpartition(":")
+    url = f"http://{host or '127.0.0.1'}:{port}/"
+    if args.demo:
+        settings.RPD_DEMO = True  # still refused without DEBUG: see people/demo_sign_in.py
+        print(f"RPD (demo) at {url}: the sign-in page lists the synthetic demo people;")
+        print("choose one to sign in as them, no password needed. Ctrl-C stops it.")
+    else:
+        print(f"RPD at {url}: sign in with a registered email address and password.")
     call_command("runserver", args.address, use_reloader=False)
     return 0
 

@@ -68,6 +68,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # Django's own widget templates, for the form renderer (TemplatesSetting) to fall back on.
     "django.forms",
+    "django.contrib.humanize",  # allauth's security-key list uses naturaltime
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "rpd.pathways",
     "rpd.people",
     "rpd.disagreements",
@@ -76,6 +80,7 @@ INSTALLED_APPS = [
 ]
 
 AUTH_USER_MODEL = "people.User"
+# allauth's email sign-in, loading each user with agency and roles (see backends.py).
 AUTHENTICATION_BACKENDS = ["rpd.people.backends.UserBackend"]
 
 MIDDLEWARE = [
@@ -87,6 +92,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "rpd.people.middleware.SecondFactorRequired",
 ]
 
 ROOT_URLCONF = "rpd.urls"
@@ -256,3 +263,90 @@ RPD_WORKING_HOURS = (8, 18)
 RPD_DRIFT_WORKING_DAYS = env_int("RPD_DRIFT_WORKING_DAYS", 5, 1, 260)
 # How long a worker's claim on a notice lasts before another worker may take it.
 RPD_WORKER_LEASE_SECONDS = env_int("RPD_WORKER_LEASE_SECONDS", 120, 1, 86_400)
+
+
+# Sign-in (django-allauth). People are registered by their partnership: nobody signs up,
+# everyone signs in with their email address and password, then a second factor.
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "home"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+ACCOUNT_ADAPTER = "rpd.people.adapters.AccountAdapter"  # signup closed; mail via the outbox
+ACCOUNT_FORMS = {
+    "login": "rpd.people.forms.SignInForm",
+    "reset_password": "rpd.people.forms.ResetPasswordForm",
+    "reset_password_from_key": "rpd.people.forms.ResetPasswordKeyForm",
+    "reauthenticate": "rpd.people.forms.ReauthenticateForm",
+}
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "none"  # the partnership vouches for each address it registers
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # no mail to addresses nobody registered
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SESSION_REMEMBER = False  # every session ends after RPD_SESSION_IDLE_MINUTES idle
+ACCOUNT_LOGOUT_ON_GET = False  # sign-out is a POST, so a link in an email cannot do it
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False  # a reset is followed by a full sign-in, with MFA
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # tell people when their password or second factor changes
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "Resolving Professional Differences: "
+ACCOUNT_RATE_LIMITS = {
+    # Per address: five wrong passwords in five minutes lock that address for the rest of
+    # them, whichever web process or server is asked (the counts live in the shared cache).
+    "login_failed": "10/m/ip,5/5m/key",
+    "login": "30/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "reauthenticate": "10/m/user",
+    "change_password": "5/m/user",
+}
+# NCSC advice: length over complexity; no common or all-digit passwords.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link lasts a day
+MFA_ADAPTER = "rpd.people.adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = "Resolving Professional Differences"
+MFA_PASSKEY_LOGIN_ENABLED = False  # a security key is a second factor here, not a password
+MFA_REAUTHENTICATION_REQUIRED = True  # the password again before any second-factor change
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # http://localhost while developing
+# Everyone must set up a second factor before using the service (see people/middleware.py);
+# "0" only where the identity provider enforces one.
+RPD_REQUIRE_MFA = os.environ.get("RPD_REQUIRE_MFA", "1") == "1"
+# Demo mode: the sign-in page lists the demo people and signs them in without a second
+# factor. Only with DEBUG on: production settings refuse it whatever this says.
+RPD_DEMO = os.environ.get("RPD_DEMO", "0") == "1"
+
+# Idle sessions end: each request pushes the expiry on, so it counts from the last one.
+SESSION_COOKIE_AGE = env_int("RPD_SESSION_IDLE_MINUTES", 30, 1, 24 * 60) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+
+
+def cache_from_url(url: str) -> dict:
+    """``db://table`` (the default), ``redis://host:port/n`` or ``locmem://`` (one process)."""
+    parts = urlparse(url)
+    if parts.scheme == "db":
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": parts.netloc or parts.path.lstrip("/") or "rpd_cache",
+        }
+    if parts.scheme in ("redis", "rediss"):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if parts.scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    raise ImproperlyConfigured(
+        f"RPD_CACHE_URL: unsupported scheme {parts.scheme!r} (use db or redis)"
+    )
+
+
+# Sign-in throttling counts failures here, so the cache is shared by every web process:
+# the database by default (its table is made by migrate), Redis for a large region.
+CACHES = {"default": cache_from_url(os.environ.get("RPD_CACHE_URL", "db://rpd_cache"))}

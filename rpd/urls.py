@@ -5,6 +5,8 @@ from rpd.disagreements.views.my_work import my_work
 urlpatterns = [
     path("", my_work, name="home"),
     path("", include("rpd.disagreements.urls")),
+    path("", include("rpd.people.urls")),
+    path("accounts/", include("allauth.urls")),
     path("", include("rpd.pathways.urls")),
     path("", include("rpd.notifications.urls")),
 ]

@@ -31,9 +31,11 @@ class Kind(models.TextChoices):
     CAP = "cap", "Overall limit"
     DIGEST = "digest", "Daily digest"
     NO_ADDRESS = "no-address", "Someone has no email address"
+    ACCOUNT = "account", "Sign-in: password reset or security change"
 
 
-# Overdue notices cannot be switched off or folded into a digest.
+# Overdue notices cannot be switched off or folded into a digest. (Sign-in notices are
+# never held either: outbox.queue_account_notice writes them ready to send.)
 ALWAYS_IMMEDIATE = frozenset({Kind.OVERDUE, Kind.PAUSE_OVERDUE, Kind.CAP})
 # A receipt for what the person has just done: held for tomorrow's digest, it would no
 # longer confirm anything.
@@ -50,7 +52,10 @@ class Status(models.TextChoices):
 
 
 class Notice(models.Model):
-    partnership = models.ForeignKey("people.Partnership", on_delete=models.PROTECT)
+    # None for a sign-in notice to someone outside any partnership (an administrator).
+    partnership = models.ForeignKey(
+        "people.Partnership", null=True, blank=True, on_delete=models.PROTECT
+    )
     disagreement = models.ForeignKey(
         "disagreements.Disagreement", null=True, blank=True, on_delete=models.PROTECT
     )

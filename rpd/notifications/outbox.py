@@ -90,8 +90,11 @@ def queue(
     disagreement=None,
     dedupe_key: str | None = None,
     at: datetime.datetime | None = None,
+    urgent: bool = False,
 ) -> Notice | None:
-    """Write one notice; None when its dedupe key says it was written before."""
+    """Write one notice; None when its dedupe key says it was written before.
+
+    An `urgent` notice (a deadline due immediately) is never held for a daily digest."""
     address = to_address or (to_user.email if to_user is not None else "")
     at = at or timezone.now()
     if not address:
@@ -117,7 +120,7 @@ def queue(
     )
     # The digest itself is what a digest user waits for; checked first, the preference
     # query is spent only on notices that could be held.
-    held = kind != Kind.DIGEST and may_be_held(kind) and prefers_digest(to_user)
+    held = not urgent and kind != Kind.DIGEST and may_be_held(kind) and prefers_digest(to_user)
     notice = Notice(
         partnership=partnership,
         disagreement=disagreement,
@@ -177,3 +180,30 @@ def tell_administrators(partnership, person, at: datetime.datetime) -> int:
     if not told:
         logger.warning("%s has no email address; no administrator was told", person.username)
     return told
+
+
+def queue_account_notice(
+    *, to_address: str, subject: str, body_text: str, to_user=None
+) -> Notice | None:
+    """A sign-in notice (a password reset link, a second factor changed): sent straight
+    away whatever the person's digest choice, and belonging to no partnership's cases."""
+    if not to_address:
+        return None
+    partnership = None
+    if to_user is not None and getattr(to_user, "agency_id", None):
+        partnership = to_user.agency.partnership
+    now = timezone.now()
+    return Notice.objects.create(
+        partnership=partnership,
+        kind=Kind.ACCOUNT,
+        recipient=to_user,
+        to_address=to_address,
+        subject=subject,
+        body_text=body_text,
+        body_html=render_to_string(
+            "notifications/account.html", {"subject": subject, "body_text": body_text}
+        ),
+        status=Status.PENDING,
+        next_attempt_at=now,
+        created_at=now,
+    )

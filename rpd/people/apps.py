@@ -1,6 +1,23 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def create_cache_table(sender, using="default", verbosity=1, **kwargs) -> None:
+    # Sign-in throttling counts failures in the shared cache; with the database cache (the
+    # default) its table must exist wherever migrate has run. Does nothing for Redis.
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=using, verbosity=0)
 
 
 class PeopleConfig(AppConfig):
     name = "rpd.people"
     verbose_name = "People and organisations"
+
+    def ready(self) -> None:
+        from allauth.mfa.signals import authenticator_removed
+
+        from .middleware import forget_second_factor
+
+        post_migrate.connect(create_cache_table, sender=self)
+        authenticator_removed.connect(forget_second_factor)

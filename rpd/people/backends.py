@@ -1,11 +1,11 @@
-"""Sign-in backend: loads the signed-in user with what every page needs."""
+"""Sign-in backend: allauth's email sign-in, loading the user with what every page needs."""
 
-from django.contrib.auth.backends import ModelBackend
+from allauth.account.auth_backends import AuthenticationBackend
 
 from .models import User
 
 
-class UserBackend(ModelBackend):
+class UserBackend(AuthenticationBackend):
     def get_user(self, user_id):
         # Agency and roles come with the user: need-to-know checks read both on every
         # request, and this keeps them out of each page's query count.

@@ -7,6 +7,7 @@ from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 
 from rpd.pathways import registry
 from rpd.pathways.calendar import WorkingCalendar, get_calendar
@@ -107,6 +108,20 @@ class User(AbstractUser):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
     )
     job_title = models.CharField(max_length=200, blank=True)
+
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            # The email address is how a person signs in and gets a reset link: one person
+            # each, however it is capitalised. (Blank for someone with no address yet.)
+            models.UniqueConstraint(
+                Lower("email"), condition=~models.Q(email=""), name="user_email_unique"
+            )
+        ]
+
+    def save(self, *args, **kwargs):
+        # allauth looks a typed address up in lower case, exactly: store it that way.
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)
 
     @property
     def display_name(self) -> str:

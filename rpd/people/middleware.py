@@ -1,0 +1,56 @@
+"""Everyone sets up a second factor before using the service.
+
+A signed-in person without one is sent to set up an authenticator app; only the
+sign-in and second-factor pages (and static files) are open to them until then. The
+rule is off with RPD_REQUIRE_MFA=0 (for an identity provider that enforces its own),
+and does not apply to a demo sign-in, which by design has no second factor.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
+
+# Set once the person is known to have a second factor, so each request does not ask the
+# database again; cleared when they remove one (see signals in apps.py).
+MFA_CHECKED_KEY = "rpd_has_second_factor"
+DEMO_SESSION_KEY = "rpd_demo_sign_in"
+
+
+class SecondFactorRequired:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._must_set_up(request):
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('mfa_activate_totp')}?{query}")
+        return self.get_response(request)
+
+    def _must_set_up(self, request) -> bool:
+        user = getattr(request, "user", None)
+        if not settings.RPD_REQUIRE_MFA or user is None or not user.is_authenticated:
+            return False
+        session = request.session
+        if session.get(MFA_CHECKED_KEY) or session.get(DEMO_SESSION_KEY):
+            return False
+        # The sign-in and second-factor pages (under /accounts/) stay open: they are how
+        # a second factor is set up, and how someone signs out instead.
+        open_prefixes = (reverse("account_login").rsplit("login/", 1)[0], settings.STATIC_URL)
+        if request.path.startswith(tuple("/" + p.lstrip("/") for p in open_prefixes)):
+            return False
+        from allauth.mfa.utils import is_mfa_enabled
+
+        if is_mfa_enabled(user):
+            session[MFA_CHECKED_KEY] = True
+            return False
+        return True
+
+
+def forget_second_factor(sender, request=None, **kwargs) -> None:
+    """A removed authenticator: check again on the next request."""
+    if request is not None and hasattr(request, "session"):
+        request.session.pop(MFA_CHECKED_KEY, None)

@@ -1,0 +1,68 @@
+"""Demo mode: the sign-in page lists the demo people (name, agency, role) and signs them
+in without a second factor; without demo mode, or with production settings, it is refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from rpd.cli import main
+from rpd.people.demo import build_partnership
+from rpd.people.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(settings):
+    settings.RPD_DEMO = True
+    settings.DEBUG = True
+    return build_partnership("stoke-on-trent")
+
+
+def test_the_sign_in_page_lists_the_demo_people_with_agency_and_role(client, demo):
+    html = client.get("/accounts/login/").content.decode()
+    practitioner = demo.ladder["csc"][0]
+    assert "Demo: sign in as one of the demo people" in html
+    assert practitioner.display_name in html
+    assert "Children&#x27;s Social Care" in html
+    assert "Social Worker" in html and "Practitioner" in html
+    assert "Partnership business unit" in html  # the unit's role
+    everyone = User.objects.filter(agency__partnership=demo.partnership).count()
+    assert html.count('action="/demo/sign-in/"') == everyone  # a button each
+
+
+def test_a_demo_button_signs_in_without_a_second_factor(client, demo):
+    person = demo.ladder["police"][1]
+    response = client.post("/demo/sign-in/", {"person": str(person.pk)})
+    assert response.status_code == 302 and response["Location"] == "/"
+    page = client.get("/")
+    assert page.status_code == 200  # not sent to set up an authenticator app
+    assert person.display_name in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "setting",
+    ["RPD_DEMO", "DEBUG"],
+    ids=["without demo mode", "with production settings even with the demo flag"],
+)
+def test_demo_sign_in_is_refused(client, demo, settings, setting):
+    setattr(settings, setting, False)
+    assert "demo people" not in client.get("/accounts/login/").content.decode()
+    response = client.post("/demo/sign-in/", {"person": str(demo.unit.pk)})
+    assert response.status_code == 404
+    assert "_auth_user_id" not in client.session
+
+
+def test_serve_refuses_demo_mode_without_debug(settings, capsys):
+    settings.DEBUG = False
+    assert main(["serve", "--demo"]) == 2
+    err = capsys.readouterr().err
+    assert err == "rpd: error: --demo: demo sign-in is refused unless RPD_DEBUG=1\n"
+
+
+def test_a_demo_button_naming_nobody_is_refused(client, demo):
+    for person in ["", "abc", "-1", "99999999", "1" * 40, "<script>", "\x00"]:
+        response = client.post("/demo/sign-in/", {"person": person})
+        assert response.status_code == 404, person
+    assert client.get("/demo/sign-in/").status_code == 405
+    assert "_auth_user_id" not in client.session
