@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("disagreements", "0009_partnership_told_at"),
+        ("disagreements", "0010_milestone_anchors_and_case_deadlines"),
     ]
 
     operations = [
