@@ -289,10 +289,10 @@ def measure_pages(n: int, m: int, seed: int, runs: int) -> list[PageResult]:
 
     results = []
     for page in pages:
-        client.force_login(nobody)
+        sign_in(client, nobody)
         empty, _ = timed(get("/"), runs)
         base, _ = timed(lookup, runs)
-        client.force_login(user_of(page.user_pk))
+        sign_in(client, user_of(page.user_pk))
         timing, response = timed(get(page.url), runs)
         result = PageResult(page.name, n, page.rows, timing, empty, base)
         if response.status_code != 200:
@@ -304,6 +304,17 @@ def measure_pages(n: int, m: int, seed: int, runs: int) -> list[PageResult]:
                 result.problems.append(f"does not show {', '.join(missing[:3])}")
         results.append(result)
     return results
+
+
+def sign_in(client, user) -> None:
+    """Signed in as someone who has set up their second factor: the session says so once
+    checked, and the middleware asks nothing more (rpd.people.middleware)."""
+    from rpd.people.middleware import MFA_CHECKED_KEY
+
+    client.force_login(user)
+    session = client.session
+    session[MFA_CHECKED_KEY] = True
+    session.save()
 
 
 def user_of(pk: int):
