@@ -1120,11 +1120,13 @@ def standing(actor: User, d: Disagreement) -> tuple[StageEpisode | None, set[str
     return episode, capacities(actor, d, episode if not d.is_closed else None)
 
 
-def allowed(actor: User, d: Disagreement) -> list[str]:
+def allowed(actor: User, d: Disagreement, known: tuple | None = None) -> list[str]:
     """The transitions `actor` may start on `d` now: each rule's statuses, capacities and
     guard, checked as `perform` checks them, without performing. Per-record checks (who
-    may approve or correct a given record) still happen when the form is sent."""
-    episode, held = standing(actor, d)
+    may approve or correct a given record) still happen when the form is sent.
+
+    `known` is `standing(actor, d)` where the caller has just read it."""
+    episode, held = known if known is not None else standing(actor, d)
     if not held:
         return []
     names = []

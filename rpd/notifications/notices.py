@@ -22,6 +22,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from rpd.disagreements.access import tell_partnership
+from rpd.disagreements.deadlines import MILESTONE, deadlines
 from rpd.people import roles
 from rpd.people.models import User
 
@@ -256,6 +257,31 @@ def _stage_started(writer: Writer, episode) -> None:
     pathway_notices(writer, episode.number, "stage_started")
 
 
+def _acknowledge(writer: Writer, episode) -> None:
+    """Tell the person who raised it that it is raised: under which pathway, the first
+    deadline and what happens next, all in the pack's own words."""
+    d = writer.d
+    stage = d.pack.stage(episode.number)
+    first = min(deadlines(d, episode), key=lambda deadline: deadline.due, default=None)
+    details = []
+    if first is not None:
+        what = first.row.name if first.kind == MILESTONE else f"Stage {stage.number} due"
+        details.append(
+            f"First deadline: {what}, by {first.due:%A} {first.due.day} {first.due:%B %Y}."
+        )
+    details.append(f"What happens next: {stage.summary}")
+    writer.to(
+        d.raised_by,
+        Kind.RAISED_ACKNOWLEDGEMENT,
+        "your disagreement has been raised",
+        f"Your disagreement has been raised under {d.pack.name}, at stage {stage.number}: "
+        f"{stage.name}.",
+        stage,
+        details=details,
+        include_actor=True,
+    )
+
+
 def _feedback(writer: Writer, message: str, stage=None) -> None:
     writer.to(
         writer.d.raised_by, Kind.FEEDBACK, "feedback on the concern you raised", message, stage
@@ -277,6 +303,7 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
     writer = Writer(d, actor, at)
     pack = d.pack
     if name == "raised":
+        _acknowledge(writer, current)
         _stage_started(writer, current)
     elif name == "record":
         for user in (current.raising_actor, current.receiving_actor):

@@ -159,6 +159,7 @@ def test_no_email_of_any_transition_carries_free_text_about_the_case(smtp):
     assert set(sent.values_list("kind", flat=True)) >= {
         Kind.STAGE_STARTED, Kind.RECORD_TO_APPROVE, Kind.ESCALATED, Kind.RESOLVED,
         Kind.FEEDBACK, Kind.PATHWAY, Kind.CHANGED, Kind.PAUSE_OVERDUE, Kind.DUE_TODAY,
+        Kind.RAISED_ACKNOWLEDGEMENT,
     }  # fmt: skip
     for message in messages:
         parts = [str(value) for _, value in message.items()]

@@ -54,6 +54,24 @@ def test_raising_tells_the_other_side_its_stage_has_started(stoke):
 
 
 @time_machine.travel(MONDAY, tick=False)
+def test_the_raiser_is_acknowledged_with_reference_pathway_first_deadline_and_next_steps(stoke):
+    raiser = stoke.ladder["csc"][0]
+    d = raise_in(stoke, summary="Robin said the bruises came from home")
+    [ack] = notices(d, Kind.RAISED_ACKNOWLEDGEMENT)
+    assert ack.recipient == raiser
+    assert ack.subject == f"{d.reference}: your disagreement has been raised"
+    for shown in (ack.body_text, ack.body_html):
+        assert d.reference in shown
+        assert "Stoke-on-Trent concerns resolution process" in shown
+        # Stage 1's first deadline is its milestone: one working day after the decision
+        # challenged on Friday 27 February.
+        assert "Raise the matter with the other practitioner, by Monday 2 March 2026" in shown
+        assert "What happens next: Discuss immediately with colleagues" in shown
+        assert f"/disagreements/{d.pk}/" in shown
+        assert "Robin" not in shown and "bruises" not in shown
+
+
+@time_machine.travel(MONDAY, tick=False)
 def test_stage_1_in_stoke_on_trent_informs_the_lead_professional_in_writing(stoke):
     iro = stoke.colleague["csc"]
     d = raise_in(stoke, lead_professional=iro.pk)

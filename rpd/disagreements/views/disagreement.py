@@ -70,21 +70,27 @@ def detail(request, pk: int):
     )
     records = {}
     if sight.records:
+        # Only what the page shows of each record: its participants and actions are not
+        # (the actions are listed once, from presenters.open_actions).
         records = {
             r.pk: r
-            for r in d.records.select_related("author", "approved_by", "supersedes")
-            .prefetch_related("participants", "actions__owner")
-            .order_by("occurred_at", "pk")
+            for r in d.records.select_related("author", "approved_by", "supersedes").order_by(
+                "occurred_at", "pk"
+            )
         }
-    allowed = set(transitions.allowed(user, d))
+    # The standing case_or_404 read: asking again would repeat its queries.
+    allowed = set(transitions.allowed(user, d, (episode, held)))
     buttons = [
         {"name": name, "text": button_text(name, d), "url": action_url(d.pk, name)}
         for name in CASE_ACTIONS
         if name in allowed
     ]
+    # A correction is a record of the same disagreement: which ones are superseded is read
+    # from the records already loaded, not asked of each record.
+    superseded = {r.supersedes_id for r in records.values() if r.supersedes_id}
     record_rows = []
     for r in records.values():
-        latest = not hasattr(r, "superseded_by")
+        latest = r.pk not in superseded
         record_rows.append(
             {
                 "record": r,
