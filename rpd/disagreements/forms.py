@@ -473,6 +473,11 @@ class CompleteActionForm(ContextForm):
     action = forms.IntegerField()
 
 
+class CaseReferenceForm(ContextForm):
+    # An agency's own number for the subject (a social care ID, a crime reference).
+    reference = Text(max_length=64, label="Your agency's case reference")
+
+
 class ApproveForm(ContextForm):
     record = forms.IntegerField()
 

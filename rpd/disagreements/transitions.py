@@ -40,6 +40,7 @@ from .models import (
     LIVE,
     AgreedAction,
     CaseDeadline,
+    CaseReference,
     CopiedAgency,
     Disagreement,
     EpisodeOutcome,
@@ -909,6 +910,19 @@ def _submit_form(act: Act) -> dict:
     return {"form": submission.form_id, "form_version": submission.version}
 
 
+def _may_add_case_reference(act: Act) -> None:
+    if not involved(act.actor, act.d):
+        raise NotAllowed("a case reference is added by one of the two agencies involved")
+
+
+def _add_case_reference(act: Act) -> dict:
+    """An involved agency's own reference for the subject, so its records can be found."""
+    reference = CaseReference.objects.create(
+        subject=act.d.subject, agency=act.actor.agency, reference=act.data["reference"]
+    )
+    return {"case_reference": reference.pk, "agency": act.actor.agency_id}
+
+
 def _withdraw(act: Act) -> dict:
     _close_episode(act, EpisodeOutcome.WITHDRAWN)
     act.d.status, act.d.closed_at = Status.WITHDRAWN, act.at
@@ -1035,6 +1049,14 @@ RULES: dict[str, Rule] = {
         _submit_form,
         _stage_has_forms,
         form_needs=lambda act: {"disagreement": act.d, "at": act.at},
+    ),
+    "add_case_reference": Rule(
+        "add your agency's case reference",
+        LIVE | CLOSED,
+        TOOK_PART,
+        forms.CaseReferenceForm,
+        _add_case_reference,
+        _may_add_case_reference,
     ),
     "withdraw": Rule(
         "withdraw",

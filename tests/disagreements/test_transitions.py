@@ -645,3 +645,32 @@ def test_an_agency_is_copied_in_once(demo, d):
         Invalid, "add_party", demo.ladder["csc"][0], d, agency=demo.agencies["school"].pk
     )
     assert error.errors["agency"] == ["Brookside Primary School is copied in already"]
+
+
+# -- Integrity item 14: an agency's case reference is a transition with its audit event ------
+
+
+def test_an_involved_agencys_case_reference_is_recorded_with_its_audit_event(demo, d):
+    from rpd.audit import log
+
+    receiver = d.current_episode().receiving_actor
+    d = transitions.perform(
+        "add_case_reference", receiver, d.pk, d.version, {"reference": "CR-000123"}
+    )
+    (reference,) = d.subject.case_references.all()
+    assert (reference.agency, reference.reference) == (receiver.agency, "CR-000123")
+    event = log.events_for(d.audit_target).last()
+    assert event.action == "disagreement.add_case_reference"
+    assert any(key.startswith("casereference:") for key in event.data["rows"])
+    assert log.verify().ok
+
+
+def test_a_case_reference_is_refused_to_an_agency_not_involved(demo, d):
+    from rpd.people.models import User
+
+    outsider_manager = User.objects.filter(agency=demo.ladder["school"][0].agency).first()
+    with pytest.raises(transitions.TransitionError):
+        transitions.perform(
+            "add_case_reference", outsider_manager, d.pk, d.version, {"reference": "X-1"}
+        )
+    assert not d.subject.case_references.exists()

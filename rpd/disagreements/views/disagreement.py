@@ -28,6 +28,7 @@ CASE_ACTIONS = [
     "shorten",
     "hand_over",
     "add_party",
+    "add_case_reference",
     "withdraw",
 ]
 BUTTON_TEXT = {
@@ -40,6 +41,7 @@ BUTTON_TEXT = {
     "shorten": "Set a shorter deadline",
     "hand_over": "Hand over",
     "add_party": "Copy in another agency",
+    "add_case_reference": "Add your agency's case reference",
     "withdraw": "Withdraw the disagreement",
 }
 
