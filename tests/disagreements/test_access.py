@@ -17,7 +17,7 @@ import time_machine
 from django.db import transaction
 
 from rpd.audit.models import Event
-from rpd.disagreements import transitions
+from rpd.disagreements import formsubmissions, transitions
 from rpd.disagreements.access import Capacity, Grade, capacities, may_see, sight, visible_to
 from rpd.disagreements.models import AgreedAction, Disagreement, Status
 from rpd.disagreements.queries import open_disagreements, open_rows
@@ -285,28 +285,35 @@ TRANSITIONS = (
     "hand_over",
     "complete_action",
     "withdraw",
+    "add_party",
+    "add_case_reference",
+    "shorten",
+    "submit_form",
 )
 # Columns: record, approve, correct, escalate, resolve, refer, pause, resume, extend,
-# hand_over, complete_action, withdraw. Y: done; n: not allowed; -: not found; i: invalid
-# input (the receiving actor agreeing the extension they asked for).
+# hand_over, complete_action, withdraw, add_party, add_case_reference, shorten, submit_form.
+# Y: done; n: not allowed; -: not found; i: invalid input (the receiving actor agreeing the
+# extension they asked for). Stoke-on-Trent sets stage 2's timescale itself and names no
+# form at it, so nobody may shorten or submit a form here; who may submit one is tried at
+# stage 3 (FORM_AT_STAGE_3).
 CODES = {"Y": OK, "n": NA, "-": NF, "i": IV}
 # fmt: off
 EVERY = {
-    "raiser":                   "n Y n n n n n n n n n Y",  # an earlier stage's actor
-    "raiser-manager":           "Y n Y Y Y n Y Y Y Y n Y",  # the raising actor
-    "receiver-manager":         "Y n n Y Y n Y Y i n Y n",  # the receiving actor
-    "raiser-senior-manager":    "Y Y Y Y Y n Y Y Y Y n n",
-    "receiver-senior-manager":  "Y n n Y Y n Y Y n n Y n",
-    "raising-lead":             "Y Y n n n n n n n Y n n",
-    "receiving-lead":           "Y n n n n n n n n n Y n",
-    "receiver-colleague":       "n n n n n n n n n n n n",  # acted at stage 1
-    "receiver":                 "n n n n n n n n n n n n",  # handed over
-    "unit":                     "n n n n n n n n n n n n",
-    "chair":                    "n n n n n n n n n n n n",
-    "raiser-colleague":         "- - - - - - - - - - - -",
-    "outsider":                 "- - - - - - - - - - - -",
-    "other-partnership-unit":   "- - - - - - - - - - - -",
-    "other-partnership-lead":   "- - - - - - - - - - - -",
+    "raiser":                   "n Y n n n n n n n n n Y n Y n n",  # an earlier stage's actor
+    "raiser-manager":           "Y n Y Y Y n Y Y Y Y n Y Y Y n n",  # the raising actor
+    "receiver-manager":         "Y n n Y Y n Y Y i n Y n Y Y n n",  # the receiving actor
+    "raiser-senior-manager":    "Y Y Y Y Y n Y Y Y Y n n Y Y n n",
+    "receiver-senior-manager":  "Y n n Y Y n Y Y n n Y n Y Y n n",
+    "raising-lead":             "Y Y n n n n n n n Y n n Y Y n n",
+    "receiving-lead":           "Y n n n n n n n n n Y n Y Y n n",
+    "receiver-colleague":       "n n n n n n n n n n n n n Y n n",  # acted at stage 1
+    "receiver":                 "n n n n n n n n n n n n n Y n n",  # handed over
+    "unit":                     "n n n n n n n n n n n n n n n n",
+    "chair":                    "n n n n n n n n n n n n n n n n",
+    "raiser-colleague":         "- - - - - - - - - - - - - - - -",
+    "outsider":                 "- - - - - - - - - - - - - - - -",
+    "other-partnership-unit":   "- - - - - - - - - - - - - - - -",
+    "other-partnership-lead":   "- - - - - - - - - - - - - - - -",
 }
 # fmt: on
 
@@ -371,6 +378,15 @@ def _prepare(w: World, action: str) -> tuple[Disagreement, dict]:
     if action == "hand_over":
         to_user = w.person("raising-lead").pk
         return d, {"side": "raising", "to_user": to_user, "reason": "The manager is on leave"}
+    if action == "add_party":
+        health = w.demo.agencies["health"]
+        return d, {"agency": health.pk, "person": w.demo.ladder["health"][0].pk}
+    if action == "add_case_reference":
+        return d, {"reference": "CSC-2026-00417"}
+    if action == "shorten":
+        return d, {"new_due": "2026-01-09", "reason": "The child is seen again on Friday"}
+    if action == "submit_form":
+        return d, {"form": "concerns-resolution-form"}
     return d, _input(w, action)
 
 
@@ -405,6 +421,58 @@ def test_every_transition_at_stage_2_is_open_to_exactly_whom_the_matrix_says(
     after = fresh(d)
     assert (after.version == d.version + 1) is (expected == OK)
     assert Event.objects.count() == events + (expected == OK)
+
+
+# Transitions the stage 2 matrix cannot try, each with its own matrix below. None yet:
+# `submit_form` and `shorten` are tried at stage 2 too, where Stoke-on-Trent refuses them.
+EXEMPT: frozenset[str] = frozenset()
+
+
+def test_the_matrix_covers_every_transition_the_rules_declare():
+    assert set(TRANSITIONS) | EXEMPT == set(transitions.RULES)
+    assert len(TRANSITIONS) == len(set(TRANSITIONS))
+    assert all(len(row.split()) == len(TRANSITIONS) for row in EVERY.values())
+
+
+# Stage 3 names Stoke-on-Trent's Concerns Resolution Form (Appendix 2: "send a copy to the
+# Partnership at stages 3 to 5"). The senior managers act now; who may submit it is who may
+# act on the stage (the actors and the managers above them), not the leads, the line
+# managers who acted at stage 2, nor the partnership it is sent to, which now sees the case.
+FORM_AT_STAGE_3 = {
+    "raiser-senior-manager": OK,  # the raising actor
+    "receiver-senior-manager": OK,  # the receiving actor
+    "raiser-manager": NA,
+    "receiver-manager": NA,
+    "raiser": NA,
+    "receiver": NA,
+    "receiver-colleague": NA,
+    "raising-lead": NA,
+    "receiving-lead": NA,
+    "unit": NA,
+    "chair": NA,
+    "raiser-colleague": NF,
+    "outsider": NF,
+    "other-partnership-unit": NF,
+    "other-partnership-lead": NF,
+}
+
+
+@pytest.mark.parametrize(("who", "expected"), FORM_AT_STAGE_3.items(), ids=list(FORM_AT_STAGE_3))
+def test_the_stage_3_form_is_submitted_by_exactly_whom_the_matrix_says(world, who, expected):
+    d = fresh(world.rows["climbed"])
+    raising = d.current_episode().raising_actor
+    discuss(raising, d)
+    d = fresh(escalate(raising, d))
+    assert d.stage == 3
+    form = "concerns-resolution-form"
+    data = formsubmissions.sample_answers(d, form, transitions.now())
+    events = Event.objects.count()
+
+    assert _outcome(world.person(who), d, "submit_form", data) == expected
+    assert fresh(d).version == d.version + (expected == OK)
+    assert Event.objects.count() == events + (expected == OK)
+    sent = formsubmissions.submitted_at_stage(fresh(d), form, 3)
+    assert bool(sent) is (expected == OK)
 
 
 # -- A closed disagreement: its records and actions ----------------------------------------
