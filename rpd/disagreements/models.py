@@ -416,9 +416,28 @@ class Extension(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     reason = models.TextField()
+    # The stage's review date before and after (the same where the extension left it).
     old_due = models.DateField()
     new_due = models.DateField()
+    # Every deadline it moved: [{"deadline": "stage" | "milestone:<id>", "name", "old", "new"}].
+    moves = models.JSONField(default=list)
     agreed_at = models.DateTimeField()
+
+
+class RiskChange(models.Model):
+    """Risk recorded during a case, and any position of non-involvement reported with it
+    (Blackpool §5): what was reported, by whom, never inferred from the risk at raise."""
+
+    disagreement = models.ForeignKey(
+        Disagreement, on_delete=models.CASCADE, related_name="risk_changes"
+    )
+    episode = models.ForeignKey(StageEpisode, on_delete=models.CASCADE, related_name="+")
+    old_risk = models.CharField(max_length=16, choices=Risk.choices)
+    new_risk = models.CharField(max_length=16, choices=Risk.choices)
+    non_involvement = models.BooleanField(default=False)
+    reason = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
 
 
 class CaseDeadline(models.Model):

@@ -53,6 +53,7 @@ from .models import (
     ReferenceCounter,
     Referral,
     Resolution,
+    RiskChange,
     Side,
     StageEpisode,
     Status,
@@ -725,6 +726,56 @@ def _escalate(act: Act) -> dict:
     }
 
 
+def _may_fast_track(act: Act) -> None:
+    if not forms.fast_track_stages(act.d.pack, act.d.stage):
+        raise NotAllowed(
+            f"this pathway names no stage a case at stage {act.d.stage} may jump to; escalate it"
+        )
+
+
+def _fast_track(act: Act) -> dict:
+    """Jersey §4.2 "may quickly escalate from Stage 1 to 3"; Stoke-on-Trent §5 "straight to
+    the Head of Service level": the next rungs take over at once, the reason on record."""
+    d, to_stage = act.d, act.data["to_stage"]
+    from_stage = d.stage
+    _close_episode(act, EpisodeOutcome.ESCALATED)
+    episode = _open_episode(
+        d, to_stage, act.episode.raising_actor, act.episode.receiving_actor, act.at
+    )
+    act.episode = episode
+    d.fast_track_reason = act.data["reason"]
+    cap = d.pack.overall_cap
+    if cap and to_stage in cap.stages and not d.cap_due:
+        d.cap_due = act.calendar.add_working_days(episode.started_on, cap.working_days)
+    return {
+        "from_stage": from_stage,
+        "to_stage": to_stage,
+        "due": episode.due.isoformat(),
+        "reason": act.data["reason"],
+    }
+
+
+def _raise_risk(act: Act) -> dict:
+    d, data = act.d, act.data
+    RiskChange.objects.create(
+        disagreement=d,
+        episode=act.episode,
+        old_risk=d.risk,
+        new_risk=data["risk"],
+        non_involvement=data["non_involvement"],
+        reason=data["reason"],
+        by=act.actor,
+        at=act.at,
+    )
+    old, d.risk = d.risk, data["risk"]
+    return {
+        "old_risk": old,
+        "risk": d.risk,
+        "non_involvement": data["non_involvement"],
+        "reason": data["reason"],
+    }
+
+
 def _resolve(act: Act) -> dict:
     data = act.data
     Resolution.objects.create(
@@ -808,19 +859,39 @@ def _resume(act: Act) -> dict:
 
 
 def _extend(act: Act) -> dict:
+    """Each deadline the extension names moves; the others stand. The row keeps every old
+    date beside its new one."""
     old = act.episode.due
+    moved = []
+    for move in act.data["moves"]:
+        milestone, new_due = move["milestone"], move["new"]
+        if milestone is None:
+            name, before = "stage", act.episode.due
+            act.episode.due = new_due
+            act.episode.save(update_fields=["due"])
+        else:
+            name, before = milestone.name, milestone.due
+            milestone.due = new_due
+            milestone.save(update_fields=["due"])
+        moved.append(
+            {
+                "deadline": move["deadline"],
+                "name": name,
+                "old": before.isoformat(),
+                "new": new_due.isoformat(),
+            }
+        )
     Extension.objects.create(
         episode=act.episode,
         asked_by=act.target,
         agreed_by=act.actor,
         reason=act.data["reason"],
         old_due=old,
-        new_due=act.data["new_due"],
+        new_due=act.episode.due,
+        moves=moved,
         agreed_at=act.at,
     )
-    act.episode.due = act.data["new_due"]
-    act.episode.save(update_fields=["due"])
-    return {"old_due": old.isoformat(), "new_due": act.episode.due.isoformat()}
+    return {"old_due": old.isoformat(), "new_due": act.episode.due.isoformat(), "moved": moved}
 
 
 def _may_shorten(act: Act) -> None:
@@ -910,6 +981,23 @@ RULES: dict[str, Rule] = {
         form_needs=lambda act: {"covered": _covered(act.episode)},
         evidence=_shows_unresolved,
     ),
+    "fast_track": Rule(
+        "fast-track to a higher stage",
+        RUNNING,
+        ACT,
+        forms.FastTrackForm,
+        _fast_track,
+        _may_fast_track,
+    ),
+    # Risk rises (or falls) during a case; a position of non-involvement is reported with it.
+    "raise_risk": Rule(
+        "record a change of risk",
+        LIVE,
+        ACT | {Capacity.LEAD},
+        forms.RaiseRiskForm,
+        _raise_risk,
+        form_needs=lambda act: {"current_risk": act.d.risk},
+    ),
     "resolve": Rule(
         "resolve",
         RUNNING,
@@ -930,7 +1018,10 @@ RULES: dict[str, Rule] = {
         ACT,
         forms.ExtendForm,
         _extend,
-        form_needs=lambda act: {"old_due": act.episode.due},
+        form_needs=lambda act: {
+            "old_due": act.episode.due,
+            "milestones": act.episode.milestones.filter(met_at__isnull=True),
+        },
         target=_asker,
         who_on_target=_may_agree_extension,
     ),

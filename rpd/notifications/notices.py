@@ -22,6 +22,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from rpd.disagreements.access import tell_partnership
+from rpd.disagreements.models import Risk
 from rpd.people.models import Role, User
 
 from . import outbox
@@ -108,11 +109,6 @@ def pathway_notices(writer: Writer, number: int, when: str) -> None:
     for index, notice in enumerate(stage.notify):
         if (
             notice.when != when
-            and not (
-                when == "stage_started"
-                and notice.when == "non_involvement_in_life_threatening_risk"
-                and d.risk == "immediate"
-            )
             and not (when == "stage_started" and notice.when == "senior_officers_involved")
         ):
             continue
@@ -160,7 +156,8 @@ def _feedback(writer: Writer, message: str, stage=None) -> None:
 # "not applicable" explanations are written by people, and stay out.
 FACTS = frozenset(
     {"referred_to", "expected_resume", "working_days_paused", "due", "old_due", "new_due",
-     "side", "outcome", "from_stage", "to_stage"}
+     "side", "outcome", "from_stage", "to_stage", "moved", "risk", "old_risk",
+     "non_involvement"}
 )  # fmt: skip
 
 
@@ -199,6 +196,35 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
             f"It was not resolved at stage {old.number} and has been escalated "
             f"to stage {current.number}.",
         )
+    elif name == "fast_track":
+        for user in (previous.raising_actor, previous.receiving_actor):
+            writer.to(
+                user,
+                Kind.ESCALATED,
+                f"fast-tracked to stage {current.number}",
+                f"It was moved from stage {previous.number} straight to stage "
+                f"{current.number}, as the pathway allows when it cannot wait; the reason "
+                "is on its page.",
+            )
+        _stage_started(writer, current)
+        _feedback(
+            writer,
+            f"It was moved from stage {previous.number} straight to stage {current.number}.",
+        )
+    elif name == "raise_risk":
+        label = dict(Risk.choices)[details["risk"]]
+        was = dict(Risk.choices)[details["old_risk"]]
+        message = f"Risk is now recorded as: {label} (it was: {was})."
+        if details["non_involvement"]:
+            message += (
+                " An agency's position of non-involvement was reported while others see "
+                "a risk of immediate or significant harm."
+            )
+        for user in (current.raising_actor, current.receiving_actor):
+            writer.to(user, Kind.CHANGED, "risk recorded", message)
+        _feedback(writer, message)
+        if details["non_involvement"]:
+            pathway_notices(writer, d.stage, "non_involvement_in_life_threatening_risk")
     elif name == "resolve":
         for participant in d.participants.select_related("user"):
             writer.to(
@@ -245,7 +271,12 @@ CHANGES = {
     ),
     "extend": lambda d: (
         "deadline extended",
-        f"The stage's deadline was extended by agreement from {d['old_due']} to {d['new_due']}.",
+        "Extended by agreement: "
+        + "; ".join(
+            f"{'the stage' if m['deadline'] == 'stage' else m['name']} from {m['old']} to {m['new']}"
+            for m in d["moved"]
+        )
+        + ".",
     ),
     "shorten": lambda d: (
         "deadline brought forward",
