@@ -31,10 +31,18 @@ from rpd.pathways.calendar import WorkingCalendar, local_date
 from rpd.pathways.loader import PackInvalid, digest, load_pack_text
 from rpd.pathways.schema import Pack
 from rpd.pathways.simulate import due_date, milestone_timescale, stage_dates
-from rpd.people.models import AgencyType, Role, User
+from rpd.people.models import AgencyType, Role, StandIn, User
 
 from . import deadlines, evidence, forms
-from .access import ACTORS, Capacity, capacities, grant_sight, involved, tell_partnership
+from .access import (
+    ACTORS,
+    Capacity,
+    capacities,
+    grant_sight,
+    involved,
+    stands_in,
+    tell_partnership,
+)
 from .models import (
     CLOSED,
     LIVE,
@@ -162,6 +170,13 @@ def actor_for(pack: Pack, person: User, agency, rung_id: str, stage: int) -> Use
         .order_by("pk")
         .first()
     )
+    if fallback is None:
+        # No one on that rung (a GP practice has no senior manager): whoever the
+        # partnership names to act for the agency there.
+        stand_in = StandIn.objects.filter(
+            agency_id=agency.pk, pathway_rung=rung_id, person__is_active=True
+        ).first()
+        fallback = stand_in.person if stand_in else None
     if fallback is None:
         across = " (a line manager in another agency cannot act for it)" if above else ""
         raise NotAllowed(
@@ -471,6 +486,10 @@ def side_of(d: Disagreement, user: User) -> str | None:
         return Side.RAISING
     if user.agency_id == d.receiving_agency_id:
         return Side.RECEIVING
+    if stands_in(user, d.raising_agency_id):
+        return Side.RAISING
+    if stands_in(user, d.receiving_agency_id):
+        return Side.RECEIVING
     return None
 
 
@@ -580,8 +599,8 @@ def _handed_over(act: Act) -> User:
     """Who acts for the side now; the person it passes to must be of the same agency."""
     side, to_user = act.data["side"], act.data["to_user"]
     agency = act.d.raising_agency if side == Side.RAISING else act.d.receiving_agency
-    if to_user.agency_id != agency.pk:
-        raise Invalid({"to_user": [f"must be someone in {agency.name}"]})
+    if to_user.agency_id != agency.pk and not stands_in(to_user, agency.pk):
+        raise Invalid({"to_user": [f"must be someone in {agency.name}, or named to act for it"]})
     from_user = act.episode.actor(side)
     if to_user == from_user:
         raise Invalid({"to_user": ["already acts for that side"]})

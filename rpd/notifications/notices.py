@@ -107,9 +107,8 @@ def pathway_notices(writer: Writer, number: int, when: str) -> None:
     d = writer.d
     stage = d.pack.stage(number)
     for index, notice in enumerate(stage.notify):
-        if (
-            notice.when != when
-            and not (when == "stage_started" and notice.when == "senior_officers_involved")
+        if notice.when != when and not (
+            when == "stage_started" and notice.when == "senior_officers_involved"
         ):
             continue
         role = d.pack.role(notice.to)
