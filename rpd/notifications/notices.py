@@ -257,6 +257,10 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
         _feedback(writer, message)
 
 
+def _deadline_name(moved: dict) -> str:
+    return "the stage" if moved["deadline"] == "stage" else moved["name"]
+
+
 def _hand_over(details):
     return "handed over", f"The {details['side']} side is now acted for by someone else."
 
@@ -271,10 +275,7 @@ CHANGES = {
     "extend": lambda d: (
         "deadline extended",
         "Extended by agreement: "
-        + "; ".join(
-            f"{'the stage' if m['deadline'] == 'stage' else m['name']} from {m['old']} to {m['new']}"
-            for m in d["moved"]
-        )
+        + "; ".join(f"{_deadline_name(m)} from {m['old']} to {m['new']}" for m in d["moved"])
         + ".",
     ),
     "shorten": lambda d: (

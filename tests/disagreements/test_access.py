@@ -758,11 +758,19 @@ def test_oversight_sees_the_subject_and_records_once_the_pathway_tells_the_partn
     assert fresh(d).partnership_told_at is not None
 
 
-def test_blackpool_tells_its_masa_team_at_stage_1_where_the_risk_is_immediate():
+def test_blackpool_tells_its_masa_team_at_stage_1_when_non_involvement_is_reported():
     with time_machine.travel(NOW, tick=False):
         demo = build_partnership("blackpool", slug="told-immediately")
         data = raise_data(demo, "csc", risk="immediate", urgent=True)
         d = transitions.raise_disagreement(demo.ladder["health"][0], data)
+        # The risk chosen at raise reports no agency's position: the unit is not told yet.
+        assert sight(User.objects.get(pk=demo.unit.pk), d).grade == Grade.REGISTER
+        report = {
+            "risk": "immediate",
+            "non_involvement": True,
+            "reason": "Social care will not attend the strategy meeting.",
+        }
+        transitions.perform("raise_risk", demo.ladder["health"][0], d.pk, d.version, report)
 
     assert fresh(d).stage == 1
-    assert sight(User.objects.get(pk=demo.unit.pk), d).grade == Grade.CASE
+    assert sight(User.objects.get(pk=demo.unit.pk), fresh(d)).grade == Grade.CASE

@@ -296,9 +296,8 @@ def test_stoke_on_trent_stage_4_records_the_director_to_director_meeting():
     d = do("fast_track", raiser, d, to_stage=3, reason="Risk rose: a new injury was seen today.")
     head = d.current_episode().raising_actor
     d = discuss(head, d, covers=["decision-in-writing", "partnership-form"])
-    d = transitions.perform("escalate", head, d.pk, d.version,
-                            {"reason": "Still unresolved", "not_applicable": {
-                                "families-attendance-considered": "No meeting was convened."}})  # fmt: skip
+    no_meeting = {"families-attendance-considered": "No meeting was convened."}
+    d = do("escalate", head, d, reason="Still unresolved", not_applicable=no_meeting)
     assert d.stage == 4
     leader = d.current_episode().raising_actor
     covers = ["letter-between-directors", "partnership-form"]
@@ -308,4 +307,4 @@ def test_stoke_on_trent_stage_4_records_the_director_to_director_meeting():
         do("resolve", leader, d, agreed_outcome="A plan was agreed.", next_steps="Review.",
            written_confirmation="Emailed to both directors today.",
            feedback_to_raiser="Told the social worker.",
-           not_applicable={"families-attendance-considered": "The families did not attend."})  # fmt: skip
+           not_applicable=no_meeting)  # fmt: skip

@@ -25,6 +25,8 @@ VERBS = {
     "correct": "Correct a record",
     "escalate": None,  # "Escalate to stage N"
     "resolve": "Resolve the disagreement",
+    "fast_track": "Fast-track to a higher stage",
+    "raise_risk": "Record a change of risk",
     "refer": "Refer it on",
     "pause": "Pause the disagreement",
     "resume": "Resume the disagreement",
@@ -40,6 +42,8 @@ DONE = {
     "correct": "Correction recorded",
     "escalate": "Escalated",
     "resolve": "Resolved: everyone involved will get the written confirmation",
+    "fast_track": "Fast-tracked",
+    "raise_risk": "Change of risk recorded",
     "refer": "Referred on",
     "pause": "Paused",
     "resume": "Resumed",

@@ -20,6 +20,8 @@ from .common import case_or_404
 CASE_ACTIONS = [
     "record",
     "escalate",
+    "fast_track",
+    "raise_risk",
     "refer",
     "resolve",
     "pause",
@@ -31,6 +33,8 @@ CASE_ACTIONS = [
 ]
 BUTTON_TEXT = {
     "record": "Record a discussion",
+    "fast_track": "Fast-track to a higher stage",
+    "raise_risk": "Record a change of risk",
     "refer": "Refer it on",
     "resolve": "Resolve the disagreement",
     "pause": "Pause the disagreement",
