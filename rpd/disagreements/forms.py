@@ -502,9 +502,9 @@ class FastTrackForm(ContextForm):
 
 
 def fast_track_stages(pack: Pack, current: int) -> list[int]:
-    """Stages above the next one that the pathway's fast-track rule lets a case reach now
-    (the next one is an ordinary escalation)."""
-    return sorted({n for rule in pack.fast_track for n in rule.start_at if n > current + 1})
+    """Stages above the current one that the pathway's fast-track rule lets a case reach
+    now: without the stage's own discussion first, as a raise above stage 1 could."""
+    return sorted({n for rule in pack.fast_track for n in rule.start_at if n > current})
 
 
 class HandOverForm(ContextForm):

@@ -285,28 +285,30 @@ TRANSITIONS = (
     "hand_over",
     "complete_action",
     "withdraw",
+    "fast_track",
+    "raise_risk",
 )
 # Columns: record, approve, correct, escalate, resolve, refer, pause, resume, extend,
-# hand_over, complete_action, withdraw. Y: done; n: not allowed; -: not found; i: invalid
+# hand_over, complete_action, withdraw, fast_track, raise_risk. Y: done; n: not allowed; -: not found; i: invalid
 # input (the receiving actor agreeing the extension they asked for).
 CODES = {"Y": OK, "n": NA, "-": NF, "i": IV}
 # fmt: off
 EVERY = {
-    "raiser":                   "n Y n n n n n n n n n Y",  # an earlier stage's actor
-    "raiser-manager":           "Y n Y Y Y n Y Y Y Y n Y",  # the raising actor
-    "receiver-manager":         "Y n n Y Y n Y Y i n Y n",  # the receiving actor
-    "raiser-senior-manager":    "Y Y Y Y Y n Y Y Y Y n n",
-    "receiver-senior-manager":  "Y n n Y Y n Y Y n n Y n",
-    "raising-lead":             "Y Y n n n n n n n Y n n",
-    "receiving-lead":           "Y n n n n n n n n n Y n",
-    "receiver-colleague":       "n n n n n n n n n n n n",  # acted at stage 1
-    "receiver":                 "n n n n n n n n n n n n",  # handed over
-    "unit":                     "n n n n n n n n n n n n",
-    "chair":                    "n n n n n n n n n n n n",
-    "raiser-colleague":         "- - - - - - - - - - - -",
-    "outsider":                 "- - - - - - - - - - - -",
-    "other-partnership-unit":   "- - - - - - - - - - - -",
-    "other-partnership-lead":   "- - - - - - - - - - - -",
+    "raiser":                   "n Y n n n n n n n n n Y n n",  # an earlier stage's actor
+    "raiser-manager":           "Y n Y Y Y n Y Y Y Y n Y Y Y",  # the raising actor
+    "receiver-manager":         "Y n n Y Y n Y Y i n Y n Y Y",  # the receiving actor
+    "raiser-senior-manager":    "Y Y Y Y Y n Y Y Y Y n n Y Y",
+    "receiver-senior-manager":  "Y n n Y Y n Y Y n n Y n Y Y",
+    "raising-lead":             "Y Y n n n n n n n Y n n n Y",
+    "receiving-lead":           "Y n n n n n n n n n Y n n Y",
+    "receiver-colleague":       "n n n n n n n n n n n n n n",  # acted at stage 1
+    "receiver":                 "n n n n n n n n n n n n n n",  # handed over
+    "unit":                     "n n n n n n n n n n n n n n",
+    "chair":                    "n n n n n n n n n n n n n n",
+    "raiser-colleague":         "- - - - - - - - - - - - - -",
+    "outsider":                 "- - - - - - - - - - - - - -",
+    "other-partnership-unit":   "- - - - - - - - - - - - - -",
+    "other-partnership-lead":   "- - - - - - - - - - - - - -",
 }
 # fmt: on
 
@@ -368,6 +370,10 @@ def _prepare(w: World, action: str) -> tuple[Disagreement, dict]:
         }
     if action == "refer":
         return d, {"referred_to": "The Partnership Executive", "recommendation": "Review"}
+    if action == "fast_track":
+        return d, {"to_stage": 3, "reason": "A new injury: it cannot wait for stage 2"}
+    if action == "raise_risk":
+        return d, {"risk": "immediate", "reason": "A new injury was seen today"}
     if action == "hand_over":
         to_user = w.person("raising-lead").pk
         return d, {"side": "raising", "to_user": to_user, "reason": "The manager is on leave"}
