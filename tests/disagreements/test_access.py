@@ -289,8 +289,8 @@ TRANSITIONS = (
     "raise_risk",
 )
 # Columns: record, approve, correct, escalate, resolve, refer, pause, resume, extend,
-# hand_over, complete_action, withdraw, fast_track, raise_risk. Y: done; n: not allowed; -: not found; i: invalid
-# input (the receiving actor agreeing the extension they asked for).
+# hand_over, complete_action, withdraw, fast_track, raise_risk. Y: done; n: not allowed;
+# -: not found; i: invalid input (the receiving actor agreeing the extension they asked for).
 CODES = {"Y": OK, "n": NA, "-": NF, "i": IV}
 # fmt: off
 EVERY = {

@@ -4,7 +4,8 @@ through every transition, with a synthetic subject's name, NHS number, address a
 
 Hillingdon's last stage refers on, so raise, record (with an agreed action), approve,
 correct, hand over, pause, resume, extend, record a change of risk (with a position of
-non-involvement), fast-track, escalate (with reasons for what does not apply), refer, resolve, mark the action done and withdraw (a second case) all happen.
+non-involvement), fast-track, escalate (with reasons for what does not apply), refer,
+resolve, mark the action done and withdraw (a second case) all happen.
 """
 
 import datetime
