@@ -34,6 +34,7 @@ EVIDENCE: dict[type, tuple[str, ...]] = {
     m.RiskChange: (),
     m.Handover: (),
     m.Referral: (),
+    m.PanelSitting: ("members",),
     m.Resolution: (),
 }
 
@@ -67,6 +68,7 @@ def snapshot(d: m.Disagreement, *, pathway: bool = False) -> dict[str, str]:
         *m.Pause.objects.filter(disagreement=d),
         *m.Extension.objects.filter(episode__disagreement=d),
         *m.CaseDeadline.objects.filter(episode__disagreement=d),
+        *m.PanelSitting.objects.filter(episode__disagreement=d).prefetch_related("members"),
         *m.RiskChange.objects.filter(disagreement=d),
         *m.Handover.objects.filter(episode__disagreement=d),
         *m.Referral.objects.filter(episode__disagreement=d),

@@ -479,6 +479,48 @@ class RaiseRiskForm(ContextForm):
         return data
 
 
+class PanelForm(ContextForm):
+    """Who sat on the stage's panel, checked against the pathway's rule for its make-up."""
+
+    held_on = PastDate()
+    members = People(queryset=User.objects.none())
+    chronology_reviewed = forms.BooleanField(required=False)
+    outcome = LongText()
+
+    def __init__(self, data, *, context: Context, concerned=()):
+        super().__init__(data, context=context)
+        self.panel = context.pack.stage(context.stage).panel
+        self.concerned = concerned  # the two agencies the disagreement is between
+        self.fields["members"].queryset = partnership_users(context.partnership).select_related(
+            "agency"
+        )
+
+    def clean_members(self):
+        members = list(self.cleaned_data["members"])
+        panel = self.panel
+        if panel is None:
+            return members
+        types = {m.agency.type for m in members}
+        missing = [seat.name for seat in panel.seats if not types & set(seat.agency_types)]
+        if panel.includes_agencies_concerned:
+            sat = {m.agency_id for m in members}
+            missing += [agency.name for agency in self.concerned if agency.pk not in sat]
+        if missing:
+            raise ValidationError(
+                f"the {panel.name} must include a representative of: " + ", ".join(missing)
+            )
+        return members
+
+    def clean_chronology_reviewed(self):
+        reviewed = self.cleaned_data["chronology_reviewed"]
+        if self.panel is not None and self.panel.reviews_chronology and not reviewed:
+            raise ValidationError(
+                f"the {self.panel.name} reviews the escalation chronology up to this point: "
+                "record that it did"
+            )
+        return reviewed
+
+
 class FastTrackForm(ContextForm):
     """A recorded jump, mid-case, to a higher stage the pathway's fast-track rule allows."""
 

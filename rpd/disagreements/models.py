@@ -477,6 +477,21 @@ class Referral(models.Model):
     at = models.DateTimeField()
 
 
+class PanelSitting(models.Model):
+    """A sitting of the panel the stage's pathway names (Hillingdon's Resolution Panel): who
+    sat, which agencies they represented, and whether it reviewed the chronology."""
+
+    episode = models.ForeignKey(StageEpisode, on_delete=models.CASCADE, related_name="panels")
+    name = models.CharField(max_length=300)  # the pack's name for the panel
+    held_on = models.DateField()
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
+    agencies = models.JSONField(default=list)  # the agencies' names as they sat
+    chronology_reviewed = models.BooleanField(default=False)
+    outcome = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+
 class Resolution(models.Model):
     disagreement = models.OneToOneField(
         Disagreement, on_delete=models.CASCADE, related_name="resolution"

@@ -55,6 +55,7 @@ from .models import (
     Milestone,
     Participant,
     PathwayVersion,
+    PanelSitting,
     Pause,
     Record,
     RecordOutcome,
@@ -795,6 +796,39 @@ def _raise_risk(act: Act) -> dict:
     }
 
 
+def _may_record_panel(act: Act) -> None:
+    if act.d.pack.stage(act.d.stage).panel is None:
+        raise NotAllowed(f"this pathway names no panel at stage {act.d.stage}")
+
+
+def _record_panel(act: Act) -> dict:
+    data, panel = act.data, act.d.pack.stage(act.d.stage).panel
+    members = data["members"]
+    agencies = sorted({m.agency.name for m in members})
+    sitting = PanelSitting.objects.create(
+        episode=act.episode,
+        name=panel.name,
+        held_on=data["held_on"],
+        agencies=agencies,
+        chronology_reviewed=data["chronology_reviewed"],
+        outcome=data["outcome"],
+        by=act.actor,
+        at=act.at,
+    )
+    sitting.members.set(members)
+    for member in members:
+        if involved(member, act.d):
+            _take_part(act.d, member)
+    return {
+        "panel": panel.name,
+        "held_on": data["held_on"].isoformat(),
+        "agencies": agencies,
+        "chronology_reviewed": data["chronology_reviewed"],
+        # Free text: kept out of the notices (not in notices.FACTS, unlike a record's outcome).
+        "panel_outcome": data["outcome"],
+    }
+
+
 def _resolve(act: Act) -> dict:
     data = act.data
     Resolution.objects.create(
@@ -1016,6 +1050,16 @@ RULES: dict[str, Rule] = {
         forms.RaiseRiskForm,
         _raise_risk,
         form_needs=lambda act: {"current_risk": act.d.risk},
+    ),
+    # Hillingdon's Resolution Panel: convened by the Implementation Unit, which leads stage 4.
+    "record_panel": Rule(
+        "record the panel's sitting",
+        RUNNING,
+        frozenset({Capacity.LEADER}),
+        forms.PanelForm,
+        _record_panel,
+        _may_record_panel,
+        form_needs=lambda act: {"concerned": (act.d.raising_agency, act.d.receiving_agency)},
     ),
     "resolve": Rule(
         "resolve",

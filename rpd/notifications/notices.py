@@ -156,7 +156,7 @@ def _feedback(writer: Writer, message: str, stage=None) -> None:
 FACTS = frozenset(
     {"referred_to", "expected_resume", "working_days_paused", "due", "old_due", "new_due",
      "side", "outcome", "from_stage", "to_stage", "moved", "risk", "old_risk",
-     "non_involvement"}
+     "non_involvement", "panel", "held_on", "agencies", "chronology_reviewed"}
 )  # fmt: skip
 
 
@@ -284,5 +284,10 @@ CHANGES = {
         "as the case needs.",
     ),
     "hand_over": _hand_over,
+    "record_panel": lambda d: (
+        "the panel sat",
+        f"The {d['panel']} sat on {d['held_on']}, with representatives of: "
+        f"{', '.join(d['agencies'])}. What it decided is on the disagreement's page.",
+    ),
     "withdraw": lambda d: ("withdrawn", "The disagreement was withdrawn."),
 }

@@ -308,3 +308,73 @@ def test_stoke_on_trent_stage_4_records_the_director_to_director_meeting():
            written_confirmation="Emailed to both directors today.",
            feedback_to_raiser="Told the social worker.",
            not_applicable=no_meeting)  # fmt: skip
+
+
+# -- Hillingdon's Resolution Panel -----------------------------------------------------------
+
+
+def _at_hillingdon_stage_4(receiving="police"):
+    demo = build_partnership("hillingdon")
+    raiser = demo.ladder["csc"][0]
+    d = transitions.raise_disagreement(raiser, raise_data(demo, receiving))
+    reason = "A risk of immediate harm: the Implementation Unit must look at it now."
+    d = do("fast_track", raiser, d, to_stage=4, reason=reason)
+    return demo, d
+
+
+def _sitting(demo, *keys, reviewed=True):
+    return {
+        "held_on": "2026-01-07",
+        "members": [demo.ladder[key][2].pk for key in keys],
+        "chronology_reviewed": reviewed,
+        "outcome": "The panel agreed a joint visit within two days.",
+    }
+
+
+def test_hillingdon_the_resolution_panel_sits_with_local_authority_police_and_icb():
+    demo, d = _at_hillingdon_stage_4()
+    assert "record_panel" in transitions.allowed(demo.unit, fresh(d))
+
+    d = do("record_panel", demo.unit, d, **_sitting(demo, "csc", "police", "health"))
+
+    sitting = d.current_episode().panels.get()
+    assert sitting.name == "Resolution Panel"
+    assert set(sitting.members.all()) == {demo.ladder[k][2] for k in ("csc", "police", "health")}
+    assert sitting.chronology_reviewed
+    assert len(sitting.agencies) == 3
+
+
+def test_hillingdon_the_resolution_panel_must_have_all_three_agencies():
+    demo, d = _at_hillingdon_stage_4()
+
+    with pytest.raises(transitions.Invalid, match=r"CCG \(now the ICB\)") as refused:
+        do("record_panel", demo.unit, d, **_sitting(demo, "csc", "police"))
+    assert list(refused.value.errors) == ["members"]
+
+
+def test_hillingdon_the_resolution_panel_includes_the_agencies_directly_concerned():
+    demo, d = _at_hillingdon_stage_4(receiving="school")
+
+    with pytest.raises(transitions.Invalid, match=demo.agencies["school"].name):
+        do("record_panel", demo.unit, d, **_sitting(demo, "csc", "police", "health"))
+    d = do("record_panel", demo.unit, d, **_sitting(demo, "csc", "police", "health", "school"))
+    assert d.current_episode().panels.count() == 1
+
+
+def test_hillingdon_the_resolution_panel_records_its_review_of_the_chronology():
+    demo, d = _at_hillingdon_stage_4()
+
+    with pytest.raises(transitions.Invalid, match="chronology") as refused:
+        do(
+            "record_panel",
+            demo.unit,
+            d,
+            **_sitting(demo, "csc", "police", "health", reviewed=False),
+        )
+    assert list(refused.value.errors) == ["chronology_reviewed"]
+
+
+def test_a_pathway_without_a_panel_offers_none():
+    demo, d = _raise("jersey")
+    assert "record_panel" not in transitions.allowed(demo.chair, fresh(d))
+    assert "record_panel" not in transitions.allowed(demo.ladder["csc"][0], fresh(d))

@@ -4,7 +4,8 @@ through every transition, with a synthetic subject's name, NHS number, address a
 
 Hillingdon's last stage refers on, so raise, record (with an agreed action), approve,
 correct, hand over, pause, resume, extend, record a change of risk (with a position of
-non-involvement), fast-track, escalate (with reasons for what does not apply), refer,
+non-involvement), fast-track, escalate (with reasons for what does not apply), record the
+Resolution Panel's sitting, refer,
 resolve, mark the action done and withdraw (a second case) all happen.
 """
 
@@ -122,6 +123,9 @@ def test_no_email_of_any_transition_carries_free_text_about_the_case(smtp):
             d, _ = discuss(d, "unresolved")
             actor = d.current_episode().raising_actor
             d = do("escalate", actor, d, reason=FREE_TEXT, not_applicable=not_applicable(d))
+        members = [demo.ladder[key][2].pk for key in ("csc", "police", "health")]
+        d = do("record_panel", demo.unit, d, held_on="2026-03-04", members=members,
+               chronology_reviewed=True, outcome=FREE_TEXT)  # fmt: skip
         actor = d.current_episode().raising_actor
         option = d.pack.stage(d.stage).referral_options[0]
         d = do("refer", actor, d, referred_to=option, recommendation=FREE_TEXT)
