@@ -272,6 +272,13 @@ def sight(user: User, d: Disagreement) -> Sight:
     return NOTHING
 
 
+def may_see_special_category(user: User, d: Disagreement) -> bool:
+    """Whether `user` may read the special-category values of `d`'s forms (ethnicity,
+    religion, disability, health): whoever sees the whole case, and only on a form's own
+    page; they are never in a list, the case page or an email."""
+    return sight(user, d).grade == Grade.CASE
+
+
 def may_see(user: User, disagreement: Disagreement) -> bool:
     return bool(sight(user, disagreement))
 

@@ -36,6 +36,8 @@ EVIDENCE: dict[type, tuple[str, ...]] = {
     m.Referral: (),
     m.PanelSitting: ("members",),
     m.Resolution: (),
+    m.FormSubmission: (),
+    m.FormSubmissionSensitive: (),
 }
 
 NOT_EVIDENCE = {
@@ -73,6 +75,8 @@ def snapshot(d: m.Disagreement, *, pathway: bool = False) -> dict[str, str]:
         *m.Handover.objects.filter(episode__disagreement=d),
         *m.Referral.objects.filter(episode__disagreement=d),
         *m.Resolution.objects.filter(disagreement=d),
+        *m.FormSubmission.objects.filter(disagreement=d),
+        *m.FormSubmissionSensitive.objects.filter(submission__disagreement=d),
     ]
     return rows.digests(found)
 

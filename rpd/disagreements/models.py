@@ -507,3 +507,42 @@ class Resolution(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     resolved_at = models.DateTimeField()
+
+
+class FormSubmission(models.Model):
+    """One submitted version of a partnership's form (the pack's `forms`), as it was sent.
+
+    Every value as submitted, whether the record held it or a person typed it, so a later
+    change to the record never changes what the partnership was sent. Special-category
+    values are never here: they are in `FormSubmissionSensitive`, read only on the
+    form's own page by someone who sees the whole case.
+    """
+
+    disagreement = models.ForeignKey(
+        Disagreement, on_delete=models.CASCADE, related_name="form_submissions"
+    )
+    form_id = models.CharField(max_length=64)  # the pinned pack's form id
+    stage = models.PositiveSmallIntegerField()  # the stage it was submitted at
+    version = models.PositiveIntegerField()
+    values = models.JSONField(default=dict)  # {field id: text}, non-special only
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["disagreement", "form_id", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["disagreement", "form_id", "version"], name="form_submission_unique"
+            )
+        ]
+
+
+class FormSubmissionSensitive(models.Model):
+    """A submission's special-category values, apart like `SubjectSensitive`."""
+
+    submission = models.OneToOneField(
+        FormSubmission, on_delete=models.CASCADE, related_name="sensitive"
+    )
+    values = models.JSONField(default=dict)

@@ -33,7 +33,7 @@ from rpd.pathways.schema import Pack
 from rpd.pathways.simulate import due_date, milestone_timescale, stage_dates
 from rpd.people.models import AgencyType, Role, StandIn, User
 
-from . import deadlines, evidence, forms
+from . import deadlines, evidence, forms, formsubmissions
 from .access import (
     ACTORS,
     Capacity,
@@ -475,6 +475,11 @@ def _covered(episode: StageEpisode) -> set[str]:
     covered: set[str] = set()
     for ids in _approved(episode).values_list("covers", flat=True):
         covered.update(ids)
+    # An item the pathway meets with a form is covered once the form is submitted here.
+    d = episode.disagreement
+    for r in d.pack.stage(episode.number).must_record:
+        if r.form and formsubmissions.submitted_at_stage(d, r.form, episode.number):
+            covered.add(r.id)
     return covered
 
 
@@ -638,6 +643,31 @@ def _shows_resolved(act: Act) -> None:
             "first record the discussion that resolved it, approved by someone other than "
             "its author"
         )
+
+
+def _forms_sent(act: Act) -> None:
+    """A stage whose pathway requires its form sent cannot close until it is: a record
+    saying it was sent is not the form (Hillingdon §4 Stage Four, Jersey Appendix 3,
+    Stoke-on-Trent Appendix 2)."""
+    d = act.d
+    for r in d.pack.stage(d.stage).must_record:
+        if r.form and not formsubmissions.submitted_at_stage(d, r.form, d.stage):
+            raise NotAllowed(
+                f"first submit the {d.pack.form(r.form).name}: stage {d.stage} must send it"
+            )
+
+
+def _all(*checks: Callable[[Act], None]) -> Callable[[Act], None]:
+    def check(act: Act) -> None:
+        for each in checks:
+            each(act)
+
+    return check
+
+
+def _stage_has_forms(act: Act) -> None:
+    if not act.d.pack.stage(act.d.stage).forms:
+        raise NotAllowed(f"stage {act.d.stage}'s pathway names no form to submit")
 
 
 # -- Effects: the change itself, once every rule above has passed -------------------------
@@ -983,6 +1013,13 @@ def _complete_action(act: Act) -> dict:
     return {"action": action.pk}
 
 
+def _submit_form(act: Act) -> dict:
+    assembled = act.data["assembled"]
+    formsubmissions.write_back(act.d, assembled)
+    submission = formsubmissions.store(act.d, assembled, act.actor, act.at)
+    return {"form": submission.form_id, "form_version": submission.version}
+
+
 def _withdraw(act: Act) -> dict:
     _close_episode(act, EpisodeOutcome.WITHDRAWN)
     act.d.status, act.d.closed_at = Status.WITHDRAWN, act.at
@@ -1032,7 +1069,7 @@ RULES: dict[str, Rule] = {
         _escalate,
         _may_escalate,
         form_needs=lambda act: {"covered": _covered(act.episode)},
-        evidence=_shows_unresolved,
+        evidence=_all(_shows_unresolved, _forms_sent),
     ),
     "fast_track": Rule(
         "fast-track to a higher stage",
@@ -1068,7 +1105,7 @@ RULES: dict[str, Rule] = {
         forms.ResolveForm,
         _resolve,
         form_needs=lambda act: {"covered": _covered(act.episode)},
-        evidence=_shows_resolved,
+        evidence=_all(_shows_resolved, _forms_sent),
     ),
     "refer": Rule(
         "refer on", RUNNING, ACTORS | {Capacity.OVERSIGHT}, forms.ReferForm, _refer, _may_refer
@@ -1116,6 +1153,17 @@ RULES: dict[str, Rule] = {
         _complete_action,
         target=_action_in,
         who_on_target=_may_complete,
+    ),
+    # The partnership's form, where the stage's pathway names one: each submission a new
+    # version, asked only for what the record lacks.
+    "submit_form": Rule(
+        "submit a form",
+        LIVE,
+        ACT,
+        formsubmissions.SubmissionForm,
+        _submit_form,
+        _stage_has_forms,
+        form_needs=lambda act: {"disagreement": act.d, "at": act.at},
     ),
     "withdraw": Rule(
         "withdraw",

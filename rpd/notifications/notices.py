@@ -53,6 +53,7 @@ class Writer:
         form: str = "",
         include_actor=False,
         dedupe_key: str | None = None,
+        link: str = "",
     ):
         if user is None or not user.is_active:
             return
@@ -75,6 +76,8 @@ class Writer:
                 "due_basis": episode.due_basis if episode else "",
                 "details": list(details),
                 "form": form,
+                # A notice about a form links to the form's page, not the case's.
+                **({"link": link} if link else {}),
             },
             dedupe_key=dedupe_key,
             at=self.at,
@@ -115,6 +118,7 @@ def pathway_notices(writer: Writer, number: int, when: str) -> None:
         if role.kind in ROLE_KIND_USERS:
             tell_partnership(d, writer.at)  # its oversight roles see the case from now on
         form = d.pack.form(notice.form).name if notice.form else ""
+        link = outbox.form_link(d, notice.form) if notice.form else ""
         for user in role_users(d, notice.to):
             writer.to(
                 user,
@@ -127,7 +131,28 @@ def pathway_notices(writer: Writer, number: int, when: str) -> None:
                 include_actor=True,
                 # Once per stage, notice and person, however often the event recurs.
                 dedupe_key=f"pathway:{d.pk}:{number}:{index}:{user.pk}",
+                link=link,
             )
+
+
+def _form_submitted(writer: Writer, form_id: str, version: int) -> None:
+    """The form is sent: whom the pack sends it to is told, with a link to read it."""
+    d = writer.d
+    form = d.pack.form(form_id)
+    role = d.pack.role(form.sent_to)
+    if role.kind in ROLE_KIND_USERS:
+        tell_partnership(d, writer.at)
+    for user in role_users(d, form.sent_to):
+        writer.to(
+            user,
+            Kind.PATHWAY,
+            f"{form.name} submitted (version {version})",
+            f"{role.name}: the {form.name} has been submitted (version {version}). "
+            "Read it on its page after signing in.",
+            form=form.name,
+            include_actor=True,
+            link=outbox.form_link(d, form_id),
+        )
 
 
 def _stage_started(writer: Writer, episode) -> None:
@@ -155,8 +180,8 @@ def _feedback(writer: Writer, message: str, stage=None) -> None:
 # "not applicable" explanations are written by people, and stay out.
 FACTS = frozenset(
     {"referred_to", "expected_resume", "working_days_paused", "due", "old_due", "new_due",
-     "side", "outcome", "from_stage", "to_stage", "moved", "risk", "old_risk",
-     "non_involvement", "panel", "held_on", "agencies", "chronology_reviewed"}
+     "side", "outcome", "from_stage", "to_stage", "form", "form_version", "moved", "risk",
+     "old_risk", "non_involvement", "panel", "held_on", "agencies", "chronology_reviewed"}
 )  # fmt: skip
 
 
@@ -250,6 +275,8 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
                 f"Referred on at stage {d.stage}: {details['referred_to']}.",
             )
         _feedback(writer, f"It has been referred on: {details['referred_to']}.")
+    elif name == "submit_form":
+        _form_submitted(writer, details["form"], details["form_version"])
     elif name in CHANGES:
         subject, message = CHANGES[name](details)
         for user in (current.raising_actor, current.receiving_actor):

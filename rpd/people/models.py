@@ -108,6 +108,10 @@ class User(AbstractUser):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
     )
     job_title = models.CharField(max_length=200, blank=True)
+    # Contact details beyond the email address, for the partnerships' forms (Hillingdon's
+    # "Contact details", Stoke-on-Trent's "Agency/Team").
+    team = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
 
     class Meta(AbstractUser.Meta):
         constraints = [

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from rpd.disagreements import transitions
+from rpd.disagreements import formsubmissions, transitions
 from rpd.disagreements.nhs_number import synthetic
 from rpd.notifications import sweep
 from rpd.notifications.models import Kind, Notice, Status
@@ -32,7 +32,10 @@ NHS = synthetic(77)
 NAME, FAMILY = "Morwenna", "Quillfeather"
 ADDRESS = "27 Larkspur Crescent, Fernhollow"
 # What must never leave the building, each piece checked on its own.
+# Special-category answers typed on Hillingdon's Request for Dispute Resolution form.
+SPECIAL = {"ethnicity": "Pictish heritage", "religion": "Quietist Order", "disability": "Aphasiac"}
 SECRETS = [NAME, FAMILY, NHS, f"{NHS[:3]} {NHS[3:6]} {NHS[6:]}", "Larkspur", "self-harm"]
+SECRETS += list(SPECIAL.values())
 FREE_TEXT = f"{NAME} {FAMILY}, NHS {NHS}, of {ADDRESS}: self-harm disclosed"
 
 
@@ -130,6 +133,13 @@ def test_no_email_of_any_transition_carries_free_text_about_the_case(smtp):
         option = d.pack.stage(d.stage).referral_options[0]
         d = do("refer", actor, d, referred_to=option, recommendation=FREE_TEXT)
         d, _ = discuss(d, "resolved")
+        # The Request for Dispute Resolution, with free text and special-category data in
+        # every field the record lacks, sent twice: its notices name the form and link to it.
+        form_id = "request-for-dispute-resolution"
+        asked = formsubmissions.sample_answers(d, form_id, transitions.now())
+        answers = {**{k: FREE_TEXT for k in asked if k not in ("form", "date-of-birth")}, **SPECIAL}
+        d = do("submit_form", actor, d, form=form_id, **answers)
+        d = do("submit_form", actor, d, form=form_id, **answers)
         d = do("resolve", actor, d, agreed_outcome=FREE_TEXT, next_steps=FREE_TEXT,
                written_confirmation=FREE_TEXT, feedback_to_raiser=FREE_TEXT,
                not_applicable=not_applicable(d))  # fmt: skip

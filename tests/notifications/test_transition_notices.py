@@ -74,9 +74,15 @@ def test_stage_3_in_stoke_on_trent_notifies_the_partnership_with_its_form(stoke)
     [notice] = notices(d, Kind.PATHWAY)
     assert notice.recipient == stoke.unit
     assert "Professionals Concerns Resolutions Notifications and Outcomes Form" in notice.body_text
+    # It links to the form's page, where the partnership reads what was submitted.
+    assert f"/disagreements/{d.pk}/forms/concerns-resolution-form/" in notice.body_text
     d = climb_to(stoke, d, 5)
-    # Stages 3, 4 and 5: once each.
-    assert notices(d, Kind.PATHWAY).filter(recipient=stoke.unit).count() == 3
+    to_unit = notices(d, Kind.PATHWAY).filter(recipient=stoke.unit)
+    # Stages 3, 4 and 5 start: once each; and the form, sent before stages 3 and 4 closed.
+    assert to_unit.exclude(subject__contains="submitted").count() == 3
+    submitted = to_unit.filter(subject__contains="submitted")
+    assert submitted.count() == 2
+    assert all("/forms/concerns-resolution-form/" in n.body_text for n in submitted)
 
 
 @time_machine.travel(MONDAY, tick=False)

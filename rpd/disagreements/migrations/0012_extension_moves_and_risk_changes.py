@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disagreements', '0010_milestone_anchors_and_case_deadlines'),
+        ('disagreements', '0011_form_submissions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
