@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('people', '0002_user_email_unique'),
+        ('people', '0003_user_team_and_phone'),
     ]
 
     operations = [
