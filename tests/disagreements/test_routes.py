@@ -15,7 +15,7 @@ from rpd.disagreements import transitions
 from rpd.disagreements.models import EpisodeOutcome
 from rpd.people.demo import build_partnership
 
-from .helpers import discuss, fresh, raise_data
+from .helpers import discuss, fresh, raise_data, send_forms
 
 pytestmark = pytest.mark.django_db
 
@@ -297,11 +297,13 @@ def test_stoke_on_trent_stage_4_records_the_director_to_director_meeting():
     head = d.current_episode().raising_actor
     d = discuss(head, d, covers=["decision-in-writing", "partnership-form"])
     no_meeting = {"families-attendance-considered": "No meeting was convened."}
+    d = send_forms(head, d)
     d = do("escalate", head, d, reason="Still unresolved", not_applicable=no_meeting)
     assert d.stage == 4
     leader = d.current_episode().raising_actor
     covers = ["letter-between-directors", "partnership-form"]
     d = discuss(leader, d, outcome="resolved", covers=covers)
+    d = send_forms(leader, d)
 
     with pytest.raises(transitions.Invalid, match="meeting of the two directors"):
         do("resolve", leader, d, agreed_outcome="A plan was agreed.", next_steps="Review.",
