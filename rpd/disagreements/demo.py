@@ -382,7 +382,7 @@ def _stories(t: _Teller) -> list[tuple[int, Callable[[], None]]]:
                     t.demo.unit,
                     d,
                     {
-                        "referred_to": pack.last_stage.referral_options[0],
+                        "referred_to": pack.last_stage.referral_names[0],
                         "recommendation": "Both agencies meet with the partnership within a week.",
                     },
                 )

@@ -38,6 +38,7 @@ EVIDENCE: dict[type, tuple[str, ...]] = {
     m.Resolution: (),
     m.FormSubmission: (),
     m.FormSubmissionSensitive: (),
+    m.CopiedAgency: (),
 }
 
 NOT_EVIDENCE = {
@@ -77,6 +78,7 @@ def snapshot(d: m.Disagreement, *, pathway: bool = False) -> dict[str, str]:
         *m.Resolution.objects.filter(disagreement=d),
         *m.FormSubmission.objects.filter(disagreement=d),
         *m.FormSubmissionSensitive.objects.filter(submission__disagreement=d),
+        *m.CopiedAgency.objects.filter(disagreement=d),
     ]
     return rows.digests(found)
 

@@ -145,7 +145,7 @@ def _next_steps(r: Reading) -> str:
     if number < pack.last_stage.number:
         following = pack.stage(number + 1)
         return f"Stage {following.number}: {following.name}. {following.summary}"
-    return _lines(pack.last_stage.referral_options)
+    return _lines(pack.last_stage.referral_names)
 
 
 def _agreed_outcome(r: Reading) -> str:

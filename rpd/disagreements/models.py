@@ -170,21 +170,22 @@ class Disagreement(models.Model):
             # The sweep's drift check: open disagreements whose last activity falls in a
             # window of days, read as a range on this index rather than a scan.
             models.Index(fields=["status", "updated_at"], name="disagreement_activity_idx"),
-            # The web lists show open and paused disagreements soonest due first: the
-            # oversight list walks the partnership's in that order and stops at a page; a
-            # safeguarding lead's reads only the live ones of their agency.
+            # The web lists show open and paused disagreements soonest due first, then by
+            # id: the oversight list walks the partnership's in that order and stops at a
+            # page; a safeguarding lead's walks their agency's raised and received ones
+            # each in that order, and merges the two (queries._page).
             models.Index(
                 fields=["partnership", "next_due", "id"],
                 condition=models.Q(status__in=["open", "paused"]),
                 name="disagreement_live_due_idx",
             ),
             models.Index(
-                fields=["raising_agency", "next_due"],
+                fields=["raising_agency", "next_due", "id"],
                 condition=models.Q(status__in=["open", "paused"]),
                 name="disagreement_live_raise_idx",
             ),
             models.Index(
-                fields=["receiving_agency", "next_due"],
+                fields=["receiving_agency", "next_due", "id"],
                 condition=models.Q(status__in=["open", "paused"]),
                 name="disagreement_live_recv_idx",
             ),
@@ -546,3 +547,30 @@ class FormSubmissionSensitive(models.Model):
         FormSubmission, on_delete=models.CASCADE, related_name="sensitive"
     )
     values = models.JSONField(default=dict)
+
+
+class CopiedAgency(models.Model):
+    """Another agency involved in the matter, copied in where the pathway says so.
+
+    Not a side of the disagreement: Hillingdon's written response goes "to the referrer,
+    with copies provided to other involved agencies" (§4 Stage Four). The copy goes to
+    the named person, or without one to the agency's safeguarding leads.
+    """
+
+    disagreement = models.ForeignKey(
+        Disagreement, on_delete=models.CASCADE, related_name="copied_agencies"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["disagreement", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["disagreement", "agency"], name="copied_agency_unique")
+        ]

@@ -48,6 +48,8 @@ from .models import (
     LIVE,
     AgreedAction,
     CaseDeadline,
+    CaseReference,
+    CopiedAgency,
     Disagreement,
     EpisodeOutcome,
     Extension,
@@ -336,6 +338,10 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
         d.save()
         _take_part(d, actor, Side.RAISING)
         _take_part(d, d.receiving_professional, Side.RECEIVING)
+        CopiedAgency.objects.bulk_create(
+            CopiedAgency(disagreement=d, agency=agency, added_by=actor, added_at=at)
+            for agency in data["copied_agencies"]
+        )
         episode = _open_episode(d, data["start_stage"], actor, d.receiving_professional, at)
         if data["due_by"]:
             _set_case_deadline(episode, actor, data["due_by"], data["due_by_reason"], at)
@@ -898,6 +904,14 @@ def _refer(act: Act) -> dict:
     return {"referred_to": act.data["referred_to"]}
 
 
+def _add_party(act: Act) -> dict:
+    agency, person = act.data["agency"], act.data["person"]
+    CopiedAgency.objects.create(
+        disagreement=act.d, agency=agency, person=person, added_by=act.actor, added_at=act.at
+    )
+    return {"agency": agency.pk, "person": person.pk if person else None}
+
+
 def _pause(act: Act) -> dict:
     Pause.objects.create(
         disagreement=act.d,
@@ -1020,6 +1034,19 @@ def _submit_form(act: Act) -> dict:
     return {"form": submission.form_id, "form_version": submission.version}
 
 
+def _may_add_case_reference(act: Act) -> None:
+    if not involved(act.actor, act.d):
+        raise NotAllowed("a case reference is added by one of the two agencies involved")
+
+
+def _add_case_reference(act: Act) -> dict:
+    """An involved agency's own reference for the subject, so its records can be found."""
+    reference = CaseReference.objects.create(
+        subject=act.d.subject, agency=act.actor.agency, reference=act.data["reference"]
+    )
+    return {"case_reference": reference.pk, "agency": act.actor.agency_id}
+
+
 def _withdraw(act: Act) -> dict:
     _close_episode(act, EpisodeOutcome.WITHDRAWN)
     act.d.status, act.d.closed_at = Status.WITHDRAWN, act.at
@@ -1110,6 +1137,18 @@ RULES: dict[str, Rule] = {
     "refer": Rule(
         "refer on", RUNNING, ACTORS | {Capacity.OVERSIGHT}, forms.ReferForm, _refer, _may_refer
     ),
+    # Another involved agency copied in (Hillingdon: copies of the written response).
+    "add_party": Rule(
+        "copy in another agency",
+        LIVE,
+        ACT | {Capacity.LEAD},
+        forms.AddPartyForm,
+        _add_party,
+        form_needs=lambda act: {
+            "sides": (act.d.raising_agency_id, act.d.receiving_agency_id),
+            "copied": act.d.copied_agencies.values_list("agency_id", flat=True),
+        },
+    ),
     "pause": Rule("pause", RUNNING, ACT, forms.PauseForm, _pause),
     "resume": Rule("resume", frozenset({Status.PAUSED}), ACT, forms.ResumeForm, _resume),
     "extend": Rule(
@@ -1164,6 +1203,14 @@ RULES: dict[str, Rule] = {
         _submit_form,
         _stage_has_forms,
         form_needs=lambda act: {"disagreement": act.d, "at": act.at},
+    ),
+    "add_case_reference": Rule(
+        "add your agency's case reference",
+        LIVE | CLOSED,
+        TOOK_PART,
+        forms.CaseReferenceForm,
+        _add_case_reference,
+        _may_add_case_reference,
     ),
     "withdraw": Rule(
         "withdraw",
@@ -1249,11 +1296,13 @@ def standing(actor: User, d: Disagreement) -> tuple[StageEpisode | None, set[str
     return episode, capacities(actor, d, episode if not d.is_closed else None)
 
 
-def allowed(actor: User, d: Disagreement) -> list[str]:
+def allowed(actor: User, d: Disagreement, known: tuple | None = None) -> list[str]:
     """The transitions `actor` may start on `d` now: each rule's statuses, capacities and
     guard, checked as `perform` checks them, without performing. Per-record checks (who
-    may approve or correct a given record) still happen when the form is sent."""
-    episode, held = standing(actor, d)
+    may approve or correct a given record) still happen when the form is sent.
+
+    `known` is `standing(actor, d)` where the caller has just read it."""
+    episode, held = known if known is not None else standing(actor, d)
     if not held:
         return []
     names = []

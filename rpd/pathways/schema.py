@@ -129,6 +129,10 @@ class Role(Strict):
     id: Slug
     name: Text
     kind: Literal["partnership", "independent", "party", "agency"] = "partnership"
+    # For a party role, which of the case's parties it means: the Lead Professional / IRO /
+    # chair named when raising, or the other involved agencies copied in (Hillingdon §4
+    # Stage Four "copies provided to other involved agencies").
+    party: Literal["lead-professional", "other-involved-agencies"] = "lead-professional"
     contact: str = ""
     source: str = ""
 
@@ -186,6 +190,34 @@ class Notice(Strict):
     what: Text
     form: Slug | None = None
     condition: str = ""
+    # Where the pack names one role per kind of subject (Hillingdon's child or adult
+    # Safeguarding Board chair): only for a disagreement about that kind of subject.
+    for_subject: Literal["child", "adult"] | None = None
+    source: str = ""
+
+
+class ReferralNotice(Strict):
+    """Who is told when the case is referred to one option, and what."""
+
+    to: Slug
+    what: Text
+    for_subject: Literal["child", "adult"] | None = None
+    source: str = ""
+
+
+class ReferralOption(Strict):
+    """Where the last stage may send the matter, with whom that tells.
+
+    An option written as plain text tells whoever the stage's `stage_unresolved` notices
+    name; one written out with `notify` tells exactly those (an empty list: nobody beyond
+    the parties), so "consider a learning activity" never tells a chair "no resolution".
+    """
+
+    name: Text
+    notify: list[ReferralNotice] = []
+    # "Communicated to all involved" (Jersey §4.6): every party of every stage is told,
+    # and reads the recommendation on the disagreement's page.
+    tell_everyone_involved: bool = False
     source: str = ""
 
 
@@ -251,9 +283,20 @@ class Stage(Strict):
     notify: list[Notice] = []
     forms: list[Slug] = []
     # At the last stage: where the matter may go next (panel, executive group...).
-    referral_options: list[Text] = []
+    referral_options: list[ReferralOption | Text] = []
     panel: Panel | None = None
     source: Text
+
+    @property
+    def referral_names(self) -> list[str]:
+        return [o if isinstance(o, str) else o.name for o in self.referral_options]
+
+    def referral_option(self, name: str) -> ReferralOption | None:
+        """The option called `name` written out with its notices; None for plain text."""
+        for option in self.referral_options:
+            if isinstance(option, ReferralOption) and option.name == name:
+                return option
+        return None
 
 
 class FastTrack(Strict):
@@ -495,6 +538,10 @@ def consistency_problems(pack: Pack, known_calendars: dict[str, str]) -> list[tu
             check_ref(notice.form, forms, (*loc, "notify", j, "form"), "form")
         for j, form_id in enumerate(stage.forms):
             check_ref(form_id, forms, (*loc, "forms", j), "form")
+        for j, option in enumerate(stage.referral_options):
+            for k, notice in enumerate(getattr(option, "notify", [])):
+                where = (*loc, "referral_options", j, "notify", k, "to")
+                check_ref(notice.to, roles, where, "notification role")
 
     for i, rule in enumerate(pack.fast_track):
         for j, number in enumerate(rule.start_at):

@@ -165,6 +165,49 @@ class RoleGrant(models.Model):
         return f"{self.user}: {self.get_role_display()}"
 
 
+class RoleHolder(models.Model):
+    """Who stands behind one of the pathway's roles in one partnership.
+
+    A pack names roles ("Independent Chair of the LSCB", "Executive Leadership Group");
+    each partnership says who they are here: a named person, a shared mailbox, or both.
+    Kept per partnership, since one agency may serve several. For a role of kind `agency`
+    a holder may belong to one agency (that agency's designated professional); without
+    any, an agency's safeguarding leads stand behind it. Changed only through
+    `rpd.people.roles`, which audits every change.
+    """
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="role_holders"
+    )
+    role_id = models.CharField(max_length=64)  # the pack's role id
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="role_holdings"
+    )
+    mailbox = models.EmailField(blank=True)
+    name = models.CharField(max_length=200, blank=True)  # how a mailbox is addressed
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.CASCADE, related_name="role_holders"
+    )
+
+    class Meta:
+        ordering = ["partnership", "role_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | ~models.Q(mailbox=""),
+                name="role_holder_someone",
+            )
+        ]
+
+    def __str__(self) -> str:
+        who = self.user.display_name if self.user_id else (self.name or self.mailbox)
+        return f"{self.role_id}: {who}"
+
+    @property
+    def address(self) -> str:
+        """Where a notice to this holder goes: the mailbox if one is set, else the person."""
+        return self.mailbox or (self.user.email if self.user_id else "")
+
+
 class StandIn(models.Model):
     """Who the partnership names to act for an agency on a rung it has no one on.
 

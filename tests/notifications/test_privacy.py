@@ -98,6 +98,8 @@ def raise_case(demo):
         summary=FREE_TEXT,
         outcome_sought=FREE_TEXT,
         challenged_on="2026-03-02",
+        # Another agency copied in: Hillingdon sends it a copy of the written response.
+        copied_agencies=[demo.agencies["school"].pk],
     )
     return transitions.raise_disagreement(demo.ladder["health"][0], data)
 
@@ -130,7 +132,8 @@ def test_no_email_of_any_transition_carries_free_text_about_the_case(smtp):
         d = do("record_panel", demo.unit, d, held_on="2026-03-04", members=members,
                chronology_reviewed=True, outcome=FREE_TEXT)  # fmt: skip
         actor = d.current_episode().raising_actor
-        option = d.pack.stage(d.stage).referral_options[0]
+        # The board chair's option: a notice to a shared mailbox, with no one signed in.
+        option = d.pack.stage(d.stage).referral_names[2]
         d = do("refer", actor, d, referred_to=option, recommendation=FREE_TEXT)
         d, _ = discuss(d, "resolved")
         # The Request for Dispute Resolution, with free text and special-category data in
@@ -158,10 +161,13 @@ def test_no_email_of_any_transition_carries_free_text_about_the_case(smtp):
 
     messages = smtp.mailbox.messages()
     sent = Notice.objects.filter(status=Status.SENT)
+    assert sent.filter(recipient=None, to_address=demo.holders["children-board-chair"].mailbox)
+    assert sent.filter(recipient=demo.lead["school"], kind=Kind.PATHWAY)
     assert len(messages) == sent.count()
     assert set(sent.values_list("kind", flat=True)) >= {
         Kind.STAGE_STARTED, Kind.RECORD_TO_APPROVE, Kind.ESCALATED, Kind.RESOLVED,
         Kind.FEEDBACK, Kind.PATHWAY, Kind.CHANGED, Kind.PAUSE_OVERDUE, Kind.DUE_TODAY,
+        Kind.RAISED_ACKNOWLEDGEMENT,
     }  # fmt: skip
     for message in messages:
         parts = [str(value) for _, value in message.items()]

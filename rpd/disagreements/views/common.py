@@ -78,6 +78,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "held_on": ("When did the panel sit?", "For example, 3/12/2026"),
     "members": ("Who sat on the panel?", "Representatives of each agency the pathway requires"),
     "chronology_reviewed": ("The panel reviewed the escalation chronology", ""),
+    "copied_agencies": (
+        "Other agencies involved (optional)",
+        "They get copies of what the pathway says goes to other involved agencies",
+    ),
+    "agency": ("Which agency?", "Another agency involved, not one of the two sides"),
+    "person": (
+        "Who there should get the copies? (optional)",
+        "Leave blank for the agency's safeguarding leads",
+    ),
 }
 
 

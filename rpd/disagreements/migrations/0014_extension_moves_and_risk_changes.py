@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disagreements', '0011_form_submissions'),
+        ('disagreements', '0013_live_agency_indexes_in_shown_order'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

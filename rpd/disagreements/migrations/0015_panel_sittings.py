@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disagreements', '0012_extension_moves_and_risk_changes'),
+        ('disagreements', '0014_extension_moves_and_risk_changes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

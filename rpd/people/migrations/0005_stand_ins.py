@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('people', '0003_user_team_and_phone'),
+        ('people', '0004_role_holders'),
     ]
 
     operations = [
