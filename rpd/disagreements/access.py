@@ -22,7 +22,7 @@ from enum import IntEnum, StrEnum
 from django.db.models import BooleanField, CharField, IntegerField, QuerySet
 from django.db.models.expressions import RawSQL
 
-from rpd.people.models import OVERSIGHT_ROLES, Role, User
+from rpd.people.models import OVERSIGHT_ROLES, Role, StandIn, User
 
 from .models import (
     AgreedAction,
@@ -119,11 +119,17 @@ def subordinate_ids(user: User) -> set[int]:
 
 
 def involved(user: User, d: Disagreement) -> bool:
-    """Whether `user` is, now, in one of the two agencies the disagreement is between."""
-    return user.agency_id is not None and user.agency_id in (
-        d.raising_agency_id,
-        d.receiving_agency_id,
-    )
+    """Whether `user` is, now, in one of the two agencies the disagreement is between, or
+    named by the partnership to act for one of them (people.StandIn)."""
+    agencies = (d.raising_agency_id, d.receiving_agency_id)
+    if user.agency_id is not None and user.agency_id in agencies:
+        return True
+    return any(stands_in(user, agency_id) for agency_id in agencies)
+
+
+def stands_in(user: User, agency_id: int) -> bool:
+    """Whether the partnership names `user` to act for the agency on some rung."""
+    return StandIn.objects.filter(agency_id=agency_id, person_id=user.pk).exists()
 
 
 def managers_in_agency(person: User) -> list[User]:
@@ -326,6 +332,8 @@ def _sighted(person: User, d) -> list[User]:
     in an involved agency; then they and their managers in that agency."""
     if not person.is_active or not involved(person, d):
         return []
+    if person.agency_id not in (d.raising_agency_id, d.receiving_agency_id):
+        return [person]  # a stand-in: their own agency's managers have no need to know
     return [person, *managers_in_agency(person)]
 
 
@@ -383,7 +391,7 @@ def capacities(user: User, disagreement: Disagreement, episode: StageEpisode | N
         )
         for side, capacity, agency_id in sides:
             actor = episode.actor(side)
-            if actor.agency_id != agency_id:
+            if actor.agency_id != agency_id and not stands_in(actor, agency_id):
                 continue  # acts for an agency they have left: someone must take it over
             if actor.pk == user.pk:
                 held.add(capacity)

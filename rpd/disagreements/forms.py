@@ -422,15 +422,30 @@ class ShortenForm(ContextForm):
         return shorter_deadline(day, self.context.today, self.old_due)
 
 
+MILESTONE_PREFIX = "milestone_"
+
+
 class ExtendForm(ContextForm):
+    """An agreed extension names which of the stage's open deadlines it moves (Stoke-on-Trent
+    §6 "any changes or requests for extensions to timescales should be agreed and
+    recorded"): the stage's review date (`new_due`), each unmet milestone (`milestone_<id>`),
+    each to a later working day within the pack's bound."""
+
     asked_by = forms.ModelChoiceField(queryset=User.objects.none())
     reason = LongText()
-    new_due = FutureDate()
+    new_due = FutureDate(required=False)
 
-    def __init__(self, data, *, context: Context, old_due: datetime.date):
+    def __init__(self, data, *, context: Context, old_due: datetime.date, milestones=()):
         super().__init__(data, context=context)
         self.old_due = old_due
         self.fields["asked_by"].queryset = partnership_users(context.partnership)
+        self.milestones = {
+            MILESTONE_PREFIX + m.key.replace("-", "_"): m for m in milestones if m.due
+        }
+        for name, m in self.milestones.items():
+            field = FutureDate(required=False, label=f"New date for: {m.name}")
+            field.today = context.today
+            self.fields[name] = field
 
     def clean_asked_by(self):
         person = self.cleaned_data["asked_by"]
@@ -438,21 +453,140 @@ class ExtendForm(ContextForm):
             raise ValidationError("an extension is agreed by someone other than who asked")
         return person
 
-    def clean_new_due(self):
-        day = self.cleaned_data["new_due"]
-        if day <= self.old_due:
-            raise ValidationError(f"must be after the current due date, {self.old_due:%d %B %Y}")
+    def _later(self, day: datetime.date, old: datetime.date) -> datetime.date:
+        if day <= old:
+            raise ValidationError(f"must be after the current due date, {old:%d %B %Y}")
         calendar = self.context.partnership.working_calendar()
         if not calendar.is_working_day(day):
             raise ValidationError(f"{day:%A %d %B %Y} is not a working day")
         most = self.context.pack.max_extension_working_days
-        limit = calendar.add_working_days(self.old_due, most)
+        limit = calendar.add_working_days(old, most)
         if day > limit:
             raise ValidationError(
                 f"may be at most {most} working days after the current due date: "
                 f"by {limit:%d %B %Y}"
             )
         return day
+
+    def clean_new_due(self):
+        day = self.cleaned_data["new_due"]
+        return None if day is None else self._later(day, self.old_due)
+
+    def clean(self):
+        data = super().clean()
+        moves = []
+        if data.get("new_due"):
+            moves.append({"deadline": "stage", "milestone": None, "new": data["new_due"]})
+        for name, m in self.milestones.items():
+            day = data.get(name)
+            if day is None:
+                continue
+            try:
+                self._later(day, m.due)
+            except ValidationError as error:
+                self.add_error(name, error)
+                continue
+            moves.append({"deadline": f"milestone:{m.key}", "milestone": m, "new": day})
+        if not moves and not self.errors:
+            self.add_error("new_due", "name at least one deadline the extension moves")
+        data["moves"] = moves
+        return data
+
+
+class RaiseRiskForm(ContextForm):
+    """Risk recorded as it stands now, mid-case; with it, whether an agency keeps a position
+    of non-involvement that others dispute while they see life-threatening risk."""
+
+    risk = forms.ChoiceField(choices=Risk.choices)
+    non_involvement = forms.BooleanField(required=False)
+    reason = LongText()
+
+    def __init__(self, data, *, context: Context, current_risk: str = ""):
+        super().__init__(data, context=context)
+        self.current_risk = current_risk
+
+    def clean(self):
+        data = super().clean()
+        risk = data.get("risk")
+        if data.get("non_involvement") and risk and risk != Risk.IMMEDIATE:
+            self.add_error(
+                "non_involvement",
+                "is reported where others see a risk of immediate or significant harm: "
+                "record that risk with it",
+            )
+        elif risk and risk == self.current_risk and not data.get("non_involvement"):
+            self.add_error("risk", "is already recorded as this: choose the risk as it is now")
+        return data
+
+
+class PanelForm(ContextForm):
+    """Who sat on the stage's panel, checked against the pathway's rule for its make-up."""
+
+    held_on = PastDate()
+    members = People(queryset=User.objects.none())
+    chronology_reviewed = forms.BooleanField(required=False)
+    outcome = LongText()
+
+    def __init__(self, data, *, context: Context, concerned=()):
+        super().__init__(data, context=context)
+        self.panel = context.pack.stage(context.stage).panel
+        self.concerned = concerned  # the two agencies the disagreement is between
+        self.fields["members"].queryset = partnership_users(context.partnership).select_related(
+            "agency"
+        )
+
+    def clean_members(self):
+        members = list(self.cleaned_data["members"])
+        panel = self.panel
+        if panel is None:
+            return members
+        types = {m.agency.type for m in members}
+        missing = [seat.name for seat in panel.seats if not types & set(seat.agency_types)]
+        if panel.includes_agencies_concerned:
+            sat = {m.agency_id for m in members}
+            missing += [agency.name for agency in self.concerned if agency.pk not in sat]
+        if missing:
+            raise ValidationError(
+                f"the {panel.name} must include a representative of: " + ", ".join(missing)
+            )
+        return members
+
+    def clean_chronology_reviewed(self):
+        reviewed = self.cleaned_data["chronology_reviewed"]
+        if self.panel is not None and self.panel.reviews_chronology and not reviewed:
+            raise ValidationError(
+                f"the {self.panel.name} reviews the escalation chronology up to this point: "
+                "record that it did"
+            )
+        return reviewed
+
+
+class FastTrackForm(ContextForm):
+    """A recorded jump, mid-case, to a higher stage the pathway's fast-track rule allows."""
+
+    to_stage = forms.TypedChoiceField(choices=(), coerce=int)
+    reason = LongText()
+
+    def __init__(self, data, *, context: Context):
+        super().__init__(data, context=context)
+        self.fields["to_stage"].choices = [
+            (n, f"Stage {n}: {context.pack.stage(n).name}")
+            for n in fast_track_stages(context.pack, context.stage)
+        ]
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"]
+        if not is_real_text(reason):
+            raise ValidationError(
+                f"say in words why it cannot wait (at least {MIN_LETTERS} letters)"
+            )
+        return reason
+
+
+def fast_track_stages(pack: Pack, current: int) -> list[int]:
+    """Stages above the current one that the pathway's fast-track rule lets a case reach
+    now: without the stage's own discussion first, as a raise above stage 1 could."""
+    return sorted({n for rule in pack.fast_track for n in rule.start_at if n > current})
 
 
 class HandOverForm(ContextForm):

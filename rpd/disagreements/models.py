@@ -417,9 +417,28 @@ class Extension(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     reason = models.TextField()
+    # The stage's review date before and after (the same where the extension left it).
     old_due = models.DateField()
     new_due = models.DateField()
+    # Every deadline it moved: [{"deadline": "stage" | "milestone:<id>", "name", "old", "new"}].
+    moves = models.JSONField(default=list)
     agreed_at = models.DateTimeField()
+
+
+class RiskChange(models.Model):
+    """Risk recorded during a case, and any position of non-involvement reported with it
+    (Blackpool §5): what was reported, by whom, never inferred from the risk at raise."""
+
+    disagreement = models.ForeignKey(
+        Disagreement, on_delete=models.CASCADE, related_name="risk_changes"
+    )
+    episode = models.ForeignKey(StageEpisode, on_delete=models.CASCADE, related_name="+")
+    old_risk = models.CharField(max_length=16, choices=Risk.choices)
+    new_risk = models.CharField(max_length=16, choices=Risk.choices)
+    non_involvement = models.BooleanField(default=False)
+    reason = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
 
 
 class CaseDeadline(models.Model):
@@ -455,6 +474,21 @@ class Referral(models.Model):
     episode = models.ForeignKey(StageEpisode, on_delete=models.CASCADE, related_name="referrals")
     referred_to = models.CharField(max_length=300)
     recommendation = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+
+class PanelSitting(models.Model):
+    """A sitting of the panel the stage's pathway names (Hillingdon's Resolution Panel): who
+    sat, which agencies they represented, and whether it reviewed the chronology."""
+
+    episode = models.ForeignKey(StageEpisode, on_delete=models.CASCADE, related_name="panels")
+    name = models.CharField(max_length=300)  # the pack's name for the panel
+    held_on = models.DateField()
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
+    agencies = models.JSONField(default=list)  # the agencies' names as they sat
+    chronology_reviewed = models.BooleanField(default=False)
+    outcome = models.TextField()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()
 

@@ -31,10 +31,18 @@ from rpd.pathways.calendar import WorkingCalendar, local_date
 from rpd.pathways.loader import PackInvalid, digest, load_pack_text
 from rpd.pathways.schema import Pack
 from rpd.pathways.simulate import due_date, milestone_timescale, stage_dates
-from rpd.people.models import AgencyType, Role, User
+from rpd.people.models import AgencyType, Role, StandIn, User
 
 from . import deadlines, evidence, forms, formsubmissions
-from .access import ACTORS, Capacity, capacities, grant_sight, involved, tell_partnership
+from .access import (
+    ACTORS,
+    Capacity,
+    capacities,
+    grant_sight,
+    involved,
+    stands_in,
+    tell_partnership,
+)
 from .models import (
     CLOSED,
     LIVE,
@@ -47,6 +55,7 @@ from .models import (
     Extension,
     Handover,
     Milestone,
+    PanelSitting,
     Participant,
     PathwayVersion,
     Pause,
@@ -55,6 +64,7 @@ from .models import (
     ReferenceCounter,
     Referral,
     Resolution,
+    RiskChange,
     Side,
     StageEpisode,
     Status,
@@ -163,6 +173,13 @@ def actor_for(pack: Pack, person: User, agency, rung_id: str, stage: int) -> Use
         .order_by("pk")
         .first()
     )
+    if fallback is None:
+        # No one on that rung (a GP practice has no senior manager): whoever the
+        # partnership names to act for the agency there.
+        stand_in = StandIn.objects.filter(
+            agency_id=agency.pk, pathway_rung=rung_id, person__is_active=True
+        ).first()
+        fallback = stand_in.person if stand_in else None
     if fallback is None:
         across = " (a line manager in another agency cannot act for it)" if above else ""
         raise NotAllowed(
@@ -481,6 +498,10 @@ def side_of(d: Disagreement, user: User) -> str | None:
         return Side.RAISING
     if user.agency_id == d.receiving_agency_id:
         return Side.RECEIVING
+    if stands_in(user, d.raising_agency_id):
+        return Side.RAISING
+    if stands_in(user, d.receiving_agency_id):
+        return Side.RECEIVING
     return None
 
 
@@ -590,8 +611,8 @@ def _handed_over(act: Act) -> User:
     """Who acts for the side now; the person it passes to must be of the same agency."""
     side, to_user = act.data["side"], act.data["to_user"]
     agency = act.d.raising_agency if side == Side.RAISING else act.d.receiving_agency
-    if to_user.agency_id != agency.pk:
-        raise Invalid({"to_user": [f"must be someone in {agency.name}"]})
+    if to_user.agency_id != agency.pk and not stands_in(to_user, agency.pk):
+        raise Invalid({"to_user": [f"must be someone in {agency.name}, or named to act for it"]})
     from_user = act.episode.actor(side)
     if to_user == from_user:
         raise Invalid({"to_user": ["already acts for that side"]})
@@ -761,6 +782,89 @@ def _escalate(act: Act) -> dict:
     }
 
 
+def _may_fast_track(act: Act) -> None:
+    if not forms.fast_track_stages(act.d.pack, act.d.stage):
+        raise NotAllowed(
+            f"this pathway names no stage a case at stage {act.d.stage} may jump to; escalate it"
+        )
+
+
+def _fast_track(act: Act) -> dict:
+    """Jersey §4.2 "may quickly escalate from Stage 1 to 3"; Stoke-on-Trent §5 "straight to
+    the Head of Service level": the next rungs take over at once, the reason on record."""
+    d, to_stage = act.d, act.data["to_stage"]
+    from_stage = d.stage
+    _close_episode(act, EpisodeOutcome.ESCALATED)
+    episode = _open_episode(
+        d, to_stage, act.episode.raising_actor, act.episode.receiving_actor, act.at
+    )
+    act.episode = episode
+    d.fast_track_reason = act.data["reason"]
+    cap = d.pack.overall_cap
+    if cap and to_stage in cap.stages and not d.cap_due:
+        d.cap_due = act.calendar.add_working_days(episode.started_on, cap.working_days)
+    return {
+        "from_stage": from_stage,
+        "to_stage": to_stage,
+        "due": episode.due.isoformat(),
+        "reason": act.data["reason"],
+    }
+
+
+def _raise_risk(act: Act) -> dict:
+    d, data = act.d, act.data
+    RiskChange.objects.create(
+        disagreement=d,
+        episode=act.episode,
+        old_risk=d.risk,
+        new_risk=data["risk"],
+        non_involvement=data["non_involvement"],
+        reason=data["reason"],
+        by=act.actor,
+        at=act.at,
+    )
+    old, d.risk = d.risk, data["risk"]
+    return {
+        "old_risk": old,
+        "risk": d.risk,
+        "non_involvement": data["non_involvement"],
+        "reason": data["reason"],
+    }
+
+
+def _may_record_panel(act: Act) -> None:
+    if act.d.pack.stage(act.d.stage).panel is None:
+        raise NotAllowed(f"this pathway names no panel at stage {act.d.stage}")
+
+
+def _record_panel(act: Act) -> dict:
+    data, panel = act.data, act.d.pack.stage(act.d.stage).panel
+    members = data["members"]
+    agencies = sorted({m.agency.name for m in members})
+    sitting = PanelSitting.objects.create(
+        episode=act.episode,
+        name=panel.name,
+        held_on=data["held_on"],
+        agencies=agencies,
+        chronology_reviewed=data["chronology_reviewed"],
+        outcome=data["outcome"],
+        by=act.actor,
+        at=act.at,
+    )
+    sitting.members.set(members)
+    for member in members:
+        if involved(member, act.d):
+            _take_part(act.d, member)
+    return {
+        "panel": panel.name,
+        "held_on": data["held_on"].isoformat(),
+        "agencies": agencies,
+        "chronology_reviewed": data["chronology_reviewed"],
+        # Free text: kept out of the notices (not in notices.FACTS, unlike a record's outcome).
+        "panel_outcome": data["outcome"],
+    }
+
+
 def _resolve(act: Act) -> dict:
     data = act.data
     Resolution.objects.create(
@@ -852,19 +956,39 @@ def _resume(act: Act) -> dict:
 
 
 def _extend(act: Act) -> dict:
+    """Each deadline the extension names moves; the others stand. The row keeps every old
+    date beside its new one."""
     old = act.episode.due
+    moved = []
+    for move in act.data["moves"]:
+        milestone, new_due = move["milestone"], move["new"]
+        if milestone is None:
+            name, before = "stage", act.episode.due
+            act.episode.due = new_due
+            act.episode.save(update_fields=["due"])
+        else:
+            name, before = milestone.name, milestone.due
+            milestone.due = new_due
+            milestone.save(update_fields=["due"])
+        moved.append(
+            {
+                "deadline": move["deadline"],
+                "name": name,
+                "old": before.isoformat(),
+                "new": new_due.isoformat(),
+            }
+        )
     Extension.objects.create(
         episode=act.episode,
         asked_by=act.target,
         agreed_by=act.actor,
         reason=act.data["reason"],
         old_due=old,
-        new_due=act.data["new_due"],
+        new_due=act.episode.due,
+        moves=moved,
         agreed_at=act.at,
     )
-    act.episode.due = act.data["new_due"]
-    act.episode.save(update_fields=["due"])
-    return {"old_due": old.isoformat(), "new_due": act.episode.due.isoformat()}
+    return {"old_due": old.isoformat(), "new_due": act.episode.due.isoformat(), "moved": moved}
 
 
 def _may_shorten(act: Act) -> None:
@@ -974,6 +1098,33 @@ RULES: dict[str, Rule] = {
         form_needs=lambda act: {"covered": _covered(act.episode)},
         evidence=_all(_shows_unresolved, _forms_sent),
     ),
+    "fast_track": Rule(
+        "fast-track to a higher stage",
+        RUNNING,
+        ACT,
+        forms.FastTrackForm,
+        _fast_track,
+        _may_fast_track,
+    ),
+    # Risk rises (or falls) during a case; a position of non-involvement is reported with it.
+    "raise_risk": Rule(
+        "record a change of risk",
+        LIVE,
+        ACT | {Capacity.LEAD},
+        forms.RaiseRiskForm,
+        _raise_risk,
+        form_needs=lambda act: {"current_risk": act.d.risk},
+    ),
+    # Hillingdon's Resolution Panel: convened by the Implementation Unit, which leads stage 4.
+    "record_panel": Rule(
+        "record the panel's sitting",
+        RUNNING,
+        frozenset({Capacity.LEADER}),
+        forms.PanelForm,
+        _record_panel,
+        _may_record_panel,
+        form_needs=lambda act: {"concerned": (act.d.raising_agency, act.d.receiving_agency)},
+    ),
     "resolve": Rule(
         "resolve",
         RUNNING,
@@ -1006,7 +1157,10 @@ RULES: dict[str, Rule] = {
         ACT,
         forms.ExtendForm,
         _extend,
-        form_needs=lambda act: {"old_due": act.episode.due},
+        form_needs=lambda act: {
+            "old_due": act.episode.due,
+            "milestones": act.episode.milestones.filter(met_at__isnull=True),
+        },
         target=_asker,
         who_on_target=_may_agree_extension,
     ),

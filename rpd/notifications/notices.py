@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from rpd.disagreements.access import tell_partnership
 from rpd.disagreements.deadlines import MILESTONE, deadlines
+from rpd.disagreements.models import Risk
 from rpd.people import roles
 from rpd.people.models import User
 
@@ -152,14 +153,8 @@ def pathway_notices(writer: Writer, number: int, when: str) -> None:
     d = writer.d
     stage = d.pack.stage(number)
     for index, notice in enumerate(stage.notify):
-        if (
-            notice.when != when
-            and not (
-                when == "stage_started"
-                and notice.when == "non_involvement_in_life_threatening_risk"
-                and d.risk == "immediate"
-            )
-            and not (when == "stage_started" and notice.when == "senior_officers_involved")
+        if notice.when != when and not (
+            when == "stage_started" and notice.when == "senior_officers_involved"
         ):
             continue
         if not _for_subject(d, notice):
@@ -293,7 +288,8 @@ def _feedback(writer: Writer, message: str, stage=None) -> None:
 # "not applicable" explanations are written by people, and stay out.
 FACTS = frozenset(
     {"referred_to", "expected_resume", "working_days_paused", "due", "old_due", "new_due",
-     "side", "outcome", "from_stage", "to_stage", "form", "form_version"}
+     "side", "outcome", "from_stage", "to_stage", "form", "form_version", "moved", "risk",
+     "old_risk", "non_involvement", "panel", "held_on", "agencies", "chronology_reviewed"}
 )  # fmt: skip
 
 
@@ -333,6 +329,35 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
             f"It was not resolved at stage {old.number} and has been escalated "
             f"to stage {current.number}.",
         )
+    elif name == "fast_track":
+        for user in (previous.raising_actor, previous.receiving_actor):
+            writer.to(
+                user,
+                Kind.ESCALATED,
+                f"fast-tracked to stage {current.number}",
+                f"It was moved from stage {previous.number} straight to stage "
+                f"{current.number}, as the pathway allows when it cannot wait; the reason "
+                "is on its page.",
+            )
+        _stage_started(writer, current)
+        _feedback(
+            writer,
+            f"It was moved from stage {previous.number} straight to stage {current.number}.",
+        )
+    elif name == "raise_risk":
+        label = dict(Risk.choices)[details["risk"]]
+        was = dict(Risk.choices)[details["old_risk"]]
+        message = f"Risk is now recorded as: {label} (it was: {was})."
+        if details["non_involvement"]:
+            message += (
+                " An agency's position of non-involvement was reported while others see "
+                "a risk of immediate or significant harm."
+            )
+        for user in (current.raising_actor, current.receiving_actor):
+            writer.to(user, Kind.CHANGED, "risk recorded", message)
+        _feedback(writer, message)
+        if details["non_involvement"]:
+            pathway_notices(writer, d.stage, "non_involvement_in_life_threatening_risk")
     elif name == "resolve":
         for participant in d.participants.select_related("user"):
             writer.to(
@@ -368,6 +393,10 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
         _feedback(writer, message)
 
 
+def _deadline_name(moved: dict) -> str:
+    return "the stage" if moved["deadline"] == "stage" else moved["name"]
+
+
 def _hand_over(details):
     return "handed over", f"The {details['side']} side is now acted for by someone else."
 
@@ -381,7 +410,9 @@ CHANGES = {
     ),
     "extend": lambda d: (
         "deadline extended",
-        f"The stage's deadline was extended by agreement from {d['old_due']} to {d['new_due']}.",
+        "Extended by agreement: "
+        + "; ".join(f"{_deadline_name(m)} from {m['old']} to {m['new']}" for m in d["moved"])
+        + ".",
     ),
     "shorten": lambda d: (
         "deadline brought forward",
@@ -389,5 +420,10 @@ CHANGES = {
         "as the case needs.",
     ),
     "hand_over": _hand_over,
+    "record_panel": lambda d: (
+        "the panel sat",
+        f"The {d['panel']} sat on {d['held_on']}, with representatives of: "
+        f"{', '.join(d['agencies'])}. What it decided is on the disagreement's page.",
+    ),
     "withdraw": lambda d: ("withdrawn", "The disagreement was withdrawn."),
 }

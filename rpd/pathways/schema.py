@@ -233,6 +233,40 @@ class CaseTimescale(Strict):
     source: Text
 
 
+# The kinds of agency a partnership registers (people.AgencyType's values): a panel's seat
+# names which of them may fill it.
+AGENCY_TYPES = (
+    "childrens-social-care",
+    "adult-social-care",
+    "police",
+    "health",
+    "education",
+    "probation",
+    "voluntary",
+    "partnership",
+    "other",
+)
+
+
+class PanelSeat(Strict):
+    name: Text
+    agency_types: list[Literal[AGENCY_TYPES]] = Field(min_length=1)  # type: ignore[valid-type]
+
+
+class Panel(Strict):
+    """A body the stage may convene whose composition the policy fixes (Hillingdon's
+    Resolution Panel: "representatives from three agencies (Local Authority, Police and
+    CCG), including those agencies directly concerned")."""
+
+    name: Text
+    seats: list[PanelSeat] = Field(min_length=1)
+    # The agencies the disagreement is between sit on it too.
+    includes_agencies_concerned: bool = False
+    # It reviews the escalation chronology up to that point, and says so in its record.
+    reviews_chronology: bool = False
+    source: Text
+
+
 class Stage(Strict):
     number: PositiveInt
     name: Text
@@ -250,6 +284,7 @@ class Stage(Strict):
     forms: list[Slug] = []
     # At the last stage: where the matter may go next (panel, executive group...).
     referral_options: list[ReferralOption | Text] = []
+    panel: Panel | None = None
     source: Text
 
     @property

@@ -206,3 +206,25 @@ class RoleHolder(models.Model):
     def address(self) -> str:
         """Where a notice to this holder goes: the mailbox if one is set, else the person."""
         return self.mailbox or (self.user.email if self.user_id else "")
+
+
+class StandIn(models.Model):
+    """Who the partnership names to act for an agency on a rung it has no one on.
+
+    A GP practice has no senior manager: the ICB's designated professional acts for it
+    (Stoke-on-Trent §5 Stage 2: "For agencies where there is no line manager ...
+    professional bodies, funders, commissioners or trustees should be contacted"; Stage 4:
+    "within health the Designated Nurse"). The person is usually in another agency.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="stand_ins")
+    pathway_rung = models.CharField(max_length=64)  # the pack's generic rung id
+    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="stands_in_for")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "pathway_rung"], name="stand_in_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} for {self.agency} ({self.pathway_rung})"

@@ -289,31 +289,35 @@ TRANSITIONS = (
     "add_case_reference",
     "shorten",
     "submit_form",
+    "fast_track",
+    "raise_risk",
+    "record_panel",
 )
 # Columns: record, approve, correct, escalate, resolve, refer, pause, resume, extend,
-# hand_over, complete_action, withdraw, add_party, add_case_reference, shorten, submit_form.
-# Y: done; n: not allowed; -: not found; i: invalid input (the receiving actor agreeing the
-# extension they asked for). Stoke-on-Trent sets stage 2's timescale itself and names no
-# form at it, so nobody may shorten or submit a form here; who may submit one is tried at
-# stage 3 (FORM_AT_STAGE_3).
+# hand_over, complete_action, withdraw, add_party, add_case_reference, shorten, submit_form,
+# fast_track, raise_risk, record_panel. Y: done; n: not allowed; -: not found; i: invalid
+# input (the receiving actor agreeing the extension they asked for). Stoke-on-Trent sets
+# stage 2's timescale itself and names no form or panel at it, so nobody may shorten, submit
+# a form or record a panel here; who may is tried where the pathway names one
+# (FORM_AT_STAGE_3, the Hillingdon panel matrix below).
 CODES = {"Y": OK, "n": NA, "-": NF, "i": IV}
 # fmt: off
 EVERY = {
-    "raiser":                   "n Y n n n n n n n n n Y n Y n n",  # an earlier stage's actor
-    "raiser-manager":           "Y n Y Y Y n Y Y Y Y n Y Y Y n n",  # the raising actor
-    "receiver-manager":         "Y n n Y Y n Y Y i n Y n Y Y n n",  # the receiving actor
-    "raiser-senior-manager":    "Y Y Y Y Y n Y Y Y Y n n Y Y n n",
-    "receiver-senior-manager":  "Y n n Y Y n Y Y n n Y n Y Y n n",
-    "raising-lead":             "Y Y n n n n n n n Y n n Y Y n n",
-    "receiving-lead":           "Y n n n n n n n n n Y n Y Y n n",
-    "receiver-colleague":       "n n n n n n n n n n n n n Y n n",  # acted at stage 1
-    "receiver":                 "n n n n n n n n n n n n n Y n n",  # handed over
-    "unit":                     "n n n n n n n n n n n n n n n n",
-    "chair":                    "n n n n n n n n n n n n n n n n",
-    "raiser-colleague":         "- - - - - - - - - - - - - - - -",
-    "outsider":                 "- - - - - - - - - - - - - - - -",
-    "other-partnership-unit":   "- - - - - - - - - - - - - - - -",
-    "other-partnership-lead":   "- - - - - - - - - - - - - - - -",
+    "raiser":                   "n Y n n n n n n n n n Y n Y n n n n n",  # an earlier stage's actor
+    "raiser-manager":           "Y n Y Y Y n Y Y Y Y n Y Y Y n n Y Y n",  # the raising actor
+    "receiver-manager":         "Y n n Y Y n Y Y i n Y n Y Y n n Y Y n",  # the receiving actor
+    "raiser-senior-manager":    "Y Y Y Y Y n Y Y Y Y n n Y Y n n Y Y n",
+    "receiver-senior-manager":  "Y n n Y Y n Y Y n n Y n Y Y n n Y Y n",
+    "raising-lead":             "Y Y n n n n n n n Y n n Y Y n n n Y n",
+    "receiving-lead":           "Y n n n n n n n n n Y n Y Y n n n Y n",
+    "receiver-colleague":       "n n n n n n n n n n n n n Y n n n n n",  # acted at stage 1
+    "receiver":                 "n n n n n n n n n n n n n Y n n n n n",  # handed over
+    "unit":                     "n n n n n n n n n n n n n n n n n n n",
+    "chair":                    "n n n n n n n n n n n n n n n n n n n",
+    "raiser-colleague":         "- - - - - - - - - - - - - - - - - - -",
+    "outsider":                 "- - - - - - - - - - - - - - - - - - -",
+    "other-partnership-unit":   "- - - - - - - - - - - - - - - - - - -",
+    "other-partnership-lead":   "- - - - - - - - - - - - - - - - - - -",
 }
 # fmt: on
 
@@ -375,6 +379,13 @@ def _prepare(w: World, action: str) -> tuple[Disagreement, dict]:
         }
     if action == "refer":
         return d, {"referred_to": "The Partnership Executive", "recommendation": "Review"}
+    if action == "fast_track":
+        return d, {"to_stage": 3, "reason": "A new injury: it cannot wait for stage 2"}
+    if action == "raise_risk":
+        return d, {"risk": "immediate", "reason": "A new injury was seen today"}
+    if action == "record_panel":
+        members = [w.person(p).pk for p in ("raiser-senior-manager", "receiver-senior-manager")]
+        return d, {"held_on": "2026-01-07", "members": members, "outcome": "Agreed a visit"}
     if action == "hand_over":
         to_user = w.person("raising-lead").pk
         return d, {"side": "raising", "to_user": to_user, "reason": "The manager is on leave"}
@@ -826,11 +837,58 @@ def test_oversight_sees_the_subject_and_records_once_the_pathway_tells_the_partn
     assert fresh(d).partnership_told_at is not None
 
 
-def test_blackpool_tells_its_masa_team_at_stage_1_where_the_risk_is_immediate():
+def test_blackpool_tells_its_masa_team_at_stage_1_when_non_involvement_is_reported():
     with time_machine.travel(NOW, tick=False):
         demo = build_partnership("blackpool", slug="told-immediately")
         data = raise_data(demo, "csc", risk="immediate", urgent=True)
         d = transitions.raise_disagreement(demo.ladder["health"][0], data)
+        # The risk chosen at raise reports no agency's position: the unit is not told yet.
+        assert sight(User.objects.get(pk=demo.unit.pk), d).grade == Grade.REGISTER
+        report = {
+            "risk": "immediate",
+            "non_involvement": True,
+            "reason": "Social care will not attend the strategy meeting.",
+        }
+        transitions.perform("raise_risk", demo.ladder["health"][0], d.pk, d.version, report)
 
     assert fresh(d).stage == 1
-    assert sight(User.objects.get(pk=demo.unit.pk), d).grade == Grade.CASE
+    assert sight(User.objects.get(pk=demo.unit.pk), fresh(d)).grade == Grade.CASE
+
+
+# -- Hillingdon's Resolution Panel: recorded by the Implementation Unit leading stage 4 -------
+
+PANEL = {
+    "unit": OK,  # leads stage 4
+    "chair": NA,
+    "raising-actor": NA,
+    "receiving-actor": NA,
+    "raiser": NA,
+    "outsider": NF,
+}
+
+
+@pytest.mark.parametrize(("who", "expected"), PANEL.items(), ids=list(PANEL))
+def test_the_resolution_panel_is_recorded_by_exactly_whom_the_matrix_says(who, expected):
+    with time_machine.travel(NOW, tick=False):
+        demo = build_partnership("hillingdon", slug="panel")
+        raiser = demo.ladder["csc"][0]
+        d = transitions.raise_disagreement(raiser, raise_data(demo, "police"))
+        jump = {"to_stage": 4, "reason": "A risk of immediate harm: it cannot wait."}
+        d = transitions.perform("fast_track", raiser, d.pk, d.version, jump)
+        episode = d.current_episode()
+        person = {
+            "unit": demo.unit,
+            "chair": demo.chair,
+            "raising-actor": episode.raising_actor,
+            "receiving-actor": episode.receiving_actor,
+            "raiser": raiser,
+            "outsider": demo.outsider,
+        }[who]
+        sitting = {
+            "held_on": "2026-01-07",
+            "members": [demo.ladder[k][2].pk for k in ("csc", "police", "health")],
+            "chronology_reviewed": True,
+            "outcome": "The panel agreed a joint visit.",
+        }
+        assert _outcome(person, d, "record_panel", sitting) == expected
+        assert fresh(d).current_episode().panels.exists() is (expected == OK)

@@ -217,3 +217,43 @@ def test_another_cases_record_cannot_be_approved_through_this_one(client):
     assert response.status_code == 400
     assert "no such record in this disagreement" in response.text
     assert not fresh(other).records.get().is_approved
+
+
+def test_the_fast_track_page_offers_the_stages_the_pathway_allows_and_jumps(client):
+    demo, raiser, d = partnership_with_case()
+    client.force_login(raiser)
+    page = client.get(url(d, "fast-track"))
+    assert page.status_code == 200
+    assert 'name="to_stage"' in page.text and 'value="3"' in page.text
+    response = client.post(
+        url(d, "fast-track"),
+        {"version": d.version, "to_stage": "3", "reason": "A new injury was seen today."},
+    )
+    assert response.status_code == 302
+    assert fresh(d).stage == 3
+
+
+def test_the_extension_page_names_each_open_milestone_it_may_move(client):
+    demo, raiser, d = partnership_with_case()
+    jump = {"to_stage": 3, "reason": "A new injury was seen today."}
+    d = transitions.perform("fast_track", raiser, d.pk, d.version, jump)
+    head = d.current_episode().raising_actor
+    client.force_login(head)
+    page = client.get(url(d, "extend"))
+    assert page.status_code == 200
+    assert 'name="milestone_meeting"' in page.text
+    assert "New date for: Meeting, if necessary" in page.text
+
+
+def test_the_risk_and_panel_pages_render_their_forms(client):
+    demo, raiser, d = partnership_with_case()
+    client.force_login(raiser)
+    page = client.get(url(d, "raise-risk"))
+    assert page.status_code == 200 and 'name="non_involvement"' in page.text
+    demo, raiser, d = partnership_with_case("hillingdon")
+    jump = {"to_stage": 4, "reason": "A risk of immediate harm: it cannot wait."}
+    d = transitions.perform("fast_track", raiser, d.pk, d.version, jump)
+    client.force_login(demo.unit)
+    page = client.get(url(d, "record-panel"))
+    assert page.status_code == 200
+    assert 'name="members"' in page.text and 'name="chronology_reviewed"' in page.text

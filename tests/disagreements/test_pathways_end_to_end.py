@@ -679,7 +679,7 @@ def test_stoke_on_trent_over_christmas_2025_climbs_to_the_partnership_at_stage_5
         d, decision = record(
             charity[2],
             d,
-            ["decision-in-writing", "partnership-form"],
+            ["decision-in-writing", "families-attendance-considered", "partnership-form"],
             meets=["contact-counterpart", "meeting", "decision-in-writing"],
         )
         d = do("approve", charity[3], d, record=decision.pk)
@@ -705,7 +705,12 @@ def test_stoke_on_trent_over_christmas_2025_climbs_to_the_partnership_at_stage_5
         d, _ = record(
             charity[3],
             d,
-            ["letter-between-directors", "partnership-form"],
+            [
+                "letter-between-directors",
+                "director-to-director-meeting",
+                "families-attendance-considered",
+                "partnership-form",
+            ],
             meets=["raise-at-senior-leader-level"],
             approved_by=demo.lead["charity"],
         )

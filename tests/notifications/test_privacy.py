@@ -3,8 +3,10 @@ through every transition, with a synthetic subject's name, NHS number, address a
 "self-harm" written into every free-text field, then sent through a real SMTP server.
 
 Hillingdon's last stage refers on, so raise, record (with an agreed action), approve,
-correct, hand over, pause, resume, extend, escalate (with reasons for what does not
-apply), refer, resolve, mark the action done and withdraw (a second case) all happen.
+correct, hand over, pause, resume, extend, record a change of risk (with a position of
+non-involvement), fast-track, escalate (with reasons for what does not apply), record the
+Resolution Panel's sitting, refer,
+resolve, mark the action done and withdraw (a second case) all happen.
 """
 
 import datetime
@@ -119,10 +121,16 @@ def test_no_email_of_any_transition_carries_free_text_about_the_case(smtp):
         d = do("resume", health[0], d, note=FREE_TEXT)
         d = do("extend", health[0], d, asked_by=demo.colleague["csc"].pk, reason=FREE_TEXT,
                new_due=(d.stage_due + datetime.timedelta(days=7)).isoformat())  # fmt: skip
+        d = do("raise_risk", health[0], d, risk="immediate", non_involvement=True,
+               reason=FREE_TEXT)  # fmt: skip
+        d = do("fast_track", health[0], d, to_stage=2, reason=FREE_TEXT)
         while d.stage < d.pack.last_stage.number:
             d, _ = discuss(d, "unresolved")
             actor = d.current_episode().raising_actor
             d = do("escalate", actor, d, reason=FREE_TEXT, not_applicable=not_applicable(d))
+        members = [demo.ladder[key][2].pk for key in ("csc", "police", "health")]
+        d = do("record_panel", demo.unit, d, held_on="2026-03-04", members=members,
+               chronology_reviewed=True, outcome=FREE_TEXT)  # fmt: skip
         actor = d.current_episode().raising_actor
         # The board chair's option: a notice to a shared mailbox, with no one signed in.
         option = d.pack.stage(d.stage).referral_names[2]

@@ -175,6 +175,10 @@ def test_cambridgeshire_informs_the_independent_chair_when_unresolved_at_the_top
 def test_blackpool_tells_the_masa_team_at_once_of_non_involvement_in_life_threatening_risk():
     demo = build_partnership("blackpool")
     d = raise_in(demo, risk="immediate")
+    # Nothing is inferred from the risk chosen at raise: a position is reported, or not.
+    assert demo.unit not in recipients(d, Kind.PATHWAY)
+    report = {"risk": "immediate", "non_involvement": True, "reason": "Will not attend."}
+    transitions.perform("raise_risk", demo.ladder["csc"][0], d.pk, fresh(d).version, report)
     assert demo.unit in recipients(d, Kind.PATHWAY)
 
 

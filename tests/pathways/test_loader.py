@@ -288,8 +288,9 @@ def test_asked_stands_alone_as_a_source():
 
 
 def test_a_requirement_met_by_a_form_names_one_of_the_stages_forms():
+    families = "\n      - id: families-attendance-considered"
     text = STOKE.replace(
-        "form: concerns-resolution-form\n    notify", "form: nothing-such\n    notify", 1
+        "form: concerns-resolution-form" + families, "form: nothing-such" + families, 1
     )
     [problem] = problems_of(text)
     assert "stages[2].must_record[1].form: form 'nothing-such' is not defined" in problem

@@ -69,7 +69,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "asked_by": ("Who asked for more time?", "Someone taking part in this disagreement"),
     "new_due": ("New due date", "A working day, for example 3/12/2026"),
     "side": ("Which side is being handed over?", ""),
-    "to_user": ("Hand over to", "Someone in that side's agency"),
+    "to_user": ("Hand over to", "Someone in that side's agency, or named to act for it"),
+    "to_stage": ("Which stage should it go straight to?", "Only those the pathway allows"),
+    "non_involvement": (
+        "An agency keeps a position of non-involvement that others dispute",
+        "Only with a risk of immediate or significant harm",
+    ),
+    "held_on": ("When did the panel sit?", "For example, 3/12/2026"),
+    "members": ("Who sat on the panel?", "Representatives of each agency the pathway requires"),
+    "chronology_reviewed": ("The panel reviewed the escalation chronology", ""),
     "copied_agencies": (
         "Other agencies involved (optional)",
         "They get copies of what the pathway says goes to other involved agencies",

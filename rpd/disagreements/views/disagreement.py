@@ -20,6 +20,9 @@ from .common import case_or_404
 CASE_ACTIONS = [
     "record",
     "escalate",
+    "fast_track",
+    "raise_risk",
+    "record_panel",
     "refer",
     "resolve",
     "pause",
@@ -33,6 +36,9 @@ CASE_ACTIONS = [
 ]
 BUTTON_TEXT = {
     "record": "Record a discussion",
+    "fast_track": "Fast-track to a higher stage",
+    "raise_risk": "Record a change of risk",
+    "record_panel": "Record the panel's sitting",
     "refer": "Refer it on",
     "resolve": "Resolve the disagreement",
     "pause": "Pause the disagreement",

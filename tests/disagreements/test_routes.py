@@ -1,0 +1,382 @@
+"""Routes the seeds allow besides climbing one rung at a time: a recorded jump to a higher
+stage mid-case, a change of risk reported during a case, extensions that move the
+deadlines that matter, Hillingdon's Resolution Panel, Stoke's director-to-director
+meeting, and who acts for an agency with no one on a rung."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+import time_machine
+
+from rpd.audit.models import Event
+from rpd.disagreements import transitions
+from rpd.disagreements.models import EpisodeOutcome
+from rpd.people.demo import build_partnership
+
+from .helpers import discuss, fresh, raise_data, send_forms
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2026, 1, 7, 10, 0, tzinfo=datetime.UTC)  # a Wednesday
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def _raise(pathway, **overrides):
+    demo = build_partnership(pathway)
+    d = transitions.raise_disagreement(demo.ladder["csc"][0], raise_data(demo, **overrides))
+    return demo, d
+
+
+def do(name, actor, d, **data):
+    d = fresh(d)
+    return transitions.perform(name, actor, d.pk, d.version, data)
+
+
+# -- Fast track at any time -----------------------------------------------------------------
+
+
+def test_jersey_a_case_may_quickly_escalate_from_stage_1_to_3():
+    demo, d = _raise("jersey")
+    raiser = demo.ladder["csc"][0]
+    assert "fast_track" in transitions.allowed(raiser, d)
+
+    d = do("fast_track", raiser, d, to_stage=3, reason="The child needs immediate action today.")
+
+    assert d.stage == 3
+    first, third = d.episodes.order_by("number")
+    assert (first.number, first.outcome) == (1, EpisodeOutcome.ESCALATED)
+    assert third.raising_actor == demo.ladder["csc"][2]
+    assert third.receiving_actor == demo.ladder["police"][2]
+    assert d.fast_track_reason == "The child needs immediate action today."
+    event = Event.objects.filter(action="disagreement.fast_track").get()
+    assert (event.data["from_stage"], event.data["to_stage"]) == (1, 3)
+
+
+def test_stoke_on_trent_straight_to_head_of_service_when_risk_rises_mid_case():
+    demo, d = _raise("stoke-on-trent")
+    raiser = demo.ladder["csc"][0]
+
+    d = do("fast_track", raiser, d, to_stage=3, reason="Risk rose: a new injury was seen today.")
+
+    assert d.stage == 3
+    assert d.current_episode().raising_actor.job_title == "Head of Service"
+
+
+def test_a_fast_track_goes_only_where_the_pathways_rule_allows():
+    demo, d = _raise("jersey")
+    raiser = demo.ladder["csc"][0]
+
+    with pytest.raises(transitions.Invalid) as refused:
+        do("fast_track", raiser, d, to_stage=4, reason="The child needs immediate action.")
+    assert "to_stage" in refused.value.errors
+    with pytest.raises(transitions.Invalid) as no_reason:
+        do("fast_track", raiser, d, to_stage=3, reason="")
+    assert "reason" in no_reason.value.errors
+    assert fresh(d).stage == 1
+
+
+def test_blackpool_names_no_fast_track_so_none_is_offered():
+    demo, d = _raise("blackpool")
+    raiser = demo.ladder["csc"][0]
+
+    assert "fast_track" not in transitions.allowed(raiser, d)
+    with pytest.raises(transitions.NotAllowed, match="no stage"):
+        do("fast_track", raiser, d, to_stage=3, reason="The child needs immediate action.")
+
+
+# -- A change of risk during a case -----------------------------------------------------------
+
+
+def _masa_notices(d):
+    from rpd.notifications.models import Kind, Notice
+
+    return Notice.objects.filter(disagreement=d, kind=Kind.PATHWAY, subject__contains="MASA")
+
+
+def test_blackpool_masa_team_informed_at_the_earliest_opportunity_of_non_involvement_reported():
+    demo, d = _raise("blackpool", risk="immediate")
+    # Choosing a high risk at raise reports no one's position: nothing is inferred from it.
+    assert not _masa_notices(d).exists()
+    raiser = demo.ladder["csc"][0]
+
+    d = do(
+        "raise_risk",
+        raiser,
+        d,
+        risk="immediate",
+        non_involvement=True,
+        reason="The police say they will not attend the strategy meeting.",
+    )
+
+    notice = _masa_notices(d).get()
+    assert "was reported" in notice.body_text
+    assert "maintains" not in notice.body_text
+    assert "will not attend" not in notice.body_text  # the reason stays on the page
+    change = d.risk_changes.get()
+    assert (change.old_risk, change.new_risk, change.non_involvement) == (
+        "immediate",
+        "immediate",
+        True,
+    )
+
+
+def test_risk_rises_during_a_case_and_is_recorded_with_its_reason():
+    demo, d = _raise("stoke-on-trent", risk="medium")
+    receiver = demo.ladder["police"][0]
+
+    d = do("raise_risk", receiver, d, risk="immediate", reason="A new injury was seen today.")
+
+    assert d.risk == "immediate"
+    assert d.risk_changes.get().old_risk == "medium"
+    event = Event.objects.filter(action="disagreement.raise_risk").get()
+    assert (event.data["old_risk"], event.data["risk"]) == ("medium", "immediate")
+
+
+def test_non_involvement_is_reported_only_with_a_risk_of_immediate_harm():
+    demo, d = _raise("blackpool", risk="medium")
+    with pytest.raises(transitions.Invalid) as refused:
+        do(
+            "raise_risk",
+            demo.ladder["csc"][0],
+            d,
+            risk="high",
+            non_involvement=True,
+            reason="The police say they will not attend.",
+        )
+    assert "non_involvement" in refused.value.errors
+    assert not _masa_notices(d).exists()
+
+
+# -- Extensions move the deadlines that matter -----------------------------------------------
+
+
+def test_stoke_on_trent_an_agreed_extension_moves_the_milestones_it_names():
+    from rpd.disagreements import deadlines
+
+    demo, d = _raise("stoke-on-trent")
+    raiser = demo.ladder["csc"][0]
+    d = do("fast_track", raiser, d, to_stage=3, reason="Risk rose: a new injury was seen today.")
+    episode = d.current_episode()
+    meeting = episode.milestones.get(key="meeting")
+    writing = episode.milestones.get(key="decision-in-writing")
+    head = episode.raising_actor
+    asker = episode.receiving_actor
+
+    d = do(
+        "extend",
+        head,
+        d,
+        asked_by=asker.pk,
+        reason="The director is away until Monday.",
+        milestone_meeting="2026-01-14",
+    )
+
+    meeting.refresh_from_db()
+    writing_before = writing.due
+    writing.refresh_from_db()
+    assert meeting.due == datetime.date(2026, 1, 14)
+    assert writing.due == writing_before  # not named: not moved
+    episode.refresh_from_db()
+    extension = episode.extensions.get()
+    assert extension.moves == [
+        {
+            "deadline": "milestone:meeting",
+            "name": meeting.name,
+            "old": "2026-01-09",
+            "new": "2026-01-14",
+        }
+    ]
+    listed = {dl.ref: dl.due for dl in deadlines.deadlines(d, episode)}
+    assert listed[f"milestone:{meeting.pk}"] == datetime.date(2026, 1, 14)
+    assert d.next_due == min(listed.values())
+
+
+def test_an_extension_names_at_least_one_deadline_and_keeps_within_the_bound():
+    demo, d = _raise("stoke-on-trent")
+    raiser = demo.ladder["csc"][0]
+    d = do("fast_track", raiser, d, to_stage=3, reason="Risk rose: a new injury was seen today.")
+    episode = d.current_episode()
+    data = {"asked_by": episode.receiving_actor.pk, "reason": "The director is away."}
+
+    with pytest.raises(transitions.Invalid) as none_named:
+        do("extend", episode.raising_actor, d, **data)
+    assert "new_due" in none_named.value.errors
+    with pytest.raises(transitions.Invalid) as too_far:
+        do("extend", episode.raising_actor, d, **data, milestone_meeting="2026-06-01")
+    assert "milestone_meeting" in too_far.value.errors
+
+
+# -- Who acts for an agency with no one on a rung --------------------------------------------
+
+
+def _gp_practice(demo):
+    """A GP practice: a GP and a practice manager, no senior manager or senior leader; the
+    partnership names the ICB's designated nurse (the demo's health agency) to act for it."""
+    from rpd.people.models import Agency, AgencyType, Rung, StandIn, User
+
+    gp = Agency.objects.create(
+        partnership=demo.partnership, name="Testbrook GP Practice", type=AgencyType.HEALTH
+    )
+    practitioner = Rung.objects.create(
+        agency=gp, position=1, title="GP", pathway_rung="practitioner"
+    )
+    manager_rung = Rung.objects.create(
+        agency=gp, position=2, title="Practice Manager", pathway_rung="line-manager"
+    )
+    manager = User.objects.create(
+        username="gp-manager", email="gp-manager@example.org", agency=gp, rung=manager_rung
+    )
+    doctor = User.objects.create(
+        username="gp-1",
+        email="gp-1@example.org",
+        agency=gp,
+        rung=practitioner,
+        line_manager=manager,
+    )
+    designated = demo.ladder["health"][2]
+    StandIn.objects.create(agency=gp, pathway_rung="senior-manager", person=designated)
+    return gp, doctor, designated
+
+
+def test_stoke_on_trent_the_designated_nurse_acts_for_a_gp_practice_with_no_senior_manager():
+    demo = build_partnership("stoke-on-trent")
+    gp, doctor, designated = _gp_practice(demo)
+    raiser = demo.ladder["csc"][0]
+    d = transitions.raise_disagreement(
+        raiser,
+        raise_data(demo, receiving_agency=gp.pk, receiving_professional=doctor.pk),
+    )
+
+    d = do("fast_track", raiser, d, to_stage=3, reason="Risk rose: a new injury was seen today.")
+
+    assert d.current_episode().receiving_actor == designated
+    assert "record" in transitions.allowed(designated, fresh(d))
+    d = do(
+        "raise_risk",
+        designated,
+        d,
+        risk="immediate",
+        reason="The practice has new information on the injury.",
+    )
+    assert d.risk == "immediate"
+
+
+def test_a_named_stand_in_can_be_handed_over_to_and_no_one_else_outside_the_agency():
+    demo = build_partnership("stoke-on-trent")
+    gp, doctor, designated = _gp_practice(demo)
+    raiser = demo.ladder["csc"][0]
+    d = transitions.raise_disagreement(
+        raiser,
+        raise_data(demo, receiving_agency=gp.pk, receiving_professional=doctor.pk),
+    )
+
+    with pytest.raises(transitions.Invalid):
+        do("hand_over", doctor, d, side="receiving", to_user=demo.ladder["police"][0].pk,
+           reason="The GP is on leave this week.")  # fmt: skip
+    d = do("hand_over", doctor, d, side="receiving", to_user=designated.pk,
+           reason="The GP is on leave this week.")  # fmt: skip
+
+    assert d.current_episode().receiving_actor == designated
+    assert "record" in transitions.allowed(designated, fresh(d))
+
+
+# -- Stoke-on-Trent: the directors' meeting and families' attendance ---------------------------
+
+
+def test_stoke_on_trent_stage_4_records_the_director_to_director_meeting():
+    demo, d = _raise("stoke-on-trent")
+    raiser = demo.ladder["csc"][0]
+    d = do("fast_track", raiser, d, to_stage=3, reason="Risk rose: a new injury was seen today.")
+    head = d.current_episode().raising_actor
+    d = discuss(head, d, covers=["decision-in-writing", "partnership-form"])
+    no_meeting = {"families-attendance-considered": "No meeting was convened."}
+    d = send_forms(head, d)
+    d = do("escalate", head, d, reason="Still unresolved", not_applicable=no_meeting)
+    assert d.stage == 4
+    leader = d.current_episode().raising_actor
+    covers = ["letter-between-directors", "partnership-form"]
+    d = discuss(leader, d, outcome="resolved", covers=covers)
+    d = send_forms(leader, d)
+
+    with pytest.raises(transitions.Invalid, match="meeting of the two directors"):
+        do("resolve", leader, d, agreed_outcome="A plan was agreed.", next_steps="Review.",
+           written_confirmation="Emailed to both directors today.",
+           feedback_to_raiser="Told the social worker.",
+           not_applicable=no_meeting)  # fmt: skip
+
+
+# -- Hillingdon's Resolution Panel -----------------------------------------------------------
+
+
+def _at_hillingdon_stage_4(receiving="police"):
+    demo = build_partnership("hillingdon")
+    raiser = demo.ladder["csc"][0]
+    d = transitions.raise_disagreement(raiser, raise_data(demo, receiving))
+    reason = "A risk of immediate harm: the Implementation Unit must look at it now."
+    d = do("fast_track", raiser, d, to_stage=4, reason=reason)
+    return demo, d
+
+
+def _sitting(demo, *keys, reviewed=True):
+    return {
+        "held_on": "2026-01-07",
+        "members": [demo.ladder[key][2].pk for key in keys],
+        "chronology_reviewed": reviewed,
+        "outcome": "The panel agreed a joint visit within two days.",
+    }
+
+
+def test_hillingdon_the_resolution_panel_sits_with_local_authority_police_and_icb():
+    demo, d = _at_hillingdon_stage_4()
+    assert "record_panel" in transitions.allowed(demo.unit, fresh(d))
+
+    d = do("record_panel", demo.unit, d, **_sitting(demo, "csc", "police", "health"))
+
+    sitting = d.current_episode().panels.get()
+    assert sitting.name == "Resolution Panel"
+    assert set(sitting.members.all()) == {demo.ladder[k][2] for k in ("csc", "police", "health")}
+    assert sitting.chronology_reviewed
+    assert len(sitting.agencies) == 3
+
+
+def test_hillingdon_the_resolution_panel_must_have_all_three_agencies():
+    demo, d = _at_hillingdon_stage_4()
+
+    with pytest.raises(transitions.Invalid, match=r"CCG \(now the ICB\)") as refused:
+        do("record_panel", demo.unit, d, **_sitting(demo, "csc", "police"))
+    assert list(refused.value.errors) == ["members"]
+
+
+def test_hillingdon_the_resolution_panel_includes_the_agencies_directly_concerned():
+    demo, d = _at_hillingdon_stage_4(receiving="school")
+
+    with pytest.raises(transitions.Invalid, match=demo.agencies["school"].name):
+        do("record_panel", demo.unit, d, **_sitting(demo, "csc", "police", "health"))
+    d = do("record_panel", demo.unit, d, **_sitting(demo, "csc", "police", "health", "school"))
+    assert d.current_episode().panels.count() == 1
+
+
+def test_hillingdon_the_resolution_panel_records_its_review_of_the_chronology():
+    demo, d = _at_hillingdon_stage_4()
+
+    with pytest.raises(transitions.Invalid, match="chronology") as refused:
+        do(
+            "record_panel",
+            demo.unit,
+            d,
+            **_sitting(demo, "csc", "police", "health", reviewed=False),
+        )
+    assert list(refused.value.errors) == ["chronology_reviewed"]
+
+
+def test_a_pathway_without_a_panel_offers_none():
+    demo, d = _raise("jersey")
+    assert "record_panel" not in transitions.allowed(demo.chair, fresh(d))
+    assert "record_panel" not in transitions.allowed(demo.ladder["csc"][0], fresh(d))
