@@ -326,8 +326,18 @@ def assemble(
 YES_NO = [("Yes", "Yes"), ("No", "No")]
 
 
+def _column_limit(f: FormField) -> int | None:
+    """The length of the subject's column an answer is written back to, if it has one: a
+    longer answer is refused by name rather than failing in the database."""
+    if len(f.sources) != 1 or not f.sources[0].startswith(SENSITIVE_PREFIX):
+        return None
+    return SubjectSensitive._meta.get_field(f.sources[0].removeprefix(SENSITIVE_PREFIX)).max_length
+
+
 def _input_for(f: FormField) -> forms.Field:
     kind = {"label": f.label, "required": False}
+    if limit := _column_limit(f):
+        return Text(max_length=limit, **kind)
     if f.type == "long_text":
         return LongText(widget=forms.Textarea(attrs={"rows": 4}), **kind)
     if f.type == "date":

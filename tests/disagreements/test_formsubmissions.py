@@ -178,6 +178,17 @@ def test_special_category_values_are_kept_apart_and_written_to_the_subject():
 
 
 @time_machine.travel(MONDAY, tick=False)
+def test_a_special_category_answer_longer_than_its_column_is_refused_naming_the_field():
+    _, d, form_id = at_form_stage("hillingdon")
+    actor = d.current_episode().raising_actor
+    with pytest.raises(transitions.Invalid) as caught:
+        submit(actor, d, form=form_id, gender="x" * 51, **{"family-carer-details": "Lives alone"})
+    assert list(caught.value.errors) == ["gender"]
+    assert "at most 50 characters" in caught.value.errors["gender"][0]
+    assert not FormSubmission.objects.filter(disagreement=d).exists()
+
+
+@time_machine.travel(MONDAY, tick=False)
 def test_a_stage_cannot_close_until_its_required_form_is_sent():
     _, d, form_id = at_form_stage("stoke-on-trent")
     actor = d.current_episode().raising_actor

@@ -33,7 +33,12 @@ NAME, FAMILY = "Morwenna", "Quillfeather"
 ADDRESS = "27 Larkspur Crescent, Fernhollow"
 # What must never leave the building, each piece checked on its own.
 # Special-category answers typed on Hillingdon's Request for Dispute Resolution form.
-SPECIAL = {"ethnicity": "Pictish heritage", "religion": "Quietist Order", "disability": "Aphasiac"}
+SPECIAL = {
+    "ethnicity": "Pictish heritage",
+    "religion": "Quietist Order",
+    "disability": "Aphasiac",
+    "gender": "Non-binary",  # each within its column: a longer one is refused by name
+}
 SECRETS = [NAME, FAMILY, NHS, f"{NHS[:3]} {NHS[3:6]} {NHS[6:]}", "Larkspur", "self-harm"]
 SECRETS += list(SPECIAL.values())
 FREE_TEXT = f"{NAME} {FAMILY}, NHS {NHS}, of {ADDRESS}: self-harm disclosed"
