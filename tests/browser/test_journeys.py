@@ -382,3 +382,133 @@ def test_two_people_send_the_same_step_at_once(live_server, any_page, page_check
         assert fresh(d).status == Status.PAUSED
     finally:
         other_context.close()
+
+
+# -- Signing in -------------------------------------------------------------------------------
+
+
+def totp_now(secret: str) -> str:
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    return format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+
+
+def test_signing_in_sets_up_an_authenticator_app(live_server, any_page, page_check, settings):
+    settings.RPD_REQUIRE_MFA = True
+    demo = stoke()
+    person = demo.ladder["csc"][0]
+    walk = Walk(any_page, page_check, live_server, "totp")
+    sign_in_by_page(walk, person)
+    assert walk.h1() == "Set up your authenticator app"
+    secret = any_page.locator("#authenticator_secret").input_value()
+    any_page.get_by_label("Authenticator code").fill(totp_now(secret))
+    walk.press("Turn on", "turned-on")
+    # Signed in with a second factor now: the service's pages open.
+    walk.go("/", "my-work")
+    assert walk.h1() == "My work"
+    from allauth.mfa.utils import is_mfa_enabled
+
+    assert is_mfa_enabled(person)
+
+
+def test_the_demo_sign_in_page_signs_in_as_a_demo_person(
+    live_server, any_page, page_check, settings
+):
+    settings.RPD_DEMO, settings.DEBUG = True, True
+    demo = build_partnership("jersey")
+    person = demo.ladder["police"][0]
+    walk = Walk(any_page, page_check, live_server, "demo")
+    walk.go("/accounts/login/", "sign-in")
+    walk.press(f"Sign in as {person.display_name}", "signed-in")
+    assert walk.h1() == "My work"
+
+
+# -- Keyboard alone -------------------------------------------------------------------------
+
+
+def _focused(page) -> str:
+    return page.evaluate(
+        """() => {
+          const e = document.activeElement;
+          if (!e || e === document.body) return '';
+          if (e.labels && e.labels.length) return e.labels[0].innerText.trim();
+          return (e.innerText || e.value || '').trim();
+        }"""
+    )
+
+
+def tab_to(page, text: str, limit: int = 120) -> None:
+    """Tab until the focused control is named `text`, as a keyboard user would."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if _focused(page).startswith(text):
+            return
+    raise AssertionError(f"{text!r} cannot be reached with the Tab key")
+
+
+class KeyWalk(Walk):
+    def press(self, text: str, name: str) -> None:
+        tab_to(self.page, text)
+        with self.page.expect_navigation():
+            self.page.keyboard.press("Enter")
+        self.look(name)
+
+    follow = press
+
+    def type(self, label: str, text: str) -> None:
+        tab_to(self.page, label)
+        self.page.keyboard.type(text)
+
+    def tick(self, label: str) -> None:
+        tab_to(self.page, label)
+        self.page.keyboard.press("Space")
+
+    def choose(self, first: str, steps: int = 0) -> None:
+        """A radio group: Tab lands on its first option; arrows move to the one wanted."""
+        tab_to(self.page, first)
+        self.page.keyboard.press("Space")
+        for _ in range(steps):
+            self.page.keyboard.press("ArrowDown")
+
+
+def test_raising_by_keyboard_alone(live_server, page, page_check):
+    demo = stoke()
+    pack = demo.partnership.pathway_entry().pack
+    police = demo.agencies["police"]
+    walk = KeyWalk(page, page_check, live_server, "keyboard")
+    sign_in(page, live_server, demo.ladder["csc"][0])
+    walk.go("/", "my-work")
+    walk.follow("Raise a disagreement", "immediate-risk")
+    walk.choose("Yes", steps=1)
+    walk.press("Continue", "practice")
+    walk.choose("Yes", steps=1)
+    walk.press("Continue", "about")
+    walk.choose("Child or young person")
+    walk.press("Continue", "subject")
+    walk.type("Given name", "Robin")
+    walk.type("Family name", "Testchild")
+    walk.press("Continue", "agency")
+    walk.type("Which agency", police.name)
+    walk.type("Who in that agency", demo.ladder["police"][0].display_name)
+    walk.press("Continue", "challenged")
+    walk.choose("A decision")
+    walk.type("Describe the decision", "Closed at the front door")
+    walk.type("When was it?", "5/1/2026")
+    walk.press("Continue", "categories")
+    walk.tick(pack.categories[0].name)
+    walk.press("Continue", "summary")
+    walk.type("Summary", "Three bruises seen in four weeks.")
+    walk.type("What outcome", "A strategy discussion")
+    walk.press("Continue", "risk")
+    walk.choose("Low", steps=2)
+    walk.press("Continue", "tried")
+    walk.press("Continue", "start")
+    walk.press("Continue", "check")
+    walk.press("Raise the disagreement", "raised")
+    d = Disagreement.objects.get()
+    assert d.reference in walk.main()
+    assert (d.receiving_agency, d.risk, d.subject.given_name) == (police, "high", "Robin")
