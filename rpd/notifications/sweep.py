@@ -44,7 +44,7 @@ from django.utils import dateformat, timezone
 from rpd.disagreements import deadlines as due_dates
 from rpd.disagreements.deadlines import ACTION, CAP, MILESTONE, PAUSE, STAGE, Deadline
 from rpd.disagreements.models import (
-    LIVE,
+    LIVE_IN,
     AgreedAction,
     Disagreement,
     Milestone,
@@ -207,7 +207,7 @@ class Sweep:
         """Live disagreements with a deadline (or expected resume date) by the latest next
         working day: a range on the (status, next_due) index."""
         latest = max(day.horizon for day in self.days.values())
-        return self.disagreements().filter(status__in=LIVE, next_due__lte=latest)
+        return self.disagreements().filter(status__in=LIVE_IN, next_due__lte=latest)
 
     def drift_query(self):
         """Open disagreements whose last activity has just passed the drift threshold: a
