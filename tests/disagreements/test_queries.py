@@ -9,7 +9,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from rpd.disagreements import queries as lists
+from rpd.disagreements import queries as live_lists
 from rpd.disagreements import transitions
 from rpd.disagreements.access import Grade
 from rpd.disagreements.models import LIVE_IN, Disagreement
@@ -133,10 +133,10 @@ def test_the_live_lists_spell_status_as_their_partial_indexes_do():
             assert tuple(index.condition.children[0][1]) == LIVE_IN, index.name
     demo = build_partnership("stoke-on-trent")
     lists = {
-        "oversight": lambda: lists.oversight_rows(
-            demo.unit, NOW.date(), NOW, lists.OversightFilter(), limit=1
+        "oversight": lambda: live_lists.oversight_rows(
+            demo.unit, NOW.date(), NOW, live_lists.OversightFilter(), limit=1
         ),
-        "my work": lambda: lists.work_rows(demo.ladder["csc"][0], limit=1),
+        "my work": lambda: live_lists.work_rows(demo.ladder["csc"][0], limit=1),
     }
     for name, rows in lists.items():
         with CaptureQueriesContext(connection) as run:
