@@ -256,7 +256,8 @@ class StageEpisode(models.Model):
     started_on = models.DateField()
     started_at = models.DateTimeField()
     due = models.DateField()
-    due_basis = models.CharField(max_length=16)  # limit / review / immediately
+    # limit / review / immediately / case (a shorter deadline the case set: CaseDeadline)
+    due_basis = models.CharField(max_length=16)
     # The calendar the due dates were counted on, so a later change to holiday data
     # can never silently move a running or past deadline: dates move only by pause,
     # resume and extension.
@@ -282,7 +283,12 @@ class Milestone(models.Model):
     episode = models.ForeignKey(StageEpisode, on_delete=models.CASCADE, related_name="milestones")
     key = models.CharField(max_length=64)  # the pack's milestone id
     name = models.CharField(max_length=300)
-    due = models.DateField()
+    # Unknown (NULL) while the milestone it counts from (`after`) is not yet met: "within 2
+    # working days of the initial discussion" has no date until the discussion is held.
+    due = models.DateField(null=True, blank=True)
+    after = models.CharField(max_length=64, blank=True)  # that milestone's key, if any
+    # "Immediately": due the same day whatever the calendar, reminded out of hours too.
+    immediate = models.BooleanField(default=False)
     met_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -417,6 +423,19 @@ class Extension(models.Model):
     old_due = models.DateField()
     new_due = models.DateField()
     agreed_at = models.DateTimeField()
+
+
+class CaseDeadline(models.Model):
+    """A shorter deadline the case set for a stage, where the pack lets it (never longer)."""
+
+    episode = models.ForeignKey(
+        StageEpisode, on_delete=models.CASCADE, related_name="case_deadlines"
+    )
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    old_due = models.DateField()
+    new_due = models.DateField()
+    set_at = models.DateTimeField()
 
 
 class Handover(models.Model):
