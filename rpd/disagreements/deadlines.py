@@ -1,7 +1,8 @@
 """Which deadlines a disagreement has: the one answer for the stored next date, the deadline
 sweep and the calendar feed.
 
-While it is open: the current stage's due date, each milestone not yet met, and the
+While it is open: the current stage's due date, each milestone not yet met whose date is
+known (one counted from another milestone has none until that one is met), and the
 overall cap while the stage counts towards it (Blackpool's 15 working days). While it
 is paused the stage's clock is stopped and its dates will move, so its one date is the
 expected resume date. Once closed it has none.
@@ -21,6 +22,7 @@ from django.db.models import Model, QuerySet
 from .models import CLOSED, AgreedAction, Disagreement, StageEpisode, Status
 
 STAGE, MILESTONE, CAP, PAUSE, ACTION = "stage", "milestone", "cap", "pause", "action"
+IMMEDIATELY = "immediately"  # StageEpisode.due_basis of a stage due the same day
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,6 +31,8 @@ class Deadline:
     row: Model  # where the date lives: the episode, milestone, disagreement, pause or action
     due: datetime.date
     stage: int  # the stage it belongs to; for an action, the stage it was agreed at
+    # "Immediately": due the same day whatever the calendar; reminded out of working hours.
+    immediate: bool = False
 
     @property
     def ref(self) -> str:
@@ -52,8 +56,13 @@ def deadlines(
         return [] if pause is None else [Deadline(PAUSE, pause, pause.expected_resume, d.stage)]
     if milestones is None:
         milestones = episode.milestones.filter(met_at__isnull=True)
-    found = [Deadline(STAGE, episode, episode.due, episode.number)]
-    found += [Deadline(MILESTONE, m, m.due, episode.number) for m in milestones]
+    immediately = episode.due_basis == IMMEDIATELY
+    found = [Deadline(STAGE, episode, episode.due, episode.number, immediately)]
+    found += [
+        Deadline(MILESTONE, m, m.due, episode.number, m.immediate)
+        for m in milestones
+        if m.due is not None
+    ]
     cap = d.pack.overall_cap
     if d.cap_due and cap and episode.number in cap.stages:
         found.append(Deadline(CAP, d, d.cap_due, episode.number))

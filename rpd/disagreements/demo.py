@@ -387,9 +387,12 @@ def _stories(t: _Teller) -> list[tuple[int, Callable[[], None]]]:
         t.on(22)
         t.record(d, RecordOutcome.ONGOING, complete=False)
 
+    # A pathway with one stage tells the stage 2 stories at its only stage.
+    second = min(2, last)
+
     @story(30)
     def overdue_at_stage_2():
-        t.climb(t.raise_(30), 2, 30)
+        t.climb(t.raise_(30), second, 30)
 
     # Paused: one due back in a fortnight, one whose expected resume date has passed,
     # one paused and resumed (its deadlines moved on by the working days it was paused).
@@ -422,7 +425,7 @@ def _stories(t: _Teller) -> list[tuple[int, Callable[[], None]]]:
 
     @story(50)
     def resolved_at_stage_2():
-        d = t.climb(t.raise_(50), 2, 50)
+        d = t.climb(t.raise_(50), second, 50)
         t.on(44)
         t.resolve(d, multi_agency_audit=True)
 

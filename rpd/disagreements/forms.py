@@ -14,6 +14,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from rpd.pathways.schema import Pack
+from rpd.pathways.simulate import stage_dates
 from rpd.people.models import Agency, Partnership, User
 
 from .fields import (
@@ -99,6 +100,9 @@ class RaiseForm(ContextForm):
     start_stage = forms.IntegerField(required=False, min_value=1)
     fast_track_reason = LongText(required=False)
     immediate_rule = forms.ChoiceField(choices=(), required=False)
+    # A shorter deadline for the starting stage, where the pack lets the raiser set one.
+    due_by = FutureDate(required=False)
+    due_by_reason = LongText(required=False)
 
     def __init__(self, data, *, context: Context):
         super().__init__(data, context=context)
@@ -164,7 +168,37 @@ class RaiseForm(ContextForm):
                 "stage 1: choose the stage, or leave the reason out",
             )
         data["start_stage"] = stage
+        if stage <= pack.last_stage.number:
+            self._clean_due_by(data, stage)
         return data
+
+    def _clean_due_by(self, data: dict, stage: int) -> None:
+        due_by, reason = data.get("due_by"), (data.get("due_by_reason") or "").strip()
+        if due_by is None:
+            if reason:
+                self.add_error(
+                    "due_by_reason",
+                    "is only for a shorter deadline: give the date, or leave the reason out",
+                )
+            return
+        case = self.context.pack.stage(stage).case_timescale
+        if case is None or "raiser" not in case.set_by:
+            self.add_error("due_by", f"this pathway sets stage {stage}'s timescale itself")
+            return
+        latest = stage_dates(
+            self.context.pack,
+            stage,
+            self.context.today,
+            self.context.partnership.working_calendar(),
+            data.get("immediate_rule") or None,
+            decided_on=data.get("challenged_on"),
+        ).due
+        try:
+            shorter_deadline(due_by, self.context.today, latest)
+        except ValidationError as error:
+            self.add_error("due_by", error)
+        if not reason:
+            self.add_error("due_by_reason", "say why the case needs a shorter deadline")
 
 
 class RecordForm(ContextForm):
@@ -314,6 +348,38 @@ class PauseForm(ContextForm):
 
 class ResumeForm(ContextForm):
     note = LongText(required=False)
+
+
+def shorter_deadline(day: datetime.date, today: datetime.date, latest: datetime.date):
+    """A deadline the case sets: not past, and never later than the pathway's own."""
+    if day < today:
+        raise ValidationError("must be today or later")
+    if day > latest:
+        raise ValidationError(
+            "may bring the deadline forward, never back: no later than "
+            f"{latest:%A} {latest.day} {latest:%B %Y}"
+        )
+    return day
+
+
+class ShortenForm(ContextForm):
+    """The stage's actor sets a shorter deadline the case needs, where the pack allows."""
+
+    new_due = FutureDate()
+    reason = LongText()
+
+    def __init__(self, data, *, context: Context, old_due: datetime.date):
+        super().__init__(data, context=context)
+        self.old_due = old_due
+
+    def clean_new_due(self):
+        day = self.cleaned_data["new_due"]
+        if day >= self.old_due:
+            raise ValidationError(
+                f"may bring the deadline forward, never back: before {self.old_due:%A} "
+                f"{self.old_due.day} {self.old_due:%B %Y}"
+            )
+        return shorter_deadline(day, self.context.today, self.old_due)
 
 
 class ExtendForm(ContextForm):

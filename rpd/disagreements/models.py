@@ -93,6 +93,10 @@ class Status(models.TextChoices):
 CLOSED = frozenset({Status.RESOLVED, Status.WITHDRAWN})
 # Still running, its clock going or stopped: the statuses with deadlines.
 LIVE = frozenset({Status.OPEN, Status.PAUSED})
+# The same, in the one order the live lists' partial indexes and their queries both spell
+# `status IN (...)`: SQLite uses a partial index only when the query's terms match the
+# index's WHERE exactly, and a set's order changes from one process to the next.
+LIVE_IN = ("open", "paused")
 
 
 class Challenged(models.TextChoices):
@@ -175,17 +179,17 @@ class Disagreement(models.Model):
             # safeguarding lead's reads only the live ones of their agency.
             models.Index(
                 fields=["partnership", "next_due", "id"],
-                condition=models.Q(status__in=["open", "paused"]),
+                condition=models.Q(status__in=list(LIVE_IN)),
                 name="disagreement_live_due_idx",
             ),
             models.Index(
                 fields=["raising_agency", "next_due"],
-                condition=models.Q(status__in=["open", "paused"]),
+                condition=models.Q(status__in=list(LIVE_IN)),
                 name="disagreement_live_raise_idx",
             ),
             models.Index(
                 fields=["receiving_agency", "next_due"],
-                condition=models.Q(status__in=["open", "paused"]),
+                condition=models.Q(status__in=list(LIVE_IN)),
                 name="disagreement_live_recv_idx",
             ),
         ]
@@ -252,7 +256,8 @@ class StageEpisode(models.Model):
     started_on = models.DateField()
     started_at = models.DateTimeField()
     due = models.DateField()
-    due_basis = models.CharField(max_length=16)  # limit / review / immediately
+    # limit / review / immediately / case (a shorter deadline the case set: CaseDeadline)
+    due_basis = models.CharField(max_length=16)
     # The calendar the due dates were counted on, so a later change to holiday data
     # can never silently move a running or past deadline: dates move only by pause,
     # resume and extension.
@@ -278,7 +283,12 @@ class Milestone(models.Model):
     episode = models.ForeignKey(StageEpisode, on_delete=models.CASCADE, related_name="milestones")
     key = models.CharField(max_length=64)  # the pack's milestone id
     name = models.CharField(max_length=300)
-    due = models.DateField()
+    # Unknown (NULL) while the milestone it counts from (`after`) is not yet met: "within 2
+    # working days of the initial discussion" has no date until the discussion is held.
+    due = models.DateField(null=True, blank=True)
+    after = models.CharField(max_length=64, blank=True)  # that milestone's key, if any
+    # "Immediately": due the same day whatever the calendar, reminded out of hours too.
+    immediate = models.BooleanField(default=False)
     met_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -413,6 +423,19 @@ class Extension(models.Model):
     old_due = models.DateField()
     new_due = models.DateField()
     agreed_at = models.DateTimeField()
+
+
+class CaseDeadline(models.Model):
+    """A shorter deadline the case set for a stage, where the pack lets it (never longer)."""
+
+    episode = models.ForeignKey(
+        StageEpisode, on_delete=models.CASCADE, related_name="case_deadlines"
+    )
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    old_due = models.DateField()
+    new_due = models.DateField()
+    set_at = models.DateTimeField()
 
 
 class Handover(models.Model):

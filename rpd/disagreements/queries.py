@@ -17,7 +17,7 @@ from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from rpd.people.models import User
 
 from .access import Grade, overseen_by, visible_to, with_sight
-from .models import CLOSED, LIVE, Disagreement, Record, RecordOutcome, Status
+from .models import CLOSED, LIVE_IN, Disagreement, Record, RecordOutcome, Status
 
 LIST_FIELDS = (
     "reference",
@@ -166,7 +166,7 @@ def _rows(queryset: QuerySet[Disagreement], user: User, limit: int, offset: int)
 def work_rows(user: User, limit: int = 50, offset: int = 0) -> list[WorkRow]:
     """The reader's open and paused disagreements and their team's (and, for a
     safeguarding lead, their agency's): overdue first, then soonest due, in one query."""
-    live = visible_to(user, partnership_wide=False).filter(status__in=LIVE)
+    live = visible_to(user, partnership_wide=False).filter(status__in=LIVE_IN)
     return _rows(live.order_by("next_due", "pk"), user, limit, offset)
 
 
@@ -190,7 +190,7 @@ def oversight_rows(
 ) -> list[WorkRow]:
     """The partnership's open and paused disagreements for its unit and board chair,
     soonest due first (overdue first), read down disagreement_live_due_idx."""
-    live = overseen_by(user).filter(status__in=LIVE)
+    live = overseen_by(user).filter(status__in=LIVE_IN)
     if chosen.show == "upper":
         live = live.filter(stage__gte=UPPER_STAGE)
     elif chosen.show == "overdue":

@@ -30,7 +30,7 @@ from rpd.notifications import notices
 from rpd.pathways.calendar import WorkingCalendar, local_date
 from rpd.pathways.loader import PackInvalid, digest, load_pack_text
 from rpd.pathways.schema import Pack
-from rpd.pathways.simulate import stage_dates
+from rpd.pathways.simulate import due_date, milestone_timescale, stage_dates
 from rpd.people.models import AgencyType, Role, User
 
 from . import deadlines, evidence, forms
@@ -39,6 +39,7 @@ from .models import (
     CLOSED,
     LIVE,
     AgreedAction,
+    CaseDeadline,
     Disagreement,
     EpisodeOutcome,
     Extension,
@@ -175,7 +176,15 @@ def _open_episode(
     pack = d.pack
     calendar = d.partnership.working_calendar()
     started_on = local_date(at)
-    dates = stage_dates(pack, number, started_on, calendar, d.immediate_rule or None)
+    dates = stage_dates(
+        pack,
+        number,
+        started_on,
+        calendar,
+        d.immediate_rule or None,
+        at=at,
+        decided_on=d.challenged_on,
+    )
     stage = pack.stage(number)
     raising_actor = actor_for(pack, raising, d.raising_agency, stage.raising.rung, number)
     receiving_actor = actor_for(pack, receiving, d.receiving_agency, stage.receiving.rung, number)
@@ -200,8 +209,17 @@ def _open_episode(
     )
     if episode.led_by_role:
         tell_partnership(d, at)  # a stage the partnership leads: it has the case now
+    # One counted from another milestone has no date until that one is met (see _record).
     Milestone.objects.bulk_create(
-        Milestone(episode=episode, key=m.id, name=m.name, due=m.due) for m in dates.milestones
+        Milestone(
+            episode=episode,
+            key=m.id,
+            name=m.name,
+            due=None if m.waits_for else m.due,
+            after=m.waits_for or "",
+            immediate=m.immediate,
+        )
+        for m in dates.milestones
     )
     for side, user in (
         (Side.RAISING, episode.raising_actor),
@@ -210,6 +228,17 @@ def _open_episode(
         _take_part(d, user, side)
     d.stage = number
     return episode
+
+
+def _set_case_deadline(
+    episode: StageEpisode, by: User, new_due: datetime.date, reason: str, at: datetime.datetime
+) -> None:
+    """A shorter deadline the case needs, kept beside the pathway's own (pack: case_timescale)."""
+    CaseDeadline.objects.create(
+        episode=episode, set_by=by, reason=reason, old_due=episode.due, new_due=new_due, set_at=at
+    )
+    episode.due, episode.due_basis = new_due, "case"
+    episode.save(update_fields=["due", "due_basis"])
 
 
 def _take_part(d: Disagreement, user: User, side: str = "") -> None:
@@ -291,6 +320,8 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
         _take_part(d, actor, Side.RAISING)
         _take_part(d, d.receiving_professional, Side.RECEIVING)
         episode = _open_episode(d, data["start_stage"], actor, d.receiving_professional, at)
+        if data["due_by"]:
+            _set_case_deadline(episode, actor, data["due_by"], data["due_by_reason"], at)
         cap = pack.overall_cap
         if cap and d.stage in cap.stages:
             calendar = partnership.working_calendar()
@@ -616,12 +647,22 @@ def _record(act: Act) -> dict:
         if involved(owner, act.d):
             _take_part(act.d, owner)
     act.episode.milestones.filter(key__in=data["meets"], met_at__isnull=True).update(met_at=act.at)
+    _date_milestones_after(act, data["meets"])
     return {
         "record": record.pk,
         "outcome": record.outcome,
         "covers": record.covers,
         "meets": data["meets"],
     }
+
+
+def _date_milestones_after(act: Act, met: list[str]) -> None:
+    """Milestones counted from one just met now have their date, counted from that moment."""
+    d, number = act.d, act.episode.number
+    for milestone in act.episode.milestones.filter(after__in=met, due__isnull=True):
+        timescale = milestone_timescale(d.pack, number, milestone.key, d.immediate_rule or None)
+        milestone.due = due_date(timescale, act.today, act.calendar, act.at)
+        milestone.save(update_fields=["due"])
 
 
 def _approve(act: Act) -> dict:
@@ -755,7 +796,7 @@ def _resume(act: Act) -> dict:
     if paused:
         act.episode.due = moved(act.episode.due)
         act.episode.save(update_fields=["due"])
-        for milestone in act.episode.milestones.filter(met_at__isnull=True):
+        for milestone in act.episode.milestones.filter(met_at__isnull=True, due__isnull=False):
             milestone.due = moved(milestone.due)
             milestone.save(update_fields=["due"])
         if act.d.cap_due:
@@ -779,6 +820,18 @@ def _extend(act: Act) -> dict:
     )
     act.episode.due = act.data["new_due"]
     act.episode.save(update_fields=["due"])
+    return {"old_due": old.isoformat(), "new_due": act.episode.due.isoformat()}
+
+
+def _may_shorten(act: Act) -> None:
+    case = act.d.pack.stage(act.d.stage).case_timescale
+    if case is None or "actor" not in case.set_by:
+        raise NotAllowed(f"this pathway sets stage {act.d.stage}'s timescale itself")
+
+
+def _shorten(act: Act) -> dict:
+    old = act.episode.due
+    _set_case_deadline(act.episode, act.actor, act.data["new_due"], act.data["reason"], act.at)
     return {"old_due": old.isoformat(), "new_due": act.episode.due.isoformat()}
 
 
@@ -880,6 +933,16 @@ RULES: dict[str, Rule] = {
         form_needs=lambda act: {"old_due": act.episode.due},
         target=_asker,
         who_on_target=_may_agree_extension,
+    ),
+    # Where the pack lets the case set "a timescale that protects the child": earlier only.
+    "shorten": Rule(
+        "set a shorter deadline",
+        RUNNING,
+        ACTORS,
+        forms.ShortenForm,
+        _shorten,
+        _may_shorten,
+        form_needs=lambda act: {"old_due": act.episode.due},
     ),
     "hand_over": Rule(
         "hand over",

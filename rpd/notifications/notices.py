@@ -247,6 +247,11 @@ CHANGES = {
         "deadline extended",
         f"The stage's deadline was extended by agreement from {d['old_due']} to {d['new_due']}.",
     ),
+    "shorten": lambda d: (
+        "deadline brought forward",
+        f"The stage's deadline was brought forward from {d['old_due']} to {d['new_due']}, "
+        "as the case needs.",
+    ),
     "hand_over": _hand_over,
     "withdraw": lambda d: ("withdrawn", "The disagreement was withdrawn."),
 }

@@ -90,8 +90,11 @@ def queue(
     disagreement=None,
     dedupe_key: str | None = None,
     at: datetime.datetime | None = None,
+    urgent: bool = False,
 ) -> Notice | None:
-    """Write one notice; None when its dedupe key says it was written before."""
+    """Write one notice; None when its dedupe key says it was written before.
+
+    An `urgent` notice (a deadline due immediately) is never held for a daily digest."""
     address = to_address or (to_user.email if to_user is not None else "")
     at = at or timezone.now()
     if not address:
@@ -117,7 +120,7 @@ def queue(
     )
     # The digest itself is what a digest user waits for; checked first, the preference
     # query is spent only on notices that could be held.
-    held = kind != Kind.DIGEST and may_be_held(kind) and prefers_digest(to_user)
+    held = not urgent and kind != Kind.DIGEST and may_be_held(kind) and prefers_digest(to_user)
     notice = Notice(
         partnership=partnership,
         disagreement=disagreement,

@@ -1,8 +1,10 @@
 """The deadline sweep: reminders of what falls due, written into the outbox.
 
-Run every few minutes by a worker. For each partnership, and only in working
-hours (RPD_WORKING_HOURS, London time) on one of that partnership's working
-days, it writes:
+Run every few minutes by a worker. For each partnership, in working hours
+(RPD_WORKING_HOURS, London time) on one of that partnership's working days, it
+writes what follows; at any other time, only the reminders of deadlines due
+"immediately" (Cambridgeshire's suspected non-accidental injury of an infant,
+raised on Good Friday, is due that day and is not held until Tuesday):
 
 - due soon (the deadline is the next working day), due today, and overdue
   (then again every working day until it is met) for the current stage's due
@@ -39,12 +41,13 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import dateformat, timezone
 
 from rpd.disagreements import deadlines as due_dates
 from rpd.disagreements.deadlines import ACTION, CAP, MILESTONE, PAUSE, STAGE, Deadline
 from rpd.disagreements.models import (
-    LIVE,
+    LIVE_IN,
     AgreedAction,
     Disagreement,
     Milestone,
@@ -93,6 +96,9 @@ class Day:
     calendar: WorkingCalendar
     today: datetime.date
     horizon: datetime.date  # the next working day: anything due by then is "due soon"
+    # In working hours on one of the partnership's working days; otherwise only deadlines
+    # due immediately are reminded.
+    working: bool
     # Last activity in [drift_from, drift_until) means the spell of inactivity has just
     # reached the threshold (within the catch-up window).
     drift_from: datetime.datetime
@@ -110,6 +116,8 @@ class Reminder:
     recipients: tuple[tuple[int, str], ...]  # (user id, why they get it)
     # Once overdue, the line manager of each of these (user id, what they do) hears too.
     managed: tuple[tuple[int, str], ...] = ()
+    # Due immediately: sent at once, never held for a daily digest.
+    immediate: bool = False
 
 
 def in_working_hours(local: datetime.datetime) -> bool:
@@ -138,14 +146,12 @@ def start_of(day: datetime.date) -> datetime.datetime:
 
 
 def working_days(now: datetime.datetime) -> dict[int, Day]:
-    """The partnerships for which `now` (London) is a working day, each with its dates."""
+    """Every partnership with its dates, and whether `now` (London) is in its working time."""
     today = now.date()
     threshold = settings.RPD_DRIFT_WORKING_DAYS
     days = {}
     for partnership in Partnership.objects.all():
         calendar = partnership.working_calendar()
-        if not calendar.is_working_day(today):
-            continue
         # Activity on day L has drifted once more than `threshold` working days have
         # passed after L: L is before the threshold-th working day back from today.
         days[partnership.pk] = Day(
@@ -153,6 +159,7 @@ def working_days(now: datetime.datetime) -> dict[int, Day]:
             calendar,
             today,
             calendar.add_working_days(today, 1),
+            in_working_hours(now) and calendar.is_working_day(today),
             start_of(working_days_back(calendar, today, threshold + DRIFT_CATCH_UP_WORKING_DAYS)),
             start_of(working_days_back(calendar, today, threshold)),
         )
@@ -163,10 +170,8 @@ def run(now: datetime.datetime | None = None) -> SweepResult:
     """Write the reminders due at `now` (default: the current time)."""
     local = london_now(now)
     result = SweepResult()
-    if not in_working_hours(local):
-        return result
     days = working_days(local)
-    result.partnerships = len(days)
+    result.partnerships = sum(day.working for day in days.values())
     if days:
         Sweep(days, local).write(result)
     return result
@@ -205,9 +210,18 @@ class Sweep:
 
     def due_query(self):
         """Live disagreements with a deadline (or expected resume date) by the latest next
-        working day: a range on the (status, next_due) index."""
+        working day: a range on the (status, next_due) index. Outside working time, only
+        those due by today whose current stage has a deadline due immediately."""
         latest = max(day.horizon for day in self.days.values())
-        return self.disagreements().filter(status__in=LIVE, next_due__lte=latest)
+        due = self.disagreements().filter(status__in=LIVE_IN, next_due__lte=latest)
+        if any(day.working for day in self.days.values()):
+            return due
+        current = Q(episodes__ended_at__isnull=True)
+        immediately = Q(episodes__due_basis=due_dates.IMMEDIATELY) | Q(
+            episodes__milestones__immediate=True, episodes__milestones__met_at__isnull=True
+        )
+        today = max(day.today for day in self.days.values())
+        return due.filter(current & immediately, next_due__lte=today).distinct()
 
     def drift_query(self):
         """Open disagreements whose last activity has just passed the drift threshold: a
@@ -236,24 +250,35 @@ class Sweep:
     # any of them needs, and each row is then held to its own partnership's dates.
 
     def due(self) -> list[Disagreement]:
-        return [d for d in self.due_query() if d.next_due <= self.days[d.partnership_id].horizon]
+        def latest(d: Disagreement) -> datetime.date:
+            day = self.days[d.partnership_id]
+            return day.horizon if day.working else day.today
+
+        return [d for d in self.due_query() if d.next_due <= latest(d)]
 
     def drifting(self) -> list[Disagreement]:
         days = self.days
+        if not any(day.working for day in days.values()):
+            return []
         return [
             d
             for d in self.drift_query()
-            if days[d.partnership_id].drift_from
+            if days[d.partnership_id].working
+            and days[d.partnership_id].drift_from
             <= d.updated_at
             < days[d.partnership_id].drift_until
         ]
 
     def actions(self) -> list[AgreedAction]:
         days = self.days
+        if not any(day.working for day in days.values()):
+            return []
         keep = [
             pk
             for pk, due, partnership in self.actions_query()
-            if partnership in days and due <= days[partnership].horizon
+            if partnership in days
+            and days[partnership].working
+            and due <= days[partnership].horizon
         ]
         if not keep:
             return []
@@ -300,6 +325,8 @@ class Sweep:
                 d, episode, milestones=milestones.get(episode.pk, ()), pause=pauses.get(d.pk)
             )
             for deadline in found:
+                if not (day.working or deadline.immediate):
+                    continue
                 p = phase(deadline.due, day)
                 if deadline.kind == PAUSE:
                     if p == OVERDUE:
@@ -364,7 +391,9 @@ class Sweep:
             kinds = {SOON: Kind.CAP, TODAY: Kind.CAP, OVERDUE: Kind.CAP}
         else:
             raise ValueError(f"no reminder for a {deadline.kind} deadline")
-        return Reminder(deadline.ref, label, deadline.due, kinds, actors, managed)
+        return Reminder(
+            deadline.ref, label, deadline.due, kinds, actors, managed, deadline.immediate
+        )
 
     def action_reminder(self, deadline: Deadline) -> Reminder:
         assert deadline.kind == ACTION
@@ -397,7 +426,7 @@ class Sweep:
 
     # -- writing ------------------------------------------------------------------------
 
-    def queue(self, counts, d, kind, user, subject, context, key) -> None:
+    def queue(self, counts, d, kind, user, subject, context, key, urgent=False) -> None:
         if user is None or not user.is_active:
             return
         stage = d.pack.stage(d.stage)
@@ -411,6 +440,7 @@ class Sweep:
             context={"stage": stage, **context},
             dedupe_key=key,
             at=self.now,
+            urgent=urgent,
         )
         if notice is not None:
             counts[str(kind)] += 1
@@ -459,6 +489,7 @@ class Sweep:
                 subject,
                 {"message": message, "deadline": deadline.label, "due": deadline.due, "why": why},
                 f"{key}:u{user.pk}",
+                deadline.immediate,
             )
 
     def pause_overdue(self, counts, users, d, pause: Pause, episode: StageEpisode) -> None:

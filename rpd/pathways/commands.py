@@ -9,8 +9,9 @@ from rpd.cli import CommandError, date_argument, non_negative_int
 
 from . import registry
 from .calendar import CALENDARS, DateOutOfRange, UnknownCalendar, get_calendar
-from .describe import describe
+from .describe import describe, plural
 from .loader import PackInvalid, load_pack_file
+from .schema import DISPUTED_DECISION
 from .simulate import simulate
 
 
@@ -44,6 +45,12 @@ def register(subparsers) -> None:
         "--immediate",
         metavar="RULE",
         help="apply one of the pathway's immediate rules (see `rpd pathway show`)",
+    )
+    p.add_argument(
+        "--decision",
+        type=date_argument,
+        metavar="YYYY-MM-DD",
+        help="the disputed decision's date, for milestones counted from it (default: --start)",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=pathway_simulate)
@@ -135,7 +142,7 @@ def pathway_validate(args) -> int:
             for line in error.lines():
                 print(line, file=sys.stderr)
         else:
-            print(f"{name}: valid ({pack.id} v{pack.version}, {len(pack.stages)} stages)")
+            print(f"{name}: valid ({pack.id} v{pack.version}, {plural(len(pack.stages), 'stage')})")
     return 2 if failed else 0
 
 
@@ -143,8 +150,10 @@ def pathway_simulate(args) -> int:
     pack = _entry(args.pathway).pack
     if args.stage not in [s.number for s in pack.stages]:
         raise CommandError(f"--stage: {pack.id} has stages 1 to {pack.last_stage.number}")
+    if args.decision and args.decision > args.start:
+        raise CommandError("--decision: the disputed decision cannot come after --start")
     try:
-        result = simulate(pack, args.start, args.stage, args.immediate)
+        result = simulate(pack, args.start, args.stage, args.immediate, args.decision)
     except KeyError as error:
         raise CommandError(f"--immediate: {error.args[0]}") from None
     except DateOutOfRange as error:
@@ -154,14 +163,22 @@ def pathway_simulate(args) -> int:
         print()
         return 0
     print(f"{pack.name}: raised {args.start:%a %d %b %Y} ({CALENDARS[pack.calendar]} working days)")
+    if args.immediate:
+        rule = pack.immediate_rule(args.immediate)
+        print(
+            f"Under the rule {rule.id!r}: due {rule.timescale.describe()}; "
+            "its reminders are not held for working hours"
+        )
+    names = {}
     for stage in result.stages:
         flag = {"review": "  (review: no limit in the policy)", "immediately": "  (immediately)"}
         print(
             f"Stage {stage.number} {stage.name}: starts {stage.starts:%a %d %b %Y}, "
             f"due {stage.due:%a %d %b %Y}{flag.get(stage.due_basis, '')}"
         )
+        names = {m.id: m.name for m in stage.milestones}
         for m in stage.milestones:
-            print(f"    {m.name}: {m.due:%a %d %b %Y} ({m.timescale})")
+            print(f"    {m.name}: {m.due:%a %d %b %Y} ({m.timescale}{_anchor(m, names)})")
     if result.overall_cap:
         cap = result.overall_cap
         print(
@@ -169,6 +186,15 @@ def pathway_simulate(args) -> int:
             f"{cap.due:%a %d %b %Y} ({cap.working_days} working days)"
         )
     return 0
+
+
+def _anchor(m, names: dict[str, str]) -> str:
+    """What a milestone counts from, as the simulation's text says it."""
+    if m.counts_from == DISPUTED_DECISION:
+        return f" of the disputed decision on {m.anchor:%a %d %b %Y}"
+    if m.waits_for:
+        return f" of {names[m.waits_for]!r} being met, if met on {m.anchor:%a %d %b %Y}"
+    return ""
 
 
 def pathway_install(args) -> int:

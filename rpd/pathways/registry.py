@@ -109,10 +109,33 @@ def install(path: str | Path) -> Entry:
             str(path),
             [Problem(1, "id", f"{pack.id!r} is a built-in pathway; copy it under a new id")],
         )
-    # Installing the same id again replaces the earlier copy: that is how a partnership updates it.
+    # Installing a new version of an id replaces the earlier copy: that is how a partnership
+    # updates it. Disagreements already raised keep the text they were raised under (pinned
+    # by digest), so a different text under the same version would make "v1" mean two things.
     target_dir = installed_dirs()[0]
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / f"{pack.id}.yaml"
+    if target.is_file() and target.resolve() != path.resolve():
+        installed, _ = _load(target)
+        text = path.read_text(encoding="utf-8")
+        problem = ""
+        if installed.version > pack.version:
+            problem = (
+                f"{pack.id} v{installed.version} is installed; a replacement needs a version "
+                f"above {installed.version}"
+            )
+        elif installed.version == pack.version and digest(text) != digest(
+            target.read_text(encoding="utf-8")
+        ):
+            problem = (
+                f"{pack.id} v{pack.version} is already installed with different content; "
+                f"give it a new version (v{pack.version + 1}) to replace it"
+            )
+        if problem:
+            line = next(
+                (i for i, t in enumerate(text.splitlines(), 1) if t.startswith("version:")), 1
+            )
+            raise PackInvalid(str(path), [Problem(line, "version", problem)])
     if target.resolve() != path.resolve():
         shutil.copyfile(path, target)
     return Entry(pack, target, False, digest(target.read_text(encoding="utf-8")))

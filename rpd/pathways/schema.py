@@ -57,17 +57,24 @@ class WorkingDays(Strict):
     note: str = ""
 
     def describe(self) -> str:
-        return f"{self.days} working day{'s' if self.days != 1 else ''}"
+        return f"within {self.days} working day{'s' if self.days != 1 else ''}"
 
 
 class Immediately(Strict):
-    """Same working day: the seeds' "immediately" (e.g. suspected NAI of an infant)."""
+    """The seeds' "immediately" (e.g. suspected NAI of an infant): now, not next working day.
+
+    Due the same calendar day as its anchor, or within `hours` of it where the pack says
+    so, whatever the working-day calendar: a non-accidental injury raised on Good Friday
+    does not wait for Tuesday. Its reminders are not held for working hours either.
+    """
 
     kind: Literal["immediately"]
+    hours: PositiveInt | None = None
     note: str = ""
 
     def describe(self) -> str:
-        return "immediately (the same working day)"
+        when = f"within {self.hours} hours" if self.hours else "the same day"
+        return f"immediately: {when}, whatever the working-day calendar"
 
 
 class NotFixed(Strict):
@@ -93,7 +100,7 @@ Timescale = Annotated[WorkingDays | Immediately | NotFixed, Field(discriminator=
 
 
 def timescale_days(timescale: WorkingDays | Immediately | NotFixed) -> int:
-    """Working days to add to the anchor date; 0 means the same working day."""
+    """Working days to add to the anchor date (0 for immediately: see simulate.due_date)."""
     if isinstance(timescale, WorkingDays):
         return timescale.days
     if isinstance(timescale, NotFixed):
@@ -126,15 +133,30 @@ class Role(Strict):
     source: str = ""
 
 
+LEADING_KINDS = ("partnership", "independent")
+
+
 class Side(Strict):
     rung: Slug
     description: Text
+
+
+# What a milestone's timescale counts from, besides another milestone of the same stage
+# being met (named by its id, a slug, so never one of these): the day the stage starts, or
+# the date of the disputed decision the raiser gave (Stoke-on-Trent §5 Stage 1: "within one
+# working day of the disagreement or on receipt of the disputed decision").
+STAGE_START = "stage_start"
+DISPUTED_DECISION = "disputed_decision"
 
 
 class Milestone(Strict):
     id: Slug
     name: Text
     timescale: Timescale
+    # STAGE_START, DISPUTED_DECISION, or the id of a milestone of this stage: then this one's
+    # date is unknown until that one is met ("an action plan within 2 working days of the
+    # initial discussion").
+    counts_from: str = STAGE_START
     source: str = ""
 
 
@@ -164,6 +186,18 @@ class Notice(Strict):
     source: str = ""
 
 
+class CaseTimescale(Strict):
+    """The policy lets the case set a shorter deadline for the stage, never a longer one.
+
+    "Within a timescale that protects the child": whoever `set_by` names (the raiser, when
+    raising at this stage; the stage's actors, while it runs) may bring the stage's due
+    date forward, with a reason. The pack's own timescale stays the latest it may be.
+    """
+
+    set_by: list[Literal["raiser", "actor"]] = Field(min_length=1)
+    source: Text
+
+
 class Stage(Strict):
     number: PositiveInt
     name: Text
@@ -174,6 +208,7 @@ class Stage(Strict):
     # Implementation Unit, Jersey's board chair) name that role here.
     led_by: Slug | None = None
     timescale: Timescale
+    case_timescale: CaseTimescale | None = None
     milestones: list[Milestone] = []
     must_record: list[Requirement] = []
     notify: list[Notice] = []
@@ -193,7 +228,7 @@ class FastTrack(Strict):
 
 
 class ImmediateRule(Strict):
-    """A class of dispute that must be resolved the same working day at any stage."""
+    """A class of dispute that must be resolved within its own timescale at any stage."""
 
     id: Slug
     when: Text
@@ -345,7 +380,21 @@ def consistency_problems(pack: Pack, known_calendars: dict[str, str]) -> list[tu
         check_ref(stage.raising.rung, rungs, (*loc, "raising", "rung"), "rung")
         check_ref(stage.receiving.rung, rungs, (*loc, "receiving", "rung"), "rung")
         check_ref(stage.led_by, roles, (*loc, "led_by"), "role")
-        unique(stage.milestones, (*loc, "milestones"), "milestone")
+        if stage.led_by in roles:
+            kind = pack.role(stage.led_by).kind
+            # The product gives a stage's lead to the partnership unit or the board chair;
+            # an agency's own officer or a party to the case would silently become the unit.
+            if kind not in LEADING_KINDS:
+                problems.append(
+                    (
+                        (*loc, "led_by"),
+                        f"role {stage.led_by!r} is of kind {kind!r}; a stage is led by a "
+                        "partnership or independent role (leave led_by out for the two "
+                        "agencies to lead it)",
+                    )
+                )
+        milestone_ids = unique(stage.milestones, (*loc, "milestones"), "milestone")
+        problems += _anchor_problems(stage, milestone_ids, loc)
         unique(stage.must_record, (*loc, "must_record"), "requirement")
         for j, notice in enumerate(stage.notify):
             check_ref(notice.to, roles, (*loc, "notify", j, "to"), "notification role")
@@ -363,4 +412,28 @@ def consistency_problems(pack: Pack, known_calendars: dict[str, str]) -> list[tu
         for j, number in enumerate(pack.overall_cap.stages):
             if number not in numbers:
                 problems.append((("overall_cap", "stages", j), f"stage {number} does not exist"))
+    return problems
+
+
+def _anchor_problems(stage: Stage, milestone_ids: set[str], loc: Loc) -> list[tuple[Loc, str]]:
+    """Each milestone counts from the stage's start, the disputed decision, or another
+    milestone of the same stage, and no chain of them comes back on itself."""
+    problems: list[tuple[Loc, str]] = []
+    after = {m.id: m.counts_from for m in stage.milestones}
+    for j, m in enumerate(stage.milestones):
+        where = (*loc, "milestones", j, "counts_from")
+        if m.counts_from in (STAGE_START, DISPUTED_DECISION):
+            continue
+        if m.counts_from not in milestone_ids:
+            known = ", ".join([STAGE_START, DISPUTED_DECISION, *sorted(milestone_ids - {m.id})])
+            problems.append(
+                (where, f"{m.counts_from!r} is not something to count from (known: {known})")
+            )
+            continue
+        seen, current = {m.id}, m.counts_from
+        while current in after and current not in seen:
+            seen.add(current)
+            current = after[current]
+        if current in seen:
+            problems.append((where, f"milestone {m.id!r} counts, through others, from itself"))
     return problems

@@ -2,7 +2,9 @@
 
 Assumes each stage runs its full timescale and the next starts on the day the
 previous one is due. A stage the policy leaves open runs for the
-partnership's default review interval, and the result says so.
+partnership's default review interval, and the result says so. Each milestone
+says what it counts from: the stage's start, the disputed decision, or another
+milestone being met (then its date assumes that one is met on its own due date).
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import asdict, dataclass
 
-from .calendar import WorkingCalendar, get_calendar
-from .schema import Immediately, NotFixed, Pack, timescale_days
+from .calendar import WorkingCalendar, get_calendar, local_date
+from .schema import DISPUTED_DECISION, STAGE_START, Immediately, NotFixed, Pack, timescale_days
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,16 @@ class MilestoneDate:
     name: str
     timescale: str
     due: datetime.date
+    # "stage_start", "disputed_decision", or the id of the milestone it counts from.
+    counts_from: str
+    # The date counted from; for a milestone counted from another, that one's due date.
+    anchor: datetime.date
+    immediate: bool = False
+
+    @property
+    def waits_for(self) -> str | None:
+        """The milestone that must be met before this one's date is known."""
+        return None if self.counts_from in (STAGE_START, DISPUTED_DECISION) else self.counts_from
 
 
 @dataclass(frozen=True)
@@ -30,7 +42,7 @@ class StageDates:
     due: datetime.date
     timescale: str
     # "limit": the policy's own deadline; "review": the default review date of a
-    # stage the policy leaves open; "immediately": the same working day.
+    # stage the policy leaves open; "immediately": the same day, whatever the calendar.
     due_basis: str
     milestones: list[MilestoneDate]
 
@@ -47,6 +59,7 @@ class Simulation:
     pathway: str
     calendar: str
     start: datetime.date
+    decided_on: datetime.date
     stages: list[StageDates]
     overall_cap: CapDate | None
 
@@ -71,36 +84,87 @@ def _basis(timescale) -> str:
     return "limit"
 
 
+def due_date(
+    timescale,
+    anchor: datetime.date,
+    calendar: WorkingCalendar,
+    at: datetime.datetime | None = None,
+) -> datetime.date:
+    """When something with `timescale` counted from `anchor` falls due.
+
+    "Immediately" is the anchor's own calendar day (a Good Friday is not moved to
+    Tuesday), or the day `hours` after the moment `at` where the pack gives hours;
+    without a moment, hours count from the start of the anchor day.
+    """
+    if isinstance(timescale, Immediately):
+        if timescale.hours is None:
+            return anchor
+        if at is not None:
+            return local_date(at + datetime.timedelta(hours=timescale.hours))
+        return anchor + datetime.timedelta(days=timescale.hours // 24)
+    return calendar.add_working_days(anchor, timescale_days(timescale))
+
+
+def milestone_timescale(pack: Pack, number: int, key: str, immediate_rule: str | None = None):
+    """The timescale a milestone runs to: an immediate rule's, where one applies, or its own."""
+    if immediate_rule:
+        return pack.immediate_rule(immediate_rule).timescale
+    return next(m for m in pack.stage(number).milestones if m.id == key).timescale
+
+
 def stage_dates(
     pack: Pack,
     number: int,
     starts: datetime.date,
     calendar: WorkingCalendar,
     immediate_rule: str | None = None,
+    *,
+    at: datetime.datetime | None = None,
+    decided_on: datetime.date | None = None,
 ) -> StageDates:
-    """One stage's due date and milestones if it starts on `starts`.
+    """One stage's due date and milestones if it starts on `starts` (at the moment `at`).
 
     `immediate_rule` names one of the pack's immediate rules (e.g. Cambridgeshire's
     suspected non-accidental injury of an infant): its timescale then replaces the
-    stage's and its milestones' own.
+    stage's and its milestones' own. `decided_on` is the disputed decision's date, for
+    milestones that count from it (default: the stage's start).
     """
     stage = pack.stage(number)
     override = pack.immediate_rule(immediate_rule).timescale if immediate_rule else None
-    milestones = [
-        MilestoneDate(
-            m.id,
-            m.name,
-            (override or m.timescale).describe(),
-            calendar.add_working_days(starts, timescale_days(override or m.timescale)),
-        )
-        for m in stage.milestones
-    ]
+    anchors = {STAGE_START: (starts, at), DISPUTED_DECISION: (decided_on or starts, None)}
+    milestones: list[MilestoneDate] = []
+    # A milestone may count from one listed after it: resolve in dependency order.
+    pending = list(stage.milestones)
+    done: dict[str, MilestoneDate] = {}
+    while pending:
+        before = len(pending)
+        for m in list(pending):
+            if m.counts_from in anchors:
+                anchor, moment = anchors[m.counts_from]
+            elif m.counts_from in done:
+                anchor, moment = done[m.counts_from].due, None
+            else:
+                continue
+            timescale = override or m.timescale
+            done[m.id] = MilestoneDate(
+                m.id,
+                m.name,
+                timescale.describe(),
+                due_date(timescale, anchor, calendar, moment),
+                m.counts_from,
+                anchor,
+                isinstance(timescale, Immediately),
+            )
+            pending.remove(m)
+        if len(pending) == before:  # a cycle, which a validated pack cannot have
+            raise ValueError(f"stage {number}: milestones count from each other in a cycle")
+    milestones = [done[m.id] for m in stage.milestones]
     timescale = override or stage.timescale
     return StageDates(
         stage.number,
         stage.name,
         starts,
-        calendar.add_working_days(starts, timescale_days(timescale)),
+        due_date(timescale, starts, calendar, at),
         timescale.describe(),
         _basis(timescale),
         milestones,
@@ -108,14 +172,23 @@ def stage_dates(
 
 
 def simulate(
-    pack: Pack, start: datetime.date, first_stage: int = 1, immediate_rule: str | None = None
+    pack: Pack,
+    start: datetime.date,
+    first_stage: int = 1,
+    immediate_rule: str | None = None,
+    decided_on: datetime.date | None = None,
 ) -> Simulation:
     calendar = get_calendar(pack.calendar, tuple(pack.closure_days))
+    decided_on = decided_on or start
     stages: list[StageDates] = []
     starts = start
     for stage in pack.stages:
         if stage.number >= first_stage:
-            stages.append(stage_dates(pack, stage.number, starts, calendar, immediate_rule))
+            stages.append(
+                stage_dates(
+                    pack, stage.number, starts, calendar, immediate_rule, decided_on=decided_on
+                )
+            )
             starts = stages[-1].due
 
     cap = None
@@ -127,4 +200,4 @@ def simulate(
                 pack.overall_cap.working_days,
                 calendar.add_working_days(capped[0].starts, pack.overall_cap.working_days),
             )
-    return Simulation(pack.id, pack.calendar, start, stages, cap)
+    return Simulation(pack.id, pack.calendar, start, decided_on, stages, cap)

@@ -209,6 +209,11 @@ def build_partnership(pathway_id: str, slug: str | None = None) -> DemoPartnersh
             partnership=partnership, name=AGENCY_NAMES[key], type=agency_type
         )
         demo.agencies[key] = agency
+        # A pathway with more rungs than the agency has titles names the extra rungs'
+        # holders by the pathway's own rung names.
+        titles = [
+            titles[i] if i < len(titles) else generic.name for i, generic in enumerate(pack.rungs)
+        ]
         rungs = [
             Rung.objects.create(
                 agency=agency, position=i + 1, title=titles[i], pathway_rung=generic.id

@@ -19,7 +19,7 @@ from rpd.notifications import feeds, sweep
 from rpd.notifications.models import Notice
 from rpd.people.demo import build_partnership
 
-from .helpers import fresh, raise_data
+from .helpers import discuss, fresh, raise_data
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +80,39 @@ def test_a_withdrawn_disagreement_has_no_deadlines(blackpool, raised):
     d = fresh(raised)
     assert deadlines(d, d.episodes.get()) == []
     assert d.next_due is None
+
+
+# -- Milestones counted from another milestone -------------------------------------------
+
+
+@pytest.fixture
+def lakeside(settings, tmp_path):
+    from tests.pathways.small_pack import ACTION_PLAN, small_pack
+
+    settings.RPD_PACK_DIRS = [tmp_path]
+    (tmp_path / "lakeside.yaml").write_text(small_pack(stage_extra=ACTION_PLAN))
+    return build_partnership("lakeside")
+
+
+def test_an_action_plan_within_2_working_days_of_the_initial_discussion_waits_for_it(lakeside):
+    school = lakeside.ladder["school"]
+    with time_machine.travel(london(5, 5), tick=False):
+        d = transitions.raise_disagreement(
+            school[0], raise_data(lakeside, challenged_on="2026-05-05")
+        )
+    # Raised Tue 5 May 2026: the initial discussion within 1 working day, Wed 6 May; the
+    # action plan has no date until the discussion is held, and is no deadline meanwhile.
+    plan = d.current_episode().milestones.get(key="action-plan")
+    assert (plan.due, plan.after) == (None, "initial-discussion")
+    assert listed(d) == [("milestone", D(2026, 5, 6)), ("stage", D(2026, 5, 12))]
+    sweep.run(london(5, 11, 9))  # the stage is due soon; the pending plan is nothing yet
+    assert not Notice.objects.filter(dedupe_key__contains=f"milestone:{plan.pk}").exists()
+
+    # Held late, on Mon 11 May: the plan is due 2 working days after it, Wed 13 May.
+    with time_machine.travel(london(5, 11, 11), tick=False):
+        discuss(school[0], d, "ongoing", covers=[], meets=["initial-discussion"], approve=False)
+    d = fresh(d)
+    plan.refresh_from_db()
+    assert plan.due == D(2026, 5, 13)
+    assert listed(d) == [("milestone", D(2026, 5, 13)), ("stage", D(2026, 5, 12))]
+    assert d.next_due == D(2026, 5, 12)

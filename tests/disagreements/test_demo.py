@@ -9,6 +9,7 @@ from rpd.disagreements.nhs_number import TEST_RANGE, is_valid
 from rpd.pathways import registry
 from rpd.pathways.calendar import today
 from rpd.people.models import Partnership
+from tests.pathways.small_pack import small_pack
 
 PATHWAYS = ["blackpool", "cambridgeshire", "hillingdon", "jersey", "stoke-on-trent"]
 
@@ -59,3 +60,18 @@ def test_demo_refuses_a_slug_already_taken_and_an_unknown_pathway(capsys):
     assert err.startswith("rpd: error: --pathway: no pathway with id 'narnia' (known: ")
     assert err.count("\n") == 1
     assert Partnership.objects.filter(slug__startswith="island").count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("stages", "rungs"), [(1, 2), (3, 7)])
+def test_demo_builds_a_history_for_any_valid_pack(stages, rungs, settings, tmp_path, capsys):
+    # A partnership's own pathway with one stage, or a management ladder of seven rungs.
+    settings.RPD_PACK_DIRS = [tmp_path]
+    (tmp_path / "lakeside.yaml").write_text(small_pack(stages=stages, rungs=rungs))
+    assert main(["demo", "--pathway", "lakeside"]) == 0, capsys.readouterr().err
+    partnership = Partnership.objects.get(slug="lakeside")
+    disagreements = list(Disagreement.objects.filter(partnership=partnership))
+    live = [d for d in disagreements if d.status in (Status.OPEN, Status.PAUSED)]
+    assert {d.stage for d in live} == set(range(1, stages + 1))
+    assert {d.status for d in disagreements} == set(Status)
+    assert verify().ok

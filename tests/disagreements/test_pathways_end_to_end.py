@@ -301,7 +301,7 @@ def test_hillingdon_adult_dispute_over_christmas_2026_climbs_to_the_implementati
 # -- Cambridgeshire ------------------------------------------------------------------------
 
 
-def test_cambridgeshire_non_accidental_injury_of_an_infant_is_due_the_same_working_day():
+def test_cambridgeshire_non_accidental_injury_of_an_infant_is_due_the_same_day_whatever_day():
     demo = build_partnership("cambridgeshire")
     health, csc = demo.ladder["health"], demo.ladder["csc"]
     unit = demo.unit
@@ -357,8 +357,8 @@ def test_cambridgeshire_non_accidental_injury_of_an_infant_is_due_the_same_worki
         assert "advising the concerned professional of the outcome" in str(error)
         d = do("approve", health[2], d, record=corrected.pk)
 
-        # Out of hours, on Easter Saturday 4 Apr: stage 3 is due on the next working day,
-        # Tue 7 Apr (Sun 5, Easter Monday 6), as is the designated leads' liaison.
+        # On Easter Saturday 4 Apr: "immediately" (§2.6) means that Saturday, not the next
+        # working day (Tue 7 Apr), for stage 3 and the designated leads' liaison alike.
         traveller.move_to(london(2026, 4, 4, 10))
         d = do("escalate", health[1], d, reason="Managers disagree about a medical")
         at_stage(
@@ -366,9 +366,9 @@ def test_cambridgeshire_non_accidental_injury_of_an_infant_is_due_the_same_worki
             3,
             health[2],
             csc[2],
-            D(2026, 4, 7),
+            D(2026, 4, 4),
             basis="immediately",
-            milestones=[("designated-leads-liaise", D(2026, 4, 7))],
+            milestones=[("designated-leads-liaise", D(2026, 4, 4))],
         )
         d, _ = record(
             health[2],
@@ -594,17 +594,19 @@ def test_stoke_on_trent_over_christmas_2025_climbs_to_the_partnership_at_stage_5
         d = transitions.raise_disagreement(
             charity[0], raise_data(demo, "csc", challenged_on="2025-12-18")
         )
-        # From Fri 19 Dec: raise with the other practitioner within 1 working day, Mon 22 Dec;
-        # stage 1 reviewed after 5: 22, 23, 24, 29, Tue 30 Dec.
+        # §5 Stage 1: raise with the other practitioner within 1 working day of receiving
+        # the disputed decision (Thu 18 Dec), so Fri 19 Dec, not Mon 22 Dec counted from the
+        # day the case was entered; stage 1 reviewed after 5 from Fri 19: 22, 23, 24, 29,
+        # Tue 30 Dec.
         at_stage(
             d,
             1,
             charity[0],
             csc[0],
             D(2025, 12, 30),
-            milestones=[("raise-with-practitioner", D(2025, 12, 22))],
+            milestones=[("raise-with-practitioner", D(2025, 12, 19))],
         )
-        assert d.next_due == D(2025, 12, 22)
+        assert d.next_due == D(2025, 12, 19)
 
         traveller.move_to(london(2025, 12, 22))
         d, _ = record(

@@ -511,3 +511,85 @@ def test_a_transition_on_a_named_target_declares_who_may_act_on_it(name, target_
 
     assert target_field in rule.form.base_fields
     assert rule.target is not None and rule.who_on_target is not None
+
+
+# -- Deadlines the case sets ---------------------------------------------------------------
+
+
+def test_jersey_a_raiser_sets_a_shorter_deadline_with_a_reason_case_and_risk_dependent(clock):
+    # Jersey §4.2 "Timescales ... will be case and risk dependent"; each stage "up to 5
+    # working days". Raised Wed 14 Jan 2026: the pack's limit is Wed 21 Jan; the raiser
+    # asks for Fri 16 Jan, as the child goes home that weekend.
+    jersey = build_partnership("jersey")
+    d = transitions.raise_disagreement(
+        jersey.ladder["csc"][0],
+        raise_data(
+            jersey,
+            challenged_on="2026-01-13",
+            due_by="2026-01-16",
+            due_by_reason="The child returns home on Saturday",
+        ),
+    )
+    episode = d.current_episode()
+    assert (episode.due, episode.due_basis, d.next_due) == (D(2026, 1, 16), "case", D(2026, 1, 16))
+    [shorter] = episode.case_deadlines.all()
+    assert (shorter.old_due, shorter.new_due) == (D(2026, 1, 21), D(2026, 1, 16))
+    assert shorter.reason == "The child returns home on Saturday"
+    assert shorter.set_by == jersey.ladder["csc"][0]
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "message"),
+    [
+        ({"due_by": "2026-01-22"}, "due_by", "no later than Wednesday 21 January 2026"),
+        ({"due_by": "2026-01-13", "due_by_reason": "x"}, "due_by", "today or later"),
+        ({"due_by": "2026-01-16"}, "due_by_reason", "say why the case needs a shorter"),
+    ],
+)
+def test_jersey_a_raiser_never_sets_a_longer_deadline(clock, extra, field, message):
+    jersey = build_partnership("jersey")
+    data = raise_data(jersey, challenged_on="2026-01-13", **extra)
+    with pytest.raises(Invalid) as caught:
+        transitions.raise_disagreement(jersey.ladder["csc"][0], data)
+    assert any(message in m for m in caught.value.errors[field]), caught.value.errors
+
+
+def test_stoke_on_trent_fixes_its_timescales_so_the_raiser_cannot_set_one(demo, clock):
+    # Stoke-on-Trent §6: "Appropriate timescales ... have been agreed for each stage".
+    data = raise_data(demo, due_by="2026-01-15", due_by_reason="Urgent")
+    with pytest.raises(Invalid) as caught:
+        transitions.raise_disagreement(demo.ladder["csc"][0], data)
+    assert "sets stage 1's timescale itself" in " ".join(caught.value.errors["due_by"])
+
+
+def test_hillingdon_the_stages_actor_sets_a_timescale_that_protects_the_child(clock):
+    # Hillingdon §2: "within a timescale that protects the child/adult from harm". Stage 1
+    # is reviewed after 5 working days (Wed 21 Jan); the receiving practitioner brings it
+    # forward to Mon 19 Jan, never later than the review date.
+    hillingdon = build_partnership("hillingdon")
+    d = transitions.raise_disagreement(
+        hillingdon.ladder["csc"][0], raise_data(hillingdon, challenged_on="2026-01-13")
+    )
+    receiving = d.current_episode().receiving_actor
+    with pytest.raises(Invalid) as caught:
+        transitions.perform(
+            "shorten", receiving, d.pk, d.version, {"new_due": "2026-01-22", "reason": "Late"}
+        )
+    assert "new_due" in caught.value.errors
+    manager = hillingdon.ladder["csc"][1]
+    with pytest.raises(NotAllowed):
+        transitions.perform(
+            "shorten", manager, d.pk, d.version, {"new_due": "2026-01-19", "reason": "Soon"}
+        )
+    d = transitions.perform(
+        "shorten",
+        receiving,
+        d.pk,
+        d.version,
+        {"new_due": "2026-01-19", "reason": "A discharge planning meeting on Tuesday"},
+    )
+    episode = d.current_episode()
+    assert (episode.due, episode.due_basis, d.next_due) == (D(2026, 1, 19), "case", D(2026, 1, 19))
+    from rpd.audit.log import verify
+
+    assert verify().ok  # the shorter deadline is evidence the audit log vouches for

@@ -53,7 +53,10 @@ def stoke():
 def raised(stoke):
     with time_machine.travel(RAISED, tick=False):
         return transitions.raise_disagreement(
-            stoke.ladder["csc"][0], raise_data(stoke, "police", challenged_on="2026-05-07")
+            # The disputed decision received the day it is raised, which stage 1's first
+            # milestone counts from (Stoke-on-Trent §5 Stage 1).
+            stoke.ladder["csc"][0],
+            raise_data(stoke, "police", challenged_on="2026-05-08"),
         )
 
 

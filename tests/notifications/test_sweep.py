@@ -218,9 +218,10 @@ def test_each_partnership_is_swept_on_its_own_calendar(blackpool):
 def test_a_milestone_is_reminded_until_it_is_met():
     stoke = build_partnership("stoke-on-trent")
     csc = stoke.ladder["csc"]
-    # Raised Fri 8 May 2026 at 11:00: raise it with the other practitioner within 1 working
-    # day, Mon 11 May; stage 1 is reviewed after 5: Mon 11, 12, 13, 14, Fri 15 May.
-    d = raise_at(stoke, london(2026, 5, 8, 11), "csc", "police")
+    # Raised Fri 8 May 2026 at 11:00, the day the disputed decision came: raise it with the
+    # other practitioner within 1 working day of it, Mon 11 May; stage 1 is reviewed after
+    # 5: Mon 11, 12, 13, 14, Fri 15 May.
+    d = raise_at(stoke, london(2026, 5, 8, 11), "csc", "police", challenged_on="2026-05-08")
     assert (d.stage_due, d.next_due) == (D(2026, 5, 15), D(2026, 5, 11))
     sweep.run(london(2026, 5, 8, 14))
     assert written(d) == [
@@ -517,3 +518,76 @@ def test_one_disagreement_that_cannot_be_reminded_does_not_hold_up_the_others(
     assert f"reminders for {raised.reference}" in caplog.text
     monkeypatch.undo()
     assert sweep.run(london(2026, 5, 11, 10)).counts == {Kind.DUE_SOON: 2}  # caught up
+
+
+# -- Immediately --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cambridgeshire():
+    return build_partnership("cambridgeshire")
+
+
+def test_cambridgeshire_an_nai_of_an_infant_raised_on_good_friday_evening_is_reminded_that_evening(
+    cambridgeshire,
+):
+    # Cambridgeshire §2.6 "must be resolved immediately": raised on Good Friday 18 Apr 2025
+    # at 19:00, out of hours on a bank holiday. Due that day; reminded at once, then overdue
+    # on Easter Saturday morning, not held until Tuesday's working hours.
+    d = raise_at(
+        cambridgeshire,
+        london(2025, 4, 18, 19),
+        raiser="health",
+        receiver="csc",
+        challenged_on="2025-04-18",
+        risk="immediate",
+        urgent=True,
+        immediate_rule="non-accidental-injury-infant",
+    )
+    ordinary = raise_at(
+        cambridgeshire, london(2025, 4, 18, 19, 5), raiser="school", challenged_on="2025-04-17"
+    )
+    assert (d.stage_due, d.next_due) == (D(2025, 4, 18), D(2025, 4, 18))
+    result = sweep.run(london(2025, 4, 18, 19, 30))
+    assert dict(result.counts) == {Kind.DUE_TODAY: 2}
+    assert written(d) == [("due-today", "stage", "csc-1"), ("due-today", "stage", "health-1")]
+    sweep.run(london(2025, 4, 19, 6))
+    assert written(d, D(2025, 4, 19)) == [
+        ("overdue", "stage", "csc-1"),
+        ("overdue", "stage", "csc-2"),
+        ("overdue", "stage", "health-1"),
+        ("overdue", "stage", "health-2"),
+    ]
+    assert written(ordinary) == []
+
+
+def test_cambridgeshire_an_immediate_reminder_is_not_held_for_a_daily_digest(cambridgeshire):
+    from rpd.notifications.preferences import set_daily_digest
+
+    health = cambridgeshire.ladder["health"]
+    set_daily_digest(health[0], True)
+    raise_at(
+        cambridgeshire,
+        london(2025, 4, 18, 19),
+        raiser="health",
+        receiver="csc",
+        challenged_on="2025-04-18",
+        immediate_rule="non-accidental-injury-infant",
+    )
+    sweep.run(london(2025, 4, 18, 19, 30))
+    notice = Notice.objects.get(kind=Kind.DUE_TODAY, recipient=health[0])
+    assert notice.status == Status.PENDING
+
+
+def test_cambridgeshire_designated_leads_liaison_is_reminded_on_a_bank_holiday(cambridgeshire):
+    # Cambridgeshire §3: the designated leads liaise "immediately on becoming aware"; the
+    # stage itself is reviewed after 5 working days and is not reminded out of hours.
+    d = raise_at(cambridgeshire, london(2025, 4, 17, 10), challenged_on="2025-04-16")
+    d = climb(d, london(2025, 4, 21, 10), 3)  # Easter Monday
+    liaison = d.current_episode().milestones.get()
+    assert liaison.due == D(2025, 4, 21)
+    sweep.run(london(2025, 4, 21, 10, 30))
+    assert written(d, D(2025, 4, 21)) == [
+        ("due-today", "milestone", "police-3"),
+        ("due-today", "milestone", "school-3"),
+    ]

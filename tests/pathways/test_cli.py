@@ -10,6 +10,7 @@ import pytest
 
 from rpd.cli import main
 from rpd.pathways.registry import BUILT_IN_DIR
+from tests.pathways.small_pack import ACTION_PLAN, small_pack
 
 SEED_PATHWAYS = {"hillingdon", "cambridgeshire", "jersey", "stoke-on-trent", "blackpool"}
 
@@ -50,7 +51,7 @@ def test_show_reads_as_the_policy_does(capsys):
     status, out, _ = run(capsys, "pathway", "show", "stoke-on-trent")
     assert status == 0
     assert "Stage 3: Senior manager to senior manager" in out
-    assert "Notify Stoke-on-Trent Safeguarding Children Partnership on stage started" in out
+    assert "Notify Stoke-on-Trent Safeguarding Children Partnership when the stage starts:" in out
     assert "Professionals Concerns Resolutions Notifications and Outcomes Form" in out
     assert "May start at stage 3 when:" in out
 
@@ -269,3 +270,137 @@ def test_the_console_script_is_installed_and_runs():
     )
     assert result.returncode == 0, result.stderr
     assert "stoke-on-trent" in result.stdout
+
+
+def test_install_refuses_a_different_pack_under_an_installed_id_and_version(
+    capsys, tmp_path, no_installed_packs
+):
+    ours = tmp_path / "ours.yaml"
+    ours.write_text(small_pack("lakeside"))
+    assert run(capsys, "pathway", "install", str(ours))[0] == 0
+    # The same file again changes nothing, and is fine.
+    assert run(capsys, "pathway", "install", str(ours))[0] == 0
+    installed = (no_installed_packs / "lakeside.yaml").read_text()
+
+    ours.write_text(small_pack("lakeside").replace("days: 5", "days: 3"))
+    status, _, err = run(capsys, "pathway", "install", str(ours))
+    assert status == 2
+    assert err.count("\n") == 1
+    assert "lakeside v1 is already installed with different content" in err
+    assert "give it a new version" in err
+    assert (no_installed_packs / "lakeside.yaml").read_text() == installed
+
+    ours.write_text(small_pack("lakeside", version=2).replace("days: 5", "days: 3"))
+    status, out, _ = run(capsys, "pathway", "install", str(ours))
+    assert status == 0 and "installed lakeside v2" in out
+
+
+def test_validate_counts_one_stage_as_one_stage(capsys, tmp_path):
+    ours = tmp_path / "ours.yaml"
+    ours.write_text(small_pack("lakeside"))
+    status, out, _ = run(capsys, "pathway", "validate", str(ours))
+    assert status == 0
+    assert out == f"{ours}: valid (lakeside v1, 1 stage)\n"
+
+
+@pytest.mark.parametrize("pathway", sorted(SEED_PATHWAYS))
+def test_show_wraps_long_items_under_their_own_bullet(capsys, pathway):
+    status, out, _ = run(capsys, "pathway", "show", pathway)
+    assert status == 0
+    lines = out.splitlines()
+    assert all(len(line) <= 88 for line in lines), max(lines, key=len)
+    for before, line in zip(lines, lines[1:], strict=False):
+        # A bullet's second line hangs under its text, never starts a bullet of its own.
+        if before.lstrip().startswith("- ") and not line.lstrip().startswith("- "):
+            indent = len(before) - len(before.lstrip()) + 2
+            if line.strip() and not line.lstrip().startswith(("Must", "Notify", "(", "Can")):
+                assert line.startswith(" " * indent), (before, line)
+
+
+def test_show_says_must_be_resolved_within_the_timescale(capsys):
+    # Cambridgeshire §2.6: "must be resolved immediately".
+    out = run(capsys, "pathway", "show", "cambridgeshire")[1]
+    assert "Must be resolved immediately: the same day, whatever the working-day calendar" in out
+
+
+def test_show_says_a_rule_in_working_days_is_resolved_within_them(capsys, tmp_path):
+    ours = tmp_path / "ours.yaml"
+    rule = (
+        "immediate_rules:\n"
+        "  - id: missing-child\n"
+        "    when: A child is missing from home\n"
+        "    timescale: {kind: working_days, days: 2}\n"
+        "    source: Lakeside policy, urgent cases\n"
+    )
+    ours.write_text(small_pack("lakeside") + rule)
+    out = run(capsys, "pathway", "show", str(ours))[1]
+    assert "Must be resolved within 2 working days:\n  A child is missing from home\n" in out
+
+
+def test_show_wraps_stoke_on_trents_long_record_items_with_one_bullet_each(capsys):
+    out = run(capsys, "pathway", "show", "stoke-on-trent")[1]
+    assert (
+        "  - Where resolved, the agreed points of resolution and next steps, shared with everyone\n"
+        "    involved (may be declared not applicable)\n"
+    ) in out
+
+
+def test_simulate_cambridgeshire_nai_of_an_infant_on_good_friday_2025_is_due_that_day(capsys):
+    # Cambridgeshire §2.6 "must be resolved immediately", not on Tuesday after Easter Monday.
+    argv = ["pathway", "simulate", "cambridgeshire", "--start", "2025-04-18"]
+    status, out, _ = run(capsys, *argv, "--immediate", "non-accidental-injury-infant", "--json")
+    assert status == 0
+    stages = json.loads(out)["stages"]
+    assert {s["due"] for s in stages} == {"2025-04-18"}
+    assert {s["due_basis"] for s in stages} == {"immediately"}
+    status, out, _ = run(capsys, *argv, "--immediate", "non-accidental-injury-infant")
+    assert "Stage 1 Practitioner level: starts Fri 18 Apr 2025, due Fri 18 Apr 2025" in out
+    assert "immediately: the same day, whatever the working-day calendar" in out
+    assert "reminders are not held for working hours" in out
+
+
+def test_simulate_shows_what_each_milestone_counts_from(capsys):
+    # Stoke-on-Trent §5 Stage 1: from the disputed decision; Stage 3: from formal escalation.
+    argv = ["pathway", "simulate", "stoke-on-trent", "--start", "2025-04-22"]
+    status, out, _ = run(capsys, *argv, "--decision", "2025-04-17", "--json")
+    assert status == 0
+    stages = json.loads(out)["stages"]
+    first = stages[0]["milestones"][0]
+    assert (first["counts_from"], first["anchor"], first["due"]) == (
+        "disputed_decision",
+        "2025-04-17",
+        "2025-04-22",
+    )
+    assert {m["counts_from"] for m in stages[2]["milestones"]} == {"stage_start"}
+    out = run(capsys, *argv, "--decision", "2025-04-17")[1]
+    assert (
+        "Raise the matter with the other practitioner: Tue 22 Apr 2025 (within 1 working day "
+        "of the disputed decision on Thu 17 Apr 2025)"
+    ) in out
+    status, _, err = run(capsys, *argv, "--decision", "2025-04-23")
+    assert status == 2 and err.count("\n") == 1 and "--decision" in err
+
+
+def test_simulate_shows_a_milestone_counted_from_another_being_met(capsys, tmp_path):
+    ours = tmp_path / "ours.yaml"
+    ours.write_text(small_pack(stage_extra=ACTION_PLAN))
+    out = run(capsys, "pathway", "simulate", str(ours), "--start", "2026-04-02")[1]
+    # Initial discussion within 1 working day of Thu 2 Apr 2026: Tue 7 Apr (Good Friday,
+    # Easter Monday); the action plan within 2 of that: Thu 9 Apr.
+    assert "Initial discussion: Tue 07 Apr 2026 (within 1 working day)" in out
+    assert (
+        "Action plan: Thu 09 Apr 2026 (within 2 working days of 'Initial discussion' being "
+        "met, if met on Tue 07 Apr 2026)"
+    ) in out
+
+
+def test_show_says_who_may_set_a_shorter_deadline_and_what_a_milestone_counts_from(capsys):
+    # Hillingdon §2 "a timescale that protects the child/adult from harm".
+    out = run(capsys, "pathway", "show", "hillingdon")[1]
+    assert "The raiser (when raising at this stage) or the stage's actors may set a shorter" in out
+    # Stoke-on-Trent §5 Stage 1 "on receipt of the disputed decision".
+    out = run(capsys, "pathway", "show", "stoke-on-trent")[1]
+    assert (
+        "  - Raise the matter with the other practitioner: within 1 working day of the disputed\n"
+        "    decision\n"
+    ) in out

@@ -229,3 +229,40 @@ def test_a_closure_day_outside_the_calendars_window_is_refused():
     )
     [problem] = problems_of(text)
     assert "closure_days[0]" in problem and "2200-12-31" in problem
+
+
+@pytest.mark.parametrize(
+    ("role", "kind"),
+    [("designated-safeguarding-lead", "agency"), ("lead-professional", "party")],
+)
+def test_a_stage_led_by_an_agency_or_party_role_is_refused_not_handed_to_the_partnership(
+    role, kind
+):
+    # Stoke-on-Trent §5 Stage 5: the Partnership Executive leads; an agency's own designated
+    # lead (or a party such as the IRO) cannot lead a stage: no one in the product would.
+    text = STOKE.replace("    led_by: partnership-executive", f"    led_by: {role}")
+    [problem] = problems_of(text)
+    assert problem.startswith(f"bad.yaml:{line_of(text, f'led_by: {role}')}: stages[4].led_by: ")
+    assert f"role {role!r} is of kind {kind!r}" in problem
+    assert "partnership or independent" in problem
+
+
+def test_a_milestone_counting_from_something_unknown_is_refused_naming_what_it_may_count_from():
+    text = STOKE.replace("counts_from: disputed_decision", "counts_from: the-decision", 1)
+    [problem] = problems_of(text)
+    assert problem.startswith(
+        f"bad.yaml:{line_of(text, 'counts_from: the-decision')}: "
+        "stages[0].milestones[0].counts_from: 'the-decision' is not something to count from"
+    )
+    assert "stage_start, disputed_decision" in problem
+
+
+def test_milestones_counting_from_each_other_in_a_circle_are_refused():
+    from tests.pathways.small_pack import ACTION_PLAN, small_pack
+
+    circle = ACTION_PLAN.replace(
+        "        timescale: {kind: working_days, days: 1}\n",
+        "        timescale: {kind: working_days, days: 1}\n        counts_from: action-plan\n",
+    )
+    problems = problems_of(small_pack(stage_extra=circle))
+    assert any("counts, through others, from itself" in p for p in problems)

@@ -85,12 +85,31 @@ def test_hillingdon_over_christmas_2026_reviews_each_open_stage_after_5_working_
 
 
 def test_suspected_non_accidental_injury_of_an_infant_in_cambridgeshire_is_resolved_immediately():
-    # Raised on Easter Saturday, 4 Apr 2026: Sun, then Easter Monday 6 Apr; the same
-    # working day is Tue 7 Apr, for every stage.
+    # Cambridgeshire §2.6 "must be resolved immediately": raised on Easter Saturday, 4 Apr
+    # 2026, every stage is due that Saturday, whatever the working-day calendar says.
     [rule] = pack("cambridgeshire").immediate_rules
     stages, _ = dates("cambridgeshire", D(2026, 4, 4), immediate_rule=rule.id)
-    assert {s.due for s in stages.values()} == {D(2026, 4, 7)}
+    assert {s.due for s in stages.values()} == {D(2026, 4, 4)}
     assert all(s.due_basis == "immediately" for s in stages.values())
+
+
+def test_cambridgeshire_a_suspected_nai_of_an_infant_raised_on_good_friday_is_due_the_same_day():
+    # Cambridgeshire §2.6; Good Friday 18 Apr 2025, not Tuesday 22 Apr after Easter Monday.
+    stages, _ = dates(
+        "cambridgeshire", D(2025, 4, 18), immediate_rule="non-accidental-injury-infant"
+    )
+    assert stages[1].due == D(2025, 4, 18)
+    assert stages[3].milestones[0].due == D(2025, 4, 18)
+    assert "whatever the working-day calendar" in stages[1].timescale
+
+
+def test_cambridgeshire_designated_leads_liaise_on_the_day_stage_3_starts_even_on_a_holiday():
+    # Cambridgeshire §3 "immediately on becoming aware": stage 3 fast-tracked on Easter
+    # Monday 21 Apr 2025; the liaison is due that day, the stage's review 5 working days on.
+    stages, _ = dates("cambridgeshire", D(2025, 4, 21), first_stage=3)
+    assert stages[3].milestones[0].due == D(2025, 4, 21)
+    # Tue 22=1, 23, 24, 25, Mon 28 Apr=5.
+    assert stages[3].due == D(2025, 4, 28)
 
 
 def test_cambridgeshire_designated_leads_liaise_immediately_at_stage_3():
@@ -178,6 +197,23 @@ def test_stoke_on_trent_stage_3_has_three_milestones_inside_the_stage():
     stages, _ = dates("stoke-on-trent", D(2026, 4, 2), first_stage=3)
     assert [m.due for m in stages[3].milestones] == [D(2026, 4, 7), D(2026, 4, 8), D(2026, 4, 8)]
     assert stages[3].due == D(2026, 4, 8) and stages[3].due_basis == "limit"
+
+
+def test_stoke_on_trent_stage_1_raises_it_within_one_working_day_of_the_disputed_decision():
+    # Stoke-on-Trent §5 Stage 1: "within a maximum of one working day of the disagreement or
+    # on receipt of the disputed decision". Decision received Thu 17 Apr 2025, the case
+    # entered on Tue 22 Apr (after Good Friday and Easter Monday): due Tue 22 Apr, the first
+    # working day after the decision, not Wed 23 Apr counted from the day it was entered.
+    stages, result = dates("stoke-on-trent", D(2025, 4, 22), decided_on=D(2025, 4, 17))
+    [raise_it] = stages[1].milestones
+    assert (raise_it.counts_from, raise_it.anchor, raise_it.due) == (
+        "disputed_decision",
+        D(2025, 4, 17),
+        D(2025, 4, 22),
+    )
+    # The stage's own review still counts from the day it starts: 23, 24, 25, 28, Tue 29 Apr.
+    assert stages[1].due == D(2025, 4, 29)
+    assert result.decided_on == D(2025, 4, 17)
 
 
 def test_stoke_on_trent_over_christmas_2025():

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from .. import presenters, transitions
 from ..models import AgreedAction, Disagreement, Record
-from .common import case_or_404, error_summary, label, parse_int, with_errors
+from .common import case_or_404, error_summary, label, parse_int, posted, with_errors
 from .disagreement import button_text
 
 VERBS = {
@@ -29,6 +29,7 @@ VERBS = {
     "pause": "Pause the disagreement",
     "resume": "Resume the disagreement",
     "extend": "Extend the deadline",
+    "shorten": "Set a shorter deadline",
     "hand_over": "Hand over",
     "complete_action": "Mark an agreed action done",
     "withdraw": "Withdraw the disagreement",
@@ -43,6 +44,7 @@ DONE = {
     "pause": "Paused",
     "resume": "Resumed",
     "extend": "Deadline extended",
+    "shorten": "Shorter deadline set",
     "hand_over": "Handed over",
     "complete_action": "Action marked done",
     "withdraw": "Withdrawn",
@@ -68,15 +70,6 @@ def _target(name: str, d: Disagreement, raw):
     return (
         AgreedAction.objects.filter(record__disagreement=d, pk=pk).select_related("owner").first()
     )
-
-
-def _posted(form: forms.Form, post) -> dict:
-    """What was typed, as the transition takes it: lists for multiple choices."""
-    data = {}
-    for field_name, f in form.fields.items():
-        multiple = getattr(f.widget, "allow_multiple_selected", False)
-        data[field_name] = post.getlist(field_name) if multiple else post.get(field_name, "")
-    return data
 
 
 def _as_date(text: str):
@@ -121,7 +114,7 @@ def act(request, pk: int, action: str):
     blank = transitions.form_for(name, user, d)
     data = None
     if request.method == "POST":
-        data = _posted(blank, request.POST)
+        data = posted(blank.fields, request.POST)
         if TARGETS.get(name):
             data[TARGETS[name]] = request.POST.get(TARGETS[name], "")
         actions, page["action_rows"] = _actions_from(request.POST)
@@ -177,15 +170,17 @@ def act(request, pk: int, action: str):
     status = 200
     if request.method == "POST":
         status = 409 if "version" in page["extra"] else 400
+    errors = error_summary(form, page["extra"])
     return render(
         request,
         "disagreements/action.html",
         {
+            "page_has_errors": bool(errors),
             "d": d,
             "name": name,
             "verb": _verb(name, d),
             "form": form,
-            "errors": error_summary(form, page["extra"]),
+            "errors": errors,
             "version": page["version"],
             "changes": page["changes"],
             "conflict": "version" in page["extra"],

@@ -6,6 +6,8 @@ from django import forms
 from django.forms.utils import ErrorDict, ErrorList
 from django.http import Http404
 
+from rpd.frontend import GovukDateInput, first_input_id
+
 from .. import transitions
 from ..access import visible_to
 from ..models import Disagreement
@@ -73,14 +75,59 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+RADIOS_UP_TO = 8  # more choices than this read better as a select
+YES_NO = [("true", "Yes"), ("false", "No"), ("unknown", "Not known")]
+
+
 def label(form: forms.Form, names=None) -> forms.Form:
-    """Give the form's fields their labels and hints for people."""
+    """Give the form's fields their labels, hints and inputs for people: the back-end
+    forms declare what a value is, the pages how it is asked for (a few choices as
+    radios, several as checkboxes, long text in a text area, yes/no/not known)."""
     for name, f in form.fields.items():
         if names is not None and name not in names:
             continue
         if name in LABELS:
             f.label, f.help_text = LABELS[name]
+        f.widget = _input_for(f)
     return form
+
+
+def _input_for(f: forms.Field) -> forms.Widget:
+    widget = f.widget
+    if isinstance(f, forms.NullBooleanField):
+        return forms.RadioSelect(choices=YES_NO)
+    if type(widget) is forms.SelectMultiple:
+        return forms.CheckboxSelectMultiple(choices=f.choices)
+    if (
+        type(widget) is forms.Select
+        and not isinstance(f, forms.ModelChoiceField)
+        and len(f.choices) <= RADIOS_UP_TO
+    ):
+        return forms.RadioSelect(choices=[c for c in f.choices if c[0] not in ("", None)])
+    if type(widget) is forms.TextInput and isinstance(f, forms.CharField):
+        if not f.max_length or f.max_length > 1000:
+            return forms.Textarea(attrs={"rows": 5})
+    return widget
+
+
+def posted(fields: dict[str, forms.Field], post) -> dict:
+    """What was typed into these fields, as the transitions take it: lists for multiple
+    choices, and a date typed into the three boxes as ISO text when it is a real date
+    (else the boxes as typed, for the form to say what is wrong and show them again)."""
+    data = {}
+    for name, f in fields.items():
+        if isinstance(f.widget, GovukDateInput):
+            value = f.widget.value_from_datadict(post, {}, name)
+            try:
+                day = f.to_python(value)
+            except forms.ValidationError:
+                day = None
+            data[name] = day.isoformat() if day else value
+        elif getattr(f.widget, "allow_multiple_selected", False):
+            data[name] = post.getlist(name)
+        else:
+            data[name] = post.get(name, "")
+    return data
 
 
 def with_errors(form: forms.Form, errors: dict[str, list[str]]) -> forms.Form:
@@ -104,7 +151,9 @@ def error_summary(form: forms.Form, extra: dict[str, tuple[str, str]] | None = N
                     items.append({"href": "#main-content", "text": message})
                 else:
                     bound = form[name]
-                    items.append({"href": f"#{bound.auto_id}", "text": f"{bound.label}: {message}"})
+                    items.append(
+                        {"href": f"#{first_input_id(bound)}", "text": f"{bound.label}: {message}"}
+                    )
     for href, text in (extra or {}).values():
         items.append({"href": href, "text": text})
     return items

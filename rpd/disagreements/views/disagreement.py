@@ -25,6 +25,7 @@ CASE_ACTIONS = [
     "pause",
     "resume",
     "extend",
+    "shorten",
     "hand_over",
     "withdraw",
 ]
@@ -35,6 +36,7 @@ BUTTON_TEXT = {
     "pause": "Pause the disagreement",
     "resume": "Resume the disagreement",
     "extend": "Extend the deadline",
+    "shorten": "Set a shorter deadline",
     "hand_over": "Hand over",
     "withdraw": "Withdraw the disagreement",
 }
