@@ -27,6 +27,7 @@ from .fields import (
     LongText,
     PastDate,
     PastDateTime,
+    Person,
     People,
     Text,
     Today,
@@ -86,8 +87,8 @@ class RaiseForm(ContextForm):
     subject_address = Text(required=False, max_length=500)
     subject_consent_given = forms.NullBooleanField(required=False)
     receiving_agency = forms.ModelChoiceField(queryset=Agency.objects.none())
-    receiving_professional = forms.ModelChoiceField(queryset=User.objects.none())
-    lead_professional = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    receiving_professional = Person(queryset=User.objects.none())
+    lead_professional = Person(queryset=User.objects.none(), required=False)
     challenged = forms.ChoiceField(choices=Challenged.choices)
     challenged_description = LongText()
     challenged_on = PastDate()
@@ -383,7 +384,7 @@ class ShortenForm(ContextForm):
 
 
 class ExtendForm(ContextForm):
-    asked_by = forms.ModelChoiceField(queryset=User.objects.none())
+    asked_by = Person(queryset=User.objects.none())
     reason = LongText()
     new_due = FutureDate()
 
@@ -417,7 +418,7 @@ class ExtendForm(ContextForm):
 
 class HandOverForm(ContextForm):
     side = forms.ChoiceField(choices=Side.choices)
-    to_user = forms.ModelChoiceField(queryset=User.objects.none())
+    to_user = Person(queryset=User.objects.none())
     reason = LongText()
 
     def __init__(self, data, *, context: Context):

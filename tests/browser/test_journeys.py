@@ -93,6 +93,12 @@ def sign_in_by_page(walk: Walk, user) -> None:
     walk.press("Sign in", "signed-in")
 
 
+def fill_date(page, field: str, day: datetime.date) -> None:
+    """The GOV.UK date input: day, month and year boxes."""
+    for part in ("day", "month", "year"):
+        page.locator(f"#id_{field}_{part}").fill(str(getattr(day, part)))
+
+
 def stoke():
     return build_partnership("stoke-on-trent")
 
@@ -129,7 +135,7 @@ def answer_raise_questions(walk: Walk, demo, fast_track: bool = False) -> None:
     page.get_by_label("Describe the decision, action or inaction").fill(
         "Referral closed at the front door with no further action"
     )
-    page.get_by_label("When was it?").fill("5/1/2026")
+    fill_date(page, "challenged_on", datetime.date(2026, 1, 5))
     walk.press("Continue", "categories")
     page.get_by_label(pack.categories[0].name, exact=True).check()
     walk.press("Continue", "summary")
@@ -140,7 +146,7 @@ def answer_raise_questions(walk: Walk, demo, fast_track: bool = False) -> None:
     walk.press("Continue", "tried")
     walk.press("Continue", "start")
     if fast_track:
-        page.get_by_label("Stage 3", exact=False).first.check()
+        page.get_by_label("Which stage should it start at?").fill("3")
         page.get_by_label("Why must it start above stage 1?").fill(
             "Three injuries in a month: it needs Head of Service level now."
         )
@@ -185,7 +191,7 @@ def record_discussion(walk: Walk, d, people, outcome="Unresolved: needs escalati
         (timezone.localtime() - datetime.timedelta(hours=1)).strftime("%-d/%-m/%Y %H:%M")
     )
     for person in people:
-        page.get_by_label(person.display_name, exact=True).first.check()
+        page.get_by_label(f"{person.display_name}, {person.job_title}", exact=True).check()
     page.get_by_label("Summary").fill("Both positions and the evidence were set out.")
     page.get_by_label(outcome).check()
     for box in page.locator("input[name=covers]").all():
@@ -260,9 +266,7 @@ def test_a_disagreement_is_paused_and_resumed(live_server, any_page, page_check)
     walk.go(f"/disagreements/{d.pk}/", "open")
     walk.follow("Pause the disagreement", "pause")
     any_page.get_by_label("Reason").fill("Waiting for the strategy meeting")
-    any_page.get_by_label("When do you expect to resume?").fill(
-        f"{SOON.day}/{SOON.month}/{SOON.year}"
-    )
+    fill_date(any_page, "expected_resume", SOON)
     walk.press("Pause the disagreement", "paused")
     assert "Paused." in walk.main() and fresh(d).status == Status.PAUSED
     walk.follow("Resume the disagreement", "resume")
@@ -283,7 +287,7 @@ def test_the_deadline_is_extended(live_server, any_page, page_check):
     walk.follow("Extend the deadline", "extend")
     any_page.get_by_label("Who asked for more time?").select_option(str(receiver.pk))
     any_page.get_by_label("Reason").fill("The police need a week to review the file")
-    any_page.get_by_label("New due date").fill(f"{new_due.day}/{new_due.month}/{new_due.year}")
+    fill_date(any_page, "new_due", new_due)
     walk.press("Extend the deadline", "extended")
     assert "Deadline extended." in walk.main()
     assert fresh(d).current_episode().due == new_due
@@ -361,15 +365,14 @@ def test_two_people_send_the_same_step_at_once(live_server, any_page, page_check
         for walk in (first, second):
             walk.go(f"/disagreements/{d.pk}/pause/", "pause")
             walk.page.get_by_label("Reason").fill(f"Typed by {walk.journey}")
-            walk.page.get_by_label("When do you expect to resume?").fill(
-                f"{SOON.day}/{SOON.month}/{SOON.year}"
-            )
-        # Both press without waiting for the other: the row lock lets one through, and the
-        # other finds the version it saw is gone.
+            fill_date(walk.page, "expected_resume", SOON)
+        # Both opened the page on the same version; each presses in turn (the row lock
+        # that orders truly simultaneous sends is tested in tests/disagreements/
+        # test_concurrency.py on PostgreSQL: the test database here is SQLite in memory,
+        # whose shared-cache table locks fail at once instead of waiting).
         for walk in (first, second):
-            walk.page.get_by_role("button", name="Pause the disagreement").click(no_wait_after=True)
-        for walk in (first, second):
-            walk.page.wait_for_load_state()
+            with walk.page.expect_navigation():
+                walk.page.get_by_role("button", name="Pause the disagreement").click()
         texts = {w.journey: w.main() for w in (first, second)}
         winners = [j for j, t in texts.items() if "Paused." in t]
         losers = [j for j, t in texts.items() if "Someone changed this since you opened it" in t]
@@ -492,12 +495,15 @@ def test_raising_by_keyboard_alone(live_server, page, page_check):
     walk.type("Given name", "Robin")
     walk.type("Family name", "Testchild")
     walk.press("Continue", "agency")
-    walk.type("Which agency", police.name)
-    walk.type("Who in that agency", demo.ladder["police"][0].display_name)
+    # Typing into a closed select picks the first option starting so (a space would open it).
+    walk.type("Which agency", police.name.split()[0])
+    walk.type("Who in that agency", demo.ladder["police"][0].first_name)
     walk.press("Continue", "challenged")
     walk.choose("A decision")
     walk.type("Describe the decision", "Closed at the front door")
-    walk.type("When was it?", "5/1/2026")
+    walk.type("Day", "5")
+    walk.type("Month", "1")
+    walk.type("Year", "2026")
     walk.press("Continue", "categories")
     walk.tick(pack.categories[0].name)
     walk.press("Continue", "summary")
