@@ -22,6 +22,8 @@ from rpd.disagreements import transitions
 from rpd.disagreements.models import Disagreement, Record, Status
 from rpd.notifications.worker import deliver_batch
 from rpd.people.demo import DEMO_PASSWORD, build_partnership
+from tests.browser.conftest import _close as close_page
+from tests.browser.conftest import _page as open_page
 from tests.disagreements.helpers import approver_for, discuss, escalate, fresh, raise_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -353,10 +355,8 @@ def test_two_people_send_the_same_step_at_once(live_server, any_page, page_check
     demo = stoke()
     d = raised(demo)
     raiser, receiver = demo.ladder["csc"][0], demo.ladder["police"][0]
-    other_context = any_page.rpd_browser.new_context(
-        viewport={"width": 1280, "height": 900}, java_script_enabled=any_page.rpd_javascript
-    )
-    other = other_context.new_page()
+    # A second person's own browser, set up as the fixtures set up theirs.
+    other_context, other = open_page(any_page.rpd_browser, any_page.rpd_javascript)
     try:
         first = Walk(any_page, page_check, live_server, "conflict-first")
         second = Walk(other, page_check, live_server, "conflict-second")
@@ -379,12 +379,15 @@ def test_two_people_send_the_same_step_at_once(live_server, any_page, page_check
         assert len(winners) == 1 and len(losers) == 1, texts
         loser = first if losers == ["conflict-first"] else second
         assert loser.page.get_by_label("Reason").input_value() == f"Typed by {loser.journey}"
+        # What changed names the person who did it, as people know them.
+        winner_person = raiser if loser is second else receiver
+        assert f"Paused by {winner_person.display_name}" in loser.main()
         loser.look("conflict")
         winner = second if loser is first else first
         winner.look("won")
         assert fresh(d).status == Status.PAUSED
     finally:
-        other_context.close()
+        close_page(other_context, other)
 
 
 # -- Signing in -------------------------------------------------------------------------------
