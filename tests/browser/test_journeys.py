@@ -75,6 +75,13 @@ class Walk:
         return self.page.locator("h1").inner_text()
 
 
+def fill_date(page, legend: str, day: datetime.date) -> None:
+    """A date in the GOV.UK date input: the three boxes of the group its legend names."""
+    group = page.get_by_role("group", name=legend)
+    for box, value in (("Day", day.day), ("Month", day.month), ("Year", day.year)):
+        group.get_by_label(box, exact=True).fill(str(value))
+
+
 def sign_in(page, server, user) -> None:
     """Hand the browser a session for `user` (the sign-in page has its own journeys)."""
     client = Client()
@@ -129,7 +136,7 @@ def answer_raise_questions(walk: Walk, demo, fast_track: bool = False) -> None:
     page.get_by_label("Describe the decision, action or inaction").fill(
         "Referral closed at the front door with no further action"
     )
-    page.get_by_label("When was it?").fill("5/1/2026")
+    fill_date(page, "When was it?", datetime.date(2026, 1, 5))
     walk.press("Continue", "categories")
     page.get_by_label(pack.categories[0].name, exact=True).check()
     walk.press("Continue", "summary")
@@ -260,9 +267,7 @@ def test_a_disagreement_is_paused_and_resumed(live_server, any_page, page_check)
     walk.go(f"/disagreements/{d.pk}/", "open")
     walk.follow("Pause the disagreement", "pause")
     any_page.get_by_label("Reason").fill("Waiting for the strategy meeting")
-    any_page.get_by_label("When do you expect to resume?").fill(
-        f"{SOON.day}/{SOON.month}/{SOON.year}"
-    )
+    fill_date(any_page, "When do you expect to resume?", SOON)
     walk.press("Pause the disagreement", "paused")
     assert "Paused." in walk.main() and fresh(d).status == Status.PAUSED
     walk.follow("Resume the disagreement", "resume")
@@ -283,7 +288,7 @@ def test_the_deadline_is_extended(live_server, any_page, page_check):
     walk.follow("Extend the deadline", "extend")
     any_page.get_by_label("Who asked for more time?").select_option(str(receiver.pk))
     any_page.get_by_label("Reason").fill("The police need a week to review the file")
-    any_page.get_by_label("New due date").fill(f"{new_due.day}/{new_due.month}/{new_due.year}")
+    fill_date(any_page, "New due date", new_due)
     walk.press("Extend the deadline", "extended")
     assert "Deadline extended." in walk.main()
     assert fresh(d).current_episode().due == new_due
@@ -361,9 +366,7 @@ def test_two_people_send_the_same_step_at_once(live_server, any_page, page_check
         for walk in (first, second):
             walk.go(f"/disagreements/{d.pk}/pause/", "pause")
             walk.page.get_by_label("Reason").fill(f"Typed by {walk.journey}")
-            walk.page.get_by_label("When do you expect to resume?").fill(
-                f"{SOON.day}/{SOON.month}/{SOON.year}"
-            )
+            fill_date(walk.page, "When do you expect to resume?", SOON)
         # Both press without waiting for the other: the row lock lets one through, and the
         # other finds the version it saw is gone.
         for walk in (first, second):
