@@ -72,6 +72,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "new_due": ("New due date", "A working day, for example 3/12/2026"),
     "side": ("Which side is being handed over?", ""),
     "to_user": ("Hand over to", "Someone in that side's agency"),
+    "copied_agencies": (
+        "Other agencies involved (optional)",
+        "They get copies of what the pathway says goes to other involved agencies",
+    ),
+    "agency": ("Which agency?", "Another agency involved, not one of the two sides"),
+    "person": (
+        "Who there should get the copies? (optional)",
+        "Leave blank for the agency's safeguarding leads",
+    ),
 }
 
 
