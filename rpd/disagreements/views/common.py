@@ -97,15 +97,8 @@ def label(form: forms.Form, names=None) -> forms.Form:
             continue
         if name in LABELS:
             f.label, f.help_text = LABELS[name]
-        if isinstance(f, forms.ModelChoiceField):
-            # People by the names they go by, not their sign-in names.
-            f.label_from_instance = _name_of
         f.widget = _input_for(f)
     return form
-
-
-def _name_of(obj) -> str:
-    return str(getattr(obj, "display_name", "") or obj)
 
 
 def _input_for(f: forms.Field) -> forms.Widget:

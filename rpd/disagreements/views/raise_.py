@@ -182,8 +182,13 @@ def _step_form(context: Context, answers: dict, step: Step, errors=None) -> form
     form = label(RaiseForm(answers or None, context=context))
     if errors is not None:
         with_errors(form, errors)
+    unasked = set()
+    if not context.pack.immediate_rules:
+        unasked.add("immediate_rule")  # a question with nothing to choose from
+    if not context.pack.fast_track:
+        unasked |= {"start_stage", "fast_track_reason"}
     for name in list(form.fields):
-        if name not in step.fields:
+        if name not in step.fields or name in unasked:
             del form.fields[name]
     return form
 
