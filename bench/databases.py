@@ -9,6 +9,7 @@ for the run and dropped after it, even when the run fails.
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -64,6 +65,9 @@ def setup_django(url: str, data_dir: str, **environment: str) -> None:
     os.environ["RPD_DATABASE_URL"] = url
     os.environ["RPD_DATA_DIR"] = data_dir
     os.environ["RPD_DEBUG"] = "0"
+    # Production settings refuse the published development key; nothing a benchmark
+    # signs outlives its run.
+    os.environ.setdefault("RPD_SECRET_KEY", secrets.token_urlsafe(50))
     os.environ.update(environment)
     os.environ["DJANGO_SETTINGS_MODULE"] = "rpd.settings"
     import django

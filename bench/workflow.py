@@ -295,6 +295,15 @@ class Loader:
             username="unit", agency=unit_agency, job_title="Business Manager", password="!"
         )
         grants.append(RoleGrant(user=self.unit, role=Role.PARTNERSHIP_UNIT))
+        # A safeguarding lead of the first agency sees every disagreement it raised or
+        # received, a quarter of them, without taking part (bench/pages.py lists them).
+        self.lead = User.objects.create(
+            username="a0-lead",
+            agency_id=self.agency_pks[0],
+            job_title="Designated Safeguarding Lead",
+            password="!",
+        )
+        grants.append(RoleGrant(user=self.lead, role=Role.SAFEGUARDING_LEAD))
         RoleGrant.objects.bulk_create(grants, batch_size=5000)
         self.workers = np.array(workers)  # [agency, i]: practitioner pks
 
@@ -365,7 +374,7 @@ class Loader:
                 )
                 met = np.where(live_ep[on], None, met_at[on])
                 self.milestone_rows += [
-                    (ep + 1, m.id, m.name, d, at)
+                    (ep + 1, m.id, m.name, after(s, m), m.timescale.kind == "immediately", d, at)
                     for ep, d, at in zip(on.tolist(), days(m_due), met.tolist(), strict=True)
                 ]
                 unmet = on[live_ep[on]]
@@ -519,7 +528,7 @@ class Loader:
         )
         insert(
             models.Milestone,
-            ["id", "episode", "key", "name", "due", "met_at"],
+            ["id", "episode", "key", "name", "after", "immediate", "due", "met_at"],
             ((i, *row) for i, row in enumerate(self.milestone_rows, start=1)),
         )
         insert(
@@ -685,6 +694,12 @@ class Loader:
             "team manager": (manager, seen_by([manager, *teams[manager]])),
             "partnership unit": (self.unit.pk, {"total": self.n, "open": live}),
         }
+
+
+def after(stage, milestone) -> str:
+    """The milestone this one counts from, as Milestone.after keeps it ("" for none)."""
+    ids = {m.id for m in stage.milestones}
+    return milestone.counts_from if milestone.counts_from in ids else ""
 
 
 def due_basis(timescale) -> str:

@@ -172,6 +172,34 @@ _SUBJECT_NAME = (
 )
 
 
+def _reasons(user: User, partnership_wide: bool) -> list[tuple[str, list]]:
+    """Each reason `user` may see any of a row, as its own SQL condition: one IN over
+    their viewer rows and agreed actions, their agency's raised and received as a
+    safeguarding lead, their partnership's as an oversight role."""
+    reasons = [(f'"{_TABLE}".id IN ({_VIEWER_ROWS} UNION {_OWNED})', [user.pk, user.pk])]
+    if user.agency_id and user.has_role(Role.SAFEGUARDING_LEAD):
+        reasons.append((f'"{_TABLE}".raising_agency_id = %s', [user.agency_id]))
+        reasons.append((f'"{_TABLE}".receiving_agency_id = %s', [user.agency_id]))
+    if partnership_wide and user.agency_id and user.has_role(*OVERSIGHT_ROLES):
+        reasons.append((f'"{_TABLE}".partnership_id = %s', [user.partnership_id]))
+    return reasons
+
+
+def sight_conditions(user: User, *, partnership_wide: bool = True) -> list[RawSQL]:
+    """`visible_to`'s reasons to see a disagreement, one condition each (none for no one).
+
+    A list reads each on its own, down its own index, and merges them in the order it
+    shows (queries.work_rows): the database cannot walk one index in order for an OR
+    of conditions on different columns.
+    """
+    if not _active(user):
+        return []
+    return [
+        RawSQL(sql, params, output_field=BooleanField())
+        for sql, params in _reasons(user, partnership_wide)
+    ]
+
+
 def _conditions(user: User, partnership_wide: bool = True) -> dict[str, tuple[str, list]]:
     """Whether `user` sees any of a row, the whole case, or owns an action in it: SQL
     conditions on a disagreement's own columns and the user's indexed rows, so a list
@@ -182,17 +210,15 @@ def _conditions(user: User, partnership_wide: bool = True) -> dict[str, tuple[st
     # SQLite and PostgreSQL both give up the index and scan every disagreement
     # (bench/workflow.py: 35-55x a pk lookup).
     pk = f'"{_TABLE}".id'
-    seen, seen_params = [f"{pk} IN ({_VIEWER_ROWS} UNION {_OWNED})"], [user.pk, user.pk]
+    reasons = _reasons(user, partnership_wide)
+    seen = [sql for sql, _ in reasons]
+    seen_params = [value for _, params in reasons for value in params]
     whole, whole_params = [f"{pk} IN ({_VIEWER_ROWS})"], [user.pk]
     if user.agency_id and user.has_role(Role.SAFEGUARDING_LEAD):
-        agency = f'"{_TABLE}".raising_agency_id = %s OR "{_TABLE}".receiving_agency_id = %s'
-        for sql, params in ((seen, seen_params), (whole, whole_params)):
-            sql.append(agency)
-            params += [user.agency_id, user.agency_id]
+        whole.append(f'"{_TABLE}".raising_agency_id = %s OR "{_TABLE}".receiving_agency_id = %s')
+        whole_params += [user.agency_id, user.agency_id]
     if partnership_wide and user.agency_id and user.has_role(*OVERSIGHT_ROLES):
         ours = f'"{_TABLE}".partnership_id = %s'
-        seen.append(ours)
-        seen_params.append(user.partnership_id)
         whole.append(f'({ours} AND "{_TABLE}".partnership_told_at IS NOT NULL)')
         whole_params.append(user.partnership_id)
     return {
@@ -264,6 +290,13 @@ def sight(user: User, d: Disagreement) -> Sight:
     if oversees:
         return Sight(Grade.REGISTER)
     return NOTHING
+
+
+def may_see_special_category(user: User, d: Disagreement) -> bool:
+    """Whether `user` may read the special-category values of `d`'s forms (ethnicity,
+    religion, disability, health): whoever sees the whole case, and only on a form's own
+    page; they are never in a list, the case page or an email."""
+    return sight(user, d).grade == Grade.CASE
 
 
 def may_see(user: User, disagreement: Disagreement) -> bool:

@@ -27,7 +27,7 @@ from rpd.pathways.schema import Pack
 from rpd.people.demo import DemoPartnership, build_partnership
 from rpd.people.models import User
 
-from . import transitions
+from . import formsubmissions, transitions
 from .models import Disagreement, Record, RecordOutcome, Subject
 from .nhs_number import synthetic
 
@@ -252,6 +252,7 @@ class _Teller:
             self.on(ago + 1)
             d = self.discuss_and_approve(d)
             self.on(ago)
+            d = self.send_forms(d)
             d = self.perform(
                 "escalate",
                 d.current_episode().raising_actor,
@@ -260,7 +261,15 @@ class _Teller:
             )
         return d
 
+    def send_forms(self, d: Disagreement) -> Disagreement:
+        """The partnership's form, where the stage must send it before it closes."""
+        for form_id in formsubmissions.still_to_send(d):
+            answers = formsubmissions.sample_answers(d, form_id, self.at)
+            d = self.perform("submit_form", d.current_episode().raising_actor, d, answers)
+        return d
+
     def resolve(self, d: Disagreement, **learning) -> Disagreement:
+        d = self.send_forms(d)
         owner = d.current_episode().receiving_actor
         action = {
             "text": "Joint home visit and a strategy discussion booked",
@@ -373,7 +382,7 @@ def _stories(t: _Teller) -> list[tuple[int, Callable[[], None]]]:
                     t.demo.unit,
                     d,
                     {
-                        "referred_to": pack.last_stage.referral_options[0],
+                        "referred_to": pack.last_stage.referral_names[0],
                         "recommendation": "Both agencies meet with the partnership within a week.",
                     },
                 )

@@ -34,6 +34,9 @@ EVIDENCE: dict[type, tuple[str, ...]] = {
     m.Handover: (),
     m.Referral: (),
     m.Resolution: (),
+    m.FormSubmission: (),
+    m.FormSubmissionSensitive: (),
+    m.CopiedAgency: (),
 }
 
 NOT_EVIDENCE = {
@@ -69,6 +72,9 @@ def snapshot(d: m.Disagreement, *, pathway: bool = False) -> dict[str, str]:
         *m.Handover.objects.filter(episode__disagreement=d),
         *m.Referral.objects.filter(episode__disagreement=d),
         *m.Resolution.objects.filter(disagreement=d),
+        *m.FormSubmission.objects.filter(disagreement=d),
+        *m.FormSubmissionSensitive.objects.filter(submission__disagreement=d),
+        *m.CopiedAgency.objects.filter(disagreement=d),
     ]
     return rows.digests(found)
 

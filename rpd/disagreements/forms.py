@@ -89,6 +89,8 @@ class RaiseForm(ContextForm):
     receiving_agency = forms.ModelChoiceField(queryset=Agency.objects.none())
     receiving_professional = Person(queryset=User.objects.none())
     lead_professional = Person(queryset=User.objects.none(), required=False)
+    # Other agencies involved in the matter, copied in where the pathway says so.
+    copied_agencies = forms.ModelMultipleChoiceField(queryset=Agency.objects.none(), required=False)
     challenged = forms.ChoiceField(choices=Challenged.choices)
     challenged_description = LongText()
     challenged_on = PastDate()
@@ -113,6 +115,7 @@ class RaiseForm(ContextForm):
         ).exclude(type="partnership")
         self.fields["receiving_professional"].queryset = partnership_users(context.partnership)
         self.fields["lead_professional"].queryset = partnership_users(context.partnership)
+        self.fields["copied_agencies"].queryset = self.fields["receiving_agency"].queryset
         self.fields["categories"].choices = _choices(pack.categories)
         self.fields["pre_escalation"].choices = _choices(pack.pre_escalation)
         self.fields["immediate_rule"].choices = [("", "None")] + [
@@ -149,6 +152,13 @@ class RaiseForm(ContextForm):
             )
         elif agency and person and person.agency_id != agency.pk:
             self.add_error("receiving_professional", f"is not in {agency.name}")
+        sides = {self.context.actor.agency_id, agency.pk if agency else None}
+        for copied in data.get("copied_agencies") or []:
+            if copied.pk in sides:
+                self.add_error(
+                    "copied_agencies",
+                    f"{copied.name} is a side of the disagreement, not another agency to copy",
+                )
         stage = data.get("start_stage") or 1
         pack = self.context.pack
         if stage > pack.last_stage.number:
@@ -322,8 +332,38 @@ class ReferForm(ContextForm):
 
     def __init__(self, data, *, context: Context):
         super().__init__(data, context=context)
-        options = context.pack.stage(context.stage).referral_options
+        options = context.pack.stage(context.stage).referral_names
         self.fields["referred_to"].choices = [(o, o) for o in options]
+
+
+class AddPartyForm(ContextForm):
+    """Another involved agency to copy in, with the person there to receive the copies."""
+
+    agency = forms.ModelChoiceField(queryset=Agency.objects.none())
+    person = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+
+    def __init__(self, data, *, context: Context, sides=(), copied=()):
+        super().__init__(data, context=context)
+        self.sides, self.copied = set(sides), set(copied)
+        self.fields["agency"].queryset = Agency.objects.filter(
+            partnership=context.partnership
+        ).exclude(type="partnership")
+        self.fields["person"].queryset = partnership_users(context.partnership)
+
+    def clean_agency(self):
+        agency = self.cleaned_data["agency"]
+        if agency.pk in self.sides:
+            raise ValidationError(f"{agency.name} is a side of the disagreement already")
+        if agency.pk in self.copied:
+            raise ValidationError(f"{agency.name} is copied in already")
+        return agency
+
+    def clean(self):
+        data = super().clean()
+        agency, person = data.get("agency"), data.get("person")
+        if agency and person and person.agency_id != agency.pk:
+            self.add_error("person", f"is not in {agency.name}")
+        return data
 
 
 class PauseForm(ContextForm):
@@ -432,6 +472,11 @@ class WithdrawForm(ContextForm):
 
 class CompleteActionForm(ContextForm):
     action = forms.IntegerField()
+
+
+class CaseReferenceForm(ContextForm):
+    # An agency's own number for the subject (a social care ID, a crime reference).
+    reference = Text(max_length=64, label="Your agency's case reference")
 
 
 class ApproveForm(ContextForm):

@@ -174,21 +174,22 @@ class Disagreement(models.Model):
             # The sweep's drift check: open disagreements whose last activity falls in a
             # window of days, read as a range on this index rather than a scan.
             models.Index(fields=["status", "updated_at"], name="disagreement_activity_idx"),
-            # The web lists show open and paused disagreements soonest due first: the
-            # oversight list walks the partnership's in that order and stops at a page; a
-            # safeguarding lead's reads only the live ones of their agency.
+            # The web lists show open and paused disagreements soonest due first, then by
+            # id: the oversight list walks the partnership's in that order and stops at a
+            # page; a safeguarding lead's walks their agency's raised and received ones
+            # each in that order, and merges the two (queries._page).
             models.Index(
                 fields=["partnership", "next_due", "id"],
                 condition=models.Q(status__in=list(LIVE_IN)),
                 name="disagreement_live_due_idx",
             ),
             models.Index(
-                fields=["raising_agency", "next_due"],
+                fields=["raising_agency", "next_due", "id"],
                 condition=models.Q(status__in=list(LIVE_IN)),
                 name="disagreement_live_raise_idx",
             ),
             models.Index(
-                fields=["receiving_agency", "next_due"],
+                fields=["receiving_agency", "next_due", "id"],
                 condition=models.Q(status__in=list(LIVE_IN)),
                 name="disagreement_live_recv_idx",
             ),
@@ -477,3 +478,69 @@ class Resolution(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     resolved_at = models.DateTimeField()
+
+
+class FormSubmission(models.Model):
+    """One submitted version of a partnership's form (the pack's `forms`), as it was sent.
+
+    Every value as submitted, whether the record held it or a person typed it, so a later
+    change to the record never changes what the partnership was sent. Special-category
+    values are never here: they are in `FormSubmissionSensitive`, read only on the
+    form's own page by someone who sees the whole case.
+    """
+
+    disagreement = models.ForeignKey(
+        Disagreement, on_delete=models.CASCADE, related_name="form_submissions"
+    )
+    form_id = models.CharField(max_length=64)  # the pinned pack's form id
+    stage = models.PositiveSmallIntegerField()  # the stage it was submitted at
+    version = models.PositiveIntegerField()
+    values = models.JSONField(default=dict)  # {field id: text}, non-special only
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["disagreement", "form_id", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["disagreement", "form_id", "version"], name="form_submission_unique"
+            )
+        ]
+
+
+class FormSubmissionSensitive(models.Model):
+    """A submission's special-category values, apart like `SubjectSensitive`."""
+
+    submission = models.OneToOneField(
+        FormSubmission, on_delete=models.CASCADE, related_name="sensitive"
+    )
+    values = models.JSONField(default=dict)
+
+
+class CopiedAgency(models.Model):
+    """Another agency involved in the matter, copied in where the pathway says so.
+
+    Not a side of the disagreement: Hillingdon's written response goes "to the referrer,
+    with copies provided to other involved agencies" (§4 Stage Four). The copy goes to
+    the named person, or without one to the agency's safeguarding leads.
+    """
+
+    disagreement = models.ForeignKey(
+        Disagreement, on_delete=models.CASCADE, related_name="copied_agencies"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["disagreement", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["disagreement", "agency"], name="copied_agency_unique")
+        ]

@@ -33,13 +33,15 @@ from rpd.pathways.schema import Pack
 from rpd.pathways.simulate import due_date, milestone_timescale, stage_dates
 from rpd.people.models import AgencyType, Role, User
 
-from . import deadlines, evidence, forms
+from . import deadlines, evidence, forms, formsubmissions
 from .access import ACTORS, Capacity, capacities, grant_sight, involved, tell_partnership
 from .models import (
     CLOSED,
     LIVE,
     AgreedAction,
     CaseDeadline,
+    CaseReference,
+    CopiedAgency,
     Disagreement,
     EpisodeOutcome,
     Extension,
@@ -319,6 +321,10 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
         d.save()
         _take_part(d, actor, Side.RAISING)
         _take_part(d, d.receiving_professional, Side.RECEIVING)
+        CopiedAgency.objects.bulk_create(
+            CopiedAgency(disagreement=d, agency=agency, added_by=actor, added_at=at)
+            for agency in data["copied_agencies"]
+        )
         episode = _open_episode(d, data["start_stage"], actor, d.receiving_professional, at)
         if data["due_by"]:
             _set_case_deadline(episode, actor, data["due_by"], data["due_by_reason"], at)
@@ -458,6 +464,11 @@ def _covered(episode: StageEpisode) -> set[str]:
     covered: set[str] = set()
     for ids in _approved(episode).values_list("covers", flat=True):
         covered.update(ids)
+    # An item the pathway meets with a form is covered once the form is submitted here.
+    d = episode.disagreement
+    for r in d.pack.stage(episode.number).must_record:
+        if r.form and formsubmissions.submitted_at_stage(d, r.form, episode.number):
+            covered.add(r.id)
     return covered
 
 
@@ -619,6 +630,31 @@ def _shows_resolved(act: Act) -> None:
         )
 
 
+def _forms_sent(act: Act) -> None:
+    """A stage whose pathway requires its form sent cannot close until it is: a record
+    saying it was sent is not the form (Hillingdon §4 Stage Four, Jersey Appendix 3,
+    Stoke-on-Trent Appendix 2)."""
+    d = act.d
+    for r in d.pack.stage(d.stage).must_record:
+        if r.form and not formsubmissions.submitted_at_stage(d, r.form, d.stage):
+            raise NotAllowed(
+                f"first submit the {d.pack.form(r.form).name}: stage {d.stage} must send it"
+            )
+
+
+def _all(*checks: Callable[[Act], None]) -> Callable[[Act], None]:
+    def check(act: Act) -> None:
+        for each in checks:
+            each(act)
+
+    return check
+
+
+def _stage_has_forms(act: Act) -> None:
+    if not act.d.pack.stage(act.d.stage).forms:
+        raise NotAllowed(f"stage {act.d.stage}'s pathway names no form to submit")
+
+
 # -- Effects: the change itself, once every rule above has passed -------------------------
 
 
@@ -764,6 +800,14 @@ def _refer(act: Act) -> dict:
     return {"referred_to": act.data["referred_to"]}
 
 
+def _add_party(act: Act) -> dict:
+    agency, person = act.data["agency"], act.data["person"]
+    CopiedAgency.objects.create(
+        disagreement=act.d, agency=agency, person=person, added_by=act.actor, added_at=act.at
+    )
+    return {"agency": agency.pk, "person": person.pk if person else None}
+
+
 def _pause(act: Act) -> dict:
     Pause.objects.create(
         disagreement=act.d,
@@ -859,6 +903,26 @@ def _complete_action(act: Act) -> dict:
     return {"action": action.pk}
 
 
+def _submit_form(act: Act) -> dict:
+    assembled = act.data["assembled"]
+    formsubmissions.write_back(act.d, assembled)
+    submission = formsubmissions.store(act.d, assembled, act.actor, act.at)
+    return {"form": submission.form_id, "form_version": submission.version}
+
+
+def _may_add_case_reference(act: Act) -> None:
+    if not involved(act.actor, act.d):
+        raise NotAllowed("a case reference is added by one of the two agencies involved")
+
+
+def _add_case_reference(act: Act) -> dict:
+    """An involved agency's own reference for the subject, so its records can be found."""
+    reference = CaseReference.objects.create(
+        subject=act.d.subject, agency=act.actor.agency, reference=act.data["reference"]
+    )
+    return {"case_reference": reference.pk, "agency": act.actor.agency_id}
+
+
 def _withdraw(act: Act) -> dict:
     _close_episode(act, EpisodeOutcome.WITHDRAWN)
     act.d.status, act.d.closed_at = Status.WITHDRAWN, act.at
@@ -908,7 +972,7 @@ RULES: dict[str, Rule] = {
         _escalate,
         _may_escalate,
         form_needs=lambda act: {"covered": _covered(act.episode)},
-        evidence=_shows_unresolved,
+        evidence=_all(_shows_unresolved, _forms_sent),
     ),
     "resolve": Rule(
         "resolve",
@@ -917,10 +981,22 @@ RULES: dict[str, Rule] = {
         forms.ResolveForm,
         _resolve,
         form_needs=lambda act: {"covered": _covered(act.episode)},
-        evidence=_shows_resolved,
+        evidence=_all(_shows_resolved, _forms_sent),
     ),
     "refer": Rule(
         "refer on", RUNNING, ACTORS | {Capacity.OVERSIGHT}, forms.ReferForm, _refer, _may_refer
+    ),
+    # Another involved agency copied in (Hillingdon: copies of the written response).
+    "add_party": Rule(
+        "copy in another agency",
+        LIVE,
+        ACT | {Capacity.LEAD},
+        forms.AddPartyForm,
+        _add_party,
+        form_needs=lambda act: {
+            "sides": (act.d.raising_agency_id, act.d.receiving_agency_id),
+            "copied": act.d.copied_agencies.values_list("agency_id", flat=True),
+        },
     ),
     "pause": Rule("pause", RUNNING, ACT, forms.PauseForm, _pause),
     "resume": Rule("resume", frozenset({Status.PAUSED}), ACT, forms.ResumeForm, _resume),
@@ -962,6 +1038,25 @@ RULES: dict[str, Rule] = {
         _complete_action,
         target=_action_in,
         who_on_target=_may_complete,
+    ),
+    # The partnership's form, where the stage's pathway names one: each submission a new
+    # version, asked only for what the record lacks.
+    "submit_form": Rule(
+        "submit a form",
+        LIVE,
+        ACT,
+        formsubmissions.SubmissionForm,
+        _submit_form,
+        _stage_has_forms,
+        form_needs=lambda act: {"disagreement": act.d, "at": act.at},
+    ),
+    "add_case_reference": Rule(
+        "add your agency's case reference",
+        LIVE | CLOSED,
+        TOOK_PART,
+        forms.CaseReferenceForm,
+        _add_case_reference,
+        _may_add_case_reference,
     ),
     "withdraw": Rule(
         "withdraw",
@@ -1047,11 +1142,13 @@ def standing(actor: User, d: Disagreement) -> tuple[StageEpisode | None, set[str
     return episode, capacities(actor, d, episode if not d.is_closed else None)
 
 
-def allowed(actor: User, d: Disagreement) -> list[str]:
+def allowed(actor: User, d: Disagreement, known: tuple | None = None) -> list[str]:
     """The transitions `actor` may start on `d` now: each rule's statuses, capacities and
     guard, checked as `perform` checks them, without performing. Per-record checks (who
-    may approve or correct a given record) still happen when the form is sent."""
-    episode, held = standing(actor, d)
+    may approve or correct a given record) still happen when the form is sent.
+
+    `known` is `standing(actor, d)` where the caller has just read it."""
+    episode, held = known if known is not None else standing(actor, d)
     if not held:
         return []
     names = []

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actions, disagreement, oversight, raise_
+from .views import actions, disagreement, forms_page, oversight, raise_
 
 app_name = "disagreements"
 urlpatterns = [
@@ -13,6 +13,8 @@ urlpatterns = [
     path("disagreements/new/<slug:step>/", raise_.step, name="raise-step"),
     # The address every email links to (notifications.outbox.disagreement_link).
     path("disagreements/<int:pk>/", disagreement.detail, name="detail"),
+    # The address a form's notices link to (notifications.outbox.form_link).
+    path("disagreements/<int:pk>/forms/<slug:form_id>/", forms_page.form_page, name="form"),
     path("disagreements/<int:pk>/<slug:action>/", actions.act, name="act"),
     path("oversight/", oversight.oversight, name="oversight"),
 ]

@@ -15,6 +15,7 @@ from django.db import models
 
 
 class Kind(models.TextChoices):
+    RAISED_ACKNOWLEDGEMENT = "raised", "Acknowledgement to the person who raised it"
     STAGE_STARTED = "stage-started", "Stage started"
     RECORD_TO_APPROVE = "record-to-approve", "Record awaiting approval"
     ESCALATED = "escalated", "Escalated"
@@ -36,6 +37,9 @@ class Kind(models.TextChoices):
 # Overdue notices cannot be switched off or folded into a digest. (Sign-in notices are
 # never held either: outbox.queue_account_notice writes them ready to send.)
 ALWAYS_IMMEDIATE = frozenset({Kind.OVERDUE, Kind.PAUSE_OVERDUE, Kind.CAP})
+# A receipt for what the person has just done: held for tomorrow's digest, it would no
+# longer confirm anything.
+RECEIPTS = frozenset({Kind.RAISED_ACKNOWLEDGEMENT})
 
 
 class Status(models.TextChoices):

@@ -22,15 +22,27 @@ import datetime
 from dataclasses import dataclass, field
 
 from rpd.disagreements.access import tell_partnership
-from rpd.people.models import Role, User
+from rpd.disagreements.deadlines import MILESTONE, deadlines
+from rpd.people import roles
+from rpd.people.models import User
 
 from . import outbox
 from .models import Kind
 
-# Whom a pack's role means in the product: the partnership's unit or its chair; for a
-# party role, the disagreement's own Lead Professional / IRO / chair where one exists;
-# for an agency role, the safeguarding leads of the agencies involved.
-ROLE_KIND_USERS = {"partnership": Role.PARTNERSHIP_UNIT, "independent": Role.BOARD_CHAIR}
+# The kinds of pack role that are the partnership's own: telling one tells the partnership.
+PARTNERSHIP_KINDS = ("partnership", "independent")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A person, or a shared mailbox with no one signed in behind it."""
+
+    user: User | None = None
+    address: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"u{self.user.pk}" if self.user is not None else f"m{self.address}"
 
 
 @dataclass
@@ -52,18 +64,28 @@ class Writer:
         form: str = "",
         include_actor=False,
         dedupe_key: str | None = None,
+        link: str = "",
+        address: str = "",
     ):
-        if user is None or not user.is_active:
+        if address and user is None:
+            # A shared mailbox: the same facts and link, no preferences of its own.
+            who = f"m{address}"
+        else:
+            if user is None or not user.is_active:
+                return
+            if user == self.actor and not include_actor:
+                return
+            who = user.pk
+        if (who, kind) in self.sent:
             return
-        if (user.pk, kind) in self.sent or (user == self.actor and not include_actor):
-            return
-        self.sent.add((user.pk, kind))
+        self.sent.add((who, kind))
         number = stage.number if stage is not None else self.d.stage
         episode = self.d.episodes.filter(number=number).first()
         outbox.queue(
             partnership=self.d.partnership,
             kind=kind,
             to_user=user,
+            to_address=address or None,
             disagreement=self.d,
             subject=f"{self.d.reference}: {subject}",
             template="transition",
@@ -74,31 +96,55 @@ class Writer:
                 "due_basis": episode.due_basis if episode else "",
                 "details": list(details),
                 "form": form,
+                # A notice about a form links to the form's page, not the case's.
+                **({"link": link} if link else {}),
             },
             dedupe_key=dedupe_key,
             at=self.at,
         )
 
+    def tell(self, recipient: Recipient, *args, **kwargs):
+        self.to(recipient.user, *args, address=recipient.address, **kwargs)
 
-def role_users(d, role_id: str) -> list[User]:
+
+def _people(users) -> list[Recipient]:
+    return [Recipient(user=u) for u in users]
+
+
+def _holders(d, role_id: str, agencies: list[int] | None = None) -> list[Recipient]:
+    found = []
+    for holder in roles.holders(d.partnership, role_id, agencies):
+        if holder.user is not None:
+            found.append(Recipient(user=holder.user))
+        if holder.mailbox:
+            found.append(Recipient(address=holder.mailbox))
+    return found
+
+
+def role_recipients(d, role_id: str) -> list[Recipient]:
+    """Who a pack role means for this disagreement: the partnership's holders of it; for an
+    agency role, each involved agency's holder or else its safeguarding leads; for a party
+    role, the parties the case names (its Lead Professional, or the agencies copied in)."""
     role = d.pack.role(role_id)
     if role.kind == "party":
-        return [d.lead_professional] if d.lead_professional_id else []
+        if role.party == "lead-professional":
+            return _people([d.lead_professional] if d.lead_professional_id else [])
+        found = []
+        for copied in d.copied_agencies.select_related("person"):
+            people = [copied.person] if copied.person_id else []
+            found += _people(people or roles.safeguarding_leads([copied.agency_id]))
+        return found
     if role.kind == "agency":
-        return list(
-            User.objects.filter(
-                agency_id__in=[d.raising_agency_id, d.receiving_agency_id],
-                role_grants__role=Role.SAFEGUARDING_LEAD,
-                is_active=True,
-            ).distinct()
-        )
-    return list(
-        User.objects.filter(
-            agency__partnership_id=d.partnership_id,
-            role_grants__role=ROLE_KIND_USERS[role.kind],
-            is_active=True,
-        ).distinct()
-    )
+        found = []
+        for agency_id in (d.raising_agency_id, d.receiving_agency_id):
+            held = _holders(d, role_id, [agency_id])
+            found += held or _people(roles.safeguarding_leads([agency_id]))
+        return found
+    return _holders(d, role_id)
+
+
+def _for_subject(d, notice) -> bool:
+    return notice.for_subject is None or notice.for_subject == d.subject.kind
 
 
 def pathway_notices(writer: Writer, number: int, when: str) -> None:
@@ -116,13 +162,16 @@ def pathway_notices(writer: Writer, number: int, when: str) -> None:
             and not (when == "stage_started" and notice.when == "senior_officers_involved")
         ):
             continue
+        if not _for_subject(d, notice):
+            continue
         role = d.pack.role(notice.to)
-        if role.kind in ROLE_KIND_USERS:
+        if role.kind in PARTNERSHIP_KINDS:
             tell_partnership(d, writer.at)  # its oversight roles see the case from now on
         form = d.pack.form(notice.form).name if notice.form else ""
-        for user in role_users(d, notice.to):
-            writer.to(
-                user,
+        link = outbox.form_link(d, notice.form) if notice.form else ""
+        for recipient in role_recipients(d, notice.to):
+            writer.tell(
+                recipient,
                 Kind.PATHWAY,
                 f"{notice.what} (stage {number})",
                 f"{role.name}: {notice.what}.",
@@ -131,8 +180,67 @@ def pathway_notices(writer: Writer, number: int, when: str) -> None:
                 form=form,
                 include_actor=True,
                 # Once per stage, notice and person, however often the event recurs.
-                dedupe_key=f"pathway:{d.pk}:{number}:{index}:{user.pk}",
+                dedupe_key=f"pathway:{d.pk}:{number}:{index}:{recipient.key}"[:200],
+                link=link,
             )
+
+
+def referral_notices(writer: Writer, referred_to: str) -> None:
+    """Who the option the case was referred to tells: its own notices where the pack
+    writes them out, otherwise the stage's notices for an unresolved stage."""
+    d = writer.d
+    stage = d.pack.stage(d.stage)
+    option = stage.referral_option(referred_to)
+    if option is None:
+        pathway_notices(writer, d.stage, "stage_unresolved")
+        return
+    referral = d.episodes.get(number=d.stage).referrals.latest("pk")
+    for index, notice in enumerate(option.notify):
+        if not _for_subject(d, notice):
+            continue
+        role = d.pack.role(notice.to)
+        for recipient in role_recipients(d, notice.to):
+            writer.tell(
+                recipient,
+                Kind.PATHWAY,
+                f"{notice.what} (stage {stage.number})",
+                f"{role.name}: {notice.what}.",
+                stage,
+                details=[f"Referred to: {option.name}."],
+                include_actor=True,
+                dedupe_key=f"referral:{referral.pk}:{index}:{recipient.key}"[:200],
+            )
+    if option.tell_everyone_involved:
+        for participant in d.participants.select_related("user"):
+            writer.to(
+                participant.user,
+                Kind.PATHWAY,
+                f"recommendation at stage {stage.number}",
+                f"{option.name}. The recommendation is on the disagreement's page.",
+                stage,
+                include_actor=True,
+                dedupe_key=f"referral:{referral.pk}:all:u{participant.user_id}",
+            )
+
+
+def _form_submitted(writer: Writer, form_id: str, version: int) -> None:
+    """The form is sent: whom the pack sends it to is told, with a link to read it."""
+    d = writer.d
+    form = d.pack.form(form_id)
+    role = d.pack.role(form.sent_to)
+    if role.kind in PARTNERSHIP_KINDS:
+        tell_partnership(d, writer.at)
+    for recipient in role_recipients(d, form.sent_to):
+        writer.tell(
+            recipient,
+            Kind.PATHWAY,
+            f"{form.name} submitted (version {version})",
+            f"{role.name}: the {form.name} has been submitted (version {version}). "
+            "Read it on its page after signing in.",
+            form=form.name,
+            include_actor=True,
+            link=outbox.form_link(d, form_id),
+        )
 
 
 def _stage_started(writer: Writer, episode) -> None:
@@ -149,6 +257,31 @@ def _stage_started(writer: Writer, episode) -> None:
     pathway_notices(writer, episode.number, "stage_started")
 
 
+def _acknowledge(writer: Writer, episode) -> None:
+    """Tell the person who raised it that it is raised: under which pathway, the first
+    deadline and what happens next, all in the pack's own words."""
+    d = writer.d
+    stage = d.pack.stage(episode.number)
+    first = min(deadlines(d, episode), key=lambda deadline: deadline.due, default=None)
+    details = []
+    if first is not None:
+        what = first.row.name if first.kind == MILESTONE else f"Stage {stage.number} due"
+        details.append(
+            f"First deadline: {what}, by {first.due:%A} {first.due.day} {first.due:%B %Y}."
+        )
+    details.append(f"What happens next: {stage.summary}")
+    writer.to(
+        d.raised_by,
+        Kind.RAISED_ACKNOWLEDGEMENT,
+        "your disagreement has been raised",
+        f"Your disagreement has been raised under {d.pack.name}, at stage {stage.number}: "
+        f"{stage.name}.",
+        stage,
+        details=details,
+        include_actor=True,
+    )
+
+
 def _feedback(writer: Writer, message: str, stage=None) -> None:
     writer.to(
         writer.d.raised_by, Kind.FEEDBACK, "feedback on the concern you raised", message, stage
@@ -160,7 +293,7 @@ def _feedback(writer: Writer, message: str, stage=None) -> None:
 # "not applicable" explanations are written by people, and stay out.
 FACTS = frozenset(
     {"referred_to", "expected_resume", "working_days_paused", "due", "old_due", "new_due",
-     "side", "outcome", "from_stage", "to_stage"}
+     "side", "outcome", "from_stage", "to_stage", "form", "form_version"}
 )  # fmt: skip
 
 
@@ -170,6 +303,7 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
     writer = Writer(d, actor, at)
     pack = d.pack
     if name == "raised":
+        _acknowledge(writer, current)
         _stage_started(writer, current)
     elif name == "record":
         for user in (current.raising_actor, current.receiving_actor):
@@ -216,7 +350,7 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
             "for you, are on its page.",
         )
     elif name == "refer":
-        pathway_notices(writer, d.stage, "stage_unresolved")
+        referral_notices(writer, details["referred_to"])
         for user in (current.raising_actor, current.receiving_actor):
             writer.to(
                 user,
@@ -225,6 +359,8 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
                 f"Referred on at stage {d.stage}: {details['referred_to']}.",
             )
         _feedback(writer, f"It has been referred on: {details['referred_to']}.")
+    elif name == "submit_form":
+        _form_submitted(writer, details["form"], details["form_version"])
     elif name in CHANGES:
         subject, message = CHANGES[name](details)
         for user in (current.raising_actor, current.receiving_actor):

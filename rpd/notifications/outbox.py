@@ -39,6 +39,11 @@ def disagreement_link(disagreement) -> str:
     return link(f"/disagreements/{disagreement.pk}/")
 
 
+def form_link(disagreement, form_id: str) -> str:
+    """The page of a disagreement's partnership form (its versions, for those who may)."""
+    return link(f"/disagreements/{disagreement.pk}/forms/{form_id}/")
+
+
 @dataclass(frozen=True)
 class Case:
     """All an email may say about a disagreement itself."""

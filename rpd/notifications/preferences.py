@@ -3,7 +3,8 @@
 A digest user's notices are held (Status.HELD) and sent together once a working
 day by `digest.run`. Notices of something overdue (`ALWAYS_IMMEDIATE`) are never
 held, whatever the preference, so they cannot be switched off or delayed: there
-is deliberately no setting here for them.
+is deliberately no setting here for them. Nor is a receipt (`RECEIPTS`): the
+acknowledgement of a disagreement just raised comes at once.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from rpd.audit import log as audit
 
-from .models import ALWAYS_IMMEDIATE, Notice, Preference, Status
+from .models import ALWAYS_IMMEDIATE, RECEIPTS, Notice, Preference, Status
 
 
 def preference_for(user) -> Preference:
@@ -32,7 +33,7 @@ def prefers_digest(user) -> bool:
 
 def may_be_held(kind: str) -> bool:
     """Whether a notice of this kind waits for the digest of someone who chose one."""
-    return kind not in ALWAYS_IMMEDIATE
+    return kind not in ALWAYS_IMMEDIATE and kind not in RECEIPTS
 
 
 def set_daily_digest(user, on: bool) -> Preference:

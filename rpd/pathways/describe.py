@@ -84,7 +84,7 @@ def describe(pack: Pack) -> str:
             )
         if stage.referral_options:
             add("  Can go on to:")
-            for option in stage.referral_options:
+            for option in stage.referral_names:
                 out += _bullet(option)
         out += _wrap(f"({stage.source})", "  ", "   ")
     if pack.overall_cap:

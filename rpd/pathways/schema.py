@@ -129,6 +129,10 @@ class Role(Strict):
     id: Slug
     name: Text
     kind: Literal["partnership", "independent", "party", "agency"] = "partnership"
+    # For a party role, which of the case's parties it means: the Lead Professional / IRO /
+    # chair named when raising, or the other involved agencies copied in (Hillingdon §4
+    # Stage Four "copies provided to other involved agencies").
+    party: Literal["lead-professional", "other-involved-agencies"] = "lead-professional"
     contact: str = ""
     source: str = ""
 
@@ -169,6 +173,9 @@ class Requirement(Strict):
     # recording it. Only where the policy itself makes the item conditional ("where a
     # resolution is reached", "if this is in a meeting"): otherwise it must be recorded.
     may_not_apply: bool = False
+    # The form whose submission this item is: the stage cannot close until a version of it
+    # is submitted at this stage (a record covering it is not enough).
+    form: Slug | None = None
 
 
 class Notice(Strict):
@@ -183,6 +190,34 @@ class Notice(Strict):
     what: Text
     form: Slug | None = None
     condition: str = ""
+    # Where the pack names one role per kind of subject (Hillingdon's child or adult
+    # Safeguarding Board chair): only for a disagreement about that kind of subject.
+    for_subject: Literal["child", "adult"] | None = None
+    source: str = ""
+
+
+class ReferralNotice(Strict):
+    """Who is told when the case is referred to one option, and what."""
+
+    to: Slug
+    what: Text
+    for_subject: Literal["child", "adult"] | None = None
+    source: str = ""
+
+
+class ReferralOption(Strict):
+    """Where the last stage may send the matter, with whom that tells.
+
+    An option written as plain text tells whoever the stage's `stage_unresolved` notices
+    name; one written out with `notify` tells exactly those (an empty list: nobody beyond
+    the parties), so "consider a learning activity" never tells a chair "no resolution".
+    """
+
+    name: Text
+    notify: list[ReferralNotice] = []
+    # "Communicated to all involved" (Jersey §4.6): every party of every stage is told,
+    # and reads the recommendation on the disagreement's page.
+    tell_everyone_involved: bool = False
     source: str = ""
 
 
@@ -214,8 +249,19 @@ class Stage(Strict):
     notify: list[Notice] = []
     forms: list[Slug] = []
     # At the last stage: where the matter may go next (panel, executive group...).
-    referral_options: list[Text] = []
+    referral_options: list[ReferralOption | Text] = []
     source: Text
+
+    @property
+    def referral_names(self) -> list[str]:
+        return [o if isinstance(o, str) else o.name for o in self.referral_options]
+
+    def referral_option(self, name: str) -> ReferralOption | None:
+        """The option called `name` written out with its notices; None for plain text."""
+        for option in self.referral_options:
+            if isinstance(option, ReferralOption) and option.name == name:
+                return option
+        return None
 
 
 class FastTrack(Strict):
@@ -242,6 +288,46 @@ class OverallCap(Strict):
     source: Text
 
 
+# Where a form field's value comes from: a path in the disagreement's record
+# (rpd.disagreements.formsubmissions reads each), or ASKED when only a person can supply it.
+# A field whose record path is empty is asked for too; the subject's family details and
+# special-category data typed on a form are written back to the subject.
+ASKED = "asked"
+FORM_SOURCES: dict[str, str] = {
+    "today": "the date the form is submitted",
+    "stage": "the current stage, its number and name",
+    "stages": "each stage so far: who acted for each agency, and how it ended",
+    "records": "the approved records of the discussions so far",
+    "actions": "the actions agreed so far, their owners and whether done",
+    "participants": "everyone who has taken part, with their agency",
+    "challenged": "the decision, action or inaction challenged, and when",
+    "summary": "the summary of the disagreement given when raising it",
+    "outcome_sought": "the outcome the raiser seeks",
+    "escalation_reasons": "the reason given at each escalation so far",
+    "response": "the receiving agency's approved records",
+    "next_steps": "the resolution's next steps, else where the pathway goes next",
+    "resolution.agreed_outcome": "the agreed outcome, once resolved",
+    "raised_by": "who raised it",
+    "raised_by.contact": "their email address, phone number and team",
+    "raised_by.agency_team": "their agency and team",
+    "raising_agency": "the agency raising it",
+    "receiving_agency": "the agency receiving it",
+    "subject.name": "the subject's name",
+    "subject.personal_details": "the subject's name, date of birth, NHS number and address",
+    "subject.date_of_birth": "the subject's date of birth",
+    "subject.nhs_number": "the subject's NHS number",
+    "subject.address": "the subject's address",
+    "subject.consent_given": "whether consent has been given",
+    "subject.case_references": "the agencies' case references",
+    "subject.family_details": "family and carer details (asked where missing, then kept)",
+    "subject.sensitive.ethnicity": "ethnicity (special category; kept apart)",
+    "subject.sensitive.disability": "disability (special category; kept apart)",
+    "subject.sensitive.religion": "religion (special category; kept apart)",
+    "subject.sensitive.health": "health (special category; kept apart)",
+    "subject.sensitive.gender": "gender (kept with the special-category data)",
+}
+
+
 class FormField(Strict):
     id: Slug
     label: Text
@@ -249,6 +335,12 @@ class FormField(Strict):
     required: bool = True
     # Ethnicity, religion, disability, health: shown only where the form needs them.
     special_category: bool = False
+    # A FORM_SOURCES path, several joined in order, or ASKED.
+    source: str | list[str]
+
+    @property
+    def sources(self) -> list[str]:
+        return [self.source] if isinstance(self.source, str) else list(self.source)
 
 
 class Form(Strict):
@@ -365,6 +457,9 @@ def consistency_problems(pack: Pack, known_calendars: dict[str, str]) -> list[tu
 
     for i, form in enumerate(pack.forms):
         check_ref(form.sent_to, roles, ("forms", i, "sent_to"), "role")
+        unique(form.fields, ("forms", i, "fields"), "form field")
+        for j, form_field in enumerate(form.fields):
+            problems += _source_problems(form_field, ("forms", i, "fields", j, "source"))
 
     numbers = [s.number for s in pack.stages]
     for i, stage in enumerate(pack.stages):
@@ -396,11 +491,22 @@ def consistency_problems(pack: Pack, known_calendars: dict[str, str]) -> list[tu
         milestone_ids = unique(stage.milestones, (*loc, "milestones"), "milestone")
         problems += _anchor_problems(stage, milestone_ids, loc)
         unique(stage.must_record, (*loc, "must_record"), "requirement")
+        for j, requirement in enumerate(stage.must_record):
+            where = (*loc, "must_record", j, "form")
+            check_ref(requirement.form, forms, where, "form")
+            # Once the stage's own list is sound (an unknown form there is its own problem).
+            listed = set(stage.forms)
+            if requirement.form in forms - listed and listed <= forms:
+                problems.append((where, f"form {requirement.form!r} is not one of the stage's"))
         for j, notice in enumerate(stage.notify):
             check_ref(notice.to, roles, (*loc, "notify", j, "to"), "notification role")
             check_ref(notice.form, forms, (*loc, "notify", j, "form"), "form")
         for j, form_id in enumerate(stage.forms):
             check_ref(form_id, forms, (*loc, "forms", j), "form")
+        for j, option in enumerate(stage.referral_options):
+            for k, notice in enumerate(getattr(option, "notify", [])):
+                where = (*loc, "referral_options", j, "notify", k, "to")
+                check_ref(notice.to, roles, where, "notification role")
 
     for i, rule in enumerate(pack.fast_track):
         for j, number in enumerate(rule.start_at):
@@ -413,6 +519,20 @@ def consistency_problems(pack: Pack, known_calendars: dict[str, str]) -> list[tu
             if number not in numbers:
                 problems.append((("overall_cap", "stages", j), f"stage {number} does not exist"))
     return problems
+
+
+def _source_problems(form_field: FormField, loc: Loc) -> list[tuple[Loc, str]]:
+    sources = form_field.sources
+    if not sources:
+        return [(loc, "name where the value comes from")]
+    if ASKED in sources and len(sources) > 1:
+        return [(loc, f"{ASKED!r} stands alone: a person supplies the whole value")]
+    known = ", ".join([ASKED, *FORM_SOURCES])
+    return [
+        (loc, f"unknown source {name!r} (known: {known})")
+        for name in sources
+        if name != ASKED and name not in FORM_SOURCES
+    ]
 
 
 def _anchor_problems(stage: Stage, milestone_ids: set[str], loc: Loc) -> list[tuple[Loc, str]]:

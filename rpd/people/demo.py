@@ -12,7 +12,8 @@ from django.db import transaction
 
 from rpd.pathways import registry
 
-from .models import Agency, AgencyType, Partnership, Role, RoleGrant, Rung, User
+from . import roles
+from .models import Agency, AgencyType, Partnership, Role, RoleGrant, RoleHolder, Rung, User
 
 DEMO_PASSWORD = "demo-password-not-for-production"
 
@@ -157,6 +158,8 @@ class DemoPartnership:
     chair: User | None = None
     admin: User | None = None
     outsider: User | None = None  # in the partnership, in no disagreement
+    # Who stands behind each of the pack's partnership and independent roles.
+    holders: dict[str, RoleHolder] = field(default_factory=dict)
 
 
 class _Namer:
@@ -260,7 +263,43 @@ def build_partnership(pathway_id: str, slug: str | None = None) -> DemoPartnersh
         None,
         [Role.PRACTITIONER],
     )
+    _fill_roles(demo, pack)
     return demo
+
+
+def _fill_roles(demo: DemoPartnership, pack) -> None:
+    """Someone behind every role the pack names, so no notice reaches nobody.
+
+    The unit and the chair hold the roles that lead a stage (they must sign in to act)
+    and the first partnership role and chair role; every other role gets a synthetic
+    mailbox of its own, so a notice meant for it is seen to reach it and no one else.
+    """
+    slug = demo.partnership.slug
+    leads = {stage.led_by for stage in pack.stages if stage.led_by}
+    taken: set[str] = set()
+    for role in pack.roles:
+        if role.kind not in roles.MUST_HOLD:
+            continue  # agency roles: each agency's safeguarding lead; party roles: the case
+        is_chair = role.kind == "independent" and "chair" in role.name.lower()
+        user = None
+        if role.id in leads:
+            user = demo.unit if role.kind == "partnership" else demo.chair
+        elif role.kind == "partnership" and "unit" not in taken:
+            user = demo.unit
+        elif is_chair and "chair" not in taken:
+            user = demo.chair
+        if user is not None:
+            taken.add("unit" if user == demo.unit else "chair")
+            holder = roles.assign(demo.partnership, role.id, by=None, user=user)
+        else:
+            holder = roles.assign(
+                demo.partnership,
+                role.id,
+                by=None,
+                mailbox=f"{slug}-{role.id}@example.org",
+                name=role.name,
+            )
+        demo.holders[role.id] = holder
 
 
 _HASH: str | None = None

@@ -108,6 +108,10 @@ class User(AbstractUser):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
     )
     job_title = models.CharField(max_length=200, blank=True)
+    # Contact details beyond the email address, for the partnerships' forms (Hillingdon's
+    # "Contact details", Stoke-on-Trent's "Agency/Team").
+    team = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
 
     class Meta(AbstractUser.Meta):
         constraints = [
@@ -159,3 +163,46 @@ class RoleGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.get_role_display()}"
+
+
+class RoleHolder(models.Model):
+    """Who stands behind one of the pathway's roles in one partnership.
+
+    A pack names roles ("Independent Chair of the LSCB", "Executive Leadership Group");
+    each partnership says who they are here: a named person, a shared mailbox, or both.
+    Kept per partnership, since one agency may serve several. For a role of kind `agency`
+    a holder may belong to one agency (that agency's designated professional); without
+    any, an agency's safeguarding leads stand behind it. Changed only through
+    `rpd.people.roles`, which audits every change.
+    """
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="role_holders"
+    )
+    role_id = models.CharField(max_length=64)  # the pack's role id
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="role_holdings"
+    )
+    mailbox = models.EmailField(blank=True)
+    name = models.CharField(max_length=200, blank=True)  # how a mailbox is addressed
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.CASCADE, related_name="role_holders"
+    )
+
+    class Meta:
+        ordering = ["partnership", "role_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | ~models.Q(mailbox=""),
+                name="role_holder_someone",
+            )
+        ]
+
+    def __str__(self) -> str:
+        who = self.user.display_name if self.user_id else (self.name or self.mailbox)
+        return f"{self.role_id}: {who}"
+
+    @property
+    def address(self) -> str:
+        """Where a notice to this holder goes: the mailbox if one is set, else the person."""
+        return self.mailbox or (self.user.email if self.user_id else "")

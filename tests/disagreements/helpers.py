@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from rpd.disagreements import transitions
+from rpd.disagreements import formsubmissions, transitions
 from rpd.disagreements.models import Disagreement
 from rpd.disagreements.nhs_number import synthetic
 from rpd.people.models import Role, User
@@ -72,8 +72,18 @@ def discuss(actor, d, outcome="unresolved", covers=None, meets=(), at=None, appr
     return d
 
 
-def escalate(actor, d, reason="Still unresolved after discussion"):
+def send_forms(actor, d):
+    """Submit each form the current stage must send before it closes, answering what the
+    record lacks with synthetic text."""
     d = fresh(d)
+    for form_id in formsubmissions.still_to_send(d):
+        answers = formsubmissions.sample_answers(d, form_id, transitions.now())
+        d = transitions.perform("submit_form", actor, d.pk, d.version, answers)
+    return fresh(d)
+
+
+def escalate(actor, d, reason="Still unresolved after discussion"):
+    d = send_forms(actor, d)
     return transitions.perform("escalate", actor, d.pk, d.version, {"reason": reason})
 
 

@@ -103,3 +103,22 @@ def test_records_offer_approval_to_others_and_the_timeline_lists_them(client):
     assert f"approve/?record={record.pk}" in page
     assert "Recorded a discussion" in page
     assert "Awaiting approval" in page
+
+
+def test_the_page_reads_as_many_queries_for_six_records_as_for_one(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    demo, raiser, d = partnership_with_case()
+    client.force_login(raiser)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/disagreements/{fresh(d).pk}/").status_code == 200
+        return len(captured)
+
+    discuss(raiser, d, outcome="ongoing", approve=False)
+    one = queries()
+    for approve in (True, False, True, False, True):
+        discuss(raiser, d, outcome="ongoing", approve=approve)
+    assert queries() == one

@@ -8,12 +8,12 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from rpd.disagreements import presenters, queries, transitions
+from rpd.disagreements import access, presenters, queries, transitions
 from rpd.pathways.calendar import LONDON, get_calendar
 from rpd.people.backends import UserBackend
 from rpd.people.demo import build_partnership
 
-from .helpers import raise_data
+from .helpers import discuss, escalate, raise_data
 
 CAL = get_calendar("england-and-wales")
 MONDAY = datetime.date(2026, 11, 30)
@@ -68,7 +68,8 @@ def _raise_many(demo, n):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("cases", [1, 12])
-def test_the_list_is_one_query_however_many_rows(cases):
+def test_the_list_is_two_queries_however_many_rows(cases):
+    # One for the page's disagreements in the order shown, one for their rows.
     demo = build_partnership("stoke-on-trent")
     raiser = _raise_many(demo, cases)
     manager = UserBackend().get_user(demo.ladder["csc"][1].pk)
@@ -76,7 +77,29 @@ def test_the_list_is_one_query_however_many_rows(cases):
         with CaptureQueriesContext(connection) as queries_run:
             rows = queries.work_rows(person)
         assert len(rows) == cases
-        assert len(queries_run) == 1
+        assert len(queries_run) == 2
+
+
+@pytest.mark.django_db
+def test_a_safeguarding_leads_list_merges_raised_and_received_soonest_due_first_page_by_page():
+    demo = build_partnership("stoke-on-trent")
+    csc, police = demo.ladder["csc"][0], demo.ladder["police"][0]
+    for day in range(2, 14):
+        raiser = csc if day % 2 else police  # the lead's agency raises half, receives half
+        with at(datetime.date(2026, 11, day)):
+            transitions.raise_disagreement(raiser, raise_data(demo, "health" if day % 2 else "csc"))
+    lead = UserBackend().get_user(demo.lead["csc"].pk)
+    whole = [r.pk for r in queries.work_rows(lead, 50)]
+    shown = [
+        (d.next_due, d.pk)
+        for d in sorted(access.visible_to(lead, partnership_wide=False), key=lambda d: d.pk)
+    ]
+    assert whole == [pk for _, pk in sorted(shown)] and len(whole) == 12
+    pages = [r.pk for n in range(3) for r in queries.work_rows(lead, 5, 5 * n)]
+    assert pages == whole
+    with CaptureQueriesContext(connection) as queries_run:
+        queries.work_rows(lead, 5, 5)
+    assert len(queries_run) == 4  # viewer rows, raised, received, then the rows
 
 
 @pytest.mark.django_db
@@ -107,3 +130,21 @@ def test_a_manager_sees_their_teams_disagreements_and_who_must_act(client):
 @pytest.mark.django_db
 def test_my_work_needs_sign_in(client):
     assert client.get("/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_row_says_a_record_of_this_stage_awaits_approval_and_by_whom():
+    demo = build_partnership("stoke-on-trent")
+    raiser, manager = demo.ladder["csc"][0], demo.ladder["csc"][1]
+    with at(MONDAY):
+        d = transitions.raise_disagreement(raiser, raise_data(demo))
+        discuss(raiser, d, outcome="unresolved", approve=False)
+    [mine] = queries.work_rows(UserBackend().get_user(raiser.pk))
+    [theirs] = queries.work_rows(UserBackend().get_user(manager.pk))
+    assert mine.awaiting_approval and not mine.awaiting_my_approval and mine.has_unresolved
+    assert theirs.awaiting_my_approval
+    with at(MONDAY):
+        escalate(raiser, discuss(raiser, d, outcome="unresolved"))
+    # Stage 2 has no records of its own yet: stage 1's waiting record is not its business.
+    [moved] = queries.work_rows(UserBackend().get_user(manager.pk))
+    assert moved.stage == 2 and not moved.awaiting_approval and not moved.has_unresolved

@@ -18,7 +18,7 @@ import time_machine
 from django.utils import timezone
 
 from rpd.audit import log as audit
-from rpd.disagreements import transitions
+from rpd.disagreements import formsubmissions, transitions
 from rpd.disagreements.models import (
     Extension,
     Handover,
@@ -52,6 +52,16 @@ def do(name, actor, d, **data):
     d = fresh(d)
     transitions.perform(name, actor, d.pk, d.version, data)
     return fresh(d)
+
+
+def send_form(d, form_id):
+    """The stage's form is required before it closes: sent by the raising side, with
+    what the record lacks typed in."""
+    d = fresh(d)
+    actor = d.current_episode().raising_actor
+    assert formsubmissions.still_to_send(d) == [form_id]
+    answers = formsubmissions.sample_answers(d, form_id, timezone.now())
+    return do("submit_form", actor, d, **answers)
 
 
 def refused(error, name, actor, d, **data):
@@ -269,6 +279,7 @@ def test_hillingdon_adult_dispute_over_christmas_2026_climbs_to_the_implementati
             participants=everyone,
             approved_by=asc[2],
         )
+        d = send_form(d, "request-for-dispute-resolution")
         d = do("resolve", unit, d, **resolution(learning_multi_agency_audit=True))
         resolved_at_top(d, unit, ["escalated", "escalated", "escalated", "resolved"])
         assert d.resolution.learning_multi_agency_audit
@@ -294,6 +305,7 @@ def test_hillingdon_adult_dispute_over_christmas_2026_climbs_to_the_implementati
         "refer",
         "record",
         "approve",
+        "submit_form",
         "resolve",
     ]
 
@@ -556,6 +568,7 @@ def test_jersey_over_liberation_day_2025_climbs_to_the_board_chair():
             participants=[chair],
             approved_by=csc[2],
         )
+        d = send_form(d, "stage-4-information")
         d = do("resolve", chair, d, **resolution(learning_procedure_amendment=True))
         resolved_at_top(d, chair, ["escalated", "escalated", "escalated", "resolved"])
 
@@ -576,6 +589,7 @@ def test_jersey_over_liberation_day_2025_climbs_to_the_board_chair():
         "refer",
         "record",
         "approve",
+        "submit_form",
         "resolve",
     ]
 
@@ -672,6 +686,7 @@ def test_stoke_on_trent_over_christmas_2025_climbs_to_the_partnership_at_stage_5
         assert d.next_due == D(2026, 1, 5)
 
         traveller.move_to(london(2026, 1, 5))
+        d = send_form(d, "concerns-resolution-form")
         d = do("escalate", charity[2], d, reason="Heads of service disagree")
         # Stage 4 from Mon 5 Jan: raised at senior leader level within 5 working days, Tue 6,
         # 7, 8, 9, Mon 12 Jan, which is also when the stage is reviewed.
@@ -694,6 +709,7 @@ def test_stoke_on_trent_over_christmas_2025_climbs_to_the_partnership_at_stage_5
             meets=["raise-at-senior-leader-level"],
             approved_by=demo.lead["charity"],
         )
+        d = send_form(d, "concerns-resolution-form")
         d = do("escalate", charity[3], d, reason="Directors disagree")
         # Stage 5, the partnership, from Wed 7 Jan: referral within 2 working days, Thu 8,
         # Fri 9 Jan; reviewed after 5: 8, 9, 12, 13, Wed 14 Jan.
@@ -721,6 +737,7 @@ def test_stoke_on_trent_over_christmas_2025_climbs_to_the_partnership_at_stage_5
         )
         advisor = "The Partnership Executive involves an independent professional advisor"
         d = do("refer", unit, d, referred_to=advisor, recommendation="Assessment by the advisor")
+        d = send_form(d, "concerns-resolution-form")
         d = do("resolve", unit, d, **resolution())
         resolved_at_top(d, unit, ["escalated"] * 4 + ["resolved"])
 
@@ -734,13 +751,16 @@ def test_stoke_on_trent_over_christmas_2025_climbs_to_the_partnership_at_stage_5
         "escalate",
         "record",
         "approve",
+        "submit_form",
         "escalate",
         "record",
         "approve",
+        "submit_form",
         "escalate",
         "record",
         "approve",
         "refer",
+        "submit_form",
         "resolve",
     ]
 

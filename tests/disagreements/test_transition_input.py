@@ -34,7 +34,7 @@ from rpd.disagreements.models import (
 from rpd.disagreements.transitions import Conflict, Invalid, NotAllowed
 from rpd.people.demo import build_partnership
 
-from .helpers import fresh, raise_data
+from .helpers import fresh, raise_data, send_forms
 
 D = datetime.date
 LONDON = ZoneInfo("Europe/London")
@@ -566,6 +566,7 @@ def resolved(hillingdon_top):
     approved_record(
         top, manager, hillingdon_top.d, covers=everything(hillingdon_top.d), outcome="resolved"
     )
+    send_forms(top, hillingdon_top.d)
     perform("resolve", top, hillingdon_top.d, RESOLUTION)
     return hillingdon_top
 

@@ -593,3 +593,84 @@ def test_hillingdon_the_stages_actor_sets_a_timescale_that_protects_the_child(cl
     from rpd.audit.log import verify
 
     assert verify().ok  # the shorter deadline is evidence the audit log vouches for
+
+
+# -- Other involved agencies, copied in ---------------------------------------------------
+
+
+def test_other_involved_agencies_can_be_copied_in_when_raising(demo):
+    school, health = demo.agencies["school"], demo.agencies["health"]
+    data = raise_data(demo, copied_agencies=[school.pk, health.pk])
+    d = transitions.raise_disagreement(demo.ladder["csc"][0], data)
+    assert {c.agency for c in d.copied_agencies.all()} == {school, health}
+
+
+def test_a_side_of_the_disagreement_is_not_another_agency_to_copy_in(demo):
+    data = raise_data(demo, copied_agencies=[demo.agencies["police"].pk])
+    with pytest.raises(Invalid) as caught:
+        transitions.raise_disagreement(demo.ladder["csc"][0], data)
+    assert "copied_agencies" in caught.value.errors
+
+
+def test_the_stages_actors_their_managers_and_leads_may_copy_in_another_agency(demo, d):
+    school = demo.agencies["school"]
+    d = do("add_party", demo.ladder["police"][1], d, agency=school.pk)  # a manager
+    d = do("add_party", demo.lead["csc"], d, agency=demo.agencies["health"].pk)
+    assert d.copied_agencies.count() == 2
+    refused(NotAllowed, "add_party", demo.unit, d, agency=demo.agencies["charity"].pk)
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"agency": "police"}, "agency"),  # a side already
+        ({"agency": "school", "person": ("health", 0)}, "person"),  # not in that agency
+        ({}, "agency"),
+    ],
+)
+def test_copying_in_an_agency_names_the_field_at_fault(demo, d, data, field):
+    posted = {}
+    if "agency" in data:
+        posted["agency"] = demo.agencies[data["agency"]].pk
+    if "person" in data:
+        key, rung = data["person"]
+        posted["person"] = demo.ladder[key][rung].pk
+    error = refused(Invalid, "add_party", demo.ladder["csc"][0], d, **posted)
+    assert field in error.errors
+
+
+def test_an_agency_is_copied_in_once(demo, d):
+    d = do("add_party", demo.ladder["csc"][0], d, agency=demo.agencies["school"].pk)
+    error = refused(
+        Invalid, "add_party", demo.ladder["csc"][0], d, agency=demo.agencies["school"].pk
+    )
+    assert error.errors["agency"] == ["Brookside Primary School is copied in already"]
+
+
+# -- Integrity item 14: an agency's case reference is a transition with its audit event ------
+
+
+def test_an_involved_agencys_case_reference_is_recorded_with_its_audit_event(demo, d):
+    from rpd.audit import log
+
+    receiver = d.current_episode().receiving_actor
+    d = transitions.perform(
+        "add_case_reference", receiver, d.pk, d.version, {"reference": "CR-000123"}
+    )
+    (reference,) = d.subject.case_references.all()
+    assert (reference.agency, reference.reference) == (receiver.agency, "CR-000123")
+    event = log.events_for(d.audit_target).last()
+    assert event.action == "disagreement.add_case_reference"
+    assert any(key.startswith("casereference:") for key in event.data["rows"])
+    assert log.verify().ok
+
+
+def test_a_case_reference_is_refused_to_an_agency_not_involved(demo, d):
+    from rpd.people.models import User
+
+    outsider_manager = User.objects.filter(agency=demo.ladder["school"][0].agency).first()
+    with pytest.raises(transitions.TransitionError):
+        transitions.perform(
+            "add_case_reference", outsider_manager, d.pk, d.version, {"reference": "X-1"}
+        )
+    assert not d.subject.case_references.exists()

@@ -13,7 +13,7 @@ import time_machine
 
 from rpd.disagreements import transitions
 from rpd.notifications import digest, outbox, preferences, sweep
-from rpd.notifications.models import ALWAYS_IMMEDIATE, Kind, Notice, Preference, Status
+from rpd.notifications.models import ALWAYS_IMMEDIATE, RECEIPTS, Kind, Notice, Preference, Status
 from rpd.notifications.worker import deliver_batch
 from rpd.people.demo import build_partnership
 from tests.disagreements.helpers import raise_data
@@ -133,10 +133,16 @@ def test_a_person_without_a_digest_gets_none(blackpool):
     assert not Notice.objects.filter(status=Status.HELD).exists()
 
 
+def test_a_digest_user_is_acknowledged_at_once_when_they_raise_one(blackpool, practitioner):
+    raise_on(blackpool, london(2026, 5, 5, 10))
+    receipt = mine(practitioner, kind=Kind.RAISED_ACKNOWLEDGEMENT).get()
+    assert receipt.status == Status.PENDING
+
+
 def test_overdue_notices_can_never_be_held_or_switched_off(blackpool, practitioner):
     assert ALWAYS_IMMEDIATE == {Kind.OVERDUE, Kind.PAUSE_OVERDUE, Kind.CAP}
     for kind in Kind.values:
-        assert preferences.may_be_held(kind) == (kind not in ALWAYS_IMMEDIATE)
+        assert preferences.may_be_held(kind) == (kind not in ALWAYS_IMMEDIATE | RECEIPTS)
     d = raise_on(blackpool, london(2026, 5, 5, 10))
     for kind in sorted(ALWAYS_IMMEDIATE):
         notice = outbox.queue(
@@ -171,6 +177,7 @@ def test_a_digest_that_fails_for_good_releases_what_it_held_to_be_sent_singly(
     raise_on(blackpool, london(2026, 5, 5, 10))
     sweep.run(london(2026, 5, 11))
     soon = mine(practitioner, kind=Kind.DUE_SOON).get()
+    receipt = mine(practitioner, kind=Kind.RAISED_ACKNOWLEDGEMENT).get()
     deliver_batch("w1", now=london(2026, 5, 11, 10))  # all but what is held
     digest.run(london(2026, 5, 12, 8))
     letter = mine(practitioner, kind=Kind.DIGEST).get()
@@ -188,7 +195,7 @@ def test_a_digest_that_fails_for_good_releases_what_it_held_to_be_sent_singly(
     soon.refresh_from_db()
     assert soon.status == Status.SENT
     to_them = [m["Subject"] for m in smtp.mailbox.messages() if m["To"] == practitioner.email]
-    assert to_them == [soon.subject]
+    assert to_them == [receipt.subject, soon.subject]
 
 
 def test_a_change_of_notice_preference_is_in_the_audit_log(blackpool, practitioner):

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from rpd.disagreements import transitions
+from rpd.disagreements import formsubmissions, transitions
 from rpd.disagreements.nhs_number import synthetic
 from rpd.notifications import sweep
 from rpd.notifications.models import Kind, Notice, Status
@@ -30,7 +30,10 @@ NHS = synthetic(77)
 NAME, FAMILY = "Morwenna", "Quillfeather"
 ADDRESS = "27 Larkspur Crescent, Fernhollow"
 # What must never leave the building, each piece checked on its own.
+# Special-category answers typed on Hillingdon's Request for Dispute Resolution form.
+SPECIAL = {"ethnicity": "Pictish heritage", "religion": "Quietist Order", "disability": "Aphasiac"}
 SECRETS = [NAME, FAMILY, NHS, f"{NHS[:3]} {NHS[3:6]} {NHS[6:]}", "Larkspur", "self-harm"]
+SECRETS += list(SPECIAL.values())
 FREE_TEXT = f"{NAME} {FAMILY}, NHS {NHS}, of {ADDRESS}: self-harm disclosed"
 
 
@@ -93,6 +96,8 @@ def raise_case(demo):
         summary=FREE_TEXT,
         outcome_sought=FREE_TEXT,
         challenged_on="2026-03-02",
+        # Another agency copied in: Hillingdon sends it a copy of the written response.
+        copied_agencies=[demo.agencies["school"].pk],
     )
     return transitions.raise_disagreement(demo.ladder["health"][0], data)
 
@@ -119,9 +124,17 @@ def test_no_email_of_any_transition_carries_free_text_about_the_case(smtp):
             actor = d.current_episode().raising_actor
             d = do("escalate", actor, d, reason=FREE_TEXT, not_applicable=not_applicable(d))
         actor = d.current_episode().raising_actor
-        option = d.pack.stage(d.stage).referral_options[0]
+        # The board chair's option: a notice to a shared mailbox, with no one signed in.
+        option = d.pack.stage(d.stage).referral_names[2]
         d = do("refer", actor, d, referred_to=option, recommendation=FREE_TEXT)
         d, _ = discuss(d, "resolved")
+        # The Request for Dispute Resolution, with free text and special-category data in
+        # every field the record lacks, sent twice: its notices name the form and link to it.
+        form_id = "request-for-dispute-resolution"
+        asked = formsubmissions.sample_answers(d, form_id, transitions.now())
+        answers = {**{k: FREE_TEXT for k in asked if k not in ("form", "date-of-birth")}, **SPECIAL}
+        d = do("submit_form", actor, d, form=form_id, **answers)
+        d = do("submit_form", actor, d, form=form_id, **answers)
         d = do("resolve", actor, d, agreed_outcome=FREE_TEXT, next_steps=FREE_TEXT,
                written_confirmation=FREE_TEXT, feedback_to_raiser=FREE_TEXT,
                not_applicable=not_applicable(d))  # fmt: skip
@@ -140,10 +153,13 @@ def test_no_email_of_any_transition_carries_free_text_about_the_case(smtp):
 
     messages = smtp.mailbox.messages()
     sent = Notice.objects.filter(status=Status.SENT)
+    assert sent.filter(recipient=None, to_address=demo.holders["children-board-chair"].mailbox)
+    assert sent.filter(recipient=demo.lead["school"], kind=Kind.PATHWAY)
     assert len(messages) == sent.count()
     assert set(sent.values_list("kind", flat=True)) >= {
         Kind.STAGE_STARTED, Kind.RECORD_TO_APPROVE, Kind.ESCALATED, Kind.RESOLVED,
         Kind.FEEDBACK, Kind.PATHWAY, Kind.CHANGED, Kind.PAUSE_OVERDUE, Kind.DUE_TODAY,
+        Kind.RAISED_ACKNOWLEDGEMENT,
     }  # fmt: skip
     for message in messages:
         parts = [str(value) for _, value in message.items()]

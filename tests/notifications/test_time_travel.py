@@ -280,8 +280,13 @@ def test_a_month_in_stoke_on_trent():
         },
         ENGLAND_MAY_2026,
     )
-    # Stages 3 and 4: the partnership is notified on the day each starts.
-    assert walk.pathway_notices() == [(D(2026, 5, 18), "unit"), (D(2026, 5, 20), "unit")]
+    # Stages 3 and 4: the partnership is notified on the day each starts, and gets the
+    # form stage 3 sent before it closed, on Wed 20 May too.
+    assert walk.pathway_notices() == [
+        (D(2026, 5, 18), "unit"),
+        (D(2026, 5, 20), "unit"),
+        (D(2026, 5, 20), "unit"),
+    ]
 
 
 def test_a_month_in_blackpool():

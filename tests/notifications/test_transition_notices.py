@@ -10,7 +10,7 @@ from rpd.disagreements import transitions
 from rpd.notifications import outbox
 from rpd.notifications.models import Kind, Notice
 from rpd.people.demo import build_partnership
-from tests.disagreements.helpers import discuss, escalate, fresh, raise_data
+from tests.disagreements.helpers import discuss, escalate, fresh, raise_data, send_forms
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +54,24 @@ def test_raising_tells_the_other_side_its_stage_has_started(stoke):
 
 
 @time_machine.travel(MONDAY, tick=False)
+def test_the_raiser_is_acknowledged_with_reference_pathway_first_deadline_and_next_steps(stoke):
+    raiser = stoke.ladder["csc"][0]
+    d = raise_in(stoke, summary="Robin said the bruises came from home")
+    [ack] = notices(d, Kind.RAISED_ACKNOWLEDGEMENT)
+    assert ack.recipient == raiser
+    assert ack.subject == f"{d.reference}: your disagreement has been raised"
+    for shown in (ack.body_text, ack.body_html):
+        assert d.reference in shown
+        assert "Stoke-on-Trent concerns resolution process" in shown
+        # Stage 1's first deadline is its milestone: one working day after the decision
+        # challenged on Friday 27 February.
+        assert "Raise the matter with the other practitioner, by Monday 2 March 2026" in shown
+        assert "What happens next: Discuss immediately with colleagues" in shown
+        assert f"/disagreements/{d.pk}/" in shown
+        assert "Robin" not in shown and "bruises" not in shown
+
+
+@time_machine.travel(MONDAY, tick=False)
 def test_stage_1_in_stoke_on_trent_informs_the_lead_professional_in_writing(stoke):
     iro = stoke.colleague["csc"]
     d = raise_in(stoke, lead_professional=iro.pk)
@@ -74,9 +92,15 @@ def test_stage_3_in_stoke_on_trent_notifies_the_partnership_with_its_form(stoke)
     [notice] = notices(d, Kind.PATHWAY)
     assert notice.recipient == stoke.unit
     assert "Professionals Concerns Resolutions Notifications and Outcomes Form" in notice.body_text
+    # It links to the form's page, where the partnership reads what was submitted.
+    assert f"/disagreements/{d.pk}/forms/concerns-resolution-form/" in notice.body_text
     d = climb_to(stoke, d, 5)
-    # Stages 3, 4 and 5: once each.
-    assert notices(d, Kind.PATHWAY).filter(recipient=stoke.unit).count() == 3
+    to_unit = notices(d, Kind.PATHWAY).filter(recipient=stoke.unit)
+    # Stages 3, 4 and 5 start: once each; and the form, sent before stages 3 and 4 closed.
+    assert to_unit.exclude(subject__contains="submitted").count() == 3
+    submitted = to_unit.filter(subject__contains="submitted")
+    assert submitted.count() == 2
+    assert all("/forms/concerns-resolution-form/" in n.body_text for n in submitted)
 
 
 @time_machine.travel(MONDAY, tick=False)
@@ -196,3 +220,181 @@ def test_a_person_without_an_email_address_is_named_to_the_administrators_once(s
     assert police.username in told.body_text and police.display_name in told.body_html
     for text in (told.subject, told.body_text, told.body_html):
         assert d.summary not in text and d.subject.family_name not in text
+
+
+# -- Notices reach the people the policy names (issue 8, items 2 and 3) --------------------
+
+
+AGREED = {
+    "agreed_outcome": "The panel's agreed method: a joint visit this week",
+    "next_steps": "Joint visit booked by both agencies",
+    "written_confirmation": "Written response sent to the referrer by email.",
+    "feedback_to_raiser": "Your referral led to a joint visit.",
+}
+
+
+def resolve(actor, d):
+    discuss(actor, d, outcome="resolved")
+    d = send_forms(actor, d)  # the stage's form, where the pathway names one, goes first
+    return transitions.perform("resolve", actor, d.pk, d.version, AGREED)
+
+
+def refer(actor, d, option: int, recommendation="Both agencies meet with the chair this week."):
+    d = fresh(d)
+    name = d.pack.stage(d.stage).referral_names[option]
+    data = {"referred_to": name, "recommendation": recommendation}
+    return transitions.perform("refer", actor, d.pk, d.version, data)
+
+
+def mailboxes(d, kind=Kind.PATHWAY):
+    return {n.to_address for n in notices(d, kind).filter(recipient=None)}
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_hillingdon_copies_of_the_written_response_go_to_the_other_involved_agencies():
+    demo = build_partnership("hillingdon")
+    school = demo.agencies["school"]
+    d = climb_to(demo, raise_in(demo, copied_agencies=[school.pk]), 4)
+    d = resolve(demo.unit, d)
+    copies = notices(d, Kind.PATHWAY).filter(subject__contains="Copy of the written response")
+    assert {n.recipient for n in copies} == {demo.lead["school"]}
+    for notice in copies:
+        assert f"/disagreements/{d.pk}/" in notice.body_text
+        for text in AGREED.values():
+            assert text not in notice.body_text and text not in notice.body_html
+    # The referrer (the raising agency's operations manager who referred it) gets the
+    # written response itself.
+    assert demo.ladder["csc"][2] in recipients(d, Kind.RESOLVED)
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_hillingdon_an_agency_copied_in_later_gets_the_copy_through_its_named_person():
+    demo = build_partnership("hillingdon")
+    d = climb_to(demo, raise_in(demo), 4)
+    named = demo.ladder["health"][1]
+    d = transitions.perform(
+        "add_party",
+        demo.ladder["csc"][2],
+        d.pk,
+        d.version,
+        {"agency": demo.agencies["health"].pk, "person": named.pk},
+    )
+    d = resolve(demo.unit, d)
+    copies = notices(d, Kind.PATHWAY).filter(subject__contains="Copy of the written response")
+    assert {n.recipient for n in copies} == {named}
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_hillingdon_without_other_involved_agencies_the_copy_goes_to_no_lead_professional():
+    demo = build_partnership("hillingdon")
+    d = climb_to(demo, raise_in(demo, lead_professional=demo.colleague["csc"].pk), 4)
+    d = resolve(demo.unit, d)
+    assert not notices(d, Kind.PATHWAY).filter(subject__contains="Copy of the written").exists()
+
+
+@pytest.mark.parametrize(("kind", "board", "other"), [
+    ("child", "children-board-chair", "adults-board-chair"),
+    ("adult", "adults-board-chair", "children-board-chair"),
+])  # fmt: skip
+def test_hillingdon_referring_to_the_board_chair_tells_the_chair_of_the_subjects_board(
+    kind, board, other
+):
+    with time_machine.travel(MONDAY, tick=False):
+        demo = build_partnership("hillingdon")
+        d = climb_to(demo, raise_in(demo, subject_kind=kind), 4)
+        d = refer(demo.unit, d, 2)
+    assert demo.holders[board].mailbox in mailboxes(d)
+    assert demo.holders[other].mailbox not in mailboxes(d)
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_hillingdon_escalating_to_the_executive_leadership_group_tells_the_group():
+    demo = build_partnership("hillingdon")
+    d = climb_to(demo, raise_in(demo), 4)
+    d = refer(demo.unit, d, 3)
+    [told] = notices(d, Kind.PATHWAY).filter(
+        to_address=demo.holders["executive-leadership-group"].mailbox
+    )
+    assert "Executive Leadership Group" in told.body_text
+    assert f"/disagreements/{d.pk}/" in told.body_text
+    assert "Both agencies meet" not in told.body_text  # the recommendation stays on the page
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_stoke_the_independent_professional_advisor_notice_goes_to_the_advisor_not_the_chair():
+    demo = build_partnership("stoke-on-trent")
+    d = climb_to(demo, raise_in(demo), 5)
+    discuss(demo.unit, d, outcome="unresolved")
+    d = refer(demo.unit, d, 1)
+    advisor = demo.holders["independent-advisor"].mailbox
+    assert advisor in mailboxes(d)
+    assert demo.chair not in recipients(d, Kind.PATHWAY)
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_stoke_the_executive_acting_with_both_parties_involves_no_advisor():
+    demo = build_partnership("stoke-on-trent")
+    d = climb_to(demo, raise_in(demo), 5)
+    d = refer(demo.unit, d, 0)
+    assert demo.holders["independent-advisor"].mailbox not in mailboxes(d)
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_cambridgeshire_considering_a_learning_activity_does_not_tell_the_chair_no_resolution():
+    demo = build_partnership("cambridgeshire")
+    d = climb_to(demo, raise_in(demo), 4)
+    d = refer(demo.unit, d, 1)
+    assert demo.chair not in recipients(d, Kind.PATHWAY)
+    assert (
+        not notices(d).filter(body_text__contains="informed that there is no resolution").exists()
+    )
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_cambridgeshire_informing_the_independent_chair_tells_the_chair_there_is_no_resolution():
+    demo = build_partnership("cambridgeshire")
+    d = climb_to(demo, raise_in(demo), 4)
+    d = refer(demo.unit, d, 0)
+    [told] = notices(d, Kind.PATHWAY).filter(recipient=demo.chair)
+    assert "no resolution" in told.body_text
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_stoke_the_partnership_gets_the_outcome_on_the_same_form_for_a_case_it_was_told_of(
+    stoke,
+):
+    d = climb_to(stoke, raise_in(stoke), 3)
+    d = resolve(stoke.ladder["csc"][2], d)
+    [outcome] = notices(d, Kind.PATHWAY).filter(subject__contains="told the outcome")
+    assert outcome.recipient == stoke.unit
+    assert "Professionals Concerns Resolutions Notifications and Outcomes Form" in outcome.body_text
+    assert f"/disagreements/{d.pk}/" in outcome.body_text
+    for text in AGREED.values():
+        assert text not in outcome.body_text
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_stoke_a_case_resolved_before_the_partnership_was_told_sends_it_no_outcome(stoke):
+    d = resolve(stoke.ladder["csc"][1], climb_to(stoke, raise_in(stoke), 2))
+    assert stoke.unit not in recipients(d, Kind.PATHWAY)
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_jersey_the_chairs_recommendation_is_communicated_to_all_involved(client, settings):
+    settings.RPD_REQUIRE_MFA = False  # the second factor is specified in tests/people
+    demo = build_partnership("jersey")
+    d = climb_to(demo, raise_in(demo), 4)
+    recommendation = "Both agencies hold a joint strategy meeting within five working days."
+    d = refer(demo.chair, d, 0, recommendation)
+    everyone = {p.user for p in d.participants.select_related("user")}
+    assert len(everyone) == 6  # both sides at stages 1 to 3 (stage 4's are stage 3's)
+    told = {
+        n.recipient for n in notices(d, Kind.PATHWAY).filter(subject__contains="recommendation")
+    }
+    assert told == everyone
+    for notice in notices(d):
+        assert recommendation not in notice.body_text
+    client.force_login(demo.ladder["police"][0])  # took part at stage 1 only
+    page = client.get(f"/disagreements/{d.pk}/")
+    assert page.status_code == 200
+    assert recommendation in page.content.decode()

@@ -266,3 +266,30 @@ def test_milestones_counting_from_each_other_in_a_circle_are_refused():
     )
     problems = problems_of(small_pack(stage_extra=circle))
     assert any("counts, through others, from itself" in p for p in problems)
+
+
+def test_a_form_field_with_an_unknown_source_is_refused_naming_its_line():
+    text = STOKE.replace("source: subject.nhs_number}", "source: subject.nhs}", 1)
+    [problem] = problems_of(text)
+    assert f"bad.yaml:{line_of(text, 'source: subject.nhs}')}:" in problem
+    assert "forms[0].fields[3].source: unknown source 'subject.nhs'" in problem
+
+
+def test_a_form_field_must_say_where_its_value_comes_from():
+    text = STOKE.replace(", source: raised_by}", "}", 1)
+    problems = problems_of(text)
+    assert any("forms[0].fields[4].source: required field is missing" in p for p in problems)
+
+
+def test_asked_stands_alone_as_a_source():
+    text = STOKE.replace("source: [challenged, summary, records]", "source: [summary, asked]")
+    [problem] = problems_of(text)
+    assert "forms[0].fields[6].source: 'asked' stands alone" in problem
+
+
+def test_a_requirement_met_by_a_form_names_one_of_the_stages_forms():
+    text = STOKE.replace(
+        "form: concerns-resolution-form\n    notify", "form: nothing-such\n    notify", 1
+    )
+    [problem] = problems_of(text)
+    assert "stages[2].must_record[1].form: form 'nothing-such' is not defined" in problem

@@ -63,8 +63,8 @@ def test_stage_4_in_hillingdon_goes_to_the_implementation_unit_with_the_request_
     assert "Request for Dispute Resolution" in form.name
     special = {f.id for f in form.fields if f.special_category}
     assert {"ethnicity", "disability", "religion"} <= special
-    assert any("resolution panel" in option.lower() for option in stage4.referral_options)
-    assert any("executive leadership group" in option.lower() for option in stage4.referral_options)
+    assert any("resolution panel" in option.lower() for option in stage4.referral_names)
+    assert any("executive leadership group" in option.lower() for option in stage4.referral_names)
 
 
 def test_hillingdon_lets_risk_of_immediate_harm_start_at_a_higher_stage_with_the_reason_recorded():

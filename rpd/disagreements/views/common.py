@@ -18,7 +18,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "subject_kind": ("Is the concern about a child or an adult at risk?", ""),
     "subject_given_name": ("Given name", ""),
     "subject_family_name": ("Family name", ""),
-    "subject_date_of_birth": ("Date of birth (optional)", "For example, 27/3/2019"),
+    "subject_date_of_birth": ("Date of birth (optional)", "For example, 27 3 2019"),
     "subject_nhs_number": ("NHS number (optional)", "10 digits, for example 999 123 4560"),
     "subject_address": ("Address (optional)", ""),
     "subject_consent_given": ("Has consent been given to share their details? (optional)", ""),
@@ -33,7 +33,7 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "challenged": ("What do you disagree with?", ""),
     "challenged_description": ("Describe the decision, action or inaction", ""),
-    "challenged_on": ("When was it?", "For example, 3/12/2026"),
+    "challenged_on": ("When was it?", "For example, 3 12 2026"),
     "categories": ("What is the disagreement about?", "Select all that apply"),
     "summary": ("Summary", "The evidence: what happened, and why you disagree"),
     "outcome_sought": ("What outcome are you seeking?", ""),
@@ -66,12 +66,21 @@ LABELS: dict[str, tuple[str, str]] = {
     "learning_procedure_amendment": ("Suggest a change to procedures", ""),
     "referred_to": ("Refer it to", ""),
     "recommendation": ("Recommendation", ""),
-    "expected_resume": ("When do you expect to resume?", "For example, 3/12/2026"),
+    "expected_resume": ("When do you expect to resume?", "For example, 3 12 2026"),
     "note": ("Note (optional)", ""),
     "asked_by": ("Who asked for more time?", "Someone taking part in this disagreement"),
-    "new_due": ("New due date", "A working day, for example 3/12/2026"),
+    "new_due": ("New due date", "A working day, for example 3 12 2026"),
     "side": ("Which side is being handed over?", ""),
     "to_user": ("Hand over to", "Someone in that side's agency"),
+    "copied_agencies": (
+        "Other agencies involved (optional)",
+        "They get copies of what the pathway says goes to other involved agencies",
+    ),
+    "agency": ("Which agency?", "Another agency involved, not one of the two sides"),
+    "person": (
+        "Who there should get the copies? (optional)",
+        "Leave blank for the agency's safeguarding leads",
+    ),
 }
 
 

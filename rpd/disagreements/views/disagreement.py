@@ -27,6 +27,8 @@ CASE_ACTIONS = [
     "extend",
     "shorten",
     "hand_over",
+    "add_party",
+    "add_case_reference",
     "withdraw",
 ]
 BUTTON_TEXT = {
@@ -38,6 +40,8 @@ BUTTON_TEXT = {
     "extend": "Extend the deadline",
     "shorten": "Set a shorter deadline",
     "hand_over": "Hand over",
+    "add_party": "Copy in another agency",
+    "add_case_reference": "Add your agency's case reference",
     "withdraw": "Withdraw the disagreement",
 }
 
@@ -68,21 +72,27 @@ def detail(request, pk: int):
     )
     records = {}
     if sight.records:
+        # Only what the page shows of each record: its participants and actions are not
+        # (the actions are listed once, from presenters.open_actions).
         records = {
             r.pk: r
-            for r in d.records.select_related("author", "approved_by", "supersedes")
-            .prefetch_related("participants", "actions__owner")
-            .order_by("occurred_at", "pk")
+            for r in d.records.select_related("author", "approved_by", "supersedes").order_by(
+                "occurred_at", "pk"
+            )
         }
-    allowed = set(transitions.allowed(user, d))
+    # The standing case_or_404 read: asking again would repeat its queries.
+    allowed = set(transitions.allowed(user, d, (episode, held)))
     buttons = [
         {"name": name, "text": button_text(name, d), "url": action_url(d.pk, name)}
         for name in CASE_ACTIONS
         if name in allowed
     ]
+    # A correction is a record of the same disagreement: which ones are superseded is read
+    # from the records already loaded, not asked of each record.
+    superseded = {r.supersedes_id for r in records.values() if r.supersedes_id}
     record_rows = []
     for r in records.values():
-        latest = not hasattr(r, "superseded_by")
+        latest = r.pk not in superseded
         record_rows.append(
             {
                 "record": r,
@@ -124,6 +134,10 @@ def detail(request, pk: int):
             "actions": action_rows,
             "buttons": buttons,
             "resolution": resolution if sight.records else None,
+            # Where it was referred on and the recommendation made ("communicated to all
+            # involved"): free text about the case, so only with sight of its records.
+            "referrals": [r for e in episodes for r in e.referrals.all()] if sight.records else [],
+            "copied": d.copied_agencies.select_related("agency", "person") if sight.records else [],
             "led_by": d.pack.role(episode.led_by_role).name
             if episode is not None and episode.led_by_role
             else "",

@@ -47,7 +47,7 @@ STEPS = [
     Step(
         "agency",
         "Who do you disagree with?",
-        ("receiving_agency", "receiving_professional", "lead_professional"),
+        ("receiving_agency", "receiving_professional", "lead_professional", "copied_agencies"),
     ),
     Step(
         "challenged",

@@ -1,0 +1,480 @@
+"""Benchmark: the busiest pages, rendered in-process, against a page with no data and a
+primary-key lookup measured in the same run.
+
+    .venv/bin/python bench/pages.py [--disagreements N] [--records M] [--small S]
+        [--database sqlite|postgres|both] [--database-url postgres://USER@HOST:PORT/ADMIN_DB]
+        [--runs R] [--quick] [--explain]
+
+Fills a database as bench/workflow.py does (one Stoke-on-Trent partnership, N
+disagreements, default 100,000, and M records of discussions, default 10 for each
+disagreement) and renders, through Django's test client signed in with force_login:
+
+    My work for a practitioner (about 20 disagreements) and a team manager (about 100);
+    a disagreement page with 50 records (recorded, and half approved, through the
+    transitions, so its timeline has their audit events);
+    the partnership unit's oversight list, first page (26% of N open or paused);
+    a safeguarding lead's My work (every disagreement their agency raised or received).
+
+Each page is timed (the median of R requests, default 20, after two warm-up ones) next
+to, measured just before it in the same run:
+
+    (a) My work for a practitioner who takes part in nothing: the same layout, no data;
+    (b) `Disagreement.objects.get(pk=...)` of a different row each run.
+
+Server time is the whole request in-process (middleware, session, sign-in, queries,
+template). Database time is the time spent executing the page's queries, taken with
+`connection.execute_wrapper`; the page's slowest query is set against (b). The
+targets: server time <= 3x (a); slowest query <= 5x (b); and the same query count
+at S disagreements (default 1,000, loaded first and rolled back) as at N.
+
+Runs once on SQLite (a file in a temporary directory) and once on PostgreSQL, in a
+scratch database `rpd_bench_pages` created beside the one the URL names and dropped
+afterwards, each in a subprocess (Django reads its settings once per process);
+`--database` picks one. A PostgreSQL that cannot be reached is reported and skipped.
+`--quick` is a smoke run for CI: 300 and 100 disagreements, 3 requests a page.
+
+Exits 1 if a page does not answer 200 with what it should list, or if a page's query
+count differs between the two scales (checks, not timings); the speed targets are
+reported only, since timings depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import logging
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Run as a script, this file's directory comes first on sys.path, where bench/calendar.py
+# would shadow the standard library's calendar module (as bench/calendar.py explains).
+_HERE = Path(__file__).resolve().parent
+_ROOT = _HERE.parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+if str(_ROOT) not in sys.path:
+    sys.path.insert(0, str(_ROOT))
+
+from bench.databases import on_each_database, setup_django  # noqa: E402
+
+SERVER_TARGET = 3.0  # x the no-data page
+QUERY_TARGET = 5.0  # x a primary-key lookup
+SCRATCH_DB = "rpd_bench_pages"
+DEFAULT_POSTGRES = "postgres://postgres@localhost:5432/postgres"
+RECORDS_EACH = 10  # records per disagreement when --records is not given
+DETAIL_RECORDS = 50
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--disagreements", type=int, default=100_000, metavar="N")
+    parser.add_argument("--records", type=int, metavar="M", help="default 10 x N")
+    parser.add_argument("--small", type=int, default=1_000, metavar="S")
+    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--database-url", default=DEFAULT_POSTGRES, metavar="URL")
+    parser.add_argument("--only", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
+    parser.add_argument("--runs", type=int, default=20, metavar="R")
+    parser.add_argument("--seed", type=int, default=20261125)
+    parser.add_argument("--quick", action="store_true", help="a smoke run at a tiny scale")
+    parser.add_argument("--explain", action="store_true", help="print each page's slowest plan")
+    args = parser.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # keep stdout and stderr lines in order
+    if args.quick:
+        args.disagreements, args.small, args.runs = 300, 100, 3
+    if args.records is None:
+        args.records = RECORDS_EACH * args.disagreements
+    if not 100 <= args.small <= args.disagreements:
+        parser.error("need 100 <= --small <= --disagreements")
+    if args.records < 0 or args.runs < 1:
+        parser.error("--records must be 0 or more and --runs at least 1")
+    if args.only is None and args.database != "both":
+        args.only = args.database
+    return on_each_database(args, argv, __file__, run, SCRATCH_DB)
+
+
+def run(args, label: str, url: str, data_dir: str) -> int:
+    # The test client asks for host "testserver"; DEBUG stays off, as in production, so
+    # pages link the collected, hashed static files.
+    setup_django(url, data_dir, RPD_ALLOWED_HOSTS="testserver")
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    # The load's people have no email addresses; the notices the 50 records write say so
+    # once per notice, which is the product working, not news for this report.
+    logging.getLogger("rpd.notifications.outbox").setLevel(logging.ERROR)
+    small_records = args.records * args.small // args.disagreements
+    small = measure_scale(args.small, small_records, args.seed, runs=1, keep=False)
+    t0 = time.perf_counter()
+    large = measure_scale(args.disagreements, args.records, args.seed, args.runs, keep=True)
+    print(f"{label}: loaded and measured {args.disagreements:,} in {time.perf_counter() - t0:.0f}s")
+    print(table(label, large, small))
+    failed = False
+    for page in large.pages + small.pages:
+        for problem in page.problems:
+            print(f"{label}: {page.name} at {page.scale:,}: {problem}", file=sys.stderr)
+            failed = True
+    for name, (at_small, at_large) in query_counts(small, large).items():
+        if at_small != at_large:
+            print(
+                f"{label}: {name}: {at_small} queries at {args.small:,} disagreements but "
+                f"{at_large} at {args.disagreements:,}",
+                file=sys.stderr,
+            )
+            failed = True
+    for page in large.pages:
+        if page.server_ratio > SERVER_TARGET:
+            print(f"{label}: {page.name}: server time over {SERVER_TARGET:g}x (a)", file=sys.stderr)
+        if page.query_ratio > QUERY_TARGET:
+            print(f"{label}: {page.name}: a query over {QUERY_TARGET:g}x (b)", file=sys.stderr)
+        if args.explain:
+            explain(page)
+    return 1 if failed else 0
+
+
+# -- What each page is measured against -------------------------------------------------
+
+
+@dataclass
+class Timing:
+    server: float  # median seconds of the whole request (or of the lookup)
+    database: float  # median seconds spent executing its queries
+    slowest: float  # median seconds of its slowest query
+    queries: int
+    slowest_sql: str = ""
+
+
+@dataclass
+class PageResult:
+    name: str
+    scale: int
+    rows: str  # what the page holds, in words
+    page: Timing
+    empty: Timing  # (a) the same layout with no data
+    lookup: Timing  # (b) a primary-key lookup
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def server_ratio(self) -> float:
+        return self.page.server / self.empty.server
+
+    @property
+    def query_ratio(self) -> float:
+        return self.page.slowest / self.lookup.database
+
+
+@dataclass
+class Scale:
+    disagreements: int
+    records: int
+    pages: list[PageResult]
+
+
+class QueryClock:
+    """Times each query the connection runs, as `connection.execute_wrapper` sees it."""
+
+    def __init__(self):
+        self.times: list[tuple[float, str]] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.times.append((time.perf_counter() - t0, sql))
+
+
+def timed(fn, runs: int) -> tuple[Timing, object]:
+    """The median of `runs` calls after two warm-up ones; `fn(i)` gets the call's number.
+
+    Query count and SQL come from Django's CaptureQueriesContext around the first timed
+    call; database time from a wrapper around every call's queries.
+    """
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    servers, databases, slowest = [], [], []
+    first = None
+    worst_sql = ""
+    captured = None
+    for i in range(runs + 2):
+        clock = QueryClock()
+        capture = CaptureQueriesContext(connection) if i == 2 else None
+        # Every request empties the connection's query log (request_started), so the
+        # capture must start from an empty one to count from zero.
+        reset_queries()
+        with connection.execute_wrapper(clock):
+            if capture is not None:
+                capture.__enter__()
+            t0 = time.perf_counter()
+            result = fn(i)
+            elapsed = time.perf_counter() - t0
+            if capture is not None:
+                capture.__exit__(None, None, None)
+                # Read now: captured_queries is a slice of the log the next request empties.
+                captured, first = list(capture.captured_queries), result
+        if i < 2:
+            continue
+        servers.append(elapsed)
+        databases.append(sum(t for t, _ in clock.times))
+        times = [t for t, _ in clock.times]
+        slowest.append(max(times, default=0.0))
+        if capture is not None and times:
+            # The captured run's SQL has its parameters in place, for --explain.
+            worst_sql = captured[times.index(max(times))]["sql"]
+    timing = Timing(
+        statistics.median(servers),
+        statistics.median(databases),
+        statistics.median(slowest),
+        len(captured),
+        worst_sql,
+    )
+    return timing, first
+
+
+# -- The pages ----------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    name: str
+    url: str
+    user_pk: int
+    rows: str
+    expect: list[str]  # text the page must show (the references it must list first)
+
+
+def measure_scale(n: int, m: int, seed: int, runs: int, keep: bool) -> Scale:
+    """Load `n` disagreements and `m` records, measure every page, and roll the rows back
+    unless `keep`: the small scale's rows must not sit under the large one's."""
+    from django.db import transaction
+
+    class Rollback(Exception):
+        pass
+
+    if keep:
+        return Scale(n, m, measure_pages(n, m, seed, runs))
+    pages: list[PageResult] = []
+    try:
+        with transaction.atomic():
+            pages = measure_pages(n, m, seed, runs)
+            raise Rollback
+    except Rollback:
+        pass
+    return Scale(n, m, pages)
+
+
+def measure_pages(n: int, m: int, seed: int, runs: int) -> list[PageResult]:
+    import numpy as np
+    from django.test import Client
+
+    from bench.workflow import Loader
+    from rpd.disagreements.models import Disagreement
+
+    loader = Loader(n, m, seed)
+    people, _counts = loader.load()
+    pages = build_pages(loader, people)
+    nobody = nobody_at(loader)
+    client = Client()
+    pks = np.random.default_rng(seed).integers(1, n + 1, runs + 2).tolist()
+
+    def lookup(i):
+        return Disagreement.objects.get(pk=pks[i])
+
+    def get(url):
+        # Over HTTPS, as production serves it (with DEBUG off, plain HTTP is redirected).
+        return lambda i: client.get(url, secure=True)
+
+    results = []
+    for page in pages:
+        sign_in(client, nobody)
+        empty, _ = timed(get("/"), runs)
+        base, _ = timed(lookup, runs)
+        sign_in(client, user_of(page.user_pk))
+        timing, response = timed(get(page.url), runs)
+        result = PageResult(page.name, n, page.rows, timing, empty, base)
+        if response.status_code != 200:
+            result.problems.append(f"answered {response.status_code}")
+        else:
+            text = response.content.decode()
+            missing = [t for t in page.expect if t not in text]
+            if missing:
+                result.problems.append(f"does not show {', '.join(missing[:3])}")
+        results.append(result)
+    return results
+
+
+def sign_in(client, user) -> None:
+    """Signed in as someone who has set up their second factor: the session says so once
+    checked, and the middleware asks nothing more (rpd.people.middleware)."""
+    from rpd.people.middleware import MFA_CHECKED_KEY
+
+    client.force_login(user)
+    session = client.session
+    session[MFA_CHECKED_KEY] = True
+    session.save()
+
+
+def user_of(pk: int):
+    from rpd.people.models import User
+
+    return User.objects.get(pk=pk)
+
+
+def nobody_at(loader):
+    """A practitioner in the first agency who takes part in nothing: baseline (a)."""
+    from rpd.people.models import Role, RoleGrant, User
+
+    user = User.objects.create(
+        username="a0-nobody", agency_id=loader.agency_pks[0], job_title="Practitioner"
+    )
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    RoleGrant.objects.create(user=user, role=Role.PRACTITIONER)
+    return user
+
+
+def build_pages(loader, people: dict) -> list[Page]:
+    from django.urls import reverse
+
+    from rpd.disagreements import queries
+
+    practitioner, _ = people["practitioner"]
+    manager, _ = people["team manager"]
+    unit, _ = people["partnership unit"]
+    d, reader = fifty_records(loader)
+    pages = [
+        Page("My work: practitioner", "/", practitioner, "", []),
+        Page("My work: team manager", "/", manager, "", []),
+        Page(
+            f"disagreement page, {DETAIL_RECORDS} records",
+            reverse("disagreements:detail", args=[d.pk]),
+            reader,
+            f"{DETAIL_RECORDS} records",
+            [d.reference],
+        ),
+        Page("oversight list: partnership unit", reverse("disagreements:oversight"), unit, "", []),
+        Page("My work: safeguarding lead", "/", loader.lead.pk, "", []),
+    ]
+    # What each list must show first: the rows its query gives, read straight after the
+    # load, so a page that renders something else (or nothing) is caught.
+    for page in pages:
+        if page.expect:
+            continue
+        user = user_of(page.user_pk)
+        if page.url == "/":
+            rows = queries.work_rows(user, 51)
+        else:
+            rows = oversight_first(user)
+        page.rows = f"{len(rows) if len(rows) <= 50 else '50 of more'} shown"
+        page.expect = [r.reference for r in rows[:3]]
+    return pages
+
+
+def oversight_first(user):
+    """The oversight page's first rows, asked for as the view asks."""
+    from django.conf import settings
+
+    from rpd.disagreements import queries
+    from rpd.notifications.sweep import start_of, working_days_back
+    from rpd.pathways.calendar import today
+
+    calendar = user.agency.partnership.working_calendar()
+    day = today()
+    quiet = start_of(
+        working_days_back(calendar, calendar.next_working_day(day), settings.RPD_DRIFT_WORKING_DAYS)
+    )
+    return queries.oversight_rows(user, day, quiet, queries.OversightFilter(), 51)
+
+
+def fifty_records(loader) -> tuple[object, int]:
+    """An open stage 1 disagreement given exactly 50 records through the transitions (half
+    approved by the raiser's manager), and the practitioner who raised it, who reads its
+    page."""
+    import numpy as np
+
+    from rpd.disagreements import transitions
+    from rpd.disagreements.models import Disagreement, Record
+
+    candidates = np.flatnonzero((loader.status == "open") & (loader.stage == 1)) + 1
+    d = Disagreement.objects.get(pk=int(candidates[0]))
+    Record.objects.filter(disagreement=d).delete()  # the load's own, replaced below
+    episode = d.current_episode()
+    raiser, receiver = episode.raising_actor, episode.receiving_actor
+    approver = raiser.line_manager  # a record is approved on its author's side
+    stage = d.pack.stage(d.stage)
+    covers = [r.id for r in stage.must_record]
+    for i in range(DETAIL_RECORDS):
+        occurred = transitions.now() - datetime.timedelta(minutes=DETAIL_RECORDS - i)
+        d = transitions.perform(
+            "record",
+            raiser,
+            d.pk,
+            d.version,
+            {
+                "kind": "meeting",
+                "occurred_at": occurred.isoformat(),
+                "participants": [raiser.pk, receiver.pk],
+                "summary": f"Discussion {i + 1}: positions and evidence set out by both sides.",
+                "outcome": "ongoing",
+                "covers": covers if i % 3 else [],
+                "meets": [],
+            },
+        )
+        if i % 2:
+            record = d.records.latest("pk")
+            d = transitions.perform("approve", approver, d.pk, d.version, {"record": record.pk})
+    return d, raiser.pk
+
+
+# -- Reporting ----------------------------------------------------------------------------
+
+
+def query_counts(small: Scale, large: Scale) -> dict[str, tuple[int, int]]:
+    at_small = {p.name: p.page.queries for p in small.pages}
+    return {p.name: (at_small.get(p.name, -1), p.page.queries) for p in large.pages}
+
+
+def table(label: str, large: Scale, small: Scale) -> str:
+    counts = query_counts(small, large)
+    lines = [
+        f"{label}: {large.disagreements:,} disagreements, {large.records:,} records "
+        f"(query counts also at {small.disagreements:,})",
+        "| page | rows | server ms | (a) ms | x(a) | queries "
+        f"at {small.disagreements:,} / {large.disagreements:,} | database ms "
+        "| slowest query ms | (b) ms | slowest x(b) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for p in large.pages:
+        at_small, at_large = counts[p.name]
+        lines.append(
+            f"| {p.name} | {p.rows} | {ms(p.page.server)} | {ms(p.empty.server)} "
+            f"| {p.server_ratio:.1f}x | {at_small} / {at_large} | {ms(p.page.database)} "
+            f"| {ms(p.page.slowest)} | {ms(p.lookup.database)} | {p.query_ratio:.1f}x |"
+        )
+    lines.append(
+        f"targets: server time <= {SERVER_TARGET:g}x (a), slowest query <= {QUERY_TARGET:g}x "
+        "(b), the same query count at both scales"
+    )
+    return "\n".join(lines)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f}"
+
+
+def explain(page: PageResult) -> None:
+    from django.db import connection
+
+    print(f"  {page.name}: slowest query\n  {page.page.slowest_sql}")
+    analyze = "EXPLAIN ANALYZE " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
+    with connection.cursor() as cursor:
+        cursor.execute(analyze + page.page.slowest_sql)
+        for row in cursor.fetchall():
+            print("    " + " ".join(str(c) for c in row))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""A partnership's form for one disagreement: assembled from the record, completed, sent.
+
+Who may submit is the `submit_form` transition's to decide; who may read the form at all
+is `access.sight` (the whole case), and special-category values are shown only here.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from .. import access, formsubmissions, transitions
+from ..models import Disagreement, FormSubmissionSensitive
+from .common import case_or_404, error_summary, parse_int, with_errors
+
+
+def _rows(assembled: formsubmissions.Assembled) -> list[dict]:
+    rows = []
+    for v in assembled.values:
+        if v.withheld:
+            state = "withheld"
+        elif v.missing:
+            state = "missing" if v.field.required else "optional"
+        else:
+            state = "asked" if v.asked else "record"
+        rows.append({"id": v.id, "label": v.field.label, "value": v.value, "state": state})
+    return rows
+
+
+def _versions(d: Disagreement, form, special: bool) -> list[dict]:
+    submissions = d.form_submissions.filter(form_id=form.id).select_related("submitted_by")
+    sensitive = {}
+    if special:
+        sensitive = {
+            row.submission_id: row.values
+            for row in FormSubmissionSensitive.objects.filter(submission__in=submissions)
+        }
+    versions = []
+    for s in submissions.order_by("-version"):
+        values = {**s.values, **sensitive.get(s.pk, {})}
+        versions.append(
+            {
+                "submission": s,
+                "rows": [
+                    {"label": f.label, "value": values.get(f.id, "")}
+                    for f in form.fields
+                    if special or not f.special_category
+                ],
+            }
+        )
+    return versions
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def form_page(request, pk: int, form_id: str):
+    user = request.user
+    d, _, _ = case_or_404(request, pk)
+    seen = access.sight(user, d)
+    if not seen.subject or form_id not in {f.id for f in d.pack.forms}:
+        raise Http404("Page not found")
+    pack_form = d.pack.form(form_id)
+    special = access.may_see_special_category(user, d)
+    may_submit = (
+        "submit_form" in transitions.allowed(user, d) and form_id in d.pack.stage(d.stage).forms
+    )
+    page = {"extra": {}, "field_errors": {}, "version": d.version}
+    data = None
+    if request.method == "POST":
+        if not may_submit:
+            raise Http404("Page not found")
+        blank = _form(user, d, form_id, None)
+        data = {
+            "form": form_id,
+            **{n: request.POST.get(n, "") for n in blank.fields if n != "form"},
+        }
+        seen_version = parse_int(request.POST.get("version"))
+        try:
+            if seen_version is None:
+                raise transitions.Conflict("the page did not say which version you saw")
+            transitions.perform("submit_form", user, d.pk, seen_version, data)
+        except transitions.NotFound:
+            raise Http404("Page not found") from None
+        except transitions.Invalid as e:
+            page["field_errors"] = dict(e.errors)
+        except transitions.Conflict:
+            current = Disagreement.objects.filter(pk=d.pk).first()
+            page["version"] = current.version if current else d.version
+            page["extra"]["version"] = (
+                "#main-content",
+                "Someone changed this since you opened it: check the form, then send it again",
+            )
+        except transitions.NotAllowed as e:
+            page["extra"]["refused"] = ("#main-content", str(e)[:1].upper() + str(e)[1:])
+        else:
+            messages.success(request, f"{pack_form.name} submitted.")
+            return redirect("disagreements:form", pk=d.pk, form_id=form_id)
+    form = _form(user, d, form_id, data) if may_submit else None
+    if form is not None and data is not None:
+        with_errors(form, page["field_errors"])
+    assembled = formsubmissions.assemble(d, form_id, at=transitions.now(), special=special)
+    errors = error_summary(form, page["extra"])
+    return render(
+        request,
+        "disagreements/form.html",
+        {
+            "page_has_errors": bool(errors),
+            "d": d,
+            "pack_form": pack_form,
+            "rows": _rows(assembled),
+            "missing": [v.field.label for v in assembled.missing_required],
+            "form": form,
+            "errors": errors,
+            "version": page["version"],
+            "versions": _versions(d, pack_form, special),
+            "sent_to": d.pack.role(pack_form.sent_to).name,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _form(user, d: Disagreement, form_id: str, data):
+    episode, held = transitions.standing(user, d)
+    act = transitions.Act(user, d, episode, held, transitions.now())
+    form = formsubmissions.SubmissionForm(
+        data, context=act.context, disagreement=d, at=act.at, form_id=form_id
+    )
+    form.fields["form"].widget = forms.HiddenInput()
+    return form

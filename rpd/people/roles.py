@@ -1,0 +1,187 @@
+"""Who stands behind each of the pathway's roles in a partnership.
+
+A pack names its roles (an Implementation Unit, a board chair, an Executive Leadership
+Group, an independent professional advisor) and the notices each is sent; a role
+reaches nobody until the partnership says who it is here (`RoleHolder`). Notices ask
+`holders`; the go-live check asks `unfilled_roles`, so a role with no one behind it is
+an error an administrator sees before the first case rather than a notice lost after.
+
+Every change to who holds a role goes through `assign` or `remove`, which audit it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Q
+
+from rpd.audit import log as audit
+from rpd.pathways.schema import Pack
+
+from .models import Agency, AgencyType, Partnership, Role, RoleHolder, User
+
+# Kinds of role the partnership must fill before go-live. An agency role falls back to
+# each agency's safeguarding leads; a party role is whoever the case names.
+MUST_HOLD = ("partnership", "independent")
+
+
+class RoleHolderError(ValueError):
+    """A change refused, with the field at fault: `field: message`."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+@dataclass(frozen=True)
+class Problem:
+    role_id: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"role {self.role_id!r}: {self.message}"
+
+
+def _pack(partnership: Partnership) -> Pack:
+    return partnership.pathway_entry().pack
+
+
+def _reaches(holder: RoleHolder) -> bool:
+    return bool(holder.mailbox) or (holder.user is not None and holder.user.is_active)
+
+
+def holders(
+    partnership: Partnership, role_id: str, agencies: list[int] | None = None
+) -> list[RoleHolder]:
+    """The holders of `role_id` in `partnership` who can be reached now.
+
+    With `agencies`, only holders for those agencies or for none (a role of kind
+    `agency` held per agency: the designated professional of each agency involved).
+    """
+    rows = RoleHolder.objects.filter(partnership=partnership, role_id=role_id).select_related(
+        "user", "agency"
+    )
+    if agencies is not None:
+        rows = rows.filter(Q(agency__isnull=True) | Q(agency_id__in=agencies))
+    return [h for h in rows if _reaches(h)]
+
+
+def safeguarding_leads(agency_ids) -> list[User]:
+    return list(
+        User.objects.filter(
+            agency_id__in=list(agency_ids),
+            role_grants__role=Role.SAFEGUARDING_LEAD,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def unfilled_roles(partnership: Partnership, pack: Pack | None = None) -> list[Problem]:
+    """Every pack role with no one behind it in `partnership`: empty means ready."""
+    pack = pack or _pack(partnership)
+    problems = []
+    for role in pack.roles:
+        if role.kind in MUST_HOLD:
+            if not holders(partnership, role.id):
+                problems.append(
+                    Problem(
+                        role.id,
+                        f"no one stands behind {role.name!r}: name a person or a mailbox "
+                        "before go-live, or its notices reach nobody",
+                    )
+                )
+        elif role.kind == "agency":
+            agencies = Agency.objects.filter(partnership=partnership).exclude(
+                type=AgencyType.PARTNERSHIP
+            )
+            for agency in agencies:
+                if not holders(partnership, role.id, [agency.pk]) and not safeguarding_leads(
+                    [agency.pk]
+                ):
+                    problems.append(
+                        Problem(
+                            role.id,
+                            f"{agency.name} has no one as {role.name!r} and no safeguarding "
+                            "lead to stand in",
+                        )
+                    )
+    return problems
+
+
+def _check(partnership, role_id, user, mailbox, agency) -> None:
+    pack = _pack(partnership)
+    known = {r.id: r for r in pack.roles}
+    if role_id not in known:
+        listed = ", ".join(sorted(known)) or "none"
+        raise RoleHolderError("role_id", f"{role_id!r} is not a role of {pack.id} ({listed})")
+    if user is None and not mailbox:
+        raise RoleHolderError("user", "name a person or a mailbox")
+    if user is not None and not user.is_active:
+        raise RoleHolderError("user", f"{user.display_name} has left")
+    if mailbox:
+        try:
+            validate_email(mailbox)
+        except ValidationError:
+            raise RoleHolderError("mailbox", f"{mailbox!r} is not an email address") from None
+    if agency is not None:
+        if known[role_id].kind != "agency":
+            raise RoleHolderError(
+                "agency", f"{role_id!r} is a {known[role_id].kind} role, held for no one agency"
+            )
+        if agency.partnership_id != partnership.pk:
+            raise RoleHolderError("agency", f"{agency.name} is not in {partnership.name}")
+
+
+def assign(
+    partnership: Partnership,
+    role_id: str,
+    *,
+    by: User | None,
+    user: User | None = None,
+    mailbox: str = "",
+    name: str = "",
+    agency: Agency | None = None,
+) -> RoleHolder:
+    """Put a person and/or a mailbox behind `role_id` in `partnership`, audited."""
+    mailbox = (mailbox or "").strip().lower()
+    _check(partnership, role_id, user, mailbox, agency)
+    with transaction.atomic():
+        holder = RoleHolder.objects.create(
+            partnership=partnership,
+            role_id=role_id,
+            user=user,
+            mailbox=mailbox,
+            name=name,
+            agency=agency,
+        )
+        audit.append(
+            action="role_holder.assigned",
+            target=f"partnership:{partnership.slug}/role:{role_id}",
+            actor=by,
+            partnership_id=partnership.pk,
+            data={
+                "holder": holder.pk,
+                "user": user.pk if user else None,
+                "mailbox": mailbox,
+                "agency": agency.pk if agency else None,
+            },
+        )
+    return holder
+
+
+def remove(holder: RoleHolder, *, by: User | None) -> None:
+    data = {"holder": holder.pk, "user": holder.user_id, "mailbox": holder.mailbox}
+    with transaction.atomic():
+        holder.delete()
+        audit.append(
+            action="role_holder.removed",
+            target=f"partnership:{holder.partnership.slug}/role:{holder.role_id}",
+            actor=by,
+            partnership_id=holder.partnership_id,
+            data=data,
+        )
