@@ -9,6 +9,7 @@ legend, hint (id ``<id>_helptext``), error message (id ``<id>_error``: the ids D
 
 from __future__ import annotations
 
+import copy
 import datetime
 import re
 
@@ -182,16 +183,22 @@ def field_context(
     optional_marker: bool = True,
 ) -> dict:
     """Everything govuk/forms/field.html needs to draw one field."""
+    if hint is not None:
+        # A copy, so that Django's own aria-describedby follows the hint shown.
+        bound_field = copy.copy(bound_field)
+        bound_field.help_text = hint
     field, widget = bound_field.field, bound_field.field.widget
     kind = widget_kind(widget)
     auto_id = bound_field.auto_id
     errors = list(bound_field.errors)
-    help_text = bound_field.help_text if hint is None else hint
+    help_text = bound_field.help_text
     if label_size and label_size not in SIZES:
         raise ValueError(f"label_size must be one of {sorted(SIZES)}, not {label_size!r}")
     label = bound_field.label
     if optional_marker and not field.required and kind not in ("checkbox", "hidden") and label:
-        label = f"{label} (optional)"
+        # A label written for people may say so already ("Note (optional)").
+        if not str(label).endswith("(optional)"):
+            label = f"{label} (optional)"
     context = {
         "field": bound_field,
         "kind": kind,
@@ -215,10 +222,11 @@ def field_context(
             for c in (base, error_class if errors else "", widget.attrs.get("class", ""), classes)
             if c
         )
-        attrs = {"class": css}
-        if help_text and hint is not None:
-            attrs["aria-describedby"] = context["describedby"]
-        context["widget"] = bound_field.as_widget(attrs=attrs)
+        # Without a placeholder: the label says what goes in the box, and a placeholder
+        # vanishes as soon as someone types (allauth's forms come with them).
+        shown = copy.copy(widget)
+        shown.attrs = {k: v for k, v in widget.attrs.items() if k != "placeholder"}
+        context["widget"] = bound_field.as_widget(widget=shown, attrs={"class": css})
     elif kind in ("radios", "checkboxes"):
         context["items"] = [
             {

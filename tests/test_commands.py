@@ -26,7 +26,8 @@ def test_serve_builds_no_demo_into_a_database_unless_asked(served, capsys):
     assert served == [("migrate",), ("runserver", "127.0.0.1:8000")]
 
 
-def test_serve_with_demo_builds_that_pathways_demo_once(served, capsys):
+def test_serve_with_demo_builds_that_pathways_demo_once(served, capsys, settings):
+    settings.DEBUG = True  # demo sign-in is refused otherwise
     assert main(["serve", "--demo", "jersey", "--address", "8001"]) == 0
     assert list(Partnership.objects.values_list("slug", flat=True)) == ["jersey"]
     assert "Built the demo partnership" in capsys.readouterr().out

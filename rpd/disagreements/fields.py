@@ -18,6 +18,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from rpd.frontend import GovukDateInput
 from rpd.pathways.calendar import local_date
 
 SHORT_TEXT = 200  # a name, a title, a choice's label
@@ -69,16 +70,42 @@ class LongText(Text):
         super().__init__(max_length=LONG_TEXT, **kwargs)
 
 
-class Today:
-    """A field whose bounds count from the form's today (set by the form, else London's)."""
+class Today(forms.DateField):
+    """A date whose bounds count from the form's today (set by the form, else London's).
 
+    Typed as text (a script's "2026-12-03") or into the GOV.UK date input's three boxes
+    (day, month, year), which is how the pages draw it.
+    """
+
+    widget = GovukDateInput
     today: datetime.date | None = None
 
     def current_day(self) -> datetime.date:
         return self.today or local_date(timezone.now())
 
+    def to_python(self, value):
+        if isinstance(value, list | tuple):
+            value = _from_boxes(value)
+        return super().to_python(value)
 
-class PastDate(Today, forms.DateField):
+
+def _from_boxes(boxes) -> datetime.date | None:
+    if len(boxes) != 3:
+        raise ValidationError("must be a date", code="invalid")
+    day, month, year = (str(v or "").strip() for v in boxes)
+    if not (day or month or year):
+        return None
+    if not all(part.isdigit() for part in (day, month, year)) or len(year) != 4:
+        raise ValidationError(
+            "must be a real date: a day, a month and a year of 4 numbers", code="invalid"
+        )
+    try:
+        return datetime.date(int(year), int(month), int(day))
+    except ValueError:
+        raise ValidationError("must be a real date", code="invalid") from None
+
+
+class PastDate(Today):
     """A date that has happened: not after today, and not before `earliest`.
 
     `earliest` is a date, or a number of years before today (a date of birth).
@@ -118,7 +145,7 @@ class PastDateTime(forms.DateTimeField):
         check_date(local_date(value), RECORDS_BEGIN, datetime.date.max)
 
 
-class FutureDate(Today, forms.DateField):
+class FutureDate(Today):
     """A date someone sets ahead: no further than FURTHEST_AHEAD from today.
 
     Whether it must be after today, or after a current due date, is the form's to say.
@@ -139,8 +166,23 @@ class Choices(forms.MultipleChoiceField):
         return value
 
 
+def person_label(user) -> str:
+    # A choice of people reads by name and job, never by username.
+    return f"{user.display_name}, {user.job_title}" if user.job_title else user.display_name
+
+
+class Person(forms.ModelChoiceField):
+    """One person, shown by name and job title."""
+
+    def label_from_instance(self, obj):
+        return person_label(obj)
+
+
 class People(forms.ModelMultipleChoiceField):
     """Several people: at most JSON_ITEMS, checked before the database is asked."""
+
+    def label_from_instance(self, obj):
+        return person_label(obj)
 
     def clean(self, value):
         if isinstance(value, (list, tuple)):

@@ -28,6 +28,7 @@ from .fields import (
     PastDate,
     PastDateTime,
     People,
+    Person,
     Text,
     Today,
     check_date,
@@ -86,8 +87,8 @@ class RaiseForm(ContextForm):
     subject_address = Text(required=False, max_length=500)
     subject_consent_given = forms.NullBooleanField(required=False)
     receiving_agency = forms.ModelChoiceField(queryset=Agency.objects.none())
-    receiving_professional = forms.ModelChoiceField(queryset=User.objects.none())
-    lead_professional = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    receiving_professional = Person(queryset=User.objects.none())
+    lead_professional = Person(queryset=User.objects.none(), required=False)
     # Other agencies involved in the matter, copied in where the pathway says so.
     copied_agencies = forms.ModelMultipleChoiceField(queryset=Agency.objects.none(), required=False)
     challenged = forms.ChoiceField(choices=Challenged.choices)
@@ -339,7 +340,7 @@ class AddPartyForm(ContextForm):
     """Another involved agency to copy in, with the person there to receive the copies."""
 
     agency = forms.ModelChoiceField(queryset=Agency.objects.none())
-    person = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    person = Person(queryset=User.objects.none(), required=False)
 
     def __init__(self, data, *, context: Context, sides=(), copied=()):
         super().__init__(data, context=context)
@@ -431,7 +432,7 @@ class ExtendForm(ContextForm):
     recorded"): the stage's review date (`new_due`), each unmet milestone (`milestone_<id>`),
     each to a later working day within the pack's bound."""
 
-    asked_by = forms.ModelChoiceField(queryset=User.objects.none())
+    asked_by = Person(queryset=User.objects.none())
     reason = LongText()
     new_due = FutureDate(required=False)
 
@@ -591,7 +592,7 @@ def fast_track_stages(pack: Pack, current: int) -> list[int]:
 
 class HandOverForm(ContextForm):
     side = forms.ChoiceField(choices=Side.choices)
-    to_user = forms.ModelChoiceField(queryset=User.objects.none())
+    to_user = Person(queryset=User.objects.none())
     reason = LongText()
 
     def __init__(self, data, *, context: Context):

@@ -208,10 +208,21 @@ def _event_detail(data: dict, today) -> str:
     return "; ".join(parts)
 
 
+def _named(events) -> tuple[list, dict]:
+    """The events, and each actor's name for people: the log keeps the username it
+    sealed, which a page shows only for someone no longer on record."""
+    from rpd.people.models import User
+
+    events = list(events)
+    people = User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id})
+    return events, {u.pk: u.display_name for u in people}
+
+
 def timeline(d: Disagreement, records: dict[int, Record], today) -> list[TimelineEntry]:
     """Every change from the audit log, oldest first, each record's text beside its event."""
     entries = []
-    for event in audit.events_for(d.audit_target):
+    events, names = _named(audit.events_for(d.audit_target))
+    for event in events:
         data = event.data or {}
         record = (
             records.get(data.get("record"))
@@ -226,7 +237,7 @@ def timeline(d: Disagreement, records: dict[int, Record], today) -> list[Timelin
             TimelineEntry(
                 event.at,
                 EVENT_WORDS.get(event.action, event.action),
-                event.actor_label,
+                names.get(event.actor_id, event.actor_label),
                 _event_detail(data, today),
                 record,
             )
@@ -237,11 +248,13 @@ def timeline(d: Disagreement, records: dict[int, Record], today) -> list[Timelin
 def changes_since(d: Disagreement, version: int) -> list[str]:
     """What others changed after the version a person saw: one line per change."""
     lines = []
-    for event in audit.events_for(d.audit_target):
+    events, names = _named(audit.events_for(d.audit_target))
+    for event in events:
         seen = (event.data or {}).get("version")
         if isinstance(seen, int) and seen > version:
             words = EVENT_WORDS.get(event.action, event.action)
-            lines.append(f"{words} by {event.actor_label}, {local_date(event.at):%d %B %Y}")
+            who = names.get(event.actor_id, event.actor_label)
+            lines.append(f"{words} by {who}, {local_date(event.at):%d %B %Y}")
     return lines
 
 

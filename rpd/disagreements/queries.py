@@ -19,7 +19,7 @@ from django.db.models.expressions import RawSQL
 from rpd.people.models import User
 
 from .access import Grade, overseen_by, sight_conditions, with_sight
-from .models import CLOSED, Disagreement, Record, RecordOutcome, Status
+from .models import CLOSED, LIVE_IN, Disagreement, Record, RecordOutcome, Status
 
 LIST_FIELDS = (
     "reference",
@@ -105,8 +105,8 @@ def is_live() -> RawSQL:
     """
     quote = connection.ops.quote_name
     column = f"{quote(Disagreement._meta.db_table)}.{quote('status')}"
-    # In the order the indexes name them: SQLite matches the condition as written.
-    values = ", ".join(f"'{status.value}'" for status in (Status.OPEN, Status.PAUSED))
+    # In the order the indexes name them (LIVE_IN): SQLite matches the condition as written.
+    values = ", ".join(f"'{status}'" for status in LIVE_IN)
     return RawSQL(f"{column} IN ({values})", (), output_field=BooleanField())
 
 

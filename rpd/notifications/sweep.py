@@ -47,7 +47,7 @@ from django.utils import dateformat, timezone
 from rpd.disagreements import deadlines as due_dates
 from rpd.disagreements.deadlines import ACTION, CAP, MILESTONE, PAUSE, STAGE, Deadline
 from rpd.disagreements.models import (
-    LIVE,
+    LIVE_IN,
     AgreedAction,
     Disagreement,
     Milestone,
@@ -213,7 +213,7 @@ class Sweep:
         working day: a range on the (status, next_due) index. Outside working time, only
         those due by today whose current stage has a deadline due immediately."""
         latest = max(day.horizon for day in self.days.values())
-        due = self.disagreements().filter(status__in=LIVE, next_due__lte=latest)
+        due = self.disagreements().filter(status__in=LIVE_IN, next_due__lte=latest)
         if any(day.working for day in self.days.values()):
             return due
         current = Q(episodes__ended_at__isnull=True)

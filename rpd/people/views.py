@@ -1,19 +1,12 @@
-"""Pages of the people app: the home page placeholder and the demo sign-in."""
+"""Pages of the people app: the demo sign-in."""
 
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
 
 from . import demo_sign_in as demo
 from .middleware import DEMO_SESSION_KEY
-
-
-@require_GET
-@login_required
-def home(request):
-    return render(request, "people/home.html", {"person": request.user})
 
 
 @require_POST

@@ -16,6 +16,7 @@
     {% govuk_panel title body %}  {% govuk_pagination page_obj %}
     {% govuk_phase_banner "Beta" %}
     {% govuk_nav_item "Sign out" url post=True %}       in {% block header_navigation %}
+    {% rpd_navigation %}                                 the layout's, for a signed-in person
     {% capture as name %}...{% endcapture %}             HTML to pass to a component
 
 Text arguments are escaped unless marked safe (``mark_safe``, ``|safe`` or ``capture``),
@@ -106,6 +107,34 @@ def govuk_nav_item(context, text, href, current=False, post=False):
         "href": href,
         "current": current,
         "post": post,
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("components/account_navigation.html", takes_context=True)
+def rpd_navigation(context):
+    """The header's navigation for a signed-in person, on every page: My work, Raise a
+    disagreement (for someone in an agency), Oversight (for the oversight roles), and
+    Sign out as a POST button. The item the page belongs to is marked current."""
+    from django.urls import reverse
+
+    from rpd.disagreements.access import oversees
+
+    user = context.get("user")
+    if user is None or not user.is_authenticated:
+        return {"items": []}
+    request = context.get("request")
+    path = request.path if request is not None else ""
+    links = [("My work", reverse("home"), path == reverse("home"))]
+    if user.agency_id:
+        raise_url = reverse("disagreements:raise")
+        links.append(("Raise a disagreement", raise_url, path.startswith(raise_url)))
+    if oversees(user):
+        oversight_url = reverse("disagreements:oversight")
+        links.append(("Oversight", oversight_url, path.startswith(oversight_url)))
+    return {
+        "items": [{"text": t, "href": h, "current": c} for t, h, c in links],
+        "sign_out": reverse("account_logout"),
         "csrf_token": context.get("csrf_token"),
     }
 

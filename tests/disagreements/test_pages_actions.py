@@ -57,11 +57,33 @@ def test_a_bad_post_shows_the_error_summary_and_keeps_what_was_typed(client, act
 def test_each_bad_field_is_named_in_the_summary_and_linked_to_its_input(client):
     demo, raiser, d = partnership_with_case()
     client.force_login(raiser)
-    response = client.post(url(d, "pause"), {"version": d.version, "expected_resume": "1/1/2020"})
+    boxes = {
+        "expected_resume_day": "1",
+        "expected_resume_month": "1",
+        "expected_resume_year": "2020",
+    }
+    response = client.post(url(d, "pause"), {"version": d.version, **boxes})
     assert 'href="#id_reason">Reason: This field is required.' in response.text
-    assert 'href="#id_expected_resume">When do you expect to resume?: must be after today' in (
+    assert 'href="#id_expected_resume_day">When do you expect to resume?: must be after today' in (
         response.text
     )
+
+
+def test_a_date_is_asked_for_in_the_gov_uk_three_boxes_and_a_wrong_one_is_kept(client):
+    demo, raiser, d = partnership_with_case()
+    client.force_login(raiser)
+    page = client.get(url(d, "pause")).text
+    for part in ("day", "month", "year"):
+        assert f'name="expected_resume_{part}"' in page
+    boxes = {
+        "expected_resume_day": "31",
+        "expected_resume_month": "2",
+        "expected_resume_year": "2026",
+    }
+    response = client.post(url(d, "pause"), {"version": d.version, "reason": TYPED, **boxes})
+    assert response.status_code == 400
+    assert "When do you expect to resume?: must be a real date" in response.text
+    assert 'name="expected_resume_day" type="text" inputmode="numeric" value="31"' in response.text
 
 
 def test_a_stale_submit_says_someone_changed_it_and_keeps_the_text(client):
@@ -241,7 +263,8 @@ def test_the_extension_page_names_each_open_milestone_it_may_move(client):
     client.force_login(head)
     page = client.get(url(d, "extend"))
     assert page.status_code == 200
-    assert 'name="milestone_meeting"' in page.text
+    # The three GOV.UK date boxes of the milestone's new date.
+    assert 'name="milestone_meeting_day"' in page.text
     assert "New date for: Meeting, if necessary" in page.text
 
 

@@ -6,10 +6,13 @@ import datetime
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from rpd.disagreements import queries as live_lists
 from rpd.disagreements import transitions
 from rpd.disagreements.access import Grade
-from rpd.disagreements.models import Disagreement
+from rpd.disagreements.models import LIVE_IN, Disagreement
 from rpd.disagreements.queries import open_disagreements, open_rows
 from rpd.people.backends import UserBackend
 from rpd.people.demo import build_partnership
@@ -119,3 +122,24 @@ def test_the_partnerships_list_names_no_subject_until_the_pathway_tells_it_about
     # The people on the case see it whole from the start.
     (own,) = open_rows(UserBackend().get_user(raiser.pk))
     assert (own.subject_name, own.sight) == ("Robin Testchild", Grade.CASE)
+
+
+def test_the_live_lists_spell_status_as_their_partial_indexes_do():
+    """SQLite uses a partial index only when the query's terms match the index's WHERE
+    exactly, order included: a set of statuses, iterated in a different order in each
+    process, made the oversight list sort without its index in some runs."""
+    for index in Disagreement._meta.indexes:
+        if index.name.startswith("disagreement_live_"):
+            assert tuple(index.condition.children[0][1]) == LIVE_IN, index.name
+    demo = build_partnership("stoke-on-trent")
+    lists = {
+        "oversight": lambda: live_lists.oversight_rows(
+            demo.unit, NOW.date(), NOW, live_lists.OversightFilter(), limit=1
+        ),
+        "my work": lambda: live_lists.work_rows(demo.ladder["csc"][0], limit=1),
+    }
+    for name, rows in lists.items():
+        with CaptureQueriesContext(connection) as run:
+            rows()
+        listed = " ".join(q["sql"] for q in run.captured_queries if "LIMIT 1" in q["sql"])
+        assert "\"status\" IN ('open', 'paused')" in listed, name

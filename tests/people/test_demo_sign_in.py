@@ -55,7 +55,7 @@ def test_demo_sign_in_is_refused(client, demo, settings, setting):
 
 def test_serve_refuses_demo_mode_without_debug(settings, capsys):
     settings.DEBUG = False
-    assert main(["serve", "--demo"]) == 2
+    assert main(["serve", "--demo", "stoke-on-trent"]) == 2
     err = capsys.readouterr().err
     assert err == "rpd: error: --demo: demo sign-in is refused unless RPD_DEBUG=1\n"
 

@@ -40,7 +40,7 @@ def test_setting_up_an_authenticator_app_opens_the_service(client, person):
     page = client.get("/accounts/2fa/totp/activate/")
     html = page.content.decode()
     assert (
-        "<title>Set up your authenticator app – Resolving Professional Differences</title>" in html
+        "<title>Set up your authenticator app - Resolving professional differences</title>" in html
     )
     assert 'src="data:image/svg+xml;base64,' in html  # the QR code, drawn here, not fetched
 
@@ -119,5 +119,5 @@ def test_the_second_factor_pages_are_gov_uk_pages(client, person_with_totp):
         html = response.content.decode()
         assert response.status_code == 200, path
         assert 'class="govuk-heading-l"' in html, path
-        assert "– Resolving Professional Differences</title>" in html, path
+        assert " - Resolving professional differences</title>" in html, path
         assert "<p>" not in html, path  # no unstyled allauth markup left

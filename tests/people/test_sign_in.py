@@ -29,7 +29,7 @@ def test_the_sign_in_page_is_a_gov_uk_page_without_a_sign_up_link(client):
     response = client.get("/accounts/login/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert "<title>Sign in – Resolving Professional Differences</title>" in html
+    assert "<title>Sign in - Resolving professional differences</title>" in html
     assert '<h1 class="govuk-heading-l">Sign in</h1>' in html
     assert 'class="govuk-input' in html and 'class="govuk-label"' in html
     assert "placeholder=" not in html

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from .. import presenters, transitions
 from ..models import AgreedAction, Disagreement, Record
-from .common import case_or_404, error_summary, label, parse_int, with_errors
+from .common import case_or_404, error_summary, label, parse_int, posted, with_errors
 from .disagreement import button_text
 
 VERBS = {
@@ -78,15 +78,6 @@ def _target(name: str, d: Disagreement, raw):
     )
 
 
-def _posted(form: forms.Form, post) -> dict:
-    """What was typed, as the transition takes it: lists for multiple choices."""
-    data = {}
-    for field_name, f in form.fields.items():
-        multiple = getattr(f.widget, "allow_multiple_selected", False)
-        data[field_name] = post.getlist(field_name) if multiple else post.get(field_name, "")
-    return data
-
-
 def _as_date(text: str):
     try:
         return forms.DateField().clean(text).isoformat()
@@ -119,7 +110,11 @@ def act(request, pk: int, action: str):
     user = request.user
     d, episode, _ = case_or_404(request, pk)
     if name not in transitions.allowed(user, d):
-        raise Http404("Page not found")
+        # Sent from a page opened before someone else changed the case: that is a
+        # conflict (what changed, with the typed text kept), not a missing page.
+        seen = parse_int(request.POST.get("version")) if request.method == "POST" else None
+        if seen is None or seen == d.version:
+            raise Http404("Page not found")
     source = request.POST if request.method == "POST" else request.GET
     target = _target(name, d, source.get(TARGETS.get(name, ""), ""))
     if TARGETS.get(name) and target is None and request.method == "GET":
@@ -129,7 +124,7 @@ def act(request, pk: int, action: str):
     blank = transitions.form_for(name, user, d)
     data = None
     if request.method == "POST":
-        data = _posted(blank, request.POST)
+        data = posted(blank.fields, request.POST)
         if TARGETS.get(name):
             data[TARGETS[name]] = request.POST.get(TARGETS[name], "")
         actions, page["action_rows"] = _actions_from(request.POST)
@@ -185,15 +180,17 @@ def act(request, pk: int, action: str):
     status = 200
     if request.method == "POST":
         status = 409 if "version" in page["extra"] else 400
+    errors = error_summary(form, page["extra"])
     return render(
         request,
         "disagreements/action.html",
         {
+            "page_has_errors": bool(errors),
             "d": d,
             "name": name,
             "verb": _verb(name, d),
             "form": form,
-            "errors": error_summary(form, page["extra"]),
+            "errors": errors,
             "version": page["version"],
             "changes": page["changes"],
             "conflict": "version" in page["extra"],

@@ -6,6 +6,8 @@ from django import forms
 from django.forms.utils import ErrorDict, ErrorList
 from django.http import Http404
 
+from rpd.frontend import GovukDateInput, first_input_id
+
 from .. import transitions
 from ..access import visible_to
 from ..models import Disagreement
@@ -16,7 +18,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "subject_kind": ("Is the concern about a child or an adult at risk?", ""),
     "subject_given_name": ("Given name", ""),
     "subject_family_name": ("Family name", ""),
-    "subject_date_of_birth": ("Date of birth (optional)", "For example, 27/3/2019"),
+    "subject_date_of_birth": ("Date of birth (optional)", "For example, 27 3 2019"),
     "subject_nhs_number": ("NHS number (optional)", "10 digits, for example 999 123 4560"),
     "subject_address": ("Address (optional)", ""),
     "subject_consent_given": ("Has consent been given to share their details? (optional)", ""),
@@ -31,7 +33,7 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "challenged": ("What do you disagree with?", ""),
     "challenged_description": ("Describe the decision, action or inaction", ""),
-    "challenged_on": ("When was it?", "For example, 3/12/2026"),
+    "challenged_on": ("When was it?", "For example, 3 12 2026"),
     "categories": ("What is the disagreement about?", "Select all that apply"),
     "summary": ("Summary", "The evidence: what happened, and why you disagree"),
     "outcome_sought": ("What outcome are you seeking?", ""),
@@ -64,10 +66,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "learning_procedure_amendment": ("Suggest a change to procedures", ""),
     "referred_to": ("Refer it to", ""),
     "recommendation": ("Recommendation", ""),
-    "expected_resume": ("When do you expect to resume?", "For example, 3/12/2026"),
+    "expected_resume": ("When do you expect to resume?", "For example, 3 12 2026"),
     "note": ("Note (optional)", ""),
     "asked_by": ("Who asked for more time?", "Someone taking part in this disagreement"),
-    "new_due": ("New due date", "A working day, for example 3/12/2026"),
+    "new_due": ("New due date", "A working day, for example 3 12 2026"),
     "side": ("Which side is being handed over?", ""),
     "to_user": ("Hand over to", "Someone in that side's agency, or named to act for it"),
     "to_stage": ("Which stage should it go straight to?", "Only those the pathway allows"),
@@ -90,14 +92,59 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+RADIOS_UP_TO = 8  # more choices than this read better as a select
+YES_NO = [("true", "Yes"), ("false", "No"), ("unknown", "Not known")]
+
+
 def label(form: forms.Form, names=None) -> forms.Form:
-    """Give the form's fields their labels and hints for people."""
+    """Give the form's fields their labels, hints and inputs for people: the back-end
+    forms declare what a value is, the pages how it is asked for (a few choices as
+    radios, several as checkboxes, long text in a text area, yes/no/not known)."""
     for name, f in form.fields.items():
         if names is not None and name not in names:
             continue
         if name in LABELS:
             f.label, f.help_text = LABELS[name]
+        f.widget = _input_for(f)
     return form
+
+
+def _input_for(f: forms.Field) -> forms.Widget:
+    widget = f.widget
+    if isinstance(f, forms.NullBooleanField):
+        return forms.RadioSelect(choices=YES_NO)
+    if type(widget) is forms.SelectMultiple:
+        return forms.CheckboxSelectMultiple(choices=f.choices)
+    if (
+        type(widget) is forms.Select
+        and not isinstance(f, forms.ModelChoiceField)
+        and len(f.choices) <= RADIOS_UP_TO
+    ):
+        return forms.RadioSelect(choices=[c for c in f.choices if c[0] not in ("", None)])
+    if type(widget) is forms.TextInput and isinstance(f, forms.CharField):
+        if not f.max_length or f.max_length > 1000:
+            return forms.Textarea(attrs={"rows": 5})
+    return widget
+
+
+def posted(fields: dict[str, forms.Field], post) -> dict:
+    """What was typed into these fields, as the transitions take it: lists for multiple
+    choices, and a date typed into the three boxes as ISO text when it is a real date
+    (else the boxes as typed, for the form to say what is wrong and show them again)."""
+    data = {}
+    for name, f in fields.items():
+        if isinstance(f.widget, GovukDateInput):
+            value = f.widget.value_from_datadict(post, {}, name)
+            try:
+                day = f.to_python(value)
+            except forms.ValidationError:
+                day = None
+            data[name] = day.isoformat() if day else value
+        elif getattr(f.widget, "allow_multiple_selected", False):
+            data[name] = post.getlist(name)
+        else:
+            data[name] = post.get(name, "")
+    return data
 
 
 def with_errors(form: forms.Form, errors: dict[str, list[str]]) -> forms.Form:
@@ -121,7 +168,9 @@ def error_summary(form: forms.Form, extra: dict[str, tuple[str, str]] | None = N
                     items.append({"href": "#main-content", "text": message})
                 else:
                     bound = form[name]
-                    items.append({"href": f"#{bound.auto_id}", "text": f"{bound.label}: {message}"})
+                    items.append(
+                        {"href": f"#{first_input_id(bound)}", "text": f"{bound.label}: {message}"}
+                    )
     for href, text in (extra or {}).values():
         items.append({"href": href, "text": text})
     return items

@@ -103,16 +103,18 @@ def form_page(request, pk: int, form_id: str):
     if form is not None and data is not None:
         with_errors(form, page["field_errors"])
     assembled = formsubmissions.assemble(d, form_id, at=transitions.now(), special=special)
+    errors = error_summary(form, page["extra"])
     return render(
         request,
         "disagreements/form.html",
         {
+            "page_has_errors": bool(errors),
             "d": d,
             "pack_form": pack_form,
             "rows": _rows(assembled),
             "missing": [v.field.label for v in assembled.missing_required],
             "form": form,
-            "errors": error_summary(form, page["extra"]),
+            "errors": errors,
             "version": page["version"],
             "versions": _versions(d, pack_form, special),
             "sent_to": d.pack.role(pack_form.sent_to).name,

@@ -18,7 +18,7 @@ from rpd.pathways.simulate import stage_dates
 from .. import transitions
 from ..forms import Context, RaiseForm
 from ..models import Disagreement
-from .common import error_summary, label, parse_int, with_errors
+from .common import error_summary, label, parse_int, posted, with_errors
 
 SESSION_KEY = "raise-answers"
 
@@ -118,7 +118,14 @@ def _question(request, title, name, error, context, hint=""):
     return render(
         request,
         "disagreements/raise_question.html",
-        {"title": title, "name": name, "error": error, "errors": errors, "hint": hint},
+        {
+            "title": title,
+            "name": name,
+            "error": error,
+            "errors": errors,
+            "page_has_errors": bool(errors),
+            "hint": hint,
+        },
         status=400 if error else 200,
     )
 
@@ -175,8 +182,13 @@ def _step_form(context: Context, answers: dict, step: Step, errors=None) -> form
     form = label(RaiseForm(answers or None, context=context))
     if errors is not None:
         with_errors(form, errors)
+    unasked = set()
+    if not context.pack.immediate_rules:
+        unasked.add("immediate_rule")  # a question with nothing to choose from
+    if not context.pack.fast_track:
+        unasked |= {"start_stage", "fast_track_reason"}
     for name in list(form.fields):
-        if name not in step.fields:
+        if name not in step.fields or name in unasked:
             del form.fields[name]
     return form
 
@@ -203,10 +215,8 @@ def step(request, step: str):
     answers = _answers(request)
     index = steps.index(current)
     if request.method == "POST":
-        proposed = dict(answers)
-        for name in current.fields:
-            multiple = isinstance(RaiseForm.base_fields[name], forms.MultipleChoiceField)
-            proposed[name] = request.POST.getlist(name) if multiple else request.POST.get(name, "")
+        fields = {name: RaiseForm.base_fields[name] for name in current.fields}
+        proposed = {**answers, **posted(fields, request.POST)}
         form = RaiseForm(proposed, context=context)
         form.is_valid()
         errors = {n: list(m) for n, m in form.errors.items() if n in current.fields}
@@ -317,6 +327,7 @@ def check(request):
         {
             "rows": _summary(context, answers, steps),
             "errors": errors,
+            "page_has_errors": bool(errors),
             "pack": pack,
             "first": first,
             "stage": pack.stage(stage_number) if first else None,

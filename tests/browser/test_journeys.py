@@ -1,0 +1,523 @@
+"""The journeys of issue 9 in Debian's Chromium: each page axe-clean at 1280 and 320 px,
+each journey with JavaScript on and again with it off, one by keyboard alone.
+
+People sign in through the real sign-in page once per journey that is about signing in;
+elsewhere a session made by Django's test client is handed to the browser, so that the
+time goes on the pages the journey is about. Steps a journey is not about are built with
+the back-end API (tests/disagreements/helpers.py).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.conf import settings as django_settings
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+
+from rpd.disagreements import transitions
+from rpd.disagreements.models import Disagreement, Record, Status
+from rpd.notifications.worker import deliver_batch
+from rpd.people.demo import DEMO_PASSWORD, build_partnership
+from tests.browser.conftest import _close as close_page
+from tests.browser.conftest import _page as open_page
+from tests.disagreements.helpers import approver_for, discuss, escalate, fresh, raise_data
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SOON = timezone.localdate() + datetime.timedelta(days=14)
+
+
+@pytest.fixture(params=["js", "nojs"])
+def any_page(request):
+    return request.getfixturevalue("page" if request.param == "js" else "page_no_js")
+
+
+@pytest.fixture(autouse=True)
+def no_second_factor(settings):
+    # The second factor has its own journey (test_signing_in_sets_up_an_authenticator_app).
+    settings.RPD_REQUIRE_MFA = False
+
+
+class Walk:
+    """One person's way through the pages: every page they land on is checked."""
+
+    def __init__(self, page, page_check, server, journey: str):
+        self.page, self.check, self.server, self.journey = page, page_check, server, journey
+        self.seen: list[str] = []
+        page.set_default_timeout(10_000)
+
+    def look(self, name: str) -> None:
+        self.seen.append(name)
+        self.check(self.page, f"{self.journey}-{name}")
+
+    def go(self, path: str, name: str):
+        response = self.page.goto(self.server.url + path)
+        self.look(name)
+        return response
+
+    def press(self, text: str, name: str) -> None:
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name=text, exact=True).click()
+        self.look(name)
+
+    def follow(self, text: str, name: str) -> None:
+        with self.page.expect_navigation():
+            # A link, or a link drawn as a button (GOV.UK's start and action buttons).
+            self.page.locator("main a, header a").filter(has_text=text).first.click()
+        self.look(name)
+
+    def main(self) -> str:
+        return self.page.locator("main").inner_text()
+
+    def h1(self) -> str:
+        return self.page.locator("h1").inner_text()
+
+
+def sign_in(page, server, user) -> None:
+    """Hand the browser a session for `user` (the sign-in page has its own journeys)."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
+    page.context.clear_cookies()
+    page.context.add_cookies(
+        [{"name": cookie.key, "value": cookie.value, "url": server.url, "httpOnly": True}]
+    )
+
+
+def sign_in_by_page(walk: Walk, user) -> None:
+    walk.go("/accounts/login/", "sign-in")
+    walk.page.get_by_label("Email").fill(user.email)
+    walk.page.get_by_label("Password").fill(DEMO_PASSWORD)
+    walk.press("Sign in", "signed-in")
+
+
+def fill_date(page, field: str, day: datetime.date) -> None:
+    """The GOV.UK date input: day, month and year boxes."""
+    for part in ("day", "month", "year"):
+        page.locator(f"#id_{field}_{part}").fill(str(getattr(day, part)))
+
+
+def stoke():
+    return build_partnership("stoke-on-trent")
+
+
+def raised(demo, **overrides):
+    return transitions.raise_disagreement(demo.ladder["csc"][0], raise_data(demo, **overrides))
+
+
+# -- Raising --------------------------------------------------------------------------------
+
+
+def answer_raise_questions(walk: Walk, demo, fast_track: bool = False) -> None:
+    page = walk.page
+    pack = demo.partnership.pathway_entry().pack
+    walk.follow("Raise a disagreement", "immediate-risk")
+    page.get_by_label("No", exact=True).check()
+    assert page.get_by_label("No", exact=True).is_checked()
+    walk.press("Continue", "practice")
+    page.get_by_label("No", exact=True).check()
+    walk.press("Continue", "about")
+    page.get_by_label("Child or young person").check()
+    walk.press("Continue", "subject")
+    page.get_by_label("Given name").fill("Robin")
+    page.get_by_label("Family name").fill("Testchild")
+    walk.press("Continue", "agency")
+    page.get_by_label("Which agency do you disagree with?").select_option(
+        str(demo.agencies["police"].pk)
+    )
+    page.get_by_label("Who in that agency made the decision").select_option(
+        str(demo.ladder["police"][0].pk)
+    )
+    walk.press("Continue", "challenged")
+    page.get_by_label("A decision").check()
+    page.get_by_label("Describe the decision, action or inaction").fill(
+        "Referral closed at the front door with no further action"
+    )
+    fill_date(page, "challenged_on", datetime.date(2026, 1, 5))
+    walk.press("Continue", "categories")
+    page.get_by_label(pack.categories[0].name, exact=True).check()
+    walk.press("Continue", "summary")
+    page.get_by_label("Summary").fill("Three bruises seen in four weeks; closed without a visit.")
+    page.get_by_label("What outcome are you seeking?").fill("A strategy discussion")
+    walk.press("Continue", "risk")
+    page.get_by_label("High").check()
+    walk.press("Continue", "tried")
+    walk.press("Continue", "start")
+    if fast_track:
+        page.get_by_label("Which stage should it start at?").fill("3")
+        page.get_by_label("Why must it start above stage 1?").fill(
+            "Three injuries in a month: it needs Head of Service level now."
+        )
+    walk.press("Continue", "check")
+    assert "Check your answers" in walk.h1()
+    walk.press("Raise the disagreement", "raised")
+
+
+def test_a_practitioner_raises_a_disagreement(live_server, any_page, page_check):
+    demo = stoke()
+    raiser = demo.ladder["csc"][0]
+    walk = Walk(any_page, page_check, live_server, "raise")
+    sign_in_by_page(walk, raiser)
+    answer_raise_questions(walk, demo)
+    d = Disagreement.objects.get()
+    assert "Disagreement raised" in walk.main() and d.reference in walk.main()
+    assert (d.raised_by, d.stage) == (raiser, 1)
+    walk.follow("My work", "my-work")
+    assert d.reference in walk.main()
+
+
+def test_a_fast_track_raise_starts_at_stage_3(live_server, any_page, page_check):
+    demo = stoke()
+    walk = Walk(any_page, page_check, live_server, "fast-track")
+    sign_in(any_page, live_server, demo.ladder["csc"][0])
+    walk.go("/", "my-work")
+    answer_raise_questions(walk, demo, fast_track=True)
+    d = Disagreement.objects.get()
+    assert d.stage == 3
+    episode = d.current_episode()
+    assert episode.raising_actor == demo.ladder["csc"][2]
+
+
+# -- Responding, approving, escalating -------------------------------------------------------
+
+
+def record_discussion(walk: Walk, d, people, outcome="Unresolved: needs escalating"):
+    page = walk.page
+    walk.follow("Record a discussion", "record")
+    page.get_by_label("Meeting").check()
+    page.get_by_label("When did it take place?").fill(
+        (timezone.localtime() - datetime.timedelta(hours=1)).strftime("%-d/%-m/%Y %H:%M")
+    )
+    for person in people:
+        page.get_by_label(f"{person.display_name}, {person.job_title}", exact=True).check()
+    page.get_by_label("Summary").fill("Both positions and the evidence were set out.")
+    page.get_by_label(outcome).check()
+    for box in page.locator("input[name=covers]").all():
+        box.check()
+    walk.press("Record a discussion", "recorded")
+    assert "Discussion recorded." in walk.main()
+
+
+def test_the_receiver_responds_and_records_a_discussion(live_server, any_page, page_check):
+    demo = stoke()
+    d = raised(demo)
+    receiver = demo.ladder["police"][0]
+    walk = Walk(any_page, page_check, live_server, "respond")
+    sign_in(any_page, live_server, receiver)
+    walk.go("/", "my-work")
+    walk.follow(d.reference, "disagreement")
+    record_discussion(walk, d, [demo.ladder["csc"][0], receiver], outcome="Still being discussed")
+    record = Record.objects.get()
+    assert record.author == receiver and not record.is_approved
+
+
+def test_a_record_is_approved(live_server, any_page, page_check):
+    demo = stoke()
+    d = raised(demo)
+    receiver = demo.ladder["police"][0]
+    d = discuss(receiver, d, approve=False)
+    record = Record.objects.get()
+    walk = Walk(any_page, page_check, live_server, "approve")
+    sign_in(any_page, live_server, approver_for(receiver, d))
+    walk.go(f"/disagreements/{d.pk}/", "disagreement")
+    walk.follow("Approve", "approve")
+    walk.press("Approve a record", "approved")
+    assert "Record approved." in walk.main()
+    record.refresh_from_db()
+    assert record.approved_by == approver_for(receiver, d)
+
+
+def test_both_managers_take_it_to_stage_3(live_server, any_page, page_check):
+    demo = stoke()
+    raiser = demo.ladder["csc"][0]
+    d = discuss(raiser, raised(demo))
+    d = escalate(raiser, d)
+    raising_manager, receiving_manager = demo.ladder["csc"][1], demo.ladder["police"][1]
+    # The raising side's manager records the stage 2 discussion in the browser...
+    walk = Walk(any_page, page_check, live_server, "stage-3")
+    sign_in(any_page, live_server, raising_manager)
+    walk.go(f"/disagreements/{d.pk}/", "stage-2")
+    record_discussion(walk, d, [raising_manager, receiving_manager])
+    d = fresh(d)
+    record = d.records.latest("pk")
+    transitions.perform(
+        "approve", approver_for(raising_manager, d), d.pk, d.version, {"record": record.pk}
+    )
+    # ...and the receiving side's manager escalates it.
+    sign_in(any_page, live_server, receiving_manager)
+    walk.go(f"/disagreements/{d.pk}/", "stage-2-approved")
+    walk.follow("Escalate to stage 3", "escalate")
+    any_page.get_by_label("Reason").fill("Still unresolved between the line managers")
+    walk.press("Escalate to stage 3", "escalated")
+    assert "Escalated." in walk.main()
+    assert fresh(d).stage == 3
+
+
+# -- Pausing, extending, resolving -----------------------------------------------------------
+
+
+def test_a_disagreement_is_paused_and_resumed(live_server, any_page, page_check):
+    demo = stoke()
+    d = raised(demo)
+    walk = Walk(any_page, page_check, live_server, "pause")
+    sign_in(any_page, live_server, demo.ladder["csc"][0])
+    walk.go(f"/disagreements/{d.pk}/", "open")
+    walk.follow("Pause the disagreement", "pause")
+    any_page.get_by_label("Reason").fill("Waiting for the strategy meeting")
+    fill_date(any_page, "expected_resume", SOON)
+    walk.press("Pause the disagreement", "paused")
+    assert "Paused." in walk.main() and fresh(d).status == Status.PAUSED
+    walk.follow("Resume the disagreement", "resume")
+    walk.press("Resume the disagreement", "resumed")
+    assert "Resumed." in walk.main() and fresh(d).status == Status.OPEN
+
+
+def test_the_deadline_is_extended(live_server, any_page, page_check):
+    demo = stoke()
+    d = raised(demo)
+    receiver = demo.ladder["police"][0]
+    new_due = fresh(d).current_episode().due + datetime.timedelta(days=7)
+    while new_due.weekday() >= 5:
+        new_due += datetime.timedelta(days=1)
+    walk = Walk(any_page, page_check, live_server, "extend")
+    sign_in(any_page, live_server, demo.ladder["csc"][0])
+    walk.go(f"/disagreements/{d.pk}/", "open")
+    walk.follow("Extend the deadline", "extend")
+    any_page.get_by_label("Who asked for more time?").select_option(str(receiver.pk))
+    any_page.get_by_label("Reason").fill("The police need a week to review the file")
+    fill_date(any_page, "new_due", new_due)
+    walk.press("Extend the deadline", "extended")
+    assert "Deadline extended." in walk.main()
+    assert fresh(d).current_episode().due == new_due
+
+
+def test_a_resolution_with_feedback(live_server, any_page, page_check):
+    demo = stoke()
+    raiser = demo.ladder["csc"][0]
+    d = discuss(raiser, raised(demo), outcome="resolved")
+    walk = Walk(any_page, page_check, live_server, "resolve")
+    sign_in(any_page, live_server, demo.ladder["police"][0])
+    walk.go(f"/disagreements/{d.pk}/", "open")
+    walk.follow("Resolve the disagreement", "resolve")
+    any_page.get_by_label("Agreed outcome").fill("A home visit this week")
+    any_page.get_by_label("Next steps").fill("The social worker visits on Thursday")
+    any_page.get_by_label("Written confirmation to all parties").fill("Emailed to both")
+    any_page.get_by_label("Feedback to the practitioner who raised it").fill(
+        "Your challenge was right: the referral is reopened."
+    )
+    walk.press("Resolve the disagreement", "resolved")
+    assert "Resolved" in walk.main()
+    d = fresh(d)
+    assert d.status == Status.RESOLVED
+    assert d.resolution.feedback_to_raiser.startswith("Your challenge was right")
+    # The raiser reads the feedback on the case.
+    sign_in(any_page, live_server, raiser)
+    walk.go(f"/disagreements/{d.pk}/", "raiser-reads")
+    assert "Your challenge was right" in walk.main()
+
+
+# -- Notices, sight, conflicts --------------------------------------------------------------
+
+
+def test_a_notice_emails_link_opens_the_disagreement(live_server, any_page, page_check, settings):
+    settings.RPD_BASE_URL = live_server.url
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    demo = stoke()
+    d = raised(demo)
+    receiver = demo.ladder["police"][0]
+    deliver_batch("journeys")
+    to_receiver = [m for m in mail.outbox if receiver.email in m.to]
+    assert to_receiver, [m.to for m in mail.outbox]
+    link = re.search(re.escape(live_server.url) + r"/disagreements/\d+/", to_receiver[0].body)
+    assert link, to_receiver[0].body
+    walk = Walk(any_page, page_check, live_server, "notice")
+    sign_in(any_page, live_server, receiver)
+    walk.go(link.group(0).removeprefix(live_server.url), "disagreement")
+    assert d.reference in walk.h1() or d.reference in walk.main()
+
+
+def test_someone_not_party_to_it_gets_page_not_found(live_server, any_page, page_check):
+    demo = stoke()
+    d = raised(demo)
+    walk = Walk(any_page, page_check, live_server, "outsider")
+    sign_in(any_page, live_server, demo.outsider)
+    response = walk.go(f"/disagreements/{d.pk}/", "not-found")
+    assert response.status == 404
+    assert walk.h1() == "Page not found"
+    assert d.reference not in walk.main()
+
+
+def test_two_people_send_the_same_step_at_once(live_server, any_page, page_check):
+    demo = stoke()
+    d = raised(demo)
+    raiser, receiver = demo.ladder["csc"][0], demo.ladder["police"][0]
+    # A second person's own browser, set up as the fixtures set up theirs.
+    other_context, other = open_page(any_page.rpd_browser, any_page.rpd_javascript)
+    try:
+        first = Walk(any_page, page_check, live_server, "conflict-first")
+        second = Walk(other, page_check, live_server, "conflict-second")
+        sign_in(any_page, live_server, raiser)
+        sign_in(other, live_server, receiver)
+        for walk in (first, second):
+            walk.go(f"/disagreements/{d.pk}/pause/", "pause")
+            walk.page.get_by_label("Reason").fill(f"Typed by {walk.journey}")
+            fill_date(walk.page, "expected_resume", SOON)
+        # Both opened the page on the same version; each presses in turn (the row lock
+        # that orders truly simultaneous sends is tested in tests/disagreements/
+        # test_concurrency.py on PostgreSQL: the test database here is SQLite in memory,
+        # whose shared-cache table locks fail at once instead of waiting).
+        for walk in (first, second):
+            with walk.page.expect_navigation():
+                walk.page.get_by_role("button", name="Pause the disagreement").click()
+        texts = {w.journey: w.main() for w in (first, second)}
+        winners = [j for j, t in texts.items() if "Paused." in t]
+        losers = [j for j, t in texts.items() if "Someone changed this since you opened it" in t]
+        assert len(winners) == 1 and len(losers) == 1, texts
+        loser = first if losers == ["conflict-first"] else second
+        assert loser.page.get_by_label("Reason").input_value() == f"Typed by {loser.journey}"
+        # What changed names the person who did it, as people know them.
+        winner_person = raiser if loser is second else receiver
+        assert f"Paused by {winner_person.display_name}" in loser.main()
+        loser.look("conflict")
+        winner = second if loser is first else first
+        winner.look("won")
+        assert fresh(d).status == Status.PAUSED
+    finally:
+        close_page(other_context, other)
+
+
+# -- Signing in -------------------------------------------------------------------------------
+
+
+def totp_now(secret: str) -> str:
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    return format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+
+
+def test_signing_in_sets_up_an_authenticator_app(live_server, any_page, page_check, settings):
+    settings.RPD_REQUIRE_MFA = True
+    demo = stoke()
+    person = demo.ladder["csc"][0]
+    walk = Walk(any_page, page_check, live_server, "totp")
+    sign_in_by_page(walk, person)
+    assert walk.h1() == "Set up your authenticator app"
+    secret = any_page.locator("#authenticator_secret").input_value()
+    any_page.get_by_label("Authenticator code").fill(totp_now(secret))
+    walk.press("Turn on", "turned-on")
+    # Signed in with a second factor now: the service's pages open.
+    walk.go("/", "my-work")
+    assert walk.h1() == "My work"
+    from allauth.mfa.utils import is_mfa_enabled
+
+    assert is_mfa_enabled(person)
+
+
+def test_the_demo_sign_in_page_signs_in_as_a_demo_person(
+    live_server, any_page, page_check, settings
+):
+    settings.RPD_DEMO, settings.DEBUG = True, True
+    demo = build_partnership("jersey")
+    person = demo.ladder["police"][0]
+    walk = Walk(any_page, page_check, live_server, "demo")
+    walk.go("/accounts/login/", "sign-in")
+    walk.press(f"Sign in as {person.display_name}", "signed-in")
+    assert walk.h1() == "My work"
+
+
+# -- Keyboard alone -------------------------------------------------------------------------
+
+
+def _focused(page) -> str:
+    return page.evaluate(
+        """() => {
+          const e = document.activeElement;
+          if (!e || e === document.body) return '';
+          if (e.labels && e.labels.length) return e.labels[0].innerText.trim();
+          return (e.innerText || e.value || '').trim();
+        }"""
+    )
+
+
+def tab_to(page, text: str, limit: int = 120) -> None:
+    """Tab until the focused control is named `text`, as a keyboard user would."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if _focused(page).startswith(text):
+            return
+    raise AssertionError(f"{text!r} cannot be reached with the Tab key")
+
+
+class KeyWalk(Walk):
+    def press(self, text: str, name: str) -> None:
+        tab_to(self.page, text)
+        with self.page.expect_navigation():
+            self.page.keyboard.press("Enter")
+        self.look(name)
+
+    follow = press
+
+    def type(self, label: str, text: str) -> None:
+        tab_to(self.page, label)
+        self.page.keyboard.type(text)
+
+    def tick(self, label: str) -> None:
+        tab_to(self.page, label)
+        self.page.keyboard.press("Space")
+
+    def choose(self, first: str, steps: int = 0) -> None:
+        """A radio group: Tab lands on its first option; arrows move to the one wanted."""
+        tab_to(self.page, first)
+        self.page.keyboard.press("Space")
+        for _ in range(steps):
+            self.page.keyboard.press("ArrowDown")
+
+
+def test_raising_by_keyboard_alone(live_server, page, page_check):
+    demo = stoke()
+    pack = demo.partnership.pathway_entry().pack
+    police = demo.agencies["police"]
+    walk = KeyWalk(page, page_check, live_server, "keyboard")
+    sign_in(page, live_server, demo.ladder["csc"][0])
+    walk.go("/", "my-work")
+    walk.follow("Raise a disagreement", "immediate-risk")
+    walk.choose("Yes", steps=1)
+    walk.press("Continue", "practice")
+    walk.choose("Yes", steps=1)
+    walk.press("Continue", "about")
+    walk.choose("Child or young person")
+    walk.press("Continue", "subject")
+    walk.type("Given name", "Robin")
+    walk.type("Family name", "Testchild")
+    walk.press("Continue", "agency")
+    # Typing into a closed select picks the first option starting so (a space would open it).
+    walk.type("Which agency", police.name.split()[0])
+    walk.type("Who in that agency", demo.ladder["police"][0].first_name)
+    walk.press("Continue", "challenged")
+    walk.choose("A decision")
+    walk.type("Describe the decision", "Closed at the front door")
+    walk.type("Day", "5")
+    walk.type("Month", "1")
+    walk.type("Year", "2026")
+    walk.press("Continue", "categories")
+    walk.tick(pack.categories[0].name)
+    walk.press("Continue", "summary")
+    walk.type("Summary", "Three bruises seen in four weeks.")
+    walk.type("What outcome", "A strategy discussion")
+    walk.press("Continue", "risk")
+    walk.choose("Low", steps=2)
+    walk.press("Continue", "tried")
+    walk.press("Continue", "start")
+    walk.press("Continue", "check")
+    walk.press("Raise the disagreement", "raised")
+    d = Disagreement.objects.get()
+    assert d.reference in walk.main()
+    assert (d.receiving_agency, d.risk, d.subject.given_name) == (police, "high", "Robin")
