@@ -14,9 +14,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from .. import presenters, transitions
+from .. import transitions
 from ..models import AgreedAction, Disagreement, Record
-from .common import case_or_404, error_summary, label, parse_int, posted, with_errors
+from .common import attempt, case_or_404, error_summary, label, parse_int, posted, with_errors
 from .disagreement import button_text
 
 VERBS = {
@@ -134,26 +134,7 @@ def act(request, pk: int, action: str):
             typed = {r.id: request.POST.get(f"na-{r.id}", "") for r in uncovered}
             page["typed_na"] = typed
             data["not_applicable"] = {k: v for k, v in typed.items() if v.strip()}
-        seen = parse_int(request.POST.get("version"))
-        try:
-            if seen is None:
-                raise transitions.Conflict("the page did not say which version you saw")
-            transitions.perform(name, user, d.pk, seen, data)
-        except transitions.NotFound:
-            raise Http404("Page not found") from None
-        except transitions.Invalid as e:
-            page["field_errors"] = dict(e.errors)
-        except transitions.Conflict:
-            current = Disagreement.objects.filter(pk=d.pk).first()
-            page["changes"] = presenters.changes_since(d, seen or 0)
-            page["version"] = current.version if current else d.version
-            page["extra"]["version"] = (
-                "#changes",
-                "Someone changed this since you opened it: check what changed, then send it again",
-            )
-        except transitions.NotAllowed as e:
-            page["extra"]["refused"] = ("#main-content", str(e)[:1].upper() + str(e)[1:])
-        else:
+        if attempt(name, user, d, request.POST, data, page):
             messages.success(request, f"{DONE[name]}.")
             return redirect("disagreements:detail", pk=d.pk)
     form = label(transitions.form_for(name, user, d, data))

@@ -8,7 +8,7 @@ from django.http import Http404
 
 from rpd.frontend import GovukDateInput, first_input_id
 
-from .. import transitions
+from .. import presenters, transitions
 from ..access import visible_to
 from ..models import Disagreement
 
@@ -209,3 +209,34 @@ def parse_int(value) -> int | None:
         return None
     # Larger than any id a database holds: treated as no id at all, never an overflow.
     return number if 0 < number < 2**53 else None
+
+
+def attempt(name: str, user, d: Disagreement, post, data: dict, page: dict) -> bool:
+    """Perform transition `name` from a page as the person saw it: True once done.
+
+    Otherwise `page` says why, for the page to show again with everything typed kept:
+    `field_errors`, a conflict (what changed since the version they saw, and the version
+    to send now, shown by `_conflict.html`) or the refusal.
+    """
+    seen = parse_int(post.get("version"))
+    try:
+        if seen is None:
+            raise transitions.Conflict("the page did not say which version you saw")
+        transitions.perform(name, user, d.pk, seen, data)
+    except transitions.NotFound:
+        raise Http404("Page not found") from None
+    except transitions.Invalid as e:
+        page["field_errors"] = dict(e.errors)
+    except transitions.Conflict:
+        current = Disagreement.objects.filter(pk=d.pk).first()
+        page["changes"] = presenters.changes_since(d, seen or 0)
+        page["version"] = current.version if current else d.version
+        page["extra"]["version"] = (
+            "#changes",
+            "Someone changed this since you opened it: check what changed, then send it again",
+        )
+    except transitions.NotAllowed as e:
+        page["extra"]["refused"] = ("#main-content", str(e)[:1].upper() + str(e)[1:])
+    else:
+        return True
+    return False

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from .. import access, formsubmissions, transitions
 from ..models import Disagreement, FormSubmissionSensitive
-from .common import case_or_404, error_summary, parse_int, with_errors
+from .common import attempt, case_or_404, error_summary, with_errors
 
 
 def _rows(assembled: formsubmissions.Assembled) -> list[dict]:
@@ -68,7 +68,7 @@ def form_page(request, pk: int, form_id: str):
     may_submit = (
         "submit_form" in transitions.allowed(user, d) and form_id in d.pack.stage(d.stage).forms
     )
-    page = {"extra": {}, "field_errors": {}, "version": d.version}
+    page = {"extra": {}, "field_errors": {}, "version": d.version, "changes": []}
     data = None
     if request.method == "POST":
         if not may_submit:
@@ -78,25 +78,7 @@ def form_page(request, pk: int, form_id: str):
             "form": form_id,
             **{n: request.POST.get(n, "") for n in blank.fields if n != "form"},
         }
-        seen_version = parse_int(request.POST.get("version"))
-        try:
-            if seen_version is None:
-                raise transitions.Conflict("the page did not say which version you saw")
-            transitions.perform("submit_form", user, d.pk, seen_version, data)
-        except transitions.NotFound:
-            raise Http404("Page not found") from None
-        except transitions.Invalid as e:
-            page["field_errors"] = dict(e.errors)
-        except transitions.Conflict:
-            current = Disagreement.objects.filter(pk=d.pk).first()
-            page["version"] = current.version if current else d.version
-            page["extra"]["version"] = (
-                "#main-content",
-                "Someone changed this since you opened it: check the form, then send it again",
-            )
-        except transitions.NotAllowed as e:
-            page["extra"]["refused"] = ("#main-content", str(e)[:1].upper() + str(e)[1:])
-        else:
+        if attempt("submit_form", user, d, request.POST, data, page):
             messages.success(request, f"{pack_form.name} submitted.")
             return redirect("disagreements:form", pk=d.pk, form_id=form_id)
     form = _form(user, d, form_id, data) if may_submit else None
@@ -116,6 +98,8 @@ def form_page(request, pk: int, form_id: str):
             "form": form,
             "errors": errors,
             "version": page["version"],
+            "changes": page["changes"],
+            "conflict": "version" in page["extra"],
             "versions": _versions(d, pack_form, special),
             "sent_to": d.pack.role(pack_form.sent_to).name,
         },
