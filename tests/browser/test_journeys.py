@@ -521,3 +521,43 @@ def test_raising_by_keyboard_alone(live_server, page, page_check):
     d = Disagreement.objects.get()
     assert d.reference in walk.main()
     assert (d.receiving_agency, d.risk, d.subject.given_name) == (police, "high", "Robin")
+
+
+# -- The partnership's form ------------------------------------------------------------------
+
+
+def test_the_partnerships_form_is_completed_after_a_stale_send(live_server, any_page, page_check):
+    """Stoke-on-Trent stage 3 sends the partnership its form: the senior manager fills in
+    what the record lacks; someone records a discussion meanwhile, so the first send is
+    stale and says what changed, keeping what was typed; the second goes."""
+    from rpd.disagreements import formsubmissions
+
+    demo = stoke()
+    d = raised(demo)
+    while fresh(d).stage < 3:
+        actor = fresh(d).current_episode().raising_actor
+        discuss(actor, d)
+        d = escalate(actor, d)
+    d = fresh(d)
+    form_id = d.pack.stage(3).forms[0]
+    head = d.current_episode().raising_actor
+    walk = Walk(any_page, page_check, live_server, "form")
+    sign_in(any_page, live_server, head)
+    walk.go(f"/disagreements/{d.pk}/forms/{form_id}/", "form")
+    answers = formsubmissions.sample_answers(d, form_id, transitions.now())
+    typed = {}
+    for name, value in answers.items():
+        box = any_page.locator(f'[name="{name}"]')
+        if name == "form" or box.count() != 1:
+            continue
+        box.fill(str(value))
+        typed[name] = str(value)
+    assert typed, "the form asks for what the record lacks"
+    discuss(d.current_episode().receiving_actor, d, approve=False)  # someone else, meanwhile
+    walk.press("Submit the form", "stale")
+    assert "Someone changed this since you opened it" in walk.main()
+    assert "What changed" in walk.main()
+    for name, value in typed.items():
+        assert any_page.locator(f'[name="{name}"]').input_value() == value
+    walk.press("Submit the form", "submitted")
+    assert "Version 1" in walk.main()
