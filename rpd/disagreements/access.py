@@ -434,3 +434,14 @@ def overseen_by(user: User) -> QuerySet[Disagreement]:
     if not oversees(user):
         return Disagreement.objects.none()
     return Disagreement.objects.filter(partnership_id=user.partnership_id)
+
+
+def administers(user: User, partnership) -> bool:
+    """Whether `user` administers `partnership` (its pathway, agencies and people).
+
+    The one place this is decided: when administrators become per partnership
+    (`user.administers(partnership_id)`), only this line changes.
+    """
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return user.has_role(Role.ADMINISTRATOR) and user.partnership_id == partnership.pk
