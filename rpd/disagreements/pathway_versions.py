@@ -120,11 +120,15 @@ def versions(partnership: Partnership) -> list[Version]:
 # -- Reading an upload ------------------------------------------------------------------
 
 
-def read_upload(data: bytes) -> str:
-    """The text of an uploaded pack, or refused: too big, or not UTF-8 text."""
-    if len(data) > MAX_BYTES:
+def read_upload(data: bytes, size: int | None = None) -> str:
+    """The text of an uploaded pack, or refused: too big, or not UTF-8 text.
+
+    `size` is the whole file's, where only its first bytes were read.
+    """
+    size = max(size or 0, len(data))
+    if size > MAX_BYTES:
         raise PathwayVersionError(
-            "file", f"The file is {_size(len(data))}: a pack must be at most {_size(MAX_BYTES)}"
+            "file", f"The file is {_size(size)}: a pack must be at most {_size(MAX_BYTES)}"
         )
     if not data.strip():
         raise PathwayVersionError("file", "The file is empty")
@@ -179,13 +183,15 @@ def _conflicts(pack: Pack, text_digest: str) -> str:
 # -- The operations ---------------------------------------------------------------------
 
 
-def upload(partnership: Partnership, data: bytes, filename: str, *, by: User) -> PartnershipPathway:
+def upload(
+    partnership: Partnership, data: bytes, filename: str, *, by: User, size: int | None = None
+) -> PartnershipPathway:
     """Validate an uploaded pack and keep it as one of the partnership's versions.
 
     Nothing changes for any disagreement until `switch`. Uploading the same text again
     gives back the version already held.
     """
-    text = read_upload(data)
+    text = read_upload(data, size)
     source = filename or "the file"
     try:
         pack = load_pack_text(text, source)

@@ -14,7 +14,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .calendar import CALENDARS
-from .schema import Form, Notice, Pack, ReferralOption, Requirement, Stage
+from .schema import (
+    DISPUTED_DECISION,
+    STAGE_START,
+    Form,
+    Notice,
+    Pack,
+    ReferralOption,
+    Requirement,
+    Stage,
+)
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 
@@ -170,7 +179,9 @@ def _case(stage: Stage) -> str:
 
 
 def _milestone_text(m) -> str:
-    counts = "" if m.counts_from == "stage_start" else f", counted from {m.counts_from}"
+    counts = {STAGE_START: "", DISPUTED_DECISION: " of the disputed decision"}.get(
+        m.counts_from, f" of {m.counts_from!r} being met"
+    )
     return f"{m.name}: {m.timescale.describe()}{counts}"
 
 
