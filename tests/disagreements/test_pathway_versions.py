@@ -28,7 +28,9 @@ def stoke_v2(version: int = 2, review_days: int = 3) -> bytes:
         "review_every_working_days: 5\n", f"review_every_working_days: {review_days}\n", 1
     )
     text = text.replace(
-        "timescale: {kind: working_days, days: 1}\n", "timescale: {kind: working_days, days: 2}\n", 1
+        "timescale: {kind: working_days, days: 1}\n",
+        "timescale: {kind: working_days, days: 2}\n",
+        1,
     )
     return text.encode("utf-8")
 
@@ -122,7 +124,9 @@ def test_the_version_in_use_and_lower_versions_are_refused(demo):
 
 
 def test_an_invalid_pack_is_refused_with_each_problem_by_line_and_field(demo):
-    text = stoke_v2().decode().replace("review_every_working_days: 3", "review_every_working_days: -3")
+    text = (
+        stoke_v2().decode().replace("review_every_working_days: 3", "review_every_working_days: -3")
+    )
     with pytest.raises(versions.PathwayVersionError) as refused:
         upload(demo, text.encode())
     assert refused.value.message == "The pack has 1 problem, listed below by line"
@@ -209,8 +213,7 @@ def test_the_diff_names_what_changes_by_section():
 
 def test_the_diff_of_two_pathways_covers_stages_records_notices_forms_and_roles():
     sections = {
-        s.title
-        for s in diff(registry.get("stoke-on-trent").pack, registry.get("hillingdon").pack)
+        s.title for s in diff(registry.get("stoke-on-trent").pack, registry.get("hillingdon").pack)
     }
     assert {"Stages", "Timescales", "Records", "Notices", "Forms", "Roles"} <= sections
 

@@ -82,7 +82,7 @@ def _waiting(version: pathway_versions.Version) -> bool:
 def upload(request, slug: str):
     partnership = _partnership_or_404(request, slug)
     problems: list[str] = []
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         # No more than one byte past the limit is read; the operation names the size.
