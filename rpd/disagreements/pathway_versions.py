@@ -199,7 +199,7 @@ def upload(
         count = len(invalid.problems)
         raise PathwayVersionError(
             "file",
-            f"The pack has {count} problem{'s' if count != 1 else ''}, listed below by line",
+            f"The pack has {count} problem{'s' if count != 1 else ''}, listed by line",
             invalid.lines(),
         ) from None
     text_digest = digest(text)

@@ -129,7 +129,7 @@ def test_an_invalid_pack_is_refused_with_each_problem_by_line_and_field(demo):
     )
     with pytest.raises(versions.PathwayVersionError) as refused:
         upload(demo, text.encode())
-    assert refused.value.message == "The pack has 1 problem, listed below by line"
+    assert refused.value.message == "The pack has 1 problem, listed by line"
     [problem] = refused.value.problems
     assert problem.startswith("stoke-on-trent.yaml:72: stages[0].timescale")
     assert "greater than 0" in problem
