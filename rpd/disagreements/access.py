@@ -222,12 +222,15 @@ _SUBJECT_NAME = (
 
 def _reasons(user: User, partnership_wide: bool) -> list[tuple[str, list]]:
     """Each reason `user` may see any of a row, as its own SQL condition: one IN over
-    their viewer rows and agreed actions, their agency's raised and received as a
-    safeguarding lead, their partnership's as an oversight role."""
-    reasons = [(f'"{_TABLE}".id IN ({_VIEWER_ROWS} UNION {_OWNED})', [user.pk, user.pk])]
+    their viewer rows, agreed actions and agencies copied in, their agency's raised and
+    received as a safeguarding lead, their partnership's as an oversight role."""
+    # The agencies copied in join the same IN: one more reason would be one more query
+    # for every list (queries.work_rows reads each reason on its own).
+    rows, params = f"{_VIEWER_ROWS} UNION {_OWNED}", [user.pk, user.pk]
     if user.agency_id:
-        copied, params = _copied_rows(user)
-        reasons.append((f'"{_TABLE}".id IN ({copied})', params))
+        copied, copied_params = _copied_rows(user)
+        rows, params = f"{rows} UNION {copied}", params + copied_params
+    reasons = [(f'"{_TABLE}".id IN ({rows})', params)]
     if user.agency_id and user.has_role(Role.SAFEGUARDING_LEAD):
         reasons.append((f'"{_TABLE}".raising_agency_id = %s', [user.agency_id]))
         reasons.append((f'"{_TABLE}".receiving_agency_id = %s', [user.agency_id]))
