@@ -85,6 +85,7 @@ class OrganisationEmailForm(_StartsProviderSignIn):
     email = forms.EmailField(
         label="Your work email address",
         max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
         error_messages={
             "required": "Enter your work email address",
             "invalid": "Enter an email address in the correct format, like name@example.org",

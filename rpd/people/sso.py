@@ -163,6 +163,17 @@ def for_email(email: str) -> SignInProvider | None:
     return vouching[0] if len(vouching) == 1 else None
 
 
+def origins(providers) -> list[str]:
+    """Where the providers' sign-in pages are (their servers' origins)."""
+    found = []
+    for provider in providers:
+        parts = urlparse(provider.app.settings.get("server_url", ""))
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if parts.netloc and origin not in found:
+            found.append(origin)
+    return found
+
+
 def secret(app) -> str:
     """The client secret, from the environment variable the provider names."""
     name = app.settings.get("secret_env", "")

@@ -32,7 +32,7 @@ def organisation_sign_in(request):
         elif form.is_valid():
             hint = form.cleaned_data.get("email", "")
             return sso.start(request, form.provider, login_hint=hint)
-    return render(
+    response = render(
         request,
         "account/organisation_sign_in.html",
         {
@@ -44,6 +44,10 @@ def organisation_sign_in(request):
         },
         status=400 if form is not None and form.errors else 200,
     )
+    # The browser enforces the page's form-action on the redirect its form is answered
+    # with: the providers' sign-in pages must be allowed as well as this site.
+    response._csp_update = {"form-action": sso.origins(providers)}
+    return response
 
 
 @require_POST

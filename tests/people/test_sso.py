@@ -131,7 +131,7 @@ def test_a_person_not_registered_is_refused_with_a_page_saying_what_to_do(
     assert_refused(
         client,
         response,
-        "You signed in as <strong>stranger@testshire.gov.uk</strong>",
+        'You signed in as <strong class="govuk-!-text-break-word">stranger@testshire.gov.uk',
         ASK,
         "sign in with your email address and password",
     )
@@ -175,7 +175,11 @@ def test_an_address_the_provider_did_not_confirm_is_refused(
     email = gov_person.email if claims else AMARA
     fake_idp.sign_in_as(email, **claims, amr=["mfa"])
     response = through_provider(client, fake_idp, by_email(email))
-    assert_refused(client, response, f"did not confirm that <strong>{email}</strong>")
+    assert_refused(
+        client,
+        response,
+        f'did not confirm that <strong class="govuk-!-text-break-word">{email}</strong>',
+    )
 
 
 def test_a_token_without_an_address_is_refused(client, person, sso_provider, fake_idp):
@@ -409,3 +413,11 @@ def test_an_agency_has_one_provider_at_most(agency, sso_provider):
             client_id="abc",
             secret_env="RPD_X",
         )
+
+
+def test_the_organisation_page_lets_its_forms_lead_to_the_providers_sign_in_page(
+    client, sso_provider, fake_idp
+):
+    # Browsers hold the redirect after a form to the page's form-action.
+    policy = client.get("/accounts/organisation/")["Content-Security-Policy"]
+    assert f"form-action 'self' {fake_idp.issuer}" in policy
