@@ -5,6 +5,7 @@ An agency's identity provider signs in only the people the partnership registere
 
 from __future__ import annotations
 
+import logging
 import time
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -20,6 +21,8 @@ from django.urls import reverse
 from rpd.notifications import outbox
 
 from . import sso
+
+logger = logging.getLogger(__name__)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -143,16 +146,32 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         provider = sso.by_provider_id(sociallogin.account.provider)
         who = sso.identity(provider.app, sociallogin.account.extra_data) if provider else None
         person = sso.registered_person(provider, who) if provider else None
-        linked_elsewhere = sociallogin.is_existing and person and sociallogin.user.pk != person.pk
-        if (
-            person is None
-            or linked_elsewhere
-            or sociallogin.state.get("process", AuthProcess.LOGIN) != AuthProcess.LOGIN
-        ):
+        if reason := _refusal(sociallogin, provider, who, person):
+            logger.warning(
+                "sign-in through %s refused for %r: %s",
+                sociallogin.account.provider,
+                who.email if who else "",
+                reason,
+            )
             raise ImmediateHttpResponse(not_registered(request, provider, who))
         if not sociallogin.is_existing:
             sociallogin.connect(request, person)  # remembered by the token's `sub`
         sociallogin.user = person
+
+
+def _refusal(sociallogin, provider, who, person) -> str | None:
+    """Why this sign-in is refused, or None."""
+    if sociallogin.state.get("process", AuthProcess.LOGIN) != AuthProcess.LOGIN:
+        return "only signing in is allowed, not connecting another account"
+    if provider is None:
+        return "no such provider"
+    if not who.verified:
+        return "no verified address in the token"
+    if person is None:
+        return "no registered, active person of the provider's agency with that address"
+    if sociallogin.is_existing and sociallogin.user.pk != person.pk:
+        return "the provider's account is linked to someone else"
+    return None
 
 
 def not_registered(request, provider, who):

@@ -123,7 +123,7 @@ def assert_refused(client, response, *texts: str) -> None:
 
 
 def test_a_person_not_registered_is_refused_with_a_page_saying_what_to_do(
-    client, person, sso_provider, fake_idp
+    client, person, sso_provider, fake_idp, caplog
 ):
     people = User.objects.count()
     fake_idp.sign_in_as("stranger@testshire.gov.uk", amr=["mfa"])
@@ -137,6 +137,7 @@ def test_a_person_not_registered_is_refused_with_a_page_saying_what_to_do(
     )
     assert User.objects.count() == people  # nobody made
     assert not SocialAccount.objects.exists()
+    assert "no registered, active person of the provider's agency" in caplog.text
 
 
 def test_a_registered_person_of_another_agency_is_refused(client, agency, sso_provider, fake_idp):
@@ -421,3 +422,11 @@ def test_the_organisation_page_lets_its_forms_lead_to_the_providers_sign_in_page
     # Browsers hold the redirect after a form to the page's form-action.
     policy = client.get("/accounts/organisation/")["Content-Security-Policy"]
     assert f"form-action 'self' {fake_idp.issuer}" in policy
+
+
+def test_the_providers_own_start_page_points_to_the_organisation_page(client, sso_provider):
+    # allauth's GET page would post to the provider outside our page's form-action.
+    response = client.get(f"/accounts/oidc/{sso_provider.app.provider_id}/login/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'href="/accounts/organisation/"' in html and "<form" not in html.split("<main")[1]
