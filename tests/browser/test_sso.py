@@ -97,6 +97,9 @@ def test_a_registered_officer_signs_in_with_their_forces_account(
     assert authorize["code_challenge_method"] == "S256"
     assert fake_idp.refusals == []
     page_check(page, "sso-signed-in")
+    page.goto(live_server.url + "/accounts/3rdparty/")
+    assert "Testshire Police" in page.locator("main").inner_text()
+    page_check(page, "sso-connections")
 
 
 def test_a_person_not_registered_is_refused_with_a_page_saying_to_ask_the_administrator(

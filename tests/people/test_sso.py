@@ -430,3 +430,14 @@ def test_the_providers_own_start_page_points_to_the_organisation_page(client, ss
     html = response.content.decode()
     assert response.status_code == 200
     assert 'href="/accounts/organisation/"' in html and "<form" not in html.split("<main")[1]
+
+
+def test_the_connections_page_names_the_linked_account_and_offers_no_other(
+    client, person, sso_provider, fake_idp
+):
+    fake_idp.sign_in_as(AMARA, email_verified=True, amr=["mfa"])
+    through_provider(client, fake_idp, by_email())
+    html = client.get("/accounts/3rdparty/").content.decode()
+    assert '<h1 class="govuk-heading-l">Your organisation\'s account</h1>' in html
+    assert "<li>Testshire Children&#x27;s Social Care</li>" in html
+    assert "process=connect" not in html
