@@ -192,19 +192,26 @@ def log_missing_secret(provider: SignInProvider) -> None:
 def start(request, provider: SignInProvider, *, login_hint: str = ""):
     """The redirect to the provider's sign-in page (with PKCE and allauth's state), and
     back to `next` once signed in."""
+    import requests
     from allauth.account.utils import get_next_redirect_url
+    from allauth.socialaccount.helpers import render_authentication_error
     from allauth.socialaccount.providers.base import AuthProcess
 
     oidc = provider.app.get_provider(request)
     auth_params = oidc.get_auth_params()
     if login_hint:
         auth_params["login_hint"] = login_hint  # the provider's page starts with it typed
-    return oidc.redirect(
-        request,
-        process=AuthProcess.LOGIN,
-        next_url=get_next_redirect_url(request),
-        auth_params=auth_params,
-    )
+    try:
+        return oidc.redirect(
+            request,
+            process=AuthProcess.LOGIN,
+            next_url=get_next_redirect_url(request),
+            auth_params=auth_params,
+        )
+    except (requests.RequestException, ValueError, KeyError) as error:
+        # Its discovery document could not be fetched or read: a page, not a 500.
+        logger.error("sign-in provider of %s: %s", provider.agency.name, error)
+        return render_authentication_error(request, oidc, exception=error)
 
 
 @dataclass(frozen=True)
@@ -214,10 +221,6 @@ class Identity:
     email: str
     verified: bool
     amr: tuple[str, ...]
-
-    @property
-    def used_second_factor(self) -> bool:
-        return bool(MULTI_FACTOR_AMR.intersection(self.amr))
 
 
 def identity(app, extra_data: dict) -> Identity:

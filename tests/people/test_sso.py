@@ -441,3 +441,12 @@ def test_the_connections_page_names_the_linked_account_and_offers_no_other(
     assert '<h1 class="govuk-heading-l">Your organisation\'s account</h1>' in html
     assert "<li>Testshire Children&#x27;s Social Care</li>" in html
     assert "process=connect" not in html
+
+
+def test_a_provider_that_cannot_be_reached_is_a_page_not_a_500(
+    client, person, sso_provider, fake_idp
+):
+    fake_idp.stop()
+    response = client.post("/accounts/organisation/", by_email())
+    assert response.status_code == 401
+    assert "Sign-in through your organisation did not work" in response.content.decode()
