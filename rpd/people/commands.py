@@ -15,7 +15,7 @@ def register(subparsers) -> None:
     actions = sso.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     p = actions.add_parser("add", help="let an agency's people sign in with its own accounts")
-    p.add_argument("--agency", required=True, help="the agency's name")
+    p.add_argument("--agency", required=True, help="the agency's code (or its name)")
     p.add_argument(
         "--server-url",
         required=True,
@@ -43,7 +43,7 @@ def register(subparsers) -> None:
     p.set_defaults(handler=list_providers)
 
     p = actions.add_parser("remove", help="take an agency's sign-in provider away")
-    p.add_argument("--agency", required=True, help="the agency's name")
+    p.add_argument("--agency", required=True, help="the agency's code (or its name)")
     p.set_defaults(handler=remove)
 
 
@@ -120,13 +120,19 @@ def remove(args) -> int:
 def _agency(value: str):
     from rpd.people.models import Agency
 
-    matches = list(Agency.objects.filter(name__iexact=value.strip()).select_related("partnership"))
-    if not matches:
-        raise CommandError(f"--agency: no agency named {value!r} (see the partnership's agencies)")
-    if len(matches) > 1:
-        where = ", ".join(sorted(a.partnership.slug for a in matches))
-        raise CommandError(f"--agency: several agencies are named {value!r} (in {where})")
-    return matches[0]
+    value = value.strip()
+    agency = Agency.objects.filter(code=value).first()
+    if agency is not None:
+        return agency
+    named = list(Agency.objects.filter(name__iexact=value).order_by("code"))
+    if not named:
+        raise CommandError(f"--agency: no agency with the code or name {value!r}")
+    if len(named) > 1:
+        codes = ", ".join(a.code for a in named)
+        raise CommandError(
+            f"--agency: several agencies are named {value!r}: give its code ({codes})"
+        )
+    return named[0]
 
 
 def _after_field(error) -> str:

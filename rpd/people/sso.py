@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from django.db import transaction
-from django.utils.text import slugify
 
 from rpd.audit import log as audit
 
@@ -137,8 +136,9 @@ def remove(provider: SignInProvider, *, by: User | None = None) -> None:
 
 def provider_id_for(agency: Agency) -> str:
     """The provider's id, which is part of the callback address given to the identity
-    provider: /accounts/oidc/<id>/login/callback/."""
-    return slugify(agency.name)[:50] or f"agency-{agency.pk}"
+    provider (/accounts/oidc/<id>/login/callback/): the agency's code, which stays when
+    its name changes."""
+    return agency.code
 
 
 def all_providers():

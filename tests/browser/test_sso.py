@@ -35,8 +35,8 @@ def police(fake_idp):
     partnership = Partnership.objects.create(
         name="Testshire Safeguarding Partnership", slug="testshire", pathway_id="stoke-on-trent"
     )
-    agency = Agency.objects.create(
-        partnership=partnership, name="Testshire Police", type=AgencyType.POLICE
+    agency = Agency.objects.create_in(
+        partnership, name="Testshire Police", type=AgencyType.POLICE, code="testshire-police"
     )
     sso.add(
         agency,

@@ -141,8 +141,8 @@ def test_a_person_not_registered_is_refused_with_a_page_saying_what_to_do(
 
 
 def test_a_registered_person_of_another_agency_is_refused(client, agency, sso_provider, fake_idp):
-    police = Agency.objects.create(
-        partnership=agency.partnership, name="Testshire Police", type=AgencyType.POLICE
+    police = Agency.objects.create_in(
+        agency.partnerships.get(), name="Testshire Police", type=AgencyType.POLICE
     )
     User.objects.create_user(username="cal", email="cal.cobb@testshire.gov.uk", agency=police)
     fake_idp.sign_in_as("cal.cobb@testshire.gov.uk", amr=["mfa"])
@@ -196,8 +196,8 @@ def test_a_person_moved_to_another_agency_can_no_longer_use_the_old_provider(
     assert through_provider(client, fake_idp, by_email())["Location"] == "/"
     client.post("/accounts/logout/")
 
-    person.agency = Agency.objects.create(
-        partnership=person.agency.partnership, name="Testshire Police", type=AgencyType.POLICE
+    person.agency = Agency.objects.create_in(
+        person.agency.partnerships.get(), name="Testshire Police", type=AgencyType.POLICE
     )
     person.save()
     choose = {"by": "organisation", "organisation": sso_provider.app.provider_id}
@@ -349,11 +349,11 @@ def test_a_provider_whose_secret_this_server_lacks_says_so_rather_than_failing(
 
 
 def test_a_persons_agency_chooses_the_provider_before_a_shared_domain(agency, fake_idp):
-    trust = Agency.objects.create(
-        partnership=agency.partnership, name="Testshire NHS Trust", type=AgencyType.HEALTH
+    trust = Agency.objects.create_in(
+        agency.partnerships.get(), name="Testshire NHS Trust", type=AgencyType.HEALTH
     )
-    icb = Agency.objects.create(
-        partnership=agency.partnership, name="Testshire ICB", type=AgencyType.HEALTH
+    icb = Agency.objects.create_in(
+        agency.partnerships.get(), name="Testshire ICB", type=AgencyType.HEALTH
     )
     common = {"server_url": fake_idp.issuer, "client_id": CLIENT_ID, "secret_env": "X"}
     trust_sign_in = sso.add(trust, **common, domains=["nhs.net"])

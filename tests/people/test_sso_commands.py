@@ -47,7 +47,7 @@ def test_adding_a_provider_says_the_redirect_uri_to_register_and_the_secret_to_s
     assert out.splitlines() == [
         "Testshire Children's Social Care: sign-in provider added.",
         "Redirect URI to register with the provider: https://rpd.testshire.example"
-        "/accounts/oidc/testshire-childrens-social-care/login/callback/",
+        "/accounts/oidc/testshire-testshire-childrens-social-care/login/callback/",
         "Set RPD_SSO_TESTSHIRE_CSC to the client secret on every web server.",
     ]
     [provider] = sso.all_providers()
@@ -87,7 +87,7 @@ def test_removing_a_provider_takes_it_away(capsys, agency):
     [
         (
             ["sso", "add", *ADD[2:3], "Atlantis Police", *ADD[4:]],
-            "rpd: error: --agency: no agency named 'Atlantis Police'",
+            "rpd: error: --agency: no agency with the code or name 'Atlantis Police'",
         ),
         (
             [*ADD[:5], "http://login.example.org", *ADD[6:]],
@@ -127,14 +127,20 @@ def test_a_second_provider_for_the_same_agency_is_refused_in_one_line(capsys, ag
     )
 
 
-def test_an_agency_name_two_partnerships_use_is_refused_naming_both(capsys, agency):
+def test_an_agency_is_named_by_its_code_and_a_shared_name_asks_for_it(capsys, agency):
     from rpd.people.models import Partnership
 
     other = Partnership.objects.create(name="Otherby", slug="otherby", pathway_id="jersey")
-    Agency.objects.create(partnership=other, name=agency.name, type=AgencyType.OTHER)
+    Agency.objects.create_in(other, name=agency.name, type=AgencyType.OTHER)
     status, _, err = run(capsys, *ADD)
     assert status == 2
-    assert err.startswith("rpd: error: --agency: several agencies are named")
+    assert err == (
+        "rpd: error: --agency: several agencies are named \"testshire children's social "
+        'care": give its code (otherby-testshire-childrens-social-care, '
+        "testshire-testshire-childrens-social-care)\n"
+    )
+    status, _, _ = run(capsys, *ADD[:3], agency.code, *ADD[4:])
+    assert status == 0 and sso.all_providers().get().agency == agency
 
 
 def test_a_missing_option_is_argparses_usage_and_exit_2(capsys):

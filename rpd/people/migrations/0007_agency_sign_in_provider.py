@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('people', '0005_stand_ins'),
+        ('people', '0006_agencies_serve_several_partnerships'),
         ('socialaccount', '0006_alter_socialaccount_extra_data'),
     ]
 
