@@ -96,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     from rpd.disagreements import commands as disagreement_commands
     from rpd.notifications import commands as notification_commands
     from rpd.pathways import commands as pathway_commands
+    from rpd.people import commands as people_commands
 
     parser = argparse.ArgumentParser(
         prog="rpd", description="Resolving Professional Differences: safeguarding escalation."
@@ -106,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_commands.register(subparsers)
     notification_commands.register(subparsers)
     project_commands.register(subparsers)
+    people_commands.register(subparsers)
     return parser
 
 
