@@ -22,6 +22,7 @@ from enum import IntEnum, StrEnum
 from django.db.models import BooleanField, CharField, IntegerField, QuerySet
 from django.db.models.expressions import RawSQL
 
+from rpd.administration.access import administers
 from rpd.people.models import OVERSIGHT_ROLES, Role, StandIn, User
 
 from .models import (
@@ -49,6 +50,10 @@ class Capacity(StrEnum):
     ACTION_OWNER = "action-owner"  # owns one of its agreed actions
     LEAD = "lead"  # safeguarding lead of the raising or receiving agency
     OVERSIGHT = "oversight"  # partnership unit or board chair
+    # The partnership's administrator: hands over a leaver's or mover's part in a case
+    # (transitions: hand_over, hand_over_action), sees nothing of it, and to any other
+    # transition it does not exist.
+    ADMINISTRATOR = "administrator"
 
 
 ACTORS = frozenset({Capacity.RAISING_ACTOR, Capacity.RECEIVING_ACTOR, Capacity.LEADER})
@@ -414,6 +419,8 @@ def capacities(user: User, disagreement: Disagreement, episode: StageEpisode | N
         held.add(Capacity.PARTICIPANTS_MANAGER)
     if AgreedAction.objects.filter(owner_id=user.pk, record__disagreement_id=d.pk).exists():
         held.add(Capacity.ACTION_OWNER)
+    if administers(user, d.partnership_id):
+        held.add(Capacity.ADMINISTRATOR)
     return held
 
 
