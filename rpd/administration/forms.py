@@ -186,8 +186,10 @@ class PersonForm(PartnershipForm):
         if agency is not None and rung is not None and rung.agency_id != agency.pk:
             self.add_error("rung", f"Choose a rung of {agency.name}'s ladder")
         manager = data.get("line_manager")
-        if manager is not None and self.person is not None and self.person in (
-            [manager, *manager.managers()]
+        if (
+            manager is not None
+            and self.person is not None
+            and self.person in ([manager, *manager.managers()])
         ):
             self.add_error("line_manager", "A line manager cannot be someone they manage")
         return data

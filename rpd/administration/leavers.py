@@ -153,7 +153,8 @@ def _hand_over(items, chosen: dict, by: User, reason: str) -> dict:
         else:
             name, data = "hand_over", {"side": item.side}
         try:
-            transitions.perform(name, by, d.pk, d.version, {**data, "to_user": to.pk, "reason": reason})
+            data |= {"to_user": to.pk, "reason": reason}
+            transitions.perform(name, by, d.pk, d.version, data)
         except transitions.Invalid as refused:
             errors[item.key] = [f"{d.reference}: {m}" for ms in refused.errors.values() for m in ms]
         except transitions.TransitionError as refused:

@@ -65,9 +65,7 @@ def _valid(form: forms.Form) -> dict:
 
 
 def _record(action: str, target: str, by: User, partnership: Partnership, data: dict) -> None:
-    audit.append(
-        action=action, target=target, actor=by, partnership_id=partnership.pk, data=data
-    )
+    audit.append(action=action, target=target, actor=by, partnership_id=partnership.pk, data=data)
 
 
 def _target(partnership: Partnership) -> str:

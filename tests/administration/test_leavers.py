@@ -96,7 +96,8 @@ def test_after_handing_over_the_leaver_sees_nothing_and_cannot_sign_in(case):
 
     d = fresh(d)
     assert d.current_episode().receiving_actor_id == colleague.pk
-    assert AgreedAction.objects.get(pk=keys[next(k for k in keys if k.startswith("action"))].action_id).owner_id == manager.pk
+    (action,) = [item for key, item in keys.items() if key.startswith("action")]
+    assert AgreedAction.objects.get(pk=action.action_id).owner_id == manager.pk
     handover = Handover.objects.get()
     assert (handover.from_user_id, handover.to_user_id, handover.by_id) == (
         officer.pk, colleague.pk, demo.admin.pk
