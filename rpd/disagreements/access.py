@@ -22,7 +22,6 @@ from enum import IntEnum, StrEnum
 from django.db.models import BooleanField, CharField, IntegerField, QuerySet
 from django.db.models.expressions import RawSQL
 
-from rpd.administration.access import administers
 from rpd.people.models import OVERSIGHT_ROLES, Role, StandIn, User
 
 from .models import (
@@ -50,9 +49,8 @@ class Capacity(StrEnum):
     ACTION_OWNER = "action-owner"  # owns one of its agreed actions
     LEAD = "lead"  # safeguarding lead of the raising or receiving agency
     OVERSIGHT = "oversight"  # partnership unit or board chair
-    # The partnership's administrator: hands over a leaver's or mover's part in a case
-    # (transitions: hand_over, hand_over_action), sees nothing of it, and to any other
-    # transition it does not exist.
+    # The partnership's administrator, only to the transitions that name it (a leaver's or
+    # mover's hand-overs): never from `capacities`, since it sees nothing of the case.
     ADMINISTRATOR = "administrator"
 
 
@@ -419,8 +417,6 @@ def capacities(user: User, disagreement: Disagreement, episode: StageEpisode | N
         held.add(Capacity.PARTICIPANTS_MANAGER)
     if AgreedAction.objects.filter(owner_id=user.pk, record__disagreement_id=d.pk).exists():
         held.add(Capacity.ACTION_OWNER)
-    if administers(user, d.partnership_id):
-        held.add(Capacity.ADMINISTRATOR)
     return held
 
 
