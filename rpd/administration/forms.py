@@ -47,9 +47,9 @@ def keep(form: forms.Form, only) -> forms.Form:
 
 
 def _prefix(value: str) -> None:
-    if not PREFIX.fullmatch(value):
+    if not PREFIX.fullmatch(value.strip().upper()):
         raise ValidationError(
-            "Reference prefix must be 1 to 8 capital letters or numbers, starting with a letter"
+            "Reference prefix must be 1 to 8 letters or numbers, starting with a letter"
         )
 
 
