@@ -114,7 +114,7 @@ def test_adding_an_agency_checks_the_answers_before_adding_it(demo):
 
 def test_a_question_page_shows_the_operations_refusal_on_its_field(demo):
     client = client_for(demo.admin)
-    url = "/partnerships/stoke-on-trent/people/%d/email/" % demo.ladder["police"][0].pk
+    url = f"/partnerships/stoke-on-trent/people/{demo.ladder['police'][0].pk}/email/"
 
     response = client.post(url, {"email": demo.ladder["csc"][0].email})
 
