@@ -179,3 +179,27 @@ def test_an_administrator_may_hand_over_but_sees_nothing_and_may_do_nothing_else
         {"side": "receiving", "to_user": demo.colleague["police"].pk, "reason": "Officer on leave"},
     )  # fmt: skip
     assert not access.sight(admin, fresh(d))
+
+
+def test_an_agreed_action_is_handed_over_by_its_owner_their_managers_or_the_administrator(case):
+    demo, d, officer = case
+    (action,) = [i for i in leavers.open_items(officer) if i.action_id is not None]
+    colleague = demo.colleague["police"]
+
+    def hand(actor, to):
+        d_now = fresh(d)
+        data = {"action": action.action_id, "to_user": to.pk, "reason": "Moving to another team"}
+        return transitions.perform("hand_over_action", actor, d_now.pk, d_now.version, data)
+
+    with pytest.raises(transitions.NotFound):
+        hand(demo.outsider, colleague)  # sees nothing of it
+    with pytest.raises(transitions.NotAllowed):
+        hand(demo.ladder["csc"][1], colleague)  # the other side's manager
+    with pytest.raises(transitions.Invalid) as refused:
+        hand(officer, officer)
+    assert list(refused.value.errors) == ["to_user"]
+    hand(officer.line_manager, colleague)
+    assert AgreedAction.objects.get(pk=action.action_id).owner_id == colleague.pk
+    hand(demo.admin, officer)
+    assert AgreedAction.objects.get(pk=action.action_id).owner_id == officer.pk
+    assert Event.objects.filter(action="disagreement.hand_over_action").count() == 2
