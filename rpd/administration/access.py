@@ -1,32 +1,28 @@
 """Who may administer a partnership, and what of the installation belongs to one.
 
-The one place that answers "is this person an administrator of this partnership": every
-administration page and operation asks `administers`, so a practitioner, or another
-partnership's administrator, is told the page does not exist. The other helpers say
-which agencies and people a partnership has, so the pages and operations never spell
-out how agencies belong to partnerships.
+Every administration page and operation asks `administers` (the one function, kept in
+rpd/disagreements/access.py with the rest of who may do what), so a practitioner, or
+another partnership's administrator, is told the page does not exist. The other helpers
+say which agencies and people a partnership has (an agency may serve several: ADR 007),
+so the pages and operations never spell out how agencies belong to partnerships.
 """
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from rpd.people.models import Agency, Partnership, Role, User
+from rpd.disagreements.access import administers
+from rpd.people.models import Agency, Membership, Partnership, User
 
-
-def administers(user, partnership: Partnership | int) -> bool:
-    """Whether `user` is, now, an administrator of `partnership`."""
-    if not (user.is_authenticated and user.is_active):
-        return False
-    pk = partnership if isinstance(partnership, int) else partnership.pk
-    return user.has_role(Role.ADMINISTRATOR) and user.partnership_id == pk
+__all__ = ["administers", "administered", "partnership_for", "agencies_of", "people_of"]
 
 
 def administered(user) -> list[Partnership]:
     """The partnerships `user` administers, by name."""
-    if not (user.is_authenticated and user.is_active and user.has_role(Role.ADMINISTRATOR)):
+    if not (user.is_authenticated and user.is_active):
         return []
-    return [p for p in Partnership.objects.order_by("name") if administers(user, p)]
+    ids = user.administered_partnership_ids
+    return list(Partnership.objects.filter(pk__in=ids).order_by("name")) if ids else []
 
 
 def partnership_for(user, slug: str) -> Partnership | None:
@@ -38,17 +34,17 @@ def partnership_for(user, slug: str) -> Partnership | None:
 
 
 def agencies_of(partnership: Partnership) -> QuerySet[Agency]:
-    return Agency.objects.filter(partnership=partnership).order_by("name")
+    return Agency.objects.filter(partnerships=partnership).order_by("name")
 
 
 def in_partnership(agency: Agency, partnership: Partnership) -> bool:
-    return agency.partnership_id == partnership.pk
+    return Membership.objects.filter(partnership=partnership, agency=agency).exists()
 
 
 def people_of(partnership: Partnership) -> QuerySet[User]:
     """Everyone whose agency takes part in `partnership`, active or not."""
-    return User.objects.filter(agency__partnership=partnership)
+    return User.objects.filter(agency__partnerships=partnership)
 
 
 def add_agency(partnership: Partnership, **fields) -> Agency:
-    return Agency.objects.create(partnership=partnership, **fields)
+    return Agency.objects.create_in(partnership, **fields)

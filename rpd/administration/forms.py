@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from rpd.disagreements.fields import Person, Text, plain_text
 from rpd.frontend import GovukDateField
 from rpd.pathways.calendar import CALENDARS
-from rpd.people.models import AgencyType, Partnership, Role, Rung, User
+from rpd.people.models import Agency, AgencyType, Partnership, Role, Rung, User
 
 from .access import agencies_of, people_of
 
@@ -92,6 +92,17 @@ class ClosureDayForm(PartnershipForm):
 class AgencyForm(PartnershipForm):
     name = Text(label="Agency name", help_text="As its staff would recognise it")
     type = forms.ChoiceField(label="Type of agency", choices=AgencyType.choices)
+    code = forms.SlugField(
+        label="Code", max_length=64, required=False,
+        help_text="How imports name it, for example lancashire-constabulary. Leave blank "
+        "to make one from the partnership's and the agency's names",
+    )  # fmt: skip
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].lower()
+        if code and Agency.objects.filter(code=code).exists():
+            raise ValidationError(f"An agency already has the code {code}")
+        return code
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
@@ -120,7 +131,7 @@ class RungForm(PartnershipForm):
             self.fields["pathway_rung"].choices = _pathway_rungs(self.partnership)
 
 
-class Agency(forms.ModelChoiceField):
+class AgencyChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.name
 
@@ -148,7 +159,7 @@ class PersonForm(PartnershipForm):
     job_title = Text(label="Job title", required=False)
     team = Text(label="Team", required=False)
     phone = Text(label="Phone number", max_length=40, required=False, validators=[_phone])
-    agency = Agency(label="Agency", queryset=None)
+    agency = AgencyChoice(label="Agency", queryset=None)
     rung = RungChoice(
         label="Rung of their agency's ladder", queryset=None, required=False,
         help_text="Leave blank for someone who acts on no stage (an administrator)",
@@ -213,7 +224,7 @@ class RoleHolderForm(PartnershipForm):
         help_text="Notices to the role go here if you give one",
     )  # fmt: skip
     name = Text(label="How the mailbox is addressed", required=False)
-    agency = Agency(
+    agency = AgencyChoice(
         label="For one agency only", queryset=None, required=False,
         help_text="Only for a role each agency fills (its designated professional)",
     )  # fmt: skip
@@ -235,7 +246,7 @@ class RoleHolderForm(PartnershipForm):
 
 
 class StandInForm(PartnershipForm):
-    agency = Agency(label="Agency with no one on the rung", queryset=None)
+    agency = AgencyChoice(label="Agency with no one on the rung", queryset=None)
     pathway_rung = forms.ChoiceField(label="Rung of the pathway")
     person = Person(label="Who acts for it", queryset=None)
 

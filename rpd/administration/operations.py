@@ -18,10 +18,21 @@ import datetime
 
 from django import forms
 from django.db import transaction
+from django.db.models import Q
 
 from rpd.audit import log as audit
 from rpd.people import roles as pack_roles
-from rpd.people.models import Agency, Partnership, Role, RoleGrant, RoleHolder, Rung, StandIn, User
+from rpd.people.models import (
+    PARTNERSHIP_ROLES,
+    Agency,
+    Partnership,
+    Role,
+    RoleGrant,
+    RoleHolder,
+    Rung,
+    StandIn,
+    User,
+)
 
 from . import access
 from .forms import (
@@ -157,13 +168,15 @@ def add_agency(partnership: Partnership, by: User, data: dict) -> Agency:
     _may(by, partnership)
     cleaned = _valid(AgencyForm(data, partnership=partnership))
     with transaction.atomic():
-        agency = access.add_agency(partnership, name=cleaned["name"], type=cleaned["type"])
+        agency = access.add_agency(
+            partnership, name=cleaned["name"], type=cleaned["type"], code=cleaned["code"]
+        )
         _record(
             "agency.added",
             _agency_target(agency),
             by,
             partnership,
-            {"name": agency.name, "type": agency.type},
+            {"name": agency.name, "type": agency.type, "code": agency.code},
         )
     return agency
 
@@ -171,6 +184,8 @@ def add_agency(partnership: Partnership, by: User, data: dict) -> Agency:
 def change_agency(
     agency: Agency, partnership: Partnership, by: User, data: dict, fields=("name", "type")
 ) -> dict:
+    """An agency's name or type. An agency serving several partnerships is changed for all
+    of them: its code, the key imports use, stays as it is."""
     _may(by, partnership)
     _agency_in(agency, partnership)
     form = AgencyForm(data, partnership=partnership, only=fields, initial={"pk": agency.pk})
@@ -297,17 +312,29 @@ def change_person(
 
 
 def set_roles(person: User, partnership: Partnership, by: User, data: dict) -> dict:
-    """The roles a person holds: exactly those given."""
+    """The roles a person holds here: exactly those given. Agency roles (practitioner,
+    manager, safeguarding lead, senior manager) hold wherever their agency serves; the
+    partnership's roles (unit, chair, administrator) only in this partnership (ADR 007)."""
     _may(by, partnership)
     _person_in(person, partnership)
     wanted = set(_valid(RolesForm(data))["roles"])
     if person.pk == by.pk and Role.ADMINISTRATOR not in wanted:
         refuse("roles", "You cannot remove your own administrator role: ask another administrator")
     with transaction.atomic():
-        held = set(RoleGrant.objects.filter(user=person).values_list("role", flat=True))
+        grants = RoleGrant.objects.filter(user=person).filter(
+            Q(partnership__isnull=True) | Q(partnership=partnership)
+        )
+        held = set(grants.values_list("role", flat=True))
         added, removed = sorted(wanted - held), sorted(held - wanted)
-        RoleGrant.objects.filter(user=person, role__in=removed).delete()
-        RoleGrant.objects.bulk_create(RoleGrant(user=person, role=r) for r in added)
+        grants.filter(role__in=removed).delete()
+        RoleGrant.objects.bulk_create(
+            RoleGrant(
+                user=person,
+                role=role,
+                partnership=partnership if role in PARTNERSHIP_ROLES else None,
+            )
+            for role in added
+        )
         if added or removed:
             _record(
                 "person.roles_changed",
@@ -316,7 +343,8 @@ def set_roles(person: User, partnership: Partnership, by: User, data: dict) -> d
                 partnership,
                 {"added": added, "removed": removed},
             )
-    person.__dict__.pop("roles", None)
+    for cached in ("roles", "_grants", "administered_partnership_ids", "overseen_partnership_ids"):
+        person.__dict__.pop(cached, None)
     return {"added": added, "removed": removed}
 
 

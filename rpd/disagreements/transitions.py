@@ -25,7 +25,6 @@ import holidays
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from rpd.administration.access import administers
 from rpd.audit import log as audit
 from rpd.notifications import notices
 from rpd.pathways.calendar import WorkingCalendar, local_date
@@ -38,6 +37,7 @@ from . import deadlines, evidence, forms, formsubmissions
 from .access import (
     ACTORS,
     Capacity,
+    administers,
     capacities,
     grant_sight,
     involved,
@@ -1298,7 +1298,7 @@ def perform(name: str, actor: User, disagreement_id: int, version: int, data: di
             .first()
         )
         held = capacities(actor, d, episode if not d.is_closed else None)
-        if Capacity.ADMINISTRATOR in rule.who and administers(actor, d.partnership_id):
+        if Capacity.ADMINISTRATOR in rule.who and administers(actor, d.partnership):
             # Sees nothing of the case: only the transitions that name it know it exists.
             held.add(Capacity.ADMINISTRATOR)
         if not held:

@@ -107,6 +107,11 @@ def test_agencies_are_added_and_renamed_uniquely_in_the_partnership(demo):
     assert list(
         refused(lambda: ops.add_agency(p, admin, {"name": "Another", "type": "spaceship"}))
     ) == ["type"]
+    assert agency.code == "stoke-on-trent-northfield-gp-practice"
+    taken = {"name": "Another", "type": "health", "code": agency.code}
+    assert list(refused(lambda: ops.add_agency(p, admin, taken))) == ["code"]
+    bad_code = {"name": "Another", "type": "health", "code": "not a slug!"}
+    assert list(refused(lambda: ops.add_agency(p, admin, bad_code))) == ["code"]
     ops.change_agency(agency, p, admin, {"name": "Northfield Surgery"}, fields=("name",))
     assert Agency.objects.get(pk=agency.pk).name == "Northfield Surgery"
     # Its own name again is no clash.

@@ -12,7 +12,7 @@ from django.test import Client
 from rpd.audit.models import Event
 from rpd.disagreements import transitions
 from rpd.people.demo import build_partnership
-from rpd.people.models import Agency, Partnership, User
+from rpd.people.models import Agency, Membership, Partnership, Role, RoleGrant, User
 from tests.disagreements.helpers import raise_data
 
 pytestmark = pytest.mark.django_db
@@ -85,15 +85,36 @@ def test_the_administration_link_is_in_the_navigation_for_administrators_only(de
     assert ">Administration<" not in client_for(demo.unit).get("/").content.decode()
 
 
-def test_an_administrator_of_several_partnerships_picks_one(demo, monkeypatch):
+def test_an_administrator_of_several_partnerships_picks_one(demo):
     other = build_partnership("jersey")
-    from rpd.administration import access
-
-    monkeypatch.setattr(access, "administers", lambda user, p: user.pk == demo.admin.pk and True)
-    page = client_for(demo.admin).get("/partnerships/")
+    RoleGrant.objects.create(
+        user=demo.admin, role=Role.ADMINISTRATOR, partnership=other.partnership
+    )
+    client = client_for(demo.admin)
+    page = client.get("/partnerships/")
     assert page.status_code == 200
     html = page.content.decode()
     assert demo.partnership.name in html and other.partnership.name in html
+    assert client.get("/partnerships/jersey/").status_code == 200
+
+
+def test_an_agency_serving_two_partnerships_is_in_both_administrations(demo):
+    other = build_partnership("jersey")
+    police, officer = demo.agencies["police"], demo.ladder["police"][0]
+    Membership.objects.create(partnership=other.partnership, agency=police)
+    theirs = client_for(other.admin)
+
+    assert police.name in theirs.get("/partnerships/jersey/agencies/").content.decode()
+    assert theirs.get(f"/partnerships/jersey/people/{officer.pk}/").status_code == 200
+    # Through Jersey's administration, not Stoke's.
+    assert theirs.get(f"/partnerships/stoke-on-trent/people/{officer.pk}/").status_code == 404
+    # Roles of one partnership stay in it: made Jersey's unit, not Stoke's.
+    theirs.post(
+        f"/partnerships/jersey/people/{officer.pk}/roles/",
+        {"roles": ["practitioner", "partnership-unit"]},
+    )
+    officer = User.objects.get(pk=officer.pk)
+    assert officer.oversees(other.partnership.pk) and not officer.oversees(demo.partnership.pk)
 
 
 def test_adding_an_agency_checks_the_answers_before_adding_it(demo):
@@ -180,7 +201,7 @@ def forms_of(demo) -> dict[str, list[str]]:
         s + "details/reference-prefix/": ["reference_prefix"],
         s + "details/closure-days/add/": ["day_day", "day_month", "day_year"],
         s + "details/closure-days/remove/": ["day"],
-        s + "agencies/add/": ["name", "type"],
+        s + "agencies/add/": ["name", "type", "code"],
         f"{s}agencies/{police.pk}/name/": ["name"],
         f"{s}agencies/{police.pk}/type/": ["type"],
         f"{s}agencies/{police.pk}/rungs/add/": ["title", "pathway_rung"],

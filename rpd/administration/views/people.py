@@ -44,7 +44,7 @@ def people(request, partnership):
         {
             "person": p,
             "href": url("person", partnership, p.pk),
-            "roles": ", ".join(sorted(labels[r] for r in p.roles)) or "None",
+            "roles": ", ".join(sorted(labels[r] for r in p.roles_in(partnership.pk))) or "None",
         }
         for p in page
     ]
@@ -118,6 +118,7 @@ def person(request, partnership, pk):
         return {**shown, "href": href if person.is_active else ""}
 
     details = [row(name, getattr(person, name)) for name in PERSON_DETAILS]
+    held = person.roles_in(partnership.pk)
     move_href = url("move", partnership, pk) if person.is_active else ""
     place = [
         {
@@ -133,7 +134,7 @@ def person(request, partnership, pk):
         },
         {
             "key": "Roles",
-            "value": ", ".join(sorted(labels[r] for r in person.roles)) or "None",
+            "value": ", ".join(sorted(labels[r] for r in held)) or "None",
             "href": url("roles-of", partnership, pk) if person.is_active else "",
         },
     ]
@@ -177,10 +178,11 @@ def roles_of(request, partnership, pk):
     person = _person(partnership, pk)
     if not person.is_active:
         raise Http404("Page not found")
+    held = person.roles_in(partnership.pk)
     return question(
         request,
         partnership,
-        make_form=lambda data, **kw: RolesForm(data, initial={"roles": sorted(person.roles)}),
+        make_form=lambda data, **kw: RolesForm(data, initial={"roles": sorted(held)}),
         change=lambda data: operations.set_roles(person, partnership, request.user, data),
         title="Which roles do they hold?",
         caption=person.display_name,
