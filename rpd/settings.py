@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "rpd.disagreements",
     "rpd.audit",
     "rpd.notifications",
+    "rpd.administration",
 ]
 
 AUTH_USER_MODEL = "people.User"

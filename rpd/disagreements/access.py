@@ -55,6 +55,9 @@ class Capacity(StrEnum):
     OVERSIGHT = "oversight"  # partnership unit or board chair
     # Told the outcome for another agency copied in: no transition names it, so it never acts.
     COPIED = "copied"
+    # The partnership's administrator, only to the transitions that name it (a leaver's or
+    # mover's hand-overs): never from `capacities`, since it sees nothing of the case.
+    ADMINISTRATOR = "administrator"
 
 
 ACTORS = frozenset({Capacity.RAISING_ACTOR, Capacity.RECEIVING_ACTOR, Capacity.LEADER})

@@ -600,6 +600,16 @@ class HandOverForm(ContextForm):
         self.fields["to_user"].queryset = partnership_users(context.partnership)
 
 
+class HandOverActionForm(ContextForm):
+    action = forms.IntegerField()
+    to_user = Person(queryset=User.objects.none())
+    reason = LongText()
+
+    def __init__(self, data, *, context: Context):
+        super().__init__(data, context=context)
+        self.fields["to_user"].queryset = partnership_users(context.partnership)
+
+
 class WithdrawForm(ContextForm):
     reason = LongText()
 

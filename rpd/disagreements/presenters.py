@@ -169,6 +169,7 @@ EVENT_WORDS = {
     "disagreement.resume": "Resumed",
     "disagreement.extend": "Extended the deadline",
     "disagreement.hand_over": "Handed over",
+    "disagreement.hand_over_action": "Handed over an agreed action",
     "disagreement.complete_action": "Marked an agreed action done",
     "disagreement.withdraw": "Withdrew",
 }

@@ -37,6 +37,7 @@ from . import deadlines, evidence, forms, formsubmissions
 from .access import (
     ACTORS,
     Capacity,
+    administers,
     capacities,
     grant_sight,
     involved,
@@ -602,6 +603,18 @@ def _may_complete(act: Act, action: AgreedAction) -> str | None:
     )
 
 
+def _may_hand_over_action(act: Act, action: AgreedAction) -> str | None:
+    """An agreed action passes to someone else the way it is marked done: by its owner,
+    their line management or their agency's lead; or by the partnership's administrator
+    when the owner leaves or moves."""
+    if _may_complete(act, action) is None or Capacity.ADMINISTRATOR in act.held:
+        return None
+    return (
+        "an agreed action is handed over by its owner, someone in their line management or "
+        "their agency's safeguarding lead"
+    )
+
+
 def _asker(act: Act) -> User:
     asker = act.data["asked_by"]
     if not act.d.participants.filter(user=asker).exists():
@@ -637,13 +650,15 @@ def _handed_over(act: Act) -> User:
 
 def _may_hand_over(act: Act, from_user: User) -> str | None:
     # Each agency decides who acts for it: the side's own actor, their managers or
-    # their agency's safeguarding lead; the partnership where it leads the stage.
+    # their agency's safeguarding lead; the partnership where it leads the stage; and the
+    # partnership's administrator, who moves people between posts and signs leavers off.
     agency = act.d.raising_agency if act.data["side"] == Side.RAISING else act.d.receiving_agency
     if (
         act.actor == from_user
         or _in_chain(act.actor, from_user)
         or (Capacity.LEAD in act.held and act.actor.agency_id == agency.pk)
         or Capacity.LEADER in act.held
+        or Capacity.ADMINISTRATOR in act.held
     ):
         return None
     return f"only {agency.name} can hand over who acts for it"
@@ -1043,6 +1058,18 @@ def _hand_over(act: Act) -> dict:
     return {"side": side, "from": from_user.pk, "to": to_user.pk}
 
 
+def _hand_over_action(act: Act) -> dict:
+    action, to_user = act.target, act.data["to_user"]
+    if to_user.pk == action.owner_id:
+        raise Invalid({"to_user": ["already owns this action"]})
+    from_user = action.owner
+    action.owner = to_user
+    action.save(update_fields=["owner"])
+    if involved(to_user, act.d):
+        _take_part(act.d, to_user)
+    return {"action": action.pk, "from": from_user.pk, "to": to_user.pk}
+
+
 def _complete_action(act: Act) -> dict:
     action = act.target
     action.done_at = act.at
@@ -1200,11 +1227,21 @@ RULES: dict[str, Rule] = {
     "hand_over": Rule(
         "hand over",
         LIVE,
-        ACT | {Capacity.LEAD},
+        ACT | {Capacity.LEAD, Capacity.ADMINISTRATOR},
         forms.HandOverForm,
         _hand_over,
         target=_handed_over,
         who_on_target=_may_hand_over,
+    ),
+    # An agreed action changes hands when its owner leaves or moves (or is away).
+    "hand_over_action": Rule(
+        "hand over an agreed action",
+        LIVE | CLOSED,
+        TOOK_PART | {Capacity.ACTION_OWNER, Capacity.ADMINISTRATOR},
+        forms.HandOverActionForm,
+        _hand_over_action,
+        target=_action_in,
+        who_on_target=_may_hand_over_action,
     ),
     # Agreed actions outlive the stage, and often the resolution ("next steps").
     "complete_action": Rule(
@@ -1268,6 +1305,9 @@ def perform(name: str, actor: User, disagreement_id: int, version: int, data: di
             .first()
         )
         held = capacities(actor, d, episode if not d.is_closed else None)
+        if Capacity.ADMINISTRATOR in rule.who and administers(actor, d.partnership):
+            # Sees nothing of the case: only the transitions that name it know it exists.
+            held.add(Capacity.ADMINISTRATOR)
         if not held:
             raise NotFound()
         if d.version != version:

@@ -114,10 +114,12 @@ def govuk_nav_item(context, text, href, current=False, post=False):
 @register.inclusion_tag("components/account_navigation.html", takes_context=True)
 def rpd_navigation(context):
     """The header's navigation for a signed-in person, on every page: My work, Raise a
-    disagreement (for someone in an agency), Oversight (for the oversight roles), and
-    Sign out as a POST button. The item the page belongs to is marked current."""
+    disagreement (for someone in an agency), Oversight (for the oversight roles),
+    Administration (for a partnership's administrators), and Sign out as a POST button.
+    The item the page belongs to is marked current."""
     from django.urls import reverse
 
+    from rpd.administration.access import administered
     from rpd.disagreements.access import oversees
 
     user = context.get("user")
@@ -132,6 +134,9 @@ def rpd_navigation(context):
     if oversees(user):
         oversight_url = reverse("disagreements:oversight")
         links.append(("Oversight", oversight_url, path.startswith(oversight_url)))
+    if administered(user):
+        admin_url = reverse("administration:choose")
+        links.append(("Administration", admin_url, path.startswith(admin_url)))
     return {
         "items": [{"text": t, "href": h, "current": c} for t, h, c in links],
         "sign_out": reverse("account_logout"),

@@ -150,7 +150,7 @@ MATRIX = {
     "school-lead":            (False, NF,     NF,       NF,    NF,       NF),
     "unit":                   (True,  NA,     NA,       NA,    NA,       NA),
     "chair":                  (True,  NA,     NA,       NA,    NA,       NA),
-    "administrator":          (False, NF,     NF,       NF,    NF,       NF),
+    "administrator":          (False, NF,     NF,       NF,    NF,       OK),
     "outsider":               (False, NF,     NF,       NF,    NF,       NF),
     "other-partnership-unit": (False, NF,     NF,       NF,    NF,       NF),
     "other-partnership-lead": (False, NF,     NF,       NF,    NF,       NF),
@@ -434,9 +434,10 @@ def test_every_transition_at_stage_2_is_open_to_exactly_whom_the_matrix_says(
     assert Event.objects.count() == events + (expected == OK)
 
 
-# Transitions the stage 2 matrix cannot try, each with its own matrix below. None yet:
+# Transitions the stage 2 matrix cannot try, each with its own matrix below or elsewhere.
 # `submit_form` and `shorten` are tried at stage 2 too, where Stoke-on-Trent refuses them.
-EXEMPT: frozenset[str] = frozenset()
+# `hand_over_action` needs an open agreed action: tried in tests/administration/.
+EXEMPT: frozenset[str] = frozenset({"hand_over_action"})
 
 
 def test_the_matrix_covers_every_transition_the_rules_declare():

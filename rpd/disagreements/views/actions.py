@@ -34,6 +34,7 @@ VERBS = {
     "extend": "Extend the deadline",
     "shorten": "Set a shorter deadline",
     "hand_over": "Hand over",
+    "hand_over_action": "Hand over an agreed action",
     "complete_action": "Mark an agreed action done",
     "withdraw": "Withdraw the disagreement",
 }
@@ -52,11 +53,17 @@ DONE = {
     "extend": "Deadline extended",
     "shorten": "Shorter deadline set",
     "hand_over": "Handed over",
+    "hand_over_action": "Agreed action handed over",
     "complete_action": "Action marked done",
     "withdraw": "Withdrawn",
 }
 # Which record or agreed action the transition acts on, from the page's address.
-TARGETS = {"approve": "record", "correct": "record", "complete_action": "action"}
+TARGETS = {
+    "approve": "record",
+    "correct": "record",
+    "complete_action": "action",
+    "hand_over_action": "action",
+}
 # Fields the backend takes as JSON, which a page asks for as ordinary inputs.
 ACTION_ROWS = 3
 

@@ -1,0 +1,232 @@
+"""Leavers and movers: nobody leaves a disagreement with no one acting on it.
+
+Deactivating someone, or moving them to another agency, takes away their standing in
+every case they act on (access.capacities: standing follows the person as they are
+now). So first each part they hold in an open case is handed over: each side they act
+for at a disagreement's current stage, and each agreed action they own that is not done
+(actions outlive the case). The administrator chooses who takes each over, or hands
+them all to the person's line manager; the hand-overs are the case's own transitions
+(`hand_over`, `hand_over_action`), performed as the administrator, so each is checked,
+recorded and audited as any hand-over is. Then the change itself; who may see what is
+rebuilt by disagreements/signals.py. All of it commits together or not at all.
+
+A move within the same agency (another rung, another line manager) keeps their
+standing: each part may be handed over, or kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q
+
+from rpd.disagreements import transitions
+from rpd.disagreements.models import LIVE, AgreedAction, Disagreement, Side, StageEpisode
+from rpd.people import roles as pack_roles
+from rpd.people.models import Agency, Partnership, RoleHolder, StandIn, User
+
+from . import access
+from .forms import PLACE, PersonForm
+from .operations import (
+    Invalid,
+    _apply,
+    _may,
+    _person_in,
+    _record,
+    _valid,
+    refuse,
+    remove_stand_in,
+)
+
+KEEP = "keep"
+LINE_MANAGER = "line-manager"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One part a person holds in an open case, to be handed over."""
+
+    key: str  # the field that says who takes it over
+    disagreement: Disagreement
+    what: str  # for the page: the register line only, never the subject or the records
+    agency: Agency | None  # a side passes to someone of its agency; an action to anyone
+    side: str = ""
+    action_id: int | None = None
+
+
+def open_items(person: User) -> list[Item]:
+    """Every side `person` acts for at a live disagreement's current stage, and every
+    agreed action they own that is not done, oldest case first."""
+    items = []
+    episodes = (
+        StageEpisode.objects.filter(
+            Q(raising_actor=person) | Q(receiving_actor=person),
+            disagreement__status__in=list(LIVE),
+            ended_at__isnull=True,
+        )
+        .select_related("disagreement__raising_agency", "disagreement__receiving_agency")
+        .order_by("disagreement_id", "number")
+    )
+    for episode in episodes:
+        d = episode.disagreement
+        if episode.number != d.stage:
+            continue
+        for side in (Side.RAISING, Side.RECEIVING):
+            if getattr(episode, f"{side}_actor_id") != person.pk:
+                continue
+            agency = d.raising_agency if side == Side.RAISING else d.receiving_agency
+            items.append(
+                Item(
+                    key=f"side-{episode.pk}-{side}",
+                    disagreement=d,
+                    what=(
+                        f"Acts for the {side} side ({agency.name}) at stage {d.stage}, "
+                        f"due {episode.due:%-d %B %Y}"
+                    ),
+                    agency=agency,
+                    side=side,
+                )
+            )
+    actions = (
+        AgreedAction.objects.filter(owner=person, done_at__isnull=True)
+        .select_related("record__disagreement")
+        .order_by("record__disagreement_id", "due", "pk")
+    )
+    for action in actions:
+        items.append(
+            Item(
+                key=f"action-{action.pk}",
+                disagreement=action.record.disagreement,
+                what=f"Owns an agreed action due {action.due:%-d %B %Y}",
+                agency=None,
+                action_id=action.pk,
+            )
+        )
+    return items
+
+
+def candidates(item: Item, person: User, partnership: Partnership):
+    """Who may take `item` over: someone active in the side's agency, or named to act for
+    it; for an action, anyone active in the partnership."""
+    people = access.people_of(partnership).filter(is_active=True).exclude(pk=person.pk)
+    if item.agency is not None:
+        standing_in = StandIn.objects.filter(agency=item.agency).values("person_id")
+        people = people.filter(Q(agency=item.agency) | Q(pk__in=standing_in))
+    return people.order_by("last_name", "first_name", "pk")
+
+
+def _chosen(items, person, partnership, choices: dict, *, may_keep: bool) -> dict:
+    """Who takes each item over (None: kept), or Invalid naming each item not settled."""
+    if choices.get("bulk") == LINE_MANAGER:
+        if person.line_manager is None or not person.line_manager.is_active:
+            refuse("bulk", f"{person.display_name} has no line manager: choose for each one")
+        choices = {item.key: str(person.line_manager.pk) for item in items}
+    chosen, errors = {}, {}
+    for item in items:
+        raw = str(choices.get(item.key) or "").strip()
+        if may_keep and raw in ("", KEEP):
+            chosen[item.key] = None
+            continue
+        to = None
+        if raw.isdigit() and len(raw) <= 18:
+            to = candidates(item, person, partnership).filter(pk=int(raw)).first()
+        if to is None:
+            whom = f"someone in {item.agency.name}" if item.agency else "someone active"
+            errors[item.key] = [f"{item.disagreement.reference}: choose {whom} to take it over"]
+        chosen[item.key] = to
+    if errors:
+        raise Invalid(errors)
+    return chosen
+
+
+def _hand_over(items, chosen: dict, by: User, reason: str) -> dict:
+    """Perform each hand-over as `by`; Invalid naming each item a transition refused."""
+    errors, done = {}, {}
+    for item in items:
+        to = chosen[item.key]
+        if to is None:
+            continue
+        d = Disagreement.objects.get(pk=item.disagreement.pk)  # its version now
+        if item.action_id is not None:
+            name, data = "hand_over_action", {"action": item.action_id}
+        else:
+            name, data = "hand_over", {"side": item.side}
+        try:
+            data |= {"to_user": to.pk, "reason": reason}
+            transitions.perform(name, by, d.pk, d.version, data)
+        except transitions.Invalid as refused:
+            errors[item.key] = [f"{d.reference}: {m}" for ms in refused.errors.values() for m in ms]
+        except transitions.TransitionError as refused:
+            errors[item.key] = [f"{d.reference}: {refused}"]
+        else:
+            done[item.key] = to.pk
+    if errors:
+        raise Invalid(errors)
+    return done
+
+
+def deactivate(person: User, partnership: Partnership, by: User, choices: dict) -> dict:
+    """Sign `person` off: every part they hold in an open case handed over (to whom
+    `choices` names for each item's key, or all to their line manager with
+    `bulk=line-manager`), their stand-ins and pack roles released, then they can no
+    longer sign in and see nothing."""
+    _may(by, partnership)
+    _person_in(person, partnership)
+    if person.pk == by.pk:
+        refuse("person", "You cannot deactivate yourself: ask another administrator")
+    if not person.is_active:
+        refuse("person", f"{person.display_name} has already left")
+    items = open_items(person)
+    chosen = _chosen(items, person, partnership, choices, may_keep=False)
+    where = person.agency.name if person.agency_id else partnership.name
+    with transaction.atomic():
+        done = _hand_over(items, chosen, by, f"{person.display_name} has left {where}")
+        for stand_in in StandIn.objects.filter(person=person).select_related("agency"):
+            remove_stand_in(stand_in, partnership, by)
+        for holder in RoleHolder.objects.filter(user=person).select_related("partnership"):
+            if holder.mailbox:
+                holder.user = None  # the mailbox still reaches the role
+                holder.save(update_fields=["user"])
+            else:
+                pack_roles.remove(holder, by=by)
+        person.is_active = False
+        person.save(update_fields=["is_active"])
+        _record(
+            "person.deactivated",
+            f"user:{person.get_username()}",
+            by,
+            partnership,
+            {"handed_over": done},
+        )
+    return done
+
+
+def move(person: User, partnership: Partnership, by: User, data: dict, choices: dict) -> dict:
+    """Move `person` to another agency, rung or line manager (`data`: agency, rung,
+    line_manager). To another agency, every part they hold is handed over first; within
+    theirs, each part is handed over where `choices` names someone, else kept."""
+    _may(by, partnership)
+    _person_in(person, partnership)
+    if not person.is_active:
+        refuse("agency", f"{person.display_name} has left: nothing to move")
+    cleaned = _valid(PersonForm(data, partnership=partnership, person=person, only=PLACE))
+    if all(getattr(person, name) == cleaned[name] for name in PLACE):
+        refuse("agency", "Change their agency, rung or line manager")
+    leaves_agency = cleaned["agency"].pk != person.agency_id
+    items = open_items(person)
+    chosen = _chosen(items, person, partnership, choices, may_keep=not leaves_agency)
+    with transaction.atomic():
+        done = _hand_over(
+            items, chosen, by, f"{person.display_name} has moved to {cleaned['agency'].name}"
+        )
+        changed = _apply(person, cleaned, PLACE)
+        person.save(update_fields=list(changed))
+        _record(
+            "person.moved",
+            f"user:{person.get_username()}",
+            by,
+            partnership,
+            {**changed, "handed_over": done},
+        )
+    return changed

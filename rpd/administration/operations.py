@@ -1,0 +1,409 @@
+"""Every change a partnership's administrator makes, in one place.
+
+Each operation takes the administrator (`by`), what it changes and the input as typed;
+it checks that `by` administers that partnership, validates the input through its form
+(rpd/administration/forms.py), makes the change and appends its audit event in one
+database transaction. Whatever it refuses, it changes nothing, and the refusal names
+the field (`Invalid.errors`), so a page, a command or a script shows the same message.
+
+Who stands behind a pack's roles is changed through rpd/people/roles.py (`assign`,
+`remove`), which audits it; the operations here wrap it with the same checks. Leavers
+and movers, who must hand over their part in open disagreements first, are in
+`leavers.py`.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.db import transaction
+from django.db.models import Q
+
+from rpd.audit import log as audit
+from rpd.people import roles as pack_roles
+from rpd.people.models import (
+    PARTNERSHIP_ROLES,
+    Agency,
+    Partnership,
+    Role,
+    RoleGrant,
+    RoleHolder,
+    Rung,
+    StandIn,
+    User,
+)
+
+from . import access
+from .forms import (
+    PERSON_DETAILS,
+    AgencyForm,
+    ClosureDayForm,
+    PartnershipDetailsForm,
+    PersonForm,
+    RoleHolderForm,
+    RolesForm,
+    RungForm,
+    StandInForm,
+)
+
+
+class Invalid(ValueError):
+    """A change refused: `errors` maps each field at fault to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{f}: {m}" for f, ms in errors.items() for m in ms))
+
+
+class NotAdministrator(PermissionError):
+    """`by` does not administer the partnership: a page answers "not found"."""
+
+
+def refuse(field: str, message: str):
+    raise Invalid({field: [message]})
+
+
+def _may(by: User, partnership: Partnership) -> None:
+    if not access.administers(by, partnership):
+        raise NotAdministrator(f"{by} does not administer {partnership.slug}")
+
+
+def _valid(form: forms.Form) -> dict:
+    if not form.is_valid():
+        raise Invalid({name: list(errors) for name, errors in form.errors.items()})
+    return form.cleaned_data
+
+
+def _record(action: str, target: str, by: User, partnership: Partnership, data: dict) -> None:
+    audit.append(action=action, target=target, actor=by, partnership_id=partnership.pk, data=data)
+
+
+def _target(partnership: Partnership) -> str:
+    return f"partnership:{partnership.slug}"
+
+
+def _agency_target(agency: Agency) -> str:
+    return f"agency:{agency.pk}"
+
+
+def _value(value):
+    """A field's value as the audit log keeps it: ids for rows, ISO for dates."""
+    if hasattr(value, "pk"):
+        return value.pk
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _apply(obj, cleaned: dict, fields) -> dict:
+    """Set `fields` of `obj` from `cleaned`; the changes as {field: [before, after]}."""
+    changed = {}
+    for name in fields:
+        before, after = getattr(obj, name), cleaned[name]
+        if before != after:
+            changed[name] = [_value(before), _value(after)]
+            setattr(obj, name, after)
+    return changed
+
+
+# -- The partnership ------------------------------------------------------------------------
+
+PARTNERSHIP_DETAILS = ("name", "calendar", "reference_prefix")
+
+
+def change_partnership(
+    partnership: Partnership, by: User, data: dict, fields=PARTNERSHIP_DETAILS
+) -> dict:
+    """Change any of the partnership's name, calendar and reference prefix."""
+    _may(by, partnership)
+    cleaned = _valid(PartnershipDetailsForm(data, partnership=partnership, only=fields))
+    with transaction.atomic():
+        changed = _apply(partnership, cleaned, fields)
+        if changed:
+            partnership.save(update_fields=list(changed))
+            _record("partnership.changed", _target(partnership), by, partnership, changed)
+    return changed
+
+
+def add_closure_day(partnership: Partnership, by: User, data: dict) -> datetime.date:
+    """A day the partnership is closed: not a working day for any deadline from now on
+    (running deadlines keep the dates they were counted on)."""
+    _may(by, partnership)
+    day = _valid(ClosureDayForm(data, partnership=partnership))["day"]
+    with transaction.atomic():
+        partnership.closure_days = sorted([*partnership.closure_days, day.isoformat()])
+        partnership.save(update_fields=["closure_days"])
+        _record(
+            "partnership.closure_day_added",
+            _target(partnership),
+            by,
+            partnership,
+            {"day": day.isoformat()},
+        )
+    return day
+
+
+def remove_closure_day(partnership: Partnership, by: User, day: str) -> None:
+    _may(by, partnership)
+    if day not in partnership.closure_days:
+        refuse("day", f"{str(day)[:20]!r} is not one of {partnership.name}'s closure days")
+    with transaction.atomic():
+        partnership.closure_days = [d for d in partnership.closure_days if d != day]
+        partnership.save(update_fields=["closure_days"])
+        _record(
+            "partnership.closure_day_removed", _target(partnership), by, partnership, {"day": day}
+        )
+
+
+# -- Agencies and their ladders ---------------------------------------------------------------
+
+
+def _agency_in(agency: Agency, partnership: Partnership) -> None:
+    if not access.in_partnership(agency, partnership):
+        raise NotAdministrator(f"agency {agency.pk} is not in {partnership.slug}")
+
+
+def add_agency(partnership: Partnership, by: User, data: dict) -> Agency:
+    _may(by, partnership)
+    cleaned = _valid(AgencyForm(data, partnership=partnership))
+    with transaction.atomic():
+        agency = access.add_agency(
+            partnership, name=cleaned["name"], type=cleaned["type"], code=cleaned["code"]
+        )
+        _record(
+            "agency.added",
+            _agency_target(agency),
+            by,
+            partnership,
+            {"name": agency.name, "type": agency.type, "code": agency.code},
+        )
+    return agency
+
+
+def change_agency(
+    agency: Agency, partnership: Partnership, by: User, data: dict, fields=("name", "type")
+) -> dict:
+    """An agency's name or type. An agency serving several partnerships is changed for all
+    of them: its code, the key imports use, stays as it is."""
+    _may(by, partnership)
+    _agency_in(agency, partnership)
+    form = AgencyForm(data, partnership=partnership, only=fields, initial={"pk": agency.pk})
+    cleaned = _valid(form)
+    with transaction.atomic():
+        changed = _apply(agency, cleaned, fields)
+        if changed:
+            agency.save(update_fields=list(changed))
+            _record("agency.changed", _agency_target(agency), by, partnership, changed)
+    return changed
+
+
+def add_rung(agency: Agency, partnership: Partnership, by: User, data: dict) -> Rung:
+    """A rung at the top of the agency's ladder."""
+    _may(by, partnership)
+    _agency_in(agency, partnership)
+    cleaned = _valid(RungForm(data, partnership=partnership))
+    with transaction.atomic():
+        top = agency.rungs.order_by("-position").values_list("position", flat=True).first()
+        rung = Rung.objects.create(
+            agency=agency,
+            position=(top or 0) + 1,
+            title=cleaned["title"],
+            pathway_rung=cleaned["pathway_rung"],
+        )
+        _record(
+            "rung.added",
+            _agency_target(agency),
+            by,
+            partnership,
+            {"rung": rung.pk, "position": rung.position, "pathway_rung": rung.pathway_rung},
+        )
+    return rung
+
+
+def change_rung(
+    rung: Rung, partnership: Partnership, by: User, data: dict, fields=("title", "pathway_rung")
+) -> dict:
+    _may(by, partnership)
+    _agency_in(rung.agency, partnership)
+    cleaned = _valid(RungForm(data, partnership=partnership, only=fields))
+    with transaction.atomic():
+        changed = _apply(rung, cleaned, fields)
+        if changed:
+            rung.save(update_fields=list(changed))
+            _record(
+                "rung.changed",
+                _agency_target(rung.agency),
+                by,
+                partnership,
+                {"rung": rung.pk, **changed},
+            )
+    return changed
+
+
+def remove_rung(rung: Rung, partnership: Partnership, by: User) -> None:
+    """Only the top rung, and only with no one on it: the ladder stays unbroken."""
+    _may(by, partnership)
+    _agency_in(rung.agency, partnership)
+    top = rung.agency.rungs.order_by("-position").first()
+    if top is None or top.pk != rung.pk:
+        refuse("rung", "Only the top rung of a ladder can be removed")
+    on_it = User.objects.filter(rung=rung).count()
+    if on_it:
+        refuse("rung", f"{on_it} {'person is' if on_it == 1 else 'people are'} on this rung")
+    with transaction.atomic():
+        data = {"rung": rung.pk, "position": rung.position, "title": rung.title}
+        rung.delete()
+        _record("rung.removed", _agency_target(rung.agency), by, partnership, data)
+
+
+# -- People ---------------------------------------------------------------------------------
+
+
+def _person_in(person: User, partnership: Partnership) -> None:
+    if not access.people_of(partnership).filter(pk=person.pk).exists():
+        raise NotAdministrator(f"person {person.pk} is not in {partnership.slug}")
+
+
+def _username(email: str) -> str:
+    # Sign-in is by email; the username only has to be unique and say who it is.
+    base, n = email[:140], 1
+    name = base
+    while User.objects.filter(username=name).exists():
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def add_person(partnership: Partnership, by: User, data: dict) -> User:
+    """Register someone: they sign in with their email address (after a password reset,
+    or their agency's single sign-on); nobody registers themselves."""
+    _may(by, partnership)
+    cleaned = _valid(PersonForm(data, partnership=partnership))
+    with transaction.atomic():
+        person = User(username=_username(cleaned["email"]), **cleaned)
+        person.set_unusable_password()
+        person.save()
+        _record(
+            "person.added",
+            audit.user_target(person),
+            by,
+            partnership,
+            {name: _value(value) for name, value in cleaned.items()},
+        )
+    return person
+
+
+def change_person(
+    person: User, partnership: Partnership, by: User, data: dict, fields=PERSON_DETAILS
+) -> dict:
+    """A person's name, email address, job title, team or phone number."""
+    _may(by, partnership)
+    _person_in(person, partnership)
+    if not set(fields) <= set(PERSON_DETAILS):
+        raise ValueError("agency, rung and line manager change by moving the person")
+    cleaned = _valid(PersonForm(data, partnership=partnership, person=person, only=fields))
+    with transaction.atomic():
+        changed = _apply(person, cleaned, fields)
+        if changed:
+            person.save(update_fields=list(changed))
+            _record("person.changed", audit.user_target(person), by, partnership, changed)
+    return changed
+
+
+def set_roles(person: User, partnership: Partnership, by: User, data: dict) -> dict:
+    """The roles a person holds here: exactly those given. Agency roles (practitioner,
+    manager, safeguarding lead, senior manager) hold wherever their agency serves; the
+    partnership's roles (unit, chair, administrator) only in this partnership (ADR 007)."""
+    _may(by, partnership)
+    _person_in(person, partnership)
+    wanted = set(_valid(RolesForm(data))["roles"])
+    if person.pk == by.pk and Role.ADMINISTRATOR not in wanted:
+        refuse("roles", "You cannot remove your own administrator role: ask another administrator")
+    with transaction.atomic():
+        grants = RoleGrant.objects.filter(user=person).filter(
+            Q(partnership__isnull=True) | Q(partnership=partnership)
+        )
+        held = set(grants.values_list("role", flat=True))
+        added, removed = sorted(wanted - held), sorted(held - wanted)
+        grants.filter(role__in=removed).delete()
+        RoleGrant.objects.bulk_create(
+            RoleGrant(
+                user=person,
+                role=role,
+                partnership=partnership if role in PARTNERSHIP_ROLES else None,
+            )
+            for role in added
+        )
+        if added or removed:
+            _record(
+                "person.roles_changed",
+                audit.user_target(person),
+                by,
+                partnership,
+                {"added": added, "removed": removed},
+            )
+    for cached in ("roles", "_grants", "administered_partnership_ids", "overseen_partnership_ids"):
+        person.__dict__.pop(cached, None)
+    return {"added": added, "removed": removed}
+
+
+# -- Who stands behind the pack's roles, and who stands in -------------------------------------
+
+
+def assign_role_holder(partnership: Partnership, by: User, role_id: str, data: dict) -> RoleHolder:
+    _may(by, partnership)
+    cleaned = _valid(RoleHolderForm(data, partnership=partnership))
+    try:
+        return pack_roles.assign(
+            partnership,
+            role_id,
+            by=by,
+            user=cleaned["user"],
+            mailbox=cleaned["mailbox"],
+            name=cleaned["name"],
+            agency=cleaned["agency"],
+        )
+    except pack_roles.RoleHolderError as error:
+        refuse(error.field, str(error).split(": ", 1)[1])
+
+
+def remove_role_holder(holder: RoleHolder, partnership: Partnership, by: User) -> None:
+    _may(by, partnership)
+    if holder.partnership_id != partnership.pk:
+        raise NotAdministrator(f"role holder {holder.pk} is not in {partnership.slug}")
+    pack_roles.remove(holder, by=by)
+
+
+def add_stand_in(partnership: Partnership, by: User, data: dict) -> StandIn:
+    """Who acts for an agency on a rung it has no one on (a GP practice's senior manager)."""
+    _may(by, partnership)
+    cleaned = _valid(StandInForm(data, partnership=partnership))
+    agency, rung, person = cleaned["agency"], cleaned["pathway_rung"], cleaned["person"]
+    if StandIn.objects.filter(agency=agency, pathway_rung=rung).exists():
+        refuse("pathway_rung", f"{agency.name} already has someone standing in on that rung")
+    if person.agency_id == agency.pk:
+        refuse("person", f"{person.display_name} is in {agency.name}: put them on its ladder")
+    with transaction.atomic():
+        stand_in = StandIn.objects.create(agency=agency, pathway_rung=rung, person=person)
+        _record(
+            "stand_in.added",
+            _agency_target(agency),
+            by,
+            partnership,
+            {"stand_in": stand_in.pk, "pathway_rung": rung, "person": person.pk},
+        )
+    return stand_in
+
+
+def remove_stand_in(stand_in: StandIn, partnership: Partnership, by: User) -> None:
+    _may(by, partnership)
+    _agency_in(stand_in.agency, partnership)
+    with transaction.atomic():
+        data = {
+            "stand_in": stand_in.pk,
+            "pathway_rung": stand_in.pathway_rung,
+            "person": stand_in.person_id,
+        }
+        stand_in.delete()
+        _record("stand_in.removed", _agency_target(stand_in.agency), by, partnership, data)

@@ -1,0 +1,281 @@
+"""People: who they are, where they sit (agency, rung, line manager), their roles, and
+signing off leavers and moving movers once their part in open cases is handed over."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from rpd.disagreements.fields import person_label
+from rpd.disagreements.views.common import parse_int, with_errors
+from rpd.people.models import Role
+
+from .. import access, leavers, operations
+from ..forms import PERSON_DETAILS, PLACE, PersonForm, RolesForm
+from .common import adding, administration, answers_of, checking, one_of, question, url
+
+PAGE_SIZE = 50
+SEARCH_CHARS = 100
+
+
+@administration
+def people(request, partnership):
+    everyone = access.people_of(partnership).select_related("agency", "rung", "line_manager")
+    agencies = access.agencies_of(partnership)
+    chosen = parse_int(request.GET.get("agency"))
+    if chosen is not None:
+        everyone = everyone.filter(agency_id=chosen)
+    q = request.GET.get("q", "")[:SEARCH_CHARS].replace("\x00", "").strip()
+    for word in q.split()[:5]:
+        everyone = everyone.filter(
+            Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
+        )
+    page = Paginator(
+        everyone.prefetch_related("role_grants").order_by(
+            "-is_active", "last_name", "first_name", "pk"
+        ),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    labels = dict(Role.choices)
+    rows = [
+        {
+            "person": p,
+            "href": url("person", partnership, p.pk),
+            "roles": ", ".join(sorted(labels[r] for r in p.roles_in(partnership.pk))) or "None",
+        }
+        for p in page
+    ]
+    return render(
+        request,
+        "administration/people.html",
+        {
+            "partnership": partnership,
+            "rows": rows,
+            "page_obj": page,
+            "agencies": agencies,
+            "chosen": chosen,
+            "q": q,
+        },
+    )
+
+
+def _person_form(partnership, person=None, only=None):
+    def make(data, **kwargs):
+        return PersonForm(data, partnership=partnership, person=person, only=only, **kwargs)
+
+    return make
+
+
+@administration
+def add_person(request, partnership):
+    return adding(
+        request,
+        partnership,
+        key="person",
+        make_form=_person_form(partnership),
+        title="Add a person",
+        back=url("people", partnership),
+        check_url=url("add-person-check", partnership),
+    )
+
+
+@administration
+def add_person_check(request, partnership):
+    return checking(
+        request,
+        partnership,
+        key="person",
+        make_form=_person_form(partnership),
+        add=lambda data: operations.add_person(partnership, request.user, data),
+        title="Check their details",
+        form_url=url("add-person", partnership),
+        button="Add the person",
+        done=lambda p: (f"{p.display_name} added", url("person", partnership, p.pk)),
+    )
+
+
+def _person(partnership, pk):
+    return one_of(
+        access.people_of(partnership).select_related("agency", "rung", "line_manager"), pk
+    )
+
+
+FIELD_SLUGS = {name.replace("_", "-"): name for name in PERSON_DETAILS}
+
+
+@administration
+def person(request, partnership, pk):
+    person = _person(partnership, pk)
+    labels = dict(Role.choices)
+
+    def row(name, value):
+        label = PersonForm.base_fields[name].label
+        href = url("person-field", partnership, pk, name.replace("_", "-"))
+        shown = {"key": label, "value": value or "Not given"}
+        return {**shown, "href": href if person.is_active else ""}
+
+    details = [row(name, getattr(person, name)) for name in PERSON_DETAILS]
+    held = person.roles_in(partnership.pk)
+    move_href = url("move", partnership, pk) if person.is_active else ""
+    place = [
+        {
+            "key": "Agency",
+            "value": person.agency.name if person.agency else "None",
+            "href": move_href,
+        },
+        {"key": "Rung", "value": person.rung.title if person.rung else "None", "href": move_href},
+        {
+            "key": "Line manager",
+            "value": person_label(person.line_manager) if person.line_manager else "None",
+            "href": move_href,
+        },
+        {
+            "key": "Roles",
+            "value": ", ".join(sorted(labels[r] for r in held)) or "None",
+            "href": url("roles-of", partnership, pk) if person.is_active else "",
+        },
+    ]
+    return render(
+        request,
+        "administration/person.html",
+        {
+            "partnership": partnership,
+            "person": person,
+            "details": details,
+            "place": place,
+            "items": leavers.open_items(person) if person.is_active else [],
+        },
+    )
+
+
+@administration
+def person_field(request, partnership, pk, field):
+    person = _person(partnership, pk)
+    name = FIELD_SLUGS.get(field)
+    if name is None or not person.is_active:
+        raise Http404("Page not found")
+    label = PersonForm.base_fields[name].label
+    make = _person_form(partnership, person, only=(name,))
+    return question(
+        request,
+        partnership,
+        make_form=lambda data, **kw: make(data, initial={name: getattr(person, name)}),
+        change=lambda data: operations.change_person(
+            person, partnership, request.user, data, fields=(name,)
+        ),
+        title=label,
+        caption=person.display_name,
+        back=url("person", partnership, pk),
+        done=f"{label} saved",
+    )
+
+
+@administration
+def roles_of(request, partnership, pk):
+    person = _person(partnership, pk)
+    if not person.is_active:
+        raise Http404("Page not found")
+    held = person.roles_in(partnership.pk)
+    return question(
+        request,
+        partnership,
+        make_form=lambda data, **kw: RolesForm(data, initial={"roles": sorted(held)}),
+        change=lambda data: operations.set_roles(person, partnership, request.user, data),
+        title="Which roles do they hold?",
+        caption=person.display_name,
+        back=url("person", partnership, pk),
+        done="Roles saved",
+    )
+
+
+def _item_rows(items, person, partnership, choices: dict, errors: dict, may_keep: bool):
+    rows = []
+    for item in items:
+        people = leavers.candidates(item, person, partnership)
+        options = [(str(p.pk), person_label(p)) for p in people]
+        rows.append(
+            {
+                "item": item,
+                "id": f"item-{item.key}",
+                "name": item.key,
+                "options": options,
+                "chosen": str(choices.get(item.key, "")),
+                "error": (errors.get(item.key) or [""])[0],
+                "may_keep": may_keep,
+            }
+        )
+    return rows
+
+
+def _hand_over_page(request, partnership, person, *, move: bool):
+    items = leavers.open_items(person)
+    errors: dict = {}
+    choices = {item.key: request.POST.get(item.key, "") for item in items}
+    form = PersonForm(
+        None,
+        partnership=partnership,
+        person=person,
+        only=PLACE,
+        initial={n: getattr(person, f"{n}_id") for n in PLACE},
+    ) if move else None  # fmt: skip
+    if request.method == "POST":
+        given = dict(choices)
+        if request.POST.get("bulk") == leavers.LINE_MANAGER:
+            given["bulk"] = leavers.LINE_MANAGER
+        try:
+            if move:
+                data = answers_of(request.POST, form)
+                form = PersonForm(data, partnership=partnership, person=person, only=PLACE)
+                leavers.move(person, partnership, request.user, data, given)
+                messages.success(request, f"{person.display_name} moved")
+            else:
+                leavers.deactivate(person, partnership, request.user, given)
+                messages.success(request, f"{person.display_name} can no longer sign in")
+            return redirect(url("person", partnership, person.pk))
+        except operations.Invalid as refused:
+            errors = refused.errors
+            if form is not None:
+                with_errors(form, {k: v for k, v in errors.items() if k in PLACE})
+    keys = {item.key for item in items}
+    summary = [
+        {"text": m, "href": f"#item-{k}" if k in keys else "#main-content"}
+        for k, ms in errors.items()
+        if k not in PLACE
+        for m in ms
+    ]
+    manager = person.line_manager if person.line_manager and person.line_manager.is_active else None
+    return render(
+        request,
+        "administration/hand_over.html",
+        {
+            "partnership": partnership,
+            "person": person,
+            "form": form,
+            "move": move,
+            "rows": _item_rows(items, person, partnership, choices, errors, may_keep=move),
+            "errors": summary,
+            "page_has_errors": bool(errors),
+            "manager": manager,
+            "bulk": leavers.LINE_MANAGER,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@administration
+def move(request, partnership, pk):
+    person = _person(partnership, pk)
+    if not person.is_active:
+        raise Http404("Page not found")
+    return _hand_over_page(request, partnership, person, move=True)
+
+
+@administration
+def deactivate(request, partnership, pk):
+    person = _person(partnership, pk)
+    if not person.is_active:
+        raise Http404("Page not found")
+    return _hand_over_page(request, partnership, person, move=False)

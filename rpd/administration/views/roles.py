@@ -1,0 +1,157 @@
+"""Who stands behind each of the pathway's roles, and who stands in for an agency."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from rpd.people import roles as pack_roles
+from rpd.people.models import RoleHolder, StandIn
+
+from .. import access, operations
+from ..forms import RoleHolderForm, StandInForm
+from .common import adding, administration, checking, one_of, url
+
+KINDS = {
+    "partnership": "Held by the partnership",
+    "independent": "Independent of the agencies",
+    "agency": "Each agency's (its safeguarding leads, unless you name someone)",
+    "party": "Whoever the case names",
+}
+
+
+@administration
+def roles(request, partnership):
+    pack = partnership.pathway_entry().pack
+    holders: dict[str, list] = {}
+    rows = RoleHolder.objects.filter(partnership=partnership).select_related("user", "agency")
+    for holder in rows:
+        holders.setdefault(holder.role_id, []).append(holder)
+    problems: dict[str, list[str]] = {}
+    for problem in pack_roles.unfilled_roles(partnership, pack):
+        problems.setdefault(problem.role_id, []).append(problem.message)
+    rows = [
+        {
+            "role": role,
+            "kind": KINDS.get(role.kind, role.kind),
+            "holders": holders.get(role.id, []),
+            "problems": problems.get(role.id, []),
+            "add": url("add-holder", partnership, role.id) if role.kind != "party" else "",
+        }
+        for role in pack.roles
+    ]
+    return render(request, "administration/roles.html", {"partnership": partnership, "rows": rows})
+
+
+def _role(partnership, role_id):
+    role = next((r for r in partnership.pathway_entry().pack.roles if r.id == role_id), None)
+    if role is None or role.kind == "party":
+        raise Http404("Page not found")
+    return role
+
+
+def _holder_form(partnership, role):
+    def make(data, **kwargs):
+        form = RoleHolderForm(data, partnership=partnership, **kwargs)
+        if role.kind != "agency":
+            del form.fields["agency"]
+        return form
+
+    return make
+
+
+@administration
+def add_holder(request, partnership, role_id):
+    role = _role(partnership, role_id)
+    return adding(
+        request,
+        partnership,
+        key=f"holder-{role.id}",
+        make_form=_holder_form(partnership, role),
+        title=f"Who stands behind {role.name}?",
+        back=url("roles", partnership),
+        check_url=url("add-holder-check", partnership, role.id),
+    )
+
+
+@administration
+def add_holder_check(request, partnership, role_id):
+    role = _role(partnership, role_id)
+    return checking(
+        request,
+        partnership,
+        key=f"holder-{role.id}",
+        make_form=_holder_form(partnership, role),
+        add=lambda data: operations.assign_role_holder(partnership, request.user, role.id, data),
+        title=f"Check who stands behind {role.name}",
+        form_url=url("add-holder", partnership, role.id),
+        button="Save",
+        done=lambda holder: (f"Saved who stands behind {role.name}", url("roles", partnership)),
+    )
+
+
+@require_POST
+@administration
+def remove_holder(request, partnership, pk):
+    holder = one_of(RoleHolder.objects.filter(partnership=partnership), pk)
+    operations.remove_role_holder(holder, partnership, request.user)
+    messages.success(request, "Removed")
+    return redirect(url("roles", partnership))
+
+
+@administration
+def stand_ins(request, partnership):
+    pack = partnership.pathway_entry().pack
+    names = {r.id: r.name for r in pack.rungs}
+    rows = [
+        {"stand_in": s, "rung": names.get(s.pathway_rung, s.pathway_rung)}
+        for s in StandIn.objects.filter(agency__in=access.agencies_of(partnership))
+        .select_related("agency", "person__agency")
+        .order_by("agency__name", "pathway_rung")
+    ]
+    return render(
+        request, "administration/stand_ins.html", {"partnership": partnership, "rows": rows}
+    )
+
+
+def _stand_in_form(partnership):
+    return lambda data, **kwargs: StandInForm(data, partnership=partnership, **kwargs)
+
+
+@administration
+def add_stand_in(request, partnership):
+    return adding(
+        request,
+        partnership,
+        key="stand-in",
+        make_form=_stand_in_form(partnership),
+        title="Add a stand-in",
+        back=url("stand-ins", partnership),
+        check_url=url("add-stand-in-check", partnership),
+    )
+
+
+@administration
+def add_stand_in_check(request, partnership):
+    return checking(
+        request,
+        partnership,
+        key="stand-in",
+        make_form=_stand_in_form(partnership),
+        add=lambda data: operations.add_stand_in(partnership, request.user, data),
+        title="Check the stand-in",
+        form_url=url("add-stand-in", partnership),
+        button="Add the stand-in",
+        done=lambda s: ("Stand-in added", url("stand-ins", partnership)),
+    )
+
+
+@require_POST
+@administration
+def remove_stand_in(request, partnership, pk):
+    stand_in = one_of(StandIn.objects.filter(agency__in=access.agencies_of(partnership)), pk)
+    operations.remove_stand_in(stand_in, partnership, request.user)
+    messages.success(request, "Stand-in removed")
+    return redirect(url("stand-ins", partnership))

@@ -1,0 +1,205 @@
+"""Leavers and movers: nobody leaves a disagreement with no one acting on it.
+
+A police officer who acts on a case and owns an agreed action in it leaves: they cannot
+be signed off until each part is handed over; afterwards they see nothing and cannot
+sign in, and whoever took over acts.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from rpd.administration import leavers
+from rpd.administration.operations import Invalid, NotAdministrator
+from rpd.audit.models import Event
+from rpd.disagreements import access, transitions
+from rpd.disagreements.models import AgreedAction, Handover
+from rpd.notifications.feeds import feed_url
+from rpd.people.demo import DEMO_PASSWORD, build_partnership
+from rpd.people.models import User
+from tests.disagreements.helpers import agree_action, fresh, raise_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def case():
+    demo = build_partnership("stoke-on-trent")
+    raiser, officer = demo.ladder["csc"][0], demo.ladder["police"][0]
+    d = transitions.raise_disagreement(raiser, raise_data(demo))
+    d = agree_action(raiser, d, owner=officer, with_whom=officer)
+    return demo, fresh(d), officer
+
+
+def _keys(officer):
+    return {item.key: item for item in leavers.open_items(officer)}
+
+
+def test_a_leaver_with_open_parts_lists_each_side_and_action(case):
+    demo, d, officer = case
+    items = leavers.open_items(officer)
+
+    assert [(i.disagreement.pk, bool(i.side), i.action_id is not None) for i in items] == [
+        (d.pk, True, False),
+        (d.pk, False, True),
+    ]
+    assert items[0].what.startswith("Acts for the receiving side (Police Public Protection Unit)")
+    assert items[1].what.startswith("Owns an agreed action due")
+
+
+def test_a_leaver_cannot_be_deactivated_until_each_part_is_handed_over(case):
+    demo, d, officer = case
+    events = Event.objects.count()
+
+    with pytest.raises(Invalid) as refused:
+        leavers.deactivate(officer, demo.partnership, demo.admin, {})
+
+    assert set(refused.value.errors) == set(_keys(officer))
+    assert all(d.reference in m[0] for m in refused.value.errors.values())
+    assert User.objects.get(pk=officer.pk).is_active
+    assert Event.objects.count() == events
+
+    # One chosen, the other not: still nothing happens.
+    side_key = next(k for k in _keys(officer) if k.startswith("side"))
+    colleague = demo.colleague["police"]
+    with pytest.raises(Invalid) as refused:
+        leavers.deactivate(officer, demo.partnership, demo.admin, {side_key: colleague.pk})
+    assert list(refused.value.errors) == [k for k in _keys(officer) if k.startswith("action")]
+    assert fresh(d).current_episode().receiving_actor_id == officer.pk
+    assert Event.objects.count() == events
+
+
+def test_someone_in_another_agency_cannot_take_over_a_side(case):
+    demo, d, officer = case
+    choices = {key: demo.ladder["csc"][1].pk for key in _keys(officer)}
+
+    with pytest.raises(Invalid) as refused:
+        leavers.deactivate(officer, demo.partnership, demo.admin, choices)
+
+    side_key = next(k for k in _keys(officer) if k.startswith("side"))
+    assert list(refused.value.errors) == [side_key]
+    assert "someone in Police Public Protection Unit" in refused.value.errors[side_key][0]
+
+
+def test_after_handing_over_the_leaver_sees_nothing_and_cannot_sign_in(case):
+    demo, d, officer = case
+    colleague, manager = demo.colleague["police"], demo.ladder["police"][1]
+    keys = _keys(officer)
+    choices = {k: (colleague.pk if k.startswith("side") else manager.pk) for k in keys}
+    client = Client()
+    client.force_login(officer)
+    feed = feed_url(officer)
+    assert client.get(f"/disagreements/{d.pk}/").status_code == 200
+
+    leavers.deactivate(officer, demo.partnership, demo.admin, choices)
+
+    d = fresh(d)
+    assert d.current_episode().receiving_actor_id == colleague.pk
+    (action,) = [item for key, item in keys.items() if key.startswith("action")]
+    assert AgreedAction.objects.get(pk=action.action_id).owner_id == manager.pk
+    handover = Handover.objects.get()
+    assert (handover.from_user_id, handover.to_user_id, handover.by_id) == (
+        officer.pk, colleague.pk, demo.admin.pk
+    )  # fmt: skip
+    gone = User.objects.get(pk=officer.pk)
+    assert not gone.is_active
+    assert not access.sight(gone, d)
+    assert not access.visible_to(gone).exists()
+    # Not on My work, not the case page, not the calendar feed; and no sign-in.
+    assert client.get("/").status_code == 302
+    assert client.get(f"/disagreements/{d.pk}/").status_code in (302, 404)
+    assert Client().get(feed.removeprefix("http://127.0.0.1:8000")).status_code == 404
+    stranger = Client()
+    stranger.post("/accounts/login/", {"login": officer.email, "password": DEMO_PASSWORD})
+    assert "_auth_user_id" not in stranger.session
+    assert stranger.get("/").status_code == 302  # still sent to sign in
+    # Whoever took over acts, and sees it.
+    assert access.sight(colleague, d)
+    assert Event.objects.filter(action="person.deactivated", actor_id=demo.admin.pk).exists()
+
+
+def test_everything_goes_to_the_line_manager_in_bulk(case):
+    demo, d, officer = case
+    manager = officer.line_manager
+
+    leavers.deactivate(officer, demo.partnership, demo.admin, {"bulk": leavers.LINE_MANAGER})
+
+    assert fresh(d).current_episode().receiving_actor_id == manager.pk
+    assert not AgreedAction.objects.filter(owner=officer).exists()
+
+
+def test_a_mover_to_another_agency_hands_over_first_a_mover_within_it_may_keep(case):
+    demo, d, officer = case
+    health = demo.agencies["health"]
+    data = {"agency": health.pk, "rung": health.rungs.first().pk, "line_manager": ""}
+
+    with pytest.raises(Invalid) as refused:
+        leavers.move(officer, demo.partnership, demo.admin, data, {})
+    assert set(refused.value.errors) == set(_keys(officer))
+
+    # Within the police, to another line manager: they keep what they hold.
+    other_manager = demo.ladder["police"][2]
+    same = {"agency": officer.agency_id, "rung": officer.rung_id, "line_manager": other_manager.pk}
+    leavers.move(officer, demo.partnership, demo.admin, same, {})
+    assert User.objects.get(pk=officer.pk).line_manager_id == other_manager.pk
+    assert fresh(d).current_episode().receiving_actor_id == officer.pk
+    assert access.sight(other_manager, fresh(d))
+
+    leavers.move(
+        User.objects.get(pk=officer.pk), demo.partnership, demo.admin, data,
+        {"bulk": leavers.LINE_MANAGER},
+    )  # fmt: skip
+    moved = User.objects.get(pk=officer.pk)
+    assert moved.agency_id == health.pk
+    assert fresh(d).current_episode().receiving_actor_id == other_manager.pk
+    assert not access.sight(moved, fresh(d)).subject
+
+
+def test_only_the_partnerships_administrator_may_sign_someone_off(case):
+    demo, d, officer = case
+    other = build_partnership("jersey")
+    for who in (demo.unit, demo.ladder["police"][1], other.admin):
+        with pytest.raises(NotAdministrator):
+            leavers.deactivate(officer, demo.partnership, who, {"bulk": leavers.LINE_MANAGER})
+    with pytest.raises(NotAdministrator):
+        leavers.deactivate(officer, other.partnership, other.admin, {"bulk": "line-manager"})
+    assert User.objects.get(pk=officer.pk).is_active
+
+
+def test_an_administrator_may_hand_over_but_sees_nothing_and_may_do_nothing_else(case):
+    demo, d, officer = case
+    admin = demo.admin
+
+    assert not access.sight(admin, d)
+    with pytest.raises(transitions.NotFound):
+        transitions.perform("withdraw", admin, d.pk, d.version, {"reason": "No longer needed here"})
+    transitions.perform(
+        "hand_over", admin, d.pk, d.version,
+        {"side": "receiving", "to_user": demo.colleague["police"].pk, "reason": "Officer on leave"},
+    )  # fmt: skip
+    assert not access.sight(admin, fresh(d))
+
+
+def test_an_agreed_action_is_handed_over_by_its_owner_their_managers_or_the_administrator(case):
+    demo, d, officer = case
+    (action,) = [i for i in leavers.open_items(officer) if i.action_id is not None]
+    colleague = demo.colleague["police"]
+
+    def hand(actor, to):
+        d_now = fresh(d)
+        data = {"action": action.action_id, "to_user": to.pk, "reason": "Moving to another team"}
+        return transitions.perform("hand_over_action", actor, d_now.pk, d_now.version, data)
+
+    with pytest.raises(transitions.NotFound):
+        hand(demo.outsider, colleague)  # sees nothing of it
+    with pytest.raises(transitions.NotAllowed):
+        hand(demo.ladder["csc"][1], colleague)  # the other side's manager
+    with pytest.raises(transitions.Invalid) as refused:
+        hand(officer, officer)
+    assert list(refused.value.errors) == ["to_user"]
+    hand(officer.line_manager, colleague)
+    assert AgreedAction.objects.get(pk=action.action_id).owner_id == colleague.pk
+    hand(demo.admin, officer)
+    assert AgreedAction.objects.get(pk=action.action_id).owner_id == officer.pk
+    assert Event.objects.filter(action="disagreement.hand_over_action").count() == 2
