@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "rpd.disagreements",
     "rpd.audit",
     "rpd.notifications",
+    "rpd.onboarding",
 ]
 
 AUTH_USER_MODEL = "people.User"

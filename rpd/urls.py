@@ -9,4 +9,5 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("rpd.pathways.urls")),
     path("", include("rpd.notifications.urls")),
+    path("", include("rpd.onboarding.urls")),
 ]
