@@ -363,25 +363,27 @@ def _rungs(table, pack, agencies, snapshot, bad) -> dict[tuple[str, str], dict]:
                 "line": row.line,
                 "given_on": None,
             }
+        if given and given not in rank:
+            entry["given_on"] = entry["given_on"] or -1  # named already by _check_cells
         if given and given in rank:
-            if entry["given_on"] is not None and entry["pathway_rung"] != given:
+            if entry["given_on"] not in (None, -1) and entry["pathway_rung"] != given:
                 bad(
                     row,
                     "pathway_rung",
                     f"{given!r} differs from {entry['pathway_rung']!r} given for "
                     f"{title!r} at {code} on line {entry['given_on']}",
                 )
-            elif entry["given_on"] is None:
+            elif entry["given_on"] in (None, -1):
                 entry["pathway_rung"], entry["given_on"] = given, row.line
     for (code, title), entry in rungs.items():
-        if not entry["pathway_rung"]:
+        if not entry["pathway_rung"] and entry["given_on"] != -1:
             bad(
                 entry["line"],
                 "pathway_rung",
                 f"{title!r} is not yet on {code}'s ladder: say which of the pathway's rungs "
                 f"it stands on ({', '.join(rank)})",
             )
-        elif entry["pathway_rung"] not in rank:
+        elif entry["pathway_rung"] and entry["pathway_rung"] not in rank:
             bad(
                 entry["line"],
                 "rung_title",
