@@ -126,7 +126,7 @@ def import_people(args) -> int:
         for change in plan.changes:
             if change.action != "unchanged":
                 print(f"  {change}")
-    print(("would be " if args.dry_run else "imported: ") + plan.summary())
+    print(f"{'dry run' if args.dry_run else 'imported'}: {plan.summary(done=not args.dry_run)}")
     return 0
 
 

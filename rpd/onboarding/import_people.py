@@ -140,13 +140,14 @@ class Plan:
             counts[change.kind][change.action] += 1
         return counts
 
-    def summary(self) -> str:
+    def summary(self, done: bool = False) -> str:
         c = self.counts()
+        create, update = ("created", "updated") if done else ("to create", "to update")
         parts = []
         for kind, plural in (("agency", "agencies"), ("rung", "rungs"), ("person", "people")):
             n = c[kind]
             parts.append(
-                f"{plural}: {n['create']} to create, {n['update']} to update, "
+                f"{plural}: {n['create']} {create}, {n['update']} {update}, "
                 f"{n['unchanged']} unchanged"
             )
         return "; ".join(parts)

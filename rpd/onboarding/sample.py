@@ -78,6 +78,10 @@ def sample_rows(pathway_id: str, agencies: int = 25, people: int = 2000) -> list
         key = KINDS[index % len(KINDS)]
         agency_type, titles = LADDERS[key]
         titles = [titles[i] if i < len(titles) else r.name for i, r in enumerate(rungs)]
+        # One title, one rung: a charity's trustees on two rungs are told apart.
+        titles = [
+            t if titles.index(t) == i else f"{t} ({rungs[i].name})" for i, t in enumerate(titles)
+        ]
         code = f"{key}-{index + 1:02d}"
         size = per_agency + (1 if index < spare else 0)
         details = {
