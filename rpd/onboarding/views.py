@@ -80,7 +80,7 @@ def import_people(request, slug):
         dry_run=dry_run,
         filename=upload.name,
         count_head=[
-            "",
+            "What",
             "Created" if not dry_run else "To create",
             "Updated" if not dry_run else "To update",
             "Unchanged",
