@@ -17,8 +17,11 @@ KINDS = ["csc", "police", "health", "school", "asc", "charity"]
 UNIT_CODE = "partnership-business-unit"
 
 
-def sample_rows(pathway_id: str, agencies: int = 25, people: int = 2000) -> list[dict[str, str]]:
-    """`people` rows across `agencies` agencies and the partnership's business unit."""
+def sample_rows(
+    pathway_id: str, agencies: int = 25, people: int = 2000, prefix: str = ""
+) -> list[dict[str, str]]:
+    """`people` rows across `agencies` agencies and the partnership's business unit;
+    `prefix` starts every agency code, so several files make different agencies."""
     pack = registry.get(pathway_id).pack
     rungs = pack.rungs
     top = len(rungs) - 1
@@ -56,17 +59,18 @@ def sample_rows(pathway_id: str, agencies: int = 25, people: int = 2000) -> list
     # someone behind each of the pack's partnership and independent roles.
     unit = {"agency_name": "Safeguarding Partnership Business Unit", "agency_type": "partnership"}
     leading = [r.id for r in pack.roles if r.kind in ("partnership", "independent")]
+    unit_code = prefix + UNIT_CODE
     head = person(
-        UNIT_CODE,
+        unit_code,
         "Business Unit Manager",
         rungs[top].id,
         roles="administrator;partnership-unit",
         pack_roles=";".join(leading),
         **unit,
     )
-    person(UNIT_CODE, "Independent Chair", rungs[top].id, roles="board-chair")
+    person(unit_code, "Independent Chair", rungs[top].id, roles="board-chair")
     person(
-        UNIT_CODE,
+        unit_code,
         "Business Support Officer",
         rungs[0].id,
         manager=head["email"],
@@ -82,7 +86,7 @@ def sample_rows(pathway_id: str, agencies: int = 25, people: int = 2000) -> list
         titles = [
             t if titles.index(t) == i else f"{t} ({rungs[i].name})" for i, t in enumerate(titles)
         ]
-        code = f"{key}-{index + 1:02d}"
+        code = f"{prefix}{key}-{index + 1:02d}"
         size = per_agency + (1 if index < spare else 0)
         details = {
             "agency_name": f"Sample {titles[0]}s' agency {index + 1:02d}",
@@ -127,5 +131,5 @@ def sample_rows(pathway_id: str, agencies: int = 25, people: int = 2000) -> list
     return rows
 
 
-def sample_csv(pathway_id: str, agencies: int = 25, people: int = 2000) -> str:
-    return write(sample_rows(pathway_id, agencies, people))
+def sample_csv(pathway_id: str, agencies: int = 25, people: int = 2000, prefix: str = "") -> str:
+    return write(sample_rows(pathway_id, agencies, people, prefix))

@@ -323,3 +323,18 @@ def test_the_business_unit_is_a_partnership_agency(partnership, rows):
     import_file(partnership, as_csv(rows), by=None)
     assert Agency.objects.get(code=UNIT_CODE).type == AgencyType.PARTNERSHIP
     assert not Disagreement.objects.exists()
+
+
+def test_a_chain_of_managers_longer_than_pythons_stack_imports(partnership, rows):
+    unit = rows[:3]
+    chain = [
+        {
+            **unit[2],
+            "email": f"link{n}@unit.example.org",
+            "line_manager_email": f"link{n - 1}@unit.example.org" if n else unit[0]["email"],
+        }
+        for n in range(1200)
+    ]
+    import_file(partnership, as_csv(unit + chain), by=None)
+    last = User.objects.get(email="link1199@unit.example.org")
+    assert len(last.managers()) == 1200  # 1,199 links above, then the head
