@@ -261,7 +261,7 @@ def _check_cells(row: Row, pack: Pack, bad: _Checker) -> None:
         bad(row, "email", "is longer than 150 characters, the most a sign-in name may be")
     if v["email"] and v["email"].lower() == v["line_manager_email"].lower():
         bad(row, "line_manager_email", "is the person's own address")
-    if v["agency_code"] and not CODE.match(v["agency_code"]):
+    if v["agency_code"] and not CODE.match(v["agency_code"].lower()):
         bad(
             row,
             "agency_code",
@@ -291,7 +291,7 @@ def _check_cells(row: Row, pack: Pack, bad: _Checker) -> None:
 def _agencies(table, snapshot, bad) -> dict[str, dict]:
     """Each agency code the file names: the agency, its name and type, from its rows."""
     agencies: dict[str, dict] = {}
-    first_named: dict[str, int] = {}
+    given_on: dict[tuple[str, str], int] = {}  # (code, "name"/"type") -> the line giving it
     names: dict[str, str] = {}
     for row in table.rows:
         v = row.values
@@ -306,25 +306,21 @@ def _agencies(table, snapshot, bad) -> dict[str, dict]:
                 "name": existing.name if existing else "",
                 "type": existing.type if existing else "",
                 "line": row.line,
-                "given": False,
             },
         )
         for column, key in (("agency_name", "name"), ("agency_type", "type")):
-            value = v[column] if column == "agency_name" else v[column].lower()
-            if not value or (column == "agency_type" and value not in TYPES):
-                continue
-            if entry["given"] and key in entry["given_keys"] and entry[key] != value:
+            value = v[column] if key == "name" else v[column].lower()
+            if not value or (key == "type" and value not in TYPES):
+                continue  # blank, or named already by _check_cells
+            first = given_on.setdefault((code, key), row.line)
+            if first != row.line and entry[key] != value:
                 bad(
                     row,
                     column,
-                    f"{value!r} differs from {entry[key]!r} given for {code} on line "
-                    f"{first_named[code]}",
+                    f"{value!r} differs from {entry[key]!r} given for {code} on line {first}",
                 )
-                continue
-            entry[key] = value
-            entry["given"] = True
-            entry.setdefault("given_keys", set()).add(key)
-            first_named.setdefault(code, row.line)
+            else:
+                entry[key] = value
         if v["agency_name"]:
             other = names.setdefault(v["agency_name"].lower(), code)
             if other != code:
