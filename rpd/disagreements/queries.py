@@ -132,6 +132,7 @@ class WorkRow:
     awaiting_approval: bool  # a record of this stage is waiting for approval
     awaiting_my_approval: bool  # ... one the reader did not write
     has_unresolved: bool  # this stage has a record saying it is unresolved
+    partnership_id: int  # whose calendar its due date counts on
 
 
 def _page(branches: list[QuerySet[Disagreement]], limit: int, offset: int) -> list[int]:
@@ -197,6 +198,7 @@ def _rows(pks: list[int], user: User) -> list[WorkRow]:
             "awaiting_approval",
             "awaiting_my_approval",
             "has_unresolved",
+            "partnership_id",
         )
     )
     rows = []
@@ -220,6 +222,7 @@ def work_rows(user: User, limit: int = 50, offset: int = 0) -> list[WorkRow]:
 @dataclass(frozen=True)
 class OversightFilter:
     show: str = "all"  # all / upper / overdue / paused / drifting
+    partnership: int | None = None  # one of those the person oversees; None for all
     agency: int | None = None
     stage: int | None = None
 
@@ -237,7 +240,7 @@ def oversight_rows(
 ) -> list[WorkRow]:
     """The partnership's open and paused disagreements for its unit and board chair,
     soonest due first (overdue first), read down disagreement_live_due_idx."""
-    live = overseen_by(user).filter(is_live())
+    live = overseen_by(user, chosen.partnership).filter(is_live())
     if chosen.show == "upper":
         live = live.filter(stage__gte=UPPER_STAGE)
     elif chosen.show == "overdue":

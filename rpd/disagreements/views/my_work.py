@@ -7,7 +7,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from rpd.notifications import feeds
+from rpd.pathways.calendar import WorkingCalendar
 from rpd.pathways.calendar import today as london_today
+from rpd.people.models import Partnership
 
 from .. import presenters, queries
 from .common import parse_int
@@ -15,8 +17,9 @@ from .common import parse_int
 PAGE = 50
 
 
-def list_items(rows, user, today, calendar) -> list[dict]:
-    """Rows as the lists show them: due date in words and who has the next step."""
+def list_items(rows, user, today, calendars: dict[int, WorkingCalendar]) -> list[dict]:
+    """Rows as the lists show them: due date in words (on the calendar of each row's
+    partnership) and who has the next step."""
     items = []
     for row in rows:
         mine_is_raising = user.agency_id == row.raising_agency_id
@@ -24,7 +27,9 @@ def list_items(rows, user, today, calendar) -> list[dict]:
             {
                 "row": row,
                 "other_agency": row.receiving_agency if mine_is_raising else row.raising_agency,
-                "due": presenters.due_in_words(row.status, row.next_due, today, calendar),
+                "due": presenters.due_in_words(
+                    row.status, row.next_due, today, calendars[row.partnership_id]
+                ),
                 "overdue": presenters.is_overdue(row.status, row.next_due, today),
                 "next": presenters.next_step(row, user),
             }
@@ -42,14 +47,18 @@ def my_work(request):
     user = request.user
     page = page_number(request)
     rows = queries.work_rows(user, PAGE + 1, (page - 1) * PAGE)
-    partnership = user.agency.partnership if user.agency_id else None
-    calendar = partnership.working_calendar() if partnership else None
+    # A person whose agency serves several partnerships sees each case on its own
+    # partnership's calendar (ADR 007).
+    calendars = {
+        p.pk: p.working_calendar()
+        for p in Partnership.objects.filter(pk__in={row.partnership_id for row in rows})
+    }
     today = london_today()
     return render(
         request,
         "disagreements/my_work.html",
         {
-            "items": list_items(rows[:PAGE], user, today, calendar),
+            "items": list_items(rows[:PAGE], user, today, calendars),
             "page": page,
             "more": len(rows) > PAGE,
             "feed_url": feeds.feed_url(user),

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from rpd.notifications.sweep import start_of, working_days_back
 from rpd.pathways.calendar import today as london_today
-from rpd.people.models import Agency, AgencyType
+from rpd.people.models import Agency, AgencyType, Partnership
 
 from .. import queries
 from ..access import oversees
@@ -35,10 +35,17 @@ def oversight(request):
     user = request.user
     if not oversees(user):
         raise Http404("Page not found")
-    partnership = user.agency.partnership
+    # One partnership's list at a time, under its own pathway and calendar: a person may
+    # oversee several (ADR 007).
+    overseen = list(
+        Partnership.objects.filter(pk__in=user.overseen_partnership_ids).order_by("name")
+    )
+    partnership = next(
+        (p for p in overseen if p.slug == request.GET.get("partnership")), overseen[0]
+    )
     pack = partnership.pathway_entry().pack
     agencies = list(
-        Agency.objects.filter(partnership=partnership)
+        Agency.objects.filter(partnerships=partnership)
         .exclude(type=AgencyType.PARTNERSHIP)
         .order_by("name")
         .values_list("pk", "name")
@@ -61,18 +68,30 @@ def oversight(request):
         user,
         today,
         quiet_since,
-        queries.OversightFilter(show, agency, stage),
+        queries.OversightFilter(show, partnership.pk, agency, stage),
         PAGE + 1,
         (page - 1) * PAGE,
     )
-    chosen = {k: v for k, v in (("show", show), ("agency", agency), ("stage", stage)) if v}
+    several = len(overseen) > 1
+    chosen = {
+        k: v
+        for k, v in (
+            ("partnership", partnership.slug if several else None),
+            ("show", show),
+            ("agency", agency),
+            ("stage", stage),
+        )
+        if v
+    }
     return render(
         request,
         "disagreements/oversight.html",
         {
-            "items": list_items(rows[:PAGE], user, today, calendar),
+            "items": list_items(rows[:PAGE], user, today, {partnership.pk: calendar}),
             "page": page,
             "more": len(rows) > PAGE,
+            "partnerships": [(p.slug, p.name) for p in overseen] if several else [],
+            "partnership": partnership,
             "shows": SHOWS,
             "show": show,
             "agencies": agencies,
