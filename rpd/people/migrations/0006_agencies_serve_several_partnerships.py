@@ -74,7 +74,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="agency",
             name="code",
-            field=models.SlugField(max_length=64, null=True),
+            # No index until it is unique: on PostgreSQL, a SlugField's index and its
+            # `_like` twin made here would clash with the ones AlterField makes below.
+            field=models.SlugField(max_length=64, null=True, db_index=False),
         ),
         migrations.AddField(
             model_name="rolegrant",
