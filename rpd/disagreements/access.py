@@ -444,3 +444,14 @@ def overseen_by(user: User, partnership_id: int | None = None) -> QuerySet[Disag
     if len(ids) == 1:  # one equality keeps the lists on their (partnership, ...) indexes
         return Disagreement.objects.filter(partnership_id=next(iter(ids)))
     return Disagreement.objects.filter(partnership_id__in=ids)
+
+
+def administers(user: User, partnership) -> bool:
+    """Whether `user` administers `partnership` (its pathway, agencies and people).
+
+    The one place pages ask: an administrator of one partnership is no one's elsewhere,
+    though their agency serves several (ADR 007).
+    """
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return user.administers(partnership.pk)

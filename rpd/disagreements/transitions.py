@@ -390,6 +390,8 @@ def _pathway_now(partnership) -> tuple[Pack, str, str]:
     pin one version's digest with another's text.
     """
     entry = partnership.pathway_entry()
+    if entry.text is not None:  # a version kept in the database: text and digest as stored
+        return entry.pack, entry.text, entry.digest
     try:
         text = entry.path.read_text("utf-8")
     except (OSError, UnicodeDecodeError):
