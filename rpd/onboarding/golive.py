@@ -74,6 +74,10 @@ def home_url(slug: str) -> str:
     return _link("partnerships:home", "partnerships/{slug}/", slug=slug)
 
 
+def pathway_url(slug: str) -> str:
+    return _link("disagreements:pathway", "partnerships/{slug}/pathway/", slug=slug)
+
+
 def agency_url(slug: str, pk: int) -> str:
     return _link("partnerships:agency", "partnerships/{slug}/agencies/{pk}/", slug=slug, pk=pk)
 
@@ -90,13 +94,14 @@ def check(partnership: Partnership, *, on: datetime.date | None = None) -> list[
     """Every problem, grouped by area in AREAS' order; empty when ready to go live."""
     slug = partnership.slug
     try:
-        pack = registry.get(partnership.pathway_id).pack
+        # The version in use: one an administrator switched to, else the registry's.
+        pack = partnership.pathway_entry().pack
     except (registry.UnknownPathway, PackInvalid) as error:
         return [
             Problem(
                 "pathway",
                 f"the pathway {partnership.pathway_id!r} cannot be used: {error}",
-                home_url(slug),
+                pathway_url(slug),
                 "Choose the partnership's pathway",
             )
         ]

@@ -155,6 +155,7 @@ def test_a_pathway_that_is_gone_is_the_one_problem(imported):
     problems = golive.check(imported)
     assert [p.area for p in problems] == ["pathway"]
     assert "'atlantis' cannot be used" in problems[0].message
+    assert problems[0].href == "/partnerships/testshire/pathway/"
 
 
 def test_an_empty_partnership_is_not_ready(partnership, ready_mail):
