@@ -92,6 +92,7 @@ def import_people(request, slug):
         ],
         changed=changed,
         change_head=["Line", "Change", "What", "Fields"],
+        change_caption="Rows that would change" if dry_run else "Rows that changed",
         change_rows=[
             [c.line or "", c.action.capitalize(), f"{c.kind} {c.key}", ", ".join(c.fields)]
             for c in changed[:SHOWN_ERRORS]
