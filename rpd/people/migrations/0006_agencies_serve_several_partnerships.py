@@ -71,11 +71,11 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        # No index while it is filled: making it unique below adds the index (and on
+        # PostgreSQL its _like twin), which would otherwise already exist under that name.
         migrations.AddField(
             model_name="agency",
             name="code",
-            # No index until it is unique: on PostgreSQL, a SlugField's index and its
-            # `_like` twin made here would clash with the ones AlterField makes below.
             field=models.SlugField(max_length=64, null=True, db_index=False),
         ),
         migrations.AddField(
