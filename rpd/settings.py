@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "rpd.audit",
     "rpd.notifications",
     "rpd.administration",
+    "rpd.onboarding",
 ]
 
 AUTH_USER_MODEL = "people.User"
