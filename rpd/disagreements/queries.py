@@ -13,13 +13,13 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import BooleanField, Exists, F, FilteredRelation, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, F, QuerySet
 from django.db.models.expressions import RawSQL
 
 from rpd.people.models import User
 
 from .access import Grade, overseen_by, sight_conditions, with_sight
-from .models import CLOSED, LIVE_IN, Disagreement, Record, RecordOutcome, Status
+from .models import CLOSED, LIVE_IN, Disagreement, RecordOutcome, Status
 
 LIST_FIELDS = (
     "reference",
@@ -159,53 +159,98 @@ def _page(branches: list[QuerySet[Disagreement]], limit: int, offset: int) -> li
 
 
 def _rows(pks: list[int], user: User) -> list[WorkRow]:
-    """The page's rows, in the order of `pks`, with who acts now: one query for all."""
+    """The page's rows, in the order of `pks`, with who acts now: one query for all.
+
+    Read by primary key with no join to the episodes and no subquery over the records:
+    who acts and the state of the stage's records are the disagreement's own columns,
+    kept by the transitions (transitions.refresh_list_columns).
+    """
     if not pks:
         return []
-    # The current stage's records, by the episode the row joins: no join in each subquery.
-    stage_records = Record.objects.filter(episode_id=OuterRef("current__id"))
-    pending = stage_records.filter(approved_at__isnull=True, superseded_by__isnull=True)
-    page = (
-        Disagreement.objects.filter(pk__in=pks)
-        .alias(
-            # The current stage's episode, joined on its unique (disagreement, number).
-            current=FilteredRelation("episodes", condition=Q(episodes__number=F("stage")))
-        )
-        .annotate(
-            awaiting_approval=Exists(pending),
-            awaiting_my_approval=Exists(pending.exclude(author_id=user.pk)),
-            has_unresolved=Exists(stage_records.filter(outcome=RecordOutcome.UNRESOLVED)),
-        )
-        .values_list(
-            "pk",
-            "reference",
-            "status",
-            "stage",
-            "next_due",
-            "updated_at",
-            "raising_agency_id",
-            "raising_agency__name",
-            "receiving_agency_id",
-            "receiving_agency__name",
-            "current__raising_actor_id",
-            "current__raising_actor__first_name",
-            "current__raising_actor__last_name",
-            "current__receiving_actor_id",
-            "current__receiving_actor__first_name",
-            "current__receiving_actor__last_name",
-            "current__led_by_role",
-            "awaiting_approval",
-            "awaiting_my_approval",
-            "has_unresolved",
-        )
-    )
     rows = []
     position = {pk: i for i, pk in enumerate(pks)}
+    page = Disagreement.objects.filter(pk__in=pks).values_list(*_ROW_COLUMNS)
     for v in sorted(page, key=lambda v: position[v[0]]):
-        raising = f"{v[11] or ''} {v[12] or ''}".strip()
-        receiving = f"{v[14] or ''} {v[15] or ''}".strip()
-        rows.append(WorkRow(*v[:11], raising, v[13], receiving, v[16] or "", *v[17:]))
+        (pk, reference, status, stage, next_due, updated_at, raising_agency_id, raising_agency,
+         receiving_agency_id, receiving_agency, raising_id, raising_first, raising_last,
+         receiving_id, receiving_first, receiving_last, led_by, awaiting, only_by,
+         unresolved) = v  # fmt: skip
+        rows.append(
+            WorkRow(
+                pk,
+                reference,
+                status,
+                stage,
+                next_due,
+                updated_at,
+                raising_agency_id,
+                raising_agency,
+                receiving_agency_id,
+                receiving_agency,
+                raising_id,
+                f"{raising_first or ''} {raising_last or ''}".strip(),
+                receiving_id,
+                f"{receiving_first or ''} {receiving_last or ''}".strip(),
+                led_by,
+                awaiting,
+                # Every record waiting was written by the reader: someone else approves it.
+                awaiting and only_by != user.pk,
+                unresolved,
+            )
+        )
     return rows
+
+
+_ROW_COLUMNS = (
+    "pk",
+    "reference",
+    "status",
+    "stage",
+    "next_due",
+    "updated_at",
+    "raising_agency_id",
+    "raising_agency__name",
+    "receiving_agency_id",
+    "receiving_agency__name",
+    "current_raising_actor_id",
+    "current_raising_actor__first_name",
+    "current_raising_actor__last_name",
+    "current_receiving_actor_id",
+    "current_receiving_actor__first_name",
+    "current_receiving_actor__last_name",
+    "current_led_by_role",
+    "awaiting_approval",
+    "awaiting_only_by_id",
+    "has_unresolved",
+)
+
+# What transitions.refresh_list_columns keeps on each disagreement, computed for every row
+# at once: for rows written in bulk (a migration, a benchmark's load), not by transitions.
+_PENDING = """
+    FROM disagreements_record r JOIN disagreements_stageepisode e ON e.id = r.episode_id
+    WHERE e.disagreement_id = disagreements_disagreement.id
+      AND e.number = disagreements_disagreement.stage"""
+_CURRENT = """(SELECT e.{column} FROM disagreements_stageepisode e
+    WHERE e.disagreement_id = disagreements_disagreement.id
+      AND e.number = disagreements_disagreement.stage)"""
+_WAITING = (
+    _PENDING + "\n      AND r.approved_at IS NULL"
+    "\n      AND NOT EXISTS (SELECT 1 FROM disagreements_record s WHERE s.supersedes_id = r.id)"
+)
+_UNRESOLVED = RecordOutcome.UNRESOLVED.value
+FILL_LIST_COLUMNS = f"""UPDATE disagreements_disagreement SET
+    current_raising_actor_id = {_CURRENT.format(column="raising_actor_id")},
+    current_receiving_actor_id = {_CURRENT.format(column="receiving_actor_id")},
+    current_led_by_role = COALESCE({_CURRENT.format(column="led_by_role")}, ''),
+    awaiting_approval = EXISTS (SELECT 1 {_WAITING}),
+    awaiting_only_by_id = (SELECT CASE WHEN COUNT(DISTINCT r.author_id) = 1
+        THEN MIN(r.author_id) END {_WAITING}),
+    has_unresolved = EXISTS (SELECT 1 {_PENDING} AND r.outcome = '{_UNRESOLVED}')"""
+
+
+def fill_list_columns() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(FILL_LIST_COLUMNS)
 
 
 def work_rows(user: User, limit: int = 50, offset: int = 0) -> list[WorkRow]:
@@ -246,10 +291,15 @@ def oversight_rows(
         live = live.filter(status=Status.PAUSED)
     elif chosen.show == "drifting":
         live = live.filter(status=Status.OPEN, updated_at__lt=drifting_before)
-    if chosen.agency is not None:
-        live = live.filter(
-            Q(raising_agency_id=chosen.agency) | Q(receiving_agency_id=chosen.agency)
-        )
     if chosen.stage is not None:
         live = live.filter(stage=chosen.stage)
-    return _rows(_page([live], limit, offset), user)
+    branches = [live]
+    if chosen.agency is not None:
+        # Raised by the agency, and received by it: each read down its own index in the
+        # order shown and merged, as a safeguarding lead's list is (an OR of the two
+        # would read every live row of both and sort them).
+        branches = [
+            live.filter(raising_agency_id=chosen.agency),
+            live.filter(receiving_agency_id=chosen.agency),
+        ]
+    return _rows(_page(branches, limit, offset), user)

@@ -191,6 +191,9 @@ def case_or_404(request, pk: int) -> tuple[Disagreement, object, set[str]]:
             "receiving_professional",
             "lead_professional",
         )
+        # The pinned pack is parsed once per process (PathwayVersion.pack, by digest): its
+        # text stays in the database.
+        .defer("pathway__text")
         .filter(pk=pk)
         .first()
     )
