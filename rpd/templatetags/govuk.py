@@ -185,8 +185,9 @@ def govuk_table(
     A cell is text (escaped unless marked safe) or a dict: {"text", "href", "hidden"} a
     link (with a visually hidden end to its name), {"text", "tag"} a tag of that colour,
     {"text", "strong": True} bold text. `label` names the table's scrolling region where
-    it has no caption (a heading above says what it is). Drawn in Python, not a template, because a list
-    page has hundreds of cells and a template pays for every one of them. A wide table
+    it has no caption (a heading above says what it is). Drawn in Python, not a template,
+    because a list page has hundreds of cells and a template pays for every one of them. A
+    wide table
     scrolls inside its own region (keyboard-focusable), not the page: WCAG 1.4.10.
     """
     numeric = set(numeric)
