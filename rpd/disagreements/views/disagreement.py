@@ -63,6 +63,13 @@ def button_text(name: str, d) -> str:
     return BUTTON_TEXT[name]
 
 
+def _links(d, name: str, target: str, pks) -> dict[int, str]:
+    """Each target's address for transition `name`: the page's address is worked out once
+    (reverse is slow enough to matter fifty times over)."""
+    base = action_url(d.pk, name)
+    return {pk: f"{base}?{urlencode({target: pk})}" for pk in pks}
+
+
 def case_buttons(d, allowed) -> list[dict]:
     """The buttons for the case as a whole, as the button group takes them: the steps
     that move it on are primary, withdrawing is a warning, the rest secondary."""
@@ -103,17 +110,16 @@ def detail(request, pk: int):
     # Which records and actions to offer each step on is the transitions' own rules,
     # asked about all of them at once.
     approve, correct = (
-        {
-            pk: action_url(d.pk, name, record=pk)
-            for pk in transitions.allowed_on(user, d, known, name, records)
-        }
+        _links(d, name, "record", transitions.allowed_on(user, d, known, name, records))
         for name in ("approve", "correct")
     )
     actions = [a for a in presenters.open_actions(d) if sight.may_see_action(a)]
-    done = {
-        pk: action_url(d.pk, "complete_action", action=pk)
-        for pk in transitions.allowed_on(user, d, known, "complete_action", actions)
-    }
+    done = _links(
+        d,
+        "complete_action",
+        "action",
+        transitions.allowed_on(user, d, known, "complete_action", actions),
+    )
     resolution = getattr(d, "resolution", None) if d.status == Status.RESOLVED else None
     calendar = d.partnership.working_calendar()
     led_by = (
