@@ -380,8 +380,10 @@ def oversight_first(user):
     from rpd.disagreements import queries
     from rpd.notifications.sweep import start_of, working_days_back
     from rpd.pathways.calendar import today
+    from rpd.people.models import Partnership
 
-    calendar = user.agency.partnership.working_calendar()
+    [overseen] = user.overseen_partnership_ids
+    calendar = Partnership.objects.get(pk=overseen).working_calendar()
     day = today()
     quiet = start_of(
         working_days_back(calendar, calendar.next_working_day(day), settings.RPD_DRIFT_WORKING_DAYS)

@@ -259,7 +259,7 @@ class Loader:
         self.chain: dict[int, list[int]] = {}
         self.agency_pks, workers, grants = [], [], []
         for number, (name, kind) in enumerate(AGENCIES):
-            agency = Agency.objects.create(partnership=self.partnership, name=name, type=kind)
+            agency = Agency.objects.create_in(self.partnership, name=name, type=kind)
             self.agency_pks.append(agency.pk)
             rungs = Rung.objects.bulk_create(
                 Rung(agency=agency, position=i + 1, title=LADDER[i], pathway_rung=r.id)
@@ -293,13 +293,15 @@ class Loader:
             grants += [RoleGrant(user=u, role=Role.PRACTITIONER) for u in practitioners]
             grants += [RoleGrant(user=u, role=Role.MANAGER) for u in managers + heads + director]
             grants += [RoleGrant(user=u, role=Role.SENIOR_MANAGER) for u in heads + director]
-        unit_agency = Agency.objects.create(
-            partnership=self.partnership, name="Partnership Business Unit", type="partnership"
+        unit_agency = Agency.objects.create_in(
+            self.partnership, name="Partnership Business Unit", type="partnership"
         )
         self.unit = User.objects.create(
             username="unit", agency=unit_agency, job_title="Business Manager", password="!"
         )
-        grants.append(RoleGrant(user=self.unit, role=Role.PARTNERSHIP_UNIT))
+        grants.append(
+            RoleGrant(user=self.unit, role=Role.PARTNERSHIP_UNIT, partnership=self.partnership)
+        )
         # A safeguarding lead of the first agency sees every disagreement it raised or
         # received, a quarter of them, without taking part (bench/pages.py lists them).
         self.lead = User.objects.create(

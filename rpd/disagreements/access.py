@@ -22,7 +22,7 @@ from enum import IntEnum, StrEnum
 from django.db.models import BooleanField, CharField, IntegerField, QuerySet
 from django.db.models.expressions import RawSQL
 
-from rpd.people.models import OVERSIGHT_ROLES, Role, StandIn, User
+from rpd.people.models import Role, StandIn, User
 
 from .models import (
     AgreedAction,
@@ -153,7 +153,8 @@ def _active(user: User) -> bool:
 
 
 def _oversees(user: User, partnership_id: int) -> bool:
-    return user.partnership_id == partnership_id and user.has_role(*OVERSIGHT_ROLES)
+    # In that partnership, whatever other partnerships their agency serves (ADR 007).
+    return user.oversees(partnership_id)
 
 
 def _is_lead_of(user: User, d: Disagreement) -> bool:
@@ -186,9 +187,15 @@ def _reasons(user: User, partnership_wide: bool) -> list[tuple[str, list]]:
     if user.agency_id and user.has_role(Role.SAFEGUARDING_LEAD):
         reasons.append((f'"{_TABLE}".raising_agency_id = %s', [user.agency_id]))
         reasons.append((f'"{_TABLE}".receiving_agency_id = %s', [user.agency_id]))
-    if partnership_wide and user.agency_id and user.has_role(*OVERSIGHT_ROLES):
-        reasons.append((f'"{_TABLE}".partnership_id = %s', [user.partnership_id]))
+    if partnership_wide and user.overseen_partnership_ids:
+        reasons.append(_in_partnerships(user.overseen_partnership_ids))
     return reasons
+
+
+def _in_partnerships(ids: frozenset[int]) -> tuple[str, list]:
+    ids = sorted(ids)
+    marks = ", ".join(["%s"] * len(ids))
+    return f'"{_TABLE}".partnership_id IN ({marks})', ids
 
 
 def sight_conditions(user: User, *, partnership_wide: bool = True) -> list[RawSQL]:
@@ -223,10 +230,10 @@ def _conditions(user: User, partnership_wide: bool = True) -> dict[str, tuple[st
     if user.agency_id and user.has_role(Role.SAFEGUARDING_LEAD):
         whole.append(f'"{_TABLE}".raising_agency_id = %s OR "{_TABLE}".receiving_agency_id = %s')
         whole_params += [user.agency_id, user.agency_id]
-    if partnership_wide and user.agency_id and user.has_role(*OVERSIGHT_ROLES):
-        ours = f'"{_TABLE}".partnership_id = %s'
+    if partnership_wide and user.overseen_partnership_ids:
+        ours, ids = _in_partnerships(user.overseen_partnership_ids)
         whole.append(f'({ours} AND "{_TABLE}".partnership_told_at IS NOT NULL)')
-        whole_params.append(user.partnership_id)
+        whole_params += ids
     return {
         "seen": ("(" + " OR ".join(seen) + ")", seen_params),
         "whole": ("(" + " OR ".join(whole) + ")", whole_params),
@@ -404,7 +411,7 @@ def capacities(user: User, disagreement: Disagreement, episode: StageEpisode | N
             # unit leads where it names the partnership (a unit, an executive, a panel).
             kind = d.pack.role(episode.led_by_role).kind
             leads = Role.BOARD_CHAIR if kind == "independent" else Role.PARTNERSHIP_UNIT
-            if user.has_role(leads):
+            if leads in user.roles_in(d.partnership_id):
                 held.add(Capacity.LEADER)
     if _is_lead_of(user, d):
         held.add(Capacity.LEAD)
@@ -418,13 +425,11 @@ def capacities(user: User, disagreement: Disagreement, episode: StageEpisode | N
 
 
 def oversees(user: User) -> bool:
-    """Whether `user` may use the partnership-wide oversight lists."""
-    return bool(user.is_authenticated and user.is_active and user.agency_id) and user.has_role(
-        *OVERSIGHT_ROLES
-    )
+    """Whether `user` may use the partnership-wide oversight lists (of any partnership)."""
+    return bool(user.is_authenticated and user.is_active and user.overseen_partnership_ids)
 
 
-def overseen_by(user: User) -> QuerySet[Disagreement]:
+def overseen_by(user: User, partnership_id: int | None = None) -> QuerySet[Disagreement]:
     """The partnership's disagreements whose register line an oversight role sees.
 
     The oversight lists start here rather than from `visible_to`: every row of the
@@ -433,4 +438,9 @@ def overseen_by(user: User) -> QuerySet[Disagreement]:
     """
     if not oversees(user):
         return Disagreement.objects.none()
-    return Disagreement.objects.filter(partnership_id=user.partnership_id)
+    ids = user.overseen_partnership_ids
+    if partnership_id is not None:
+        ids = ids & {partnership_id}
+    if len(ids) == 1:  # one equality keeps the lists on their (partnership, ...) indexes
+        return Disagreement.objects.filter(partnership_id=next(iter(ids)))
+    return Disagreement.objects.filter(partnership_id__in=ids)

@@ -116,7 +116,7 @@ def report(partnership, disagreements) -> None:
         row = "".join(f"{counts[stage.number, status]:>10}" for status in statuses)
         print(f"  {stage.number:>5}  {row}  {stage.name}")
     users = (
-        User.objects.filter(agency__partnership=partnership)
+        User.objects.filter(agency__partnerships=partnership)
         .select_related("agency")
         .order_by("agency__pk", "rung__position", "pk")
     )

@@ -75,7 +75,7 @@ def is_real_text(value) -> bool:
 
 
 def partnership_users(partnership: Partnership):
-    return User.objects.filter(agency__partnership=partnership, is_active=True)
+    return User.objects.filter(agency__partnerships=partnership, is_active=True)
 
 
 class RaiseForm(ContextForm):
@@ -111,7 +111,7 @@ class RaiseForm(ContextForm):
         super().__init__(data, context=context)
         pack = context.pack
         self.fields["receiving_agency"].queryset = Agency.objects.filter(
-            partnership=context.partnership
+            partnerships=context.partnership
         ).exclude(type="partnership")
         self.fields["receiving_professional"].queryset = partnership_users(context.partnership)
         self.fields["lead_professional"].queryset = partnership_users(context.partnership)
@@ -346,7 +346,7 @@ class AddPartyForm(ContextForm):
         super().__init__(data, context=context)
         self.sides, self.copied = set(sides), set(copied)
         self.fields["agency"].queryset = Agency.objects.filter(
-            partnership=context.partnership
+            partnerships=context.partnership
         ).exclude(type="partnership")
         self.fields["person"].queryset = partnership_users(context.partnership)
 

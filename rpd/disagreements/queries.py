@@ -132,6 +132,7 @@ class WorkRow:
     awaiting_approval: bool  # a record of this stage is waiting for approval
     awaiting_my_approval: bool  # ... one the reader did not write
     has_unresolved: bool  # this stage has a record saying it is unresolved
+    partnership_id: int  # whose calendar its due date counts on
 
 
 def _page(branches: list[QuerySet[Disagreement]], limit: int, offset: int) -> list[int]:
@@ -174,7 +175,7 @@ def _rows(pks: list[int], user: User) -> list[WorkRow]:
         (pk, reference, status, stage, next_due, updated_at, raising_agency_id, raising_agency,
          receiving_agency_id, receiving_agency, raising_id, raising_first, raising_last,
          receiving_id, receiving_first, receiving_last, led_by, awaiting, only_by,
-         unresolved) = v  # fmt: skip
+         unresolved, partnership_id) = v  # fmt: skip
         rows.append(
             WorkRow(
                 pk,
@@ -196,6 +197,7 @@ def _rows(pks: list[int], user: User) -> list[WorkRow]:
                 # Every record waiting was written by the reader: someone else approves it.
                 awaiting and only_by != user.pk,
                 unresolved,
+                partnership_id,
             )
         )
     return rows
@@ -222,6 +224,7 @@ _ROW_COLUMNS = (
     "awaiting_approval",
     "awaiting_only_by_id",
     "has_unresolved",
+    "partnership_id",
 )
 
 # What transitions.refresh_list_columns keeps on each disagreement, computed for every row
@@ -265,6 +268,7 @@ def work_rows(user: User, limit: int = 50, offset: int = 0) -> list[WorkRow]:
 @dataclass(frozen=True)
 class OversightFilter:
     show: str = "all"  # all / upper / overdue / paused / drifting
+    partnership: int | None = None  # one of those the person oversees; None for all
     agency: int | None = None
     stage: int | None = None
 
@@ -282,7 +286,7 @@ def oversight_rows(
 ) -> list[WorkRow]:
     """The partnership's open and paused disagreements for its unit and board chair,
     soonest due first (overdue first), read down disagreement_live_due_idx."""
-    live = overseen_by(user).filter(is_live())
+    live = overseen_by(user, chosen.partnership).filter(is_live())
     if chosen.show == "upper":
         live = live.filter(stage__gte=UPPER_STAGE)
     elif chosen.show == "overdue":

@@ -38,7 +38,7 @@ def standing_changed(sender, instance: User, created=False, raw=False, **kwargs)
                 audit.append(
                     action=f"user.{field.removesuffix('_id')}_changed",
                     target=audit.user_target(instance),
-                    partnership_id=instance.partnership_id,
+                    partnership_id=None,  # a person, in no one partnership (ADR 007)
                     data={"from": before, "to": after},
                 )
 

@@ -31,7 +31,7 @@ from rpd.pathways.calendar import WorkingCalendar, local_date
 from rpd.pathways.loader import PackInvalid, digest, load_pack_text
 from rpd.pathways.schema import Pack
 from rpd.pathways.simulate import due_date, milestone_timescale, stage_dates
-from rpd.people.models import AgencyType, Role, StandIn, User
+from rpd.people.models import AgencyType, Partnership, Role, StandIn, User
 
 from . import deadlines, evidence, forms, formsubmissions
 from .access import (
@@ -306,6 +306,20 @@ MAY_RAISE = frozenset(
 )
 
 
+def _raised_in(actor: User, chosen) -> Partnership:
+    """The partnership a disagreement is raised in: one the raiser's agency serves, named
+    by the raiser where it serves several (ADR 007)."""
+    ids = actor.partnership_ids
+    if chosen is None and len(ids) == 1:
+        chosen = next(iter(ids))
+    if chosen is None:
+        raise Invalid({"partnership": ["say which partnership the disagreement is in"]})
+    pk = chosen.pk if isinstance(chosen, Partnership) else chosen
+    if pk not in ids:
+        raise NotAllowed("your agency does not take part in that partnership")
+    return Partnership.objects.get(pk=pk)
+
+
 @retried
 def raise_disagreement(actor: User, data: dict) -> Disagreement:
     """Open a disagreement at stage 1, or higher where the pathway's fast-track rule allows."""
@@ -313,7 +327,7 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
         raise NotAllowed("only a professional in one of the partnership's agencies can raise one")
     if actor.agency.type == AgencyType.PARTNERSHIP:
         raise NotAllowed("disagreements are raised by the agencies, not the partnership")
-    partnership = actor.agency.partnership
+    partnership = _raised_in(actor, data.get("partnership"))
     pack, text, text_digest = _pathway_now(partnership)
     at = now()
     context = forms.Context(local_date(at), partnership, pack, actor)

@@ -5,6 +5,7 @@ from .views import actions, disagreement, forms_page, oversight, raise_
 app_name = "disagreements"
 urlpatterns = [
     path("disagreements/new/", raise_.start, name="raise"),
+    path("disagreements/new/partnership/", raise_.partnership, name="raise-partnership"),
     path("disagreements/new/urgent/", raise_.urgent, name="raise-urgent"),
     path("disagreements/new/practice/", raise_.practice, name="raise-practice"),
     path("disagreements/new/elsewhere/", raise_.elsewhere, name="raise-elsewhere"),

@@ -44,15 +44,14 @@ def run(now: datetime.datetime | None = None) -> DigestResult:
             Q(recipient__notice_preference__last_digest_on__isnull=True)
             | Q(recipient__notice_preference__last_digest_on__lt=today)
         )
-        .select_related(
-            "recipient__notice_preference", "recipient__agency__partnership", "partnership"
-        )
+        .select_related("recipient__notice_preference", "partnership")
         .order_by("recipient_id", "created_at", "pk")
     )
     for _, group in groupby(held, key=lambda n: n.recipient_id):
         notices = list(group)
         user = notices[0].recipient
-        partnership = user.agency.partnership if user.agency_id else notices[0].partnership
+        # The day counts on the calendar of the partnership whose cases the notices are about.
+        partnership = notices[0].partnership
         if not partnership.working_calendar().is_working_day(today):
             continue
         if _write(user, partnership, notices, today, local):

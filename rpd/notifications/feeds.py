@@ -48,7 +48,8 @@ def new_feed_url(user: User) -> str:
             action="calendar_feed.renewed",
             target=audit.user_target(user),
             actor=user,
-            partnership_id=user.partnership_id,
+            # A person's own setting, in no one partnership (their agency may serve several).
+            partnership_id=None,
         )
     return url
 

@@ -159,8 +159,8 @@ def tell_administrators(partnership, person, at: datetime.datetime) -> int:
 
     administrators = (
         User.objects.filter(
-            agency__partnership=partnership,
             role_grants__role=Role.ADMINISTRATOR,
+            role_grants__partnership=partnership,
             is_active=True,
         )
         .exclude(email="")
@@ -194,12 +194,9 @@ def queue_account_notice(
     away whatever the person's digest choice, and belonging to no partnership's cases."""
     if not to_address:
         return None
-    partnership = None
-    if to_user is not None and getattr(to_user, "agency_id", None):
-        partnership = to_user.agency.partnership
     now = timezone.now()
     return Notice.objects.create(
-        partnership=partnership,
+        partnership=None,  # a person's account, in no one partnership (ADR 007)
         kind=Kind.ACCOUNT,
         recipient=to_user,
         to_address=to_address,

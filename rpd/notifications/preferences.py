@@ -54,7 +54,8 @@ def set_daily_digest(user, on: bool) -> Preference:
             action="notices.preference_changed",
             target=audit.user_target(user),
             actor=user,
-            partnership_id=user.partnership_id,
+            # A person's own setting, in no one partnership (their agency may serve several).
+            partnership_id=None,
             data={"daily_digest": preference.daily_digest},
         )
     user.notice_preference = preference  # what outbox.queue reads for this user from now on

@@ -11,7 +11,7 @@ class UserBackend(AuthenticationBackend):
         # request, and this keeps them out of each page's query count.
         user = (
             User.objects.select_related("agency")
-            .prefetch_related("role_grants")
+            .prefetch_related("role_grants", "agency__memberships")
             .filter(pk=user_id)
             .first()
         )

@@ -13,7 +13,17 @@ from django.db import transaction
 from rpd.pathways import registry
 
 from . import roles
-from .models import Agency, AgencyType, Partnership, Role, RoleGrant, RoleHolder, Rung, User
+from .models import (
+    PARTNERSHIP_ROLES,
+    Agency,
+    AgencyType,
+    Partnership,
+    Role,
+    RoleGrant,
+    RoleHolder,
+    Rung,
+    User,
+)
 
 DEMO_PASSWORD = "demo-password-not-for-production"
 
@@ -200,7 +210,12 @@ def build_partnership(pathway_id: str, slug: str | None = None) -> DemoPartnersh
             password=password,
         )
         user.save()
-        RoleGrant.objects.bulk_create(RoleGrant(user=user, role=r) for r in roles)
+        RoleGrant.objects.bulk_create(
+            RoleGrant(
+                user=user, role=r, partnership=partnership if r in PARTNERSHIP_ROLES else None
+            )
+            for r in roles
+        )
         return user
 
     keys = ["csc", "police", "health", "school", "charity"]
@@ -208,9 +223,7 @@ def build_partnership(pathway_id: str, slug: str | None = None) -> DemoPartnersh
         keys.insert(1, "asc")
     for key in keys:
         agency_type, titles = LADDERS[key]
-        agency = Agency.objects.create(
-            partnership=partnership, name=AGENCY_NAMES[key], type=agency_type
-        )
+        agency = Agency.objects.create_in(partnership, name=AGENCY_NAMES[key], type=agency_type)
         demo.agencies[key] = agency
         # A pathway with more rungs than the agency has titles names the extra rungs'
         # holders by the pathway's own rung names.
@@ -243,8 +256,8 @@ def build_partnership(pathway_id: str, slug: str | None = None) -> DemoPartnersh
             chain[min(2, len(chain) - 1)],  # reports to the senior manager
             [Role.SAFEGUARDING_LEAD],
         )
-    unit_agency = Agency.objects.create(
-        partnership=partnership,
+    unit_agency = Agency.objects.create_in(
+        partnership,
         name="Safeguarding Partnership Business Unit",
         type=AgencyType.PARTNERSHIP,
     )

@@ -32,9 +32,9 @@ def demo_people() -> list[DemoPerson]:
     labels = dict(Role.choices)
     people = (
         User.objects.filter(is_active=True, agency__isnull=False)
-        .select_related("agency__partnership", "rung")
-        .prefetch_related("role_grants")
-        .order_by("agency__partnership__name", "agency__name", "rung__position", "pk")
+        .select_related("agency", "rung")
+        .prefetch_related("role_grants", "agency__partnerships")
+        .order_by("agency__name", "rung__position", "pk")
     )
     return [
         DemoPerson(
@@ -42,8 +42,8 @@ def demo_people() -> list[DemoPerson]:
             name=person.display_name,
             job_title=person.job_title,
             agency=person.agency.name,
-            partnership=person.agency.partnership.name,
-            roles=", ".join(sorted(labels.get(role, role) for role in person.roles)),
+            partnership=", ".join(p.name for p in person.agency.partnerships.all()),
+            roles=", ".join(sorted(labels.get(role, role) for role, _ in person._grants)),
         )
         for person in people
     ]

@@ -8,6 +8,7 @@ from functools import cached_property
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.text import slugify
 
 from rpd.pathways import registry
 from rpd.pathways.calendar import WorkingCalendar, get_calendar
@@ -21,6 +22,10 @@ class Partnership(models.Model):
     calendar = models.CharField(max_length=32, default="england-and-wales")
     closure_days = models.JSONField(default=list, blank=True)  # ISO dates
     reference_prefix = models.CharField(max_length=8, default="RPD")
+    # An agency may serve several partnerships (a police force, an ICB): ADR 007.
+    agencies = models.ManyToManyField(
+        "Agency", through="Membership", related_name="partnerships", blank=True
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -45,19 +50,52 @@ class AgencyType(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class AgencyManager(models.Manager):
+    def create_in(self, partnership: Partnership, *, name: str, type: str, code: str = "", **kw):
+        """A new agency serving `partnership`; its code defaults to one from both names."""
+        agency = self.create(
+            name=name, type=type, code=code or slugify(f"{partnership.slug} {name}")[:64], **kw
+        )
+        Membership.objects.create(partnership=partnership, agency=agency)
+        return agency
+
+
 class Agency(models.Model):
-    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="agencies")
+    """An organisation whose staff take part: installation-wide, since a police force, an
+    ICB or an NHS trust serves several partnerships (ADR 007). Which partnerships it
+    serves are its memberships; its people, ladder and safeguarding leads are its own."""
+
+    # How imports and administrators name the agency, stable when its name changes.
+    code = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
     type = models.CharField(max_length=32, choices=AgencyType.choices)
 
+    objects = AgencyManager()
+
     class Meta:
         verbose_name_plural = "agencies"
-        constraints = [
-            models.UniqueConstraint(fields=["partnership", "name"], name="agency_name_unique")
-        ]
+        ordering = ["name", "id"]
 
     def __str__(self) -> str:
         return self.name
+
+
+class Membership(models.Model):
+    """An agency takes part in a partnership: its people may raise and receive that
+    partnership's disagreements under that partnership's pathway."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="memberships"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="memberships")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partnership", "agency"], name="membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} in {self.partnership}"
 
 
 class Rung(models.Model):
@@ -97,6 +135,9 @@ class Role(models.TextChoices):
 
 # Roles that oversee every disagreement in their partnership.
 OVERSIGHT_ROLES = frozenset({Role.PARTNERSHIP_UNIT, Role.BOARD_CHAIR})
+# Roles held in one partnership, never across all an agency serves (ADR 007): a police
+# force's administrator for Blackpool does not administer Lancashire.
+PARTNERSHIP_ROLES = OVERSIGHT_ROLES | {Role.ADMINISTRATOR}
 
 
 class User(AbstractUser):
@@ -131,18 +172,52 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.get_full_name() or self.username
 
-    @property
-    def partnership_id(self) -> int | None:
-        return self.agency.partnership_id if self.agency_id else None
+    @cached_property
+    def partnership_ids(self) -> frozenset[int]:
+        """The partnerships this person's agency serves: where they may raise and be
+        raised with. (.all() uses what backends.UserBackend prefetched: no query.)"""
+        if not self.agency_id:
+            return frozenset()
+        return frozenset(m.partnership_id for m in self.agency.memberships.all())
+
+    @cached_property
+    def _grants(self) -> tuple[tuple[str, int | None], ...]:
+        # .all() uses the grants prefetched with the signed-in user (backends.UserBackend),
+        # so checking roles costs no query on a page.
+        return tuple((grant.role, grant.partnership_id) for grant in self.role_grants.all())
 
     @cached_property
     def roles(self) -> frozenset[str]:
-        # .all() uses the grants prefetched with the signed-in user (backends.UserBackend),
-        # so checking roles costs no query on a page.
-        return frozenset(grant.role for grant in self.role_grants.all())
+        """The roles this person holds for their agency, wherever it serves."""
+        return frozenset(role for role, partnership in self._grants if partnership is None)
 
     def has_role(self, *roles: str) -> bool:
+        """Whether they hold any of these agency roles. A partnership's roles are asked of
+        one partnership: `oversees`, `administers`, `roles_in`."""
+        if PARTNERSHIP_ROLES.intersection(roles):
+            raise ValueError("a partnership's roles are asked of one partnership: roles_in()")
         return bool(self.roles.intersection(roles))
+
+    def roles_in(self, partnership_id: int | None) -> frozenset[str]:
+        """Their agency roles, and the partnership roles they hold in this partnership."""
+        return frozenset(role for role, p in self._grants if p is None or p == partnership_id)
+
+    def _holding(self, roles: frozenset[str]) -> frozenset[int]:
+        return frozenset(p for role, p in self._grants if p is not None and role in roles)
+
+    @cached_property
+    def overseen_partnership_ids(self) -> frozenset[int]:
+        return self._holding(OVERSIGHT_ROLES)
+
+    @cached_property
+    def administered_partnership_ids(self) -> frozenset[int]:
+        return self._holding(frozenset({Role.ADMINISTRATOR}))
+
+    def oversees(self, partnership_id: int | None) -> bool:
+        return partnership_id in self.overseen_partnership_ids
+
+    def administers(self, partnership_id: int | None) -> bool:
+        return partnership_id in self.administered_partnership_ids
 
     def managers(self) -> list[User]:
         """The line-management chain above this person, nearest first."""
@@ -155,14 +230,40 @@ class User(AbstractUser):
 
 
 class RoleGrant(models.Model):
+    """A role a person holds: for their agency (partnership empty), or, for the roles in
+    PARTNERSHIP_ROLES, in one named partnership."""
+
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")
     role = models.CharField(max_length=32, choices=Role.choices)
+    partnership = models.ForeignKey(
+        Partnership, null=True, blank=True, on_delete=models.CASCADE, related_name="role_grants"
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "role"], name="role_grant_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(partnership__isnull=True),
+                name="role_grant_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "partnership"],
+                condition=models.Q(partnership__isnull=False),
+                name="role_grant_in_partnership_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=sorted(PARTNERSHIP_ROLES), partnership__isnull=False)
+                | (
+                    ~models.Q(role__in=sorted(PARTNERSHIP_ROLES))
+                    & models.Q(partnership__isnull=True)
+                ),
+                name="role_grant_partnership_where_needed",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user}: {self.get_role_display()}"
+        where = f" in {self.partnership}" if self.partnership_id else ""
+        return f"{self.user}: {self.get_role_display()}{where}"
 
 
 class RoleHolder(models.Model):

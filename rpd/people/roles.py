@@ -96,7 +96,7 @@ def unfilled_roles(partnership: Partnership, pack: Pack | None = None) -> list[P
                     )
                 )
         elif role.kind == "agency":
-            agencies = Agency.objects.filter(partnership=partnership).exclude(
+            agencies = Agency.objects.filter(partnerships=partnership).exclude(
                 type=AgencyType.PARTNERSHIP
             )
             for agency in agencies:
@@ -133,7 +133,7 @@ def _check(partnership, role_id, user, mailbox, agency) -> None:
             raise RoleHolderError(
                 "agency", f"{role_id!r} is a {known[role_id].kind} role, held for no one agency"
             )
-        if agency.partnership_id != partnership.pk:
+        if not agency.memberships.filter(partnership=partnership).exists():
             raise RoleHolderError("agency", f"{agency.name} is not in {partnership.name}")
 
 

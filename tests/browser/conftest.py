@@ -157,6 +157,12 @@ def _scriptless_copy(page):
     return copy
 
 
+@pytest.fixture(params=["js", "nojs"])
+def any_page(request):
+    """Each test twice: with JavaScript, and with it off (every page must work without)."""
+    return request.getfixturevalue("page" if request.param == "js" else "page_no_js")
+
+
 @pytest.fixture
 def page_check():
     """Check the page as it stands at each width: no axe violation; a screenshot each."""

@@ -31,11 +31,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SOON = timezone.localdate() + datetime.timedelta(days=14)
 
 
-@pytest.fixture(params=["js", "nojs"])
-def any_page(request):
-    return request.getfixturevalue("page" if request.param == "js" else "page_no_js")
-
-
 @pytest.fixture(autouse=True)
 def no_second_factor(settings):
     # The second factor has its own journey (test_signing_in_sets_up_an_authenticator_app).

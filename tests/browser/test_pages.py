@@ -9,11 +9,6 @@ from rpd.people.demo import build_partnership
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(params=["js", "nojs"])
-def any_page(request):
-    return request.getfixturevalue("page" if request.param == "js" else "page_no_js")
-
-
 def test_the_pathway_list_is_accessible(live_server, any_page, page_check):
     any_page.goto(live_server.url + "/pathways/")
     assert any_page.title() == "Escalation pathways - Resolving professional differences"

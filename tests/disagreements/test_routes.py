@@ -221,8 +221,8 @@ def _gp_practice(demo):
     partnership names the ICB's designated nurse (the demo's health agency) to act for it."""
     from rpd.people.models import Agency, AgencyType, Rung, StandIn, User
 
-    gp = Agency.objects.create(
-        partnership=demo.partnership, name="Testbrook GP Practice", type=AgencyType.HEALTH
+    gp = Agency.objects.create_in(
+        demo.partnership, name="Testbrook GP Practice", type=AgencyType.HEALTH
     )
     practitioner = Rung.objects.create(
         agency=gp, position=1, title="GP", pathway_rung="practitioner"

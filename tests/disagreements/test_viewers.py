@@ -162,5 +162,5 @@ def test_a_change_of_line_manager_is_in_the_audit_log():
     (event,) = log.events_for(f"user:{practitioner.username}")
     assert event.action == "user.line_manager_changed"
     assert event.data == {"from": old_manager.pk, "to": new_manager.pk}
-    assert event.partnership_id == demo.partnership.pk
+    assert event.partnership_id is None  # a person, in no one partnership (ADR 007)
     assert log.verify().ok

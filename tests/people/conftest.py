@@ -31,8 +31,8 @@ def agency(db) -> Agency:
     partnership = Partnership.objects.create(
         name="Testshire Safeguarding Partnership", slug="testshire", pathway_id="stoke-on-trent"
     )
-    return Agency.objects.create(
-        partnership=partnership,
+    return Agency.objects.create_in(
+        partnership,
         name="Testshire Children's Social Care",
         type=AgencyType.CHILDRENS_SOCIAL_CARE,
     )

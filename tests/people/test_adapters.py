@@ -43,7 +43,7 @@ def test_a_reset_link_goes_through_the_outbox_and_the_worker_then_works_once(
     # Written to the outbox, not sent from the request.
     [notice] = Notice.objects.all()
     assert (notice.kind, notice.status, notice.recipient) == (Kind.ACCOUNT, Status.PENDING, person)
-    assert notice.partnership == person.agency.partnership
+    assert notice.partnership is None  # the person's account, in no one partnership
     assert mail.outbox == [] and smtp.mailbox.received == []
 
     assert worker.run(once=True) == 1

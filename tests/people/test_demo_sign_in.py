@@ -27,7 +27,7 @@ def test_the_sign_in_page_lists_the_demo_people_with_agency_and_role(client, dem
     assert "Children&#x27;s Social Care" in html
     assert "Social Worker" in html and "Practitioner" in html
     assert "Partnership business unit" in html  # the unit's role
-    everyone = User.objects.filter(agency__partnership=demo.partnership).count()
+    everyone = User.objects.filter(agency__partnerships=demo.partnership).count()
     assert html.count('action="/demo/sign-in/"') == everyone  # a button each
 
 

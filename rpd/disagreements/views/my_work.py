@@ -9,7 +9,9 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_GET
 
 from rpd.notifications import feeds
+from rpd.pathways.calendar import WorkingCalendar
 from rpd.pathways.calendar import today as london_today
+from rpd.people.models import Partnership
 from rpd.templatetags.govuk import govuk_tag
 
 from .. import presenters, queries
@@ -19,9 +21,9 @@ from .common import parse_int
 PAGE = 50
 
 
-def list_table(rows, user, today, calendar, oversight=False) -> dict:
+def list_table(rows, user, today, calendars: dict[int, WorkingCalendar], oversight=False) -> dict:
     """Rows as the lists show them, as the table component's head and cells: the due date
-    in words and who has the next step."""
+    in words (on the calendar of each row's partnership) and who has the next step."""
     head = ["Reference", "Agencies" if oversight else "Other agency", "Stage", "Next step", "Due"]
     cells = []
     for row in rows:
@@ -34,6 +36,7 @@ def list_table(rows, user, today, calendar, oversight=False) -> dict:
         if row.status == Status.PAUSED:
             stage = format_html("{} {}", stage, govuk_tag("Paused", "grey"))
         step = presenters.next_step(row, user)
+        calendar = calendars[row.partnership_id]
         due = presenters.due_in_words(row.status, row.next_due, today, calendar)
         overdue = presenters.is_overdue(row.status, row.next_due, today)
         cells.append(
@@ -58,14 +61,18 @@ def my_work(request):
     user = request.user
     page = page_number(request)
     rows = queries.work_rows(user, PAGE + 1, (page - 1) * PAGE)
-    partnership = user.agency.partnership if user.agency_id else None
-    calendar = partnership.working_calendar() if partnership else None
+    # A person whose agency serves several partnerships sees each case on its own
+    # partnership's calendar (ADR 007).
+    calendars = {
+        p.pk: p.working_calendar()
+        for p in Partnership.objects.filter(pk__in={row.partnership_id for row in rows})
+    }
     today = london_today()
     return render(
         request,
         "disagreements/my_work.html",
         {
-            "table": list_table(rows[:PAGE], user, today, calendar),
+            "table": list_table(rows[:PAGE], user, today, calendars),
             "page": page,
             "more": len(rows) > PAGE,
             "feed_url": feeds.feed_url(user),

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from rpd.notifications.sweep import start_of, working_days_back
 from rpd.pathways.calendar import today as london_today
-from rpd.people.models import Agency, AgencyType
+from rpd.people.models import Agency, AgencyType, Partnership
 
 from .. import queries
 from ..access import oversees
@@ -32,8 +32,16 @@ class FilterForm(forms.Form):
     agency = forms.ChoiceField(label="Agency", required=False)
     stage = forms.ChoiceField(label="Stage", required=False)
 
-    def __init__(self, *args, agencies, stages, **kwargs):
+    def __init__(self, *args, agencies, stages, partnerships=(), **kwargs):
         super().__init__(*args, **kwargs)
+        if len(partnerships) > 1:
+            # Someone who oversees several partnerships picks one list at a time.
+            self.fields = {
+                "partnership": forms.ChoiceField(
+                    label="Partnership", choices=partnerships, required=False
+                ),
+                **self.fields,
+            }
         self.fields["agency"].choices = [("", "Any agency"), *agencies]
         self.fields["stage"].choices = [("", "Any stage")] + [
             (s.number, f"Stage {s.number}: {s.name}") for s in stages
@@ -46,17 +54,27 @@ def oversight(request):
     user = request.user
     if not oversees(user):
         raise Http404("Page not found")
-    partnership = user.agency.partnership
+    # One partnership's list at a time, under its own pathway and calendar: a person may
+    # oversee several (ADR 007).
+    overseen = list(
+        Partnership.objects.filter(pk__in=user.overseen_partnership_ids).order_by("name")
+    )
+    partnership = next(
+        (p for p in overseen if p.slug == request.GET.get("partnership")), overseen[0]
+    )
     pack = partnership.pathway_entry().pack
     agencies = list(
-        Agency.objects.filter(partnership=partnership)
+        Agency.objects.filter(partnerships=partnership)
         .exclude(type=AgencyType.PARTNERSHIP)
         .order_by("name")
         .values_list("pk", "name")
     )
     # Filters are asked for as a form, but a wrong value filters by nothing rather than
     # answering an error: each field's cleaned value is kept only where it is valid.
-    choose = FilterForm(request.GET, agencies=agencies, stages=pack.stages)
+    partnerships = [(p.slug, p.name) for p in overseen]
+    choose = FilterForm(
+        request.GET, agencies=agencies, stages=pack.stages, partnerships=partnerships
+    )
     choose.is_valid()
     chosen = {k: choose.cleaned_data.get(k) for k in ("show", "agency", "stage")}
     show = chosen["show"] or "all"
@@ -74,7 +92,7 @@ def oversight(request):
         user,
         today,
         quiet_since,
-        queries.OversightFilter(show, agency, stage),
+        queries.OversightFilter(show, partnership.pk, agency, stage),
         PAGE + 1,
         (page - 1) * PAGE,
     )
@@ -82,14 +100,23 @@ def oversight(request):
         request,
         "disagreements/oversight.html",
         {
-            "table": list_table(rows[:PAGE], user, today, calendar, oversight=True),
+            "table": list_table(
+                rows[:PAGE], user, today, {partnership.pk: calendar}, oversight=True
+            ),
             "page": page,
             "more": len(rows) > PAGE,
             "form": FilterForm(
-                {"show": show, "agency": agency or "", "stage": stage or ""},
+                {
+                    "partnership": partnership.slug,
+                    "show": show,
+                    "agency": agency or "",
+                    "stage": stage or "",
+                },
                 agencies=agencies,
                 stages=pack.stages,
+                partnerships=partnerships,
             ),
+            "partnership": partnership,
             "caption": SHOWS[show],
         },
     )

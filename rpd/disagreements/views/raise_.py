@@ -4,6 +4,7 @@ your answers and a confirmation. Works without JavaScript."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import wraps
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from rpd.pathways.calendar import today as london_today
 from rpd.pathways.simulate import stage_dates
+from rpd.people.models import Partnership
 
 from .. import transitions
 from ..forms import Context, RaiseForm
@@ -63,11 +65,79 @@ STEPS = [
 BY_SLUG = {s.slug: s for s in STEPS}
 
 
-def _context(user) -> Context:
-    if user.agency_id is None:
+PARTNERSHIP_KEY = "raise-partnership"
+
+
+class PartnershipForm(forms.Form):
+    partnership = forms.ChoiceField(
+        label="Which partnership is this disagreement in?",
+        help_text="Your agency works with more than one. Choose the one for the area where "
+        "the child or adult lives: its escalation policy applies.",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the partnership this disagreement is in"},
+    )
+
+    def __init__(self, *args, partnerships, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partnership"].choices = [(p.slug, p.name) for p in partnerships]
+
+
+def _partnerships(user) -> list[Partnership]:
+    return list(Partnership.objects.filter(pk__in=user.partnership_ids).order_by("name"))
+
+
+def _context(request) -> Context | None:
+    """The partnership, pathway and day a raise is under; None while a person whose agency
+    serves several partnerships has not yet said which (ADR 007)."""
+    user = request.user
+    if user.agency_id is None or not user.partnership_ids:
         raise Http404("Page not found")
-    partnership = user.agency.partnership
+    partnerships = _partnerships(user)
+    if len(partnerships) == 1:
+        partnership = partnerships[0]
+    else:
+        chosen = request.session.get(PARTNERSHIP_KEY)
+        partnership = next((p for p in partnerships if p.slug == chosen), None)
+        if partnership is None:
+            return None
     return Context(london_today(), partnership, partnership.pathway_entry().pack, user)
+
+
+def with_context(view):
+    """Give the view the raise's Context, or first ask which partnership it is in."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        context = _context(request)
+        if context is None:
+            return redirect("disagreements:raise-partnership")
+        return view(request, context, *args, **kwargs)
+
+    return wrapped
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def partnership(request):
+    """For a person whose agency serves several partnerships: which one is this in?"""
+    partnerships = _partnerships(request.user)
+    if request.user.agency_id is None or not partnerships:
+        raise Http404("Page not found")
+    form = PartnershipForm(
+        request.POST if request.method == "POST" else None,
+        partnerships=partnerships,
+        initial={"partnership": request.session.get(PARTNERSHIP_KEY)},
+    )
+    if request.method == "POST" and form.is_valid():
+        request.session[PARTNERSHIP_KEY] = form.cleaned_data["partnership"]
+        request.session.pop(SESSION_KEY, None)  # answers given under another pathway
+        return redirect("disagreements:raise")
+    return render(
+        request,
+        "disagreements/raise_partnership.html",
+        {"form": form, "page_has_errors": bool(form.errors)},
+        status=400 if form.errors else 200,
+    )
 
 
 def _steps(context: Context) -> list[Step]:
@@ -91,9 +161,9 @@ def _pointers(context: Context, *topics: str) -> list:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def start(request):
+@with_context
+def start(request, context: Context):
     """First: is anyone at immediate risk? Then: is this really about unsafe practice?"""
-    _context(request.user)
     form = YesOrNo(
         request.POST if request.method == "POST" else None,
         name="immediate_risk",
@@ -136,8 +206,8 @@ def _question(request, form: YesOrNo):
 
 @login_required
 @require_GET
-def urgent(request):
-    context = _context(request.user)
+@with_context
+def urgent(request, context: Context):
     return render(
         request,
         "disagreements/raise_urgent.html",
@@ -151,8 +221,8 @@ def urgent(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def practice(request):
-    context = _context(request.user)
+@with_context
+def practice(request, context: Context):
     form = YesOrNo(
         request.POST if request.method == "POST" else None,
         name="about_practice",
@@ -169,8 +239,8 @@ def practice(request):
 
 @login_required
 @require_GET
-def elsewhere(request):
-    context = _context(request.user)
+@with_context
+def elsewhere(request, context: Context):
     return render(
         request,
         "disagreements/raise_elsewhere.html",
@@ -206,8 +276,8 @@ def _step_hint(context: Context, step: Step) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def step(request, step: str):
-    context = _context(request.user)
+@with_context
+def step(request, context: Context, step: str):
     steps = _steps(context)
     current = BY_SLUG.get(step)
     if current is None or current not in steps:
@@ -286,8 +356,8 @@ def _summary(context: Context, answers: dict, steps: list[Step]) -> list[dict]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def check(request):
-    context = _context(request.user)
+@with_context
+def check(request, context: Context):
     steps = _steps(context)
     answers = _answers(request)
     if not any(k in answers for k in STEPS[0].fields):
@@ -295,7 +365,9 @@ def check(request):
     errors = []
     if request.method == "POST":
         try:
-            d = transitions.raise_disagreement(request.user, answers)
+            d = transitions.raise_disagreement(
+                request.user, {**answers, "partnership": context.partnership}
+            )
         except transitions.Invalid as e:
             page = {n: s.slug for s in steps for n in s.fields}
             for name, messages in e.errors.items():
