@@ -229,26 +229,34 @@ _ROW_COLUMNS = (
 
 # What transitions.refresh_list_columns keeps on each disagreement, computed for every row
 # at once: for rows written in bulk (a migration, a benchmark's load), not by transitions.
-_PENDING = """
-    FROM disagreements_record r JOIN disagreements_stageepisode e ON e.id = r.episode_id
-    WHERE e.disagreement_id = disagreements_disagreement.id
-      AND e.number = disagreements_disagreement.stage"""
-_CURRENT = """(SELECT e.{column} FROM disagreements_stageepisode e
-    WHERE e.disagreement_id = disagreements_disagreement.id
-      AND e.number = disagreements_disagreement.stage)"""
-_WAITING = (
-    _PENDING + "\n      AND r.approved_at IS NULL"
-    "\n      AND NOT EXISTS (SELECT 1 FROM disagreements_record s WHERE s.supersedes_id = r.id)"
-)
+# One pass over the episodes and their records, grouped, joined to each disagreement's
+# current one: a subquery per disagreement left PostgreSQL joining every record for each
+# row (over 15 minutes at 100,000 cases). Corrected records are found by an uncorrelated
+# IN, which neither database turns into a scan per record.
 _UNRESOLVED = RecordOutcome.UNRESOLVED.value
+_WAITING = """r.approved_at IS NULL AND r.id NOT IN (
+        SELECT supersedes_id FROM disagreements_record WHERE supersedes_id IS NOT NULL)"""
 FILL_LIST_COLUMNS = f"""UPDATE disagreements_disagreement SET
-    current_raising_actor_id = {_CURRENT.format(column="raising_actor_id")},
-    current_receiving_actor_id = {_CURRENT.format(column="receiving_actor_id")},
-    current_led_by_role = COALESCE({_CURRENT.format(column="led_by_role")}, ''),
-    awaiting_approval = EXISTS (SELECT 1 {_WAITING}),
-    awaiting_only_by_id = (SELECT CASE WHEN COUNT(DISTINCT r.author_id) = 1
-        THEN MIN(r.author_id) END {_WAITING}),
-    has_unresolved = EXISTS (SELECT 1 {_PENDING} AND r.outcome = '{_UNRESOLVED}')"""
+    current_raising_actor_id = c.raising_actor_id,
+    current_receiving_actor_id = c.receiving_actor_id,
+    current_led_by_role = c.led_by_role,
+    awaiting_approval = c.waiting > 0,
+    awaiting_only_by_id = CASE WHEN c.authors = 1 THEN c.author END,
+    has_unresolved = c.unresolved > 0
+FROM (
+    SELECT e.disagreement_id, e.number, e.raising_actor_id, e.receiving_actor_id,
+        e.led_by_role,
+        COUNT(CASE WHEN {_WAITING} THEN r.id END) AS waiting,
+        COUNT(DISTINCT CASE WHEN {_WAITING} THEN r.author_id END) AS authors,
+        MIN(CASE WHEN {_WAITING} THEN r.author_id END) AS author,
+        COUNT(CASE WHEN r.outcome = '{_UNRESOLVED}' THEN 1 END) AS unresolved
+    FROM disagreements_stageepisode e
+    LEFT JOIN disagreements_record r ON r.episode_id = e.id
+    GROUP BY e.id, e.disagreement_id, e.number, e.raising_actor_id, e.receiving_actor_id,
+        e.led_by_role
+) c
+WHERE c.disagreement_id = disagreements_disagreement.id
+    AND c.number = disagreements_disagreement.stage"""
 
 
 def fill_list_columns() -> None:

@@ -7,32 +7,29 @@ from django.db import migrations, models
 # The list columns of every existing disagreement, as queries.FILL_LIST_COLUMNS computes them
 # (copied here so this migration keeps its meaning if that changes).
 FILL = """UPDATE disagreements_disagreement SET
-    current_raising_actor_id = (SELECT e.raising_actor_id FROM disagreements_stageepisode e
-    WHERE e.disagreement_id = disagreements_disagreement.id
-      AND e.number = disagreements_disagreement.stage),
-    current_receiving_actor_id = (SELECT e.receiving_actor_id FROM disagreements_stageepisode e
-    WHERE e.disagreement_id = disagreements_disagreement.id
-      AND e.number = disagreements_disagreement.stage),
-    current_led_by_role = COALESCE((SELECT e.led_by_role FROM disagreements_stageepisode e
-    WHERE e.disagreement_id = disagreements_disagreement.id
-      AND e.number = disagreements_disagreement.stage), ''),
-    awaiting_approval = EXISTS (SELECT 1
-    FROM disagreements_record r JOIN disagreements_stageepisode e ON e.id = r.episode_id
-    WHERE e.disagreement_id = disagreements_disagreement.id
-      AND e.number = disagreements_disagreement.stage
-      AND r.approved_at IS NULL
-      AND NOT EXISTS (SELECT 1 FROM disagreements_record s WHERE s.supersedes_id = r.id)),
-    awaiting_only_by_id = (SELECT CASE WHEN COUNT(DISTINCT r.author_id) = 1
-        THEN MIN(r.author_id) END
-    FROM disagreements_record r JOIN disagreements_stageepisode e ON e.id = r.episode_id
-    WHERE e.disagreement_id = disagreements_disagreement.id
-      AND e.number = disagreements_disagreement.stage
-      AND r.approved_at IS NULL
-      AND NOT EXISTS (SELECT 1 FROM disagreements_record s WHERE s.supersedes_id = r.id)),
-    has_unresolved = EXISTS (SELECT 1
-    FROM disagreements_record r JOIN disagreements_stageepisode e ON e.id = r.episode_id
-    WHERE e.disagreement_id = disagreements_disagreement.id
-      AND e.number = disagreements_disagreement.stage AND r.outcome = 'unresolved')"""
+    current_raising_actor_id = c.raising_actor_id,
+    current_receiving_actor_id = c.receiving_actor_id,
+    current_led_by_role = c.led_by_role,
+    awaiting_approval = c.waiting > 0,
+    awaiting_only_by_id = CASE WHEN c.authors = 1 THEN c.author END,
+    has_unresolved = c.unresolved > 0
+FROM (
+    SELECT e.disagreement_id, e.number, e.raising_actor_id, e.receiving_actor_id,
+        e.led_by_role,
+        COUNT(CASE WHEN r.approved_at IS NULL AND r.id NOT IN (
+        SELECT supersedes_id FROM disagreements_record WHERE supersedes_id IS NOT NULL) THEN r.id END) AS waiting,
+        COUNT(DISTINCT CASE WHEN r.approved_at IS NULL AND r.id NOT IN (
+        SELECT supersedes_id FROM disagreements_record WHERE supersedes_id IS NOT NULL) THEN r.author_id END) AS authors,
+        MIN(CASE WHEN r.approved_at IS NULL AND r.id NOT IN (
+        SELECT supersedes_id FROM disagreements_record WHERE supersedes_id IS NOT NULL) THEN r.author_id END) AS author,
+        COUNT(CASE WHEN r.outcome = 'unresolved' THEN 1 END) AS unresolved
+    FROM disagreements_stageepisode e
+    LEFT JOIN disagreements_record r ON r.episode_id = e.id
+    GROUP BY e.id, e.disagreement_id, e.number, e.raising_actor_id, e.receiving_actor_id,
+        e.led_by_role
+) c
+WHERE c.disagreement_id = disagreements_disagreement.id
+    AND c.number = disagreements_disagreement.stage"""
 
 
 class Migration(migrations.Migration):
