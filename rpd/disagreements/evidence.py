@@ -19,6 +19,7 @@ from . import models as m
 EVIDENCE: dict[type, tuple[str, ...]] = {
     # model: its many-to-many fields (its columns are always hashed)
     m.PathwayVersion: (),
+    m.PartnershipPathway: (),
     m.Subject: (),
     m.SubjectSensitive: (),
     m.CaseReference: (),

@@ -44,6 +44,52 @@ class PathwayVersion(models.Model):
 _PACKS: dict[str, Pack] = {}
 
 
+class PartnershipPathway(models.Model):
+    """A pack version a partnership holds, and when its new disagreements took it.
+
+    Uploaded by the partnership's administrator (`rpd.disagreements.pathway_versions`),
+    or the built-in or installed pack it ran before its first switch (no uploader). The
+    text is the `PathwayVersion` row, in the database, so every web process reads the
+    same version. The one in use has `in_use_from` set and no `in_use_until`; where none
+    is, the partnership's pathway is the registry's pack (`Partnership.pathway_entry`).
+    Open disagreements keep the version they pinned when raised, whatever is in use now.
+    """
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="pathway_versions"
+    )
+    pathway = models.ForeignKey(PathwayVersion, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(null=True, blank=True)
+    in_use_from = models.DateTimeField(null=True, blank=True)
+    in_use_until = models.DateTimeField(null=True, blank=True)
+    switched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "pathway"], name="partnership_pathway_unique"
+            ),
+            # At most one version in use per partnership, whichever process switches.
+            models.UniqueConstraint(
+                fields=["partnership"],
+                condition=models.Q(in_use_from__isnull=False, in_use_until__isnull=True),
+                name="partnership_pathway_one_in_use",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partnership.slug}: {self.pathway}"
+
+    @property
+    def in_use(self) -> bool:
+        return self.in_use_from is not None and self.in_use_until is None
+
+
 class SubjectKind(models.TextChoices):
     CHILD = "child", "Child or young person"
     ADULT = "adult", "Adult at risk"

@@ -288,6 +288,7 @@ def capacity_words(held: set[str]) -> list[str]:
         Capacity.MANAGER: "you manage someone acting at this stage",
         Capacity.LEAD: "you are a safeguarding lead of an agency involved",
         Capacity.OVERSIGHT: "you oversee the partnership's disagreements",
+        Capacity.COPIED: "your agency is copied in on its outcome",
     }
     return [words[c] for c in Capacity if c in held and c in words]
 
@@ -309,18 +310,23 @@ def at_moment(at: datetime.datetime) -> str:
     return f"{at.day} {at:%B %Y %H:%M}"
 
 
-def summary_rows(d: Disagreement) -> list[dict]:
+def summary_rows(d: Disagreement, texts: bool) -> list[dict]:
+    """The register line, and the texts of the case only where `texts` (access.Sight.records)."""
     raised = on_day(local_date(d.raised_at))
-    if d.fast_track_reason:
+    if d.fast_track_reason and texts:
         raised = f"{raised}, fast-tracked: {d.fast_track_reason}"
-    return [
-        {
-            "key": "What is disagreed with",
-            "value": f"{d.get_challenged_display()} on {on_day(d.challenged_on)}: "
-            f"{d.challenged_description}",
-        },
-        {"key": "Summary", "value": d.summary},
-        {"key": "Outcome sought", "value": d.outcome_sought},
+    rows = []
+    if texts:
+        rows = [
+            {
+                "key": "What is disagreed with",
+                "value": f"{d.get_challenged_display()} on {on_day(d.challenged_on)}: "
+                f"{d.challenged_description}",
+            },
+            {"key": "Summary", "value": d.summary},
+            {"key": "Outcome sought", "value": d.outcome_sought},
+        ]
+    return rows + [
         {"key": "Risk", "value": d.get_risk_display() + (" (urgent)" if d.urgent else "")},
         {"key": "Raised", "value": raised},
     ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actions, disagreement, forms_page, oversight, raise_
+from .views import actions, disagreement, forms_page, oversight, pathway_admin, raise_
 
 app_name = "disagreements"
 urlpatterns = [
@@ -18,4 +18,17 @@ urlpatterns = [
     path("disagreements/<int:pk>/forms/<slug:form_id>/", forms_page.form_page, name="form"),
     path("disagreements/<int:pk>/<slug:action>/", actions.act, name="act"),
     path("oversight/", oversight.oversight, name="oversight"),
+    # A partnership administrator's pathway pages (the partnership's home links here).
+    path("partnerships/<slug:slug>/pathway/", pathway_admin.overview, name="pathway"),
+    path("partnerships/<slug:slug>/pathway/upload/", pathway_admin.upload, name="pathway-upload"),
+    path(
+        "partnerships/<slug:slug>/pathway/versions/<int:pk>/",
+        pathway_admin.version,
+        name="pathway-version",
+    ),
+    path(
+        "partnerships/<slug:slug>/pathway/versions/<int:pk>/switch/",
+        pathway_admin.switch,
+        name="pathway-switch",
+    ),
 ]

@@ -101,7 +101,50 @@ def _parse_yaml(text: str, source: str):
             source,
             [Problem(1, "", f"a pack must be a YAML mapping of fields; this file is {kind}")],
         )
+    if reused := _reused_node(tree):
+        line, path = reused
+        raise PackInvalid(
+            source,
+            [
+                Problem(
+                    line,
+                    path,
+                    "YAML aliases (*name) of a list or mapping are not allowed in a pack: "
+                    "write the value out where it is needed",
+                )
+            ],
+        )
     return tree
+
+
+def _reused_node(tree) -> tuple[int, str] | None:
+    """The line and field of the first list or mapping the YAML reaches twice (an alias).
+
+    A pack needs none, and a few nested aliases ("billion laughs") expand to more items
+    than any machine holds once validated: the walk visits each node once, so it costs
+    no more than the file's size.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[object, list[str | int], int]] = [(tree, [], tree.lc.line + 1)]
+    while stack:
+        node, path, at = stack.pop()
+        if isinstance(node, CommentedMap):
+            children = [(k, node[k], node.lc.key(k)[0] + 1) for k in node]
+        elif isinstance(node, CommentedSeq):
+            children = [(i, v, node.lc.item(i)[0] + 1) for i, v in enumerate(node)]
+        else:
+            continue
+        pending = []
+        for key, child, line in children:
+            if isinstance(child, CommentedMap | CommentedSeq):
+                if id(child) in seen:
+                    # ruamel gives an alias the line of its anchor; it is at least as far
+                    # down as the list or mapping holding it.
+                    return max(line, at), _field_path([*path, key])
+                seen.add(id(child))
+                pending.append((child, [*path, key], line))
+        stack += reversed(pending)  # in the file's order, so the first alias is named
+    return None
 
 
 def _problem_from_pydantic(tree, error) -> Problem:

@@ -19,9 +19,15 @@ class UnknownPathway(LookupError):
 @dataclass(frozen=True)
 class Entry:
     pack: Pack
-    path: Path
+    path: Path | None  # None for a version kept in the database (`stored`)
     built_in: bool
     digest: str
+    # The pack's text, for a version a partnership uploaded (kept in the database, not a file).
+    text: str | None = None
+
+    @classmethod
+    def stored(cls, pack: Pack, text: str, text_digest: str) -> Entry:
+        return cls(pack, None, False, text_digest, text)
 
 
 def installed_dirs() -> list[Path]:

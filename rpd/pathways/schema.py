@@ -409,7 +409,8 @@ class Source(Strict):
 
 class Pack(Strict):
     id: Slug
-    version: PositiveInt
+    # Stored in a 32-bit integer column (PathwayVersion.version).
+    version: Annotated[PositiveInt, Field(le=2_147_483_647)]
     name: Text
     partnership: Text
     scope: Scope

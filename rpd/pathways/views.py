@@ -2,9 +2,8 @@ from django.http import Http404
 from django.shortcuts import render
 
 from . import registry
-from .calendar import CALENDARS, DateOutOfRange, today
-from .forms import SimulationForm
-from .simulate import simulate
+from .calendar import CALENDARS
+from .forms import simulated
 
 
 def pathway_list(request):
@@ -17,20 +16,7 @@ def pathway_detail(request, pathway_id):
         entry = registry.get(pathway_id)
     except registry.UnknownPathway:
         raise Http404("No such pathway") from None
-    # A date that is not one is named, kept in the boxes as typed, and no dates are shown
-    # for some other day instead. No date given: today's.
-    form = SimulationForm(request.GET if request.GET else None, initial={"start": today()})
-    start = form.cleaned_data["start"] if form.is_valid() else None
-    if not form.is_bound:
-        start = today()
-    simulation = None
-    if start is not None:
-        try:
-            simulation = simulate(entry.pack, start)
-        except DateOutOfRange:
-            # Named like the form's own date messages ("... must include a month").
-            label = form.fields["start"].label
-            form.add_error("start", f"{label} must be between 1900-01-01 and 2200-12-31")
+    form, simulation = simulated(entry.pack, request.GET)
     return render(
         request,
         "pathways/detail.html",

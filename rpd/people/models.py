@@ -31,6 +31,16 @@ class Partnership(models.Model):
         return self.name
 
     def pathway_entry(self) -> registry.Entry:
+        """The pathway new disagreements start under: the version an administrator switched
+        to (`disagreements.PartnershipPathway`, in the database), else the registry's pack."""
+        chosen = (
+            self.pathway_versions.filter(in_use_from__isnull=False, in_use_until__isnull=True)
+            .select_related("pathway")
+            .first()
+        )
+        if chosen is not None:
+            stored = chosen.pathway
+            return registry.Entry.stored(stored.pack, stored.text, stored.digest)
         return registry.get(self.pathway_id)
 
     def working_calendar(self) -> WorkingCalendar:

@@ -125,7 +125,7 @@ def detail(request, pk: int):
     led_by = (
         d.pack.role(episode.led_by_role).name if episode is not None and episode.led_by_role else ""
     )
-    copied = d.copied_agencies.select_related("agency", "person") if sight.records else []
+    copied = d.copied_agencies.select_related("agency", "person") if sight.outcome else []
     timeline = presenters.timeline(d, {r.pk: r for r in records}, today) if sight.records else []
     return render(
         request,
@@ -142,16 +142,18 @@ def detail(request, pk: int):
             "cards": presenters.record_cards(records, approve, correct),
             "actions": presenters.action_table(actions, done),
             "buttons": case_buttons(d, allowed),
-            "summary": presenters.summary_rows(d),
+            # The texts of the case are its records: only for those who see it whole.
+            "summary": presenters.summary_rows(d, sight.records),
             "subject": presenters.subject_rows(d, sight.subject),
             "parties": presenters.party_rows(d, episode, led_by, copied),
-            # Where it was referred on and the recommendation made ("communicated to all
-            # involved"): free text about the case, so only with sight of its records.
+            # How it ended, where it was referred on and the recommendation made
+            # ("communicated to all involved"): free text about the case, so only with sight
+            # of its outcome (the whole case, or an agency copied in).
             "referrals": [presenters.referral_rows(r) for e in episodes for r in e.referrals.all()]
-            if sight.records
+            if sight.outcome
             else [],
             "resolution": presenters.resolution_rows(resolution)
-            if resolution and sight.records
+            if resolution and sight.outcome
             else [],
         },
     )

@@ -34,7 +34,7 @@ WHERE c.disagreement_id = disagreements_disagreement.id
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("disagreements", "0015_panel_sittings"),
+        ("disagreements", "0016_partnership_pathway_versions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

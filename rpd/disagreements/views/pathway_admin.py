@@ -1,0 +1,201 @@
+"""A partnership administrator's pathway pages: the version in use and earlier ones,
+uploading a new version, what it changes, its simulated dates, and switching to it.
+
+Thin: who may see these pages is `access.administers`; every change is an operation of
+`pathway_versions`, whose refusals are shown at the field they name.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from rpd.pathways.calendar import CALENDARS
+from rpd.pathways.describe import describe
+from rpd.pathways.diff import diff
+from rpd.pathways.forms import simulated
+from rpd.people.models import Partnership
+from rpd.people.roles import unfilled_roles
+
+from .. import pathway_versions
+from ..access import administers
+from ..models import PartnershipPathway
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="Pack file",
+        help_text=f"A YAML file of at most {pathway_versions.MAX_BYTES // 1024} KB, in UTF-8",
+        error_messages={"required": "Choose a pack file to upload"},
+    )
+
+
+class SwitchForm(forms.Form):
+    seen_in_use = forms.CharField(widget=forms.HiddenInput)
+    other_pathway = forms.BooleanField(required=False)
+
+
+def _partnership_or_404(request, slug: str) -> Partnership:
+    partnership = Partnership.objects.filter(slug=slug).first()
+    if partnership is None or not administers(request.user, partnership):
+        raise Http404("Page not found")
+    return partnership
+
+
+@login_required
+@require_GET
+def overview(request, slug: str):
+    partnership = _partnership_or_404(request, slug)
+    current = pathway_versions.in_use(partnership)
+    listed = pathway_versions.versions(partnership)
+    return render(
+        request,
+        "pathway_admin/overview.html",
+        {
+            "partnership": partnership,
+            "current": current,
+            "calendar": CALENDARS.get(current.pack.calendar, current.pack.calendar),
+            "described": describe(current.pack),
+            "uploaded": [v for v in listed if _waiting(v)],
+            "earlier": [
+                v for v in listed if v.pathway.digest != current.digest and not _waiting(v)
+            ],
+            "open_under_current": next(
+                (v.open for v in listed if v.pathway.digest == current.digest), 0
+            ),
+        },
+    )
+
+
+def _waiting(version: pathway_versions.Version) -> bool:
+    """Uploaded and never yet in use."""
+    row = version.row
+    return row is not None and row.in_use_from is None and row.in_use_until is None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request, slug: str):
+    partnership = _partnership_or_404(request, slug)
+    problems: list[str] = []
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        # No more than one byte past the limit is read; the operation names the size.
+        data = upload.read(pathway_versions.MAX_BYTES + 1)
+        try:
+            row = pathway_versions.upload(
+                partnership, data, upload.name, by=request.user, size=upload.size
+            )
+        except pathway_versions.PathwayVersionError as refused:
+            form.add_error("file", refused.message)
+            problems = refused.problems
+        else:
+            return redirect("disagreements:pathway-version", slug=slug, pk=row.pk)
+    return render(
+        request,
+        "pathway_admin/upload.html",
+        {
+            "partnership": partnership,
+            "form": form,
+            "problems": problems,
+            "max_kb": pathway_versions.MAX_BYTES // 1024,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _version_or_404(partnership: Partnership, pk: int) -> PartnershipPathway:
+    return get_object_or_404(
+        PartnershipPathway.objects.select_related("pathway", "uploaded_by", "switched_by"),
+        partnership=partnership,
+        pk=pk,
+    )
+
+
+def _review(request, partnership, row, switch_form, status=200):
+    current = pathway_versions.in_use(partnership)
+    new = row.pathway.pack
+    form, simulation = simulated(new, request.GET)
+    switchable = not row.in_use and row.in_use_until is None
+    if switch_form is None:
+        switch_form = SwitchForm(initial={"seen_in_use": current.digest})
+    switch_form.fields[
+        "other_pathway"
+    ].label = f"New disagreements follow {new.id} instead of {current.pack.id}"
+    return render(
+        request,
+        "pathway_admin/version.html",
+        {
+            "partnership": partnership,
+            "row": row,
+            "pack": new,
+            "current": current,
+            "sections": diff(current.pack, new) if switchable else [],
+            "other_pathway": new.id != current.pack.id,
+            "unfilled": unfilled_roles(partnership, new) if switchable else [],
+            "calendar_differs": new.calendar != partnership.calendar,
+            "calendar": CALENDARS.get(partnership.calendar, partnership.calendar),
+            "form": form,
+            "simulation": simulation,
+            "switch_form": switch_form,
+            "switchable": switchable,
+            "page_has_errors": bool(switch_form.errors),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def version(request, slug: str, pk: int):
+    partnership = _partnership_or_404(request, slug)
+    return _review(request, partnership, _version_or_404(partnership, pk), None)
+
+
+@login_required
+@require_POST
+def switch(request, slug: str, pk: int):
+    partnership = _partnership_or_404(request, slug)
+    row = _version_or_404(partnership, pk)
+    form = SwitchForm(request.POST)
+    if form.is_valid():
+        try:
+            pathway_versions.switch(
+                partnership,
+                row.pk,
+                by=request.user,
+                seen_in_use=form.cleaned_data["seen_in_use"],
+                other_pathway=form.cleaned_data["other_pathway"],
+            )
+        except pathway_versions.PathwayVersionError as refused:
+            field = refused.field if refused.field in form.fields else None
+            if field == "seen_in_use":
+                field = None
+            form.add_error(field, refused.message)
+        else:
+            pack = row.pathway.pack
+            messages.success(
+                request,
+                f"New disagreements now start under {pack.id} v{pack.version}. Open "
+                "disagreements keep the version they started under.",
+            )
+            return redirect("disagreements:pathway", slug=slug)
+    # Shown against the comparison as it is now, with a fresh view of the version in use.
+    form = _refreshed(form, pathway_versions.in_use(partnership).digest)
+    return _review(request, partnership, row, form, status=400)
+
+
+def _refreshed(form: SwitchForm, digest: str) -> SwitchForm:
+    data = form.data.copy()
+    data["seen_in_use"] = digest
+    fresh = SwitchForm(data)
+    fresh.is_valid()
+    for field, errors in form.errors.items():
+        for error in errors:
+            fresh.add_error(None if field == "__all__" else field, error)
+    return fresh
