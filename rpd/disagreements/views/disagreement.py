@@ -11,9 +11,9 @@ from django.views.decorators.http import require_GET
 
 from rpd.pathways.calendar import today as london_today
 
-from .. import access, presenters, transitions
+from .. import presenters, transitions
 from ..models import Status
-from .common import case_or_404
+from .common import seen_or_404
 
 # The buttons for the case as a whole, in the order a page shows them. Approving,
 # correcting and completing are offered beside each record and action instead.
@@ -92,9 +92,8 @@ def case_buttons(d, allowed) -> list[dict]:
 @require_GET
 def detail(request, pk: int):
     user = request.user
-    d, episode, held = case_or_404(request, pk)
     # How much of the case this person may see is decided in access, nowhere else.
-    sight = access.sight(user, d)
+    d, episode, held, sight = seen_or_404(request, pk)
     today = london_today()
     episodes = list(
         d.episodes.select_related("raising_actor__agency", "receiving_actor__agency")
