@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from itertools import permutations
 
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from rpd.pathways import registry
 from rpd.pathways.calendar import get_calendar, today
@@ -62,32 +62,24 @@ AREAS = {
 }
 
 
-def _link(name: str, path: str, **kwargs) -> str:
-    """The administration page's URL by its name; by its agreed path until it exists."""
-    try:
-        return reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return "/" + path.format(**kwargs)
-
-
 def home_url(slug: str) -> str:
-    return _link("partnerships:home", "partnerships/{slug}/", slug=slug)
+    return reverse("administration:home", kwargs={"slug": slug})
 
 
 def pathway_url(slug: str) -> str:
-    return _link("disagreements:pathway", "partnerships/{slug}/pathway/", slug=slug)
+    return reverse("disagreements:pathway", kwargs={"slug": slug})
 
 
 def agency_url(slug: str, pk: int) -> str:
-    return _link("partnerships:agency", "partnerships/{slug}/agencies/{pk}/", slug=slug, pk=pk)
+    return reverse("administration:agency", kwargs={"slug": slug, "pk": pk})
 
 
 def person_url(slug: str, pk: int) -> str:
-    return _link("partnerships:person", "partnerships/{slug}/people/{pk}/", slug=slug, pk=pk)
+    return reverse("administration:person", kwargs={"slug": slug, "pk": pk})
 
 
 def roles_url(slug: str) -> str:
-    return _link("partnerships:roles", "partnerships/{slug}/roles/", slug=slug)
+    return reverse("administration:roles", kwargs={"slug": slug})
 
 
 def check(partnership: Partnership, *, on: datetime.date | None = None) -> list[Problem]:
