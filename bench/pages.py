@@ -231,9 +231,16 @@ def timed(fn, runs: int) -> tuple[Timing, object]:
         # flushing the session's write, the same for every page, not a plan of this one.
         times = [t if is_query(sql) else 0.0 for t, sql in clock.times]
         slowest.append(max(times, default=0.0))
-        if capture is not None and times:
-            # The captured run's SQL has its parameters in place, for --explain.
-            worst_sql = captured[times.index(max(times))]["sql"]
+        if capture is not None and any(times):
+            # The captured run's SQL has its parameters in place, for --explain; the log
+            # may not hold the transaction control the clock saw, so both are matched
+            # counting queries only.
+            queries_seen = [sql for _, sql in clock.times if is_query(sql)]
+            logged = [q["sql"] for q in captured if is_query(q["sql"])]
+            worst = max((t for t in times if t), default=0.0)
+            nth = [t for (t, sql) in clock.times if is_query(sql)].index(worst)
+            if len(logged) == len(queries_seen):
+                worst_sql = logged[nth]
     timing = Timing(
         statistics.median(servers),
         statistics.median(databases),
