@@ -203,3 +203,26 @@ def test_an_agreed_action_is_handed_over_by_its_owner_their_managers_or_the_admi
     hand(demo.admin, officer)
     assert AgreedAction.objects.get(pk=action.action_id).owner_id == officer.pk
     assert Event.objects.filter(action="disagreement.hand_over_action").count() == 2
+
+
+def test_an_open_action_offers_its_hand_over_on_the_case_page(case):
+    demo, d, officer = case
+    client = Client()
+    client.force_login(officer.line_manager)
+    page = client.get(f"/disagreements/{d.pk}/").content.decode()
+    (action,) = [i for i in leavers.open_items(officer) if i.action_id is not None]
+    link = f"/disagreements/{d.pk}/hand-over-action/?action={action.action_id}"
+    assert link in page
+    form = client.get(link)
+    assert form.status_code == 200 and "Anyone in the partnership" in form.content.decode()
+    done = client.post(
+        link,
+        {
+            "version": fresh(d).version,
+            "action": action.action_id,
+            "to_user": demo.colleague["police"].pk,
+            "reason": "Moving to the missing persons team",
+        },
+    )
+    assert done.status_code == 302
+    assert AgreedAction.objects.get(pk=action.action_id).owner_id == demo.colleague["police"].pk

@@ -118,6 +118,9 @@ def detail(request, pk: int):
             "done_url": action_url(d.pk, "complete_action", action=a.pk)
             if "complete_action" in allowed and a.done_at is None
             else None,
+            "hand_over_url": action_url(d.pk, "hand_over_action", action=a.pk)
+            if "hand_over_action" in allowed and a.done_at is None
+            else None,
         }
         for a in actions
     ]
