@@ -4,9 +4,12 @@ Sight is graded (`sight`). The people on a case see all of it: participants in
 one of the two agencies involved, their managers in the same agency, and the
 safeguarding leads of those agencies. Someone elsewhere in the partnership who
 owns an agreed action sees that action and the case's register line, not the
-subject nor the records. The partnership's oversight roles see every case's
-register line, and the whole case once the pathway has told the partnership
-about it. Everyone else is told it does not exist.
+subject nor the records. Another agency copied in (`CopiedAgency`) is told the
+outcome: its named person, or without one its safeguarding leads, read the
+register line, whom it is about and the outcome, never the records. The
+partnership's oversight roles see every case's register line, and the whole
+case once the pathway has told the partnership about it. Everyone else is told
+it does not exist.
 
 Standing follows people as they are now: someone who moves agency or leaves
 keeps no standing from where they were, and the viewer rows are rebuilt when
@@ -19,13 +22,14 @@ import datetime
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
-from django.db.models import BooleanField, CharField, IntegerField, QuerySet
+from django.db.models import BooleanField, CharField, IntegerField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from rpd.people.models import Role, StandIn, User
 
 from .models import (
     AgreedAction,
+    CopiedAgency,
     Disagreement,
     Participant,
     Record,
@@ -49,6 +53,8 @@ class Capacity(StrEnum):
     ACTION_OWNER = "action-owner"  # owns one of its agreed actions
     LEAD = "lead"  # safeguarding lead of the raising or receiving agency
     OVERSIGHT = "oversight"  # partnership unit or board chair
+    # Told the outcome for another agency copied in: no transition names it, so it never acts.
+    COPIED = "copied"
     # The partnership's administrator, only to the transitions that name it (a leaver's or
     # mover's hand-overs): never from `capacities`, since it sees nothing of the case.
     ADMINISTRATOR = "administrator"
@@ -63,7 +69,17 @@ class Grade(IntEnum):
     NONE = 0  # answered "not found"
     REGISTER = 1  # the register line (REGISTER_FIELDS): no subject, no records
     ACTIONS = 2  # the register line and the agreed actions they own
-    CASE = 3  # everything: the subject, the records, every action, the history
+    # Another agency copied in (Hillingdon §4 Stage Four: "a written response ... sent to the
+    # referrer, with copies provided to other involved agencies"; Jersey §4.6: the chair's
+    # recommendation "communicated to all involved"). Neither grade around it fits: the
+    # register line alone would not show them the response their copy points them to, and
+    # the whole case would show them the two agencies' records and, on a form's page, the
+    # special-category data, none of which the policies send them. They read the register
+    # line, whom it is about (to place the response on their own record of the child or
+    # adult, as every seed asks of agencies involved) and the outcome: the resolution and any
+    # referral's recommendation.
+    OUTCOME = 3
+    CASE = 4  # everything: the subject, the records, every action, the history
 
 
 # What the register line shows: enough to oversee the pathway, nothing about the person.
@@ -95,8 +111,13 @@ class Sight:
 
     @property
     def subject(self) -> bool:
-        """The subject's identity: name, date of birth, NHS number, address, family."""
-        return self.grade == Grade.CASE
+        """The subject's identity: name, date of birth, NHS number, address."""
+        return self.grade >= Grade.OUTCOME
+
+    @property
+    def outcome(self) -> bool:
+        """How it ended or where it went: the resolution, a referral's recommendation."""
+        return self.grade >= Grade.OUTCOME
 
     @property
     def records(self) -> bool:
@@ -164,6 +185,27 @@ def _is_lead_of(user: User, d: Disagreement) -> bool:
     return involved(user, d) and user.has_role(Role.SAFEGUARDING_LEAD)
 
 
+def _copied_rows(user: User) -> tuple[str, list]:
+    """SQL for the disagreements `user` is told the outcome of for an agency copied in: as
+    its named person, or as one of its safeguarding leads where it names no one. Read from
+    the CopiedAgency rows and the person's agency now, so someone who leaves the agency
+    stops seeing them at once and there is nothing to rebuild (unlike the viewer rows)."""
+    sql = f"SELECT disagreement_id FROM {CopiedAgency._meta.db_table} WHERE agency_id = %s AND "
+    if user.has_role(Role.SAFEGUARDING_LEAD):
+        return sql + "(person_id = %s OR person_id IS NULL)", [user.agency_id, user.pk]
+    return sql + "person_id = %s", [user.agency_id, user.pk]
+
+
+def is_copied(user: User, d: Disagreement) -> bool:
+    """Whether `user` is told the outcome of `d` for another agency copied in."""
+    if user.agency_id is None:
+        return False
+    rows = CopiedAgency.objects.filter(disagreement_id=d.pk, agency_id=user.agency_id)
+    if user.has_role(Role.SAFEGUARDING_LEAD):
+        return rows.filter(Q(person_id=user.pk) | Q(person__isnull=True)).exists()
+    return rows.filter(person_id=user.pk).exists()
+
+
 # -- Lists ----------------------------------------------------------------------------------
 
 
@@ -184,9 +226,15 @@ _SUBJECT_NAME = (
 
 def _reasons(user: User, partnership_wide: bool) -> list[tuple[str, list]]:
     """Each reason `user` may see any of a row, as its own SQL condition: one IN over
-    their viewer rows and agreed actions, their agency's raised and received as a
-    safeguarding lead, their partnership's as an oversight role."""
-    reasons = [(f'"{_TABLE}".id IN ({_VIEWER_ROWS} UNION {_OWNED})', [user.pk, user.pk])]
+    their viewer rows, agreed actions and agencies copied in, their agency's raised and
+    received as a safeguarding lead, their partnership's as an oversight role."""
+    # The agencies copied in join the same IN: one more reason would be one more query
+    # for every list (queries.work_rows reads each reason on its own).
+    rows, params = f"{_VIEWER_ROWS} UNION {_OWNED}", [user.pk, user.pk]
+    if user.agency_id:
+        copied, copied_params = _copied_rows(user)
+        rows, params = f"{rows} UNION {copied}", params + copied_params
+    reasons = [(f'"{_TABLE}".id IN ({rows})', params)]
     if user.agency_id and user.has_role(Role.SAFEGUARDING_LEAD):
         reasons.append((f'"{_TABLE}".raising_agency_id = %s', [user.agency_id]))
         reasons.append((f'"{_TABLE}".receiving_agency_id = %s', [user.agency_id]))
@@ -237,9 +285,11 @@ def _conditions(user: User, partnership_wide: bool = True) -> dict[str, tuple[st
         ours, ids = _in_partnerships(user.overseen_partnership_ids)
         whole.append(f'({ours} AND "{_TABLE}".partnership_told_at IS NOT NULL)')
         whole_params += ids
+    copied, copied_params = _copied_rows(user) if user.agency_id else ("SELECT NULL", [])
     return {
         "seen": ("(" + " OR ".join(seen) + ")", seen_params),
         "whole": ("(" + " OR ".join(whole) + ")", whole_params),
+        "copied": (f"{pk} IN ({copied})", copied_params),
         "owns": (f"{pk} IN ({_OWNED})", [user.pk]),
     }
 
@@ -260,20 +310,25 @@ def visible_to(user: User, *, partnership_wide: bool = True) -> QuerySet[Disagre
 
 def with_sight(user: User, *, partnership_wide: bool = True) -> QuerySet[Disagreement]:
     """`visible_to(user)`, each row annotated with its `sight` (a `Grade`) and its
-    `subject_name`, NULL unless `user` may see the case whole: the name never leaves the
-    database for a row they may not."""
+    `subject_name`, NULL unless `user` may see whom it is about (the whole case, or its
+    outcome for an agency copied in): the name never leaves the database for a row they
+    may not."""
     if not _active(user):
         return Disagreement.objects.none()
     conditions = _conditions(user, partnership_wide)
-    (whole, whole_params), (owns, owns_params) = conditions["whole"], conditions["owns"]
+    whole, whole_params = conditions["whole"]
+    copied, copied_params = conditions["copied"]
+    owns, owns_params = conditions["owns"]
     grade = (
-        f"CASE WHEN {whole} THEN {Grade.CASE:d} WHEN {owns} THEN {Grade.ACTIONS:d} "
-        f"ELSE {Grade.REGISTER:d} END"
+        f"CASE WHEN {whole} THEN {Grade.CASE:d} WHEN {copied} THEN {Grade.OUTCOME:d} "
+        f"WHEN {owns} THEN {Grade.ACTIONS:d} ELSE {Grade.REGISTER:d} END"
     )
-    name = f"CASE WHEN {whole} THEN ({_SUBJECT_NAME}) END"
+    name = f"CASE WHEN {whole} OR {copied} THEN ({_SUBJECT_NAME}) END"
     return visible_to(user, partnership_wide=partnership_wide).annotate(
-        sight=RawSQL(grade, whole_params + owns_params, output_field=IntegerField()),
-        subject_name=RawSQL(name, whole_params, output_field=CharField()),
+        sight=RawSQL(
+            grade, whole_params + copied_params + owns_params, output_field=IntegerField()
+        ),
+        subject_name=RawSQL(name, whole_params + copied_params, output_field=CharField()),
     )
 
 
@@ -301,6 +356,8 @@ def sight(user: User, d: Disagreement) -> Sight:
         or Viewer.objects.filter(disagreement_id=d.pk, user_id=user.pk).exists()
     ):
         return Sight(Grade.CASE, owned)
+    if is_copied(user, d):
+        return Sight(Grade.OUTCOME, owned)
     if owned:
         return Sight(Grade.ACTIONS, owned)
     if oversees:
@@ -360,7 +417,9 @@ def rebuild_viewers(people: set[int]) -> int:
 
     Called when someone's line manager, agency or active flag changes, or a manager is
     deleted, so a person who moves on stops seeing their old cases and whoever now
-    manages the people on a case starts.
+    manages the people on a case starts. An agency copied in has no viewer rows to
+    rebuild: its sight is read from the CopiedAgency rows and the person as they are now
+    (`_copied_rows`), and grants the outcome, not the whole case a viewer row means.
     """
     affected = set(
         Participant.objects.filter(user_id__in=people).values_list("disagreement_id", flat=True)
@@ -424,6 +483,8 @@ def capacities(user: User, disagreement: Disagreement, episode: StageEpisode | N
         held.add(Capacity.PARTICIPANTS_MANAGER)
     if AgreedAction.objects.filter(owner_id=user.pk, record__disagreement_id=d.pk).exists():
         held.add(Capacity.ACTION_OWNER)
+    if is_copied(user, d):
+        held.add(Capacity.COPIED)
     return held
 
 

@@ -408,6 +408,27 @@ def store(d: Disagreement, assembled: Assembled, actor, at: datetime.datetime) -
     return submission
 
 
+def outcome_forms(d: Disagreement) -> list[str]:
+    """The forms the pathway sends the outcome on when the current stage resolves the case:
+    those a `resolved` notice of the stage names (Stoke-on-Trent Appendix 2: "Resolution of
+    Issues", "Actions Taken", sent "at stages 3 to 5"), for a case the partnership was told
+    of. A case resolved before the partnership heard of it sends it nothing."""
+    if d.partnership_told_at is None:
+        return []
+    notices = d.pack.stage(d.stage).notify
+    return list(dict.fromkeys(n.form for n in notices if n.when == "resolved" and n.form))
+
+
+def submit_outcome(d: Disagreement, actor, at: datetime.datetime) -> list[FormSubmission]:
+    """Once resolved: each of `outcome_forms` as a new version, assembled from the record
+    as it now stands (the resolution, the actions) with the answers last typed on it kept,
+    so the partnership gets the outcome on the same form it was sent."""
+    return [
+        store(d, assemble(d, form_id, at=at, special=True), actor, at)
+        for form_id in outcome_forms(d)
+    ]
+
+
 def submitted_at_stage(d: Disagreement, form_id: str, stage: int) -> bool:
     return d.form_submissions.filter(form_id=form_id, stage=stage).exists()
 

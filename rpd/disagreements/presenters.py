@@ -276,5 +276,6 @@ def capacity_words(held: set[str]) -> list[str]:
         Capacity.MANAGER: "you manage someone acting at this stage",
         Capacity.LEAD: "you are a safeguarding lead of an agency involved",
         Capacity.OVERSIGHT: "you oversee the partnership's disagreements",
+        Capacity.COPIED: "your agency is copied in on its outcome",
     }
     return [words[c] for c in Capacity if c in held and c in words]

@@ -912,7 +912,14 @@ def _resolve(act: Act) -> dict:
     )
     _close_episode(act, EpisodeOutcome.RESOLVED)
     act.d.status, act.d.closed_at = Status.RESOLVED, act.at
-    return {"stage": act.d.stage, "not_applicable": data["not_applicable"]}
+    # The outcome goes on the partnership's form where the pathway says so; the stage's
+    # `resolved` notice links to it (notices.pathway_notices).
+    outcome = formsubmissions.submit_outcome(act.d, act.actor, act.at)
+    return {
+        "stage": act.d.stage,
+        "not_applicable": data["not_applicable"],
+        "outcome_forms": {s.form_id: s.version for s in outcome},
+    }
 
 
 def _may_refer(act: Act) -> None:

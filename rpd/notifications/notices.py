@@ -130,11 +130,7 @@ def role_recipients(d, role_id: str) -> list[Recipient]:
     if role.kind == "party":
         if role.party == "lead-professional":
             return _people([d.lead_professional] if d.lead_professional_id else [])
-        found = []
-        for copied in d.copied_agencies.select_related("person"):
-            people = [copied.person] if copied.person_id else []
-            found += _people(people or roles.safeguarding_leads([copied.agency_id]))
-        return found
+        return copied_recipients(d)
     if role.kind == "agency":
         found = []
         for agency_id in (d.raising_agency_id, d.receiving_agency_id):
@@ -142,6 +138,16 @@ def role_recipients(d, role_id: str) -> list[Recipient]:
             found += held or _people(roles.safeguarding_leads([agency_id]))
         return found
     return _holders(d, role_id)
+
+
+def copied_recipients(d) -> list[Recipient]:
+    """The other involved agencies copied in: each one's named person, or without one its
+    safeguarding leads (who read the outcome on the page: access.Grade.OUTCOME)."""
+    found = []
+    for copied in d.copied_agencies.select_related("person"):
+        people = [copied.person] if copied.person_id else []
+        found += _people(people or roles.safeguarding_leads([copied.agency_id]))
+    return found
 
 
 def _for_subject(d, notice) -> bool:
@@ -206,15 +212,18 @@ def referral_notices(writer: Writer, referred_to: str) -> None:
                 dedupe_key=f"referral:{referral.pk}:{index}:{recipient.key}"[:200],
             )
     if option.tell_everyone_involved:
-        for participant in d.participants.select_related("user"):
-            writer.to(
-                participant.user,
+        # Every party of every stage, and the other agencies copied in: each reads the
+        # recommendation on the page (access.Sight.outcome), never in the email.
+        involved = _people(p.user for p in d.participants.select_related("user"))
+        for recipient in involved + copied_recipients(d):
+            writer.tell(
+                recipient,
                 Kind.PATHWAY,
                 f"recommendation at stage {stage.number}",
                 f"{option.name}. The recommendation is on the disagreement's page.",
                 stage,
                 include_actor=True,
-                dedupe_key=f"referral:{referral.pk}:all:u{participant.user_id}",
+                dedupe_key=f"referral:{referral.pk}:all:{recipient.key}",
             )
 
 

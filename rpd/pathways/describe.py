@@ -30,6 +30,12 @@ def _field(label: str, text: str, indent: str = "  ") -> list[str]:
     return _wrap(f"{label} {text}", indent, f"{indent}  ")
 
 
+def _listed(numbers, conjunction: str) -> str:
+    """2, 3 or 4; 1, 2 and 3: as a sentence lists them."""
+    words = [str(n) for n in numbers]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
+
+
 def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -42,7 +48,7 @@ def describe(pack: Pack) -> str:
     add(f"Covers: {pack.scope.covers}")
     add(f"Working days: {CALENDARS.get(pack.calendar, pack.calendar)}")
     out += _field("Source:", f"{pack.source.title} ({pack.source.year})", "")
-    add(f"Stages: {plural(len(pack.stages), 'stage')}")
+    add(f"Stages: {len(pack.stages)}")
     if pack.pre_escalation:
         add("")
         add("Before stage 1, try:")
@@ -53,8 +59,12 @@ def describe(pack: Pack) -> str:
         out += _wrap(f"Stage {stage.number}: {stage.name}", "", "  ")
         out += _wrap(stage.summary, "  ")
         raising, receiving = pack.rung(stage.raising.rung), pack.rung(stage.receiving.rung)
-        out += _field("Raising side:", f"{raising.name}: {stage.raising.description}")
-        out += _field("Receiving side:", f"{receiving.name}: {stage.receiving.description}")
+        # Who acts, in the policy's words; the rung is what an administrator maps each
+        # agency's own job titles onto.
+        out += _field("Raising agency:", f"{stage.raising.description} (rung: {raising.name})")
+        out += _field(
+            "Receiving agency:", f"{stage.receiving.description} (rung: {receiving.name})"
+        )
         if stage.led_by:
             out += _field("Led by:", pack.role(stage.led_by).name)
         out += _field("Timescale:", stage.timescale.describe())
@@ -76,11 +86,12 @@ def describe(pack: Pack) -> str:
                     r.text + (" (may be declared not applicable)" if r.may_not_apply else "")
                 )
         for notice in stage.notify:
-            form = f" (with the {pack.form(notice.form).name})" if notice.form else ""
-            condition = f" [{notice.condition}]" if notice.condition else ""
+            # Who and when first, then the pack's own words as a sentence of their own.
+            form = f" (form: {pack.form(notice.form).name})" if notice.form else ""
+            condition = f" Only {_lower_first(notice.condition)}." if notice.condition else ""
             out += _field(
-                f"Notify {pack.role(notice.to).name} when the {_WHEN[notice.when]}:",
-                f"{notice.what}{form}{condition}",
+                f"When {_WHEN[notice.when]}, tell {_the(pack.role(notice.to).name)}.",
+                f"{notice.what}{form}.{condition}",
             )
         if stage.referral_options:
             add("  Can go on to:")
@@ -92,11 +103,11 @@ def describe(pack: Pack) -> str:
         add("")
         add(
             f"Overall limit: {cap.working_days} working days for stages "
-            f"{', '.join(map(str, cap.stages))}"
+            f"{_listed(cap.stages, 'and')}"
         )
     for rule in pack.fast_track:
         add("")
-        add(f"May start at stage {' or '.join(map(str, rule.start_at))} when:")
+        add(f"May start at stage {_listed(rule.start_at, 'or')} when:")
         out += _wrap(rule.when, "  ")
         for requirement in rule.must_record:
             out += _field("Record:", requirement.text)
@@ -130,12 +141,31 @@ def _counts_from(m, names: dict[str, str]) -> str:
     return ""
 
 
+def _lower_first(text: str) -> str:
+    """A pack's sentence continued mid-line: "Informed in writing" reads "informed in
+    writing"; a name or an acronym ("IRO", "MASA") keeps its capital."""
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and first[1:].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def _the(name: str) -> str:
+    """A role's name inside a sentence: "the MASA Team", "own agency designated lead"."""
+    if name.split(" ", 1)[0] in ("Own", "Other"):
+        return name[0].lower() + name[1:]
+    return f"the {name}"
+
+
+# "When ..., tell ...": each event as the sentence says it.
 _WHEN = {
-    "stage_started": "stage starts",
-    "stage_unresolved": "stage ends unresolved",
-    "resolved": "disagreement is resolved",
+    "stage_started": "the stage starts",
+    "stage_unresolved": "the stage ends unresolved",
+    "resolved": "the disagreement is resolved",
     "senior_officers_involved": "senior officers become involved",
+    # Reported during a case (raise_risk): it states what was reported, never a refusal.
     "non_involvement_in_life_threatening_risk": (
-        "an agency keeps out of a life-threatening risk others act on"
+        "an agency's position of non-involvement is reported while others see a "
+        "life-threatening risk"
     ),
 }

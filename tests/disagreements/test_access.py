@@ -893,3 +893,55 @@ def test_the_resolution_panel_is_recorded_by_exactly_whom_the_matrix_says(who, e
         }
         assert _outcome(person, d, "record_panel", sitting) == expected
         assert fresh(d).current_episode().panels.exists() is (expected == OK)
+
+
+# -- Another involved agency, copied in ------------------------------------------------------
+#
+# Hillingdon §4 Stage Four: "A written response ... will be sent to the referrer, with copies
+# provided to other involved agencies"; Jersey §4.6: the chair's recommendation "will be
+# communicated to all involved". An agency copied in (add_party) is told the outcome: its
+# named person, or without one its safeguarding leads, read the register line and the
+# outcome on the page the notice links to, and act on nothing.
+
+
+def _copy_in(world, d: Disagreement, agency_key: str, person: User | None = None):
+    data = {"agency": world.demo.agencies[agency_key].pk, "person": person.pk if person else ""}
+    return transitions.perform("add_party", world.person("raiser"), d.pk, d.version, data)
+
+
+def test_a_copied_agencys_named_person_reads_the_register_line_and_the_outcome_and_acts_on_nothing(
+    world,
+):
+    named = world.demo.ladder["school"][0]
+    d = _copy_in(world, world.d, "school", named)
+    named = world.person_by_pk(named.pk)
+
+    seen = sight(named, d)
+
+    assert seen.grade == Grade.OUTCOME
+    assert seen.outcome and seen.subject and not seen.records
+    assert d in visible_to(named)
+    assert capacities(named, d, d.current_episode()) == {Capacity.COPIED}
+    (row,) = [r for r in open_rows(named) if r.pk == d.pk]
+    assert (row.sight, row.subject_name) == (Grade.OUTCOME, "Robin Testchild")
+    for action in ACTIONS:
+        assert _outcome(named, fresh(d), action, _input(world, action)) == NA
+    # The named person is who is told: the school's lead is not, and has no need to know.
+    assert not may_see(world.person("school-lead"), d)
+
+
+def test_without_a_named_person_the_copied_agencys_safeguarding_leads_read_the_outcome(world):
+    d = _copy_in(world, world.d, "school")
+
+    assert sight(world.person("school-lead"), d).grade == Grade.OUTCOME
+    assert not may_see(world.person_by_pk(world.demo.ladder["school"][0].pk), d)
+
+
+def test_a_named_person_who_leaves_the_copied_agency_stops_seeing_the_case(world):
+    named = world.demo.ladder["school"][0]
+    d = _copy_in(world, world.d, "school", named)
+
+    moved = _move(world.person_by_pk(named.pk), world.demo.agencies["charity"], None)
+
+    assert not may_see(moved, d)
+    assert d not in visible_to(moved)

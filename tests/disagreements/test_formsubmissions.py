@@ -14,7 +14,7 @@ from rpd.disagreements.models import FormSubmission, FormSubmissionSensitive, Su
 from rpd.notifications.models import Notice
 from rpd.people.demo import build_partnership
 
-from .helpers import discuss, escalate, fresh, raise_data
+from .helpers import agree_action, discuss, escalate, fresh, raise_data, send_forms
 
 pytestmark = pytest.mark.django_db
 
@@ -234,3 +234,91 @@ def test_someone_without_sight_of_the_case_gets_not_found(client):
     demo, d, form_id = at_form_stage("jersey")
     client.force_login(demo.outsider)
     assert client.get(f"/disagreements/{d.pk}/forms/{form_id}/").status_code == 404
+
+
+RESOLVED = {
+    "agreed_outcome": "A joint home visit this week, then a strategy discussion.",
+    "next_steps": "Both agencies attend the strategy discussion.",
+    "written_confirmation": "Emailed to both agencies the same day.",
+    "feedback_to_raiser": "Told the social worker what was agreed.",
+}
+
+
+def resolve_at_stage(d):
+    """Resolve at the current stage, the stage's form sent first as the pathway requires,
+    with an action agreed on the way."""
+    episode = d.current_episode()
+    actor, other = episode.raising_actor, episode.receiving_actor
+    agree_action(actor, d, other, other, due="2026-03-06")
+    discuss(actor, d, outcome="resolved")
+    d = send_forms(actor, d)
+    return transitions.perform("resolve", actor, d.pk, d.version, RESOLVED)
+
+
+@pytest.mark.parametrize("stage", [3, 4, 5])
+@time_machine.travel(MONDAY, tick=False)
+def test_stoke_on_trent_the_partnership_gets_the_outcome_on_its_form_when_a_stage_3_to_5_case_is_resolved(  # noqa: E501
+    stage,
+):
+    demo, d, form_id = at_form_stage("stoke-on-trent")
+    while fresh(d).stage < stage:
+        actor = fresh(d).current_episode().raising_actor
+        discuss(actor, d)
+        d = escalate(actor, d)
+    before = FormSubmission.objects.filter(disagreement=d, form_id=form_id).count()
+
+    d = resolve_at_stage(fresh(d))
+
+    versions = FormSubmission.objects.filter(disagreement=d, form_id=form_id).order_by("version")
+    assert versions.count() == before + 2  # the stage's own, then the outcome on it
+    sent, outcome = versions[before], versions[before + 1]
+    assert outcome.stage == stage and outcome.submitted_at >= sent.submitted_at
+    assert outcome.values["resolution"] == RESOLVED["agreed_outcome"]
+    assert "Check at the next visit" in outcome.values["actions-taken"]
+    # Everything else as last sent: the answers typed then stand, the record as it is now.
+    assert outcome.values["child-name"] == sent.values["child-name"]
+    assert outcome.values["current-stage"].startswith(f"Stage {stage}:")
+    # The Partnership's notice of the outcome links to the form, with nothing written in it.
+    [told] = Notice.objects.filter(disagreement=d, subject__contains="told the outcome")
+    assert told.recipient == demo.unit
+    assert f"/disagreements/{d.pk}/forms/{form_id}/" in told.body_text
+    assert RESOLVED["agreed_outcome"] not in told.body_text + told.body_html
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_stoke_on_trent_a_case_resolved_before_the_partnership_was_told_puts_no_outcome_on_a_form():
+    demo = build_partnership("stoke-on-trent")
+    d = transitions.raise_disagreement(demo.ladder["csc"][0], raise_data(demo, "police"))
+    resolve_at_stage(d)
+    assert not FormSubmission.objects.filter(disagreement=d).exists()
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_the_outcome_version_of_a_form_shows_on_its_page_to_the_partnership(client):
+    demo, d, form_id = at_form_stage("stoke-on-trent")
+    d = resolve_at_stage(d)
+    client.force_login(demo.unit)
+    page = client.get(f"/disagreements/{d.pk}/forms/{form_id}/")
+    assert page.status_code == 200
+    assert "Version 2" in page.content.decode()
+    assert RESOLVED["agreed_outcome"] in page.content.decode()
+
+
+@pytest.mark.parametrize("pathway", sorted(SEEDS))
+def test_each_seed_form_for_an_rpd_demo_disagreement_holds_every_field_of_the_seeds_list(pathway):
+    # The cases `rpd demo` builds, as a partnership manager would open them: every live
+    # case at or past the stage that sends the form has it, field by field as the seed
+    # lists it, each filled from the record or flagged missing (asked for on its page).
+    from rpd.disagreements.demo import build
+
+    form_id, stage, seed, _ = SEEDS[pathway]
+    _, made = build(pathway)
+    at_form = [d for d in made if d.stage >= stage and form_id in d.pack.stage(d.stage).forms]
+    assert at_form, "the demo has a case at the form's stage"
+    for d in at_form:
+        assembled = formsubmissions.assemble(d, form_id, at=timezone.now(), special=True)
+        by_id = {v.id: v for v in assembled.values}
+        for heading, field_id in seed.items():
+            value = by_id.pop(field_id)  # every heading of the seed's form has its field
+            assert value.value.strip() or value.asked, (d.reference, heading)
+        assert by_id == {}, "and the form holds nothing the seed does not list"

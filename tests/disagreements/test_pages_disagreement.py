@@ -122,3 +122,15 @@ def test_the_page_reads_as_many_queries_for_six_records_as_for_one(client):
     for approve in (True, False, True, False, True):
         discuss(raiser, d, outcome="ongoing", approve=approve)
     assert queries() == one
+
+
+def test_the_register_line_shows_no_text_written_about_the_case(client):
+    # Stoke-on-Trent tells the partnership at stage 3: at stage 1 its unit sees the
+    # register line, not the summary, the outcome sought or what is disagreed with.
+    demo, _, d = partnership_with_case()
+    client.force_login(demo.unit)
+    page = client.get(f"/disagreements/{d.pk}/").text
+    assert d.reference in page
+    for written in (d.summary, d.outcome_sought, d.challenged_description):
+        assert written not in page
+    assert "Robin Testchild" not in page

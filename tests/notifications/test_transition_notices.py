@@ -2,6 +2,7 @@
 it must: the reference, the stage, the dates, the agencies and a link."""
 
 import datetime
+import html
 
 import pytest
 import time_machine
@@ -400,5 +401,61 @@ def test_jersey_the_chairs_recommendation_is_communicated_to_all_involved(client
         assert recommendation not in notice.body_text
     client.force_login(demo.ladder["police"][0])  # took part at stage 1 only
     page = client.get(f"/disagreements/{d.pk}/")
+    assert page.status_code == 200
+    assert recommendation in page.content.decode()
+
+
+def _copy_in(demo, d, agency_key, person=None):
+    data = {"agency": demo.agencies[agency_key].pk, "person": person.pk if person else ""}
+    actor = fresh(d).current_episode().raising_actor
+    return transitions.perform("add_party", actor, d.pk, fresh(d).version, data)
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_hillingdon_the_copied_agency_reads_the_written_response_on_the_page_its_copy_links_to(
+    client, settings
+):
+    settings.RPD_REQUIRE_MFA = False  # the second factor is specified in tests/people
+    demo = build_partnership("hillingdon")
+    named = demo.ladder["school"][1]
+    d = climb_to(demo, _copy_in(demo, raise_in(demo), "school", named), 4)
+    d = resolve(demo.unit, d)
+    [copy] = notices(d, Kind.PATHWAY).filter(subject__contains="Copy of the written response")
+    assert copy.recipient == named
+
+    client.force_login(named)
+    page = client.get(f"/disagreements/{d.pk}/")
+
+    assert page.status_code == 200
+    text = html.unescape(page.content.decode())
+    for written in AGREED.values():
+        assert written in text  # the written response, its outcome and next steps
+    assert "Robin Testchild" in text  # whom it is about, for the school's own record
+    # Not the two agencies' case: their summary, records and the partnership's form.
+    assert "Three bruises seen in four weeks" not in text
+    assert "Records of discussions" not in text
+    assert "Record a discussion" not in text
+    for form_id in d.pack.stage(4).forms:
+        assert client.get(f"/disagreements/{d.pk}/forms/{form_id}/").status_code == 404
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_jersey_an_agency_copied_in_is_told_the_chairs_recommendation_and_reads_it(
+    client, settings
+):
+    settings.RPD_REQUIRE_MFA = False
+    demo = build_partnership("jersey")
+    d = climb_to(demo, _copy_in(demo, raise_in(demo), "school"), 4)
+    recommendation = "Both agencies hold a joint strategy meeting within five working days."
+    d = refer(demo.chair, d, 0, recommendation)
+    lead = demo.lead["school"]
+    told = {
+        n.recipient for n in notices(d, Kind.PATHWAY).filter(subject__contains="recommendation")
+    }
+    assert lead in told
+
+    client.force_login(lead)
+    page = client.get(f"/disagreements/{d.pk}/")
+
     assert page.status_code == 200
     assert recommendation in page.content.decode()

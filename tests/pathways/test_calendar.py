@@ -75,15 +75,16 @@ def test_due_dates_match_numpy_busday_offset_with_a_backward_roll():
 # -- n == 0 and bad input -----------------------------------------------------------------
 
 
-def test_immediately_on_a_saturday_means_the_monday():
+def test_zero_working_days_from_a_saturday_is_the_monday():
     assert due(EW, date(2026, 11, 7), 0) == date(2026, 11, 9)
 
 
-def test_immediately_on_a_working_day_means_that_day():
+def test_zero_working_days_from_a_working_day_is_that_day():
     assert due(EW, date(2026, 11, 4), 0) == date(2026, 11, 4)
 
 
-def test_immediately_on_a_bank_holiday_means_the_next_working_day():
+def test_zero_working_days_from_a_bank_holiday_is_the_next_working_day():
+    # Not the packs' "immediately", which is the same calendar day (simulate.due_date).
     # Thu 25 and Fri 26 Dec 2025 are bank holidays; Mon 29 Dec is the next working day.
     assert due(EW, date(2025, 12, 25), 0) == date(2025, 12, 29)
 

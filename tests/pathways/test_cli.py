@@ -51,7 +51,7 @@ def test_show_reads_as_the_policy_does(capsys):
     status, out, _ = run(capsys, "pathway", "show", "stoke-on-trent")
     assert status == 0
     assert "Stage 3: Senior manager to senior manager" in out
-    assert "Notify Stoke-on-Trent Safeguarding Children Partnership when the stage starts:" in out
+    assert "When the stage starts, tell the Stoke-on-Trent Safeguarding Children" in out
     assert "Professionals Concerns Resolutions Notifications and Outcomes Form" in out
     assert "May start at stage 3 when:" in out
 
@@ -293,6 +293,13 @@ def test_install_refuses_a_different_pack_under_an_installed_id_and_version(
     ours.write_text(small_pack("lakeside", version=2).replace("days: 5", "days: 3"))
     status, out, _ = run(capsys, "pathway", "install", str(ours))
     assert status == 0 and "installed lakeside v2" in out
+    replaced = (no_installed_packs / "lakeside.yaml").read_text()
+
+    # Nor does an older version go back over a newer one.
+    ours.write_text(small_pack("lakeside"))
+    status, _, err = run(capsys, "pathway", "install", str(ours))
+    assert status == 2 and "lakeside v2 is installed" in err
+    assert (no_installed_packs / "lakeside.yaml").read_text() == replaced
 
 
 def test_validate_counts_one_stage_as_one_stage(capsys, tmp_path):
@@ -313,7 +320,7 @@ def test_show_wraps_long_items_under_their_own_bullet(capsys, pathway):
         # A bullet's second line hangs under its text, never starts a bullet of its own.
         if before.lstrip().startswith("- ") and not line.lstrip().startswith("- "):
             indent = len(before) - len(before.lstrip()) + 2
-            if line.strip() and not line.lstrip().startswith(("Must", "Notify", "(", "Can")):
+            if line.strip() and not line.lstrip().startswith(("Must", "When", "(", "Can")):
                 assert line.startswith(" " * indent), (before, line)
 
 

@@ -5,6 +5,7 @@ partnership manager with a diary would; the count is in the comment.
 """
 
 import datetime
+import hashlib
 
 import pytest
 
@@ -42,6 +43,32 @@ def test_a_stage_without_a_limit_in_the_policy_says_so_in_open_values():
     for entry in registry.all_entries():
         if any(isinstance(s.timescale, NotFixed) for s in entry.pack.stages):
             assert entry.pack.open_values, entry.pack.id
+
+
+# What each built-in pack says (its parsed content, not its comments or layout) at the version
+# it carries. A disagreement pins the pack it started under; two different policies both
+# called "v2" would read as one in every export and `pathway list`. Changing what a pack
+# says fails here until its `version` goes up and this table is updated with it.
+CONTENT_AT_VERSION = {
+    "blackpool": (2, "838affa7b1b1112a"),
+    "cambridgeshire": (2, "98cccf6c60350d9f"),
+    "hillingdon": (2, "1db0fccf7a396f0d"),
+    "jersey": (2, "355a227f364758d2"),
+    "stoke-on-trent": (2, "4885043957dabfd9"),
+}
+
+
+def content_digest(p) -> str:
+    return hashlib.sha256(p.model_dump_json().encode()).hexdigest()[:16]
+
+
+def test_a_built_in_pack_says_something_new_only_under_a_new_version():
+    found = {
+        e.pack.id: (e.pack.version, content_digest(e.pack))
+        for e in registry.all_entries()
+        if e.built_in
+    }
+    assert found == CONTENT_AT_VERSION
 
 
 # -- Hillingdon -------------------------------------------------------------------------

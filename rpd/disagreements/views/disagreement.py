@@ -142,11 +142,12 @@ def detail(request, pk: int):
             "records": record_rows,
             "actions": action_rows,
             "buttons": buttons,
-            "resolution": resolution if sight.records else None,
-            # Where it was referred on and the recommendation made ("communicated to all
-            # involved"): free text about the case, so only with sight of its records.
-            "referrals": [r for e in episodes for r in e.referrals.all()] if sight.records else [],
-            "copied": d.copied_agencies.select_related("agency", "person") if sight.records else [],
+            # How it ended, where it was referred on and the recommendation made
+            # ("communicated to all involved"): free text about the case, so only with sight
+            # of its outcome (the whole case, or an agency copied in).
+            "resolution": resolution if sight.outcome else None,
+            "referrals": [r for e in episodes for r in e.referrals.all()] if sight.outcome else [],
+            "copied": d.copied_agencies.select_related("agency", "person") if sight.outcome else [],
             "led_by": d.pack.role(episode.led_by_role).name
             if episode is not None and episode.led_by_role
             else "",

@@ -1,7 +1,8 @@
 """A partnership's form for one disagreement: assembled from the record, completed, sent.
 
 Who may submit is the `submit_form` transition's to decide; who may read the form at all
-is `access.sight` (the whole case), and special-category values are shown only here.
+is `access.sight` (the whole case: not an agency copied in on the outcome), and
+special-category values are shown only here.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def form_page(request, pk: int, form_id: str):
     user = request.user
     d, _, _ = case_or_404(request, pk)
     seen = access.sight(user, d)
-    if not seen.subject or form_id not in {f.id for f in d.pack.forms}:
+    if not seen.records or form_id not in {f.id for f in d.pack.forms}:
         raise Http404("Page not found")
     pack_form = d.pack.form(form_id)
     special = access.may_see_special_category(user, d)

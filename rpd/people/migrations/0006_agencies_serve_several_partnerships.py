@@ -71,10 +71,12 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        # No index while it is filled: making it unique below adds the index (and on
+        # PostgreSQL its _like twin), which would otherwise already exist under that name.
         migrations.AddField(
             model_name="agency",
             name="code",
-            field=models.SlugField(max_length=64, null=True),
+            field=models.SlugField(max_length=64, null=True, db_index=False),
         ),
         migrations.AddField(
             model_name="rolegrant",
