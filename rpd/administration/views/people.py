@@ -194,7 +194,8 @@ def roles_of(request, partnership, pk):
 def _item_rows(items, person, partnership, choices: dict, errors: dict, may_keep: bool):
     rows = []
     for item in items:
-        people = leavers.candidates(item, person, partnership)
+        elsewhere = item.disagreement.partnership_id != partnership.pk
+        people = [] if elsewhere else leavers.candidates(item, person, partnership)
         options = [(str(p.pk), person_label(p)) for p in people]
         rows.append(
             {
@@ -205,6 +206,7 @@ def _item_rows(items, person, partnership, choices: dict, errors: dict, may_keep
                 "chosen": str(choices.get(item.key, "")),
                 "error": (errors.get(item.key) or [""])[0],
                 "may_keep": may_keep,
+                "elsewhere": item.disagreement.partnership.name if elsewhere else "",
             }
         )
     return rows
@@ -226,6 +228,10 @@ def _hand_over_page(request, partnership, person, *, move: bool):
         if request.POST.get("bulk") == leavers.LINE_MANAGER:
             given["bulk"] = leavers.LINE_MANAGER
         try:
+            if request.POST.get("only"):
+                done = leavers.hand_over(person, partnership, request.user, given)
+                messages.success(request, f"Handed over {len(done)}")
+                return redirect(url("person", partnership, person.pk))
             if move:
                 data = answers_of(request.POST, form)
                 form = PersonForm(data, partnership=partnership, person=person, only=PLACE)
