@@ -40,7 +40,7 @@ def pages(demo) -> list[str]:
     return [
         s, s + "details/", s + "details/name/", s + "details/calendar/",
         s + "details/reference-prefix/", s + "details/closure-days/add/",
-        s + "agencies/", s + "agencies/add/", f"{s}agencies/{police.pk}/",
+        s + "agencies/", s + "agencies/add/", s + "agencies/join/", f"{s}agencies/{police.pk}/",
         f"{s}agencies/{police.pk}/name/", f"{s}agencies/{police.pk}/type/",
         f"{s}agencies/{police.pk}/rungs/add/", f"{s}agencies/{police.pk}/rungs/{rung}/",
         s + "people/", s + "people/add/", f"{s}people/{officer}/",
@@ -202,6 +202,7 @@ def forms_of(demo) -> dict[str, list[str]]:
         s + "details/closure-days/add/": ["day_day", "day_month", "day_year"],
         s + "details/closure-days/remove/": ["day"],
         s + "agencies/add/": ["name", "type", "code"],
+        s + "agencies/join/": ["code"],
         f"{s}agencies/{police.pk}/name/": ["name"],
         f"{s}agencies/{police.pk}/type/": ["type"],
         f"{s}agencies/{police.pk}/rungs/add/": ["title", "pathway_rung"],
