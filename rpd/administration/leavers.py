@@ -272,3 +272,16 @@ def move(person: User, partnership: Partnership, by: User, data: dict, choices: 
             {**changed, "handed_over": done},
         )
     return changed
+
+
+def reactivate(person: User, partnership: Partnership, by: User) -> None:
+    """Someone signed off by mistake, or back: they may sign in again. They get back no
+    part in any case (those were handed over), only what their place gives them."""
+    _may(by, partnership)
+    _person_in(person, partnership)
+    if person.is_active:
+        refuse("person", f"{person.display_name} has not left")
+    with transaction.atomic():
+        person.is_active = True
+        person.save(update_fields=["is_active"])
+        _record("person.reactivated", f"user:{person.get_username()}", by, partnership, {})

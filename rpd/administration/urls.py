@@ -35,6 +35,7 @@ urlpatterns = [
     path(P + "people/<int:pk>/roles/", people.roles_of, name="roles-of"),
     path(P + "people/<int:pk>/move/", people.move, name="move"),
     path(P + "people/<int:pk>/deactivate/", people.deactivate, name="deactivate"),
+    path(P + "people/<int:pk>/reactivate/", people.reactivate, name="reactivate"),
     path(P + "people/<int:pk>/<slug:field>/", people.person_field, name="person-field"),
     path(P + "roles/", roles.roles, name="roles"),
     path(P + "roles/holders/<int:pk>/remove/", roles.remove_holder, name="remove-holder"),

@@ -261,3 +261,19 @@ def test_a_shared_agencys_leaver_is_handed_over_by_each_partnership_in_turn(case
 
     assert not User.objects.get(pk=officer.pk).is_active
     assert fresh(theirs).current_episode().receiving_actor_id == officer.line_manager_id
+
+
+def test_a_leaver_reactivated_signs_in_again_but_holds_no_part_back(case):
+    demo, d, officer = case
+    leavers.deactivate(officer, demo.partnership, demo.admin, {"bulk": leavers.LINE_MANAGER})
+    client = Client()
+    client.force_login(demo.admin)
+
+    done = client.post(f"/partnerships/stoke-on-trent/people/{officer.pk}/reactivate/")
+
+    assert done.status_code == 302
+    back = User.objects.get(pk=officer.pk)
+    assert back.is_active and leavers.open_items(back) == []
+    assert Event.objects.filter(action="person.reactivated", actor_id=demo.admin.pk).exists()
+    with pytest.raises(Invalid):
+        leavers.reactivate(back, demo.partnership, demo.admin)

@@ -211,6 +211,7 @@ def forms_of(demo) -> dict[str, list[str]]:
         f"{s}people/{officer}/email/": ["email"],
         f"{s}people/{officer}/phone/": ["phone"],
         f"{s}people/{officer}/roles/": ["roles"],
+        f"{s}people/{officer}/reactivate/": ["person"],
         f"{s}people/{officer}/move/": ["agency", "rung", "line_manager", "bulk"],
         f"{s}people/{officer}/deactivate/": ["bulk", "side-1-receiving", "action-1"],
         s + "roles/independent-advisor/add/": ["user", "mailbox", "name"],

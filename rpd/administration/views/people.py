@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from rpd.disagreements.fields import person_label
 from rpd.disagreements.views.common import parse_int, with_errors
@@ -285,3 +286,16 @@ def deactivate(request, partnership, pk):
     if not person.is_active:
         raise Http404("Page not found")
     return _hand_over_page(request, partnership, person, move=False)
+
+
+@require_POST
+@administration
+def reactivate(request, partnership, pk):
+    person = _person(partnership, pk)
+    try:
+        leavers.reactivate(person, partnership, request.user)
+    except operations.Invalid:
+        pass  # already back: the person's page says so
+    else:
+        messages.success(request, f"{person.display_name} can sign in again")
+    return redirect(url("person", partnership, pk))
