@@ -114,6 +114,23 @@ class AgencyForm(PartnershipForm):
         return name
 
 
+class JoinAgencyForm(PartnershipForm):
+    code = forms.SlugField(
+        label="What is the agency's code?", max_length=64,
+        help_text="An agency that already serves another partnership, for example "
+        "lancashire-constabulary: its people, ladder and leads come with it",
+    )  # fmt: skip
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].lower()
+        agency = Agency.objects.filter(code=code).first()
+        if agency is None:
+            raise ValidationError(f"No agency has the code {code}")
+        if agency.memberships.filter(partnership=self.partnership).exists():
+            raise ValidationError(f"{agency.name} already serves {self.partnership.name}")
+        return agency
+
+
 def _pathway_rungs(partnership: Partnership) -> list[tuple[str, str]]:
     return [(r.id, r.name) for r in partnership.pathway_entry().pack.rungs]
 

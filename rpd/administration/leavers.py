@@ -36,7 +36,6 @@ from .operations import (
     _record,
     _valid,
     refuse,
-    remove_stand_in,
 )
 
 KEEP = "keep"
@@ -65,7 +64,11 @@ def open_items(person: User) -> list[Item]:
             disagreement__status__in=list(LIVE),
             ended_at__isnull=True,
         )
-        .select_related("disagreement__raising_agency", "disagreement__receiving_agency")
+        .select_related(
+            "disagreement__partnership",
+            "disagreement__raising_agency",
+            "disagreement__receiving_agency",
+        )
         .order_by("disagreement_id", "number")
     )
     for episode in episodes:
@@ -90,7 +93,7 @@ def open_items(person: User) -> list[Item]:
             )
     actions = (
         AgreedAction.objects.filter(owner=person, done_at__isnull=True)
-        .select_related("record__disagreement")
+        .select_related("record__disagreement__partnership")
         .order_by("record__disagreement_id", "due", "pk")
     )
     for action in actions:
@@ -122,8 +125,16 @@ def _chosen(items, person, partnership, choices: dict, *, may_keep: bool) -> dic
         if person.line_manager is None or not person.line_manager.is_active:
             refuse("bulk", f"{person.display_name} has no line manager: choose for each one")
         choices = {item.key: str(person.line_manager.pk) for item in items}
+
     chosen, errors = {}, {}
     for item in items:
+        if item.disagreement.partnership_id != partnership.pk:
+            # A shared agency's person (ADR 007): each partnership hands over its own cases.
+            where = item.disagreement.partnership.name
+            errors[item.key] = [
+                f"{item.disagreement.reference} is {where}'s: its administrator hands it over"
+            ]
+            continue
         raw = str(choices.get(item.key) or "").strip()
         if may_keep and raw in ("", KEEP):
             chosen[item.key] = None
@@ -166,6 +177,29 @@ def _hand_over(items, chosen: dict, by: User, reason: str) -> dict:
     return done
 
 
+def hand_over(person: User, partnership: Partnership, by: User, choices: dict) -> dict:
+    """Hand over the parts `person` holds in this partnership's open cases, changing
+    nothing else: for someone going on long leave, or leaving an agency that serves
+    several partnerships, whose other partnerships hand over their own. Each part not
+    chosen for is kept."""
+    _may(by, partnership)
+    _person_in(person, partnership)
+    items = [i for i in open_items(person) if i.disagreement.partnership_id == partnership.pk]
+    chosen = _chosen(items, person, partnership, choices, may_keep=True)
+    if not any(chosen.values()):
+        refuse("bulk", "Choose who takes over at least one of them")
+    with transaction.atomic():
+        done = _hand_over(items, chosen, by, f"{person.display_name} handed over")
+        _record(
+            "person.handed_over",
+            f"user:{person.get_username()}",
+            by,
+            partnership,
+            {"handed_over": done},
+        )
+    return done
+
+
 def deactivate(person: User, partnership: Partnership, by: User, choices: dict) -> dict:
     """Sign `person` off: every part they hold in an open case handed over (to whom
     `choices` names for each item's key, or all to their line manager with
@@ -182,8 +216,16 @@ def deactivate(person: User, partnership: Partnership, by: User, choices: dict) 
     where = person.agency.name if person.agency_id else partnership.name
     with transaction.atomic():
         done = _hand_over(items, chosen, by, f"{person.display_name} has left {where}")
-        for stand_in in StandIn.objects.filter(person=person).select_related("agency"):
-            remove_stand_in(stand_in, partnership, by)
+        for stand_in in StandIn.objects.filter(person=person):
+            # Wherever they stood in: someone who has left acts for no agency.
+            _record(
+                "stand_in.removed",
+                f"agency:{stand_in.agency_id}",
+                by,
+                partnership,
+                {"stand_in": stand_in.pk, "pathway_rung": stand_in.pathway_rung},
+            )
+            stand_in.delete()
         for holder in RoleHolder.objects.filter(user=person).select_related("partnership"):
             if holder.mailbox:
                 holder.user = None  # the mailbox still reaches the role
@@ -230,3 +272,16 @@ def move(person: User, partnership: Partnership, by: User, data: dict, choices: 
             {**changed, "handed_over": done},
         )
     return changed
+
+
+def reactivate(person: User, partnership: Partnership, by: User) -> None:
+    """Someone signed off by mistake, or back: they may sign in again. They get back no
+    part in any case (those were handed over), only what their place gives them."""
+    _may(by, partnership)
+    _person_in(person, partnership)
+    if person.is_active:
+        refuse("person", f"{person.display_name} has not left")
+    with transaction.atomic():
+        person.is_active = True
+        person.save(update_fields=["is_active"])
+        _record("person.reactivated", f"user:{person.get_username()}", by, partnership, {})

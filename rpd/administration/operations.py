@@ -25,6 +25,7 @@ from rpd.people import roles as pack_roles
 from rpd.people.models import (
     PARTNERSHIP_ROLES,
     Agency,
+    Membership,
     Partnership,
     Role,
     RoleGrant,
@@ -39,6 +40,7 @@ from .forms import (
     PERSON_DETAILS,
     AgencyForm,
     ClosureDayForm,
+    JoinAgencyForm,
     PartnershipDetailsForm,
     PersonForm,
     RoleHolderForm,
@@ -178,6 +180,17 @@ def add_agency(partnership: Partnership, by: User, data: dict) -> Agency:
             partnership,
             {"name": agency.name, "type": agency.type, "code": agency.code},
         )
+    return agency
+
+
+def join_agency(partnership: Partnership, by: User, data: dict) -> Agency:
+    """An agency that already serves another partnership (a police force, an ICB) takes
+    part in this one too, with its people, ladder and safeguarding leads (ADR 007)."""
+    _may(by, partnership)
+    agency = _valid(JoinAgencyForm(data, partnership=partnership))["code"]
+    with transaction.atomic():
+        Membership.objects.create(partnership=partnership, agency=agency)
+        _record("agency.joined", _agency_target(agency), by, partnership, {"code": agency.code})
     return agency
 
 

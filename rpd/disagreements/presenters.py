@@ -427,18 +427,31 @@ def record_cards(records: list[Record], approve: dict[int, str], correct: dict[i
     return cards
 
 
-def action_table(actions: list[AgreedAction], done: dict[int, str]) -> dict:
-    """The agreed actions as the table component's head and cells; `done`: action id to
-    the address of the page that marks it done, where the rules offer it."""
+def action_table(
+    actions: list[AgreedAction], done: dict[int, str], hand_over: dict[int, str] | None = None
+) -> dict:
+    """The agreed actions as the table component's head and cells; `done` and `hand_over`:
+    action id to the address of the page that marks it done or hands it over, where the
+    rules offer it (a column for handing over only when someone may)."""
+    hand_over = hand_over or {}
+
+    def link(text: str, href: str, a: AgreedAction) -> dict:
+        hidden = a.text if len(a.text) <= 60 else a.text[:59] + "…"
+        return {"text": text, "href": href, "hidden": f": {hidden}"}
+
     rows = []
     for a in actions:
         if a.done_at:
             last = f"Done {on_day(local_date(a.done_at))}"
         elif a.pk in done:
-            hidden = a.text if len(a.text) <= 60 else a.text[:59] + "…"
-            last = {"text": "Mark done", "href": done[a.pk], "hidden": f": {hidden}"}
+            last = link("Mark done", done[a.pk], a)
         else:
             last = ""
-        rows.append([a.text, a.owner.display_name, on_day(a.due), last])
-    hidden_head = mark_safe('<span class="govuk-visually-hidden">Done</span>')
-    return {"head": ["Action", "Owner", "Due", hidden_head], "rows": rows}
+        row = [a.text, a.owner.display_name, on_day(a.due), last]
+        if hand_over:
+            row.append(link("Hand over", hand_over[a.pk], a) if a.pk in hand_over else "")
+        rows.append(row)
+    head = ["Action", "Owner", "Due", mark_safe('<span class="govuk-visually-hidden">Done</span>')]
+    if hand_over:
+        head.append(mark_safe('<span class="govuk-visually-hidden">Hand over</span>'))
+    return {"head": head, "rows": rows}

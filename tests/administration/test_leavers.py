@@ -17,7 +17,7 @@ from rpd.disagreements import access, transitions
 from rpd.disagreements.models import AgreedAction, Handover
 from rpd.notifications.feeds import feed_url
 from rpd.people.demo import DEMO_PASSWORD, build_partnership
-from rpd.people.models import User
+from rpd.people.models import Membership, User
 from tests.disagreements.helpers import agree_action, fresh, raise_data
 
 pytestmark = pytest.mark.django_db
@@ -203,3 +203,77 @@ def test_an_agreed_action_is_handed_over_by_its_owner_their_managers_or_the_admi
     hand(demo.admin, officer)
     assert AgreedAction.objects.get(pk=action.action_id).owner_id == officer.pk
     assert Event.objects.filter(action="disagreement.hand_over_action").count() == 2
+
+
+def test_an_open_action_offers_its_hand_over_on_the_case_page(case):
+    demo, d, officer = case
+    client = Client()
+    client.force_login(officer.line_manager)
+    page = client.get(f"/disagreements/{d.pk}/").content.decode()
+    (action,) = [i for i in leavers.open_items(officer) if i.action_id is not None]
+    link = f"/disagreements/{d.pk}/hand-over-action/?action={action.action_id}"
+    assert link in page
+    form = client.get(link)
+    assert form.status_code == 200 and "Anyone in the partnership" in form.content.decode()
+    done = client.post(
+        link,
+        {
+            "version": fresh(d).version,
+            "action": action.action_id,
+            "to_user": demo.colleague["police"].pk,
+            "reason": "Moving to the missing persons team",
+        },
+    )
+    assert done.status_code == 302
+    assert AgreedAction.objects.get(pk=action.action_id).owner_id == demo.colleague["police"].pk
+
+
+def test_handing_over_only_leaves_the_person_as_they_are(case):
+    demo, d, officer = case
+    side = next(k for k in _keys(officer) if k.startswith("side"))
+
+    leavers.hand_over(officer, demo.partnership, demo.admin, {side: demo.colleague["police"].pk})
+
+    assert User.objects.get(pk=officer.pk).is_active
+    assert fresh(d).current_episode().receiving_actor_id == demo.colleague["police"].pk
+    assert [i.action_id is not None for i in leavers.open_items(officer)] == [True]  # kept
+    with pytest.raises(Invalid) as refused:
+        leavers.hand_over(officer, demo.partnership, demo.admin, {})
+    assert list(refused.value.errors) == ["bulk"]
+
+
+def test_a_shared_agencys_leaver_is_handed_over_by_each_partnership_in_turn(case):
+    demo, d, officer = case
+    jersey = build_partnership("jersey")
+    Membership.objects.create(partnership=jersey.partnership, agency=officer.agency)
+    data = raise_data(jersey, receiving_professional=officer.pk, partnership=jersey.partnership.pk)
+    data["receiving_agency"] = officer.agency_id
+    theirs = transitions.raise_disagreement(jersey.ladder["csc"][0], data)
+    assert theirs.partnership_id == jersey.partnership.pk
+
+    with pytest.raises(Invalid) as refused:
+        leavers.deactivate(officer, demo.partnership, demo.admin, {"bulk": leavers.LINE_MANAGER})
+    (elsewhere,) = [m for ms in refused.value.errors.values() for m in ms]
+    assert elsewhere.startswith(theirs.reference) and "its administrator hands it over" in elsewhere
+
+    leavers.hand_over(officer, jersey.partnership, jersey.admin, {"bulk": leavers.LINE_MANAGER})
+    leavers.deactivate(officer, demo.partnership, demo.admin, {"bulk": leavers.LINE_MANAGER})
+
+    assert not User.objects.get(pk=officer.pk).is_active
+    assert fresh(theirs).current_episode().receiving_actor_id == officer.line_manager_id
+
+
+def test_a_leaver_reactivated_signs_in_again_but_holds_no_part_back(case):
+    demo, d, officer = case
+    leavers.deactivate(officer, demo.partnership, demo.admin, {"bulk": leavers.LINE_MANAGER})
+    client = Client()
+    client.force_login(demo.admin)
+
+    done = client.post(f"/partnerships/stoke-on-trent/people/{officer.pk}/reactivate/")
+
+    assert done.status_code == 302
+    back = User.objects.get(pk=officer.pk)
+    assert back.is_active and leavers.open_items(back) == []
+    assert Event.objects.filter(action="person.reactivated", actor_id=demo.admin.pk).exists()
+    with pytest.raises(Invalid):
+        leavers.reactivate(back, demo.partnership, demo.admin)

@@ -265,3 +265,18 @@ def test_only_the_partnerships_own_administrator_may_change_it(demo):
         ops.change_agency(other.agencies["police"], p, demo.admin, {"name": "X"}, fields=("name",))
     with pytest.raises(ops.NotAdministrator):
         ops.set_roles(other.ladder["csc"][0], p, demo.admin, {"roles": ["administrator"]})
+
+
+def test_an_agency_serving_another_partnership_joins_this_one_by_its_code(demo):
+    other = build_partnership("jersey")
+    police = other.agencies["police"]
+
+    joined = ops.join_agency(demo.partnership, demo.admin, {"code": police.code.upper()})
+
+    assert joined == police
+    assert set(police.partnerships.values_list("slug", flat=True)) == {"jersey", "stoke-on-trent"}
+    assert last_event().action == "agency.joined"
+    again = {"code": police.code}
+    assert list(refused(lambda: ops.join_agency(demo.partnership, demo.admin, again))) == ["code"]
+    nobody = {"code": "no-such-agency"}
+    assert list(refused(lambda: ops.join_agency(demo.partnership, demo.admin, nobody))) == ["code"]

@@ -47,6 +47,7 @@ def test_every_administration_page_is_accessible(live_server, any_page, page_che
         (s + "details/calendar/", "details-calendar"),
         (s + "details/closure-days/add/", "closure-day"),
         (s + "agencies/", "agencies"),
+        (s + "agencies/join/", "join-agency"),
         (f"{s}agencies/{police.pk}/", "agency"),
         (f"{s}agencies/{police.pk}/type/", "agency-type"),
         (f"{s}agencies/{police.pk}/rungs/{police.rungs.first().pk}/", "rung"),

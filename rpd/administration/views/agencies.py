@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from rpd.people.models import AgencyType, Role, Rung, StandIn, User
 
 from .. import access, operations
-from ..forms import AgencyForm, RungForm
+from ..forms import AgencyForm, JoinAgencyForm, RungForm
 from .common import adding, administration, checking, form_page, one_of, question, refusals, url
 
 
@@ -33,6 +33,19 @@ def agencies(request, partnership):
     ]
     return render(
         request, "administration/agencies.html", {"partnership": partnership, "agencies": table}
+    )
+
+
+@administration
+def join_agency(request, partnership):
+    return question(
+        request,
+        partnership,
+        make_form=lambda data, **kw: JoinAgencyForm(data, partnership=partnership),
+        change=lambda data: operations.join_agency(partnership, request.user, data),
+        title="Add an agency that serves another partnership",
+        back=url("agencies", partnership),
+        done="Agency added",
     )
 
 
@@ -110,6 +123,11 @@ def agency(request, partnership, pk):
             "key": "Type",
             "value": agency.get_type_display(),
             "href": url("agency-field", partnership, agency.pk, "type"),
+        },
+        {"key": "Code", "value": agency.code},
+        {
+            "key": "Partnerships it serves",
+            "value": ", ".join(agency.partnerships.order_by("name").values_list("name", flat=True)),
         },
     ]
     return render(

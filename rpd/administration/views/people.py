@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from rpd.disagreements.fields import person_label
 from rpd.disagreements.views.common import parse_int, with_errors
@@ -194,7 +195,8 @@ def roles_of(request, partnership, pk):
 def _item_rows(items, person, partnership, choices: dict, errors: dict, may_keep: bool):
     rows = []
     for item in items:
-        people = leavers.candidates(item, person, partnership)
+        elsewhere = item.disagreement.partnership_id != partnership.pk
+        people = [] if elsewhere else leavers.candidates(item, person, partnership)
         options = [(str(p.pk), person_label(p)) for p in people]
         rows.append(
             {
@@ -205,6 +207,7 @@ def _item_rows(items, person, partnership, choices: dict, errors: dict, may_keep
                 "chosen": str(choices.get(item.key, "")),
                 "error": (errors.get(item.key) or [""])[0],
                 "may_keep": may_keep,
+                "elsewhere": item.disagreement.partnership.name if elsewhere else "",
             }
         )
     return rows
@@ -226,6 +229,10 @@ def _hand_over_page(request, partnership, person, *, move: bool):
         if request.POST.get("bulk") == leavers.LINE_MANAGER:
             given["bulk"] = leavers.LINE_MANAGER
         try:
+            if request.POST.get("only"):
+                done = leavers.hand_over(person, partnership, request.user, given)
+                messages.success(request, f"Handed over {len(done)}")
+                return redirect(url("person", partnership, person.pk))
             if move:
                 data = answers_of(request.POST, form)
                 form = PersonForm(data, partnership=partnership, person=person, only=PLACE)
@@ -279,3 +286,16 @@ def deactivate(request, partnership, pk):
     if not person.is_active:
         raise Http404("Page not found")
     return _hand_over_page(request, partnership, person, move=False)
+
+
+@require_POST
+@administration
+def reactivate(request, partnership, pk):
+    person = _person(partnership, pk)
+    try:
+        leavers.reactivate(person, partnership, request.user)
+    except operations.Invalid:
+        pass  # already back: the person's page says so
+    else:
+        messages.success(request, f"{person.display_name} can sign in again")
+    return redirect(url("person", partnership, pk))

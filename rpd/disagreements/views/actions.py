@@ -194,6 +194,8 @@ def act(request, pk: int, action: str):
             messages.success(request, f"{DONE[name]}.")
             return redirect("disagreements:detail", pk=d.pk)
     form = label(transitions.form_for(name, user, d, data))
+    if name == "hand_over_action":  # an action, unlike a side, may pass to anyone here
+        form.fields["to_user"].help_text = "Anyone in the partnership"
     if data is not None:
         with_errors(form, page.get("field_errors", {}))
     for hidden in ("actions", "not_applicable", *([TARGETS[name]] if name in TARGETS else [])):

@@ -119,6 +119,12 @@ def detail(request, pk: int):
         "action",
         transitions.allowed_on(user, d, known, "complete_action", actions),
     )
+    hand_over = _links(
+        d,
+        "hand_over_action",
+        "action",
+        transitions.allowed_on(user, d, known, "hand_over_action", actions),
+    )
     resolution = getattr(d, "resolution", None) if d.status == Status.RESOLVED else None
     calendar = d.partnership.working_calendar()
     led_by = (
@@ -139,7 +145,7 @@ def detail(request, pk: int):
             "tracker": presenters.stage_tracker(d, episodes, today),
             "timeline": [entry.as_item() for entry in timeline],
             "cards": presenters.record_cards(records, approve, correct),
-            "actions": presenters.action_table(actions, done),
+            "actions": presenters.action_table(actions, done, hand_over),
             "buttons": case_buttons(d, allowed),
             # The texts of the case are its records: only for those who see it whole.
             "summary": presenters.summary_rows(d, sight.records),
