@@ -57,7 +57,7 @@ def test_an_oversight_role_in_two_partnerships_switches_between_their_lists(
     sign_in(any_page, live_server, unit)
     walk.go("/oversight/", "blackpool")
     assert f"/disagreements/{case.pk}/" not in any_page.content()
-    any_page.select_option("#partnership", "stoke")
+    any_page.get_by_label("Partnership", exact=True).select_option("stoke")
     walk.press("Apply filters", "stoke")
     assert stoke.partnership.name in walk.main()
     assert f"/disagreements/{case.pk}/" in any_page.content()

@@ -28,6 +28,8 @@ SHOWS = {
 
 
 class FilterForm(forms.Form):
+    # Each filter always has a value ("Any agency" is one), so none is marked optional on
+    # the page; one missing or wrong filters by nothing (the view reads only valid ones).
     show = forms.ChoiceField(label="Show", choices=list(SHOWS.items()), required=False)
     agency = forms.ChoiceField(label="Agency", required=False)
     stage = forms.ChoiceField(label="Stage", required=False)
@@ -105,8 +107,9 @@ def oversight(request):
             ),
             "page": page,
             "more": len(rows) > PAGE,
+            # Shown unbound, with what is chosen as its initial values: never any errors.
             "form": FilterForm(
-                {
+                initial={
                     "partnership": partnership.slug,
                     "show": show,
                     "agency": agency or "",
