@@ -172,6 +172,27 @@ def managers_in_agency(person: User) -> list[User]:
     return chain
 
 
+def _manages(user: User, person: User) -> bool:
+    """Whether `user` is among `managers_in_agency(person)`, walking only as far as them."""
+    for manager in person.walk_managers():
+        if manager.agency_id != person.agency_id:
+            return False
+        if manager.pk == user.pk:
+            return manager.is_active
+    return False
+
+
+def _owned(user: User, d: Disagreement) -> frozenset[int]:
+    """The agreed actions of `d` that `user` owns. Read once per loaded disagreement and
+    person: a page asks both `sight` and `capacities`, which each need it."""
+    # Keyed by the version too: a transition on this same object moves it on.
+    memo, key = d.__dict__.setdefault("_owned_by", {}), (user.pk, d.version)
+    if key not in memo:
+        owned = AgreedAction.objects.filter(owner_id=user.pk, record__disagreement_id=d.pk)
+        memo[key] = frozenset(owned.values_list("pk", flat=True))
+    return memo[key]
+
+
 def _active(user: User) -> bool:
     return user.is_authenticated and user.is_active
 
@@ -344,11 +365,7 @@ def sight(user: User, d: Disagreement) -> Sight:
     """
     if not _active(user):
         return NOTHING
-    owned = frozenset(
-        AgreedAction.objects.filter(owner_id=user.pk, record__disagreement_id=d.pk).values_list(
-            "pk", flat=True
-        )
-    )
+    owned = _owned(user, d)
     oversees = _oversees(user, d.partnership_id)
     if (
         _is_lead_of(user, d)
@@ -464,7 +481,9 @@ def capacities(user: User, disagreement: Disagreement, episode: StageEpisode | N
                 continue  # acts for an agency they have left: someone must take it over
             if actor.pk == user.pk:
                 held.add(capacity)
-            elif user.pk in {m.pk for m in managers_in_agency(actor)}:
+            # Only someone in the actor's agency can be among their managers there: the
+            # other side's chain is not walked (a query per rung) for nothing.
+            elif user.agency_id == actor.agency_id and _manages(user, actor):
                 held.add(Capacity.MANAGER)
     if _oversees(user, d.partnership_id):
         held.add(Capacity.OVERSIGHT)
@@ -481,7 +500,7 @@ def capacities(user: User, disagreement: Disagreement, episode: StageEpisode | N
         held.add(Capacity.PARTICIPANT)
     elif Viewer.objects.filter(disagreement_id=d.pk, user_id=user.pk).exists():
         held.add(Capacity.PARTICIPANTS_MANAGER)
-    if AgreedAction.objects.filter(owner_id=user.pk, record__disagreement_id=d.pk).exists():
+    if _owned(user, d):
         held.add(Capacity.ACTION_OWNER)
     if is_copied(user, d):
         held.add(Capacity.COPIED)

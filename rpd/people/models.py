@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
@@ -231,12 +232,15 @@ class User(AbstractUser):
 
     def managers(self) -> list[User]:
         """The line-management chain above this person, nearest first."""
-        chain, seen, person = [], {self.pk}, self.line_manager
+        return list(self.walk_managers())
+
+    def walk_managers(self) -> Iterator[User]:
+        """The chain as `managers`, read one rung at a time: stop early, query less."""
+        seen, person = {self.pk}, self.line_manager
         while person is not None and person.pk not in seen:  # a loop in bad data ends here
-            chain.append(person)
+            yield person
             seen.add(person.pk)
             person = person.line_manager
-        return chain
 
 
 class RoleGrant(models.Model):
