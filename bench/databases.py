@@ -38,6 +38,11 @@ def _on_postgres(args, run: Run, scratch_db: str) -> int:
     from psycopg import sql
 
     parts = urlparse(args.database_url)
+    named = parts.path.lstrip("/")
+    if named and named != "postgres":
+        # Named after the database given, so two people running the same benchmark on one
+        # server, each with their own database, never drop each other's scratch one.
+        scratch_db = f"{named}_{scratch_db}"
     scratch = urlunparse(parts._replace(path=f"/{scratch_db}"))
     try:
         admin = psycopg.connect(args.database_url, autocommit=True, connect_timeout=5)

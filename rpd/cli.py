@@ -95,7 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     from rpd.audit import commands as audit_commands
     from rpd.disagreements import commands as disagreement_commands
     from rpd.notifications import commands as notification_commands
+    from rpd.onboarding import commands as onboarding_commands
     from rpd.pathways import commands as pathway_commands
+    from rpd.people import commands as people_commands
 
     parser = argparse.ArgumentParser(
         prog="rpd", description="Resolving Professional Differences: safeguarding escalation."
@@ -105,7 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     disagreement_commands.register(subparsers)
     audit_commands.register(subparsers)
     notification_commands.register(subparsers)
+    onboarding_commands.register(subparsers)
     project_commands.register(subparsers)
+    people_commands.register(subparsers)
     return parser
 
 

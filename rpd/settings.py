@@ -72,12 +72,16 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # Single sign-on: an OpenID Connect provider per agency (rpd/people/sso.py).
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "rpd.pathways",
     "rpd.people",
     "rpd.disagreements",
     "rpd.audit",
     "rpd.notifications",
     "rpd.administration",
+    "rpd.onboarding",
 ]
 
 AUTH_USER_MODEL = "people.User"
@@ -322,6 +326,20 @@ RPD_REQUIRE_MFA = os.environ.get("RPD_REQUIRE_MFA", "1") == "1"
 # Demo mode: the sign-in page lists the demo people and signs them in without a second
 # factor. Only with DEBUG on: production settings refuse it whatever this says.
 RPD_DEMO = os.environ.get("RPD_DEMO", "0") == "1"
+
+# Single sign-on (rpd/people/sso.py): an agency may have an OpenID Connect provider (its
+# Microsoft Entra ID tenant), set with `rpd sso add`. It signs in only people the
+# partnership registered, matched by the address in the ID token; nobody signs up through
+# it. The client secret is read from the environment variable the provider names, never
+# stored in the database. PKCE on every provider.
+SOCIALACCOUNT_ADAPTER = "rpd.people.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # matching is ours: agency and active checked too
+SOCIALACCOUNT_STORE_TOKENS = False  # the access token is used once, for the userinfo
+SOCIALACCOUNT_LOGIN_ON_GET = False  # a provider's sign-in starts from a form (POST)
+# Callback addresses given to the identity provider: https behind the TLS proxy.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 
 # Idle sessions end: each request pushes the expiry on, so it counts from the last one.
 SESSION_COOKIE_AGE = env_int("RPD_SESSION_IDLE_MINUTES", 30, 1, 24 * 60) * 60

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("rpd.pathways.urls")),
     path("", include("rpd.notifications.urls")),
     path("", include("rpd.administration.urls")),
+    path("", include("rpd.onboarding.urls")),
 ]

@@ -202,3 +202,57 @@ def test_pagination_keeps_the_other_query_parameters(rf):
     assert 'href="?stage=2&amp;page=4" rel="prev"' in html
     assert 'aria-label="Page 5" aria-current="page"' in html
     assert "govuk-pagination__item--ellipsis" in html
+
+
+def test_a_table_draws_links_tags_and_bold_cells_and_escapes_text():
+    html = render(
+        "{% govuk_table head rows label='Cases' %}",
+        head=["Reference", "Due"],
+        rows=[
+            [{"text": "RPD-1", "href": "/d/1/", "hidden": " <b>"}, {"text": "Late", "tag": "red"}],
+            ["<script>", {"text": "You must act", "strong": True}],
+        ],
+    )
+    assert 'role="region" aria-label="Cases"' in html
+    assert '<th scope="col" class="govuk-table__header">Reference</th>' in html
+    assert (
+        '<a class="govuk-link" href="/d/1/">RPD-1<span class="govuk-visually-hidden"> &lt;b&gt;'
+        in html
+    )
+    assert '<strong class="govuk-tag govuk-tag--red">Late</strong>' in html
+    assert "&lt;script&gt;" in html and "<script>" not in html
+    assert "<strong>You must act</strong>" in html
+
+
+def test_summary_cards_keep_line_breaks_and_offer_their_actions():
+    html = render(
+        "{% govuk_summary_cards cards %}",
+        cards=[
+            {
+                "id": "record-1",
+                "title": "Meeting",
+                "actions": [{"text": "Approve", "href": "/a?record=1", "hidden": " the record"}],
+                "text": "First line\nsecond <line>",
+                "note": "Written by Ana.",
+                "tag": "Awaiting approval",
+                "tag_colour": "yellow",
+            }
+        ],
+    )
+    assert 'id="record-1"' in html and '<h3 class="govuk-summary-card__title">Meeting</h3>' in html
+    assert "First line<br>second &lt;line&gt;" in html
+    assert 'href="/a?record=1">Approve<span class="govuk-visually-hidden"> the record' in html
+    assert 'Written by Ana. <strong class="govuk-tag govuk-tag--yellow">' in html
+
+
+def test_pagination_of_a_list_that_does_not_count_links_only_either_side(rf):
+    html = Template("{% load govuk %}{% govuk_pagination 2 more=True %}").render(
+        Context({"request": rf.get("/?show=paused&page=2")})
+    )
+    assert 'href="?show=paused&amp;page=1" rel="prev"' in html
+    assert 'href="?show=paused&amp;page=3" rel="next"' in html
+    assert "govuk-pagination__list" not in html
+    last = Template("{% load govuk %}{% govuk_pagination 1 more=False %}").render(
+        Context({"request": rf.get("/")})
+    )
+    assert "govuk-pagination" not in last

@@ -208,6 +208,27 @@ class Disagreement(models.Model):
     # roles, a stage it leads, a referral): its oversight roles see the subject and the
     # records from then on, and only its register line before (`access.sight`).
     partnership_told_at = models.DateTimeField(null=True, blank=True)
+    # What the lists show of the current stage, kept here by every transition
+    # (transitions.refresh_list_columns) so a page of rows is read by id with no join to
+    # the episodes and no subquery over the records: who acts on each side, the role
+    # leading it, whether a record of it awaits approval (and, when every one waiting was
+    # written by the same person, who: they cannot approve their own), and whether one
+    # shows the stage unresolved.
+    current_raising_actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+        db_index=False,
+    )  # fmt: skip
+    current_receiving_actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+        db_index=False,
+    )  # fmt: skip
+    current_led_by_role = models.CharField(max_length=64, blank=True, default="")
+    awaiting_approval = models.BooleanField(default=False)
+    awaiting_only_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+        db_index=False,
+    )  # fmt: skip
+    has_unresolved = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

@@ -8,6 +8,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
 from rpd.audit import log as audit
 from rpd.pathways.calendar import WorkingCalendar, local_date
 from rpd.people.models import User
@@ -183,6 +186,14 @@ class TimelineEntry:
     detail: str = ""
     record: Record | None = None
 
+    def as_item(self) -> dict:
+        """As the list component takes it: the moment in bold, then what happened."""
+        text = f"{self.what} by {self.by}" + (f" ({self.detail})" if self.detail else "")
+        item = {"lead": at_moment(self.at), "text": text}
+        if self.record is not None:
+            item.update(href=f"#record-{self.record.pk}", link="Read the record")
+        return item
+
 
 def _event_detail(data: dict, today) -> str:
     parts = []
@@ -214,8 +225,10 @@ def _named(events) -> tuple[list, dict]:
     sealed, which a page shows only for someone no longer on record."""
     from rpd.people.models import User
 
-    events = list(events)
-    people = User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id})
+    events = list(events.only("at", "actor_id", "actor_label", "action", "data"))
+    people = User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id}).only(
+        "first_name", "last_name", "username"
+    )
     return events, {u.pk: u.display_name for u in people}
 
 
@@ -279,3 +292,166 @@ def capacity_words(held: set[str]) -> list[str]:
         Capacity.COPIED: "your agency is copied in on its outcome",
     }
     return [words[c] for c in Capacity if c in held and c in words]
+
+
+# -- The disagreement page --------------------------------------------------------------------
+# Each part as the components take it (summary list rows, summary cards, table cells), with
+# dates already in words: a page of fifty records and their timeline is hundreds of values,
+# and Django's date filter costs more than the rest of drawing one.
+
+
+def on_day(day: datetime.date | None) -> str:
+    """3 December 2026, as the date filter's "j F Y" writes it."""
+    return f"{day.day} {day:%B %Y}" if day else ""
+
+
+def at_moment(at: datetime.datetime) -> str:
+    """3 December 2026 14:30 in London, as the date filter's "j F Y H:i" writes it."""
+    at = timezone.localtime(at)
+    return f"{at.day} {at:%B %Y %H:%M}"
+
+
+def summary_rows(d: Disagreement, texts: bool) -> list[dict]:
+    """The register line, and the texts of the case only where `texts` (access.Sight.records)."""
+    raised = on_day(local_date(d.raised_at))
+    if d.fast_track_reason and texts:
+        raised = f"{raised}, fast-tracked: {d.fast_track_reason}"
+    rows = []
+    if texts:
+        rows = [
+            {
+                "key": "What is disagreed with",
+                "value": f"{d.get_challenged_display()} on {on_day(d.challenged_on)}: "
+                f"{d.challenged_description}",
+            },
+            {"key": "Summary", "value": d.summary},
+            {"key": "Outcome sought", "value": d.outcome_sought},
+        ]
+    return rows + [
+        {"key": "Risk", "value": d.get_risk_display() + (" (urgent)" if d.urgent else "")},
+        {"key": "Raised", "value": raised},
+    ]
+
+
+def subject_rows(d: Disagreement, whole: bool) -> list[dict]:
+    """What it is about; who, only to those who may see the subject."""
+    s = d.subject
+    rows = [{"key": "About", "value": s.get_kind_display()}]
+    if whole:
+        rows += [
+            {"key": "Name", "value": f"{s.given_name} {s.family_name}"},
+            {"key": "Date of birth", "value": on_day(s.date_of_birth) or "Not given"},
+            {"key": "NHS number", "value": s.nhs_number or "Not given"},
+            {"key": "Address", "value": s.address or "Not given"},
+        ]
+    return rows
+
+
+def _acting(person: User) -> str:
+    return f"{person.display_name}, {person.job_title}" if person.job_title else person.display_name
+
+
+def party_rows(d: Disagreement, episode, led_by: str, copied) -> list[dict]:
+    rows = [
+        {"key": "Raised by", "value": f"{d.raised_by.display_name}, {d.raising_agency.name}"},
+        {
+            "key": "Raised with",
+            "value": f"{d.receiving_professional.display_name}, {d.receiving_agency.name}",
+        },
+    ]
+    if d.lead_professional:
+        rows.append({"key": "Lead Professional", "value": d.lead_professional.display_name})
+    if episode is not None and not d.is_closed:
+        rows.append(
+            {
+                "key": f"Acting for {d.raising_agency.name} now",
+                "value": _acting(episode.raising_actor),
+            }
+        )
+        rows.append(
+            {
+                "key": f"Acting for {d.receiving_agency.name} now",
+                "value": _acting(episode.receiving_actor),
+            }
+        )
+        if led_by:
+            rows.append({"key": "Stage led by", "value": led_by})
+    for c in copied:
+        who = f"({c.person.display_name})" if c.person else "(its safeguarding leads)"
+        rows.append({"key": "Copied in", "value": f"{c.agency.name} {who}"})
+    return rows
+
+
+def referral_rows(r) -> list[dict]:
+    return [
+        {"key": "Referred to", "value": r.referred_to},
+        {"key": "Recommendation", "value": r.recommendation},
+        {"key": "By", "value": f"{r.by.display_name}, {on_day(local_date(r.at))}"},
+    ]
+
+
+def resolution_rows(resolution) -> list[dict]:
+    return [
+        {"key": "Agreed outcome", "value": resolution.agreed_outcome},
+        {"key": "Next steps", "value": resolution.next_steps},
+        {"key": "Written confirmation", "value": resolution.written_confirmation},
+        {"key": "Feedback to the raiser", "value": resolution.feedback_to_raiser},
+    ]
+
+
+def record_cards(records: list[Record], approve: dict[int, str], correct: dict[int, str]):
+    """Each record of a discussion as a summary card, with the links to approve or correct
+    it where the transitions' own rules offer them (`approve`, `correct`: record id to
+    the address of that page)."""
+    cards = []
+    for r in records:
+        when = at_moment(r.occurred_at)
+        title = f"{r.get_kind_display()}, {when}"
+        if r.supersedes_id:
+            title += " (correction)"
+        if hasattr(r, "superseded_by"):
+            title += " (corrected since)"
+        actions = [
+            {"text": text, "href": links[r.pk], "hidden": f" the record of {when}"}
+            for text, links in (("Approve", approve), ("Correct", correct))
+            if r.pk in links
+        ]
+        note = f"Outcome: {r.get_outcome_display()}. Written by {r.author.display_name}."
+        card = {"id": f"record-{r.pk}", "title": title, "actions": actions, "text": r.summary}
+        if r.is_approved:
+            approved_on = on_day(local_date(r.approved_at))
+            card["note"] = f"{note} Approved by {r.approved_by.display_name} on {approved_on}."
+        else:
+            card.update(note=note, tag="Awaiting approval", tag_colour="yellow")
+        cards.append(card)
+    return cards
+
+
+def action_table(
+    actions: list[AgreedAction], done: dict[int, str], hand_over: dict[int, str] | None = None
+) -> dict:
+    """The agreed actions as the table component's head and cells; `done` and `hand_over`:
+    action id to the address of the page that marks it done or hands it over, where the
+    rules offer it (a column for handing over only when someone may)."""
+    hand_over = hand_over or {}
+
+    def link(text: str, href: str, a: AgreedAction) -> dict:
+        hidden = a.text if len(a.text) <= 60 else a.text[:59] + "…"
+        return {"text": text, "href": href, "hidden": f": {hidden}"}
+
+    rows = []
+    for a in actions:
+        if a.done_at:
+            last = f"Done {on_day(local_date(a.done_at))}"
+        elif a.pk in done:
+            last = link("Mark done", done[a.pk], a)
+        else:
+            last = ""
+        row = [a.text, a.owner.display_name, on_day(a.due), last]
+        if hand_over:
+            row.append(link("Hand over", hand_over[a.pk], a) if a.pk in hand_over else "")
+        rows.append(row)
+    head = ["Action", "Owner", "Due", mark_safe('<span class="govuk-visually-hidden">Done</span>')]
+    if hand_over:
+        head.append(mark_safe('<span class="govuk-visually-hidden">Hand over</span>'))
+    return {"head": head, "rows": rows}

@@ -42,6 +42,7 @@ from .access import (
     grant_sight,
     involved,
     stands_in,
+    subordinate_ids,
     tell_partnership,
 )
 from .models import (
@@ -273,6 +274,30 @@ def refresh_deadlines(d: Disagreement, episode: StageEpisode | None) -> None:
     """Store the earliest open deadline, so the sweep is one indexed query."""
     d.stage_due = None if d.status in CLOSED or episode is None else episode.due
     d.next_due = deadlines.next_due(d, episode)
+    refresh_list_columns(d, episode)
+
+
+def refresh_list_columns(d: Disagreement, episode: StageEpisode | None) -> None:
+    """Store what the lists show of the current stage on the disagreement itself (who
+    acts, who leads, the state of its records), so a page of rows needs no join or
+    subquery: as queries.FILL_LIST_COLUMNS computes it for rows written in bulk."""
+    if episode is None:
+        d.current_raising_actor_id = d.current_receiving_actor_id = None
+        d.current_led_by_role, d.awaiting_approval, d.awaiting_only_by_id = "", False, None
+        d.has_unresolved = False
+        return
+    d.current_raising_actor_id = episode.raising_actor_id
+    d.current_receiving_actor_id = episode.receiving_actor_id
+    d.current_led_by_role = episode.led_by_role
+    records = episode.records.values_list("author_id", "approved_at", "outcome", "superseded_by")
+    waiting, unresolved = set(), False
+    for author_id, approved_at, outcome, superseded_by in records:
+        if approved_at is None and superseded_by is None:
+            waiting.add(author_id)
+        unresolved = unresolved or outcome == RecordOutcome.UNRESOLVED
+    d.awaiting_approval = bool(waiting)
+    d.awaiting_only_by_id = next(iter(waiting)) if len(waiting) == 1 else None
+    d.has_unresolved = unresolved
 
 
 # -- Raising ------------------------------------------------------------------------------
@@ -436,6 +461,21 @@ class Act:
     data: dict = field(default_factory=dict)
     # The record, agreed action or person the input names (Rule.target), once found.
     target: object = None
+    # Read once however many targets are asked about (a page's fifty records): who is
+    # below the actor in line management, and which side each person stands on.
+    _below: set[int] | None = field(default=None, repr=False)
+    _sides: dict[int, str | None] = field(default_factory=dict, repr=False)
+
+    def manages(self, person: User) -> bool:
+        """Whether the actor is in `person`'s line management, at any depth."""
+        if self._below is None:
+            self._below = subordinate_ids(self.actor)
+        return person.pk in self._below
+
+    def side(self, person: User) -> str | None:
+        if person.pk not in self._sides:
+            self._sides[person.pk] = side_of(self.d, person)
+        return self._sides[person.pk]
 
     @property
     def today(self) -> datetime.date:
@@ -465,8 +505,10 @@ class Rule:
     # What the form needs besides the context, from the disagreement as it stands.
     form_needs: Callable[[Act], dict] = lambda act: {}
     # The record, action or person the validated input names, found in this disagreement
-    # (unknown: Invalid; in a state that forbids the transition: NotAllowed).
+    # (unknown: Invalid), and whether its state allows the transition (the refusal to
+    # show, or None). Apart, so a page can ask about every target it has already loaded.
     target: Callable[[Act], object] | None = None
+    state: Callable[[Act, object], str | None] | None = None
     # Who may do it to that target, decided by its author, owner or side: the refusal to
     # show, or None. Capacities say who may act on the case; this says on what.
     who_on_target: Callable[[Act, object], str | None] | None = None
@@ -479,12 +521,21 @@ class Rule:
     def check_target(self, act: Act) -> None:
         if self.target is not None:
             act.target = self.target(act)
-        if self.who_on_target is not None:
-            refusal = self.who_on_target(act, act.target)
-            if refusal:
-                raise NotAllowed(refusal)
+        refusal = self.refusal(act, act.target)
+        if refusal:
+            raise NotAllowed(refusal)
         if self.evidence is not None:
             self.evidence(act)
+
+    def refusal(self, act: Act, target) -> str | None:
+        """Why the actor may not do this to `target` in its present state, or None."""
+        if self.state is not None:
+            refusal = self.state(act, target)
+            if refusal:
+                return refusal
+        if self.who_on_target is not None:
+            return self.who_on_target(act, target)
+        return None
 
 
 def _approved(episode: StageEpisode):
@@ -522,31 +573,28 @@ def side_of(d: Disagreement, user: User) -> str | None:
     return None
 
 
-def _in_chain(person: User, of: User) -> bool:
-    return person.pk in {m.pk for m in of.managers()}
-
-
 # -- Targets and who may act on them ------------------------------------------------------
 
 
 def _record_in(act: Act) -> Record:
-    record = act.d.records.select_related("author", "amends").filter(pk=act.data["record"]).first()
+    record = act.d.records.select_related("author").filter(pk=act.data["record"]).first()
     if record is None:
         raise Invalid({"record": ["no such record in this disagreement"]})
     return record
 
 
-def _approvable(act: Act) -> Record:
-    record = _record_in(act)
+# A record's state is read from its own columns and its `superseded_by`, which
+# `records_of` fills for a whole page of records without a query each.
+def _approvable(act: Act, record: Record) -> str | None:
     if act.d.is_closed and record.amends_id is None:
         # A closed case's evidence is frozen: only an addendum made since is approved.
         status = act.d.get_status_display().lower()
-        raise NotAllowed(f"{act.d.reference} is {status}: you cannot approve a record")
+        return f"{act.d.reference} is {status}: you cannot approve a record"
     if record.is_approved:
-        raise NotAllowed("this record is already approved; correct it with a new version")
+        return "this record is already approved; correct it with a new version"
     if hasattr(record, "superseded_by"):
-        raise NotAllowed("this record has been corrected; approve the newer version")
-    return record
+        return "this record has been corrected; approve the newer version"
+    return None
 
 
 def _may_approve(act: Act, record: Record) -> str | None:
@@ -557,23 +605,35 @@ def _may_approve(act: Act, record: Record) -> str | None:
     author = record.author
     if author.pk == act.actor.pk:
         return "a record is approved by someone other than its author"
-    if Capacity.LEADER in act.held or _in_chain(act.actor, author):
+    if Capacity.LEADER in act.held or act.manages(author):
         return None
-    mine, theirs = side_of(act.d, act.actor), side_of(act.d, author)
+    mine, theirs = act.side(act.actor), act.side(author)
     if mine is not None and (theirs is None or mine == theirs):
         return None
     return "a record is approved by someone on its author's side, or by whoever leads the stage"
 
 
-def _correctable(act: Act) -> Record:
-    record = _record_in(act)
+def records_of(d: Disagreement) -> list[Record]:
+    """`d`'s records, oldest first, each with its author and approver and with what the
+    rules read of its state: the correction that supersedes it, found among the same
+    records (a correction is a record of the same disagreement), so asking the rules about
+    all of them takes no query more. Not a join: SQLite scans the table for that one."""
+    records = list(d.records.select_related("author", "approved_by").order_by("occurred_at", "pk"))
+    correction = {r.supersedes_id: r for r in records if r.supersedes_id}
+    cache = Record.superseded_by.related
+    for r in records:
+        cache.set_cached_value(r, correction.get(r.pk))
+    return records
+
+
+def _correctable(act: Act, record: Record) -> str | None:
     if hasattr(record, "superseded_by"):
-        raise NotAllowed("this record has already been corrected; correct the newest version")
-    return record
+        return "this record has already been corrected; correct the newest version"
+    return None
 
 
 def _may_correct(act: Act, record: Record) -> str | None:
-    if record.author_id == act.actor.pk or _in_chain(act.actor, record.author):
+    if record.author_id == act.actor.pk or act.manages(record.author):
         return None
     return "a record is corrected by its author or someone in their line management"
 
@@ -586,14 +646,16 @@ def _action_in(act: Act) -> AgreedAction:
     )
     if action is None:
         raise Invalid({"action": ["no such agreed action in this disagreement"]})
-    if action.done_at is not None:
-        raise NotAllowed("this action is already marked done")
     return action
+
+
+def _open_action(act: Act, action: AgreedAction) -> str | None:
+    return "this action is already marked done" if action.done_at is not None else None
 
 
 def _may_complete(act: Act, action: AgreedAction) -> str | None:
     owner = action.owner
-    if owner.pk == act.actor.pk or _in_chain(act.actor, owner):
+    if owner.pk == act.actor.pk or act.manages(owner):
         return None
     if Capacity.LEAD in act.held and act.actor.agency_id == owner.agency_id:
         return None
@@ -627,7 +689,7 @@ def _may_agree_extension(act: Act, asker: User) -> str | None:
     side that did not ask, or the stage's leader, never by the asking side alone."""
     if Capacity.LEADER in act.held:
         return None
-    mine, theirs = side_of(act.d, act.actor), side_of(act.d, asker)
+    mine, theirs = act.side(act.actor), act.side(asker)
     if mine is not None and mine != theirs:
         return None
     return (
@@ -655,7 +717,7 @@ def _may_hand_over(act: Act, from_user: User) -> str | None:
     agency = act.d.raising_agency if act.data["side"] == Side.RAISING else act.d.receiving_agency
     if (
         act.actor == from_user
-        or _in_chain(act.actor, from_user)
+        or act.manages(from_user)
         or (Capacity.LEAD in act.held and act.actor.agency_id == agency.pk)
         or Capacity.LEADER in act.held
         or Capacity.ADMINISTRATOR in act.held
@@ -1125,7 +1187,8 @@ RULES: dict[str, Rule] = {
         TOOK_PART,
         forms.ApproveForm,
         _approve,
-        target=_approvable,
+        target=_record_in,
+        state=_approvable,
         who_on_target=_may_approve,
     ),
     # The partnership's own records (a stage it led) stay its to correct after closure.
@@ -1135,7 +1198,8 @@ RULES: dict[str, Rule] = {
         TOOK_PART | {Capacity.OVERSIGHT},
         forms.CorrectForm,
         _correct,
-        target=_correctable,
+        target=_record_in,
+        state=_correctable,
         who_on_target=_may_correct,
     ),
     "escalate": Rule(
@@ -1251,6 +1315,7 @@ RULES: dict[str, Rule] = {
         forms.CompleteActionForm,
         _complete_action,
         target=_action_in,
+        state=_open_action,
         who_on_target=_may_complete,
     ),
     # The partnership's form, where the stage's pathway names one: each submission a new
@@ -1368,17 +1433,32 @@ def allowed(actor: User, d: Disagreement, known: tuple | None = None) -> list[st
     episode, held = known if known is not None else standing(actor, d)
     if not held:
         return []
-    names = []
-    for name, rule in RULES.items():
-        if d.status not in rule.statuses or not held & rule.who:
-            continue
-        if rule.guard is not None:
-            try:
-                rule.guard(Act(actor, d, episode, held, now()))
-            except TransitionError:
-                continue
-        names.append(name)
-    return names
+    return [name for name, rule in RULES.items() if _may_start(rule, actor, d, episode, held)]
+
+
+def _may_start(rule: Rule, actor: User, d: Disagreement, episode, held: set[str]) -> bool:
+    if d.status not in rule.statuses or not held & rule.who:
+        return False
+    if rule.guard is not None:
+        try:
+            rule.guard(Act(actor, d, episode, held, now()))
+        except TransitionError:
+            return False
+    return True
+
+
+def allowed_on(actor: User, d: Disagreement, known: tuple, name: str, targets) -> set[int]:
+    """Which of `targets` (records or agreed actions of `d`, as a page loaded them: records
+    by `records_of`, actions with their owner) `actor` may start
+    transition `name` on now: the rule's statuses, capacities, guard, the target's state and
+    `who_on_target`, checked as `perform` checks them. As many queries for fifty targets
+    as for one (who the actor manages and each person's side are read once)."""
+    episode, held = known
+    rule = RULES[name]
+    if not held or not _may_start(rule, actor, d, episode, held):
+        return set()
+    act = Act(actor, d, episode, held, now())
+    return {t.pk for t in targets if rule.refusal(act, t) is None}
 
 
 def form_for(name: str, actor: User, d: Disagreement, data=None):

@@ -1,16 +1,28 @@
 """allauth, fitted to a partnership's service: nobody signs up, and its emails go through
-the outbox like every other notice, so a mail server that is down loses no reset link."""
+the outbox like every other notice, so a mail server that is down loses no reset link.
+An agency's identity provider signs in only the people the partnership registered
+(rpd/people/sso.py), and its second factor stands in for ours when its token says so."""
 
 from __future__ import annotations
 
+import logging
 import time
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.stages import AuthenticateStage
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.providers.base import AuthProcess
+from django.shortcuts import render
 from django.urls import reverse
 
 from rpd.notifications import outbox
+
+from . import sso
+
+logger = logging.getLogger(__name__)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -39,6 +51,15 @@ class AccountAdapter(DefaultAccountAdapter):
         if app == "allauth.mfa" and _signed_in_moments_ago(allauth_context.request):
             return False
         return super().is_reauthentication_required(app=app, **kwargs)
+
+    def get_login_stages(self) -> list[str]:
+        # allauth's second-factor stage, skipped when the identity provider used one.
+        return [
+            "rpd.people.adapters.SecondFactorStage"
+            if stage == "allauth.mfa.stages.AuthenticateStage"
+            else stage
+            for stage in super().get_login_stages()
+        ]
 
     def get_reset_password_from_key_url(self, key: str) -> str:
         # From RPD_BASE_URL, not the request's Host header: a forged Host must not put
@@ -87,3 +108,80 @@ class MFAAdapter(DefaultMFAAdapter):
             "The code is not right: enter the code your app shows now, or a recovery code"
         ),
     }
+
+
+class SecondFactorStage(AuthenticateStage):
+    """Ask for the person's own second factor, unless they signed in through their
+    agency's identity provider and its ID token says it used one (`amr`)."""
+
+    def _should_handle(self, request) -> bool:
+        sociallogin = (self.login.signal_kwargs or {}).get("sociallogin")
+        if sociallogin is not None and sso.asserted_second_factor(sociallogin.account.extra_data):
+            return False
+        return super()._should_handle(request)
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Sign-in through an agency's OpenID Connect provider, for registered people only."""
+
+    def is_open_for_signup(self, request, sociallogin) -> bool:
+        return False
+
+    def is_auto_signup_allowed(self, request, sociallogin) -> bool:
+        return False
+
+    def list_apps(self, request, provider=None, client_id=None):
+        # The client secret is not in the database: each provider names the environment
+        # variable that holds it.
+        apps = super().list_apps(request, provider=provider, client_id=client_id)
+        for app in apps:
+            if app.provider == sso.PROVIDER and not app.secret:
+                app.secret = sso.secret(app)
+        return apps
+
+    def pre_social_login(self, request, sociallogin) -> None:
+        """Let in only the registered, active person of the provider's agency whose
+        verified address the ID token carries; refuse anyone else with a page saying what
+        to do. Never a sign-up, never a link to another person."""
+        provider = sso.by_provider_id(sociallogin.account.provider)
+        who = sso.identity(provider.app, sociallogin.account.extra_data) if provider else None
+        person = sso.registered_person(provider, who) if provider else None
+        if reason := _refusal(sociallogin, provider, who, person):
+            logger.warning(
+                "sign-in through %s refused for %r: %s",
+                sociallogin.account.provider,
+                who.email if who else "",
+                reason,
+            )
+            raise ImmediateHttpResponse(not_registered(request, provider, who))
+        if not sociallogin.is_existing:
+            sociallogin.connect(request, person)  # remembered by the token's `sub`
+        sociallogin.user = person
+
+
+def _refusal(sociallogin, provider, who, person) -> str | None:
+    """Why this sign-in is refused, or None."""
+    if sociallogin.state.get("process", AuthProcess.LOGIN) != AuthProcess.LOGIN:
+        return "only signing in is allowed, not connecting another account"
+    if provider is None:
+        return "no such provider"
+    if not who.verified:
+        return "no verified address in the token"
+    if person is None:
+        return "no registered, active person of the provider's agency with that address"
+    if sociallogin.is_existing and sociallogin.user.pk != person.pk:
+        return "the provider's account is linked to someone else"
+    return None
+
+
+def not_registered(request, provider, who):
+    return render(
+        request,
+        "socialaccount/not_registered.html",
+        {
+            "agency": provider.agency if provider else None,
+            "email": who.email if who else "",
+            "unverified": bool(who and who.email and not who.verified),
+        },
+        status=403,
+    )

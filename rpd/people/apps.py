@@ -15,9 +15,11 @@ class PeopleConfig(AppConfig):
     verbose_name = "People and organisations"
 
     def ready(self) -> None:
+        from allauth.account.signals import user_logged_in
         from allauth.mfa.signals import authenticator_removed
 
-        from .middleware import forget_second_factor
+        from .middleware import forget_second_factor, remember_provider_second_factor
 
         post_migrate.connect(create_cache_table, sender=self)
         authenticator_removed.connect(forget_second_factor)
+        user_logged_in.connect(remember_provider_second_factor)

@@ -4,6 +4,9 @@ each empty field's message saying what to enter."""
 from __future__ import annotations
 
 from allauth.account import forms as allauth_forms
+from django import forms
+
+from . import sso
 
 
 def _govuk(form, fields: dict[str, tuple[str, str]]) -> None:
@@ -52,3 +55,73 @@ class ReauthenticateForm(allauth_forms.ReauthenticateForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _govuk(self, {"password": ("Password", "Enter your password")})
+
+
+# Signing in through an agency's identity provider (rpd/people/sso.py): by the person's
+# work address, or by choosing their organisation from those that have one.
+NO_PROVIDER = (
+    "Your organisation has not set up its own sign-in here: sign in with your email "
+    "address and password, or ask your partnership's administrator"
+)
+
+
+class _StartsProviderSignIn(forms.Form):
+    provider = None  # the SignInProvider chosen, once valid
+
+    def _usable(self, field: str, provider) -> None:
+        if provider is not None and not sso.secret(provider.app):
+            # Configured, but this server lacks the secret: say so, log which variable.
+            sso.log_missing_secret(provider)
+            self.add_error(
+                field,
+                f"Sign-in through {provider.agency.name} is not working at the moment: sign "
+                "in with your email address and password, or ask your partnership's "
+                "administrator",
+            )
+        self.provider = provider
+
+
+class OrganisationEmailForm(_StartsProviderSignIn):
+    email = forms.EmailField(
+        label="Your work email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+        error_messages={
+            "required": "Enter your work email address",
+            "invalid": "Enter an email address in the correct format, like name@example.org",
+            "max_length": "Email address must be 254 characters or fewer",
+        },
+    )
+
+    def clean(self):
+        email = self.cleaned_data.get("email")
+        if email:
+            provider = sso.for_email(email)
+            if provider is None:
+                self.add_error("email", NO_PROVIDER)
+            else:
+                self._usable("email", provider)
+        return self.cleaned_data
+
+
+class OrganisationChoiceForm(_StartsProviderSignIn):
+    organisation = forms.ChoiceField(
+        label="Your organisation",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose your organisation",
+            "invalid_choice": "Choose your organisation from the list",
+        },
+    )
+
+    def __init__(self, *args, providers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.providers = {p.app.provider_id: p for p in providers}
+        self.fields["organisation"].choices = [
+            (key, p.agency.name) for key, p in self.providers.items()
+        ]
+
+    def clean(self):
+        if chosen := self.cleaned_data.get("organisation"):
+            self._usable("organisation", self.providers[chosen])
+        return self.cleaned_data

@@ -3,7 +3,8 @@
 A signed-in person without one is sent to set up an authenticator app; only the
 sign-in and second-factor pages (and static files) are open to them until then. The
 rule is off with RPD_REQUIRE_MFA=0 (for an identity provider that enforces its own),
-and does not apply to a demo sign-in, which by design has no second factor.
+does not apply to a demo sign-in, which by design has no second factor, nor to a sign-in
+through an agency's identity provider whose ID token says it used one (`amr`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from django.urls import reverse
 # database again; cleared when they remove one (see signals in apps.py).
 MFA_CHECKED_KEY = "rpd_has_second_factor"
 DEMO_SESSION_KEY = "rpd_demo_sign_in"
+# Set when the person signed in through their agency's identity provider and its ID
+# token says it asked for a second factor (rpd/people/sso.py).
+PROVIDER_SECOND_FACTOR_KEY = "rpd_provider_second_factor"
 
 
 class SecondFactorRequired:
@@ -35,7 +39,9 @@ class SecondFactorRequired:
         if not settings.RPD_REQUIRE_MFA or user is None or not user.is_authenticated:
             return False
         session = request.session
-        if session.get(MFA_CHECKED_KEY) or session.get(DEMO_SESSION_KEY):
+        if any(
+            session.get(k) for k in (MFA_CHECKED_KEY, DEMO_SESSION_KEY, PROVIDER_SECOND_FACTOR_KEY)
+        ):
             return False
         # The sign-in and second-factor pages (under /accounts/) stay open: they are how
         # a second factor is set up, and how someone signs out instead.
@@ -54,3 +60,13 @@ def forget_second_factor(sender, request=None, **kwargs) -> None:
     """A removed authenticator: check again on the next request."""
     if request is not None and hasattr(request, "session"):
         request.session.pop(MFA_CHECKED_KEY, None)
+
+
+def remember_provider_second_factor(sender, request=None, sociallogin=None, **kwargs) -> None:
+    """A sign-in through an identity provider that used a second factor: ours is not
+    asked for, for as long as this session lasts."""
+    from .sso import asserted_second_factor
+
+    if request is not None and sociallogin is not None:
+        if asserted_second_factor(sociallogin.account.extra_data):
+            request.session[PROVIDER_SECOND_FACTOR_KEY] = True

@@ -339,3 +339,21 @@ class StandIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} for {self.agency} ({self.pathway_rung})"
+
+
+class SignInProvider(models.Model):
+    """An agency's own identity provider (OpenID Connect: its Microsoft Entra ID tenant).
+
+    The provider's settings are allauth's `SocialApp` (server URL, client id, the name of
+    the environment variable holding the secret, the email domains it vouches for); this
+    row says whose it is. A provider signs in only the agency's registered people
+    (rpd/people/sso.py). Changed only through `rpd.people.sso`, which audits every change.
+    """
+
+    agency = models.OneToOneField(Agency, on_delete=models.CASCADE, related_name="sign_in_provider")
+    app = models.OneToOneField(
+        "socialaccount.SocialApp", on_delete=models.CASCADE, related_name="rpd_provider"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.agency}: {self.app.settings.get('server_url', '')}"

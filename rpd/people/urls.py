@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("demo/sign-in/", views.demo_sign_in, name="demo-sign-in"),
+    path("accounts/organisation/", views.organisation_sign_in, name="organisation-sign-in"),
 ]

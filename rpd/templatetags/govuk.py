@@ -13,7 +13,10 @@
     {% govuk_tag "Overdue" "red" %}
     {% govuk_task_list items %}       items: [{"title", "href", "hint", "status", "colour"}]
     {% govuk_inset_text text %}  {% govuk_warning_text text %}  {% govuk_details summary text %}
-    {% govuk_panel title body %}  {% govuk_pagination page_obj %}
+    {% govuk_panel title body %}  {% govuk_pagination page_obj %}  {% govuk_pagination 3 more=m %}
+    {% govuk_summary_cards cards %}   cards: [{"id", "title", "actions", "text", "note", "tag"}]
+    {% govuk_button_group buttons links %}  buttons: [{"text", "href", "variant"}]
+    {% govuk_list items id="timeline" %}  items: [{"lead", "text", "href", "link"}]
     {% govuk_phase_banner "Beta" %}
     {% govuk_nav_item "Sign out" url post=True %}       in {% block header_navigation %}
     {% rpd_navigation %}                                 the layout's, for a signed-in person
@@ -29,7 +32,9 @@ from collections.abc import Iterable
 
 from django import forms, template
 from django.http import QueryDict
+from django.template.defaultfilters import linebreaksbr
 from django.template.loader import render_to_string
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from rpd import frontend
@@ -169,28 +174,178 @@ def govuk_summary_list(rows, no_border=False):
     return {"rows": rows, "no_border": no_border}
 
 
-@register.inclusion_tag("components/table.html")
-def govuk_table(head, rows, caption="", caption_size="m", numeric=(), first_cell_is_header=False):
-    """head: column names; rows: lists of cells; numeric: indexes of number columns."""
+@register.simple_tag
+def govuk_table(
+    head,
+    rows,
+    caption="",
+    caption_size="m",
+    numeric=(),
+    first_cell_is_header=False,
+    id="",
+    label="",
+):
+    """head: column names; rows: lists of cells; numeric: indexes of number columns.
+
+    A cell is text (escaped unless marked safe) or a dict: {"text", "href", "hidden"} a
+    link (with a visually hidden end to its name), {"text", "tag"} a tag of that colour,
+    {"text", "strong": True} bold text. `label` names the table's scrolling region where
+    it has no caption (a heading above says what it is). Drawn in Python, not a template,
+    because a list page has hundreds of cells and a template pays for every one of them. A
+    wide table
+    scrolls inside its own region (keyboard-focusable), not the page: WCAG 1.4.10.
+    """
     numeric = set(numeric)
-    return {
-        "head": [(cell, i in numeric) for i, cell in enumerate(head or [])],
-        "rows": [[(cell, i in numeric) for i, cell in enumerate(row)] for row in rows],
-        "caption": caption,
-        "caption_size": caption_size,
-        "first_cell_is_header": first_cell_is_header,
-    }
+    header = format_html_join(
+        "",
+        '<th scope="col" class="govuk-table__header{}">{}</th>',
+        (
+            (" govuk-table__header--numeric" if i in numeric else "", c)
+            for i, c in enumerate(head or ())
+        ),
+    )
+    body = []
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row):
+            if i == 0 and first_cell_is_header:
+                cells.append(
+                    format_html('<th scope="row" class="govuk-table__header">{}</th>', _cell(cell))
+                )
+            else:
+                numeric_class = " govuk-table__cell--numeric" if i in numeric else ""
+                cells.append(
+                    format_html(
+                        '<td class="govuk-table__cell{}">{}</td>', numeric_class, _cell(cell)
+                    )
+                )
+        body.append(format_html('<tr class="govuk-table__row">{}</tr>', mark_safe("".join(cells))))
+    return format_html(
+        '<div class="rpd-table-scroll" role="region" aria-label="{}" tabindex="0">'
+        '<table class="govuk-table"{}>{}{}'
+        '<tbody class="govuk-table__body">{}</tbody></table></div>',
+        caption or label or "Table",
+        format_html(' id="{}"', id) if id else "",
+        format_html(
+            '<caption class="govuk-table__caption govuk-table__caption--{}">{}</caption>',
+            caption_size,
+            caption,
+        )
+        if caption
+        else "",
+        format_html(
+            '<thead class="govuk-table__head"><tr class="govuk-table__row">{}</tr></thead>', header
+        )
+        if head
+        else "",
+        mark_safe("".join(body)),
+    )
+
+
+def _cell(cell):
+    if not isinstance(cell, dict):
+        return cell
+    if cell.get("href"):
+        return _link(cell["text"], cell["href"], cell.get("hidden", ""))
+    if cell.get("tag") is not None:
+        return _tag(cell["text"], cell["tag"])
+    if cell.get("strong"):
+        return format_html("<strong>{}</strong>", cell["text"])
+    return cell.get("text", "")
+
+
+def _link(text, href, hidden=""):
+    if hidden:
+        return format_html(
+            '<a class="govuk-link" href="{}">{}<span class="govuk-visually-hidden">{}</span></a>',
+            href,
+            text,
+            hidden,
+        )
+    return format_html('<a class="govuk-link" href="{}">{}</a>', href, text)
+
+
+def _tag(text, colour=""):
+    if colour not in TAG_COLOURS:
+        raise template.TemplateSyntaxError(f"govuk_tag: unknown colour {colour!r}")
+    colour_class = f" govuk-tag--{colour}" if colour else ""
+    return format_html('<strong class="govuk-tag{}">{}</strong>', colour_class, text)
+
+
+@register.simple_tag
+def govuk_summary_cards(cards, heading_level=3):
+    """Summary cards, one per item (a record of a discussion): dicts with id, title,
+    actions ([{"text", "href", "hidden"}]), text (paragraphs kept), note, and tag and
+    tag_colour after the note. Drawn in Python, for the same reason as govuk_table."""
+    out = []
+    for card in cards:
+        actions = format_html_join(
+            "",
+            '<li class="govuk-summary-card__action">{}</li>',
+            ((_link(a["text"], a["href"], a.get("hidden", "")),) for a in card.get("actions", ())),
+        )
+        note = card.get("note", "")
+        if card.get("tag"):
+            note = format_html("{} {}", note, _tag(card["tag"], card.get("tag_colour", "")))
+        out.append(
+            format_html(
+                '<div class="govuk-summary-card"{}><div class="govuk-summary-card__title-wrapper">'
+                '<h{} class="govuk-summary-card__title">{}</h{}>{}</div>'
+                '<div class="govuk-summary-card__content">{}{}</div></div>',
+                format_html(' id="{}"', card["id"]) if card.get("id") else "",
+                heading_level,
+                card["title"],
+                heading_level,
+                format_html('<ul class="govuk-summary-card__actions">{}</ul>', actions)
+                if actions
+                else "",
+                format_html('<p class="govuk-body">{}</p>', linebreaksbr(card["text"]))
+                if card.get("text")
+                else "",
+                format_html('<p class="govuk-body-s">{}</p>', note) if note else "",
+            )
+        )
+    return mark_safe("".join(out))
+
+
+@register.simple_tag
+def govuk_list(items, id="", ordered=False, numbered=False):
+    """A list of entries (a case's timeline): dicts with lead (in bold, then a colon),
+    text, and href and link (a link after the text). Drawn in Python, as govuk_table."""
+    entries = []
+    for item in items:
+        lead = format_html("<strong>{}</strong>: ", item["lead"]) if item.get("lead") else ""
+        link = (
+            format_html('. <a class="govuk-link" href="{}">{}</a>', item["href"], item["link"])
+            if item.get("href")
+            else ""
+        )
+        entries.append(format_html("<li>{}{}{}</li>", lead, item.get("text", ""), link))
+    tag = "ol" if ordered or numbered else "ul"
+    return format_html(
+        '<{} class="govuk-list{}"{}>{}</{}>',
+        tag,
+        " govuk-list--number" if numbered else "",
+        format_html(' id="{}"', id) if id else "",
+        mark_safe("".join(entries)),
+        tag,
+    )
+
+
+@register.inclusion_tag("components/button_group.html")
+def govuk_button_group(buttons, links=()):
+    """Buttons side by side: dicts with text, and href (a link button) or not (a submit
+    button), variant; then links ([{"text", "href"}], such as Cancel)."""
+    return {"buttons": buttons, "links": links}
 
 
 TAG_COLOURS = {"", "grey", "green", "turquoise", "blue", "light-blue", "purple", "pink",
                "red", "orange", "yellow"}  # fmt: skip
 
 
-@register.inclusion_tag("components/tag.html")
+@register.simple_tag
 def govuk_tag(text, colour=""):
-    if colour not in TAG_COLOURS:
-        raise template.TemplateSyntaxError(f"govuk_tag: unknown colour {colour!r}")
-    return {"text": text, "colour": colour}
+    return _tag(text, colour)
 
 
 @register.inclusion_tag("components/task_list.html")
@@ -226,9 +381,11 @@ def govuk_phase_banner(tag="Beta", text=None):
 
 
 @register.inclusion_tag("components/pagination.html", takes_context=True)
-def govuk_pagination(context, page_obj, param="page"):
+def govuk_pagination(context, page_obj, param="page", more=False):
     """Previous and next links and the page numbers around this one, keeping the
-    request's other query parameters."""
+    request's other query parameters. `page_obj` is a Django Page, or a page's number
+    with `more` saying whether another follows: a list that does not count its rows
+    (thousands of them) links only to the pages either side."""
     request = context.get("request")
     query = request.GET.copy() if request is not None else QueryDict(mutable=True)
 
@@ -236,6 +393,12 @@ def govuk_pagination(context, page_obj, param="page"):
         query[param] = number
         return "?" + query.urlencode()
 
+    if isinstance(page_obj, int):
+        return {
+            "pages": [],
+            "previous": href(page_obj - 1) if page_obj > 1 else None,
+            "next": href(page_obj + 1) if more else None,
+        }
     paginator = page_obj.paginator
     pages = []
     if paginator.num_pages > 1:

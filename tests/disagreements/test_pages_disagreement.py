@@ -66,7 +66,7 @@ def buttons(client, user, d):
         "Hand over",
         "Refer it on",
     ]
-    return {n for n in names if f">{n}</a>" in page}
+    return {n for n in names if re.search(rf">\s*{re.escape(n)}\s*</a>", page)}
 
 
 def test_each_button_appears_only_for_those_the_transitions_allow(client):
@@ -89,20 +89,44 @@ def test_the_buttons_follow_the_transitions_own_rules(client):
         client.force_login(user)
         page = client.get(f"/disagreements/{d.pk}/").text
         for name in transitions.allowed(user, fresh(d)):
-            if name in ("approve", "correct", "complete_action", "hand_over_action"):
-                continue
+            if transitions.RULES[name].target is not None:
+                continue  # offered on each record or action it is allowed on (below)
             assert f"/disagreements/{d.pk}/{name.replace('_', '-')}/" in page
 
 
-def test_records_offer_approval_to_others_and_the_timeline_lists_them(client):
+def test_records_offer_approval_and_correction_only_where_the_rules_allow(client):
+    # Approving is offered on the author's side (not to the author, not to the other
+    # agency); correcting to the author and their line management: Rule.who_on_target.
     demo, raiser, d = partnership_with_case()
     d = discuss(raiser, d, approve=False)
     record = d.records.get()
-    client.force_login(demo.ladder["police"][0])
-    page = client.get(f"/disagreements/{d.pk}/").text
-    assert f"approve/?record={record.pk}" in page
+    approve, correct = f"approve/?record={record.pk}", f"correct/?record={record.pk}"
+    seen = {}
+    for who, user in (
+        ("author", raiser),
+        ("manager", demo.ladder["csc"][1]),
+        ("other side", demo.ladder["police"][0]),
+    ):
+        client.force_login(user)
+        page = client.get(f"/disagreements/{d.pk}/").text
+        seen[who] = (approve in page, correct in page)
+    assert seen == {
+        "author": (False, True),
+        "manager": (True, True),
+        "other side": (False, False),
+    }
     assert "Recorded a discussion" in page
     assert "Awaiting approval" in page
+
+
+def test_an_approved_or_corrected_record_is_not_offered_for_approval_again(client):
+    demo, raiser, d = partnership_with_case()
+    d = discuss(raiser, d, approve=True)
+    record = d.records.get()
+    client.force_login(demo.ladder["csc"][1])
+    page = client.get(f"/disagreements/{d.pk}/").text
+    assert f"approve/?record={record.pk}" not in page
+    assert f"correct/?record={record.pk}" in page
 
 
 def test_the_page_reads_as_many_queries_for_six_records_as_for_one(client):

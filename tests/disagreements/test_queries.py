@@ -143,3 +143,56 @@ def test_the_live_lists_spell_status_as_their_partial_indexes_do():
             rows()
         listed = " ".join(q["sql"] for q in run.captured_queries if "LIMIT 1" in q["sql"])
         assert "\"status\" IN ('open', 'paused')" in listed, name
+
+
+LIST_COLUMNS = (
+    "current_raising_actor_id",
+    "current_receiving_actor_id",
+    "current_led_by_role",
+    "awaiting_approval",
+    "awaiting_only_by_id",
+    "has_unresolved",
+)
+
+
+def test_what_the_lists_show_of_the_current_stage_is_kept_as_the_bulk_fill_computes_it():
+    # The transitions keep each row's list columns as they go; the set-based fill (for
+    # rows written in bulk, and the migration) must compute the same from the tables.
+    demo = build_partnership("stoke-on-trent")
+    raiser, manager = demo.ladder["csc"][0], demo.ladder["csc"][1]
+    waiting = transitions.raise_disagreement(raiser, raise_data(demo, "police"))
+    waiting = discuss(raiser, waiting, outcome="ongoing", approve=False)
+    approved = discuss(raiser, transitions.raise_disagreement(raiser, raise_data(demo, "health")))
+    corrected = discuss(
+        raiser, transitions.raise_disagreement(raiser, raise_data(demo, "school")), approve=False
+    )
+    record = corrected.records.get()
+    corrected = transitions.perform(
+        "correct",
+        raiser,
+        corrected.pk,
+        corrected.version,
+        {"record": record.pk, "summary": "Corrected summary.", "reason": "A date was wrong."},
+    )
+    both = transitions.raise_disagreement(raiser, raise_data(demo, "charity"))
+    both = discuss(raiser, both, outcome="ongoing", approve=False)
+    both = discuss(demo.ladder["charity"][0], both, outcome="ongoing", approve=False)
+    escalated = escalate(raiser, discuss(raiser, transitions.raise_disagreement(
+        raiser, raise_data(demo, "police"))))  # fmt: skip
+    kept = {row[0]: row[1:] for row in Disagreement.objects.values_list("pk", *LIST_COLUMNS)}
+    assert kept[waiting.pk][3:] == (True, raiser.pk, False)
+    assert kept[approved.pk][3:] == (False, None, True)
+    assert kept[corrected.pk][3] is True  # the correction waits; the old version does not
+    assert kept[both.pk][3:5] == (True, None)  # two authors: anyone may be asked
+    episode = fresh(escalated).current_episode()
+    assert kept[escalated.pk][:3] == (
+        episode.raising_actor_id,
+        episode.receiving_actor_id,
+        episode.led_by_role,
+    )
+    assert kept[escalated.pk][3:] == (False, None, False)  # stage 2 has no records yet
+    Disagreement.objects.update(awaiting_approval=False, current_raising_actor=None)
+    live_lists.fill_list_columns()
+    filled = {row[0]: row[1:] for row in Disagreement.objects.values_list("pk", *LIST_COLUMNS)}
+    assert filled == kept
+    assert manager.pk not in {row[4] for row in filled.values()}

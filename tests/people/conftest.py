@@ -85,3 +85,46 @@ def error_summary(response) -> list[str]:
         return []
     items = re.findall(r"<li>(.*?)</li>", match.group(0), re.S)
     return [re.sub(r"<[^>]+>", "", item).strip() for item in items]
+
+
+SSO_SECRET_ENV = "RPD_TEST_SSO_SECRET"
+
+
+@pytest.fixture
+def fake_idp(monkeypatch):
+    """An agency's identity provider, running in this process on 127.0.0.1."""
+    from .fake_oidc import CLIENT_SECRET, FakeProvider
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv(SSO_SECRET_ENV, CLIENT_SECRET)
+    fake = FakeProvider().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def sso_provider(agency, fake_idp):
+    """The agency's sign-in provider: the fake, vouching for testshire.gov.uk addresses."""
+    from rpd.people import sso
+
+    from .fake_oidc import CLIENT_ID
+
+    return sso.add(
+        agency,
+        server_url=fake_idp.issuer,
+        client_id=CLIENT_ID,
+        secret_env=SSO_SECRET_ENV,
+        domains=["testshire.gov.uk"],
+    )
+
+
+def through_provider(client, fake, data: dict):
+    """Start at "Sign in with your organisation's account", go through the fake provider's
+    sign-in page, and return our callback's response."""
+    import requests
+
+    started = client.post("/accounts/organisation/", data)
+    assert started.status_code == 302, started.content.decode()
+    at_provider = requests.get(started["Location"], allow_redirects=False, timeout=5)
+    assert at_provider.status_code == 302, at_provider.status_code
+    return client.get(at_provider.headers["Location"])

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from .. import transitions
@@ -103,6 +104,54 @@ def _actions_from(post) -> tuple[list, list[dict]]:
     return actions, rows
 
 
+class ActionRow(forms.Form):
+    """One agreed action typed on the record page, named action-N-text/-owner/-due as
+    the transition's `actions` are read back (_actions_from); shown again as typed."""
+
+    text = forms.CharField(required=False)
+    owner = forms.ChoiceField(required=False)
+    due = forms.CharField(
+        required=False,
+        help_text="For example, 3/12/2026",
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
+    )
+
+    def __init__(self, data, *, n: int, people: list, error: str = ""):
+        super().__init__(data, prefix=f"action-{n}")
+        self.fields["text"].label = f"Action {n}: what was agreed"
+        self.fields["owner"].label = f"Action {n}: owner"
+        self.fields["owner"].choices = [("", "Choose"), *people]
+        self.fields["due"].label = f"Action {n}: due date"
+        self.error = error
+
+    def full_clean(self):
+        # Checked by the transition, which names what is wrong: shown on the first row.
+        super().full_clean()
+        self._errors = self._errors or forms.utils.ErrorDict()
+        if self.error:
+            self.add_error("text", self.error)
+
+
+class NotApplicable(forms.Form):
+    """Why each item the stage must record and no approved record covers does not apply."""
+
+    def __init__(self, data, *, uncovered: list, error: str = ""):
+        super().__init__(data)
+        self.error = error
+        for item in uncovered:
+            self.fields[f"na-{item.id}"] = forms.CharField(
+                label=f"{item.text}: why it does not apply",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def full_clean(self):
+        super().full_clean()
+        if self.error and self.fields:
+            self._errors = self._errors or forms.utils.ErrorDict()
+            self.add_error(next(iter(self.fields)), self.error)
+
+
 def _uncovered(d: Disagreement, episode) -> list:
     covered = transitions._covered(episode) if episode is not None else set()
     return [r for r in d.pack.stage(d.stage).must_record if r.id not in covered]
@@ -153,7 +202,7 @@ def act(request, pk: int, action: str):
         if hidden in form.fields and form.errors.get(hidden):
             # Asked for on the page as other inputs, or named by its address: the error
             # goes to the summary, linked to where the page shows it.
-            href = {"actions": "#action-1-text", "not_applicable": "#na"}.get(
+            href = {"actions": "#id_action-1-text", "not_applicable": "#na"}.get(
                 hidden, f"#id_{hidden}"
             )
             page["extra"][hidden] = (
@@ -161,12 +210,25 @@ def act(request, pk: int, action: str):
                 f"{hidden.replace('_', ' ').capitalize()}: " + " ".join(form.errors.pop(hidden)),
             )
         form.fields.pop(hidden, None)
-    rows = page.get("action_rows") or [
-        {"n": i, "text": "", "owner": "", "due": ""} for i in range(1, ACTION_ROWS + 1)
-    ]
-    people = []
+    action_forms = []
     if name == "record":
         people = [(str(p.pk), p.display_name) for p in blank.fields["participants"].queryset]
+        action_forms = [
+            ActionRow(
+                request.POST if request.method == "POST" else None,
+                n=n,
+                people=people,
+                error=page["extra"].get("actions", ("", ""))[1] if n == 1 else "",
+            )
+            for n in range(1, ACTION_ROWS + 1)
+        ]
+    na_form = None
+    if uncovered:
+        na_form = NotApplicable(
+            page["typed_na"] or None,
+            uncovered=uncovered,
+            error=page["extra"].get("not_applicable", ("", ""))[1],
+        )
     status = 200
     if request.method == "POST":
         status = 409 if "version" in page["extra"] else 400
@@ -187,14 +249,12 @@ def act(request, pk: int, action: str):
             "target": target,
             "target_field": TARGETS.get(name, ""),
             "target_value": (source.get(TARGETS[name], "") if name in TARGETS else ""),
-            "action_rows": rows if name == "record" else [],
-            "actions_error": page["extra"].get("actions", ("", ""))[1],
-            "people": people,
-            "uncovered": [
-                {"id": r.id, "text": r.text, "typed": page["typed_na"].get(r.id, "")}
-                for r in uncovered
+            "buttons": [
+                {"text": _verb(name, d), "variant": "warning" if name == "withdraw" else ""}
             ],
-            "na_error": page["extra"].get("not_applicable", ("", ""))[1],
+            "links": [{"text": "Cancel", "href": reverse("disagreements:detail", args=[d.pk])}],
+            "action_forms": action_forms,
+            "na_form": na_form,
             "next_stage": d.pack.stage(d.stage + 1) if name == "escalate" else None,
         },
         status=status,

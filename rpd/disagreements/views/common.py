@@ -7,9 +7,9 @@ from django.forms.utils import ErrorDict, ErrorList
 from django.http import Http404
 
 from rpd.frontend import GovukDateInput, first_input_id
+from rpd.people.models import User
 
-from .. import presenters, transitions
-from ..access import visible_to
+from .. import access, presenters, transitions
 from ..models import Disagreement
 
 # Field name: (label, hint). The backend forms name fields for code; these name them
@@ -179,27 +179,38 @@ def error_summary(form: forms.Form, extra: dict[str, tuple[str, str]] | None = N
 def case_or_404(request, pk: int) -> tuple[Disagreement, object, set[str]]:
     """The disagreement if the reader may see it; otherwise the same "Page not found" as
     for one that does not exist."""
+    return seen_or_404(request, pk)[:3]
+
+
+PEOPLE = ("raised_by", "receiving_professional", "lead_professional")
+
+
+def seen_or_404(request, pk: int) -> tuple[Disagreement, object, set[str], access.Sight]:
+    """`case_or_404`, and how much of it the reader may see (access.sight, the one check a
+    page makes before showing a case)."""
     d = (
-        visible_to(request.user)
-        .select_related(
-            "partnership",
-            "pathway",
-            "subject",
-            "raising_agency",
-            "receiving_agency",
-            "raised_by",
-            "receiving_professional",
-            "lead_professional",
+        Disagreement.objects.select_related(
+            "partnership", "pathway", "subject", "raising_agency", "receiving_agency"
         )
+        # The pinned pack is parsed once per process (PathwayVersion.pack, by digest): its
+        # text stays in the database.
+        .defer("pathway__text")
         .filter(pk=pk)
         .first()
     )
-    if d is None:
+    sight = access.sight(request.user, d) if d is not None else access.NOTHING
+    if not sight:
         raise Http404("Page not found")
+    # The people it names, in one lookup by key: joined to the row, they made it a join of
+    # nine tables that PostgreSQL took longer to plan than to read.
+    people = User.objects.in_bulk({getattr(d, f"{name}_id") for name in PEOPLE} - {None})
+    for name in PEOPLE:
+        field = Disagreement._meta.get_field(name)
+        field.set_cached_value(d, people.get(getattr(d, field.attname)))
     episode, held = transitions.standing(request.user, d)
     if not held:
         raise Http404("Page not found")
-    return d, episode, held
+    return d, episode, held, sight
 
 
 def parse_int(value) -> int | None:

@@ -11,9 +11,9 @@ from django.views.decorators.http import require_GET
 
 from rpd.pathways.calendar import today as london_today
 
-from .. import access, presenters, transitions
+from .. import presenters, transitions
 from ..models import Status
-from .common import case_or_404
+from .common import seen_or_404
 
 # The buttons for the case as a whole, in the order a page shows them. Approving,
 # correcting and completing are offered beside each record and action instead.
@@ -63,93 +63,102 @@ def button_text(name: str, d) -> str:
     return BUTTON_TEXT[name]
 
 
+def _links(d, name: str, target: str, pks) -> dict[int, str]:
+    """Each target's address for transition `name`: the page's address is worked out once
+    (reverse is slow enough to matter fifty times over)."""
+    base = action_url(d.pk, name)
+    return {pk: f"{base}?{urlencode({target: pk})}" for pk in pks}
+
+
+def case_buttons(d, allowed) -> list[dict]:
+    """The buttons for the case as a whole, as the button group takes them: the steps
+    that move it on are primary, withdrawing is a warning, the rest secondary."""
+    buttons = []
+    for name in CASE_ACTIONS:
+        if name not in allowed:
+            continue
+        variant = {"record": "", "resolve": "", "escalate": "", "withdraw": "warning"}
+        buttons.append(
+            {
+                "text": button_text(name, d),
+                "href": action_url(d.pk, name),
+                "variant": variant.get(name, "secondary"),
+            }
+        )
+    return buttons
+
+
 @login_required
 @require_GET
 def detail(request, pk: int):
     user = request.user
-    d, episode, held = case_or_404(request, pk)
     # How much of the case this person may see is decided in access, nowhere else.
-    sight = access.sight(user, d)
+    d, episode, held, sight = seen_or_404(request, pk)
     today = london_today()
     episodes = list(
         d.episodes.select_related("raising_actor__agency", "receiving_actor__agency")
-        .prefetch_related("milestones", "pauses", "extensions", "referrals")
+        .prefetch_related("milestones", "referrals__by")
         .order_by("number")
     )
-    records = {}
-    if sight.records:
-        # Only what the page shows of each record: its participants and actions are not
-        # (the actions are listed once, from presenters.open_actions).
-        records = {
-            r.pk: r
-            for r in d.records.select_related("author", "approved_by", "supersedes").order_by(
-                "occurred_at", "pk"
-            )
-        }
     # The standing case_or_404 read: asking again would repeat its queries.
-    allowed = set(transitions.allowed(user, d, (episode, held)))
-    buttons = [
-        {"name": name, "text": button_text(name, d), "url": action_url(d.pk, name)}
-        for name in CASE_ACTIONS
-        if name in allowed
-    ]
-    # A correction is a record of the same disagreement: which ones are superseded is read
-    # from the records already loaded, not asked of each record.
-    superseded = {r.supersedes_id for r in records.values() if r.supersedes_id}
-    record_rows = []
-    for r in records.values():
-        latest = r.pk not in superseded
-        record_rows.append(
-            {
-                "record": r,
-                "latest": latest,
-                "approve_url": action_url(d.pk, "approve", record=r.pk)
-                if "approve" in allowed and latest and not r.is_approved
-                else None,
-                "correct_url": action_url(d.pk, "correct", record=r.pk)
-                if "correct" in allowed and latest
-                else None,
-            }
-        )
+    known = (episode, held)
+    allowed = set(transitions.allowed(user, d, known))
+    # Only what the page shows of each record: its participants and actions are not (the
+    # actions are listed once, from presenters.open_actions).
+    records = transitions.records_of(d) if sight.records else []
+    # Which records and actions to offer each step on is the transitions' own rules,
+    # asked about all of them at once.
+    approve, correct = (
+        _links(d, name, "record", transitions.allowed_on(user, d, known, name, records))
+        for name in ("approve", "correct")
+    )
     actions = [a for a in presenters.open_actions(d) if sight.may_see_action(a)]
-    action_rows = [
-        {
-            "action": a,
-            "done_url": action_url(d.pk, "complete_action", action=a.pk)
-            if "complete_action" in allowed and a.done_at is None
-            else None,
-            "hand_over_url": action_url(d.pk, "hand_over_action", action=a.pk)
-            if "hand_over_action" in allowed and a.done_at is None
-            else None,
-        }
-        for a in actions
-    ]
+    done = _links(
+        d,
+        "complete_action",
+        "action",
+        transitions.allowed_on(user, d, known, "complete_action", actions),
+    )
+    hand_over = _links(
+        d,
+        "hand_over_action",
+        "action",
+        transitions.allowed_on(user, d, known, "hand_over_action", actions),
+    )
     resolution = getattr(d, "resolution", None) if d.status == Status.RESOLVED else None
     calendar = d.partnership.working_calendar()
+    led_by = (
+        d.pack.role(episode.led_by_role).name if episode is not None and episode.led_by_role else ""
+    )
+    copied = d.copied_agencies.select_related("agency", "person") if sight.outcome else []
+    timeline = presenters.timeline(d, {r.pk: r for r in records}, today) if sight.records else []
     return render(
         request,
         "disagreements/detail.html",
         {
             "d": d,
             "stage": d.pack.stage(d.stage),
-            "episode": episode,
             "sight": sight,
             "due": presenters.due_in_words(d.status, d.next_due, today, calendar),
             "overdue": presenters.is_overdue(d.status, d.next_due, today),
             "capacities": presenters.capacity_words(held),
             "tracker": presenters.stage_tracker(d, episodes, today),
-            "timeline": presenters.timeline(d, records, today) if sight.records else [],
-            "records": record_rows,
-            "actions": action_rows,
-            "buttons": buttons,
+            "timeline": [entry.as_item() for entry in timeline],
+            "cards": presenters.record_cards(records, approve, correct),
+            "actions": presenters.action_table(actions, done, hand_over),
+            "buttons": case_buttons(d, allowed),
+            # The texts of the case are its records: only for those who see it whole.
+            "summary": presenters.summary_rows(d, sight.records),
+            "subject": presenters.subject_rows(d, sight.subject),
+            "parties": presenters.party_rows(d, episode, led_by, copied),
             # How it ended, where it was referred on and the recommendation made
             # ("communicated to all involved"): free text about the case, so only with sight
             # of its outcome (the whole case, or an agency copied in).
-            "resolution": resolution if sight.outcome else None,
-            "referrals": [r for e in episodes for r in e.referrals.all()] if sight.outcome else [],
-            "copied": d.copied_agencies.select_related("agency", "person") if sight.outcome else [],
-            "led_by": d.pack.role(episode.led_by_role).name
-            if episode is not None and episode.led_by_role
-            else "",
+            "referrals": [presenters.referral_rows(r) for e in episodes for r in e.referrals.all()]
+            if sight.outcome
+            else [],
+            "resolution": presenters.resolution_rows(resolution)
+            if resolution and sight.outcome
+            else [],
         },
     )

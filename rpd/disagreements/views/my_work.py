@@ -4,37 +4,51 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET
 
 from rpd.notifications import feeds
 from rpd.pathways.calendar import WorkingCalendar
 from rpd.pathways.calendar import today as london_today
 from rpd.people.models import Partnership
+from rpd.templatetags.govuk import govuk_tag
 
 from .. import presenters, queries
+from ..models import Status
 from .common import parse_int
 
 PAGE = 50
 
 
-def list_items(rows, user, today, calendars: dict[int, WorkingCalendar]) -> list[dict]:
-    """Rows as the lists show them: due date in words (on the calendar of each row's
-    partnership) and who has the next step."""
-    items = []
+def list_table(rows, user, today, calendars: dict[int, WorkingCalendar], oversight=False) -> dict:
+    """Rows as the lists show them, as the table component's head and cells: the due date
+    in words (on the calendar of each row's partnership) and who has the next step."""
+    head = ["Reference", "Agencies" if oversight else "Other agency", "Stage", "Next step", "Due"]
+    cells = []
     for row in rows:
-        mine_is_raising = user.agency_id == row.raising_agency_id
-        items.append(
-            {
-                "row": row,
-                "other_agency": row.receiving_agency if mine_is_raising else row.raising_agency,
-                "due": presenters.due_in_words(
-                    row.status, row.next_due, today, calendars[row.partnership_id]
-                ),
-                "overdue": presenters.is_overdue(row.status, row.next_due, today),
-                "next": presenters.next_step(row, user),
-            }
+        if oversight:
+            agencies = f"{row.raising_agency} with {row.receiving_agency}"
+        else:
+            mine_is_raising = user.agency_id == row.raising_agency_id
+            agencies = row.receiving_agency if mine_is_raising else row.raising_agency
+        stage = f"Stage {row.stage}"
+        if row.status == Status.PAUSED:
+            stage = format_html("{} {}", stage, govuk_tag("Paused", "grey"))
+        step = presenters.next_step(row, user)
+        calendar = calendars[row.partnership_id]
+        due = presenters.due_in_words(row.status, row.next_due, today, calendar)
+        overdue = presenters.is_overdue(row.status, row.next_due, today)
+        cells.append(
+            [
+                {"text": row.reference, "href": reverse("disagreements:detail", args=[row.pk])},
+                agencies,
+                stage,
+                {"text": step.what, "strong": step.mine},
+                {"text": due, "tag": "red"} if overdue else due,
+            ]
         )
-    return items
+    return {"head": head, "rows": cells}
 
 
 def page_number(request) -> int:
@@ -58,7 +72,7 @@ def my_work(request):
         request,
         "disagreements/my_work.html",
         {
-            "items": list_items(rows[:PAGE], user, today, calendars),
+            "table": list_table(rows[:PAGE], user, today, calendars),
             "page": page,
             "more": len(rows) > PAGE,
             "feed_url": feeds.feed_url(user),

@@ -3,8 +3,7 @@ and drifting disagreements, by agency and stage."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
+from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -17,8 +16,7 @@ from rpd.people.models import Agency, AgencyType, Partnership
 
 from .. import queries
 from ..access import oversees
-from .common import parse_int
-from .my_work import PAGE, list_items, page_number
+from .my_work import PAGE, list_table, page_number
 
 SHOWS = {
     "all": "All open and paused",
@@ -27,6 +25,27 @@ SHOWS = {
     "paused": "Paused",
     "drifting": "Drifting (no activity)",
 }
+
+
+class FilterForm(forms.Form):
+    show = forms.ChoiceField(label="Show", choices=list(SHOWS.items()), required=False)
+    agency = forms.ChoiceField(label="Agency", required=False)
+    stage = forms.ChoiceField(label="Stage", required=False)
+
+    def __init__(self, *args, agencies, stages, partnerships=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if len(partnerships) > 1:
+            # Someone who oversees several partnerships picks one list at a time.
+            self.fields = {
+                "partnership": forms.ChoiceField(
+                    label="Partnership", choices=partnerships, required=False
+                ),
+                **self.fields,
+            }
+        self.fields["agency"].choices = [("", "Any agency"), *agencies]
+        self.fields["stage"].choices = [("", "Any stage")] + [
+            (s.number, f"Stage {s.number}: {s.name}") for s in stages
+        ]
 
 
 @login_required
@@ -50,12 +69,17 @@ def oversight(request):
         .order_by("name")
         .values_list("pk", "name")
     )
-    show = request.GET.get("show", "all")
-    show = show if show in SHOWS else "all"
-    agency = parse_int(request.GET.get("agency"))
-    agency = agency if agency in {pk for pk, _ in agencies} else None
-    stage = parse_int(request.GET.get("stage"))
-    stage = stage if stage in {s.number for s in pack.stages} else None
+    # Filters are asked for as a form, but a wrong value filters by nothing rather than
+    # answering an error: each field's cleaned value is kept only where it is valid.
+    partnerships = [(p.slug, p.name) for p in overseen]
+    choose = FilterForm(
+        request.GET, agencies=agencies, stages=pack.stages, partnerships=partnerships
+    )
+    choose.is_valid()
+    chosen = {k: choose.cleaned_data.get(k) for k in ("show", "agency", "stage")}
+    show = chosen["show"] or "all"
+    agency = int(chosen["agency"]) if chosen["agency"] else None
+    stage = int(chosen["stage"]) if chosen["stage"] else None
     today = london_today()
     calendar = partnership.working_calendar()
     quiet_since = start_of(
@@ -72,33 +96,27 @@ def oversight(request):
         PAGE + 1,
         (page - 1) * PAGE,
     )
-    several = len(overseen) > 1
-    chosen = {
-        k: v
-        for k, v in (
-            ("partnership", partnership.slug if several else None),
-            ("show", show),
-            ("agency", agency),
-            ("stage", stage),
-        )
-        if v
-    }
     return render(
         request,
         "disagreements/oversight.html",
         {
-            "items": list_items(rows[:PAGE], user, today, {partnership.pk: calendar}),
+            "table": list_table(
+                rows[:PAGE], user, today, {partnership.pk: calendar}, oversight=True
+            ),
             "page": page,
             "more": len(rows) > PAGE,
-            "partnerships": [(p.slug, p.name) for p in overseen] if several else [],
+            "form": FilterForm(
+                {
+                    "partnership": partnership.slug,
+                    "show": show,
+                    "agency": agency or "",
+                    "stage": stage or "",
+                },
+                agencies=agencies,
+                stages=pack.stages,
+                partnerships=partnerships,
+            ),
             "partnership": partnership,
-            "shows": SHOWS,
-            "show": show,
-            "agencies": agencies,
-            "agency": agency,
-            "stages": pack.stages,
-            "stage": stage,
-            "query": urlencode(chosen) + "&" if chosen else "",
             "caption": SHOWS[show],
         },
     )

@@ -164,39 +164,43 @@ def _pointers(context: Context, *topics: str) -> list:
 @with_context
 def start(request, context: Context):
     """First: is anyone at immediate risk? Then: is this really about unsafe practice?"""
-    error = ""
-    if request.method == "POST":
-        answer = request.POST.get("immediate_risk")
-        if answer in ("yes", "no"):
-            request.session[SESSION_KEY] = {"immediate_risk": answer}
-            return redirect(
-                "disagreements:raise-urgent" if answer == "yes" else "disagreements:raise-practice"
-            )
-        error = "Select yes if a child or adult is at immediate risk of significant harm"
-    return _question(
-        request,
-        "Is a child or adult at immediate risk of significant harm?",
-        "immediate_risk",
-        error,
-        context,
+    form = YesOrNo(
+        request.POST if request.method == "POST" else None,
+        name="immediate_risk",
+        question="Is a child or adult at immediate risk of significant harm?",
         hint="For example, a child who cannot safely go home tonight",
+        error="Select yes if a child or adult is at immediate risk of significant harm",
     )
+    if form.is_valid():
+        answer = form.cleaned_data["immediate_risk"]
+        request.session[SESSION_KEY] = {"immediate_risk": answer}
+        return redirect(
+            "disagreements:raise-urgent" if answer == "yes" else "disagreements:raise-practice"
+        )
+    return _question(request, form)
 
 
-def _question(request, title, name, error, context, hint=""):
-    errors = [{"href": f"#{name}", "text": error}] if error else []
+class YesOrNo(forms.Form):
+    """One yes-or-no question, the page's heading."""
+
+    def __init__(self, data, *, name: str, question: str, hint: str, error: str):
+        super().__init__(data)
+        self.name = name
+        self.fields[name] = forms.ChoiceField(
+            label=question,
+            help_text=hint,
+            choices=[("yes", "Yes"), ("no", "No")],
+            widget=forms.RadioSelect,
+            error_messages={"required": error, "invalid_choice": error},
+        )
+
+
+def _question(request, form: YesOrNo):
     return render(
         request,
         "disagreements/raise_question.html",
-        {
-            "title": title,
-            "name": name,
-            "error": error,
-            "errors": errors,
-            "page_has_errors": bool(errors),
-            "hint": hint,
-        },
-        status=400 if error else 200,
+        {"form": form, "field": form[form.name], "title": form.fields[form.name].label},
+        status=400 if form.errors else 200,
     )
 
 
@@ -219,22 +223,18 @@ def urgent(request, context: Context):
 @require_http_methods(["GET", "POST"])
 @with_context
 def practice(request, context: Context):
-    error = ""
-    if request.method == "POST":
-        answer = request.POST.get("about_practice")
-        if answer == "yes":
-            return redirect("disagreements:raise-elsewhere")
-        if answer == "no":
-            return redirect("disagreements:raise-step", step=_steps(context)[0].slug)
-        error = "Select yes if the concern is about a person's unsafe practice or whistleblowing"
-    return _question(
-        request,
-        "Is your concern about a person's unsafe practice, or is it whistleblowing?",
-        "about_practice",
-        error,
-        context,
+    form = YesOrNo(
+        request.POST if request.method == "POST" else None,
+        name="about_practice",
+        question="Is your concern about a person's unsafe practice, or is it whistleblowing?",
         hint="A disagreement is about another agency's decision, action or inaction",
+        error="Select yes if the concern is about a person's unsafe practice or whistleblowing",
     )
+    if form.is_valid():
+        if form.cleaned_data["about_practice"] == "yes":
+            return redirect("disagreements:raise-elsewhere")
+        return redirect("disagreements:raise-step", step=_steps(context)[0].slug)
+    return _question(request, form)
 
 
 @login_required

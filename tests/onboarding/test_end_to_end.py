@@ -1,0 +1,154 @@
+"""Issue 10's first "done when": a partnership of 25 agencies and 2,000 people onboarded
+from CSV in one command, the go-live check green, and a disagreement run from raising to
+resolution between two imported people; the same file with one bad row imports nothing
+and names that row and column."""
+
+from __future__ import annotations
+
+import pytest
+
+from rpd.cli import main
+from rpd.disagreements import transitions
+from rpd.disagreements.models import Status
+from rpd.disagreements.nhs_number import synthetic
+from rpd.onboarding import csvformat
+from rpd.onboarding.sample import sample_rows
+from rpd.people.models import Agency, User
+from tests.disagreements.helpers import discuss, escalate, fresh
+
+pytestmark = pytest.mark.django_db
+
+PATHWAY = "blackpool"
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return sample_rows(PATHWAY, agencies=25, people=2000)
+
+
+@pytest.fixture
+def csv_file(tmp_path, rows):
+    path = tmp_path / "people.csv"
+    path.write_text(csvformat.write(rows), encoding="utf-8")
+    return path
+
+
+def rpd(capsys, *argv):
+    try:
+        status = main(list(argv))
+    except SystemExit as exit:
+        status = exit.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.fixture
+def blackpool(capsys):
+    status, out, err = rpd(
+        capsys,
+        "partnership",
+        "create",
+        "blackpool",
+        "--name",
+        "Blackpool Safeguarding Partnership",
+        "--pathway",
+        PATHWAY,
+    )
+    assert status == 0, err
+
+
+def test_a_partnership_of_2000_people_goes_live_and_runs_a_disagreement(
+    blackpool, csv_file, rows, capsys, ready_mail
+):
+    status, out, err = rpd(capsys, "import", "people", str(csv_file), "--partnership", "blackpool")
+
+    assert status == 0, err
+    assert out.startswith("imported: agencies: 26 created")
+    assert "people: 2000 created, 0 updated, 0 unchanged" in out
+    assert "rpd import: people created: 2,000 of 2,000" in err  # progress, on stderr
+    assert User.objects.filter(agency__partnerships__slug="blackpool").count() == 2000
+    assert Agency.objects.filter(partnerships__slug="blackpool").count() == 26
+
+    status, out, _ = rpd(capsys, "check", "--partnership", "blackpool")
+    assert (status, out.startswith("Blackpool Safeguarding Partnership is ready to go live")) == (
+        0,
+        True,
+    ), out
+
+    raiser = User.objects.get(email=_practitioner(rows, "csc-01"))
+    receiver = User.objects.get(email=_practitioner(rows, "police-02"))
+    d = transitions.raise_disagreement(raiser, _raise_data(raiser, receiver))
+    pack = d.pack
+    while d.stage < pack.stages[-1].number:
+        episode = fresh(d).current_episode()
+        d = discuss(episode.raising_actor, d)
+        d = escalate(episode.raising_actor, d)
+    d = fresh(d)
+    top = d.current_episode()
+    # Each side climbed its own imported ladder to the pathway's highest rung.
+    assert top.raising_actor.agency == raiser.agency
+    assert top.raising_actor.rung.pathway_rung == pack.stages[-1].raising.rung
+    assert top.receiving_actor.agency == receiver.agency
+    d = discuss(top.receiving_actor, d, outcome="resolved")
+    d = transitions.perform(
+        "resolve",
+        top.receiving_actor,
+        d.pk,
+        fresh(d).version,
+        {
+            "agreed_outcome": "A strategy discussion is held this week.",
+            "next_steps": "Social worker visits; police share the previous reports.",
+            "written_confirmation": "Emailed to both agencies and placed on each record.",
+            "feedback_to_raiser": "Told the practitioner who raised it what was agreed.",
+        },
+    )
+    assert fresh(d).status == Status.RESOLVED
+    assert fresh(d).episodes.count() == len(pack.stages)
+
+
+def test_one_bad_row_among_2000_imports_nothing_and_names_it(blackpool, tmp_path, rows, capsys):
+    bad = [dict(r) for r in rows]
+    # A typo in a title the agency's ladder has, with no pathway rung given for it.
+    bad[1500]["rung_title"], bad[1500]["pathway_rung"] = "Detective Sargeant", ""
+    path = tmp_path / "people.csv"
+    path.write_text(csvformat.write(bad), encoding="utf-8")
+
+    status, out, err = rpd(capsys, "import", "people", str(path), "--partnership", "blackpool")
+
+    assert status == 2
+    code = bad[1500]["agency_code"]
+    assert (
+        f"people.csv: line 1502, column pathway_rung (H): 'Detective Sargeant' is not yet "
+        f"on {code}'s ladder" in err
+    )
+    assert "1 problems; nothing was imported" in err
+    assert not User.objects.exists()
+    assert not Agency.objects.exists()
+
+
+def _practitioner(rows, code):
+    return next(
+        r["email"] for r in rows if r["agency_code"] == code and r["pathway_rung"] == "practitioner"
+    )
+
+
+def _raise_data(raiser, receiver) -> dict:
+    partnership = receiver.agency.partnerships.get()
+    return {
+        "partnership": partnership.pk,
+        "subject_kind": "child",
+        "subject_given_name": "Robin",
+        "subject_family_name": "Testchild",
+        "subject_date_of_birth": "2019-03-14",
+        "subject_nhs_number": synthetic(42),
+        "subject_address": "1 Example Row, Testtown",
+        "receiving_agency": receiver.agency.pk,
+        "receiving_professional": receiver.pk,
+        "challenged": "decision",
+        "challenged_description": "Referral closed at the front door with no further action",
+        "challenged_on": "2026-01-05",
+        "categories": [partnership.pathway_entry().pack.categories[0].id],
+        "summary": "Three bruises seen in four weeks; the referral was closed without a visit.",
+        "outcome_sought": "A strategy discussion and a home visit",
+        "risk": "high",
+    }
