@@ -14,23 +14,15 @@ from django.db.models import QuerySet
 from rpd.disagreements.access import administers
 from rpd.people.models import Agency, Membership, Partnership, User
 
-__all__ = ["administers", "administered", "partnership_for", "agencies_of", "people_of"]
+__all__ = ["administers", "administered_by", "agencies_of", "people_of"]
 
 
-def administered(user) -> list[Partnership]:
+def administered_by(user) -> list[Partnership]:
     """The partnerships `user` administers, by name."""
     if not (user.is_authenticated and user.is_active):
         return []
     ids = user.administered_partnership_ids
     return list(Partnership.objects.filter(pk__in=ids).order_by("name")) if ids else []
-
-
-def partnership_for(user, slug: str) -> Partnership | None:
-    """The partnership `slug` if `user` administers it; None (answer "not found") if not."""
-    partnership = Partnership.objects.filter(slug=slug).first()
-    if partnership is None or not administers(user, partnership):
-        return None
-    return partnership
 
 
 def agencies_of(partnership: Partnership) -> QuerySet[Agency]:

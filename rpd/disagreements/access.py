@@ -19,13 +19,14 @@ anyone's agency, line manager or active flag changes (`signals.py`).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
 from django.db.models import BooleanField, CharField, IntegerField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from rpd.people.models import Role, StandIn, User
+from rpd.people.models import Partnership, Role, StandIn, User
 
 from .models import (
     AgreedAction,
@@ -163,23 +164,21 @@ def managers_in_agency(person: User) -> list[User]:
     worker's manager in another agency has no need to know their agency's cases. A
     manager who has left is passed over, and the chain goes on above them.
     """
-    chain = []
-    for manager in person.managers():
+    return list(_walk_managers_in_agency(person))
+
+
+def _walk_managers_in_agency(person: User) -> Iterator[User]:
+    """`managers_in_agency(person)`, read one rung at a time."""
+    for manager in person.walk_managers():
         if manager.agency_id != person.agency_id:
-            break
+            return
         if manager.is_active:
-            chain.append(manager)
-    return chain
+            yield manager
 
 
 def _manages(user: User, person: User) -> bool:
     """Whether `user` is among `managers_in_agency(person)`, walking only as far as them."""
-    for manager in person.walk_managers():
-        if manager.agency_id != person.agency_id:
-            return False
-        if manager.pk == user.pk:
-            return manager.is_active
-    return False
+    return any(m.pk == user.pk for m in _walk_managers_in_agency(person))
 
 
 def _owned(user: User, d: Disagreement) -> frozenset[int]:
@@ -538,3 +537,12 @@ def administers(user: User, partnership) -> bool:
     if not (user.is_authenticated and user.is_active):
         return False
     return user.administers(partnership.pk)
+
+
+def administered(user: User, slug: str) -> Partnership | None:
+    """The partnership `slug` if `user` administers it; None for anyone else, who is told
+    its administration pages do not exist."""
+    partnership = Partnership.objects.filter(slug=slug).first()
+    if partnership is None or not administers(user, partnership):
+        return None
+    return partnership

@@ -4,14 +4,14 @@ in import_people and golive; who may use them is access.administered."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from rpd.disagreements.views.common import administered_or_404
 from rpd.people.models import AgencyType, Role
 
 from . import golive
-from .access import administered
 from .csvformat import COLUMNS, FileProblem
 from .forms import ImportForm
 from .import_people import ImportRefused, import_file
@@ -20,17 +20,10 @@ from .import_people import template as template_csv
 SHOWN_ERRORS = 500  # a file wrong on every row is named in full on the command line
 
 
-def _partnership(request, slug):
-    partnership = administered(request.user, slug)
-    if partnership is None:
-        raise Http404("Page not found")
-    return partnership
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_people(request, slug):
-    partnership = _partnership(request, slug)
+    partnership = administered_or_404(request, slug)
     form = ImportForm(request.POST or None, request.FILES or None)
     context = {
         "partnership": partnership,
@@ -104,7 +97,7 @@ def import_people(request, slug):
 @login_required
 @require_GET
 def template(request, slug):
-    partnership = _partnership(request, slug)
+    partnership = administered_or_404(request, slug)
     response = HttpResponse(template_csv(partnership), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{partnership.slug}-people.csv"'
     return response
@@ -113,7 +106,7 @@ def template(request, slug):
 @login_required
 @require_GET
 def check(request, slug):
-    partnership = _partnership(request, slug)
+    partnership = administered_or_404(request, slug)
     problems = golive.check(partnership)
     areas = []
     for problem in problems:

@@ -124,7 +124,6 @@ def rpd_navigation(context):
     The item the page belongs to is marked current."""
     from django.urls import reverse
 
-    from rpd.administration.access import administered
     from rpd.disagreements.access import oversees
 
     user = context.get("user")
@@ -139,7 +138,7 @@ def rpd_navigation(context):
     if oversees(user):
         oversight_url = reverse("disagreements:oversight")
         links.append(("Oversight", oversight_url, path.startswith(oversight_url)))
-    if administered(user):
+    if user.is_active and user.administered_partnership_ids:  # read with the user: no query
         admin_url = reverse("administration:choose")
         links.append(("Administration", admin_url, path.startswith(admin_url)))
     return {

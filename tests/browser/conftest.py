@@ -157,6 +157,12 @@ def _scriptless_copy(page):
     return copy
 
 
+@pytest.fixture
+def no_second_factor(settings):
+    """For journeys that are not about the second factor (it has its own journeys)."""
+    settings.RPD_REQUIRE_MFA = False
+
+
 @pytest.fixture(params=["js", "nojs"])
 def any_page(request):
     """Each test twice: with JavaScript, and with it off (every page must work without)."""

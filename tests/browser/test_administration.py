@@ -12,17 +12,11 @@ from rpd.people.models import User
 from tests.browser.test_journeys import Walk, sign_in
 from tests.disagreements.helpers import agree_action, raise_data
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(params=["js", "nojs"])
-def any_page(request):
-    return request.getfixturevalue("page" if request.param == "js" else "page_no_js")
-
-
-@pytest.fixture(autouse=True)
-def no_second_factor(settings):
-    settings.RPD_REQUIRE_MFA = False
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("no_second_factor"),
+]
 
 
 @pytest.fixture

@@ -26,15 +26,13 @@ from tests.browser.conftest import _close as close_page
 from tests.browser.conftest import _page as open_page
 from tests.disagreements.helpers import approver_for, discuss, escalate, fresh, raise_data
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("no_second_factor"),
+]
 
 SOON = timezone.localdate() + datetime.timedelta(days=14)
-
-
-@pytest.fixture(autouse=True)
-def no_second_factor(settings):
-    # The second factor has its own journey (test_signing_in_sets_up_an_authenticator_app).
-    settings.RPD_REQUIRE_MFA = False
 
 
 class Walk:

@@ -13,17 +13,11 @@ from rpd.people.demo import build_partnership
 from tests.browser.test_journeys import Walk, fill_date, sign_in
 from tests.disagreements.test_pathway_versions import stoke_v2
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(params=["js", "nojs"])
-def any_page(request):
-    return request.getfixturevalue("page" if request.param == "js" else "page_no_js")
-
-
-@pytest.fixture(autouse=True)
-def no_second_factor(settings):
-    settings.RPD_REQUIRE_MFA = False
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("no_second_factor"),
+]
 
 
 def test_an_administrator_uploads_compares_simulates_and_switches(

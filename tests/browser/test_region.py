@@ -13,12 +13,11 @@ from rpd.people.models import Membership, Role, RoleGrant
 from tests.browser.test_journeys import Walk, sign_in
 from tests.disagreements.helpers import raise_data
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def no_second_factor(settings):
-    settings.RPD_REQUIRE_MFA = False
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("no_second_factor"),
+]
 
 
 @pytest.fixture

@@ -16,11 +16,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SECRET_ENV = "RPD_TEST_SSO_SECRET"
 
 
-@pytest.fixture(params=["js", "nojs"])
-def any_page(request):
-    return request.getfixturevalue("page" if request.param == "js" else "page_no_js")
-
-
 @pytest.fixture
 def fake_idp(monkeypatch):
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")

@@ -14,9 +14,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from rpd.disagreements.views.common import with_errors
+from rpd.disagreements.views.common import administered_or_404, with_errors
 
-from .. import access
 from ..operations import Invalid, NotAdministrator
 
 
@@ -28,9 +27,7 @@ def administration(view):
     @require_http_methods(["GET", "POST"])
     @wraps(view)
     def page(request, slug, *args, **kwargs):
-        partnership = access.partnership_for(request.user, slug)
-        if partnership is None:
-            raise Http404("Page not found")
+        partnership = administered_or_404(request, slug)
         try:
             return view(request, partnership, *args, **kwargs)
         except NotAdministrator:

@@ -23,7 +23,7 @@ from .common import administration, form_page, question, refusals, url
 @require_GET
 def choose(request):
     """An administrator of several partnerships picks one; of one, goes straight to it."""
-    partnerships = access.administered(request.user)
+    partnerships = access.administered_by(request.user)
     if not partnerships:
         raise Http404("Page not found")
     if len(partnerships) == 1:

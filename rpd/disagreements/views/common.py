@@ -251,3 +251,12 @@ def attempt(name: str, user, d: Disagreement, post, data: dict, page: dict) -> b
     else:
         return True
     return False
+
+
+def administered_or_404(request, slug: str):
+    """The partnership whose administration page this is, for its administrators only:
+    anyone else gets the "Page not found" a partnership that does not exist gets."""
+    partnership = access.administered(request.user, slug)
+    if partnership is None:
+        raise Http404("Page not found")
+    return partnership

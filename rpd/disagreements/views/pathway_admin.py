@@ -10,7 +10,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -22,8 +21,8 @@ from rpd.people.models import Partnership
 from rpd.people.roles import unfilled_roles
 
 from .. import pathway_versions
-from ..access import administers
 from ..models import PartnershipPathway
+from .common import administered_or_404
 
 
 class UploadForm(forms.Form):
@@ -39,17 +38,10 @@ class SwitchForm(forms.Form):
     other_pathway = forms.BooleanField(required=False)
 
 
-def _partnership_or_404(request, slug: str) -> Partnership:
-    partnership = Partnership.objects.filter(slug=slug).first()
-    if partnership is None or not administers(request.user, partnership):
-        raise Http404("Page not found")
-    return partnership
-
-
 @login_required
 @require_GET
 def overview(request, slug: str):
-    partnership = _partnership_or_404(request, slug)
+    partnership = administered_or_404(request, slug)
     current = pathway_versions.in_use(partnership)
     listed = pathway_versions.versions(partnership)
     return render(
@@ -80,7 +72,7 @@ def _waiting(version: pathway_versions.Version) -> bool:
 @login_required
 @require_http_methods(["GET", "POST"])
 def upload(request, slug: str):
-    partnership = _partnership_or_404(request, slug)
+    partnership = administered_or_404(request, slug)
     problems: list[str] = []
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method == "POST" and form.is_valid():
@@ -153,14 +145,14 @@ def _review(request, partnership, row, switch_form, status=200):
 @login_required
 @require_GET
 def version(request, slug: str, pk: int):
-    partnership = _partnership_or_404(request, slug)
+    partnership = administered_or_404(request, slug)
     return _review(request, partnership, _version_or_404(partnership, pk), None)
 
 
 @login_required
 @require_POST
 def switch(request, slug: str, pk: int):
-    partnership = _partnership_or_404(request, slug)
+    partnership = administered_or_404(request, slug)
     row = _version_or_404(partnership, pk)
     form = SwitchForm(request.POST)
     if form.is_valid():
