@@ -16,7 +16,7 @@ disagreement) and renders, through Django's test client signed in with force_log
     a safeguarding lead's My work (every disagreement their agency raised or received).
 
 Each page is timed (the median of R requests, default 20, after two warm-up ones) next
-to, measured just before it in the same run:
+to, measured in the same run, request by request in turn with the page's own:
 
     (a) My work for a practitioner who takes part in nothing: the same layout, no data;
     (b) `Disagreement.objects.get(pk=...)` of a different row each run.
@@ -194,8 +194,12 @@ def is_query(sql: str) -> bool:
     return not sql.lstrip().upper().startswith(TRANSACTION_CONTROL)
 
 
-def timed(fn, runs: int) -> tuple[Timing, object]:
-    """The median of `runs` calls after two warm-up ones; `fn(i)` gets the call's number.
+def timed(fns: list, runs: int) -> list[tuple[Timing, object]]:
+    """Each of `fns` called `runs` times after two warm-up calls, in turn (the first, the
+    second, ..., then the first again), so a page and what it is set against share the
+    machine's state, busy or quiet, and the ratios between them measure the pages, not
+    the moment; `fn(i)` gets the call's number. For each: the medians, and the first
+    timed call's result.
 
     Query count and SQL come from Django's CaptureQueriesContext around the first timed
     call; database time from a wrapper around every call's queries.
@@ -203,52 +207,62 @@ def timed(fn, runs: int) -> tuple[Timing, object]:
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
-    servers, databases, slowest = [], [], []
-    first = None
-    worst_sql = ""
-    captured = None
+    servers = [[] for _ in fns]
+    databases = [[] for _ in fns]
+    slowest = [[] for _ in fns]
+    first = [None for _ in fns]
+    worst_sql = ["" for _ in fns]
+    captured = [[] for _ in fns]
     for i in range(runs + 2):
-        clock = QueryClock()
-        capture = CaptureQueriesContext(connection) if i == 2 else None
-        # Every request empties the connection's query log (request_started), so the
-        # capture must start from an empty one to count from zero.
-        reset_queries()
-        with connection.execute_wrapper(clock):
-            if capture is not None:
-                capture.__enter__()
-            t0 = time.perf_counter()
-            result = fn(i)
-            elapsed = time.perf_counter() - t0
-            if capture is not None:
-                capture.__exit__(None, None, None)
-                # Read now: captured_queries is a slice of the log the next request empties.
-                captured, first = list(capture.captured_queries), result
-        if i < 2:
-            continue
-        servers.append(elapsed)
-        databases.append(sum(t for t, _ in clock.times))
-        # The slowest query, not counting transaction control: a COMMIT's time is the disk
-        # flushing the session's write, the same for every page, not a plan of this one.
-        times = [t if is_query(sql) else 0.0 for t, sql in clock.times]
-        slowest.append(max(times, default=0.0))
-        if capture is not None and any(times):
-            # The captured run's SQL has its parameters in place, for --explain; the log
-            # may not hold the transaction control the clock saw, so both are matched
-            # counting queries only.
-            queries_seen = [sql for _, sql in clock.times if is_query(sql)]
-            logged = [q["sql"] for q in captured if is_query(q["sql"])]
-            worst = max((t for t in times if t), default=0.0)
-            nth = [t for (t, sql) in clock.times if is_query(sql)].index(worst)
-            if len(logged) == len(queries_seen):
-                worst_sql = logged[nth]
-    timing = Timing(
-        statistics.median(servers),
-        statistics.median(databases),
-        statistics.median(slowest),
-        len(captured),
-        worst_sql,
-    )
-    return timing, first
+        for k, fn in enumerate(fns):
+            clock = QueryClock()
+            capture = CaptureQueriesContext(connection) if i == 2 else None
+            # Every request empties the connection's query log (request_started), so the
+            # capture must start from an empty one to count from zero.
+            reset_queries()
+            with connection.execute_wrapper(clock):
+                if capture is not None:
+                    capture.__enter__()
+                t0 = time.perf_counter()
+                result = fn(i)
+                elapsed = time.perf_counter() - t0
+                if capture is not None:
+                    capture.__exit__(None, None, None)
+                    # Read now: captured_queries is a slice of the log the next request
+                    # empties.
+                    captured[k], first[k] = list(capture.captured_queries), result
+            if i < 2:
+                continue
+            servers[k].append(elapsed)
+            databases[k].append(sum(t for t, _ in clock.times))
+            # The slowest query, not counting transaction control: a COMMIT's time is the
+            # disk flushing the session's write, the same for every page, not a plan of
+            # this one.
+            times = [t if is_query(sql) else 0.0 for t, sql in clock.times]
+            slowest[k].append(max(times, default=0.0))
+            if capture is not None and any(times):
+                # The captured run's SQL has its parameters in place, for --explain; the
+                # log may not hold the transaction control the clock saw, so both are
+                # matched counting queries only.
+                queries_seen = [sql for _, sql in clock.times if is_query(sql)]
+                logged = [q["sql"] for q in captured[k] if is_query(q["sql"])]
+                worst = max((t for t in times if t), default=0.0)
+                nth = [t for (t, sql) in clock.times if is_query(sql)].index(worst)
+                if len(logged) == len(queries_seen):
+                    worst_sql[k] = logged[nth]
+    return [
+        (
+            Timing(
+                statistics.median(servers[k]),
+                statistics.median(databases[k]),
+                statistics.median(slowest[k]),
+                len(captured[k]),
+                worst_sql[k],
+            ),
+            first[k],
+        )
+        for k in range(len(fns))
+    ]
 
 
 # -- The pages ----------------------------------------------------------------------------
@@ -293,24 +307,23 @@ def measure_pages(n: int, m: int, seed: int, runs: int) -> list[PageResult]:
     loader = Loader(n, m, seed)
     people, _counts = loader.load()
     pages = build_pages(loader, people)
-    nobody = nobody_at(loader)
-    client = Client()
+    nobody, reader = Client(), Client()
+    sign_in(nobody, nobody_at(loader))
     pks = np.random.default_rng(seed).integers(1, n + 1, runs + 2).tolist()
 
     def lookup(i):
         return Disagreement.objects.get(pk=pks[i])
 
-    def get(url):
+    def get(client, url):
         # Over HTTPS, as production serves it (with DEBUG off, plain HTTP is redirected).
         return lambda i: client.get(url, secure=True)
 
     results = []
     for page in pages:
-        sign_in(client, nobody)
-        empty, _ = timed(get("/"), runs)
-        base, _ = timed(lookup, runs)
-        sign_in(client, user_of(page.user_pk))
-        timing, response = timed(get(page.url), runs)
+        sign_in(reader, user_of(page.user_pk))
+        (empty, _), (base, _), (timing, response) = timed(
+            [get(nobody, "/"), lookup, get(reader, page.url)], runs
+        )
         result = PageResult(page.name, n, page.rows, timing, empty, base)
         if response.status_code != 200:
             result.problems.append(f"answered {response.status_code}")

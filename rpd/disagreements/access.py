@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
-from django.db.models import BooleanField, CharField, IntegerField, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, CharField, IntegerField, QuerySet
 from django.db.models.expressions import RawSQL
 
 from rpd.people.models import Partnership, Role, StandIn, User
@@ -181,15 +184,81 @@ def _manages(user: User, person: User) -> bool:
     return any(m.pk == user.pk for m in _walk_managers_in_agency(person))
 
 
-def _owned(user: User, d: Disagreement) -> frozenset[int]:
-    """The agreed actions of `d` that `user` owns. Read once per loaded disagreement and
-    person: a page asks both `sight` and `capacities`, which each need it."""
-    # Keyed by the version too: a transition on this same object moves it on.
-    memo, key = d.__dict__.setdefault("_owned_by", {}), (user.pk, d.version)
-    if key not in memo:
-        owned = AgreedAction.objects.filter(owner_id=user.pk, record__disagreement_id=d.pk)
-        memo[key] = frozenset(owned.values_list("pk", flat=True))
-    return memo[key]
+@dataclass(frozen=True, slots=True)
+class _Reader:
+    """What the database holds of one person's own part in one disagreement."""
+
+    viewer: bool  # a viewer row: sees it whole through taking part, or someone they manage
+    participant: bool  # took part at some stage
+    copied: bool  # told its outcome for an agency copied in (`_copied_rows`)
+    owned: frozenset[int]  # the agreed actions in it that they own
+    stands_in_for: frozenset[int]  # which of its two agencies the partnership names them for
+
+
+_READER_ROWS = (
+    f"SELECT 'viewer', 0 FROM {Viewer._meta.db_table} WHERE disagreement_id = %s AND user_id = %s"
+    f" UNION ALL SELECT 'participant', 0 FROM {Participant._meta.db_table}"
+    " WHERE disagreement_id = %s AND user_id = %s"
+    f" UNION ALL SELECT 'owned', a.id FROM {AgreedAction._meta.db_table} a"
+    f" JOIN {Record._meta.db_table} r ON r.id = a.record_id"
+    " WHERE a.owner_id = %s AND r.disagreement_id = %s"
+    f" UNION ALL SELECT 'stands-in', agency_id FROM {StandIn._meta.db_table}"
+    " WHERE person_id = %s AND agency_id IN (%s, %s)"
+)
+
+
+# Within `one_reading`, each person's part in each disagreement is read once.
+_readings: ContextVar[dict | None] = ContextVar("rpd_access_readings", default=None)
+
+
+@contextmanager
+def one_reading() -> Iterator[None]:
+    """A page's one look at a case: `sight` and `capacities` share one read of the
+    reader's rows inside it. Outside, each asks the database afresh, so a check made
+    after someone's rows change (a new line manager, a hand-over) never sees old ones."""
+    token = _readings.set({})
+    try:
+        yield
+    finally:
+        _readings.reset(token)
+
+
+def _reader(user: User, d: Disagreement) -> _Reader:
+    """`user`'s own part in `d`, in one query of their indexed rows."""
+    memo, key = _readings.get(), (user.pk, d.pk, d.version)
+    if memo is not None and key in memo:
+        return memo[key]
+    sql = _READER_ROWS
+    params = [d.pk, user.pk, d.pk, user.pk, user.pk, d.pk, user.pk]
+    params += [d.raising_agency_id, d.receiving_agency_id]
+    if user.agency_id is not None:
+        copied, copied_params = _copied_rows(user)
+        sql += f" UNION ALL SELECT 'copied', 0 FROM ({copied}) c WHERE disagreement_id = %s"
+        params += [*copied_params, d.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    kinds = {kind for kind, _ in rows}
+    reader = _Reader(
+        viewer="viewer" in kinds,
+        participant="participant" in kinds,
+        copied="copied" in kinds,
+        owned=frozenset(pk for kind, pk in rows if kind == "owned"),
+        stands_in_for=frozenset(pk for kind, pk in rows if kind == "stands-in"),
+    )
+    if memo is not None:
+        memo[key] = reader
+    return reader
+
+
+def _involved(user: User, d: Disagreement) -> bool:
+    """`involved(user, d)` for the reader, from their rows already read."""
+    if user.agency_id is not None and user.agency_id in (
+        d.raising_agency_id,
+        d.receiving_agency_id,
+    ):
+        return True
+    return bool(_reader(user, d).stands_in_for)
 
 
 def _active(user: User) -> bool:
@@ -202,7 +271,7 @@ def _oversees(user: User, partnership_id: int) -> bool:
 
 
 def _is_lead_of(user: User, d: Disagreement) -> bool:
-    return involved(user, d) and user.has_role(Role.SAFEGUARDING_LEAD)
+    return user.has_role(Role.SAFEGUARDING_LEAD) and _involved(user, d)
 
 
 def _copied_rows(user: User) -> tuple[str, list]:
@@ -214,16 +283,6 @@ def _copied_rows(user: User) -> tuple[str, list]:
     if user.has_role(Role.SAFEGUARDING_LEAD):
         return sql + "(person_id = %s OR person_id IS NULL)", [user.agency_id, user.pk]
     return sql + "person_id = %s", [user.agency_id, user.pk]
-
-
-def is_copied(user: User, d: Disagreement) -> bool:
-    """Whether `user` is told the outcome of `d` for another agency copied in."""
-    if user.agency_id is None:
-        return False
-    rows = CopiedAgency.objects.filter(disagreement_id=d.pk, agency_id=user.agency_id)
-    if user.has_role(Role.SAFEGUARDING_LEAD):
-        return rows.filter(Q(person_id=user.pk) | Q(person__isnull=True)).exists()
-    return rows.filter(person_id=user.pk).exists()
 
 
 # -- Lists ----------------------------------------------------------------------------------
@@ -364,18 +423,14 @@ def sight(user: User, d: Disagreement) -> Sight:
     """
     if not _active(user):
         return NOTHING
-    owned = _owned(user, d)
+    reader = _reader(user, d)
     oversees = _oversees(user, d.partnership_id)
-    if (
-        _is_lead_of(user, d)
-        or (oversees and d.partnership_told_at is not None)
-        or Viewer.objects.filter(disagreement_id=d.pk, user_id=user.pk).exists()
-    ):
-        return Sight(Grade.CASE, owned)
-    if is_copied(user, d):
-        return Sight(Grade.OUTCOME, owned)
-    if owned:
-        return Sight(Grade.ACTIONS, owned)
+    if reader.viewer or _is_lead_of(user, d) or (oversees and d.partnership_told_at is not None):
+        return Sight(Grade.CASE, reader.owned)
+    if reader.copied:
+        return Sight(Grade.OUTCOME, reader.owned)
+    if reader.owned:
+        return Sight(Grade.ACTIONS, reader.owned)
     if oversees:
         return Sight(Grade.REGISTER)
     return NOTHING
@@ -495,13 +550,14 @@ def capacities(user: User, disagreement: Disagreement, episode: StageEpisode | N
                 held.add(Capacity.LEADER)
     if _is_lead_of(user, d):
         held.add(Capacity.LEAD)
-    if involved(user, d) and d.participants.filter(user_id=user.pk).exists():
+    reader = _reader(user, d)
+    if reader.participant and _involved(user, d):
         held.add(Capacity.PARTICIPANT)
-    elif Viewer.objects.filter(disagreement_id=d.pk, user_id=user.pk).exists():
+    elif reader.viewer:
         held.add(Capacity.PARTICIPANTS_MANAGER)
-    if _owned(user, d):
+    if reader.owned:
         held.add(Capacity.ACTION_OWNER)
-    if is_copied(user, d):
+    if reader.copied:
         held.add(Capacity.COPIED)
     return held
 

@@ -220,22 +220,30 @@ def _event_detail(data: dict, today) -> str:
     return "; ".join(parts)
 
 
+_EVENT_FIELDS = ("at", "actor_id", "actor_label", "action", "data")
+
+
 def _named(events) -> tuple[list, dict]:
     """The events, and each actor's name for people: the log keeps the username it
     sealed, which a page shows only for someone no longer on record."""
     from rpd.people.models import User
 
-    events = list(events.only("at", "actor_id", "actor_label", "action", "data"))
+    events = list(events.only(*_EVENT_FIELDS))
     people = User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id}).only(
         "first_name", "last_name", "username"
     )
     return events, {u.pk: u.display_name for u in people}
 
 
-def timeline(d: Disagreement, records: dict[int, Record], today) -> list[TimelineEntry]:
-    """Every change from the audit log, oldest first, each record's text beside its event."""
+def history(d: Disagreement) -> list:
+    """`d`'s events in the audit log, oldest first, as the timeline reads them."""
+    return list(audit.events_for(d.audit_target).only(*_EVENT_FIELDS))
+
+
+def timeline(events, records: dict[int, Record], people: dict, today) -> list[TimelineEntry]:
+    """Every change from the audit log (`history`), oldest first, each record's text beside
+    its event; `people` by id holds every actor still on record."""
     entries = []
-    events, names = _named(audit.events_for(d.audit_target))
     for event in events:
         data = event.data or {}
         record = (
@@ -247,11 +255,12 @@ def timeline(d: Disagreement, records: dict[int, Record], today) -> list[Timelin
             )
             else None
         )
+        actor = people.get(event.actor_id)
         entries.append(
             TimelineEntry(
                 event.at,
                 EVENT_WORDS.get(event.action, event.action),
-                names.get(event.actor_id, event.actor_label),
+                actor.display_name if actor is not None else event.actor_label,
                 _event_detail(data, today),
                 record,
             )
@@ -275,7 +284,7 @@ def changes_since(d: Disagreement, version: int) -> list[str]:
 def open_actions(d: Disagreement) -> list[AgreedAction]:
     return list(
         AgreedAction.objects.filter(record__disagreement=d)
-        .select_related("owner", "record")
+        .select_related("owner")
         .order_by("done_at", "due", "pk")
     )
 

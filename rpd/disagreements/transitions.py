@@ -613,17 +613,27 @@ def _may_approve(act: Act, record: Record) -> str | None:
     return "a record is approved by someone on its author's side, or by whoever leads the stage"
 
 
-def records_of(d: Disagreement) -> list[Record]:
+def records_of(
+    d: Disagreement, also: set[int] | frozenset[int] = frozenset()
+) -> tuple[list[Record], dict[int, User]]:
     """`d`'s records, oldest first, each with its author and approver and with what the
     rules read of its state: the correction that supersedes it, found among the same
     records (a correction is a record of the same disagreement), so asking the rules about
-    all of them takes no query more. Not a join: SQLite scans the table for that one."""
-    records = list(d.records.select_related("author", "approved_by").order_by("occurred_at", "pk"))
+    all of them takes no query more. Not a join: SQLite scans the table for that one.
+
+    The people come from one lookup by key, with the ids in `also` (the page's other
+    people, whom it returns with them): a join built two of them for every record."""
+    records = list(d.records.order_by("occurred_at", "pk"))
+    named = {r.author_id for r in records} | {r.approved_by_id for r in records}
+    people = User.objects.in_bulk((named | set(also)) - {None})
     correction = {r.supersedes_id: r for r in records if r.supersedes_id}
-    cache = Record.superseded_by.related
+    superseded_by = Record.superseded_by.related
+    author, approved_by = (Record._meta.get_field(f) for f in ("author", "approved_by"))
     for r in records:
-        cache.set_cached_value(r, correction.get(r.pk))
-    return records
+        superseded_by.set_cached_value(r, correction.get(r.pk))
+        author.set_cached_value(r, people[r.author_id])
+        approved_by.set_cached_value(r, people.get(r.approved_by_id))
+    return records, people
 
 
 def _correctable(act: Act, record: Record) -> str | None:
@@ -1416,11 +1426,19 @@ def perform(name: str, actor: User, disagreement_id: int, version: int, data: di
 # -- Asking without performing (the web pages) ----------------------------------------------
 
 
-def standing(actor: User, d: Disagreement) -> tuple[StageEpisode | None, set[str]]:
-    """The current episode and what `actor` holds, read exactly as `perform` reads them."""
-    episode = (
-        d.episodes.select_related("raising_actor", "receiving_actor").filter(number=d.stage).first()
-    )
+def standing(
+    actor: User, d: Disagreement, episodes: list[StageEpisode] | None = None
+) -> tuple[StageEpisode | None, set[str]]:
+    """The current episode and what `actor` holds, read exactly as `perform` reads them;
+    from `episodes` where the caller has read all of `d`'s (with their actors)."""
+    if episodes is None:
+        episode = (
+            d.episodes.select_related("raising_actor", "receiving_actor")
+            .filter(number=d.stage)
+            .first()
+        )
+    else:
+        episode = next((e for e in episodes if e.number == d.stage), None)
     return episode, capacities(actor, d, episode if not d.is_closed else None)
 
 

@@ -148,6 +148,25 @@ def test_the_page_reads_as_many_queries_for_six_records_as_for_one(client):
     assert queries() == one
 
 
+def test_the_page_reads_the_readers_own_part_in_the_case_once(client):
+    # Sight and standing both ask whether the reader is a viewer, a participant, copied
+    # in or an action's owner: one look at their own rows answers all of them.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    demo, raiser, d = partnership_with_case()
+    discuss(raiser, d, outcome="ongoing", approve=False)
+    client.force_login(raiser)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(f"/disagreements/{d.pk}/").status_code == 200
+    own_rows = ("disagreements_viewer", "disagreements_participant", "disagreements_copiedagency")
+    asked = [q["sql"] for q in captured if any(table in q["sql"] for table in own_rows)]
+    assert len(asked) == 2  # the reader's rows, and the agencies copied in to list
+    assert "disagreements_copiedagency" in asked[1] and "viewer" not in asked[1]
+    episodes = [q for q in captured if 'FROM "disagreements_stageepisode"' in q["sql"]]
+    assert len(episodes) == 1
+
+
 def test_the_register_line_shows_no_text_written_about_the_case(client):
     # Stoke-on-Trent tells the partnership at stage 3: at stage 1 its unit sees the
     # register line, not the summary, the outcome sought or what is disagreed with.

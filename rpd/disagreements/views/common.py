@@ -185,9 +185,9 @@ def case_or_404(request, pk: int) -> tuple[Disagreement, object, set[str]]:
 PEOPLE = ("raised_by", "receiving_professional", "lead_professional")
 
 
-def seen_or_404(request, pk: int) -> tuple[Disagreement, object, set[str], access.Sight]:
-    """`case_or_404`, and how much of it the reader may see (access.sight, the one check a
-    page makes before showing a case)."""
+def seen_or_404(request, pk: int) -> tuple[Disagreement, object, set[str], access.Sight, list]:
+    """`case_or_404`, how much of it the reader may see (access.sight, the one check a
+    page makes before showing a case), and its episodes in stage order."""
     d = (
         Disagreement.objects.select_related(
             "partnership", "pathway", "subject", "raising_agency", "receiving_agency"
@@ -198,19 +198,25 @@ def seen_or_404(request, pk: int) -> tuple[Disagreement, object, set[str], acces
         .filter(pk=pk)
         .first()
     )
-    sight = access.sight(request.user, d) if d is not None else access.NOTHING
-    if not sight:
-        raise Http404("Page not found")
-    # The people it names, in one lookup by key: joined to the row, they made it a join of
-    # nine tables that PostgreSQL took longer to plan than to read.
-    people = User.objects.in_bulk({getattr(d, f"{name}_id") for name in PEOPLE} - {None})
-    for name in PEOPLE:
-        field = Disagreement._meta.get_field(name)
-        field.set_cached_value(d, people.get(getattr(d, field.attname)))
-    episode, held = transitions.standing(request.user, d)
+    with access.one_reading():
+        sight = access.sight(request.user, d) if d is not None else access.NOTHING
+        if not sight:
+            raise Http404("Page not found")
+        # The people it names, in one lookup by key: joined to the row, they made it a join
+        # of nine tables that PostgreSQL took longer to plan than to read.
+        people = User.objects.in_bulk({getattr(d, f"{name}_id") for name in PEOPLE} - {None})
+        for name in PEOPLE:
+            field = Disagreement._meta.get_field(name)
+            field.set_cached_value(d, people.get(getattr(d, field.attname)))
+        # Every stage's episode, which the case page shows, for the price of the current
+        # one, which standing reads: a case has a few.
+        episodes = list(
+            d.episodes.select_related("raising_actor__agency", "receiving_actor__agency")
+        )
+        episode, held = transitions.standing(request.user, d, episodes)
     if not held:
         raise Http404("Page not found")
-    return d, episode, held, sight
+    return d, episode, held, sight, episodes
 
 
 def parse_int(value) -> int | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import prefetch_related_objects
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -93,19 +94,19 @@ def case_buttons(d, allowed) -> list[dict]:
 def detail(request, pk: int):
     user = request.user
     # How much of the case this person may see is decided in access, nowhere else.
-    d, episode, held, sight = seen_or_404(request, pk)
+    d, episode, held, sight, episodes = seen_or_404(request, pk)
     today = london_today()
-    episodes = list(
-        d.episodes.select_related("raising_actor__agency", "receiving_actor__agency")
-        .prefetch_related("milestones", "referrals__by")
-        .order_by("number")
-    )
+    prefetch_related_objects(episodes, "milestones", "referrals__by")
     # The standing case_or_404 read: asking again would repeat its queries.
     known = (episode, held)
     allowed = set(transitions.allowed(user, d, known))
     # Only what the page shows of each record: its participants and actions are not (the
     # actions are listed once, from presenters.open_actions).
-    records = transitions.records_of(d) if sight.records else []
+    # The history names the people who acted: read with the records' authors, at once.
+    events = presenters.history(d) if sight.records else []
+    records, people = (
+        transitions.records_of(d, {e.actor_id for e in events}) if sight.records else ([], {})
+    )
     # Which records and actions to offer each step on is the transitions' own rules,
     # asked about all of them at once.
     approve, correct = (
@@ -131,7 +132,7 @@ def detail(request, pk: int):
         d.pack.role(episode.led_by_role).name if episode is not None and episode.led_by_role else ""
     )
     copied = d.copied_agencies.select_related("agency", "person") if sight.outcome else []
-    timeline = presenters.timeline(d, {r.pk: r for r in records}, today) if sight.records else []
+    timeline = presenters.timeline(events, {r.pk: r for r in records}, people, today)
     return render(
         request,
         "disagreements/detail.html",
