@@ -228,7 +228,7 @@ def _named(events) -> tuple[list, dict]:
     sealed, which a page shows only for someone no longer on record."""
     from rpd.people.models import User
 
-    events = list(events.only(*_EVENT_FIELDS))
+    events = list(events.values_list(*_EVENT_FIELDS, named=True))
     people = User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id}).only(
         "first_name", "last_name", "username"
     )
@@ -237,7 +237,7 @@ def _named(events) -> tuple[list, dict]:
 
 def history(d: Disagreement) -> list:
     """`d`'s events in the audit log, oldest first, as the timeline reads them."""
-    return list(audit.events_for(d.audit_target).only(*_EVENT_FIELDS))
+    return list(audit.events_for(d.audit_target).values_list(*_EVENT_FIELDS, named=True))
 
 
 def timeline(events, records: dict[int, Record], people: dict, today) -> list[TimelineEntry]:

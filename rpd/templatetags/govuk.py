@@ -28,18 +28,36 @@ so a page passes HTML on purpose only. docs/frontend.md is the contract.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
 
 from django import forms, template
 from django.http import QueryDict
 from django.template.defaultfilters import linebreaksbr
 from django.template.loader import render_to_string
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from rpd import frontend
 
 register = template.Library()
+
+
+def _html(template: str, *args) -> SafeString:
+    """Django's format_html for the components drawn in Python: each argument escaped
+    unless already safe, the same way. Without its wrappers for lazy strings, which cost a
+    page of fifty records more than building its HTML (bench/pages.py)."""
+    return SafeString(template.format(*map(_escaped, args)))
+
+
+def _html_join(separator: str, template: str, args: Iterable) -> SafeString:
+    return SafeString(_escaped(separator).join(_html(template, *each) for each in args))
+
+
+def _escaped(value) -> str:
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
 
 SERVICE_NAME = "Resolving professional differences"
 
@@ -195,7 +213,7 @@ def govuk_table(
     scrolls inside its own region (keyboard-focusable), not the page: WCAG 1.4.10.
     """
     numeric = set(numeric)
-    header = format_html_join(
+    header = _html_join(
         "",
         '<th scope="col" class="govuk-table__header{}">{}</th>',
         (
@@ -209,30 +227,28 @@ def govuk_table(
         for i, cell in enumerate(row):
             if i == 0 and first_cell_is_header:
                 cells.append(
-                    format_html('<th scope="row" class="govuk-table__header">{}</th>', _cell(cell))
+                    _html('<th scope="row" class="govuk-table__header">{}</th>', _cell(cell))
                 )
             else:
                 numeric_class = " govuk-table__cell--numeric" if i in numeric else ""
                 cells.append(
-                    format_html(
-                        '<td class="govuk-table__cell{}">{}</td>', numeric_class, _cell(cell)
-                    )
+                    _html('<td class="govuk-table__cell{}">{}</td>', numeric_class, _cell(cell))
                 )
-        body.append(format_html('<tr class="govuk-table__row">{}</tr>', mark_safe("".join(cells))))
-    return format_html(
+        body.append(_html('<tr class="govuk-table__row">{}</tr>', mark_safe("".join(cells))))
+    return _html(
         '<div class="rpd-table-scroll" role="region" aria-label="{}" tabindex="0">'
         '<table class="govuk-table"{}>{}{}'
         '<tbody class="govuk-table__body">{}</tbody></table></div>',
         caption or label or "Table",
-        format_html(' id="{}"', id) if id else "",
-        format_html(
+        _html(' id="{}"', id) if id else "",
+        _html(
             '<caption class="govuk-table__caption govuk-table__caption--{}">{}</caption>',
             caption_size,
             caption,
         )
         if caption
         else "",
-        format_html(
+        _html(
             '<thead class="govuk-table__head"><tr class="govuk-table__row">{}</tr></thead>', header
         )
         if head
@@ -249,26 +265,26 @@ def _cell(cell):
     if cell.get("tag") is not None:
         return _tag(cell["text"], cell["tag"])
     if cell.get("strong"):
-        return format_html("<strong>{}</strong>", cell["text"])
+        return _html("<strong>{}</strong>", cell["text"])
     return cell.get("text", "")
 
 
 def _link(text, href, hidden=""):
     if hidden:
-        return format_html(
+        return _html(
             '<a class="govuk-link" href="{}">{}<span class="govuk-visually-hidden">{}</span></a>',
             href,
             text,
             hidden,
         )
-    return format_html('<a class="govuk-link" href="{}">{}</a>', href, text)
+    return _html('<a class="govuk-link" href="{}">{}</a>', href, text)
 
 
 def _tag(text, colour=""):
     if colour not in TAG_COLOURS:
         raise template.TemplateSyntaxError(f"govuk_tag: unknown colour {colour!r}")
     colour_class = f" govuk-tag--{colour}" if colour else ""
-    return format_html('<strong class="govuk-tag{}">{}</strong>', colour_class, text)
+    return _html('<strong class="govuk-tag{}">{}</strong>', colour_class, text)
 
 
 @register.simple_tag
@@ -278,30 +294,30 @@ def govuk_summary_cards(cards, heading_level=3):
     tag_colour after the note. Drawn in Python, for the same reason as govuk_table."""
     out = []
     for card in cards:
-        actions = format_html_join(
+        actions = _html_join(
             "",
             '<li class="govuk-summary-card__action">{}</li>',
             ((_link(a["text"], a["href"], a.get("hidden", "")),) for a in card.get("actions", ())),
         )
         note = card.get("note", "")
         if card.get("tag"):
-            note = format_html("{} {}", note, _tag(card["tag"], card.get("tag_colour", "")))
+            note = _html("{} {}", note, _tag(card["tag"], card.get("tag_colour", "")))
         out.append(
-            format_html(
+            _html(
                 '<div class="govuk-summary-card"{}><div class="govuk-summary-card__title-wrapper">'
                 '<h{} class="govuk-summary-card__title">{}</h{}>{}</div>'
                 '<div class="govuk-summary-card__content">{}{}</div></div>',
-                format_html(' id="{}"', card["id"]) if card.get("id") else "",
+                _html(' id="{}"', card["id"]) if card.get("id") else "",
                 heading_level,
                 card["title"],
                 heading_level,
-                format_html('<ul class="govuk-summary-card__actions">{}</ul>', actions)
+                _html('<ul class="govuk-summary-card__actions">{}</ul>', actions)
                 if actions
                 else "",
-                format_html('<p class="govuk-body">{}</p>', linebreaksbr(card["text"]))
+                _html('<p class="govuk-body">{}</p>', linebreaksbr(card["text"]))
                 if card.get("text")
                 else "",
-                format_html('<p class="govuk-body-s">{}</p>', note) if note else "",
+                _html('<p class="govuk-body-s">{}</p>', note) if note else "",
             )
         )
     return mark_safe("".join(out))
@@ -313,19 +329,19 @@ def govuk_list(items, id="", ordered=False, numbered=False):
     text, and href and link (a link after the text). Drawn in Python, as govuk_table."""
     entries = []
     for item in items:
-        lead = format_html("<strong>{}</strong>: ", item["lead"]) if item.get("lead") else ""
+        lead = _html("<strong>{}</strong>: ", item["lead"]) if item.get("lead") else ""
         link = (
-            format_html('. <a class="govuk-link" href="{}">{}</a>', item["href"], item["link"])
+            _html('. <a class="govuk-link" href="{}">{}</a>', item["href"], item["link"])
             if item.get("href")
             else ""
         )
-        entries.append(format_html("<li>{}{}{}</li>", lead, item.get("text", ""), link))
+        entries.append(_html("<li>{}{}{}</li>", lead, item.get("text", ""), link))
     tag = "ol" if ordered or numbered else "ul"
-    return format_html(
+    return _html(
         '<{} class="govuk-list{}"{}>{}</{}>',
         tag,
         " govuk-list--number" if numbered else "",
-        format_html(' id="{}"', id) if id else "",
+        _html(' id="{}"', id) if id else "",
         mark_safe("".join(entries)),
         tag,
     )

@@ -96,7 +96,10 @@ def detail(request, pk: int):
     # How much of the case this person may see is decided in access, nowhere else.
     d, episode, held, sight, episodes = seen_or_404(request, pk)
     today = london_today()
-    prefetch_related_objects(episodes, "milestones", "referrals__by")
+    prefetch_related_objects(episodes, "milestones")
+    # Referring on is for the last stage only (transitions._may_refer).
+    top = [e for e in episodes if e.number == d.pack.last_stage.number]
+    prefetch_related_objects(top, "referrals__by")
     # The standing case_or_404 read: asking again would repeat its queries.
     known = (episode, held)
     allowed = set(transitions.allowed(user, d, known))
@@ -155,7 +158,7 @@ def detail(request, pk: int):
             # How it ended, where it was referred on and the recommendation made
             # ("communicated to all involved"): free text about the case, so only with sight
             # of its outcome (the whole case, or an agency copied in).
-            "referrals": [presenters.referral_rows(r) for e in episodes for r in e.referrals.all()]
+            "referrals": [presenters.referral_rows(r) for e in top for r in e.referrals.all()]
             if sight.outcome
             else [],
             "resolution": presenters.resolution_rows(resolution)
