@@ -256,3 +256,26 @@ def test_pagination_of_a_list_that_does_not_count_links_only_either_side(rf):
         Context({"request": rf.get("/")})
     )
     assert "govuk-pagination" not in last
+
+
+def test_a_fieldset_groups_its_questions_under_a_legend_and_names_its_hint():
+    html = render(
+        '{% govuk_fieldset legend size="m" id="actions" hint=hint %}'
+        "<p>fields</p>{% endgovuk_fieldset %}",
+        legend="Agreed actions <optional>",
+        hint="Say who & when",
+    )
+    assert '<fieldset class="govuk-fieldset" id="actions" aria-describedby="actions-hint">' in html
+    assert (
+        '<legend class="govuk-fieldset__legend govuk-fieldset__legend--m">'
+        "Agreed actions &lt;optional&gt;</legend>" in html
+    )
+    assert '<div class="govuk-hint" id="actions-hint">Say who &amp; when</div>' in html
+    assert "<p>fields</p>\n</fieldset>" in html
+
+
+def test_a_fieldset_refuses_an_option_it_does_not_know():
+    from django.template import TemplateSyntaxError
+
+    with pytest.raises(TemplateSyntaxError, match="unknown"):
+        render('{% govuk_fieldset "x" colour="tartan" %}{% endgovuk_fieldset %}')

@@ -8,15 +8,22 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from rpd.audit import log as audit
-from rpd.pathways.calendar import WorkingCalendar, local_date
+from rpd.pathways.calendar import LONDON, WorkingCalendar, local_date
 from rpd.people.models import User
 
 from .access import Capacity
-from .models import AgreedAction, Disagreement, Record, StageEpisode, Status
+from .models import (
+    AgreedAction,
+    Disagreement,
+    Record,
+    RecordKind,
+    RecordOutcome,
+    StageEpisode,
+    Status,
+)
 
 
 def day_in_words(day: datetime.date, today: datetime.date) -> str:
@@ -316,8 +323,14 @@ def on_day(day: datetime.date | None) -> str:
 
 def at_moment(at: datetime.datetime) -> str:
     """3 December 2026 14:30 in London, as the date filter's "j F Y H:i" writes it."""
-    at = timezone.localtime(at)
+    at = at.astimezone(LONDON)
     return f"{at.day} {at:%B %Y %H:%M}"
+
+
+# A record's kind and outcome in words, as get_FOO_display gives them, which rebuilds its
+# table of choices at every call: a page of fifty records asks a hundred times.
+_KIND_WORDS = dict(RecordKind.choices)
+_OUTCOME_WORDS = dict(RecordOutcome.choices)
 
 
 def summary_rows(d: Disagreement, texts: bool) -> list[dict]:
@@ -415,7 +428,7 @@ def record_cards(records: list[Record], approve: dict[int, str], correct: dict[i
     cards = []
     for r in records:
         when = at_moment(r.occurred_at)
-        title = f"{r.get_kind_display()}, {when}"
+        title = f"{_KIND_WORDS.get(r.kind, r.kind)}, {when}"
         if r.supersedes_id:
             title += " (correction)"
         if hasattr(r, "superseded_by"):
@@ -425,7 +438,8 @@ def record_cards(records: list[Record], approve: dict[int, str], correct: dict[i
             for text, links in (("Approve", approve), ("Correct", correct))
             if r.pk in links
         ]
-        note = f"Outcome: {r.get_outcome_display()}. Written by {r.author.display_name}."
+        outcome = _OUTCOME_WORDS.get(r.outcome, r.outcome)
+        note = f"Outcome: {outcome}. Written by {r.author.display_name}."
         card = {"id": f"record-{r.pk}", "title": title, "actions": actions, "text": r.summary}
         if r.is_approved:
             approved_on = on_day(local_date(r.approved_at))

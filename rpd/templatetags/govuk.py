@@ -20,6 +20,7 @@
     {% govuk_phase_banner "Beta" %}
     {% govuk_nav_item "Sign out" url post=True %}       in {% block header_navigation %}
     {% rpd_navigation %}                                 the layout's, for a signed-in person
+    {% govuk_fieldset "Legend" size="m" id="x" hint="..." %}...{% endgovuk_fieldset %}
     {% capture as name %}...{% endcapture %}             HTML to pass to a component
 
 Text arguments are escaped unless marked safe (``mark_safe``, ``|safe`` or ``capture``),
@@ -33,6 +34,7 @@ from collections.abc import Iterable
 
 from django import forms, template
 from django.http import QueryDict
+from django.template.base import token_kwargs
 from django.template.defaultfilters import linebreaksbr
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
@@ -113,12 +115,38 @@ def has_errors(form_value) -> bool:
     return bool(error_list(form_value))
 
 
-@register.inclusion_tag("components/button.html")
+_START_ICON = mark_safe(
+    '\n  <svg class="govuk-button__start-icon" xmlns="http://www.w3.org/2000/svg" width="17.5" '
+    'height="19" viewBox="0 0 33 40" aria-hidden="true" focusable="false">\n'
+    '    <path fill="currentColor" d="M0 0h13l20 20-20 20H0l20-20z"/>\n  </svg>'
+)
+
+
+@register.simple_tag
 def govuk_button(text, href=None, variant="", type="submit", name=None, value=None, classes=""):
-    """variant: "", "secondary", "warning" or "start" (start buttons are links)."""
+    """variant: "", "secondary", "warning" or "start" (start buttons are links). Drawn in
+    Python, as govuk_table: a case page has a row of them."""
     if variant not in ("", "secondary", "warning", "start"):
         raise template.TemplateSyntaxError(f"govuk_button: unknown variant {variant!r}")
-    return locals()
+    kind = (f" govuk-button--{variant}" if variant else "") + (f" {classes}" if classes else "")
+    if href:
+        return _html(
+            '<a href="{}" role="button" draggable="false" class="govuk-button{}" '
+            'data-module="govuk-button">\n  {}{}\n</a>',
+            href,
+            kind,
+            text,
+            _START_ICON if variant == "start" else "",
+        )
+    return _html(
+        '<button type="{}"{}{} class="govuk-button{}" data-module="govuk-button" '
+        'data-prevent-double-click="true">\n  {}\n</button>',
+        type,
+        _html(' name="{}"', name) if name else "",
+        _html(' value="{}"', value) if value is not None else "",
+        kind,
+        text,
+    )
 
 
 @register.inclusion_tag("components/nav_item.html", takes_context=True)
@@ -184,11 +212,38 @@ def govuk_notification_banner(heading, text="", type="important", title=None):
     }
 
 
-@register.inclusion_tag("components/summary_list.html")
+@register.simple_tag
 def govuk_summary_list(rows, no_border=False):
     """rows: dicts with key, value and optionally href, action ("Change") and hidden
-    (the visually hidden end of the action's name, e.g. "date of birth")."""
-    return {"rows": rows, "no_border": no_border}
+    (the visually hidden end of the action's name, e.g. "date of birth"). Values keep
+    their line breaks. Drawn in Python, as govuk_table: a case page has several."""
+    out = []
+    for row in rows:
+        key, href = row.get("key", ""), row.get("href")
+        action = ""
+        if href:
+            action = _html(
+                '<dd class="govuk-summary-list__actions"><a class="govuk-link" href="{}">{}'
+                '<span class="govuk-visually-hidden"> {}</span></a></dd>',
+                href,
+                row.get("action") or "Change",
+                str(row.get("hidden") or key).lower(),
+            )
+        out.append(
+            _html(
+                '<div class="govuk-summary-list__row{}"><dt class="govuk-summary-list__key">{}'
+                '</dt><dd class="govuk-summary-list__value">{}</dd>{}</div>',
+                "" if href else " govuk-summary-list__row--no-actions",
+                key,
+                linebreaksbr(row.get("value", "")),
+                action,
+            )
+        )
+    return _html(
+        '<dl class="govuk-summary-list{}">{}</dl>',
+        " govuk-summary-list--no-border" if no_border else "",
+        SafeString("".join(out)),
+    )
 
 
 @register.simple_tag
@@ -347,11 +402,15 @@ def govuk_list(items, id="", ordered=False, numbered=False):
     )
 
 
-@register.inclusion_tag("components/button_group.html")
+@register.simple_tag
 def govuk_button_group(buttons, links=()):
     """Buttons side by side: dicts with text, and href (a link button) or not (a submit
     button), variant; then links ([{"text", "href"}], such as Cancel)."""
-    return {"buttons": buttons, "links": links}
+    drawn = [
+        govuk_button(b["text"], href=b.get("href"), variant=b.get("variant") or "") for b in buttons
+    ]
+    drawn += [_html('<a class="govuk-link" href="{}">{}</a>', k["href"], k["text"]) for k in links]
+    return _html('<div class="govuk-button-group">\n  {}\n</div>', SafeString("\n  ".join(drawn)))
 
 
 TAG_COLOURS = {"", "grey", "green", "turquoise", "blue", "light-blue", "purple", "pink",
@@ -451,6 +510,48 @@ def capture(parser, token):
     nodelist = parser.parse(("endcapture",))
     parser.delete_first_token()
     return CaptureNode(nodelist, bits[2])
+
+
+class FieldsetNode(template.Node):
+    def __init__(self, nodelist, legend, options):
+        self.nodelist, self.legend, self.options = nodelist, legend, options
+
+    def render(self, context):
+        options = {name: value.resolve(context) for name, value in self.options.items()}
+        unknown = set(options) - FIELDSET_OPTIONS
+        if unknown:
+            raise template.TemplateSyntaxError(f"govuk_fieldset: unknown {sorted(unknown)}")
+        return render_to_string(
+            "components/fieldset.html",
+            {
+                "legend": self.legend.resolve(context),
+                "content": mark_safe(self.nodelist.render(context).strip()),
+                **options,
+            },
+        )
+
+
+FIELDSET_OPTIONS = {"size", "id", "hint", "classes"}
+
+
+@register.tag
+def govuk_fieldset(parser, token):
+    """``{% govuk_fieldset "Agreed actions" size="m" id="actions" hint="..." %}fields
+    {% endgovuk_fieldset %}``: questions that belong together under one legend (a GOV.UK
+    fieldset), the hint named by the fieldset's aria-describedby. One field's own radios,
+    checkboxes or date come from the form renderer instead."""
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError(
+            'usage: {% govuk_fieldset "Legend" size="m" %}...{% endgovuk_fieldset %}'
+        )
+    legend = parser.compile_filter(bits[1])
+    options = token_kwargs(bits[2:], parser)
+    if len(options) != len(bits) - 2:
+        raise template.TemplateSyntaxError("govuk_fieldset: options are name=value")
+    nodelist = parser.parse(("endgovuk_fieldset",))
+    parser.delete_first_token()
+    return FieldsetNode(nodelist, legend, options)
 
 
 @register.simple_tag

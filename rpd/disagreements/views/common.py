@@ -190,16 +190,18 @@ _RECEIVING_ACTOR = StageEpisode._meta.get_field("receiving_actor")
 def seen_or_404(request, pk: int) -> tuple[Disagreement, object, set[str], access.Sight, list]:
     """`case_or_404`, how much of it the reader may see (access.sight, the one check a
     page makes before showing a case), and its episodes in stage order."""
-    d = (
+    found = (
         Disagreement.objects.select_related(
             "partnership", "pathway", "subject", "raising_agency", "receiving_agency"
         )
         # The pinned pack is parsed once per process (PathwayVersion.pack, by digest): its
         # text stays in the database.
         .defer("pathway__text")
-        .filter(pk=pk)
-        .first()
     )
+    try:
+        d = found.get(pk=pk)  # not first(), whose ordering costs more to build than to run
+    except Disagreement.DoesNotExist:
+        d = None
     with access.one_reading():
         sight = access.sight(request.user, d) if d is not None else access.NOTHING
         if not sight:
