@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
 from django.db import connection
-from django.db.models import BooleanField, CharField, IntegerField, QuerySet
+from django.db.models import BooleanField, CharField, IntegerField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from rpd.people.models import Partnership, Role, StandIn, User
+from rpd.people.models import OVERSIGHT_ROLES, Partnership, Role, RoleGrant, StandIn, User
 
 from .models import (
     AgreedAction,
@@ -560,6 +560,34 @@ def capacities(user: User, disagreement: Disagreement, episode: StageEpisode | N
     if reader.copied:
         held.add(Capacity.COPIED)
     return held
+
+
+def on_the_case(d: Disagreement, partnership_leads: bool) -> QuerySet[User]:
+    """Whom a page offers as having taken part in a discussion of `d`: everyone who sees
+    it whole through taking part (each participant and their managers in their agency),
+    the two agencies' safeguarding leads and whoever stands in for them, and, where the
+    partnership leads the stage (`partnership_leads`), its unit and chair.
+
+    Not a rule of who may take part (anyone in the partnership may, and a record may name
+    them): a partnership's thousands are no list to tick.
+    """
+    agencies = (d.raising_agency_id, d.receiving_agency_id)
+    who = (
+        Q(pk__in=Viewer.objects.filter(disagreement_id=d.pk).values("user_id"))
+        | Q(
+            pk__in=RoleGrant.objects.filter(
+                role=Role.SAFEGUARDING_LEAD, user__agency_id__in=agencies
+            ).values("user_id")
+        )
+        | Q(pk__in=StandIn.objects.filter(agency_id__in=agencies).values("person_id"))
+    )
+    if partnership_leads:
+        who |= Q(
+            pk__in=RoleGrant.objects.filter(
+                partnership_id=d.partnership_id, role__in=OVERSIGHT_ROLES
+            ).values("user_id")
+        )
+    return User.objects.filter(who, is_active=True).order_by("last_name", "first_name", "pk")
 
 
 def oversees(user: User) -> bool:

@@ -32,6 +32,7 @@ from .fields import (
     Text,
     Today,
     check_date,
+    person_label,
 )
 from .models import Challenged, RecordKind, RecordOutcome, Risk, Side, SubjectKind
 from .nhs_number import normalise_nhs_number
@@ -224,10 +225,15 @@ class RecordForm(ContextForm):
     # Agreed actions: a list of {"text", "owner", "due"}; checked in clean_actions.
     actions = JSONInput(required=False)
 
-    def __init__(self, data, *, context: Context, milestones=()):
+    def __init__(self, data, *, context: Context, milestones=(), listed=None):
         super().__init__(data, context=context)
         stage = context.pack.stage(context.stage)
-        self.fields["participants"].queryset = partnership_users(context.partnership)
+        participants = self.fields["participants"]
+        participants.queryset = partnership_users(context.partnership)
+        if listed is not None:
+            # The page ticks from the people of the case (`listed`); anyone else in the
+            # partnership is still accepted. Read only when the page is drawn.
+            participants.widget.choices = lambda: [(p.pk, person_label(p)) for p in listed]
         self.fields["covers"].choices = [(r.id, r.text) for r in stage.must_record]
         self.fields["meets"].choices = [(m.key, m.name) for m in milestones]
 

@@ -41,6 +41,7 @@ from .access import (
     capacities,
     grant_sight,
     involved,
+    on_the_case,
     stands_in,
     subordinate_ids,
     tell_partnership,
@@ -1188,7 +1189,10 @@ RULES: dict[str, Rule] = {
         ACT | {Capacity.LEAD},
         forms.RecordForm,
         _record,
-        form_needs=lambda act: {"milestones": act.episode.milestones.filter(met_at__isnull=True)},
+        form_needs=lambda act: {
+            "milestones": act.episode.milestones.filter(met_at__isnull=True),
+            "listed": on_the_case(act.d, partnership_leads=bool(act.episode.led_by_role)),
+        },
     ),
     # Closed cases too, for an addendum made after closure (its record is checked).
     "approve": Rule(

@@ -280,3 +280,38 @@ def test_the_risk_and_panel_pages_render_their_forms(client):
     page = client.get(url(d, "record-panel"))
     assert page.status_code == 200
     assert 'name="members"' in page.text and 'name="chronology_reviewed"' in page.text
+
+
+def test_who_took_part_lists_the_people_of_the_case_not_the_whole_partnership(client):
+    # A partnership has thousands of people: the record page lists those on the case and
+    # above them in their agency, the two agencies' safeguarding leads and stand-ins; any
+    # one else who took part is named in words.
+    demo, raiser, d = partnership_with_case()
+    client.force_login(raiser)
+    page = client.get(url(d, "record")).text
+    who = page[page.index("Who took part?") : page.index("Anyone else who took part")]
+    receiver = fresh(d).current_episode().receiving_actor
+    for on_the_case in (raiser, receiver, demo.ladder["csc"][1], demo.ladder["police"][1]):
+        assert on_the_case.display_name in who
+    assert demo.lead["csc"].display_name in who and demo.lead["police"].display_name in who
+    for elsewhere in (demo.ladder["school"][0], demo.lead["health"], demo.unit):
+        assert elsewhere.display_name not in who
+
+
+def test_someone_in_the_partnership_not_listed_may_still_be_named_as_taking_part(client):
+    demo, raiser, d = partnership_with_case()
+    teacher = demo.ladder["school"][0]
+    client.force_login(raiser)
+    response = client.post(
+        url(d, "record"),
+        {
+            "version": d.version,
+            "kind": "meeting",
+            "occurred_at": "2/1/2026 10:00",
+            "participants": [raiser.pk, teacher.pk],
+            "summary": "The school joined to set out what it has seen.",
+            "outcome": "ongoing",
+        },
+    )
+    assert response.status_code == 302, response.text
+    assert teacher in fresh(d).records.get().participants.all()

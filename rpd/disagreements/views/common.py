@@ -48,7 +48,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "immediate_rule": ("Does one of these apply?", "These must be resolved the same working day"),
     "kind": ("How did the discussion take place?", ""),
     "occurred_at": ("When did it take place?", "Date and time, for example 3/12/2026 14:30"),
-    "participants": ("Who took part?", "Select everyone in the partnership who took part"),
+    "participants": (
+        "Who took part?",
+        "The people of this case and its agencies' leads: select everyone who took part, "
+        "and name anyone else below",
+    ),
     "other_participants": ("Anyone else who took part (optional)", "Name and role"),
     "outcome": ("What was the outcome?", ""),
     "covers": ("What does this record cover?", "What this stage must record"),
@@ -114,7 +118,8 @@ def _input_for(f: forms.Field) -> forms.Widget:
     if isinstance(f, forms.NullBooleanField):
         return forms.RadioSelect(choices=YES_NO)
     if type(widget) is forms.SelectMultiple:
-        return forms.CheckboxSelectMultiple(choices=f.choices)
+        # The widget's choices, which a form may narrow from what the field accepts.
+        return forms.CheckboxSelectMultiple(choices=widget.choices)
     if (
         type(widget) is forms.Select
         and not isinstance(f, forms.ModelChoiceField)
