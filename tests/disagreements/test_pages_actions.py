@@ -127,19 +127,32 @@ def test_a_good_post_performs_the_transition_and_returns_to_the_case(client):
     assert "Paused." in client.get(response["Location"]).text
 
 
-def test_recording_a_discussion_with_agreed_actions_from_the_page(client):
-    demo, raiser, d = partnership_with_case()
-    receiver = demo.ladder["police"][0]
-    client.force_login(raiser)
-    response = client.post(
+def post_record(client, d, participants, summary, **more):
+    """A meeting on 2 January 2026 recorded from the page, as its form sends it."""
+    return client.post(
         url(d, "record"),
         {
             "version": d.version,
             "kind": "meeting",
             "occurred_at": "2/1/2026 10:00",
-            "participants": [raiser.pk, receiver.pk],
-            "summary": "Both sides set out their positions.",
+            "participants": [p.pk for p in participants],
+            "summary": summary,
             "outcome": "ongoing",
+            **more,
+        },
+    )
+
+
+def test_recording_a_discussion_with_agreed_actions_from_the_page(client):
+    demo, raiser, d = partnership_with_case()
+    receiver = demo.ladder["police"][0]
+    client.force_login(raiser)
+    response = post_record(
+        client,
+        d,
+        [raiser, receiver],
+        "Both sides set out their positions.",
+        **{
             "action-1-text": "Share the chronology",
             "action-1-owner": receiver.pk,
             "action-1-due": "9/1/2026",
@@ -302,16 +315,8 @@ def test_someone_in_the_partnership_not_listed_may_still_be_named_as_taking_part
     demo, raiser, d = partnership_with_case()
     teacher = demo.ladder["school"][0]
     client.force_login(raiser)
-    response = client.post(
-        url(d, "record"),
-        {
-            "version": d.version,
-            "kind": "meeting",
-            "occurred_at": "2/1/2026 10:00",
-            "participants": [raiser.pk, teacher.pk],
-            "summary": "The school joined to set out what it has seen.",
-            "outcome": "ongoing",
-        },
+    response = post_record(
+        client, d, [raiser, teacher], "The school joined to set out what it has seen."
     )
     assert response.status_code == 302, response.text
     assert teacher in fresh(d).records.get().participants.all()
