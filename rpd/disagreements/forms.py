@@ -123,6 +123,18 @@ class RaiseForm(ContextForm):
             (r.id, r.when) for r in pack.immediate_rules
         ]
 
+    def offer_people_of(self, agency_id: int | None) -> None:
+        """List only the chosen agency's people as the one disagreed with: a partnership's
+        thousands are no list to choose from. Whoever is sent is still checked against
+        the agency (`clean`)."""
+        if agency_id is None:
+            return
+        people = self.fields["receiving_professional"].queryset.filter(agency_id=agency_id)
+        self.fields["receiving_professional"].widget.choices = lambda: [
+            ("", "Choose"),
+            *((p.pk, person_label(p)) for p in people.order_by("last_name", "first_name")),
+        ]
+
     def clean_subject_kind(self):
         kind = self.cleaned_data["subject_kind"]
         scope = self.context.pack.scope.value

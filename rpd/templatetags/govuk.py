@@ -123,9 +123,21 @@ _START_ICON = mark_safe(
 
 
 @register.simple_tag
-def govuk_button(text, href=None, variant="", type="submit", name=None, value=None, classes=""):
-    """variant: "", "secondary", "warning" or "start" (start buttons are links). Drawn in
-    Python, as govuk_table: a case page has a row of them."""
+def govuk_button(
+    text,
+    href=None,
+    variant="",
+    type="submit",
+    name=None,
+    value=None,
+    classes="",
+    id=None,
+    form=None,
+):
+    """variant: "", "secondary", "warning" or "start" (start buttons are links); `form`
+    submits another form on the page; `text` may be HTML made safe (a visually hidden
+    end to its name, from capture). Drawn in Python, as govuk_table: a case page has a
+    row of them."""
     if variant not in ("", "secondary", "warning", "start"):
         raise template.TemplateSyntaxError(f"govuk_button: unknown variant {variant!r}")
     kind = (f" govuk-button--{variant}" if variant else "") + (f" {classes}" if classes else "")
@@ -139,9 +151,11 @@ def govuk_button(text, href=None, variant="", type="submit", name=None, value=No
             _START_ICON if variant == "start" else "",
         )
     return _html(
-        '<button type="{}"{}{} class="govuk-button{}" data-module="govuk-button" '
+        '<button type="{}"{}{}{}{} class="govuk-button{}" data-module="govuk-button" '
         'data-prevent-double-click="true">\n  {}\n</button>',
         type,
+        _html(' id="{}"', id) if id else "",
+        _html(' form="{}"', form) if form else "",
         _html(' name="{}"', name) if name else "",
         _html(' value="{}"', value) if value is not None else "",
         kind,

@@ -122,6 +122,7 @@ def answer_raise_questions(walk: Walk, demo, fast_track: bool = False) -> None:
     page.get_by_label("Which agency do you disagree with?").select_option(
         str(demo.agencies["police"].pk)
     )
+    walk.press("Continue", "professional")
     page.get_by_label("Who in that agency made the decision").select_option(
         str(demo.ladder["police"][0].pk)
     )
@@ -493,6 +494,7 @@ def test_raising_by_keyboard_alone(live_server, page, page_check):
     walk.press("Continue", "agency")
     # Typing into a closed select picks the first option starting so (a space would open it).
     walk.type("Which agency", police.name.split()[0])
+    walk.press("Continue", "professional")
     walk.type("Who in that agency", demo.ladder["police"][0].first_name)
     walk.press("Continue", "challenged")
     walk.choose("A decision")

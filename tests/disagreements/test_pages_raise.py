@@ -51,13 +51,8 @@ def test_the_whole_journey_raises_it_and_acknowledges_the_raiser(client, demo):
     steps = [
         ("about", {"subject_kind": "child"}),
         ("subject", {"subject_given_name": "Robin", "subject_family_name": "Testchild"}),
-        (
-            "agency",
-            {
-                "receiving_agency": demo.agencies["police"].pk,
-                "receiving_professional": demo.ladder["police"][0].pk,
-            },
-        ),
+        ("agency", {"receiving_agency": demo.agencies["police"].pk}),
+        ("professional", {"receiving_professional": demo.ladder["police"][0].pk}),
         (
             "challenged",
             {
@@ -90,3 +85,20 @@ def test_the_whole_journey_raises_it_and_acknowledges_the_raiser(client, demo):
     # The confirmation is the raiser's alone.
     client.force_login(demo.ladder["police"][0])
     assert client.get(done["Location"]).status_code == 404
+
+
+def test_the_person_disagreed_with_is_chosen_from_the_agency_chosen_before(client, demo):
+    # A partnership has thousands of people: once the agency is known, the list is its own.
+    client.force_login(demo.ladder["csc"][0])
+    client.post("/disagreements/new/", {"immediate_risk": "no"})
+    client.post("/disagreements/new/practice/", {"about_practice": "no"})
+    answer(client, "agency", {"receiving_agency": demo.agencies["police"].pk})
+    page = client.get("/disagreements/new/professional/").text
+    choose = page[page.index('name="receiving_professional"') : page.index("</select>")]
+    assert demo.ladder["police"][0].display_name in choose
+    for elsewhere in (demo.ladder["health"][0], demo.ladder["school"][1], demo.unit):
+        assert elsewhere.display_name not in choose
+    # Someone in another agency is refused by name, and nothing else is lost.
+    wrong = answer(client, "professional", {"receiving_professional": demo.ladder["health"][0].pk})
+    assert wrong.status_code == 400
+    assert "is not in Police Public Protection Unit" in wrong.text

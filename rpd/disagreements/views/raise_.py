@@ -46,11 +46,9 @@ STEPS = [
             "subject_consent_given",
         ),
     ),
-    Step(
-        "agency",
-        "Who do you disagree with?",
-        ("receiving_agency", "receiving_professional", "lead_professional", "copied_agencies"),
-    ),
+    Step("agency", "The agency you disagree with", ("receiving_agency", "copied_agencies")),
+    # Asked once the agency is known, so the list is its people, not the partnership's.
+    Step("professional", "The people involved", ("receiving_professional", "lead_professional")),
     Step(
         "challenged",
         "What do you disagree with?",
@@ -248,8 +246,10 @@ def elsewhere(request, context: Context):
     )
 
 
-def _step_form(context: Context, answers: dict, step: Step, errors=None) -> forms.Form:
-    form = label(RaiseForm(answers or None, context=context))
+def _step_form(context: Context, answers: dict, step: Step, errors=None, agency=None) -> forms.Form:
+    form = RaiseForm(answers or None, context=context)
+    form.offer_people_of(parse_int(agency))
+    form = label(form)
     if errors is not None:
         with_errors(form, errors)
     unasked = set()
@@ -295,10 +295,14 @@ def step(request, context: Context, step: str):
             if request.GET.get("change") == "1" or index + 1 == len(steps):
                 return redirect("disagreements:raise-check")
             return redirect("disagreements:raise-step", step=steps[index + 1].slug)
-        shown = _step_form(context, proposed, current, errors)
+        shown = _step_form(context, proposed, current, errors, proposed.get("receiving_agency"))
     else:
         shown = _step_form(
-            context, {k: v for k, v in answers.items() if k in current.fields}, current, {}
+            context,
+            {k: v for k, v in answers.items() if k in current.fields},
+            current,
+            {},
+            answers.get("receiving_agency"),
         )
     back = (
         reverse("disagreements:raise-step", args=[steps[index - 1].slug])
