@@ -36,9 +36,16 @@ FURTHEST_AHEAD = datetime.timedelta(days=366)
 
 
 def plain_text(value: str) -> None:
-    """Refuse what no database should be asked to store: NUL and lone surrogates."""
+    """Refuse what no database should be asked to store: NUL and lone surrogates, and the
+    replacement character a form's bytes that were not text arrive as (Django decodes a
+    request's invalid UTF-8, a lone surrogate among it, so): stored, it would read as
+    garbage where a name or a reason should be."""
     if "\x00" in value:
         raise ValidationError("must not contain a NUL character", code="null_characters")
+    if "\ufffd" in value:
+        raise ValidationError(
+            "contains characters that did not arrive as text: type it again", code="not_text"
+        )
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -178,11 +185,8 @@ class Person(forms.ModelChoiceField):
         return person_label(obj)
 
 
-class People(forms.ModelMultipleChoiceField):
-    """Several people: at most JSON_ITEMS, checked before the database is asked."""
-
-    def label_from_instance(self, obj):
-        return person_label(obj)
+class Several(forms.ModelMultipleChoiceField):
+    """Several rows: at most JSON_ITEMS, checked before the database is asked."""
 
     def clean(self, value):
         if isinstance(value, (list, tuple)):
@@ -204,6 +208,13 @@ class People(forms.ModelMultipleChoiceField):
                     params={"pk": pk},
                 )
         return super()._check_values(value)
+
+
+class People(Several):
+    """Several people, shown by name and job title."""
+
+    def label_from_instance(self, obj):
+        return person_label(obj)
 
 
 def _at_most(items, limit: int) -> None:

@@ -29,6 +29,7 @@ from .fields import (
     PastDateTime,
     People,
     Person,
+    Several,
     Text,
     Today,
     check_date,
@@ -91,7 +92,7 @@ class RaiseForm(ContextForm):
     receiving_professional = Person(queryset=User.objects.none())
     lead_professional = Person(queryset=User.objects.none(), required=False)
     # Other agencies involved in the matter, copied in where the pathway says so.
-    copied_agencies = forms.ModelMultipleChoiceField(queryset=Agency.objects.none(), required=False)
+    copied_agencies = Several(queryset=Agency.objects.none(), required=False)
     challenged = forms.ChoiceField(choices=Challenged.choices)
     challenged_description = LongText()
     challenged_on = PastDate()

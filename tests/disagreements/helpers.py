@@ -99,3 +99,15 @@ def agree_action(actor, d, owner, with_whom, due="2026-01-09"):
         "actions": [{"text": "Check at the next visit", "owner": owner.pk, "due": due}],
     }
     return transitions.perform("record", actor, d.pk, d.version, data)
+
+
+# What a form must answer with a named error, never a 500 (the page tests post each one).
+HOSTILE = {
+    "nul": "\x00",
+    "nul-inside": "a\x00b",
+    "1mb": "x" * 1_000_000,
+    "script": "<script>alert(1)</script>",
+    "huge-number": "99999999999999999999999999",
+    "negative": "-1",
+    "empty": "",
+}

@@ -10,7 +10,7 @@ from django.utils import timezone
 from rpd.disagreements import transitions
 from rpd.disagreements.models import Status
 
-from .helpers import discuss, fresh, raise_data
+from .helpers import HOSTILE, discuss, fresh, raise_data
 from .pages import partnership_with_case
 
 # A resume date within the pathway's bound, whatever day the suite runs.
@@ -173,15 +173,6 @@ def test_an_action_page_not_allowed_now_is_not_found(client):
     assert client.get(url(d, "no-such-action")).status_code == 404
 
 
-HOSTILE = {
-    "nul": "\x00",
-    "nul-inside": "a\x00b",
-    "1mb": "x" * 1_000_000,
-    "script": "<script>alert(1)</script>",
-    "huge-number": "99999999999999999999999999",
-    "negative": "-1",
-    "empty": "",
-}
 # Values that are fair text: a free-text form may take them (shown escaped).
 FAIR_TEXT = {"script", "huge-number", "negative"}
 

@@ -6,6 +6,8 @@ import pytest
 from rpd.disagreements.models import Disagreement
 from rpd.people.demo import build_partnership
 
+from .helpers import HOSTILE
+
 pytestmark = pytest.mark.django_db
 
 
@@ -102,3 +104,42 @@ def test_the_person_disagreed_with_is_chosen_from_the_agency_chosen_before(clien
     wrong = answer(client, "professional", {"receiving_professional": demo.ladder["health"][0].pk})
     assert wrong.status_code == 400
     assert "is not in Police Public Protection Unit" in wrong.text
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+def test_hostile_values_in_every_raise_question_get_the_error_summary_never_a_500(
+    client, demo, kind
+):
+    from rpd.disagreements.views.raise_ import STEPS
+
+    value = HOSTILE[kind]
+    client.force_login(demo.ladder["csc"][0])
+    for question, name in (("", "immediate_risk"), ("practice/", "about_practice")):
+        response = client.post(f"/disagreements/new/{question}", {name: value})
+        assert response.status_code == 400 and "There is a problem" in response.text
+    client.post("/disagreements/new/", {"immediate_risk": "no"})
+    for step in STEPS:
+        # The megabyte in one field at a time keeps the request under Django's limit.
+        data = {
+            name: value if kind != "1mb" or i == 0 else "x" for i, name in enumerate(step.fields)
+        }
+        response = answer(client, step.slug, data)
+        assert response.status_code in (302, 400), (step.slug, response.status_code)
+        if response.status_code == 400:
+            assert "There is a problem" in response.text, step.slug
+        assert "<script>alert(1)</script>" not in response.text
+    # Whatever was kept, raising it names what is wrong rather than failing.
+    check = client.post("/disagreements/new/check/")
+    assert check.status_code in (200, 302)
+    assert not Disagreement.objects.exists() or kind == "script"
+
+
+def test_lone_surrogates_in_a_raise_question_are_refused_by_field(client, demo):
+    client.force_login(demo.ladder["csc"][0])
+    client.post("/disagreements/new/", {"immediate_risk": "no"})
+    body = b"subject_given_name=%ED%A0%80&subject_family_name=%ED%A0%80"
+    response = client.post(
+        "/disagreements/new/subject/", body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400
+    assert "There is a problem" in response.text
