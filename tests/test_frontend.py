@@ -279,3 +279,40 @@ def test_a_fieldset_refuses_an_option_it_does_not_know():
 
     with pytest.raises(TemplateSyntaxError, match="unknown"):
         render('{% govuk_fieldset "x" colour="tartan" %}{% endgovuk_fieldset %}')
+
+
+def test_a_summary_list_row_can_remove_through_a_post_form_with_the_csrf_token():
+    rows = [
+        {
+            "key": "Ada <b>Example</b>",
+            "value": "ada@example.org\nFor Synthetic Agency",
+            "post": "/remove/1/",
+            "hidden": "Ada <b>Example</b> from Chair",
+            "fields": {"day": "2030-01-02"},
+        }
+    ]
+    html = render("{% govuk_summary_list rows %}", rows=rows, csrf_token="tok123")
+    expected = [
+        '<dt class="govuk-summary-list__key">Ada &lt;b&gt;Example&lt;/b&gt;</dt>',
+        "ada@example.org<br>For Synthetic Agency",
+        '<dd class="govuk-summary-list__actions"><form method="post" action="/remove/1/"',
+        '<input type="hidden" name="csrfmiddlewaretoken" value="tok123">',
+        '<input type="hidden" name="day" value="2030-01-02">',
+        'class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0"',
+        # The hidden end names a person as given, not lowercased, and escaped.
+        'Remove<span class="govuk-visually-hidden"> Ada &lt;b&gt;Example&lt;/b&gt; from Chair',
+    ]
+    assert [part for part in expected if part not in html] == []
+    assert "<b>" not in html
+    assert "govuk-summary-list__row--no-actions" not in html
+
+
+def test_inset_and_warning_text_take_an_id_a_link_can_point_to_and_escape_text():
+    html = render(
+        '{% govuk_inset_text text id="id_record" %}{% govuk_warning_text text id="changes" %}',
+        text="<script>alert(1)</script>",
+    )
+    assert '<div class="govuk-inset-text" id="id_record">&lt;script&gt;' in html
+    assert '<div class="govuk-warning-text" id="changes">' in html
+    assert "<script>" not in html
+    assert ' id="' not in render("{% govuk_inset_text 'x' %}{% govuk_warning_text 'y' %}")

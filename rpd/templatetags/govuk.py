@@ -8,11 +8,12 @@
     {% govuk_button "Save" %}  {% govuk_button "Start" href=url variant="start" %}
     {% govuk_back_link url %}
     {% govuk_notification_banner "Saved" type="success" %}
-    {% govuk_summary_list rows %}     rows: [{"key", "value", "href", "action", "hidden"}]
+    {% govuk_summary_list rows %}     rows: [{"key", "value", "href" or "post", "action", "hidden"}]
     {% govuk_table head rows caption="..." numeric=[2] %}
     {% govuk_tag "Overdue" "red" %}
     {% govuk_task_list items %}       items: [{"title", "href", "hint", "status", "colour"}]
-    {% govuk_inset_text text %}  {% govuk_warning_text text %}  {% govuk_details summary text %}
+    {% govuk_inset_text text id="x" %}  {% govuk_warning_text text id="x" %}
+    {% govuk_details summary text %}
     {% govuk_panel title body %}  {% govuk_pagination page_obj %}  {% govuk_pagination 3 more=m %}
     {% govuk_summary_cards cards %}   cards: [{"id", "title", "actions", "text", "note", "tag"}]
     {% govuk_button_group buttons links %}  buttons: [{"text", "href", "variant"}]
@@ -226,11 +227,14 @@ def govuk_notification_banner(heading, text="", type="important", title=None):
     }
 
 
-@register.simple_tag
-def govuk_summary_list(rows, no_border=False):
+@register.simple_tag(takes_context=True)
+def govuk_summary_list(context, rows, no_border=False):
     """rows: dicts with key, value and optionally href, action ("Change") and hidden
-    (the visually hidden end of the action's name, e.g. "date of birth"). Values keep
-    their line breaks. Drawn in Python, as govuk_table: a case page has several."""
+    (the visually hidden end of the action's name, e.g. "date of birth"). A row with
+    post instead of href has a button (action, "Remove") in a small POST form with the
+    CSRF token and fields ({name: value}) as hidden inputs; its hidden is kept as given,
+    since it names people. Values keep their line breaks. Drawn in Python, as
+    govuk_table: a case page has several."""
     out = []
     for row in rows:
         key, href = row.get("key", ""), row.get("href")
@@ -243,11 +247,16 @@ def govuk_summary_list(rows, no_border=False):
                 row.get("action") or "Change",
                 str(row.get("hidden") or key).lower(),
             )
+        elif row.get("post"):
+            action = _html(
+                '<dd class="govuk-summary-list__actions">{}</dd>',
+                _post_form(context, row["post"], row.get("action") or "Remove", row),
+            )
         out.append(
             _html(
                 '<div class="govuk-summary-list__row{}"><dt class="govuk-summary-list__key">{}'
                 '</dt><dd class="govuk-summary-list__value">{}</dd>{}</div>',
-                "" if href else " govuk-summary-list__row--no-actions",
+                "" if action else " govuk-summary-list__row--no-actions",
                 key,
                 linebreaksbr(row.get("value", "")),
                 action,
@@ -323,6 +332,24 @@ def govuk_table(
         if head
         else "",
         mark_safe("".join(body)),
+    )
+
+
+def _post_form(context, url, text, options):
+    """A secondary button in its own POST form (Remove, on a row of a list): options
+    hidden (the visually hidden end of its name, after a space) and fields."""
+    token = context.get("csrf_token") if context is not None else None
+    inputs = [("csrfmiddlewaretoken", token)] if token and str(token) != "NOTPROVIDED" else []
+    inputs += list((options.get("fields") or {}).items())
+    hidden = options.get("hidden")
+    name = (
+        _html('{}<span class="govuk-visually-hidden"> {}</span>', text, hidden) if hidden else text
+    )
+    return _html(
+        '<form method="post" action="{}" novalidate>{}{}</form>',
+        url,
+        _html_join("", '<input type="hidden" name="{}" value="{}">', inputs),
+        govuk_button(name, variant="secondary", classes="govuk-!-margin-bottom-0"),
     )
 
 
@@ -444,13 +471,13 @@ def govuk_task_list(items, id_prefix="task-list"):
 
 
 @register.inclusion_tag("components/inset_text.html")
-def govuk_inset_text(text):
-    return {"text": text}
+def govuk_inset_text(text, id=""):
+    return {"text": text, "id": id}
 
 
 @register.inclusion_tag("components/warning_text.html")
-def govuk_warning_text(text, icon_fallback="Warning"):
-    return {"text": text, "icon_fallback": icon_fallback}
+def govuk_warning_text(text, icon_fallback="Warning", id=""):
+    return {"text": text, "icon_fallback": icon_fallback, "id": id}
 
 
 @register.inclusion_tag("components/details.html")
