@@ -281,14 +281,16 @@ def test_a_fieldset_refuses_an_option_it_does_not_know():
         render('{% govuk_fieldset "x" colour="tartan" %}{% endgovuk_fieldset %}')
 
 
+def post_action(url, hidden, **fields) -> dict:
+    return {"post": url, "hidden": hidden, "fields": fields}
+
+
 def test_a_summary_list_row_can_remove_through_a_post_form_with_the_csrf_token():
     rows = [
         {
             "key": "Ada <b>Example</b>",
             "value": "ada@example.org\nFor Synthetic Agency",
-            "post": "/remove/1/",
-            "hidden": "Ada <b>Example</b> from Chair",
-            "fields": {"day": "2030-01-02"},
+            **post_action("/remove/1/", "Ada <b>Example</b> from Chair", day="2030-01-02"),
         }
     ]
     html = render("{% govuk_summary_list rows %}", rows=rows, csrf_token="tok123")
@@ -316,3 +318,22 @@ def test_inset_and_warning_text_take_an_id_a_link_can_point_to_and_escape_text()
     assert '<div class="govuk-warning-text" id="changes">' in html
     assert "<script>" not in html
     assert ' id="' not in render("{% govuk_inset_text 'x' %}{% govuk_warning_text 'y' %}")
+
+
+def test_a_table_cell_can_hold_a_post_button_and_a_hint_and_escapes_them():
+    rows = [
+        [
+            {"text": "Social <i>Worker</i>", "hint": "Chair <i>x</i>"},
+            {"text": "Sign in", **post_action("/demo/sign-in/", "as Ada <i>Example</i>", person=7)},
+        ]
+    ]
+    html = render("{% govuk_table head rows %}", head=["Role", "Sign in"], rows=rows)
+    hint = '<br><span class="govuk-hint govuk-!-font-size-16">Chair &lt;i&gt;x&lt;/i&gt;</span>'
+    assert "Social &lt;i&gt;Worker&lt;/i&gt;" + hint in html
+    form = html[html.index('<td class="govuk-table__cell"><form') : html.index("</form>")]
+    assert 'method="post" action="/demo/sign-in/" novalidate>' in form
+    assert '<input type="hidden" name="person" value="7">' in form
+    assert 'Sign in<span class="govuk-visually-hidden"> as Ada &lt;i&gt;Example&lt;/i&gt;' in form
+    assert "<i>" not in html
+    # No token in the context (a page without the CSRF middleware's): none drawn.
+    assert "csrfmiddlewaretoken" not in html

@@ -269,8 +269,9 @@ def govuk_summary_list(context, rows, no_border=False):
     )
 
 
-@register.simple_tag
+@register.simple_tag(takes_context=True)
 def govuk_table(
+    context,
     head,
     rows,
     caption="",
@@ -284,7 +285,9 @@ def govuk_table(
 
     A cell is text (escaped unless marked safe) or a dict: {"text", "href", "hidden"} a
     link (with a visually hidden end to its name), {"text", "tag"} a tag of that colour,
-    {"text", "strong": True} bold text. `label` names the table's scrolling region where
+    {"text", "strong": True} bold text, {"text", "hint"} text with a smaller grey line
+    under it, {"post", "text", "hidden", "fields"} a button in its own POST form (as a
+    summary list's row). `label` names the table's scrolling region where
     it has no caption (a heading above says what it is). Drawn in Python, not a template,
     because a list page has hundreds of cells and a template pays for every one of them. A
     wide table
@@ -305,12 +308,18 @@ def govuk_table(
         for i, cell in enumerate(row):
             if i == 0 and first_cell_is_header:
                 cells.append(
-                    _html('<th scope="row" class="govuk-table__header">{}</th>', _cell(cell))
+                    _html(
+                        '<th scope="row" class="govuk-table__header">{}</th>', _cell(context, cell)
+                    )
                 )
             else:
                 numeric_class = " govuk-table__cell--numeric" if i in numeric else ""
                 cells.append(
-                    _html('<td class="govuk-table__cell{}">{}</td>', numeric_class, _cell(cell))
+                    _html(
+                        '<td class="govuk-table__cell{}">{}</td>',
+                        numeric_class,
+                        _cell(context, cell),
+                    )
                 )
         body.append(_html('<tr class="govuk-table__row">{}</tr>', mark_safe("".join(cells))))
     return _html(
@@ -353,9 +362,17 @@ def _post_form(context, url, text, options):
     )
 
 
-def _cell(cell):
+def _cell(context, cell):
     if not isinstance(cell, dict):
         return cell
+    if cell.get("post"):
+        return _post_form(context, cell["post"], cell["text"], cell)
+    if cell.get("hint"):
+        return _html(
+            '{}<br><span class="govuk-hint govuk-!-font-size-16">{}</span>',
+            cell["text"],
+            cell["hint"],
+        )
     if cell.get("href"):
         return _link(cell["text"], cell["href"], cell.get("hidden", ""))
     if cell.get("tag") is not None:
