@@ -337,3 +337,22 @@ def test_a_table_cell_can_hold_a_post_button_and_a_hint_and_escapes_them():
     assert "<i>" not in html
     # No token in the context (a page without the CSRF middleware's): none drawn.
     assert "csrfmiddlewaretoken" not in html
+
+
+def test_a_table_cell_of_several_parts_draws_them_side_by_side_escaped():
+    from rpd.templatetags.govuk import visually_hidden
+
+    rows = [
+        [[{"text": "Ada <i>Example</i>", "href": "/people/1/"}, {"text": "Left", "tag": "grey"}]]
+    ]
+    html = render(
+        "{% govuk_table head rows first_cell_is_header=True %}",
+        head=[visually_hidden("Name <i>")],
+        rows=rows,
+    )
+    assert '<span class="govuk-visually-hidden">Name &lt;i&gt;</span></th>' in html
+    assert (
+        '<th scope="row" class="govuk-table__header"><a class="govuk-link" href="/people/1/">'
+        'Ada &lt;i&gt;Example&lt;/i&gt;</a> <strong class="govuk-tag govuk-tag--grey">Left'
+        "</strong></th>" in html
+    )

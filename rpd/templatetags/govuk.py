@@ -287,11 +287,11 @@ def govuk_table(
     link (with a visually hidden end to its name), {"text", "tag"} a tag of that colour,
     {"text", "strong": True} bold text, {"text", "hint"} text with a smaller grey line
     under it, {"post", "text", "hidden", "fields"} a button in its own POST form (as a
-    summary list's row). `label` names the table's scrolling region where
-    it has no caption (a heading above says what it is). Drawn in Python, not a template,
-    because a list page has hundreds of cells and a template pays for every one of them. A
-    wide table
-    scrolls inside its own region (keyboard-focusable), not the page: WCAG 1.4.10.
+    summary list's row); or a list of these, side by side (a name's link, then a tag).
+    `label` names the table's scrolling region where it has no caption (a heading above
+    says what it is). Drawn in Python, not a template, because a list page has hundreds
+    of cells and a template pays for every one of them. A wide table scrolls inside its
+    own region (keyboard-focusable), not the page: WCAG 1.4.10.
     """
     numeric = set(numeric)
     header = _html_join(
@@ -363,6 +363,8 @@ def _post_form(context, url, text, options):
 
 
 def _cell(context, cell):
+    if isinstance(cell, list | tuple):
+        return SafeString(" ".join(_escaped(_cell(context, part)) for part in cell))
     if not isinstance(cell, dict):
         return cell
     if cell.get("post"):
@@ -380,6 +382,11 @@ def _cell(context, cell):
     if cell.get("strong"):
         return _html("<strong>{}</strong>", cell["text"])
     return cell.get("text", "")
+
+
+def visually_hidden(text) -> SafeString:
+    """Text for screen readers only: a table's heading over a column of buttons."""
+    return _html('<span class="govuk-visually-hidden">{}</span>', text)
 
 
 def _link(text, href, hidden=""):

@@ -6,13 +6,13 @@ from itertools import groupby
 
 from django import template
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 
 from rpd.people import demo_sign_in
+from rpd.templatetags.govuk import visually_hidden
 
 register = template.Library()
 
-HEAD = ["Name", "Agency", "Role", mark_safe('<span class="govuk-visually-hidden">Sign in</span>')]
+HEAD = ["Name", "Agency", "Role", visually_hidden("Sign in")]
 
 
 @register.simple_tag
