@@ -23,7 +23,7 @@ from rpd.pathways.diff import diff
 from rpd.pathways.forms import simulated
 from rpd.people.models import Partnership
 from rpd.people.roles import unfilled_roles
-from rpd.templatetags.govuk import visually_hidden
+from rpd.templatetags.govuk import govuk_tag, visually_hidden
 
 from .. import pathway_versions
 from ..models import PartnershipPathway
@@ -117,6 +117,38 @@ def _in_use_rows(current, listed) -> list[dict]:
     ]
 
 
+CHANGE_TAGS = {"added": ("Added", "green"), "removed": ("Removed", "red")}
+
+
+def _change_row(change) -> list:
+    what = [change.what]
+    if change.kind in CHANGE_TAGS:
+        text, colour = CHANGE_TAGS[change.kind]
+        what.append({"text": text, "tag": colour})
+    return [change.where, what, change.before or "Not there", change.after or "Not there"]
+
+
+def _version_rows(row, pack, current) -> list[dict]:
+    if row.in_use:
+        status = govuk_tag("In use", "green")
+    elif row.in_use_until:
+        status = govuk_tag("Earlier version", "grey")
+    else:
+        status = govuk_tag("Not in use", "blue")
+    rows = [
+        {
+            "key": "Pathway",
+            "value": format_html("<code>{}</code> version {}", pack.id, pack.version),
+        },
+        {"key": "Status", "value": status},
+    ]
+    if row.uploaded_by:
+        uploaded = f"{_when(row.uploaded_at, 'j F Y, H:i')} by {row.uploaded_by.display_name}"
+        rows.append({"key": "Uploaded", "value": uploaded})
+    in_use = format_html("<code>{}</code> version {}", current.pack.id, current.pack.version)
+    return rows + [{"key": "In use now", "value": in_use}]
+
+
 def _when(moment, shape: str) -> str:
     # As the template's date filter shows it: in the service's time zone, not UTC.
     return date_format(timezone.localtime(moment), shape)
@@ -194,7 +226,20 @@ def _review(request, partnership, row, switch_form, status=200):
             "row": row,
             "pack": new,
             "current": current,
-            "sections": diff(current.pack, new) if switchable else [],
+            "summary": _version_rows(row, new, current),
+            "sections": [
+                {
+                    "title": section.title,
+                    "rows": [_change_row(c) for c in section.changes],
+                }
+                for section in (diff(current.pack, new) if switchable else [])
+            ],
+            "changes_head": [
+                "Where",
+                "What",
+                f"In use (v{current.pack.version})",
+                f"This version (v{new.version})",
+            ],
             "other_pathway": new.id != current.pack.id,
             "unfilled": unfilled_roles(partnership, new) if switchable else [],
             "calendar_differs": new.calendar != partnership.calendar,
