@@ -356,3 +356,11 @@ def test_a_table_cell_of_several_parts_draws_them_side_by_side_escaped():
         'Ada &lt;i&gt;Example&lt;/i&gt;</a> <strong class="govuk-tag govuk-tag--grey">Left'
         "</strong></th>" in html
     )
+
+
+def test_a_summary_list_and_its_rows_take_ids_for_links_to_them():
+    rows = [{"id": 'row-"x"', "key": "Child's name", "value": "<b>Sam</b>"}]
+    html = render('{% govuk_summary_list rows id="assembled" %}', rows=rows)
+    assert html.startswith('<dl class="govuk-summary-list" id="assembled">')
+    assert 'govuk-summary-list__row--no-actions" id="row-&quot;x&quot;"><dt' in html
+    assert "&lt;b&gt;Sam&lt;/b&gt;" in html

@@ -228,12 +228,13 @@ def govuk_notification_banner(heading, text="", type="important", title=None):
 
 
 @register.simple_tag(takes_context=True)
-def govuk_summary_list(context, rows, no_border=False):
+def govuk_summary_list(context, rows, no_border=False, id=""):
     """rows: dicts with key, value and optionally href, action ("Change") and hidden
     (the visually hidden end of the action's name, e.g. "date of birth"). A row with
     post instead of href has a button (action, "Remove") in a small POST form with the
     CSRF token and fields ({name: value}) as hidden inputs; its hidden is kept as given,
-    since it names people. Values keep their line breaks. Drawn in Python, as
+    since it names people. A row's id (and the list's) is for a link to it. Values keep
+    their line breaks. Drawn in Python, as
     govuk_table: a case page has several."""
     out = []
     for row in rows:
@@ -254,17 +255,19 @@ def govuk_summary_list(context, rows, no_border=False):
             )
         out.append(
             _html(
-                '<div class="govuk-summary-list__row{}"><dt class="govuk-summary-list__key">{}'
+                '<div class="govuk-summary-list__row{}"{}><dt class="govuk-summary-list__key">{}'
                 '</dt><dd class="govuk-summary-list__value">{}</dd>{}</div>',
                 "" if action else " govuk-summary-list__row--no-actions",
+                _html(' id="{}"', row["id"]) if row.get("id") else "",
                 key,
                 linebreaksbr(row.get("value", "")),
                 action,
             )
         )
     return _html(
-        '<dl class="govuk-summary-list{}">{}</dl>',
+        '<dl class="govuk-summary-list{}"{}>{}</dl>',
         " govuk-summary-list--no-border" if no_border else "",
+        _html(' id="{}"', id) if id else "",
         SafeString("".join(out)),
     )
 
