@@ -364,3 +364,17 @@ def test_a_summary_list_and_its_rows_take_ids_for_links_to_them():
     assert html.startswith('<dl class="govuk-summary-list" id="assembled">')
     assert 'govuk-summary-list__row--no-actions" id="row-&quot;x&quot;"><dt' in html
     assert "&lt;b&gt;Sam&lt;/b&gt;" in html
+
+
+def test_a_summary_card_can_link_its_title_and_hold_a_summary_list():
+    cards = [{"title": "Pack <i>", "href": "/pathways/x/", "rows": [{"key": "Stages", "value": 5}]}]
+    html = render("{% govuk_summary_cards cards heading_level=2 %}", cards=cards)
+    assert (
+        '<h2 class="govuk-summary-card__title"><a class="govuk-link" href="/pathways/x/">'
+        "Pack &lt;i&gt;</a></h2>" in html
+    )
+    assert (
+        '<div class="govuk-summary-card__content"><dl class="govuk-summary-list">'
+        '<div class="govuk-summary-list__row govuk-summary-list__row--no-actions">'
+        '<dt class="govuk-summary-list__key">Stages</dt>' in html
+    )

@@ -413,8 +413,9 @@ def _tag(text, colour=""):
 @register.simple_tag
 def govuk_summary_cards(cards, heading_level=3):
     """Summary cards, one per item (a record of a discussion): dicts with id, title,
-    actions ([{"text", "href", "hidden"}]), text (paragraphs kept), note, and tag and
-    tag_colour after the note. Drawn in Python, for the same reason as govuk_table."""
+    href (the title a link), actions ([{"text", "href", "hidden"}]), text (paragraphs
+    kept), rows (a summary list's, without actions), note, and tag and tag_colour after
+    the note. Drawn in Python, for the same reason as govuk_table."""
     out = []
     for card in cards:
         actions = _html_join(
@@ -429,10 +430,10 @@ def govuk_summary_cards(cards, heading_level=3):
             _html(
                 '<div class="govuk-summary-card"{}><div class="govuk-summary-card__title-wrapper">'
                 '<h{} class="govuk-summary-card__title">{}</h{}>{}</div>'
-                '<div class="govuk-summary-card__content">{}{}</div></div>',
+                '<div class="govuk-summary-card__content">{}{}{}</div></div>',
                 _html(' id="{}"', card["id"]) if card.get("id") else "",
                 heading_level,
-                card["title"],
+                _link(card["title"], card["href"]) if card.get("href") else card["title"],
                 heading_level,
                 _html('<ul class="govuk-summary-card__actions">{}</ul>', actions)
                 if actions
@@ -440,6 +441,7 @@ def govuk_summary_cards(cards, heading_level=3):
                 _html('<p class="govuk-body">{}</p>', linebreaksbr(card["text"]))
                 if card.get("text")
                 else "",
+                govuk_summary_list(None, card["rows"]) if card.get("rows") else "",
                 _html('<p class="govuk-body-s">{}</p>', note) if note else "",
             )
         )
