@@ -378,3 +378,19 @@ def test_a_summary_card_can_link_its_title_and_hold_a_summary_list():
         '<div class="govuk-summary-list__row govuk-summary-list__row--no-actions">'
         '<dt class="govuk-summary-list__key">Stages</dt>' in html
     )
+
+
+def test_a_button_group_wraps_the_buttons_a_page_draws_itself_or_draws_them_from_lists():
+    html = render(
+        '{% govuk_button_group %}{% govuk_button "Continue" %}'
+        '<a class="govuk-link" href="/">{{ cancel }}</a>{% endgovuk_button_group %}',
+        cancel="<Cancel>",
+    )
+    assert html.startswith('<div class="govuk-button-group">\n  <button type="submit"')
+    assert html.endswith('<a class="govuk-link" href="/">&lt;Cancel&gt;</a>\n</div>')
+    from_lists = render(
+        "{% govuk_button_group buttons links %}",
+        buttons=[{"text": "Save <now>"}],
+        links=[{"text": "Cancel", "href": "/"}],
+    )
+    assert "Save &lt;now&gt;" in from_lists and 'href="/">Cancel</a>\n</div>' in from_lists

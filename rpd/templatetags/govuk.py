@@ -17,6 +17,7 @@
     {% govuk_panel title body %}  {% govuk_pagination page_obj %}  {% govuk_pagination 3 more=m %}
     {% govuk_summary_cards cards %}   cards: [{"id", "title", "actions", "text", "note", "tag"}]
     {% govuk_button_group buttons links %}  buttons: [{"text", "href", "variant"}]
+    {% govuk_button_group %}{% govuk_button "Continue" %}...{% endgovuk_button_group %}
     {% govuk_list items id="timeline" %}  items: [{"lead", "text", "href", "link"}]
     {% govuk_phase_banner "Beta" %}
     {% govuk_nav_item "Sign out" url post=True %}       in {% block header_navigation %}
@@ -472,15 +473,44 @@ def govuk_list(items, id="", ordered=False, numbered=False):
     )
 
 
-@register.simple_tag
-def govuk_button_group(buttons, links=()):
+def button_group(buttons, links=()):
     """Buttons side by side: dicts with text, and href (a link button) or not (a submit
     button), variant; then links ([{"text", "href"}], such as Cancel)."""
     drawn = [
         govuk_button(b["text"], href=b.get("href"), variant=b.get("variant") or "") for b in buttons
     ]
     drawn += [_html('<a class="govuk-link" href="{}">{}</a>', k["href"], k["text"]) for k in links]
-    return _html('<div class="govuk-button-group">\n  {}\n</div>', SafeString("\n  ".join(drawn)))
+    return _grouped(SafeString("\n  ".join(drawn)))
+
+
+def _grouped(content) -> SafeString:
+    return _html('<div class="govuk-button-group">\n  {}\n</div>', content)
+
+
+class ButtonGroupNode(template.Node):
+    def __init__(self, nodelist=None, arguments=()):
+        self.nodelist, self.arguments = nodelist, arguments
+
+    def render(self, context):
+        if self.nodelist is None:
+            return button_group(*(a.resolve(context) for a in self.arguments))
+        return _grouped(mark_safe(self.nodelist.render(context).strip()))
+
+
+@register.tag
+def govuk_button_group(parser, token):
+    """``{% govuk_button_group buttons links %}`` from lists, or, with no arguments,
+    ``{% govuk_button_group %}{% govuk_button ... %}<a ...>Cancel</a>
+    {% endgovuk_button_group %}`` around buttons a page draws itself (with a name, a
+    value, or a form to submit, or only some of the time)."""
+    bits = token.split_contents()
+    if len(bits) > 3:
+        raise template.TemplateSyntaxError("usage: {% govuk_button_group buttons links %}")
+    if len(bits) > 1:
+        return ButtonGroupNode(arguments=[parser.compile_filter(b) for b in bits[1:]])
+    nodelist = parser.parse(("endgovuk_button_group",))
+    parser.delete_first_token()
+    return ButtonGroupNode(nodelist)
 
 
 TAG_COLOURS = {"", "grey", "green", "turquoise", "blue", "light-blue", "purple", "pink",
