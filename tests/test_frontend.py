@@ -279,3 +279,118 @@ def test_a_fieldset_refuses_an_option_it_does_not_know():
 
     with pytest.raises(TemplateSyntaxError, match="unknown"):
         render('{% govuk_fieldset "x" colour="tartan" %}{% endgovuk_fieldset %}')
+
+
+def post_action(url, hidden, **fields) -> dict:
+    return {"post": url, "hidden": hidden, "fields": fields}
+
+
+def test_a_summary_list_row_can_remove_through_a_post_form_with_the_csrf_token():
+    rows = [
+        {
+            "key": "Ada <b>Example</b>",
+            "value": "ada@example.org\nFor Synthetic Agency",
+            **post_action("/remove/1/", "Ada <b>Example</b> from Chair", day="2030-01-02"),
+        }
+    ]
+    html = render("{% govuk_summary_list rows %}", rows=rows, csrf_token="tok123")
+    expected = [
+        '<dt class="govuk-summary-list__key">Ada &lt;b&gt;Example&lt;/b&gt;</dt>',
+        "ada@example.org<br>For Synthetic Agency",
+        '<dd class="govuk-summary-list__actions"><form method="post" action="/remove/1/"',
+        '<input type="hidden" name="csrfmiddlewaretoken" value="tok123">',
+        '<input type="hidden" name="day" value="2030-01-02">',
+        'class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0"',
+        # The hidden end names a person as given, not lowercased, and escaped.
+        'Remove<span class="govuk-visually-hidden"> Ada &lt;b&gt;Example&lt;/b&gt; from Chair',
+    ]
+    assert [part for part in expected if part not in html] == []
+    assert "<b>" not in html
+    assert "govuk-summary-list__row--no-actions" not in html
+
+
+def test_inset_and_warning_text_take_an_id_a_link_can_point_to_and_escape_text():
+    html = render(
+        '{% govuk_inset_text text id="id_record" %}{% govuk_warning_text text id="changes" %}',
+        text="<script>alert(1)</script>",
+    )
+    assert '<div class="govuk-inset-text" id="id_record">&lt;script&gt;' in html
+    assert '<div class="govuk-warning-text" id="changes">' in html
+    assert "<script>" not in html
+    assert ' id="' not in render("{% govuk_inset_text 'x' %}{% govuk_warning_text 'y' %}")
+
+
+def test_a_table_cell_can_hold_a_post_button_and_a_hint_and_escapes_them():
+    rows = [
+        [
+            {"text": "Social <i>Worker</i>", "hint": "Chair <i>x</i>"},
+            {"text": "Sign in", **post_action("/demo/sign-in/", "as Ada <i>Example</i>", person=7)},
+        ]
+    ]
+    html = render("{% govuk_table head rows %}", head=["Role", "Sign in"], rows=rows)
+    hint = '<br><span class="govuk-hint govuk-!-font-size-16">Chair &lt;i&gt;x&lt;/i&gt;</span>'
+    assert "Social &lt;i&gt;Worker&lt;/i&gt;" + hint in html
+    form = html[html.index('<td class="govuk-table__cell"><form') : html.index("</form>")]
+    assert 'method="post" action="/demo/sign-in/" novalidate>' in form
+    assert '<input type="hidden" name="person" value="7">' in form
+    assert 'Sign in<span class="govuk-visually-hidden"> as Ada &lt;i&gt;Example&lt;/i&gt;' in form
+    assert "<i>" not in html
+    # No token in the context (a page without the CSRF middleware's): none drawn.
+    assert "csrfmiddlewaretoken" not in html
+
+
+def test_a_table_cell_of_several_parts_draws_them_side_by_side_escaped():
+    from rpd.templatetags.govuk import visually_hidden
+
+    rows = [
+        [[{"text": "Ada <i>Example</i>", "href": "/people/1/"}, {"text": "Left", "tag": "grey"}]]
+    ]
+    html = render(
+        "{% govuk_table head rows first_cell_is_header=True %}",
+        head=[visually_hidden("Name <i>")],
+        rows=rows,
+    )
+    assert '<span class="govuk-visually-hidden">Name &lt;i&gt;</span></th>' in html
+    assert (
+        '<th scope="row" class="govuk-table__header"><a class="govuk-link" href="/people/1/">'
+        'Ada &lt;i&gt;Example&lt;/i&gt;</a> <strong class="govuk-tag govuk-tag--grey">Left'
+        "</strong></th>" in html
+    )
+
+
+def test_a_summary_list_and_its_rows_take_ids_for_links_to_them():
+    rows = [{"id": 'row-"x"', "key": "Child's name", "value": "<b>Sam</b>"}]
+    html = render('{% govuk_summary_list rows id="assembled" %}', rows=rows)
+    assert html.startswith('<dl class="govuk-summary-list" id="assembled">')
+    assert 'govuk-summary-list__row--no-actions" id="row-&quot;x&quot;"><dt' in html
+    assert "&lt;b&gt;Sam&lt;/b&gt;" in html
+
+
+def test_a_summary_card_can_link_its_title_and_hold_a_summary_list():
+    cards = [{"title": "Pack <i>", "href": "/pathways/x/", "rows": [{"key": "Stages", "value": 5}]}]
+    html = render("{% govuk_summary_cards cards heading_level=2 %}", cards=cards)
+    assert (
+        '<h2 class="govuk-summary-card__title"><a class="govuk-link" href="/pathways/x/">'
+        "Pack &lt;i&gt;</a></h2>" in html
+    )
+    assert (
+        '<div class="govuk-summary-card__content"><dl class="govuk-summary-list">'
+        '<div class="govuk-summary-list__row govuk-summary-list__row--no-actions">'
+        '<dt class="govuk-summary-list__key">Stages</dt>' in html
+    )
+
+
+def test_a_button_group_wraps_the_buttons_a_page_draws_itself_or_draws_them_from_lists():
+    html = render(
+        '{% govuk_button_group %}{% govuk_button "Continue" %}'
+        '<a class="govuk-link" href="/">{{ cancel }}</a>{% endgovuk_button_group %}',
+        cancel="<Cancel>",
+    )
+    assert html.startswith('<div class="govuk-button-group">\n  <button type="submit"')
+    assert html.endswith('<a class="govuk-link" href="/">&lt;Cancel&gt;</a>\n</div>')
+    from_lists = render(
+        "{% govuk_button_group buttons links %}",
+        buttons=[{"text": "Save <now>"}],
+        links=[{"text": "Cancel", "href": "/"}],
+    )
+    assert "Save &lt;now&gt;" in from_lists and 'href="/">Cancel</a>\n</div>' in from_lists

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.text import capfirst
 from django.views.decorators.http import require_GET, require_http_methods
 
 from rpd.disagreements.views.common import administered_or_404
@@ -28,7 +29,10 @@ def import_people(request, slug):
     context = {
         "partnership": partnership,
         "form": form,
-        "columns": COLUMNS,
+        "columns": [
+            {"key": c.name + ("" if c.required else " (optional)"), "value": capfirst(c.hint)}
+            for c in COLUMNS
+        ],
         "agency_types": ", ".join(AgencyType.values),
         "role_names": ", ".join(Role.values),
         "back_url": golive.home_url(slug),

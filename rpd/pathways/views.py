@@ -1,5 +1,7 @@
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.text import capfirst
 
 from . import registry
 from .calendar import CALENDARS
@@ -7,8 +9,20 @@ from .forms import simulated
 
 
 def pathway_list(request):
-    rows = [(entry, CALENDARS[entry.pack.calendar]) for entry in registry.all_entries()]
-    return render(request, "pathways/list.html", {"rows": rows})
+    cards = [
+        {
+            "title": entry.pack.name,
+            "href": reverse("pathways:detail", args=[entry.pack.id]),
+            "rows": [
+                {"key": "Partnership", "value": entry.pack.partnership},
+                {"key": "Covers", "value": capfirst(entry.pack.scope.covers)},
+                {"key": "Working days of", "value": CALENDARS[entry.pack.calendar]},
+                {"key": "Stages", "value": len(entry.pack.stages)},
+            ],
+        }
+        for entry in registry.all_entries()
+    ]
+    return render(request, "pathways/list.html", {"cards": cards})
 
 
 def pathway_detail(request, pathway_id):

@@ -8,14 +8,16 @@
     {% govuk_button "Save" %}  {% govuk_button "Start" href=url variant="start" %}
     {% govuk_back_link url %}
     {% govuk_notification_banner "Saved" type="success" %}
-    {% govuk_summary_list rows %}     rows: [{"key", "value", "href", "action", "hidden"}]
+    {% govuk_summary_list rows %}     rows: [{"key", "value", "href" or "post", "action", "hidden"}]
     {% govuk_table head rows caption="..." numeric=[2] %}
     {% govuk_tag "Overdue" "red" %}
     {% govuk_task_list items %}       items: [{"title", "href", "hint", "status", "colour"}]
-    {% govuk_inset_text text %}  {% govuk_warning_text text %}  {% govuk_details summary text %}
+    {% govuk_inset_text text id="x" %}  {% govuk_warning_text text id="x" %}
+    {% govuk_details summary text %}
     {% govuk_panel title body %}  {% govuk_pagination page_obj %}  {% govuk_pagination 3 more=m %}
     {% govuk_summary_cards cards %}   cards: [{"id", "title", "actions", "text", "note", "tag"}]
     {% govuk_button_group buttons links %}  buttons: [{"text", "href", "variant"}]
+    {% govuk_button_group %}{% govuk_button "Continue" %}...{% endgovuk_button_group %}
     {% govuk_list items id="timeline" %}  items: [{"lead", "text", "href", "link"}]
     {% govuk_phase_banner "Beta" %}
     {% govuk_nav_item "Sign out" url post=True %}       in {% block header_navigation %}
@@ -226,11 +228,15 @@ def govuk_notification_banner(heading, text="", type="important", title=None):
     }
 
 
-@register.simple_tag
-def govuk_summary_list(rows, no_border=False):
+@register.simple_tag(takes_context=True)
+def govuk_summary_list(context, rows, no_border=False, id=""):
     """rows: dicts with key, value and optionally href, action ("Change") and hidden
-    (the visually hidden end of the action's name, e.g. "date of birth"). Values keep
-    their line breaks. Drawn in Python, as govuk_table: a case page has several."""
+    (the visually hidden end of the action's name, e.g. "date of birth"). A row with
+    post instead of href has a button (action, "Remove") in a small POST form with the
+    CSRF token and fields ({name: value}) as hidden inputs; its hidden is kept as given,
+    since it names people. A row's id (and the list's) is for a link to it. Values keep
+    their line breaks. Drawn in Python, as
+    govuk_table: a case page has several."""
     out = []
     for row in rows:
         key, href = row.get("key", ""), row.get("href")
@@ -243,25 +249,33 @@ def govuk_summary_list(rows, no_border=False):
                 row.get("action") or "Change",
                 str(row.get("hidden") or key).lower(),
             )
+        elif row.get("post"):
+            action = _html(
+                '<dd class="govuk-summary-list__actions">{}</dd>',
+                _post_form(context, row["post"], row.get("action") or "Remove", row),
+            )
         out.append(
             _html(
-                '<div class="govuk-summary-list__row{}"><dt class="govuk-summary-list__key">{}'
+                '<div class="govuk-summary-list__row{}"{}><dt class="govuk-summary-list__key">{}'
                 '</dt><dd class="govuk-summary-list__value">{}</dd>{}</div>',
-                "" if href else " govuk-summary-list__row--no-actions",
+                "" if action else " govuk-summary-list__row--no-actions",
+                _html(' id="{}"', row["id"]) if row.get("id") else "",
                 key,
                 linebreaksbr(row.get("value", "")),
                 action,
             )
         )
     return _html(
-        '<dl class="govuk-summary-list{}">{}</dl>',
+        '<dl class="govuk-summary-list{}"{}>{}</dl>',
         " govuk-summary-list--no-border" if no_border else "",
+        _html(' id="{}"', id) if id else "",
         SafeString("".join(out)),
     )
 
 
-@register.simple_tag
+@register.simple_tag(takes_context=True)
 def govuk_table(
+    context,
     head,
     rows,
     caption="",
@@ -275,11 +289,13 @@ def govuk_table(
 
     A cell is text (escaped unless marked safe) or a dict: {"text", "href", "hidden"} a
     link (with a visually hidden end to its name), {"text", "tag"} a tag of that colour,
-    {"text", "strong": True} bold text. `label` names the table's scrolling region where
-    it has no caption (a heading above says what it is). Drawn in Python, not a template,
-    because a list page has hundreds of cells and a template pays for every one of them. A
-    wide table
-    scrolls inside its own region (keyboard-focusable), not the page: WCAG 1.4.10.
+    {"text", "strong": True} bold text, {"text", "hint"} text with a smaller grey line
+    under it, {"post", "text", "hidden", "fields"} a button in its own POST form (as a
+    summary list's row); or a list of these, side by side (a name's link, then a tag).
+    `label` names the table's scrolling region where it has no caption (a heading above
+    says what it is). Drawn in Python, not a template, because a list page has hundreds
+    of cells and a template pays for every one of them. A wide table scrolls inside its
+    own region (keyboard-focusable), not the page: WCAG 1.4.10.
     """
     numeric = set(numeric)
     header = _html_join(
@@ -296,12 +312,18 @@ def govuk_table(
         for i, cell in enumerate(row):
             if i == 0 and first_cell_is_header:
                 cells.append(
-                    _html('<th scope="row" class="govuk-table__header">{}</th>', _cell(cell))
+                    _html(
+                        '<th scope="row" class="govuk-table__header">{}</th>', _cell(context, cell)
+                    )
                 )
             else:
                 numeric_class = " govuk-table__cell--numeric" if i in numeric else ""
                 cells.append(
-                    _html('<td class="govuk-table__cell{}">{}</td>', numeric_class, _cell(cell))
+                    _html(
+                        '<td class="govuk-table__cell{}">{}</td>',
+                        numeric_class,
+                        _cell(context, cell),
+                    )
                 )
         body.append(_html('<tr class="govuk-table__row">{}</tr>', mark_safe("".join(cells))))
     return _html(
@@ -326,9 +348,37 @@ def govuk_table(
     )
 
 
-def _cell(cell):
+def _post_form(context, url, text, options):
+    """A secondary button in its own POST form (Remove, on a row of a list): options
+    hidden (the visually hidden end of its name, after a space) and fields."""
+    token = context.get("csrf_token") if context is not None else None
+    inputs = [("csrfmiddlewaretoken", token)] if token and str(token) != "NOTPROVIDED" else []
+    inputs += list((options.get("fields") or {}).items())
+    hidden = options.get("hidden")
+    name = (
+        _html('{}<span class="govuk-visually-hidden"> {}</span>', text, hidden) if hidden else text
+    )
+    return _html(
+        '<form method="post" action="{}" novalidate>{}{}</form>',
+        url,
+        _html_join("", '<input type="hidden" name="{}" value="{}">', inputs),
+        govuk_button(name, variant="secondary", classes="govuk-!-margin-bottom-0"),
+    )
+
+
+def _cell(context, cell):
+    if isinstance(cell, list | tuple):
+        return SafeString(" ".join(_escaped(_cell(context, part)) for part in cell))
     if not isinstance(cell, dict):
         return cell
+    if cell.get("post"):
+        return _post_form(context, cell["post"], cell["text"], cell)
+    if cell.get("hint"):
+        return _html(
+            '{}<br><span class="govuk-hint govuk-!-font-size-16">{}</span>',
+            cell["text"],
+            cell["hint"],
+        )
     if cell.get("href"):
         return _link(cell["text"], cell["href"], cell.get("hidden", ""))
     if cell.get("tag") is not None:
@@ -336,6 +386,11 @@ def _cell(cell):
     if cell.get("strong"):
         return _html("<strong>{}</strong>", cell["text"])
     return cell.get("text", "")
+
+
+def visually_hidden(text) -> SafeString:
+    """Text for screen readers only: a table's heading over a column of buttons."""
+    return _html('<span class="govuk-visually-hidden">{}</span>', text)
 
 
 def _link(text, href, hidden=""):
@@ -359,8 +414,9 @@ def _tag(text, colour=""):
 @register.simple_tag
 def govuk_summary_cards(cards, heading_level=3):
     """Summary cards, one per item (a record of a discussion): dicts with id, title,
-    actions ([{"text", "href", "hidden"}]), text (paragraphs kept), note, and tag and
-    tag_colour after the note. Drawn in Python, for the same reason as govuk_table."""
+    href (the title a link), actions ([{"text", "href", "hidden"}]), text (paragraphs
+    kept), rows (a summary list's, without actions), note, and tag and tag_colour after
+    the note. Drawn in Python, for the same reason as govuk_table."""
     out = []
     for card in cards:
         actions = _html_join(
@@ -375,10 +431,10 @@ def govuk_summary_cards(cards, heading_level=3):
             _html(
                 '<div class="govuk-summary-card"{}><div class="govuk-summary-card__title-wrapper">'
                 '<h{} class="govuk-summary-card__title">{}</h{}>{}</div>'
-                '<div class="govuk-summary-card__content">{}{}</div></div>',
+                '<div class="govuk-summary-card__content">{}{}{}</div></div>',
                 _html(' id="{}"', card["id"]) if card.get("id") else "",
                 heading_level,
-                card["title"],
+                _link(card["title"], card["href"]) if card.get("href") else card["title"],
                 heading_level,
                 _html('<ul class="govuk-summary-card__actions">{}</ul>', actions)
                 if actions
@@ -386,6 +442,7 @@ def govuk_summary_cards(cards, heading_level=3):
                 _html('<p class="govuk-body">{}</p>', linebreaksbr(card["text"]))
                 if card.get("text")
                 else "",
+                govuk_summary_list(None, card["rows"]) if card.get("rows") else "",
                 _html('<p class="govuk-body-s">{}</p>', note) if note else "",
             )
         )
@@ -416,15 +473,44 @@ def govuk_list(items, id="", ordered=False, numbered=False):
     )
 
 
-@register.simple_tag
-def govuk_button_group(buttons, links=()):
+def button_group(buttons, links=()):
     """Buttons side by side: dicts with text, and href (a link button) or not (a submit
     button), variant; then links ([{"text", "href"}], such as Cancel)."""
     drawn = [
         govuk_button(b["text"], href=b.get("href"), variant=b.get("variant") or "") for b in buttons
     ]
     drawn += [_html('<a class="govuk-link" href="{}">{}</a>', k["href"], k["text"]) for k in links]
-    return _html('<div class="govuk-button-group">\n  {}\n</div>', SafeString("\n  ".join(drawn)))
+    return _grouped(SafeString("\n  ".join(drawn)))
+
+
+def _grouped(content) -> SafeString:
+    return _html('<div class="govuk-button-group">\n  {}\n</div>', content)
+
+
+class ButtonGroupNode(template.Node):
+    def __init__(self, nodelist=None, arguments=()):
+        self.nodelist, self.arguments = nodelist, arguments
+
+    def render(self, context):
+        if self.nodelist is None:
+            return button_group(*(a.resolve(context) for a in self.arguments))
+        return _grouped(mark_safe(self.nodelist.render(context).strip()))
+
+
+@register.tag
+def govuk_button_group(parser, token):
+    """``{% govuk_button_group buttons links %}`` from lists, or, with no arguments,
+    ``{% govuk_button_group %}{% govuk_button ... %}<a ...>Cancel</a>
+    {% endgovuk_button_group %}`` around buttons a page draws itself (with a name, a
+    value, or a form to submit, or only some of the time)."""
+    bits = token.split_contents()
+    if len(bits) > 3:
+        raise template.TemplateSyntaxError("usage: {% govuk_button_group buttons links %}")
+    if len(bits) > 1:
+        return ButtonGroupNode(arguments=[parser.compile_filter(b) for b in bits[1:]])
+    nodelist = parser.parse(("endgovuk_button_group",))
+    parser.delete_first_token()
+    return ButtonGroupNode(nodelist)
 
 
 TAG_COLOURS = {"", "grey", "green", "turquoise", "blue", "light-blue", "purple", "pink",
@@ -444,13 +530,13 @@ def govuk_task_list(items, id_prefix="task-list"):
 
 
 @register.inclusion_tag("components/inset_text.html")
-def govuk_inset_text(text):
-    return {"text": text}
+def govuk_inset_text(text, id=""):
+    return {"text": text, "id": id}
 
 
 @register.inclusion_tag("components/warning_text.html")
-def govuk_warning_text(text, icon_fallback="Warning"):
-    return {"text": text, "icon_fallback": icon_fallback}
+def govuk_warning_text(text, icon_fallback="Warning", id=""):
+    return {"text": text, "icon_fallback": icon_fallback, "id": id}
 
 
 @register.inclusion_tag("components/details.html")

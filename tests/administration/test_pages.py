@@ -260,3 +260,35 @@ def test_a_form_posted_with_lists_and_unknown_fields_is_refused_by_name(demo):
     response = client.post(s + "people/add/", {"agency": "[1, 2]", "email": "a@b"})
     assert response.status_code == 400
     assert "Enter a valid email address" in response.content.decode()
+
+
+def test_the_remove_buttons_of_closure_days_and_stand_ins_post_their_own_forms(demo):
+    """The lists' Remove buttons are the summary list's POST rows: each sends its CSRF
+    token and its fields, and removes what its row shows."""
+    from rpd.administration import operations as ops
+    from rpd.people.models import StandIn
+
+    p, admin = demo.partnership, demo.admin
+    ops.add_closure_day(p, admin, {"day_day": "24", "day_month": "12", "day_year": "2030"})
+    rung = p.pathway_entry().pack.rungs[2].id
+    nurse = demo.ladder["health"][2]
+    ops.add_stand_in(
+        p, admin, {"agency": demo.agencies["charity"].pk, "pathway_rung": rung, "person": nurse.pk}
+    )
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin)
+    s = f"/partnerships/{p.slug}/"
+    for page, hidden in (
+        ("details/", "24 December 2030"),
+        ("stand-ins/", f"{nurse.display_name} for {demo.agencies['charity'].name}"),
+    ):
+        html = client.get(s + page).content.decode()
+        assert f'<span class="govuk-visually-hidden"> {hidden}</span>' in html
+        form = re.search(
+            r'__actions"><form method="post" action="([^"]+)" novalidate>(.*?)</form>', html, re.S
+        )
+        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form[2]))
+        assert client.post(form[1], fields).status_code == 302
+    p.refresh_from_db()
+    assert p.closure_days == []
+    assert not StandIn.objects.filter(person=nurse).exists()

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from rpd.people.models import AgencyType, Role, Rung, StandIn, User
+from rpd.templatetags.govuk import visually_hidden
 
 from .. import access, operations
 from ..forms import AgencyForm, JoinAgencyForm, RungForm
@@ -24,15 +25,26 @@ def agencies(request, partnership):
     ).order_by("last_name"):
         leads.setdefault(user.agency_id, []).append(user.display_name)
     table = [
-        {
-            "agency": agency,
-            "href": url("agency", partnership, agency.pk),
-            "leads": ", ".join(leads.get(agency.pk, [])) or "None",
-        }
+        [
+            {"text": agency.name, "href": url("agency", partnership, agency.pk)},
+            agency.get_type_display(),
+            ", ".join(leads.get(agency.pk, [])) or "None",
+            agency.rung_count,
+        ]
         for agency in rows
     ]
     return render(
-        request, "administration/agencies.html", {"partnership": partnership, "agencies": table}
+        request,
+        "administration/agencies.html",
+        {
+            "partnership": partnership,
+            "table": {
+                "head": ["Agency", "Type", "Safeguarding leads", "Rungs"],
+                "rows": table,
+                "caption": f"{len(table)} agenc{'y' if len(table) == 1 else 'ies'}",
+                "numeric": [3],
+            },
+        },
     )
 
 
@@ -137,7 +149,24 @@ def agency(request, partnership, pk):
             "partnership": partnership,
             "agency": agency,
             "rows": rows,
-            "ladder": ladder,
+            "ladder": {
+                "head": ["Position", "Title", "Pathway rung", "People", visually_hidden("Change")],
+                "rows": [
+                    [
+                        row["rung"].position,
+                        row["rung"].title,
+                        row["pathway_rung"],
+                        row["people"],
+                        {
+                            "text": "Change",
+                            "href": row["href"],
+                            "hidden": f" rung {row['rung'].position}, {row['rung'].title}",
+                        },
+                    ]
+                    for row in ladder
+                ],
+                "numeric": [0, 3],
+            },
             "gaps": gaps,
             "leads": [(p, url("person", partnership, p.pk)) for p in leads],
             "is_partnership": agency.type == AgencyType.PARTNERSHIP,

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import dateformat
 from django.views.decorators.http import require_GET, require_POST
 
 from rpd.pathways.calendar import CALENDARS
@@ -118,10 +119,19 @@ def details(request, partnership):
         },
     ]
     days = [datetime.date.fromisoformat(d) for d in sorted(partnership.closure_days)]
+    closure_days = [
+        {
+            "key": dateformat.format(day, "l j F Y"),
+            "post": url("remove-closure-day", partnership),
+            "hidden": dateformat.format(day, "j F Y"),
+            "fields": {"day": day.isoformat()},
+        }
+        for day in days
+    ]
     return render(
         request,
         "administration/details.html",
-        {"partnership": partnership, "rows": rows, "closure_days": days},
+        {"partnership": partnership, "rows": rows, "closure_days": closure_days},
     )
 
 

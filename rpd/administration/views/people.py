@@ -42,19 +42,27 @@ def people(request, partnership):
     ).get_page(request.GET.get("page"))
     labels = dict(Role.choices)
     rows = [
-        {
-            "person": p,
-            "href": url("person", partnership, p.pk),
-            "roles": ", ".join(sorted(labels[r] for r in p.roles_in(partnership.pk))) or "None",
-        }
+        [
+            [
+                {"text": p.display_name, "href": url("person", partnership, p.pk)},
+                *([] if p.is_active else [{"text": "Left", "tag": "grey"}]),
+            ],
+            p.agency.name if p.agency else "None",
+            p.rung.title if p.rung else "None",
+            p.line_manager.display_name if p.line_manager else "None",
+            ", ".join(sorted(labels[r] for r in p.roles_in(partnership.pk))) or "None",
+        ]
         for p in page
     ]
+    count = page.paginator.count
     return render(
         request,
         "administration/people.html",
         {
             "partnership": partnership,
+            "head": ["Name", "Agency", "Rung", "Line manager", "Roles"],
             "rows": rows,
+            "caption": f"{count} {'person' if count == 1 else 'people'}",
             "page_obj": page,
             "agencies": agencies,
             "chosen": chosen,

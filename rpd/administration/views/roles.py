@@ -36,13 +36,29 @@ def roles(request, partnership):
         {
             "role": role,
             "kind": KINDS.get(role.kind, role.kind),
-            "holders": holders.get(role.id, []),
+            "holders": [_holder_row(partnership, role, h) for h in holders.get(role.id, [])],
             "problems": problems.get(role.id, []),
             "add": url("add-holder", partnership, role.id) if role.kind != "party" else "",
         }
         for role in pack.roles
     ]
     return render(request, "administration/roles.html", {"partnership": partnership, "rows": rows})
+
+
+def _holder_row(partnership, role, holder):
+    key = holder.user.display_name if holder.user else (holder.name or "Mailbox")
+    lines = [holder.mailbox or (holder.user.email if holder.user else "")]
+    if holder.agency:
+        lines.append(f"For {holder.agency.name}")
+    if holder.user and not holder.user.is_active:
+        lines.append("Has left")
+    who = holder.user.display_name if holder.user else holder.mailbox
+    return {
+        "key": key,
+        "value": "\n".join(lines),
+        "post": url("remove-holder", partnership, holder.pk),
+        "hidden": f"{who} from {role.name}",
+    }
 
 
 def _role(partnership, role_id):
@@ -106,7 +122,13 @@ def stand_ins(request, partnership):
     pack = partnership.pathway_entry().pack
     names = {r.id: r.name for r in pack.rungs}
     rows = [
-        {"stand_in": s, "rung": names.get(s.pathway_rung, s.pathway_rung)}
+        {
+            "key": f"{s.agency.name}: {names.get(s.pathway_rung, s.pathway_rung)}",
+            "value": s.person.display_name
+            + (f", {s.person.agency.name}" if s.person.agency else ""),
+            "post": url("remove-stand-in", partnership, s.pk),
+            "hidden": f"{s.person.display_name} for {s.agency.name}",
+        }
         for s in StandIn.objects.filter(agency__in=access.agencies_of(partnership))
         .select_related("agency", "person__agency")
         .order_by("agency__name", "pathway_rung")

@@ -12,7 +12,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import linebreaksbr
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
+
+from rpd.templatetags.govuk import govuk_tag
 
 from .. import access, formsubmissions, transitions
 from ..models import Disagreement, FormSubmissionSensitive
@@ -20,15 +24,26 @@ from .common import attempt, case_or_404, error_summary, with_errors
 
 
 def _rows(assembled: formsubmissions.Assembled) -> list[dict]:
+    """The form as it would be sent: each value, or a tag saying why it is not there."""
     rows = []
     for v in assembled.values:
         if v.withheld:
-            state = "withheld"
+            value = govuk_tag("Special category: not shown to you", "grey")
+        elif v.missing and v.field.required:
+            value = format_html(
+                '{} <a class="govuk-link" href="#id_{}">Enter it below</a>',
+                govuk_tag("Missing", "red"),
+                v.id,
+            )
         elif v.missing:
-            state = "missing" if v.field.required else "optional"
+            value = govuk_tag("Not given (optional)", "grey")
+        elif v.asked:
+            value = format_html(
+                "{} {}", linebreaksbr(v.value), govuk_tag("Typed on this form", "blue")
+            )
         else:
-            state = "asked" if v.asked else "record"
-        rows.append({"id": v.id, "label": v.field.label, "value": v.value, "state": state})
+            value = v.value
+        rows.append({"id": f"row-{v.id}", "key": v.field.label, "value": value})
     return rows
 
 
@@ -47,7 +62,7 @@ def _versions(d: Disagreement, form, special: bool) -> list[dict]:
             {
                 "submission": s,
                 "rows": [
-                    {"label": f.label, "value": values.get(f.id, "")}
+                    {"key": f.label, "value": values.get(f.id, "") or "Not given"}
                     for f in form.fields
                     if special or not f.special_category
                 ],

@@ -11,6 +11,10 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rpd.pathways.calendar import CALENDARS
@@ -19,6 +23,7 @@ from rpd.pathways.diff import diff
 from rpd.pathways.forms import simulated
 from rpd.people.models import Partnership
 from rpd.people.roles import unfilled_roles
+from rpd.templatetags.govuk import govuk_tag, visually_hidden
 
 from .. import pathway_versions
 from ..models import PartnershipPathway
@@ -49,18 +54,112 @@ def overview(request, slug: str):
         "pathway_admin/overview.html",
         {
             "partnership": partnership,
-            "current": current,
-            "calendar": CALENDARS.get(current.pack.calendar, current.pack.calendar),
+            "in_use": _in_use_rows(current, listed),
             "described": describe(current.pack),
-            "uploaded": [v for v in listed if _waiting(v)],
-            "earlier": [
-                v for v in listed if v.pathway.digest != current.digest and not _waiting(v)
+            "uploaded": [
+                [
+                    _version_name(v.pathway),
+                    _when(v.row.uploaded_at, "j F Y")
+                    + (f" by {v.row.uploaded_by.display_name}" if v.row.uploaded_by else ""),
+                    {
+                        "text": "Review and switch",
+                        "href": _version_url(partnership, v.row),
+                        "hidden": f" to {v.pathway.pathway_id} version {v.pathway.version}",
+                    },
+                ]
+                for v in listed
+                if _waiting(v)
             ],
-            "open_under_current": next(
-                (v.open for v in listed if v.pathway.digest == current.digest), 0
-            ),
+            "earlier": [
+                [
+                    {"text": _version_name(v.pathway), "href": _version_url(partnership, v.row)}
+                    if v.row
+                    else _version_name(v.pathway),
+                    _when(v.row.in_use_until, "j F Y, H:i")
+                    if v.row and v.row.in_use_until
+                    else "Not recorded",
+                    v.open,
+                    v.total,
+                ]
+                for v in listed
+                if v.pathway.digest != current.digest and not _waiting(v)
+            ],
+            "uploaded_head": ["Version", "Uploaded", visually_hidden("Action")],
+            "earlier_head": [
+                "Version",
+                "New disagreements until",
+                "Still open under it",
+                "All under it",
+            ],
+            "earlier_numeric": [2, 3],
         },
     )
+
+
+def _in_use_rows(current, listed) -> list[dict]:
+    pack, row = current.pack, current.row
+    if row and row.uploaded_by:
+        source = f"Uploaded by {row.uploaded_by.display_name} on {_when(row.uploaded_at, 'j F Y')}"
+    else:
+        source = "Built in" if current.built_in else "Installed on the server"
+    rows = [
+        {"key": "Pathway", "value": format_html("{} (<code>{}</code>)", pack.name, pack.id)},
+        {"key": "Version", "value": pack.version},
+        {"key": "Where it came from", "value": source},
+    ]
+    if row and row.in_use_from:
+        by = f", switched by {row.switched_by.display_name}" if row.switched_by else ""
+        rows.append({"key": "In use since", "value": _when(row.in_use_from, "j F Y, H:i") + by})
+    open_now = next((v.open for v in listed if v.pathway.digest == current.digest), 0)
+    return rows + [
+        {"key": "Working days of", "value": CALENDARS.get(pack.calendar, pack.calendar)},
+        {"key": "Open disagreements under it", "value": open_now},
+    ]
+
+
+CHANGE_TAGS = {"added": ("Added", "green"), "removed": ("Removed", "red")}
+
+
+def _change_row(change) -> list:
+    what = [change.what]
+    if change.kind in CHANGE_TAGS:
+        text, colour = CHANGE_TAGS[change.kind]
+        what.append({"text": text, "tag": colour})
+    return [change.where, what, change.before or "Not there", change.after or "Not there"]
+
+
+def _version_rows(row, pack, current) -> list[dict]:
+    if row.in_use:
+        status = govuk_tag("In use", "green")
+    elif row.in_use_until:
+        status = govuk_tag("Earlier version", "grey")
+    else:
+        status = govuk_tag("Not in use", "blue")
+    rows = [
+        {
+            "key": "Pathway",
+            "value": format_html("<code>{}</code> version {}", pack.id, pack.version),
+        },
+        {"key": "Status", "value": status},
+    ]
+    if row.uploaded_by:
+        uploaded = f"{_when(row.uploaded_at, 'j F Y, H:i')} by {row.uploaded_by.display_name}"
+        rows.append({"key": "Uploaded", "value": uploaded})
+    in_use = format_html("<code>{}</code> version {}", current.pack.id, current.pack.version)
+    return rows + [{"key": "In use now", "value": in_use}]
+
+
+def _when(moment, shape: str) -> str:
+    # As the template's date filter shows it: in the service's time zone, not UTC.
+    return date_format(timezone.localtime(moment), shape)
+
+
+def _version_name(pathway):
+    return format_html("<code>{}</code> v{}", pathway.pathway_id, pathway.version)
+
+
+def _version_url(partnership, row) -> str:
+    return reverse("disagreements:pathway-version", args=[partnership.slug, row.pk])
 
 
 def _waiting(version: pathway_versions.Version) -> bool:
@@ -127,7 +226,20 @@ def _review(request, partnership, row, switch_form, status=200):
             "row": row,
             "pack": new,
             "current": current,
-            "sections": diff(current.pack, new) if switchable else [],
+            "summary": _version_rows(row, new, current),
+            "sections": [
+                {
+                    "title": section.title,
+                    "rows": [_change_row(c) for c in section.changes],
+                }
+                for section in (diff(current.pack, new) if switchable else [])
+            ],
+            "changes_head": [
+                "Where",
+                "What",
+                f"In use (v{current.pack.version})",
+                f"This version (v{new.version})",
+            ],
             "other_pathway": new.id != current.pack.id,
             "unfilled": unfilled_roles(partnership, new) if switchable else [],
             "calendar_differs": new.calendar != partnership.calendar,

@@ -350,9 +350,9 @@ def _summary(context: Context, answers: dict, steps: list[Step]) -> list[dict]:
             rows.append(
                 {
                     "name": name,
-                    "label": bound.label,
+                    "key": bound.label,
                     "value": text or "Not given",
-                    "change": reverse("disagreements:raise-step", args=[s.slug]) + "?change=1",
+                    "href": reverse("disagreements:raise-step", args=[s.slug]) + "?change=1",
                 }
             )
     return rows
