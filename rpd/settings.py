@@ -120,6 +120,10 @@ TEMPLATES = [
 ]
 
 
+# Seconds a web process keeps its PostgreSQL connection (0: a new one for every request).
+DATABASE_CONN_MAX_AGE = env_int("RPD_DATABASE_CONN_MAX_AGE", 60, 0, 86_400)
+
+
 def database_from_url(url: str) -> dict:
     """Turn ``sqlite:///path`` or ``postgres://user:pw@host:port/name`` into Django's form."""
     parts = urlparse(url)
@@ -148,6 +152,11 @@ def database_from_url(url: str) -> dict:
             # Short OLTP queries: JIT compilation costs more than it saves (seen in
             # bench/workflow.py as 370 ms on an oversight list).
             "OPTIONS": {"options": "-c jit=off"},
+            # A web process keeps its connection between requests rather than paying for
+            # a new one (and a new server process) on every page; checked before reuse, so
+            # a restarted server costs one reconnect, not an error page.
+            "CONN_MAX_AGE": DATABASE_CONN_MAX_AGE,
+            "CONN_HEALTH_CHECKS": True,
         }
     raise ImproperlyConfigured(
         f"RPD_DATABASE_URL: unsupported scheme {parts.scheme!r} (use sqlite:///PATH or "

@@ -62,6 +62,12 @@ def test_a_key_of_ones_own_with_debug_off_and_a_public_host_starts(tmp_path):
         ("RPD_SMTP_PORT", "70000", "pathway list", "RPD_SMTP_PORT: 70000 is out of range"),
         ("RPD_DRIFT_WORKING_DAYS", "five", "pathway list", "RPD_DRIFT_WORKING_DAYS: 'five' is"),
         ("RPD_WORKER_LEASE_SECONDS", "-1", "worker --once", "RPD_WORKER_LEASE_SECONDS: -1 is"),
+        (
+            "RPD_DATABASE_CONN_MAX_AGE",
+            "forever",
+            "pathway list",
+            "RPD_DATABASE_CONN_MAX_AGE: 'forever' is",
+        ),
         ("RPD_DATABASE_URL", "mysql://root@localhost/rpd", "audit verify", "RPD_DATABASE_URL:"),
     ],
 )
@@ -92,3 +98,11 @@ def test_the_data_directory_follows_xdg_data_home_then_rpd_data_dir(tmp_path):
     assert data_dir(tmp_path, tmp_path, RPD_DATA_DIR=str(tmp_path / "mine")) == str(
         tmp_path / "mine"
     )
+
+
+def test_postgresql_connections_are_kept_between_requests_and_checked_before_reuse():
+    from rpd.settings import database_from_url
+
+    db = database_from_url("postgres://rpd@db.example.org:5432/rpd")
+    assert db["CONN_MAX_AGE"] == 60 and db["CONN_HEALTH_CHECKS"] is True
+    assert "CONN_MAX_AGE" not in database_from_url("sqlite:////tmp/rpd.sqlite3")
