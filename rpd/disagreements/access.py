@@ -149,10 +149,16 @@ def subordinate_ids(user: User) -> set[int]:
 def involved(user: User, d: Disagreement) -> bool:
     """Whether `user` is, now, in one of the two agencies the disagreement is between, or
     named by the partnership to act for one of them (people.StandIn)."""
-    agencies = (d.raising_agency_id, d.receiving_agency_id)
-    if user.agency_id is not None and user.agency_id in agencies:
+    if _in_either_agency(user, d):
         return True
-    return any(stands_in(user, agency_id) for agency_id in agencies)
+    return any(stands_in(user, a) for a in (d.raising_agency_id, d.receiving_agency_id))
+
+
+def _in_either_agency(user: User, d: Disagreement) -> bool:
+    return user.agency_id is not None and user.agency_id in (
+        d.raising_agency_id,
+        d.receiving_agency_id,
+    )
 
 
 def stands_in(user: User, agency_id: int) -> bool:
@@ -253,12 +259,7 @@ def _reader(user: User, d: Disagreement) -> _Reader:
 
 def _involved(user: User, d: Disagreement) -> bool:
     """`involved(user, d)` for the reader, from their rows already read."""
-    if user.agency_id is not None and user.agency_id in (
-        d.raising_agency_id,
-        d.receiving_agency_id,
-    ):
-        return True
-    return bool(_reader(user, d).stands_in_for)
+    return _in_either_agency(user, d) or bool(_reader(user, d).stands_in_for)
 
 
 def _active(user: User) -> bool:

@@ -178,14 +178,27 @@ def person_label(user) -> str:
     return f"{user.display_name}, {user.job_title}" if user.job_title else user.display_name
 
 
-class Person(forms.ModelChoiceField):
+class Offering:
+    """A choice of rows whose page may list fewer than it accepts."""
+
+    def offer(self, rows) -> None:
+        """List only `rows` (read when the page is drawn): a partnership's thousands are no
+        list to choose from. Anyone else in the queryset is still accepted."""
+        empty = [("", self.empty_label)] if self.empty_label is not None else []
+        self.widget.choices = lambda: [
+            *empty,
+            *((row.pk, self.label_from_instance(row)) for row in rows),
+        ]
+
+
+class Person(Offering, forms.ModelChoiceField):
     """One person, shown by name and job title."""
 
     def label_from_instance(self, obj):
         return person_label(obj)
 
 
-class Several(forms.ModelMultipleChoiceField):
+class Several(Offering, forms.ModelMultipleChoiceField):
     """Several rows: at most JSON_ITEMS, checked before the database is asked."""
 
     def clean(self, value):

@@ -33,7 +33,6 @@ from .fields import (
     Text,
     Today,
     check_date,
-    person_label,
 )
 from .models import Challenged, RecordKind, RecordOutcome, Risk, Side, SubjectKind
 from .nhs_number import normalise_nhs_number
@@ -125,16 +124,12 @@ class RaiseForm(ContextForm):
         ]
 
     def offer_people_of(self, agency_id: int | None) -> None:
-        """List only the chosen agency's people as the one disagreed with: a partnership's
-        thousands are no list to choose from. Whoever is sent is still checked against
-        the agency (`clean`)."""
-        if agency_id is None:
-            return
-        people = self.fields["receiving_professional"].queryset.filter(agency_id=agency_id)
-        self.fields["receiving_professional"].widget.choices = lambda: [
-            ("", "Choose"),
-            *((p.pk, person_label(p)) for p in people.order_by("last_name", "first_name")),
-        ]
+        """List only the chosen agency's people as the one disagreed with. Whoever is sent
+        is still checked against the agency (`clean`)."""
+        if agency_id is not None:
+            field = self.fields["receiving_professional"]
+            people = field.queryset.filter(agency_id=agency_id)
+            field.offer(people.order_by("last_name", "first_name"))
 
     def clean_subject_kind(self):
         kind = self.cleaned_data["subject_kind"]
@@ -241,12 +236,9 @@ class RecordForm(ContextForm):
     def __init__(self, data, *, context: Context, milestones=(), listed=None):
         super().__init__(data, context=context)
         stage = context.pack.stage(context.stage)
-        participants = self.fields["participants"]
-        participants.queryset = partnership_users(context.partnership)
-        if listed is not None:
-            # The page ticks from the people of the case (`listed`); anyone else in the
-            # partnership is still accepted. Read only when the page is drawn.
-            participants.widget.choices = lambda: [(p.pk, person_label(p)) for p in listed]
+        self.fields["participants"].queryset = partnership_users(context.partnership)
+        if listed is not None:  # the page ticks from the people of the case
+            self.fields["participants"].offer(listed)
         self.fields["covers"].choices = [(r.id, r.text) for r in stage.must_record]
         self.fields["meets"].choices = [(m.key, m.name) for m in milestones]
 

@@ -230,16 +230,11 @@ def _event_detail(data: dict, today) -> str:
 _EVENT_FIELDS = ("at", "actor_id", "actor_label", "action", "data")
 
 
-def _named(events) -> tuple[list, dict]:
-    """The events, and each actor's name for people: the log keeps the username it
-    sealed, which a page shows only for someone no longer on record."""
-    from rpd.people.models import User
-
-    events = list(events.values_list(*_EVENT_FIELDS, named=True))
-    people = User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id}).only(
-        "first_name", "last_name", "username"
-    )
-    return events, {u.pk: u.display_name for u in people}
+def _who(event, people: dict) -> str:
+    """An event's actor by name; the log keeps the username it sealed, which a page shows
+    only for someone no longer on record."""
+    person = people.get(event.actor_id)
+    return person.display_name if person is not None else event.actor_label
 
 
 def history(d: Disagreement) -> list:
@@ -262,12 +257,11 @@ def timeline(events, records: dict[int, Record], people: dict, today) -> list[Ti
             )
             else None
         )
-        actor = people.get(event.actor_id)
         entries.append(
             TimelineEntry(
                 event.at,
                 EVENT_WORDS.get(event.action, event.action),
-                actor.display_name if actor is not None else event.actor_label,
+                _who(event, people),
                 _event_detail(data, today),
                 record,
             )
@@ -278,13 +272,15 @@ def timeline(events, records: dict[int, Record], people: dict, today) -> list[Ti
 def changes_since(d: Disagreement, version: int) -> list[str]:
     """What others changed after the version a person saw: one line per change."""
     lines = []
-    events, names = _named(audit.events_for(d.audit_target))
+    events = history(d)
+    people = User.objects.only("first_name", "last_name", "username").in_bulk(
+        {e.actor_id for e in events if e.actor_id}
+    )
     for event in events:
         seen = (event.data or {}).get("version")
         if isinstance(seen, int) and seen > version:
             words = EVENT_WORDS.get(event.action, event.action)
-            who = names.get(event.actor_id, event.actor_label)
-            lines.append(f"{words} by {who}, {local_date(event.at):%d %B %Y}")
+            lines.append(f"{words} by {_who(event, people)}, {local_date(event.at):%d %B %Y}")
     return lines
 
 

@@ -625,16 +625,29 @@ def records_of(
     The people come from one lookup by key, with the ids in `also` (the page's other
     people, whom it returns with them): a join built two of them for every record."""
     records = list(d.records.order_by("occurred_at", "pk"))
-    named = {r.author_id for r in records} | {r.approved_by_id for r in records}
-    people = User.objects.in_bulk((named | set(also)) - {None})
+    people = with_people([(records, ("author", "approved_by"))], also)
     correction = {r.supersedes_id: r for r in records if r.supersedes_id}
     superseded_by = Record.superseded_by.related
-    author, approved_by = (Record._meta.get_field(f) for f in ("author", "approved_by"))
     for r in records:
         superseded_by.set_cached_value(r, correction.get(r.pk))
-        author.set_cached_value(r, people[r.author_id])
-        approved_by.set_cached_value(r, people.get(r.approved_by_id))
     return records, people
+
+
+def with_people(named: list[tuple[list, tuple[str, ...]]], also=frozenset()) -> dict[int, User]:
+    """Give each object the people its fields name (`named`: objects, and the names of
+    their fields for people), as select_related would, from one lookup by key with the
+    ids in `also`; return the people read. A join built each person again for every row,
+    and joins of up to nine tables took PostgreSQL longer to plan than to read."""
+    ids = set(also)
+    for objects, fields in named:
+        ids |= {getattr(o, f"{name}_id") for o in objects for name in fields}
+    people = User.objects.in_bulk(ids - {None})
+    for objects, fields in named:
+        for o in objects:
+            for name in fields:
+                field = o._meta.get_field(name)
+                field.set_cached_value(o, people.get(getattr(o, field.attname)))
+    return people
 
 
 def _correctable(act: Act, record: Record) -> str | None:
@@ -993,6 +1006,12 @@ def _resolve(act: Act) -> dict:
         "not_applicable": data["not_applicable"],
         "outcome_forms": {s.form_id: s.version for s in outcome},
     }
+
+
+def referred_from(d: Disagreement, episodes: list[StageEpisode]) -> list[StageEpisode]:
+    """Which of `d`'s episodes a referral can have been made at: the last stage's, the only
+    one `_may_refer` allows (so a page reads referrals of those alone)."""
+    return [e for e in episodes if e.number == d.pack.last_stage.number]
 
 
 def _may_refer(act: Act) -> None:

@@ -282,18 +282,20 @@ def _hand_over_page(request, partnership, person, *, move: bool):
 
 @administration
 def move(request, partnership, pk):
-    person = _person(partnership, pk)
-    if not person.is_active:
-        raise Http404("Page not found")
-    return _hand_over_page(request, partnership, person, move=True)
+    return _hand_over_page(request, partnership, _active_person(partnership, pk), move=True)
 
 
 @administration
 def deactivate(request, partnership, pk):
+    return _hand_over_page(request, partnership, _active_person(partnership, pk), move=False)
+
+
+def _active_person(partnership, pk):
+    """Someone still active here; a leaver has nothing left to move or sign off."""
     person = _person(partnership, pk)
     if not person.is_active:
         raise Http404("Page not found")
-    return _hand_over_page(request, partnership, person, move=False)
+    return person
 
 
 @require_POST

@@ -7,10 +7,9 @@ from django.forms.utils import ErrorDict, ErrorList
 from django.http import Http404
 
 from rpd.frontend import GovukDateInput, first_input_id
-from rpd.people.models import User
 
 from .. import access, presenters, transitions
-from ..models import Disagreement, StageEpisode
+from ..models import Disagreement
 
 # Field name: (label, hint). The backend forms name fields for code; these name them
 # for people. A field without an entry keeps Django's label.
@@ -188,8 +187,6 @@ def case_or_404(request, pk: int) -> tuple[Disagreement, object, set[str]]:
 
 
 PEOPLE = ("raised_by", "receiving_professional", "lead_professional")
-_RAISING_ACTOR = StageEpisode._meta.get_field("raising_actor")
-_RECEIVING_ACTOR = StageEpisode._meta.get_field("receiving_actor")
 
 
 def seen_or_404(request, pk: int) -> tuple[Disagreement, object, set[str], access.Sight, list]:
@@ -213,18 +210,9 @@ def seen_or_404(request, pk: int) -> tuple[Disagreement, object, set[str], acces
             raise Http404("Page not found")
         # Every stage's episode, which the case page shows, for the price of the current
         # one, which standing reads: a case has a few. The people they and the case name
-        # in one lookup by key: joined to the rows, they made joins of up to nine tables
-        # that PostgreSQL took longer to plan than to read.
+        # come in one lookup.
         episodes = list(d.episodes.all())
-        acting = {e.raising_actor_id for e in episodes} | {e.receiving_actor_id for e in episodes}
-        named = {getattr(d, f"{name}_id") for name in PEOPLE}
-        people = User.objects.in_bulk((named | acting) - {None})
-        for name in PEOPLE:
-            field = Disagreement._meta.get_field(name)
-            field.set_cached_value(d, people.get(getattr(d, field.attname)))
-        for field in (_RAISING_ACTOR, _RECEIVING_ACTOR):
-            for e in episodes:
-                field.set_cached_value(e, people[getattr(e, field.attname)])
+        transitions.with_people([([d], PEOPLE), (episodes, ("raising_actor", "receiving_actor"))])
         episode, held = transitions.standing(request.user, d, episodes)
     if not held:
         raise Http404("Page not found")

@@ -97,8 +97,7 @@ def detail(request, pk: int):
     d, episode, held, sight, episodes = seen_or_404(request, pk)
     today = london_today()
     prefetch_related_objects(episodes, "milestones")
-    # Referring on is for the last stage only (transitions._may_refer).
-    top = [e for e in episodes if e.number == d.pack.last_stage.number]
+    top = transitions.referred_from(d, episodes)
     prefetch_related_objects(top, "referrals__by")
     # The standing case_or_404 read: asking again would repeat its queries.
     known = (episode, held)
