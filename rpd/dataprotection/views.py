@@ -1,0 +1,249 @@
+"""The information governance role's pages: find a person's cases, export everything
+held about them, record a restriction or a correction, and read the access log by case
+or by person. Anyone without the role is told the pages do not exist."""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from rpd.disagreements.presenters import at_moment
+from rpd.people.models import User
+from rpd.templatetags.govuk import visually_hidden
+
+from . import subject_access as sar
+from .forms import PersonForm, ReaderForm, RectifyForm, RestrictForm
+from .models import Read, RequestKind
+
+READ_WORDS = dict(Read.choices)
+
+
+def governance(view):
+    @login_required
+    @wraps(view)
+    def page(request, *args, **kwargs):
+        if not request.user.governed_partnership_ids:
+            raise Http404("Page not found")
+        return view(request, *args, **kwargs)
+
+    return page
+
+
+def _criteria(form: PersonForm) -> sar.Criteria:
+    data = form.cleaned_data
+    return sar.Criteria(
+        nhs_number=data.get("nhs_number") or "",
+        given_name=data.get("given_name") or "",
+        family_name=data.get("family_name") or "",
+        date_of_birth=data.get("date_of_birth"),
+    )
+
+
+def _case_rows(cases) -> list[list]:
+    return [
+        [
+            {"text": d.reference, "href": reverse("dataprotection:case", args=[d.pk])},
+            d.partnership.name,
+            str(d.subject),
+            at_moment(d.raised_at),
+            d.get_status_display(),
+        ]
+        for d in cases
+    ]
+
+
+@governance
+@require_http_methods(["GET", "POST"])
+def search(request):
+    form = PersonForm(request.POST or None)
+    cases = None
+    if request.method == "POST" and form.is_valid():
+        cases = sar.find(request.user, _criteria(form))
+    return render(
+        request,
+        "dataprotection/search.html",
+        {
+            "form": form,
+            "partnerships": sar.governed(request.user),
+            "cases": cases,
+            "rows": _case_rows(cases or []),
+            "rows_head": ["Reference", "Partnership", "About", "Raised", "Status"],
+            "hidden": form.data if cases else {},
+        },
+    )
+
+
+@governance
+@require_POST
+def export(request):
+    form = PersonForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "dataprotection/search.html",
+            {"form": form, "partnerships": sar.governed(request.user), "cases": None},
+            status=400,
+        )
+    document = sar.export(request.user, _criteria(form), request)
+    response = HttpResponse(
+        json.dumps(document, indent=2, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="subject-access.json"'
+    return response
+
+
+def _governed_case(request, pk):
+    d = sar.governed_case_or_none(request.user, pk)
+    if d is None:
+        raise Http404("Page not found")
+    return d
+
+
+@governance
+@require_GET
+def case(request, pk: int):
+    d = _governed_case(request, pk)
+    reads = [
+        [at_moment(r.at), r.user.display_name, READ_WORDS.get(r.what, r.what), r.detail]
+        for r in sar.reads_of(d)[:500]
+    ]
+    requests = [
+        [
+            at_moment(r.recorded_at),
+            r.get_kind_display(),
+            r.reason,
+            ", ".join(r.fields) or "",
+            (
+                "Lifted " + at_moment(r.lifted_at)
+                if r.lifted_at
+                else (
+                    {
+                        "post": reverse("dataprotection:lift", args=[d.pk, r.pk]),
+                        "text": "Lift",
+                        "hidden": "this restriction",
+                    }
+                    if r.kind == RequestKind.RESTRICTION
+                    else ""
+                )
+            ),
+        ]
+        for r in d.subject_requests.order_by("-recorded_at")
+    ]
+    return render(
+        request,
+        "dataprotection/case.html",
+        {
+            "d": d,
+            "reads": reads,
+            "reads_head": ["When", "Who", "What", "Detail"],
+            "requests": requests,
+            "requests_head": [
+                "Recorded",
+                "Kind",
+                "Reason",
+                "Fields corrected",
+                visually_hidden("Lift"),
+            ],
+            "restricted": sar.restricted(d),
+        },
+    )
+
+
+def _form_page(request, d, form, title, done):
+    if request.method == "POST" and form.is_valid():
+        try:
+            done(form)
+        except sar.Refused as refused:
+            form.add_error(
+                None if refused.field not in form.fields else refused.field, str(refused)
+            )
+        else:
+            return redirect("dataprotection:case", d.pk)
+    return render(
+        request,
+        "dataprotection/form.html",
+        {"d": d, "form": form, "title": title},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@governance
+@require_http_methods(["GET", "POST"])
+def restrict(request, pk: int):
+    d = _governed_case(request, pk)
+    return _form_page(
+        request,
+        d,
+        RestrictForm(request.POST or None),
+        "Record a restriction of processing",
+        lambda form: sar.record_restriction(d, request.user, form.cleaned_data["reason"]),
+    )
+
+
+@governance
+@require_http_methods(["GET", "POST"])
+def rectify(request, pk: int):
+    d = _governed_case(request, pk)
+    return _form_page(
+        request,
+        d,
+        RectifyForm(request.POST or None),
+        "Correct the person's details",
+        lambda form: sar.rectify(d, request.user, form.changes(), form.cleaned_data["reason"]),
+    )
+
+
+@governance
+@require_POST
+def lift(request, pk: int, request_pk: int):
+    d = _governed_case(request, pk)
+    found = d.subject_requests.filter(pk=request_pk).first()
+    if found is None:
+        raise Http404("Page not found")
+    try:
+        sar.lift_restriction(found, request.user)
+    except sar.Refused:
+        pass  # lifted already, by someone else: the page shows when
+    return redirect("dataprotection:case", d.pk)
+
+
+@governance
+@require_GET
+def reader(request):
+    form = ReaderForm(request.GET or None)
+    rows, person = [], None
+    if request.GET and form.is_valid():
+        person = User.objects.filter(email__iexact=form.cleaned_data["email"]).first()
+        if person is None:
+            form.add_error("email", "No one with this email address has an account")
+        else:
+            rows = [
+                [
+                    at_moment(r.at),
+                    {
+                        "text": r.disagreement.reference,
+                        "href": reverse("dataprotection:case", args=[r.disagreement_id]),
+                    },
+                    READ_WORDS.get(r.what, r.what),
+                    r.detail,
+                ]
+                for r in sar.reads_by(request.user, person)[:500]
+            ]
+    return render(
+        request,
+        "dataprotection/reader.html",
+        {
+            "form": form,
+            "person": person,
+            "rows": rows,
+            "rows_head": ["When", "Case", "What", "Detail"],
+        },
+        status=400 if request.GET and form.errors else 200,
+    )
