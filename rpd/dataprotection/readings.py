@@ -2,7 +2,7 @@
 
 Pages call `note` as they decide to show personal data; nothing is written then. Once
 the response is ready, `ReadingsMiddleware` writes the request's readings in one insert,
-so a list of fifty cases costs one statement, not fifty. Only answers that showed the
+so an export of fifty cases costs one statement, not fifty. Only answers that showed the
 data are kept (2xx): a refused or failed request read nothing. If the readings cannot
 be written the request fails rather than show data that went unrecorded.
 """

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from rpd.audit import log as audit
+from rpd.audit import rows as audit_rows
 from rpd.disagreements.models import Disagreement, Subject
 from rpd.people.models import Agency, Partnership, User
 
@@ -142,7 +143,7 @@ def _held(obj, seen: set, depth: int = 0) -> dict:
     special-category part. Generic, so a model added later is exported without a change
     here."""
     seen.add((type(obj), obj.pk))
-    out = {}
+    out: dict = {}
     for field in obj._meta.concrete_fields:
         if field.is_relation:
             out[field.name] = _label(getattr(obj, field.name))
@@ -150,20 +151,24 @@ def _held(obj, seen: set, depth: int = 0) -> dict:
             out[field.name] = _value(getattr(obj, field.attname))
     if depth >= 3:
         return out
+    groups = []
     for relation in obj._meta.related_objects:
         model = relation.related_model
         if not _ours(model) or relation.many_to_many:
             continue
         if relation.one_to_one:
-            child = (
-                getattr(obj, relation.get_accessor_name(), None) if _has(obj, relation) else None
-            )
-            children = [child] if child is not None else []
+            children = [getattr(obj, relation.get_accessor_name())] if _has(obj, relation) else []
         else:
             children = list(
                 model._default_manager.filter(**{relation.field.name: obj}).order_by("pk")
             )
-        rows = [_held(c, seen, depth + 1) for c in children if (type(c), c.pk) not in seen]
+        children = [c for c in children if (type(c), c.pk) not in seen]
+        # Claimed before any is followed, so a row that points here and at a sibling (a
+        # record, at its case and its stage) is listed once, here, nearest the case.
+        seen.update((type(c), c.pk) for c in children)
+        groups.append((relation, children))
+    for relation, children in groups:
+        rows = [_held(c, seen, depth + 1) for c in children]
         if rows:
             out[_name(relation)] = rows if relation.one_to_many else rows[0]
     return out
@@ -317,9 +322,13 @@ def rectify(d: Disagreement, by: User, changes: dict, reason: str) -> SubjectReq
     if not changed:
         raise Refused("field", "Enter a corrected value that differs from the one held")
     with transaction.atomic():
+        # The subject is evidence: the event vouches for the row as corrected, as a
+        # transition's does for what it writes, so `rpd audit verify` still passes.
+        before = audit_rows.digests([subject])
         for name in changed:
             setattr(subject, name, changes[name])
         subject.save(update_fields=changed)
+        written = audit_rows.changes(before, audit_rows.digests([subject]))
         made = SubjectRequest.objects.create(
             disagreement=d,
             kind=RequestKind.RECTIFICATION,
@@ -333,7 +342,7 @@ def rectify(d: Disagreement, by: User, changes: dict, reason: str) -> SubjectReq
             target=d.audit_target,
             actor=by,
             partnership_id=d.partnership_id,
-            data={"request": made.pk, "fields": changed},
+            data={"request": made.pk, "fields": changed, "rows": written},
         )
     return made
 

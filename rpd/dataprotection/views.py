@@ -61,7 +61,7 @@ def _case_rows(cases) -> list[list]:
 @governance
 @require_http_methods(["GET", "POST"])
 def search(request):
-    form = PersonForm(request.POST or None)
+    form = PersonForm(request.POST if request.method == "POST" else None)
     cases = None
     if request.method == "POST" and form.is_valid():
         cases = sar.find(request.user, _criteria(form))
@@ -181,7 +181,7 @@ def restrict(request, pk: int):
     return _form_page(
         request,
         d,
-        RestrictForm(request.POST or None),
+        RestrictForm(request.POST if request.method == "POST" else None),
         "Record a restriction of processing",
         lambda form: sar.record_restriction(d, request.user, form.cleaned_data["reason"]),
     )
@@ -194,7 +194,7 @@ def rectify(request, pk: int):
     return _form_page(
         request,
         d,
-        RectifyForm(request.POST or None),
+        RectifyForm(request.POST if request.method == "POST" else None),
         "Correct the person's details",
         lambda form: sar.rectify(d, request.user, form.changes(), form.cleaned_data["reason"]),
     )

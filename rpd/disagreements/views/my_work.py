@@ -8,8 +8,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET
 
-from rpd.dataprotection import readings
-from rpd.dataprotection.models import Read
 from rpd.notifications import feeds
 from rpd.pathways.calendar import WorkingCalendar
 from rpd.pathways.calendar import today as london_today
@@ -57,11 +55,6 @@ def page_number(request) -> int:
     return parse_int(request.GET.get("page")) or 1
 
 
-def shown_whole(rows) -> list[tuple[int, int]]:
-    """The cases of a list whose subject the reader is shown: for the access log."""
-    return [(row.pk, row.partnership_id) for row in rows if row.subject_name is not None]
-
-
 @login_required
 @require_GET
 def my_work(request):
@@ -75,7 +68,6 @@ def my_work(request):
         for p in Partnership.objects.filter(pk__in={row.partnership_id for row in rows})
     }
     today = london_today()
-    readings.note_many(request, shown_whole(rows[:PAGE]), Read.LIST, "my-work")
     return render(
         request,
         "disagreements/my_work.html",

@@ -10,15 +10,13 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from rpd.dataprotection import readings
-from rpd.dataprotection.models import Read
 from rpd.notifications.sweep import start_of, working_days_back
 from rpd.pathways.calendar import today as london_today
 from rpd.people.models import Agency, AgencyType, Partnership
 
 from .. import queries
 from ..access import oversees
-from .my_work import PAGE, list_table, page_number, shown_whole
+from .my_work import PAGE, list_table, page_number
 
 SHOWS = {
     "all": "All open and paused",
@@ -100,7 +98,6 @@ def oversight(request):
         PAGE + 1,
         (page - 1) * PAGE,
     )
-    readings.note_many(request, shown_whole(rows[:PAGE]), Read.LIST, "oversight")
     return render(
         request,
         "disagreements/oversight.html",
