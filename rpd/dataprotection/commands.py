@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import sys
 
 from rpd.cli import date_argument
 
@@ -16,6 +17,16 @@ def register(subparsers) -> None:
     )
     p.add_argument("--before", type=date_argument, help="delete readings before this day instead")
     p.set_defaults(handler=prune)
+
+    r = subparsers.add_parser(
+        "retention",
+        help="list the closed cases past their retention period; --apply erases them",
+    )
+    r.add_argument("--partnership", metavar="SLUG", help="one partnership (default: every one)")
+    r.add_argument(
+        "--apply", action="store_true", help="erase their personal data (audited); default lists"
+    )
+    r.set_defaults(handler=retention)
 
 
 def prune(args) -> int:
@@ -36,4 +47,39 @@ def prune(args) -> int:
     print(f"Deleting readings before {before:%Y-%m-%d %H:%M}…", flush=True)
     removed = readings.prune(before)
     print(f"Deleted {removed:,} readings.")
+    return 0
+
+
+def retention(args) -> int:
+    from rpd.cli import CommandError, require_database
+
+    require_database()
+    from rpd.dataprotection import retention as policy
+    from rpd.pathways.calendar import today
+    from rpd.people.models import Partnership
+
+    partnerships = Partnership.objects.order_by("name")
+    if args.partnership:
+        partnerships = partnerships.filter(slug=args.partnership)
+        if not partnerships:
+            raise CommandError(f"no partnership {args.partnership!r}")
+    due = policy.due(list(partnerships), today())
+    if not due:
+        print("Nothing is past its retention period.")
+        return 0
+    for item in due:
+        d = item.disagreement
+        closed = d.closed_at.date().isoformat()
+        print(
+            f"{d.partnership.slug}\t{d.reference}\t{d.get_status_display()} {closed}"
+            f"\tkeep until {item.keep_until.isoformat()}"
+        )
+    if not args.apply:
+        print(f"{len(due):,} cases past their retention period; --apply erases them.")
+        return 0
+    for number, item in enumerate(due, 1):
+        policy.erase(item.disagreement, basis="retention")
+        if number % 100 == 0 or number == len(due):
+            print(f"Erased {number:,} of {len(due):,}…", file=sys.stderr, flush=True)
+    print(f"Erased the personal data of {len(due):,} cases.")
     return 0

@@ -100,3 +100,36 @@ class ReaderForm(forms.Form):
             "invalid": "Enter an email address in the correct format, like name@example.org",
         },
     )
+
+
+class PolicyForm(forms.Form):
+    years_after_closure = forms.IntegerField(
+        label="Years to keep a case after it closes",
+        min_value=1,
+        max_value=100,
+        error_messages={
+            "required": "Enter how many years to keep a case after it closes",
+            "invalid": "Years to keep a case must be a whole number, like 6",
+            "min_value": "Years to keep a case must be 1 or more",
+            "max_value": "Years to keep a case must be 100 or fewer",
+        },
+    )
+    child_until_age = forms.IntegerField(
+        label="For a child, keep it at least until they are this old",
+        min_value=18,
+        max_value=120,
+        error_messages={
+            "required": "Enter the age until which a child's case is kept",
+            "invalid": "The age must be a whole number, like 25",
+            "min_value": "The age must be 18 or more",
+            "max_value": "The age must be 120 or less",
+        },
+    )
+
+
+class HoldForm(forms.Form):
+    reason = LongText(
+        label="Why must this case be kept?",
+        help_text="For example, a safeguarding practice review, an inquiry or a legal claim",
+        error_messages={"required": "Enter why the case must be kept"},
+    )

@@ -65,3 +65,54 @@ class SubjectRequest(models.Model):
     )
     recorded_at = models.DateTimeField()
     lifted_at = models.DateTimeField(null=True, blank=True)  # a restriction ended
+
+
+class RetentionPolicy(models.Model):
+    """How long a partnership keeps a closed case's personal data (ADR 017).
+
+    None of the five policies sets a period, so the defaults follow the records
+    management guidance partnerships' agencies already keep to: six years after the case
+    closed and, for a child, not before their 25th birthday (IRMS toolkit, child
+    protection records). The information governance role may set the partnership's own."""
+
+    partnership = models.OneToOneField(
+        Partnership, on_delete=models.CASCADE, related_name="retention_policy"
+    )
+    years_after_closure = models.PositiveSmallIntegerField(default=6)
+    child_until_age = models.PositiveSmallIntegerField(default=25)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    set_at = models.DateTimeField(null=True)
+
+
+class LegalHold(models.Model):
+    """Keep this case's data past its retention period: a review, an inquiry, a claim."""
+
+    disagreement = models.ForeignKey(
+        Disagreement, on_delete=models.CASCADE, related_name="legal_holds"
+    )
+    reason = models.TextField()
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    placed_at = models.DateTimeField()
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True)
+
+
+class Erasure(models.Model):
+    """A closed case whose personal data was erased. The case row stays, anonymised: its
+    register line (agencies, stages, dates, categories, outcome) keeps the partnership's
+    figures and annual reports as they were. Kept here rather than as a column on the
+    disagreement, whose every column the audit chain vouches for."""
+
+    disagreement = models.OneToOneField(
+        Disagreement, on_delete=models.CASCADE, related_name="erasure"
+    )
+    erased_at = models.DateTimeField()
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )

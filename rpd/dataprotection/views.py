@@ -14,11 +14,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rpd.disagreements.presenters import at_moment
+from rpd.pathways.calendar import today as london_today
 from rpd.people.models import User
 from rpd.templatetags.govuk import visually_hidden
 
+from . import retention
 from . import subject_access as sar
-from .forms import PersonForm, ReaderForm, RectifyForm, RestrictForm
+from .forms import HoldForm, PersonForm, PolicyForm, ReaderForm, RectifyForm, RestrictForm
 from .models import Read, RequestKind
 
 READ_WORDS = dict(Read.choices)
@@ -152,6 +154,23 @@ def case(request, pk: int):
                 visually_hidden("Lift"),
             ],
             "restricted": sar.restricted(d),
+            "erased": retention.erased(d),
+            "holds": [
+                [
+                    at_moment(h.placed_at),
+                    h.placed_by.display_name,
+                    h.reason,
+                    "Lifted " + at_moment(h.lifted_at)
+                    if h.lifted_at
+                    else {
+                        "post": reverse("dataprotection:lift-hold", args=[d.pk, h.pk]),
+                        "text": "Lift",
+                        "hidden": "this legal hold",
+                    },
+                ]
+                for h in d.legal_holds.select_related("placed_by").order_by("-placed_at")
+            ],
+            "holds_head": ["Placed", "By", "Reason", visually_hidden("Lift")],
         },
     )
 
@@ -246,4 +265,120 @@ def reader(request):
             "rows_head": ["When", "Case", "What", "Detail"],
         },
         status=400 if request.GET and form.errors else 200,
+    )
+
+
+@governance
+@require_http_methods(["GET", "POST"])
+def hold(request, pk: int):
+    d = _governed_case(request, pk)
+    return _form_page(
+        request,
+        d,
+        HoldForm(request.POST if request.method == "POST" else None),
+        "Place a legal hold",
+        lambda form: retention.place_hold(d, request.user, form.cleaned_data["reason"]),
+    )
+
+
+@governance
+@require_POST
+def lift_hold(request, pk: int, hold_pk: int):
+    d = _governed_case(request, pk)
+    found = d.legal_holds.filter(pk=hold_pk).first()
+    if found is None:
+        raise Http404("Page not found")
+    try:
+        retention.lift_hold(found, request.user)
+    except retention.Refused:
+        pass  # lifted already: the page shows when
+    return redirect("dataprotection:case", d.pk)
+
+
+def _governed_partnership(request, slug):
+    for partnership in sar.governed(request.user):
+        if partnership.slug == slug:
+            return partnership
+    raise Http404("Page not found")
+
+
+@governance
+@require_GET
+def retention_page(request):
+    today = london_today()
+    partnerships = sar.governed(request.user)
+    sections = []
+    for partnership in partnerships:
+        policy = retention.policy_of(partnership)
+        due = retention.due([partnership], today)
+        sections.append(
+            {
+                "partnership": partnership,
+                "policy": policy,
+                "rows": [
+                    [
+                        {
+                            "text": item.disagreement.reference,
+                            "href": reverse("dataprotection:case", args=[item.disagreement.pk]),
+                        },
+                        item.disagreement.get_status_display(),
+                        at_moment(item.disagreement.closed_at),
+                        f"{item.keep_until.day} {item.keep_until:%B %Y}",
+                    ]
+                    for item in due
+                ],
+            }
+        )
+    return render(
+        request,
+        "dataprotection/retention.html",
+        {"sections": sections, "head": ["Case", "Status", "Closed", "Keep until"]},
+    )
+
+
+@governance
+@require_http_methods(["GET", "POST"])
+def retention_policy(request, slug: str):
+    partnership = _governed_partnership(request, slug)
+    policy = retention.policy_of(partnership)
+    form = PolicyForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "years_after_closure": policy.years_after_closure,
+            "child_until_age": policy.child_until_age,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        retention.set_policy(
+            partnership,
+            request.user,
+            form.cleaned_data["years_after_closure"],
+            form.cleaned_data["child_until_age"],
+        )
+        return redirect("dataprotection:retention")
+    return render(
+        request,
+        "dataprotection/policy.html",
+        {"form": form, "partnership": partnership},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@governance
+@require_http_methods(["GET", "POST"])
+def erase(request, slug: str):
+    """Ask, then erase every case of the partnership past its retention period."""
+    partnership = _governed_partnership(request, slug)
+    due = retention.due([partnership], london_today())
+    if request.method == "POST":
+        for item in due:
+            try:
+                retention.erase(item.disagreement, request.user)
+            except retention.Refused:
+                continue  # a hold placed, or erased by someone else, since the list was read
+        return redirect("dataprotection:retention")
+    return render(
+        request,
+        "dataprotection/erase.html",
+        {"partnership": partnership, "count": len(due)},
     )
