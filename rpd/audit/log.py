@@ -108,8 +108,8 @@ def texts_of(seqs) -> dict[int, dict[str, str]]:
 
 
 def user_target(user) -> str:
-    """The target of events about a person's own settings (usernames are unique)."""
-    return f"user:{user.get_username()}"
+    """The target of events about a person's own settings: by id, as actors are."""
+    return f"user:{user.pk}"
 
 
 def events_for(target: str):
@@ -323,7 +323,9 @@ def _actor(actor) -> tuple[int | None, str]:
         return None, SYSTEM
     if not _is_int(actor.pk):
         raise TypeError(f"audit actor must be a saved user with an integer pk, not {actor!r}")
-    return actor.pk, _text_field("actor_label", actor.get_username())
+    # By id, not by username (often an email address): the chain cannot forget what it
+    # seals, and a leaver is pseudonymised in the people table it points to (ADR 017).
+    return actor.pk, f"user:{actor.pk}"
 
 
 def _text_field(name: str, value) -> str:

@@ -54,6 +54,7 @@ def retention(args) -> int:
     from rpd.cli import CommandError, require_database
 
     require_database()
+    from rpd.dataprotection import leavers as leaving
     from rpd.dataprotection import retention as policy
     from rpd.pathways.calendar import today
     from rpd.people.models import Partnership
@@ -64,9 +65,12 @@ def retention(args) -> int:
         if not partnerships:
             raise CommandError(f"no partnership {args.partnership!r}")
     due = policy.due(list(partnerships), today())
-    if not due:
-        print("Nothing is past its retention period.")
-        return 0
+    leavers = [
+        u
+        for u in leaving.due()
+        if not args.partnership
+        or (u.agency_id and u.agency.memberships.filter(partnership__in=partnerships).exists())
+    ]
     for item in due:
         d = item.disagreement
         closed = d.closed_at.date().isoformat()
@@ -74,12 +78,27 @@ def retention(args) -> int:
             f"{d.partnership.slug}\t{d.reference}\t{d.get_status_display()} {closed}"
             f"\tkeep until {item.keep_until.isoformat()}"
         )
+    for user in leavers:
+        print(f"leaver\t{user.display_name}\tnamed in no kept case")
+    if not due and not leavers:
+        print("Nothing is past its retention period.")
+        return 0
     if not args.apply:
-        print(f"{len(due):,} cases past their retention period; --apply erases them.")
+        print(
+            f"{len(due):,} cases past their retention period and {len(leavers):,} leavers "
+            "to pseudonymise; --apply erases them."
+        )
         return 0
     for number, item in enumerate(due, 1):
         policy.erase(item.disagreement, basis="retention")
         if number % 100 == 0 or number == len(due):
             print(f"Erased {number:,} of {len(due):,}…", file=sys.stderr, flush=True)
-    print(f"Erased the personal data of {len(due):,} cases.")
+    # After the cases: a leaver named only in the cases just erased is due now too.
+    leavers += [u for u in leaving.due() if u not in leavers] if due else []
+    for user in leavers:
+        leaving.pseudonymise(user)
+    print(
+        f"Erased the personal data of {len(due):,} cases and pseudonymised "
+        f"{len(leavers):,} leavers."
+    )
     return 0

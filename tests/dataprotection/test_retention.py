@@ -108,10 +108,13 @@ def test_erasure_leaves_no_identifier_in_any_table_or_log_and_the_figures_and_au
     before = register(closed.partnership_id)
     with time_machine.travel(datetime.datetime(2037, 5, 24, 9, tzinfo=LONDON), tick=False):
         assert main(["retention", "--partnership", "blackpool"]) == 0
-        assert "1 cases past their retention period" in capsys.readouterr().out
+        assert "1 cases past their retention period and 0 leavers" in capsys.readouterr().out
         assert Subject.objects.get(pk=closed.subject_id).given_name == "Quillon"  # listed only
         assert main(["retention", "--partnership", "blackpool", "--apply"]) == 0
-    assert "Erased the personal data of 1 cases." in capsys.readouterr().out
+    assert (
+        "Erased the personal data of 1 cases and pseudonymised 0 leavers."
+        in capsys.readouterr().out
+    )
     text = every_text_in_the_database()
     for identifier in IDENTIFIERS:
         assert identifier not in text, identifier
