@@ -93,6 +93,7 @@ def database_problem(error: Exception) -> str:
 def build_parser() -> argparse.ArgumentParser:
     from rpd import commands as project_commands
     from rpd.audit import commands as audit_commands
+    from rpd.dataprotection import commands as dataprotection_commands
     from rpd.disagreements import commands as disagreement_commands
     from rpd.notifications import commands as notification_commands
     from rpd.onboarding import commands as onboarding_commands
@@ -110,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     onboarding_commands.register(subparsers)
     project_commands.register(subparsers)
     people_commands.register(subparsers)
+    dataprotection_commands.register(subparsers)
     return parser
 
 

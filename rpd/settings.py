@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "rpd.notifications",
     "rpd.administration",
     "rpd.onboarding",
+    "rpd.dataprotection",
 ]
 
 AUTH_USER_MODEL = "people.User"
@@ -99,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "rpd.people.middleware.SecondFactorRequired",
+    # Who was shown which case: written once a request has answered (dataprotection).
+    "rpd.dataprotection.readings.ReadingsMiddleware",
 ]
 
 ROOT_URLCONF = "rpd.urls"
@@ -250,6 +253,9 @@ RPD_PACK_DIRS = [
 
 # Notices: links in emails point here; the worker sends through Django's email backend
 # (SMTP in production) or GOV.UK Notify.
+# How long the access log keeps who read what (days; two years by default, the period
+# an information governance team usually asks for; `rpd access-log prune` applies it).
+RPD_ACCESS_LOG_DAYS = env_int("RPD_ACCESS_LOG_DAYS", 730, 1, 36500)
 RPD_BASE_URL = os.environ.get("RPD_BASE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = os.environ.get("RPD_FROM_EMAIL", "rpd@localhost")
 EMAIL_BACKEND = os.environ.get(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Q
 
+from rpd.audit import log as audit
 from rpd.disagreements import transitions
 from rpd.disagreements.models import LIVE, AgreedAction, Disagreement, Side, StageEpisode
 from rpd.people import roles as pack_roles
@@ -192,7 +193,7 @@ def hand_over(person: User, partnership: Partnership, by: User, choices: dict) -
         done = _hand_over(items, chosen, by, f"{person.display_name} handed over")
         _record(
             "person.handed_over",
-            f"user:{person.get_username()}",
+            audit.user_target(person),
             by,
             partnership,
             {"handed_over": done},
@@ -236,7 +237,7 @@ def deactivate(person: User, partnership: Partnership, by: User, choices: dict) 
         person.save(update_fields=["is_active"])
         _record(
             "person.deactivated",
-            f"user:{person.get_username()}",
+            audit.user_target(person),
             by,
             partnership,
             {"handed_over": done},
@@ -266,7 +267,7 @@ def move(person: User, partnership: Partnership, by: User, data: dict, choices: 
         person.save(update_fields=list(changed))
         _record(
             "person.moved",
-            f"user:{person.get_username()}",
+            audit.user_target(person),
             by,
             partnership,
             {**changed, "handed_over": done},
@@ -284,4 +285,4 @@ def reactivate(person: User, partnership: Partnership, by: User) -> None:
     with transaction.atomic():
         person.is_active = True
         person.save(update_fields=["is_active"])
-        _record("person.reactivated", f"user:{person.get_username()}", by, partnership, {})
+        _record("person.reactivated", audit.user_target(person), by, partnership, {})

@@ -356,7 +356,13 @@ def set_roles(person: User, partnership: Partnership, by: User, data: dict) -> d
                 partnership,
                 {"added": added, "removed": removed},
             )
-    for cached in ("roles", "_grants", "administered_partnership_ids", "overseen_partnership_ids"):
+    for cached in (
+        "roles",
+        "_grants",
+        "administered_partnership_ids",
+        "overseen_partnership_ids",
+        "governed_partnership_ids",
+    ):
         person.__dict__.pop(cached, None)
     return {"added": added, "removed": removed}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import hmac
 
 from django.db import transaction
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from . import rows
 from .hashing import canonical, check_text, clean_data, contents_of, event_hash
-from .models import GENESIS_HASH, ChainHead, Event
+from .models import GENESIS_HASH, ChainHead, Event, EventText
 from .seal import UnreadableCheckpoint, checkpoint, newest_checkpoint, seal
 
 SYSTEM = "system"
@@ -37,12 +38,15 @@ def append(
     data: dict | None = None,
     actor=None,
     partnership_id: int | None = None,
+    texts: dict[str, str] | None = None,
 ) -> Event:
     """Add one event to the end of the chain and return it.
 
     `actor` is a user (anything with `.pk` and `.get_username()`), or None for
     the system. The caller's transaction holds the chain head locked until it
     commits, so call this last, after the change it records has been checked.
+    `texts` are free texts about a case (a reason): kept beside the chain, which holds
+    only their digests, so that erasing a case can remove them.
     """
     # The event must commit with the change it records, or not at all.
     if not transaction.get_connection().in_atomic_block:
@@ -56,6 +60,11 @@ def append(
         raise TypeError(f"audit partnership_id must be an int or None, not {partnership_id!r}")
     actor_id, actor_label = _actor(actor)
     data = clean_data(data)
+    texts = {
+        name: check_text(text, f"text {name!r}") for name, text in (texts or {}).items() if text
+    }
+    if texts:
+        data = {**data, "texts": {name: text_digest(text) for name, text in texts.items()}}
 
     head = _lock_head()
     fields = {
@@ -72,6 +81,10 @@ def append(
     }
     digest = event_hash(head.hash, canonical(**fields))
     event = Event.objects.create(**fields, prev_hash=head.hash, hash=digest)
+    if texts:
+        EventText.objects.bulk_create(
+            EventText(seq=event.seq, name=name, text=text) for name, text in texts.items()
+        )
     head.seq, head.hash, head.seal = event.seq, digest, seal(event.seq, digest)
     head.save(update_fields=["seq", "hash", "seal"])
     # Only once committed: a rolled-back event must leave no checkpoint. A failure to
@@ -80,9 +93,23 @@ def append(
     return event
 
 
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def texts_of(seqs) -> dict[int, dict[str, str]]:
+    """The free texts of these events, by event: one query for a page's history."""
+    found: dict[int, dict[str, str]] = {}
+    for seq, name, text in EventText.objects.filter(seq__in=list(seqs)).values_list(
+        "seq", "name", "text"
+    ):
+        found.setdefault(seq, {})[name] = text
+    return found
+
+
 def user_target(user) -> str:
-    """The target of events about a person's own settings (usernames are unique)."""
-    return f"user:{user.get_username()}"
+    """The target of events about a person's own settings: by id, as actors are."""
+    return f"user:{user.pk}"
 
 
 def events_for(target: str):
@@ -120,6 +147,9 @@ def verify(*, batch_size: int = 1000) -> Verification:
 
     # Each evidence row's newest digest in the chain, and the event that gave it.
     vouched: dict[str, dict[str, tuple[str | None, int]]] = {}
+    # Each free text's digest, by (event, name), and the texts an erasure removed.
+    texts: dict[tuple[int, str], str] = {}
+    erased: set[tuple[int, str]] = set()
 
     def up_to_the_checkpoint() -> Verification:
         if kept is not None and kept.seq > last_seq:
@@ -128,7 +158,7 @@ def verify(*, batch_size: int = 1000) -> Verification:
                 f"event {last_seq + 1} is missing: the checkpoints kept outside the "
                 f"database go up to event {kept.seq}",
             )
-        mismatch = _rows_against(vouched)
+        mismatch = _rows_against(vouched) or _texts_against(texts, erased)
         if mismatch is not None:
             return broken(*mismatch)
         return Verification(True, checked, None, "", last_hash, kept_seq)
@@ -194,6 +224,11 @@ def verify(*, batch_size: int = 1000) -> Verification:
                         f"before event {event.seq}",
                     )
                 model_rows[key] = (now, event.seq)
+            if isinstance(event.data, dict):
+                for name, digest in (event.data.get("texts") or {}).items():
+                    texts[(event.seq, name)] = digest
+                for seq, name in event.data.get("texts_erased") or ():
+                    erased.add((seq, name))
             checked += 1
             last_seq, last_hash = event.seq, event.hash
         batch = _batch_after(last_seq, batch_size)
@@ -229,6 +264,26 @@ def _rows_against(vouched) -> tuple[int | None, str] | None:
         for key, (digest, seq) in sorted(expected.items(), key=lambda item: item[1][1]):
             if digest is not None:
                 return seq, f"{rows.describe(key)} is missing: event {seq} vouches for it"
+    return None
+
+
+def _texts_against(texts, erased) -> tuple[int | None, str] | None:
+    """The first free text that differs from its event's digest, or that is missing
+    without an erasure to say why, or that no event wrote."""
+    expected = dict(texts)
+    rows = EventText.objects.order_by("seq", "name").values_list("seq", "name", "text")
+    for seq, name, text in rows.iterator(chunk_size=2000):
+        digest = expected.pop((seq, name), None)
+        if digest is None:
+            return (
+                seq,
+                f"a text of event {seq} ({name}) is in no event: written outside the application",
+            )
+        if text_digest(text) != digest:
+            return seq, f"the {name} of event {seq} no longer matches it"
+    for (seq, name), _digest in sorted(expected.items()):
+        if (seq, name) not in erased:
+            return seq, f"the {name} of event {seq} is missing, and no erasure removed it"
     return None
 
 
@@ -268,7 +323,9 @@ def _actor(actor) -> tuple[int | None, str]:
         return None, SYSTEM
     if not _is_int(actor.pk):
         raise TypeError(f"audit actor must be a saved user with an integer pk, not {actor!r}")
-    return actor.pk, _text_field("actor_label", actor.get_username())
+    # By id, not by username (often an email address): the chain cannot forget what it
+    # seals, and a leaver is pseudonymised in the people table it points to (ADR 017).
+    return actor.pk, f"user:{actor.pk}"
 
 
 def _text_field(name: str, value) -> str:

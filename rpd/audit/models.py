@@ -83,3 +83,20 @@ class ChainHead(models.Model):
 
     def __str__(self):
         return f"chain head at event {self.seq}"
+
+
+class EventText(models.Model):
+    """Free text an event is about (a reason, a panel's outcome), kept beside the chain
+    rather than in it. The event holds the text's digest (`data["texts"]`), so a changed
+    text shows; erasure may remove a text, and says so in an event of its own
+    (`data["texts_erased"]`), which nothing could do to text sealed inside the chain
+    (ADR 006, amended)."""
+
+    seq = models.BigIntegerField()  # the event's
+    name = models.CharField(max_length=64)
+    text = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["seq", "name"], name="audit_event_text_unique")
+        ]

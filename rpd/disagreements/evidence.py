@@ -57,8 +57,13 @@ def snapshot(d: m.Disagreement, *, pathway: bool = False) -> dict[str, str]:
     The pinned pathway is shared by many disagreements and never changes, so it is
     vouched for once, by the event of the disagreement that pinned it (`pathway`).
     """
+    return rows.digests(rows_of(d, pathway=pathway))
+
+
+def rows_of(d: m.Disagreement, *, pathway: bool = False) -> list:
+    """Every evidence row of one disagreement (erasure blanks them; `snapshot` hashes them)."""
     subject = {"subject_id": d.subject_id}
-    found = [
+    return [
         *(m.PathwayVersion.objects.filter(pk=d.pathway_id) if pathway else ()),
         *m.Disagreement.objects.filter(pk=d.pk),
         *m.Subject.objects.filter(pk=d.subject_id),
@@ -81,7 +86,6 @@ def snapshot(d: m.Disagreement, *, pathway: bool = False) -> dict[str, str]:
         *m.FormSubmissionSensitive.objects.filter(submission__disagreement=d),
         *m.CopiedAgency.objects.filter(disagreement=d),
     ]
-    return rows.digests(found)
 
 
 def written(before: dict[str, str], d: m.Disagreement, *, pathway: bool = False) -> dict:

@@ -120,8 +120,11 @@ def _escalation_reasons(r: Reading) -> str:
     if d.fast_track_reason:
         first = d.episodes.order_by("number").values_list("number", flat=True).first()
         lines.append(f"Started at stage {first}: {d.fast_track_reason}")
-    for event in audit.events_for(d.audit_target).filter(action="disagreement.escalate"):
-        data = event.data
+    escalations = list(audit.events_for(d.audit_target).filter(action="disagreement.escalate"))
+    # The reasons are kept beside the chain (transitions.FREE_TEXT); older events held them.
+    texts = audit.texts_of(e.seq for e in escalations)
+    for event in escalations:
+        data = {**event.data, **texts.get(event.seq, {})}
         if data.get("reason"):
             lines.append(
                 f"Stage {data.get('from_stage')} to {data.get('to_stage')}: {data['reason']}"

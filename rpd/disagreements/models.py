@@ -108,6 +108,18 @@ class Subject(models.Model):
     consent_given = models.BooleanField(null=True, blank=True)  # None: not asked / not known
     family_details = models.TextField(blank=True)
 
+    class Meta:
+        indexes = [
+            # Subject access: a person's cases found by NHS number, or by date of birth
+            # and then name, without reading every subject (dataprotection.subject_access).
+            models.Index(
+                fields=["nhs_number"],
+                condition=~models.Q(nhs_number=""),
+                name="subject_nhs_number_idx",
+            ),
+            models.Index(fields=["date_of_birth"], name="subject_date_of_birth_idx"),
+        ]
+
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name}"
 

@@ -238,8 +238,11 @@ def _who(event, people: dict) -> str:
 
 
 def history(d: Disagreement) -> list:
-    """`d`'s events in the audit log, oldest first, as the timeline reads them."""
-    return list(audit.events_for(d.audit_target).values_list(*_EVENT_FIELDS, named=True))
+    """`d`'s events in the audit log, oldest first, as the timeline reads them, each with
+    the free texts kept beside the chain (a reason) back in its data."""
+    events = list(audit.events_for(d.audit_target).values_list("seq", *_EVENT_FIELDS, named=True))
+    texts = audit.texts_of(e.seq for e in events if e.data and "texts" in e.data)
+    return [e._replace(data={**e.data, **texts[e.seq]}) if e.seq in texts else e for e in events]
 
 
 def timeline(events, records: dict[int, Record], people: dict, today) -> list[TimelineEntry]:

@@ -86,6 +86,11 @@ class NotFound(TransitionError):
         super().__init__("disagreement not found")
 
 
+# What people wrote about the case in a transition's details (a reason, a panel's outcome):
+# kept beside the audit chain, not in it, so erasing the case can remove it (ADR 006).
+FREE_TEXT = frozenset({"reason", "panel_outcome"})
+
+
 class NotAllowed(TransitionError):
     """The pathway, the status or the actor's standing forbids this."""
 
@@ -1439,9 +1444,10 @@ def perform(name: str, actor: User, disagreement_id: int, version: int, data: di
             data={
                 "stage": d.stage,
                 "version": d.version,
-                **details,
+                **{k: v for k, v in details.items() if k not in FREE_TEXT},
                 "rows": evidence.written(before, d),
             },
+            texts={k: v for k, v in details.items() if k in FREE_TEXT},
         )
     return d
 

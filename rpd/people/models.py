@@ -142,13 +142,16 @@ class Role(models.TextChoices):
     PARTNERSHIP_UNIT = "partnership-unit", "Partnership business unit"
     BOARD_CHAIR = "board-chair", "Board or independent chair"
     ADMINISTRATOR = "administrator", "Partnership administrator"
+    # Answers subject access requests and reads the access log (UK GDPR Articles 15-18):
+    # finds a person's cases without seeing them through the pathway.
+    INFORMATION_GOVERNANCE = "information-governance", "Information governance"
 
 
 # Roles that oversee every disagreement in their partnership.
 OVERSIGHT_ROLES = frozenset({Role.PARTNERSHIP_UNIT, Role.BOARD_CHAIR})
 # Roles held in one partnership, never across all an agency serves (ADR 007): a police
 # force's administrator for Blackpool does not administer Lancashire.
-PARTNERSHIP_ROLES = OVERSIGHT_ROLES | {Role.ADMINISTRATOR}
+PARTNERSHIP_ROLES = OVERSIGHT_ROLES | {Role.ADMINISTRATOR, Role.INFORMATION_GOVERNANCE}
 
 
 class User(AbstractUser):
@@ -223,6 +226,11 @@ class User(AbstractUser):
     @cached_property
     def administered_partnership_ids(self) -> frozenset[int]:
         return self._holding(frozenset({Role.ADMINISTRATOR}))
+
+    @cached_property
+    def governed_partnership_ids(self) -> frozenset[int]:
+        """Where they hold the information governance role."""
+        return self._holding(frozenset({Role.INFORMATION_GOVERNANCE}))
 
     def oversees(self, partnership_id: int | None) -> bool:
         return partnership_id in self.overseen_partnership_ids

@@ -203,6 +203,9 @@ def rpd_navigation(context):
     if user.is_active and user.administered_partnership_ids:  # read with the user: no query
         admin_url = reverse("administration:choose")
         links.append(("Administration", admin_url, path.startswith(admin_url)))
+    if user.is_active and user.governed_partnership_ids:  # read with the user: no query
+        governance_url = reverse("dataprotection:search")
+        links.append(("Information governance", governance_url, path.startswith(governance_url)))
     return {
         "items": [{"text": t, "href": h, "current": c} for t, h, c in links],
         "sign_out": reverse("account_logout"),

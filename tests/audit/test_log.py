@@ -52,7 +52,7 @@ class TestAppend:
         head = ChainHead.objects.get()
         assert (head.seq, head.hash) == (3, last.hash)
 
-    def test_a_user_is_recorded_by_id_and_username_and_no_one_as_the_system(self):
+    def test_a_user_is_recorded_by_id_never_by_username_and_no_one_as_the_system(self):
         by_user = log.append(
             action="disagreement.escalated",
             target="disagreement:RPD-2026-0042",
@@ -64,7 +64,7 @@ class TestAppend:
         by_user.refresh_from_db()
         assert (by_user.actor_id, by_user.actor_label, by_user.partnership_id) == (
             7,
-            "asha.practitioner",
+            "user:7",
             3,
         )
         assert (by_system.actor_id, by_system.actor_label) == (None, "system")

@@ -159,7 +159,7 @@ def test_a_change_of_line_manager_is_in_the_audit_log():
     practitioner.line_manager = new_manager
     practitioner.save()
 
-    (event,) = log.events_for(f"user:{practitioner.username}")
+    (event,) = log.events_for(log.user_target(practitioner))
     assert event.action == "user.line_manager_changed"
     assert event.data == {"from": old_manager.pk, "to": new_manager.pk}
     assert event.partnership_id is None  # a person, in no one partnership (ADR 007)

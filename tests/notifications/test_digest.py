@@ -203,7 +203,7 @@ def test_a_change_of_notice_preference_is_in_the_audit_log(blackpool, practition
 
     preferences.set_daily_digest(practitioner, False)
 
-    events = log.events_for(f"user:{practitioner.username}")
+    events = log.events_for(log.user_target(practitioner))
     # The fixture switched the digest on; this test switched it off.
     assert [(e.action, e.data, e.actor_id) for e in events] == [
         ("notices.preference_changed", {"daily_digest": True}, practitioner.pk),

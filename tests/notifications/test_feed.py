@@ -246,7 +246,7 @@ def test_a_new_feed_address_is_in_the_audit_log_without_the_address(stoke):
     old = feeds.feed_url(user)
     new = feeds.new_feed_url(user)
 
-    (event,) = log.events_for(f"user:{user.username}")
+    (event,) = log.events_for(log.user_target(user))
     assert (event.action, event.actor_id) == ("calendar_feed.renewed", user.pk)
     text = str(event.data)
     assert old.rsplit("/", 1)[1] not in text and new.rsplit("/", 1)[1] not in text

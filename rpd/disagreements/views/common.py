@@ -6,6 +6,7 @@ from django import forms
 from django.forms.utils import ErrorDict, ErrorList
 from django.http import Http404
 
+from rpd.dataprotection import readings
 from rpd.frontend import GovukDateInput, first_input_id
 
 from .. import access, presenters, transitions
@@ -216,6 +217,8 @@ def seen_or_404(request, pk: int) -> tuple[Disagreement, object, set[str], acces
         episode, held = transitions.standing(request.user, d, episodes)
     if not held:
         raise Http404("Page not found")
+    if sight.subject:  # the subject's identity is on the page: the access log keeps it
+        readings.note(request, d)
     return d, episode, held, sight, episodes
 
 
