@@ -165,6 +165,28 @@ def test_recording_a_discussion_with_agreed_actions_from_the_page(client):
     assert f"complete-action/?action={action.pk}" in client.get(f"/disagreements/{d.pk}/").text
 
 
+def test_the_record_page_refuses_an_owner_outside_the_two_agencies_before_the_partnership_is_told(
+    client,
+):
+    demo, raiser, d = partnership_with_case()
+    health_visitor = demo.ladder["health"][0]  # in the partnership, in neither agency
+    client.force_login(raiser)
+    response = post_record(
+        client,
+        d,
+        [raiser, demo.ladder["police"][0]],
+        "Both sides set out their positions.",
+        **{
+            "action-1-text": "Check the bruising at the next visit",
+            "action-1-owner": health_visitor.pk,
+            "action-1-due": "9/1/2026",
+        },
+    )
+    assert response.status_code == 400
+    assert "until the partnership is told about this disagreement" in response.text
+    assert fresh(d).version == d.version and not fresh(d).records.exists()
+
+
 def test_an_action_page_not_allowed_now_is_not_found(client):
     demo, raiser, d = partnership_with_case()
     client.force_login(demo.ladder["police"][0])
