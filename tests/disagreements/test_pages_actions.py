@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from rpd.disagreements import transitions
 from rpd.disagreements.models import Status
+from rpd.disagreements.views import actions
 
 from .helpers import HOSTILE, discuss, fresh, raise_data
 from .pages import partnership_with_case
@@ -333,3 +334,19 @@ def test_someone_in_the_partnership_not_listed_may_still_be_named_as_taking_part
     )
     assert response.status_code == 302, response.text
     assert teacher in fresh(d).records.get().participants.all()
+
+
+def test_every_transition_the_case_offers_opens_its_page_and_is_done_from_it(client):
+    demo, raiser, d = partnership_with_case()
+    client.force_login(raiser)
+    # Less those done on a record's or an action's own page, and the partnership's form's.
+    offered = set(transitions.allowed(raiser, d)) - set(actions.TARGETS) - {"submit_form"}
+    assert {"add_party", "add_case_reference"} <= offered
+    for name in sorted(offered):
+        page = client.get(url(d, name.replace("_", "-")))
+        assert page.status_code == 200, name
+    response = client.post(
+        url(d, "add-case-reference"), {"version": d.version, "reference": "CSC-0042"}
+    )
+    assert response.status_code == 302
+    assert "Case reference added." in client.get(response["Location"]).text

@@ -37,6 +37,8 @@ VERBS = {
     "hand_over": "Hand over",
     "hand_over_action": "Hand over an agreed action",
     "complete_action": "Mark an agreed action done",
+    "add_party": "Copy in another agency",
+    "add_case_reference": "Add your agency's case reference",
     "withdraw": "Withdraw the disagreement",
 }
 DONE = {
@@ -56,6 +58,8 @@ DONE = {
     "hand_over": "Handed over",
     "hand_over_action": "Agreed action handed over",
     "complete_action": "Action marked done",
+    "add_party": "Agency copied in",
+    "add_case_reference": "Case reference added",
     "withdraw": "Withdrawn",
 }
 # Which record or agreed action the transition acts on, from the page's address.
