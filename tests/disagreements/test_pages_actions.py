@@ -350,3 +350,5 @@ def test_every_transition_the_case_offers_opens_its_page_and_is_done_from_it(cli
     )
     assert response.status_code == 302
     assert "Case reference added." in client.get(response["Location"]).text
+    # The partnership's form is sent from the form's own page, not an action page.
+    assert client.get(url(d, "submit-form")).status_code == 404
