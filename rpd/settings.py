@@ -38,7 +38,10 @@ def env_int(name: str, default: int, low: int, high: int) -> int:
 DEVELOPMENT_KEY = "insecure-development-key-change-me"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 SECRET_KEY = os.environ.get("RPD_SECRET_KEY") or DEVELOPMENT_KEY
-DEBUG = os.environ.get("RPD_DEBUG", "1") == "1"
+# Production unless told otherwise: a server started with nothing set must never show debug
+# pages (behind a proxy that sends `Host: 127.0.0.1:8000` they would reach everyone).
+# scripts/run and the tests turn development on explicitly with RPD_DEBUG=1.
+DEBUG = os.environ.get("RPD_DEBUG", "0") == "1"
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("RPD_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
@@ -50,7 +53,7 @@ if not DEBUG and SECRET_KEY == DEVELOPMENT_KEY:
     raise ImproperlyConfigured(
         "RPD_SECRET_KEY: set a secret key of your own (e.g. `python3 -c 'import secrets; "
         "print(secrets.token_urlsafe(50))'`); the published development key is refused "
-        "with RPD_DEBUG off"
+        "in production (RPD_DEBUG=1 runs a development server on this machine instead)"
     )
 if DEBUG and not set(ALLOWED_HOSTS) <= LOCAL_HOSTS:
     raise ImproperlyConfigured(
@@ -96,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Nothing shown to a signed-in person is kept by a browser or proxy (rpd/middleware.py).
+    "rpd.middleware.NoStoreForSignedIn",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",

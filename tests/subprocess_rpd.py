@@ -14,7 +14,11 @@ CLEARED = ("RPD_", "DJANGO_SETTINGS_MODULE", "XDG_DATA_HOME")
 
 def environment(tmp_path: Path, **env: str) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(CLEARED)}
-    base.update({"HOME": str(tmp_path / "home"), "RPD_DATA_DIR": str(tmp_path / "data")})
+    # Development, as the suite runs (tests/settings.py): a test of production says RPD_DEBUG=0,
+    # and one of the defaults RPD_DEBUG=None (unset).
+    base.update(
+        {"HOME": str(tmp_path / "home"), "RPD_DATA_DIR": str(tmp_path / "data"), "RPD_DEBUG": "1"}
+    )
     base.update(env)
     return {k: v for k, v in base.items() if v is not None}
 

@@ -41,7 +41,7 @@ def test_the_deploy_check_is_clean_with_production_settings():
 
 def test_the_deploy_check_warns_about_development_settings():
     # The check above can fail: with development values it does.
-    result = run_django("check", "--deploy", "--fail-level", "WARNING")
+    result = run_django("check", "--deploy", "--fail-level", "WARNING", env={"RPD_DEBUG": "1"})
     assert result.returncode != 0
     assert "security.W018" in result.stdout + result.stderr  # DEBUG on
 

@@ -106,3 +106,18 @@ def test_postgresql_connections_are_kept_between_requests_and_checked_before_reu
     db = database_from_url("postgres://rpd@db.example.org:5432/rpd")
     assert db["CONN_MAX_AGE"] == 60 and db["CONN_HEALTH_CHECKS"] is True
     assert "CONN_MAX_AGE" not in database_from_url("sqlite:////tmp/rpd.sqlite3")
+
+
+def test_with_nothing_set_the_settings_are_productions(tmp_path):
+    # No RPD_DEBUG at all: production, so the published key is refused...
+    status, _, err = rpd(tmp_path, "pathway", "list", RPD_DEBUG=None)
+    assert one_line_error(status, err).startswith("rpd: error: RPD_SECRET_KEY:")
+    # ...and with a key of one's own, no debug pages, secure cookies, hashed static files.
+    code = SETTINGS + (
+        "django.setup(); from django.conf import settings as s; "
+        "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.STORAGES['staticfiles']['BACKEND'])"
+    )
+    status, out, err = python(
+        tmp_path, code, RPD_DEBUG=None, RPD_SECRET_KEY="a-synthetic-test-key-" + "x" * 40
+    )
+    assert (status, out.split()) == (0, ["False", "True", "rpd.staticstorage.StaticStorage"]), err

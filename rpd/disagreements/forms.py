@@ -233,8 +233,11 @@ class RecordForm(ContextForm):
     # Agreed actions: a list of {"text", "owner", "due"}; checked in clean_actions.
     actions = JSONInput(required=False)
 
-    def __init__(self, data, *, context: Context, milestones=(), listed=None):
+    def __init__(self, data, *, context: Context, milestones=(), listed=None, owners=None):
         super().__init__(data, context=context)
+        # Who may own an agreed action now (transitions.action_owners): fewer than the
+        # partnership before it has been told about the case.
+        self.owners = owners
         stage = context.pack.stage(context.stage)
         self.fields["participants"].queryset = partnership_users(context.partnership)
         if listed is not None:  # the page ticks from the people of the case
@@ -257,6 +260,8 @@ class RecordForm(ContextForm):
             owner = users.filter(pk=_pk(item.get("owner"))).first()
             if owner is None:
                 raise ValidationError(f"action {i}: the owner must be someone in the partnership")
+            if not may_own(self.owners, owner):
+                raise ValidationError(f"action {i}: {NOT_YET_AN_OWNER}")
             try:
                 due = datetime.date.fromisoformat(str(item.get("due")))
                 check_date(due, RECORDS_BEGIN, self.context.today + FURTHEST_AHEAD)
@@ -266,6 +271,17 @@ class RecordForm(ContextForm):
                 raise ValidationError(f"action {i}: due {error.messages[0]}") from None
             actions.append({"text": text, "owner": owner, "due": due})
         return actions
+
+
+# Why someone in the partnership may not own an agreed action yet (transitions.action_owners).
+NOT_YET_AN_OWNER = (
+    "until the partnership is told about this disagreement, an agreed action is owned by "
+    "someone in one of the two agencies or by the partnership's business unit or chair"
+)
+
+
+def may_own(owners, person: User) -> bool:
+    return owners is None or owners.filter(pk=person.pk).exists()
 
 
 def _pk(value):
@@ -616,9 +632,16 @@ class HandOverActionForm(ContextForm):
     to_user = Person(queryset=User.objects.none())
     reason = LongText()
 
-    def __init__(self, data, *, context: Context):
+    def __init__(self, data, *, context: Context, owners=None):
         super().__init__(data, context=context)
         self.fields["to_user"].queryset = partnership_users(context.partnership)
+        self.owners = owners
+
+    def clean_to_user(self):
+        to_user = self.cleaned_data["to_user"]
+        if not may_own(self.owners, to_user):
+            raise ValidationError(NOT_YET_AN_OWNER)
+        return to_user
 
 
 class WithdrawForm(ContextForm):

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import holidays
 from django.db import OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from rpd.audit import log as audit
@@ -31,7 +32,7 @@ from rpd.pathways.calendar import WorkingCalendar, local_date
 from rpd.pathways.loader import PackInvalid, digest, load_pack_text
 from rpd.pathways.schema import Pack
 from rpd.pathways.simulate import due_date, milestone_timescale, stage_dates
-from rpd.people.models import AgencyType, Partnership, Role, StandIn, User
+from rpd.people.models import OVERSIGHT_ROLES, AgencyType, Partnership, Role, StandIn, User
 
 from . import deadlines, evidence, forms, formsubmissions
 from .access import (
@@ -1155,6 +1156,24 @@ def _hand_over(act: Act) -> dict:
     return {"side": side, "from": from_user.pk, "to": to_user.pk}
 
 
+def action_owners(act: Act):
+    """Who may own one of the case's agreed actions now: anyone in the partnership once the
+    pathway has told the partnership about the case; before that, only people of the two
+    agencies (or standing in for one) and the partnership's oversight. An owner sees their
+    action and the register line (access.sight): naming someone of a third agency earlier
+    would tell that agency about a case the partnership itself has not yet been told of."""
+    d = act.d
+    users = forms.partnership_users(d.partnership)
+    if d.partnership_told_at is not None:
+        return users
+    sides = (d.raising_agency_id, d.receiving_agency_id)
+    return users.filter(
+        Q(agency_id__in=sides)
+        | Q(stands_in_for__agency_id__in=sides)
+        | Q(role_grants__role__in=OVERSIGHT_ROLES, role_grants__partnership=d.partnership)
+    ).distinct()
+
+
 def _hand_over_action(act: Act) -> dict:
     action, to_user = act.target, act.data["to_user"]
     if to_user.pk == action.owner_id:
@@ -1216,6 +1235,7 @@ RULES: dict[str, Rule] = {
         form_needs=lambda act: {
             "milestones": act.episode.milestones.filter(met_at__isnull=True),
             "listed": on_the_case(act.d, partnership_leads=bool(act.episode.led_by_role)),
+            "owners": action_owners(act),
         },
     ),
     # Closed cases too, for an addendum made after closure (its record is checked).
@@ -1342,6 +1362,7 @@ RULES: dict[str, Rule] = {
         TOOK_PART | {Capacity.ACTION_OWNER, Capacity.ADMINISTRATOR},
         forms.HandOverActionForm,
         _hand_over_action,
+        form_needs=lambda act: {"owners": action_owners(act)},
         target=_action_in,
         who_on_target=_may_hand_over_action,
     ),

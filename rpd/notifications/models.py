@@ -113,6 +113,11 @@ class Preference(models.Model):
     )
     daily_digest = models.BooleanField(default=False)
     last_digest_on = models.DateField(null=True, blank=True)
+    # Preferences links signed before this moment (whole seconds since the epoch, as the
+    # link's own timestamp) no longer open the page: moved on when the preferences are saved
+    # from a newer link, so an old, forwarded email cannot change them back, and past now
+    # when the person turns their links off (preferences.revoke_links).
+    links_from = models.PositiveBigIntegerField(default=0)
 
 
 def new_token() -> str:

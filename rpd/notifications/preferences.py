@@ -9,6 +9,9 @@ acknowledgement of a disagreement just raised comes at once.
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone
@@ -36,16 +39,21 @@ def may_be_held(kind: str) -> bool:
     return kind not in ALWAYS_IMMEDIATE and kind not in RECEIPTS
 
 
-def set_daily_digest(user, on: bool) -> Preference:
-    """Switch `user`'s daily digest on or off.
+def set_daily_digest(user, on: bool, link: PreferencesLink | None = None) -> Preference:
+    """Switch `user`'s daily digest on or off; from `link` when the page was opened from one.
 
     Switching it off releases anything already held, to be sent straight away:
-    otherwise it would wait for a digest that never comes.
+    otherwise it would wait for a digest that never comes. Saved from a link, links
+    signed before that one stop working: checked again under the row's lock, so an old
+    link's form sent a moment after a newer one's is refused rather than applied.
     """
     with transaction.atomic():
         preference, _ = Preference.objects.select_for_update().get_or_create(user=user)
+        if link is not None:
+            _refuse_if_superseded(link, preference)
+            preference.links_from = max(preference.links_from, link.signed_at)
         preference.daily_digest = bool(on)
-        preference.save(update_fields=["daily_digest"])
+        preference.save(update_fields=["daily_digest", "links_from"])
         if not on:
             Notice.objects.filter(recipient=user, status=Status.HELD).update(
                 status=Status.PENDING, next_attempt_at=timezone.now()
@@ -60,6 +68,23 @@ def set_daily_digest(user, on: bool) -> Preference:
         )
     user.notice_preference = preference  # what outbox.queue reads for this user from now on
     return preference
+
+
+def revoke_links(user) -> None:
+    """Every preferences link sent to `user` so far stops working (an email forwarded, a
+    mailbox shared); the next notice carries a link that works."""
+    with transaction.atomic():
+        preference, _ = Preference.objects.select_for_update().get_or_create(user=user)
+        # Past this second: a link signed in it, the one in hand included, is refused.
+        preference.links_from = int(time.time()) + 1
+        preference.save(update_fields=["links_from"])
+        audit.append(
+            action="notices.preference_links_revoked",
+            target=audit.user_target(user),
+            actor=user,
+            partnership_id=None,
+            data={},
+        )
 
 
 # Each email's footer links to this person's preferences page with a signed token, as an
@@ -78,6 +103,42 @@ class LinkRefused(Exception):
 
 def preferences_token(user) -> str:
     return signing.TimestampSigner(salt=_SALT).sign(str(user.pk))
+
+
+@dataclass(frozen=True)
+class PreferencesLink:
+    """An opened link: whose preferences, and when it was signed (seconds since the epoch)."""
+
+    user: object
+    signed_at: int
+
+
+SUPERSEDED = (
+    "This link no longer works: your preferences were saved from a newer email, or the "
+    "links in your emails were turned off. Use the link in your latest email."
+)
+
+
+REVOKED = (
+    "The links in the emails you have had so far no longer work. The next email you get "
+    "has a link that does."
+)
+
+
+def _refuse_if_superseded(link: PreferencesLink, preference: Preference) -> None:
+    if link.signed_at < preference.links_from:
+        raise LinkRefused(SUPERSEDED)
+
+
+def open_link(token: str) -> PreferencesLink:
+    """The link `token` is, if it still opens the page; LinkRefused saying why if not."""
+    user = user_for_preferences_token(token)
+    # The signer has checked the token: its middle part is the time it was signed.
+    link = PreferencesLink(user, signing.b62_decode(token.rsplit(":", 2)[1]))
+    preference = Preference.objects.filter(user=user).first()
+    if preference is not None:
+        _refuse_if_superseded(link, preference)
+    return link
 
 
 def user_for_preferences_token(token: str):

@@ -25,29 +25,38 @@ def calendar_feed(request, token: str):
 
 @require_http_methods(["GET", "POST"])
 def notice_preferences(request, token: str):
-    """Single emails or a daily digest, from the link in any email's footer."""
+    """Single emails or a daily digest, from the link in any email's footer; or turn off
+    the links sent so far."""
     try:
-        user = preferences.user_for_preferences_token(token)
+        link = preferences.open_link(token)
+        if request.method == "POST" and "revoke" in request.POST:
+            preferences.revoke_links(link.user)
+            return _refused(request, preferences.REVOKED, "Links turned off", status=200)
+        current = preferences.preference_for(link.user)
+        if request.method == "POST":
+            form = DeliveryForm(request.POST)
+            if form.is_valid():
+                digest = form.cleaned_data["delivery"] == "digest"
+                preferences.set_daily_digest(link.user, digest, link=link)
+                return redirect(request.path + "?saved=1")
+        else:
+            initial = "digest" if current.daily_digest else "single"
+            form = DeliveryForm(initial={"delivery": initial})
     except preferences.LinkRefused as refused:
-        return render(
-            request, "notifications/link_refused.html", {"message": str(refused)}, status=404
-        )
-    current = preferences.preference_for(user)
-    if request.method == "POST":
-        form = DeliveryForm(request.POST)
-        if form.is_valid():
-            preferences.set_daily_digest(user, form.cleaned_data["delivery"] == "digest")
-            return redirect(request.path + "?saved=1")
-    else:
-        form = DeliveryForm(initial={"delivery": "digest" if current.daily_digest else "single"})
+        return _refused(request, str(refused))
     return render(
         request,
         "notifications/preferences.html",
         {
-            "person": user,
+            "person": link.user,
             "form": form,
             "digest": current.daily_digest,
             "saved": request.GET.get("saved") == "1" and not form.is_bound,
         },
         status=400 if form.errors else 200,
     )
+
+
+def _refused(request, message: str, heading: str = "", status: int = 404):
+    context = {"message": message, "heading": heading}
+    return render(request, "notifications/link_refused.html", context, status=status)

@@ -208,6 +208,7 @@ def build_partnership(pathway_id: str, slug: str | None = None) -> DemoPartnersh
             line_manager=manager,
             job_title=title,
             password=password,
+            demo_made=True,
         )
         user.save()
         RoleGrant.objects.bulk_create(

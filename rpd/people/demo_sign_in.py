@@ -26,12 +26,12 @@ class DemoPerson:
 
 
 def demo_people() -> list[DemoPerson]:
-    """Everyone in the demo partnerships, by partnership, agency and rung."""
+    """Everyone the demo made, by agency and rung."""
     if not demo_mode():
         return []
     labels = dict(Role.choices)
     people = (
-        User.objects.filter(is_active=True, agency__isnull=False)
+        User.objects.filter(is_active=True, agency__isnull=False, demo_made=True)
         .select_related("agency", "rung")
         .prefetch_related("role_grants", "agency__partnerships")
         .order_by("agency__name", "rung__position", "pk")
@@ -50,7 +50,11 @@ def demo_people() -> list[DemoPerson]:
 
 
 def demo_person(raw: str | None) -> User | None:
-    """The demo person a sign-in button names, or None for anything else."""
+    """The demo person a sign-in button names, or None for anything else: someone the
+    demo made (`User.demo_made`), never another person of the same database, whose
+    account this button would otherwise open without a password or a second factor."""
     if not demo_mode() or not raw or not raw.isdigit() or len(raw) > 18:
         return None
-    return User.objects.filter(pk=int(raw), is_active=True, agency__isnull=False).first()
+    return User.objects.filter(
+        pk=int(raw), is_active=True, agency__isnull=False, demo_made=True
+    ).first()

@@ -167,6 +167,9 @@ class User(AbstractUser):
     # "Contact details", Stoke-on-Trent's "Agency/Team").
     team = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    # Made by `rpd demo` / `rpd serve --demo` (people/demo.py), never by a partnership: the
+    # demo sign-in, which asks for no password, signs in only these, in every mode.
+    demo_made = models.BooleanField(default=False, editable=False)
 
     class Meta(AbstractUser.Meta):
         constraints = [

@@ -18,7 +18,15 @@ from django.db import transaction
 
 from rpd.audit.models import Event
 from rpd.disagreements import formsubmissions, transitions
-from rpd.disagreements.access import Capacity, Grade, capacities, may_see, sight, visible_to
+from rpd.disagreements.access import (
+    Capacity,
+    Grade,
+    capacities,
+    may_see,
+    sight,
+    tell_partnership,
+    visible_to,
+)
 from rpd.disagreements.models import AgreedAction, Disagreement, Status
 from rpd.disagreements.queries import open_disagreements, open_rows
 from rpd.people.demo import DemoPartnership, build_partnership
@@ -755,9 +763,38 @@ def _agree_action(world, owner: User) -> Disagreement:
     return agree_action(world.person("raiser"), world.d, owner, world.person("receiver"))
 
 
+def test_an_action_owner_in_an_uninvolved_agency_is_refused_before_the_partnership_is_told(
+    world,
+):
+    demo, d = world.demo, world.d
+    assert d.partnership_told_at is None
+    before = (fresh(d).version, AgreedAction.objects.count())
+    with pytest.raises(transitions.Invalid) as refused:
+        _agree_action(world, demo.ladder["health"][0])
+    assert "until the partnership is told about this disagreement" in str(refused.value)
+    assert (fresh(d).version, AgreedAction.objects.count()) == before
+    # The two agencies' people, and the partnership's oversight, may own one.
+    for owner in (world.person("receiver"), demo.colleague["csc"], demo.unit):
+        _agree_action(world, owner)
+    # And nobody outside them may be handed one either.
+    action = AgreedAction.objects.filter(record__disagreement=d).latest("pk")
+    with pytest.raises(transitions.Invalid) as refused:
+        d = fresh(d)
+        transitions.perform(
+            "hand_over_action",
+            world.person("raiser"),
+            d.pk,
+            d.version,
+            {"action": action.pk, "to_user": demo.ladder["health"][0].pk, "reason": "Away"},
+        )
+    assert "to_user" in refused.value.errors
+
+
 def test_an_action_owner_in_an_uninvolved_agency_sees_their_action_not_the_subject(world):
     demo = world.demo
     owner = demo.ladder["health"][0]
+    # Once the partnership is told (Stoke-on-Trent: at stage 3), anyone in it may own one.
+    tell_partnership(world.d, transitions.now())
     d = _agree_action(world, owner)
     owner = world.person_by_pk(owner.pk)
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from rpd.disagreements import transitions
 from rpd.disagreements.models import Status
+from rpd.disagreements.views import actions
 
 from .helpers import HOSTILE, discuss, fresh, raise_data
 from .pages import partnership_with_case
@@ -165,6 +166,28 @@ def test_recording_a_discussion_with_agreed_actions_from_the_page(client):
     assert f"complete-action/?action={action.pk}" in client.get(f"/disagreements/{d.pk}/").text
 
 
+def test_the_record_page_refuses_an_owner_outside_the_two_agencies_before_the_partnership_is_told(
+    client,
+):
+    demo, raiser, d = partnership_with_case()
+    health_visitor = demo.ladder["health"][0]  # in the partnership, in neither agency
+    client.force_login(raiser)
+    response = post_record(
+        client,
+        d,
+        [raiser, demo.ladder["police"][0]],
+        "Both sides set out their positions.",
+        **{
+            "action-1-text": "Check the bruising at the next visit",
+            "action-1-owner": health_visitor.pk,
+            "action-1-due": "9/1/2026",
+        },
+    )
+    assert response.status_code == 400
+    assert "until the partnership is told about this disagreement" in response.text
+    assert fresh(d).version == d.version and not fresh(d).records.exists()
+
+
 def test_an_action_page_not_allowed_now_is_not_found(client):
     demo, raiser, d = partnership_with_case()
     client.force_login(demo.ladder["police"][0])
@@ -311,3 +334,21 @@ def test_someone_in_the_partnership_not_listed_may_still_be_named_as_taking_part
     )
     assert response.status_code == 302, response.text
     assert teacher in fresh(d).records.get().participants.all()
+
+
+def test_every_transition_the_case_offers_opens_its_page_and_is_done_from_it(client):
+    demo, raiser, d = partnership_with_case()
+    client.force_login(raiser)
+    # Less those done on a record's or an action's own page, and the partnership's form's.
+    offered = set(transitions.allowed(raiser, d)) - set(actions.TARGETS) - {"submit_form"}
+    assert {"add_party", "add_case_reference"} <= offered
+    for name in sorted(offered):
+        page = client.get(url(d, name.replace("_", "-")))
+        assert page.status_code == 200, name
+    response = client.post(
+        url(d, "add-case-reference"), {"version": d.version, "reference": "CSC-0042"}
+    )
+    assert response.status_code == 302
+    assert "Case reference added." in client.get(response["Location"]).text
+    # The partnership's form is sent from the form's own page, not an action page.
+    assert client.get(url(d, "submit-form")).status_code == 404

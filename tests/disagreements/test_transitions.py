@@ -434,6 +434,38 @@ def resolved(demo, d):
     return evidence
 
 
+# All a closed case still accepts: its records' approval and correction (as addenda), its
+# agreed actions, which outlive the resolution, and each agency's own case reference.
+CLOSED_CASE_ACCEPTS = {
+    "approve",
+    "correct",
+    "hand_over_action",
+    "complete_action",
+    "add_case_reference",
+}
+
+
+def test_a_resolved_or_withdrawn_case_accepts_exactly_these_transitions():
+    for status in (Status.RESOLVED, Status.WITHDRAWN):
+        accepts = {name for name, rule in transitions.RULES.items() if status in rule.statuses}
+        assert accepts == CLOSED_CASE_ACCEPTS, status
+
+
+@pytest.mark.parametrize("close", ["resolve", "withdraw"])
+def test_every_other_transition_on_a_closed_case_is_refused_and_changes_nothing(
+    request, demo, d, close
+):
+    if close == "resolve":
+        request.getfixturevalue("resolved")
+    else:
+        do("withdraw", demo.ladder["csc"][0], d, reason="Agreed between the two agencies")
+    status = fresh(d).get_status_display().lower()
+    for name in sorted(set(transitions.RULES) - CLOSED_CASE_ACCEPTS):
+        for actor in (demo.ladder["csc"][0], demo.ladder["police"][0]):
+            error = refused(NotAllowed, name, actor, d)
+            assert f"is {status}: you cannot" in str(error), (name, actor)
+
+
 def test_a_correction_after_closure_is_an_addendum_that_is_itself_approved(demo, d, resolved):
     police = demo.ladder["police"]
 

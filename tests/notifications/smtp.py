@@ -281,6 +281,7 @@ def subprocess_env(database_url: str, data_dir: Path, **extra: str) -> dict[str,
         RPD_DATABASE_URL=database_url,
         RPD_DATA_DIR=str(data_dir),
         DJANGO_SETTINGS_MODULE="rpd.settings",
+        RPD_DEBUG="1",  # development, as the suite runs (tests/settings.py)
         PYTHONUNBUFFERED="1",
         **extra,
     )

@@ -9,9 +9,10 @@ import time_machine
 from django.core import signing
 from django.utils import timezone
 
-from rpd.notifications import outbox
+from rpd.audit.models import Event
+from rpd.notifications import outbox, preferences
 from rpd.notifications.models import Kind, Status
-from rpd.notifications.preferences import preferences_token
+from rpd.notifications.preferences import preferences_token, prefers_digest
 from rpd.people.demo import build_partnership
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +107,54 @@ def test_a_value_signed_for_another_purpose_is_refused_with_a_clear_page(client,
     assert response.status_code == 404
     assert "This link is not valid: use the one in your latest email." in response.text
     assert person.email not in response.text
+
+
+def link_signed(person, ago: datetime.timedelta) -> str:
+    with time_machine.travel(timezone.now() - ago, tick=False):
+        return f"/notices/preferences/{preferences_token(person)}/"
+
+
+def test_an_old_link_replayed_after_a_save_from_a_newer_one_is_refused(client, demo):
+    person = demo.ladder["csc"][0]
+    old = link_signed(person, datetime.timedelta(days=3))
+    newer = link_signed(person, datetime.timedelta(days=1))
+    assert client.post(newer, {"delivery": "digest"}).status_code == 302
+
+    for replay in (client.get(old), client.post(old, {"delivery": "single"})):
+        assert replay.status_code == 404
+        assert "This link no longer works: your preferences were saved from a newer email" in (
+            replay.text
+        )
+        assert person.email not in replay.text
+    assert prefers_digest(person)  # the replayed choice changed nothing
+    # The link they saved from goes on working, and so does a later one.
+    assert client.get(newer).status_code == 200
+    assert client.get(f"/notices/preferences/{preferences_token(person)}/").status_code == 200
+
+
+def test_an_old_links_form_sent_after_a_newer_links_save_is_refused(demo):
+    # Both pages were open at once: the older one's Save arrives second.
+    person = demo.ladder["csc"][0]
+    old = preferences.open_link(link_signed(person, datetime.timedelta(days=3)).split("/")[3])
+    newer = preferences.open_link(link_signed(person, datetime.timedelta(days=1)).split("/")[3])
+    preferences.set_daily_digest(person, True, link=newer)
+    with pytest.raises(preferences.LinkRefused):
+        preferences.set_daily_digest(person, False, link=old)
+    assert prefers_digest(person)
+
+
+def test_a_revoked_link_is_refused(client, demo):
+    person = demo.ladder["police"][0]
+    link = link_signed(person, datetime.timedelta(minutes=5))
+    page = client.get(link)
+    assert "Turn off these links" in page.text
+
+    turned_off = client.post(link, {"revoke": "1"})
+    assert turned_off.status_code == 200
+    assert "no longer work" in turned_off.text
+
+    for attempt in (client.get(link), client.post(link, {"delivery": "digest"})):
+        assert attempt.status_code == 404
+        assert "This link no longer works" in attempt.text
+    assert not prefers_digest(person)
+    assert Event.objects.filter(action="notices.preference_links_revoked").count() == 1

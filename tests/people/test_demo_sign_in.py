@@ -66,3 +66,20 @@ def test_a_demo_button_naming_nobody_is_refused(client, demo):
         assert response.status_code == 404, person
     assert client.get("/demo/sign-in/").status_code == 405
     assert "_auth_user_id" not in client.session
+
+
+def test_demo_sign_in_opens_only_people_the_demo_made(client, demo):
+    # Someone the partnership registered in a demo agency: same database, same agency,
+    # active, but not made by the demo. The password-less button must not open them.
+    registered = User.objects.create_user(
+        username="registered",
+        first_name="Ottoline",
+        last_name="Quarrington",
+        email="ottoline@example.org",
+        password="a-long-synthetic-password",
+        agency=demo.agencies["csc"],
+    )
+    assert "Ottoline Quarrington" not in client.get("/accounts/login/").content.decode()
+    response = client.post("/demo/sign-in/", {"person": str(registered.pk)})
+    assert response.status_code == 404
+    assert "_auth_user_id" not in client.session

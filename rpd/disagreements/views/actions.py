@@ -37,6 +37,8 @@ VERBS = {
     "hand_over": "Hand over",
     "hand_over_action": "Hand over an agreed action",
     "complete_action": "Mark an agreed action done",
+    "add_party": "Copy in another agency",
+    "add_case_reference": "Add your agency's case reference",
     "withdraw": "Withdraw the disagreement",
 }
 DONE = {
@@ -56,6 +58,8 @@ DONE = {
     "hand_over": "Handed over",
     "hand_over_action": "Agreed action handed over",
     "complete_action": "Action marked done",
+    "add_party": "Agency copied in",
+    "add_case_reference": "Case reference added",
     "withdraw": "Withdrawn",
 }
 # Which record or agreed action the transition acts on, from the page's address.
@@ -161,7 +165,7 @@ def _uncovered(d: Disagreement, episode) -> list:
 @require_http_methods(["GET", "POST"])
 def act(request, pk: int, action: str):
     name = action.replace("-", "_")
-    if name not in transitions.RULES:
+    if name not in VERBS:  # not a transition, or one with a page of its own (submit_form)
         raise Http404("Page not found")
     user = request.user
     d, episode, _ = case_or_404(request, pk)
