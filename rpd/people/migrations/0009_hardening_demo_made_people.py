@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('people', '0007_agency_sign_in_provider'),
+        ('people', '0008_dataprotection_information_governance_role'),
     ]
 
     operations = [
