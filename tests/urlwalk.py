@@ -58,6 +58,7 @@ def values_for(route: Route, objects: dict[str, object]) -> dict[str, str]:
                 ("webauthn/keys/", "nothing"),
                 ("disagreements/", "case"),
                 ("disagreements/new/raised/", "case"),
+                ("information-governance/cases/", "case"),
             ):
                 if before.endswith(word):
                     values[name] = objects[key]
@@ -106,6 +107,8 @@ def partnership_objects(demo, d, person) -> dict[str, object]:
         "key": "not-a-key",
         "uidb36": "0",
         "provider_id": "no-such-provider",
+        "request_pk": 999_999,
+        "hold_pk": 999_999,
     }
 
 
