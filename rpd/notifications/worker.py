@@ -14,18 +14,20 @@ Sending happens outside any transaction (a slow mail server must not hold locks)
 Each result is recorded the moment the channel has it, in its own transaction,
 and only if the notice is still claimed by this worker: a worker that outlived
 its lease cannot overwrite the result of the worker that took the notice over.
-A worker stops sending its batch halfway through its lease and hands the rest
-back, so a live worker's claim does not expire under it.
+While a worker sends, a thread renews its lease every quarter of it (`Lease`), so a
+live worker's claim does not expire under it however slow one send is; only a
+worker that died (or froze whole) lets its claims run out. A worker also stops
+taking new notices from its batch halfway through its lease and hands the rest back,
+so one worker does not sit on a long batch while others are idle.
 
 Exactly once, and the window that is left: a notice is marked sent straight after
 the mail server accepts it. If the worker dies between the server's "250 OK" and
 that commit (milliseconds), the notice stays ``sending`` until the lease runs
 out and is then sent again. The second copy carries the same Message-ID (see
 `channels.message_id`; for Notify, the same reference), which is how a receiver
-can tell it is a repeat. The same holds for one send that outlasts half the
-lease (a server that hangs for minutes; EMAIL_TIMEOUT bounds each SMTP step, so
-keep RPD_WORKER_LEASE_SECONDS well above it) and for a Notify request that timed
-out after Notify took it. Any other crash — before the server accepted, or after
+can tell it is a repeat. The same holds for a Notify request that timed out
+after Notify took it. A send slower than the lease is not repeated: the lease is
+renewed while it lasts. Any other crash — before the server accepted, or after
 the commit — neither loses nor doubles a notice.
 
 Failures go to the DeliveryAttempt log, never to a traceback: a temporary one
@@ -230,6 +232,73 @@ def release(worker_id: str, notices: list[Notice]) -> int:
     ).update(status=Status.PENDING, claimed_until=None)
 
 
+class Lease:
+    """One batch's claim, renewed while the worker is still sending it.
+
+    A send can outlast the lease (a mail server that stalls, a Notify request that
+    hangs): a thread of its own (with its own database connection) pushes
+    ``claimed_until`` forward every quarter of the lease, so no other worker takes
+    over a notice that is still in this worker's hands. Only a worker that is alive
+    renews: one that died stops renewing and its claim expires as before. Results
+    are recorded against the current lease (`until`), under the same lock as the
+    renewal, so the two never cross.
+    """
+
+    def __init__(self, worker_id: str, notices: list[Notice]):
+        self.worker_id = worker_id
+        self.pks = [n.pk for n in notices]
+        self.until = notices[0].claimed_until  # one claim: one lease for the batch
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def ours(self):
+        """This batch's notices still claimed by this lease."""
+        return Notice.objects.filter(
+            pk__in=self.pks,
+            claimed_by=self.worker_id,
+            claimed_until=self.until,
+            status=Status.SENDING,
+        )
+
+    def renew(self) -> int:
+        """Push the lease forward from now; return how many notices it still holds."""
+        with self.lock:
+            until = timezone.now() + lease()
+            if until <= self.until:
+                return 0
+            renewed = self.ours().update(claimed_until=until)
+            if renewed:
+                self.until = until
+            return renewed
+
+    def keep_alive(self) -> Lease:
+        every = settings.RPD_WORKER_LEASE_SECONDS / 4
+        if every > 0:
+            self.thread = threading.Thread(
+                target=self._renew_until_done, args=(every,), daemon=True
+            )
+            self.thread.start()
+        return self
+
+    def _renew_until_done(self, every: float) -> None:
+        try:
+            while not self.done.wait(every):
+                try:
+                    renewed = self.renew()
+                except DatabaseError as error:  # the lease may run out: logged, not fatal
+                    logger.warning("%s could not renew its lease: %s", self.worker_id, error)
+                else:
+                    logger.debug("%s renewed its lease on %d notice(s)", self.worker_id, renewed)
+        finally:
+            connection.close()  # this thread's own connection
+
+    def end(self) -> None:
+        self.done.set()
+        if self.thread is not None:
+            self.thread.join()
+
+
 def deliver_batch(
     worker_id: str,
     limit: int = 100,
@@ -249,8 +318,21 @@ def deliver_batch(
     notices = claim(worker_id, limit, now, channel.name)
     if not notices:
         return 0
-    # Stop sending halfway through the lease, so every result is recorded while the
-    # claim is still ours; the rest go back to the queue for the next batch.
+    held = Lease(worker_id, notices).keep_alive()
+    try:
+        return _send_batch(worker_id, notices, held, channel, clock, should_stop, tally)
+    finally:
+        held.end()
+
+
+def _send_batch(worker_id, notices, held, channel, clock, should_stop, tally) -> int:
+    def record_held(notice: Notice, failure: DeliveryFailed | None) -> str | None:
+        with held.lock:
+            notice.claimed_until = held.until
+            return record(worker_id, channel, notice, failure, clock())
+
+    # Stop taking notices from the batch halfway through the lease; the rest go back to
+    # the queue for whichever worker is free next.
     hand_back_at = time.monotonic() + settings.RPD_WORKER_LEASE_SECONDS / 2
     reported: set[int] = set()
     outcomes: collections.Counter[str | None] = collections.Counter()
@@ -259,7 +341,7 @@ def deliver_batch(
     def report(notice: Notice, failure: DeliveryFailed | None) -> bool:
         nonlocal stopped
         reported.add(notice.pk)
-        outcome = record(worker_id, channel, notice, failure, clock())
+        outcome = record_held(notice, failure)
         outcomes[outcome] += 1
         # When the claim was lost the lease has run out: the rest are likely taken too.
         go_on = outcome is not None and not (should_stop and should_stop())
@@ -283,12 +365,15 @@ def deliver_batch(
         if notice.pk in reported:
             continue
         if notice.pk in results:  # a channel that answers only at the end
-            outcomes[record(worker_id, channel, notice, results[notice.pk], clock())] += 1
+            outcomes[record_held(notice, results[notice.pk])] += 1
         elif unanswered is not None:
-            outcomes[record(worker_id, channel, notice, unanswered, clock())] += 1
+            outcomes[record_held(notice, unanswered)] += 1
         else:
             untried.append(notice)
-    release(worker_id, untried)
+    with held.lock:
+        for notice in untried:
+            notice.claimed_until = held.until
+        release(worker_id, untried)
     if tally is not None:
         tally.update(outcomes)
     logger.info(
