@@ -275,10 +275,12 @@ class Page:
     user_pk: int
     rows: str
     expect: list[str]  # text the page must show (the references it must list first)
+    form: bool = False  # a form or an administration page: no list to check
 
 
-def measure_scale(n: int, m: int, seed: int, runs: int, keep: bool) -> Scale:
-    """Load `n` disagreements and `m` records, measure every page, and roll the rows back
+def measure_scale(n: int, m: int, seed: int, runs: int, keep: bool, people: int = 0) -> Scale:
+    """Load `n` disagreements and `m` records (and enough more practitioners than the load
+    makes for them to have `people` in all), measure every page, and roll the rows back
     unless `keep`: the small scale's rows must not sit under the large one's."""
     from django.db import transaction
 
@@ -286,18 +288,18 @@ def measure_scale(n: int, m: int, seed: int, runs: int, keep: bool) -> Scale:
         pass
 
     if keep:
-        return Scale(n, m, measure_pages(n, m, seed, runs))
+        return Scale(n, m, measure_pages(n, m, seed, runs, people))
     pages: list[PageResult] = []
     try:
         with transaction.atomic():
-            pages = measure_pages(n, m, seed, runs)
+            pages = measure_pages(n, m, seed, runs, people)
             raise Rollback
     except Rollback:
         pass
     return Scale(n, m, pages)
 
 
-def measure_pages(n: int, m: int, seed: int, runs: int) -> list[PageResult]:
+def measure_pages(n: int, m: int, seed: int, runs: int, people: int = 0) -> list[PageResult]:
     import numpy as np
     from django.test import Client
 
@@ -305,8 +307,11 @@ def measure_pages(n: int, m: int, seed: int, runs: int) -> list[PageResult]:
     from rpd.disagreements.models import Disagreement
 
     loader = Loader(n, m, seed)
-    people, _counts = loader.load()
-    pages = build_pages(loader, people)
+    benchmarked, _counts = loader.load()
+    from rpd.people.models import User
+
+    more_people(loader, people - User.objects.filter(is_active=True).count())
+    pages = build_pages(loader, benchmarked)
     nobody, reader = Client(), Client()
     sign_in(nobody, nobody_at(loader))
     pks = np.random.default_rng(seed).integers(1, n + 1, runs + 2).tolist()
@@ -387,11 +392,12 @@ def build_pages(loader, people: dict) -> list[Page]:
         ),
         Page("oversight list: partnership unit", reverse("disagreements:oversight"), unit, "", []),
         Page("My work: safeguarding lead", "/", loader.lead.pk, "", []),
+        *form_pages(loader, d, reader),
     ]
     # What each list must show first: the rows its query gives, read straight after the
     # load, so a page that renders something else (or nothing) is caught.
     for page in pages:
-        if page.expect:
+        if page.expect or page.form:
             continue
         user = user_of(page.user_pk)
         if page.url == "/":
@@ -401,6 +407,111 @@ def build_pages(loader, people: dict) -> list[Page]:
         page.rows = f"{len(rows) if len(rows) <= 50 else '50 of more'} shown"
         page.expect = [r.reference for r in rows[:3]]
     return pages
+
+
+# The case's form pages, by the action in their address and who opens each: the raiser
+# (who takes part), or the raiser's line manager for approving a record.
+CASE_FORMS = ["record", "escalate", "extend", "resolve", "hand-over", "withdraw", "pause"]
+# The administration pages, opened by the partnership's administrator.
+ADMIN_PAGES = [
+    "",
+    "details/",
+    "agencies/",
+    "agencies/add/",
+    "agencies/join/",
+    "people/",
+    "people/add/",
+    "roles/",
+    "stand-ins/",
+    "stand-ins/add/",
+    "import/",
+    "pathway/",
+]
+
+
+def form_pages(loader, d, reader: int) -> list[Page]:
+    """Every form a person opens on the case, the raise form, and the administration
+    pages, each for someone the page is for."""
+    from django.urls import reverse
+
+    from rpd.people.models import Role, RoleGrant, User
+
+    raiser = user_of(reader)
+    unapproved = d.records.filter(approved_at__isnull=True).latest("pk")
+    pages = [
+        Page(
+            f"form: {action.replace('-', ' ')}",
+            reverse("disagreements:act", args=[d.pk, action]),
+            reader,
+            "",
+            [],
+            form=True,
+        )
+        for action in CASE_FORMS
+    ]
+    pages.append(
+        Page(
+            "form: approve a record",
+            reverse("disagreements:act", args=[d.pk, "approve"]) + f"?record={unapproved.pk}",
+            raiser.line_manager_id,
+            "",
+            [],
+            form=True,
+        )
+    )
+    pages.append(Page("form: raise, first step", reverse("disagreements:raise"), reader, "", []))
+    pages[-1].form = True
+    administrator = User.objects.create(
+        username="administrator", agency_id=loader.agency_pks[0], password="!"
+    )
+    RoleGrant.objects.create(
+        user=administrator, role=Role.ADMINISTRATOR, partnership=loader.partnership
+    )
+    base = f"/partnerships/{loader.partnership.slug}/"
+    pages += [
+        Page(f"administration: {path or 'home'}", base + path, administrator.pk, "", [], True)
+        for path in ADMIN_PAGES
+    ]
+    first_person = raiser.pk
+    pages.append(
+        Page(
+            "administration: a person",
+            f"{base}people/{first_person}/",
+            administrator.pk,
+            "",
+            [],
+            True,
+        )
+    )
+    return pages
+
+
+def more_people(loader, count: int) -> None:
+    """`count` more practitioners, shared among the agencies, each under a manager of
+    their own agency: a partnership with more people and the same cases."""
+    from rpd.people.models import Role, RoleGrant, Rung, User
+
+    if count <= 0:
+        return
+    made = []
+    per = -(-count // len(loader.agency_pks))
+    for agency_pk in loader.agency_pks:
+        rung = Rung.objects.get(agency_id=agency_pk, position=1)
+        manager = User.objects.filter(agency_id=agency_pk, rung__position=2).first()
+        made += User.objects.bulk_create(
+            User(
+                username=f"more-{agency_pk}-{i}",
+                first_name="More",
+                last_name=f"Practitioner {i}",
+                agency_id=agency_pk,
+                rung=rung,
+                line_manager=manager,
+                job_title="Practitioner",
+                password="!",
+            )
+            for i in range(per)
+        )
+    RoleGrant.objects.bulk_create(RoleGrant(user=u, role=Role.PRACTITIONER) for u in made)
 
 
 def oversight_first(user):
