@@ -12,7 +12,9 @@ Then, R times in turn (default 3):
 
     (a) a bare read: the same rows in the same keyset batches, as plain tuples, each
         one's canonical text hashed with SHA-256 onto the previous hash;
-    (b) `audit.log.verify()`, what `rpd audit verify` runs.
+    (b) `audit.log.verify()`, what `rpd audit verify` runs;
+    (c) `verify(since=...)`, what `rpd audit verify --since-last` runs, when the last
+        verification found the chain intact up to all but its newest 1 %.
 
 Prints each median and (b)/(a); the target is <= 2x. Runs on SQLite (a file in a
 temporary directory) and on PostgreSQL (a scratch database `rpd_bench_audit`), each
@@ -40,6 +42,7 @@ TARGET = 2.0
 SCRATCH_DB = "rpd_bench_audit"
 DEFAULT_POSTGRES = "postgres://postgres@localhost:5432/postgres"
 WRITE_BATCH = 10_000
+NEWER_SHARE = 100  # the incremental verify walks the newest 1 % (a day's events, say)
 ACTIONS = ["disagreement.raised", "record.added", "record.approved", "disagreement.escalated"]
 
 
@@ -64,17 +67,26 @@ def run(args, label: str, url: str, data_dir: str) -> int:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
-    t0 = time.perf_counter()
-    write_chain(args.events, label)
-    print(f"{label}: wrote {args.events:,} events in {time.perf_counter() - t0:.0f}s")
     from rpd.audit.log import verify
+    from rpd.audit.seal import Checkpoint
+
+    t0 = time.perf_counter()
+    # The last verification found the chain intact up to NEWER events before its end.
+    newer = max(1, args.events // NEWER_SHARE)
+    since = Checkpoint(*write_chain(1, args.events - newer, label))
+    write_chain(since.seq + 1, newer, label, since.hash)
+    print(f"{label}: wrote {args.events:,} events in {time.perf_counter() - t0:.0f}s")
 
     checked = verify()
     if not checked.ok or checked.checked != args.events:
         print(f"{label}: the chain does not verify: {checked.reason}", file=sys.stderr)
         return 1
-    bare_times, verify_times = [], []
+    bare_times, verify_times, newer_times = [], [], []
     for _ in range(args.runs):
+        t0 = time.perf_counter()
+        result = verify(since=since)
+        newer_times.append(time.perf_counter() - t0)
+        assert result.ok and result.checked == newer, result
         t0 = time.perf_counter()
         bare_head = bare_read()
         bare_times.append(time.perf_counter() - t0)
@@ -85,13 +97,16 @@ def run(args, label: str, url: str, data_dir: str) -> int:
     bare, full = statistics.median(bare_times), statistics.median(verify_times)
     print(
         f"| {label} | {args.events:,} events | bare read + SHA-256 (a) {bare:.2f}s "
-        f"| rpd audit verify (b) {full:.2f}s | {full / bare:.1f}x | target <= {TARGET:g}x |"
+        f"| rpd audit verify (b) {full:.2f}s | {full / bare:.1f}x | target <= {TARGET:g}x "
+        f"| --since-last over the newest {newer:,} {statistics.median(newer_times):.3f}s |"
     )
     return 0
 
 
-def write_chain(count: int, label: str) -> None:
-    """`count` events chained as `append` chains them, written in large batches."""
+def write_chain(first_seq: int, count: int, label: str, last: str = "") -> tuple[int, str]:
+    """`count` events from `first_seq` on, chained onto `last` as `append` chains them,
+    written in large batches; the head and a checkpoint moved to the last. Returns the
+    last event's sequence number and hash."""
     from django.db import transaction
 
     from rpd.audit.hashing import canonical, event_hash
@@ -99,10 +114,11 @@ def write_chain(count: int, label: str) -> None:
     from rpd.audit.seal import checkpoint, seal
 
     start = datetime.datetime(2026, 1, 5, 9, 0, tzinfo=datetime.UTC)
-    last = GENESIS_HASH
-    for first in range(1, count + 1, WRITE_BATCH):
+    last = last or GENESIS_HASH
+    end = first_seq + count
+    for first in range(first_seq, end, WRITE_BATCH):
         events = []
-        for seq in range(first, min(first + WRITE_BATCH, count + 1)):
+        for seq in range(first, min(first + WRITE_BATCH, end)):
             fields = {
                 "seq": seq,
                 "at": start + datetime.timedelta(seconds=seq),
@@ -121,9 +137,10 @@ def write_chain(count: int, label: str) -> None:
         print(f"{label}: {events[-1].seq:,} events written", file=sys.stderr)
     with transaction.atomic():
         ChainHead.objects.update_or_create(
-            pk=1, defaults={"seq": count, "hash": last, "seal": seal(count, last)}
+            pk=1, defaults={"seq": end - 1, "hash": last, "seal": seal(end - 1, last)}
         )
-    checkpoint(count, last)
+    checkpoint(end - 1, last)
+    return end - 1, last
 
 
 def bare_read(batch_size: int = 1000) -> str:
