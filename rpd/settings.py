@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "rpd.people.middleware.IdleSession",  # the idle timeout, at most one write a minute
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -361,9 +362,9 @@ SOCIALACCOUNT_LOGIN_ON_GET = False  # a provider's sign-in starts from a form (P
 # Callback addresses given to the identity provider: https behind the TLS proxy.
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 
-# Idle sessions end: each request pushes the expiry on, so it counts from the last one.
+# Idle sessions end: a request pushes the expiry on (rpd.people.middleware.IdleSession,
+# at most once a minute, so reading a page does not write), so it counts from the last one.
 SESSION_COOKIE_AGE = env_int("RPD_SESSION_IDLE_MINUTES", 30, 1, 24 * 60) * 60
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG

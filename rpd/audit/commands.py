@@ -12,6 +12,11 @@ def register(subparsers) -> None:
     p = actions.add_parser(
         "verify", help="recompute every event's hash; exit 1 naming the first broken link"
     )
+    p.add_argument(
+        "--since-last",
+        action="store_true",
+        help="walk only the events after the head the last verification found intact",
+    )
     p.set_defaults(handler=audit_verify)
 
 
@@ -22,8 +27,16 @@ def audit_verify(args) -> int:
     from django.conf import settings
 
     from rpd.audit.log import verify
+    from rpd.audit.seal import UnreadableCheckpoint, last_verified, verified
 
-    result = verify()
+    since = None
+    if args.since_last:
+        try:
+            since = last_verified()
+        except UnreadableCheckpoint as error:
+            print(f"rpd: error: {error}", file=sys.stderr)
+            return 2
+    result = verify(since=since)
     if not result.ok:
         where = "" if result.first_broken_seq is None else f" at event {result.first_broken_seq}"
         print(f"audit chain broken{where}: {_reason(result)}", file=sys.stderr)
@@ -34,7 +47,13 @@ def audit_verify(args) -> int:
         kept = f"; no checkpoints in {settings.RPD_AUDIT_CHECKPOINTS}"
     else:
         kept = f", checkpoint at event {result.checkpoint:,}"
-    print(f"audit chain verified: {result.checked:,} events, head {result.head_hash[:12]}…{kept}")
+    walked = "" if since is None else f" since event {since.seq:,}"
+    print(
+        f"audit chain verified: {result.checked:,} events{walked}, "
+        f"head {result.head_hash[:12]}…{kept}"
+    )
+    if result.checked or since is not None:
+        verified(since.seq + result.checked if since else result.checked, result.head_hash)
     return 0
 
 

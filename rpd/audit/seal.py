@@ -72,3 +72,27 @@ def newest_checkpoint() -> Checkpoint | None:
             if newest is None or seq > newest.seq:
                 newest = Checkpoint(seq, match[2])
     return newest
+
+
+def _verified_path():
+    path = settings.RPD_AUDIT_CHECKPOINTS
+    return path.with_name(path.name + ".verified")
+
+
+def last_verified() -> Checkpoint | None:
+    """The head the last verification found intact (kept beside the checkpoints)."""
+    try:
+        text = _verified_path().read_text("ascii").strip()
+    except FileNotFoundError:
+        return None
+    match = _LINE.fullmatch(text)
+    if match is None:
+        raise UnreadableCheckpoint(f"{_verified_path()} is not a sequence and a hash")
+    return Checkpoint(int(match[1]), match[2])
+
+
+def verified(seq: int, hash: str) -> None:
+    """Note the head a verification found intact, for the next incremental one."""
+    path = _verified_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{seq} {hash}\n", "ascii")

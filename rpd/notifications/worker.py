@@ -11,22 +11,29 @@ first read: two worker processes take turns, and the second sees the first's
 claims. Either way a notice is claimed by one worker at a time.
 
 Sending happens outside any transaction (a slow mail server must not hold locks).
-Each result is recorded the moment the channel has it, in its own transaction,
-and only if the notice is still claimed by this worker: a worker that outlived
-its lease cannot overwrite the result of the worker that took the notice over.
-A worker stops sending its batch halfway through its lease and hands the rest
-back, so a live worker's claim does not expire under it.
+Results are recorded in runs, one transaction each (one UPDATE for the sent ones,
+one INSERT for all the attempts): a run is written once it holds FLUSH_EVERY results
+or FLUSH_SECONDS have passed since the last write, so while sends come fast the
+bookkeeping is shared between many notices, and when they come slower than that
+each is written the moment the channel has it. A result is recorded only if the
+notice is still claimed by this worker: a worker that outlived its lease cannot
+overwrite the result of the worker that took the notice over.
+While a worker sends, a thread renews its lease every quarter of it (`Lease`), so a
+live worker's claim does not expire under it however slow one send is; only a
+worker that died (or froze whole) lets its claims run out. A worker also stops
+taking new notices from its batch halfway through its lease and hands the rest back,
+so one worker does not sit on a long batch while others are idle.
 
-Exactly once, and the window that is left: a notice is marked sent straight after
-the mail server accepts it. If the worker dies between the server's "250 OK" and
-that commit (milliseconds), the notice stays ``sending`` until the lease runs
-out and is then sent again. The second copy carries the same Message-ID (see
-`channels.message_id`; for Notify, the same reference), which is how a receiver
-can tell it is a repeat. The same holds for one send that outlasts half the
-lease (a server that hangs for minutes; EMAIL_TIMEOUT bounds each SMTP step, so
-keep RPD_WORKER_LEASE_SECONDS well above it) and for a Notify request that timed
-out after Notify took it. Any other crash — before the server accepted, or after
-the commit — neither loses nor doubles a notice.
+Exactly once, and the window that is left: a notice is marked sent at most
+FLUSH_SECONDS (or FLUSH_EVERY notices) after the mail server accepts it. If the
+worker dies between the server's "250 OK" and that commit, the notices of that
+run stay ``sending`` until the lease runs out and are then sent again (ADR 014).
+The second copy carries the same Message-ID (see `channels.message_id`; for
+Notify, the same reference), which is how a receiver can tell it is a repeat.
+The same holds for a Notify request that timed out after Notify took it. A send
+slower than the lease is not repeated: the lease is renewed while it lasts. Any
+other crash — before the server accepted, or after the commit — neither loses nor
+doubles a notice.
 
 Failures go to the DeliveryAttempt log, never to a traceback: a temporary one
 waits with exponential back-off (30 s, 1, 2, 4 ... minutes, at most an hour, a
@@ -52,7 +59,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from . import digest
@@ -67,6 +74,11 @@ MAX_ATTEMPTS = 100
 FIRST_RETRY = datetime.timedelta(seconds=30)
 LONGEST_RETRY = datetime.timedelta(hours=1)
 HOUSEKEEPING_EVERY = 60  # seconds between runs of the deadline sweep and the digests
+# Results are written in runs of at most FLUSH_EVERY, and never held longer than
+# FLUSH_SECONDS after the last write: a fast channel's bookkeeping is one transaction per
+# run, a slow channel's (each send slower than FLUSH_SECONDS) one per notice, as before.
+FLUSH_EVERY = 50
+FLUSH_SECONDS = 0.1
 NO_RESULT = DeliveryFailed("the channel gave no result for this notice", permanent=False)
 
 
@@ -81,7 +93,7 @@ def backoff(attempts: int) -> datetime.timedelta:
     Up to a fifth earlier at random, so notices that failed together (a server down)
     come back spread out rather than all at once.
     """
-    delay = min(LONGEST_RETRY, FIRST_RETRY * 2 ** max(attempts - 1, 0))
+    delay = min(LONGEST_RETRY, FIRST_RETRY * 2 ** min(max(attempts - 1, 0), 16))
     return delay * random.uniform(0.8, 1.0)
 
 
@@ -156,66 +168,109 @@ def claim(
         return ours
 
 
-def record(
-    worker_id: str,
-    channel: Channel,
-    notice: Notice,
-    failure: DeliveryFailed | None,
-    at: datetime.datetime,
-) -> str | None:
-    """Write one result; return the notice's new status, or None if it is no longer ours."""
+Result = tuple[Notice, DeliveryFailed | None, datetime.datetime]  # what, how, when
+
+
+def change_for(notice: Notice, failure: DeliveryFailed | None, at: datetime.datetime) -> dict:
+    """The fields a result sets on its notice."""
     attempts = notice.attempts + 1
-    # Only while the claim is still this one: same worker, same lease, still sending.
-    mine = Notice.objects.filter(
-        pk=notice.pk,
-        claimed_by=worker_id,
-        claimed_until=notice.claimed_until,
-        status=Status.SENDING,
-    )
     if failure is None:
-        change = {"status": Status.SENT, "sent_at": at, "last_error": ""}
-    elif failure.permanent or attempts >= MAX_ATTEMPTS:
-        change = {"status": Status.FAILED, "last_error": str(failure)}
-    else:
-        change = {
-            "status": Status.PENDING,
-            "next_attempt_at": at + backoff(attempts),
-            "last_error": str(failure),
-        }
-    with transaction.atomic():
-        updated = mine.update(attempts=F("attempts") + 1, claimed_until=None, **change)
-        if updated and change["status"] == Status.FAILED and notice.kind == Kind.DIGEST:
-            digest.release_failed(notice, at, str(failure))
+        return {"status": Status.SENT, "sent_at": at, "last_error": ""}
+    if failure.permanent or attempts >= MAX_ATTEMPTS:
+        return {"status": Status.FAILED, "last_error": str(failure)}
+    return {
+        "status": Status.PENDING,
+        "next_attempt_at": at + backoff(attempts),
+        "last_error": str(failure),
+    }
+
+
+def record(
+    worker_id: str, channel: Channel, held: Lease, results: list[Result]
+) -> dict[int, str | None]:
+    """Write a run of results in one transaction; answer each notice's new status, or
+    None for one that is no longer this worker's.
+
+    Only notices still held by this claim change (same worker, same lease, still
+    sending): a worker that lost its claim cannot overwrite the new owner's result.
+    The sent ones take one UPDATE between them; every attempt is logged, ours or not.
+    """
+    if not results:
+        return {}
+    outcomes: dict[int, str | None] = {}
+    with held.lock, transaction.atomic():
+        # Locked (on PostgreSQL) until the commit, so the ones read as ours stay ours.
+        mine = set(
+            held.ours()
+            .filter(pk__in=[n.pk for n, _, _ in results])
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
+        sent = [(n, at) for n, failure, at in results if failure is None and n.pk in mine]
+        if sent:
+            times = {at for _, at in sent}
+            sent_at = (
+                times.pop()
+                if len(times) == 1
+                else Case(*(When(pk=n.pk, then=Value(at)) for n, at in sent))
+            )
+            Notice.objects.filter(pk__in=[n.pk for n, _ in sent]).update(
+                status=Status.SENT,
+                sent_at=sent_at,
+                last_error="",
+                attempts=F("attempts") + 1,
+                claimed_until=None,
+            )
+            outcomes.update(dict.fromkeys((n.pk for n, _ in sent), Status.SENT))
+        for notice, failure, at in results:
+            if notice.pk not in mine:
+                outcomes[notice.pk] = None
+            elif failure is not None:
+                change = change_for(notice, failure, at)
+                Notice.objects.filter(pk=notice.pk).update(
+                    attempts=F("attempts") + 1, claimed_until=None, **change
+                )
+                if change["status"] == Status.FAILED and notice.kind == Kind.DIGEST:
+                    digest.release_failed(notice, at, str(failure))
+                outcomes[notice.pk] = change["status"]
+                log_failure(notice, failure, change)
         # The attempt happened whether or not the notice is still ours: log it regardless.
-        DeliveryAttempt.objects.create(
-            notice_id=notice.pk,
-            at=at,
-            worker=worker_id,
-            channel=channel.name,
-            ok=failure is None,
-            permanent=bool(failure and failure.permanent),
-            error="" if failure is None else str(failure),
+        DeliveryAttempt.objects.bulk_create(
+            DeliveryAttempt(
+                notice_id=notice.pk,
+                at=at,
+                worker=worker_id,
+                channel=channel.name,
+                ok=failure is None,
+                permanent=bool(failure and failure.permanent),
+                error="" if failure is None else str(failure),
+            )
+            for notice, failure, at in results
         )
-    if not updated:
+    for notice, failure, _ in results:
+        if outcomes[notice.pk] is None:
+            logger.warning(
+                "notice %s: %s lost its claim before recording the result (%s)",
+                notice.pk,
+                worker_id,
+                "sent" if failure is None else failure,
+            )
+    return outcomes
+
+
+def log_failure(notice: Notice, failure: DeliveryFailed, change: dict) -> None:
+    if change["status"] == Status.FAILED:
         logger.warning(
-            "notice %s: %s lost its claim before recording the result (%s)",
-            notice.pk,
-            worker_id,
-            "sent" if failure is None else failure,
+            "notice %s failed after %d attempt(s): %s", notice.pk, notice.attempts + 1, failure
         )
-    elif failure is None:
-        logger.debug("notice %s sent to %s", notice.pk, notice.to_address)
-    elif change["status"] == Status.FAILED:
-        logger.warning("notice %s failed after %d attempt(s): %s", notice.pk, attempts, failure)
     else:
         logger.info(
             "notice %s: attempt %d failed, retrying at %s: %s",
             notice.pk,
-            attempts,
+            notice.attempts + 1,
             change["next_attempt_at"].isoformat(timespec="seconds"),
             failure,
         )
-    return change["status"] if updated else None
 
 
 def release(worker_id: str, notices: list[Notice]) -> int:
@@ -228,6 +283,73 @@ def release(worker_id: str, notices: list[Notice]) -> int:
         claimed_until=notices[0].claimed_until,  # one claim: one lease for the batch
         status=Status.SENDING,
     ).update(status=Status.PENDING, claimed_until=None)
+
+
+class Lease:
+    """One batch's claim, renewed while the worker is still sending it.
+
+    A send can outlast the lease (a mail server that stalls, a Notify request that
+    hangs): a thread of its own (with its own database connection) pushes
+    ``claimed_until`` forward every quarter of the lease, so no other worker takes
+    over a notice that is still in this worker's hands. Only a worker that is alive
+    renews: one that died stops renewing and its claim expires as before. Results
+    are recorded against the current lease (`until`), under the same lock as the
+    renewal, so the two never cross.
+    """
+
+    def __init__(self, worker_id: str, notices: list[Notice]):
+        self.worker_id = worker_id
+        self.pks = [n.pk for n in notices]
+        self.until = notices[0].claimed_until  # one claim: one lease for the batch
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def ours(self):
+        """This batch's notices still claimed by this lease."""
+        return Notice.objects.filter(
+            pk__in=self.pks,
+            claimed_by=self.worker_id,
+            claimed_until=self.until,
+            status=Status.SENDING,
+        )
+
+    def renew(self) -> int:
+        """Push the lease forward from now; return how many notices it still holds."""
+        with self.lock:
+            until = timezone.now() + lease()
+            if until <= self.until:
+                return 0
+            renewed = self.ours().update(claimed_until=until)
+            if renewed:
+                self.until = until
+            return renewed
+
+    def keep_alive(self) -> Lease:
+        every = settings.RPD_WORKER_LEASE_SECONDS / 4
+        if every > 0:
+            self.thread = threading.Thread(
+                target=self._renew_until_done, args=(every,), daemon=True
+            )
+            self.thread.start()
+        return self
+
+    def _renew_until_done(self, every: float) -> None:
+        try:
+            while not self.done.wait(every):
+                try:
+                    renewed = self.renew()
+                except DatabaseError as error:  # the lease may run out: logged, not fatal
+                    logger.warning("%s could not renew its lease: %s", self.worker_id, error)
+                else:
+                    logger.debug("%s renewed its lease on %d notice(s)", self.worker_id, renewed)
+        finally:
+            connection.close()  # this thread's own connection
+
+    def end(self) -> None:
+        self.done.set()
+        if self.thread is not None:
+            self.thread.join()
 
 
 def deliver_batch(
@@ -249,20 +371,42 @@ def deliver_batch(
     notices = claim(worker_id, limit, now, channel.name)
     if not notices:
         return 0
-    # Stop sending halfway through the lease, so every result is recorded while the
-    # claim is still ours; the rest go back to the queue for the next batch.
+    held = Lease(worker_id, notices).keep_alive()
+    try:
+        return _send_batch(worker_id, notices, held, channel, clock, should_stop, tally)
+    finally:
+        held.end()
+
+
+def _send_batch(worker_id, notices, held, channel, clock, should_stop, tally) -> int:
+    # Stop taking notices from the batch halfway through the lease; the rest go back to
+    # the queue for whichever worker is free next.
     hand_back_at = time.monotonic() + settings.RPD_WORKER_LEASE_SECONDS / 2
     reported: set[int] = set()
     outcomes: collections.Counter[str | None] = collections.Counter()
-    stopped = False
+    pending: list[Result] = []  # results the channel gave that are not yet written
+    flushed_at = time.monotonic()
+    stopped = lost = False
+
+    def flush() -> None:
+        nonlocal flushed_at, lost
+        if pending:
+            written = record(worker_id, channel, held, pending)
+            outcomes.update(written.values())
+            lost = lost or None in written.values()
+            pending.clear()
+        flushed_at = time.monotonic()
 
     def report(notice: Notice, failure: DeliveryFailed | None) -> bool:
         nonlocal stopped
         reported.add(notice.pk)
-        outcome = record(worker_id, channel, notice, failure, clock())
-        outcomes[outcome] += 1
+        pending.append((notice, failure, clock()))
+        # Results are written together while sends come fast; each at once when they
+        # come slower than FLUSH_SECONDS apart (see the module's note on exactly once).
+        if len(pending) >= FLUSH_EVERY or time.monotonic() - flushed_at >= FLUSH_SECONDS:
+            flush()
         # When the claim was lost the lease has run out: the rest are likely taken too.
-        go_on = outcome is not None and not (should_stop and should_stop())
+        go_on = not lost and not (should_stop and should_stop())
         stopped = not (go_on and time.monotonic() < hand_back_at)
         return not stopped
 
@@ -283,12 +427,16 @@ def deliver_batch(
         if notice.pk in reported:
             continue
         if notice.pk in results:  # a channel that answers only at the end
-            outcomes[record(worker_id, channel, notice, results[notice.pk], clock())] += 1
+            pending.append((notice, results[notice.pk], clock()))
         elif unanswered is not None:
-            outcomes[record(worker_id, channel, notice, unanswered, clock())] += 1
+            pending.append((notice, unanswered, clock()))
         else:
             untried.append(notice)
-    release(worker_id, untried)
+    flush()
+    with held.lock:
+        for notice in untried:
+            notice.claimed_until = held.until
+        release(worker_id, untried)
     if tally is not None:
         tally.update(outcomes)
     logger.info(

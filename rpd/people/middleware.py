@@ -9,6 +9,7 @@ through an agency's identity provider whose ID token says it used one (`amr`).
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -70,3 +71,34 @@ def remember_provider_second_factor(sender, request=None, sociallogin=None, **kw
     if request is not None and sociallogin is not None:
         if asserted_second_factor(sociallogin.account.extra_data):
             request.session[PROVIDER_SECOND_FACTOR_KEY] = True
+
+
+# The session's last touch (seconds since the epoch), rewritten at most once a minute.
+TOUCHED_KEY = "rpd_touched"
+TOUCH_EVERY_SECONDS = 60
+
+
+class IdleSession:
+    """Keeps the idle timeout (SESSION_COOKIE_AGE) without a write on every request.
+
+    A session is saved only when it changes; this rewrites a signed-in session's touch
+    time when it is a minute old or more, which saves it and so moves its expiry on. A
+    page view therefore writes at most once a minute per person, and never takes
+    SQLite's one write lock for a read otherwise; the idle timeout counts from the last
+    request give or take that minute.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        # Only a session that exists: not one just ended (sign-out), nor a stale cookie's
+        # (reading a session whose key is unknown clears the key).
+        if session is not None and session.session_key:
+            touched = session.get(TOUCHED_KEY, 0)
+            now = int(time.time())
+            if session.session_key and now - touched >= TOUCH_EVERY_SECONDS:
+                session[TOUCHED_KEY] = now
+        return response

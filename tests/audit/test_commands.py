@@ -74,3 +74,37 @@ def test_a_cut_off_tail_with_the_head_wound_back_fails_verification(capsys):
         "audit chain broken at event 2: the chain head's seal does not match it: "
         "the head was rewritten, or the audit key has changed\n"
     )
+
+
+@pytest.mark.django_db
+def test_verify_since_the_last_walks_only_newer_events_and_still_finds_one_changed(
+    capsys, audit_checkpoints
+):
+    for n in range(3):
+        log.append(action="disagreement.recorded", target="t", data={"n": n})
+    assert run("audit", "verify") == 0
+    for n in range(3, 5):
+        last = log.append(action="disagreement.recorded", target="t", data={"n": n})
+    capsys.readouterr()
+
+    assert run("audit", "verify", "--since-last") == 0
+    assert capsys.readouterr().out.startswith(
+        f"audit chain verified: 2 events since event 3, head {last.hash[:12]}…"
+    )
+    log.append(action="disagreement.recorded", target="t", data={"n": 5})
+    tamper("UPDATE audit_event SET action = 'disagreement.withdrawn' WHERE seq = 6")
+    assert run("audit", "verify", "--since-last") == 1
+    assert capsys.readouterr().err == (
+        "audit chain broken at event 6: hash does not match its contents\n"
+    )
+
+
+@pytest.mark.django_db
+def test_verify_since_the_last_refuses_a_rewritten_starting_event(capsys, audit_checkpoints):
+    for n in range(2):
+        log.append(action="disagreement.recorded", target="t", data={"n": n})
+    assert run("audit", "verify") == 0
+    tamper("UPDATE audit_event SET hash = %s WHERE seq = 2", ["0" * 64])
+    capsys.readouterr()
+    assert run("audit", "verify", "--since-last") == 1
+    assert "event 2 no longer matches the last verification" in capsys.readouterr().err

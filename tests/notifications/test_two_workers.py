@@ -4,6 +4,7 @@ file database whose one write lock they take in turns. Counted by Message-ID at 
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -11,6 +12,7 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
+from rpd.notifications import worker
 from rpd.notifications.channels import message_id
 from rpd.notifications.models import DeliveryAttempt, Notice, Status
 
@@ -30,6 +32,8 @@ COUNT = 10_000
 # How long the workers may go without the server receiving one more notice. Progress is
 # what is measured, not the whole run's time, which depends on how loaded the machine is.
 NO_PROGRESS_SECONDS = 120
+# How long a test waits on a thread that ought to be quick before calling it stuck.
+PATIENCE = 30
 
 
 def run_two_workers(env, tmp_path, batch: int, smtp: SMTPServer) -> float:
@@ -116,3 +120,49 @@ def test_two_workers_take_turns_on_a_sqlite_file_database(tmp_path):
     assert outcome["statuses"] == {"sent": 1000}
     assert sum(outcome["workers"].values()) == 1000
     assert set(outcome["workers"]) == {"left", "right"}, "both workers took turns"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_second_worker_claims_a_disjoint_batch_without_waiting_for_the_first():
+    if connection.vendor != "postgresql":
+        pytest.skip("SKIP LOCKED is PostgreSQL's: runs in the PostgreSQL pass")
+    notices = make_notices(4, at=timezone.now())
+    holding, go_on = threading.Event(), threading.Event()
+    claimed: dict[str, list[int]] = {}
+
+    def pause_once_rows_are_locked(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if "FOR UPDATE" in sql:
+            holding.set()  # the first worker holds its rows' locks, mid-claim
+            go_on.wait(PATIENCE)
+        return result
+
+    def claim(name: str, wrapper=None) -> None:
+        try:
+            if wrapper is None:
+                claimed[name] = [n.pk for n in worker.claim(name, 2)]
+            else:
+                with connection.execute_wrapper(wrapper):
+                    claimed[name] = [n.pk for n in worker.claim(name, 2)]
+        finally:
+            connection.close()  # this thread's own
+
+    first = threading.Thread(target=claim, args=("first", pause_once_rows_are_locked))
+    first.start()
+    try:
+        assert holding.wait(PATIENCE), "the first worker never reached its claim's lock"
+        second = threading.Thread(target=claim, args=("second",))
+        second.start()
+        second.join(PATIENCE)  # returns at once unless the second waits on the first's locks
+        waited = second.is_alive()
+    finally:
+        go_on.set()
+        first.join()
+    second.join()
+
+    assert not waited, "the second worker waited for the first worker's claim to commit"
+    pks = [n.pk for n in notices]
+    assert claimed == {"first": pks[:2], "second": pks[2:]}
+    assert dict(Notice.objects.values_list("pk", "claimed_by")) == dict(
+        zip(pks, ["first"] * 2 + ["second"] * 2, strict=True)
+    )
