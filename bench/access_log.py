@@ -88,6 +88,9 @@ def main() -> int:
     for _ in range(args.runs):
         on.append(timed(logged_client))
         off.append(timed(plain_client))
+    from rpd.dataprotection import readings
+
+    readings.flush()  # what the process gathered and has not yet written
     logged = Reading.objects.count() - before
     with_log, without_log = statistics.median(on), statistics.median(off)
     print(f"case page, {args.records} records, {connection_name()}:")

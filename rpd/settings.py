@@ -262,6 +262,11 @@ RPD_PACK_DIRS = [
 # How long the access log keeps who read what (days; two years by default, the period
 # an information governance team usually asks for; `rpd access-log prune` applies it).
 RPD_ACCESS_LOG_DAYS = env_int("RPD_ACCESS_LOG_DAYS", 730, 1, 36500)
+# A web process gathers the reads it serves and writes them in one insert at most this
+# many seconds apart (or every RPD_ACCESS_LOG_BATCH reads), so a page view does not take
+# SQLite's one write lock; 0 writes each request's reads as it answers (ADR 017).
+RPD_ACCESS_LOG_FLUSH_SECONDS = env_int("RPD_ACCESS_LOG_FLUSH_SECONDS", 5, 0, 3600)
+RPD_ACCESS_LOG_BATCH = env_int("RPD_ACCESS_LOG_BATCH", 500, 1, 100_000)
 RPD_BASE_URL = os.environ.get("RPD_BASE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = os.environ.get("RPD_FROM_EMAIL", "rpd@localhost")
 EMAIL_BACKEND = os.environ.get(

@@ -10,3 +10,7 @@ import os
 os.environ.setdefault("RPD_DEBUG", "1")
 
 from rpd.settings import *  # noqa: E402, F403
+
+# Each request's reads written as it answers, so a test reads them back at once; the
+# gathering a web process does is tested on its own (tests/dataprotection).
+RPD_ACCESS_LOG_FLUSH_SECONDS = 0

@@ -1,15 +1,21 @@
 """The access log: who was shown which case's personal data, when, and on what.
 
 Pages call `note` as they decide to show personal data; nothing is written then. Once
-the response is ready, `ReadingsMiddleware` writes the request's readings in one insert,
-so an export of fifty cases costs one statement, not fifty. Only answers that showed the
-data are kept (2xx): a refused or failed request read nothing. If the readings cannot
-be written the request fails rather than show data that went unrecorded.
+the response is ready, `ReadingsMiddleware` hands the request's reads to the process's
+gatherer, which writes them in one insert every `RPD_ACCESS_LOG_FLUSH_SECONDS` (or every
+`RPD_ACCESS_LOG_BATCH` reads), and at exit: a page view then takes no write lock, which
+on SQLite is the database's one (issue 17: reads never write). With 0 seconds each
+request's reads are written as it answers. Only answers that showed the data are kept
+(2xx): a refused or failed request read nothing. A process killed outright loses the
+reads gathered since its last write (seconds' worth; ADR 017).
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime
+import threading
+import time
 
 from django.conf import settings
 from django.utils import timezone
@@ -44,11 +50,12 @@ def note_many(request, cases, what: str | None = None, detail: str = "") -> None
 
 
 def write(request, at: datetime.datetime | None = None) -> int:
+    """Hand the request's reads to the gatherer (or write them, with no gathering)."""
     pending = request.__dict__.pop(_PENDING, None)
     if not pending:
         return 0
     at = at or timezone.now()
-    Reading.objects.bulk_create(
+    rows = [
         Reading(
             at=at,
             user_id=request.user.pk,
@@ -58,8 +65,48 @@ def write(request, at: datetime.datetime | None = None) -> int:
             detail=detail,
         )
         for (pk, what, detail), partnership_id in pending.items()
-    )
-    return len(pending)
+    ]
+    if settings.RPD_ACCESS_LOG_FLUSH_SECONDS == 0:
+        Reading.objects.bulk_create(rows)
+    else:
+        _GATHERED.add(rows)
+    return len(rows)
+
+
+class _Gatherer:
+    """The reads a web process has served and not yet written, shared by its threads."""
+
+    def __init__(self):
+        self.rows: list[Reading] = []
+        self.since: float | None = None
+        self.lock = threading.Lock()
+        atexit.register(self.flush)
+
+    def add(self, rows: list[Reading]) -> None:
+        with self.lock:
+            self.rows.extend(rows)
+            self.since = self.since or time.monotonic()
+            due = (
+                len(self.rows) >= settings.RPD_ACCESS_LOG_BATCH
+                or time.monotonic() - self.since >= settings.RPD_ACCESS_LOG_FLUSH_SECONDS
+            )
+        if due:
+            self.flush()
+
+    def flush(self) -> int:
+        with self.lock:
+            rows, self.rows, self.since = self.rows, [], None
+        if rows:
+            Reading.objects.bulk_create(rows)
+        return len(rows)
+
+
+_GATHERED = _Gatherer()
+
+
+def flush() -> int:
+    """Write every read the process has gathered: at exit, and for a test."""
+    return _GATHERED.flush()
 
 
 class ReadingsMiddleware:

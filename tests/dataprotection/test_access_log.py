@@ -137,3 +137,17 @@ def test_prune_refuses_a_day_in_the_future_in_one_line(region, capsys):
     assert main(["access-log", "prune", "--before", "2099-01-01"]) == 2
     err = capsys.readouterr().err.strip()
     assert err == "rpd: error: --before 2099-01-01 is in the future"
+
+
+def test_a_web_process_gathers_reads_and_writes_them_in_one_insert_per_batch(region, settings):
+    settings.RPD_ACCESS_LOG_FLUSH_SECONDS, settings.RPD_ACCESS_LOG_BATCH = 3600, 3
+    reader = region["blackpool"].ladder["csc"][0]
+    client = client_for(reader)
+    url = reverse("disagreements:detail", args=[region["robin"][0].pk])
+    with CaptureQueriesContext(connection) as first_two:
+        client.get(url), client.get(url)
+    assert inserts(first_two) == 0 and not Reading.objects.exists()
+    with CaptureQueriesContext(connection) as third:
+        client.get(url)
+    assert inserts(third) == 1
+    assert Reading.objects.count() == 3
