@@ -7,6 +7,7 @@ import pytest
 
 from rpd.administration import operations as ops
 from rpd.audit.models import Event
+from rpd.notifications.models import Notice
 from rpd.people.demo import build_partnership
 from rpd.people.models import Agency, Role, RoleHolder, Rung, StandIn, User
 
@@ -267,16 +268,55 @@ def test_only_the_partnerships_own_administrator_may_change_it(demo):
         ops.set_roles(other.ladder["csc"][0], p, demo.admin, {"roles": ["administrator"]})
 
 
-def test_an_agency_serving_another_partnership_joins_this_one_by_its_code(demo):
+def test_joining_an_agency_another_partnership_governs_waits_for_it_to_accept(demo):
     other = build_partnership("jersey")
     police = other.agencies["police"]
 
-    joined = ops.join_agency(demo.partnership, demo.admin, {"code": police.code.upper()})
+    request = ops.join_agency(demo.partnership, demo.admin, {"code": police.code.upper()})
 
-    assert joined == police
-    assert set(police.partnerships.values_list("slug", flat=True)) == {"jersey", "stoke-on-trent"}
-    assert last_event().action == "agency.joined"
+    # Asked, not joined: the agency serves only Jersey until Jersey's administrator says.
+    assert request.agency == police and request.outcome == ""
+    assert set(police.partnerships.values_list("slug", flat=True)) == {"jersey"}
+    asked = last_event()
+    assert (asked.action, asked.partnership_id, asked.actor_id) == (
+        "agency.join_requested",
+        demo.partnership.pk,
+        demo.admin.pk,
+    )
+    told = Notice.objects.filter(to_address=other.admin.email)
+    assert told.count() == 1 and demo.partnership.name in told.get().subject
     again = {"code": police.code}
     assert list(refused(lambda: ops.join_agency(demo.partnership, demo.admin, again))) == ["code"]
     nobody = {"code": "no-such-agency"}
     assert list(refused(lambda: ops.join_agency(demo.partnership, demo.admin, nobody))) == ["code"]
+    # Nobody but the agency's own partnership answers: not the one that asked.
+    with pytest.raises(ops.NotAdministrator):
+        ops.decide_join(request, demo.admin, {"decision": "accepted"})
+    assert list(refused(lambda: ops.decide_join(request, other.admin, {}))) == ["decision"]
+
+    ops.decide_join(request, other.admin, {"decision": "accepted"})
+
+    assert set(police.partnerships.values_list("slug", flat=True)) == {"jersey", "stoke-on-trent"}
+    accepted = last_event()
+    assert (accepted.action, accepted.partnership_id, accepted.actor_id) == (
+        "agency.join_accepted",
+        other.partnership.pk,
+        other.admin.pk,
+    )
+    assert Notice.objects.filter(to_address=demo.admin.email, subject__contains="accepted")
+    answered = {"decision": "declined"}
+    assert list(refused(lambda: ops.decide_join(request, other.admin, answered))) == ["decision"]
+
+
+def test_a_declined_request_changes_nothing_but_is_audited(demo):
+    other = build_partnership("jersey")
+    police = other.agencies["police"]
+    request = ops.join_agency(demo.partnership, demo.admin, {"code": police.code})
+
+    ops.decide_join(request, other.admin, {"decision": "declined"})
+
+    assert set(police.partnerships.values_list("slug", flat=True)) == {"jersey"}
+    assert last_event().action == "agency.join_declined"
+    assert Notice.objects.filter(to_address=demo.admin.email, subject__contains="declined")
+    # Declined, they may ask again.
+    assert ops.join_agency(demo.partnership, demo.admin, {"code": police.code}).outcome == ""

@@ -12,8 +12,9 @@ from django.test import Client
 from rpd.audit.models import Event
 from rpd.disagreements import transitions
 from rpd.people.demo import build_partnership
-from rpd.people.models import Agency, Membership, Partnership, Role, RoleGrant, User
+from rpd.people.models import Agency, Partnership, Role, RoleGrant, User
 from tests.disagreements.helpers import raise_data
+from tests.sharing import share
 
 pytestmark = pytest.mark.django_db
 
@@ -101,20 +102,19 @@ def test_an_administrator_of_several_partnerships_picks_one(demo):
 def test_an_agency_serving_two_partnerships_is_in_both_administrations(demo):
     other = build_partnership("jersey")
     police, officer = demo.agencies["police"], demo.ladder["police"][0]
-    Membership.objects.create(partnership=other.partnership, agency=police)
+    share(police, other.partnership, asked_by=other.admin, accepted_by=demo.admin)
     theirs = client_for(other.admin)
 
     assert police.name in theirs.get("/partnerships/jersey/agencies/").content.decode()
     assert theirs.get(f"/partnerships/jersey/people/{officer.pk}/").status_code == 200
     # Through Jersey's administration, not Stoke's.
     assert theirs.get(f"/partnerships/stoke-on-trent/people/{officer.pk}/").status_code == 404
-    # Roles of one partnership stay in it: made Jersey's unit, not Stoke's.
-    theirs.post(
-        f"/partnerships/jersey/people/{officer.pk}/roles/",
-        {"roles": ["practitioner", "partnership-unit"]},
-    )
+    # Roles of one partnership stay in it: made Jersey's unit, not Stoke's. (Jersey's page
+    # offers only Jersey's roles: the officer's agency roles are Stoke's to set, and kept.)
+    theirs.post(f"/partnerships/jersey/people/{officer.pk}/roles/", {"roles": ["partnership-unit"]})
     officer = User.objects.get(pk=officer.pk)
     assert officer.oversees(other.partnership.pk) and not officer.oversees(demo.partnership.pk)
+    assert officer.roles == {Role.PRACTITIONER}
 
 
 def test_adding_an_agency_checks_the_answers_before_adding_it(demo):
