@@ -74,10 +74,7 @@ def governs(partnership: Partnership, agency: Agency | None) -> bool:
 def governs_person(partnership: Partnership, person: User) -> bool:
     """Whether `partnership` governs `person`'s agency: their name, address, place,
     agency roles and whether they may sign in."""
-    return (
-        person.agency_id is not None
-        and governed_agencies(partnership).filter(pk=person.agency_id).exists()
-    )
+    return person.agency_id is not None and governs(partnership, person.agency)
 
 
 def in_partnership(agency: Agency, partnership: Partnership) -> bool:

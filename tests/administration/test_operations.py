@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from rpd.administration import leavers
 from rpd.administration import operations as ops
 from rpd.audit.models import Event
 from rpd.notifications.models import Notice
 from rpd.people.demo import build_partnership
 from rpd.people.models import Agency, Role, RoleHolder, Rung, StandIn, User
+from tests.sharing import share
 
 pytestmark = pytest.mark.django_db
 
@@ -320,3 +322,53 @@ def test_a_declined_request_changes_nothing_but_is_audited(demo):
     assert Notice.objects.filter(to_address=demo.admin.email, subject__contains="declined")
     # Declined, they may ask again.
     assert ops.join_agency(demo.partnership, demo.admin, {"code": police.code}).outcome == ""
+
+
+def test_a_shared_agency_is_changed_only_by_the_partnership_that_governs_it(demo):
+    jersey = build_partnership("jersey")
+    police, officer = demo.agencies["police"], demo.ladder["police"][0]
+    share(police, jersey.partnership, asked_by=jersey.admin, accepted_by=demo.admin)
+    p, theirs, rung = jersey.partnership, jersey.admin, police.rungs.order_by("-position").first()
+    events = Event.objects.count()
+    attempts = [
+        lambda: ops.change_agency(police, p, theirs, {"name": "Taken"}, fields=("name",)),
+        lambda: ops.add_rung(police, p, theirs, {"title": "Boss", "pathway_rung": "senior-leader"}),
+        lambda: ops.change_rung(rung, p, theirs, {"title": "X", "pathway_rung": rung.pathway_rung}),
+        lambda: ops.remove_rung(rung, p, theirs),
+        lambda: ops.change_person(officer, p, theirs, {"email": "x@example.org"}, ("email",)),
+        lambda: leavers.move(officer, p, theirs, {"agency": jersey.agencies["csc"].pk}, {}),
+        lambda: leavers.deactivate(officer, p, theirs, {}),
+        lambda: ops.add_stand_in(
+            p, theirs, {"agency": police.pk, "pathway_rung": rung.pathway_rung, "person": theirs.pk}
+        ),
+    ]
+    for attempt in attempts:
+        with pytest.raises((ops.NotAdministrator, ops.Invalid)):
+            attempt()
+    # Its agency roles are not Jersey's to give: only Jersey's own roles are offered.
+    lead = {"roles": ["safeguarding-lead"]}
+    assert list(refused(lambda: ops.set_roles(officer, p, theirs, lead))) == ["roles"]
+    assert Event.objects.count() == events
+    name, email = police.name, officer.email
+    police.refresh_from_db()
+    officer = User.objects.get(pk=officer.pk)
+    assert (police.name, officer.email, officer.is_active) == (name, email, True)
+    assert officer.roles == {Role.PRACTITIONER}
+    # Stoke, which governs it, still may.
+    ops.set_roles(officer, demo.partnership, demo.admin, lead)
+    assert User.objects.get(pk=officer.pk).roles == {Role.SAFEGUARDING_LEAD}
+
+
+def test_granting_a_role_that_sees_cases_tells_its_holder_naming_who_granted_it(demo):
+    officer = demo.ladder["police"][0]
+
+    ops.set_roles(officer, demo.partnership, demo.admin, {"roles": ["safeguarding-lead"]})
+
+    told = Notice.objects.get(to_address=officer.email)
+    assert "Safeguarding lead" in told.subject and demo.admin.display_name in told.body_text
+    assert last_event().actor_id == demo.admin.pk
+    # A role that sees nothing by itself is not announced.
+    ops.set_roles(
+        officer, demo.partnership, demo.admin, {"roles": ["safeguarding-lead", "manager"]}
+    )
+    assert Notice.objects.filter(to_address=officer.email).count() == 1
