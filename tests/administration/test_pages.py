@@ -292,3 +292,34 @@ def test_the_remove_buttons_of_closure_days_and_stand_ins_post_their_own_forms(d
     p.refresh_from_db()
     assert p.closure_days == []
     assert not StandIn.objects.filter(person=nurse).exists()
+
+
+def test_a_request_to_join_an_agency_is_answered_by_its_partnership_on_a_page(demo):
+    other = build_partnership("jersey")
+    police = demo.agencies["police"]
+    asking = client_for(other.admin)
+    asked = asking.post("/partnerships/jersey/agencies/join/", {"code": police.code})
+    assert asked.status_code == 302
+    waiting = asking.get("/partnerships/jersey/agencies/").content.decode()
+    assert "Waiting for another partnership to accept" in waiting
+    assert f"/partnerships/jersey/agencies/{police.pk}/" not in waiting
+    request = police.join_requests.get()
+    ours = client_for(demo.admin)
+    page = f"/partnerships/stoke-on-trent/agencies/requests/{request.pk}/"
+    assert page in ours.get("/partnerships/stoke-on-trent/agencies/").content.decode()
+    # The asking side cannot answer, on its own pages or Stoke's.
+    assert asking.post(page, {"decision": "accepted"}).status_code == 404
+    jersey_page = f"/partnerships/jersey/agencies/requests/{request.pk}/"
+    assert asking.post(jersey_page, {"decision": "accepted"}).status_code == 404
+    for bad in ("", "maybe", "<script>alert(1)</script>"):
+        refused = ours.post(page, {"decision": bad})
+        html = refused.content.decode()
+        assert refused.status_code == 400 and "govuk-error-summary" in html
+        assert "<script>alert(1)</script>" not in html
+    assert police.memberships.count() == 1
+
+    assert ours.post(page, {"decision": "accepted"}).status_code == 302
+
+    assert set(police.partnerships.values_list("slug", flat=True)) == {"jersey", "stoke-on-trent"}
+    assert ours.get(page).status_code == 404  # answered: no longer pending
+    assert asking.get(f"/partnerships/jersey/agencies/{police.pk}/").status_code == 200
