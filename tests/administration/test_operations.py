@@ -242,7 +242,9 @@ def test_a_stand_in_acts_for_another_agency_once_per_rung(demo):
         p, admin, {"agency": charity.pk, "pathway_rung": rung, "person": nurse.pk}
     )
 
-    assert last_event().action == "stand_in.added"
+    assert (last_event().action, last_event().actor_id) == ("stand_in.added", admin.pk)
+    told = Notice.objects.get(to_address=nurse.email)  # who named them, no case text
+    assert charity.name in told.subject and admin.display_name in told.body_text
     again = {"agency": charity.pk, "pathway_rung": rung, "person": nurse.pk}
     assert list(refused(lambda: ops.add_stand_in(p, admin, again))) == ["pathway_rung"]
     own = {
