@@ -1,10 +1,18 @@
-"""Who may administer a partnership, and what of the installation belongs to one.
+"""Who may administer a partnership, who governs an agency, and what of the installation
+belongs to one: the one place that says who may change what, asked by the administration
+pages, the operations behind them, the import and the CLI alike.
 
 Every administration page and operation asks `administers` (the one function, kept in
 rpd/disagreements/access.py with the rest of who may do what), so a practitioner, or
-another partnership's administrator, is told the page does not exist. The other helpers
-say which agencies and people a partnership has (an agency may serve several: ADR 007),
-so the pages and operations never spell out how agencies belong to partnerships.
+another partnership's administrator, is told the page does not exist.
+
+An agency may serve several partnerships (ADR 007), but one partnership governs it: its
+`owner`, whose administrators alone change the agency's name, type, ladder, people,
+their addresses and agency-wide roles (safeguarding lead, stand-ins for it), and accept
+or decline another partnership's request to join it (`governs`, ADR 007, 2026-12-05).
+Another partnership it serves reaches into it only through that partnership's own
+settings: who holds its pathway's roles, who holds its partnership roles, and handing
+over its own cases.
 """
 
 from __future__ import annotations
@@ -12,9 +20,40 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from rpd.disagreements.access import administers
-from rpd.people.models import Agency, Membership, Partnership, User
+from rpd.people.models import (
+    Agency,
+    JoinRequest,
+    Membership,
+    Partnership,
+    Role,
+    User,
+)
 
-__all__ = ["administers", "administered_by", "agencies_of", "people_of"]
+__all__ = [
+    "administers",
+    "administered_by",
+    "agencies_of",
+    "governed_agencies",
+    "governs",
+    "governs_person",
+    "people_of",
+    "SIGHT_ROLES",
+]
+
+# Roles that by themselves give sight of cases (ADR 004: a lead sees every case of their
+# agency, the unit and the chair their partnership's): granting one names who granted it
+# in the audit event, and the holder is told by email. (A manager's sight comes from line
+# management, not the role; an administrator sees no case.)
+# The information governance role finds any person's cases and reads them whole for a
+# subject access request (ADR 017): it is told too.
+SIGHT_ROLES = frozenset(
+    {
+        Role.SAFEGUARDING_LEAD,
+        Role.PARTNERSHIP_UNIT,
+        Role.BOARD_CHAIR,
+        Role.INFORMATION_GOVERNANCE,
+    }
+)
 
 
 def administered_by(user) -> list[Partnership]:
@@ -26,7 +65,25 @@ def administered_by(user) -> list[Partnership]:
 
 
 def agencies_of(partnership: Partnership) -> QuerySet[Agency]:
+    """The agencies serving `partnership`: its own and those whose owner accepted it."""
     return Agency.objects.filter(partnerships=partnership).order_by("name")
+
+
+def governed_agencies(partnership: Partnership) -> QuerySet[Agency]:
+    """The agencies `partnership` governs: the only ones its administrators, its import
+    and its CLI may add people to, rename, or change the ladder or people of."""
+    return Agency.objects.filter(owner=partnership).order_by("name")
+
+
+def governs(partnership: Partnership, agency: Agency | None) -> bool:
+    """Whether `partnership`'s administrators govern `agency` (ADR 007, 2026-12-05)."""
+    return agency is not None and agency.owner_id == partnership.pk
+
+
+def governs_person(partnership: Partnership, person: User) -> bool:
+    """Whether `partnership` governs `person`'s agency: their name, address, place,
+    agency roles and whether they may sign in."""
+    return person.agency_id is not None and governs(partnership, person.agency)
 
 
 def in_partnership(agency: Agency, partnership: Partnership) -> bool:
@@ -36,6 +93,23 @@ def in_partnership(agency: Agency, partnership: Partnership) -> bool:
 def people_of(partnership: Partnership) -> QuerySet[User]:
     """Everyone whose agency takes part in `partnership`, active or not."""
     return User.objects.filter(agency__partnerships=partnership)
+
+
+def governed_people(partnership: Partnership) -> QuerySet[User]:
+    """Everyone in an agency `partnership` governs, active or not."""
+    return User.objects.filter(agency__owner=partnership)
+
+
+def pending_requests_to(partnership: Partnership) -> QuerySet[JoinRequest]:
+    """Other partnerships' requests to join agencies `partnership` governs."""
+    return JoinRequest.objects.filter(agency__owner=partnership, outcome="").select_related(
+        "agency", "partnership", "requested_by"
+    )
+
+
+def pending_requests_from(partnership: Partnership) -> QuerySet[JoinRequest]:
+    """`partnership`'s own requests still waiting: of each, only the agency's name shows."""
+    return JoinRequest.objects.filter(partnership=partnership, outcome="").select_related("agency")
 
 
 def add_agency(partnership: Partnership, **fields) -> Agency:

@@ -16,9 +16,18 @@ from django.core.exceptions import ValidationError
 from rpd.disagreements.fields import Person, Text, plain_text
 from rpd.frontend import GovukDateField
 from rpd.pathways.calendar import CALENDARS
-from rpd.people.models import Agency, AgencyType, Partnership, Role, Rung, User
+from rpd.people.models import (
+    PARTNERSHIP_ROLES,
+    Agency,
+    AgencyType,
+    JoinRequest,
+    Partnership,
+    Role,
+    Rung,
+    User,
+)
 
-from .access import agencies_of, people_of
+from .access import agencies_of, governed_agencies, people_of
 
 # Closure days a partnership sets: from the records' era to a few years ahead.
 EARLIEST_CLOSURE = datetime.date(2000, 1, 1)
@@ -117,8 +126,9 @@ class AgencyForm(PartnershipForm):
 class JoinAgencyForm(PartnershipForm):
     code = forms.SlugField(
         label="What is the agency's code?", max_length=64,
-        help_text="An agency that already serves another partnership, for example "
-        "lancashire-constabulary: its people, ladder and leads come with it",
+        help_text="An agency another partnership governs, for example "
+        "lancashire-constabulary: its administrators are asked to accept, and until "
+        "they do you see only its name",
     )  # fmt: skip
 
     def clean_code(self):
@@ -128,6 +138,12 @@ class JoinAgencyForm(PartnershipForm):
             raise ValidationError(f"No agency has the code {code}")
         if agency.memberships.filter(partnership=self.partnership).exists():
             raise ValidationError(f"{agency.name} already serves {self.partnership.name}")
+        if agency.owner_id is None:
+            raise ValidationError(f"{agency.name} serves no partnership: nobody can accept")
+        if agency.join_requests.filter(partnership=self.partnership, outcome="").exists():
+            raise ValidationError(
+                f"You have asked to join {agency.name} already: its partnership has not answered"
+            )
         return agency
 
 
@@ -187,11 +203,12 @@ class PersonForm(PartnershipForm):
         super().__init__(data, **kwargs)
         self.person = person
         p = self.partnership
+        # Only into an agency this partnership governs (ADR 007, 2026-12-05).
         if "agency" in self.fields:
-            self.fields["agency"].queryset = agencies_of(p)
+            self.fields["agency"].queryset = governed_agencies(p)
         if "rung" in self.fields:
             self.fields["rung"].queryset = Rung.objects.filter(
-                agency__in=agencies_of(p)
+                agency__in=governed_agencies(p)
             ).select_related("agency")
         if "line_manager" in self.fields:
             managers = people_of(p).filter(is_active=True).order_by("last_name", "first_name")
@@ -233,6 +250,29 @@ class RolesForm(forms.Form):
         help_text="Select every role they hold",
     )  # fmt: skip
 
+    def __init__(self, data=None, *, agency_roles: bool = True, **kwargs):
+        """`agency_roles` False: only this partnership's own roles are offered, for a
+        person of an agency another partnership governs (ADR 007, 2026-12-05)."""
+        super().__init__(data, **kwargs)
+        if not agency_roles:
+            field = self.fields["roles"]
+            field.choices = [(v, label) for v, label in Role.choices if v in PARTNERSHIP_ROLES]
+            field.help_text = (
+                "Only this partnership's roles: their agency's own partnership sets the rest"
+            )
+
+
+class JoinDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Do you accept the request?",
+        choices=[
+            (JoinRequest.Outcome.ACCEPTED, "Accept: the agency serves that partnership too"),
+            (JoinRequest.Outcome.DECLINED, "Decline"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether you accept the request"},
+    )
+
 
 class RoleHolderForm(PartnershipForm):
     user = Person(label="Person", queryset=None, required=False)
@@ -269,7 +309,7 @@ class StandInForm(PartnershipForm):
 
     def __init__(self, data=None, **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["agency"].queryset = agencies_of(self.partnership)
+        self.fields["agency"].queryset = governed_agencies(self.partnership)
         self.fields["pathway_rung"].choices = _pathway_rungs(self.partnership)
         self.fields["person"].queryset = (
             people_of(self.partnership).filter(is_active=True).order_by("last_name")

@@ -32,6 +32,7 @@ from .forms import PLACE, PersonForm
 from .operations import (
     Invalid,
     _apply,
+    _governs_person,
     _may,
     _person_in,
     _record,
@@ -207,7 +208,7 @@ def deactivate(person: User, partnership: Partnership, by: User, choices: dict) 
     `bulk=line-manager`), their stand-ins and pack roles released, then they can no
     longer sign in and see nothing."""
     _may(by, partnership)
-    _person_in(person, partnership)
+    _governs_person(person, partnership)
     if person.pk == by.pk:
         refuse("person", "You cannot deactivate yourself: ask another administrator")
     if not person.is_active:
@@ -250,7 +251,7 @@ def move(person: User, partnership: Partnership, by: User, data: dict, choices: 
     line_manager). To another agency, every part they hold is handed over first; within
     theirs, each part is handed over where `choices` names someone, else kept."""
     _may(by, partnership)
-    _person_in(person, partnership)
+    _governs_person(person, partnership)
     if not person.is_active:
         refuse("agency", f"{person.display_name} has left: nothing to move")
     cleaned = _valid(PersonForm(data, partnership=partnership, person=person, only=PLACE))
@@ -279,7 +280,7 @@ def reactivate(person: User, partnership: Partnership, by: User) -> None:
     """Someone signed off by mistake, or back: they may sign in again. They get back no
     part in any case (those were handed over), only what their place gives them."""
     _may(by, partnership)
-    _person_in(person, partnership)
+    _governs_person(person, partnership)
     if person.is_active:
         refuse("person", f"{person.display_name} has not left")
     with transaction.atomic():

@@ -19,12 +19,14 @@ import datetime
 from django import forms
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from rpd.audit import log as audit
 from rpd.people import roles as pack_roles
 from rpd.people.models import (
     PARTNERSHIP_ROLES,
     Agency,
+    JoinRequest,
     Membership,
     Partnership,
     Role,
@@ -35,12 +37,13 @@ from rpd.people.models import (
     User,
 )
 
-from . import access
+from . import access, notices
 from .forms import (
     PERSON_DETAILS,
     AgencyForm,
     ClosureDayForm,
     JoinAgencyForm,
+    JoinDecisionForm,
     PartnershipDetailsForm,
     PersonForm,
     RoleHolderForm,
@@ -69,6 +72,14 @@ def refuse(field: str, message: str):
 def _may(by: User, partnership: Partnership) -> None:
     if not access.administers(by, partnership):
         raise NotAdministrator(f"{by} does not administer {partnership.slug}")
+
+
+def _governs(by: User, partnership: Partnership, agency: Agency) -> None:
+    """`by` administers `partnership`, which governs `agency` (ADR 007, 2026-12-05);
+    anything else is "not found" to a page, as another partnership's agency is."""
+    _may(by, partnership)
+    if not access.governs(partnership, agency):
+        raise NotAdministrator(f"{partnership.slug} does not govern agency {agency.pk}")
 
 
 def _valid(form: forms.Form) -> dict:
@@ -161,11 +172,6 @@ def remove_closure_day(partnership: Partnership, by: User, day: str) -> None:
 # -- Agencies and their ladders ---------------------------------------------------------------
 
 
-def _agency_in(agency: Agency, partnership: Partnership) -> None:
-    if not access.in_partnership(agency, partnership):
-        raise NotAdministrator(f"agency {agency.pk} is not in {partnership.slug}")
-
-
 def add_agency(partnership: Partnership, by: User, data: dict) -> Agency:
     _may(by, partnership)
     cleaned = _valid(AgencyForm(data, partnership=partnership))
@@ -183,24 +189,69 @@ def add_agency(partnership: Partnership, by: User, data: dict) -> Agency:
     return agency
 
 
-def join_agency(partnership: Partnership, by: User, data: dict) -> Agency:
-    """An agency that already serves another partnership (a police force, an ICB) takes
-    part in this one too, with its people, ladder and safeguarding leads (ADR 007)."""
-    _may(by, partnership)
+def join_agency(partnership: Partnership, by: User | None, data: dict) -> JoinRequest:
+    """Ask that an agency another partnership governs (a police force, an ICB) take part
+    in this one too. Nothing changes until someone accountable for the agency accepts
+    (`decide_join`): its owning partnership's administrators are told by email, and this
+    partnership sees only the agency's name meanwhile (ADR 007, 2026-12-05). `by` None is
+    the operator's CLI."""
+    if by is not None:
+        _may(by, partnership)
     agency = _valid(JoinAgencyForm(data, partnership=partnership))["code"]
     with transaction.atomic():
-        Membership.objects.create(partnership=partnership, agency=agency)
-        _record("agency.joined", _agency_target(agency), by, partnership, {"code": agency.code})
-    return agency
+        request = JoinRequest.objects.create(
+            agency=agency, partnership=partnership, requested_by=by, requested_at=timezone.now()
+        )
+        _record(
+            "agency.join_requested",
+            _agency_target(agency),
+            by,
+            partnership,
+            {"code": agency.code, "request": request.pk, "owner": agency.owner_id},
+        )
+        notices.join_requested(request)
+    return request
+
+
+def decide_join(request: JoinRequest, by: User | None, data: dict) -> JoinRequest:
+    """Accept or decline another partnership's request to be served by an agency, as one
+    of the people accountable for it (its owning partnership's administrators; `by` None
+    is the operator's CLI). Accepted, the agency serves that partnership from now on,
+    with its people and safeguarding leads; declined, nothing changes. Audited either way
+    in the owning partnership, and whoever asked is told."""
+    agency = request.agency
+    if agency.owner_id is None:
+        raise NotAdministrator(f"agency {agency.pk} serves no partnership: nobody governs it")
+    if by is not None:
+        _governs(by, agency.owner, agency)
+    outcome = _valid(JoinDecisionForm(data))["decision"]
+    with transaction.atomic():
+        # Decided once: a second answer (two administrators at once) finds nothing pending.
+        fresh = JoinRequest.objects.select_for_update().filter(pk=request.pk, outcome="")
+        if not fresh.exists():
+            refuse("decision", f"{request.partnership.name}'s request was answered already")
+        request.outcome, request.decided_by, request.decided_at = outcome, by, timezone.now()
+        request.save(update_fields=["outcome", "decided_by", "decided_at"])
+        if outcome == JoinRequest.Outcome.ACCEPTED:
+            Membership.objects.get_or_create(partnership=request.partnership, agency=agency)
+        _record(
+            f"agency.join_{outcome}",
+            _agency_target(agency),
+            by,
+            agency.owner,
+            {"code": agency.code, "request": request.pk, "partnership": request.partnership_id},
+        )
+        notices.join_decided(request)
+    return request
 
 
 def change_agency(
     agency: Agency, partnership: Partnership, by: User, data: dict, fields=("name", "type")
 ) -> dict:
-    """An agency's name or type. An agency serving several partnerships is changed for all
-    of them: its code, the key imports use, stays as it is."""
-    _may(by, partnership)
-    _agency_in(agency, partnership)
+    """An agency's name or type, by the partnership that governs it. An agency serving
+    several partnerships is changed for all of them: its code, the key imports use, stays
+    as it is."""
+    _governs(by, partnership, agency)
     form = AgencyForm(data, partnership=partnership, only=fields, initial={"pk": agency.pk})
     cleaned = _valid(form)
     with transaction.atomic():
@@ -213,8 +264,7 @@ def change_agency(
 
 def add_rung(agency: Agency, partnership: Partnership, by: User, data: dict) -> Rung:
     """A rung at the top of the agency's ladder."""
-    _may(by, partnership)
-    _agency_in(agency, partnership)
+    _governs(by, partnership, agency)
     cleaned = _valid(RungForm(data, partnership=partnership))
     with transaction.atomic():
         top = agency.rungs.order_by("-position").values_list("position", flat=True).first()
@@ -237,8 +287,7 @@ def add_rung(agency: Agency, partnership: Partnership, by: User, data: dict) -> 
 def change_rung(
     rung: Rung, partnership: Partnership, by: User, data: dict, fields=("title", "pathway_rung")
 ) -> dict:
-    _may(by, partnership)
-    _agency_in(rung.agency, partnership)
+    _governs(by, partnership, rung.agency)
     cleaned = _valid(RungForm(data, partnership=partnership, only=fields))
     with transaction.atomic():
         changed = _apply(rung, cleaned, fields)
@@ -256,8 +305,7 @@ def change_rung(
 
 def remove_rung(rung: Rung, partnership: Partnership, by: User) -> None:
     """Only the top rung, and only with no one on it: the ladder stays unbroken."""
-    _may(by, partnership)
-    _agency_in(rung.agency, partnership)
+    _governs(by, partnership, rung.agency)
     top = rung.agency.rungs.order_by("-position").first()
     if top is None or top.pk != rung.pk:
         refuse("rung", "Only the top rung of a ladder can be removed")
@@ -278,6 +326,13 @@ def _person_in(person: User, partnership: Partnership) -> None:
         raise NotAdministrator(f"person {person.pk} is not in {partnership.slug}")
 
 
+def _governs_person(person: User, partnership: Partnership) -> None:
+    """`person` is in an agency `partnership` governs: their details, address, place,
+    agency roles and sign-in are its administrators' to change, no one else's."""
+    if not access.governs_person(partnership, person):
+        raise NotAdministrator(f"{partnership.slug} does not govern person {person.pk}")
+
+
 def _username(email: str) -> str:
     # Sign-in is by email; the username only has to be unique and say who it is.
     base, n = email[:140], 1
@@ -293,6 +348,7 @@ def add_person(partnership: Partnership, by: User, data: dict) -> User:
     or their agency's single sign-on); nobody registers themselves."""
     _may(by, partnership)
     cleaned = _valid(PersonForm(data, partnership=partnership))
+    _governs(by, partnership, cleaned["agency"])
     with transaction.atomic():
         person = User(username=_username(cleaned["email"]), **cleaned)
         person.set_unusable_password()
@@ -312,7 +368,7 @@ def change_person(
 ) -> dict:
     """A person's name, email address, job title, team or phone number."""
     _may(by, partnership)
-    _person_in(person, partnership)
+    _governs_person(person, partnership)
     if not set(fields) <= set(PERSON_DETAILS):
         raise ValueError("agency, rung and line manager change by moving the person")
     cleaned = _valid(PersonForm(data, partnership=partnership, person=person, only=fields))
@@ -326,11 +382,18 @@ def change_person(
 
 def set_roles(person: User, partnership: Partnership, by: User, data: dict) -> dict:
     """The roles a person holds here: exactly those given. Agency roles (practitioner,
-    manager, safeguarding lead, senior manager) hold wherever their agency serves; the
-    partnership's roles (unit, chair, administrator) only in this partnership (ADR 007)."""
+    manager, safeguarding lead, senior manager) hold wherever their agency serves, so only
+    the partnership governing the agency sets them; the partnership's roles (unit, chair,
+    administrator) only in this partnership (ADR 007), so any partnership the person's
+    agency serves sets its own. Granting a role that gives sight of cases tells the
+    holder by email; the audit event names who granted it."""
     _may(by, partnership)
     _person_in(person, partnership)
-    wanted = set(_valid(RolesForm(data))["roles"])
+    governed = access.governs_person(partnership, person)
+    wanted = set(_valid(RolesForm(data, agency_roles=governed))["roles"])
+    if not governed:
+        # Their agency roles are not this partnership's to give or take: kept as held.
+        wanted |= {r for r in person.roles if r not in PARTNERSHIP_ROLES}
     if person.pk == by.pk and Role.ADMINISTRATOR not in wanted:
         refuse("roles", "You cannot remove your own administrator role: ask another administrator")
     with transaction.atomic():
@@ -356,6 +419,7 @@ def set_roles(person: User, partnership: Partnership, by: User, data: dict) -> d
                 partnership,
                 {"added": added, "removed": removed},
             )
+        notices.role_granted(person, access.SIGHT_ROLES.intersection(added), partnership, by)
     for cached in (
         "roles",
         "_grants",
@@ -395,10 +459,13 @@ def remove_role_holder(holder: RoleHolder, partnership: Partnership, by: User) -
 
 
 def add_stand_in(partnership: Partnership, by: User, data: dict) -> StandIn:
-    """Who acts for an agency on a rung it has no one on (a GP practice's senior manager)."""
+    """Who acts for an agency on a rung it has no one on (a GP practice's senior manager):
+    for an agency this partnership governs, since a stand-in acts for it wherever it
+    serves. The person is told, and the audit event names who named them."""
     _may(by, partnership)
     cleaned = _valid(StandInForm(data, partnership=partnership))
     agency, rung, person = cleaned["agency"], cleaned["pathway_rung"], cleaned["person"]
+    _governs(by, partnership, agency)
     if StandIn.objects.filter(agency=agency, pathway_rung=rung).exists():
         refuse("pathway_rung", f"{agency.name} already has someone standing in on that rung")
     if person.agency_id == agency.pk:
@@ -410,14 +477,18 @@ def add_stand_in(partnership: Partnership, by: User, data: dict) -> StandIn:
             _agency_target(agency),
             by,
             partnership,
-            {"stand_in": stand_in.pk, "pathway_rung": rung, "person": person.pk},
+            {
+                "stand_in": stand_in.pk,
+                "pathway_rung": rung,
+                "person": person.pk,
+            },
         )
+        notices.stand_in_named(person, agency.name, rung, by)
     return stand_in
 
 
 def remove_stand_in(stand_in: StandIn, partnership: Partnership, by: User) -> None:
-    _may(by, partnership)
-    _agency_in(stand_in.agency, partnership)
+    _governs(by, partnership, stand_in.agency)
     with transaction.atomic():
         data = {
             "stand_in": stand_in.pk,

@@ -19,6 +19,7 @@ urlpatterns = [
     path(P + "agencies/add/", agencies.add_agency, name="add-agency"),
     path(P + "agencies/add/check/", agencies.add_agency_check, name="add-agency-check"),
     path(P + "agencies/join/", agencies.join_agency, name="join-agency"),
+    path(P + "agencies/requests/<int:pk>/", agencies.join_request, name="join-request"),
     path(P + "agencies/<int:pk>/", agencies.agency, name="agency"),
     path(P + "agencies/<int:pk>/rungs/add/", agencies.add_rung, name="add-rung"),
     path(P + "agencies/<int:pk>/rungs/<int:rung_pk>/", agencies.rung, name="rung"),

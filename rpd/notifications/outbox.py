@@ -192,10 +192,20 @@ def queue_account_notice(
 ) -> Notice | None:
     """A sign-in notice (a password reset link, a second factor changed): sent straight
     away whatever the person's digest choice, and belonging to no partnership's cases."""
+    notice = account_notice(
+        to_address=to_address, subject=subject, body_text=body_text, to_user=to_user
+    )
+    if notice is not None:
+        notice.save()
+    return notice
+
+
+def account_notice(*, to_address: str, subject: str, body_text: str, to_user=None):
+    """`queue_account_notice`'s notice, not yet saved: for writing many in bulk."""
     if not to_address:
         return None
     now = timezone.now()
-    return Notice.objects.create(
+    return Notice(
         partnership=None,  # a person's account, in no one partnership (ADR 007)
         kind=Kind.ACCOUNT,
         recipient=to_user,

@@ -1,4 +1,5 @@
-"""`rpd partnership create`, `rpd import people|template` and `rpd check`.
+"""`rpd partnership create`, `rpd import people|template`, `rpd agency join|answer` and
+`rpd check`.
 
 A mistake in the command (an unknown partnership, a file that cannot be read, bad rows)
 ends with exit status 2 and says what is wrong on stderr; `rpd check` exits 1 when the
@@ -42,6 +43,26 @@ def register(subparsers) -> None:
     p.add_argument("--partnership", metavar="SLUG")
     p.set_defaults(handler=import_template)
 
+    agency = subparsers.add_parser(
+        "agency", help="ask that an agency another partnership governs serve one, and answer"
+    )
+    actions = agency.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = actions.add_parser(
+        "join", help="ask that agency CODE serve --partnership too (its owner must accept)"
+    )
+    p.add_argument("code", metavar="CODE")
+    p.add_argument("--partnership", required=True, metavar="SLUG")
+    p.set_defaults(handler=agency_join)
+    p = actions.add_parser(
+        "answer", help="as the installation's operator, accept or decline such a request"
+    )
+    p.add_argument("code", metavar="CODE")
+    p.add_argument("--partnership", required=True, metavar="SLUG", help="the one that asked")
+    decision = p.add_mutually_exclusive_group(required=True)
+    decision.add_argument("--accept", action="store_true")
+    decision.add_argument("--decline", action="store_true")
+    p.set_defaults(handler=agency_answer)
+
     p = subparsers.add_parser(
         "check", help="the go-live check: exit 0 when ready, 1 listing what is missing"
     )
@@ -78,6 +99,53 @@ def partnership_create(args) -> int:
         f"pathway, {partnership.calendar} calendar; next: `rpd import people FILE.csv "
         f"--partnership {partnership.slug}`"
     )
+    return 0
+
+
+def _refused(error) -> CommandError:
+    return CommandError("; ".join(m for ms in error.errors.values() for m in ms))
+
+
+def agency_join(args) -> int:
+    """The operator asks, for a partnership, to be served by an agency another governs:
+    a request its owner's administrators answer, as from the Agencies page."""
+    require_database()
+    from rpd.administration import operations
+
+    partnership = _partnership(args.partnership)
+    try:
+        request = operations.join_agency(partnership, None, {"code": args.code})
+    except operations.Invalid as error:
+        raise _refused(error) from None
+    print(
+        f"asked {request.agency.owner.name} to let {request.agency.name} serve "
+        f"{partnership.name}; its administrators were told"
+    )
+    return 0
+
+
+def agency_answer(args) -> int:
+    """The operator answers a partnership's request, as the agency's owner would."""
+    require_database()
+    from rpd.administration import operations
+    from rpd.people.models import JoinRequest
+
+    partnership = _partnership(args.partnership)
+    request = (
+        JoinRequest.objects.filter(
+            partnership=partnership, agency__code=args.code.lower(), outcome=""
+        )
+        .select_related("agency__owner", "partnership")
+        .first()
+    )
+    if request is None:
+        raise CommandError(f"CODE: {partnership.name} has not asked to join {args.code!r}")
+    decision = JoinRequest.Outcome.ACCEPTED if args.accept else JoinRequest.Outcome.DECLINED
+    try:
+        operations.decide_join(request, None, {"decision": decision})
+    except operations.Invalid as error:
+        raise _refused(error) from None
+    print(f"{decision} {partnership.name}'s request to be served by {request.agency.name}")
     return 0
 
 

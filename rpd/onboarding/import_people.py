@@ -178,14 +178,16 @@ class Snapshot:
             r.values["line_manager_email"].lower() for r in table.rows
         }
         emails.discard("")
-        agencies = {a.code: a for a in Agency.objects.filter(code__in=codes)}
+        agencies = {
+            a.code: a for a in Agency.objects.filter(code__in=codes).select_related("owner")
+        }
         member_ids = set(
             Membership.objects.filter(partnership=partnership).values_list("agency_id", flat=True)
         )
         users = {
             u.email: u
             for u in User.objects.filter(email__in=emails).select_related(
-                "agency", "rung", "line_manager"
+                "agency__owner", "rung", "line_manager"
             )
         }
         # Who manages whom among the partnership's people, to find a loop the file would
@@ -288,7 +290,24 @@ def _check_cells(row: Row, pack: Pack, bad: _Checker) -> None:
             )
 
 
-def _agencies(table, snapshot, bad) -> dict[str, dict]:
+def _governed_elsewhere(row, code: str, agency: Agency, partnership, bad) -> None:
+    """A row naming an agency another partnership governs: its people, name and ladder
+    are that partnership's to change, never an import's here (ADR 007, 2026-12-05)."""
+    owner = agency.owner.name if agency.owner_id else "no partnership"
+    bad(
+        row,
+        "agency_code",
+        f"{code} is governed by {owner}, not {partnership.name}: only its administrators "
+        "add or change its people; leave its rows out",
+    )
+    v = row.values
+    if v["agency_name"] and v["agency_name"] != agency.name:
+        bad(row, "agency_name", f"renames {code}, which {partnership.name} does not govern")
+    if v["agency_type"] and v["agency_type"].lower() != agency.type:
+        bad(row, "agency_type", f"changes {code}'s type, which {partnership.name} does not govern")
+
+
+def _agencies(table, snapshot, bad, partnership) -> dict[str, dict]:
     """Each agency code the file names: the agency, its name and type, from its rows."""
     agencies: dict[str, dict] = {}
     given_on: dict[tuple[str, str], int] = {}  # (code, "name"/"type") -> the line giving it
@@ -299,6 +318,8 @@ def _agencies(table, snapshot, bad) -> dict[str, dict]:
         if not CODE.match(code):
             continue
         existing = snapshot.agencies.get(code)
+        if existing is not None and existing.owner_id != partnership.pk:
+            _governed_elsewhere(row, code, existing, partnership, bad)
         entry = agencies.setdefault(
             code,
             {
@@ -439,7 +460,7 @@ def plan(
     for row in table.rows:
         _check_cells(row, pack, bad)
     snapshot = Snapshot.load(partnership, table)
-    agencies = _agencies(table, snapshot, bad)
+    agencies = _agencies(table, snapshot, bad, partnership)
     rungs = _rungs(table, pack, agencies, snapshot, bad)
     rank = {r.id: i for i, r in enumerate(pack.rungs)}
     pack_roles = {r.id: r for r in pack.roles}
@@ -498,15 +519,16 @@ def _check_existing(row, user: User, code: str, partnership, snapshot: Snapshot,
     if not user.is_active:
         bad(row, "email", f"{user.email} has left: reinstate them on their page first")
         return
-    here = user.agency_id in snapshot.member_ids
+    # Only someone in an agency this partnership governs (ADR 007, 2026-12-05).
+    here = user.agency_id is not None and user.agency.owner_id == partnership.pk
     same_agency = user.agency_id is not None and user.agency.code == code
-    if not (here or same_agency):
+    if not here:
         where = user.agency.name if user.agency_id else "no agency"
         bad(
             row,
             "email",
-            f"{user.email} is already registered ({where}), outside {partnership.name}: "
-            "their own partnership's administrator can move them",
+            f"{user.email} is already registered ({where}), outside {partnership.name}'s "
+            "own agencies: the partnership governing theirs changes them",
         )
     elif not same_agency and user.pk in snapshot.busy:
         bad(
@@ -641,6 +663,7 @@ def apply(plan: Plan, *, by: User | None, source: str = "", progress: Progress =
         _write_managers(plan, users)
         progress("line managers set")
         granted, revoked = _write_grants(plan, users)
+        _tell_sight_holders(plan, granted, by)
         held, released = _write_holdings(plan, users)
         progress("roles set")
         audit.append(
@@ -654,7 +677,7 @@ def apply(plan: Plan, *, by: User | None, source: str = "", progress: Progress =
                 "agencies": counts["agency"],
                 "rungs": counts["rung"],
                 "people": counts["person"],
-                "roles": {"granted": granted, "revoked": revoked},
+                "roles": {"granted": len(granted), "revoked": revoked},
                 "pack_roles": {"assigned": held, "removed": released},
             },
         )
@@ -666,7 +689,9 @@ def _write_agencies(plan: Plan) -> dict[str, Agency]:
     for code, entry in plan.agencies.items():
         agency = entry["agency"]
         if agency is None:
-            agency = Agency(code=code, name=entry["name"], type=entry["type"])
+            agency = Agency(
+                code=code, name=entry["name"], type=entry["type"], owner=plan.partnership
+            )
             new.append(agency)
         elif (agency.name, agency.type) != (entry["name"], entry["type"]):
             agency.name, agency.type = entry["name"], entry["type"]
@@ -790,7 +815,26 @@ def _write_managers(plan: Plan, users: dict[str, User]) -> None:
     User.objects.bulk_update(changed, ["line_manager"], batch_size=BATCH)
 
 
-def _write_grants(plan: Plan, users: dict[str, User]) -> tuple[int, int]:
+def _tell_sight_holders(plan: Plan, granted: list[RoleGrant], by: User | None) -> None:
+    """Each person the file gives a role that sees cases (a safeguarding lead, the unit,
+    the chair) is told by email who gave it; the import's audit event names `by`."""
+    from rpd.administration import access, notices
+    from rpd.notifications.models import Notice
+
+    given: dict[int, set[str]] = defaultdict(set)
+    people = {}
+    for grant in granted:
+        if grant.role in access.SIGHT_ROLES:
+            given[grant.user.pk].add(grant.role)
+            people[grant.user.pk] = grant.user
+    told = [
+        notices.role_granted(people[pk], roles, plan.partnership, by, save=False)
+        for pk, roles in given.items()
+    ]
+    Notice.objects.bulk_create([n for n in told if n is not None], batch_size=BATCH)
+
+
+def _write_grants(plan: Plan, users: dict[str, User]) -> tuple[list[RoleGrant], int]:
     add, drop = [], []
     for person in plan.people:
         user = users[person.email]
@@ -803,7 +847,7 @@ def _write_grants(plan: Plan, users: dict[str, User]) -> tuple[int, int]:
         ]
     RoleGrant.objects.filter(pk__in=drop).delete()
     RoleGrant.objects.bulk_create(add, batch_size=BATCH)
-    return len(add), len(drop)
+    return add, len(drop)
 
 
 def _write_holdings(plan: Plan, users: dict[str, User]) -> tuple[int, int]:
@@ -845,10 +889,11 @@ def import_file(
 
 
 def current_rows(partnership: Partnership) -> list[dict[str, str]]:
-    """Everyone active in the partnership's agencies, in the import's columns, so that
-    importing the downloaded file again changes nothing."""
+    """Everyone active in the agencies the partnership governs, in the import's columns,
+    so that importing the downloaded file again changes nothing. (People of an agency
+    another partnership governs are that partnership's to import.)"""
     people = (
-        User.objects.filter(agency__partnerships=partnership, is_active=True)
+        User.objects.filter(agency__owner=partnership, is_active=True)
         .select_related("agency", "rung", "line_manager")
         .order_by("agency__code", "rung__position", "last_name", "first_name", "pk")
     )

@@ -65,7 +65,11 @@ class AgencyManager(models.Manager):
     def create_in(self, partnership: Partnership, *, name: str, type: str, code: str = "", **kw):
         """A new agency serving `partnership`; its code defaults to one from both names."""
         agency = self.create(
-            name=name, type=type, code=code or slugify(f"{partnership.slug} {name}")[:64], **kw
+            name=name,
+            type=type,
+            code=code or slugify(f"{partnership.slug} {name}")[:64],
+            owner=partnership,
+            **kw,
         )
         Membership.objects.create(partnership=partnership, agency=agency)
         return agency
@@ -74,12 +78,20 @@ class AgencyManager(models.Manager):
 class Agency(models.Model):
     """An organisation whose staff take part: installation-wide, since a police force, an
     ICB or an NHS trust serves several partnerships (ADR 007). Which partnerships it
-    serves are its memberships; its people, ladder and safeguarding leads are its own."""
+    serves are its memberships; its people, ladder and safeguarding leads are its own,
+    governed by its owning partnership's administrators (ADR 007, 2026-12-05)."""
 
     # How imports and administrators name the agency, stable when its name changes.
     code = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
     type = models.CharField(max_length=32, choices=AgencyType.choices)
+    # The partnership accountable for the agency: its administrators, and no one else's,
+    # change the agency's name, ladder, people, their addresses and agency-wide roles, and
+    # accept or decline other partnerships' requests to join it. Empty only for an agency
+    # that serves no partnership (nobody governs it: the operator's CLI may).
+    owner = models.ForeignKey(
+        Partnership, null=True, blank=True, on_delete=models.PROTECT, related_name="owned_agencies"
+    )
 
     objects = AgencyManager()
 
@@ -107,6 +119,45 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} in {self.partnership}"
+
+
+class JoinRequest(models.Model):
+    """A partnership asks to be served by an agency another partnership governs.
+
+    Until the agency's owning partnership accepts, there is no `Membership`: for cases,
+    people and roles the requesting partnership and the agency have nothing to do with
+    each other, and the requester sees only the agency's name (ADR 007, 2026-12-05)."""
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="join_requests")
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="join_requests"
+    )
+    requested_by = models.ForeignKey(
+        "User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    decided_by = models.ForeignKey(
+        "User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "partnership"],
+                condition=models.Q(outcome=""),
+                name="join_request_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partnership} asks to join {self.agency}"
 
 
 class Rung(models.Model):

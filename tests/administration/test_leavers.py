@@ -17,8 +17,9 @@ from rpd.disagreements import access, transitions
 from rpd.disagreements.models import AgreedAction, Handover
 from rpd.notifications.feeds import feed_url
 from rpd.people.demo import DEMO_PASSWORD, build_partnership
-from rpd.people.models import Membership, User
+from rpd.people.models import User
 from tests.disagreements.helpers import agree_action, fresh, raise_data
+from tests.sharing import share
 
 pytestmark = pytest.mark.django_db
 
@@ -245,7 +246,7 @@ def test_handing_over_only_leaves_the_person_as_they_are(case):
 def test_a_shared_agencys_leaver_is_handed_over_by_each_partnership_in_turn(case):
     demo, d, officer = case
     jersey = build_partnership("jersey")
-    Membership.objects.create(partnership=jersey.partnership, agency=officer.agency)
+    share(officer.agency, jersey.partnership, asked_by=jersey.admin, accepted_by=demo.admin)
     data = raise_data(jersey, receiving_professional=officer.pk, partnership=jersey.partnership.pk)
     data["receiving_agency"] = officer.agency_id
     theirs = transitions.raise_disagreement(jersey.ladder["csc"][0], data)

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from rpd.administration import leavers
 from rpd.administration import operations as ops
 from rpd.audit.models import Event
+from rpd.notifications.models import Notice
 from rpd.people.demo import build_partnership
 from rpd.people.models import Agency, Role, RoleHolder, Rung, StandIn, User
+from tests.sharing import share
 
 pytestmark = pytest.mark.django_db
 
@@ -239,7 +242,9 @@ def test_a_stand_in_acts_for_another_agency_once_per_rung(demo):
         p, admin, {"agency": charity.pk, "pathway_rung": rung, "person": nurse.pk}
     )
 
-    assert last_event().action == "stand_in.added"
+    assert (last_event().action, last_event().actor_id) == ("stand_in.added", admin.pk)
+    told = Notice.objects.get(to_address=nurse.email)  # who named them, no case text
+    assert charity.name in told.subject and admin.display_name in told.body_text
     again = {"agency": charity.pk, "pathway_rung": rung, "person": nurse.pk}
     assert list(refused(lambda: ops.add_stand_in(p, admin, again))) == ["pathway_rung"]
     own = {
@@ -267,16 +272,105 @@ def test_only_the_partnerships_own_administrator_may_change_it(demo):
         ops.set_roles(other.ladder["csc"][0], p, demo.admin, {"roles": ["administrator"]})
 
 
-def test_an_agency_serving_another_partnership_joins_this_one_by_its_code(demo):
+def test_joining_an_agency_another_partnership_governs_waits_for_it_to_accept(demo):
     other = build_partnership("jersey")
     police = other.agencies["police"]
 
-    joined = ops.join_agency(demo.partnership, demo.admin, {"code": police.code.upper()})
+    request = ops.join_agency(demo.partnership, demo.admin, {"code": police.code.upper()})
 
-    assert joined == police
-    assert set(police.partnerships.values_list("slug", flat=True)) == {"jersey", "stoke-on-trent"}
-    assert last_event().action == "agency.joined"
+    # Asked, not joined: the agency serves only Jersey until Jersey's administrator says.
+    assert request.agency == police and request.outcome == ""
+    assert set(police.partnerships.values_list("slug", flat=True)) == {"jersey"}
+    asked = last_event()
+    assert (asked.action, asked.partnership_id, asked.actor_id) == (
+        "agency.join_requested",
+        demo.partnership.pk,
+        demo.admin.pk,
+    )
+    told = Notice.objects.filter(to_address=other.admin.email)
+    assert told.count() == 1 and demo.partnership.name in told.get().subject
     again = {"code": police.code}
     assert list(refused(lambda: ops.join_agency(demo.partnership, demo.admin, again))) == ["code"]
     nobody = {"code": "no-such-agency"}
     assert list(refused(lambda: ops.join_agency(demo.partnership, demo.admin, nobody))) == ["code"]
+    # Nobody but the agency's own partnership answers: not the one that asked.
+    with pytest.raises(ops.NotAdministrator):
+        ops.decide_join(request, demo.admin, {"decision": "accepted"})
+    assert list(refused(lambda: ops.decide_join(request, other.admin, {}))) == ["decision"]
+
+    ops.decide_join(request, other.admin, {"decision": "accepted"})
+
+    assert set(police.partnerships.values_list("slug", flat=True)) == {"jersey", "stoke-on-trent"}
+    accepted = last_event()
+    assert (accepted.action, accepted.partnership_id, accepted.actor_id) == (
+        "agency.join_accepted",
+        other.partnership.pk,
+        other.admin.pk,
+    )
+    assert Notice.objects.filter(to_address=demo.admin.email, subject__contains="accepted")
+    answered = {"decision": "declined"}
+    assert list(refused(lambda: ops.decide_join(request, other.admin, answered))) == ["decision"]
+
+
+def test_a_declined_request_changes_nothing_but_is_audited(demo):
+    other = build_partnership("jersey")
+    police = other.agencies["police"]
+    request = ops.join_agency(demo.partnership, demo.admin, {"code": police.code})
+
+    ops.decide_join(request, other.admin, {"decision": "declined"})
+
+    assert set(police.partnerships.values_list("slug", flat=True)) == {"jersey"}
+    assert last_event().action == "agency.join_declined"
+    assert Notice.objects.filter(to_address=demo.admin.email, subject__contains="declined")
+    # Declined, they may ask again.
+    assert ops.join_agency(demo.partnership, demo.admin, {"code": police.code}).outcome == ""
+
+
+def test_a_shared_agency_is_changed_only_by_the_partnership_that_governs_it(demo):
+    jersey = build_partnership("jersey")
+    police, officer = demo.agencies["police"], demo.ladder["police"][0]
+    share(police, jersey.partnership, asked_by=jersey.admin, accepted_by=demo.admin)
+    p, theirs, rung = jersey.partnership, jersey.admin, police.rungs.order_by("-position").first()
+    events = Event.objects.count()
+    attempts = [
+        lambda: ops.change_agency(police, p, theirs, {"name": "Taken"}, fields=("name",)),
+        lambda: ops.add_rung(police, p, theirs, {"title": "Boss", "pathway_rung": "senior-leader"}),
+        lambda: ops.change_rung(rung, p, theirs, {"title": "X", "pathway_rung": rung.pathway_rung}),
+        lambda: ops.remove_rung(rung, p, theirs),
+        lambda: ops.change_person(officer, p, theirs, {"email": "x@example.org"}, ("email",)),
+        lambda: leavers.move(officer, p, theirs, {"agency": jersey.agencies["csc"].pk}, {}),
+        lambda: leavers.deactivate(officer, p, theirs, {}),
+        lambda: ops.add_stand_in(
+            p, theirs, {"agency": police.pk, "pathway_rung": rung.pathway_rung, "person": theirs.pk}
+        ),
+    ]
+    for attempt in attempts:
+        with pytest.raises((ops.NotAdministrator, ops.Invalid)):
+            attempt()
+    # Its agency roles are not Jersey's to give: only Jersey's own roles are offered.
+    lead = {"roles": ["safeguarding-lead"]}
+    assert list(refused(lambda: ops.set_roles(officer, p, theirs, lead))) == ["roles"]
+    assert Event.objects.count() == events
+    name, email = police.name, officer.email
+    police.refresh_from_db()
+    officer = User.objects.get(pk=officer.pk)
+    assert (police.name, officer.email, officer.is_active) == (name, email, True)
+    assert officer.roles == {Role.PRACTITIONER}
+    # Stoke, which governs it, still may.
+    ops.set_roles(officer, demo.partnership, demo.admin, lead)
+    assert User.objects.get(pk=officer.pk).roles == {Role.SAFEGUARDING_LEAD}
+
+
+def test_granting_a_role_that_sees_cases_tells_its_holder_naming_who_granted_it(demo):
+    officer = demo.ladder["police"][0]
+
+    ops.set_roles(officer, demo.partnership, demo.admin, {"roles": ["safeguarding-lead"]})
+
+    told = Notice.objects.get(to_address=officer.email)
+    assert "Safeguarding lead" in told.subject and demo.admin.display_name in told.body_text
+    assert last_event().actor_id == demo.admin.pk
+    # A role that sees nothing by itself is not announced.
+    ops.set_roles(
+        officer, demo.partnership, demo.admin, {"roles": ["safeguarding-lead", "manager"]}
+    )
+    assert Notice.objects.filter(to_address=officer.email).count() == 1

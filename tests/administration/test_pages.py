@@ -12,8 +12,9 @@ from django.test import Client
 from rpd.audit.models import Event
 from rpd.disagreements import transitions
 from rpd.people.demo import build_partnership
-from rpd.people.models import Agency, Membership, Partnership, Role, RoleGrant, User
+from rpd.people.models import Agency, Partnership, Role, RoleGrant, User
 from tests.disagreements.helpers import raise_data
+from tests.sharing import share
 
 pytestmark = pytest.mark.django_db
 
@@ -101,20 +102,19 @@ def test_an_administrator_of_several_partnerships_picks_one(demo):
 def test_an_agency_serving_two_partnerships_is_in_both_administrations(demo):
     other = build_partnership("jersey")
     police, officer = demo.agencies["police"], demo.ladder["police"][0]
-    Membership.objects.create(partnership=other.partnership, agency=police)
+    share(police, other.partnership, asked_by=other.admin, accepted_by=demo.admin)
     theirs = client_for(other.admin)
 
     assert police.name in theirs.get("/partnerships/jersey/agencies/").content.decode()
     assert theirs.get(f"/partnerships/jersey/people/{officer.pk}/").status_code == 200
     # Through Jersey's administration, not Stoke's.
     assert theirs.get(f"/partnerships/stoke-on-trent/people/{officer.pk}/").status_code == 404
-    # Roles of one partnership stay in it: made Jersey's unit, not Stoke's.
-    theirs.post(
-        f"/partnerships/jersey/people/{officer.pk}/roles/",
-        {"roles": ["practitioner", "partnership-unit"]},
-    )
+    # Roles of one partnership stay in it: made Jersey's unit, not Stoke's. (Jersey's page
+    # offers only Jersey's roles: the officer's agency roles are Stoke's to set, and kept.)
+    theirs.post(f"/partnerships/jersey/people/{officer.pk}/roles/", {"roles": ["partnership-unit"]})
     officer = User.objects.get(pk=officer.pk)
     assert officer.oversees(other.partnership.pk) and not officer.oversees(demo.partnership.pk)
+    assert officer.roles == {Role.PRACTITIONER}
 
 
 def test_adding_an_agency_checks_the_answers_before_adding_it(demo):
@@ -292,3 +292,34 @@ def test_the_remove_buttons_of_closure_days_and_stand_ins_post_their_own_forms(d
     p.refresh_from_db()
     assert p.closure_days == []
     assert not StandIn.objects.filter(person=nurse).exists()
+
+
+def test_a_request_to_join_an_agency_is_answered_by_its_partnership_on_a_page(demo):
+    other = build_partnership("jersey")
+    police = demo.agencies["police"]
+    asking = client_for(other.admin)
+    asked = asking.post("/partnerships/jersey/agencies/join/", {"code": police.code})
+    assert asked.status_code == 302
+    waiting = asking.get("/partnerships/jersey/agencies/").content.decode()
+    assert "Waiting for another partnership to accept" in waiting
+    assert f"/partnerships/jersey/agencies/{police.pk}/" not in waiting
+    request = police.join_requests.get()
+    ours = client_for(demo.admin)
+    page = f"/partnerships/stoke-on-trent/agencies/requests/{request.pk}/"
+    assert page in ours.get("/partnerships/stoke-on-trent/agencies/").content.decode()
+    # The asking side cannot answer, on its own pages or Stoke's.
+    assert asking.post(page, {"decision": "accepted"}).status_code == 404
+    jersey_page = f"/partnerships/jersey/agencies/requests/{request.pk}/"
+    assert asking.post(jersey_page, {"decision": "accepted"}).status_code == 404
+    for bad in ("", "maybe", "<script>alert(1)</script>"):
+        refused = ours.post(page, {"decision": bad})
+        html = refused.content.decode()
+        assert refused.status_code == 400 and "govuk-error-summary" in html
+        assert "<script>alert(1)</script>" not in html
+    assert police.memberships.count() == 1
+
+    assert ours.post(page, {"decision": "accepted"}).status_code == 302
+
+    assert set(police.partnerships.values_list("slug", flat=True)) == {"jersey", "stoke-on-trent"}
+    assert ours.get(page).status_code == 404  # answered: no longer pending
+    assert asking.get(f"/partnerships/jersey/agencies/{police.pk}/").status_code == 200

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from rpd.administration import operations
 from rpd.disagreements import transitions
 from rpd.people.demo import build_partnership
 from rpd.people.models import User
@@ -25,6 +26,10 @@ def demo():
     officer = demo.ladder["police"][0]
     d = transitions.raise_disagreement(demo.ladder["csc"][0], raise_data(demo))
     agree_action(demo.ladder["csc"][0], d, owner=officer, with_whom=officer)
+    # Jersey asks to be served by Stoke's police force: Stoke's administrator answers.
+    jersey = build_partnership("jersey")
+    police = demo.agencies["police"]
+    demo.asked = operations.join_agency(jersey.partnership, jersey.admin, {"code": police.code})
     return demo
 
 
@@ -42,6 +47,7 @@ def test_every_administration_page_is_accessible(live_server, any_page, page_che
         (s + "details/closure-days/add/", "closure-day"),
         (s + "agencies/", "agencies"),
         (s + "agencies/join/", "join-agency"),
+        (f"{s}agencies/requests/{demo.asked.pk}/", "join-request"),
         (f"{s}agencies/{police.pk}/", "agency"),
         (f"{s}agencies/{police.pk}/type/", "agency-type"),
         (f"{s}agencies/{police.pk}/rungs/{police.rungs.first().pk}/", "rung"),
@@ -68,6 +74,10 @@ def test_every_administration_page_is_accessible(live_server, any_page, page_che
     walk.page.locator("#id_day_year").fill("2026")
     walk.press("Continue", "closure-day-error")
     assert "must be a real date" in walk.main()
+
+    walk.go(f"{s}agencies/requests/{demo.asked.pk}/", "join-request-again")
+    walk.press("Continue", "join-request-error")
+    assert "Select whether you accept the request" in walk.main()
 
     # Adding an agency: the form, its error, check your answers, done.
     walk.go(s + "agencies/add/", "add-agency")

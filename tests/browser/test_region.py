@@ -9,9 +9,10 @@ import pytest
 
 from rpd.disagreements import transitions
 from rpd.people.demo import build_partnership
-from rpd.people.models import Membership, Role, RoleGrant
+from rpd.people.models import Role, RoleGrant
 from tests.browser.test_journeys import Walk, sign_in
 from tests.disagreements.helpers import raise_data
+from tests.sharing import share
 
 pytestmark = [
     pytest.mark.browser,
@@ -24,7 +25,8 @@ pytestmark = [
 def region():
     blackpool = build_partnership("blackpool", slug="blackpool")
     stoke = build_partnership("stoke-on-trent", slug="stoke")
-    Membership.objects.create(partnership=stoke.partnership, agency=blackpool.agencies["police"])
+    police = blackpool.agencies["police"]
+    share(police, stoke.partnership, asked_by=stoke.admin, accepted_by=blackpool.admin)
     return blackpool, stoke
 
 

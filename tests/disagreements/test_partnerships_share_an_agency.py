@@ -20,7 +20,8 @@ from rpd.notifications import feeds
 from rpd.notifications.models import Notice
 from rpd.pathways.calendar import LONDON
 from rpd.people.demo import build_partnership
-from rpd.people.models import Membership, Role, RoleGrant
+from rpd.people.models import Role, RoleGrant
+from tests.sharing import share
 
 from .helpers import raise_data
 
@@ -40,7 +41,8 @@ def region(db, clock):
     blackpool = build_partnership("blackpool", slug="blackpool")
     stoke = build_partnership("stoke-on-trent", slug="stoke")
     force = blackpool.agencies["police"]
-    Membership.objects.create(partnership=stoke.partnership, agency=force)
+    # Stoke asks; Blackpool, which governs the force, accepts (ADR 007, 2026-12-05).
+    share(force, stoke.partnership, asked_by=stoke.admin, accepted_by=blackpool.admin)
     officer = blackpool.ladder["police"][0]
     # One case in each partnership with the shared force, and one in Stoke without it.
     in_blackpool = transitions.raise_disagreement(

@@ -184,3 +184,48 @@ def test_check_exits_0_when_ready(capsys, partnership, rows, tmp_path, ready_mai
 def test_check_refuses_bad_usage_with_exit_2(capsys, partnership, argv, message):
     status, _, err = rpd(capsys, *argv)
     assert status == 2 and message in err
+
+
+def test_a_shared_agency_region_is_built_with_create_import_join_and_answer(
+    capsys, partnership, rows, tmp_path
+):
+    from rpd.people.models import Agency, JoinRequest
+
+    people = tmp_path / "testshire.csv"
+    people.write_bytes(as_csv(rows))
+    assert rpd(capsys, "import", "people", people, "--partnership", "testshire")[0] == 0
+    created = rpd(
+        capsys, "partnership", "create", "otherside", "--name", "Otherside", "--pathway",
+        "stoke-on-trent",
+    )  # fmt: skip
+    assert created[0] == 0
+    force = Agency.objects.get(code="police-02")
+
+    status, out, _ = rpd(capsys, "agency", "join", "police-02", "--partnership", "otherside")
+    assert status == 0 and "asked Testshire Safeguarding Partnership" in out
+    assert not force.partnerships.filter(slug="otherside").exists()
+    status, out, _ = rpd(
+        capsys, "agency", "answer", "police-02", "--partnership", "otherside", "--accept"
+    )
+    assert status == 0 and out.startswith("accepted")
+    assert set(force.partnerships.values_list("slug", flat=True)) == {"testshire", "otherside"}
+    assert JoinRequest.objects.get().decided_by is None  # the operator, audited as such
+    officer = User.objects.filter(agency=force).first()
+    assert officer.partnership_ids == {force.owner_id, Partnership.objects.get(slug="otherside").pk}
+    # Otherside's own import still may not touch the force's people.
+    status, _, err = rpd(capsys, "import", "people", people, "--partnership", "otherside")
+    assert status == 2 and "is governed by Testshire" in err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["join", "no-such", "--partnership", "testshire"], "No agency has the code no-such"),
+        (["join", "x", "--partnership", "nowhere"], "--partnership: no partnership with slug"),
+        (["answer", "x", "--partnership", "testshire", "--accept"], "has not asked to join 'x'"),
+        (["answer", "x", "--partnership", "testshire"], "one of the arguments --accept --decline"),
+    ],
+)
+def test_agency_join_and_answer_refuse_mistakes_in_one_line(capsys, partnership, argv, message):
+    status, _, err = rpd(capsys, "agency", *argv)
+    assert status == 2 and message in err and "Traceback" not in err

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from rpd.audit.models import Event
 from rpd.disagreements.models import Disagreement
+from rpd.notifications.models import Notice
 from rpd.onboarding import csvformat
 from rpd.onboarding.import_people import ImportRefused, import_file, template
 from rpd.onboarding.sample import UNIT_CODE, sample_rows
@@ -155,19 +156,34 @@ def test_a_new_title_takes_its_place_on_an_existing_ladder(partnership, rows):
     assert titles[:3] == ["Detective Constable", "Police Staff Investigator", "Detective Sergeant"]
 
 
-def test_an_agency_another_partnership_has_joins_this_one_by_its_code(partnership, rows):
+def test_a_row_naming_an_agency_another_partnership_governs_is_refused(partnership, rows):
     other = Partnership.objects.create(name="Elsewhere", slug="elsewhere", pathway_id=PATHWAY)
-    force = Agency.objects.create_in(
-        other, name="Shared Constabulary", type="police", code="police-02"
-    )
-    plan = import_file(partnership, as_csv(rows), by=None)
-    change = next(c for c in plan.changes if c.key == "police-02")
-    assert (change.action, "joins the partnership" in change.fields) == ("update", True)
-    assert Membership.objects.filter(agency=force).count() == 2
-    assert (
-        Agency.objects.get(code="police-02").name
-        == rows[[r["agency_code"] for r in rows].index("police-02")]["agency_name"]
-    )
+    force = Agency.objects.create_in(other, name="Elsewhere Constabulary", type="police")
+    at = [r["agency_code"] for r in rows].index("police-02")
+    first = {**rows[at], "agency_code": force.code}  # names it as a new person's agency
+    rows[at] = first
+
+    problems = refused(partnership, rows)
+
+    line = at + 2
+    assert problems[0].startswith(f"line {line}, column agency_code (D): {force.code} is governed")
+    # ... and renaming it through agency_name is named too, at its own column.
+    assert f"line {line}, column agency_name (E): renames {force.code}" in problems[1]
+    assert list(force.partnerships.all()) == [other]
+    force.refresh_from_db()
+    assert force.name == "Elsewhere Constabulary"
+
+
+def test_an_agency_shared_with_this_partnership_is_still_its_owners_to_import(partnership, rows):
+    # Accepted into this partnership, the force serves it; its people are still changed
+    # only by the partnership that governs it.
+    other = Partnership.objects.create(name="Elsewhere", slug="elsewhere", pathway_id=PATHWAY)
+    force = Agency.objects.create_in(other, name="Shared Constabulary", type="police")
+    Membership.objects.create(partnership=partnership, agency=force)
+    at = [r["agency_code"] for r in rows].index("police-02")
+    rows[at] = {**rows[at], "agency_code": force.code, "agency_name": "", "agency_type": ""}
+    problems = refused(partnership, rows)
+    assert problems[0].startswith(f"line {at + 2}, column agency_code (D): {force.code} is gov")
 
 
 def test_the_template_is_the_partnerships_people_and_imports_unchanged(partnership, rows):
@@ -197,6 +213,7 @@ def test_queries_do_not_grow_with_the_number_of_people(partnership):
     assert small < 60
     RoleGrant.objects.all().delete()
     RoleHolder.objects.all().delete()
+    Notice.objects.all().delete()  # those telling the first file's leads of their role
     User.objects.all().delete()
     Membership.objects.all().delete()
     Rung.objects.all().delete()

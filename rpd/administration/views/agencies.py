@@ -12,7 +12,7 @@ from rpd.people.models import AgencyType, Role, Rung, StandIn, User
 from rpd.templatetags.govuk import visually_hidden
 
 from .. import access, operations
-from ..forms import AgencyForm, JoinAgencyForm, RungForm
+from ..forms import AgencyForm, JoinAgencyForm, JoinDecisionForm, RungForm
 from .common import adding, administration, checking, form_page, one_of, question, refusals, url
 
 
@@ -24,26 +24,43 @@ def agencies(request, partnership):
         agency__in=rows, role_grants__role=Role.SAFEGUARDING_LEAD, is_active=True
     ).order_by("last_name"):
         leads.setdefault(user.agency_id, []).append(user.display_name)
+    rows = rows.select_related("owner")
     table = [
         [
             {"text": agency.name, "href": url("agency", partnership, agency.pk)},
             agency.get_type_display(),
+            "This partnership" if agency.owner_id == partnership.pk else agency.owner.name,
             ", ".join(leads.get(agency.pk, [])) or "None",
             agency.rung_count,
         ]
         for agency in rows
     ]
+    # Requests to join our agencies, to answer; ours to join others', of which only the
+    # agency's name shows until accepted (ADR 007, 2026-12-05).
+    asked = [
+        {
+            "key": f"{r.partnership.name} asks to join {r.agency.name}",
+            "value": f"Asked {r.requested_at:%-d %B %Y}",
+            "href": url("join-request", partnership, r.pk),
+            "action": "Answer",
+            "hidden": f" the request from {r.partnership.name}",
+        }
+        for r in access.pending_requests_to(partnership)
+    ]
+    waiting = [r.agency.name for r in access.pending_requests_from(partnership)]
     return render(
         request,
         "administration/agencies.html",
         {
             "partnership": partnership,
             "table": {
-                "head": ["Agency", "Type", "Safeguarding leads", "Rungs"],
+                "head": ["Agency", "Type", "Governed by", "Safeguarding leads", "Rungs"],
                 "rows": table,
                 "caption": f"{len(table)} agenc{'y' if len(table) == 1 else 'ies'}",
-                "numeric": [3],
+                "numeric": [4],
             },
+            "asked": asked,
+            "waiting": waiting,
         },
     )
 
@@ -55,9 +72,37 @@ def join_agency(request, partnership):
         partnership,
         make_form=lambda data, **kw: JoinAgencyForm(data, partnership=partnership),
         change=lambda data: operations.join_agency(partnership, request.user, data),
-        title="Add an agency that serves another partnership",
+        title="Ask to be served by an agency another partnership governs",
         back=url("agencies", partnership),
-        done="Agency added",
+        done="Request sent: the agency's partnership is asked to accept it",
+    )
+
+
+@administration
+def join_request(request, partnership, pk):
+    """Accept or decline another partnership's request to join an agency we govern."""
+    asked = one_of(access.pending_requests_to(partnership), pk)
+    title = f"{asked.partnership.name} asks to be served by {asked.agency.name}"
+
+    def make_form(data, **kwargs):
+        form = JoinDecisionForm(data)
+        form.fields["decision"].label = title
+        form.fields["decision"].help_text = (
+            f"Accepting lets {asked.agency.name}'s people raise and receive "
+            f"{asked.partnership.name}'s disagreements, and its safeguarding leads see them. "
+            f"{partnership.name} alone still changes its name, ladder, people and roles."
+        )
+        return form
+
+    return question(
+        request,
+        partnership,
+        make_form=make_form,
+        change=lambda data: operations.decide_join(asked, request.user, data),
+        title=title,
+        caption=asked.agency.name,
+        back=url("agencies", partnership),
+        done="Answered",
     )
 
 
@@ -95,7 +140,8 @@ def add_agency_check(request, partnership):
 
 @administration
 def agency(request, partnership, pk):
-    agency = one_of(access.agencies_of(partnership), pk)
+    agency = one_of(access.agencies_of(partnership).select_related("owner"), pk)
+    governed = access.governs(partnership, agency)
     on_rung = dict(
         User.objects.filter(rung__agency=agency, is_active=True)
         .values_list("rung")
@@ -129,14 +175,15 @@ def agency(request, partnership, pk):
         {
             "key": "Name",
             "value": agency.name,
-            "href": url("agency-field", partnership, agency.pk, "name"),
+            "href": url("agency-field", partnership, agency.pk, "name") if governed else "",
         },
         {
             "key": "Type",
             "value": agency.get_type_display(),
-            "href": url("agency-field", partnership, agency.pk, "type"),
+            "href": url("agency-field", partnership, agency.pk, "type") if governed else "",
         },
         {"key": "Code", "value": agency.code},
+        {"key": "Governed by", "value": agency.owner.name if agency.owner_id else "No one"},
         {
             "key": "Partnerships it serves",
             "value": ", ".join(agency.partnerships.order_by("name").values_list("name", flat=True)),
@@ -161,7 +208,9 @@ def agency(request, partnership, pk):
                             "text": "Change",
                             "href": row["href"],
                             "hidden": f" rung {row['rung'].position}, {row['rung'].title}",
-                        },
+                        }
+                        if governed
+                        else "",
                     ]
                     for row in ladder
                 ],
@@ -170,13 +219,14 @@ def agency(request, partnership, pk):
             "gaps": gaps,
             "leads": [(p, url("person", partnership, p.pk)) for p in leads],
             "is_partnership": agency.type == AgencyType.PARTNERSHIP,
+            "governed": governed,
         },
     )
 
 
 @administration
 def agency_field(request, partnership, pk, field):
-    agency = one_of(access.agencies_of(partnership), pk)
+    agency = one_of(access.governed_agencies(partnership), pk)
     if field not in ("name", "type"):
         raise Http404("Page not found")
     label = AgencyForm.base_fields[field].label
@@ -201,7 +251,7 @@ def agency_field(request, partnership, pk, field):
 
 @administration
 def add_rung(request, partnership, pk):
-    agency = one_of(access.agencies_of(partnership), pk)
+    agency = one_of(access.governed_agencies(partnership), pk)
     return question(
         request,
         partnership,
@@ -215,7 +265,7 @@ def add_rung(request, partnership, pk):
 
 
 def _rung(partnership, pk, rung_pk) -> Rung:
-    agency = one_of(access.agencies_of(partnership), pk)
+    agency = one_of(access.governed_agencies(partnership), pk)
     return one_of(Rung.objects.filter(agency=agency).select_related("agency"), rung_pk)
 
 

@@ -119,16 +119,20 @@ FIELD_SLUGS = {name.replace("_", "-"): name for name in PERSON_DETAILS}
 def person(request, partnership, pk):
     person = _person(partnership, pk)
     labels = dict(Role.choices)
+    # Someone of an agency another partnership governs: only this partnership's own
+    # roles and hand-overs of its cases are changed here (ADR 007, 2026-12-05).
+    governed = access.governs_person(partnership, person)
+    changes = person.is_active and governed
 
     def row(name, value):
         label = PersonForm.base_fields[name].label
         href = url("person-field", partnership, pk, name.replace("_", "-"))
         shown = {"key": label, "value": value or "Not given"}
-        return {**shown, "href": href if person.is_active else ""}
+        return {**shown, "href": href if changes else ""}
 
     details = [row(name, getattr(person, name)) for name in PERSON_DETAILS]
     held = person.roles_in(partnership.pk)
-    move_href = url("move", partnership, pk) if person.is_active else ""
+    move_href = url("move", partnership, pk) if changes else ""
     place = [
         {
             "key": "Agency",
@@ -156,13 +160,22 @@ def person(request, partnership, pk):
             "details": details,
             "place": place,
             "items": leavers.open_items(person) if person.is_active else [],
+            "governed": governed,
+            "owner": person.agency.owner if person.agency_id else None,
         },
+    )
+
+
+def _governed_person(partnership, pk):
+    """Someone in an agency this partnership governs, or "not found"."""
+    return one_of(
+        access.governed_people(partnership).select_related("agency", "rung", "line_manager"), pk
     )
 
 
 @administration
 def person_field(request, partnership, pk, field):
-    person = _person(partnership, pk)
+    person = _governed_person(partnership, pk)
     name = FIELD_SLUGS.get(field)
     if name is None or not person.is_active:
         raise Http404("Page not found")
@@ -188,10 +201,13 @@ def roles_of(request, partnership, pk):
     if not person.is_active:
         raise Http404("Page not found")
     held = person.roles_in(partnership.pk)
+    governed = access.governs_person(partnership, person)
     return question(
         request,
         partnership,
-        make_form=lambda data, **kw: RolesForm(data, initial={"roles": sorted(held)}),
+        make_form=lambda data, **kw: RolesForm(
+            data, agency_roles=governed, initial={"roles": sorted(held)}
+        ),
         change=lambda data: operations.set_roles(person, partnership, request.user, data),
         title="Which roles do they hold?",
         caption=person.display_name,
@@ -275,6 +291,7 @@ def _hand_over_page(request, partnership, person, *, move: bool):
             "page_has_errors": bool(errors),
             "manager": manager,
             "bulk": leavers.LINE_MANAGER,
+            "governed": access.governs_person(partnership, person),
         },
         status=400 if errors else 200,
     )
@@ -282,11 +299,16 @@ def _hand_over_page(request, partnership, person, *, move: bool):
 
 @administration
 def move(request, partnership, pk):
-    return _hand_over_page(request, partnership, _active_person(partnership, pk), move=True)
+    person = _active_person(partnership, pk)
+    if not access.governs_person(partnership, person):
+        raise Http404("Page not found")
+    return _hand_over_page(request, partnership, person, move=True)
 
 
 @administration
 def deactivate(request, partnership, pk):
+    """Deactivate someone of an agency this partnership governs; for anyone else, hand
+    over their part in this partnership's cases only."""
     return _hand_over_page(request, partnership, _active_person(partnership, pk), move=False)
 
 
@@ -301,7 +323,7 @@ def _active_person(partnership, pk):
 @require_POST
 @administration
 def reactivate(request, partnership, pk):
-    person = _person(partnership, pk)
+    person = _governed_person(partnership, pk)
     try:
         leavers.reactivate(person, partnership, request.user)
     except operations.Invalid:

@@ -129,7 +129,7 @@ def stand_ins(request, partnership):
             "post": url("remove-stand-in", partnership, s.pk),
             "hidden": f"{s.person.display_name} for {s.agency.name}",
         }
-        for s in StandIn.objects.filter(agency__in=access.agencies_of(partnership))
+        for s in StandIn.objects.filter(agency__in=access.governed_agencies(partnership))
         .select_related("agency", "person__agency")
         .order_by("agency__name", "pathway_rung")
     ]
@@ -173,7 +173,7 @@ def add_stand_in_check(request, partnership):
 @require_POST
 @administration
 def remove_stand_in(request, partnership, pk):
-    stand_in = one_of(StandIn.objects.filter(agency__in=access.agencies_of(partnership)), pk)
+    stand_in = one_of(StandIn.objects.filter(agency__in=access.governed_agencies(partnership)), pk)
     operations.remove_stand_in(stand_in, partnership, request.user)
     messages.success(request, "Stand-in removed")
     return redirect(url("stand-ins", partnership))
