@@ -59,6 +59,7 @@ def values_for(route: Route, objects: dict[str, object]) -> dict[str, str]:
                 ("disagreements/", "case"),
                 ("disagreements/new/raised/", "case"),
                 ("information-governance/cases/", "case"),
+                ("agencies/requests/", "nothing"),
             ):
                 if before.endswith(word):
                     values[name] = objects[key]

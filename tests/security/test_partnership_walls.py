@@ -37,6 +37,7 @@ from rpd.people.models import (
     JoinRequest,
     Membership,
     Partnership,
+    Role,
     RoleGrant,
     RoleHolder,
     Rung,
@@ -392,6 +393,12 @@ def alphas_objects(w: World) -> dict:
         "administration:detail": {"field": ["name"]},
         "administration:add-holder": {"role_id": [r.id for r in pack.roles][:1]},
         "administration:add-holder-check": {"role_id": [r.id for r in pack.roles][:1]},
+        "dataprotection:case": case,
+        "dataprotection:restrict": case,
+        "dataprotection:rectify": case,
+        "dataprotection:hold": case,
+        "dataprotection:lift": {"pk": [w.case.pk], "request_pk": ["1"]},
+        "dataprotection:lift-hold": {"pk": [w.case.pk], "hold_pk": ["1"]},
     }
 
 
@@ -425,6 +432,18 @@ ATTACK = {  # every field any form here takes, aimed at Alpha
 }  # fmt: skip
 
 
+def governance_officer(demo):
+    officer = User.objects.create_user(
+        username=f"{demo.partnership.slug}-governance",
+        email=f"{demo.partnership.slug}-governance@example.org",
+        agency=demo.unit.agency,
+    )
+    RoleGrant.objects.create(
+        user=officer, role=Role.INFORMATION_GOVERNANCE, partnership=demo.partnership
+    )
+    return officer
+
+
 def test_every_url_answers_not_found_or_a_redirect_to_each_kind_of_person_of_beta(world):
     w = world
     objects = alphas_objects(w)
@@ -442,6 +461,7 @@ def test_every_url_answers_not_found_or_a_redirect_to_each_kind_of_person_of_bet
         "chair": w.b.chair,
         "lead of a shared agency": w.b.lead["police"],
         "practitioner": w.b.ladder["csc"][0],
+        "information governance": governance_officer(w.b),
     }
     for kind, person in people.items():
         client = signed_in(person)
