@@ -24,11 +24,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from rpd.pathways.schema import Stage
+from rpd.people.addresses import notice_address
 
 from .models import Kind, Notice, Status
 from .preferences import may_be_held, preferences_token, prefers_digest
-
-from rpd.people.addresses import notice_address
 
 logger = logging.getLogger(__name__)
 

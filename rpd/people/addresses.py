@@ -56,7 +56,8 @@ def prove(user) -> EmailAddress | None:
         return None
     EmailAddress.objects.filter(user=user).exclude(email__iexact=user.email).delete()
     address, _ = EmailAddress.objects.update_or_create(
-        user=user, email__iexact=user.email,
+        user=user,
+        email__iexact=user.email,
         defaults={"verified": True, "primary": True},
         create_defaults={"email": user.email, "verified": True, "primary": True},
     )

@@ -74,12 +74,22 @@ def invitation(request, token):
     found = invitations.find(token)
     if found is None:
         return render(request, "account/invitation.html", {"token_fail": True}, status=404)
-    provider = getattr(found.person.agency, "sign_in_provider", None) if found.person.agency else None
-    form = None if provider else InvitationPasswordForm(found.person, request.POST or None)
+    provider = (
+        getattr(found.person.agency, "sign_in_provider", None) if found.person.agency else None
+    )
+    form = (
+        None
+        if provider
+        else InvitationPasswordForm(
+            found.person, request.POST if request.method == "POST" else None
+        )
+    )
     if request.method == "POST" and (form is None or form.is_valid()):
         try:
             person = invitations.accept(
-                found, request, password=None if form is None else form.cleaned_data["new_password1"]
+                found,
+                request,
+                password=None if form is None else form.cleaned_data["new_password1"],
             )
         except invitations.CannotInvite:
             return render(request, "account/invitation.html", {"token_fail": True}, status=404)
@@ -111,7 +121,6 @@ def your_account(request):
     allauth page that changes it."""
     from allauth.account.models import EmailAddress
     from allauth.mfa.utils import is_mfa_enabled
-
     from django.urls import reverse
 
     user = request.user
@@ -123,14 +132,14 @@ def your_account(request):
         {"key": "Email address", "value": address, "href": reverse("account_email")},
         {
             "key": "Password",
-            "value": "Set" if user.has_usable_password() else "Not set: you sign in through your organisation",
+            "value": "Set"
+            if user.has_usable_password()
+            else "Not set: you sign in through your organisation",
             **({"href": reverse("account_change_password")} if user.has_usable_password() else {}),
         },
         {
             "key": "Second factor",
-            "value": "Authenticator app, recovery codes"
-            if is_mfa_enabled(user)
-            else "Not set up",
+            "value": "Authenticator app, recovery codes" if is_mfa_enabled(user) else "Not set up",
             "href": reverse("mfa_index"),
         },
     ]
