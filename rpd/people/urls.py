@@ -9,4 +9,5 @@ urlpatterns = [
     path("accounts/your-account/", views.your_account, name="your-account"),
     # Before allauth's own, which it replaces (rpd.urls includes this module first).
     path("accounts/email/", views.change_address, name="account_email"),
+    path("accounts/password/change/", views.change_password, name="account_change_password"),
 ]
