@@ -302,6 +302,8 @@ def test_a_person_of_an_agency_with_its_own_sign_in_is_sent_there(
     assert EmailAddress.objects.get(user=invitee).verified
     invitee.refresh_from_db()
     assert not invitee.has_usable_password()
+    # Spent, though they have not finished signing in at their organisation yet.
+    assert client.get(link).status_code == 404
 
 
 def test_password_reset_works_for_someone_with_no_address_record_and_verifies_it(client, invitee):
