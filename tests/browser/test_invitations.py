@@ -45,7 +45,20 @@ def test_an_imported_person_accepts_their_invitation(live_server, page, page_che
     secret = page.locator("#authenticator_secret").input_value()
     page.get_by_label("Authenticator code").fill(totp_now(secret))
     walk.press("Turn on", "recovery-codes")
+    recovery_code = page.locator("#recovery_codes li").first.inner_text()
     walk.follow("Continue", "my-work")
     assert walk.h1() == "My work"
     walk.follow("Your account", "your-account")
     assert "Second factor" in walk.main()
+    # Changing the address asks for the second factor again (a recovery code here: the
+    # app's code has just been used), then waits for the new address to be confirmed.
+    walk.follow("Change", "change-address")
+    assert walk.h1() == "Change your email address"
+    page.get_by_label("New email address").fill("femi.new@example.org")
+    walk.press("Send a confirmation link", "confirm-it-is-you")
+    assert walk.h1() == "Confirm it is you"
+    page.get_by_label("Code").fill(recovery_code)
+    walk.press("Continue", "address-pending")
+    assert "You asked to change it to femi.new@example.org" in walk.main()
+    person.refresh_from_db()
+    assert person.email == rows[4]["email"]
