@@ -58,6 +58,21 @@ def throttled(request, address) -> None:
     _by_address("sign_in_throttled", request, address)
 
 
+def sign_in_refused_by_provider(request, address, provider: str, reason: str) -> None:
+    """An agency's identity provider vouched for someone this service does not let in."""
+    with transaction.atomic():
+        log.append(
+            action="account.sign_in_failed",
+            target=f"sign-in:{_typed(address) or '(no address)'}",
+            data={
+                "ip": client_ip(request),
+                "address": _typed(address),
+                "provider": provider,
+                "reason": reason,
+            },
+        )
+
+
 def _method(request, user) -> dict:
     """How the person signed in: their password, an agency's provider (which), or an
     invitation's link; the first record of this session's sign-in says."""

@@ -18,6 +18,7 @@ from allauth.socialaccount.providers.base import AuthProcess
 from django.shortcuts import render
 from django.urls import reverse
 
+from rpd.audit import account_events
 from rpd.notifications import outbox
 
 from . import sso
@@ -176,6 +177,9 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 sociallogin.account.provider,
                 who.email if who else "",
                 reason,
+            )
+            account_events.sign_in_refused_by_provider(
+                request, who.email if who else "", sociallogin.account.provider, reason
             )
             raise ImmediateHttpResponse(not_registered(request, provider, who))
         if not sociallogin.is_existing:

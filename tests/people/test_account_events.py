@@ -127,3 +127,13 @@ def test_the_password_is_never_in_the_log(client, person):
     assert all(
         PASSWORD not in str(e.data) and "wrong" not in str(e.data) for e in Event.objects.all()
     )
+
+
+def test_a_sign_in_the_provider_vouched_for_but_we_refuse_is_recorded(
+    client, person, sso_provider, fake_idp
+):
+    fake_idp.sign_in_as("stranger@example.org", email_verified=True, amr=["pwd"])
+    through_provider(client, fake_idp, {"by": "email", "email": person.email})
+    [event] = [e for e in account_events() if e.action == "account.sign_in_failed"]
+    assert event.target == "sign-in:stranger@example.org" and event.actor_id is None
+    assert event.data["provider"] == sso_provider.app.provider_id
