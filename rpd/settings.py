@@ -307,11 +307,20 @@ ACCOUNT_FORMS = {
     "reset_password": "rpd.people.forms.ResetPasswordForm",
     "reset_password_from_key": "rpd.people.forms.ResetPasswordKeyForm",
     "reauthenticate": "rpd.people.forms.ReauthenticateForm",
+    "add_email": "rpd.people.forms.ChangeAddressForm",
+    "change_password": "rpd.people.forms.ChangePasswordForm",
 }
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "none"  # the partnership vouches for each address it registers
+# A person changes their own address by confirming the new one, which then replaces the old
+# (never made primary before it is verified; docs/adr/010).
+ACCOUNT_CHANGE_EMAIL = True
+# Changing one's address or password asks for the second factor again (the password for
+# someone who has none), as a second-factor change does (docs/adr/010).
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")  # never a code sent by email
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # no mail to addresses nobody registered
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = False  # every session ends after RPD_SESSION_IDLE_MINUTES idle
@@ -344,11 +353,19 @@ MFA_ADAPTER = "rpd.people.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Resolving Professional Differences"
 MFA_PASSKEY_LOGIN_ENABLED = False  # a security key is a second factor here, not a password
-MFA_REAUTHENTICATION_REQUIRED = True  # the password again before any second-factor change
+MFA_REAUTHENTICATION_REQUIRED = True  # the second factor again before any change to one
+# allauth guards sign-up services against someone claiming another's address and locking it
+# with a second factor. Nobody signs up here: registered addresses are vouched for by the
+# partnership, and an address a person adds never becomes theirs before it is confirmed
+# (ACCOUNT_CHANGE_EMAIL; docs/adr/010). Without this, nobody with a second factor could
+# change their address, and an imported person could not set one up.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # http://localhost while developing
 # Everyone must set up a second factor before using the service (see people/middleware.py);
 # "0" only where the identity provider enforces one.
 RPD_REQUIRE_MFA = os.environ.get("RPD_REQUIRE_MFA", "1") == "1"
+# An invitation's link works once, for this many days (rpd/people/invitations.py).
+RPD_INVITATION_DAYS = env_int("RPD_INVITATION_DAYS", 14, 1, 90)
 # Demo mode: the sign-in page lists the demo people and signs them in without a second
 # factor. Only with DEBUG on: production settings refuse it whatever this says.
 RPD_DEMO = os.environ.get("RPD_DEMO", "0") == "1"

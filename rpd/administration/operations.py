@@ -497,3 +497,29 @@ def remove_stand_in(stand_in: StandIn, partnership: Partnership, by: User) -> No
         }
         stand_in.delete()
         _record("stand_in.removed", _agency_target(stand_in.agency), by, partnership, data)
+
+
+def invite(partnership: Partnership, by: User | None, people) -> list:
+    """Invite people of the partnership who have not signed in yet (or send their
+    invitation again), each audited (rpd/people/invitations.py). `by` None is the command
+    line. Refused, inviting nobody, when any of them cannot be invited."""
+    from rpd.people import invitations
+
+    if by is not None:
+        _may(by, partnership)
+    people = list(people)
+    # Only the partnership that governs a person's agency invites them (ADR 007): an
+    # invitation sets their password.
+    theirs = set(
+        access.governed_people(partnership)
+        .filter(pk__in=[p.pk for p in people])
+        .values_list("pk", flat=True)
+    )
+    if any(p.pk not in theirs for p in people):
+        refuse("person", "Choose people of agencies this partnership governs")
+    if not people:
+        refuse("person", "Everyone has signed in already: there is nobody to invite")
+    try:
+        return invitations.invite(people, by=by, partnership=partnership)
+    except invitations.CannotInvite as error:
+        refuse("person", str(error))

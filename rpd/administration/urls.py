@@ -31,6 +31,7 @@ urlpatterns = [
     path(P + "agencies/<int:pk>/<slug:field>/", agencies.agency_field, name="agency-field"),
     path(P + "people/", people.people, name="people"),
     path(P + "people/add/", people.add_person, name="add-person"),
+    path(P + "people/invite/", people.invite, name="invite"),
     path(P + "people/add/check/", people.add_person_check, name="add-person-check"),
     path(P + "people/<int:pk>/", people.person, name="person"),
     path(P + "people/<int:pk>/roles/", people.roles_of, name="roles-of"),

@@ -24,6 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from rpd.pathways.schema import Stage
+from rpd.people.addresses import notice_address
 
 from .models import Kind, Notice, Status
 from .preferences import may_be_held, preferences_token, prefers_digest
@@ -100,7 +101,9 @@ def queue(
     """Write one notice; None when its dedupe key says it was written before.
 
     An `urgent` notice (a deadline due immediately) is never held for a daily digest."""
-    address = to_address or (to_user.email if to_user is not None else "")
+    # A person is written to at their address of record, never at an address they claimed
+    # and have not verified (rpd/people/addresses.py).
+    address = to_address or notice_address(to_user)
     at = at or timezone.now()
     if not address:
         # Nothing to send and nothing to retry; but the person is missing what the

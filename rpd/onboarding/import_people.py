@@ -673,7 +673,7 @@ def apply(plan: Plan, *, by: User | None, source: str = "", progress: Progress =
             partnership_id=partnership.pk,
             data={
                 "source": source[:200],
-                "rows": len(plan.people),
+                "lines": len(plan.people),
                 "agencies": counts["agency"],
                 "rungs": counts["rung"],
                 "people": counts["person"],

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils.text import capfirst
 from django.views.decorators.http import require_GET, require_http_methods
 
+from rpd.administration.access import people_of as partnership_people
 from rpd.disagreements.views.common import administered_or_404
 from rpd.people.models import AgencyType, Role
 
@@ -71,6 +72,15 @@ def import_people(request, slug):
         return render(request, "onboarding/import.html", context, status=400)
     counts = plan.counts()
     changed = [c for c in plan.changes if c.action != "unchanged"]
+    if not dry_run:
+        from rpd.people.invitations import not_signed_in
+
+        created = [c.key for c in plan.changes if c.kind == "person" and c.action == "create"]
+        context["created_people"] = list(
+            not_signed_in(partnership_people(partnership))
+            .filter(email__in=created)
+            .values_list("pk", flat=True)
+        )
     context.update(
         form=ImportForm(initial={"mode": "import"}),
         plan=plan,

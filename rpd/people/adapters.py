@@ -18,6 +18,7 @@ from allauth.socialaccount.providers.base import AuthProcess
 from django.shortcuts import render
 from django.urls import reverse
 
+from rpd.audit import account_events
 from rpd.notifications import outbox
 
 from . import sso
@@ -52,6 +53,28 @@ class AccountAdapter(DefaultAccountAdapter):
             return False
         return super().is_reauthentication_required(app=app, **kwargs)
 
+    def get_reauthentication_methods(self, user) -> list[dict]:
+        # Someone with a second factor confirms it is them with it (docs/adr/010); the
+        # password is asked only of someone who has none.
+        methods = super().get_reauthentication_methods(user)
+        second_factor = [m for m in methods if m["id"].startswith("mfa_reauthenticate")]
+        return second_factor or methods
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        from django.core.exceptions import ValidationError
+
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            from rpd.audit import account_events
+
+            account_events.throttled(request, credentials.get("email", ""))
+            raise
+
+    def get_email_confirmation_url(self, request, emailconfirmation) -> str:
+        # From RPD_BASE_URL, as the reset link is.
+        return outbox.link(reverse("account_confirm_email", args=[emailconfirmation.key]))
+
     def get_login_stages(self) -> list[str]:
         # allauth's second-factor stage, skipped when the identity provider used one.
         return [
@@ -70,11 +93,13 @@ class AccountAdapter(DefaultAccountAdapter):
         )
 
     def send_notification_mail(self, template_prefix, user, context=None, email=None):
-        # People are registered with the address on their user row, and allauth's own
-        # address book is not kept: tell them at that address.
+        # People are registered with the address on their user row: tell them there,
+        # never at an address they claimed and have not verified (docs/adr/010).
+        from .addresses import notice_address
+
         context = {"user": user, **(context or {})}
         return super().send_notification_mail(
-            template_prefix, user, context, email or user.email or None
+            template_prefix, user, context, email or notice_address(user) or None
         )
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
@@ -152,6 +177,9 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 sociallogin.account.provider,
                 who.email if who else "",
                 reason,
+            )
+            account_events.sign_in_refused_by_provider(
+                request, who.email if who else "", sociallogin.account.provider, reason
             )
             raise ImmediateHttpResponse(not_registered(request, provider, who))
         if not sociallogin.is_existing:

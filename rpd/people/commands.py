@@ -46,6 +46,8 @@ def register(subparsers) -> None:
     p.add_argument("--agency", required=True, help="the agency's code (or its name)")
     p.set_defaults(handler=remove)
 
+    register_invite(subparsers)
+
 
 def add(args) -> int:
     require_database()
@@ -147,3 +149,52 @@ def _callback(provider) -> str:
     return link(
         reverse("openid_connect_callback", kwargs={"provider_id": provider.app.provider_id})
     )
+
+
+def register_invite(subparsers) -> None:
+    p = subparsers.add_parser(
+        "invite", help="email people who have not signed in yet a link to their first sign-in"
+    )
+    p.add_argument("--partnership", required=True, metavar="SLUG")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--email", metavar="ADDR", help="one person, by their email address")
+    who.add_argument(
+        "--not-signed-in", action="store_true", help="everyone of the partnership not signed in yet"
+    )
+    p.set_defaults(handler=invite)
+
+
+def invite(args) -> int:
+    require_database()
+    from rpd.administration import access, operations
+    from rpd.people.invitations import not_signed_in
+    from rpd.people.models import Partnership
+
+    partnership = Partnership.objects.filter(slug=args.partnership).first()
+    if partnership is None:
+        raise CommandError(f"--partnership: there is no partnership {args.partnership!r}")
+    everyone = access.governed_people(partnership)
+    if args.email:
+        chosen = list(everyone.filter(email__iexact=args.email.strip()))
+        if not chosen:
+            raise CommandError(
+                f"--email: nobody in {partnership.slug} has the address {args.email!r}"
+            )
+    else:
+        chosen = list(not_signed_in(everyone))
+    print(
+        f"Inviting {len(chosen)} {'person' if len(chosen) == 1 else 'people'} "
+        f"of {partnership.name}...",
+        flush=True,
+    )
+    try:
+        sent = operations.invite(partnership, None, chosen)
+    except operations.Invalid as error:
+        raise CommandError("; ".join(m for ms in error.errors.values() for m in ms)) from None
+    for invitation in sent:
+        print(
+            f"{invitation.person.email}: invitation queued, "
+            f"the link works until {invitation.expires_at:%Y-%m-%d}"
+        )
+    print("Run `rpd worker --once` (or keep `rpd worker` running) to send them.")
+    return 0

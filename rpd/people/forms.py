@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from allauth.account import forms as allauth_forms
 from django import forms
+from django.contrib.auth.forms import SetPasswordForm
 
 from . import sso
 
@@ -55,6 +56,51 @@ class ReauthenticateForm(allauth_forms.ReauthenticateForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _govuk(self, {"password": ("Password", "Enter your password")})
+
+
+CLAIMED_ADDRESS = (
+    "You cannot use this email address: enter your own work email address, or ask your "
+    "partnership's administrator"
+)
+
+
+class ChangeAddressForm(allauth_forms.AddEmailForm):
+    """A new address for oneself: refused when it is another registered person's (without
+    saying whose), confirmed by a link before it replaces the old one."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["email"]
+        field.label = "New email address"
+        field.widget.attrs.update({"autocomplete": "email", "spellcheck": "false"})
+        field.error_messages = {
+            **field.error_messages,
+            "required": "Enter your new email address",
+            "invalid": "Enter an email address in the correct format, like name@example.org",
+        }
+
+    def clean_email(self):
+        from .addresses import belongs_to_someone_else
+
+        value = (self.cleaned_data.get("email") or "").lower()
+        if self.user is not None and value == (self.user.email or "").lower():
+            raise forms.ValidationError("This is your email address already: enter a new one")
+        if value and belongs_to_someone_else(value, self.user):
+            raise forms.ValidationError(CLAIMED_ADDRESS)
+        return super().clean_email()
+
+
+class ChangePasswordForm(allauth_forms.ChangePasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _govuk(
+            self,
+            {
+                "oldpassword": ("Current password", "Enter your current password"),
+                "password1": ("New password", "Enter a new password"),
+                "password2": ("Confirm the new password", "Enter the new password again"),
+            },
+        )
 
 
 # Signing in through an agency's identity provider (rpd/people/sso.py): by the person's
@@ -125,3 +171,22 @@ class OrganisationChoiceForm(_StartsProviderSignIn):
         if chosen := self.cleaned_data.get("organisation"):
             self._usable("organisation", self.providers[chosen])
         return self.cleaned_data
+
+
+class InvitationPasswordForm(SetPasswordForm):
+    """The password chosen on an invitation's page (the service's password rules)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _govuk(
+            self,
+            {
+                "new_password1": ("Create a password", "Enter a password"),
+                "new_password2": ("Confirm the password", "Enter the password again"),
+            },
+        )
+        self.fields["new_password1"].widget.attrs["autocomplete"] = "new-password"
+        self.error_messages = {
+            **self.error_messages,
+            "password_mismatch": "The passwords do not match: enter the same password twice",
+        }

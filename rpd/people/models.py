@@ -423,3 +423,28 @@ class SignInProvider(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency}: {self.app.settings.get('server_url', '')}"
+
+
+class Invitation(models.Model):
+    """A link that brings a registered person in for the first time: it proves their
+    address, sets their password (or sends them to their agency's sign-in) and their second
+    factor. Only a digest of the token is kept; the link works once, until `expires_at`,
+    and only the newest of a person's invitations works (rpd/people/invitations.py)."""
+
+    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    digest = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    partnership = models.ForeignKey(
+        Partnership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "-sent_at"], name="invitation_newest")]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.person} sent {self.sent_at:%Y-%m-%d}"

@@ -182,7 +182,8 @@ def govuk_nav_item(context, text, href, current=False, post=False):
 def rpd_navigation(context):
     """The header's navigation for a signed-in person, on every page: My work, Raise a
     disagreement (for someone in an agency), Oversight (for the oversight roles),
-    Administration (for a partnership's administrators), and Sign out as a POST button.
+    Administration (for a partnership's administrators), Your account, and Sign out as a
+    POST button.
     The item the page belongs to is marked current."""
     from django.urls import reverse
 
@@ -206,6 +207,10 @@ def rpd_navigation(context):
     if user.is_active and user.governed_partnership_ids:  # read with the user: no query
         governance_url = reverse("dataprotection:search")
         links.append(("Information governance", governance_url, path.startswith(governance_url)))
+    # Where a person changes their own address, password and second factor.
+    account_url = reverse("your-account")
+    account_pages = (account_url, reverse("account_email"), reverse("account_change_password"))
+    links.append(("Your account", account_url, path.startswith(account_pages) or "/2fa/" in path))
     return {
         "items": [{"text": t, "href": h, "current": c} for t, h, c in links],
         "sign_out": reverse("account_logout"),

@@ -8,7 +8,7 @@ import re
 import pytest
 from allauth.mfa.models import Authenticator
 
-from .conftest import error_summary, sign_in, totp_code
+from .conftest import PASSWORD, error_summary, sign_in, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +80,9 @@ def test_removing_the_authenticator_app_asks_for_one_again(client, person_with_t
     assert client.get("/")["Location"].startswith("/accounts/2fa/totp/activate/")
 
 
-def test_a_second_factor_change_asks_for_the_password_again_after_a_while(client, person_with_totp):
+def test_a_second_factor_change_asks_for_the_second_factor_again_after_a_while(
+    client, person_with_totp
+):
     import datetime
 
     import time_machine
@@ -91,11 +93,21 @@ def test_a_second_factor_change_asks_for_the_password_again_after_a_while(client
         clock.shift(datetime.timedelta(minutes=10))
         response = client.get("/accounts/2fa/recovery-codes/generate/")
         assert response.status_code == 302
-        assert response["Location"].startswith("/accounts/reauthenticate/")
+        assert response["Location"].startswith("/accounts/2fa/reauthenticate/")
         page = client.get(response["Location"])
         assert '<h1 class="govuk-heading-l">Confirm it is you</h1>' in page.content.decode()
-        wrong = client.post(response["Location"], {"password": "nope"})
-        assert error_summary(wrong) == ["The password is not right"]
+        wrong = client.post(response["Location"], {"code": "000000"})
+        assert error_summary(wrong) == [
+            "The code is not right: enter the code your app shows now, or a recovery code"
+        ]
+        # The password alone is not enough for someone who has a second factor.
+        by_password = client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+        assert by_password["Location"].startswith("/accounts/2fa/reauthenticate/")
+        assert client.get("/accounts/2fa/recovery-codes/generate/").status_code == 302
+        clock.shift(datetime.timedelta(seconds=31))
+        right = client.post(response["Location"], {"code": totp_code()})
+        assert right.status_code == 302
+        assert client.get("/accounts/2fa/recovery-codes/generate/").status_code == 200
 
 
 def test_the_requirement_can_be_left_to_an_identity_provider(client, person, settings):

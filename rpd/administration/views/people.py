@@ -3,6 +3,7 @@ signing off leavers and moving movers once their part in open cases is handed ov
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -24,11 +25,16 @@ SEARCH_CHARS = 100
 
 @administration
 def people(request, partnership):
+    from rpd.people.invitations import not_signed_in
+
     everyone = access.people_of(partnership).select_related("agency", "rung", "line_manager")
     agencies = access.agencies_of(partnership)
     chosen = parse_int(request.GET.get("agency"))
     if chosen is not None:
         everyone = everyone.filter(agency_id=chosen)
+    waiting = request.GET.get("signed-in") == "no"
+    if waiting:
+        everyone = everyone.filter(last_login__isnull=True)
     q = request.GET.get("q", "")[:SEARCH_CHARS].replace("\x00", "").strip()
     for word in q.split()[:5]:
         everyone = everyone.filter(
@@ -46,6 +52,11 @@ def people(request, partnership):
             [
                 {"text": p.display_name, "href": url("person", partnership, p.pk)},
                 *([] if p.is_active else [{"text": "Left", "tag": "grey"}]),
+                *(
+                    [{"text": "Not signed in yet", "tag": "yellow"}]
+                    if p.is_active and p.last_login is None
+                    else []
+                ),
             ],
             p.agency.name if p.agency else "None",
             p.rung.title if p.rung else "None",
@@ -67,6 +78,9 @@ def people(request, partnership):
             "agencies": agencies,
             "chosen": chosen,
             "q": q,
+            "waiting": waiting,
+            "to_invite": not_signed_in(access.governed_people(partnership)).count(),
+            "invitation_days": settings.RPD_INVITATION_DAYS,
         },
     )
 
@@ -117,6 +131,8 @@ FIELD_SLUGS = {name.replace("_", "-"): name for name in PERSON_DETAILS}
 
 @administration
 def person(request, partnership, pk):
+    from rpd.people.invitations import refusal
+
     person = _person(partnership, pk)
     labels = dict(Role.choices)
     # Someone of an agency another partnership governs: only this partnership's own
@@ -162,6 +178,8 @@ def person(request, partnership, pk):
             "items": leavers.open_items(person) if person.is_active else [],
             "governed": governed,
             "owner": person.agency.owner if person.agency_id else None,
+            "may_invite": governed and refusal(person) is None,
+            "invited": person.invitations.order_by("-sent_at").first(),
         },
     )
 
@@ -331,3 +349,34 @@ def reactivate(request, partnership, pk):
     else:
         messages.success(request, f"{person.display_name} can sign in again")
     return redirect(url("person", partnership, pk))
+
+
+@administration
+@require_POST
+def invite(request, partnership):
+    """Invite one person, the people an import created, or everyone not yet signed in."""
+    from rpd.people.invitations import not_signed_in
+
+    everyone = access.governed_people(partnership)
+    if request.POST.get("everyone") == "not-signed-in":
+        chosen = not_signed_in(everyone)
+    else:
+        ids = [i for i in (parse_int(v) for v in request.POST.getlist("person")) if i is not None]
+        chosen = everyone.filter(pk__in=ids[:5000])
+    back = request.POST.get("back") or url("people", partnership)
+    if not back.startswith(url("home", partnership)):
+        back = url("people", partnership)
+    try:
+        sent = operations.invite(partnership, request.user, chosen)
+    except operations.Invalid as error:
+        for message in error.errors.get("person", []):
+            messages.error(request, message)
+        return redirect(back)
+    count = len(sent)
+    messages.success(
+        request,
+        f"Invitation sent to {sent[0].person.display_name}"
+        if count == 1
+        else f"Invitations sent to {count} people",
+    )
+    return redirect(back)
