@@ -1,9 +1,11 @@
 """Sign-in and account events in the audit log, from allauth's and Django's signals.
 
-Each names the person (actor and target `user:<username>`) and the IP address the request
+Each names the person (actor and target `user:<id>`) and the IP address the request
 came from, and belongs to no partnership (ADR 007): `rpd audit verify` walks them like any
 other event. A failed or throttled sign-in names the address that was typed, whether or not
 anyone has it, and no person: the page said the same either way, and so does the log.
+Addresses are kept beside the chain, which holds their digests (ADR 006, amended), so a
+leaver's can be removed when they are pseudonymised (ADR 017).
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ def client_ip(request) -> str:
         return request.META.get("REMOTE_ADDR", "")
 
 
+# Details that are email addresses: beside the chain, not in it.
+ADDRESSES = frozenset({"address", "previous"})
+
+
 def record(action: str, user, request=None, **data) -> None:
     """One account event about `user`, done by them (or by `by`)."""
     by = data.pop("by", user)
@@ -35,7 +41,11 @@ def record(action: str, user, request=None, **data) -> None:
             action=f"account.{action}",
             target=log.user_target(user),
             actor=by,
-            data={"ip": client_ip(request), **data},
+            data={
+                "ip": client_ip(request),
+                **{k: v for k, v in data.items() if k not in ADDRESSES},
+            },
+            texts={k: v for k, v in data.items() if k in ADDRESSES},
         )
 
 
@@ -48,8 +58,9 @@ def _by_address(action: str, request, address) -> None:
     with transaction.atomic():
         log.append(
             action=f"account.{action}",
-            target=f"sign-in:{_typed(address) or '(no address)'}",
-            data={"ip": client_ip(request), "address": _typed(address)},
+            target="sign-in",
+            data={"ip": client_ip(request)},
+            texts={"address": _typed(address) or "(no address)"},
         )
 
 
@@ -63,13 +74,9 @@ def sign_in_refused_by_provider(request, address, provider: str, reason: str) ->
     with transaction.atomic():
         log.append(
             action="account.sign_in_failed",
-            target=f"sign-in:{_typed(address) or '(no address)'}",
-            data={
-                "ip": client_ip(request),
-                "address": _typed(address),
-                "provider": provider,
-                "reason": reason,
-            },
+            target="sign-in",
+            data={"ip": client_ip(request), "provider": provider, "reason": reason},
+            texts={"address": _typed(address) or "(no address)"},
         )
 
 

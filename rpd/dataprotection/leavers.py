@@ -10,9 +10,10 @@ by id (ADR 017), so it holds nothing to replace.
 from __future__ import annotations
 
 from django.db import models, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from rpd.audit import log as audit
+from rpd.audit.models import EventText
 from rpd.people.models import RoleGrant, User
 
 from .models import Erasure
@@ -80,7 +81,18 @@ def pseudonymise(user: User, by: User | None = None) -> None:
 
     if user.is_active:
         raise ValueError(f"{user.display_name} has not left: deactivate them first")
+    addresses = {
+        a.lower() for a in [user.email, *user.emailaddress_set.values_list("email", flat=True)] if a
+    }
     with transaction.atomic():
+        # Their addresses in account events (kept beside the chain, ADR 006): those of
+        # their own events, and those typed at a sign-in that failed.
+        texts = EventText.objects.filter(
+            Q(seq__in=audit.events_for(audit.user_target(user)).values("seq"))
+            | Q(name="address", text__in=sorted(addresses))
+        )
+        gone = [list(key) for key in texts.order_by("seq", "name").values_list("seq", "name")]
+        texts.delete()
         user.first_name, user.last_name = "Former", f"staff member {user.pk}"
         user.username, user.email = f"former-{user.pk}", ""
         user.job_title = user.team = user.phone = ""
@@ -92,4 +104,9 @@ def pseudonymise(user: User, by: User | None = None) -> None:
         CalendarFeed.objects.filter(user=user).delete()
         RoleGrant.objects.filter(user=user).delete()
         Notice.objects.filter(recipient=user).update(to_address="")
-        audit.append(action="person.pseudonymised", target=audit.user_target(user), actor=by)
+        audit.append(
+            action="person.pseudonymised",
+            target=audit.user_target(user),
+            actor=by,
+            data={"texts_erased": gone},
+        )

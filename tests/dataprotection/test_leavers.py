@@ -8,6 +8,7 @@ import datetime
 import pytest
 import time_machine
 
+from rpd.audit import account_events
 from rpd.audit.log import verify
 from rpd.cli import main
 from rpd.dataprotection import leavers, retention
@@ -59,6 +60,9 @@ def test_a_leaver_named_in_a_kept_case_keeps_their_name(leaver):
 
 def test_a_leaver_is_pseudonymised_once_their_cases_are_erased(leaver):
     person, d = leaver
+    # Their address in the account events, their own and a sign-in that failed.
+    account_events.record("address_verified", person, None, address=NAME[2])
+    account_events.throttled(None, NAME[2].upper())
     retention.erase(d)
     assert person in leavers.due()
     leavers.pseudonymise(person)
