@@ -27,6 +27,7 @@ from ruamel.yaml.events import (
 from ruamel.yaml.reader import ReaderError
 
 from .calendar import CALENDARS
+from .formats import FORMAT, upgrade
 from .schema import Loc, Pack, consistency_problems
 
 # The work any pack file can cause is bounded before a tree is built from it. The five
@@ -135,8 +136,79 @@ def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{(n + 1023) // 1024} KB"
 
 
-def load_pack_text(text: str, source: str = "<pack>") -> Pack:
+@dataclass(frozen=True)
+class Loaded:
+    pack: Pack
+    written_in: int  # the pack format of its text
+    changes: list[Problem]  # what the migrations to today's format changed
+
+
+def load_pack_text(text: str, source: str = "<pack>", stored_format: int | None = None) -> Pack:
+    return load_pack(text, source, stored_format).pack
+
+
+def load_pack(text: str, source: str = "<pack>", stored_format: int | None = None) -> Loaded:
+    """A pack from its text, upgraded from the format it was written in (its `format:`,
+    else `stored_format`, else today's) by the explicit migrations of `formats`.
+
+    A text that says nothing of its format and fails today, but loads as an earlier
+    format, is refused with what it must change, and how to say it is that format.
+    """
     tree = parse_yaml(text, source)
+    declared = _declared_format(tree, source)
+    written_in = declared or stored_format or FORMAT
+    changes = [_problem(tree, c.loc, c.message) for c in upgrade(tree, written_in)]
+    try:
+        return Loaded(_validated(tree, source), written_in, changes)
+    except PackInvalid as invalid:
+        if declared is None and stored_format is None:
+            for earlier in range(FORMAT - 1, 0, -1):
+                if advice := _as_format(text, source, earlier):
+                    raise PackInvalid(source, advice) from None
+        raise invalid from None
+
+
+def _declared_format(tree: CommentedMap, source: str) -> int | None:
+    if "format" not in tree:
+        return None
+    line = tree.lc.key("format")[0] + 1
+    declared = tree.pop("format")
+    if not isinstance(declared, int) or isinstance(declared, bool) or not 1 <= declared <= FORMAT:
+        raise PackInvalid(
+            source,
+            [
+                Problem(
+                    line,
+                    "format",
+                    f"must be a pack format from 1 to {FORMAT}, the latest this product "
+                    f"reads (got {declared!r})",
+                )
+            ],
+        )
+    return declared
+
+
+def _as_format(text: str, source: str, earlier: int) -> list[Problem]:
+    """What a pack that loads as format `earlier` must change to load as today's."""
+    tree = parse_yaml(text, source)
+    changes = [_problem(tree, c.loc, c.message) for c in upgrade(tree, earlier)]
+    try:
+        _validated(tree, source)
+    except PackInvalid:
+        return []
+    return [
+        *changes,
+        Problem(
+            1,
+            "format",
+            f"the pack is written in pack format {earlier}: make the changes above for "
+            f"format {FORMAT}, or add `format: {earlier}` at its top to have them made "
+            "when it loads",
+        ),
+    ]
+
+
+def _validated(tree: CommentedMap, source: str) -> Pack:
     try:
         pack = Pack.model_validate(tree)
     except ValidationError as error:
