@@ -162,6 +162,13 @@ def _conflicts(pack: Pack, text_digest: str) -> str:
     )
 
 
+def switch_problems(partnership: Partnership, pack: Pack) -> list:
+    """What the go-live check finds wrong with `pack` as the partnership's pathway."""
+    from rpd.onboarding import golive
+
+    return golive.check(partnership, pack=pack, areas=golive.VERSION_AREAS)
+
+
 # -- The operations ---------------------------------------------------------------------
 
 
@@ -243,6 +250,7 @@ def switch(
     by: User,
     seen_in_use: str,
     other_pathway: bool = False,
+    anyway: str = "",
 ) -> PartnershipPathway:
     """From now on the partnership's new disagreements start under this version.
 
@@ -250,6 +258,11 @@ def switch(
     if another switch came first, this one is refused rather than made against a
     comparison no one saw. A version of another pathway id (a partnership's own copy of
     a built-in pathway under a new id) is switched to only with `other_pathway`.
+
+    A version the go-live check finds problems with (a rung a stage needs that an agency
+    has no one on, a role with no one behind it: new disagreements would be refused or
+    their notices reach nobody) is switched to only with a reason to switch `anyway`,
+    kept in the audit event with the problems it was given against.
     """
     at = timezone.now()
     with transaction.atomic():
@@ -283,6 +296,14 @@ def switch(
                 "version",
                 f"v{new.version} is not above v{current.pack.version}, the version in use: to go "
                 f"back to it, upload its text as version {current.pack.version + 1}",
+            )
+        problems = [str(p) for p in switch_problems(partnership, new)]
+        if problems and not anyway.strip():
+            raise PathwayVersionError(
+                "anyway",
+                f"This version leaves {len(problems)} problem{'s' if len(problems) != 1 else ''} "
+                "that would refuse or strand new disagreements: fix them first, or give a "
+                "reason to switch anyway",
             )
         before = rows.digests(r for r in (current.row, row) if r is not None)
         outgoing, written = current.row, [row]
@@ -322,6 +343,9 @@ def switch(
                 "to": {"pathway": new.id, "version": new.version, "digest": row.pathway.digest},
                 # Each keeps the version it started under.
                 "open_disagreements_keep_theirs": keeping.count(),
+                **(
+                    {"anyway": {"reason": anyway.strip(), "problems": problems}} if problems else {}
+                ),
                 "rows": rows.changes(before, rows.digests(written)),
             },
         )
