@@ -84,7 +84,8 @@ def roles_url(slug: str) -> str:
 
 
 # The areas whose problems refuse or strand a new disagreement under a version (no one on
-# a rung a stage needs, a role with no one behind it): what a switch must not ignore (`check(..., pack=candidate, areas=VERSION_AREAS)`).
+# a rung a stage needs, a role with no one behind it): what a switch must not ignore
+# (`check(..., pack=candidate, areas=VERSION_AREAS)`).
 VERSION_AREAS = ("pathway", "ladders", "roles")
 
 
