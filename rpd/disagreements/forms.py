@@ -118,6 +118,7 @@ class RaiseForm(ContextForm):
         self.fields["lead_professional"].queryset = partnership_users(context.partnership)
         self.fields["copied_agencies"].queryset = self.fields["receiving_agency"].queryset
         self.fields["categories"].choices = _choices(pack.categories)
+        self.fields["categories"].required = bool(pack.categories)  # a policy may name none
         self.fields["pre_escalation"].choices = _choices(pack.pre_escalation)
         self.fields["immediate_rule"].choices = [("", "None")] + [
             (r.id, r.when) for r in pack.immediate_rules

@@ -124,7 +124,8 @@ def _holders(d, role_id: str, agencies: list[int] | None = None) -> list[Recipie
 
 def role_recipients(d, role_id: str) -> list[Recipient]:
     """Who a pack role means for this disagreement: the partnership's holders of it; for an
-    agency role, each involved agency's holder or else its safeguarding leads; for a party
+    agency role, the holder in each agency it names (the raising one, the receiving one, or
+    both) or else that agency's safeguarding leads; for a party
     role, the parties the case names (its Lead Professional, or the agencies copied in)."""
     role = d.pack.role(role_id)
     if role.kind == "party":
@@ -133,7 +134,8 @@ def role_recipients(d, role_id: str) -> list[Recipient]:
         return copied_recipients(d)
     if role.kind == "agency":
         found = []
-        for agency_id in (d.raising_agency_id, d.receiving_agency_id):
+        sides = {"raising": [d.raising_agency_id], "receiving": [d.receiving_agency_id]}
+        for agency_id in sides.get(role.agency, [d.raising_agency_id, d.receiving_agency_id]):
             held = _holders(d, role_id, [agency_id])
             found += held or _people(roles.safeguarding_leads([agency_id]))
         return found

@@ -54,6 +54,7 @@ class Problem:
 
 AREAS = {
     "pathway": "Pathway",
+    "review": "Policy review",
     "ladders": "Ladders",
     "roles": "Pathway roles",
     "safeguarding": "Safeguarding leads",
@@ -137,6 +138,17 @@ def check(
         stand_ins[agency_id, rung].add(person_id)
 
     problems += _ladders(slug, pack, agencies, people, roles, stand_ins)
+    review = pack.source.review_date
+    if review and review < (on or today()):
+        problems.append(
+            Problem(
+                "review",
+                f"the policy's review date, {review:%-d %B %Y}, has passed: upload the pack "
+                "of the reviewed policy, or a new version with its next review date",
+                pathway_url(slug),
+                "Upload the reviewed policy",
+            )
+        )
     if "roles" in areas:
         problems += [
             Problem(
@@ -189,15 +201,18 @@ def _ladders(slug, pack, agencies, people, roles, stand_ins) -> list[Problem]:
         for rung, stages in needed.items():
             if not candidates[agency.pk, rung]:
                 which = ", ".join(map(str, stages))
-                problems.append(
-                    Problem(
-                        "ladders",
-                        f"no one in {agency.name} stands on the {pack.rung(rung).name} rung "
-                        f"that stage{'s' if len(stages) > 1 else ''} {which} "
-                        f"need{'' if len(stages) > 1 else 's'}, and no one stands in for it",
-                        href,
-                        f"Complete {agency.name}'s ladder",
+                message = (
+                    f"no one in {agency.name} stands on the {pack.rung(rung).name} rung "
+                    f"that stage{'s' if len(stages) > 1 else ''} {which} "
+                    f"need{'' if len(stages) > 1 else 's'}, and no one stands in for it"
+                )
+                if rule := pack.stand_in_rule(agency.type, rung):
+                    message += (
+                        f": the pathway says {rule.acted_by} acts for it ({rule.source}); "
+                        "name them as its stand-in"
                     )
+                problems.append(
+                    Problem("ladders", message, href, f"Complete {agency.name}'s ladder")
                 )
     # One person as the only actor on both sides (a stand-in for two GP practices) would
     # have to disagree with themself: the transition refuses, so the check does too.

@@ -105,13 +105,17 @@ def _pathway(old: Pack, new: Pack, out: list[Change]) -> None:
         ", ".join(d.isoformat() for d in new.closure_days),
         out,
     )
-    _same(
-        where,
-        "Source",
-        f"{old.source.title} ({old.source.year})",
-        f"{new.source.title} ({new.source.year})",
-        out,
-    )
+    _same(where, "Source", old.source.cited, new.source.cited, out)
+    _same(where, "Policy review date", _review(old), _review(new), out)
+    _same(where, "Upper stages for oversight", _upper(old), _upper(new), out)
+
+
+def _review(pack) -> str:
+    return pack.source.review_date.isoformat() if pack.source.review_date else ""
+
+
+def _upper(pack) -> str:
+    return ", ".join(map(str, pack.upper_stages)) or "none"
 
 
 def _stage_name(stage: Stage) -> str:

@@ -134,6 +134,9 @@ class Role(Strict):
     # Stage Four "copies provided to other involved agencies").
     party: Literal["lead-professional", "other-involved-agencies"] = "lead-professional"
     contact: str = ""
+    # For an agency role: whose holder it means, the raising agency's, the receiving
+    # agency's, or each of the two's ("the referrer's designated safeguarding lead").
+    agency: Literal["both", "raising", "receiving"] = "both"
     source: str = ""
 
 
@@ -251,6 +254,17 @@ AGENCY_TYPES = (
 class PanelSeat(Strict):
     name: Text
     agency_types: list[Literal[AGENCY_TYPES]] = Field(min_length=1)  # type: ignore[valid-type]
+
+
+class StandInRule(Strict):
+    """Who acts where a kind of agency has no one on a rung, as the policy says it ("GPs
+    have no senior liaison officer: the ICB's acts for them"). The go-live check holds
+    each such agency to it: someone on the rung, or a stand-in named for it."""
+
+    agency_type: Literal[AGENCY_TYPES]  # type: ignore[valid-type]
+    rung: Slug
+    acted_by: Text  # who acts, in the policy's words
+    source: Text
 
 
 class Panel(Strict):
@@ -403,8 +417,21 @@ class Pointer(Strict):
 
 class Source(Strict):
     title: Text
-    year: Annotated[int, Field(ge=EARLIEST.year, le=LATEST.year)]
+    # Where the policy gives one.
+    year: Annotated[int, Field(ge=EARLIEST.year, le=LATEST.year)] | None = None
     seed: str = ""
+    # The date the policy says it is next reviewed by ("Review Date: January 2026"): shown
+    # to administrators, and a problem for the go-live check once it has passed.
+    review_date: WindowDate | None = None
+
+    @property
+    def cited(self) -> str:
+        """The title, with its year where the policy gives one."""
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+
+# "Upper stage": senior management and beyond, on every pathway shipped.
+DEFAULT_UPPER_STAGE = 3
 
 
 class Pack(Strict):
@@ -417,15 +444,17 @@ class Pack(Strict):
     calendar: Text
     closure_days: list[WindowDate] = []
     source: Source
-    rungs: list[Rung] = Field(min_length=2)
+    rungs: list[Rung] = Field(min_length=1)
     roles: list[Role] = []
     stages: list[Stage] = Field(min_length=1)
     fast_track: list[FastTrack] = []
+    stand_ins: list[StandInRule] = []
     immediate_rules: list[ImmediateRule] = []
     overall_cap: OverallCap | None = None
     forms: list[Form] = []
     pre_escalation: list[Option] = []
-    categories: list[Option] = Field(min_length=1)
+    # The kinds of dispute the partnership reports on; a policy may name none.
+    categories: list[Option] = []
     not_this_process: list[Pointer] = []
     # Values the seed leaves open, each with the default the pack holds.
     open_values: list[Text] = []
@@ -434,6 +463,14 @@ class Pack(Strict):
     # partnership may.
     max_pause_working_days: PositiveInt = 65  # about three months
     max_extension_working_days: PositiveInt = 20  # about four weeks
+    # The first of the "upper stages" the partnership's oversight lists and reports follow
+    # ("disputes reaching stage 3 and above"); stage 3 where the pack does not say.
+    oversight_from_stage: PositiveInt | None = None
+
+    def stand_in_rule(self, agency_type: str, rung: str) -> StandInRule | None:
+        return next(
+            (r for r in self.stand_ins if r.agency_type == agency_type and r.rung == rung), None
+        )
 
     def stage(self, number: int) -> Stage:
         for stage in self.stages:
@@ -444,6 +481,12 @@ class Pack(Strict):
     @property
     def last_stage(self) -> Stage:
         return self.stages[-1]
+
+    @property
+    def upper_stages(self) -> list[int]:
+        """The numbers of the stages oversight counts as upper (`oversight_from_stage` on)."""
+        first = self.oversight_from_stage or DEFAULT_UPPER_STAGE
+        return [s.number for s in self.stages if s.number >= first]
 
     def immediate_rule(self, rule_id: str) -> ImmediateRule:
         for rule in self.immediate_rules:
@@ -496,6 +539,18 @@ def consistency_problems(pack: Pack, known_calendars: dict[str, str]) -> list[tu
         unique(form.fields, ("forms", i, "fields"), "form field")
         for j, form_field in enumerate(form.fields):
             problems += _source_problems(form_field, ("forms", i, "fields", j, "source"))
+
+    for i, rule in enumerate(pack.stand_ins):
+        check_ref(rule.rung, rungs, ("stand_ins", i, "rung"), "rung")
+    for i, role in enumerate(pack.roles):
+        if role.agency != "both" and role.kind != "agency":
+            problems.append(
+                (
+                    ("roles", i, "agency"),
+                    f"only an agency role names whose agency it means; {role.id!r} is of "
+                    f"kind {role.kind!r}",
+                )
+            )
 
     numbers = [s.number for s in pack.stages]
     for i, stage in enumerate(pack.stages):
@@ -550,6 +605,14 @@ def consistency_problems(pack: Pack, known_calendars: dict[str, str]) -> list[tu
                 problems.append(
                     (("fast_track", i, "start_at", j), f"stage {number} does not exist")
                 )
+    if pack.oversight_from_stage is not None and pack.oversight_from_stage not in numbers:
+        problems.append(
+            (
+                ("oversight_from_stage",),
+                f"stage {pack.oversight_from_stage} does not exist (the stages are "
+                f"{', '.join(map(str, numbers))})",
+            )
+        )
     if pack.overall_cap:
         for j, number in enumerate(pack.overall_cap.stages):
             if number not in numbers:

@@ -118,6 +118,14 @@ def _in_use_rows(current, listed) -> list[dict]:
         by = f", switched by {row.switched_by.display_name}" if row.switched_by else ""
         rows.append({"key": "In use since", "value": _when(row.in_use_from, "j F Y, H:i") + by})
     open_now = next((v.open for v in listed if v.pathway.digest == current.digest), 0)
+    if review := pack.source.review_date:
+        passed = govuk_tag("Passed", "red") if review < timezone.localdate() else ""
+        rows.append(
+            {
+                "key": "Policy review date",
+                "value": format_html("{} {}", f"{review:%-d %B %Y}", passed),
+            }
+        )
     return rows + [
         {"key": "Working days of", "value": CALENDARS.get(pack.calendar, pack.calendar)},
         {"key": "Open disagreements under it", "value": open_now},
