@@ -25,7 +25,7 @@ roles:
     name: The safeguarding lead of the raiser's own agency
     kind: agency
     agency: raising
-    source: "Cambridgeshire: 'seek the advice and support of the safeguarding lead in their own agency'"
+    source: "Cambridgeshire: 'seek the advice and support of the safeguarding lead'"
 stand_ins:
   - agency_type: voluntary
     rung: line-manager
