@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 
 from rpd.pathways.schema import Pack
 from rpd.pathways.simulate import stage_dates
+from rpd.people import roles
 from rpd.people.models import Agency, Partnership, User
 
 from .fields import (
@@ -554,7 +555,15 @@ class PanelForm(ContextForm):
         if panel is None:
             return members
         types = {m.agency.type for m in members}
-        missing = [seat.name for seat in panel.seats if not types & set(seat.agency_types)]
+        sat = {m.pk for m in members}
+
+        def filled(seat) -> bool:
+            if seat.role:  # only a holder of the pack role fills it
+                holders = roles.holders(self.context.partnership, seat.role)
+                return any(h.user_id in sat for h in holders)
+            return bool(types & set(seat.agency_types))
+
+        missing = [seat.name for seat in panel.seats if not filled(seat)]
         if panel.includes_agencies_concerned:
             sat = {m.agency_id for m in members}
             missing += [agency.name for agency in self.concerned if agency.pk not in sat]

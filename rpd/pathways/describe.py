@@ -111,7 +111,7 @@ def describe(pack: Pack) -> str:
             for option in stage.referral_options:
                 out += _bullet(_referral(pack, option))
         if stage.panel:
-            out += _panel(stage.panel)
+            out += _panel(pack, stage.panel)
         out += _wrap(f"({stage.source})", "  ", "   ")
     if pack.roles:
         add("")
@@ -213,9 +213,15 @@ def _referral(pack, option) -> str:
     return f"{option.name} (tells {', '.join(told) if told else 'no one beyond the parties'})"
 
 
-def _panel(panel) -> list[str]:
+def _panel(pack, panel) -> list[str]:
     seats = "; ".join(
-        f"{seat.name} ({' or '.join(_AGENCY_TYPES[t] for t in seat.agency_types)})"
+        f"{seat.name} ("
+        + (
+            f"held by {_the(pack.role(seat.role).name)}"
+            if seat.role
+            else " or ".join(_AGENCY_TYPES[t] for t in seat.agency_types)
+        )
+        + ")"
         for seat in panel.seats
     )
     lines = _field("Panel:", f"{panel.name}, with seats for {seats}")

@@ -170,7 +170,10 @@ def _panel(stage: Stage) -> str:
     panel = stage.panel
     if panel is None:
         return ""
-    seats = "; ".join(f"{s.name} ({', '.join(s.agency_types)})" for s in panel.seats)
+    seats = "; ".join(
+        f"{s.name} ({f'role {s.role}' if s.role else ', '.join(s.agency_types)})"
+        for s in panel.seats
+    )
     return f"{panel.name}: {seats}"
 
 

@@ -252,8 +252,13 @@ AGENCY_TYPES = (
 
 
 class PanelSeat(Strict):
+    """A seat on a panel, filled by someone from an agency of one of `agency_types`, or
+    by a holder of the pack role `role` (a specific body: "the ICB", not any health
+    agency)."""
+
     name: Text
-    agency_types: list[Literal[AGENCY_TYPES]] = Field(min_length=1)  # type: ignore[valid-type]
+    agency_types: list[Literal[AGENCY_TYPES]] = []  # type: ignore[valid-type]
+    role: Slug | None = None
 
 
 class StandInRule(Strict):
@@ -594,6 +599,13 @@ def consistency_problems(pack: Pack, known_calendars: dict[str, str]) -> list[tu
             check_ref(notice.form, forms, (*loc, "notify", j, "form"), "form")
         for j, form_id in enumerate(stage.forms):
             check_ref(form_id, forms, (*loc, "forms", j), "form")
+        for j, seat in enumerate(stage.panel.seats if stage.panel else []):
+            where = (*loc, "panel", "seats", j)
+            if bool(seat.agency_types) == bool(seat.role):
+                problems.append(
+                    (where, "a seat names either the agency types that fill it or a role")
+                )
+            check_ref(seat.role, roles, (*where, "role"), "role")
         for j, option in enumerate(stage.referral_options):
             for k, notice in enumerate(getattr(option, "notify", [])):
                 where = (*loc, "referral_options", j, "notify", k, "to")

@@ -411,6 +411,41 @@ def test_hillingdon_the_resolution_panel_records_its_review_of_the_chronology():
     assert list(refused.value.errors) == ["chronology_reviewed"]
 
 
+def test_a_panel_seat_naming_a_pack_role_is_filled_only_by_its_holder(settings, tmp_path):
+    """Hillingdon §4 Stage Four's panel seat is the CCG (now the ICB): a Community Health
+    Trust nurse, of the same agency type, does not fill it; the ICB's named holder does."""
+    from rpd.pathways.registry import BUILT_IN_DIR
+    from rpd.people.models import Agency, RoleHolder, User
+
+    text = (BUILT_IN_DIR / "hillingdon.yaml").read_text("utf-8")
+    text = text.replace("id: hillingdon\n", "id: hillingdon-icb\n", 1).replace(
+        "{name: CCG (now the ICB), agency_types: [health]}",
+        "{name: CCG (now the ICB), role: icb-safeguarding}",
+    )
+    text = text.replace(
+        "roles:\n",
+        "roles:\n  - {id: icb-safeguarding, name: ICB Designated Nurse, kind: partnership}\n",
+        1,
+    )
+    settings.RPD_PACK_DIRS = [tmp_path]
+    (tmp_path / "hillingdon-icb.yaml").write_text(text)
+    demo = build_partnership("hillingdon-icb")
+    raiser = demo.ladder["csc"][0]
+    d = transitions.raise_disagreement(raiser, raise_data(demo, "police"))
+    d = do("fast_track", raiser, d, to_stage=4, reason="A risk of immediate harm: look now.")
+
+    with pytest.raises(transitions.Invalid, match=r"CCG \(now the ICB\)"):
+        do("record_panel", demo.unit, d, **_sitting(demo, "csc", "police", "health"))
+    icb = Agency.objects.create_in(demo.partnership, name="North West London ICB", type="health")
+    nurse = User.objects.create(username="icb-nurse", agency=icb, email="icb@example.org")
+    RoleHolder.objects.filter(partnership=demo.partnership, role_id="icb-safeguarding").delete()
+    RoleHolder.objects.create(partnership=demo.partnership, role_id="icb-safeguarding", user=nurse)
+    sitting = _sitting(demo, "csc", "police")
+    sitting["members"].append(nurse.pk)
+    d = do("record_panel", demo.unit, d, **sitting)
+    assert "North West London ICB" in d.current_episode().panels.get().agencies
+
+
 def test_a_pathway_without_a_panel_offers_none():
     demo, d = _raise("jersey")
     assert "record_panel" not in transitions.allowed(demo.chair, fresh(d))

@@ -59,3 +59,16 @@ def test_a_stand_in_rule_names_a_rung_of_the_pack():
     )
     [problem] = problems_of(text)
     assert problem.startswith("p.yaml:25: stand_ins[0].rung: rung 'manager' is not defined")
+
+
+def test_a_panel_seat_names_either_agency_types_or_a_role_the_pack_defines():
+    hillingdon = registry.get("hillingdon").path.read_text("utf-8")
+    both = hillingdon.replace(
+        "{name: Police, agency_types: [police]}",
+        "{name: Police, agency_types: [police], role: implementation-unit}",
+    )
+    assert "a seat names either the agency types that fill it or a role" in problems_of(both)[0]
+    unknown = hillingdon.replace(
+        "{name: Police, agency_types: [police]}", "{name: Police, role: chief-constable}"
+    )
+    assert "seats[1].role: role 'chief-constable' is not defined" in problems_of(unknown)[0]
