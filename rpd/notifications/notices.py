@@ -249,6 +249,11 @@ def _form_submitted(writer: Writer, form_id: str, version: int) -> None:
         )
 
 
+# "Where there is immediate harm, inform the agency's designated safeguarding lead
+# immediately": a pack's `immediate_harm` notices go when the risk is recorded as this.
+IMMEDIATE_HARM = "immediate"
+
+
 def _stage_started(writer: Writer, episode) -> None:
     stage = writer.d.pack.stage(episode.number)
     for side, user in (("raising", episode.raising_actor), ("receiving", episode.receiving_actor)):
@@ -260,6 +265,10 @@ def _stage_started(writer: Writer, episode) -> None:
             stage,
             details=[f"You act for the {side} side: {getattr(stage, side).description}."],
         )
+    # Raised so, or reaching a stage while it is: first, so that where one person is
+    # both told of the harm and of the stage (one notice each per change), the harm wins.
+    if writer.d.risk == IMMEDIATE_HARM:
+        pathway_notices(writer, episode.number, "immediate_harm")
     pathway_notices(writer, episode.number, "stage_started")
 
 
@@ -369,6 +378,8 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
         _feedback(writer, message)
         if details["non_involvement"]:
             pathway_notices(writer, d.stage, "non_involvement_in_life_threatening_risk")
+        if details["risk"] == IMMEDIATE_HARM:
+            pathway_notices(writer, d.stage, "immediate_harm")
     elif name == "resolve":
         for participant in d.participants.select_related("user"):
             writer.to(

@@ -267,6 +267,7 @@ _WHEN = {
     "stage_unresolved": "the stage ends unresolved",
     "resolved": "the disagreement is resolved",
     "senior_officers_involved": "senior officers become involved",
+    "immediate_harm": "a risk of immediate or significant harm is recorded",
     # Reported during a case (raise_risk): it states what was reported, never a refusal.
     "non_involvement_in_life_threatening_risk": (
         "an agency's position of non-involvement is reported while others see a "

@@ -213,6 +213,7 @@ _WHEN = {
     "resolved": "when it is resolved",
     "senior_officers_involved": "when senior officers become involved",
     "non_involvement_in_life_threatening_risk": "on non-involvement in a life-threatening risk",
+    "immediate_harm": "when a risk of immediate or significant harm is recorded",
 }
 
 

@@ -189,6 +189,8 @@ class Notice(Strict):
         "resolved",
         "senior_officers_involved",
         "non_involvement_in_life_threatening_risk",
+        # A risk of immediate or significant harm recorded, when raising or later.
+        "immediate_harm",
     ]
     what: Text
     form: Slug | None = None

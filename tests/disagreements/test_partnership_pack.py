@@ -139,3 +139,51 @@ def test_switching_northfield_to_a_version_with_a_rung_no_agency_has_shows_the_s
         demo.partnership, row.pk, by=demo.admin, seen_in_use=seen, anyway="Ladders due Monday"
     )
     assert versions.in_use(demo.partnership).pack.version == 2
+
+
+# "Where there is immediate harm, inform the agency's designated safeguarding lead
+# immediately" (issue 18): a notice triggered by the risk, to the raising agency's lead.
+IMMEDIATE_HARM = NORTHFIELD.replace(
+    "advise and support them\n",
+    "advise and support them\n"
+    "      - to: raiser-lead\n"
+    "        when: immediate_harm\n"
+    "        what: There is immediate harm; as designated safeguarding lead act immediately\n",
+)
+
+
+def _harm_notices(d):
+    return list(
+        Notice.objects.filter(
+            subject__contains="There is immediate harm", disagreement=d
+        ).values_list("to_address", flat=True)
+    )
+
+
+@pytest.mark.django_db
+def test_immediate_harm_informs_the_raising_agencys_designated_safeguarding_lead_at_once(
+    installed,
+):
+    installed.write_text(IMMEDIATE_HARM.replace("version: 1", "version: 2"))
+    assert main(["pathway", "install", str(installed)]) == 0
+    demo = build_partnership("northfield")
+    school = demo.ladder["school"]
+    with time_machine.travel(at(2), tick=False):
+        medium = transitions.raise_disagreement(
+            school[0], raise_data(demo, challenged_on="2026-03-02", categories=[], risk="medium")
+        )
+        assert _harm_notices(medium) == []  # no immediate harm: no notice
+        transitions.perform(
+            "raise_risk",
+            demo.ladder["police"][0],
+            medium.pk,
+            fresh(medium).version,
+            {"risk": "immediate", "reason": "A new injury was seen today."},
+        )
+        assert _harm_notices(medium) == [demo.lead["school"].email]
+
+        raised_so = transitions.raise_disagreement(
+            school[0],
+            raise_data(demo, challenged_on="2026-03-02", categories=[], risk="immediate"),
+        )
+        assert _harm_notices(raised_so) == [demo.lead["school"].email]
