@@ -192,7 +192,8 @@ def pathway_simulate(args) -> int:
         )
         names = {m.id: m.name for m in stage.milestones}
         for m in stage.milestones:
-            print(f"    {m.name}: {m.due:%a %d %b %Y} ({m.timescale}{_anchor(m, names)})")
+            due = f"{m.due:%a %d %b %Y}" if m.due else "no date yet"
+            print(f"    {m.name}: {due} ({m.timescale}{_anchor(m, names)})")
     if result.overall_cap:
         cap = result.overall_cap
         print(
@@ -206,6 +207,8 @@ def _anchor(m, names: dict[str, str]) -> str:
     """What a milestone counts from, as the simulation's text says it."""
     if m.counts_from == DISPUTED_DECISION:
         return f" of the disputed decision on {m.anchor:%a %d %b %Y}"
+    if m.waits_for and m.anchor is None:  # counted from an event: no date to assume
+        return f" of {names[m.waits_for]!r} being met"
     if m.waits_for:
         return f" of {names[m.waits_for]!r} being met, if met on {m.anchor:%a %d %b %Y}"
     return ""

@@ -99,6 +99,23 @@ class NotFixed(Strict):
 Timescale = Annotated[WorkingDays | Immediately | NotFixed, Field(discriminator="kind")]
 
 
+class Event(Strict):
+    """A milestone that is an event with no deadline of its own ("the initial discussion"),
+    met when a record says so, for others to count from ("an agreed action plan within 2
+    working days of the initial discussion")."""
+
+    kind: Literal["event"]
+    note: str = ""
+
+    def describe(self) -> str:
+        return "an event, with no deadline of its own"
+
+
+MilestoneTimescale = Annotated[
+    WorkingDays | Immediately | NotFixed | Event, Field(discriminator="kind")
+]
+
+
 def timescale_days(timescale: WorkingDays | Immediately | NotFixed) -> int:
     """Working days to add to the anchor date (0 for immediately: see simulate.due_date)."""
     if isinstance(timescale, WorkingDays):
@@ -159,7 +176,7 @@ DISPUTED_DECISION = "disputed_decision"
 class Milestone(Strict):
     id: Slug
     name: Text
-    timescale: Timescale
+    timescale: MilestoneTimescale
     # STAGE_START, DISPUTED_DECISION, or the id of a milestone of this stage: then this one's
     # date is unknown until that one is met ("an action plan within 2 working days of the
     # initial discussion").

@@ -51,6 +51,11 @@ def test_northfield_simulates_with_the_hand_counted_dates(installed, capsys):
         ("2026-03-02", "2026-03-09"),
         ("2026-03-09", "2026-03-16"),
     ]
+    # An event has no date, nor does what counts from it, until it is met.
+    assert [(m["id"], m["due"]) for m in stages[0]["milestones"]] == [
+        ("initial-discussion", None),
+        ("action-plan", None),
+    ]
 
 
 @pytest.mark.django_db
@@ -62,6 +67,13 @@ def test_a_northfield_case_runs_end_to_end(installed):
             school[0], raise_data(demo, challenged_on="2026-03-02", categories=[])
         )
     assert d.current_episode().due == datetime.date(2026, 3, 9)
+    # The initial discussion is an event: no date, no deadline; the action plan waits for it.
+    milestones = {m.key: (m.due, m.after) for m in d.current_episode().milestones.all()}
+    assert milestones == {
+        "initial-discussion": (None, ""),
+        "action-plan": (None, "initial-discussion"),
+    }
+    assert d.next_due == datetime.date(2026, 3, 9)
     # "Seek the advice and support of the safeguarding lead in their own agency": the
     # raising agency's lead is told, the receiving agency's is not.
     told = set(
@@ -73,7 +85,10 @@ def test_a_northfield_case_runs_end_to_end(installed):
     assert fresh(d).stage not in d.pack.upper_stages
 
     with time_machine.travel(at(4), tick=False):
-        discuss(school[0], d, "unresolved")
+        # Held on Wed 4 March: the action plan is due 2 working days later, Fri 6 March.
+        discuss(school[0], d, "unresolved", meets=["initial-discussion"])
+        plan = fresh(d).current_episode().milestones.get(key="action-plan")
+        assert plan.due == datetime.date(2026, 3, 6)
         d = escalate(school[0], d)
     d = fresh(d)
     assert (d.stage, d.current_episode().due) == (2, datetime.date(2026, 3, 11))

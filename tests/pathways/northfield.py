@@ -39,6 +39,14 @@ stages:
     raising: {rung: practitioner, description: The practitioner who disagrees}
     receiving: {rung: practitioner, description: The practitioner disagreed with}
     timescale: {kind: working_days, days: 5}
+    milestones:                           # "An agreed action plan within 2 working days
+      - id: initial-discussion            #  of the initial discussion" (issue 18)
+        name: Initial discussion
+        timescale: {kind: event}
+      - id: action-plan
+        name: Agreed action plan
+        timescale: {kind: working_days, days: 2}
+        counts_from: initial-discussion
     notify:
       - to: raiser-lead
         when: stage_started
