@@ -38,6 +38,13 @@ def demo(args) -> int:
     if args.pathway == "all":
         ids = [e.pack.id for e in entries if e.built_in]
         slugs = [f"{args.slug}-{i}" if args.slug else i for i in ids]
+        installed = [e.pack.id for e in entries if not e.built_in]
+        print(f"Building a demo of each of the {len(ids)} built-in pathways: {', '.join(ids)}.")
+        if installed:
+            print(
+                f"Not the installed ones ({', '.join(installed)}): build one with "
+                "rpd demo --pathway ID."
+            )
     else:
         known_pathway(args.pathway, entries, also="all")
         ids, slugs = [args.pathway], [args.slug or args.pathway]

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 
 from rpd.pathways.schema import Pack
 from rpd.pathways.simulate import stage_dates
+from rpd.people import roles
 from rpd.people.models import Agency, Partnership, User
 
 from .fields import (
@@ -118,6 +119,7 @@ class RaiseForm(ContextForm):
         self.fields["lead_professional"].queryset = partnership_users(context.partnership)
         self.fields["copied_agencies"].queryset = self.fields["receiving_agency"].queryset
         self.fields["categories"].choices = _choices(pack.categories)
+        self.fields["categories"].required = bool(pack.categories)  # a policy may name none
         self.fields["pre_escalation"].choices = _choices(pack.pre_escalation)
         self.fields["immediate_rule"].choices = [("", "None")] + [
             (r.id, r.when) for r in pack.immediate_rules
@@ -569,7 +571,15 @@ class PanelForm(ContextForm):
         if panel is None:
             return members
         types = {m.agency.type for m in members}
-        missing = [seat.name for seat in panel.seats if not types & set(seat.agency_types)]
+        sat = {m.pk for m in members}
+
+        def filled(seat) -> bool:
+            if seat.role:  # only a holder of the pack role fills it
+                holders = roles.holders(self.context.partnership, seat.role)
+                return any(h.user_id in sat for h in holders)
+            return bool(types & set(seat.agency_types))
+
+        missing = [seat.name for seat in panel.seats if not filled(seat)]
         if panel.includes_agencies_concerned:
             sat = {m.agency_id for m in members}
             missing += [agency.name for agency in self.concerned if agency.pk not in sat]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from rpd.pathways.formats import FORMAT
 from rpd.pathways.loader import load_pack_text
 from rpd.pathways.schema import Pack
 from rpd.people.models import Agency, Partnership
@@ -23,6 +24,10 @@ class PathwayVersion(models.Model):
     version = models.PositiveIntegerField()
     digest = models.CharField(max_length=64)
     text = models.TextField()
+    # The pack format the text was written in, where the text does not say (`format: N`):
+    # a later format's loader upgrades it by the migrations of `rpd.pathways.formats`, so
+    # a schema change never stops a pinned version, and its open cases, loading.
+    format = models.PositiveSmallIntegerField(default=FORMAT)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -37,7 +42,7 @@ class PathwayVersion(models.Model):
     def pack(self) -> Pack:
         cached = _PACKS.get(self.digest)
         if cached is None:
-            cached = _PACKS[self.digest] = load_pack_text(self.text, f"pinned {self}")
+            cached = _PACKS[self.digest] = load_pack_text(self.text, f"pinned {self}", self.format)
         return cached
 
 

@@ -29,14 +29,12 @@ from django.utils import timezone
 from rpd.audit import log as audit
 from rpd.audit import rows
 from rpd.pathways import registry
-from rpd.pathways.loader import PackInvalid, Problem, digest, load_pack_text
+from rpd.pathways.loader import MAX_BYTES as MAX_BYTES  # the page's hint names it
+from rpd.pathways.loader import PackInvalid, Problem, decode, digest, load_pack_text
 from rpd.pathways.schema import Pack
 from rpd.people.models import Partnership, User
 
 from .models import CLOSED, Disagreement, PartnershipPathway, PathwayVersion
-
-# The five built-in packs are 12 to 19 KB; a pack a hundred times bigger is not a pack.
-MAX_BYTES = 256 * 1024
 
 
 class PathwayVersionError(ValueError):
@@ -121,30 +119,14 @@ def versions(partnership: Partnership) -> list[Version]:
 
 
 def read_upload(data: bytes, size: int | None = None) -> str:
-    """The text of an uploaded pack, or refused: too big, or not UTF-8 text.
+    """The text of an uploaded pack, or refused: too big, empty, or not UTF-8 text.
 
     `size` is the whole file's, where only its first bytes were read.
     """
-    size = max(size or 0, len(data))
-    if size > MAX_BYTES:
-        raise PathwayVersionError(
-            "file", f"The file is {_size(size)}: a pack must be at most {_size(MAX_BYTES)}"
-        )
-    if not data.strip():
-        raise PathwayVersionError("file", "The file is empty")
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise PathwayVersionError(
-            "file",
-            f"The file must be UTF-8 text: line {line} has a byte that is not "
-            f"(0x{data[error.start]:02x}); save it as UTF-8 and upload it again",
-        ) from None
-
-
-def _size(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{(n + 1023) // 1024} KB"
+        return decode(data, "the file", size)
+    except PackInvalid as refused:
+        raise PathwayVersionError("file", refused.problems[0].message) from None
 
 
 def _version_line(text: str) -> int:
@@ -178,6 +160,13 @@ def _conflicts(pack: Pack, text_digest: str) -> str:
         f"{pack.id} v{pack.version} already exists with different content: give this one "
         f"a new version (version: {highest + 1})"
     )
+
+
+def switch_problems(partnership: Partnership, pack: Pack) -> list:
+    """What the go-live check finds wrong with `pack` as the partnership's pathway."""
+    from rpd.onboarding import golive
+
+    return golive.check(partnership, pack=pack, areas=golive.VERSION_AREAS)
 
 
 # -- The operations ---------------------------------------------------------------------
@@ -261,6 +250,7 @@ def switch(
     by: User,
     seen_in_use: str,
     other_pathway: bool = False,
+    anyway: str = "",
 ) -> PartnershipPathway:
     """From now on the partnership's new disagreements start under this version.
 
@@ -268,6 +258,11 @@ def switch(
     if another switch came first, this one is refused rather than made against a
     comparison no one saw. A version of another pathway id (a partnership's own copy of
     a built-in pathway under a new id) is switched to only with `other_pathway`.
+
+    A version the go-live check finds problems with (a rung a stage needs that an agency
+    has no one on, a role with no one behind it: new disagreements would be refused or
+    their notices reach nobody) is switched to only with a reason to switch `anyway`,
+    kept in the audit event with the problems it was given against.
     """
     at = timezone.now()
     with transaction.atomic():
@@ -301,6 +296,14 @@ def switch(
                 "version",
                 f"v{new.version} is not above v{current.pack.version}, the version in use: to go "
                 f"back to it, upload its text as version {current.pack.version + 1}",
+            )
+        problems = [str(p) for p in switch_problems(partnership, new)]
+        if problems and not anyway.strip():
+            raise PathwayVersionError(
+                "anyway",
+                f"This version leaves {len(problems)} problem{'s' if len(problems) != 1 else ''} "
+                "that would refuse or strand new disagreements: fix them first, or give a "
+                "reason to switch anyway",
             )
         before = rows.digests(r for r in (current.row, row) if r is not None)
         outgoing, written = current.row, [row]
@@ -340,6 +343,9 @@ def switch(
                 "to": {"pathway": new.id, "version": new.version, "digest": row.pathway.digest},
                 # Each keeps the version it started under.
                 "open_disagreements_keep_theirs": keeping.count(),
+                **(
+                    {"anyway": {"reason": anyway.strip(), "problems": problems}} if problems else {}
+                ),
                 "rows": rows.changes(before, rows.digests(written)),
             },
         )

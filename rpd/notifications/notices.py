@@ -124,7 +124,8 @@ def _holders(d, role_id: str, agencies: list[int] | None = None) -> list[Recipie
 
 def role_recipients(d, role_id: str) -> list[Recipient]:
     """Who a pack role means for this disagreement: the partnership's holders of it; for an
-    agency role, each involved agency's holder or else its safeguarding leads; for a party
+    agency role, the holder in each agency it names (the raising one, the receiving one, or
+    both) or else that agency's safeguarding leads; for a party
     role, the parties the case names (its Lead Professional, or the agencies copied in)."""
     role = d.pack.role(role_id)
     if role.kind == "party":
@@ -133,7 +134,8 @@ def role_recipients(d, role_id: str) -> list[Recipient]:
         return copied_recipients(d)
     if role.kind == "agency":
         found = []
-        for agency_id in (d.raising_agency_id, d.receiving_agency_id):
+        sides = {"raising": [d.raising_agency_id], "receiving": [d.receiving_agency_id]}
+        for agency_id in sides.get(role.agency, [d.raising_agency_id, d.receiving_agency_id]):
             held = _holders(d, role_id, [agency_id])
             found += held or _people(roles.safeguarding_leads([agency_id]))
         return found
@@ -247,6 +249,11 @@ def _form_submitted(writer: Writer, form_id: str, version: int) -> None:
         )
 
 
+# "Where there is immediate harm, inform the agency's designated safeguarding lead
+# immediately": a pack's `immediate_harm` notices go when the risk is recorded as this.
+IMMEDIATE_HARM = "immediate"
+
+
 def _stage_started(writer: Writer, episode) -> None:
     stage = writer.d.pack.stage(episode.number)
     for side, user in (("raising", episode.raising_actor), ("receiving", episode.receiving_actor)):
@@ -258,6 +265,10 @@ def _stage_started(writer: Writer, episode) -> None:
             stage,
             details=[f"You act for the {side} side: {getattr(stage, side).description}."],
         )
+    # Raised so, or reaching a stage while it is: first, so that where one person is
+    # both told of the harm and of the stage (one notice each per change), the harm wins.
+    if writer.d.risk == IMMEDIATE_HARM:
+        pathway_notices(writer, episode.number, "immediate_harm")
     pathway_notices(writer, episode.number, "stage_started")
 
 
@@ -367,6 +378,8 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
         _feedback(writer, message)
         if details["non_involvement"]:
             pathway_notices(writer, d.stage, "non_involvement_in_life_threatening_risk")
+        if details["risk"] == IMMEDIATE_HARM:
+            pathway_notices(writer, d.stage, "immediate_harm")
     elif name == "resolve":
         for participant in d.participants.select_related("user"):
             writer.to(

@@ -23,6 +23,7 @@ from django.urls import reverse
 from rpd.pathways import registry
 from rpd.pathways.calendar import get_calendar, today
 from rpd.pathways.loader import PackInvalid
+from rpd.pathways.schema import Pack
 from rpd.people import roles as pack_roles
 from rpd.people.models import Agency, AgencyType, Partnership, Role, RoleGrant, StandIn, User
 
@@ -53,6 +54,7 @@ class Problem:
 
 AREAS = {
     "pathway": "Pathway",
+    "review": "Policy review",
     "ladders": "Ladders",
     "roles": "Pathway roles",
     "safeguarding": "Safeguarding leads",
@@ -82,12 +84,28 @@ def roles_url(slug: str) -> str:
     return reverse("administration:roles", kwargs={"slug": slug})
 
 
-def check(partnership: Partnership, *, on: datetime.date | None = None) -> list[Problem]:
-    """Every problem, grouped by area in AREAS' order; empty when ready to go live."""
+# The areas whose problems refuse or strand a new disagreement under a version (no one on
+# a rung a stage needs, a role with no one behind it): what a switch must not ignore
+# (`check(..., pack=candidate, areas=VERSION_AREAS)`).
+VERSION_AREAS = ("pathway", "ladders", "roles")
+
+
+def check(
+    partnership: Partnership,
+    *,
+    on: datetime.date | None = None,
+    pack: Pack | None = None,
+    areas: tuple[str, ...] = tuple(AREAS),
+) -> list[Problem]:
+    """Every problem, grouped by area in AREAS' order; empty when ready to go live.
+
+    `pack` checks a version the partnership does not use yet (one it may switch to)
+    instead of the one in use; `areas` limits the check to those areas.
+    """
     slug = partnership.slug
     try:
         # The version in use: one an administrator switched to, else the registry's.
-        pack = partnership.pathway_entry().pack
+        pack = pack or partnership.pathway_entry().pack
     except (registry.UnknownPathway, PackInvalid) as error:
         return [
             Problem(
@@ -120,18 +138,35 @@ def check(partnership: Partnership, *, on: datetime.date | None = None) -> list[
         stand_ins[agency_id, rung].add(person_id)
 
     problems += _ladders(slug, pack, agencies, people, roles, stand_ins)
-    problems += [
-        Problem(
-            "roles", f"{p.message}", roles_url(slug), "Say who stands behind the pathway's roles"
+    review = pack.source.review_date
+    if review and review < (on or today()):
+        problems.append(
+            Problem(
+                "review",
+                f"the policy's review date, {review:%-d %B %Y}, has passed: upload the pack "
+                "of the reviewed policy, or a new version with its next review date",
+                pathway_url(slug),
+                "Upload the reviewed policy",
+            )
         )
-        for p in pack_roles.unfilled_roles(partnership, pack)
-    ]
+    if "roles" in areas:
+        problems += [
+            Problem(
+                "roles",
+                f"{p.message}",
+                roles_url(slug),
+                "Say who stands behind the pathway's roles",
+            )
+            for p in pack_roles.unfilled_roles(partnership, pack)
+        ]
     problems += _safeguarding(slug, agencies, people, roles)
     problems += _people(slug, pack, people)
-    problems += _calendar(partnership, on or today())
-    problems += _mail()
+    if "calendar" in areas:
+        problems += _calendar(partnership, on or today())
+    if "mail" in areas:
+        problems += _mail()
     order = list(AREAS)
-    return sorted(problems, key=lambda p: order.index(p.area))
+    return sorted((p for p in problems if p.area in areas), key=lambda p: order.index(p.area))
 
 
 def _ladders(slug, pack, agencies, people, roles, stand_ins) -> list[Problem]:
@@ -166,15 +201,18 @@ def _ladders(slug, pack, agencies, people, roles, stand_ins) -> list[Problem]:
         for rung, stages in needed.items():
             if not candidates[agency.pk, rung]:
                 which = ", ".join(map(str, stages))
-                problems.append(
-                    Problem(
-                        "ladders",
-                        f"no one in {agency.name} stands on the {pack.rung(rung).name} rung "
-                        f"that stage{'s' if len(stages) > 1 else ''} {which} "
-                        f"need{'' if len(stages) > 1 else 's'}, and no one stands in for it",
-                        href,
-                        f"Complete {agency.name}'s ladder",
+                message = (
+                    f"no one in {agency.name} stands on the {pack.rung(rung).name} rung "
+                    f"that stage{'s' if len(stages) > 1 else ''} {which} "
+                    f"need{'' if len(stages) > 1 else 's'}, and no one stands in for it"
+                )
+                if rule := pack.stand_in_rule(agency.type, rung):
+                    message += (
+                        f": the pathway says {rule.acted_by} acts for it ({rule.source}); "
+                        "name them as its stand-in"
                     )
+                problems.append(
+                    Problem("ladders", message, href, f"Complete {agency.name}'s ladder")
                 )
     # One person as the only actor on both sides (a stand-in for two GP practices) would
     # have to disagree with themself: the transition refuses, so the check does too.

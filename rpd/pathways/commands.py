@@ -10,7 +10,8 @@ from rpd.cli import CommandError, date_argument, non_negative_int
 from . import registry
 from .calendar import CALENDARS, DateOutOfRange, UnknownCalendar, get_calendar
 from .describe import describe, plural
-from .loader import PackInvalid, load_pack_file
+from .formats import FORMAT
+from .loader import PackInvalid, load_pack, read_pack_file
 from .schema import DISPUTED_DECISION
 from .simulate import simulate
 
@@ -94,15 +95,8 @@ def _entry(id_or_file: str) -> registry.Entry:
         raise CommandError("\n".join(error.lines())) from None
 
 
-def _all_entries() -> list[registry.Entry]:
-    try:
-        return registry.all_entries()
-    except PackInvalid as error:
-        raise CommandError("\n".join(error.lines())) from None
-
-
 def pathway_list(args) -> int:
-    entries = _all_entries()
+    entries = registry.all_entries()
     rows = [
         {
             "id": e.pack.id,
@@ -113,10 +107,18 @@ def pathway_list(args) -> int:
             "version": e.pack.version,
             "stages": len(e.pack.stages),
             "built_in": e.built_in,
+            "valid": True,
         }
         for e in entries
     ]
+    # A pack file that does not load is listed by its file's name, with its problems; it
+    # changes nothing for the others.
+    broken = [
+        {"id": b.pathway_id, "path": str(b.path), "valid": False, "problems": b.error.lines()}
+        for b in registry.broken()
+    ]
     if args.json:
+        rows += broken
         json.dump(rows, sys.stdout, indent=2)
         print()
         return 0
@@ -124,6 +126,9 @@ def pathway_list(args) -> int:
     for r in rows:
         origin = "built-in" if r["built_in"] else "installed"
         print(f"{r['id']:<{width}}  {r['scope']:<8}  {r['calendar']:<17}  {origin:<9}  {r['name']}")
+    for b in broken:
+        count = plural(len(b["problems"]), "problem")
+        print(f"{b['id']}  INVALID: {count}, first: {b['problems'][0]}")
     return 0
 
 
@@ -136,13 +141,22 @@ def pathway_validate(args) -> int:
     failed = False
     for name in args.files:
         try:
-            pack = load_pack_file(name)
+            loaded = load_pack(read_pack_file(name), name)
         except PackInvalid as error:
             failed = True
             for line in error.lines():
                 print(line, file=sys.stderr)
         else:
+            pack = loaded.pack
             print(f"{name}: valid ({pack.id} v{pack.version}, {plural(len(pack.stages), 'stage')})")
+            if loaded.changes:
+                print(
+                    f"{name}: written in pack format {loaded.written_in}, upgraded to "
+                    f"{FORMAT} as it loads; to write it in format {FORMAT}, remove its "
+                    "`format:` line and:"
+                )
+                for change in loaded.changes:
+                    print(f"  {change.render(name)}")
     return 2 if failed else 0
 
 
@@ -178,7 +192,8 @@ def pathway_simulate(args) -> int:
         )
         names = {m.id: m.name for m in stage.milestones}
         for m in stage.milestones:
-            print(f"    {m.name}: {m.due:%a %d %b %Y} ({m.timescale}{_anchor(m, names)})")
+            due = f"{m.due:%a %d %b %Y}" if m.due else "no date yet"
+            print(f"    {m.name}: {due} ({m.timescale}{_anchor(m, names)})")
     if result.overall_cap:
         cap = result.overall_cap
         print(
@@ -192,6 +207,8 @@ def _anchor(m, names: dict[str, str]) -> str:
     """What a milestone counts from, as the simulation's text says it."""
     if m.counts_from == DISPUTED_DECISION:
         return f" of the disputed decision on {m.anchor:%a %d %b %Y}"
+    if m.waits_for and m.anchor is None:  # counted from an event: no date to assume
+        return f" of {names[m.waits_for]!r} being met"
     if m.waits_for:
         return f" of {names[m.waits_for]!r} being met, if met on {m.anchor:%a %d %b %Y}"
     return ""

@@ -47,8 +47,16 @@ def describe(pack: Pack) -> str:
     out += _field("Partnership:", pack.partnership, "")
     add(f"Covers: {pack.scope.covers}")
     add(f"Working days: {CALENDARS.get(pack.calendar, pack.calendar)}")
-    out += _field("Source:", f"{pack.source.title} ({pack.source.year})", "")
+    out += _field("Source:", pack.source.cited, "")
+    if pack.source.review_date:
+        add(f"Policy review date: {pack.source.review_date:%-d %B %Y}")
     add(f"Stages: {len(pack.stages)}")
+    upper = pack.upper_stages
+    add(
+        f"Upper stages (oversight lists and reports): {_listed(upper, 'and')}"
+        if upper
+        else "Upper stages (oversight lists and reports): none"
+    )
     if pack.pre_escalation:
         add("")
         add("Before stage 1, try:")
@@ -82,22 +90,47 @@ def describe(pack: Pack) -> str:
         if stage.must_record:
             add("  Must be recorded:")
             for r in stage.must_record:
+                form = f" (by sending the {pack.form(r.form).name})" if r.form else ""
                 out += _bullet(
-                    r.text + (" (may be declared not applicable)" if r.may_not_apply else "")
+                    r.text + form + (" (may be declared not applicable)" if r.may_not_apply else "")
                 )
         for notice in stage.notify:
             # Who and when first, then the pack's own words as a sentence of their own.
             form = f" (form: {pack.form(notice.form).name})" if notice.form else ""
-            condition = f" Only {_lower_first(notice.condition)}." if notice.condition else ""
+            condition = _only(notice.condition)
+            subject = f" (for a {notice.for_subject} only)" if notice.for_subject else ""
             out += _field(
-                f"When {_WHEN[notice.when]}, tell {_the(pack.role(notice.to).name)}.",
+                f"When {_WHEN[notice.when]}, tell {_the(pack.role(notice.to).name)}{subject}.",
                 f"{notice.what}{form}.{condition}",
             )
+        if stage.forms:
+            names = ", ".join(pack.form(f).name for f in stage.forms)
+            out += _field("Forms:", names)
         if stage.referral_options:
             add("  Can go on to:")
-            for option in stage.referral_names:
-                out += _bullet(option)
+            for option in stage.referral_options:
+                out += _bullet(_referral(pack, option))
+        if stage.panel:
+            out += _panel(pack, stage.panel)
         out += _wrap(f"({stage.source})", "  ", "   ")
+    if pack.roles:
+        add("")
+        add("Roles:")
+        for role in pack.roles:
+            out += _bullet(f"{role.name}: {_ROLE_KINDS[role.kind](role)}")
+    for rule in pack.stand_ins:
+        add("")
+        out += _wrap(
+            f"Where {_AGENCY_TYPES[rule.agency_type]} has no one on the "
+            f"{pack.rung(rule.rung).name} rung, {rule.acted_by} acts ({rule.source}).",
+            "",
+            "  ",
+        )
+    for form in pack.forms:
+        add("")
+        out += _wrap(f"Form: {form.name}, sent to {_the(pack.role(form.sent_to).name)}", "", "  ")
+        for form_field in form.fields:
+            out += _bullet(f"{form_field.label}: {_sourced(form_field)}")
     if pack.overall_cap:
         cap = pack.overall_cap
         add("")
@@ -151,10 +184,81 @@ def _lower_first(text: str) -> str:
 
 
 def _the(name: str) -> str:
-    """A role's name inside a sentence: "the MASA Team", "own agency designated lead"."""
-    if name.split(" ", 1)[0] in ("Own", "Other"):
+    """A role's name inside a sentence: "the MASA Team", "own agency designated lead", "the
+    safeguarding lead of..." (never "the The safeguarding lead")."""
+    if name.split(" ", 1)[0] in ("Own", "Other", "The", "Each", "Every", "A", "An"):
         return name[0].lower() + name[1:]
     return f"the {name}"
+
+
+def _only(condition: str) -> str:
+    """A notice's condition as its own sentence, saying "Only" once."""
+    if not condition:
+        return ""
+    words = condition.split(" ", 1)
+    if words[0].lower() == "only" and len(words) > 1:
+        condition = words[1]
+    return f" Only {_lower_first(condition)}."
+
+
+def _referral(pack, option) -> str:
+    if isinstance(option, str):
+        return f"{option} (tells whoever the stage's unresolved notices tell)"
+    told = [
+        _the(pack.role(n.to).name) + (f" (for a {n.for_subject})" if n.for_subject else "")
+        for n in option.notify
+    ]
+    if option.tell_everyone_involved:
+        told.append("everyone involved")
+    return f"{option.name} (tells {', '.join(told) if told else 'no one beyond the parties'})"
+
+
+def _panel(pack, panel) -> list[str]:
+    seats = "; ".join(
+        f"{seat.name} ("
+        + (
+            f"held by {_the(pack.role(seat.role).name)}"
+            if seat.role
+            else " or ".join(_AGENCY_TYPES[t] for t in seat.agency_types)
+        )
+        + ")"
+        for seat in panel.seats
+    )
+    lines = _field("Panel:", f"{panel.name}, with seats for {seats}")
+    if panel.includes_agencies_concerned:
+        lines += _wrap("The agencies in the disagreement sit on it too.", "    ")
+    return lines
+
+
+def _sourced(form_field) -> str:
+    from .schema import ASKED, FORM_SOURCES
+
+    if form_field.sources == [ASKED]:
+        return "asked of the person filling it in"
+    return "; ".join(FORM_SOURCES[s] for s in form_field.sources)
+
+
+_ROLE_KINDS = {
+    "partnership": lambda r: "a partnership role",
+    "independent": lambda r: "independent of the agencies",
+    "party": lambda r: "a party the case names",
+    "agency": lambda r: {
+        "both": "an agency role, held in each of the two agencies",
+        "raising": "an agency role, held in the raising agency only",
+        "receiving": "an agency role, held in the receiving agency only",
+    }[r.agency],
+}
+_AGENCY_TYPES = {
+    "childrens-social-care": "a children's social care agency",
+    "adult-social-care": "an adult social care agency",
+    "police": "a police force",
+    "health": "a health agency",
+    "education": "a school or college",
+    "probation": "a probation service",
+    "voluntary": "a voluntary sector agency",
+    "partnership": "the partnership",
+    "other": "another agency",
+}
 
 
 # "When ..., tell ...": each event as the sentence says it.
@@ -163,6 +267,7 @@ _WHEN = {
     "stage_unresolved": "the stage ends unresolved",
     "resolved": "the disagreement is resolved",
     "senior_officers_involved": "senior officers become involved",
+    "immediate_harm": "a risk of immediate or significant harm is recorded",
     # Reported during a case (raise_risk): it states what was reported, never a refusal.
     "non_involvement_in_life_threatening_risk": (
         "an agency's position of non-involvement is reported while others see a "

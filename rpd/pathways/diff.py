@@ -105,13 +105,17 @@ def _pathway(old: Pack, new: Pack, out: list[Change]) -> None:
         ", ".join(d.isoformat() for d in new.closure_days),
         out,
     )
-    _same(
-        where,
-        "Source",
-        f"{old.source.title} ({old.source.year})",
-        f"{new.source.title} ({new.source.year})",
-        out,
-    )
+    _same(where, "Source", old.source.cited, new.source.cited, out)
+    _same(where, "Policy review date", _review(old), _review(new), out)
+    _same(where, "Upper stages for oversight", _upper(old), _upper(new), out)
+
+
+def _review(pack) -> str:
+    return pack.source.review_date.isoformat() if pack.source.review_date else ""
+
+
+def _upper(pack) -> str:
+    return ", ".join(map(str, pack.upper_stages)) or "none"
 
 
 def _stage_name(stage: Stage) -> str:
@@ -166,7 +170,10 @@ def _panel(stage: Stage) -> str:
     panel = stage.panel
     if panel is None:
         return ""
-    seats = "; ".join(f"{s.name} ({', '.join(s.agency_types)})" for s in panel.seats)
+    seats = "; ".join(
+        f"{s.name} ({f'role {s.role}' if s.role else ', '.join(s.agency_types)})"
+        for s in panel.seats
+    )
     return f"{panel.name}: {seats}"
 
 
@@ -206,6 +213,7 @@ _WHEN = {
     "resolved": "when it is resolved",
     "senior_officers_involved": "when senior officers become involved",
     "non_involvement_in_life_threatening_risk": "on non-involvement in a life-threatening risk",
+    "immediate_harm": "when a risk of immediate or significant harm is recorded",
 }
 
 

@@ -56,44 +56,67 @@ def _load(path: Path) -> tuple[Pack, str]:
     return cached[1], text_digest
 
 
-def _entries(directory: Path, built_in: bool) -> list[Entry]:
-    if not directory.is_dir():
-        return []
-    entries = []
-    for path in sorted(directory.glob("*.yaml")):
-        pack, text_digest = _load(path)
-        entries.append(Entry(pack, path, built_in, text_digest))
-    return entries
+@dataclass(frozen=True)
+class Broken:
+    """An installed pack file that does not load, kept apart so it breaks nothing else."""
+
+    pathway_id: str  # the file's name: the id it would have
+    path: Path
+    error: PackInvalid
+
+
+def _scan() -> tuple[list[Entry], list[Broken]]:
+    """Every pack file, each validated alone: built-in packs first, then installed ones.
+
+    A file that does not load, or reuses an id already taken, is `Broken`, by name, and
+    every other pack is used as if it were not there.
+    """
+    entries: list[Entry] = []
+    broken: list[Broken] = []
+    seen: dict[str, Entry] = {}
+    for directory, built_in in [(BUILT_IN_DIR, True), *((d, False) for d in installed_dirs())]:
+        if not directory.is_dir():
+            continue
+        for path in sorted(directory.glob("*.yaml")):
+            try:
+                pack, text_digest = _load(path)
+                if pack.id in seen:
+                    where = seen[pack.id].path
+                    raise PackInvalid(
+                        str(path),
+                        [Problem(1, "id", f"pathway id {pack.id!r} is already used by {where}")],
+                    )
+            except PackInvalid as error:
+                broken.append(Broken(path.stem, path, error))
+                continue
+            seen[pack.id] = Entry(pack, path, built_in, text_digest)
+            entries.append(seen[pack.id])
+    return entries, broken
 
 
 def all_entries() -> list[Entry]:
-    """Built-in packs first; an installed pack may not reuse a built-in id."""
-    entries = _entries(BUILT_IN_DIR, built_in=True)
-    seen = {e.pack.id: e for e in entries}
-    for directory in installed_dirs():
-        for entry in _entries(directory, built_in=False):
-            if entry.pack.id in seen:
-                raise PackInvalid(
-                    str(entry.path),
-                    [
-                        Problem(
-                            1,
-                            "id",
-                            f"pathway id {entry.pack.id!r} is already used by "
-                            f"{seen[entry.pack.id].path}",
-                        )
-                    ],
-                )
-            seen[entry.pack.id] = entry
-            entries.append(entry)
-    return entries
+    """Every pack that loads, built-in ones first; `broken()` lists the rest."""
+    return _scan()[0]
+
+
+def broken() -> list[Broken]:
+    """Installed pack files that do not load, each with its problems."""
+    return _scan()[1]
 
 
 def get(pathway_id: str) -> Entry:
-    for entry in all_entries():
+    entries, bad = _scan()
+    for entry in entries:
         if entry.pack.id == pathway_id:
             return entry
-    known = ", ".join(e.pack.id for e in all_entries())
+    for file in bad:
+        if file.pathway_id == pathway_id:
+            raise UnknownPathway(
+                f"the pathway {pathway_id!r} does not load ({len(file.error.problems)} "
+                f"problem(s); first: {file.error.lines()[0]}): see `rpd pathway validate "
+                f"{file.path}`"
+            )
+    known = ", ".join(e.pack.id for e in entries)
     raise UnknownPathway(f"no pathway with id {pathway_id!r} (known: {known})")
 
 

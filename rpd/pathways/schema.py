@@ -99,6 +99,23 @@ class NotFixed(Strict):
 Timescale = Annotated[WorkingDays | Immediately | NotFixed, Field(discriminator="kind")]
 
 
+class Event(Strict):
+    """A milestone that is an event with no deadline of its own ("the initial discussion"),
+    met when a record says so, for others to count from ("an agreed action plan within 2
+    working days of the initial discussion")."""
+
+    kind: Literal["event"]
+    note: str = ""
+
+    def describe(self) -> str:
+        return "an event, with no deadline of its own"
+
+
+MilestoneTimescale = Annotated[
+    WorkingDays | Immediately | NotFixed | Event, Field(discriminator="kind")
+]
+
+
 def timescale_days(timescale: WorkingDays | Immediately | NotFixed) -> int:
     """Working days to add to the anchor date (0 for immediately: see simulate.due_date)."""
     if isinstance(timescale, WorkingDays):
@@ -134,6 +151,9 @@ class Role(Strict):
     # Stage Four "copies provided to other involved agencies").
     party: Literal["lead-professional", "other-involved-agencies"] = "lead-professional"
     contact: str = ""
+    # For an agency role: whose holder it means, the raising agency's, the receiving
+    # agency's, or each of the two's ("the referrer's designated safeguarding lead").
+    agency: Literal["both", "raising", "receiving"] = "both"
     source: str = ""
 
 
@@ -156,7 +176,7 @@ DISPUTED_DECISION = "disputed_decision"
 class Milestone(Strict):
     id: Slug
     name: Text
-    timescale: Timescale
+    timescale: MilestoneTimescale
     # STAGE_START, DISPUTED_DECISION, or the id of a milestone of this stage: then this one's
     # date is unknown until that one is met ("an action plan within 2 working days of the
     # initial discussion").
@@ -186,6 +206,8 @@ class Notice(Strict):
         "resolved",
         "senior_officers_involved",
         "non_involvement_in_life_threatening_risk",
+        # A risk of immediate or significant harm recorded, when raising or later.
+        "immediate_harm",
     ]
     what: Text
     form: Slug | None = None
@@ -249,8 +271,24 @@ AGENCY_TYPES = (
 
 
 class PanelSeat(Strict):
+    """A seat on a panel, filled by someone from an agency of one of `agency_types`, or
+    by a holder of the pack role `role` (a specific body: "the ICB", not any health
+    agency)."""
+
     name: Text
-    agency_types: list[Literal[AGENCY_TYPES]] = Field(min_length=1)  # type: ignore[valid-type]
+    agency_types: list[Literal[AGENCY_TYPES]] = []  # type: ignore[valid-type]
+    role: Slug | None = None
+
+
+class StandInRule(Strict):
+    """Who acts where a kind of agency has no one on a rung, as the policy says it ("GPs
+    have no senior liaison officer: the ICB's acts for them"). The go-live check holds
+    each such agency to it: someone on the rung, or a stand-in named for it."""
+
+    agency_type: Literal[AGENCY_TYPES]  # type: ignore[valid-type]
+    rung: Slug
+    acted_by: Text  # who acts, in the policy's words
+    source: Text
 
 
 class Panel(Strict):
@@ -403,8 +441,21 @@ class Pointer(Strict):
 
 class Source(Strict):
     title: Text
-    year: Annotated[int, Field(ge=EARLIEST.year, le=LATEST.year)]
+    # Where the policy gives one.
+    year: Annotated[int, Field(ge=EARLIEST.year, le=LATEST.year)] | None = None
     seed: str = ""
+    # The date the policy says it is next reviewed by ("Review Date: January 2026"): shown
+    # to administrators, and a problem for the go-live check once it has passed.
+    review_date: WindowDate | None = None
+
+    @property
+    def cited(self) -> str:
+        """The title, with its year where the policy gives one."""
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+
+# "Upper stage": senior management and beyond, on every pathway shipped.
+DEFAULT_UPPER_STAGE = 3
 
 
 class Pack(Strict):
@@ -417,15 +468,17 @@ class Pack(Strict):
     calendar: Text
     closure_days: list[WindowDate] = []
     source: Source
-    rungs: list[Rung] = Field(min_length=2)
+    rungs: list[Rung] = Field(min_length=1)
     roles: list[Role] = []
     stages: list[Stage] = Field(min_length=1)
     fast_track: list[FastTrack] = []
+    stand_ins: list[StandInRule] = []
     immediate_rules: list[ImmediateRule] = []
     overall_cap: OverallCap | None = None
     forms: list[Form] = []
     pre_escalation: list[Option] = []
-    categories: list[Option] = Field(min_length=1)
+    # The kinds of dispute the partnership reports on; a policy may name none.
+    categories: list[Option] = []
     not_this_process: list[Pointer] = []
     # Values the seed leaves open, each with the default the pack holds.
     open_values: list[Text] = []
@@ -434,6 +487,14 @@ class Pack(Strict):
     # partnership may.
     max_pause_working_days: PositiveInt = 65  # about three months
     max_extension_working_days: PositiveInt = 20  # about four weeks
+    # The first of the "upper stages" the partnership's oversight lists and reports follow
+    # ("disputes reaching stage 3 and above"); stage 3 where the pack does not say.
+    oversight_from_stage: PositiveInt | None = None
+
+    def stand_in_rule(self, agency_type: str, rung: str) -> StandInRule | None:
+        return next(
+            (r for r in self.stand_ins if r.agency_type == agency_type and r.rung == rung), None
+        )
 
     def stage(self, number: int) -> Stage:
         for stage in self.stages:
@@ -444,6 +505,12 @@ class Pack(Strict):
     @property
     def last_stage(self) -> Stage:
         return self.stages[-1]
+
+    @property
+    def upper_stages(self) -> list[int]:
+        """The numbers of the stages oversight counts as upper (`oversight_from_stage` on)."""
+        first = self.oversight_from_stage or DEFAULT_UPPER_STAGE
+        return [s.number for s in self.stages if s.number >= first]
 
     def immediate_rule(self, rule_id: str) -> ImmediateRule:
         for rule in self.immediate_rules:
@@ -497,6 +564,18 @@ def consistency_problems(pack: Pack, known_calendars: dict[str, str]) -> list[tu
         for j, form_field in enumerate(form.fields):
             problems += _source_problems(form_field, ("forms", i, "fields", j, "source"))
 
+    for i, rule in enumerate(pack.stand_ins):
+        check_ref(rule.rung, rungs, ("stand_ins", i, "rung"), "rung")
+    for i, role in enumerate(pack.roles):
+        if role.agency != "both" and role.kind != "agency":
+            problems.append(
+                (
+                    ("roles", i, "agency"),
+                    f"only an agency role names whose agency it means; {role.id!r} is of "
+                    f"kind {role.kind!r}",
+                )
+            )
+
     numbers = [s.number for s in pack.stages]
     for i, stage in enumerate(pack.stages):
         loc: Loc = ("stages", i)
@@ -539,6 +618,13 @@ def consistency_problems(pack: Pack, known_calendars: dict[str, str]) -> list[tu
             check_ref(notice.form, forms, (*loc, "notify", j, "form"), "form")
         for j, form_id in enumerate(stage.forms):
             check_ref(form_id, forms, (*loc, "forms", j), "form")
+        for j, seat in enumerate(stage.panel.seats if stage.panel else []):
+            where = (*loc, "panel", "seats", j)
+            if bool(seat.agency_types) == bool(seat.role):
+                problems.append(
+                    (where, "a seat names either the agency types that fill it or a role")
+                )
+            check_ref(seat.role, roles, (*where, "role"), "role")
         for j, option in enumerate(stage.referral_options):
             for k, notice in enumerate(getattr(option, "notify", [])):
                 where = (*loc, "referral_options", j, "notify", k, "to")
@@ -550,6 +636,14 @@ def consistency_problems(pack: Pack, known_calendars: dict[str, str]) -> list[tu
                 problems.append(
                     (("fast_track", i, "start_at", j), f"stage {number} does not exist")
                 )
+    if pack.oversight_from_stage is not None and pack.oversight_from_stage not in numbers:
+        problems.append(
+            (
+                ("oversight_from_stage",),
+                f"stage {pack.oversight_from_stage} does not exist (the stages are "
+                f"{', '.join(map(str, numbers))})",
+            )
+        )
     if pack.overall_cap:
         for j, number in enumerate(pack.overall_cap.stages):
             if number not in numbers:

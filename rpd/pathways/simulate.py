@@ -13,7 +13,15 @@ import datetime
 from dataclasses import asdict, dataclass
 
 from .calendar import WorkingCalendar, get_calendar, local_date
-from .schema import DISPUTED_DECISION, STAGE_START, Immediately, NotFixed, Pack, timescale_days
+from .schema import (
+    DISPUTED_DECISION,
+    STAGE_START,
+    Event,
+    Immediately,
+    NotFixed,
+    Pack,
+    timescale_days,
+)
 
 
 @dataclass(frozen=True)
@@ -21,7 +29,7 @@ class MilestoneDate:
     id: str
     name: str
     timescale: str
-    due: datetime.date
+    due: datetime.date | None  # None: an event, or counted from one
     # "stage_start", "disputed_decision", or the id of the milestone it counts from.
     counts_from: str
     # The date counted from; for a milestone counted from another, that one's due date.
@@ -89,13 +97,17 @@ def due_date(
     anchor: datetime.date,
     calendar: WorkingCalendar,
     at: datetime.datetime | None = None,
-) -> datetime.date:
+) -> datetime.date | None:
     """When something with `timescale` counted from `anchor` falls due.
 
     "Immediately" is the anchor's own calendar day (a Good Friday is not moved to
     Tuesday), or the day `hours` after the moment `at` where the pack gives hours;
     without a moment, hours count from the start of the anchor day.
+    An event (a milestone with no deadline of its own), or anything counted from a date
+    not yet known, has none.
     """
+    if isinstance(timescale, Event) or anchor is None:
+        return None
     if isinstance(timescale, Immediately):
         if timescale.hours is None:
             return anchor
@@ -145,7 +157,8 @@ def stage_dates(
                 anchor, moment = done[m.counts_from].due, None
             else:
                 continue
-            timescale = override or m.timescale
+            # An event stays an event whatever rule shortens the deadlines.
+            timescale = m.timescale if isinstance(m.timescale, Event) else override or m.timescale
             done[m.id] = MilestoneDate(
                 m.id,
                 m.name,

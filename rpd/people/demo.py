@@ -92,6 +92,25 @@ LADDERS: dict[str, tuple[str, list[str]]] = {
     ),
 }
 
+# An adults-only partnership's agencies, where a children's title would not fit.
+ADULT_TITLES = {
+    "health": [
+        "Community Nurse",
+        "Named Nurse for Safeguarding Adults",
+        "Designated Nurse for Safeguarding Adults",
+        "Chief Nurse",
+        "Medical Director",
+    ],
+    "charity": [
+        "Support Worker",
+        "Board of Trustees (no line manager)",
+        "Chair of Trustees",
+        "Chair of Trustees",
+        "Chair of Trustees",
+    ],
+}
+ADULT_NAMES = {"charity": "Riverside Carers' Support (charity)"}
+
 AGENCY_NAMES = {
     "csc": "Children's Social Care",
     "police": "Police Public Protection Unit",
@@ -220,11 +239,16 @@ def build_partnership(pathway_id: str, slug: str | None = None) -> DemoPartnersh
         return user
 
     keys = ["csc", "police", "health", "school", "charity"]
-    if pack.scope.value in ("adults", "both"):
+    if pack.scope.value == "both":
         keys.insert(1, "asc")
+    elif pack.scope.value == "adults":  # no children's services in an adults-only demo
+        keys = ["asc", "police", "health", "charity"]
+    adults_only = pack.scope.value == "adults"
     for key in keys:
         agency_type, titles = LADDERS[key]
-        agency = Agency.objects.create_in(partnership, name=AGENCY_NAMES[key], type=agency_type)
+        titles = ADULT_TITLES.get(key, titles) if adults_only else titles
+        name = ADULT_NAMES.get(key, AGENCY_NAMES[key]) if adults_only else AGENCY_NAMES[key]
+        agency = Agency.objects.create_in(partnership, name=name, type=agency_type)
         demo.agencies[key] = agency
         # A pathway with more rungs than the agency has titles names the extra rungs'
         # holders by the pathway's own rung names.
@@ -270,10 +294,10 @@ def build_partnership(pathway_id: str, slug: str | None = None) -> DemoPartnersh
         "admin", unit_agency, "Partnership Administrator", roles=[Role.ADMINISTRATOR]
     )
     demo.outsider = person(
-        "csc-outsider",
-        demo.agencies["csc"],
+        f"{keys[0]}-outsider",
+        demo.agencies[keys[0]],
         "Social Worker",
-        demo.ladder["csc"][0].rung,
+        demo.ladder[keys[0]][0].rung,
         None,
         [Role.PRACTITIONER],
     )

@@ -23,7 +23,7 @@ def raise_data(demo, receiving_key="police", **overrides) -> dict:
         "challenged": "decision",
         "challenged_description": "Referral closed at the front door with no further action",
         "challenged_on": "2026-01-05",
-        "categories": [demo.partnership.pathway_entry().pack.categories[0].id],
+        "categories": [c.id for c in demo.partnership.pathway_entry().pack.categories[:1]],
         "summary": "Three bruises seen in four weeks; the referral was closed without a visit.",
         "outcome_sought": "A strategy discussion and a home visit",
         "risk": "high",

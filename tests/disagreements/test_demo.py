@@ -75,3 +75,47 @@ def test_demo_builds_a_history_for_any_valid_pack(stages, rungs, settings, tmp_p
     assert {d.stage for d in live} == set(range(1, stages + 1))
     assert {d.status for d in disagreements} == set(Status)
     assert verify().ok
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("scope", "absent"),
+    [
+        ("adults", ["Children's Social Care", "Brookside Primary School", "Children"]),
+        ("children", ["Adult Social Care", "Adults"]),
+    ],
+)
+def test_an_adults_or_a_children_only_demo_has_agencies_and_titles_that_fit(
+    scope, absent, settings, tmp_path
+):
+    from rpd.people.demo import build_partnership
+    from rpd.people.models import Agency, User
+
+    settings.RPD_PACK_DIRS = [tmp_path]
+    (tmp_path / "lakeside.yaml").write_text(
+        small_pack(stages=3, rungs=3).replace("scope: children", f"scope: {scope}")
+    )
+    build_partnership("lakeside")
+    names = list(Agency.objects.values_list("name", flat=True))
+    titles = list(User.objects.values_list("job_title", flat=True))
+    for word in absent:
+        assert not [n for n in names + titles if word in n], word
+
+
+@pytest.mark.django_db
+def test_demo_all_says_it_builds_the_built_in_pathways_and_not_the_installed_ones(
+    settings, tmp_path, capsys, monkeypatch
+):
+    from rpd.disagreements import commands
+
+    settings.RPD_PACK_DIRS = [tmp_path]
+    (tmp_path / "lakeside.yaml").write_text(small_pack())
+    monkeypatch.setattr(commands, "migrate", lambda: None)
+    monkeypatch.setattr(commands, "build_demo", lambda pathway_id, slug: (pathway_id, []))
+    monkeypatch.setattr(commands, "report", lambda *built: None)
+    assert main(["demo", "--pathway", "all"]) == 0
+    assert capsys.readouterr().out.splitlines()[:2] == [
+        "Building a demo of each of the 5 built-in pathways: blackpool, cambridgeshire, "
+        "hillingdon, jersey, stoke-on-trent.",
+        "Not the installed ones (lakeside): build one with rpd demo --pathway ID.",
+    ]

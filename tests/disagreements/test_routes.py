@@ -15,7 +15,7 @@ from rpd.disagreements import transitions
 from rpd.disagreements.models import EpisodeOutcome
 from rpd.people.demo import build_partnership
 
-from .helpers import discuss, fresh, raise_data, send_forms
+from .helpers import discuss, escalate, fresh, raise_data, send_forms
 
 pytestmark = pytest.mark.django_db
 
@@ -43,18 +43,26 @@ def do(name, actor, d, **data):
 
 
 def test_jersey_a_case_may_quickly_escalate_from_stage_1_to_3():
+    """Jersey §4.2: "may quickly escalate from Stage 1 to 3". Raised Wed 7 January 2026, a
+    discussion held at stage 1 the next day, then straight to stage 3 on Thu 8 January:
+    stage 3's 5 working days (Jersey calendar) are Fri 9 to Thu 15 January."""
     demo, d = _raise("jersey")
     raiser = demo.ladder["csc"][0]
-    assert "fast_track" in transitions.allowed(raiser, d)
-
-    d = do("fast_track", raiser, d, to_stage=3, reason="The child needs immediate action today.")
+    with time_machine.travel(NOW + datetime.timedelta(days=1), tick=False):
+        discuss(raiser, d, "unresolved")
+        assert "fast_track" in transitions.allowed(raiser, fresh(d))
+        d = do("fast_track", raiser, d, to_stage=3, reason="The child needs immediate action.")
 
     assert d.stage == 3
     first, third = d.episodes.order_by("number")
     assert (first.number, first.outcome) == (1, EpisodeOutcome.ESCALATED)
+    assert first.records.count() == 1  # what was done at stage 1 stays with it
+    assert third.started_at.date() == datetime.date(2026, 1, 8)
+    assert third.due == datetime.date(2026, 1, 15)
+    assert d.next_due == datetime.date(2026, 1, 15)
     assert third.raising_actor == demo.ladder["csc"][2]
     assert third.receiving_actor == demo.ladder["police"][2]
-    assert d.fast_track_reason == "The child needs immediate action today."
+    assert d.fast_track_reason == "The child needs immediate action."
     event = Event.objects.filter(action="disagreement.fast_track").get()
     assert (event.data["from_stage"], event.data["to_stage"]) == (1, 3)
 
@@ -95,9 +103,13 @@ def test_blackpool_names_no_fast_track_so_none_is_offered():
 
 
 def _masa_notices(d):
+    """The notices that reached the MASA Team's holder, whatever their subject says."""
     from rpd.notifications.models import Kind, Notice
+    from rpd.people import roles
 
-    return Notice.objects.filter(disagreement=d, kind=Kind.PATHWAY, subject__contains="MASA")
+    [masa] = roles.holders(d.partnership, "masa-team")
+    to = masa.user.email if masa.user else masa.mailbox
+    return Notice.objects.filter(disagreement=d, kind=Kind.PATHWAY, to_address=to)
 
 
 def test_blackpool_masa_team_informed_at_the_earliest_opportunity_of_non_involvement_reported():
@@ -125,6 +137,27 @@ def test_blackpool_masa_team_informed_at_the_earliest_opportunity_of_non_involve
         "immediate",
         True,
     )
+
+
+def test_blackpool_masa_team_is_told_of_non_involvement_reported_at_stage_3_too():
+    demo, d = _raise("blackpool", risk="immediate")
+    raiser = demo.ladder["csc"][0]
+    for actor in (raiser, demo.ladder["csc"][1]):
+        discuss(actor, d, "unresolved")
+        d = escalate(actor, d)
+    assert fresh(d).stage == 3
+    before = _masa_notices(d).count()
+    do(
+        "raise_risk",
+        demo.ladder["police"][2],
+        d,
+        risk="immediate",
+        non_involvement=True,
+        reason="The police say they will not attend the strategy meeting.",
+    )
+    [notice] = _masa_notices(d)[before:]
+    assert "was reported" in notice.body_text
+    assert notice.dedupe_key.startswith(f"pathway:{d.pk}:3:")
 
 
 def test_risk_rises_during_a_case_and_is_recorded_with_its_reason():
@@ -178,12 +211,14 @@ def test_stoke_on_trent_an_agreed_extension_moves_the_milestones_it_names():
         milestone_meeting="2026-01-14",
     )
 
+    stage_due = episode.due
     meeting.refresh_from_db()
     writing_before = writing.due
     writing.refresh_from_db()
     assert meeting.due == datetime.date(2026, 1, 14)
     assert writing.due == writing_before  # not named: not moved
     episode.refresh_from_db()
+    assert episode.due == stage_due  # the stage's own due date is not named: it stays
     extension = episode.extensions.get()
     assert extension.moves == [
         {
@@ -374,6 +409,41 @@ def test_hillingdon_the_resolution_panel_records_its_review_of_the_chronology():
             **_sitting(demo, "csc", "police", "health", reviewed=False),
         )
     assert list(refused.value.errors) == ["chronology_reviewed"]
+
+
+def test_a_panel_seat_naming_a_pack_role_is_filled_only_by_its_holder(settings, tmp_path):
+    """Hillingdon §4 Stage Four's panel seat is the CCG (now the ICB): a Community Health
+    Trust nurse, of the same agency type, does not fill it; the ICB's named holder does."""
+    from rpd.pathways.registry import BUILT_IN_DIR
+    from rpd.people.models import Agency, RoleHolder, User
+
+    text = (BUILT_IN_DIR / "hillingdon.yaml").read_text("utf-8")
+    text = text.replace("id: hillingdon\n", "id: hillingdon-icb\n", 1).replace(
+        "{name: CCG (now the ICB), agency_types: [health]}",
+        "{name: CCG (now the ICB), role: icb-safeguarding}",
+    )
+    text = text.replace(
+        "roles:\n",
+        "roles:\n  - {id: icb-safeguarding, name: ICB Designated Nurse, kind: partnership}\n",
+        1,
+    )
+    settings.RPD_PACK_DIRS = [tmp_path]
+    (tmp_path / "hillingdon-icb.yaml").write_text(text)
+    demo = build_partnership("hillingdon-icb")
+    raiser = demo.ladder["csc"][0]
+    d = transitions.raise_disagreement(raiser, raise_data(demo, "police"))
+    d = do("fast_track", raiser, d, to_stage=4, reason="A risk of immediate harm: look now.")
+
+    with pytest.raises(transitions.Invalid, match=r"CCG \(now the ICB\)"):
+        do("record_panel", demo.unit, d, **_sitting(demo, "csc", "police", "health"))
+    icb = Agency.objects.create_in(demo.partnership, name="North West London ICB", type="health")
+    nurse = User.objects.create(username="icb-nurse", agency=icb, email="icb@example.org")
+    RoleHolder.objects.filter(partnership=demo.partnership, role_id="icb-safeguarding").delete()
+    RoleHolder.objects.create(partnership=demo.partnership, role_id="icb-safeguarding", user=nurse)
+    sitting = _sitting(demo, "csc", "police")
+    sitting["members"].append(nurse.pk)
+    d = do("record_panel", demo.unit, d, **sitting)
+    assert "North West London ICB" in d.current_episode().panels.get().agencies
 
 
 def test_a_pathway_without_a_panel_offers_none():

@@ -278,7 +278,9 @@ def test_a_form_field_with_an_unknown_source_is_refused_naming_its_line():
 def test_a_form_field_must_say_where_its_value_comes_from():
     text = STOKE.replace(", source: raised_by}", "}", 1)
     problems = problems_of(text)
-    assert any("forms[0].fields[4].source: required field is missing" in p for p in problems)
+    # As format 1 allowed (the field was asked): the pack is told both ways to load.
+    assert any("forms[0].fields[4]: has no source: add `source: asked`" in p for p in problems)
+    assert "add `format: 1` at its top" in problems[-1]
 
 
 def test_asked_stands_alone_as_a_source():

@@ -22,7 +22,6 @@ from rpd.pathways.describe import describe
 from rpd.pathways.diff import diff
 from rpd.pathways.forms import simulated
 from rpd.people.models import Partnership
-from rpd.people.roles import unfilled_roles
 from rpd.templatetags.govuk import govuk_tag, visually_hidden
 
 from .. import pathway_versions
@@ -41,6 +40,14 @@ class UploadForm(forms.Form):
 class SwitchForm(forms.Form):
     seen_in_use = forms.CharField(widget=forms.HiddenInput)
     other_pathway = forms.BooleanField(required=False)
+    # Shown only where the go-live check finds problems with the version.
+    anyway = forms.CharField(
+        label="Why switch before these are fixed",
+        help_text="Kept in the audit log with the problems listed above",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 @login_required
@@ -111,6 +118,14 @@ def _in_use_rows(current, listed) -> list[dict]:
         by = f", switched by {row.switched_by.display_name}" if row.switched_by else ""
         rows.append({"key": "In use since", "value": _when(row.in_use_from, "j F Y, H:i") + by})
     open_now = next((v.open for v in listed if v.pathway.digest == current.digest), 0)
+    if review := pack.source.review_date:
+        passed = govuk_tag("Passed", "red") if review < timezone.localdate() else ""
+        rows.append(
+            {
+                "key": "Policy review date",
+                "value": format_html("{} {}", f"{review:%-d %B %Y}", passed),
+            }
+        )
     return rows + [
         {"key": "Working days of", "value": CALENDARS.get(pack.calendar, pack.calendar)},
         {"key": "Open disagreements under it", "value": open_now},
@@ -241,7 +256,7 @@ def _review(request, partnership, row, switch_form, status=200):
                 f"This version (v{new.version})",
             ],
             "other_pathway": new.id != current.pack.id,
-            "unfilled": unfilled_roles(partnership, new) if switchable else [],
+            "problems": pathway_versions.switch_problems(partnership, new) if switchable else [],
             "calendar_differs": new.calendar != partnership.calendar,
             "calendar": CALENDARS.get(partnership.calendar, partnership.calendar),
             "form": form,
@@ -275,6 +290,7 @@ def switch(request, slug: str, pk: int):
                 by=request.user,
                 seen_in_use=form.cleaned_data["seen_in_use"],
                 other_pathway=form.cleaned_data["other_pathway"],
+                anyway=form.cleaned_data["anyway"],
             )
         except pathway_versions.PathwayVersionError as refused:
             field = refused.field if refused.field in form.fields else None

@@ -15,6 +15,9 @@ def milestones_table(context, stage):
     return govuk_table(
         context,
         ["Milestone", "Timescale", "Due"],
-        [[m.name, m.timescale, date_format(m.due, "D j M Y")] for m in stage.milestones],
+        [
+            [m.name, m.timescale, date_format(m.due, "D j M Y") if m.due else "When it happens"]
+            for m in stage.milestones
+        ],
         label=f"Milestones of stage {stage.number}",
     )
