@@ -229,6 +229,10 @@ class Disagreement(models.Model):
         db_index=False,
     )  # fmt: skip
     has_unresolved = models.BooleanField(default=False)
+    # Who is asked to do what next, as transitions.next_steps found it when the case last
+    # changed: [{"name": transition, "what": in words, "people": [ids], "target": id}], so a
+    # list says the same as the case page and the notices without asking the rules per row.
+    next_steps = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [

@@ -64,10 +64,15 @@ def due_in_words(
             return "due tomorrow"
         n = calendar.working_days_between(today, due)
         return f"due in {_working_days(n)} ({due:%A} {day_in_words(due, today)})"
+    return overdue_in_words(due, today, calendar)
+
+
+def overdue_in_words(due: datetime.date, today: datetime.date, calendar: WorkingCalendar) -> str:
+    """The one wording for a date passed, on every page and list: "overdue since Friday 4
+    December (2 working days)"; the count only once a working day has passed since."""
     late = calendar.working_days_between(due, today)
-    if late == 0:  # due on a working day, today is not one
-        return f"overdue since {due:%A} {day_in_words(due, today)}"
-    return f"{_working_days(late)} overdue"
+    since = f"overdue since {due:%A} {day_in_words(due, today)}"
+    return f"{since} ({_working_days(late)})" if late else since
 
 
 def is_overdue(status: str, due: datetime.date | None, today: datetime.date) -> bool:
@@ -86,35 +91,35 @@ class NextStep:
     who: str  # who holds it, as a reader scans for it: "You", "Ana Example (Police)"
     what: str  # the step itself, named
     mine: bool  # the reader must take it
+    name: str = ""  # the transition asked for
+    target: int | None = None  # the record it is asked on
 
 
-def next_step(row, me: User) -> NextStep:
-    """Who must act next on a list row, and what they must do.
+def next_step(steps: list[dict], me: User, names: dict[int, str]) -> NextStep:
+    """Who must act next on a case, and what they must do, as the transitions' rules asked
+    it (`transitions.next_steps`, stored on the case as `steps`): the reader's own step
+    where one is theirs, else the first step and whom it waits for (`names`: id to "Ana
+    Example (Police)", for everyone the steps name)."""
+    for step in steps:
+        if me.pk in step["people"]:
+            return NextStep("You", f"You must {step['what']}", True, step["name"], step["target"])
+    if not steps:
+        return NextStep("", "Nothing is waiting for anyone", False)
+    step = steps[0]
+    who = " and ".join(names[p] for p in step["people"] if p in names)
+    if not who:
+        return NextStep("", f"No one can {step['what']} yet: ask an administrator", False)
+    return NextStep(who, f"Waiting for {who} to {step['what']}", False, step["name"])
 
-    Reads only the row's own columns (see queries.work_rows), so a list needs no
-    query per row.
-    """
-    if row.status == Status.PAUSED:
-        what = "resume it when the reason for the pause has passed, or agree a new date"
-    elif row.awaiting_approval:
-        what = "approve the record of the discussion"
-    elif not row.has_unresolved:
-        what = f"record the stage {row.stage} discussion"
-    else:
-        what = f"resolve it, or escalate it beyond stage {row.stage}"
-    sides = [
-        (row.raising_actor_id, row.raising_actor_name, row.raising_agency),
-        (row.receiving_actor_id, row.receiving_actor_name, row.receiving_agency),
-    ]
-    if me.pk in (row.raising_actor_id, row.receiving_actor_id):
-        if not (row.awaiting_approval and not row.awaiting_my_approval):
-            return NextStep("You", f"You must {what}", True)
-        # The reader wrote the record waiting: the other side approves it.
-        sides = [s for s in sides if s[0] != me.pk]
-    who = " and ".join(f"{name} ({agency})" for _, name, agency in sides if name)
-    if row.led_by_role:
-        who = f"{who}, with the partnership" if who else "The partnership"
-    return NextStep(who, f"{who}: {what}", False)
+
+def people_named(steps_of_rows) -> dict[int, str]:
+    """Everyone the rows' steps name, as "Ana Example (Police)": one query for a page."""
+    ids = {p for steps in steps_of_rows for step in steps for p in step["people"]}
+    people = User.objects.filter(pk__in=ids).select_related("agency")
+    return {
+        u.pk: f"{u.display_name} ({u.agency.name})" if u.agency_id else u.display_name
+        for u in people
+    }
 
 
 # -- A case's stage tracker and timeline ----------------------------------------------------

@@ -133,6 +133,7 @@ class WorkRow:
     awaiting_my_approval: bool  # ... one the reader did not write
     has_unresolved: bool  # this stage has a record saying it is unresolved
     partnership_id: int  # whose calendar its due date counts on
+    next_steps: list  # who is asked to do what (transitions.next_steps, as stored)
 
 
 def _page(branches: list[QuerySet[Disagreement]], limit: int, offset: int) -> list[int]:
@@ -178,7 +179,8 @@ def _rows(pks: list[int], user: User) -> list[WorkRow]:
     for v in sorted(page, key=lambda v: position[v[0]]):
         (pk, reference, status, stage, next_due, updated_at, raising_agency_id, raising_agency,
          receiving_agency_id, receiving_agency, raising_id, raising_name, receiving_id,
-         receiving_name, led_by, awaiting, only_by, unresolved, partnership_id) = v  # fmt: skip
+         receiving_name, led_by, awaiting, only_by, unresolved, partnership_id,
+         steps) = v  # fmt: skip
         rows.append(
             WorkRow(
                 pk,
@@ -201,6 +203,7 @@ def _rows(pks: list[int], user: User) -> list[WorkRow]:
                 awaiting and only_by != user.pk,
                 unresolved,
                 partnership_id,
+                steps or [],
             )
         )
     return rows
@@ -239,6 +242,7 @@ _ROW_COLUMNS = (
     "awaiting_only_by_id",
     "has_unresolved",
     "partnership_id",
+    "next_steps",
 )
 
 # What transitions.refresh_list_columns keeps on each disagreement, computed for every row

@@ -33,7 +33,10 @@ from rpd.pathways.schema import Pack
 from rpd.pathways.simulate import due_date, milestone_timescale, stage_dates
 from rpd.people.models import AgencyType, Partnership, Role, StandIn, User
 
+from rpd.people import roles
+
 from . import deadlines, evidence, forms, formsubmissions
+
 from .access import (
     ACTORS,
     Capacity,
@@ -41,6 +44,7 @@ from .access import (
     capacities,
     grant_sight,
     involved,
+    managers_in_agency,
     on_the_case,
     stands_in,
     subordinate_ids,
@@ -286,6 +290,7 @@ def refresh_list_columns(d: Disagreement, episode: StageEpisode | None) -> None:
         d.current_raising_actor_id = d.current_receiving_actor_id = None
         d.current_led_by_role, d.awaiting_approval, d.awaiting_only_by_id = "", False, None
         d.has_unresolved = False
+        d.next_steps = []
         return
     d.current_raising_actor_id = episode.raising_actor_id
     d.current_receiving_actor_id = episode.receiving_actor_id
@@ -299,6 +304,7 @@ def refresh_list_columns(d: Disagreement, episode: StageEpisode | None) -> None:
     d.awaiting_approval = bool(waiting)
     d.awaiting_only_by_id = next(iter(waiting)) if len(waiting) == 1 else None
     d.has_unresolved = unresolved
+    d.next_steps = [step.as_json() for step in next_steps(d, episode)]
 
 
 # -- Raising ------------------------------------------------------------------------------
@@ -515,6 +521,9 @@ class Rule:
     who_on_target: Callable[[Act, object], str | None] | None = None
     # What the stage must hold before this closes it, checked once the input is valid.
     evidence: Callable[[Act], None] | None = None
+    # Whom a next step of this transition asks (`next_steps`), from the case as it stands
+    # and the target: the candidates, of whom only those this rule lets do it are named.
+    asks: Callable[[Disagreement, StageEpisode, object], list[User]] | None = None
 
     def validate(self, data: dict, act: Act) -> dict:
         return _valid(self.form(data, context=act.context, **self.form_needs(act)))
@@ -612,6 +621,40 @@ def _may_approve(act: Act, record: Record) -> str | None:
     if mine is not None and (theirs is None or mine == theirs):
         return None
     return "a record is approved by someone on its author's side, or by whoever leads the stage"
+
+
+def _the_actors(d: Disagreement, episode: StageEpisode, target=None) -> list[User]:
+    """Who a step of the stage itself is asked of: each side's actor, and the partnership's
+    leader where it leads the stage."""
+    return [episode.raising_actor, episode.receiving_actor, *_leaders(d, episode)]
+
+
+def _leaders(d: Disagreement, episode: StageEpisode) -> list[User]:
+    if not episode.led_by_role:
+        return []
+    kind = d.pack.role(episode.led_by_role).kind
+    role = Role.BOARD_CHAIR if kind == "independent" else Role.PARTNERSHIP_UNIT
+    return list(
+        User.objects.filter(
+            is_active=True, role_grants__role=role, role_grants__partnership_id=d.partnership_id
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def _approvers(d: Disagreement, episode: StageEpisode, record: Record) -> list[User]:
+    """Whom a record is sent to for approval: on its author's side (`_may_approve`), their
+    nearest manager in their agency, or at the top of its ladder their agency's safeguarding
+    leads; the stage's leader where the partnership leads it; and for a record by someone on
+    neither side (the leader), the two sides' actors."""
+    author = record.author
+    if side_of(d, author) is None:
+        return _the_actors(d, episode)
+    managers = managers_in_agency(author)[:1]
+    if not managers and author.agency_id is not None:
+        managers = roles.safeguarding_leads([author.agency_id])
+    return [*managers, *_leaders(d, episode)]
 
 
 def records_of(
@@ -1212,6 +1255,7 @@ RULES: dict[str, Rule] = {
             "milestones": act.episode.milestones.filter(met_at__isnull=True),
             "listed": on_the_case(act.d, partnership_leads=bool(act.episode.led_by_role)),
         },
+        asks=_the_actors,
     ),
     # Closed cases too, for an addendum made after closure (its record is checked).
     "approve": Rule(
@@ -1223,6 +1267,7 @@ RULES: dict[str, Rule] = {
         target=_record_in,
         state=_approvable,
         who_on_target=_may_approve,
+        asks=_approvers,
     ),
     # The partnership's own records (a stage it led) stay its to correct after closure.
     "correct": Rule(
@@ -1244,6 +1289,7 @@ RULES: dict[str, Rule] = {
         _may_escalate,
         form_needs=lambda act: {"covered": _covered(act.episode)},
         evidence=_all(_shows_unresolved, _forms_sent),
+        asks=_the_actors,
     ),
     "fast_track": Rule(
         "fast-track to a higher stage",
@@ -1280,9 +1326,16 @@ RULES: dict[str, Rule] = {
         _resolve,
         form_needs=lambda act: {"covered": _covered(act.episode)},
         evidence=_all(_shows_resolved, _forms_sent),
+        asks=_the_actors,
     ),
     "refer": Rule(
-        "refer on", RUNNING, ACTORS | {Capacity.OVERSIGHT}, forms.ReferForm, _refer, _may_refer
+        "refer on",
+        RUNNING,
+        ACTORS | {Capacity.OVERSIGHT},
+        forms.ReferForm,
+        _refer,
+        _may_refer,
+        asks=_the_actors,
     ),
     # Another involved agency copied in (Hillingdon: copies of the written response).
     "add_party": Rule(
@@ -1297,7 +1350,9 @@ RULES: dict[str, Rule] = {
         },
     ),
     "pause": Rule("pause", RUNNING, ACT, forms.PauseForm, _pause),
-    "resume": Rule("resume", frozenset({Status.PAUSED}), ACT, forms.ResumeForm, _resume),
+    "resume": Rule(
+        "resume", frozenset({Status.PAUSED}), ACT, forms.ResumeForm, _resume, asks=_the_actors
+    ),
     "extend": Rule(
         "extend the deadline",
         RUNNING,
@@ -1361,6 +1416,7 @@ RULES: dict[str, Rule] = {
         _submit_form,
         _stage_has_forms,
         form_needs=lambda act: {"disagreement": act.d, "at": act.at},
+        asks=_the_actors,
     ),
     "add_case_reference": Rule(
         "add your agency's case reference",
@@ -1446,6 +1502,107 @@ def perform(name: str, actor: User, disagreement_id: int, version: int, data: di
     return d
 
 
+# -- Who is asked to do what next ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """A next step on a case: the transition asked for, in words, of whom. Everyone named
+    may take it now: the rule that permits it (statuses, capacities, guard, target and
+    evidence) chose them from the candidates it `asks`."""
+
+    name: str
+    what: str  # to follow "You must": "approve the record of the discussion on 3 December"
+    people: tuple[int, ...]
+    target: int | None = None  # the record it is asked on
+
+    def as_json(self) -> dict:
+        return {"name": self.name, "what": self.what, "people": list(self.people),
+                "target": self.target}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, value: dict) -> Step:
+        return cls(value["name"], value["what"], tuple(value["people"]), value.get("target"))
+
+
+def next_steps(d: Disagreement, episode: StageEpisode | None) -> list[Step]:
+    """What the case waits for now, and from whom: the one answer for the case page's "what
+    you need to do next", My work and the notices. In order: a paused case is resumed;
+    a record waiting is approved (each by its author's side: `_approvers`); then the stage
+    is discussed and recorded until an approved record covers what it must record; then
+    the forms it must send are sent; then, as the latest approved record says, it is
+    resolved, or escalated (referred on, or resolved, at the last stage)."""
+    if d.is_closed or episode is None:
+        return []
+    if d.status == Status.PAUSED:
+        return _asked(d, episode, "resume", "resume it when the reason for the pause has passed")
+    records = list(
+        episode.records.filter(superseded_by__isnull=True)
+        .select_related("author")
+        .order_by("occurred_at", "pk")
+    )
+    waiting = [r for r in records if r.approved_at is None]
+    if waiting:
+        steps = []
+        for r in waiting:
+            when = local_date(r.occurred_at)
+            what = f"approve the record of the discussion on {when.day} {when:%B}"
+            steps += _asked(d, episode, "approve", what, r)
+        return steps
+    stage = d.pack.stage(episode.number)
+    covered = _covered(episode)
+    missing = [r for r in stage.must_record if r.id not in covered and not r.may_not_apply]
+    latest = records[-1] if records else None
+    if latest is None or missing or latest.outcome == RecordOutcome.ONGOING:
+        return _asked(d, episode, "record", f"record the stage {episode.number} discussion")
+    unsent = formsubmissions.still_to_send(d)
+    if unsent:
+        name = d.pack.form(unsent[0]).name
+        return _asked(d, episode, "submit_form", f"submit the {name}")
+    if latest.outcome == RecordOutcome.RESOLVED:
+        return _asked(d, episode, "resolve", "resolve it, as the record agreed")
+    last = d.pack.last_stage
+    if episode.number != last.number:
+        return _asked(d, episode, "escalate", f"escalate it to stage {episode.number + 1}")
+    if last.referral_options:
+        return _asked(d, episode, "refer", "refer it on, as the pathway says")
+    return _asked(d, episode, "resolve", f"resolve it at stage {episode.number}")
+
+
+def _asked(d, episode, name: str, what: str, target=None) -> list[Step]:
+    rule = RULES[name]
+    people = []
+    for person in rule.asks(d, episode, target):
+        if person.pk not in people and refusal(name, person, d, episode, target) is None:
+            people.append(person.pk)
+    return [Step(name, what, tuple(people), target.pk if target is not None else None)]
+
+
+def refusal(name: str, actor: User, d: Disagreement, episode, target=None) -> str | None:
+    """Why `actor` could not do `name` (to `target`) now, as `perform` would refuse it
+    before reading any input, or None: the status, their capacities, the rule's guard,
+    the target's state and who may act on it, and the stage's evidence."""
+    rule = RULES[name]
+    held = capacities(actor, d, episode if not d.is_closed else None)
+    if not held:
+        return "you cannot see it"
+    if d.status not in rule.statuses:
+        return f"{d.reference} is {d.get_status_display().lower()}: you cannot {rule.verb}"
+    if not held & rule.who:
+        return f"you cannot {rule.verb} on {d.reference} at stage {d.stage}"
+    act = Act(actor, d, episode, held, now())
+    if target is not None or rule.target is None:
+        found = rule.refusal(act, target)
+        if found:
+            return found
+    return _not_ready(rule, act)
+
+
+def steps_for(d: Disagreement) -> list[Step]:
+    """The next steps stored when the case last changed (`Disagreement.next_steps`)."""
+    return [Step.from_json(value) for value in d.next_steps or []]
+
+
 # -- Asking without performing (the web pages) ----------------------------------------------
 
 
@@ -1480,12 +1637,35 @@ def allowed(actor: User, d: Disagreement, known: tuple | None = None) -> list[st
 def _may_start(rule: Rule, actor: User, d: Disagreement, episode, held: set[str]) -> bool:
     if d.status not in rule.statuses or not held & rule.who:
         return False
-    if rule.guard is not None:
-        try:
-            rule.guard(Act(actor, d, episode, held, now()))
-        except TransitionError:
-            return False
-    return True
+    return _not_ready(rule, Act(actor, d, episode, held, now())) is None
+
+
+def _not_ready(rule: Rule, act: Act) -> str | None:
+    """Why the pathway or the stage refuses the rule now, whatever the input: its guard,
+    and what the stage must hold first (its evidence), as `perform` would say it."""
+    try:
+        if rule.guard is not None:
+            rule.guard(act)
+        if rule.evidence is not None:
+            rule.evidence(act)
+    except TransitionError as e:
+        return str(e)
+    return None
+
+
+def held_back(actor: User, d: Disagreement, known: tuple, names) -> dict[str, str]:
+    """Of the transitions `names`, those `actor` could take but for what the pathway or the
+    stage lacks now, each with the refusal `perform` would give (for a page to say why
+    it offers no button)."""
+    episode, held = known
+    found = {}
+    for name in names:
+        rule = RULES[name]
+        if held and d.status in rule.statuses and held & rule.who:
+            why = _not_ready(rule, Act(actor, d, episode, held, now()))
+            if why:
+                found[name] = why
+    return found
 
 
 def allowed_on(actor: User, d: Disagreement, known: tuple, name: str, targets) -> set[int]:

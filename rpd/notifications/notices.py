@@ -304,6 +304,7 @@ FACTS = frozenset(
 
 def after_transition(name: str, d, previous, current, actor, details: dict, at) -> None:
     """Write the notices transition `name` causes; `previous` is the episode before it."""
+    details_record = details.get("record")  # an id, never the record's text
     details = {key: value for key, value in details.items() if key in FACTS}
     writer = Writer(d, actor, at)
     pack = d.pack
@@ -311,13 +312,21 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
         _acknowledge(writer, current)
         _stage_started(writer, current)
     elif name == "record":
-        for user in (current.raising_actor, current.receiving_actor):
+        # Whom the rules ask to approve it (transitions.next_steps, stored on the case
+        # just before): each of them may approve it, and no one else is asked.
+        asked = [
+            step["people"]
+            for step in d.next_steps
+            if step["name"] == "approve" and step["target"] == details_record
+        ]
+        for user in User.objects.filter(pk__in=[p for people in asked for p in people]):
             writer.to(
                 user,
                 Kind.RECORD_TO_APPROVE,
-                "a record of a discussion awaits approval",
-                "A record of a discussion has been written and awaits approval by "
-                "someone other than its author.",
+                "a record of a discussion awaits your approval",
+                "A record of a discussion has been written and you are asked to approve "
+                "it: read it on the disagreement's page and approve it there.",
+                dedupe_key=f"record-to-approve:{details_record}:{user.pk}",
             )
         if details.get("outcome") == "unresolved":
             pathway_notices(writer, d.stage, "stage_unresolved")

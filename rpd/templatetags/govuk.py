@@ -216,8 +216,11 @@ def govuk_back_link(href, text="Back"):
 
 
 @register.inclusion_tag("components/notification_banner.html")
-def govuk_notification_banner(heading, text="", type="important", title=None):
-    """type "success" (role=alert, after an action) or "important"."""
+def govuk_notification_banner(
+    heading, text="", type="important", title=None, href="", link="", id=""
+):
+    """type "success" (role=alert, after an action) or "important"; with `href`, a link
+    (`link`, its words) to do what the banner asks."""
     if type not in ("success", "important"):
         raise template.TemplateSyntaxError(f"govuk_notification_banner: unknown type {type!r}")
     return {
@@ -225,6 +228,9 @@ def govuk_notification_banner(heading, text="", type="important", title=None):
         "text": text,
         "success": type == "success",
         "title": title or ("Success" if type == "success" else "Important"),
+        "href": href,
+        "link": link,
+        "id": id,
     }
 
 

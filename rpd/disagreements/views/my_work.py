@@ -26,6 +26,7 @@ def list_table(rows, user, today, calendars: dict[int, WorkingCalendar], oversig
     in words (on the calendar of each row's partnership) and who has the next step."""
     head = ["Reference", "Agencies" if oversight else "Other agency", "Stage", "Next step", "Due"]
     cells = []
+    names = presenters.people_named(row.next_steps for row in rows)
     for row in rows:
         if oversight:
             agencies = f"{row.raising_agency} with {row.receiving_agency}"
@@ -35,7 +36,7 @@ def list_table(rows, user, today, calendars: dict[int, WorkingCalendar], oversig
         stage = f"Stage {row.stage}"
         if row.status == Status.PAUSED:
             stage = format_html("{} {}", stage, govuk_tag("Paused", "grey"))
-        step = presenters.next_step(row, user)
+        step = presenters.next_step(row.next_steps, user, names)
         calendar = calendars[row.partnership_id]
         due = presenters.due_in_words(row.status, row.next_due, today, calendar)
         overdue = presenters.is_overdue(row.status, row.next_due, today)
