@@ -31,12 +31,10 @@ from rpd.pathways.calendar import WorkingCalendar, local_date
 from rpd.pathways.loader import PackInvalid, digest, load_pack_text
 from rpd.pathways.schema import Pack
 from rpd.pathways.simulate import due_date, milestone_timescale, stage_dates
+from rpd.people import roles
 from rpd.people.models import AgencyType, Partnership, Role, StandIn, User
 
-from rpd.people import roles
-
 from . import deadlines, evidence, forms, formsubmissions
-
 from .access import (
     ACTORS,
     Capacity,
