@@ -288,6 +288,11 @@ def work_rows(user: User, limit: int = 50, offset: int = 0) -> list[WorkRow]:
     queries (one for each reason to see them, one for the rows)."""
     reasons = sight_conditions(user, partnership_wide=False)
     branches = [Disagreement.objects.filter(reason).filter(is_live()) for reason in reasons]
+    if user.overseen_partnership_ids:
+        # A stage the partnership leads is its unit's or chair's work: the row says whose
+        # step it is (transitions.next_steps).
+        led = Disagreement.objects.filter(partnership_id__in=user.overseen_partnership_ids)
+        branches.append(led.filter(is_live()).exclude(current_led_by_role=""))
     return _rows(_page(branches, limit, offset), user)
 
 

@@ -1568,10 +1568,24 @@ def next_steps(d: Disagreement, episode: StageEpisode | None) -> list[Step]:
 
 
 def _asked(d, episode, name: str, what: str, target=None) -> list[Step]:
+    """The step, naming those of the rule's candidates (`Rule.asks`) whom `refusal` would
+    not refuse. The guard and evidence of a step that is asked read the case, not the
+    person, so they are read once."""
     rule = RULES[name]
-    people = []
+    people: list[int] = []
+    ready = None
     for person in rule.asks(d, episode, target):
-        if person.pk not in people and refusal(name, person, d, episode, target) is None:
+        if person.pk in people:
+            continue
+        held = capacities(person, d, episode)
+        if d.status not in rule.statuses or not held & rule.who:
+            continue
+        act = Act(person, d, episode, held, now())
+        if ready is None:
+            ready = _not_ready(rule, act) is None
+        if not ready:
+            break
+        if rule.target is None or rule.refusal(act, target) is None:
             people.append(person.pk)
     return [Step(name, what, tuple(people), target.pk if target is not None else None)]
 
