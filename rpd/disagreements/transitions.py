@@ -29,7 +29,7 @@ from rpd.audit import log as audit
 from rpd.notifications import notices
 from rpd.pathways.calendar import WorkingCalendar, local_date
 from rpd.pathways.loader import PackInvalid, digest, load_pack_text
-from rpd.pathways.schema import Pack
+from rpd.pathways.schema import DISPUTED_DECISION, Pack
 from rpd.pathways.simulate import due_date, milestone_timescale, stage_dates
 from rpd.people import roles
 from rpd.people.models import AgencyType, Partnership, Role, StandIn, User
@@ -388,6 +388,7 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
             for agency in data["copied_agencies"]
         )
         episode = _open_episode(d, data["start_stage"], actor, d.receiving_professional, at)
+        _meet_by_raising(d, episode, at)
         if data["due_by"]:
             _set_case_deadline(episode, actor, data["due_by"], data["due_by_reason"], at)
         cap = pack.overall_cap
@@ -872,12 +873,30 @@ def _record(act: Act) -> dict:
 
 
 def _date_milestones_after(act: Act, met: list[str]) -> None:
+    _date_after(act.d, act.episode, met, act.at)
+
+
+def _date_after(d: Disagreement, episode: StageEpisode, met: list[str], at) -> None:
     """Milestones counted from one just met now have their date, counted from that moment."""
-    d, number = act.d, act.episode.number
-    for milestone in act.episode.milestones.filter(after__in=met, due__isnull=True):
-        timescale = milestone_timescale(d.pack, number, milestone.key, d.immediate_rule or None)
-        milestone.due = due_date(timescale, act.today, act.calendar, act.at)
+    calendar = d.partnership.working_calendar()
+    for milestone in episode.milestones.filter(after__in=met, due__isnull=True):
+        timescale = milestone_timescale(
+            d.pack, episode.number, milestone.key, d.immediate_rule or None
+        )
+        milestone.due = due_date(timescale, local_date(at), calendar, at)
         milestone.save(update_fields=["due"])
+
+
+def _meet_by_raising(d: Disagreement, episode: StageEpisode, at) -> None:
+    """Raising it here is raising the matter: a milestone of the stage it starts at that
+    counts from the disputed decision (Stoke-on-Trent §5 Stage 1, "raise the matter with
+    the other practitioner ... within one working day of the disputed decision") is met
+    by raising it, on time or late, never left to fall overdue on a fresh case."""
+    stage = d.pack.stage(episode.number)
+    met = [m.id for m in stage.milestones if m.counts_from == DISPUTED_DECISION]
+    if met:
+        episode.milestones.filter(key__in=met, met_at__isnull=True).update(met_at=at)
+        _date_after(d, episode, met, at)
 
 
 def _approve(act: Act) -> dict:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from rpd.pathways.calendar import today as london_today
 
-from .. import presenters, transitions
+from .. import deadlines, presenters, transitions
 from ..models import Status
 from .common import seen_or_404
 
@@ -186,6 +186,9 @@ def detail(request, pk: int):
     copied = d.copied_agencies.select_related("agency", "person") if sight.outcome else []
     timeline = presenters.timeline(events, {r.pk: r for r in records}, people, today)
     due = presenters.due_in_words(d.status, d.next_due, today, calendar)
+    first = deadlines.first(d, episode)
+    # The one due date the lists, the stage and the feed show, named for what it is.
+    due_what = deadlines.what(d, episode, first) if first and d.status == Status.OPEN else ""
     return render(
         request,
         "disagreements/detail.html",
@@ -194,6 +197,7 @@ def detail(request, pk: int):
             "stage": d.pack.stage(d.stage),
             "sight": sight,
             "due": due,
+            "due_what": due_what,
             "next_step": step,
             "banner": next_step_banner(d, step, due),
             "overdue": presenters.is_overdue(d.status, d.next_due, today),
