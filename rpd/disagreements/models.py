@@ -448,6 +448,17 @@ class Record(models.Model):
         return self.approved_at is not None
 
 
+class Account(models.Model):
+    """The other side's own account of a discussion another wrote up, beside that record:
+    where it disagrees with it, said in its own words, never by editing the other's
+    (Cambridgeshire §11: "a clear record should be kept at all stages, by all parties")."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="accounts")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    at = models.DateTimeField()
+
+
 class AgreedAction(models.Model):
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="actions")
     text = models.TextField()
@@ -583,6 +594,34 @@ class Resolution(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     resolved_at = models.DateTimeField()
+    # The other side's confirmation in writing (Cambridgeshire §11, Stoke-on-Trent §7:
+    # "written confirmation between the parties"): one side never resolves alone.
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+
+class ContestedResolution(models.Model):
+    """A resolution the other side contested, as it stood, with their reason: the case went
+    on (to the next stage, or its last stage reopened) and may be resolved again."""
+
+    disagreement = models.ForeignKey(
+        Disagreement, on_delete=models.CASCADE, related_name="contested_resolutions"
+    )
+    stage = models.PositiveSmallIntegerField()
+    agreed_outcome = models.TextField()
+    next_steps = models.TextField()
+    written_confirmation = models.TextField()
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField()
+    contested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    contested_at = models.DateTimeField()
+    reason = models.TextField()
 
 
 class FormSubmission(models.Model):

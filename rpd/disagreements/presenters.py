@@ -16,6 +16,7 @@ from rpd.people.models import User
 
 from .access import Capacity
 from .models import (
+    Account,
     AgreedAction,
     Disagreement,
     Record,
@@ -413,19 +414,58 @@ def referral_rows(r) -> list[dict]:
     ]
 
 
-def resolution_rows(resolution) -> list[dict]:
-    return [
+def resolution_rows(resolution, d: Disagreement) -> list[dict]:
+    """The resolution as everyone told of it reads it, with whether the other side has
+    confirmed it in writing, and any resolution contested before it."""
+    resolved = (
+        f"{resolution.resolved_by.display_name}, {on_day(local_date(resolution.resolved_at))}"
+    )
+    if resolution.confirmed_at:
+        confirmed = (
+            f"Confirmed by {resolution.confirmed_by.display_name}, "
+            f"{on_day(local_date(resolution.confirmed_at))}"
+        )
+    else:
+        confirmed = "Not yet confirmed by the other side"
+    rows = [
         {"key": "Agreed outcome", "value": resolution.agreed_outcome},
         {"key": "Next steps", "value": resolution.next_steps},
         {"key": "Written confirmation", "value": resolution.written_confirmation},
         {"key": "Feedback to the raiser", "value": resolution.feedback_to_raiser},
+        {"key": "Resolved by", "value": resolved},
+        {"key": "Confirmed by the other side", "value": confirmed},
     ]
+    for c in d.contested_resolutions.select_related("contested_by").order_by("contested_at"):
+        rows.append(
+            {
+                "key": f"Contested at stage {c.stage}",
+                "value": f"{c.contested_by.display_name}, {on_day(local_date(c.contested_at))}: "
+                f"{c.reason}",
+            }
+        )
+    return rows
 
 
-def record_cards(records: list[Record], approve: dict[int, str], correct: dict[int, str]):
+def accounts_of(d: Disagreement) -> dict[int, list]:
+    """The other side's accounts beside each record of `d`, by record id, oldest first."""
+    found: dict[int, list] = {}
+    for a in Account.objects.filter(record__disagreement=d).select_related("author").order_by("at"):
+        found.setdefault(a.record_id, []).append(a)
+    return found
+
+
+def record_cards(
+    records: list[Record],
+    approve: dict[int, str],
+    correct: dict[int, str],
+    account: dict[int, str] | None = None,
+    accounts: dict[int, list] | None = None,
+):
     """Each record of a discussion as a summary card, with the links to approve or correct
-    it where the transitions' own rules offer them (`approve`, `correct`: record id to
-    the address of that page)."""
+    it, or add the other side's own account, where the transitions' own rules offer them
+    (`approve`, `correct`, `account`: record id to the address of that page), and the
+    accounts the other side added (`accounts`)."""
+    account, accounts = account or {}, accounts or {}
     cards = []
     for r in records:
         when = at_moment(r.occurred_at)
@@ -436,12 +476,19 @@ def record_cards(records: list[Record], approve: dict[int, str], correct: dict[i
             title += " (corrected since)"
         actions = [
             {"text": text, "href": links[r.pk], "hidden": f" the record of {when}"}
-            for text, links in (("Approve", approve), ("Correct", correct))
+            for text, links in (
+                ("Approve", approve),
+                ("Correct", correct),
+                ("Add your account", account),
+            )
             if r.pk in links
         ]
         outcome = _OUTCOME_WORDS.get(r.outcome, r.outcome)
         note = f"Outcome: {outcome}. Written by {r.author.display_name}."
-        card = {"id": f"record-{r.pk}", "title": title, "actions": actions, "text": r.summary}
+        text = r.summary
+        for a in accounts.get(r.pk, ()):
+            text += f"\n\nAccount by {a.author.display_name} ({at_moment(a.at)}): {a.text}"
+        card = {"id": f"record-{r.pk}", "title": title, "actions": actions, "text": text}
         if r.is_approved:
             approved_on = on_day(local_date(r.approved_at))
             card["note"] = f"{note} Approved by {r.approved_by.display_name} on {approved_on}."

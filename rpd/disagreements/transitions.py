@@ -51,9 +51,11 @@ from .access import (
 from .models import (
     CLOSED,
     LIVE,
+    Account,
     AgreedAction,
     CaseDeadline,
     CaseReference,
+    ContestedResolution,
     CopiedAgency,
     Disagreement,
     EpisodeOutcome,
@@ -656,6 +658,41 @@ def _approvers(d: Disagreement, episode: StageEpisode, record: Record) -> list[U
     return [*managers, *_leaders(d, episode)]
 
 
+def _may_add_account(act: Act, record: Record) -> str | None:
+    """An account is the other side's, beside a record it did not write: a side corrects its
+    own records, and never edits the other's."""
+    mine, theirs = act.side(act.actor), act.side(record.author)
+    if record.author_id != act.actor.pk and mine is not None and mine != theirs:
+        return None
+    return "an account of a discussion is added by the side that did not write its record"
+
+
+def _resolution(act: Act) -> Resolution:
+    return act.d.resolution
+
+
+def _unconfirmed(act: Act, resolution: Resolution) -> str | None:
+    if resolution.confirmed_at is not None:
+        return "the resolution is already confirmed"
+    return None
+
+
+def _may_confirm(act: Act, resolution: Resolution) -> str | None:
+    """The side that did not resolve it confirms the resolution in writing, or contests it
+    (Cambridgeshire §11, Stoke-on-Trent §7: "written confirmation between the parties")."""
+    mine, theirs = act.side(act.actor), act.side(resolution.resolved_by)
+    if mine is not None and mine != theirs:
+        return None
+    return "a resolution is confirmed or contested by the side that did not resolve it"
+
+
+def _confirmers(d: Disagreement, episode: StageEpisode, resolution) -> list[User]:
+    """Whom a resolution is sent to for confirmation: the other side's actor at the stage
+    it was resolved at (or both, where the stage's leader resolved it)."""
+    last = d.episodes.select_related("raising_actor", "receiving_actor").order_by("-number")[0]
+    return [last.raising_actor, last.receiving_actor]
+
+
 def records_of(
     d: Disagreement, also: set[int] | frozenset[int] = frozenset()
 ) -> tuple[list[Record], dict[int, User]]:
@@ -1082,6 +1119,52 @@ def _may_refer(act: Act) -> None:
         raise NotAllowed("this pathway names nowhere to refer on to")
 
 
+def _add_account(act: Act) -> dict:
+    account = Account.objects.create(
+        record=act.target, author=act.actor, text=act.data["account"], at=act.at
+    )
+    return {"record": act.target.pk, "account": account.pk, "author": act.target.author_id}
+
+
+def _confirm_resolution(act: Act) -> dict:
+    resolution = act.target
+    resolution.confirmed_by, resolution.confirmed_at = act.actor, act.at
+    resolution.save(update_fields=["confirmed_by", "confirmed_at"])
+    return {"stage": act.d.stage}
+
+
+def _contest_resolution(act: Act) -> dict:
+    """The resolution is kept as it stood, with the reason, and the case goes on: to the
+    next stage, where the pathway has one (what a level cannot settle goes to the next, as
+    every seed escalates), or at the last stage that stage is reopened."""
+    d, resolution = act.d, act.target
+    ContestedResolution.objects.create(
+        disagreement=d,
+        stage=d.stage,
+        agreed_outcome=resolution.agreed_outcome,
+        next_steps=resolution.next_steps,
+        written_confirmation=resolution.written_confirmation,
+        resolved_by=resolution.resolved_by,
+        resolved_at=resolution.resolved_at,
+        contested_by=act.actor,
+        contested_at=act.at,
+        reason=act.data["reason"],
+    )
+    resolution.delete()
+    d.status, d.closed_at = Status.OPEN, None
+    last = d.episodes.select_related("raising_actor", "receiving_actor").get(number=d.stage)
+    from_stage = d.stage
+    if d.stage < d.pack.last_stage.number:
+        act.episode = _open_episode(
+            d, d.stage + 1, last.raising_actor, last.receiving_actor, act.at
+        )
+    else:
+        last.outcome, last.ended_at = "", None
+        last.save(update_fields=["outcome", "ended_at"])
+        act.episode = last
+    return {"from_stage": from_stage, "to_stage": d.stage, "reason": act.data["reason"]}
+
+
 def _refer(act: Act) -> dict:
     Referral.objects.create(
         episode=act.episode,
@@ -1443,6 +1526,39 @@ RULES: dict[str, Rule] = {
         _add_case_reference,
         _may_add_case_reference,
     ),
+    # The other side's own account beside a record it did not write (never an edit of it).
+    "add_account": Rule(
+        "add your own account of a discussion",
+        LIVE | CLOSED,
+        TOOK_PART,
+        forms.AccountForm,
+        _add_account,
+        target=_record_in,
+        state=_correctable,
+        who_on_target=_may_add_account,
+    ),
+    # One side never resolves alone: the other confirms in writing, or contests it.
+    "confirm_resolution": Rule(
+        "confirm the resolution",
+        frozenset({Status.RESOLVED}),
+        TOOK_PART,
+        forms.ConfirmResolutionForm,
+        _confirm_resolution,
+        target=_resolution,
+        state=_unconfirmed,
+        who_on_target=_may_confirm,
+        asks=_confirmers,
+    ),
+    "contest_resolution": Rule(
+        "contest the resolution",
+        frozenset({Status.RESOLVED}),
+        TOOK_PART,
+        forms.ContestResolutionForm,
+        _contest_resolution,
+        target=_resolution,
+        state=_unconfirmed,
+        who_on_target=_may_confirm,
+    ),
     "withdraw": Rule(
         "withdraw",
         LIVE,
@@ -1549,6 +1665,12 @@ def next_steps(d: Disagreement, episode: StageEpisode | None) -> list[Step]:
     is discussed and recorded until an approved record covers what it must record; then
     the forms it must send are sent; then, as the latest approved record says, it is
     resolved, or escalated (referred on, or resolved, at the last stage)."""
+    if d.status == Status.RESOLVED:
+        resolution = Resolution.objects.filter(disagreement=d, confirmed_at__isnull=True).first()
+        if resolution is None:
+            return []
+        what = "confirm the resolution in writing, or contest it"
+        return _asked(d, None, "confirm_resolution", what, resolution)
     if d.is_closed or episode is None:
         return []
     if d.status == Status.PAUSED:

@@ -305,6 +305,7 @@ FACTS = frozenset(
 def after_transition(name: str, d, previous, current, actor, details: dict, at) -> None:
     """Write the notices transition `name` causes; `previous` is the episode before it."""
     details_record = details.get("record")  # an id, never the record's text
+    details_author = details.get("author")  # the id of a record's author
     details = {key: value for key, value in details.items() if key in FACTS}
     writer = Writer(d, actor, at)
     pack = d.pack
@@ -377,13 +378,22 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
         if details["non_involvement"]:
             pathway_notices(writer, d.stage, "non_involvement_in_life_threatening_risk")
     elif name == "resolve":
+        # Whom the rules ask to confirm it in writing (transitions.next_steps).
+        confirming = {p for step in d.next_steps for p in step["people"]}
         for participant in d.participants.select_related("user"):
+            asked = participant.user_id in confirming
             writer.to(
                 participant.user,
                 Kind.RESOLVED,
-                f"resolved at stage {d.stage}",
+                f"resolved at stage {d.stage}" + (": please confirm it" if asked else ""),
                 f"The disagreement has been resolved at stage {d.stage}. Its written "
-                "confirmation, with the agreed outcome and next steps, is on its page.",
+                "confirmation, with the agreed outcome and next steps, is on its page."
+                + (
+                    " You are asked to confirm the resolution there, or contest it with "
+                    "your reason."
+                    if asked
+                    else ""
+                ),
                 include_actor=True,
             )
         pathway_notices(writer, d.stage, "resolved")
@@ -402,6 +412,31 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
                 f"Referred on at stage {d.stage}: {details['referred_to']}.",
             )
         _feedback(writer, f"It has been referred on: {details['referred_to']}.")
+    elif name == "add_account":
+        writer.to(
+            User.objects.filter(pk=details_author).first(),
+            Kind.CHANGED,
+            "the other side added its own account of a discussion",
+            "The other side added its own account beside your record of a discussion. "
+            "Read it on the disagreement's page.",
+        )
+    elif name in ("confirm_resolution", "contest_resolution"):
+        contested = name == "contest_resolution"
+        message = (
+            f"The resolution was contested by the other side; the disagreement is open again "
+            f"at stage {d.stage}. Their reason is on its page."
+            if contested
+            else "The other side confirmed the resolution in writing."
+        )
+        for participant in d.participants.select_related("user"):
+            writer.to(
+                participant.user,
+                Kind.CHANGED,
+                "resolution contested" if contested else "resolution confirmed",
+                message,
+            )
+        if contested:
+            _stage_started(writer, current)
     elif name == "submit_form":
         _form_submitted(writer, details["form"], details["form_version"])
     elif name in CHANGES:

@@ -38,6 +38,9 @@ VERBS = {
     "hand_over_action": "Hand over an agreed action",
     "complete_action": "Mark an agreed action done",
     "withdraw": "Withdraw the disagreement",
+    "add_account": "Add your own account of the discussion",
+    "confirm_resolution": "Confirm the resolution",
+    "contest_resolution": "Contest the resolution",
 }
 DONE = {
     "record": "Discussion recorded",
@@ -57,11 +60,15 @@ DONE = {
     "hand_over_action": "Agreed action handed over",
     "complete_action": "Action marked done",
     "withdraw": "Withdrawn",
+    "add_account": "Your account is beside the record",
+    "confirm_resolution": "Resolution confirmed",
+    "contest_resolution": "Resolution contested: the disagreement is open again",
 }
 # Which record or agreed action the transition acts on, from the page's address.
 TARGETS = {
     "approve": "record",
     "correct": "record",
+    "add_account": "record",
     "complete_action": "action",
     "hand_over_action": "action",
 }

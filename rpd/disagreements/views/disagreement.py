@@ -125,7 +125,12 @@ def next_step_banner(d, step, due: str) -> dict | None:
     }
 
 
+VERBS = {
+    "confirm_resolution": "Confirm the resolution",
+    "contest_resolution": "Contest the resolution",
+}
 NEXT_LINK = {
+    "confirm_resolution": "Confirm or contest the resolution",
     "record": "Record the discussion",
     "approve": "Read and approve the record",
     "escalate": "Escalate it",
@@ -150,7 +155,7 @@ def detail(request, pk: int):
     known = (episode, held)
     allowed = set(transitions.allowed(user, d, known))
     held_back = transitions.held_back(user, d, known, SAY_WHY)
-    steps = [] if d.is_closed else d.next_steps
+    steps = d.next_steps
     step = presenters.next_step(steps, user, presenters.people_named([steps]))
     # Only what the page shows of each record: its participants and actions are not (the
     # actions are listed once, from presenters.open_actions).
@@ -161,9 +166,9 @@ def detail(request, pk: int):
     )
     # Which records and actions to offer each step on is the transitions' own rules,
     # asked about all of them at once.
-    approve, correct = (
+    approve, correct, account = (
         _links(d, name, "record", transitions.allowed_on(user, d, known, name, records))
-        for name in ("approve", "correct")
+        for name in ("approve", "correct", "add_account")
     )
     actions = [a for a in presenters.open_actions(d) if sight.may_see_action(a)]
     done = _links(
@@ -179,6 +184,11 @@ def detail(request, pk: int):
         transitions.allowed_on(user, d, known, "hand_over_action", actions),
     )
     resolution = getattr(d, "resolution", None) if d.status == Status.RESOLVED else None
+    confirming = [
+        {"text": VERBS[name], "href": action_url(d.pk, name), "variant": variant}
+        for name, variant in (("confirm_resolution", ""), ("contest_resolution", "secondary"))
+        if resolution and transitions.allowed_on(user, d, known, name, [resolution])
+    ]
     calendar = d.partnership.working_calendar()
     led_by = (
         d.pack.role(episode.led_by_role).name if episode is not None and episode.led_by_role else ""
@@ -204,7 +214,11 @@ def detail(request, pk: int):
             "capacities": presenters.capacity_words(held),
             "tracker": presenters.stage_tracker(d, episodes, today),
             "timeline": [entry.as_item() for entry in timeline],
-            "cards": presenters.record_cards(records, approve, correct),
+            "cards": presenters.record_cards(
+                records, approve, correct, account, presenters.accounts_of(d) if records else {}
+            ),
+            "steps_waiting": bool(steps) and not step.mine,
+            "confirming": confirming,
             "actions": presenters.action_table(actions, done, hand_over),
             "groups": action_groups(d, allowed, held_back),
             # The texts of the case are its records: only for those who see it whole.
@@ -217,7 +231,7 @@ def detail(request, pk: int):
             "referrals": [presenters.referral_rows(r) for e in top for r in e.referrals.all()]
             if sight.outcome
             else [],
-            "resolution": presenters.resolution_rows(resolution)
+            "resolution": presenters.resolution_rows(resolution, d)
             if resolution and sight.outcome
             else [],
         },
