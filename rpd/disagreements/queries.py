@@ -296,6 +296,16 @@ def work_rows(user: User, limit: int = 50, offset: int = 0) -> list[WorkRow]:
     return _rows(_page(branches, limit, offset), user)
 
 
+def to_confirm(user: User) -> list[WorkRow]:
+    """Resolutions the reader is asked to confirm in writing, or contest (the steps the
+    transitions stored on each case): among the resolved cases they took part in."""
+    resolved = Disagreement.objects.filter(
+        status=Status.RESOLVED, resolution__confirmed_at__isnull=True, participants__user=user
+    ).values_list("pk", "next_steps")
+    asked = [pk for pk, steps in resolved if any(user.pk in s["people"] for s in steps or [])]
+    return _rows(asked, user)
+
+
 @dataclass(frozen=True)
 class OversightFilter:
     show: str = "all"  # all / upper / overdue / paused / drifting

@@ -31,7 +31,7 @@ class RolledBack(Exception):
 
 def sample(step, d) -> dict:
     """Input a person taking the step would give: valid, and synthetic."""
-    episode = d.current_episode()
+    episode = d.episodes.get(number=d.stage)
     stage = d.pack.stage(d.stage)
     closing = {
         "not_applicable": {
@@ -43,6 +43,7 @@ def sample(step, d) -> dict:
     now = transitions.now()
     return {
         "approve": lambda: {"record": step.target},
+        "confirm_resolution": lambda: {},
         "record": lambda: {
             "kind": "meeting",
             "occurred_at": (now - datetime.timedelta(minutes=5)).isoformat(),
@@ -90,19 +91,23 @@ def test_everyone_told_to_act_is_offered_it_as_theirs_and_it_would_succeed(pathw
             Q(agency_id__in=agencies) | Q(pk__in=[demo.unit.pk, demo.chair.pk])
         ).distinct()
     ]
+    # Every case someone is asked about: the live ones, and the resolved ones whose
+    # resolution the other side is still to confirm.
     live = [d for d in cases if d.status in (Status.OPEN, Status.PAUSED)]
+    live += [d for d in cases if d.status == Status.RESOLVED and d.next_steps]
     told_on_my_work = {}
     for person in people:
-        rows = queries.work_rows(person, 200)
+        rows = queries.work_rows(person, 200) + queries.to_confirm(person)
         names = presenters.people_named(row.next_steps for row in rows)
         for row in rows:
             step = presenters.next_step(row.next_steps, person, names)
             if step.mine:
                 told_on_my_work[row.pk, person.pk] = (step.name, step.target)
     checked = 0
+    assert any(d.status == Status.RESOLVED for d in live)
     for d in live:
         d = type(d).objects.get(pk=d.pk)
-        episode = d.current_episode()
+        episode = d.current_episode() if not d.is_closed else None
         steps = transitions.next_steps(d, episode)
         assert [s.as_json() for s in steps] == d.next_steps  # the lists read what holds
         assert steps and all(s.people for s in steps), f"{d.reference}: no one is asked"

@@ -62,11 +62,14 @@ def my_work(request):
     user = request.user
     page = page_number(request)
     rows = queries.work_rows(user, PAGE + 1, (page - 1) * PAGE)
+    confirming = queries.to_confirm(user) if page == 1 else []
     # A person whose agency serves several partnerships sees each case on its own
     # partnership's calendar (ADR 007).
     calendars = {
         p.pk: p.working_calendar()
-        for p in Partnership.objects.filter(pk__in={row.partnership_id for row in rows})
+        for p in Partnership.objects.filter(
+            pk__in={row.partnership_id for row in [*rows, *confirming]}
+        )
     }
     today = london_today()
     return render(
@@ -74,6 +77,7 @@ def my_work(request):
         "disagreements/my_work.html",
         {
             "table": list_table(rows[:PAGE], user, today, calendars),
+            "to_confirm": list_table(confirming, user, today, calendars) if confirming else None,
             "page": page,
             "more": len(rows) > PAGE,
             "feed_url": feeds.feed_url(user),
