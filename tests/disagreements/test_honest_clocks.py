@@ -62,7 +62,7 @@ def test_after_an_escalation_the_header_the_stage_the_list_and_the_feed_give_one
     [milestone] = episode.milestones.all()
     assert d.next_due == milestone.due
     assert f"Next deadline, {milestone.name}:" in header.replace("&#x27;", "'")
-    assert due[:1].upper() + due[1:] in header
+    assert f"{due}." in header
     assert my_work_due(manager, d) == due
     # The stage lists the same date beside its own.
     assert f"{milestone.name}: due {milestone.due.day} {milestone.due:%B %Y}" in page.replace(
