@@ -314,6 +314,16 @@ MAY_RAISE = frozenset(
 )
 
 
+def raise_refusal(actor: User) -> str | None:
+    """Why `actor` may not raise a disagreement at all, or None: the check raising makes
+    first, which a page asks before offering it."""
+    if not actor.is_active or actor.agency_id is None or not actor.has_role(*MAY_RAISE):
+        return "only a professional in one of the partnership's agencies can raise one"
+    if actor.agency.type == AgencyType.PARTNERSHIP:
+        return "disagreements are raised by the agencies, not the partnership"
+    return None
+
+
 def _raised_in(actor: User, chosen) -> Partnership:
     """The partnership a disagreement is raised in: one the raiser's agency serves, named
     by the raiser where it serves several (ADR 007)."""
@@ -331,10 +341,9 @@ def _raised_in(actor: User, chosen) -> Partnership:
 @retried
 def raise_disagreement(actor: User, data: dict) -> Disagreement:
     """Open a disagreement at stage 1, or higher where the pathway's fast-track rule allows."""
-    if not actor.is_active or actor.agency_id is None or not actor.has_role(*MAY_RAISE):
-        raise NotAllowed("only a professional in one of the partnership's agencies can raise one")
-    if actor.agency.type == AgencyType.PARTNERSHIP:
-        raise NotAllowed("disagreements are raised by the agencies, not the partnership")
+    refused = raise_refusal(actor)
+    if refused:
+        raise NotAllowed(refused)
     partnership = _raised_in(actor, data.get("partnership"))
     pack, text, text_digest = _pathway_now(partnership)
     at = now()

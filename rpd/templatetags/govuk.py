@@ -187,6 +187,7 @@ def rpd_navigation(context):
     from django.urls import reverse
 
     from rpd.disagreements.access import oversees
+    from rpd.disagreements.transitions import raise_refusal
 
     user = context.get("user")
     if user is None or not user.is_authenticated:
@@ -194,7 +195,7 @@ def rpd_navigation(context):
     request = context.get("request")
     path = request.path if request is not None else ""
     links = [("My work", reverse("home"), path == reverse("home"))]
-    if user.agency_id:
+    if raise_refusal(user) is None:  # offered only to those raising would not refuse
         raise_url = reverse("disagreements:raise")
         links.append(("Raise a disagreement", raise_url, path.startswith(raise_url)))
     if oversees(user):

@@ -74,3 +74,13 @@ def test_the_person_named_in_every_next_step_may_take_it(stage_1_record_by_the_p
             person = UserBackend().get_user(pk)
             target = d.records.get(pk=step.target) if step.target else None
             assert transitions.refusal(step.name, person, d, episode, target) is None
+
+
+def test_the_partnership_unit_is_not_offered_raising_a_disagreement(db, client):
+    # Raising refuses the partnership's own people ("raised by the agencies, not the
+    # partnership"): neither My work nor the header offers it to them.
+    demo = build_partnership("stoke-on-trent")
+    client.force_login(demo.unit)
+    assert "Raise a disagreement" not in client.get("/").text
+    client.force_login(demo.ladder["csc"][0])
+    assert "Raise a disagreement" in client.get("/").text

@@ -14,7 +14,7 @@ from rpd.pathways.calendar import today as london_today
 from rpd.people.models import Partnership
 from rpd.templatetags.govuk import govuk_tag
 
-from .. import presenters, queries
+from .. import presenters, queries, transitions
 from ..models import Status
 from .common import parse_int
 
@@ -81,6 +81,6 @@ def my_work(request):
             "page": page,
             "more": len(rows) > PAGE,
             "feed_url": feeds.feed_url(user),
-            "may_raise": user.agency_id is not None,
+            "may_raise": transitions.raise_refusal(user) is None,
         },
     )
