@@ -34,7 +34,7 @@ from rpd.pathways.simulate import due_date, milestone_timescale, stage_dates
 from rpd.people import roles
 from rpd.people.models import AgencyType, Partnership, Role, StandIn, User
 
-from . import deadlines, evidence, forms, formsubmissions
+from . import access, deadlines, evidence, forms, formsubmissions
 from .access import (
     ACTORS,
     Capacity,
@@ -1727,7 +1727,8 @@ def _asked(d, episode, name: str, what: str, target=None) -> list[Step]:
     for person in rule.asks(d, episode, target):
         if person.pk in people:
             continue
-        held = capacities(person, d, episode)
+        # access's own: `perform` reads the actor's through this module's name, once.
+        held = access.capacities(person, d, episode)
         if d.status not in rule.statuses or not held & rule.who:
             continue
         act = Act(person, d, episode, held, now())
