@@ -114,9 +114,10 @@ def next_step(steps: list[dict], me: User, names: dict[int, str]) -> NextStep:
 
 
 def people_named(steps_of_rows) -> dict[int, str]:
-    """Everyone the rows' steps name, as "Ana Example (Police)": one query for a page."""
+    """Everyone the rows' steps name, as "Ana Example (Police)": one query for a page,
+    however many rows and whether or not they name anyone (a page's cost stays fixed)."""
     ids = {p for steps in steps_of_rows for step in steps for p in step["people"]}
-    people = User.objects.filter(pk__in=ids).select_related("agency")
+    people = User.objects.filter(pk__in=ids or [0]).select_related("agency")
     return {
         u.pk: f"{u.display_name} ({u.agency.name})" if u.agency_id else u.display_name
         for u in people
