@@ -500,6 +500,7 @@ class Loader:
                     + ("A strategy discussion", "high", False, "[]", "", "", status, stage, due)
                     + (stage_due, None, 1 + stage, at, updated, closed)
                     + ("", False, False)  # filled by fill_list_columns once records are in
+                    + ("[]",)  # next_steps: written by the transitions only
                 )
 
         insert(
@@ -511,7 +512,8 @@ class Loader:
             + ["fast_track_reason", "status", "stage", "next_due", "stage_due", "cap_due"]
             + ["version"]
             + ["raised_at", "updated_at", "closed_at"]
-            + ["current_led_by_role", "awaiting_approval", "has_unresolved"],
+            + ["current_led_by_role", "awaiting_approval", "has_unresolved"]
+            + ["next_steps"],
             disagreements(),
         )
         stages = {s.number: s for s in pack.stages}

@@ -80,3 +80,20 @@ def open_actions() -> QuerySet[AgreedAction]:
 
 def action_deadline(action: AgreedAction) -> Deadline:
     return Deadline(ACTION, action, action.due, action.record.episode.number)
+
+
+def what(d: Disagreement, episode: StageEpisode, deadline: Deadline) -> str:
+    """The deadline in a few words, as the case page and the calendar feed name it; a
+    milestone by its name in the pack."""
+    if deadline.kind == STAGE:
+        return "review date" if episode.due_basis == "review" else "stage deadline"
+    if deadline.kind == MILESTONE:
+        return deadline.row.name
+    if deadline.kind == CAP:
+        return f"overall limit of {d.pack.overall_cap.working_days} working days"
+    return "expected to resume"
+
+
+def first(d: Disagreement, episode: StageEpisode | None) -> Deadline | None:
+    """The case's next deadline: the one its stored `next_due` is the date of."""
+    return min(deadlines(d, episode), key=lambda deadline: deadline.due, default=None)

@@ -675,3 +675,16 @@ class CorrectForm(ContextForm):
     record = forms.IntegerField()
     summary = LongText()
     reason = LongText()
+
+
+class AccountForm(ContextForm):
+    record = forms.IntegerField()
+    account = LongText()
+
+
+class ConfirmResolutionForm(ContextForm):
+    pass
+
+
+class ContestResolutionForm(ContextForm):
+    reason = LongText()

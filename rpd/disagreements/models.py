@@ -246,6 +246,10 @@ class Disagreement(models.Model):
         db_index=False,
     )  # fmt: skip
     has_unresolved = models.BooleanField(default=False)
+    # Who is asked to do what next, as transitions.next_steps found it when the case last
+    # changed: [{"name": transition, "what": in words, "people": [ids], "target": id}], so a
+    # list says the same as the case page and the notices without asking the rules per row.
+    next_steps = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [
@@ -461,6 +465,17 @@ class Record(models.Model):
         return self.approved_at is not None
 
 
+class Account(models.Model):
+    """The other side's own account of a discussion another wrote up, beside that record:
+    where it disagrees with it, said in its own words, never by editing the other's
+    (Cambridgeshire §11: "a clear record should be kept at all stages, by all parties")."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="accounts")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    at = models.DateTimeField()
+
+
 class AgreedAction(models.Model):
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="actions")
     text = models.TextField()
@@ -596,6 +611,34 @@ class Resolution(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     resolved_at = models.DateTimeField()
+    # The other side's confirmation in writing (Cambridgeshire §11, Stoke-on-Trent §7:
+    # "written confirmation between the parties"): one side never resolves alone.
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+
+class ContestedResolution(models.Model):
+    """A resolution the other side contested, as it stood, with their reason: the case went
+    on (to the next stage, or its last stage reopened) and may be resolved again."""
+
+    disagreement = models.ForeignKey(
+        Disagreement, on_delete=models.CASCADE, related_name="contested_resolutions"
+    )
+    stage = models.PositiveSmallIntegerField()
+    agreed_outcome = models.TextField()
+    next_steps = models.TextField()
+    written_confirmation = models.TextField()
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField()
+    contested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    contested_at = models.DateTimeField()
+    reason = models.TextField()
 
 
 class FormSubmission(models.Model):

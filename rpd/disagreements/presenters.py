@@ -16,6 +16,7 @@ from rpd.people.models import User
 
 from .access import Capacity
 from .models import (
+    Account,
     AgreedAction,
     Disagreement,
     Record,
@@ -64,10 +65,15 @@ def due_in_words(
             return "due tomorrow"
         n = calendar.working_days_between(today, due)
         return f"due in {_working_days(n)} ({due:%A} {day_in_words(due, today)})"
+    return overdue_in_words(due, today, calendar)
+
+
+def overdue_in_words(due: datetime.date, today: datetime.date, calendar: WorkingCalendar) -> str:
+    """The one wording for a date passed, on every page and list: "overdue since Friday 4
+    December (2 working days)"; the count only once a working day has passed since."""
     late = calendar.working_days_between(due, today)
-    if late == 0:  # due on a working day, today is not one
-        return f"overdue since {due:%A} {day_in_words(due, today)}"
-    return f"{_working_days(late)} overdue"
+    since = f"overdue since {due:%A} {day_in_words(due, today)}"
+    return f"{since} ({_working_days(late)})" if late else since
 
 
 def is_overdue(status: str, due: datetime.date | None, today: datetime.date) -> bool:
@@ -86,35 +92,36 @@ class NextStep:
     who: str  # who holds it, as a reader scans for it: "You", "Ana Example (Police)"
     what: str  # the step itself, named
     mine: bool  # the reader must take it
+    name: str = ""  # the transition asked for
+    target: int | None = None  # the record it is asked on
 
 
-def next_step(row, me: User) -> NextStep:
-    """Who must act next on a list row, and what they must do.
+def next_step(steps: list[dict], me: User, names: dict[int, str]) -> NextStep:
+    """Who must act next on a case, and what they must do, as the transitions' rules asked
+    it (`transitions.next_steps`, stored on the case as `steps`): the reader's own step
+    where one is theirs, else the first step and whom it waits for (`names`: id to "Ana
+    Example (Police)", for everyone the steps name)."""
+    for step in steps:
+        if me.pk in step["people"]:
+            return NextStep("You", f"You must {step['what']}", True, step["name"], step["target"])
+    if not steps:
+        return NextStep("", "Nothing is waiting for anyone", False)
+    step = steps[0]
+    who = " and ".join(names[p] for p in step["people"] if p in names)
+    if not who:
+        return NextStep("", f"No one can {step['what']} yet: ask an administrator", False)
+    return NextStep(who, f"Waiting for {who} to {step['what']}", False, step["name"])
 
-    Reads only the row's own columns (see queries.work_rows), so a list needs no
-    query per row.
-    """
-    if row.status == Status.PAUSED:
-        what = "resume it when the reason for the pause has passed, or agree a new date"
-    elif row.awaiting_approval:
-        what = "approve the record of the discussion"
-    elif not row.has_unresolved:
-        what = f"record the stage {row.stage} discussion"
-    else:
-        what = f"resolve it, or escalate it beyond stage {row.stage}"
-    sides = [
-        (row.raising_actor_id, row.raising_actor_name, row.raising_agency),
-        (row.receiving_actor_id, row.receiving_actor_name, row.receiving_agency),
-    ]
-    if me.pk in (row.raising_actor_id, row.receiving_actor_id):
-        if not (row.awaiting_approval and not row.awaiting_my_approval):
-            return NextStep("You", f"You must {what}", True)
-        # The reader wrote the record waiting: the other side approves it.
-        sides = [s for s in sides if s[0] != me.pk]
-    who = " and ".join(f"{name} ({agency})" for _, name, agency in sides if name)
-    if row.led_by_role:
-        who = f"{who}, with the partnership" if who else "The partnership"
-    return NextStep(who, f"{who}: {what}", False)
+
+def people_named(steps_of_rows) -> dict[int, str]:
+    """Everyone the rows' steps name, as "Ana Example (Police)": one query for a page,
+    however many rows and whether or not they name anyone (a page's cost stays fixed)."""
+    ids = {p for steps in steps_of_rows for step in steps for p in step["people"]}
+    people = User.objects.filter(pk__in=ids or [0]).select_related("agency")
+    return {
+        u.pk: f"{u.display_name} ({u.agency.name})" if u.agency_id else u.display_name
+        for u in people
+    }
 
 
 # -- A case's stage tracker and timeline ----------------------------------------------------
@@ -411,19 +418,58 @@ def referral_rows(r) -> list[dict]:
     ]
 
 
-def resolution_rows(resolution) -> list[dict]:
-    return [
+def resolution_rows(resolution, d: Disagreement) -> list[dict]:
+    """The resolution as everyone told of it reads it, with whether the other side has
+    confirmed it in writing, and any resolution contested before it."""
+    resolved = (
+        f"{resolution.resolved_by.display_name}, {on_day(local_date(resolution.resolved_at))}"
+    )
+    if resolution.confirmed_at:
+        confirmed = (
+            f"Confirmed by {resolution.confirmed_by.display_name}, "
+            f"{on_day(local_date(resolution.confirmed_at))}"
+        )
+    else:
+        confirmed = "Not yet confirmed by the other side"
+    rows = [
         {"key": "Agreed outcome", "value": resolution.agreed_outcome},
         {"key": "Next steps", "value": resolution.next_steps},
         {"key": "Written confirmation", "value": resolution.written_confirmation},
         {"key": "Feedback to the raiser", "value": resolution.feedback_to_raiser},
+        {"key": "Resolved by", "value": resolved},
+        {"key": "Confirmed by the other side", "value": confirmed},
     ]
+    for c in d.contested_resolutions.select_related("contested_by").order_by("contested_at"):
+        rows.append(
+            {
+                "key": f"Contested at stage {c.stage}",
+                "value": f"{c.contested_by.display_name}, {on_day(local_date(c.contested_at))}: "
+                f"{c.reason}",
+            }
+        )
+    return rows
 
 
-def record_cards(records: list[Record], approve: dict[int, str], correct: dict[int, str]):
+def accounts_of(d: Disagreement) -> dict[int, list]:
+    """The other side's accounts beside each record of `d`, by record id, oldest first."""
+    found: dict[int, list] = {}
+    for a in Account.objects.filter(record__disagreement=d).select_related("author").order_by("at"):
+        found.setdefault(a.record_id, []).append(a)
+    return found
+
+
+def record_cards(
+    records: list[Record],
+    approve: dict[int, str],
+    correct: dict[int, str],
+    account: dict[int, str] | None = None,
+    accounts: dict[int, list] | None = None,
+):
     """Each record of a discussion as a summary card, with the links to approve or correct
-    it where the transitions' own rules offer them (`approve`, `correct`: record id to
-    the address of that page)."""
+    it, or add the other side's own account, where the transitions' own rules offer them
+    (`approve`, `correct`, `account`: record id to the address of that page), and the
+    accounts the other side added (`accounts`)."""
+    account, accounts = account or {}, accounts or {}
     cards = []
     for r in records:
         when = at_moment(r.occurred_at)
@@ -434,12 +480,19 @@ def record_cards(records: list[Record], approve: dict[int, str], correct: dict[i
             title += " (corrected since)"
         actions = [
             {"text": text, "href": links[r.pk], "hidden": f" the record of {when}"}
-            for text, links in (("Approve", approve), ("Correct", correct))
+            for text, links in (
+                ("Approve", approve),
+                ("Correct", correct),
+                ("Add your account", account),
+            )
             if r.pk in links
         ]
         outcome = _OUTCOME_WORDS.get(r.outcome, r.outcome)
         note = f"Outcome: {outcome}. Written by {r.author.display_name}."
-        card = {"id": f"record-{r.pk}", "title": title, "actions": actions, "text": r.summary}
+        text = r.summary
+        for a in accounts.get(r.pk, ()):
+            text += f"\n\nAccount by {a.author.display_name} ({at_moment(a.at)}): {a.text}"
+        card = {"id": f"record-{r.pk}", "title": title, "actions": actions, "text": text}
         if r.is_approved:
             approved_on = on_day(local_date(r.approved_at))
             card["note"] = f"{note} Approved by {r.approved_by.display_name} on {approved_on}."

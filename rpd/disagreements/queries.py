@@ -133,6 +133,7 @@ class WorkRow:
     awaiting_my_approval: bool  # ... one the reader did not write
     has_unresolved: bool  # this stage has a record saying it is unresolved
     partnership_id: int  # whose calendar its due date counts on
+    next_steps: list  # who is asked to do what (transitions.next_steps, as stored)
 
 
 def _page(branches: list[QuerySet[Disagreement]], limit: int, offset: int) -> list[int]:
@@ -178,7 +179,8 @@ def _rows(pks: list[int], user: User) -> list[WorkRow]:
     for v in sorted(page, key=lambda v: position[v[0]]):
         (pk, reference, status, stage, next_due, updated_at, raising_agency_id, raising_agency,
          receiving_agency_id, receiving_agency, raising_id, raising_name, receiving_id,
-         receiving_name, led_by, awaiting, only_by, unresolved, partnership_id) = v  # fmt: skip
+         receiving_name, led_by, awaiting, only_by, unresolved, partnership_id,
+         steps) = v  # fmt: skip
         rows.append(
             WorkRow(
                 pk,
@@ -201,6 +203,7 @@ def _rows(pks: list[int], user: User) -> list[WorkRow]:
                 awaiting and only_by != user.pk,
                 unresolved,
                 partnership_id,
+                steps or [],
             )
         )
     return rows
@@ -239,6 +242,7 @@ _ROW_COLUMNS = (
     "awaiting_only_by_id",
     "has_unresolved",
     "partnership_id",
+    "next_steps",
 )
 
 # What transitions.refresh_list_columns keeps on each disagreement, computed for every row
@@ -284,7 +288,22 @@ def work_rows(user: User, limit: int = 50, offset: int = 0) -> list[WorkRow]:
     queries (one for each reason to see them, one for the rows)."""
     reasons = sight_conditions(user, partnership_wide=False)
     branches = [Disagreement.objects.filter(reason).filter(is_live()) for reason in reasons]
+    if user.overseen_partnership_ids:
+        # A stage the partnership leads is its unit's or chair's work: the row says whose
+        # step it is (transitions.next_steps).
+        led = Disagreement.objects.filter(partnership_id__in=user.overseen_partnership_ids)
+        branches.append(led.filter(is_live()).exclude(current_led_by_role=""))
     return _rows(_page(branches, limit, offset), user)
+
+
+def to_confirm(user: User) -> list[WorkRow]:
+    """Resolutions the reader is asked to confirm in writing, or contest (the steps the
+    transitions stored on each case): among the resolved cases they took part in."""
+    resolved = Disagreement.objects.filter(
+        status=Status.RESOLVED, resolution__confirmed_at__isnull=True, participants__user=user
+    ).values_list("pk", "next_steps")
+    asked = [pk for pk, steps in resolved if any(user.pk in s["people"] for s in steps or [])]
+    return _rows(asked, user)
 
 
 @dataclass(frozen=True)

@@ -30,11 +30,12 @@ from rpd.audit import log as audit
 from rpd.notifications import notices
 from rpd.pathways.calendar import WorkingCalendar, local_date
 from rpd.pathways.loader import PackInvalid, digest, load_pack_text
-from rpd.pathways.schema import Pack
+from rpd.pathways.schema import DISPUTED_DECISION, Pack
 from rpd.pathways.simulate import due_date, milestone_timescale, stage_dates
+from rpd.people import roles
 from rpd.people.models import OVERSIGHT_ROLES, AgencyType, Partnership, Role, StandIn, User
 
-from . import deadlines, evidence, forms, formsubmissions
+from . import access, deadlines, evidence, forms, formsubmissions
 from .access import (
     ACTORS,
     Capacity,
@@ -42,6 +43,7 @@ from .access import (
     capacities,
     grant_sight,
     involved,
+    managers_in_agency,
     on_the_case,
     stands_in,
     subordinate_ids,
@@ -50,9 +52,11 @@ from .access import (
 from .models import (
     CLOSED,
     LIVE,
+    Account,
     AgreedAction,
     CaseDeadline,
     CaseReference,
+    ContestedResolution,
     CopiedAgency,
     Disagreement,
     EpisodeOutcome,
@@ -292,6 +296,7 @@ def refresh_list_columns(d: Disagreement, episode: StageEpisode | None) -> None:
         d.current_raising_actor_id = d.current_receiving_actor_id = None
         d.current_led_by_role, d.awaiting_approval, d.awaiting_only_by_id = "", False, None
         d.has_unresolved = False
+        d.next_steps = []
         return
     d.current_raising_actor_id = episode.raising_actor_id
     d.current_receiving_actor_id = episode.receiving_actor_id
@@ -305,6 +310,7 @@ def refresh_list_columns(d: Disagreement, episode: StageEpisode | None) -> None:
     d.awaiting_approval = bool(waiting)
     d.awaiting_only_by_id = next(iter(waiting)) if len(waiting) == 1 else None
     d.has_unresolved = unresolved
+    d.next_steps = [step.as_json() for step in next_steps(d, episode)]
 
 
 # -- Raising ------------------------------------------------------------------------------
@@ -312,6 +318,16 @@ def refresh_list_columns(d: Disagreement, episode: StageEpisode | None) -> None:
 MAY_RAISE = frozenset(
     {Role.PRACTITIONER, Role.MANAGER, Role.SAFEGUARDING_LEAD, Role.SENIOR_MANAGER}
 )
+
+
+def raise_refusal(actor: User) -> str | None:
+    """Why `actor` may not raise a disagreement at all, or None: the check raising makes
+    first, which a page asks before offering it."""
+    if not actor.is_active or actor.agency_id is None or not actor.has_role(*MAY_RAISE):
+        return "only a professional in one of the partnership's agencies can raise one"
+    if actor.agency.type == AgencyType.PARTNERSHIP:
+        return "disagreements are raised by the agencies, not the partnership"
+    return None
 
 
 def _raised_in(actor: User, chosen) -> Partnership:
@@ -331,10 +347,9 @@ def _raised_in(actor: User, chosen) -> Partnership:
 @retried
 def raise_disagreement(actor: User, data: dict) -> Disagreement:
     """Open a disagreement at stage 1, or higher where the pathway's fast-track rule allows."""
-    if not actor.is_active or actor.agency_id is None or not actor.has_role(*MAY_RAISE):
-        raise NotAllowed("only a professional in one of the partnership's agencies can raise one")
-    if actor.agency.type == AgencyType.PARTNERSHIP:
-        raise NotAllowed("disagreements are raised by the agencies, not the partnership")
+    refused = raise_refusal(actor)
+    if refused:
+        raise NotAllowed(refused)
     partnership = _raised_in(actor, data.get("partnership"))
     pack, text, text_digest = _pathway_now(partnership)
     at = now()
@@ -390,6 +405,7 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
             for agency in data["copied_agencies"]
         )
         episode = _open_episode(d, data["start_stage"], actor, d.receiving_professional, at)
+        _meet_by_raising(d, episode, at)
         if data["due_by"]:
             _set_case_deadline(episode, actor, data["due_by"], data["due_by_reason"], at)
         cap = pack.overall_cap
@@ -521,6 +537,9 @@ class Rule:
     who_on_target: Callable[[Act, object], str | None] | None = None
     # What the stage must hold before this closes it, checked once the input is valid.
     evidence: Callable[[Act], None] | None = None
+    # Whom a next step of this transition asks (`next_steps`), from the case as it stands
+    # and the target: the candidates, of whom only those this rule lets do it are named.
+    asks: Callable[[Disagreement, StageEpisode, object], list[User]] | None = None
 
     def validate(self, data: dict, act: Act) -> dict:
         return _valid(self.form(data, context=act.context, **self.form_needs(act)))
@@ -618,6 +637,75 @@ def _may_approve(act: Act, record: Record) -> str | None:
     if mine is not None and (theirs is None or mine == theirs):
         return None
     return "a record is approved by someone on its author's side, or by whoever leads the stage"
+
+
+def _the_actors(d: Disagreement, episode: StageEpisode, target=None) -> list[User]:
+    """Who a step of the stage itself is asked of: each side's actor, and the partnership's
+    leader where it leads the stage."""
+    return [episode.raising_actor, episode.receiving_actor, *_leaders(d, episode)]
+
+
+def _leaders(d: Disagreement, episode: StageEpisode) -> list[User]:
+    if not episode.led_by_role:
+        return []
+    kind = d.pack.role(episode.led_by_role).kind
+    role = Role.BOARD_CHAIR if kind == "independent" else Role.PARTNERSHIP_UNIT
+    return list(
+        User.objects.filter(
+            is_active=True, role_grants__role=role, role_grants__partnership_id=d.partnership_id
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def _approvers(d: Disagreement, episode: StageEpisode, record: Record) -> list[User]:
+    """Whom a record is sent to for approval: on its author's side (`_may_approve`), their
+    nearest manager in their agency, or at the top of its ladder their agency's safeguarding
+    leads; the stage's leader where the partnership leads it; and for a record by someone on
+    neither side (the leader), the two sides' actors."""
+    author = record.author
+    if side_of(d, author) is None:
+        return _the_actors(d, episode)
+    managers = managers_in_agency(author)[:1]
+    if not managers and author.agency_id is not None:
+        managers = roles.safeguarding_leads([author.agency_id])
+    return [*managers, *_leaders(d, episode)]
+
+
+def _may_add_account(act: Act, record: Record) -> str | None:
+    """An account is the other side's, beside a record it did not write: a side corrects its
+    own records, and never edits the other's."""
+    mine, theirs = act.side(act.actor), act.side(record.author)
+    if record.author_id != act.actor.pk and mine is not None and mine != theirs:
+        return None
+    return "an account of a discussion is added by the side that did not write its record"
+
+
+def _resolution(act: Act) -> Resolution:
+    return act.d.resolution
+
+
+def _unconfirmed(act: Act, resolution: Resolution) -> str | None:
+    if resolution.confirmed_at is not None:
+        return "the resolution is already confirmed"
+    return None
+
+
+def _may_confirm(act: Act, resolution: Resolution) -> str | None:
+    """The side that did not resolve it confirms the resolution in writing, or contests it
+    (Cambridgeshire §11, Stoke-on-Trent §7: "written confirmation between the parties")."""
+    mine, theirs = act.side(act.actor), act.side(resolution.resolved_by)
+    if mine is not None and mine != theirs:
+        return None
+    return "a resolution is confirmed or contested by the side that did not resolve it"
+
+
+def _confirmers(d: Disagreement, episode: StageEpisode, resolution) -> list[User]:
+    """Whom a resolution is sent to for confirmation: the other side's actor at the stage
+    it was resolved at (or both, where the stage's leader resolved it)."""
+    last = d.episodes.select_related("raising_actor", "receiving_actor").order_by("-number")[0]
+    return [last.raising_actor, last.receiving_actor]
 
 
 def records_of(
@@ -837,12 +925,30 @@ def _record(act: Act) -> dict:
 
 
 def _date_milestones_after(act: Act, met: list[str]) -> None:
+    _date_after(act.d, act.episode, met, act.at)
+
+
+def _date_after(d: Disagreement, episode: StageEpisode, met: list[str], at) -> None:
     """Milestones counted from one just met now have their date, counted from that moment."""
-    d, number = act.d, act.episode.number
-    for milestone in act.episode.milestones.filter(after__in=met, due__isnull=True):
-        timescale = milestone_timescale(d.pack, number, milestone.key, d.immediate_rule or None)
-        milestone.due = due_date(timescale, act.today, act.calendar, act.at)
+    calendar = d.partnership.working_calendar()
+    for milestone in episode.milestones.filter(after__in=met, due__isnull=True):
+        timescale = milestone_timescale(
+            d.pack, episode.number, milestone.key, d.immediate_rule or None
+        )
+        milestone.due = due_date(timescale, local_date(at), calendar, at)
         milestone.save(update_fields=["due"])
+
+
+def _meet_by_raising(d: Disagreement, episode: StageEpisode, at) -> None:
+    """Raising it here is raising the matter: a milestone of the stage it starts at that
+    counts from the disputed decision (Stoke-on-Trent §5 Stage 1, "raise the matter with
+    the other practitioner ... within one working day of the disputed decision") is met
+    by raising it, on time or late, never left to fall overdue on a fresh case."""
+    stage = d.pack.stage(episode.number)
+    met = [m.id for m in stage.milestones if m.counts_from == DISPUTED_DECISION]
+    if met:
+        episode.milestones.filter(key__in=met, met_at__isnull=True).update(met_at=at)
+        _date_after(d, episode, met, at)
 
 
 def _approve(act: Act) -> dict:
@@ -1026,6 +1132,52 @@ def _may_refer(act: Act) -> None:
         raise NotAllowed(f"referring on is for the last stage; escalate stage {stage.number}")
     if not stage.referral_options:
         raise NotAllowed("this pathway names nowhere to refer on to")
+
+
+def _add_account(act: Act) -> dict:
+    account = Account.objects.create(
+        record=act.target, author=act.actor, text=act.data["account"], at=act.at
+    )
+    return {"record": act.target.pk, "account": account.pk, "author": act.target.author_id}
+
+
+def _confirm_resolution(act: Act) -> dict:
+    resolution = act.target
+    resolution.confirmed_by, resolution.confirmed_at = act.actor, act.at
+    resolution.save(update_fields=["confirmed_by", "confirmed_at"])
+    return {"stage": act.d.stage}
+
+
+def _contest_resolution(act: Act) -> dict:
+    """The resolution is kept as it stood, with the reason, and the case goes on: to the
+    next stage, where the pathway has one (what a level cannot settle goes to the next, as
+    every seed escalates), or at the last stage that stage is reopened."""
+    d, resolution = act.d, act.target
+    ContestedResolution.objects.create(
+        disagreement=d,
+        stage=d.stage,
+        agreed_outcome=resolution.agreed_outcome,
+        next_steps=resolution.next_steps,
+        written_confirmation=resolution.written_confirmation,
+        resolved_by=resolution.resolved_by,
+        resolved_at=resolution.resolved_at,
+        contested_by=act.actor,
+        contested_at=act.at,
+        reason=act.data["reason"],
+    )
+    resolution.delete()
+    d.status, d.closed_at = Status.OPEN, None
+    last = d.episodes.select_related("raising_actor", "receiving_actor").get(number=d.stage)
+    from_stage = d.stage
+    if d.stage < d.pack.last_stage.number:
+        act.episode = _open_episode(
+            d, d.stage + 1, last.raising_actor, last.receiving_actor, act.at
+        )
+    else:
+        last.outcome, last.ended_at = "", None
+        last.save(update_fields=["outcome", "ended_at"])
+        act.episode = last
+    return {"from_stage": from_stage, "to_stage": d.stage, "reason": act.data["reason"]}
 
 
 def _refer(act: Act) -> dict:
@@ -1237,6 +1389,7 @@ RULES: dict[str, Rule] = {
             "listed": on_the_case(act.d, partnership_leads=bool(act.episode.led_by_role)),
             "owners": action_owners(act),
         },
+        asks=_the_actors,
     ),
     # Closed cases too, for an addendum made after closure (its record is checked).
     "approve": Rule(
@@ -1248,6 +1401,7 @@ RULES: dict[str, Rule] = {
         target=_record_in,
         state=_approvable,
         who_on_target=_may_approve,
+        asks=_approvers,
     ),
     # The partnership's own records (a stage it led) stay its to correct after closure.
     "correct": Rule(
@@ -1269,6 +1423,7 @@ RULES: dict[str, Rule] = {
         _may_escalate,
         form_needs=lambda act: {"covered": _covered(act.episode)},
         evidence=_all(_shows_unresolved, _forms_sent),
+        asks=_the_actors,
     ),
     "fast_track": Rule(
         "fast-track to a higher stage",
@@ -1305,9 +1460,16 @@ RULES: dict[str, Rule] = {
         _resolve,
         form_needs=lambda act: {"covered": _covered(act.episode)},
         evidence=_all(_shows_resolved, _forms_sent),
+        asks=_the_actors,
     ),
     "refer": Rule(
-        "refer on", RUNNING, ACTORS | {Capacity.OVERSIGHT}, forms.ReferForm, _refer, _may_refer
+        "refer on",
+        RUNNING,
+        ACTORS | {Capacity.OVERSIGHT},
+        forms.ReferForm,
+        _refer,
+        _may_refer,
+        asks=_the_actors,
     ),
     # Another involved agency copied in (Hillingdon: copies of the written response).
     "add_party": Rule(
@@ -1322,7 +1484,9 @@ RULES: dict[str, Rule] = {
         },
     ),
     "pause": Rule("pause", RUNNING, ACT, forms.PauseForm, _pause),
-    "resume": Rule("resume", frozenset({Status.PAUSED}), ACT, forms.ResumeForm, _resume),
+    "resume": Rule(
+        "resume", frozenset({Status.PAUSED}), ACT, forms.ResumeForm, _resume, asks=_the_actors
+    ),
     "extend": Rule(
         "extend the deadline",
         RUNNING,
@@ -1387,6 +1551,7 @@ RULES: dict[str, Rule] = {
         _submit_form,
         _stage_has_forms,
         form_needs=lambda act: {"disagreement": act.d, "at": act.at},
+        asks=_the_actors,
     ),
     "add_case_reference": Rule(
         "add your agency's case reference",
@@ -1395,6 +1560,39 @@ RULES: dict[str, Rule] = {
         forms.CaseReferenceForm,
         _add_case_reference,
         _may_add_case_reference,
+    ),
+    # The other side's own account beside a record it did not write (never an edit of it).
+    "add_account": Rule(
+        "add your own account of a discussion",
+        LIVE | CLOSED,
+        TOOK_PART,
+        forms.AccountForm,
+        _add_account,
+        target=_record_in,
+        state=_correctable,
+        who_on_target=_may_add_account,
+    ),
+    # One side never resolves alone: the other confirms in writing, or contests it.
+    "confirm_resolution": Rule(
+        "confirm the resolution",
+        frozenset({Status.RESOLVED}),
+        TOOK_PART,
+        forms.ConfirmResolutionForm,
+        _confirm_resolution,
+        target=_resolution,
+        state=_unconfirmed,
+        who_on_target=_may_confirm,
+        asks=_confirmers,
+    ),
+    "contest_resolution": Rule(
+        "contest the resolution",
+        frozenset({Status.RESOLVED}),
+        TOOK_PART,
+        forms.ContestResolutionForm,
+        _contest_resolution,
+        target=_resolution,
+        state=_unconfirmed,
+        who_on_target=_may_confirm,
     ),
     "withdraw": Rule(
         "withdraw",
@@ -1473,6 +1671,128 @@ def perform(name: str, actor: User, disagreement_id: int, version: int, data: di
     return d
 
 
+# -- Who is asked to do what next ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """A next step on a case: the transition asked for, in words, of whom. Everyone named
+    may take it now: the rule that permits it (statuses, capacities, guard, target and
+    evidence) chose them from the candidates it `asks`."""
+
+    name: str
+    what: str  # to follow "You must": "approve the record of the discussion on 3 December"
+    people: tuple[int, ...]
+    target: int | None = None  # the record it is asked on
+
+    def as_json(self) -> dict:
+        return {"name": self.name, "what": self.what, "people": list(self.people),
+                "target": self.target}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, value: dict) -> Step:
+        return cls(value["name"], value["what"], tuple(value["people"]), value.get("target"))
+
+
+def next_steps(d: Disagreement, episode: StageEpisode | None) -> list[Step]:
+    """What the case waits for now, and from whom: the one answer for the case page's "what
+    you need to do next", My work and the notices. In order: a paused case is resumed;
+    a record waiting is approved (each by its author's side: `_approvers`); then the stage
+    is discussed and recorded until an approved record covers what it must record; then
+    the forms it must send are sent; then, as the latest approved record says, it is
+    resolved, or escalated (referred on, or resolved, at the last stage)."""
+    if d.status == Status.RESOLVED:
+        resolution = Resolution.objects.filter(disagreement=d, confirmed_at__isnull=True).first()
+        if resolution is None:
+            return []
+        what = "confirm the resolution in writing, or contest it"
+        return _asked(d, None, "confirm_resolution", what, resolution)
+    if d.is_closed or episode is None:
+        return []
+    if d.status == Status.PAUSED:
+        return _asked(d, episode, "resume", "resume it when the reason for the pause has passed")
+    records = list(
+        episode.records.filter(superseded_by__isnull=True)
+        .select_related("author")
+        .order_by("occurred_at", "pk")
+    )
+    waiting = [r for r in records if r.approved_at is None]
+    if waiting:
+        steps = []
+        for r in waiting:
+            when = local_date(r.occurred_at)
+            what = f"approve the record of the discussion on {when.day} {when:%B}"
+            steps += _asked(d, episode, "approve", what, r)
+        return steps
+    stage = d.pack.stage(episode.number)
+    covered = _covered(episode)
+    missing = [r for r in stage.must_record if r.id not in covered and not r.may_not_apply]
+    latest = records[-1] if records else None
+    if latest is None or missing or latest.outcome == RecordOutcome.ONGOING:
+        return _asked(d, episode, "record", f"record the stage {episode.number} discussion")
+    unsent = formsubmissions.still_to_send(d)
+    if unsent:
+        name = d.pack.form(unsent[0]).name
+        return _asked(d, episode, "submit_form", f"submit the {name}")
+    if latest.outcome == RecordOutcome.RESOLVED:
+        return _asked(d, episode, "resolve", "resolve it, as the record agreed")
+    last = d.pack.last_stage
+    if episode.number != last.number:
+        return _asked(d, episode, "escalate", f"escalate it to stage {episode.number + 1}")
+    if last.referral_options:
+        return _asked(d, episode, "refer", "refer it on, as the pathway says")
+    return _asked(d, episode, "resolve", f"resolve it at stage {episode.number}")
+
+
+def _asked(d, episode, name: str, what: str, target=None) -> list[Step]:
+    """The step, naming those of the rule's candidates (`Rule.asks`) whom `refusal` would
+    not refuse. The guard and evidence of a step that is asked read the case, not the
+    person, so they are read once."""
+    rule = RULES[name]
+    people: list[int] = []
+    ready = None
+    for person in rule.asks(d, episode, target):
+        if person.pk in people:
+            continue
+        # access's own: `perform` reads the actor's through this module's name, once.
+        held = access.capacities(person, d, episode)
+        if d.status not in rule.statuses or not held & rule.who:
+            continue
+        act = Act(person, d, episode, held, now())
+        if ready is None:
+            ready = _not_ready(rule, act) is None
+        if not ready:
+            break
+        if rule.target is None or rule.refusal(act, target) is None:
+            people.append(person.pk)
+    return [Step(name, what, tuple(people), target.pk if target is not None else None)]
+
+
+def refusal(name: str, actor: User, d: Disagreement, episode, target=None) -> str | None:
+    """Why `actor` could not do `name` (to `target`) now, as `perform` would refuse it
+    before reading any input, or None: the status, their capacities, the rule's guard,
+    the target's state and who may act on it, and the stage's evidence."""
+    rule = RULES[name]
+    held = capacities(actor, d, episode if not d.is_closed else None)
+    if not held:
+        return "you cannot see it"
+    if d.status not in rule.statuses:
+        return f"{d.reference} is {d.get_status_display().lower()}: you cannot {rule.verb}"
+    if not held & rule.who:
+        return f"you cannot {rule.verb} on {d.reference} at stage {d.stage}"
+    act = Act(actor, d, episode, held, now())
+    if target is not None or rule.target is None:
+        found = rule.refusal(act, target)
+        if found:
+            return found
+    return _not_ready(rule, act)
+
+
+def steps_for(d: Disagreement) -> list[Step]:
+    """The next steps stored when the case last changed (`Disagreement.next_steps`)."""
+    return [Step.from_json(value) for value in d.next_steps or []]
+
+
 # -- Asking without performing (the web pages) ----------------------------------------------
 
 
@@ -1507,12 +1827,35 @@ def allowed(actor: User, d: Disagreement, known: tuple | None = None) -> list[st
 def _may_start(rule: Rule, actor: User, d: Disagreement, episode, held: set[str]) -> bool:
     if d.status not in rule.statuses or not held & rule.who:
         return False
-    if rule.guard is not None:
-        try:
-            rule.guard(Act(actor, d, episode, held, now()))
-        except TransitionError:
-            return False
-    return True
+    return _not_ready(rule, Act(actor, d, episode, held, now())) is None
+
+
+def _not_ready(rule: Rule, act: Act) -> str | None:
+    """Why the pathway or the stage refuses the rule now, whatever the input: its guard,
+    and what the stage must hold first (its evidence), as `perform` would say it."""
+    try:
+        if rule.guard is not None:
+            rule.guard(act)
+        if rule.evidence is not None:
+            rule.evidence(act)
+    except TransitionError as e:
+        return str(e)
+    return None
+
+
+def held_back(actor: User, d: Disagreement, known: tuple, names) -> dict[str, str]:
+    """Of the transitions `names`, those `actor` could take but for what the pathway or the
+    stage lacks now, each with the refusal `perform` would give (for a page to say why
+    it offers no button)."""
+    episode, held = known
+    found = {}
+    for name in names:
+        rule = RULES[name]
+        if held and d.status in rule.statuses and held & rule.who:
+            why = _not_ready(rule, Act(actor, d, episode, held, now()))
+            if why:
+                found[name] = why
+    return found
 
 
 def allowed_on(actor: User, d: Disagreement, known: tuple, name: str, targets) -> set[int]:

@@ -24,7 +24,7 @@ from icalendar import Calendar, Event
 
 from rpd.audit import log as audit
 from rpd.disagreements import deadlines as due_dates
-from rpd.disagreements.deadlines import CAP, MILESTONE, STAGE, Deadline
+from rpd.disagreements.deadlines import Deadline
 from rpd.disagreements.models import LIVE, Milestone, Pause, StageEpisode
 from rpd.people.models import User
 
@@ -123,7 +123,7 @@ def deadlines(user: User) -> list[Entry]:
             pause=episode.open_pauses[0] if episode.open_pauses else None,
         )
         for deadline in found:
-            what = _what(d, episode, deadline)
+            what = due_dates.what(d, episode, deadline)
             summary = f"{d.reference}, stage {stage.number} ({stage.name}): {what}"
             first_line = f"{what[:1].upper()}{what[1:]}, {d.reference}, stage {stage.number}."
             entries.append(entry(deadline, d, summary, first_line))
@@ -150,17 +150,6 @@ def deadlines(user: User) -> list[Entry]:
             )
         )
     return sorted(entries, key=lambda e: (e.due, e.uid))
-
-
-def _what(d, episode: StageEpisode, deadline: Deadline) -> str:
-    """The deadline in a few words; a milestone by its name in the pack."""
-    if deadline.kind == STAGE:
-        return "review date" if episode.due_basis == "review" else "stage deadline"
-    if deadline.kind == MILESTONE:
-        return deadline.row.name
-    if deadline.kind == CAP:
-        return f"overall limit of {d.pack.overall_cap.working_days} working days"
-    return "expected to resume"
 
 
 def feed_for(user: User) -> bytes:

@@ -315,6 +315,8 @@ FACTS = frozenset(
 
 def after_transition(name: str, d, previous, current, actor, details: dict, at) -> None:
     """Write the notices transition `name` causes; `previous` is the episode before it."""
+    details_record = details.get("record")  # an id, never the record's text
+    details_author = details.get("author")  # the id of a record's author
     details = {key: value for key, value in details.items() if key in FACTS}
     writer = Writer(d, actor, at)
     pack = d.pack
@@ -322,13 +324,21 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
         _acknowledge(writer, current)
         _stage_started(writer, current)
     elif name == "record":
-        for user in (current.raising_actor, current.receiving_actor):
+        # Whom the rules ask to approve it (transitions.next_steps, stored on the case
+        # just before): each of them may approve it, and no one else is asked.
+        asked = [
+            step["people"]
+            for step in d.next_steps
+            if step["name"] == "approve" and step["target"] == details_record
+        ]
+        for user in User.objects.filter(pk__in=[p for people in asked for p in people]):
             writer.to(
                 user,
                 Kind.RECORD_TO_APPROVE,
-                "a record of a discussion awaits approval",
-                "A record of a discussion has been written and awaits approval by "
-                "someone other than its author.",
+                "a record of a discussion awaits your approval",
+                "A record of a discussion has been written and you are asked to approve "
+                "it: read it on the disagreement's page and approve it there.",
+                dedupe_key=f"record-to-approve:{details_record}:{user.pk}",
             )
         if details.get("outcome") == "unresolved":
             pathway_notices(writer, d.stage, "stage_unresolved")
@@ -381,13 +391,22 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
         if details["risk"] == IMMEDIATE_HARM:
             pathway_notices(writer, d.stage, "immediate_harm")
     elif name == "resolve":
+        # Whom the rules ask to confirm it in writing (transitions.next_steps).
+        confirming = {p for step in d.next_steps for p in step["people"]}
         for participant in d.participants.select_related("user"):
+            asked = participant.user_id in confirming
             writer.to(
                 participant.user,
                 Kind.RESOLVED,
-                f"resolved at stage {d.stage}",
+                f"resolved at stage {d.stage}" + (": please confirm it" if asked else ""),
                 f"The disagreement has been resolved at stage {d.stage}. Its written "
-                "confirmation, with the agreed outcome and next steps, is on its page.",
+                "confirmation, with the agreed outcome and next steps, is on its page."
+                + (
+                    " You are asked to confirm the resolution there, or contest it with "
+                    "your reason."
+                    if asked
+                    else ""
+                ),
                 include_actor=True,
             )
         pathway_notices(writer, d.stage, "resolved")
@@ -406,6 +425,31 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
                 f"Referred on at stage {d.stage}: {details['referred_to']}.",
             )
         _feedback(writer, f"It has been referred on: {details['referred_to']}.")
+    elif name == "add_account":
+        writer.to(
+            User.objects.filter(pk=details_author).first(),
+            Kind.CHANGED,
+            "the other side added its own account of a discussion",
+            "The other side added its own account beside your record of a discussion. "
+            "Read it on the disagreement's page.",
+        )
+    elif name in ("confirm_resolution", "contest_resolution"):
+        contested = name == "contest_resolution"
+        message = (
+            f"The resolution was contested by the other side; the disagreement is open again "
+            f"at stage {d.stage}. Their reason is on its page."
+            if contested
+            else "The other side confirmed the resolution in writing."
+        )
+        for participant in d.participants.select_related("user"):
+            writer.to(
+                participant.user,
+                Kind.CHANGED,
+                "resolution contested" if contested else "resolution confirmed",
+                message,
+            )
+        if contested:
+            _stage_started(writer, current)
     elif name == "submit_form":
         _form_submitted(writer, details["form"], details["form_version"])
     elif name in CHANGES:

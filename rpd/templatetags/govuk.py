@@ -188,6 +188,7 @@ def rpd_navigation(context):
     from django.urls import reverse
 
     from rpd.disagreements.access import oversees
+    from rpd.disagreements.transitions import raise_refusal
 
     user = context.get("user")
     if user is None or not user.is_authenticated:
@@ -195,7 +196,7 @@ def rpd_navigation(context):
     request = context.get("request")
     path = request.path if request is not None else ""
     links = [("My work", reverse("home"), path == reverse("home"))]
-    if user.agency_id:
+    if raise_refusal(user) is None:  # offered only to those raising would not refuse
         raise_url = reverse("disagreements:raise")
         links.append(("Raise a disagreement", raise_url, path.startswith(raise_url)))
     if oversees(user):
@@ -224,8 +225,11 @@ def govuk_back_link(href, text="Back"):
 
 
 @register.inclusion_tag("components/notification_banner.html")
-def govuk_notification_banner(heading, text="", type="important", title=None):
-    """type "success" (role=alert, after an action) or "important"."""
+def govuk_notification_banner(
+    heading, text="", type="important", title=None, href="", link="", id=""
+):
+    """type "success" (role=alert, after an action) or "important"; with `href`, a link
+    (`link`, its words) to do what the banner asks."""
     if type not in ("success", "important"):
         raise template.TemplateSyntaxError(f"govuk_notification_banner: unknown type {type!r}")
     return {
@@ -233,6 +237,9 @@ def govuk_notification_banner(heading, text="", type="important", title=None):
         "text": text,
         "success": type == "success",
         "title": title or ("Success" if type == "success" else "Important"),
+        "href": href,
+        "link": link,
+        "id": id,
     }
 
 

@@ -216,9 +216,12 @@ def test_a_record_is_approved(live_server, any_page, page_check):
     d = discuss(receiver, d, approve=False)
     record = Record.objects.get()
     walk = Walk(any_page, page_check, live_server, "approve")
+    # The officer's sergeant is the one told, and the case page leads with it.
     sign_in(any_page, live_server, approver_for(receiver, d))
     walk.go(f"/disagreements/{d.pk}/", "disagreement")
-    walk.follow("Approve", "approve")
+    banner = any_page.locator("#next-step").inner_text()
+    assert "What you need to do next" in banner and "You must approve the record" in banner
+    walk.follow("Read and approve the record", "approve")
     walk.press("Approve a record", "approved")
     assert "Record approved." in walk.main()
     record.refresh_from_db()
@@ -308,10 +311,16 @@ def test_a_resolution_with_feedback(live_server, any_page, page_check):
     d = fresh(d)
     assert d.status == Status.RESOLVED
     assert d.resolution.feedback_to_raiser.startswith("Your challenge was right")
-    # The raiser reads the feedback on the case.
+    # The raiser reads the feedback on the case, and is asked to confirm the resolution:
+    # the police resolved it, so social care confirms it in writing.
     sign_in(any_page, live_server, raiser)
     walk.go(f"/disagreements/{d.pk}/", "raiser-reads")
     assert "Your challenge was right" in walk.main()
+    assert "You must confirm the resolution in writing" in walk.main()
+    walk.follow("Confirm or contest the resolution", "confirm")
+    walk.press("Confirm the resolution", "confirmed")
+    assert "Resolution confirmed." in walk.main()
+    assert fresh(d).resolution.confirmed_by == raiser
 
 
 # -- Notices, sight, conflicts --------------------------------------------------------------

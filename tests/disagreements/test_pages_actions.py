@@ -31,7 +31,7 @@ def url(d, action, **target):
 # something required while carrying typed text.
 BAD_POSTS = {
     "record": ("raiser", {"summary": TYPED, "kind": "meeting", "occurred_at": "not a date"}),
-    "escalate": ("raiser", {"reason": TYPED}),  # nothing recorded yet
+    "escalate": ("raiser", {"reason": TYPED}),
     "resolve": ("raiser", {"agreed_outcome": TYPED}),
     "pause": ("raiser", {"reason": TYPED, "expected_resume": "yesterday"}),
     "extend": ("raiser", {"reason": TYPED, "new_due": "31/02/2026"}),
@@ -40,9 +40,16 @@ BAD_POSTS = {
 }
 
 
+# Escalating and resolving are offered once a discussion approved shows why: before, the
+# page is not offered at all (test_pages_disagreement).
+RECORDED_FIRST = {"escalate": "unresolved", "resolve": "resolved"}
+
+
 @pytest.mark.parametrize("action", sorted(BAD_POSTS))
 def test_a_bad_post_shows_the_error_summary_and_keeps_what_was_typed(client, action):
     demo, raiser, d = partnership_with_case()
+    if action in RECORDED_FIRST:  # covering nothing, so closing the stage is refused
+        d = fresh(discuss(raiser, d, outcome=RECORDED_FIRST[action], covers=[]))
     _, data = BAD_POSTS[action]
     client.force_login(raiser)
     assert client.get(url(d, action)).status_code == 200
@@ -210,8 +217,12 @@ def test_hostile_values_in_every_form_get_the_error_summary_never_a_500(client, 
     value = HOSTILE[kind]
     demo, raiser, d = partnership_with_case()
     theirs = another_case(demo).records.get().pk
-    d = discuss(raiser, d, outcome="ongoing", approve=False)
-    ours = d.records.get().pk
+    # An approved record showing it unresolved, so escalating and resolving are offered (a
+    # stage with nothing to show for it offers neither), and one waiting to be corrected.
+    # It covers nothing the stage must record, so neither can close the stage.
+    d = discuss(raiser, d, outcome="unresolved", covers=[])
+    d = discuss(raiser, d, outcome="unresolved", approve=False)
+    ours = d.records.latest("pk").pk
     receiver = demo.ladder["police"][0]
     pages = [(a, {}, raiser) for a in BAD_POSTS if a != "withdraw"] + [
         ("approve", {"record": value}, receiver),

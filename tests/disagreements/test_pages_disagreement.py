@@ -78,8 +78,15 @@ def test_each_button_appears_only_for_those_the_transitions_allow(client):
     # Oversight may look, but acts on nothing at stage 1.
     assert buttons(client, demo.unit, d) == set()
     assert "Resume the disagreement" not in buttons(client, raiser, d)
-    # Escalating is offered once the pathway allows it: never at the last stage.
+    # Escalating and resolving are offered once the stage holds what they need (a record
+    # of the discussion, approved), and the page says so until then.
+    assert "Escalate to stage 2" not in buttons(client, raiser, d)
+    assert "Resolve the disagreement" not in buttons(client, raiser, d)
+    page = client.get(f"/disagreements/{d.pk}/").text
+    assert "Resolve the disagreement: first record the discussion that resolved it" in page
+    d = discuss(raiser, d, outcome="unresolved")
     assert "Escalate to stage 2" in buttons(client, raiser, d)
+    # Never at the last stage.
     assert "Refer it on" not in buttons(client, raiser, d)
 
 

@@ -25,9 +25,31 @@ MONDAY = datetime.date(2026, 11, 30)
         ("open", MONDAY, MONDAY, "due today"),
         ("open", datetime.date(2026, 12, 1), MONDAY, "due tomorrow"),
         ("open", datetime.date(2026, 12, 3), MONDAY, "due in 3 working days (Thursday 3 December)"),
-        ("open", datetime.date(2026, 11, 27), datetime.date(2026, 12, 1), "2 working days overdue"),
-        ("open", datetime.date(2026, 11, 27), MONDAY, "1 working day overdue"),
-        ("open", datetime.date(2026, 12, 24), datetime.date(2026, 12, 29), "1 working day overdue"),
+        (
+            "open",
+            datetime.date(2026, 11, 27),
+            datetime.date(2026, 12, 1),
+            "overdue since Friday 27 November (2 working days)",
+        ),
+        (
+            "open",
+            datetime.date(2026, 11, 27),
+            MONDAY,
+            "overdue since Friday 27 November (1 working day)",
+        ),
+        (
+            "open",
+            datetime.date(2026, 12, 24),
+            datetime.date(2026, 12, 29),
+            "overdue since Thursday 24 December (1 working day)",
+        ),
+        # Due on a working day, read at the weekend: no working day has passed since.
+        (
+            "open",
+            datetime.date(2026, 12, 4),
+            datetime.date(2026, 12, 5),
+            "overdue since Friday 4 December",
+        ),
         ("paused", datetime.date(2026, 12, 3), MONDAY, "paused until 3 December"),
         ("paused", datetime.date(2027, 1, 4), MONDAY, "paused until 4 January 2027"),
         ("resolved", None, MONDAY, "resolved"),
@@ -53,7 +75,7 @@ def test_overdue_disagreements_come_first_with_the_next_step_named(client):
         client.force_login(raiser)
         page = client.get("/").text
     assert page.index(old.reference) < page.index(new.reference)
-    assert "working days overdue" in page
+    assert "overdue since" in page
     assert "You must record the stage 1 discussion" in page
     assert "Outlook" in page and "/calendar/" in page
 

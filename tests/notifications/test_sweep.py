@@ -218,44 +218,46 @@ def test_each_partnership_is_swept_on_its_own_calendar(blackpool):
 def test_a_milestone_is_reminded_until_it_is_met():
     stoke = build_partnership("stoke-on-trent")
     csc = stoke.ladder["csc"]
-    # Raised Fri 8 May 2026 at 11:00, the day the disputed decision came: raise it with the
-    # other practitioner within 1 working day of it, Mon 11 May; stage 1 is reviewed after
-    # 5: Mon 11, 12, 13, 14, Fri 15 May.
-    d = raise_at(stoke, london(2026, 5, 8, 11), "csc", "police", challenged_on="2026-05-08")
+    # Raised (which meets stage 1's "raise the matter with the other practitioner") and
+    # escalated on Fri 8 May 2026: contact between the agencies' line managers within 1
+    # working day of stage 2 starting, Mon 11 May; stage 2 is reviewed after 5: Mon 11,
+    # 12, 13, 14, Fri 15 May.
+    d = raise_at(stoke, london(2026, 5, 8, 10), "csc", "police", challenged_on="2026-05-08")
+    d = climb(d, london(2026, 5, 8, 11), 2)
     assert (d.stage_due, d.next_due) == (D(2026, 5, 15), D(2026, 5, 11))
     sweep.run(london(2026, 5, 8, 14))
     assert written(d) == [
-        ("due-soon", "milestone", "csc-1"),
-        ("due-soon", "milestone", "police-1"),
+        ("due-soon", "milestone", "csc-2"),
+        ("due-soon", "milestone", "police-2"),
     ]
     sweep.run(london(2026, 5, 11))
     assert written(d, D(2026, 5, 11)) == [
-        ("due-today", "milestone", "csc-1"),
-        ("due-today", "milestone", "police-1"),
+        ("due-today", "milestone", "csc-2"),
+        ("due-today", "milestone", "police-2"),
     ]
     sweep.run(london(2026, 5, 12))
     assert written(d, D(2026, 5, 12)) == [
-        ("overdue", "milestone", "csc-1"),
         ("overdue", "milestone", "csc-2"),
-        ("overdue", "milestone", "police-1"),
+        ("overdue", "milestone", "csc-3"),
         ("overdue", "milestone", "police-2"),
+        ("overdue", "milestone", "police-3"),
     ]
     subject = Notice.objects.filter(disagreement=d, kind=Kind.OVERDUE).first().subject
-    assert "milestone “Raise the matter with the other practitioner”" in subject
+    assert "milestone “Contact between the agencies’ line managers”" in subject.replace("'", "’")
     with time_machine.travel(london(2026, 5, 12, 11), tick=False):
-        discuss(csc[0], d, outcome="ongoing", covers=[], meets=["raise-with-practitioner"])
+        discuss(csc[1], d, outcome="ongoing", covers=[], meets=["contact-between-agencies"])
     sweep.run(london(2026, 5, 13))
     assert written(d, D(2026, 5, 13)) == []
     # The stage's own review date, Fri 15 May, is next: due soon on Thu 14 May.
     sweep.run(london(2026, 5, 14))
     assert written(d, D(2026, 5, 14)) == [
-        ("due-soon", "stage", "csc-1"),
-        ("due-soon", "stage", "police-1"),
+        ("due-soon", "stage", "csc-2"),
+        ("due-soon", "stage", "police-2"),
     ]
     assert (
-        "the stage 1 review date"
+        "the stage 2 review date"
         in Notice.objects.get(
-            disagreement=d, kind=Kind.DUE_SOON, dedupe_key__contains=":stage:", recipient=csc[0]
+            disagreement=d, kind=Kind.DUE_SOON, dedupe_key__contains=":stage:", recipient=csc[1]
         ).subject
     )
 

@@ -64,9 +64,11 @@ def test_the_raiser_is_acknowledged_with_reference_pathway_first_deadline_and_ne
     for shown in (ack.body_text, ack.body_html):
         assert d.reference in shown
         assert "Stoke-on-Trent concerns resolution process" in shown
-        # Stage 1's first deadline is its milestone: one working day after the decision
-        # challenged on Friday 27 February.
-        assert "Raise the matter with the other practitioner, by Monday 2 March 2026" in shown
+        # Raising it met stage 1's milestone (raise the matter with the other practitioner):
+        # the first deadline left is the stage's own review date.
+        due = d.current_episode().due
+        assert f"First deadline: Stage 1 due, by {due:%A} {due.day} {due:%B %Y}" in shown
+        assert "Raise the matter with the other practitioner" not in shown
         assert "What happens next: Discuss immediately with colleagues" in shown
         assert f"/disagreements/{d.pk}/" in shown
         assert "Robin" not in shown and "bruises" not in shown

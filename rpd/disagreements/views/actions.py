@@ -40,6 +40,9 @@ VERBS = {
     "add_party": "Copy in another agency",
     "add_case_reference": "Add your agency's case reference",
     "withdraw": "Withdraw the disagreement",
+    "add_account": "Add your own account of the discussion",
+    "confirm_resolution": "Confirm the resolution",
+    "contest_resolution": "Contest the resolution",
 }
 DONE = {
     "record": "Discussion recorded",
@@ -61,11 +64,15 @@ DONE = {
     "add_party": "Agency copied in",
     "add_case_reference": "Case reference added",
     "withdraw": "Withdrawn",
+    "add_account": "Your account is beside the record",
+    "confirm_resolution": "Resolution confirmed",
+    "contest_resolution": "Resolution contested: the disagreement is open again",
 }
 # Which record or agreed action the transition acts on, from the page's address.
 TARGETS = {
     "approve": "record",
     "correct": "record",
+    "add_account": "record",
     "complete_action": "action",
     "hand_over_action": "action",
 }

@@ -58,6 +58,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "covers": ("What does this record cover?", "What this stage must record"),
     "meets": ("Milestones this discussion meets (optional)", ""),
     "reason": ("Reason", ""),
+    "account": (
+        "Your account of the discussion",
+        "Where your side disagrees with this record, say what happened in your own words: "
+        "the record stays as its author wrote it",
+    ),
     "agreed_outcome": ("Agreed outcome", ""),
     "next_steps": ("Next steps", ""),
     "written_confirmation": (

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from rpd.pathways.calendar import today as london_today
 
-from .. import presenters, transitions
+from .. import deadlines, presenters, transitions
 from ..models import Status
 from .common import seen_or_404
 
@@ -71,22 +71,74 @@ def _links(d, name: str, target: str, pks) -> dict[int, str]:
     return {pk: f"{base}?{urlencode({target: pk})}" for pk in pks}
 
 
+# The other things a person may do on the case, grouped below it, in the order shown.
+GROUPS = [
+    ("Move it on", ["record", "escalate", "fast_track", "record_panel", "refer", "resolve"]),
+    ("Deadlines", ["pause", "resume", "extend", "shorten"]),
+    ("Risk, people and agencies", ["raise_risk", "hand_over", "add_party", "add_case_reference"]),
+    ("Withdraw it", ["withdraw"]),
+]
+# A step held back by what the stage lacks says why, where that tells the reader what to do.
+SAY_WHY = ("resolve", "escalate")
+
+
 def case_buttons(d, allowed) -> list[dict]:
-    """The buttons for the case as a whole, as the button group takes them: the steps
-    that move it on are primary, withdrawing is a warning, the rest secondary."""
+    """The buttons for the case as a whole, as the button group takes them: withdrawing
+    is a warning, the rest secondary (the one step that is the reader's is the banner's)."""
     buttons = []
     for name in CASE_ACTIONS:
         if name not in allowed:
             continue
-        variant = {"record": "", "resolve": "", "escalate": "", "withdraw": "warning"}
         buttons.append(
             {
                 "text": button_text(name, d),
                 "href": action_url(d.pk, name),
-                "variant": variant.get(name, "secondary"),
+                "variant": "warning" if name == "withdraw" else "secondary",
             }
         )
     return buttons
+
+
+def action_groups(d, allowed, held_back: dict[str, str]) -> list[dict]:
+    """`case_buttons` in their groups, with why a step the stage is not ready for is not
+    offered (`held_back`: transition to the rule's refusal)."""
+    groups = []
+    for heading, names in GROUPS:
+        buttons = case_buttons(d, [n for n in names if n in allowed])
+        why = [f"{button_text(n, d)}: {held_back[n]}." for n in names if n in held_back]
+        if buttons or why:
+            groups.append({"heading": heading, "buttons": buttons, "why": why})
+    return groups
+
+
+def next_step_banner(d, step, due: str) -> dict | None:
+    """The reader's own next step, with its date and a link to take it; None when the
+    case waits for someone else (the page then says for whom)."""
+    if not step.mine:
+        return None
+    target = {"record": step.target} if step.target else {}
+    return {
+        "heading": f"{step.what}.",
+        "text": f"The case is {due}." if due.startswith("overdue") else f"It is {due}.",
+        "href": action_url(d.pk, step.name, **target),
+        "link": NEXT_LINK.get(step.name, "Do it now"),
+    }
+
+
+VERBS = {
+    "confirm_resolution": "Confirm the resolution",
+    "contest_resolution": "Contest the resolution",
+}
+NEXT_LINK = {
+    "confirm_resolution": "Confirm or contest the resolution",
+    "record": "Record the discussion",
+    "approve": "Read and approve the record",
+    "escalate": "Escalate it",
+    "resolve": "Resolve it",
+    "refer": "Refer it on",
+    "resume": "Resume it",
+    "submit_form": "Submit the form",
+}
 
 
 @login_required
@@ -102,6 +154,9 @@ def detail(request, pk: int):
     # The standing case_or_404 read: asking again would repeat its queries.
     known = (episode, held)
     allowed = set(transitions.allowed(user, d, known))
+    held_back = transitions.held_back(user, d, known, SAY_WHY)
+    steps = d.next_steps
+    step = presenters.next_step(steps, user, presenters.people_named([steps]))
     # Only what the page shows of each record: its participants and actions are not (the
     # actions are listed once, from presenters.open_actions).
     # The history names the people who acted: read with the records' authors, at once.
@@ -111,9 +166,9 @@ def detail(request, pk: int):
     )
     # Which records and actions to offer each step on is the transitions' own rules,
     # asked about all of them at once.
-    approve, correct = (
+    approve, correct, account = (
         _links(d, name, "record", transitions.allowed_on(user, d, known, name, records))
-        for name in ("approve", "correct")
+        for name in ("approve", "correct", "add_account")
     )
     actions = [a for a in presenters.open_actions(d) if sight.may_see_action(a)]
     done = _links(
@@ -129,12 +184,21 @@ def detail(request, pk: int):
         transitions.allowed_on(user, d, known, "hand_over_action", actions),
     )
     resolution = getattr(d, "resolution", None) if d.status == Status.RESOLVED else None
+    confirming = [
+        {"text": VERBS[name], "href": action_url(d.pk, name), "variant": variant}
+        for name, variant in (("confirm_resolution", ""), ("contest_resolution", "secondary"))
+        if resolution and transitions.allowed_on(user, d, known, name, [resolution])
+    ]
     calendar = d.partnership.working_calendar()
     led_by = (
         d.pack.role(episode.led_by_role).name if episode is not None and episode.led_by_role else ""
     )
     copied = d.copied_agencies.select_related("agency", "person") if sight.outcome else []
     timeline = presenters.timeline(events, {r.pk: r for r in records}, people, today)
+    due = presenters.due_in_words(d.status, d.next_due, today, calendar)
+    first = deadlines.first(d, episode)
+    # The one due date the lists, the stage and the feed show, named for what it is.
+    due_what = deadlines.what(d, episode, first) if first and d.status == Status.OPEN else ""
     return render(
         request,
         "disagreements/detail.html",
@@ -142,14 +206,21 @@ def detail(request, pk: int):
             "d": d,
             "stage": d.pack.stage(d.stage),
             "sight": sight,
-            "due": presenters.due_in_words(d.status, d.next_due, today, calendar),
+            "due": due,
+            "due_what": due_what,
+            "next_step": step,
+            "banner": next_step_banner(d, step, due),
             "overdue": presenters.is_overdue(d.status, d.next_due, today),
             "capacities": presenters.capacity_words(held),
             "tracker": presenters.stage_tracker(d, episodes, today),
             "timeline": [entry.as_item() for entry in timeline],
-            "cards": presenters.record_cards(records, approve, correct),
+            "cards": presenters.record_cards(
+                records, approve, correct, account, presenters.accounts_of(d) if records else {}
+            ),
+            "steps_waiting": bool(steps) and not step.mine,
+            "confirming": confirming,
             "actions": presenters.action_table(actions, done, hand_over),
-            "buttons": case_buttons(d, allowed),
+            "groups": action_groups(d, allowed, held_back),
             # The texts of the case are its records: only for those who see it whole.
             "summary": presenters.summary_rows(d, sight.records),
             "subject": presenters.subject_rows(d, sight.subject),
@@ -160,7 +231,7 @@ def detail(request, pk: int):
             "referrals": [presenters.referral_rows(r) for e in top for r in e.referrals.all()]
             if sight.outcome
             else [],
-            "resolution": presenters.resolution_rows(resolution)
+            "resolution": presenters.resolution_rows(resolution, d)
             if resolution and sight.outcome
             else [],
         },

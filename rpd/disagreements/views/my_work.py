@@ -14,7 +14,7 @@ from rpd.pathways.calendar import today as london_today
 from rpd.people.models import Partnership
 from rpd.templatetags.govuk import govuk_tag
 
-from .. import presenters, queries
+from .. import presenters, queries, transitions
 from ..models import Status
 from .common import parse_int
 
@@ -26,6 +26,7 @@ def list_table(rows, user, today, calendars: dict[int, WorkingCalendar], oversig
     in words (on the calendar of each row's partnership) and who has the next step."""
     head = ["Reference", "Agencies" if oversight else "Other agency", "Stage", "Next step", "Due"]
     cells = []
+    names = presenters.people_named(row.next_steps for row in rows)
     for row in rows:
         if oversight:
             agencies = f"{row.raising_agency} with {row.receiving_agency}"
@@ -35,7 +36,7 @@ def list_table(rows, user, today, calendars: dict[int, WorkingCalendar], oversig
         stage = f"Stage {row.stage}"
         if row.status == Status.PAUSED:
             stage = format_html("{} {}", stage, govuk_tag("Paused", "grey"))
-        step = presenters.next_step(row, user)
+        step = presenters.next_step(row.next_steps, user, names)
         calendar = calendars[row.partnership_id]
         due = presenters.due_in_words(row.status, row.next_due, today, calendar)
         overdue = presenters.is_overdue(row.status, row.next_due, today)
@@ -61,11 +62,14 @@ def my_work(request):
     user = request.user
     page = page_number(request)
     rows = queries.work_rows(user, PAGE + 1, (page - 1) * PAGE)
+    confirming = queries.to_confirm(user) if page == 1 else []
     # A person whose agency serves several partnerships sees each case on its own
     # partnership's calendar (ADR 007).
     calendars = {
         p.pk: p.working_calendar()
-        for p in Partnership.objects.filter(pk__in={row.partnership_id for row in rows})
+        for p in Partnership.objects.filter(
+            pk__in={row.partnership_id for row in [*rows, *confirming]}
+        )
     }
     today = london_today()
     return render(
@@ -73,9 +77,10 @@ def my_work(request):
         "disagreements/my_work.html",
         {
             "table": list_table(rows[:PAGE], user, today, calendars),
+            "to_confirm": list_table(confirming, user, today, calendars) if confirming else None,
             "page": page,
             "more": len(rows) > PAGE,
             "feed_url": feeds.feed_url(user),
-            "may_raise": user.agency_id is not None,
+            "may_raise": transitions.raise_refusal(user) is None,
         },
     )

@@ -1,0 +1,90 @@
+"""Honest clocks: raising meets the milestone it is, the case has one due date wherever it
+is shown, and overdue reads the same everywhere."""
+
+import datetime
+import re
+
+import pytest
+import time_machine
+
+from rpd.disagreements import presenters, queries, transitions
+from rpd.notifications import feeds
+from rpd.pathways.calendar import LONDON
+from rpd.people.backends import UserBackend
+from rpd.people.demo import build_partnership
+
+from .helpers import discuss, escalate, fresh, raise_data
+
+pytestmark = pytest.mark.django_db
+MONDAY = datetime.datetime(2026, 11, 30, 10, tzinfo=LONDON)
+
+
+def my_work_due(person, d) -> str:
+    page_rows = queries.work_rows(UserBackend().get_user(person.pk))
+    [row] = [r for r in page_rows if r.pk == d.pk]
+    calendar = d.partnership.working_calendar()
+    return presenters.due_in_words(row.status, row.next_due, MONDAY.date(), calendar)
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_raising_it_in_stoke_on_trent_is_raising_the_matter_with_the_other_practitioner(client):
+    # The decision came the Monday before: "within a maximum of one working day" of it has
+    # passed, but raising it here is raising it, so the case is not overdue the moment
+    # it is raised (it was "2 working days overdue" before).
+    demo = build_partnership("stoke-on-trent")
+    social_worker = demo.ladder["csc"][0]
+    d = transitions.raise_disagreement(
+        social_worker, raise_data(demo, "police", challenged_on="2026-11-23")
+    )
+    [milestone] = d.current_episode().milestones.all()
+    assert milestone.key == "raise-with-practitioner" and milestone.met_at is not None
+    assert d.next_due == d.current_episode().due > MONDAY.date()
+    client.force_login(social_worker)
+    page = client.get(f"/disagreements/{d.pk}/").text
+    assert "overdue" not in page
+    assert "overdue" not in my_work_due(social_worker, d)
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_after_an_escalation_the_header_the_stage_the_list_and_the_feed_give_one_date(client):
+    demo = build_partnership("stoke-on-trent")
+    social_worker, manager = demo.ladder["csc"][0], demo.ladder["csc"][1]
+    d = transitions.raise_disagreement(social_worker, raise_data(demo, "police"))
+    d = fresh(escalate(social_worker, discuss(social_worker, d)))
+    episode = d.current_episode()
+    client.force_login(manager)
+    page = client.get(f"/disagreements/{d.pk}/").text
+    header = page.split('<h1 class="govuk-heading-l">')[1].split("</p>")[0]
+    due = presenters.due_in_words(
+        d.status, d.next_due, MONDAY.date(), d.partnership.working_calendar()
+    )
+    # The header names the deadline its date belongs to: here stage 2's first milestone.
+    [milestone] = episode.milestones.all()
+    assert d.next_due == milestone.due
+    assert f"Next deadline, {milestone.name}:" in header.replace("&#x27;", "'")
+    assert f"{due}." in header
+    assert my_work_due(manager, d) == due
+    # The stage lists the same date beside its own.
+    assert f"{milestone.name}: due {milestone.due.day} {milestone.due:%B %Y}" in page.replace(
+        "&#x27;", "'"
+    )
+    # The feed lists each deadline the manager owns, the soonest on the same date.
+    assert min(e.due for e in feeds.deadlines(manager)) == d.next_due
+
+
+@pytest.mark.parametrize(
+    ("due", "today", "words"),
+    [
+        # Due on Friday, read on Saturday: no working day has passed since.
+        (datetime.date(2026, 12, 4), datetime.date(2026, 12, 5), "overdue since Friday 4 December"),
+        (
+            datetime.date(2026, 11, 6),
+            datetime.date(2026, 12, 14),
+            "overdue since Friday 6 November (26 working days)",
+        ),
+    ],
+)
+def test_overdue_reads_the_same_on_every_page_and_list(due, today, words):
+    calendar = build_partnership("stoke-on-trent").partnership.working_calendar()
+    assert presenters.due_in_words("open", due, today, calendar) == words
+    assert re.match(r"overdue since \w+day \d+ \w+", words)

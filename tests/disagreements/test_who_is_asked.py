@@ -1,0 +1,86 @@
+"""One rule decides who is asked and who may act: the people a next step names, on My work,
+on the case page and in the notices, are those the transition's own rule lets do it."""
+
+import datetime
+
+import pytest
+import time_machine
+
+from rpd.disagreements import presenters, queries, transitions
+from rpd.notifications.models import Kind, Notice
+from rpd.pathways.calendar import LONDON
+from rpd.people.backends import UserBackend
+from rpd.people.demo import build_partnership
+
+from .helpers import discuss, fresh, raise_data
+
+MONDAY = datetime.datetime(2026, 11, 30, 10, tzinfo=LONDON)
+
+
+def told_on_my_work(person, d) -> str:
+    person = UserBackend().get_user(person.pk)
+    [row] = [r for r in queries.work_rows(person) if r.pk == d.pk]
+    names = presenters.people_named([row.next_steps])
+    return presenters.next_step(row.next_steps, person, names).what
+
+
+def asked_by_notice(d, kind=Kind.RECORD_TO_APPROVE) -> set[int]:
+    return set(Notice.objects.filter(disagreement=d, kind=kind).values_list("recipient", flat=True))
+
+
+@pytest.fixture
+def stage_1_record_by_the_police_officer(db):
+    demo = build_partnership("stoke-on-trent")
+    social_worker, officer = demo.ladder["csc"][0], demo.ladder["police"][0]
+    with time_machine.travel(MONDAY):
+        d = transitions.raise_disagreement(social_worker, raise_data(demo, "police"))
+        d = discuss(officer, d, outcome="unresolved", approve=False)
+    return demo, fresh(d)
+
+
+def test_a_stage_1_record_by_the_police_officer_asks_their_sergeant_not_the_social_worker(
+    stage_1_record_by_the_police_officer, client
+):
+    demo, d = stage_1_record_by_the_police_officer
+    social_worker, officer = demo.ladder["csc"][0], demo.ladder["police"][0]
+    sergeant = demo.ladder["police"][1]
+    record = d.records.get()
+
+    assert told_on_my_work(sergeant, d).startswith("You must approve the record")
+    assert not told_on_my_work(social_worker, d).startswith("You must")
+    assert sergeant.display_name in told_on_my_work(social_worker, d)
+    assert asked_by_notice(d) == {sergeant.pk}
+
+    client.force_login(social_worker)
+    page = client.get(f"/disagreements/{d.pk}/").text
+    assert "You must approve" not in page
+    client.force_login(sergeant)
+    page = client.get(f"/disagreements/{d.pk}/").text
+    assert "You must approve the record" in page
+
+    d = transitions.perform("approve", sergeant, d.pk, d.version, {"record": record.pk})
+    assert d.records.get().approved_by == sergeant
+    assert officer.pk not in {
+        p for s in d.next_steps for p in s["people"] if s["name"] == "approve"
+    }
+
+
+def test_the_person_named_in_every_next_step_may_take_it(stage_1_record_by_the_police_officer):
+    demo, d = stage_1_record_by_the_police_officer
+    episode = d.current_episode()
+    for step in transitions.next_steps(d, episode):
+        assert step.people
+        for pk in step.people:
+            person = UserBackend().get_user(pk)
+            target = d.records.get(pk=step.target) if step.target else None
+            assert transitions.refusal(step.name, person, d, episode, target) is None
+
+
+def test_the_partnership_unit_is_not_offered_raising_a_disagreement(db, client):
+    # Raising refuses the partnership's own people ("raised by the agencies, not the
+    # partnership"): neither My work nor the header offers it to them.
+    demo = build_partnership("stoke-on-trent")
+    client.force_login(demo.unit)
+    assert "Raise a disagreement" not in client.get("/").text
+    client.force_login(demo.ladder["csc"][0])
+    assert "Raise a disagreement" in client.get("/").text
