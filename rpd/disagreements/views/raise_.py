@@ -20,6 +20,8 @@ from rpd.people.models import Partnership
 from .. import transitions
 from ..forms import Context, RaiseForm
 from ..models import Disagreement
+from ..nhs_number import spaced
+from ..presenters import answer_in_words
 from .common import error_summary, label, parse_int, posted, with_errors
 
 SESSION_KEY = "raise-answers"
@@ -246,17 +248,23 @@ def elsewhere(request, context: Context):
     )
 
 
+def _unasked(context: Context) -> set[str]:
+    """Questions the pathway leaves nothing to choose from: not asked, nor checked."""
+    unasked = set()
+    if not context.pack.immediate_rules:
+        unasked.add("immediate_rule")
+    if not context.pack.fast_track:
+        unasked |= {"start_stage", "fast_track_reason"}
+    return unasked
+
+
 def _step_form(context: Context, answers: dict, step: Step, errors=None, agency=None) -> forms.Form:
     form = RaiseForm(answers or None, context=context)
     form.offer_people_of(parse_int(agency))
     form = label(form)
     if errors is not None:
         with_errors(form, errors)
-    unasked = set()
-    if not context.pack.immediate_rules:
-        unasked.add("immediate_rule")  # a question with nothing to choose from
-    if not context.pack.fast_track:
-        unasked |= {"start_stage", "fast_track_reason"}
+    unasked = _unasked(context)
     for name in list(form.fields):
         if name not in step.fields or name in unasked:
             del form.fields[name]
@@ -325,34 +333,32 @@ def step(request, context: Context, step: str):
 
 
 def _summary(context: Context, answers: dict, steps: list[Step]) -> list[dict]:
-    """Each answer as the person gave it, with a link to change it."""
+    """Each question that was asked, with the answer as the raise will store it (the
+    form's own reading of what was typed) and a link to change it."""
     form = label(RaiseForm(answers, context=context))
+    form.is_valid()
+    unasked = _unasked(context)
     rows = []
     for s in steps:
         for name in s.fields:
-            bound = form[name]
-            value = answers.get(name)
-            f = bound.field
-            if isinstance(f, forms.ModelChoiceField):
-                obj = f.queryset.filter(pk=parse_int(value)).first()
-                text = str(getattr(obj, "display_name", obj) or "")
-            elif isinstance(f, forms.MultipleChoiceField):
-                names = dict((str(k), v) for k, v in f.choices)
-                text = "; ".join(names.get(str(v), str(v)) for v in value or [])
-            elif isinstance(f, forms.BooleanField):
-                text = "Yes" if value else "No"
-            elif isinstance(f, forms.NullBooleanField):
-                text = {"true": "Yes", "false": "No"}.get(str(value).lower(), "Not known")
-            elif isinstance(f, forms.ChoiceField):
-                text = dict((str(k), v) for k, v in f.choices).get(str(value), value or "")
-            else:
-                text = value or ""
+            if name in unasked:
+                continue
+            field = form.fields[name]
+            value = form.cleaned_data.get(name, answers.get(name))
+            text = answer_in_words(field, value, answers.get(name))
+            if name == "subject_nhs_number" and value:
+                text = spaced(value)
+            elif name == "start_stage":
+                number = value or 1
+                text = f"Stage {number}: {context.pack.stage(number).name}"
+            question = str(field.label)
             rows.append(
                 {
                     "name": name,
-                    "key": bound.label,
-                    "value": text or "Not given",
+                    "key": question,
+                    "value": text,
                     "href": reverse("disagreements:raise-step", args=[s.slug]) + "?change=1",
+                    "hidden": question.removesuffix(" (optional)"),
                 }
             )
     return rows
