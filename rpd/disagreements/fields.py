@@ -198,6 +198,10 @@ class Person(Offering, forms.ModelChoiceField):
         return person_label(obj)
 
 
+class One(Offering, forms.ModelChoiceField):
+    """One row of a queryset, whose page may list fewer than it accepts."""
+
+
 class Several(Offering, forms.ModelMultipleChoiceField):
     """Several rows: at most JSON_ITEMS, checked before the database is asked."""
 

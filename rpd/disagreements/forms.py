@@ -25,6 +25,7 @@ from .fields import (
     FutureDate,
     JSONInput,
     LongText,
+    One,
     PastDate,
     PastDateTime,
     People,
@@ -80,20 +81,22 @@ def partnership_users(partnership: Partnership):
 
 
 class RaiseForm(ContextForm):
-    subject_kind = forms.ChoiceField(choices=SubjectKind.choices)
+    # Not asked where the pathway covers one kind: the pathway has answered it.
+    subject_kind = forms.ChoiceField(choices=SubjectKind.choices, required=False)
     subject_given_name = Text(max_length=100)
     subject_family_name = Text(max_length=100)
     subject_date_of_birth = PastDate(required=False, earliest=OLDEST_PERSON_YEARS)
     subject_nhs_number = Text(required=False, max_length=20)
     subject_address = Text(required=False, max_length=500)
     subject_consent_given = forms.NullBooleanField(required=False)
-    receiving_agency = forms.ModelChoiceField(queryset=Agency.objects.none())
+    receiving_agency = One(queryset=Agency.objects.none())
     receiving_professional = Person(queryset=User.objects.none())
     lead_professional = Person(queryset=User.objects.none(), required=False)
     # Other agencies involved in the matter, copied in where the pathway says so.
     copied_agencies = Several(queryset=Agency.objects.none(), required=False)
     challenged = forms.ChoiceField(choices=Challenged.choices)
-    challenged_description = LongText()
+    # The web journey asks for one description, the summary; a script may still send this.
+    challenged_description = LongText(required=False)
     challenged_on = PastDate()
     categories = Choices(choices=())
     summary = LongText()
@@ -117,6 +120,17 @@ class RaiseForm(ContextForm):
         self.fields["receiving_professional"].queryset = partnership_users(context.partnership)
         self.fields["lead_professional"].queryset = partnership_users(context.partnership)
         self.fields["copied_agencies"].queryset = self.fields["receiving_agency"].queryset
+        # The raiser's own agency is never the other side, nor another agency to copy: it is
+        # not offered, though sent it is still refused by name (`clean`).
+        others = self.fields["receiving_agency"].queryset.exclude(pk=context.actor.agency_id)
+        self.fields["receiving_agency"].offer(others.order_by("name"))
+        self.fields["copied_agencies"].offer(others.order_by("name"))
+        kind = self.fields["subject_kind"]
+        kind.choices = [(k, words) for k, words in SubjectKind.choices if k in covered_kinds(pack)]
+        kind.required = len(kind.choices) > 1
+        kind.error_messages["invalid_choice"] = (
+            f"this partnership's pathway covers {pack.scope.value} only"
+        )
         self.fields["categories"].choices = _choices(pack.categories)
         self.fields["pre_escalation"].choices = _choices(pack.pre_escalation)
         self.fields["immediate_rule"].choices = [("", "None")] + [
@@ -132,12 +146,8 @@ class RaiseForm(ContextForm):
             field.offer(people.order_by("last_name", "first_name"))
 
     def clean_subject_kind(self):
-        kind = self.cleaned_data["subject_kind"]
-        scope = self.context.pack.scope.value
-        allowed = {"children": {"child"}, "adults": {"adult"}}.get(scope, {"child", "adult"})
-        if kind not in allowed:
-            raise ValidationError(f"this partnership's pathway covers {scope} only")
-        return kind
+        # Empty only where the pathway covers one kind (otherwise the field requires it).
+        return self.cleaned_data["subject_kind"] or covered_kinds(self.context.pack)[0]
 
     def clean_subject_nhs_number(self):
         value = self.cleaned_data["subject_nhs_number"]
@@ -219,6 +229,12 @@ class RaiseForm(ContextForm):
             self.add_error("due_by", error)
         if not reason:
             self.add_error("due_by_reason", "say why the case needs a shorter deadline")
+
+
+def covered_kinds(pack: Pack) -> list[str]:
+    """Whom the pathway is for: children, adults at risk, or both."""
+    scope = pack.scope.value
+    return {"children": ["child"], "adults": ["adult"]}.get(scope, ["child", "adult"])
 
 
 class RecordForm(ContextForm):

@@ -194,7 +194,8 @@ def _raised_by(r: Reading) -> str:
 
 def _challenged(r: Reading) -> str:
     d = r.d
-    return f"{d.get_challenged_display()} on {_day(d.challenged_on)}: {d.challenged_description}"
+    said = f": {d.challenged_description}" if d.challenged_description else ""
+    return f"{d.get_challenged_display()} on {_day(d.challenged_on)}{said}"
 
 
 READERS: dict[str, Callable[[Reading], str]] = {

@@ -371,8 +371,8 @@ def summary_rows(d: Disagreement, texts: bool) -> list[dict]:
         rows = [
             {
                 "key": "What is disagreed with",
-                "value": f"{d.get_challenged_display()} on {on_day(d.challenged_on)}: "
-                f"{d.challenged_description}",
+                "value": f"{d.get_challenged_display()} on {on_day(d.challenged_on)}"
+                + (f": {d.challenged_description}" if d.challenged_description else ""),
             },
             {"key": "Summary", "value": d.summary},
             {"key": "Outcome sought", "value": d.outcome_sought},

@@ -18,8 +18,8 @@ from rpd.pathways.simulate import stage_dates
 from rpd.people.models import Partnership
 
 from .. import transitions
-from ..forms import Context, RaiseForm
-from ..models import Disagreement
+from ..forms import Context, RaiseForm, covered_kinds
+from ..models import Disagreement, Risk
 from ..nhs_number import spaced
 from ..presenters import answer_in_words
 from .common import error_summary, label, parse_int, posted, with_errors
@@ -54,7 +54,7 @@ STEPS = [
     Step(
         "challenged",
         "What do you disagree with?",
-        ("challenged", "challenged_description", "challenged_on"),
+        ("challenged", "challenged_on"),
     ),
     Step("categories", "What is the disagreement about?", ("categories",)),
     Step("summary", "Your evidence", ("summary", "outcome_sought")),
@@ -144,6 +144,8 @@ def _steps(context: Context) -> list[Step]:
     """The pathway decides which questions there are: no start page without a fast track."""
     pack = context.pack
     steps = list(STEPS)
+    if len(covered_kinds(pack)) == 1:
+        steps.remove(BY_SLUG["about"])  # the pathway is for children (or adults) only
     if not (pack.fast_track or pack.immediate_rules):
         steps.remove(BY_SLUG["start"])
     if not pack.pre_escalation:
@@ -258,7 +260,9 @@ def _unasked(context: Context) -> set[str]:
     return unasked
 
 
-def _step_form(context: Context, answers: dict, step: Step, errors=None, agency=None) -> forms.Form:
+def _step_form(
+    context: Context, answers: dict, step: Step, errors=None, agency=None, harm_ruled_out=False
+) -> forms.Form:
     form = RaiseForm(answers or None, context=context)
     form.offer_people_of(parse_int(agency))
     form = label(form)
@@ -268,6 +272,10 @@ def _step_form(context: Context, answers: dict, step: Step, errors=None, agency=
     for name in list(form.fields):
         if name not in step.fields or name in unasked:
             del form.fields[name]
+    if "risk" in form.fields and harm_ruled_out:
+        # Answered No at the start: immediate harm is not a risk they can now choose.
+        risk = form.fields["risk"]
+        risk.widget.choices = [c for c in risk.widget.choices if c[0] != Risk.IMMEDIATE]
     return form
 
 
@@ -303,7 +311,14 @@ def step(request, context: Context, step: str):
             if request.GET.get("change") == "1" or index + 1 == len(steps):
                 return redirect("disagreements:raise-check")
             return redirect("disagreements:raise-step", step=steps[index + 1].slug)
-        shown = _step_form(context, proposed, current, errors, proposed.get("receiving_agency"))
+        shown = _step_form(
+            context,
+            proposed,
+            current,
+            errors,
+            proposed.get("receiving_agency"),
+            harm_ruled_out=answers.get("immediate_risk") == "no",
+        )
     else:
         shown = _step_form(
             context,
@@ -311,6 +326,7 @@ def step(request, context: Context, step: str):
             current,
             {},
             answers.get("receiving_agency"),
+            harm_ruled_out=answers.get("immediate_risk") == "no",
         )
     back = (
         reverse("disagreements:raise-step", args=[steps[index - 1].slug])
@@ -370,7 +386,7 @@ def _summary(context: Context, answers: dict, steps: list[Step]) -> list[dict]:
 def check(request, context: Context):
     steps = _steps(context)
     answers = _answers(request)
-    if not any(k in answers for k in STEPS[0].fields):
+    if not any(k in answers for k in steps[0].fields):
         return redirect("disagreements:raise")
     errors = []
     if request.method == "POST":
