@@ -49,6 +49,16 @@ def describe(pack: Pack) -> str:
     add(f"Working days: {CALENDARS.get(pack.calendar, pack.calendar)}")
     out += _field("Source:", f"{pack.source.title} ({pack.source.year})", "")
     add(f"Stages: {len(pack.stages)}")
+    # By id, as an import file's pathway_rung and pack_roles columns give them.
+    add("")
+    add("Rungs (pathway_rung):")
+    for rung in pack.rungs:
+        out += _bullet(f"{rung.id}: {rung.name}")
+    if pack.roles:
+        add("")
+        add("Roles (pack_roles):")
+        for role in pack.roles:
+            out += _bullet(f"{role.id}: {role.name}")
     if pack.pre_escalation:
         add("")
         add("Before stage 1, try:")
