@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import ValidationError
 
+from rpd.frontend import GovukErrors
 from rpd.pathways.schema import Pack
 from rpd.pathways.simulate import stage_dates
 from rpd.people.models import Agency, Partnership, User
@@ -59,7 +60,72 @@ def _choices(options) -> list[tuple[str, str]]:
 LONGEST_TEXT = 20_000
 
 
-class ContextForm(forms.Form):
+# What each field asks for, as its error messages name it ("Select `the agency you
+# disagree with`"): the pages' labels are questions, and the transitions' forms have none.
+NOUNS = {
+    "subject_kind": "whether the concern is about a child or an adult at risk",
+    "subject_given_name": "their given name",
+    "subject_family_name": "their family name",
+    "subject_date_of_birth": "their date of birth",
+    "subject_nhs_number": "their NHS number",
+    "subject_address": "their address",
+    "subject_consent_given": "whether consent has been given",
+    "receiving_agency": "the agency you disagree with",
+    "receiving_professional": "the person who made the decision or holds the case",
+    "lead_professional": "the lead professional, IRO or meeting chair",
+    "copied_agencies": "the other agencies involved",
+    "challenged": "what you disagree with",
+    "challenged_description": "the decision, action or inaction",
+    "challenged_on": "the date of the decision, action or inaction",
+    "categories": "what the disagreement is about",
+    "summary": "what happened, and why you disagree",
+    "outcome_sought": "the outcome you are seeking",
+    "risk": "how serious the risk is",
+    "urgent": "whether it is urgent",
+    "pre_escalation": "what you have already done",
+    "start_stage": "the stage it should start at",
+    "fast_track_reason": "why it must start above stage 1",
+    "immediate_rule": "which same-day rule applies",
+    "due_by": "the shorter deadline",
+    "due_by_reason": "why the case needs a shorter deadline",
+    "kind": "how the discussion took place",
+    "occurred_at": "when the discussion took place",
+    "participants": "who took part",
+    "other_participants": "anyone else who took part",
+    "outcome": "the outcome of the discussion",
+    "covers": "what the record covers",
+    "meets": "the milestones the discussion meets",
+    "actions": "the agreed actions",
+    "not_applicable": "why each item does not apply",
+    "reason": "the reason",
+    "agreed_outcome": "the agreed outcome",
+    "next_steps": "the next steps",
+    "written_confirmation": "how the resolution was confirmed in writing",
+    "feedback_to_raiser": "the feedback to the practitioner who raised it",
+    "referred_to": "who to refer it to",
+    "recommendation": "the recommendation",
+    "agency": "the agency",
+    "person": "who should get the copies",
+    "expected_resume": "when you expect to resume",
+    "note": "the note",
+    "new_due": "the new due date",
+    "asked_by": "who asked for more time",
+    "side": "which side is being handed over",
+    "to_user": "who to hand over to",
+    "action": "the agreed action",
+    "record": "the record",
+    "to_stage": "the stage it should go straight to",
+    "non_involvement": "whether an agency keeps a position of non-involvement",
+    "held_on": "the date the panel sat",
+    "members": "who sat on the panel",
+    "chronology_reviewed": "whether the panel reviewed the escalation chronology",
+    "reference": "your agency's case reference",
+}
+
+
+class ContextForm(GovukErrors, forms.Form):
+    error_nouns = NOUNS
+
     def __init__(self, data, *, context: Context):
         super().__init__(data)
         self.context = context
@@ -309,19 +375,23 @@ class StageCloseForm(ContextForm):
         stage = self.context.pack.stage(self.context.stage)
         known = {r.id for r in stage.must_record}
         may_not_apply = {r.id for r in stage.must_record if r.may_not_apply}
+        words = {r.id: r.text for r in stage.must_record}  # a person reads the item, not its id
         for key, reason in raw.items():
             if key not in known:
-                raise ValidationError(f"{key!r} is not something stage {stage.number} records")
+                raise ValidationError(
+                    f"Stage {stage.number} records nothing called {str(key)[:40]!r}"
+                )
             if key not in may_not_apply:
                 raise ValidationError(
-                    f"{key!r} cannot be declared not applicable: stage {stage.number} must "
-                    "record it"
+                    f"Stage {stage.number} must record “{words[key]}”: it cannot be left out "
+                    "as not applying"
                 )
             if not str(reason or "").strip():
-                raise ValidationError(f"{key!r}: say why it does not apply")
+                raise ValidationError(f"Say why “{words[key]}” does not apply")
             if not is_real_text(reason):
                 raise ValidationError(
-                    f"{key!r}: say in words why it does not apply (at least {MIN_LETTERS} letters)"
+                    f"Say in words why “{words[key]}” does not apply (at least {MIN_LETTERS} "
+                    "letters)"
                 )
         missing = [
             r.text for r in stage.must_record if r.id not in self.covered and r.id not in raw

@@ -6,6 +6,8 @@ from __future__ import annotations
 from allauth.account import forms as allauth_forms
 from django import forms
 
+from rpd.frontend import GovukErrors
+
 from . import sso
 
 
@@ -21,7 +23,7 @@ def _govuk(form, fields: dict[str, tuple[str, str]]) -> None:
         field.error_messages = {**field.error_messages, "required": required}
 
 
-class SignInForm(allauth_forms.LoginForm):
+class SignInForm(GovukErrors, allauth_forms.LoginForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _govuk(
@@ -33,13 +35,13 @@ class SignInForm(allauth_forms.LoginForm):
         )
 
 
-class ResetPasswordForm(allauth_forms.ResetPasswordForm):
+class ResetPasswordForm(GovukErrors, allauth_forms.ResetPasswordForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _govuk(self, {"email": ("Email address", "Enter your email address")})
 
 
-class ResetPasswordKeyForm(allauth_forms.ResetPasswordKeyForm):
+class ResetPasswordKeyForm(GovukErrors, allauth_forms.ResetPasswordKeyForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _govuk(
@@ -51,7 +53,7 @@ class ResetPasswordKeyForm(allauth_forms.ResetPasswordKeyForm):
         )
 
 
-class ReauthenticateForm(allauth_forms.ReauthenticateForm):
+class ReauthenticateForm(GovukErrors, allauth_forms.ReauthenticateForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _govuk(self, {"password": ("Password", "Enter your password")})
@@ -65,7 +67,7 @@ NO_PROVIDER = (
 )
 
 
-class _StartsProviderSignIn(forms.Form):
+class _StartsProviderSignIn(GovukErrors, forms.Form):
     provider = None  # the SignInProvider chosen, once valid
 
     def _usable(self, field: str, provider) -> None:

@@ -72,7 +72,7 @@ def test_the_whole_journey_raises_it_and_acknowledges_the_raiser(client, demo):
     # A bad answer keeps what was typed and names the field.
     bad = answer(client, "subject", {"subject_given_name": "Kept-Name", "subject_family_name": ""})
     assert bad.status_code == 400 and "Kept-Name" in bad.text
-    assert 'href="#id_subject_family_name">Family name: This field is required.' in bad.text
+    assert 'href="#id_subject_family_name">Enter their family name</a>' in bad.text
     check = client.get("/disagreements/new/check/")
     assert "Check your answers" in check.text
     assert "Robin" in check.text and "Change" in check.text

@@ -15,6 +15,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from rpd.frontend import GovukErrors
+
 from .. import transitions
 from ..models import AgreedAction, Disagreement, Record
 from .common import attempt, case_or_404, error_summary, label, parse_int, posted, with_errors
@@ -104,7 +106,7 @@ def _actions_from(post) -> tuple[list, list[dict]]:
     return actions, rows
 
 
-class ActionRow(forms.Form):
+class ActionRow(GovukErrors, forms.Form):
     """One agreed action typed on the record page, named action-N-text/-owner/-due as
     the transition's `actions` are read back (_actions_from); shown again as typed."""
 
@@ -132,7 +134,7 @@ class ActionRow(forms.Form):
             self.add_error("text", self.error)
 
 
-class NotApplicable(forms.Form):
+class NotApplicable(GovukErrors, forms.Form):
     """Why each item the stage must record and no approved record covers does not apply."""
 
     def __init__(self, data, *, uncovered: list, error: str = ""):

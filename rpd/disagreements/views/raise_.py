@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from rpd.frontend import GovukErrors
 from rpd.pathways.calendar import today as london_today
 from rpd.pathways.simulate import stage_dates
 from rpd.people.models import Partnership
@@ -22,7 +23,7 @@ from ..forms import Context, RaiseForm, covered_kinds
 from ..models import Disagreement, Risk
 from ..nhs_number import spaced
 from ..presenters import answer_in_words
-from .common import error_summary, label, parse_int, posted, with_errors
+from .common import error_summary, label, naming, parse_int, posted, with_errors
 
 SESSION_KEY = "raise-answers"
 
@@ -68,7 +69,7 @@ BY_SLUG = {s.slug: s for s in STEPS}
 PARTNERSHIP_KEY = "raise-partnership"
 
 
-class PartnershipForm(forms.Form):
+class PartnershipForm(GovukErrors, forms.Form):
     partnership = forms.ChoiceField(
         label="Which partnership is this disagreement in?",
         help_text="Your agency works with more than one. Choose the one for the area where "
@@ -182,7 +183,7 @@ def start(request, context: Context):
     return _question(request, form)
 
 
-class YesOrNo(forms.Form):
+class YesOrNo(GovukErrors, forms.Form):
     """One yes-or-no question, the page's heading."""
 
     def __init__(self, data, *, name: str, question: str, hint: str, error: str):
@@ -400,7 +401,7 @@ def check(request, context: Context):
                 target = page.get(name, steps[0].slug)
                 href = reverse("disagreements:raise-step", args=[target]) + "?change=1"
                 lbl = label(RaiseForm(None, context=context))[name].label if name in page else name
-                errors += [{"href": href, "text": f"{lbl}: {m}"} for m in messages]
+                errors += [{"href": href, "text": naming(lbl, m)} for m in messages]
         except transitions.NotAllowed as e:
             errors.append({"href": "#main-content", "text": str(e)[:1].upper() + str(e)[1:]})
         else:
