@@ -210,6 +210,12 @@ class RaiseForm(ContextForm):
             field = self.fields["receiving_professional"]
             people = field.queryset.filter(agency_id=agency_id)
             field.offer(people.order_by("last_name", "first_name"))
+            # The lead professional, IRO or chair is of one of the two agencies.
+            lead = self.fields["lead_professional"]
+            sides = (agency_id, self.context.actor.agency_id)
+            lead.offer(
+                lead.queryset.filter(agency_id__in=sides).order_by("last_name", "first_name")
+            )
 
     def clean_subject_kind(self):
         # Empty only where the pathway covers one kind (otherwise the field requires it).
@@ -315,12 +321,15 @@ class RecordForm(ContextForm):
     # Agreed actions: a list of {"text", "owner", "due"}; checked in clean_actions.
     actions = JSONInput(required=False)
 
-    def __init__(self, data, *, context: Context, milestones=(), listed=None):
+    def __init__(self, data, *, context: Context, milestones=(), listed=None, owners=None):
         super().__init__(data, context=context)
         stage = context.pack.stage(context.stage)
         self.fields["participants"].queryset = partnership_users(context.partnership)
         if listed is not None:  # the page ticks from the people of the case
             self.fields["participants"].offer(listed)
+        # Who may own an agreed action: the transitions' rule (`action_owners`), which the
+        # page's owner menus list.
+        self.owners = owners if owners is not None else partnership_users(context.partnership)
         self.fields["covers"].choices = [(r.id, r.text) for r in stage.must_record]
         self.fields["meets"].choices = [(m.key, m.name) for m in milestones]
 
@@ -328,7 +337,7 @@ class RecordForm(ContextForm):
         raw = self.cleaned_data.get("actions") or []
         if not isinstance(raw, list):
             raise ValidationError("must be a list of agreed actions")
-        users = partnership_users(self.context.partnership)
+        users = self.owners
         actions = []
         for i, item in enumerate(raw, start=1):
             if not isinstance(item, dict):
@@ -338,7 +347,9 @@ class RecordForm(ContextForm):
                 raise ValidationError(f"action {i}: say what was agreed")
             owner = users.filter(pk=_pk(item.get("owner"))).first()
             if owner is None:
-                raise ValidationError(f"action {i}: the owner must be someone in the partnership")
+                raise ValidationError(
+                    f"Action {i}: select its owner from the people of this disagreement"
+                )
             try:
                 due = datetime.date.fromisoformat(str(item.get("due")))
                 check_date(due, RECORDS_BEGIN, self.context.today + FURTHEST_AHEAD)
@@ -533,10 +544,14 @@ class ExtendForm(ContextForm):
     reason = LongText()
     new_due = FutureDate(required=False)
 
-    def __init__(self, data, *, context: Context, old_due: datetime.date, milestones=()):
+    def __init__(
+        self, data, *, context: Context, old_due: datetime.date, milestones=(), askers=None
+    ):
         super().__init__(data, context=context)
         self.old_due = old_due
         self.fields["asked_by"].queryset = partnership_users(context.partnership)
+        if askers is not None:  # who may ask (`transitions._asker`): those taking part
+            self.fields["asked_by"].offer(askers)
         self.milestones = {
             MILESTONE_PREFIX + m.key.replace("-", "_"): m for m in milestones if m.due
         }
@@ -692,9 +707,11 @@ class HandOverForm(ContextForm):
     to_user = Person(queryset=User.objects.none())
     reason = LongText()
 
-    def __init__(self, data, *, context: Context):
+    def __init__(self, data, *, context: Context, offered=None):
         super().__init__(data, context=context)
         self.fields["to_user"].queryset = partnership_users(context.partnership)
+        if offered is not None:  # those `transitions._handed_over` accepts
+            self.fields["to_user"].offer(offered)
 
 
 class HandOverActionForm(ContextForm):
@@ -702,9 +719,11 @@ class HandOverActionForm(ContextForm):
     to_user = Person(queryset=User.objects.none())
     reason = LongText()
 
-    def __init__(self, data, *, context: Context):
+    def __init__(self, data, *, context: Context, offered=None):
         super().__init__(data, context=context)
         self.fields["to_user"].queryset = partnership_users(context.partnership)
+        if offered is not None:
+            self.fields["to_user"].offer(offered)
 
 
 class WithdrawForm(ContextForm):

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import holidays
 from django.db import OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from rpd.audit import log as audit
@@ -701,6 +702,34 @@ def _may_hand_over_action(act: Act, action: AgreedAction) -> str | None:
     )
 
 
+# -- Whom a choice of person may name --------------------------------------------------------
+# Each is the rule its transition checks, and what the page's picker lists: the people of
+# the case, never the partnership's thousands.
+
+
+def action_owners(act: Act):
+    """Who may own an agreed action: the people of the case (those taking part and their
+    managers), the two agencies' safeguarding leads and stand-ins, and, where the
+    partnership leads the stage, its unit and chair."""
+    return on_the_case(act.d, partnership_leads=bool(act.episode and act.episode.led_by_role))
+
+
+def taking_part(d: Disagreement):
+    """Who may ask for more time (`_asker`): those taking part."""
+    return User.objects.filter(pk__in=d.participants.values("user_id"), is_active=True).order_by(
+        "last_name", "first_name", "pk"
+    )
+
+
+def may_act_for_a_side(d: Disagreement):
+    """Whom a side may pass to (`_handed_over`): someone in its agency or standing in."""
+    sides = (d.raising_agency_id, d.receiving_agency_id)
+    stand_ins = StandIn.objects.filter(agency_id__in=sides).values("person_id")
+    return User.objects.filter(
+        Q(agency_id__in=sides) | Q(pk__in=stand_ins), is_active=True
+    ).order_by("last_name", "first_name", "pk")
+
+
 def _asker(act: Act) -> User:
     asker = act.data["asked_by"]
     if not act.d.participants.filter(user=asker).exists():
@@ -1211,6 +1240,7 @@ RULES: dict[str, Rule] = {
         form_needs=lambda act: {
             "milestones": act.episode.milestones.filter(met_at__isnull=True),
             "listed": on_the_case(act.d, partnership_leads=bool(act.episode.led_by_role)),
+            "owners": action_owners(act),
         },
     ),
     # Closed cases too, for an addendum made after closure (its record is checked).
@@ -1307,6 +1337,7 @@ RULES: dict[str, Rule] = {
         form_needs=lambda act: {
             "old_due": act.episode.due,
             "milestones": act.episode.milestones.filter(met_at__isnull=True),
+            "askers": taking_part(act.d),
         },
         target=_asker,
         who_on_target=_may_agree_extension,
@@ -1327,6 +1358,7 @@ RULES: dict[str, Rule] = {
         ACT | {Capacity.LEAD, Capacity.ADMINISTRATOR},
         forms.HandOverForm,
         _hand_over,
+        form_needs=lambda act: {"offered": may_act_for_a_side(act.d)},
         target=_handed_over,
         who_on_target=_may_hand_over,
     ),
@@ -1337,6 +1369,7 @@ RULES: dict[str, Rule] = {
         TOOK_PART | {Capacity.ACTION_OWNER, Capacity.ADMINISTRATOR},
         forms.HandOverActionForm,
         _hand_over_action,
+        form_needs=lambda act: {"offered": action_owners(act)},
         target=_action_in,
         who_on_target=_may_hand_over_action,
     ),

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from rpd.frontend import GovukErrors
 
 from .. import transitions
+from ..fields import people_choices
 from ..models import AgreedAction, Disagreement, Record
 from .common import attempt, case_or_404, error_summary, label, parse_int, posted, with_errors
 from .disagreement import button_text
@@ -196,8 +197,10 @@ def act(request, pk: int, action: str):
             messages.success(request, f"{DONE[name]}.")
             return redirect("disagreements:detail", pk=d.pk)
     form = label(transitions.form_for(name, user, d, data))
-    if name == "hand_over_action":  # an action, unlike a side, may pass to anyone here
-        form.fields["to_user"].help_text = "Anyone in the partnership"
+    if name == "hand_over_action":  # an action, unlike a side, may pass across agencies
+        form.fields[
+            "to_user"
+        ].help_text = "Someone taking part, their manager, or either agency's safeguarding lead"
     if data is not None:
         with_errors(form, page.get("field_errors", {}))
     for hidden in ("actions", "not_applicable", *([TARGETS[name]] if name in TARGETS else [])):
@@ -214,7 +217,7 @@ def act(request, pk: int, action: str):
         form.fields.pop(hidden, None)
     action_forms = []
     if name == "record":
-        people = [(str(p.pk), p.display_name) for p in blank.fields["participants"].queryset]
+        people = [(str(pk), words) for pk, words in people_choices(blank.owners)]
         action_forms = [
             ActionRow(
                 request.POST if request.method == "POST" else None,
