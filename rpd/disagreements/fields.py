@@ -209,7 +209,11 @@ class Offering:
 
 
 class Person(Offering, forms.ModelChoiceField):
-    """One person, shown by name and job title."""
+    """One person, shown by name and job title; its select narrows as you type (init.js)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.widget.attrs["data-rpd-autocomplete"] = ""
 
     def label_from_instance(self, obj):
         return person_label(obj)

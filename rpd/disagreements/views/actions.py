@@ -124,6 +124,7 @@ class ActionRow(GovukErrors, forms.Form):
         self.fields["text"].label = f"Action {n}: what was agreed"
         self.fields["owner"].label = f"Action {n}: owner"
         self.fields["owner"].choices = [("", "Choose"), *people]
+        self.fields["owner"].widget.attrs["data-rpd-autocomplete"] = ""
         self.fields["due"].label = f"Action {n}: due date"
         self.error = error
 
