@@ -72,6 +72,7 @@ NOUNS = {
     "subject_consent_given": "whether consent has been given",
     "receiving_agency": "the agency you disagree with",
     "receiving_professional": "the person who made the decision or holds the case",
+    "receiver_unknown": "whether you know who",
     "lead_professional": "the lead professional, IRO or meeting chair",
     "copied_agencies": "the other agencies involved",
     "challenged": "what you disagree with",
@@ -156,7 +157,9 @@ class RaiseForm(ContextForm):
     subject_address = Text(required=False, max_length=500)
     subject_consent_given = forms.NullBooleanField(required=False)
     receiving_agency = One(queryset=Agency.objects.none())
-    receiving_professional = Person(queryset=User.objects.none())
+    # Empty with `receiver_unknown`: the raiser does not know who; the agency's lead names them.
+    receiving_professional = Person(queryset=User.objects.none(), required=False)
+    receiver_unknown = forms.BooleanField(required=False)
     lead_professional = Person(queryset=User.objects.none(), required=False)
     # Other agencies involved in the matter, copied in where the pathway says so.
     copied_agencies = Several(queryset=Agency.objects.none(), required=False)
@@ -227,13 +230,25 @@ class RaiseForm(ContextForm):
 
     def clean_receiving_professional(self):
         person = self.cleaned_data["receiving_professional"]
-        if person == self.context.actor:
+        if person is not None and person == self.context.actor:
             raise ValidationError("you cannot raise a disagreement with yourself")
         return person
 
     def clean(self):
         data = super().clean()
         agency, person = data.get("receiving_agency"), data.get("receiving_professional")
+        unknown = data.get("receiver_unknown")
+        if person is None and not unknown and "receiving_professional" not in self.errors:
+            self.add_error(
+                "receiving_professional",
+                "Select the person who made the decision or holds the case, or say you do "
+                "not know who",
+            )
+        elif person is not None and unknown:
+            self.add_error(
+                "receiver_unknown",
+                "Select the person, or say you do not know who: not both",
+            )
         if agency and agency.pk == self.context.actor.agency_id:
             # Each stage climbs both agencies' ladders: within one agency the two sides
             # would meet at a shared manager, who would then be disagreeing with themself.
@@ -712,6 +727,19 @@ class HandOverForm(ContextForm):
         self.fields["to_user"].queryset = partnership_users(context.partnership)
         if offered is not None:  # those `transitions._handed_over` accepts
             self.fields["to_user"].offer(offered)
+
+
+class NameReceiverForm(ContextForm):
+    """Who in the receiving agency made the decision or holds the case."""
+
+    to_user = Person(queryset=User.objects.none())
+    reason = LongText(required=False)
+
+    def __init__(self, data, *, context: Context, agency_id: int):
+        super().__init__(data, context=context)
+        people = partnership_users(context.partnership)
+        self.fields["to_user"].queryset = people
+        self.fields["to_user"].offer(people.filter(agency_id=agency_id).order_by("last_name"))
 
 
 class HandOverActionForm(ContextForm):

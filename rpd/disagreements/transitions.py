@@ -32,7 +32,7 @@ from rpd.pathways.calendar import WorkingCalendar, local_date
 from rpd.pathways.loader import PackInvalid, digest, load_pack_text
 from rpd.pathways.schema import Pack
 from rpd.pathways.simulate import due_date, milestone_timescale, stage_dates
-from rpd.people.models import AgencyType, Partnership, Role, StandIn, User
+from rpd.people.models import AgencyType, Partnership, Role, RoleHolder, StandIn, User
 
 from . import deadlines, evidence, forms, formsubmissions
 from .access import (
@@ -335,6 +335,8 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
     at = now()
     context = forms.Context(local_date(at), partnership, pack, actor)
     data = _valid(forms.RaiseForm(data, context=context))
+    if data["receiver_unknown"]:
+        data["receiving_professional"] = names_the_receiver(data["receiving_agency"], partnership)
 
     with transaction.atomic():
         pinned, pinned_now = PathwayVersion.objects.get_or_create(
@@ -370,6 +372,7 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
             outcome_sought=data["outcome_sought"],
             risk=data["risk"],
             urgent=data["urgent"],
+            receiver_to_name=data["receiver_unknown"],
             pre_escalation=data["pre_escalation"],
             immediate_rule=data["immediate_rule"],
             fast_track_reason=data["fast_track_reason"],
@@ -409,6 +412,34 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
             },
         )
     return d
+
+
+def names_the_receiver(agency, partnership: Partnership) -> User:
+    """Who takes a disagreement whose raiser does not know who made the decision: the
+    agency's safeguarding lead, else whoever the partnership names for the pathway's
+    agency role there (its designated lead); they name the person ("name_receiver")."""
+    lead = (
+        User.objects.filter(agency=agency, is_active=True, role_grants__role=Role.SAFEGUARDING_LEAD)
+        .order_by("pk")
+        .first()
+    )
+    if lead is None:
+        holder = (
+            RoleHolder.objects.filter(partnership=partnership, agency=agency, user__is_active=True)
+            .select_related("user")
+            .order_by("pk")
+            .first()
+        )
+        lead = holder.user if holder else None
+    if lead is None:
+        raise Invalid(
+            {
+                "receiver_unknown": [
+                    f"{agency.name} has no safeguarding lead to pass it to: select the person"
+                ]
+            }
+        )
+    return lead
 
 
 def _pathway_now(partnership) -> tuple[Pack, str, str]:
@@ -1179,6 +1210,40 @@ def _hand_over(act: Act) -> dict:
     return {"side": side, "from": from_user.pk, "to": to_user.pk}
 
 
+def _name_receiver(act: Act) -> dict:
+    """The receiving agency names who made the decision or holds the case: they act for it
+    from now on, as after a hand-over."""
+    to_user, from_user = act.data["to_user"], act.episode.receiving_actor
+    if to_user.agency_id != act.d.receiving_agency_id:
+        raise Invalid({"to_user": [f"Select someone in {act.d.receiving_agency.name}"]})
+    Handover.objects.create(
+        episode=act.episode,
+        side=Side.RECEIVING,
+        from_user=from_user,
+        to_user=to_user,
+        reason=act.data["reason"] or "Named by the receiving agency",
+        by=act.actor,
+        at=act.at,
+    )
+    act.episode.receiving_actor = to_user
+    act.episode.save(update_fields=["receiving_actor"])
+    act.d.receiving_professional = to_user
+    act.d.receiver_to_name = False
+    _take_part(act.d, to_user, Side.RECEIVING)
+    return {"side": Side.RECEIVING, "from": from_user.pk, "to": to_user.pk}
+
+
+def _may_name_receiver(act: Act) -> None:
+    """Only while unnamed, and only by whoever the case went to (the agency's lead) or
+    another safeguarding lead of that agency: checked before the page is offered."""
+    agency = act.d.receiving_agency
+    if not act.d.receiver_to_name:
+        raise NotAllowed(f"{agency.name} has already named who holds the case")
+    mine = act.actor.agency_id == agency.pk
+    if not (act.actor == act.episode.receiving_actor or (Capacity.LEAD in act.held and mine)):
+        raise NotAllowed(f"only {agency.name}'s safeguarding lead names who holds the case")
+
+
 def _hand_over_action(act: Act) -> dict:
     action, to_user = act.target, act.data["to_user"]
     if to_user.pk == action.owner_id:
@@ -1361,6 +1426,16 @@ RULES: dict[str, Rule] = {
         form_needs=lambda act: {"offered": may_act_for_a_side(act.d)},
         target=_handed_over,
         who_on_target=_may_hand_over,
+    ),
+    # Raised with "I don't know who": the receiving agency's lead names the person.
+    "name_receiver": Rule(
+        "name who holds the case",
+        LIVE,
+        ACT | {Capacity.LEAD},
+        forms.NameReceiverForm,
+        _name_receiver,
+        guard=_may_name_receiver,
+        form_needs=lambda act: {"agency_id": act.d.receiving_agency_id},
     ),
     # An agreed action changes hands when its owner leaves or moves (or is away).
     "hand_over_action": Rule(

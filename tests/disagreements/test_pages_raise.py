@@ -171,3 +171,47 @@ def test_after_no_immediate_risk_the_raise_does_not_offer_immediate_harm(client,
     client.post("/disagreements/new/", {"immediate_risk": "no"})
     page = client.get("/disagreements/new/risk/").text
     assert 'value="high"' in page and 'value="immediate"' not in page
+
+
+def test_i_do_not_know_who_routes_it_to_the_agencys_lead_who_names_the_person(client, demo):
+    from rpd.audit.models import Event
+    from rpd.notifications.models import Notice
+
+    raiser = demo.ladder["csc"][0]
+    police, lead, officer = demo.agencies["police"], demo.lead["police"], demo.ladder["police"][0]
+    client.force_login(raiser)
+    client.post("/disagreements/new/", {"immediate_risk": "no"})
+    answer(client, "agency", {"receiving_agency": police.pk})
+    # Neither a person nor "I do not know who": named.
+    neither = answer(client, "professional", {"receiving_professional": ""})
+    assert neither.status_code == 400 and "or say you do not know who" in neither.text
+    assert answer(client, "professional", {"receiver_unknown": "on"}).status_code == 302
+    pack = demo.partnership.pathway_entry().pack
+    for step, data in [
+        ("subject", {"subject_given_name": "Robin", "subject_family_name": "Testchild"}),
+        ("challenged", {"challenged": "decision", "challenged_on": "5/1/2026"}),
+        ("categories", {"categories": [pack.categories[0].id]}),
+        ("summary", {"summary": "Three bruises", "outcome_sought": "A visit"}),
+        ("risk", {"risk": "high"}),
+    ]:
+        assert answer(client, step, data).status_code == 302, step
+    assert client.post("/disagreements/new/check/").status_code == 302
+    d = Disagreement.objects.get()
+    assert d.receiver_to_name and d.receiving_professional == lead
+    assert d.current_episode().receiving_actor == lead
+    # Only the agency's lead is offered the step, and names someone in the agency.
+    page = f"/disagreements/{d.pk}/name-receiver/"
+    assert client.get(page).status_code == 404
+    client.force_login(lead)
+    form = client.get(page)
+    assert form.status_code == 200 and officer.display_name in form.text
+    assert demo.ladder["health"][0].display_name not in form.text
+    before = Notice.objects.count()
+    done = client.post(page, {"version": d.version, "to_user": officer.pk})
+    assert done.status_code == 302, done.text
+    d.refresh_from_db()
+    assert not d.receiver_to_name and d.receiving_professional == officer
+    assert d.current_episode().receiving_actor == officer
+    assert Event.objects.filter(action__contains="name_receiver").exists()
+    assert Notice.objects.count() > before
+    assert client.get(page).status_code == 404  # named once

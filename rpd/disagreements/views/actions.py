@@ -38,6 +38,7 @@ VERBS = {
     "extend": "Extend the deadline",
     "shorten": "Set a shorter deadline",
     "hand_over": "Hand over",
+    "name_receiver": "Name who holds the case",
     "hand_over_action": "Hand over an agreed action",
     "complete_action": "Mark an agreed action done",
     "withdraw": "Withdraw the disagreement",
@@ -57,6 +58,7 @@ DONE = {
     "extend": "Deadline extended",
     "shorten": "Shorter deadline set",
     "hand_over": "Handed over",
+    "name_receiver": "Named who holds the case",
     "hand_over_action": "Agreed action handed over",
     "complete_action": "Action marked done",
     "withdraw": "Withdrawn",
@@ -198,6 +200,10 @@ def act(request, pk: int, action: str):
             messages.success(request, f"{DONE[name]}.")
             return redirect("disagreements:detail", pk=d.pk)
     form = label(transitions.form_for(name, user, d, data))
+    if name == "name_receiver":
+        form.fields["to_user"].label = "Who in your agency made the decision or holds the case?"
+        form.fields["to_user"].help_text = "They act for your agency on this disagreement"
+        form.fields["reason"].label = "Note (optional)"
     if name == "hand_over_action":  # an action, unlike a side, may pass across agencies
         form.fields[
             "to_user"

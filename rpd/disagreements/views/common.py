@@ -24,7 +24,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "receiving_agency": ("Which agency do you disagree with?", ""),
     "receiving_professional": (
         "Who in that agency made the decision or holds the case?",
-        "Choose the person in the agency you selected",
+        "Choose the person in the agency you selected, or tick that you do not know who",
+    ),
+    "receiver_unknown": (
+        "I do not know who",
+        "It goes to the agency's safeguarding lead, who names the person",
     ),
     "lead_professional": (
         "Lead Professional, IRO or meeting chair (optional)",

@@ -51,7 +51,11 @@ STEPS = [
     ),
     Step("agency", "The agency you disagree with", ("receiving_agency", "copied_agencies")),
     # Asked once the agency is known, so the list is its people, not the partnership's.
-    Step("professional", "The people involved", ("receiving_professional", "lead_professional")),
+    Step(
+        "professional",
+        "The people involved",
+        ("receiving_professional", "receiver_unknown", "lead_professional"),
+    ),
     Step(
         "challenged",
         "What do you disagree with?",
