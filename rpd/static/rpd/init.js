@@ -11,6 +11,7 @@ if (window.accessibleAutocomplete) {
       selectElement: select,
       defaultValue: "",
       showAllValues: true,
+      autoselect: true,
       dropdownArrow: () => "",
     });
   }
