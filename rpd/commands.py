@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 
 from rpd.cli import CommandError, setup_django
@@ -63,18 +64,27 @@ def serve(args) -> int:
         known_pathway(args.demo, option="--demo")
         if not settings.DEBUG:
             raise CommandError("--demo: demo sign-in is refused unless RPD_DEBUG=1")
-    migrate()
-    print(f"database: {database_name()}")
+    host, _, port = args.address.rpartition(":")
+    url = f"http://{host or '127.0.0.1'}:{port}/"
+    if "RPD_BASE_URL" not in os.environ:
+        # Links this process writes (the demo's notices, the calendar feed's address) point
+        # at where it serves, not at the default port.
+        settings.RPD_BASE_URL = url.rstrip("/")
+    print(f"Bringing the database up to date: {database_name()}", flush=True)
+    migrate(verbosity=1)
     # Synthetic cases go only into a database that asked for them (scripts/run does).
     if args.demo and not Partnership.objects.filter(slug=args.demo).exists():
+        print(
+            f"Building the {args.demo} demo partnership: synthetic people and cases "
+            "(about 10 seconds, once)...",
+            flush=True,
+        )
         with transaction.atomic():
             partnership, disagreements = build_demo(args.demo)
         print(
             f"Built the demo partnership {partnership.name} with {len(disagreements)} "
             "synthetic disagreements (`rpd demo --help` for more)."
         )
-    host, _, port = args.address.rpartition(":")
-    url = f"http://{host or '127.0.0.1'}:{port}/"
     if args.demo:
         settings.RPD_DEMO = True  # still refused without DEBUG: see people/demo_sign_in.py
         print(f"RPD (demo) at {url}: the sign-in page lists the synthetic demo people;")

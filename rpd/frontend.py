@@ -255,3 +255,120 @@ def field_context(
             for part in DATE_PARTS
         ]
     return context
+
+
+# -- Error messages ------------------------------------------------------------------------
+# Django's own ("This field is required.", "Select a valid choice. …", "Enter a whole
+# number.") name no field and read as a machine's. Every field of every form gets the
+# Design System's instead ("Enter their given name", "Select the agency you disagree
+# with"), made from what the field is and the words for what it asks (the form's
+# `error_nouns`, else its label).
+
+CHOOSING = (
+    forms.ChoiceField,
+    forms.ModelChoiceField,
+    forms.ModelMultipleChoiceField,
+    forms.BooleanField,
+)
+ASKING = re.compile(r"^(who|what|when|which|how|is|has|does|why|where|do|are)\b", re.I)
+
+
+def _noun(field: forms.Field, name: str, nouns: dict[str, str]) -> str:
+    if name in nouns:
+        return nouns[name]
+    words = str(field.label or "").removesuffix(" (optional)").strip()
+    if not words or words.endswith("?") or ASKING.match(words):
+        words = "the " + name.replace("_", " ")  # a question makes no noun: the field's name
+    first = words.split(" ", 1)[0]
+    return words if first.isupper() and len(first) > 1 else words[:1].lower() + words[1:]
+
+
+def govuk_messages(field: forms.Field, name: str, nouns: dict[str, str] | None = None) -> None:
+    """Give `field` the Design System's error messages in place of Django's defaults (a
+    message the form set itself is kept)."""
+    noun = _noun(field, name, nouns or {})
+    Noun = noun[:1].upper() + noun[1:]  # noqa: N806 — the same words, starting a sentence
+    choose = isinstance(field, CHOOSING)
+    ours = {
+        "required": f"Select {noun}" if choose else f"Enter {noun}",
+        "invalid_choice": f"Select {noun} from the list",
+        "invalid_list": f"Select {noun} from the list",
+        "invalid_pk_value": f"Select {noun} from the list",
+        "max_value": f"{Noun} must be %(limit_value)s or less",
+        "min_value": f"{Noun} must be %(limit_value)s or more",
+        "max_length": f"{Noun} must be %(limit_value)d characters or fewer",
+        "min_length": f"{Noun} must be %(limit_value)d characters or more",
+        "null_characters_not_allowed": f"{Noun} must not contain a NUL character",
+    }
+    if isinstance(field, forms.EmailField):
+        ours["invalid"] = "Enter an email address in the correct format, like name@example.com"
+    elif isinstance(field, forms.DateTimeField):
+        ours["invalid"] = f"{Noun} must be a real date and time, like 3/12/2026 14:30"
+    elif isinstance(field, forms.DateField):
+        ours["invalid"] = f"{Noun} must be a real date"
+    elif isinstance(field, forms.IntegerField | forms.DecimalField | forms.FloatField):
+        ours["invalid"] = f"{Noun} must be a number"
+    elif isinstance(field, forms.JSONField):
+        ours["invalid"] = f"{Noun} is not in the right format"
+    elif isinstance(field, forms.FileField):
+        ours |= {
+            "invalid": f"Select {noun}",
+            "missing": f"Select {noun}",
+            "empty": f"{Noun} is empty",
+            "contradiction": f"Select {noun}, or remove the one chosen: not both",
+        }
+    defaults = django_messages()
+    for code, message in ours.items():
+        if code in field.error_messages and str(field.error_messages[code]) in defaults:
+            field.error_messages[code] = message
+    for validator in field.validators:
+        code = getattr(validator, "code", None)
+        if code in ours and validator.message is getattr(type(validator), "message", None):
+            validator.message = ours[code]  # the validator's own: it was given none
+
+
+_DJANGO_MESSAGES: set[str] = set()
+
+
+def django_messages() -> set[str]:
+    """Every message Django's form fields and validators give unless told otherwise."""
+    if not _DJANGO_MESSAGES:
+        from django.core import validators
+
+        for cls in vars(forms.fields).values():
+            if isinstance(cls, type) and issubclass(cls, forms.Field):
+                for klass in cls.__mro__:
+                    messages = getattr(klass, "default_error_messages", {})
+                    _DJANGO_MESSAGES.update(str(m) for m in messages.values())
+        for cls in (forms.ModelChoiceField, forms.ModelMultipleChoiceField):
+            _DJANGO_MESSAGES.update(str(m) for m in cls.default_error_messages.values())
+        for cls in vars(validators).values():
+            message = getattr(cls, "message", None) if isinstance(cls, type) else None
+            if message is not None and cls.__name__ not in LENGTH_VALIDATORS:
+                _DJANGO_MESSAGES.add(str(message))
+        _DJANGO_MESSAGES.discard("")
+    return _DJANGO_MESSAGES
+
+
+# Their messages are plural forms, read only with the length: "Ensure this value has …".
+LENGTH_VALIDATORS = {"MaxLengthValidator", "MinLengthValidator"}
+DJANGO_LENGTH = re.compile(r"^Ensure this value has (at most|at least) \d+ characters?")
+
+
+class GovukErrors:
+    """A form whose every field, declared or added in `__init__`, says what is wrong as the
+    Design System does. `error_nouns` ({field name: words}) names what a field asks for
+    where its label is a question or is set only by the page ("Select `the agency you
+    disagree with`")."""
+
+    error_nouns: dict[str, str] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name, field in vars(cls).get("declared_fields", {}).items():
+            govuk_messages(field, name, cls.error_nouns)
+
+    def full_clean(self):
+        for name, field in self.fields.items():  # fields an __init__ added or changed
+            govuk_messages(field, name, self.error_nouns)
+        super().full_clean()

@@ -37,6 +37,20 @@ def test_serve_with_demo_builds_that_pathways_demo_once(served, capsys, settings
     assert served[1] == ("runserver", "8001")
 
 
+def test_serve_says_each_step_and_links_to_the_address_it_serves_on(
+    served, capsys, settings, monkeypatch
+):
+    monkeypatch.delenv("RPD_BASE_URL", raising=False)
+    settings.DEBUG = True
+    settings.RPD_BASE_URL = "http://127.0.0.1:8000"  # set here, so restored after the test
+    assert main(["serve", "--demo", "jersey", "--address", "8123"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("Bringing the database up to date") < out.index("Building the jersey demo")
+    assert "RPD (demo) at http://127.0.0.1:8123/" in out
+    # Notices' links and the calendar feed's address are where it serves.
+    assert settings.RPD_BASE_URL == "http://127.0.0.1:8123"
+
+
 def run(capsys, *argv):
     try:
         status = main(list(argv))

@@ -14,7 +14,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from rpd.disagreements.fields import Person, Text, plain_text
-from rpd.frontend import GovukDateField
+from rpd.frontend import GovukDateField, GovukErrors
 from rpd.pathways.calendar import CALENDARS
 from rpd.people.models import (
     PARTNERSHIP_ROLES,
@@ -37,7 +37,7 @@ PHONE = re.compile(r"[0-9+() -]{0,40}")
 PREFIX = re.compile(r"[A-Z][A-Z0-9]{0,7}")
 
 
-class PartnershipForm(forms.Form):
+class PartnershipForm(GovukErrors, forms.Form):
     """Any one or more of a partnership's details (see `only`)."""
 
     def __init__(self, data=None, *, partnership: Partnership, only=None, **kwargs):
@@ -244,7 +244,7 @@ PERSON_DETAILS = ("first_name", "last_name", "email", "job_title", "team", "phon
 PLACE = ("agency", "rung", "line_manager")
 
 
-class RolesForm(forms.Form):
+class RolesForm(GovukErrors, forms.Form):
     roles = forms.MultipleChoiceField(
         label="Roles", choices=Role.choices, required=False, widget=forms.CheckboxSelectMultiple,
         help_text="Select every role they hold",

@@ -86,12 +86,12 @@ def known_pathway(pathway_id: str, entries=None, also: str = "", option="--pathw
     return pathway_id
 
 
-def migrate() -> None:
+def migrate(verbosity: int = 0) -> None:
     from django.conf import settings
     from django.core.management import call_command
 
     settings.DATA_DIR.mkdir(parents=True, exist_ok=True)  # where SQLite keeps its file
-    call_command("migrate", interactive=False, verbosity=0)
+    call_command("migrate", interactive=False, verbosity=verbosity)
 
 
 def build_demo(pathway_id: str, slug: str | None = None):

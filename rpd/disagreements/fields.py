@@ -173,9 +173,23 @@ class Choices(forms.MultipleChoiceField):
         return value
 
 
-def person_label(user) -> str:
-    # A choice of people reads by name and job, never by username.
-    return f"{user.display_name}, {user.job_title}" if user.job_title else user.display_name
+def person_label(user, where: bool = False) -> str:
+    # A choice of people reads by name and job, never by username; `where` adds their team
+    # and agency (loaded with them), as a picker shows them.
+    words = [user.display_name, user.job_title]
+    if where:
+        words += [user.team, user.agency.name if user.agency_id else ""]
+    return ", ".join(w for w in words if w)
+
+
+def people_choices(people) -> list[tuple[int, str]]:
+    """People as a picker lists them: name, job title, team and agency, so the same name in
+    two places reads apart; two entries alike even so are told apart by email address."""
+    rows = [(person.pk, person_label(person, where=True), person.email) for person in people]
+    seen: dict[str, int] = {}
+    for _, label, _ in rows:
+        seen[label] = seen.get(label, 0) + 1
+    return [(pk, f"{label} ({email})" if seen[label] > 1 else label) for pk, label, email in rows]
 
 
 class Offering:
@@ -185,6 +199,9 @@ class Offering:
         """List only `rows` (read when the page is drawn): a partnership's thousands are no
         list to choose from. Anyone else in the queryset is still accepted."""
         empty = [("", self.empty_label)] if self.empty_label is not None else []
+        if isinstance(self, Person | People):
+            self.widget.choices = lambda: [*empty, *people_choices(rows.select_related("agency"))]
+            return
         self.widget.choices = lambda: [
             *empty,
             *((row.pk, self.label_from_instance(row)) for row in rows),
@@ -192,10 +209,18 @@ class Offering:
 
 
 class Person(Offering, forms.ModelChoiceField):
-    """One person, shown by name and job title."""
+    """One person, shown by name and job title; its select narrows as you type (init.js)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.widget.attrs["data-rpd-autocomplete"] = ""
 
     def label_from_instance(self, obj):
         return person_label(obj)
+
+
+class One(Offering, forms.ModelChoiceField):
+    """One row of a queryset, whose page may list fewer than it accepts."""
 
 
 class Several(Offering, forms.ModelMultipleChoiceField):

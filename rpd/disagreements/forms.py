@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import ValidationError
 
+from rpd.frontend import GovukErrors
 from rpd.pathways.schema import Pack
 from rpd.pathways.simulate import stage_dates
 from rpd.people import roles
@@ -26,6 +27,7 @@ from .fields import (
     FutureDate,
     JSONInput,
     LongText,
+    One,
     PastDate,
     PastDateTime,
     People,
@@ -59,7 +61,73 @@ def _choices(options) -> list[tuple[str, str]]:
 LONGEST_TEXT = 20_000
 
 
-class ContextForm(forms.Form):
+# What each field asks for, as its error messages name it ("Select `the agency you
+# disagree with`"): the pages' labels are questions, and the transitions' forms have none.
+NOUNS = {
+    "subject_kind": "whether the concern is about a child or an adult at risk",
+    "subject_given_name": "their given name",
+    "subject_family_name": "their family name",
+    "subject_date_of_birth": "their date of birth",
+    "subject_nhs_number": "their NHS number",
+    "subject_address": "their address",
+    "subject_consent_given": "whether consent has been given",
+    "receiving_agency": "the agency you disagree with",
+    "receiving_professional": "the person who made the decision or holds the case",
+    "receiver_unknown": "whether you know who",
+    "lead_professional": "the lead professional, IRO or meeting chair",
+    "copied_agencies": "the other agencies involved",
+    "challenged": "what you disagree with",
+    "challenged_description": "the decision, action or inaction",
+    "challenged_on": "the date of the decision, action or inaction",
+    "categories": "what the disagreement is about",
+    "summary": "what happened, and why you disagree",
+    "outcome_sought": "the outcome you are seeking",
+    "risk": "how serious the risk is",
+    "urgent": "whether it is urgent",
+    "pre_escalation": "what you have already done",
+    "start_stage": "the stage it should start at",
+    "fast_track_reason": "why it must start above stage 1",
+    "immediate_rule": "which same-day rule applies",
+    "due_by": "the shorter deadline",
+    "due_by_reason": "why the case needs a shorter deadline",
+    "kind": "how the discussion took place",
+    "occurred_at": "when the discussion took place",
+    "participants": "who took part",
+    "other_participants": "anyone else who took part",
+    "outcome": "the outcome of the discussion",
+    "covers": "what the record covers",
+    "meets": "the milestones the discussion meets",
+    "actions": "the agreed actions",
+    "not_applicable": "why each item does not apply",
+    "reason": "the reason",
+    "agreed_outcome": "the agreed outcome",
+    "next_steps": "the next steps",
+    "written_confirmation": "how the resolution was confirmed in writing",
+    "feedback_to_raiser": "the feedback to the practitioner who raised it",
+    "referred_to": "who to refer it to",
+    "recommendation": "the recommendation",
+    "agency": "the agency",
+    "person": "who should get the copies",
+    "expected_resume": "when you expect to resume",
+    "note": "the note",
+    "new_due": "the new due date",
+    "asked_by": "who asked for more time",
+    "side": "which side is being handed over",
+    "to_user": "who to hand over to",
+    "action": "the agreed action",
+    "record": "the record",
+    "to_stage": "the stage it should go straight to",
+    "non_involvement": "whether an agency keeps a position of non-involvement",
+    "held_on": "the date the panel sat",
+    "members": "who sat on the panel",
+    "chronology_reviewed": "whether the panel reviewed the escalation chronology",
+    "reference": "your agency's case reference",
+}
+
+
+class ContextForm(GovukErrors, forms.Form):
+    error_nouns = NOUNS
+
     def __init__(self, data, *, context: Context):
         super().__init__(data)
         self.context = context
@@ -81,20 +149,24 @@ def partnership_users(partnership: Partnership):
 
 
 class RaiseForm(ContextForm):
-    subject_kind = forms.ChoiceField(choices=SubjectKind.choices)
+    # Not asked where the pathway covers one kind: the pathway has answered it.
+    subject_kind = forms.ChoiceField(choices=SubjectKind.choices, required=False)
     subject_given_name = Text(max_length=100)
     subject_family_name = Text(max_length=100)
     subject_date_of_birth = PastDate(required=False, earliest=OLDEST_PERSON_YEARS)
     subject_nhs_number = Text(required=False, max_length=20)
     subject_address = Text(required=False, max_length=500)
     subject_consent_given = forms.NullBooleanField(required=False)
-    receiving_agency = forms.ModelChoiceField(queryset=Agency.objects.none())
-    receiving_professional = Person(queryset=User.objects.none())
+    receiving_agency = One(queryset=Agency.objects.none())
+    # Empty with `receiver_unknown`: the raiser does not know who; the agency's lead names them.
+    receiving_professional = Person(queryset=User.objects.none(), required=False)
+    receiver_unknown = forms.BooleanField(required=False)
     lead_professional = Person(queryset=User.objects.none(), required=False)
     # Other agencies involved in the matter, copied in where the pathway says so.
     copied_agencies = Several(queryset=Agency.objects.none(), required=False)
     challenged = forms.ChoiceField(choices=Challenged.choices)
-    challenged_description = LongText()
+    # The web journey asks for one description, the summary; a script may still send this.
+    challenged_description = LongText(required=False)
     challenged_on = PastDate()
     categories = Choices(choices=())
     summary = LongText()
@@ -118,6 +190,17 @@ class RaiseForm(ContextForm):
         self.fields["receiving_professional"].queryset = partnership_users(context.partnership)
         self.fields["lead_professional"].queryset = partnership_users(context.partnership)
         self.fields["copied_agencies"].queryset = self.fields["receiving_agency"].queryset
+        # The raiser's own agency is never the other side, nor another agency to copy: it is
+        # not offered, though sent it is still refused by name (`clean`).
+        others = self.fields["receiving_agency"].queryset.exclude(pk=context.actor.agency_id)
+        self.fields["receiving_agency"].offer(others.order_by("name"))
+        self.fields["copied_agencies"].offer(others.order_by("name"))
+        kind = self.fields["subject_kind"]
+        kind.choices = [(k, words) for k, words in SubjectKind.choices if k in covered_kinds(pack)]
+        kind.required = len(kind.choices) > 1
+        kind.error_messages["invalid_choice"] = (
+            f"this partnership's pathway covers {pack.scope.value} only"
+        )
         self.fields["categories"].choices = _choices(pack.categories)
         self.fields["categories"].required = bool(pack.categories)  # a policy may name none
         self.fields["pre_escalation"].choices = _choices(pack.pre_escalation)
@@ -132,14 +215,16 @@ class RaiseForm(ContextForm):
             field = self.fields["receiving_professional"]
             people = field.queryset.filter(agency_id=agency_id)
             field.offer(people.order_by("last_name", "first_name"))
+            # The lead professional, IRO or chair is of one of the two agencies.
+            lead = self.fields["lead_professional"]
+            sides = (agency_id, self.context.actor.agency_id)
+            lead.offer(
+                lead.queryset.filter(agency_id__in=sides).order_by("last_name", "first_name")
+            )
 
     def clean_subject_kind(self):
-        kind = self.cleaned_data["subject_kind"]
-        scope = self.context.pack.scope.value
-        allowed = {"children": {"child"}, "adults": {"adult"}}.get(scope, {"child", "adult"})
-        if kind not in allowed:
-            raise ValidationError(f"this partnership's pathway covers {scope} only")
-        return kind
+        # Empty only where the pathway covers one kind (otherwise the field requires it).
+        return self.cleaned_data["subject_kind"] or covered_kinds(self.context.pack)[0]
 
     def clean_subject_nhs_number(self):
         value = self.cleaned_data["subject_nhs_number"]
@@ -147,13 +232,25 @@ class RaiseForm(ContextForm):
 
     def clean_receiving_professional(self):
         person = self.cleaned_data["receiving_professional"]
-        if person == self.context.actor:
+        if person is not None and person == self.context.actor:
             raise ValidationError("you cannot raise a disagreement with yourself")
         return person
 
     def clean(self):
         data = super().clean()
         agency, person = data.get("receiving_agency"), data.get("receiving_professional")
+        unknown = data.get("receiver_unknown")
+        if person is None and not unknown and "receiving_professional" not in self.errors:
+            self.add_error(
+                "receiving_professional",
+                "Select the person who made the decision or holds the case, or say you do "
+                "not know who",
+            )
+        elif person is not None and unknown:
+            self.add_error(
+                "receiver_unknown",
+                "Select the person, or say you do not know who: not both",
+            )
         if agency and agency.pk == self.context.actor.agency_id:
             # Each stage climbs both agencies' ladders: within one agency the two sides
             # would meet at a shared manager, who would then be disagreeing with themself.
@@ -223,6 +320,12 @@ class RaiseForm(ContextForm):
             self.add_error("due_by_reason", "say why the case needs a shorter deadline")
 
 
+def covered_kinds(pack: Pack) -> list[str]:
+    """Whom the pathway is for: children, adults at risk, or both."""
+    scope = pack.scope.value
+    return {"children": ["child"], "adults": ["adult"]}.get(scope, ["child", "adult"])
+
+
 class RecordForm(ContextForm):
     kind = forms.ChoiceField(choices=RecordKind.choices)
     occurred_at = PastDateTime()
@@ -237,13 +340,13 @@ class RecordForm(ContextForm):
 
     def __init__(self, data, *, context: Context, milestones=(), listed=None, owners=None):
         super().__init__(data, context=context)
-        # Who may own an agreed action now (transitions.action_owners): fewer than the
-        # partnership before it has been told about the case.
-        self.owners = owners
         stage = context.pack.stage(context.stage)
         self.fields["participants"].queryset = partnership_users(context.partnership)
         if listed is not None:  # the page ticks from the people of the case
             self.fields["participants"].offer(listed)
+        # Who may own an agreed action: the transitions' rule (`action_owners`), which the
+        # page's owner menus list.
+        self.owners = owners if owners is not None else partnership_users(context.partnership)
         self.fields["covers"].choices = [(r.id, r.text) for r in stage.must_record]
         self.fields["meets"].choices = [(m.key, m.name) for m in milestones]
 
@@ -251,7 +354,7 @@ class RecordForm(ContextForm):
         raw = self.cleaned_data.get("actions") or []
         if not isinstance(raw, list):
             raise ValidationError("must be a list of agreed actions")
-        users = partnership_users(self.context.partnership)
+        users = self.owners
         actions = []
         for i, item in enumerate(raw, start=1):
             if not isinstance(item, dict):
@@ -261,9 +364,9 @@ class RecordForm(ContextForm):
                 raise ValidationError(f"action {i}: say what was agreed")
             owner = users.filter(pk=_pk(item.get("owner"))).first()
             if owner is None:
-                raise ValidationError(f"action {i}: the owner must be someone in the partnership")
-            if not may_own(self.owners, owner):
-                raise ValidationError(f"action {i}: {NOT_YET_AN_OWNER}")
+                raise ValidationError(
+                    f"Action {i}: select its owner from the people of this disagreement"
+                )
             try:
                 due = datetime.date.fromisoformat(str(item.get("due")))
                 check_date(due, RECORDS_BEGIN, self.context.today + FURTHEST_AHEAD)
@@ -273,17 +376,6 @@ class RecordForm(ContextForm):
                 raise ValidationError(f"action {i}: due {error.messages[0]}") from None
             actions.append({"text": text, "owner": owner, "due": due})
         return actions
-
-
-# Why someone in the partnership may not own an agreed action yet (transitions.action_owners).
-NOT_YET_AN_OWNER = (
-    "until the partnership is told about this disagreement, an agreed action is owned by "
-    "someone in one of the two agencies or by the partnership's business unit or chair"
-)
-
-
-def may_own(owners, person: User) -> bool:
-    return owners is None or owners.filter(pk=person.pk).exists()
 
 
 def _pk(value):
@@ -311,19 +403,23 @@ class StageCloseForm(ContextForm):
         stage = self.context.pack.stage(self.context.stage)
         known = {r.id for r in stage.must_record}
         may_not_apply = {r.id for r in stage.must_record if r.may_not_apply}
+        words = {r.id: r.text for r in stage.must_record}  # a person reads the item, not its id
         for key, reason in raw.items():
             if key not in known:
-                raise ValidationError(f"{key!r} is not something stage {stage.number} records")
+                raise ValidationError(
+                    f"Stage {stage.number} records nothing called {str(key)[:40]!r}"
+                )
             if key not in may_not_apply:
                 raise ValidationError(
-                    f"{key!r} cannot be declared not applicable: stage {stage.number} must "
-                    "record it"
+                    f"Stage {stage.number} must record “{words[key]}”: it cannot be left out "
+                    "as not applying"
                 )
             if not str(reason or "").strip():
-                raise ValidationError(f"{key!r}: say why it does not apply")
+                raise ValidationError(f"Say why “{words[key]}” does not apply")
             if not is_real_text(reason):
                 raise ValidationError(
-                    f"{key!r}: say in words why it does not apply (at least {MIN_LETTERS} letters)"
+                    f"Say in words why “{words[key]}” does not apply (at least {MIN_LETTERS} "
+                    "letters)"
                 )
         missing = [
             r.text for r in stage.must_record if r.id not in self.covered and r.id not in raw
@@ -465,10 +561,14 @@ class ExtendForm(ContextForm):
     reason = LongText()
     new_due = FutureDate(required=False)
 
-    def __init__(self, data, *, context: Context, old_due: datetime.date, milestones=()):
+    def __init__(
+        self, data, *, context: Context, old_due: datetime.date, milestones=(), askers=None
+    ):
         super().__init__(data, context=context)
         self.old_due = old_due
         self.fields["asked_by"].queryset = partnership_users(context.partnership)
+        if askers is not None:  # who may ask (`transitions._asker`): those taking part
+            self.fields["asked_by"].offer(askers)
         self.milestones = {
             MILESTONE_PREFIX + m.key.replace("-", "_"): m for m in milestones if m.due
         }
@@ -632,9 +732,24 @@ class HandOverForm(ContextForm):
     to_user = Person(queryset=User.objects.none())
     reason = LongText()
 
-    def __init__(self, data, *, context: Context):
+    def __init__(self, data, *, context: Context, offered=None):
         super().__init__(data, context=context)
         self.fields["to_user"].queryset = partnership_users(context.partnership)
+        if offered is not None:  # those `transitions._handed_over` accepts
+            self.fields["to_user"].offer(offered)
+
+
+class NameReceiverForm(ContextForm):
+    """Who in the receiving agency made the decision or holds the case."""
+
+    to_user = Person(queryset=User.objects.none())
+    reason = LongText(required=False)
+
+    def __init__(self, data, *, context: Context, agency_id: int):
+        super().__init__(data, context=context)
+        people = partnership_users(context.partnership)
+        self.fields["to_user"].queryset = people
+        self.fields["to_user"].offer(people.filter(agency_id=agency_id).order_by("last_name"))
 
 
 class HandOverActionForm(ContextForm):
@@ -645,12 +760,15 @@ class HandOverActionForm(ContextForm):
     def __init__(self, data, *, context: Context, owners=None):
         super().__init__(data, context=context)
         self.fields["to_user"].queryset = partnership_users(context.partnership)
+        # Who may own an agreed action (transitions.action_owners), which the picker lists.
         self.owners = owners
+        if owners is not None:
+            self.fields["to_user"].offer(owners)
 
     def clean_to_user(self):
         to_user = self.cleaned_data["to_user"]
-        if not may_own(self.owners, to_user):
-            raise ValidationError(NOT_YET_AN_OWNER)
+        if self.owners is not None and not self.owners.filter(pk=to_user.pk).exists():
+            raise ValidationError("Select someone of this disagreement to own the action")
         return to_user
 
 

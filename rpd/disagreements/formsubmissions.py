@@ -36,7 +36,7 @@ from .models import (
     Record,
     SubjectSensitive,
 )
-from .nhs_number import normalise_nhs_number
+from .nhs_number import normalise_nhs_number, spaced
 
 
 def _day(day: datetime.date | None) -> str:
@@ -166,8 +166,7 @@ def _agency_team(r: Reading) -> str:
     return ", ".join(x for x in (r.d.raising_agency.name, u.team) if x)
 
 
-def _nhs(number: str) -> str:
-    return f"{number[:3]} {number[3:6]} {number[6:]}" if number else ""
+_nhs = spaced
 
 
 def _personal_details(r: Reading) -> str:
@@ -198,7 +197,8 @@ def _raised_by(r: Reading) -> str:
 
 def _challenged(r: Reading) -> str:
     d = r.d
-    return f"{d.get_challenged_display()} on {_day(d.challenged_on)}: {d.challenged_description}"
+    said = f": {d.challenged_description}" if d.challenged_description else ""
+    return f"{d.get_challenged_display()} on {_day(d.challenged_on)}{said}"
 
 
 READERS: dict[str, Callable[[Reading], str]] = {

@@ -32,6 +32,11 @@ def normalise_nhs_number(value: str) -> str:
     return digits
 
 
+def spaced(number: str) -> str:
+    """999 123 4560, as a person reads and types it."""
+    return f"{number[:3]} {number[3:6]} {number[6:]}" if number else ""
+
+
 def synthetic(seed: int) -> str:
     """A valid NHS number in the reserved test range, different for each seed below 100,000.
 

@@ -8,6 +8,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.forms import (
+    BooleanField,
+    ChoiceField,
+    ModelChoiceField,
+    ModelMultipleChoiceField,
+    NullBooleanField,
+)
 from django.utils.safestring import mark_safe
 
 from rpd.audit import log as audit
@@ -333,6 +340,31 @@ def at_moment(at: datetime.datetime) -> str:
     return f"{at.day} {at:%B %Y %H:%M}"
 
 
+def answer_in_words(field, value, typed) -> str:
+    """An answer as the form's field understood it (`value`, cleaned; `typed`, as sent),
+    in the words the question offered: yes, no or not known; a date as "1 December
+    2026"; a choice by its label; several, one a line; nothing given as "Not given"."""
+    if isinstance(field, NullBooleanField):  # before BooleanField, its base class
+        words = {"true": "Yes", "false": "No", "unknown": "Not known"}
+        return words.get(str(typed).lower(), "Not given")
+    if isinstance(field, BooleanField):
+        return "Yes" if value else "No"
+    if value in (None, "", [], ()):
+        return "Not given"
+    if isinstance(value, datetime.date):
+        return on_day(value)
+    if isinstance(field, ModelMultipleChoiceField):
+        return "\n".join(field.label_from_instance(row) for row in value)
+    if isinstance(field, ModelChoiceField):
+        return field.label_from_instance(value)
+    if isinstance(field, ChoiceField):
+        names = {str(k): v for k, v in field.choices}
+        if isinstance(value, list | tuple):
+            return "\n".join(names[k] for k in names if k in set(map(str, value)))
+        return names.get(str(value), str(value))
+    return str(value)
+
+
 # A record's kind and outcome in words, as get_FOO_display gives them, which rebuilds its
 # table of choices at every call: a page of fifty records asks a hundred times.
 _KIND_WORDS = dict(RecordKind.choices)
@@ -349,8 +381,8 @@ def summary_rows(d: Disagreement, texts: bool) -> list[dict]:
         rows = [
             {
                 "key": "What is disagreed with",
-                "value": f"{d.get_challenged_display()} on {on_day(d.challenged_on)}: "
-                f"{d.challenged_description}",
+                "value": f"{d.get_challenged_display()} on {on_day(d.challenged_on)}"
+                + (f": {d.challenged_description}" if d.challenged_description else ""),
             },
             {"key": "Summary", "value": d.summary},
             {"key": "Outcome sought", "value": d.outcome_sought},

@@ -33,7 +33,7 @@ from rpd.pathways.loader import PackInvalid, digest, load_pack_text
 from rpd.pathways.schema import DISPUTED_DECISION, Pack
 from rpd.pathways.simulate import due_date, milestone_timescale, stage_dates
 from rpd.people import roles
-from rpd.people.models import OVERSIGHT_ROLES, AgencyType, Partnership, Role, StandIn, User
+from rpd.people.models import AgencyType, Partnership, Role, RoleHolder, StandIn, User
 
 from . import access, deadlines, evidence, forms, formsubmissions
 from .access import (
@@ -355,6 +355,8 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
     at = now()
     context = forms.Context(local_date(at), partnership, pack, actor)
     data = _valid(forms.RaiseForm(data, context=context))
+    if data["receiver_unknown"]:
+        data["receiving_professional"] = names_the_receiver(data["receiving_agency"], partnership)
 
     with transaction.atomic():
         pinned, pinned_now = PathwayVersion.objects.get_or_create(
@@ -390,6 +392,7 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
             outcome_sought=data["outcome_sought"],
             risk=data["risk"],
             urgent=data["urgent"],
+            receiver_to_name=data["receiver_unknown"],
             pre_escalation=data["pre_escalation"],
             immediate_rule=data["immediate_rule"],
             fast_track_reason=data["fast_track_reason"],
@@ -430,6 +433,34 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
             },
         )
     return d
+
+
+def names_the_receiver(agency, partnership: Partnership) -> User:
+    """Who takes a disagreement whose raiser does not know who made the decision: the
+    agency's safeguarding lead, else whoever the partnership names for the pathway's
+    agency role there (its designated lead); they name the person ("name_receiver")."""
+    lead = (
+        User.objects.filter(agency=agency, is_active=True, role_grants__role=Role.SAFEGUARDING_LEAD)
+        .order_by("pk")
+        .first()
+    )
+    if lead is None:
+        holder = (
+            RoleHolder.objects.filter(partnership=partnership, agency=agency, user__is_active=True)
+            .select_related("user")
+            .order_by("pk")
+            .first()
+        )
+        lead = holder.user if holder else None
+    if lead is None:
+        raise Invalid(
+            {
+                "receiver_unknown": [
+                    f"{agency.name} has no safeguarding lead to pass it to: select the person"
+                ]
+            }
+        )
+    return lead
 
 
 def _pathway_now(partnership) -> tuple[Pack, str, str]:
@@ -793,6 +824,34 @@ def _may_hand_over_action(act: Act, action: AgreedAction) -> str | None:
         "an agreed action is handed over by its owner, someone in their line management or "
         "their agency's safeguarding lead"
     )
+
+
+# -- Whom a choice of person may name --------------------------------------------------------
+# Each is the rule its transition checks, and what the page's picker lists: the people of
+# the case, never the partnership's thousands.
+
+
+def action_owners(act: Act):
+    """Who may own an agreed action: the people of the case (those taking part and their
+    managers), the two agencies' safeguarding leads and stand-ins, and, where the
+    partnership leads the stage, its unit and chair."""
+    return on_the_case(act.d, partnership_leads=bool(act.episode and act.episode.led_by_role))
+
+
+def taking_part(d: Disagreement):
+    """Who may ask for more time (`_asker`): those taking part."""
+    return User.objects.filter(pk__in=d.participants.values("user_id"), is_active=True).order_by(
+        "last_name", "first_name", "pk"
+    )
+
+
+def may_act_for_a_side(d: Disagreement):
+    """Whom a side may pass to (`_handed_over`): someone in its agency or standing in."""
+    sides = (d.raising_agency_id, d.receiving_agency_id)
+    stand_ins = StandIn.objects.filter(agency_id__in=sides).values("person_id")
+    return User.objects.filter(
+        Q(agency_id__in=sides) | Q(pk__in=stand_ins), is_active=True
+    ).order_by("last_name", "first_name", "pk")
 
 
 def _asker(act: Act) -> User:
@@ -1308,22 +1367,38 @@ def _hand_over(act: Act) -> dict:
     return {"side": side, "from": from_user.pk, "to": to_user.pk}
 
 
-def action_owners(act: Act):
-    """Who may own one of the case's agreed actions now: anyone in the partnership once the
-    pathway has told the partnership about the case; before that, only people of the two
-    agencies (or standing in for one) and the partnership's oversight. An owner sees their
-    action and the register line (access.sight): naming someone of a third agency earlier
-    would tell that agency about a case the partnership itself has not yet been told of."""
-    d = act.d
-    users = forms.partnership_users(d.partnership)
-    if d.partnership_told_at is not None:
-        return users
-    sides = (d.raising_agency_id, d.receiving_agency_id)
-    return users.filter(
-        Q(agency_id__in=sides)
-        | Q(stands_in_for__agency_id__in=sides)
-        | Q(role_grants__role__in=OVERSIGHT_ROLES, role_grants__partnership=d.partnership)
-    ).distinct()
+def _name_receiver(act: Act) -> dict:
+    """The receiving agency names who made the decision or holds the case: they act for it
+    from now on, as after a hand-over."""
+    to_user, from_user = act.data["to_user"], act.episode.receiving_actor
+    if to_user.agency_id != act.d.receiving_agency_id:
+        raise Invalid({"to_user": [f"Select someone in {act.d.receiving_agency.name}"]})
+    Handover.objects.create(
+        episode=act.episode,
+        side=Side.RECEIVING,
+        from_user=from_user,
+        to_user=to_user,
+        reason=act.data["reason"] or "Named by the receiving agency",
+        by=act.actor,
+        at=act.at,
+    )
+    act.episode.receiving_actor = to_user
+    act.episode.save(update_fields=["receiving_actor"])
+    act.d.receiving_professional = to_user
+    act.d.receiver_to_name = False
+    _take_part(act.d, to_user, Side.RECEIVING)
+    return {"side": Side.RECEIVING, "from": from_user.pk, "to": to_user.pk}
+
+
+def _may_name_receiver(act: Act) -> None:
+    """Only while unnamed, and only by whoever the case went to (the agency's lead) or
+    another safeguarding lead of that agency: checked before the page is offered."""
+    agency = act.d.receiving_agency
+    if not act.d.receiver_to_name:
+        raise NotAllowed(f"{agency.name} has already named who holds the case")
+    mine = act.actor.agency_id == agency.pk
+    if not (act.actor == act.episode.receiving_actor or (Capacity.LEAD in act.held and mine)):
+        raise NotAllowed(f"only {agency.name}'s safeguarding lead names who holds the case")
 
 
 def _hand_over_action(act: Act) -> dict:
@@ -1496,6 +1571,7 @@ RULES: dict[str, Rule] = {
         form_needs=lambda act: {
             "old_due": act.episode.due,
             "milestones": act.episode.milestones.filter(met_at__isnull=True),
+            "askers": taking_part(act.d),
         },
         target=_asker,
         who_on_target=_may_agree_extension,
@@ -1516,8 +1592,19 @@ RULES: dict[str, Rule] = {
         ACT | {Capacity.LEAD, Capacity.ADMINISTRATOR},
         forms.HandOverForm,
         _hand_over,
+        form_needs=lambda act: {"offered": may_act_for_a_side(act.d)},
         target=_handed_over,
         who_on_target=_may_hand_over,
+    ),
+    # Raised with "I don't know who": the receiving agency's lead names the person.
+    "name_receiver": Rule(
+        "name who holds the case",
+        LIVE,
+        ACT | {Capacity.LEAD},
+        forms.NameReceiverForm,
+        _name_receiver,
+        guard=_may_name_receiver,
+        form_needs=lambda act: {"agency_id": act.d.receiving_agency_id},
     ),
     # An agreed action changes hands when its owner leaves or moves (or is away).
     "hand_over_action": Rule(

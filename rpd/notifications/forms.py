@@ -2,8 +2,10 @@
 
 from django import forms
 
+from rpd.frontend import GovukErrors
 
-class DeliveryForm(forms.Form):
+
+class DeliveryForm(GovukErrors, forms.Form):
     delivery = forms.ChoiceField(
         label="Send me",
         choices=[

@@ -486,6 +486,11 @@ CHANGES = {
         "as the case needs.",
     ),
     "hand_over": _hand_over,
+    "name_receiver": lambda d: (
+        "the person is named",
+        "The receiving agency has named who made the decision or holds the case: they now "
+        "act for it.",
+    ),
     "record_panel": lambda d: (
         "the panel sat",
         f"The {d['panel']} sat on {d['held_on']}, with representatives of: "

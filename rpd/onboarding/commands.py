@@ -12,6 +12,7 @@ import os
 import sys
 
 from rpd.cli import CommandError, require_database, setup_django
+from rpd.pathways.describe import plural
 
 
 def register(subparsers) -> None:
@@ -183,7 +184,8 @@ def import_people(args) -> int:
         raise CommandError(f"{args.file}: {error}") from None
     except ImportRefused as error:
         print(
-            f"rpd: error: {args.file}: {len(error.errors)} problems; nothing was imported",
+            f"rpd: error: {args.file}: {plural(len(error.errors), 'problem')}; "
+            "nothing was imported",
             file=sys.stderr,
         )
         for line in error.lines():
@@ -224,7 +226,7 @@ def check(args) -> int:
             "other and climb every stage."
         )
         return 0
-    print(f"{partnership.name} is not ready to go live: {len(problems)} problems")
+    print(f"{partnership.name} is not ready to go live: {plural(len(problems), 'problem')}")
     area = None
     for problem in problems:
         if problem.area != area:

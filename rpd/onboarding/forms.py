@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django import forms
 
+from rpd.frontend import GovukErrors
+
 from .csvformat import MAX_BYTES
 
 MODES = [
@@ -10,7 +12,7 @@ MODES = [
 ]
 
 
-class ImportForm(forms.Form):
+class ImportForm(GovukErrors, forms.Form):
     file = forms.FileField(
         label="CSV file",
         help_text="One row per person, in the template's columns, saved as CSV UTF-8. "
@@ -26,7 +28,10 @@ class ImportForm(forms.Form):
         choices=MODES,
         widget=forms.RadioSelect,
         initial="check",
-        error_messages={"required": "Select whether to check the file or import it"},
+        error_messages={
+            "required": "Select whether to check the file or import it",
+            "invalid_choice": "Select whether to check the file or import it",
+        },
     )
 
     def clean_file(self) -> bytes:

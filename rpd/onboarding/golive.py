@@ -55,6 +55,7 @@ class Problem:
 AREAS = {
     "pathway": "Pathway",
     "review": "Policy review",
+    "partnership": "Agencies and people",
     "ladders": "Ladders",
     "roles": "Pathway roles",
     "safeguarding": "Safeguarding leads",
@@ -78,6 +79,14 @@ def agency_url(slug: str, pk: int) -> str:
 
 def person_url(slug: str, pk: int) -> str:
     return reverse("administration:person", kwargs={"slug": slug, "pk": pk})
+
+
+def stand_ins_url(slug: str) -> str:
+    return reverse("administration:stand-ins", kwargs={"slug": slug})
+
+
+def import_url(slug: str) -> str:
+    return reverse("onboarding:import", kwargs={"slug": slug})
 
 
 def roles_url(slug: str) -> str:
@@ -137,6 +146,7 @@ def check(
     ).values_list("agency_id", "pathway_rung", "person_id"):
         stand_ins[agency_id, rung].add(person_id)
 
+    problems += _empty(slug, agencies, people)
     problems += _ladders(slug, pack, agencies, people, roles, stand_ins)
     review = pack.source.review_date
     if review and review < (on or today()):
@@ -167,6 +177,17 @@ def check(
         problems += _mail()
     order = list(AREAS)
     return sorted((p for p in problems if p.area in areas), key=lambda p: order.index(p.area))
+
+
+def _empty(slug, agencies, people) -> list[Problem]:
+    """A partnership with no one in it has no gaps to name, and nothing to go live with."""
+    if not agencies:
+        message = "the partnership has no agencies and no people yet"
+    elif not people:
+        message = "the partnership has agencies but no people yet"
+    else:
+        return []
+    return [Problem("partnership", message, import_url(slug), "Import its people from a file")]
 
 
 def _ladders(slug, pack, agencies, people, roles, stand_ins) -> list[Problem]:
@@ -228,8 +249,8 @@ def _ladders(slug, pack, agencies, people, roles, stand_ins) -> list[Problem]:
                         "ladders",
                         f"at stage {stage.number} of a disagreement between {a.name} and "
                         f"{b.name}, {name} is the only one who could act for both sides",
-                        agency_url(slug, b.pk),
-                        f"Complete {b.name}'s ladder",
+                        stand_ins_url(slug),
+                        f"Change the stand-ins, or complete {b.name}'s ladder",
                     )
                 )
     return problems

@@ -29,6 +29,7 @@ from django.db.models import Q
 
 from rpd.audit import log as audit
 from rpd.disagreements.models import LIVE, Participant
+from rpd.pathways.describe import plural as count
 from rpd.pathways.schema import Pack
 from rpd.people.models import (
     PARTNERSHIP_ROLES,
@@ -85,7 +86,7 @@ class ImportRefused(Exception):
 
     def __init__(self, errors: list[RowError]):
         self.errors = sorted(errors)
-        super().__init__(f"{len(self.errors)} problems")
+        super().__init__(count(len(self.errors), "problem"))
 
     def lines(self, limit: int | None = None) -> list[str]:
         shown = self.errors if limit is None else self.errors[:limit]

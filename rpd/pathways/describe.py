@@ -57,6 +57,16 @@ def describe(pack: Pack) -> str:
         if upper
         else "Upper stages (oversight lists and reports): none"
     )
+    # By id, as an import file's pathway_rung and pack_roles columns give them.
+    add("")
+    add("Rungs (pathway_rung):")
+    for rung in pack.rungs:
+        out += _bullet(f"{rung.id}: {rung.name}")
+    if pack.roles:
+        add("")
+        add("Roles (pack_roles):")
+        for role in pack.roles:
+            out += _bullet(f"{role.id}: {role.name}")
     if pack.pre_escalation:
         add("")
         add("Before stage 1, try:")

@@ -2,14 +2,14 @@
 
 from django import forms
 
-from rpd.frontend import GovukDateField
+from rpd.frontend import GovukDateField, GovukErrors
 
 from .calendar import DateOutOfRange, today
 from .schema import Pack
 from .simulate import Simulation, simulate
 
 
-class SimulationForm(forms.Form):
+class SimulationForm(GovukErrors, forms.Form):
     start = GovukDateField(
         label="Date the disagreement is raised",
         help_text="For example, 25 11 2026",

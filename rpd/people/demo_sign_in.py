@@ -15,6 +15,17 @@ def demo_mode() -> bool:
     return bool(settings.RPD_DEMO and settings.DEBUG)
 
 
+# What a newcomer can try as each demo person, in the order the sign-in page lists them.
+TRY_AS = {
+    "raise": "Raise a disagreement",
+    "respond": "Respond as the other agency",
+    "approve": "Approve as a manager",
+    "later": "Act at the later stages (senior managers and safeguarding leads)",
+    "oversee": "Oversee",
+    "administer": "Administer",
+}
+
+
 @dataclass(frozen=True)
 class DemoPerson:
     pk: int
@@ -23,12 +34,37 @@ class DemoPerson:
     agency: str
     partnership: str
     roles: str
+    try_as: str  # a key of TRY_AS
+
+
+def _try_as(roles: set[str], receives: bool) -> str:
+    """The one thing worth trying as this person: the rarest of what they may do first."""
+    if Role.ADMINISTRATOR in roles:
+        return "administer"
+    if roles & {Role.PARTNERSHIP_UNIT, Role.BOARD_CHAIR}:
+        return "oversee"
+    if receives:
+        return "respond"
+    if Role.PRACTITIONER in roles:
+        return "raise"
+    if Role.MANAGER in roles and not roles & {Role.SENIOR_MANAGER, Role.SAFEGUARDING_LEAD}:
+        return "approve"
+    return "later"
 
 
 def demo_people() -> list[DemoPerson]:
-    """Everyone the demo made, by agency and rung."""
+    """Everyone the demo made, by partnership, what to try as them, agency and
+    rung."""
     if not demo_mode():
         return []
+    from django.apps import apps  # the people layer does not import the cases' models
+
+    disagreement = apps.get_model("disagreements", "Disagreement")
+    receivers = set(
+        disagreement.objects.filter(status__in=("open", "paused")).values_list(
+            "receiving_professional_id", flat=True
+        )
+    )
     labels = dict(Role.choices)
     people = (
         User.objects.filter(is_active=True, agency__isnull=False, demo_made=True)
@@ -36,7 +72,7 @@ def demo_people() -> list[DemoPerson]:
         .prefetch_related("role_grants", "agency__partnerships")
         .order_by("agency__name", "rung__position", "pk")
     )
-    return [
+    everyone = [
         DemoPerson(
             pk=person.pk,
             name=person.display_name,
@@ -44,9 +80,12 @@ def demo_people() -> list[DemoPerson]:
             agency=person.agency.name,
             partnership=", ".join(p.name for p in person.agency.partnerships.all()),
             roles=", ".join(sorted(labels.get(role, role) for role, _ in person._grants)),
+            try_as=_try_as({role for role, _ in person._grants}, person.pk in receivers),
         )
         for person in people
     ]
+    order = list(TRY_AS)
+    return sorted(everyone, key=lambda p: (p.partnership, order.index(p.try_as)))
 
 
 def demo_person(raw: str | None) -> User | None:

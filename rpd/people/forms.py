@@ -7,6 +7,8 @@ from allauth.account import forms as allauth_forms
 from django import forms
 from django.contrib.auth.forms import SetPasswordForm
 
+from rpd.frontend import GovukErrors
+
 from . import sso
 
 
@@ -22,7 +24,7 @@ def _govuk(form, fields: dict[str, tuple[str, str]]) -> None:
         field.error_messages = {**field.error_messages, "required": required}
 
 
-class SignInForm(allauth_forms.LoginForm):
+class SignInForm(GovukErrors, allauth_forms.LoginForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _govuk(
@@ -34,13 +36,13 @@ class SignInForm(allauth_forms.LoginForm):
         )
 
 
-class ResetPasswordForm(allauth_forms.ResetPasswordForm):
+class ResetPasswordForm(GovukErrors, allauth_forms.ResetPasswordForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _govuk(self, {"email": ("Email address", "Enter your email address")})
 
 
-class ResetPasswordKeyForm(allauth_forms.ResetPasswordKeyForm):
+class ResetPasswordKeyForm(GovukErrors, allauth_forms.ResetPasswordKeyForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _govuk(
@@ -52,7 +54,7 @@ class ResetPasswordKeyForm(allauth_forms.ResetPasswordKeyForm):
         )
 
 
-class ReauthenticateForm(allauth_forms.ReauthenticateForm):
+class ReauthenticateForm(GovukErrors, allauth_forms.ReauthenticateForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _govuk(self, {"password": ("Password", "Enter your password")})
@@ -111,7 +113,7 @@ NO_PROVIDER = (
 )
 
 
-class _StartsProviderSignIn(forms.Form):
+class _StartsProviderSignIn(GovukErrors, forms.Form):
     provider = None  # the SignInProvider chosen, once valid
 
     def _usable(self, field: str, provider) -> None:

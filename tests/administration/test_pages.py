@@ -262,9 +262,12 @@ def test_a_form_posted_with_lists_and_unknown_fields_is_refused_by_name(demo):
     assert "Enter a valid email address" in response.content.decode()
 
 
-def test_the_remove_buttons_of_closure_days_and_stand_ins_post_their_own_forms(demo):
+def test_removing_a_closure_day_or_a_stand_in_asks_first_then_removes_what_its_row_shows(
+    demo,
+):
     """The lists' Remove buttons are the summary list's POST rows: each sends its CSRF
-    token and its fields, and removes what its row shows."""
+    token and its fields to "Are you sure", whose "Yes, remove it" removes what the row
+    shows."""
     from rpd.administration import operations as ops
     from rpd.people.models import StandIn
 
@@ -288,6 +291,16 @@ def test_the_remove_buttons_of_closure_days_and_stand_ins_post_their_own_forms(d
             r'__actions"><form method="post" action="([^"]+)" novalidate>(.*?)</form>', html, re.S
         )
         fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form[2]))
+        events = Event.objects.count()
+        asked = client.post(form[1], fields)
+        assert asked.status_code == 200 and "Are you sure you want to remove" in asked.text
+        assert hidden.split(" for ")[0] in asked.text
+        assert Event.objects.count() == events  # nothing removed yet
+        confirm = re.search(r'<form method="post" novalidate>(.*?)</form>', asked.text, re.S)
+        fields = dict(
+            re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', confirm[1])
+        )
+        assert fields["confirmed"] == "yes"
         assert client.post(form[1], fields).status_code == 302
     p.refresh_from_db()
     assert p.closure_days == []

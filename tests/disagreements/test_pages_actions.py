@@ -71,7 +71,7 @@ def test_each_bad_field_is_named_in_the_summary_and_linked_to_its_input(client):
         "expected_resume_year": "2020",
     }
     response = client.post(url(d, "pause"), {"version": d.version, **boxes})
-    assert 'href="#id_reason">Reason: This field is required.' in response.text
+    assert 'href="#id_reason">Enter the reason</a>' in response.text
     assert 'href="#id_expected_resume_day">When do you expect to resume?: must be after today' in (
         response.text
     )

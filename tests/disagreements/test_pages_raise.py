@@ -48,10 +48,10 @@ def test_the_whole_journey_raises_it_and_acknowledges_the_raiser(client, demo):
     client.force_login(raiser)
     client.post("/disagreements/new/", {"immediate_risk": "no"})
     response = client.post("/disagreements/new/practice/", {"about_practice": "no"})
-    assert response["Location"] == "/disagreements/new/about/"
+    # Stoke-on-Trent's pathway is for children: it does not ask whom the concern is about.
+    assert response["Location"] == "/disagreements/new/subject/"
     pack = demo.partnership.pathway_entry().pack
     steps = [
-        ("about", {"subject_kind": "child"}),
         ("subject", {"subject_given_name": "Robin", "subject_family_name": "Testchild"}),
         ("agency", {"receiving_agency": demo.agencies["police"].pk}),
         ("professional", {"receiving_professional": demo.ladder["police"][0].pk}),
@@ -59,7 +59,6 @@ def test_the_whole_journey_raises_it_and_acknowledges_the_raiser(client, demo):
             "challenged",
             {
                 "challenged": "decision",
-                "challenged_description": "Closed with no further action",
                 "challenged_on": "5/1/2026",
             },
         ),
@@ -73,7 +72,7 @@ def test_the_whole_journey_raises_it_and_acknowledges_the_raiser(client, demo):
     # A bad answer keeps what was typed and names the field.
     bad = answer(client, "subject", {"subject_given_name": "Kept-Name", "subject_family_name": ""})
     assert bad.status_code == 400 and "Kept-Name" in bad.text
-    assert 'href="#id_subject_family_name">Family name: This field is required.' in bad.text
+    assert 'href="#id_subject_family_name">Enter their family name</a>' in bad.text
     check = client.get("/disagreements/new/check/")
     assert "Check your answers" in check.text
     assert "Robin" in check.text and "Change" in check.text
@@ -110,15 +109,18 @@ def test_the_person_disagreed_with_is_chosen_from_the_agency_chosen_before(clien
 def test_hostile_values_in_every_raise_question_get_the_error_summary_never_a_500(
     client, demo, kind
 ):
-    from rpd.disagreements.views.raise_ import STEPS
+    from rpd.disagreements.forms import Context
+    from rpd.disagreements.views.raise_ import _steps
 
+    raiser = demo.ladder["csc"][0]
+    steps = _steps(Context(None, demo.partnership, demo.partnership.pathway_entry().pack, raiser))
     value = HOSTILE[kind]
     client.force_login(demo.ladder["csc"][0])
     for question, name in (("", "immediate_risk"), ("practice/", "about_practice")):
         response = client.post(f"/disagreements/new/{question}", {name: value})
         assert response.status_code == 400 and "There is a problem" in response.text
     client.post("/disagreements/new/", {"immediate_risk": "no"})
-    for step in STEPS:
+    for step in steps:
         # The megabyte in one field at a time keeps the request under Django's limit.
         data = {
             name: value if kind != "1mb" or i == 0 else "x" for i, name in enumerate(step.fields)
@@ -143,3 +145,73 @@ def test_lone_surrogates_in_a_raise_question_are_refused_by_field(client, demo):
     )
     assert response.status_code == 400
     assert "There is a problem" in response.text
+
+
+def test_the_raise_offers_neither_the_raisers_own_agency_nor_whom_the_pathway_does_not_cover(
+    client, demo
+):
+    raiser = demo.ladder["csc"][0]
+    client.force_login(raiser)
+    client.post("/disagreements/new/", {"immediate_risk": "no"})
+    page = client.get("/disagreements/new/agency/").text
+    own = f'value="{raiser.agency_id}"'
+    assert f'value="{demo.agencies["police"].pk}"' in page and own not in page
+    # Sent anyway, each is refused by name.
+    mine = answer(client, "agency", {"receiving_agency": raiser.agency_id})
+    assert mine.status_code == 400 and "is your own agency" in mine.text
+    assert client.get("/disagreements/new/about/").status_code == 404
+    adult = answer(client, "subject", {"subject_given_name": "A", "subject_family_name": "B"})
+    assert adult.status_code == 302
+    check = client.post("/disagreements/new/check/")
+    assert "Adult at risk" not in check.text
+
+
+def test_after_no_immediate_risk_the_raise_does_not_offer_immediate_harm(client, demo):
+    client.force_login(demo.ladder["csc"][0])
+    client.post("/disagreements/new/", {"immediate_risk": "no"})
+    page = client.get("/disagreements/new/risk/").text
+    assert 'value="high"' in page and 'value="immediate"' not in page
+
+
+def test_i_do_not_know_who_routes_it_to_the_agencys_lead_who_names_the_person(client, demo):
+    from rpd.audit.models import Event
+    from rpd.notifications.models import Notice
+
+    raiser = demo.ladder["csc"][0]
+    police, lead, officer = demo.agencies["police"], demo.lead["police"], demo.ladder["police"][0]
+    client.force_login(raiser)
+    client.post("/disagreements/new/", {"immediate_risk": "no"})
+    answer(client, "agency", {"receiving_agency": police.pk})
+    # Neither a person nor "I do not know who": named.
+    neither = answer(client, "professional", {"receiving_professional": ""})
+    assert neither.status_code == 400 and "or say you do not know who" in neither.text
+    assert answer(client, "professional", {"receiver_unknown": "on"}).status_code == 302
+    pack = demo.partnership.pathway_entry().pack
+    for step, data in [
+        ("subject", {"subject_given_name": "Robin", "subject_family_name": "Testchild"}),
+        ("challenged", {"challenged": "decision", "challenged_on": "5/1/2026"}),
+        ("categories", {"categories": [pack.categories[0].id]}),
+        ("summary", {"summary": "Three bruises", "outcome_sought": "A visit"}),
+        ("risk", {"risk": "high"}),
+    ]:
+        assert answer(client, step, data).status_code == 302, step
+    assert client.post("/disagreements/new/check/").status_code == 302
+    d = Disagreement.objects.get()
+    assert d.receiver_to_name and d.receiving_professional == lead
+    assert d.current_episode().receiving_actor == lead
+    # Only the agency's lead is offered the step, and names someone in the agency.
+    page = f"/disagreements/{d.pk}/name-receiver/"
+    assert client.get(page).status_code == 404
+    client.force_login(lead)
+    form = client.get(page)
+    assert form.status_code == 200 and officer.display_name in form.text
+    assert demo.ladder["health"][0].display_name not in form.text
+    before = Notice.objects.count()
+    done = client.post(page, {"version": d.version, "to_user": officer.pk})
+    assert done.status_code == 302, done.text
+    d.refresh_from_db()
+    assert not d.receiver_to_name and d.receiving_professional == officer
+    assert d.current_episode().receiving_actor == officer
+    assert Event.objects.filter(action__contains="name_receiver").exists()
+    assert Notice.objects.count() > before
+    assert client.get(page).status_code == 404  # named once

@@ -173,6 +173,19 @@ def test_check_exits_0_when_ready(capsys, partnership, rows, tmp_path, ready_mai
     assert status == 0 and "is ready to go live" in out
 
 
+def test_check_counts_its_problems_in_plain_english(
+    capsys, partnership, rows, tmp_path, ready_mail
+):
+    from rpd.people.models import RoleHolder
+
+    path = tmp_path / "people.csv"
+    path.write_bytes(as_csv(rows))
+    rpd(capsys, "import", "people", path, "--partnership", "testshire")
+    RoleHolder.objects.filter(partnership=partnership, role_id="independent-advisor").delete()
+    status, out, _ = rpd(capsys, "check", "--partnership", "testshire")
+    assert status == 1 and "is not ready to go live: 1 problem\n" in out
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [

@@ -158,5 +158,29 @@ def test_a_pathway_that_is_gone_is_the_one_problem(imported):
     assert problems[0].href == "/partnerships/testshire/pathway/"
 
 
-def test_an_empty_partnership_is_not_ready(partnership, ready_mail):
-    assert [p.area for p in golive.check(partnership)] == ["roles"] * 3
+def test_an_empty_partnership_is_not_ready_and_links_to_the_import(partnership, ready_mail):
+    problems = golive.check(partnership)
+    assert [p.area for p in problems] == ["partnership"] + ["roles"] * 3
+    assert problems[0].message == "the partnership has no agencies and no people yet"
+    assert problems[0].href == "/partnerships/testshire/import/"
+
+
+def test_a_partnership_of_agencies_with_no_people_is_not_ready(partnership, ready_mail):
+    from rpd.administration import access
+
+    access.add_agency(partnership, name="Testshire Police", type="police", code="police-x")
+    problems = golive.check(partnership)
+    assert problems[0].message == "the partnership has agencies but no people yet"
+
+
+def test_one_stand_in_for_both_sides_links_to_the_stand_ins_page(imported):
+    health = Agency.objects.get(code="health-03")
+    police = Agency.objects.get(code="police-02")
+    User.objects.filter(agency__in=[health, police], rung__pathway_rung="senior-leader").update(
+        is_active=False
+    )
+    chair = User.objects.get(email__startswith="ben.hollowmere.1@")
+    for agency in (health, police):
+        StandIn.objects.create(agency=agency, pathway_rung="senior-leader", person=chair)
+    both = [p for p in golive.check(imported) if "for both sides" in p.message]
+    assert {p.href for p in both} == {"/partnerships/testshire/stand-ins/"}

@@ -56,6 +56,20 @@ def test_show_reads_as_the_policy_does(capsys):
     assert "May start at stage 3 when:" in out
 
 
+@pytest.mark.parametrize("pathway", ["hillingdon", "stoke-on-trent"])
+def test_show_lists_the_rung_and_role_ids_an_import_file_uses(capsys, pathway):
+    # docs/import.md sends an administrator here for pathway_rung and pack_roles.
+    from rpd.pathways import registry
+
+    status, out, _ = run(capsys, "pathway", "show", pathway)
+    pack = registry.get(pathway).pack
+    assert status == 0
+    for item in [*pack.rungs, *pack.roles]:
+        assert f"  - {item.id}: " in out
+    example = {"hillingdon": "implementation-unit", "stoke-on-trent": "partnership-executive"}
+    assert f"  - {example[pathway]}: " in out
+
+
 def test_validate_accepts_every_built_in_pack(capsys):
     files = sorted(str(p) for p in BUILT_IN_DIR.glob("*.yaml"))
     status, out, _ = run(capsys, "pathway", "validate", *files)

@@ -3,9 +3,12 @@ in without a second factor; without demo mode, or with production settings, it i
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from rpd.cli import main
+from rpd.disagreements.models import Disagreement
 from rpd.people.demo import build_partnership
 from rpd.people.models import User
 
@@ -29,6 +32,27 @@ def test_the_sign_in_page_lists_the_demo_people_with_agency_and_role(client, dem
     assert "Partnership business unit" in html  # the unit's role
     everyone = User.objects.filter(agency__partnerships=demo.partnership).count()
     assert html.count('action="/demo/sign-in/"') == everyone  # a button each
+
+
+def test_the_demo_people_are_grouped_by_what_you_can_try_as_them(client, demo):
+    from rpd.disagreements.demo import populate
+
+    populate(demo)
+    html = client.get("/accounts/login/").content.decode()
+    captions = re.findall(r'<caption class="[^"]*">(.*?)</caption>', html)
+    assert captions == [
+        "Raise a disagreement",
+        "Respond as the other agency",
+        "Approve as a manager",
+        "Act at the later stages (senior managers and safeguarding leads)",
+        "Oversee",
+        "Administer",
+    ]
+    tables = dict(zip(captions, html.split("<caption")[1:], strict=True))
+    assert demo.unit.display_name in tables["Oversee"]
+    assert demo.admin.display_name in tables["Administer"]
+    receiver = Disagreement.objects.filter(status="open").first().receiving_professional
+    assert receiver.display_name in tables["Respond as the other agency"]
 
 
 def test_a_demo_button_signs_in_without_a_second_factor(client, demo):

@@ -83,6 +83,36 @@ def answers_of(post, form: forms.Form) -> dict:
     return data
 
 
+def confirmed_removal(
+    request,
+    partnership,
+    *,
+    title: str,
+    back: str,
+    remove: Callable[[], object],
+    done: str,
+    consequence: str = "",
+    fields: dict | None = None,
+):
+    """A removal asks first: the list's Remove (or a link) shows "Are you sure", whose
+    "Yes, remove it" sends `confirmed` with the same fields; only then is it removed."""
+    if request.method == "POST" and request.POST.get("confirmed") == "yes":
+        remove()
+        messages.success(request, done)
+        return redirect(back)
+    return render(
+        request,
+        "administration/remove.html",
+        {
+            "partnership": partnership,
+            "title": title,
+            "back": back,
+            "consequence": consequence,
+            "fields": fields or {},
+        },
+    )
+
+
 def form_page(request, partnership, form, *, title, back, caption="", status=200, **extra):
     """A question page (one field, its label the heading) or a form of a few fields."""
     fields = list(form.fields)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import dateformat
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from rpd.pathways.calendar import CALENDARS
 from rpd.people import roles as pack_roles
@@ -17,7 +16,7 @@ from rpd.people.models import StandIn
 
 from .. import access, operations
 from ..forms import ClosureDayForm, PartnershipDetailsForm
-from .common import administration, form_page, question, refusals, url
+from .common import administration, confirmed_removal, form_page, question, refusals, url
 
 
 @login_required
@@ -175,11 +174,22 @@ def add_closure_day(request, partnership):
     )
 
 
-@require_POST
 @administration
 def remove_closure_day(request, partnership):
+    day = request.POST.get("day", "")
     try:
-        operations.remove_closure_day(partnership, request.user, request.POST.get("day", ""))
+        if day not in partnership.closure_days:  # the operation names what is wrong
+            operations.remove_closure_day(partnership, request.user, day)
+        return confirmed_removal(
+            request,
+            partnership,
+            title=f"Are you sure you want to remove the closure day "
+            f"{dateformat.format(datetime.date.fromisoformat(day), 'l j F Y')}?",
+            back=url("details", partnership),
+            remove=lambda: operations.remove_closure_day(partnership, request.user, day),
+            done="Closure day removed",
+            fields={"day": day},
+        )
     except operations.Invalid as refused:
         return form_page(
             request,
@@ -190,5 +200,3 @@ def remove_closure_day(request, partnership):
             status=400,
             errors=refusals(refused),
         )
-    messages.success(request, "Closure day removed")
-    return redirect(url("details", partnership))

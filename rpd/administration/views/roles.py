@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.shortcuts import render
 
 from rpd.people import roles as pack_roles
 from rpd.people.models import RoleHolder, StandIn
 
 from .. import access, operations
 from ..forms import RoleHolderForm, StandInForm
-from .common import adding, administration, checking, one_of, url
+from .common import adding, administration, checking, confirmed_removal, one_of, url
 
 KINDS = {
     "partnership": "Held by the partnership",
@@ -108,13 +106,20 @@ def add_holder_check(request, partnership, role_id):
     )
 
 
-@require_POST
 @administration
 def remove_holder(request, partnership, pk):
     holder = one_of(RoleHolder.objects.filter(partnership=partnership), pk)
-    operations.remove_role_holder(holder, partnership, request.user)
-    messages.success(request, "Removed")
-    return redirect(url("roles", partnership))
+    role = next((r for r in partnership.pathway_entry().pack.roles if r.id == holder.role_id), None)
+    who = holder.user.display_name if holder.user else (holder.name or holder.mailbox)
+    return confirmed_removal(
+        request,
+        partnership,
+        title=f"Are you sure you want to remove {who} from "
+        f"{role.name if role else holder.role_id}?",
+        back=url("roles", partnership),
+        remove=lambda: operations.remove_role_holder(holder, partnership, request.user),
+        done="Removed",
+    )
 
 
 @administration
@@ -170,10 +175,18 @@ def add_stand_in_check(request, partnership):
     )
 
 
-@require_POST
 @administration
 def remove_stand_in(request, partnership, pk):
-    stand_in = one_of(StandIn.objects.filter(agency__in=access.governed_agencies(partnership)), pk)
-    operations.remove_stand_in(stand_in, partnership, request.user)
-    messages.success(request, "Stand-in removed")
-    return redirect(url("stand-ins", partnership))
+    found = StandIn.objects.filter(agency__in=access.governed_agencies(partnership))
+    stand_in = one_of(found.select_related("agency", "person"), pk)
+    return confirmed_removal(
+        request,
+        partnership,
+        title=f"Are you sure you want to remove {stand_in.person.display_name} as a stand-in "
+        f"for {stand_in.agency.name}?",
+        consequence="Until someone else stands in, or joins that rung of the agency's ladder, "
+        "a disagreement that needs it cannot climb there.",
+        back=url("stand-ins", partnership),
+        remove=lambda: operations.remove_stand_in(stand_in, partnership, request.user),
+        done="Stand-in removed",
+    )

@@ -15,7 +15,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from rpd.frontend import GovukErrors
+
 from .. import transitions
+from ..fields import people_choices
 from ..models import AgreedAction, Disagreement, Record
 from .common import attempt, case_or_404, error_summary, label, parse_int, posted, with_errors
 from .disagreement import button_text
@@ -35,6 +38,7 @@ VERBS = {
     "extend": "Extend the deadline",
     "shorten": "Set a shorter deadline",
     "hand_over": "Hand over",
+    "name_receiver": "Name who holds the case",
     "hand_over_action": "Hand over an agreed action",
     "complete_action": "Mark an agreed action done",
     "add_party": "Copy in another agency",
@@ -59,6 +63,7 @@ DONE = {
     "extend": "Deadline extended",
     "shorten": "Shorter deadline set",
     "hand_over": "Handed over",
+    "name_receiver": "Named who holds the case",
     "hand_over_action": "Agreed action handed over",
     "complete_action": "Action marked done",
     "add_party": "Agency copied in",
@@ -115,7 +120,7 @@ def _actions_from(post) -> tuple[list, list[dict]]:
     return actions, rows
 
 
-class ActionRow(forms.Form):
+class ActionRow(GovukErrors, forms.Form):
     """One agreed action typed on the record page, named action-N-text/-owner/-due as
     the transition's `actions` are read back (_actions_from); shown again as typed."""
 
@@ -132,6 +137,7 @@ class ActionRow(forms.Form):
         self.fields["text"].label = f"Action {n}: what was agreed"
         self.fields["owner"].label = f"Action {n}: owner"
         self.fields["owner"].choices = [("", "Choose"), *people]
+        self.fields["owner"].widget.attrs["data-rpd-autocomplete"] = ""
         self.fields["due"].label = f"Action {n}: due date"
         self.error = error
 
@@ -143,7 +149,7 @@ class ActionRow(forms.Form):
             self.add_error("text", self.error)
 
 
-class NotApplicable(forms.Form):
+class NotApplicable(GovukErrors, forms.Form):
     """Why each item the stage must record and no approved record covers does not apply."""
 
     def __init__(self, data, *, uncovered: list, error: str = ""):
@@ -205,8 +211,14 @@ def act(request, pk: int, action: str):
             messages.success(request, f"{DONE[name]}.")
             return redirect("disagreements:detail", pk=d.pk)
     form = label(transitions.form_for(name, user, d, data))
-    if name == "hand_over_action":  # an action, unlike a side, may pass to anyone here
-        form.fields["to_user"].help_text = "Anyone in the partnership"
+    if name == "name_receiver":
+        form.fields["to_user"].label = "Who in your agency made the decision or holds the case?"
+        form.fields["to_user"].help_text = "They act for your agency on this disagreement"
+        form.fields["reason"].label = "Note (optional)"
+    if name == "hand_over_action":  # an action, unlike a side, may pass across agencies
+        form.fields[
+            "to_user"
+        ].help_text = "Someone taking part, their manager, or either agency's safeguarding lead"
     if data is not None:
         with_errors(form, page.get("field_errors", {}))
     for hidden in ("actions", "not_applicable", *([TARGETS[name]] if name in TARGETS else [])):
@@ -223,7 +235,7 @@ def act(request, pk: int, action: str):
         form.fields.pop(hidden, None)
     action_forms = []
     if name == "record":
-        people = [(str(p.pk), p.display_name) for p in blank.fields["participants"].queryset]
+        people = [(str(pk), words) for pk, words in people_choices(blank.owners)]
         action_forms = [
             ActionRow(
                 request.POST if request.method == "POST" else None,

@@ -25,17 +25,24 @@ LABELS: dict[str, tuple[str, str]] = {
     "receiving_agency": ("Which agency do you disagree with?", ""),
     "receiving_professional": (
         "Who in that agency made the decision or holds the case?",
-        "Choose the person in the agency you selected",
+        "Choose the person in the agency you selected, or tick that you do not know who",
+    ),
+    "receiver_unknown": (
+        "I do not know who",
+        "It goes to the agency's safeguarding lead, who names the person",
     ),
     "lead_professional": (
         "Lead Professional, IRO or meeting chair (optional)",
         "Where the disagreement is about a process they lead",
     ),
     "challenged": ("What do you disagree with?", ""),
-    "challenged_description": ("Describe the decision, action or inaction", ""),
+    "challenged_description": ("Describe the decision, action or inaction (optional)", ""),
     "challenged_on": ("When was it?", "For example, 3 12 2026"),
     "categories": ("What is the disagreement about?", "Select all that apply"),
-    "summary": ("Summary", "The evidence: what happened, and why you disagree"),
+    "summary": (
+        "What happened, and why do you disagree?",
+        "The decision, action or inaction, and the evidence for your view",
+    ),
     "outcome_sought": ("What outcome are you seeking?", ""),
     "risk": ("How serious is the risk to the child or adult?", ""),
     "urgent": ("This is urgent", ""),
@@ -179,11 +186,19 @@ def error_summary(form: forms.Form, extra: dict[str, tuple[str, str]] | None = N
                 else:
                     bound = form[name]
                     items.append(
-                        {"href": f"#{first_input_id(bound)}", "text": f"{bound.label}: {message}"}
+                        {"href": f"#{first_input_id(bound)}", "text": naming(bound.label, message)}
                     )
     for href, text in (extra or {}).values():
         items.append({"href": href, "text": text})
     return items
+
+
+def naming(label, message: str) -> str:
+    """A whole message as it is ("Enter their given name"); a part of one ("must be today or
+    in the past") after the words of the question it is about."""
+    if message[:1].isupper():
+        return message
+    return f"{label}: {message}"
 
 
 def case_or_404(request, pk: int) -> tuple[Disagreement, object, set[str]]:

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from rpd.frontend import GovukErrors
 from rpd.notifications.sweep import start_of, working_days_back
 from rpd.pathways.calendar import today as london_today
 from rpd.people.models import Agency, AgencyType, Partnership
@@ -27,7 +28,7 @@ SHOWS = {
 }
 
 
-class FilterForm(forms.Form):
+class FilterForm(GovukErrors, forms.Form):
     # Each filter always has a value ("Any agency" is one), so none is marked optional on
     # the page; one missing or wrong filters by nothing (the view reads only valid ones).
     show = forms.ChoiceField(label="Show", choices=list(SHOWS.items()), required=False)

@@ -17,6 +17,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rpd.frontend import GovukErrors
 from rpd.pathways.calendar import CALENDARS
 from rpd.pathways.describe import describe
 from rpd.pathways.diff import diff
@@ -29,7 +30,7 @@ from ..models import PartnershipPathway
 from .common import administered_or_404
 
 
-class UploadForm(forms.Form):
+class UploadForm(GovukErrors, forms.Form):
     file = forms.FileField(
         label="Pack file",
         help_text=f"A YAML file of at most {pathway_versions.MAX_BYTES // 1024} KB, in UTF-8",
@@ -37,7 +38,7 @@ class UploadForm(forms.Form):
     )
 
 
-class SwitchForm(forms.Form):
+class SwitchForm(GovukErrors, forms.Form):
     seen_in_use = forms.CharField(widget=forms.HiddenInput)
     other_pathway = forms.BooleanField(required=False)
     # Shown only where the go-live check finds problems with the version.

@@ -13,14 +13,17 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from rpd.frontend import GovukErrors
 from rpd.pathways.calendar import today as london_today
 from rpd.pathways.simulate import stage_dates
 from rpd.people.models import Partnership
 
 from .. import transitions
-from ..forms import Context, RaiseForm
-from ..models import Disagreement
-from .common import error_summary, label, parse_int, posted, with_errors
+from ..forms import Context, RaiseForm, covered_kinds
+from ..models import Disagreement, Risk
+from ..nhs_number import spaced
+from ..presenters import answer_in_words
+from .common import error_summary, label, naming, parse_int, posted, with_errors
 
 SESSION_KEY = "raise-answers"
 
@@ -48,11 +51,15 @@ STEPS = [
     ),
     Step("agency", "The agency you disagree with", ("receiving_agency", "copied_agencies")),
     # Asked once the agency is known, so the list is its people, not the partnership's.
-    Step("professional", "The people involved", ("receiving_professional", "lead_professional")),
+    Step(
+        "professional",
+        "The people involved",
+        ("receiving_professional", "receiver_unknown", "lead_professional"),
+    ),
     Step(
         "challenged",
         "What do you disagree with?",
-        ("challenged", "challenged_description", "challenged_on"),
+        ("challenged", "challenged_on"),
     ),
     Step("categories", "What is the disagreement about?", ("categories",)),
     Step("summary", "Your evidence", ("summary", "outcome_sought")),
@@ -66,7 +73,7 @@ BY_SLUG = {s.slug: s for s in STEPS}
 PARTNERSHIP_KEY = "raise-partnership"
 
 
-class PartnershipForm(forms.Form):
+class PartnershipForm(GovukErrors, forms.Form):
     partnership = forms.ChoiceField(
         label="Which partnership is this disagreement in?",
         help_text="Your agency works with more than one. Choose the one for the area where "
@@ -142,6 +149,8 @@ def _steps(context: Context) -> list[Step]:
     """The pathway decides which questions there are: no start page without a fast track."""
     pack = context.pack
     steps = list(STEPS)
+    if len(covered_kinds(pack)) == 1:
+        steps.remove(BY_SLUG["about"])  # the pathway is for children (or adults) only
     if not (pack.fast_track or pack.immediate_rules):
         steps.remove(BY_SLUG["start"])
     if not pack.pre_escalation:
@@ -178,7 +187,7 @@ def start(request, context: Context):
     return _question(request, form)
 
 
-class YesOrNo(forms.Form):
+class YesOrNo(GovukErrors, forms.Form):
     """One yes-or-no question, the page's heading."""
 
     def __init__(self, data, *, name: str, question: str, hint: str, error: str):
@@ -246,20 +255,32 @@ def elsewhere(request, context: Context):
     )
 
 
-def _step_form(context: Context, answers: dict, step: Step, errors=None, agency=None) -> forms.Form:
+def _unasked(context: Context) -> set[str]:
+    """Questions the pathway leaves nothing to choose from: not asked, nor checked."""
+    unasked = set()
+    if not context.pack.immediate_rules:
+        unasked.add("immediate_rule")
+    if not context.pack.fast_track:
+        unasked |= {"start_stage", "fast_track_reason"}
+    return unasked
+
+
+def _step_form(
+    context: Context, answers: dict, step: Step, errors=None, agency=None, harm_ruled_out=False
+) -> forms.Form:
     form = RaiseForm(answers or None, context=context)
     form.offer_people_of(parse_int(agency))
     form = label(form)
     if errors is not None:
         with_errors(form, errors)
-    unasked = set()
-    if not context.pack.immediate_rules:
-        unasked.add("immediate_rule")  # a question with nothing to choose from
-    if not context.pack.fast_track:
-        unasked |= {"start_stage", "fast_track_reason"}
+    unasked = _unasked(context)
     for name in list(form.fields):
         if name not in step.fields or name in unasked:
             del form.fields[name]
+    if "risk" in form.fields and harm_ruled_out:
+        # Answered No at the start: immediate harm is not a risk they can now choose.
+        risk = form.fields["risk"]
+        risk.widget.choices = [c for c in risk.widget.choices if c[0] != Risk.IMMEDIATE]
     return form
 
 
@@ -295,7 +316,14 @@ def step(request, context: Context, step: str):
             if request.GET.get("change") == "1" or index + 1 == len(steps):
                 return redirect("disagreements:raise-check")
             return redirect("disagreements:raise-step", step=steps[index + 1].slug)
-        shown = _step_form(context, proposed, current, errors, proposed.get("receiving_agency"))
+        shown = _step_form(
+            context,
+            proposed,
+            current,
+            errors,
+            proposed.get("receiving_agency"),
+            harm_ruled_out=answers.get("immediate_risk") == "no",
+        )
     else:
         shown = _step_form(
             context,
@@ -303,6 +331,7 @@ def step(request, context: Context, step: str):
             current,
             {},
             answers.get("receiving_agency"),
+            harm_ruled_out=answers.get("immediate_risk") == "no",
         )
     back = (
         reverse("disagreements:raise-step", args=[steps[index - 1].slug])
@@ -325,34 +354,32 @@ def step(request, context: Context, step: str):
 
 
 def _summary(context: Context, answers: dict, steps: list[Step]) -> list[dict]:
-    """Each answer as the person gave it, with a link to change it."""
+    """Each question that was asked, with the answer as the raise will store it (the
+    form's own reading of what was typed) and a link to change it."""
     form = label(RaiseForm(answers, context=context))
+    form.is_valid()
+    unasked = _unasked(context)
     rows = []
     for s in steps:
         for name in s.fields:
-            bound = form[name]
-            value = answers.get(name)
-            f = bound.field
-            if isinstance(f, forms.ModelChoiceField):
-                obj = f.queryset.filter(pk=parse_int(value)).first()
-                text = str(getattr(obj, "display_name", obj) or "")
-            elif isinstance(f, forms.MultipleChoiceField):
-                names = dict((str(k), v) for k, v in f.choices)
-                text = "; ".join(names.get(str(v), str(v)) for v in value or [])
-            elif isinstance(f, forms.BooleanField):
-                text = "Yes" if value else "No"
-            elif isinstance(f, forms.NullBooleanField):
-                text = {"true": "Yes", "false": "No"}.get(str(value).lower(), "Not known")
-            elif isinstance(f, forms.ChoiceField):
-                text = dict((str(k), v) for k, v in f.choices).get(str(value), value or "")
-            else:
-                text = value or ""
+            if name in unasked:
+                continue
+            field = form.fields[name]
+            value = form.cleaned_data.get(name, answers.get(name))
+            text = answer_in_words(field, value, answers.get(name))
+            if name == "subject_nhs_number" and value:
+                text = spaced(value)
+            elif name == "start_stage":
+                number = value or 1
+                text = f"Stage {number}: {context.pack.stage(number).name}"
+            question = str(field.label)
             rows.append(
                 {
                     "name": name,
-                    "key": bound.label,
-                    "value": text or "Not given",
+                    "key": question,
+                    "value": text,
                     "href": reverse("disagreements:raise-step", args=[s.slug]) + "?change=1",
+                    "hidden": question.removesuffix(" (optional)"),
                 }
             )
     return rows
@@ -364,7 +391,7 @@ def _summary(context: Context, answers: dict, steps: list[Step]) -> list[dict]:
 def check(request, context: Context):
     steps = _steps(context)
     answers = _answers(request)
-    if not any(k in answers for k in STEPS[0].fields):
+    if not any(k in answers for k in steps[0].fields):
         return redirect("disagreements:raise")
     errors = []
     if request.method == "POST":
@@ -378,7 +405,7 @@ def check(request, context: Context):
                 target = page.get(name, steps[0].slug)
                 href = reverse("disagreements:raise-step", args=[target]) + "?change=1"
                 lbl = label(RaiseForm(None, context=context))[name].label if name in page else name
-                errors += [{"href": href, "text": f"{lbl}: {m}"} for m in messages]
+                errors += [{"href": href, "text": naming(lbl, m)} for m in messages]
         except transitions.NotAllowed as e:
             errors.append({"href": "#main-content", "text": str(e)[:1].upper() + str(e)[1:]})
         else:

@@ -17,12 +17,14 @@ HEAD = ["Name", "Agency", "Role", visually_hidden("Sign in")]
 
 @register.simple_tag
 def demo_people() -> list:
-    """One table a partnership ({"caption", "head", "rows"}, for govuk_table), each
-    person with a Sign in button."""
+    """One table for each thing to try in each partnership ({"caption", "head", "rows"},
+    for govuk_table), each person with a Sign in button."""
     sign_in = reverse("demo-sign-in")
+    people = demo_sign_in.demo_people()
+    several = len({person.partnership for person in people}) > 1
     return [
         {
-            "caption": partnership,
+            "caption": demo_sign_in.TRY_AS[try_as] + (f" in {partnership}" if several else ""),
             "head": HEAD,
             "rows": [
                 [
@@ -36,10 +38,10 @@ def demo_people() -> list:
                         "fields": {"person": person.pk},
                     },
                 ]
-                for person in people
+                for person in group
             ],
         }
-        for partnership, people in groupby(
-            demo_sign_in.demo_people(), key=lambda person: person.partnership
+        for (partnership, try_as), group in groupby(
+            people, key=lambda person: (person.partnership, person.try_as)
         )
     ]

@@ -1,0 +1,161 @@
+"""Check your answers says what the raise will store: every answer type read from the
+field definitions (yes/no/not known, dates, choices by their labels, optional answers left
+empty), only the questions that were asked, and "Change" links named by the question."""
+
+import datetime
+import html
+import re
+
+import pytest
+
+from rpd.disagreements.models import Disagreement
+from rpd.disagreements.nhs_number import spaced, synthetic
+from rpd.people.demo import build_partnership
+
+pytestmark = pytest.mark.django_db
+
+ROW = re.compile(
+    r'<dt class="govuk-summary-list__key">(.*?)</dt><dd class="govuk-summary-list__value">'
+    r"(.*?)</dd>(?:<dd class=\"govuk-summary-list__actions\">(.*?)</dd>)?",
+    re.S,
+)
+
+
+def rows(page: str) -> dict[str, tuple[str, str]]:
+    """Each row's question: (answer, the Change link's hidden words)."""
+    found = {}
+    for key, value, action in ROW.findall(page):
+        hidden = re.search(r'govuk-visually-hidden">\s*(.*?)</span>', action or "")
+        found[html.unescape(key)] = (
+            html.unescape(value.replace("<br>", "\n")),
+            html.unescape(hidden.group(1)) if hidden else "",
+        )
+    return found
+
+
+@pytest.fixture
+def demo():
+    return build_partnership("stoke-on-trent")
+
+
+def journey(client, demo, subject: dict) -> tuple[dict, Disagreement]:
+    """Every question of Stoke-on-Trent's raise, answered; the check page's rows and the
+    disagreement it raised."""
+    pack = demo.partnership.pathway_entry().pack
+    client.force_login(demo.ladder["csc"][0])
+    client.post("/disagreements/new/", {"immediate_risk": "no"})
+    client.post("/disagreements/new/practice/", {"about_practice": "no"})
+    steps = [
+        ("subject", {"subject_given_name": "Robin", "subject_family_name": "Testchild", **subject}),
+        (
+            "agency",
+            {
+                "receiving_agency": demo.agencies["police"].pk,
+                "copied_agencies": [demo.agencies["health"].pk, demo.agencies["school"].pk],
+            },
+        ),
+        ("professional", {"receiving_professional": demo.ladder["police"][0].pk}),
+        (
+            "challenged",
+            {
+                "challenged": "inaction",
+                "challenged_on_day": "1",
+                "challenged_on_month": "12",
+                "challenged_on_year": "2026",
+            },
+        ),
+        ("categories", {"categories": [pack.categories[1].id, pack.categories[0].id]}),
+        ("summary", {"summary": "Three bruises in four weeks", "outcome_sought": "A visit"}),
+        ("risk", {"risk": "immediate", "urgent": "on"}),
+        ("tried", {"pre_escalation": [pack.pre_escalation[0].id]}),
+        ("start", {"start_stage": "", "fast_track_reason": ""}),
+    ]
+    for step, data in steps:
+        response = client.post(f"/disagreements/new/{step}/", data)
+        assert response.status_code == 302, (step, response.text)
+    page = client.get("/disagreements/new/check/")
+    assert page.status_code == 200
+    raised = client.post("/disagreements/new/check/")
+    assert raised.status_code == 302
+    return rows(page.text), Disagreement.objects.select_related("subject").get(
+        pk=int(re.search(r"\d+", raised["Location"]).group())
+    )
+
+
+@pytest.mark.parametrize(
+    "given, shown, stored",
+    [
+        ({"subject_consent_given": "true"}, "Yes", True),
+        ({"subject_consent_given": "false"}, "No", False),
+        ({"subject_consent_given": "unknown"}, "Not known", None),
+        ({}, "Not given", None),
+    ],
+    ids=["yes", "no", "not known", "unanswered"],
+)
+def test_check_your_answers_shows_consent_as_it_is_stored(client, demo, given, shown, stored):
+    answers, d = journey(client, demo, given)
+    assert answers["Has consent been given to share their details? (optional)"][0] == shown
+    assert d.subject.consent_given is stored
+
+
+def test_check_your_answers_and_the_stored_disagreement_say_the_same(client, demo):
+    pack = demo.partnership.pathway_entry().pack
+    answers, d = journey(
+        client,
+        demo,
+        {
+            "subject_date_of_birth_day": "27",
+            "subject_date_of_birth_month": "3",
+            "subject_date_of_birth_year": "2019",
+            "subject_nhs_number": synthetic(7),
+        },
+    )
+    said = {key: value for key, (value, _) in answers.items()}
+    # Stoke-on-Trent's pathway is for children: it answers that question itself.
+    assert "Is the concern about a child or an adult at risk?" not in said
+    assert d.subject.kind == "child"
+    assert said["Date of birth (optional)"] == "27 March 2019"
+    assert d.subject.date_of_birth == datetime.date(2019, 3, 27)
+    assert said["NHS number (optional)"] == spaced(synthetic(7))
+    assert d.subject.nhs_number == synthetic(7)
+    assert said["Address (optional)"] == "Not given" and d.subject.address == ""
+    assert said["When was it?"] == "1 December 2026"
+    assert d.challenged_on == datetime.date(2026, 12, 1)
+    assert said["What do you disagree with?"] == "Inaction" and d.challenged == "inaction"
+    assert said["What is the disagreement about?"] == "\n".join(
+        c.name for c in pack.categories if c.id in d.categories
+    )
+    assert said["How serious is the risk to the child or adult?"] == (
+        "Risk of immediate or significant harm"
+    )
+    assert said["This is urgent"] == "Yes" and d.urgent is True
+    assert said["What have you already done? (optional)"] == pack.pre_escalation[0].name
+    assert said["Which agency do you disagree with?"] == d.receiving_agency.name
+    copied = {demo.agencies["health"].name, demo.agencies["school"].name}
+    assert set(said["Other agencies involved (optional)"].split("\n")) == copied
+    assert {c.agency.name for c in d.copied_agencies.all()} == copied
+    assert said["Lead Professional, IRO or meeting chair (optional)"] == "Not given"
+    assert d.lead_professional is None
+    assert said["Which stage should it start at?"].startswith("Stage 1") and d.stage == 1
+    assert said["Why must it start above stage 1?"] == "Not given"
+    # Stoke-on-Trent has no same-day rules: the question was never asked, so is not shown.
+    assert "Does one of these apply?" not in said
+    assert not any("['" in value for value in said.values())
+
+
+def test_an_empty_date_of_birth_is_not_given_and_change_links_keep_the_questions_words(
+    client, demo
+):
+    answers, d = journey(
+        client,
+        demo,
+        {
+            "subject_date_of_birth_day": "",
+            "subject_date_of_birth_month": "",
+            "subject_date_of_birth_year": "",
+        },
+    )
+    assert answers["Date of birth (optional)"][0] == "Not given"
+    assert d.subject.date_of_birth is None
+    assert answers["NHS number (optional)"][1] == "NHS number"
+    assert answers["Date of birth (optional)"][1] == "date of birth"
