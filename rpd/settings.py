@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "rpd.notifications",
     "rpd.administration",
     "rpd.onboarding",
+    "rpd.oversight",
 ]
 
 AUTH_USER_MODEL = "people.User"

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("rpd.notifications.urls")),
     path("", include("rpd.administration.urls")),
     path("", include("rpd.onboarding.urls")),
+    path("", include("rpd.oversight.urls")),
 ]

@@ -1,0 +1,106 @@
+"""The oversight pages: thin, each asking `register`, `figures` and `exports` for what it shows.
+
+A page for one partnership answers "not found" to anyone who does not oversee it; the
+region's pages (/oversight/...) cover every partnership the reader oversees.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from rpd.disagreements.access import oversees
+from rpd.disagreements.models import Status
+from rpd.pathways.calendar import today as london_today
+from rpd.people.models import Partnership
+from rpd.templatetags.govuk import govuk_tag
+
+from . import register
+from .forms import Options, RegisterForm
+
+
+def overseen_partnerships(user, slug: str | None) -> list[Partnership]:
+    """The one partnership `slug` names, or every one `user` oversees; "not found" for
+    anyone who oversees none of them."""
+    if not oversees(user):
+        raise Http404("Page not found")
+    found = Partnership.objects.filter(pk__in=user.overseen_partnership_ids).order_by("name")
+    if slug is not None:
+        found = found.filter(slug=slug)
+    partnerships = list(found)
+    if not partnerships:
+        raise Http404("Page not found")
+    return partnerships
+
+
+def register_table(rows: list[register.RegisterRow], region: bool) -> dict:
+    head = ["Reference", "Raised", "Closed", "Agencies", "Categories", "Outcome", "About"]
+    if region:
+        head.insert(1, "Partnership")
+    cells = []
+    for row in rows:
+        outcome = [row.outcome]
+        if row.overdue:
+            outcome.append(govuk_tag("Overdue", "red"))
+        line = [
+            {"text": row.reference, "href": reverse("disagreements:detail", args=[row.pk])},
+            f"{row.raised_on:%-d %b %Y}",
+            f"{row.closed_on:%-d %b %Y}" if row.closed_on else "Open",
+            f"{row.raising_agency} with {row.receiving_agency}",
+            ", ".join(row.categories) or "None given",
+            {"text": row.outcome, "hint": row.pathway} if not row.overdue else outcome,
+            row.subject_name or "Register line only",
+        ]
+        if region:
+            line.insert(1, row.partnership)
+        cells.append(line)
+    return {"head": head, "rows": cells}
+
+
+@login_required
+@require_GET
+def register_page(request, slug: str | None = None):
+    partnerships = overseen_partnerships(request.user, slug)
+    form = RegisterForm(request.GET or None, options=Options(partnerships))
+    if form.is_bound:
+        form.is_valid()
+    chosen = form.chosen(london_today())
+    qs, covered = register.cases(request.user, chosen)
+    counted = register.totals(qs)
+    page = _page(request, counted.cases)
+    rows = register.rows(qs, register.PAGE, (page - 1) * register.PAGE)
+    query = request.GET.urlencode()
+    first, last = (page - 1) * register.PAGE + 1, (page - 1) * register.PAGE + len(rows)
+    return render(
+        request,
+        "oversight/register.html",
+        {
+            "form": form,
+            "partnership": partnerships[0] if slug else None,
+            "region": slug is None,
+            "table": register_table(rows, region=slug is None),
+            "totals_rows": [{"key": "Cases", "value": f"{counted.cases:,}"}]
+            + [
+                {"key": label, "value": f"{counted.by_status[value]:,}"}
+                for value, label in Status.choices
+            ],
+            "caption": f"Cases {first:,} to {last} of {counted.cases:,}",
+            "page": page,
+            "more": page * register.PAGE < counted.cases,
+            "exports": [
+                (kind, f"{request.path}export.{kind}" + (f"?{query}" if query else ""))
+                for kind in ("csv", "xlsx")
+            ],
+        },
+    )
+
+
+def _page(request, total: int) -> int:
+    from rpd.disagreements.views.common import parse_int
+
+    page = parse_int(request.GET.get("page")) or 1
+    last = max(1, -(-total // register.PAGE))
+    return min(max(page, 1), last)
