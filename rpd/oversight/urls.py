@@ -7,4 +7,6 @@ P = "partnerships/<slug:slug>/"
 urlpatterns = [
     path("oversight/register/", views.register_page, name="region-register"),
     path(P + "register/", views.register_page, name="register"),
+    path("oversight/figures/", views.figures_page, name="region-figures"),
+    path(P + "figures/", views.figures_page, name="figures"),
 ]

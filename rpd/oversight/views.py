@@ -19,7 +19,10 @@ from rpd.people.models import Partnership
 from rpd.templatetags.govuk import govuk_tag
 
 from . import register
-from .forms import Options, RegisterForm
+from .charts import bar_chart
+from .figures import Period, figures
+from .forms import Options, PeriodForm, RegisterForm
+from .tables import tables
 
 
 def overseen_partnerships(user, slug: str | None) -> list[Partnership]:
@@ -104,3 +107,42 @@ def _page(request, total: int) -> int:
     page = parse_int(request.GET.get("page")) or 1
     last = max(1, -(-total // register.PAGE))
     return min(max(page, 1), last)
+
+
+def period_figures(request, slug: str | None):
+    """The partnerships, the period form and the figures a figures page or export shows."""
+    partnerships = overseen_partnerships(request.user, slug)
+    form = PeriodForm(request.GET or None, partnerships=partnerships)
+    if form.is_bound:
+        form.is_valid()
+    today = london_today()
+    period = Period(*form.period(today))
+    return form, figures(form.chosen_partnerships(), period, today)
+
+
+@login_required
+@require_GET
+def figures_page(request, slug: str | None = None):
+    form, f = period_figures(request, slug)
+    query = request.GET.urlencode()
+    return render(
+        request,
+        "oversight/figures.html",
+        {
+            "form": form,
+            "partnership": f.partnerships[0] if slug else None,
+            "figures": f,
+            "headline": [{"key": k, "value": f"{v:,}"} for k, v in f.headline()[:4]],
+            "sections": [
+                {
+                    "table": t,
+                    "chart": bar_chart(f"chart-{t.id}", t.title, t.bars()) if t.chart else "",
+                }
+                for t in tables(f)
+            ],
+            "exports": [
+                (kind, f"{request.path}export.{kind}" + (f"?{query}" if query else ""))
+                for kind in ("csv", "xlsx")
+            ],
+        },
+    )
