@@ -9,4 +9,8 @@ urlpatterns = [
     path(P + "register/", views.register_page, name="register"),
     path("oversight/figures/", views.figures_page, name="region-figures"),
     path(P + "figures/", views.figures_page, name="figures"),
+    path("oversight/register/export.<str:kind>", views.register_export),
+    path(P + "register/export.<str:kind>", views.register_export, name="register-export"),
+    path("oversight/figures/export.<str:kind>", views.figures_export),
+    path(P + "figures/export.<str:kind>", views.figures_export, name="figures-export"),
 ]

@@ -7,7 +7,7 @@ region's pages (/oversight/...) cover every partnership the reader oversees.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -18,7 +18,7 @@ from rpd.pathways.calendar import today as london_today
 from rpd.people.models import Partnership
 from rpd.templatetags.govuk import govuk_tag
 
-from . import register
+from . import exports, register
 from .charts import bar_chart
 from .figures import Period, figures
 from .forms import Options, PeriodForm, RegisterForm
@@ -146,3 +146,36 @@ def figures_page(request, slug: str | None = None):
             ],
         },
     )
+
+
+def _download(content: bytes, kind: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=exports.KINDS[kind])
+    response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+    return response
+
+
+@login_required
+@require_GET
+def register_export(request, kind: str, slug: str | None = None):
+    if kind not in exports.KINDS:
+        raise Http404("Page not found")
+    partnerships = overseen_partnerships(request.user, slug)
+    form = RegisterForm(request.GET or None, options=Options(partnerships))
+    if form.is_bound:
+        form.is_valid()
+    chosen = form.chosen(london_today())
+    qs, covered = register.cases(request.user, chosen)
+    table = exports.register_table(register.rows(qs, limit=None))
+    exports.audited(request.user, "register", kind, covered, chosen.as_audit(), len(table.rows))
+    return _download(exports.render(kind, [], [table]), kind, "register")
+
+
+@login_required
+@require_GET
+def figures_export(request, kind: str, slug: str | None = None):
+    if kind not in exports.KINDS:
+        raise Http404("Page not found")
+    form, f = period_figures(request, slug)
+    filters = {"start": f.period.start.isoformat(), "end": f.period.end.isoformat()}
+    exports.audited(request.user, "figures", kind, f.partnerships, filters, len(f.headline()))
+    return _download(exports.render(kind, f.headline(), tables(f)), kind, "figures")
