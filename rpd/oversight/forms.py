@@ -13,8 +13,9 @@ from django import forms
 
 from rpd.disagreements.models import Disagreement, PathwayVersion, Status
 from rpd.frontend import GovukDateField
-from rpd.people.models import Agency, AgencyType, Partnership
+from rpd.people.models import Agency, AgencyType, Partnership, User
 
+from .models import LearningKind, LearningStatus
 from .register import FLAGS, SIDES, Chosen
 
 
@@ -191,3 +192,54 @@ def quarter_of(year: int, quarter: int) -> tuple[datetime.date, datetime.date, s
         datetime.date(year + 1, 1, 1) if quarter == 4 else datetime.date(year, 3 * quarter + 1, 1)
     ) - datetime.timedelta(days=1)
     return start, end, f"{start:%B} to {end:%B %Y}"
+
+
+class LearningForm(forms.Form):
+    """An overseer's learning item, or the tracking of one (`adding=False`: its owner, due
+    date, status and notes only)."""
+
+    title = forms.CharField(label="What is to be learned", max_length=200)
+    kind = forms.ChoiceField(label="Kind", choices=LearningKind.choices)
+    cases = forms.CharField(
+        label="Cases that led to it",
+        help_text="Their references, separated by commas (for example RPD-2026-0001)",
+        max_length=2000,
+        required=False,
+    )
+    status = forms.ChoiceField(label="Status", choices=LearningStatus.choices)
+    owner = forms.ChoiceField(label="Owner", required=False)
+    due = GovukDateField(label="Due by", required=False)
+    notes = forms.CharField(label="Notes", widget=forms.Textarea, max_length=10_000, required=False)
+
+    def __init__(self, *args, partnership: Partnership, adding: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.partnership = partnership
+        if not adding:
+            for name in ("title", "kind", "cases"):
+                del self.fields[name]
+        self.people = {
+            str(u.pk): u
+            for u in User.objects.filter(
+                is_active=True, agency__partnerships=partnership
+            ).distinct().order_by("last_name", "first_name", "pk")
+        }  # fmt: skip
+        self.fields["owner"].choices = [("", "No one yet")] + [
+            (pk, f"{u.display_name}, {u.job_title}" if u.job_title else u.display_name)
+            for pk, u in self.people.items()
+        ]
+
+    def clean_owner(self):
+        return self.people.get(self.cleaned_data["owner"])
+
+    def clean_cases(self):
+        given = [r.strip() for r in self.cleaned_data["cases"].split(",") if r.strip()]
+        found = {
+            d.reference: d
+            for d in Disagreement.objects.filter(partnership=self.partnership, reference__in=given)
+        }
+        missing = [r for r in given if r not in found]
+        if missing:
+            raise forms.ValidationError(
+                f"No case of this partnership has the reference {missing[0]}"
+            )
+        return [found[r] for r in dict.fromkeys(given)]

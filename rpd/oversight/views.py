@@ -6,11 +6,13 @@ region's pages (/oversight/...) cover every partnership the reader oversees.
 
 from __future__ import annotations
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from rpd.disagreements.access import oversees
 from rpd.disagreements.models import Status
@@ -18,10 +20,13 @@ from rpd.pathways.calendar import today as london_today
 from rpd.people.models import Partnership
 from rpd.templatetags.govuk import govuk_tag
 
-from . import exports, register
+from . import exports, learning, register
 from .charts import bar_chart
 from .figures import Period, figures
-from .forms import Options, PeriodForm, RegisterForm
+from .forms import LearningForm, Options, PeriodForm, RegisterForm
+from .models import LearningItem
+from .pdf import PdfUnavailable
+from .report import REPORT_KINDS, annual, render_report
 from .tables import tables
 
 
@@ -148,8 +153,8 @@ def figures_page(request, slug: str | None = None):
     )
 
 
-def _download(content: bytes, kind: str, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=exports.KINDS[kind])
+def _download(content: bytes, kind: str, name: str, kinds=exports.KINDS) -> HttpResponse:
+    response = HttpResponse(content, content_type=kinds[kind])
     response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
     return response
 
@@ -179,3 +184,121 @@ def figures_export(request, kind: str, slug: str | None = None):
     filters = {"start": f.period.start.isoformat(), "end": f.period.end.isoformat()}
     exports.audited(request.user, "figures", kind, f.partnerships, filters, len(f.headline()))
     return _download(exports.render(kind, f.headline(), tables(f)), kind, "figures")
+
+
+def learning_table(items: list[learning.Item], slug: str | None) -> dict:
+    head = ["Learning", "Kind", "Status", "Owner", "Due", "Cases"]
+    rows = []
+    for i in items:
+        title = i.title
+        if slug:
+            title = {"text": i.title, "href": reverse("oversight:learning-item", args=[slug, i.pk])}
+        rows.append(
+            [
+                title,
+                {"text": i.kind, "hint": i.source},
+                i.status,
+                i.owner or "No one yet",
+                f"{i.due:%-d %b %Y}" if i.due else "Not set",
+                [
+                    {"text": ref, "href": reverse("disagreements:detail", args=[pk])}
+                    for pk, ref in i.cases
+                ]
+                or "None",
+            ]
+        )
+    return {"head": head, "rows": rows}
+
+
+@login_required
+@require_GET
+def learning_page(request, slug: str):
+    [partnership] = overseen_partnerships(request.user, slug)
+    items = learning.items_for([partnership])
+    return render(
+        request,
+        "oversight/learning.html",
+        {"partnership": partnership, "table": learning_table(items, slug)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def learning_add(request, slug: str):
+    [partnership] = overseen_partnerships(request.user, slug)
+    form = LearningForm(request.POST or None, partnership=partnership)
+    if request.method == "POST" and form.is_valid():
+        learning.add(request.user, partnership, form.cleaned_data)
+        messages.success(request, "Learning item added")
+        return redirect("oversight:learning", slug)
+    return render(
+        request,
+        "oversight/learning_form.html",
+        {"partnership": partnership, "form": form, "heading": "Add a learning item"},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def learning_item(request, slug: str, pk: int):
+    [partnership] = overseen_partnerships(request.user, slug)
+    item = get_object_or_404(LearningItem, pk=pk, partnership=partnership)
+    initial = {
+        "status": item.status,
+        "owner": str(item.owner_id or ""),
+        "due": item.due,
+        "notes": item.notes,
+    }
+    form = LearningForm(
+        request.POST or None, initial=initial, partnership=partnership, adding=False
+    )
+    if request.method == "POST" and form.is_valid():
+        learning.update(request.user, item, form.cleaned_data)
+        messages.success(request, "Learning item updated")
+        return redirect("oversight:learning", slug)
+    return render(
+        request,
+        "oversight/learning_form.html",
+        {"partnership": partnership, "form": form, "heading": item.title, "item": item},
+    )
+
+
+class YearForm(forms.Form):
+    year = forms.IntegerField(label="Year", min_value=2000, max_value=2100)
+
+
+@login_required
+@require_GET
+def report_page(request, slug: str):
+    [partnership] = overseen_partnerships(request.user, slug)
+    form = YearForm(request.GET or None)
+    year = form.cleaned_data["year"] if form.is_valid() else london_today().year
+    kind = request.GET.get("format", "")
+    report = annual(partnership, year)
+    if kind in REPORT_KINDS:
+        try:
+            content = render_report(report, kind)
+        except PdfUnavailable as error:
+            return render(
+                request,
+                "oversight/pdf_unavailable.html",
+                {"partnership": partnership, "message": str(error)},
+                status=503,
+            )
+        exports.audited(request.user, "annual-report", kind, [partnership], {"year": year}, 1)
+        return _download(content, kind, f"annual-report-{partnership.slug}-{year}", REPORT_KINDS)
+    return render(
+        request,
+        "oversight/report.html",
+        {
+            "form": form,
+            "partnership": partnership,
+            "report": report,
+            "headline": [{"key": k, "value": f"{v:,}"} for k, v in report.headline()[:4]],
+            "tables": report.tables(),
+            "downloads": [
+                (label, f"{request.path}?year={year}&format={kind}")
+                for kind, label in (("pdf", "PDF"), ("csv", "CSV"), ("xlsx", "XLSX"))
+            ],
+        },
+    )
