@@ -9,15 +9,13 @@ import pytest
 
 from rpd.audit.models import Event
 from rpd.disagreements import demo as case_demo
-from rpd.oversight import pdf
 from rpd.oversight.report import annual
+
+from .conftest import pdf_tests
 
 pytestmark = pytest.mark.django_db
 
-needs_pdf = pytest.mark.skipif(
-    not pdf.available(),
-    reason=f"WeasyPrint's system libraries are missing (apt-get install {pdf.APT})",
-)
+needs_pdf = pdf_tests()
 
 
 @pytest.fixture(scope="module")
