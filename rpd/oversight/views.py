@@ -14,18 +14,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from rpd.disagreements import access
 from rpd.disagreements.access import oversees
-from rpd.disagreements.models import Status
+from rpd.disagreements.models import Disagreement, FormSubmission, Status
 from rpd.pathways.calendar import today as london_today
 from rpd.people.models import Partnership
 from rpd.templatetags.govuk import govuk_tag
 
-from . import exports, learning, register
+from . import documents, exports, learning, pdf, register
 from .charts import bar_chart
 from .figures import Period, figures
 from .forms import LearningForm, Options, PeriodForm, RegisterForm
 from .models import LearningItem
-from .pdf import PdfUnavailable
 from .report import REPORT_KINDS, annual, render_report
 from .tables import tables
 
@@ -278,7 +278,7 @@ def report_page(request, slug: str):
     if kind in REPORT_KINDS:
         try:
             content = render_report(report, kind)
-        except PdfUnavailable as error:
+        except pdf.PdfUnavailable as error:
             return render(
                 request,
                 "oversight/pdf_unavailable.html",
@@ -302,3 +302,103 @@ def report_page(request, slug: str):
             ],
         },
     )
+
+
+# -- Documents ------------------------------------------------------------------------------
+
+
+def _case_seen_whole(request, slug: str, pk: int) -> Disagreement:
+    """The case, if the reader sees it whole (access.sight); "not found" otherwise."""
+    d = (
+        Disagreement.objects.select_related(
+            "partnership", "pathway", "subject", "raising_agency", "receiving_agency"
+        )
+        .filter(pk=pk, partnership__slug=slug)
+        .first()
+    )
+    if d is None or not access.sight(request.user, d).records:
+        raise Http404("Page not found")
+    return d
+
+
+def _document(request, d, document, kind: str, what: str, detail: dict):
+    """The document as a page, a PDF or plain text; the downloads audited."""
+    if kind not in ("", "pdf", "txt"):
+        raise Http404("Page not found")
+    if kind == "":
+        base = request.path
+        return render(
+            request,
+            "oversight/document_page.html",
+            {
+                "d": d,
+                "document": document,
+                "sections": [
+                    (heading, [{"key": line.label, "value": line.value} for line in lines])
+                    for heading, lines in document.sections
+                ],
+                "pdf_url": f"{base.rstrip('/')}.pdf",
+                "text_url": f"{base.rstrip('/')}.txt",
+            },
+        )
+    if kind == "pdf":
+        try:
+            content = pdf.from_template("oversight/document_pdf.html", {"document": document})
+        except pdf.PdfUnavailable as error:
+            return render(
+                request,
+                "oversight/pdf_unavailable.html",
+                {"partnership": d.partnership, "message": str(error)},
+                status=503,
+            )
+        kinds = {"pdf": "application/pdf"}
+    else:
+        content, kinds = document.text().encode("utf-8"), {"txt": "text/plain; charset=utf-8"}
+    documents.audited(request.user, d, what, kind, detail)
+    return _download(content, kind, f"{d.reference}-{what}", kinds)
+
+
+@login_required
+@require_GET
+def form_version(request, slug: str, pk: int, form_id: str, version: int, kind: str = ""):
+    d = _case_seen_whole(request, slug, pk)
+    submission = get_object_or_404(
+        FormSubmission.objects.select_related("submitted_by"),
+        disagreement=d,
+        form_id=form_id,
+        version=version,
+    )
+    submission.disagreement = d
+    special = access.may_see_special_category(request.user, d)
+    document = documents.form_version(submission, special)
+    detail = {"form": form_id, "version": version}
+    return _document(request, d, document, kind, "form", detail)
+
+
+def _agency_of(d: Disagreement, agency_id: int):
+    for agency in (d.raising_agency, d.receiving_agency):
+        if agency.pk == agency_id:
+            return agency
+    raise Http404("Page not found")
+
+
+@login_required
+@require_GET
+def case_copy(request, slug: str, pk: int, agency_id: int, kind: str = ""):
+    d = _case_seen_whole(request, slug, pk)
+    agency = _agency_of(d, agency_id)
+    document = documents.agency_copy(d, agency)
+    return _document(request, d, document, kind, "case-copy", {"agency": agency.pk})
+
+
+@login_required
+@require_GET
+def record_copy(request, slug: str, pk: int, record_id: int, agency_id: int, kind: str = ""):
+    d = _case_seen_whole(request, slug, pk)
+    agency = _agency_of(d, agency_id)
+    record = next((r for r in documents.approved_records(d) if r.pk == record_id), None)
+    if record is None:
+        raise Http404("Page not found")
+    document = documents.agency_copy(d, agency, [record])
+    detail = {"agency": agency.pk, "record": record.pk}
+    return _document(request, d, document, kind, "record-copy", detail)
