@@ -6,37 +6,37 @@ from __future__ import annotations
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-BAR = 24
-GAP = 8
-LABEL_WIDTH = 46  # per cent of the width for the labels
+BAR = 22
+LABEL = 22  # the line of text above each bar
+GAP = 10
 WIDTH = 640
 
 
 def bar_chart(id: str, title: str, bars: list[tuple[str, int]]) -> SafeString:
-    """Horizontal bars, one per (label, value), each labelled with its value. Scales to
-    its container (a 320 px screen too): the viewBox keeps its proportions."""
+    """Horizontal bars, one per (label, value), each with its label above it and its value
+    at its end. Scales to its container (a 320 px screen too): the viewBox keeps its
+    proportions, and a label never runs off the left as a label beside a bar would."""
     if not bars:
         return SafeString("")
     top = max(value for _, value in bars) or 1
-    height = len(bars) * (BAR + GAP) + GAP
-    label_x = WIDTH * LABEL_WIDTH // 100
-    room = WIDTH - label_x - 60
+    step = LABEL + BAR + GAP
+    height = len(bars) * step
+    room = WIDTH - 60
     described = ", ".join(f"{label}: {value}" for label, value in bars)
     rows = []
     for i, (label, value) in enumerate(bars):
-        y = GAP + i * (BAR + GAP)
+        y = i * step
         length = round(room * value / top)
+        shown = label if len(label) <= 70 else label[:69] + "…"
         rows.append(
             (
-                label_x - 8,
-                y + BAR * 0.7,
-                label[:40],
-                label_x,
-                y,
+                y + LABEL - 6,
+                shown,
+                y + LABEL,
                 max(length, 1 if value else 0),
                 BAR,
-                label_x + length + 6,
-                y + BAR * 0.7,
+                length + 6,
+                y + LABEL + BAR * 0.75,
                 value,
             )
         )
@@ -55,9 +55,9 @@ def bar_chart(id: str, title: str, bars: list[tuple[str, int]]) -> SafeString:
         described,
         format_html_join(
             "",
-            '<text x="{}" y="{}" text-anchor="end" font-family="arial, sans-serif" '
-            'font-size="16" fill="#0b0c0c">{}</text>'
-            '<rect x="{}" y="{}" width="{}" height="{}" fill="#1d70b8"></rect>'
+            '<text x="0" y="{}" font-family="arial, sans-serif" font-size="16" '
+            'fill="#0b0c0c">{}</text>'
+            '<rect x="0" y="{}" width="{}" height="{}" fill="#1d70b8"></rect>'
             '<text x="{}" y="{}" font-family="arial, sans-serif" font-size="16" '
             'fill="#0b0c0c">{}</text>',
             rows,
