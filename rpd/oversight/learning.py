@@ -87,7 +87,7 @@ def _tell_oversight(item: LearningItem, d: Disagreement, at: datetime.datetime) 
     for person in overseers(d.partnership_id):
         outbox.queue(
             partnership=partnership,
-            kind=Kind.PATHWAY,
+            kind=Kind.LEARNING,
             to_user=person,
             subject=f"Learning suggested from {d.reference}",
             template="learning_suggested",
