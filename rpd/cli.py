@@ -97,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     from rpd.disagreements import commands as disagreement_commands
     from rpd.notifications import commands as notification_commands
     from rpd.onboarding import commands as onboarding_commands
+    from rpd.oversight import commands as oversight_commands
     from rpd.pathways import commands as pathway_commands
     from rpd.people import commands as people_commands
 
@@ -112,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     project_commands.register(subparsers)
     people_commands.register(subparsers)
     dataprotection_commands.register(subparsers)
+    oversight_commands.register(subparsers)
     return parser
 
 

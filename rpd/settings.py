@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "rpd.administration",
     "rpd.onboarding",
     "rpd.dataprotection",
+    "rpd.oversight",
 ]
 
 AUTH_USER_MODEL = "people.User"

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("rpd.administration.urls")),
     path("", include("rpd.onboarding.urls")),
     path("", include("rpd.dataprotection.urls")),
+    path("", include("rpd.oversight.urls")),
 ]

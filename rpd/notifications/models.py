@@ -32,6 +32,7 @@ class Kind(models.TextChoices):
     DIGEST = "digest", "Daily digest"
     NO_ADDRESS = "no-address", "Someone has no email address"
     ACCOUNT = "account", "Sign-in: password reset or security change"
+    LEARNING = "learning", "Learning suggested by a case (oversight roles)"
 
 
 # Overdue notices cannot be switched off or folded into a digest. (Sign-in notices are

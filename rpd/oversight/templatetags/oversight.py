@@ -1,0 +1,45 @@
+"""What oversight adds to a case's page: its learning items (for whoever sees it whole)."""
+
+from django import template
+
+from .. import learning
+
+register = template.Library()
+
+
+@register.inclusion_tag("oversight/_case_learning.html")
+def case_learning(d):
+    return {"items": learning.items_of_case(d), "d": d}
+
+
+@register.inclusion_tag("oversight/_case_documents.html")
+def case_documents(d):
+    """Links to the case's documents: each agency's copy, each approved record's copies
+    and each submitted version of a partnership form (the page shows them to whoever sees
+    the case whole, as the documents' own pages check again)."""
+    from django.urls import reverse
+
+    from ..documents import approved_records
+    from ..register import local
+
+    slug, agencies = d.partnership.slug, (d.raising_agency, d.receiving_agency)
+    links = [
+        (f"{a.name}'s copy of the case", reverse("oversight:case-copy", args=[slug, d.pk, a.pk]))
+        for a in agencies
+    ]
+    for r in approved_records(d):
+        for a in agencies:
+            links.append(
+                (
+                    f"{a.name}'s copy of the record of {local(r.occurred_at):%-d %B %Y}",
+                    reverse("oversight:record-copy", args=[slug, d.pk, r.pk, a.pk]),
+                )
+            )
+    for s in d.form_submissions.order_by("form_id", "version"):
+        links.append(
+            (
+                f"{d.pack.form(s.form_id).name}, version {s.version}",
+                reverse("oversight:form-version", args=[slug, d.pk, s.form_id, s.version]),
+            )
+        )
+    return {"links": links}

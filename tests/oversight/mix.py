@@ -1,0 +1,273 @@
+"""A partnership with a known mix of cases, written in bulk as the transitions leave them.
+
+Every case is planned in Python first (`Case`), then its rows written table by table:
+the disagreement, its subject, each stage it reached (an episode, closed as escalated,
+resolved or withdrawn), a milestone per stage, pauses with the working days they took
+out, extensions, the resolution. The tests compute each figure again from the plans.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from dataclasses import dataclass, field
+
+from rpd.disagreements.models import (
+    Disagreement,
+    EpisodeOutcome,
+    Extension,
+    Milestone,
+    PathwayVersion,
+    Pause,
+    Resolution,
+    StageEpisode,
+    Status,
+    Subject,
+)
+from rpd.pathways.calendar import LONDON
+from rpd.people.demo import DemoPartnership
+
+NOW = datetime.datetime(2026, 12, 4, 15, 0, tzinfo=LONDON)
+UTC = datetime.UTC
+
+
+@dataclass
+class Stage:
+    number: int
+    started_at: datetime.datetime
+    ended_at: datetime.datetime | None
+    outcome: str
+    paused: int = 0  # working days paused in it (resumed pauses)
+    milestone_due: datetime.date | None = None
+    milestone_met: datetime.datetime | None = None
+    pause_on: datetime.date | None = None
+    extension_at: datetime.datetime | None = None
+
+
+@dataclass
+class Case:
+    partnership_id: int
+    raised_at: datetime.datetime
+    status: str
+    raising: str
+    receiving: str
+    categories: list[str]
+    stages: list[Stage] = field(default_factory=list)
+    closed_at: datetime.datetime | None = None
+    updated_at: datetime.datetime | None = None
+    next_due: datetime.date | None = None
+    learning: tuple[bool, bool, bool] = (False, False, False)
+    pk: int | None = None
+
+    @property
+    def stage(self) -> int:
+        return self.stages[-1].number
+
+
+def local(at: datetime.datetime) -> datetime.date:
+    return at.astimezone(LONDON).date()
+
+
+def plan(demo: DemoPartnership, n: int, seed: int) -> list[Case]:
+    rng = random.Random(seed)
+    pack = demo.partnership.pathway_entry().pack
+    last = pack.last_stage.number
+    categories = [c.id for c in pack.categories]
+    keys = sorted(demo.ladder)
+    calendar = demo.partnership.working_calendar()
+    first = datetime.datetime(2024, 1, 1, tzinfo=LONDON)
+    span = (NOW - datetime.timedelta(days=20) - first).total_seconds()
+    cases = []
+    for _ in range(n):
+        raised_at = first + datetime.timedelta(seconds=rng.uniform(0, span))
+        raising, receiving = rng.sample(keys, 2)
+        roll = rng.random()
+        status = (
+            Status.RESOLVED
+            if roll < 0.55
+            else Status.WITHDRAWN
+            if roll < 0.7
+            else Status.PAUSED
+            if roll < 0.75
+            else Status.OPEN
+        )
+        case = Case(
+            demo.partnership.pk,
+            raised_at,
+            status,
+            raising,
+            receiving,
+            rng.sample(categories, rng.choice([0, 1, 1, 2])),
+        )
+        number = 3 if rng.random() < 0.08 else 1  # a fast-track raise
+        at = raised_at
+        while True:
+            stage = Stage(number, at, None, "")
+            case.stages.append(stage)
+            length = datetime.timedelta(hours=rng.uniform(1, 24 * 25))
+            end = min(at + length, NOW - datetime.timedelta(hours=1))
+            if rng.random() < 0.8:
+                stage.milestone_due = local(at) + datetime.timedelta(days=rng.randint(0, 9))
+                if rng.random() < 0.75:
+                    stage.milestone_met = at + datetime.timedelta(hours=rng.uniform(0, 24 * 12))
+                    stage.milestone_met = min(stage.milestone_met, end)
+            if rng.random() < 0.1 and (end - at).days >= 3:
+                stage.pause_on = local(at)
+                # Whole working days strictly between pausing and resuming.
+                resumed = local(end)
+                stage.paused = calendar.working_days_between(
+                    stage.pause_on, resumed - datetime.timedelta(days=1)
+                ) if resumed > stage.pause_on else 0  # fmt: skip
+                stage.paused = max(0, stage.paused - 1) if stage.paused else 0
+            if rng.random() < 0.08:
+                stage.extension_at = at + (end - at) / 2
+            climbs = number < last and rng.random() < 0.45
+            if not climbs:
+                if case.status in (Status.OPEN, Status.PAUSED):
+                    case.updated_at = at + (end - at) * rng.random()
+                    case.next_due = local(NOW) + datetime.timedelta(days=rng.randint(-15, 20))
+                    if case.status == Status.PAUSED:
+                        stage.paused, stage.pause_on = 0, local(at)
+                        case.next_due = None
+                else:
+                    stage.ended_at = end
+                    stage.outcome = (
+                        EpisodeOutcome.RESOLVED
+                        if case.status == Status.RESOLVED
+                        else EpisodeOutcome.WITHDRAWN
+                    )
+                    case.closed_at = case.updated_at = end
+                    if case.status == Status.RESOLVED:
+                        case.learning = tuple(rng.random() < 0.1 for _ in range(3))
+                break
+            stage.ended_at, stage.outcome = end, EpisodeOutcome.ESCALATED
+            jump = 2 if number + 2 <= last and rng.random() < 0.1 else 1
+            number, at = number + jump, end
+        cases.append(case)
+    return cases
+
+
+def write(demo: DemoPartnership, cases: list[Case]) -> None:
+    entry = demo.partnership.pathway_entry()
+    pinned, _ = PathwayVersion.objects.get_or_create(
+        pathway_id=entry.pack.id,
+        digest=entry.digest,
+        defaults={"version": entry.pack.version, "text": entry.path.read_text("utf-8")},
+    )
+    subjects = Subject.objects.bulk_create(
+        Subject(partnership=demo.partnership, kind="child", given_name="Mix", family_name=f"{i}")
+        for i in range(len(cases))
+    )
+    rows = []
+    for i, (case, subject) in enumerate(zip(cases, subjects, strict=True)):
+        raiser = demo.ladder[case.raising][0]
+        receiver = demo.ladder[case.receiving][0]
+        rows.append(
+            Disagreement(
+                reference=f"MIX-{i:05d}",
+                partnership=demo.partnership,
+                pathway=pinned,
+                subject=subject,
+                raised_by=raiser,
+                raising_agency=demo.agencies[case.raising],
+                receiving_agency=demo.agencies[case.receiving],
+                receiving_professional=receiver,
+                challenged="decision",
+                challenged_description="Planned",
+                challenged_on=local(case.raised_at),
+                categories=case.categories,
+                summary="Planned",
+                outcome_sought="Planned",
+                risk="medium",
+                fast_track_reason="Planned" if case.stages[0].number > 1 else "",
+                status=case.status,
+                stage=case.stage,
+                next_due=case.next_due,
+                raised_at=case.raised_at,
+                updated_at=case.updated_at,
+                closed_at=case.closed_at,
+            )
+        )
+    for case, d in zip(cases, Disagreement.objects.bulk_create(rows), strict=True):
+        case.pk = d.pk
+    episodes = []
+    for case in cases:
+        for stage in case.stages:
+            rung = min(stage.number - 1, len(demo.ladder[case.raising]) - 1)
+            episodes.append(
+                StageEpisode(
+                    disagreement_id=case.pk,
+                    number=stage.number,
+                    raising_actor=demo.ladder[case.raising][rung],
+                    receiving_actor=demo.ladder[case.receiving][
+                        min(rung, len(demo.ladder[case.receiving]) - 1)
+                    ],
+                    started_on=local(stage.started_at),
+                    started_at=stage.started_at,
+                    due=local(stage.started_at) + datetime.timedelta(days=7),
+                    due_basis="limit",
+                    calendar="england-and-wales",
+                    holidays_version="planned",
+                    outcome=stage.outcome,
+                    ended_at=stage.ended_at,
+                )
+            )
+    episodes = StageEpisode.objects.bulk_create(episodes)
+    pairs = [(case, stage) for case in cases for stage in case.stages]
+    milestones, pauses, extensions = [], [], []
+    for (case, stage), episode in zip(pairs, episodes, strict=True):
+        if stage.milestone_due:
+            milestones.append(
+                Milestone(
+                    episode=episode,
+                    key="planned",
+                    name="Planned",
+                    due=stage.milestone_due,
+                    met_at=stage.milestone_met,
+                )
+            )
+        if stage.pause_on:
+            still = case.status == Status.PAUSED and stage is case.stages[-1]
+            pauses.append(
+                Pause(
+                    disagreement_id=case.pk,
+                    episode=episode,
+                    reason="Planned",
+                    paused_by=episode.raising_actor,
+                    paused_on=stage.pause_on,
+                    expected_resume=stage.pause_on + datetime.timedelta(days=14),
+                    resumed_on=None if still else local(stage.ended_at or NOW),
+                    working_days_paused=None if still else stage.paused,
+                )
+            )
+        if stage.extension_at:
+            extensions.append(
+                Extension(
+                    episode=episode,
+                    asked_by=episode.raising_actor,
+                    agreed_by=episode.receiving_actor,
+                    reason="Planned",
+                    old_due=episode.due,
+                    new_due=episode.due + datetime.timedelta(days=5),
+                    agreed_at=stage.extension_at,
+                )
+            )
+    Milestone.objects.bulk_create(milestones)
+    Pause.objects.bulk_create(pauses)
+    Extension.objects.bulk_create(extensions)
+    Resolution.objects.bulk_create(
+        Resolution(
+            disagreement_id=case.pk,
+            agreed_outcome="Planned",
+            next_steps="Planned",
+            written_confirmation="Planned",
+            feedback_to_raiser="Planned",
+            learning_multi_agency_audit=case.learning[0],
+            learning_case_review=case.learning[1],
+            learning_procedure_amendment=case.learning[2],
+            resolved_by=demo.ladder[case.raising][0],
+            resolved_at=case.closed_at,
+        )
+        for case in cases
+        if case.status == Status.RESOLVED
+    )

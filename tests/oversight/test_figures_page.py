@@ -1,0 +1,72 @@
+"""The figures page: a quarter, a year or any dates, with charts and their tables."""
+
+import pytest
+
+from rpd.oversight.figures import Period, figures
+from rpd.oversight.forms import quarter_of
+from rpd.pathways.calendar import LONDON
+from tests.disagreements.helpers import HOSTILE
+from tests.disagreements.pages import partnership_with_case
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_figures_page_shows_a_quarters_figures_with_each_chart_beside_its_table(client):
+    demo, raiser, d = partnership_with_case()
+    client.force_login(demo.unit)
+    url = f"/partnerships/{demo.partnership.slug}/figures/"
+    page = client.get(url).text
+    assert "Raised" in page and 'role="img"' in page
+    year = d.raised_at.year
+    page = client.get(url, {"year": year, "quarter": ""}).text
+    assert f"Figures for {year}" in page
+    assert '<title id="chart-stage-reached-title">' in page and "Stage 1: 1" in page
+    page = client.get(url, {"start": f"{year}-01-01", "end": f"{year}-12-31"}).text
+    assert f"1 January {year} to 31 December {year}" in page
+    for user in (raiser, demo.admin, demo.outsider):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+
+
+def test_the_region_figures_count_every_partnership_overseen_each_on_its_calendar(client):
+    from rpd.disagreements import transitions
+    from rpd.people.demo import build_partnership
+    from rpd.people.models import Role, RoleGrant
+    from tests.disagreements.helpers import raise_data
+
+    demo, _, d = partnership_with_case()
+    jersey = build_partnership("jersey")
+    transitions.raise_disagreement(jersey.ladder["csc"][0], raise_data(jersey))
+    local = d.raised_at.astimezone(LONDON).date()
+    period = Period(*quarter_of(local.year, (local.month - 1) // 3 + 1))
+    both = figures([demo.partnership, jersey.partnership], period, local)
+    assert both.raised == 2 and both.open_at_end == 2
+    RoleGrant.objects.create(
+        user=demo.unit, role=Role.PARTNERSHIP_UNIT, partnership=jersey.partnership
+    )
+    client.force_login(demo.unit)
+    page = client.get("/oversight/figures/").text
+    assert (
+        '<dt class="govuk-summary-list__key">Raised</dt><dd class="govuk-summary-list__value">2<'
+        in page
+    )
+
+
+FIELDS = ["year", "quarter", "start", "start_day", "end_year", "partnership"]
+
+
+def test_every_period_filter_takes_hostile_input_with_a_named_error_never_a_500(client):
+    demo, *_ = partnership_with_case()
+    client.force_login(demo.unit)
+    url = f"/partnerships/{demo.partnership.slug}/figures/"
+    for field in FIELDS:
+        for name, value in HOSTILE.items():
+            assert client.get(url, {field: value}).status_code == 200, (field, name)
+    page = client.get(url, {"year": "abc"}).text
+    assert "There is a problem" in page and "Enter a whole number" in page
+    page = client.get(url, {"start": "2026-05-01", "end": "2026-04-01"}).text
+    assert "To must be on or after from" in page
+    page = client.get(url, {"start": "2026-05-01"}).text
+    assert "Enter to as well" in page
+    page = client.get(url, {"start": "1990-01-01", "end": "2026-01-01"}).text
+    assert "at most ten years" in page

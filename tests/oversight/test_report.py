@@ -1,0 +1,152 @@
+"""The annual report: the page, and `rpd report annual` as CSV, XLSX and PDF."""
+
+import csv
+import io
+import subprocess
+import sys
+
+import pytest
+
+from rpd.audit.models import Event
+from rpd.disagreements import demo as case_demo
+from rpd.oversight.report import annual
+
+from .conftest import pdf_tests
+
+pytestmark = pytest.mark.django_db
+
+needs_pdf = pdf_tests()
+
+
+@pytest.fixture(scope="module")
+def jersey(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        demo, cases = case_demo.build("jersey", "jersey-report")
+        yield demo, cases
+        from django.core.management import call_command
+
+        call_command("flush", "--no-input", verbosity=0)
+
+
+def test_the_report_lists_every_case_that_reached_the_top_stage_with_its_recommendation(jersey):
+    demo, cases = jersey
+    year = cases[0].raised_at.year
+    report = annual(demo.partnership, year)
+    top = [d for d in cases if d.episodes.filter(number=4).exists()]
+    assert top and sorted(c.reference for c in report.top_cases) == sorted(d.reference for d in top)
+    referred = [c for c in report.top_cases if c.referred_to]
+    assert referred and all(
+        c.recommendation == "Both agencies meet with the partnership within a week."
+        for c in referred
+    )
+    assert report.learning  # the demo's resolutions suggest learning
+    yoy = report.year_on_year()
+    assert yoy.rows[0][:3] == ["Raised", report.figures.raised, report.before.raised]
+
+
+def test_the_command_writes_the_report_as_csv_one_row_per_figure_then_tables(jersey, capfd):
+    from rpd.cli import main
+
+    demo, cases = jersey
+    year = cases[0].raised_at.year
+    assert (
+        main(["report", "annual", "--partnership", demo.partnership.slug, "--year", str(year)]) == 0
+    )
+    out, err = capfd.readouterr()
+    rows = list(csv.reader(io.StringIO(out)))
+    report = annual(demo.partnership, year)
+    assert rows[0] == ["Raised", str(report.figures.raised)]
+    assert rows[1] == ["Resolved", str(report.figures.resolved)]
+    assert ["Cases that reached the top stage, with the recommendation"] in rows
+    assert ["Learning items"] in rows
+    assert "rpd: Figures for" in err and "rpd: Learning items..." in err
+    event = Event.objects.get(action="oversight.export.annual-report")
+    assert event.data["filters"] == {"year": year} and event.actor_id is None
+
+
+def test_every_mistake_on_the_command_line_is_one_line_and_exit_2(jersey, capfd):
+    from rpd.cli import main
+
+    demo, _ = jersey
+    for argv in (
+        ["report", "annual", "--partnership", "nowhere", "--year", "2026"],
+        ["report", "annual", "--partnership", demo.partnership.slug, "--year", "26"],
+        ["report", "annual", "--partnership", demo.partnership.slug, "--year", "2026",
+         "--output", "/nonexistent/dir/report.csv"],
+    ):  # fmt: skip
+        with pytest.raises(SystemExit) if argv[-1] == "26" else _nothing():
+            assert main(argv) == 2
+        err = capfd.readouterr().err.strip().splitlines()
+        assert err[-1].startswith("rpd: error:") or "usage:" in err[0]
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+@needs_pdf
+def test_the_report_as_pdf_is_tagged_titled_in_english_and_arial(jersey, tmp_path):
+    from pypdf import PdfReader
+
+    from rpd.cli import main
+
+    demo, cases = jersey
+    year = cases[0].raised_at.year
+    out = tmp_path / "report.pdf"
+    args = ["report", "annual", "--partnership", demo.partnership.slug, "--year", str(year)]
+    assert main([*args, "--format", "pdf", "--output", str(out)]) == 0
+    reader = PdfReader(out)
+    root = reader.trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in root
+    assert str(root["/Lang"]).startswith("en")
+    assert reader.metadata.title == annual(demo.partnership, year).title
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "Cases that reached the top stage" in text and "Raised" in text
+
+
+def test_without_weasyprints_libraries_a_pdf_is_one_clear_line(tmp_path):
+    script = (
+        "import sys, builtins\n"
+        "real = builtins.__import__\n"
+        "def fake(name, *a, **k):\n"
+        "    if name == 'weasyprint': raise OSError('cannot load library libpango-1.0-0')\n"
+        "    return real(name, *a, **k)\n"
+        "builtins.__import__ = fake\n"
+        "from rpd.oversight import pdf\n"
+        "try:\n"
+        "    pdf.from_template('oversight/document.html', {})\n"
+        "except pdf.PdfUnavailable as e:\n"
+        "    print(e)\n"
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django, os\n"
+            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'rpd.settings')\n"
+            "django.setup()\n" + script,
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout.strip().startswith("PDFs need WeasyPrint's system libraries")
+    assert "libpango-1.0-0" in result.stdout and len(result.stdout.strip().splitlines()) == 1
+
+
+def test_the_report_page_shows_the_year_and_downloads(client, jersey):
+    demo, cases = jersey
+    client.force_login(demo.unit)
+    url = f"/partnerships/{demo.partnership.slug}/report/"
+    page = client.get(url, {"year": cases[0].raised_at.year}).text
+    assert "Cases that reached the top stage" in page and "Learning items" in page
+    response = client.get(url, {"year": cases[0].raised_at.year, "format": "xlsx"})
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    for value in ("abc", "\x00", "99999999999999999999", "-1"):
+        assert client.get(url, {"year": value}).status_code == 200
+    assert "There is a problem" in client.get(url, {"year": "abc"}).text
+    client.force_login(cases[0].raised_by)
+    assert client.get(url).status_code == 404
