@@ -14,6 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from rpd.dataprotection import readings
+from rpd.dataprotection.models import Read
 from rpd.disagreements import access
 from rpd.disagreements.access import oversees
 from rpd.disagreements.models import Disagreement, FormSubmission, Status
@@ -80,6 +82,7 @@ def register_page(request, slug: str | None = None):
     counted = register.totals(qs)
     page = _page(request, counted.cases)
     rows = register.rows(qs, register.PAGE, (page - 1) * register.PAGE)
+    _note_shown(request, rows, Read.LIST, "register")
     query = request.GET.urlencode()
     first, last = (page - 1) * register.PAGE + 1, (page - 1) * register.PAGE + len(rows)
     return render(
@@ -104,6 +107,14 @@ def register_page(request, slug: str | None = None):
             ],
         },
     )
+
+
+def _note_shown(request, rows, what: str, detail: str) -> None:
+    """The access log: the rows that name whom their case is about are reads of it."""
+    shown = [r.pk for r in rows if r.subject_name is not None]
+    if shown:
+        cases = Disagreement.objects.filter(pk__in=shown).values_list("pk", "partnership_id")
+        readings.note_many(request, list(cases), what, detail)
 
 
 def _page(request, total: int) -> int:
@@ -170,7 +181,9 @@ def register_export(request, kind: str, slug: str | None = None):
         form.is_valid()
     chosen = form.chosen(london_today())
     qs, covered = register.cases(request.user, chosen)
-    table = exports.register_table(register.rows(qs, limit=None))
+    rows = register.rows(qs, limit=None)
+    _note_shown(request, rows, Read.EXPORT, f"register.{kind}")
+    table = exports.register_table(rows)
     exports.audited(request.user, "register", kind, covered, chosen.as_audit(), len(table.rows))
     return _download(exports.render(kind, [], [table]), kind, "register")
 
@@ -325,6 +338,7 @@ def _document(request, d, document, kind: str, what: str, detail: dict):
     """The document as a page, a PDF or plain text; the downloads audited."""
     if kind not in ("", "pdf", "txt"):
         raise Http404("Page not found")
+    readings.note(request, d, Read.DOCUMENT, f"{what}.{kind}" if kind else what)
     if kind == "":
         base = request.path
         return render(

@@ -151,3 +151,19 @@ def test_a_web_process_gathers_reads_and_writes_them_in_one_insert_per_batch(reg
         client.get(url)
     assert inserts(third) == 1
     assert Reading.objects.count() == 3
+
+
+def test_a_case_document_taken_for_an_agencys_file_is_a_read(region):
+    reader = region["blackpool"].ladder["csc"][0]
+    d = region["robin"][0]
+    url = reverse("oversight:case-copy", args=["blackpool", d.pk, d.raising_agency_id])
+    assert client_for(reader).get(url).status_code == 200
+    assert list(Reading.objects.values_list("what", "disagreement")) == [(Read.DOCUMENT, d.pk)]
+
+
+def test_the_register_shows_no_subject_before_the_partnership_is_told_so_reads_nothing(region):
+    response = client_for(region["blackpool"].unit).get(
+        reverse("oversight:register", args=["blackpool"])
+    )
+    assert response.status_code == 200
+    assert not Reading.objects.exists()
