@@ -121,7 +121,7 @@ def _value(value):
     return value
 
 
-def _label(obj) -> str | None:
+def _named(obj) -> str | None:
     if obj is None:
         return None
     if isinstance(obj, User):
@@ -146,7 +146,7 @@ def _held(obj, seen: set, depth: int = 0) -> dict:
     out: dict = {}
     for field in obj._meta.concrete_fields:
         if field.is_relation:
-            out[field.name] = _label(getattr(obj, field.name))
+            out[field.name] = _named(getattr(obj, field.name))
         else:
             out[field.name] = _value(getattr(obj, field.attname))
     if depth >= 3:
@@ -358,3 +358,55 @@ def reads_by(user: User, person: User) -> models.QuerySet:
 
 def reads_of(d: Disagreement) -> models.QuerySet:
     return Reading.objects.filter(disagreement=d).select_related("user").order_by("-at", "-pk")
+
+
+# -- The export as a document (PDF) ------------------------------------------------------------
+
+
+def _label(key: str) -> str:
+    return key.split(".")[-1].replace("_", " ").capitalize()
+
+
+def _words(value) -> str:
+    if value is None or value == "":
+        return "Not given"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "None"
+    return str(value)
+
+
+def as_document(export: dict):
+    """The export as sections of labelled lines, for the PDF: each case, then each kind of
+    row held about it, one section a row."""
+    from rpd.oversight.documents import Document, Line
+
+    sections = [
+        (
+            "This export",
+            [
+                Line("Made", export["generated_at"]),
+                Line("By", export["generated_by"]),
+                Line("Searched by", _words(export["searched_by"])),
+                Line("Cases", str(len(export["cases"]))),
+            ],
+        )
+    ]
+
+    def add(heading: str, row: dict) -> None:
+        lines, nested = [], []
+        for key, value in row.items():
+            if isinstance(value, dict):
+                nested.append((f"{heading}: {_label(key)}", value))
+            elif isinstance(value, list) and value and isinstance(value[0], dict):
+                nested += [(f"{heading}: {_label(key)} {i}", v) for i, v in enumerate(value, 1)]
+            else:
+                lines.append(Line(_label(key), _words(value)))
+        sections.append((heading, lines))
+        for sub_heading, sub_row in nested:
+            add(sub_heading, sub_row)
+
+    for case in export["cases"]:
+        add(f"{case['reference']} ({case['partnership']})", case)
+    return Document("Subject access export", "Everything held about one person", sections)

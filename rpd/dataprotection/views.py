@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rpd.disagreements.presenters import at_moment
+from rpd.oversight import pdf
 from rpd.pathways.calendar import today as london_today
 from rpd.people.models import User
 from rpd.templatetags.govuk import visually_hidden
@@ -92,7 +93,22 @@ def export(request):
             {"form": form, "partnerships": sar.governed(request.user), "cases": None},
             status=400,
         )
+    as_pdf = request.POST.get("format") == "pdf"
+    if as_pdf:
+        try:
+            pdf.check()
+        except pdf.PdfUnavailable as error:
+            return render(
+                request, "dataprotection/pdf_unavailable.html", {"message": str(error)}, status=503
+            )
     document = sar.export(request.user, _criteria(form), request)
+    if as_pdf:
+        content = pdf.from_template(
+            "oversight/document_pdf.html", {"document": sar.as_document(document)}
+        )
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = 'attachment; filename="subject-access.pdf"'
+        return response
     response = HttpResponse(
         json.dumps(document, indent=2, ensure_ascii=False),
         content_type="application/json; charset=utf-8",

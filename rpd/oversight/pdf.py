@@ -26,6 +26,11 @@ def _weasyprint():
     return weasyprint
 
 
+def check() -> None:
+    """Raise PdfUnavailable, saying what to install, where PDFs cannot be made."""
+    _weasyprint()
+
+
 def available() -> bool:
     try:
         _weasyprint()

@@ -258,3 +258,23 @@ def test_a_case_of_a_partnership_not_governed_is_not_found(region):
     officer = type(region["officer"]).objects.get(pk=region["officer"].pk)
     url = reverse("dataprotection:case", args=[region["robin"][1].pk])
     assert client_for(officer).get(url).status_code == 404
+
+
+def test_the_export_as_pdf_holds_the_same_cases_and_nobody_else(region):
+    from rpd.oversight import pdf
+
+    if not pdf.available():
+        pytest.skip("WeasyPrint's system libraries are missing (CI installs them)")
+    import io
+
+    from pypdf import PdfReader
+
+    response = client_for(region["officer"]).post(
+        reverse("dataprotection:export"), {**by_nhs_number(), **by_name(), "format": "pdf"}
+    )
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    for d in region["robin"]:
+        assert f"{d.reference} ({d.partnership.name})" in " ".join(text.split())
+    assert ROBIN["subject_nhs_number"] in text
+    assert SKY["subject_given_name"] not in text and SKY["subject_nhs_number"] not in text
