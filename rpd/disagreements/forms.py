@@ -342,9 +342,10 @@ class RecordForm(ContextForm):
         self.fields["participants"].queryset = partnership_users(context.partnership)
         if listed is not None:  # the page ticks from the people of the case
             self.fields["participants"].offer(listed)
-        # Who may own an agreed action: the transitions' rule (`action_owners`), which the
-        # page's owner menus list.
+        # Who may own an agreed action: the transitions' rule (`action_owners`); the page's
+        # owner menus list the people of the case among them (`listed`).
         self.owners = owners if owners is not None else partnership_users(context.partnership)
+        self.listed = listed if listed is not None else self.owners
         self.fields["covers"].choices = [(r.id, r.text) for r in stage.must_record]
         self.fields["meets"].choices = [(m.key, m.name) for m in milestones]
 
@@ -362,9 +363,7 @@ class RecordForm(ContextForm):
                 raise ValidationError(f"action {i}: say what was agreed")
             owner = users.filter(pk=_pk(item.get("owner"))).first()
             if owner is None:
-                raise ValidationError(
-                    f"Action {i}: select its owner from the people of this disagreement"
-                )
+                raise ValidationError(f"Action {i}: select its owner from the partnership's people")
             try:
                 due = datetime.date.fromisoformat(str(item.get("due")))
                 check_date(due, RECORDS_BEGIN, self.context.today + FURTHEST_AHEAD)

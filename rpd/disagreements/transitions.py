@@ -739,9 +739,15 @@ def _may_hand_over_action(act: Act, action: AgreedAction) -> str | None:
 
 
 def action_owners(act: Act):
-    """Who may own an agreed action: the people of the case (those taking part and their
+    """Who may own an agreed action: anyone active in the partnership (an action may fall
+    to an agency the disagreement is not between)."""
+    return forms.partnership_users(act.d.partnership)
+
+
+def listed_owners(act: Act):
+    """Whom an owner menu lists: the people of the case (those taking part and their
     managers), the two agencies' safeguarding leads and stand-ins, and, where the
-    partnership leads the stage, its unit and chair."""
+    partnership leads the stage, its unit and chair; never the partnership's thousands."""
     return on_the_case(act.d, partnership_leads=bool(act.episode and act.episode.led_by_role))
 
 
@@ -1444,7 +1450,7 @@ RULES: dict[str, Rule] = {
         TOOK_PART | {Capacity.ACTION_OWNER, Capacity.ADMINISTRATOR},
         forms.HandOverActionForm,
         _hand_over_action,
-        form_needs=lambda act: {"offered": action_owners(act)},
+        form_needs=lambda act: {"offered": listed_owners(act)},
         target=_action_in,
         who_on_target=_may_hand_over_action,
     ),
