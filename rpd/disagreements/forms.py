@@ -344,9 +344,10 @@ class RecordForm(ContextForm):
         self.fields["participants"].queryset = partnership_users(context.partnership)
         if listed is not None:  # the page ticks from the people of the case
             self.fields["participants"].offer(listed)
-        # Who may own an agreed action: the transitions' rule (`action_owners`), which the
-        # page's owner menus list.
+        # Who may own an agreed action: the transitions' rule (`action_owners`); the page's
+        # owner menus list the people of the case among them (`listed`).
         self.owners = owners if owners is not None else partnership_users(context.partnership)
+        self.listed = listed if listed is not None else self.owners
         self.fields["covers"].choices = [(r.id, r.text) for r in stage.must_record]
         self.fields["meets"].choices = [(m.key, m.name) for m in milestones]
 
@@ -364,9 +365,7 @@ class RecordForm(ContextForm):
                 raise ValidationError(f"action {i}: say what was agreed")
             owner = users.filter(pk=_pk(item.get("owner"))).first()
             if owner is None:
-                raise ValidationError(
-                    f"Action {i}: select its owner from the people of this disagreement"
-                )
+                raise ValidationError(f"Action {i}: {NOT_AN_OWNER}")
             try:
                 due = datetime.date.fromisoformat(str(item.get("due")))
                 check_date(due, RECORDS_BEGIN, self.context.today + FURTHEST_AHEAD)
@@ -376,6 +375,14 @@ class RecordForm(ContextForm):
                 raise ValidationError(f"action {i}: due {error.messages[0]}") from None
             actions.append({"text": text, "owner": owner, "due": due})
         return actions
+
+
+# Why someone may not own an agreed action (transitions.action_owners).
+NOT_AN_OWNER = (
+    "choose its owner from the partnership's people: until the partnership is told about "
+    "this disagreement, someone in one of the two agencies, or the partnership's business "
+    "unit or chair"
+)
 
 
 def _pk(value):
@@ -757,18 +764,19 @@ class HandOverActionForm(ContextForm):
     to_user = Person(queryset=User.objects.none())
     reason = LongText()
 
-    def __init__(self, data, *, context: Context, owners=None):
+    def __init__(self, data, *, context: Context, owners=None, offered=None):
         super().__init__(data, context=context)
         self.fields["to_user"].queryset = partnership_users(context.partnership)
-        # Who may own an agreed action (transitions.action_owners), which the picker lists.
+        # Who may own an agreed action (transitions.action_owners); the picker lists the
+        # people of the case among them (transitions.listed_owners).
         self.owners = owners
-        if owners is not None:
-            self.fields["to_user"].offer(owners)
+        if offered is not None:
+            self.fields["to_user"].offer(offered)
 
     def clean_to_user(self):
         to_user = self.cleaned_data["to_user"]
         if self.owners is not None and not self.owners.filter(pk=to_user.pk).exists():
-            raise ValidationError("Select someone of this disagreement to own the action")
+            raise ValidationError(NOT_AN_OWNER[0].upper() + NOT_AN_OWNER[1:])
         return to_user
 
 

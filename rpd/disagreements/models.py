@@ -207,7 +207,7 @@ class Disagreement(models.Model):
     urgent = models.BooleanField(default=False)
     # Raised without knowing who in the receiving agency made the decision: the case went to
     # that agency's safeguarding lead, who names the person (transitions "name_receiver").
-    receiver_to_name = models.BooleanField(default=False)
+    receiver_to_name = models.BooleanField(default=False, db_default=False)
     pre_escalation = models.JSONField(default=list)  # ids from the pinned pack
     immediate_rule = models.CharField(max_length=64, blank=True)
     fast_track_reason = models.TextField(blank=True)

@@ -33,7 +33,15 @@ from rpd.pathways.loader import PackInvalid, digest, load_pack_text
 from rpd.pathways.schema import DISPUTED_DECISION, Pack
 from rpd.pathways.simulate import due_date, milestone_timescale, stage_dates
 from rpd.people import roles
-from rpd.people.models import AgencyType, Partnership, Role, RoleHolder, StandIn, User
+from rpd.people.models import (
+    OVERSIGHT_ROLES,
+    AgencyType,
+    Partnership,
+    Role,
+    RoleHolder,
+    StandIn,
+    User,
+)
 
 from . import access, deadlines, evidence, forms, formsubmissions
 from .access import (
@@ -832,9 +840,28 @@ def _may_hand_over_action(act: Act, action: AgreedAction) -> str | None:
 
 
 def action_owners(act: Act):
-    """Who may own an agreed action: the people of the case (those taking part and their
+    """Who may own an agreed action: anyone active in the partnership (an action may fall
+    to an agency the disagreement is not between) once the pathway has told the
+    partnership about the case; before that, only people of the two agencies (or standing
+    in for one) and the partnership's oversight. An owner sees their action and the
+    register line (access.sight): naming someone of a third agency earlier would tell that
+    agency about a case the partnership itself has not yet been told of."""
+    d = act.d
+    users = forms.partnership_users(d.partnership)
+    if d.partnership_told_at is not None:
+        return users
+    sides = (d.raising_agency_id, d.receiving_agency_id)
+    return users.filter(
+        Q(agency_id__in=sides)
+        | Q(stands_in_for__agency_id__in=sides)
+        | Q(role_grants__role__in=OVERSIGHT_ROLES, role_grants__partnership=d.partnership)
+    ).distinct()
+
+
+def listed_owners(act: Act):
+    """Whom an owner menu lists: the people of the case (those taking part and their
     managers), the two agencies' safeguarding leads and stand-ins, and, where the
-    partnership leads the stage, its unit and chair."""
+    partnership leads the stage, its unit and chair; never the partnership's thousands."""
     return on_the_case(act.d, partnership_leads=bool(act.episode and act.episode.led_by_role))
 
 
@@ -1613,7 +1640,7 @@ RULES: dict[str, Rule] = {
         TOOK_PART | {Capacity.ACTION_OWNER, Capacity.ADMINISTRATOR},
         forms.HandOverActionForm,
         _hand_over_action,
-        form_needs=lambda act: {"owners": action_owners(act)},
+        form_needs=lambda act: {"owners": action_owners(act), "offered": listed_owners(act)},
         target=_action_in,
         who_on_target=_may_hand_over_action,
     ),

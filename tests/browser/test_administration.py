@@ -93,7 +93,7 @@ def test_every_administration_page_is_accessible(live_server, any_page, page_che
     walk.go(s + "people/add/", "add-person")
     walk.page.get_by_label("Email address").fill("not an address")
     walk.press("Continue", "add-person-error")
-    assert "Enter a valid email address" in walk.main()
+    assert "Enter an email address in the correct format" in walk.main()
 
 
 def test_a_leaver_is_signed_off_once_their_parts_are_handed_over(

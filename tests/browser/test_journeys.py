@@ -291,7 +291,7 @@ def test_the_deadline_is_extended(live_server, any_page, page_check):
     sign_in(any_page, live_server, demo.ladder["csc"][0])
     walk.go(f"/disagreements/{d.pk}/", "open")
     walk.follow("Extend the deadline", "extend")
-    any_page.get_by_label("Who asked for more time?").select_option(str(receiver.pk))
+    choose_person(any_page, "asked_by", receiver)
     any_page.get_by_label("Reason").fill("The police need a week to review the file")
     fill_date(any_page, "new_due", new_due)
     walk.press("Extend the deadline", "extended")

@@ -184,7 +184,7 @@ def test_a_special_category_answer_longer_than_its_column_is_refused_naming_the_
     with pytest.raises(transitions.Invalid) as caught:
         submit(actor, d, form=form_id, gender="x" * 51, **{"family-carer-details": "Lives alone"})
     assert list(caught.value.errors) == ["gender"]
-    assert "at most 50 characters" in caught.value.errors["gender"][0]
+    assert "50 characters or fewer" in caught.value.errors["gender"][0]
     assert not FormSubmission.objects.filter(disagreement=d).exists()
 
 

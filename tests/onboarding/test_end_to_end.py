@@ -121,7 +121,7 @@ def test_one_bad_row_among_2000_imports_nothing_and_names_it(blackpool, tmp_path
         f"people.csv: line 1502, column pathway_rung (H): 'Detective Sargeant' is not yet "
         f"on {code}'s ladder" in err
     )
-    assert "1 problems; nothing was imported" in err
+    assert "1 problem; nothing was imported" in err
     assert not User.objects.exists()
     assert not Agency.objects.exists()
 

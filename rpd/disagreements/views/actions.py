@@ -235,7 +235,7 @@ def act(request, pk: int, action: str):
         form.fields.pop(hidden, None)
     action_forms = []
     if name == "record":
-        people = [(str(pk), words) for pk, words in people_choices(blank.owners)]
+        people = [(str(pk), words) for pk, words in people_choices(blank.listed)]
         action_forms = [
             ActionRow(
                 request.POST if request.method == "POST" else None,

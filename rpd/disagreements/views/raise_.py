@@ -79,7 +79,10 @@ class PartnershipForm(GovukErrors, forms.Form):
         help_text="Your agency works with more than one. Choose the one for the area where "
         "the child or adult lives: its escalation policy applies.",
         widget=forms.RadioSelect,
-        error_messages={"required": "Select the partnership this disagreement is in"},
+        error_messages={
+            "required": "Select the partnership this disagreement is in",
+            "invalid_choice": "Select the partnership this disagreement is in",
+        },
     )
 
     def __init__(self, *args, partnerships, **kwargs):
