@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from rpd.disagreements import queries
 from rpd.pathways.schema import Pack
 
 
 def upper_stage(pack: Pack) -> int:
     """The first stage of `pack` the partnership counts as upper (senior management and
-    beyond). Today the same on every pathway shipped; the pathway will say (one line)."""
-    return queries.UPPER_STAGE
+    beyond): the pack says (`oversight_from_stage`); past its last stage if none is."""
+    return min(pack.upper_stages, default=pack.last_stage.number + 1)
 
 
 def top_stage(pack: Pack) -> int:
