@@ -49,17 +49,19 @@ def test_a_stage_without_a_limit_in_the_policy_says_so_in_open_values():
 # it carries. A disagreement pins the pack it started under; two different policies both
 # called "v2" would read as one in every export and `pathway list`. Changing what a pack
 # says fails here until its `version` goes up and this table is updated with it.
+# A field the schema gains with a default (which a pack that leaves it out takes) is not
+# something the pack says: only the values a pack sets count.
 CONTENT_AT_VERSION = {
-    "blackpool": (2, "838affa7b1b1112a"),
-    "cambridgeshire": (2, "98cccf6c60350d9f"),
-    "hillingdon": (2, "1db0fccf7a396f0d"),
-    "jersey": (2, "355a227f364758d2"),
-    "stoke-on-trent": (2, "4885043957dabfd9"),
+    "blackpool": (2, "111d05c3164d30c2"),
+    "cambridgeshire": (2, "a6796c7ab46da22b"),
+    "hillingdon": (2, "e8d4cf50e1426402"),
+    "jersey": (2, "25f02517aecef6f5"),
+    "stoke-on-trent": (2, "a773ac07779ea1bb"),
 }
 
 
 def content_digest(p) -> str:
-    return hashlib.sha256(p.model_dump_json().encode()).hexdigest()[:16]
+    return hashlib.sha256(p.model_dump_json(exclude_defaults=True).encode()).hexdigest()[:16]
 
 
 def test_a_built_in_pack_says_something_new_only_under_a_new_version():
