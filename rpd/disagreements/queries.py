@@ -312,9 +312,8 @@ class OversightFilter:
     partnership: int | None = None  # one of those the person oversees; None for all
     agency: int | None = None
     stage: int | None = None
-
-
-UPPER_STAGE = 3  # "upper stage": senior management and beyond, on every pathway shipped
+    # "Upper": from this stage on, as the partnership's pathway says (Pack.upper_stages).
+    upper_from: int = 3
 
 
 def oversight_rows(
@@ -329,7 +328,7 @@ def oversight_rows(
     soonest due first (overdue first), read down disagreement_live_due_idx."""
     live = overseen_by(user, chosen.partnership).filter(is_live())
     if chosen.show == "upper":
-        live = live.filter(stage__gte=UPPER_STAGE)
+        live = live.filter(stage__gte=chosen.upper_from)
     elif chosen.show == "overdue":
         live = live.filter(status=Status.OPEN, next_due__lt=today)
     elif chosen.show == "paused":

@@ -21,7 +21,7 @@ from .my_work import PAGE, list_table, page_number
 
 SHOWS = {
     "all": "All open and paused",
-    "upper": f"Stage {queries.UPPER_STAGE} and above",
+    "upper": "Upper stages",  # the pathway's (Pack.upper_stages): named per partnership
     "overdue": "Overdue",
     "paused": "Paused",
     "drifting": "Drifting (no activity)",
@@ -35,8 +35,12 @@ class FilterForm(GovukErrors, forms.Form):
     agency = forms.ChoiceField(label="Agency", required=False)
     stage = forms.ChoiceField(label="Stage", required=False)
 
-    def __init__(self, *args, agencies, stages, partnerships=(), **kwargs):
+    def __init__(self, *args, agencies, stages, partnerships=(), upper_from=3, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["show"].choices = [
+            (key, f"Stage {upper_from} and above" if key == "upper" else label)
+            for key, label in SHOWS.items()
+        ]
         if len(partnerships) > 1:
             # Someone who oversees several partnerships picks one list at a time.
             self.fields = {
@@ -75,8 +79,13 @@ def oversight(request):
     # Filters are asked for as a form, but a wrong value filters by nothing rather than
     # answering an error: each field's cleaned value is kept only where it is valid.
     partnerships = [(p.slug, p.name) for p in overseen]
+    upper_from = min(pack.upper_stages, default=pack.last_stage.number + 1)
     choose = FilterForm(
-        request.GET, agencies=agencies, stages=pack.stages, partnerships=partnerships
+        request.GET,
+        agencies=agencies,
+        stages=pack.stages,
+        partnerships=partnerships,
+        upper_from=upper_from,
     )
     choose.is_valid()
     chosen = {k: choose.cleaned_data.get(k) for k in ("show", "agency", "stage")}
@@ -95,7 +104,7 @@ def oversight(request):
         user,
         today,
         quiet_since,
-        queries.OversightFilter(show, partnership.pk, agency, stage),
+        queries.OversightFilter(show, partnership.pk, agency, stage, upper_from),
         PAGE + 1,
         (page - 1) * PAGE,
     )
