@@ -6,8 +6,9 @@ Builds the Stoke-on-Trent demo partnership in a SQLite file (once), then starts 
 fresh process for each way of starting (R times each, default 3, the medians kept):
 
     cold:    Django set up, nothing loaded (RPD_WARM=0), as before ADR 014;
-    warmed:  `rpd.warm.warm_up(freeze=False)`: URL resolver, templates, pathway packs;
-    frozen:  `rpd.warm.warm_up()`, as rpd/wsgi.py runs it: the same, then gc.freeze().
+    warmed:  `rpd.warm.warm_up()`, as rpd/wsgi.py runs it: URL resolver, templates,
+             pathway packs, calendars;
+    frozen:  `rpd.warm.warm_up(freeze=True)`: the same, then gc.freeze().
 
 In each, the pages are requested in turn through Django's test client, signed in as
 someone on the case: the first request of each (what the first person after a

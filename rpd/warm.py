@@ -5,9 +5,9 @@ resolver, reads and compiles its templates (kept afterwards by the cached templa
 loader) and parses the pathway packs, and the first due date builds the calendar of
 bank holidays (most of a second). Done at start-up instead, in the
 WSGI module (so under gunicorn --preload, once in the parent before it forks), nobody's
-first page pays for it. Then everything loaded is moved out of the garbage collector's
-way (`gc.freeze`): it lives as long as the process, and the workers forked from a
-preloading parent share its memory instead of copying the pages the collector touches.
+first page pays for it. `warm_up(freeze=True)` would then move everything loaded out
+of the garbage collector's way (`gc.freeze`); measured (bench/warm.py), it made no
+difference to request times, so the WSGI module does not ask for it.
 
 RPD_WARM=0 turns it off (a quick `rpd` command has no use for it).
 """
@@ -23,8 +23,9 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 
-def warm_up(freeze: bool = True) -> dict[str, int]:
-    """Load the URL resolver, every template of ours, the pathway packs; then freeze."""
+def warm_up(freeze: bool = False) -> dict[str, int]:
+    """Load the URL resolver, every template of ours, the pathway packs, the calendars;
+    with `freeze`, then move it all out of the garbage collector's way."""
     started = time.perf_counter()
     counts = {"urls": _urls(), "templates": _templates(), "packs": _packs()}
     if freeze:

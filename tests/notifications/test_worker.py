@@ -263,3 +263,38 @@ def test_rpd_worker_once_exits_1_in_one_line_when_the_mail_server_is_down(smtp, 
 def test_rpd_worker_once_exits_0_when_nothing_is_due(smtp, capsys):
     assert main(["worker", "--once"]) == 0
     assert capsys.readouterr().err == ""
+
+
+class Instant(Channel):
+    """Accepts every notice at once, reporting each as it goes."""
+
+    name = "instant"
+
+    def send(self, notices, report=None):
+        for notice in notices:
+            self._tell(report, notice, None)
+        return dict.fromkeys((n.pk for n in notices), None)
+
+
+def attempt_writes(monkeypatch, flush_seconds: float, count: int) -> int:
+    """How many INSERTs of delivery attempts the worker makes to send `count` notices."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(worker, "FLUSH_SECONDS", flush_seconds)
+    make_notices(count)
+    with CaptureQueriesContext(connection) as run:
+        assert worker.deliver_batch("w1", limit=count, now=NOW, channel=Instant()) == count
+    assert Notice.objects.filter(status=Status.SENT, attempts=1).count() == count
+    assert DeliveryAttempt.objects.filter(ok=True).count() == count
+    return sum(
+        'INSERT INTO "notifications_deliveryattempt"' in q["sql"] for q in run.captured_queries
+    )
+
+
+def test_results_that_come_fast_are_written_in_runs_of_fifty(monkeypatch):
+    assert attempt_writes(monkeypatch, flush_seconds=3600, count=120) == 3  # 50, 50, 20
+
+
+def test_results_that_come_slower_than_the_flush_interval_are_each_written_at_once(monkeypatch):
+    assert attempt_writes(monkeypatch, flush_seconds=0, count=5) == 5
