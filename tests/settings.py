@@ -10,3 +10,7 @@ import os
 os.environ.setdefault("RPD_DEBUG", "1")
 
 from rpd.settings import *  # noqa: E402, F403
+
+# Processes the tests start (`rpd ...`) cannot import this module from where they run:
+# they read rpd.settings, in development too (RPD_DEBUG=1 is in the environment they get).
+os.environ["DJANGO_SETTINGS_MODULE"] = "rpd.settings"
