@@ -90,6 +90,17 @@ def database_problem(error: Exception) -> str:
     return f"cannot use the database at {database_name()}: {first}"
 
 
+def installed_version() -> str:
+    """The version pip installed (pyproject.toml's), for `rpd --version` and the upgrade
+    guide's first step."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("rpd")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     from rpd import commands as project_commands
     from rpd.audit import commands as audit_commands
@@ -104,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rpd", description="Resolving Professional Differences: safeguarding escalation."
     )
+    parser.add_argument("--version", action="version", version=f"rpd {installed_version()}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     pathway_commands.register(subparsers)
     disagreement_commands.register(subparsers)

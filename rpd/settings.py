@@ -94,6 +94,8 @@ AUTH_USER_MODEL = "people.User"
 AUTHENTICATION_BACKENDS = ["rpd.people.backends.UserBackend"]
 
 MIDDLEWARE = [
+    # First, so every line logged while a request runs carries its id (rpd/logs.py).
+    "rpd.logs.RequestLog",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -101,6 +103,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "rpd.logs.NamesUser",  # the signed-in person's id on each line logged from here on
     # Nothing shown to a signed-in person is kept by a browser or proxy (rpd/middleware.py).
     "rpd.middleware.NoStoreForSignedIn",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -201,7 +204,29 @@ STORAGES = {
 }
 
 if STORAGES["staticfiles"]["BACKEND"] == "rpd.staticstorage.StaticStorage":
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
+
+# Logs: one JSON object a line on stderr (rpd/logs.py), whatever the process (web, worker,
+# a command), for the service manager's journal or a log shipper to collect. Every 500 is
+# logged with its traceback by Django's "django.request" logger.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "rpd.logs.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "rpd.logs.StderrHandler", "formatter": "json"}},
+    "root": {"handlers": ["stderr"], "level": os.environ.get("RPD_LOG_LEVEL", "INFO").upper()},
+    "loggers": {
+        # Django's own lines go through the same handler, not its console or mail ones.
+        "django": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}
+
+# The health checks answer a load balancer over plain HTTP (rpd/health.py); /health/ready
+# fails when no worker has been round its loop for this long, or a notice has waited this
+# long to be sent.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
+RPD_HEALTH_WORKER_SECONDS = env_int("RPD_HEALTH_WORKER_SECONDS", 300, 10, 86_400)
+RPD_HEALTH_OUTBOX_SECONDS = env_int("RPD_HEALTH_OUTBOX_SECONDS", 900, 60, 7 * 86_400)
 
 # Every form draws itself in GOV.UK Frontend markup (rpd/frontend.py).
 FORM_RENDERER = "rpd.frontend.GovukFormRenderer"

@@ -8,9 +8,12 @@ production defaults run `rpd` in a fresh process of their own (tests/subprocess_
 import os
 
 os.environ.setdefault("RPD_DEBUG", "1")
+# Each request's reads written as it answers, here and in the processes tests start, so a
+# test reads them back at once; a web process's gathering is tested on its own.
+os.environ.setdefault("RPD_ACCESS_LOG_FLUSH_SECONDS", "0")
 
 from rpd.settings import *  # noqa: E402, F403
 
-# Each request's reads written as it answers, so a test reads them back at once; the
-# gathering a web process does is tested on its own (tests/dataprotection).
-RPD_ACCESS_LOG_FLUSH_SECONDS = 0
+# Processes the tests start (`rpd ...`) cannot import this module from where they run:
+# they read rpd.settings, in development too (RPD_DEBUG=1 is in the environment they get).
+os.environ["DJANGO_SETTINGS_MODULE"] = "rpd.settings"

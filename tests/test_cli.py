@@ -48,3 +48,10 @@ def test_an_unreachable_postgresql_is_one_line_naming_it(tmp_path):
         assert one_line(err).startswith(
             "rpd: error: cannot use the database at 127.0.0.1:1/rpd_nowhere: "
         )
+
+
+def test_version_is_the_installed_packages(tmp_path):
+    from importlib.metadata import version
+
+    status, out, err = rpd(tmp_path, "--version")
+    assert (status, out, err) == (0, f"rpd {version('rpd')}\n", "")

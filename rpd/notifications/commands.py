@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import collections
 import logging
+import os
 import sys
 
 from rpd.cli import CommandError, int_at_least, require_database
@@ -58,20 +59,30 @@ def worker(args) -> int:
 
     from rpd.notifications import worker as delivery
     from rpd.notifications.channels import channel_for
-    from rpd.notifications.models import DeliveryAttempt, Status
 
     if args.worker_id is not None and not 0 < len(args.worker_id) <= 100:
         raise CommandError("--id: a name of 1 to 100 characters")
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+    # Its log lines are JSON on stderr, as every process's (settings.LOGGING, rpd/logs.py).
     try:
         channel = channel_for()
     except ImproperlyConfigured as error:
         raise CommandError(str(error)) from None
     worker_id = args.worker_id or delivery.default_worker_id()
     tally: collections.Counter = collections.Counter()
+    root = logging.getLogger()
+    level = root.level
+    if args.once and not os.environ.get("RPD_LOG_LEVEL"):
+        # From cron: only what needs someone's attention reaches stderr, and so cron's mail.
+        root.setLevel(max(level, logging.WARNING))
+    try:
+        return _deliver(args, delivery, channel, worker_id, tally)
+    finally:
+        root.setLevel(level)
+
+
+def _deliver(args, delivery, channel, worker_id, tally) -> int:
+    from rpd.notifications.models import DeliveryAttempt, Status
+
     delivery.run(
         once=args.once,
         worker_id=worker_id,

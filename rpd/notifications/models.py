@@ -133,3 +133,11 @@ class CalendarFeed(models.Model):
     )
     token = models.CharField(max_length=64, unique=True, default=new_token)
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time each worker went round its loop: how /health/ready knows the outbox
+    is being delivered (rpd/health.py). A row per worker process; old ones are pruned."""
+
+    worker = models.CharField(max_length=100, unique=True)
+    beat_at = models.DateTimeField(db_index=True)

@@ -62,7 +62,7 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
-from . import digest
+from . import digest, heartbeat
 from .channels import Channel, DeliveryFailed, channel_for
 from .models import DeliveryAttempt, Kind, Notice, Status
 
@@ -521,6 +521,7 @@ def run(
             if not connection.in_atomic_block:  # (never inside a test's transaction)
                 close_old_connections()  # drop a connection the database closed meanwhile
             try:
+                heartbeat.beat(worker_id)  # /health/ready: the outbox is being delivered
                 if last_housekeeping is None or (
                     time.monotonic() - last_housekeeping >= HOUSEKEEPING_EVERY
                 ):

@@ -131,7 +131,9 @@ def test_a_list_row_shows_the_due_dates_and_names_and_costs_one_query(
 @time_machine.travel(NOW, tick=False)
 def test_an_actions_owner_takes_part_and_marks_it_done():
     demo = build_partnership("stoke-on-trent")
-    raiser, owner = demo.ladder["csc"][0], demo.ladder["health"][0]
+    # A police colleague on no part of it: before the partnership is told, an owner is in
+    # one of the two agencies (transitions.action_owners).
+    raiser, owner = demo.ladder["csc"][0], demo.colleague["police"]
     d = transitions.raise_disagreement(raiser, raise_data(demo))
     assert not may_see(owner, d)
     d = agree_action(raiser, d, owner, demo.ladder["police"][0])

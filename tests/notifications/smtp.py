@@ -13,6 +13,7 @@ import email
 import email.policy
 import http.server
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -26,6 +27,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 from aiosmtpd.controller import Controller
+
+# The test mail server's own chatter (aiosmtpd logs each connection at INFO) is not the
+# log of the process under test, which goes to stderr as JSON lines (rpd/logs.py).
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 RPD = str(Path(sys.executable).parent / "rpd")
 REPO = Path(__file__).resolve().parents[2]  # so a child process can import tests.*

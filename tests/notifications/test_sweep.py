@@ -263,7 +263,8 @@ def test_a_milestone_is_reminded_until_it_is_met():
 
 
 def test_an_agreed_action_is_reminded_to_its_owner(blackpool, raised):
-    school, health = blackpool.ladder["school"], blackpool.ladder["health"]
+    # A police colleague: before the partnership is told, an owner is in one of the agencies.
+    school, health = blackpool.ladder["school"], [blackpool.colleague["police"]]
     with time_machine.travel(london(2026, 5, 5, 15), tick=False):
         d = fresh(raised)
         transitions.perform(
@@ -286,9 +287,9 @@ def test_an_agreed_action_is_reminded_to_its_owner(blackpool, raised):
     # Due Thu 7 May: due soon on Wed 6, today on Thu 7, overdue (to the owner and their line
     # manager) on Fri 8 May.
     expected = {
-        6: [("due-soon", "action", "health-1")],
-        7: [("due-today", "action", "health-1")],
-        8: [("overdue", "action", "health-1"), ("overdue", "action", "health-2")],
+        6: [("due-soon", "action", "police-colleague")],
+        7: [("due-today", "action", "police-colleague")],
+        8: [("overdue", "action", "police-2"), ("overdue", "action", "police-colleague")],
     }
     for day, reminders in expected.items():
         sweep.run(london(2026, 5, day))
@@ -300,7 +301,8 @@ def test_an_agreed_action_is_reminded_to_its_owner(blackpool, raised):
 def test_an_agreed_action_is_still_reminded_after_the_case_is_resolved_until_done(
     blackpool, raised
 ):
-    school, health = blackpool.ladder["school"], blackpool.ladder["health"]
+    # A police colleague: before the partnership is told, an owner is in one of the agencies.
+    school, health = blackpool.ladder["school"], [blackpool.colleague["police"]]
     # Resolved Tue 5 May with a next step for the health visitor, due Thu 7 May.
     with time_machine.travel(london(2026, 5, 5, 15), tick=False):
         d = fresh(raised)
@@ -321,9 +323,9 @@ def test_an_agreed_action_is_still_reminded_after_the_case_is_resolved_until_don
         })  # fmt: skip
     assert fresh(raised).status == "resolved"
     expected = {
-        6: [("due-soon", "action", "health-1")],
-        7: [("due-today", "action", "health-1")],
-        8: [("overdue", "action", "health-1"), ("overdue", "action", "health-2")],
+        6: [("due-soon", "action", "police-colleague")],
+        7: [("due-today", "action", "police-colleague")],
+        8: [("overdue", "action", "police-2"), ("overdue", "action", "police-colleague")],
     }
     for day, reminders in expected.items():
         sweep.run(london(2026, 5, day))
