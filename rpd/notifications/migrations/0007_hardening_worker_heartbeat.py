@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0005_hardening_preferences_links_from'),
+        ('notifications', '0006_merge_hardening_oversight'),
     ]
 
     operations = [
