@@ -60,6 +60,8 @@ def values_for(route: Route, objects: dict[str, object]) -> dict[str, str]:
                 ("disagreements/new/raised/", "case"),
                 ("information-governance/cases/", "case"),
                 ("agencies/requests/", "nothing"),
+                ("learning/", "nothing"),
+                ("cases/", "case"),
             ):
                 if before.endswith(word):
                     values[name] = objects[key]
@@ -109,15 +111,21 @@ def partnership_objects(demo, d, person) -> dict[str, object]:
         "uidb36": "0",
         "provider_id": "no-such-provider",
         "request_pk": 999_999,
+        "kind": "txt",
+        "agency_id": agency.pk,
+        "record_id": 999_999,
         "hold_pk": 999_999,
     }
 
 
 def addresses(objects: dict[str, object]) -> list[tuple[Route, str]]:
     """(route, address) for every route, each address checked to resolve to its route."""
-    found = []
+    found, taken = [], set()
     for route in every_route():
         address = route.address(values_for(route, objects))
+        if address in taken:
+            continue  # a pattern of ours in front of a library's, at the same address
+        taken.add(address)
         assert resolve(address).func == route.callback, (route.route, address)
         found.append((route, address))
     return found

@@ -262,7 +262,7 @@ class RolesForm(GovukErrors, forms.Form):
             )
 
 
-class JoinDecisionForm(forms.Form):
+class JoinDecisionForm(GovukErrors, forms.Form):
     decision = forms.ChoiceField(
         label="Do you accept the request?",
         choices=[

@@ -7,11 +7,12 @@ from django.core.exceptions import ValidationError
 
 from rpd.disagreements.fields import LongText, PastDate, Text
 from rpd.disagreements.nhs_number import normalise_nhs_number
+from rpd.frontend import GovukErrors
 
 OLDEST_PERSON_YEARS = 130
 
 
-class PersonForm(forms.Form):
+class PersonForm(GovukErrors, forms.Form):
     """Who the request is about: an NHS number, or a name and date of birth, or both
     (both finds cases raised without the NHS number too)."""
 
@@ -61,7 +62,7 @@ class PersonForm(forms.Form):
         return data
 
 
-class RestrictForm(forms.Form):
+class RestrictForm(GovukErrors, forms.Form):
     reason = LongText(
         label="Why is processing restricted?",
         help_text="Say what the person asked for and when, as they or their representative put it",
@@ -69,7 +70,7 @@ class RestrictForm(forms.Form):
     )
 
 
-class RectifyForm(forms.Form):
+class RectifyForm(GovukErrors, forms.Form):
     given_name = Text(label="First name", required=False, max_length=100)
     family_name = Text(label="Last name", required=False, max_length=100)
     date_of_birth = PastDate(label="Date of birth", required=False, earliest=OLDEST_PERSON_YEARS)
@@ -91,7 +92,7 @@ class RectifyForm(forms.Form):
         }
 
 
-class ReaderForm(forms.Form):
+class ReaderForm(GovukErrors, forms.Form):
     email = forms.EmailField(
         label="Their email address",
         max_length=254,
@@ -102,7 +103,7 @@ class ReaderForm(forms.Form):
     )
 
 
-class PolicyForm(forms.Form):
+class PolicyForm(GovukErrors, forms.Form):
     years_after_closure = forms.IntegerField(
         label="Years to keep a case after it closes",
         min_value=1,
@@ -127,7 +128,7 @@ class PolicyForm(forms.Form):
     )
 
 
-class HoldForm(forms.Form):
+class HoldForm(GovukErrors, forms.Form):
     reason = LongText(
         label="Why must this case be kept?",
         help_text="For example, a safeguarding practice review, an inquiry or a legal claim",

@@ -12,7 +12,7 @@ import datetime
 from django import forms
 
 from rpd.disagreements.models import Disagreement, PathwayVersion, Status
-from rpd.frontend import GovukDateField
+from rpd.frontend import GovukDateField, GovukErrors
 from rpd.people.models import Agency, AgencyType, Partnership, User
 
 from .models import LearningKind, LearningStatus
@@ -50,7 +50,7 @@ class Options:
         self.stages = max((len(pack.stages) for pack in packs), default=1)
 
 
-class RegisterForm(forms.Form):
+class RegisterForm(GovukErrors, forms.Form):
     reference = forms.CharField(label="Reference", max_length=32, required=False)
     status = forms.MultipleChoiceField(
         label="Status",
@@ -125,7 +125,7 @@ class RegisterForm(forms.Form):
 PERIODS = {"quarter": "A quarter", "year": "A year", "range": "Any dates"}
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(GovukErrors, forms.Form):
     """A quarter, a year or any range of dates; the current quarter when nothing is chosen."""
 
     year = forms.IntegerField(label="Year", min_value=2000, max_value=2100, required=False)
@@ -194,7 +194,7 @@ def quarter_of(year: int, quarter: int) -> tuple[datetime.date, datetime.date, s
     return start, end, f"{start:%B} to {end:%B %Y}"
 
 
-class LearningForm(forms.Form):
+class LearningForm(GovukErrors, forms.Form):
     """An overseer's learning item, or the tracking of one (`adding=False`: its owner, due
     date, status and notes only)."""
 

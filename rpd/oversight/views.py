@@ -19,6 +19,7 @@ from rpd.dataprotection.models import Read
 from rpd.disagreements import access
 from rpd.disagreements.access import oversees
 from rpd.disagreements.models import Disagreement, FormSubmission, Status
+from rpd.frontend import GovukErrors
 from rpd.pathways.calendar import today as london_today
 from rpd.people.models import Partnership
 from rpd.templatetags.govuk import govuk_tag
@@ -276,7 +277,7 @@ def learning_item(request, slug: str, pk: int):
     )
 
 
-class YearForm(forms.Form):
+class YearForm(GovukErrors, forms.Form):
     year = forms.IntegerField(label="Year", min_value=2000, max_value=2100)
 
 

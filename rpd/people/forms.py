@@ -66,7 +66,7 @@ CLAIMED_ADDRESS = (
 )
 
 
-class ChangeAddressForm(allauth_forms.AddEmailForm):
+class ChangeAddressForm(GovukErrors, allauth_forms.AddEmailForm):
     """A new address for oneself: refused when it is another registered person's (without
     saying whose), confirmed by a link before it replaces the old one."""
 
@@ -92,7 +92,7 @@ class ChangeAddressForm(allauth_forms.AddEmailForm):
         return super().clean_email()
 
 
-class ChangePasswordForm(allauth_forms.ChangePasswordForm):
+class ChangePasswordForm(GovukErrors, allauth_forms.ChangePasswordForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _govuk(
@@ -175,7 +175,7 @@ class OrganisationChoiceForm(_StartsProviderSignIn):
         return self.cleaned_data
 
 
-class InvitationPasswordForm(SetPasswordForm):
+class InvitationPasswordForm(GovukErrors, SetPasswordForm):
     """The password chosen on an invitation's page (the service's password rules)."""
 
     def __init__(self, *args, **kwargs):

@@ -76,7 +76,7 @@ def test_the_switch_page_shows_what_the_version_would_refuse_and_needs_a_reason_
     assert not Event.objects.filter(action="pathway.switched").exists()
 
     too_long = client.post(switch_url, {"seen_in_use": seen, "anyway": "x" * 2001})
-    assert too_long.status_code == 400 and "at most 2000 characters" in too_long.text
+    assert too_long.status_code == 400 and "must be 2000 characters or fewer" in too_long.text
 
     # With one: switched, and the audit event keeps the reason and the problems.
     reason = "The ladders are being imported tomorrow morning"

@@ -430,21 +430,28 @@ def resolved(demo, d):
     return evidence
 
 
-# All a closed case still accepts: its records' approval and correction (as addenda), its
-# agreed actions, which outlive the resolution, and each agency's own case reference.
+# All a closed case still accepts: its records' approval and correction (as addenda), the
+# other side's own account of a record, its agreed actions, which outlive the resolution,
+# and each agency's own case reference; a resolved one, the other side's confirmation or
+# contest of the resolution.
 CLOSED_CASE_ACCEPTS = {
     "approve",
     "correct",
+    "add_account",
     "hand_over_action",
     "complete_action",
     "add_case_reference",
+}
+ACCEPTS = {
+    Status.RESOLVED: CLOSED_CASE_ACCEPTS | {"confirm_resolution", "contest_resolution"},
+    Status.WITHDRAWN: CLOSED_CASE_ACCEPTS,
 }
 
 
 def test_a_resolved_or_withdrawn_case_accepts_exactly_these_transitions():
     for status in (Status.RESOLVED, Status.WITHDRAWN):
         accepts = {name for name, rule in transitions.RULES.items() if status in rule.statuses}
-        assert accepts == CLOSED_CASE_ACCEPTS, status
+        assert accepts == ACCEPTS[status], status
 
 
 @pytest.mark.parametrize("close", ["resolve", "withdraw"])
@@ -456,7 +463,7 @@ def test_every_other_transition_on_a_closed_case_is_refused_and_changes_nothing(
     else:
         do("withdraw", demo.ladder["csc"][0], d, reason="Agreed between the two agencies")
     status = fresh(d).get_status_display().lower()
-    for name in sorted(set(transitions.RULES) - CLOSED_CASE_ACCEPTS):
+    for name in sorted(set(transitions.RULES) - ACCEPTS[fresh(d).status]):
         for actor in (demo.ladder["csc"][0], demo.ladder["police"][0]):
             error = refused(NotAllowed, name, actor, d)
             assert f"is {status}: you cannot" in str(error), (name, actor)

@@ -36,7 +36,7 @@ def test_an_import_outside_any_test_transaction_writes_everything_with_its_one_e
     assert managed.count() == sum(1 for r in rows if r["line_manager_email"])
     imported = Event.objects.filter(seq__gt=events)
     assert [e.action for e in imported] == ["people.imported"]
-    assert imported.get().data["rows"] == len(rows)
+    assert imported.get().data["lines"] == len(rows)
 
 
 def test_an_import_failing_while_writing_leaves_nothing_behind(partnership, rows, monkeypatch):
