@@ -347,6 +347,10 @@ NOT_PARTNERSHIPS = {
     "openid_connect_callback": "an identity provider",
     "mfa_remove_webauthn": "the viewer's own security keys",
     "mfa_edit_webauthn": "the viewer's own security keys",
+    "invitation": "an invitation token, the person's own",
+    # The region's own pages and exports: what the viewer oversees, whatever the format.
+    "oversight:region-register-export": "the viewer's own region, in a format",
+    "oversight:region-figures-export": "the viewer's own region, in a format",
 }
 
 
@@ -393,6 +397,20 @@ def alphas_objects(w: World) -> dict:
         "administration:detail": {"field": ["name"]},
         "administration:add-holder": {"role_id": [r.id for r in pack.roles][:1]},
         "administration:add-holder-check": {"role_id": [r.id for r in pack.roles][:1]},
+        "oversight:learning-item": {"pk": [w.case.pk]},
+        "oversight:form-version": {**case, "version": ["1"]},
+        "oversight:form-version-file": {**case, "version": ["1"], "kind": ["pdf", "txt"]},
+        "oversight:case-copy": {**case, "agency_id": [csc.pk]},
+        "oversight:case-copy-file": {**case, "agency_id": [csc.pk], "kind": ["pdf", "txt"]},
+        "oversight:record-copy": {**case, "record_id": ["1"], "agency_id": [csc.pk]},
+        "oversight:record-copy-file": {
+            **case,
+            "record_id": ["1"],
+            "agency_id": [csc.pk],
+            "kind": ["pdf", "txt"],
+        },
+        "oversight:register-export": {"kind": ["csv", "xlsx"]},
+        "oversight:figures-export": {"kind": ["csv", "xlsx"]},
         "dataprotection:case": case,
         "dataprotection:restrict": case,
         "dataprotection:rectify": case,
