@@ -194,7 +194,8 @@ def record_discussion(walk: Walk, d, people, outcome="Unresolved: needs escalati
         (timezone.localtime() - datetime.timedelta(hours=1)).strftime("%-d/%-m/%Y %H:%M")
     )
     for person in people:
-        page.get_by_label(f"{person.display_name}, {person.job_title}", exact=True).check()
+        # Each reads "name, job title, team, agency", so the same name in two places differs.
+        page.get_by_label(f"{person.display_name}, {person.job_title}, ").check()
     page.get_by_label("Summary").fill("Both positions and the evidence were set out.")
     page.get_by_label(outcome).check()
     for box in page.locator("input[name=covers]").all():
