@@ -112,14 +112,26 @@ RADIOS_UP_TO = 8  # more choices than this read better as a select
 YES_NO = [("true", "Yes"), ("false", "No"), ("unknown", "Not known")]
 
 
+# Where a field of the same name asks something else on another form: a record's summary
+# is of the discussion, not the raiser's case.
+LABELS_OF_FORM: dict[str, dict[str, tuple[str, str]]] = {
+    "RecordForm": {
+        "summary": ("Summary", "What was discussed, each side's position and the evidence"),
+    },
+}
+
+
 def label(form: forms.Form, names=None) -> forms.Form:
     """Give the form's fields their labels, hints and inputs for people: the back-end
     forms declare what a value is, the pages how it is asked for (a few choices as
     radios, several as checkboxes, long text in a text area, yes/no/not known)."""
+    own = LABELS_OF_FORM.get(type(form).__name__, {})
     for name, f in form.fields.items():
         if names is not None and name not in names:
             continue
-        if name in LABELS:
+        if name in own:
+            f.label, f.help_text = own[name]
+        elif name in LABELS:
             f.label, f.help_text = LABELS[name]
         f.widget = _input_for(f)
     return form
