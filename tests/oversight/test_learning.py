@@ -130,5 +130,5 @@ def test_every_learning_field_takes_hostile_input_with_a_named_error(client, jer
     page = client.post(url, {**valid, "cases": "NOPE-1"}).text
     assert "No case of this partnership has the reference NOPE-1" in page
     page = client.post(url, {**valid, "title": "a\x00b"}).text
-    assert "There is a problem" in page and "Null characters are not allowed" in page
+    assert "There is a problem" in page and "must not contain a NUL character" in page
     LearningItem.objects.filter(source=LearningSource.OVERSEER).delete()
