@@ -36,6 +36,7 @@ __all__ = [
     "governed_agencies",
     "governs",
     "governs_person",
+    "may_invite",
     "people_of",
     "SIGHT_ROLES",
 ]
@@ -84,6 +85,16 @@ def governs_person(partnership: Partnership, person: User) -> bool:
     """Whether `partnership` governs `person`'s agency: their name, address, place,
     agency roles and whether they may sign in."""
     return person.agency_id is not None and governs(partnership, person.agency)
+
+
+def may_invite(partnership: Partnership, person: User) -> bool:
+    """Whether the partnership's administrators may invite `person` now: someone of an
+    agency it governs (an invitation sets their password), who can be invited
+    (`invitations.refusal`): the person page offers the button by it; the invite
+    operation asks the same of many at once (`governed_people`, then `invitations.invite`)."""
+    from rpd.people.invitations import refusal
+
+    return governs_person(partnership, person) and refusal(person) is None
 
 
 def in_partnership(agency: Agency, partnership: Partnership) -> bool:

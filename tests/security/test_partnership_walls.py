@@ -21,7 +21,6 @@ import time_machine
 from django.db import transaction
 from django.db.models import Q
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.html import escape
 
 from rpd.audit.models import Event
@@ -46,6 +45,7 @@ from rpd.people.models import (
 )
 from tests.disagreements.helpers import raise_data
 from tests.sharing import share
+from tests.urlwalk import every_route
 
 pytestmark = pytest.mark.django_db
 
@@ -354,15 +354,10 @@ NOT_PARTNERSHIPS = {
 }
 
 
-def patterns(resolver=None, prefix="", namespace=""):
-    """(route, name, parameters) of every URL pattern of the project."""
-    for p in (resolver or get_resolver()).url_patterns:
-        if isinstance(p, URLResolver):
-            ns = f"{p.namespace}:" if p.namespace else namespace
-            yield from patterns(p, prefix + str(p.pattern), ns)
-        elif isinstance(p, URLPattern):
-            name = f"{namespace}{p.name}" if p.name else ""
-            yield prefix + str(p.pattern), name, list(p.pattern.regex.groupindex)
+def patterns():
+    """(route, name, parameters) of every URL pattern of the project (tests/urlwalk.py)."""
+    for route in every_route():
+        yield route.route, route.name, route.parameters
 
 
 def alphas_objects(w: World) -> dict:

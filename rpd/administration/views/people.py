@@ -131,8 +131,6 @@ FIELD_SLUGS = {name.replace("_", "-"): name for name in PERSON_DETAILS}
 
 @administration
 def person(request, partnership, pk):
-    from rpd.people.invitations import refusal
-
     person = _person(partnership, pk)
     labels = dict(Role.choices)
     # Someone of an agency another partnership governs: only this partnership's own
@@ -178,7 +176,7 @@ def person(request, partnership, pk):
             "items": leavers.open_items(person) if person.is_active else [],
             "governed": governed,
             "owner": person.agency.owner if person.agency_id else None,
-            "may_invite": governed and refusal(person) is None,
+            "may_invite": access.may_invite(partnership, person),
             "invited": person.invitations.order_by("-sent_at").first(),
         },
     )
