@@ -502,3 +502,23 @@ def test_every_url_answers_not_found_or_a_redirect_to_each_kind_of_person_of_bet
             assert w.a.ladder["csc"][0].email not in text, f"{kind}: {route} shows Alpha's people"
     assert alphas(w) == before
     assert Event.objects.count() == events
+
+
+def test_betas_administrator_cannot_invite_alphas_people_through_a_shared_agency(world):
+    # Alpha's police serves Beta too, but Alpha governs it: an invitation sets a person's
+    # password, so only Alpha's administrators may send one.
+    from rpd.people.models import Invitation
+
+    w = world
+    officer = w.a.ladder["police"][0]
+    assert officer.last_login is None  # someone an invitation could reach
+    client = signed_in(w.b.admin)
+    page = client.get(f"/partnerships/{w.b.partnership.slug}/people/{officer.pk}/")
+    assert "They have not signed in yet" not in page.content.decode()
+    post(client, f"/partnerships/{w.b.partnership.slug}/people/invite/", {"person": officer.pk})
+    post(
+        client,
+        f"/partnerships/{w.b.partnership.slug}/people/invite/",
+        {"everyone": "not-signed-in"},
+    )
+    assert not Invitation.objects.filter(person__agency=officer.agency).exists()
