@@ -8,22 +8,14 @@ from __future__ import annotations
 from django.urls import reverse
 
 from rpd.notifications import outbox
+from rpd.people import roles
 from rpd.people.models import JoinRequest, Partnership, Role, User
 
 LABELS = dict(Role.choices)
 
 
 def administrators_of(partnership: Partnership):
-    return (
-        User.objects.filter(
-            role_grants__role=Role.ADMINISTRATOR,
-            role_grants__partnership=partnership,
-            is_active=True,
-        )
-        .exclude(email="")
-        .distinct()
-        .order_by("pk")
-    )
+    return roles.holding(partnership.pk, [Role.ADMINISTRATOR]).exclude(email="").order_by("pk")
 
 
 def _tell(person: User, subject: str, body: str, *, save: bool = True):

@@ -158,17 +158,10 @@ def queue(
 def tell_administrators(partnership, person, at: datetime.datetime) -> int:
     """Tell the partnership's administrators, once each, that `person` has no email
     address; name the person, never the case. Returns how many were told."""
-    from rpd.people.models import Role, User
+    from rpd.people import roles
+    from rpd.people.models import Role
 
-    administrators = (
-        User.objects.filter(
-            role_grants__role=Role.ADMINISTRATOR,
-            role_grants__partnership=partnership,
-            is_active=True,
-        )
-        .exclude(email="")
-        .distinct()
-    )
+    administrators = roles.holding(partnership.pk, [Role.ADMINISTRATOR]).exclude(email="")
     told = 0
     for administrator in administrators:
         named = person.display_name + (f", {person.job_title}" if person.job_title else "")

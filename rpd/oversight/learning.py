@@ -21,6 +21,7 @@ from rpd.audit import log as audit
 from rpd.disagreements.models import Disagreement
 from rpd.notifications import outbox
 from rpd.notifications.models import Kind
+from rpd.people import roles
 from rpd.people.models import OVERSIGHT_ROLES, Partnership, User
 
 from .models import LearningItem, LearningKind, LearningSource, LearningStatus
@@ -75,11 +76,7 @@ def suggest(
 
 
 def overseers(partnership_id: int):
-    return User.objects.filter(
-        role_grants__role__in=OVERSIGHT_ROLES,
-        role_grants__partnership_id=partnership_id,
-        is_active=True,
-    ).distinct()
+    return roles.holding(partnership_id, OVERSIGHT_ROLES)
 
 
 def _tell_oversight(item: LearningItem, d: Disagreement, at: datetime.datetime) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from rpd.audit import log as audit
 from rpd.pathways.schema import Pack
@@ -79,6 +79,17 @@ def safeguarding_leads(agency_ids) -> list[User]:
         .distinct()
         .order_by("pk")
     )
+
+
+def holding(partnership_id: int, roles) -> QuerySet[User]:
+    """The active people who hold any of these partnership roles in one partnership: its
+    administrators (told of join requests, of people with no address), its unit and chair
+    (told of learning suggested)."""
+    return User.objects.filter(
+        role_grants__role__in=list(roles),
+        role_grants__partnership_id=partnership_id,
+        is_active=True,
+    ).distinct()
 
 
 def unfilled_roles(partnership: Partnership, pack: Pack | None = None) -> list[Problem]:
