@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from rpd.disagreements.presenters import answer_in_words
 from rpd.disagreements.views.common import administered_or_404, with_errors
 
 from ..operations import Invalid, NotAdministrator
@@ -54,18 +55,9 @@ def one_of(queryset, pk):
 
 
 def display(form: forms.Form, name: str) -> str:
-    """A valid form's answer to `name` as a person reads it."""
-    value, field = form.cleaned_data.get(name), form.fields[name]
-    if value in (None, "", [], ()):
-        return "Not given"
-    if isinstance(field, forms.ModelChoiceField):
-        return field.label_from_instance(value)
-    if isinstance(field, forms.ChoiceField):
-        labels = dict(field.choices)
-        if isinstance(value, list | tuple):
-            return ", ".join(str(labels.get(v, v)) for v in value)
-        return str(labels.get(value, value))
-    return str(value)
+    """A valid form's answer to `name` as a person reads it: as the raise journey's Check
+    your answers says it (presenters.answer_in_words), dates and yes or no included."""
+    return answer_in_words(form.fields[name], form.cleaned_data.get(name), form.data.get(name))
 
 
 def answers_of(post, form: forms.Form) -> dict:
