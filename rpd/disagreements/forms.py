@@ -148,6 +148,17 @@ def partnership_users(partnership: Partnership):
     return User.objects.filter(agency__partnerships=partnership, is_active=True)
 
 
+def unasked_questions(pack) -> set[str]:
+    """Questions of raising the pathway leaves nothing to choose from: not asked, nor
+    checked (no immediate rules, no fast track)."""
+    unasked = set()
+    if not pack.immediate_rules:
+        unasked.add("immediate_rule")
+    if not pack.fast_track:
+        unasked |= {"start_stage", "fast_track_reason"}
+    return unasked
+
+
 class RaiseForm(ContextForm):
     # Not asked where the pathway covers one kind: the pathway has answered it.
     subject_kind = forms.ChoiceField(choices=SubjectKind.choices, required=False)

@@ -19,7 +19,7 @@ from rpd.pathways.simulate import stage_dates
 from rpd.people.models import Partnership
 
 from .. import transitions
-from ..forms import Context, RaiseForm, covered_kinds
+from ..forms import Context, RaiseForm, covered_kinds, unasked_questions
 from ..models import Disagreement, Risk
 from ..nhs_number import spaced
 from ..presenters import answer_in_words
@@ -258,16 +258,6 @@ def elsewhere(request, context: Context):
     )
 
 
-def _unasked(context: Context) -> set[str]:
-    """Questions the pathway leaves nothing to choose from: not asked, nor checked."""
-    unasked = set()
-    if not context.pack.immediate_rules:
-        unasked.add("immediate_rule")
-    if not context.pack.fast_track:
-        unasked |= {"start_stage", "fast_track_reason"}
-    return unasked
-
-
 def _step_form(
     context: Context, answers: dict, step: Step, errors=None, agency=None, harm_ruled_out=False
 ) -> forms.Form:
@@ -276,7 +266,7 @@ def _step_form(
     form = label(form)
     if errors is not None:
         with_errors(form, errors)
-    unasked = _unasked(context)
+    unasked = unasked_questions(context.pack)
     for name in list(form.fields):
         if name not in step.fields or name in unasked:
             del form.fields[name]
@@ -361,7 +351,7 @@ def _summary(context: Context, answers: dict, steps: list[Step]) -> list[dict]:
     form's own reading of what was typed) and a link to change it."""
     form = label(RaiseForm(answers, context=context))
     form.is_valid()
-    unasked = _unasked(context)
+    unasked = unasked_questions(context.pack)
     rows = []
     for s in steps:
         for name in s.fields:
