@@ -161,6 +161,13 @@ def tell_administrators(partnership, person, at: datetime.datetime) -> int:
     from rpd.people import roles
     from rpd.people.models import Role
 
+    # A notice that belongs to no partnership's case (an account notice) goes to whoever
+    # governs the person's agency: only they can give the person an address (ADR 007).
+    if partnership is None and person.agency_id:
+        partnership = person.agency.owner
+    if partnership is None:
+        logger.warning("%s has no email address; no partnership governs them", person.username)
+        return 0
     administrators = roles.holding(partnership.pk, [Role.ADMINISTRATOR]).exclude(email="")
     told = 0
     for administrator in administrators:
