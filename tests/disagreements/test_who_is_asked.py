@@ -84,3 +84,46 @@ def test_the_partnership_unit_is_not_offered_raising_a_disagreement(db, client):
     assert "Raise a disagreement" not in client.get("/").text
     client.force_login(demo.ladder["csc"][0])
     assert "Raise a disagreement" in client.get("/").text
+
+
+def test_a_new_line_manager_is_asked_to_approve_at_once_and_the_old_one_no_longer(
+    stage_1_record_by_the_police_officer, django_capture_on_commit_callbacks
+):
+    # An administrator changes who manages the officer while the record waits: My work and
+    # the case page name the manager the rules would let approve now, not the one stored
+    # when the record was written.
+    demo, d = stage_1_record_by_the_police_officer
+    officer, sergeant = demo.ladder["police"][0], demo.ladder["police"][1]
+    acting = type(sergeant).objects.create_user(
+        username="acting.sergeant",
+        email="acting.sergeant@example.org",
+        first_name="Rowan",
+        last_name="Acting",
+        agency=sergeant.agency,
+        rung=sergeant.rung,
+        line_manager=sergeant.line_manager,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        officer.line_manager = acting
+        officer.save()
+
+    d = fresh(d)
+    [step] = [s for s in d.next_steps if s["name"] == "approve"]
+    assert step["people"] == [acting.pk]
+    assert told_on_my_work(acting, d).startswith("You must approve the record")
+    # The sergeant no longer manages the officer: the case leaves their My work altogether.
+    sergeant = UserBackend().get_user(sergeant.pk)
+    assert d.pk not in {row.pk for row in queries.work_rows(sergeant)}
+
+
+def test_a_leaver_is_no_longer_named_in_a_next_step(
+    stage_1_record_by_the_police_officer, django_capture_on_commit_callbacks
+):
+    demo, d = stage_1_record_by_the_police_officer
+    sergeant = demo.ladder["police"][1]
+    with django_capture_on_commit_callbacks(execute=True):
+        sergeant.is_active = False
+        sergeant.save()
+
+    d = fresh(d)
+    assert all(sergeant.pk not in s["people"] for s in d.next_steps)
