@@ -30,6 +30,15 @@ _LINE = re.compile(r"(\d+) ([0-9a-f]{64})")
 _RESTORE = re.compile(r"restore (\d+) ([0-9a-f]{64}) (\d+) (\d+) ([0-9a-f]{64}) ([0-9a-f]{64})")
 
 
+@dataclasses.dataclass(frozen=True)
+class Checkpoint:
+    seq: int
+    hash: str
+
+
+NO_CHECKPOINT = Checkpoint(0, "0" * 64)  # what a restore line says when none was lost
+
+
 def seal(seq: int, hash: str) -> str:
     return sign("rpd.audit.chain-head", f"{seq}:{hash}")
 
@@ -77,25 +86,19 @@ class Restore:
     lost: Checkpoint | None  # the newest checkpoint then, which the restore gave up
 
     def sealed_text(self) -> str:
-        lost = self.lost or Checkpoint(0, "0" * 64)
+        lost = self.lost or NO_CHECKPOINT
         return f"{self.seq}:{self.hash}:{self.backup_last}:{lost.seq}:{lost.hash}"
 
 
 def restored(restore: Restore) -> None:
     """Record a restore in the checkpoint file: from here on, checkpoints count from its
     event. Sealed, so that only a holder of the audit key can explain a gap."""
-    lost = restore.lost or Checkpoint(0, "0" * 64)
+    lost = restore.lost or NO_CHECKPOINT
     signature = sign("rpd.audit.restore", restore.sealed_text())
     _append_line(
         f"restore {restore.seq} {restore.hash} {restore.backup_last} "
         f"{lost.seq} {lost.hash} {signature}"
     )
-
-
-@dataclasses.dataclass(frozen=True)
-class Checkpoint:
-    seq: int
-    hash: str
 
 
 class UnreadableCheckpoint(ValueError):
