@@ -1,10 +1,13 @@
-"""Project-wide sub-commands: `rpd migrate`, `rpd serve` and `rpd manage`."""
+"""Project-wide sub-commands: `rpd migrate`, `rpd serve`, `rpd manage`, `rpd backup` and
+`rpd restore`."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import re
+import sys
+from pathlib import Path
 
 from rpd.cli import CommandError, setup_django
 
@@ -34,6 +37,22 @@ def register(subparsers) -> None:
         "page; refused unless RPD_DEBUG=1",
     )
     p.set_defaults(handler=serve)
+
+    p = subparsers.add_parser(
+        "backup",
+        help="copy the whole database to FILE (SQLite's online backup, or pg_dump's custom "
+        "format on PostgreSQL)",
+    )
+    p.add_argument("file", metavar="FILE", type=Path)
+    p.set_defaults(handler=backup)
+
+    p = subparsers.add_parser(
+        "restore",
+        help="replace the whole database with a backup, and record the restore in the audit log",
+    )
+    p.add_argument("file", metavar="FILE", type=Path)
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(handler=restore)
 
     p = subparsers.add_parser("manage", help="run a Django management command")
     p.add_argument("arguments", nargs=argparse.REMAINDER)
@@ -100,4 +119,76 @@ def manage(args) -> int:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["rpd manage", *args.arguments])
+    return 0
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def backup(args) -> int:
+    from rpd.cli import database_name, require_database
+
+    require_database()
+    from rpd import backup as backups
+
+    path: Path = args.file
+    if path.exists():
+        raise CommandError(f"{path} already exists: choose a new name for the backup")
+    if not path.parent.is_dir():
+        raise CommandError(f"no directory {path.parent} to write the backup in")
+    say(f"Backing up the {backups.kind()} database {database_name()} to {path}...")
+    taken = backups.take(path, say)
+    size = path.stat().st_size / 1_000_000
+    say(
+        f"Backed up to {path} ({size:,.1f} MB, taken {taken.taken_at}, the audit log up to "
+        f"event {taken.last_event:,}). Keep it off this machine; `rpd restore {path}` "
+        "puts it back."
+    )
+    return 0
+
+
+def restore(args) -> int:
+    setup_django()
+    from rpd import backup as backups
+    from rpd.audit import restore as restores
+    from rpd.cli import database_name
+
+    path: Path = args.file
+    where = database_name()
+    say(f"Checking {path}...")
+    found = backups.inspect(path)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CommandError(
+                "restore replaces the whole database: run it at a terminal to confirm, "
+                "or pass --yes"
+            )
+        print(
+            f"This replaces everything in {where} with the backup taken {found.taken_at} "
+            f"(the audit log up to event {found.last_event:,}); anything written since is "
+            "lost. Stop the web processes and workers first. Type yes to restore: ",
+            end="",
+            flush=True,
+        )
+        if sys.stdin.readline().strip().lower() != "yes":
+            say("Nothing restored.")
+            return 1
+    sha256 = backups.digest(path)
+    say(f"Restoring {where} from {path}...")
+    backups.put_back(path, say)
+    say("Recording the restore in the audit log...")
+    event, lost = restores.record(
+        restores.Backup(name=path.name, sha256=sha256, taken_at=found.taken_at)
+    )
+    gone = (
+        "no event was lost"
+        if lost is None
+        else f"events {found.last_event + 1:,} to {lost.seq:,}, written after the backup, are lost"
+    )
+    say(
+        f"Restored {where} from {path} (taken {found.taken_at}): {gone}; event "
+        f"{event.seq:,} records the restore. If the backup is from an older version, run "
+        "`rpd migrate`; then `rpd audit verify`."
+    )
     return 0

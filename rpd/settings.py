@@ -273,9 +273,13 @@ CSRF_FAILURE_VIEW = "rpd.errors.csrf_failure"
 # The audit chain's head is sealed with this key, kept out of the database; when unset, a
 # key derived from SECRET_KEY. Changing either makes `rpd audit verify` report the seal.
 RPD_AUDIT_KEY = os.environ.get("RPD_AUDIT_KEY", "")
-# Every committed head is appended here, outside the database, so a wound-back head shows.
+# Every committed head is appended to a file outside the database, so a wound-back head
+# shows. Several web hosts and workers must all write and read the same file: point
+# RPD_AUDIT_CHECKPOINT_DIR at a directory every one of them mounts (ADR 006, amended).
+# RPD_AUDIT_CHECKPOINTS names the file itself, for an installation that set it before.
+RPD_AUDIT_CHECKPOINT_DIR = Path(os.environ.get("RPD_AUDIT_CHECKPOINT_DIR", DATA_DIR))
 RPD_AUDIT_CHECKPOINTS = Path(
-    os.environ.get("RPD_AUDIT_CHECKPOINTS", DATA_DIR / "audit-checkpoints.log")
+    os.environ.get("RPD_AUDIT_CHECKPOINTS", RPD_AUDIT_CHECKPOINT_DIR / "audit-checkpoints.log")
 )
 
 # Directories of partnership-written packs, besides the built-in ones.

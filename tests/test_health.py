@@ -4,8 +4,11 @@ unauthenticated, and saying nothing about any case."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
+import socket
+import threading
 
 import pytest
 from django.test import Client
@@ -103,3 +106,88 @@ def test_ready_fails_and_live_answers_when_the_database_is_unreachable(tmp_path)
         for line in err.splitlines()
         if line.startswith("{")
     )
+
+
+class Relay:
+    """A TCP relay to the PostgreSQL server that can be stopped and started again: the
+    database going away under a running process, as a crash or a failover does."""
+
+    def __init__(self, host: str, port: int):
+        self.target = (host, port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.sockets: list[socket.socket] = []
+        self.running = True
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if not self.running:
+                client.close()
+                continue
+            server = socket.create_connection(self.target)
+            self.sockets += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    def _pipe(self, source, sink):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+    def stop(self):
+        """Refuse new connections and cut the open ones."""
+        self.running = False
+        for end in self.sockets:
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+        self.sockets.clear()
+
+    def start(self):
+        self.running = True
+
+    def close(self):
+        self.stop()
+        self.listener.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ready_fails_while_the_database_is_down_and_recovers_when_it_is_back():
+    from django.db import close_old_connections, connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("an embedded SQLite database cannot stop under a running process")
+    heartbeat.beat("worker-on-host-1")
+    db = connection.settings_dict
+    relay = Relay(db["HOST"] or "localhost", int(db["PORT"] or 5432))
+    saved = db["HOST"], db["PORT"]
+    connection.close()
+    db["HOST"], db["PORT"] = "127.0.0.1", str(relay.port)
+
+    def probe():
+        # What a server does as each request starts (the test client leaves it out, to keep
+        # a test's connection): drop a connection that has failed, so the next reconnects.
+        close_old_connections()
+        return ready()
+
+    try:
+        assert probe()[0] == 200
+        relay.stop()
+        assert probe() == (503, {"status": "not ready", "checks": {"database": "unreachable"}})
+        assert Client().get("/health/live").status_code == 200
+        relay.start()
+        assert probe()[0] == 200
+    finally:
+        connection.close()
+        db["HOST"], db["PORT"] = saved
+        relay.close()

@@ -18,9 +18,10 @@ from django.utils import timezone
 from . import rows
 from .hashing import canonical, check_text, clean_data, contents_of, event_hash
 from .models import GENESIS_HASH, ChainHead, Event, EventText
-from .seal import Checkpoint, UnreadableCheckpoint, checkpoint, newest_checkpoint, seal
+from .seal import Checkpoint, UnreadableCheckpoint, checkpoint, read_store, seal
 
 SYSTEM = "system"
+RESTORED = "audit.restored"  # the action of the event `rpd restore` writes (rpd.audit.restore)
 
 
 class OutsideTransactionError(RuntimeError):
@@ -152,10 +153,13 @@ def verify(*, batch_size: int = 1000, since: Checkpoint | None = None) -> Verifi
         last_seq, last_hash = since.seq, since.hash
     # Read before the walk: every event it names had committed, so the walk must meet it.
     try:
-        kept = newest_checkpoint()
+        store = read_store()
     except UnreadableCheckpoint as error:
         return Verification(False, 0, None, str(error))
+    kept = store.newest
     kept_seq = None if kept is None else kept.seq
+    # Each restore the checkpoint file records must be the event the chain holds there.
+    restores = {restore.seq: restore for restore in store.restores}
 
     def broken(seq: int | None, reason: str) -> Verification:
         return Verification(False, checked, seq, reason, last_hash, kept_seq)
@@ -234,6 +238,18 @@ def verify(*, batch_size: int = 1000, since: Checkpoint | None = None) -> Verifi
                     event.seq,
                     f"event {event.seq} does not match the checkpoint kept outside the database",
                 )
+            restore = restores.get(event.seq)
+            if restore is not None and event.hash != restore.hash:
+                return broken(
+                    event.seq,
+                    f"event {event.seq} is not the restore the checkpoints outside the "
+                    "database record there",
+                )
+            if event.action == RESTORED and not _signed_restore(event):
+                return broken(
+                    event.seq,
+                    f"event {event.seq} records a restore that `rpd restore` did not sign",
+                )
             changed = _row_changes(event)
             if changed is None:
                 return broken(event.seq, f"event {event.seq}: its rows are not digests")
@@ -254,6 +270,12 @@ def verify(*, batch_size: int = 1000, since: Checkpoint | None = None) -> Verifi
             checked += 1
             last_seq, last_hash = event.seq, event.hash
         batch = _batch_after(last_seq, batch_size)
+
+
+def _signed_restore(event: Event) -> bool:
+    from .restore import signature_holds
+
+    return signature_holds(event)
 
 
 def _row_changes(event: Event) -> dict[str, tuple[str | None, str | None]] | None:

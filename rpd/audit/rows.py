@@ -31,9 +31,15 @@ class Evidence:
     many: tuple[str, ...]  # many-to-many fields, hashed as sorted lists of ids
 
     @property
+    def columns(self) -> list[str]:
+        """The columns hashed: every one the row has (a column added later is vouched for
+        again by the migration that adds it: `rpd.audit.upgrade`)."""
+        return [f.attname for f in self.model._meta.concrete_fields]
+
+    @property
     def fields(self) -> list[str]:
-        """What is hashed: every column of the row, and the many-to-many fields."""
-        return [f.attname for f in self.model._meta.concrete_fields] + list(self.many)
+        """What is hashed: the columns, and the many-to-many fields."""
+        return self.columns + list(self.many)
 
 
 def register(model: type[models.Model], many: tuple[str, ...] = ()) -> None:
@@ -57,11 +63,19 @@ def describe(row_label: str) -> str:
 
 def row_digest(instance: models.Model) -> str:
     evidence = _EVIDENCE[instance._meta.model_name]
-    values = {
-        f.attname: _plain(f.value_from_object(instance))
-        for f in evidence.model._meta.concrete_fields
-    }
-    for name in evidence.many:
+    return digest_over(instance, evidence.columns, evidence.many)
+
+
+def many_of(model_name: str) -> tuple[str, ...]:
+    evidence = _EVIDENCE.get(model_name)
+    return evidence.many if evidence else ()
+
+
+def digest_over(instance: models.Model, columns, many=()) -> str:
+    """The digest of these columns (attribute names) and many-to-many fields of a row;
+    `instance` may be a migration's historical model."""
+    values = {name: _plain(getattr(instance, name)) for name in columns}
+    for name in many:
         values[name] = sorted(related.pk for related in getattr(instance, name).all())
     text = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
