@@ -41,7 +41,7 @@ def test_a_rung_no_one_holds_is_named_with_the_stages_that_need_it(imported):
     problems = golive.check(imported)
     ladder = [p for p in problems if p.area == "ladders"]
     assert [p.message for p in ladder] == [
-        f"no one in {police.name} stands on the Senior leader rung that stages 4, 5 need, "
+        f"no one in {police.name} stands on the Senior leader rung that stages 4 and 5 need, "
         "and no one stands in for it"
     ]
     assert ladder[0].href == f"/partnerships/testshire/agencies/{police.pk}/"
