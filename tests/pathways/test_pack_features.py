@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rpd.pathways import registry
+from rpd.pathways.diff import diff
 from rpd.pathways.loader import PackInvalid, load_pack_text
 from tests.pathways.northfield import NORTHFIELD
 from tests.pathways.small_pack import small_pack
@@ -150,3 +151,36 @@ def test_a_lead_by_subject_is_a_defined_role_that_can_lead_and_of_a_kind_the_pat
         "p.yaml:98: forms[0].sent_to_for.adult: this pathway covers children and young people "
         "only: a role for an adult at risk would never be used",
     ]
+
+
+def test_the_diff_names_a_changed_anchor_and_a_changed_lead_or_recipient_by_subject():
+    old = load_pack_text(NORTHFIELD)
+    new = load_pack_text(
+        NORTHFIELD.replace("version: 1", "version: 2")
+        .replace(
+            "counts_from: {stage: 1, milestone: initial-discussion}",
+            "counts_from: {stage: 1, event: end}",
+        )
+        .replace("led_by_for: {adult: lsab-chair}", "")
+        .replace("sent_to_for: {adult: lsab-unit}", "sent_to_for: {child: lsab-unit}")
+    )
+    changes = {(c.what, c.before, c.after) for s in diff(old, new) for c in s.changes}
+    assert (
+        "Milestone",
+        "Line managers' discussion: within 5 working days of stage 1's milestone "
+        "'initial-discussion' being met",
+        "Line managers' discussion: within 5 working days of stage 1's end",
+    ) in changes
+    assert (
+        "Led by",
+        "Independent chair of the adults' board for an adult at risk; otherwise Independent "
+        "chair of the children's partnership",
+        "Independent chair of the children's partnership",
+    ) in changes
+    assert (
+        "Sent to",
+        "Northfield adults' board business unit for an adult at risk; otherwise Northfield "
+        "partnership business unit",
+        "Northfield adults' board business unit for a child; otherwise Northfield partnership "
+        "business unit",
+    ) in changes
