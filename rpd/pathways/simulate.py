@@ -174,8 +174,14 @@ def stage_dates(
     while pending:
         before = len(pending)
         for m in list(pending):
+            key, words = m.anchor_key, counted_from(pack, number, m)
             if isinstance(m.counts_from, EarlierStage):
-                anchor, moment = (earlier or {}).get(m.counts_from.key, (starts, at))
+                if m.counts_from.key in (earlier or {}):
+                    anchor, moment = earlier[m.counts_from.key]
+                else:  # the case never had it: this stage's start stands in, and says so
+                    anchor, moment = starts, at
+                    key = STAGE_START
+                    words = f"the start of stage {number} (in place of {words})"
             elif m.counts_from in anchors:
                 anchor, moment = anchors[m.counts_from]
             elif m.counts_from in done:
@@ -189,10 +195,10 @@ def stage_dates(
                 m.name,
                 timescale.describe(),
                 due_date(timescale, anchor, calendar, moment),
-                m.anchor_key,
+                key,
                 anchor,
                 isinstance(timescale, Immediately),
-                counted_from(pack, number, m),
+                words,
                 isinstance(timescale, Event),
                 isinstance(timescale, WorkingDays),
             )

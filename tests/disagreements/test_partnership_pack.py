@@ -91,6 +91,13 @@ def test_northfield_simulates_with_the_hand_counted_dates(installed, capsys):
         "start of stage 1 on Mon 02 Mar 2026)",
     ]:
         assert line + "\n" in out
+    # Fast-tracked to stage 3 on Wed 4 March ("Urgent resolution required"): stages 1 and 2
+    # never happen, so stage 3's start stands in for them, as in a case (below): Wed 25.
+    assert main(["pathway", "simulate", "northfield", "--start", "2026-03-04", "--stage", "3"]) == 0
+    assert (
+        "    Resolved within the overall limit: Wed 25 Mar 2026 (within 15 working days of the "
+        "start of stage 3 (in place of the start of stage 1) on Wed 04 Mar 2026)\n"
+    ) in capsys.readouterr().out
 
 
 @pytest.mark.django_db
@@ -202,6 +209,23 @@ def test_a_northfield_case_runs_end_to_end(installed):
     assert episode.led_by_role == "lscp-chair"
     with time_machine.travel(at(9, 11), tick=False):
         assert _submit_step_4_referral(police[1], d) == {demo.unit.email}
+        # The meeting's seat for the business unit is filled only by a holder of that role.
+        sitting = {"held_on": "2026-03-09", "chronology_reviewed": False, "outcome": "Agreed"}
+        members = [police[1].pk, school[1].pk]
+        with pytest.raises(transitions.Invalid) as refused:
+            transitions.perform(
+                "record_panel", demo.chair, d.pk, fresh(d).version, {**sitting, "members": members}
+            )
+        assert "must include a representative of: Partnership business unit" in str(
+            refused.value.errors
+        )
+        transitions.perform(
+            "record_panel",
+            demo.chair,
+            d.pk,
+            fresh(d).version,
+            {**sitting, "members": [*members, demo.unit.pk]},
+        )
 
     with time_machine.travel(at(10), tick=False):
         d = transitions.perform(
@@ -256,6 +280,19 @@ def test_for_an_adult_at_risk_the_adults_board_leads_step_4_and_receives_its_ref
         told = _submit_step_4_referral(police[1], d)
     assert told == {lsab_unit.mailbox} and demo.unit.email not in told
 
+    # The go-live check names what a role with no one behind it would leave undone.
+    RoleHolder.objects.filter(
+        partnership=demo.partnership, role_id__in=["lsab-chair", "lsab-unit"]
+    ).delete()
+    assert [p.message for p in golive.check(demo.partnership, areas=("roles",))] == [
+        'no one stands behind "Independent chair of the adults\' board", who leads stage 3 '
+        "for an adult at risk: name a person or a mailbox before go-live, or its notices reach "
+        "nobody",
+        'no one stands behind "Northfield adults\' board business unit", who receives the '
+        "Step 4 referral for an adult at risk: name a person or a mailbox before go-live, or "
+        "its notices reach nobody",
+    ]
+
 
 @pytest.mark.django_db
 def test_switching_northfield_to_a_version_with_a_rung_no_agency_has_shows_the_stand_in_rule(
@@ -293,17 +330,6 @@ def test_switching_northfield_to_a_version_with_a_rung_no_agency_has_shows_the_s
     assert versions.in_use(demo.partnership).pack.version == 2
 
 
-# "Where there is immediate harm, inform the agency's designated safeguarding lead
-# immediately" (issue 18): a notice triggered by the risk, to the raising agency's lead.
-IMMEDIATE_HARM = NORTHFIELD.replace(
-    "advise and support them\n",
-    "advise and support them\n"
-    "      - to: raiser-lead\n"
-    "        when: immediate_harm\n"
-    "        what: There is immediate harm; as designated safeguarding lead act immediately\n",
-)
-
-
 def _harm_notices(d):
     return list(
         Notice.objects.filter(
@@ -316,8 +342,9 @@ def _harm_notices(d):
 def test_immediate_harm_informs_the_raising_agencys_designated_safeguarding_lead_at_once(
     installed,
 ):
-    installed.write_text(IMMEDIATE_HARM.replace("version: 1", "version: 2"))
-    assert main(["pathway", "install", str(installed)]) == 0
+    """Northfield stage 1: "Where there is immediate harm, inform the agency's designated
+    safeguarding lead immediately" (issue 18): a notice triggered by the risk, to the
+    raising agency's lead."""
     demo = build_partnership("northfield")
     school = demo.ladder["school"]
     with time_machine.travel(at(2), tick=False):

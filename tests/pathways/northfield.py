@@ -60,6 +60,9 @@ stages:
       - to: raiser-lead
         when: stage_started
         what: Your practitioner has raised a professional difference; advise and support them
+      - to: raiser-lead                   # "Where there is immediate harm, inform the
+        when: immediate_harm              #  agency's designated safeguarding lead
+        what: There is immediate harm; as designated safeguarding lead act immediately
   - number: 2
     name: Line manager to line manager
     summary: The two line managers talk it through and tell the partnership.
@@ -97,6 +100,13 @@ stages:
         counts_from: {stage: 1, event: start}
         source: "Pan-Lancashire: 'Each stage (1, 2 or 3) ... (15 working days maximum)'"
     forms: [step-4-referral]
+    panel:
+      name: Independently chaired meeting
+      seats:
+        - {name: Partnership business unit, role: unit}
+        - {name: Police, agency_types: [police]}
+      includes_agencies_concerned: true
+      source: "Lincolnshire step 4: 'LSAB or LSCP independent chaired meeting'"
 forms:
   - id: step-4-referral
     name: Step 4 referral
