@@ -413,9 +413,8 @@ class Stage(Strict):
 
     @property
     def lead_roles(self) -> set[str]:
-        """Every role that may lead the stage, whatever the subject."""
-        named = {role for _, role in self.led_by_for.named()} if self.led_by_for else set()
-        return named | ({self.led_by} if self.led_by else set())
+        """Every role that leads the stage for some kind of subject."""
+        return {self.lead_for(kind) for kind in SUBJECT_KINDS} - {None}
 
     @property
     def referral_names(self) -> list[str]:
