@@ -30,7 +30,7 @@ from rpd.audit import log as audit
 from rpd.notifications import notices
 from rpd.pathways.calendar import WorkingCalendar, local_date
 from rpd.pathways.loader import PackInvalid, digest, load_pack_text
-from rpd.pathways.schema import DISPUTED_DECISION, Pack
+from rpd.pathways.schema import DISPUTED_DECISION, EarlierStage, Pack, earlier_key
 from rpd.pathways.simulate import due_date, milestone_timescale, stage_dates
 from rpd.people import roles
 from rpd.people.models import (
@@ -224,6 +224,7 @@ def _open_episode(
         d.immediate_rule or None,
         at=at,
         decided_on=d.challenged_on,
+        earlier=_earlier_events(d, pack.stage(number)),
     )
     stage = pack.stage(number)
     raising_actor = actor_for(pack, raising, d.raising_agency, stage.raising.rung, number)
@@ -239,7 +240,8 @@ def _open_episode(
         number=number,
         raising_actor=raising_actor,
         receiving_actor=receiving_actor,
-        led_by_role=stage.led_by or "",
+        # Who leads may depend on whether the subject is a child or an adult at risk.
+        led_by_role=stage.lead_for(d.subject.kind) or "",
         started_on=started_on,
         started_at=at,
         due=dates.due,
@@ -268,6 +270,30 @@ def _open_episode(
         _take_part(d, user, side)
     d.stage = number
     return episode
+
+
+def _earlier_events(d: Disagreement, stage) -> dict:
+    """When this case's earlier stages started and ended and their milestones were met, for
+    a milestone counted from one of them ("within five working days of step 1"); read only
+    where the stage has such a milestone. A stage skipped or a milestone never met is
+    absent, and stage_dates counts from this stage's start instead."""
+    if not any(isinstance(m.counts_from, EarlierStage) for m in stage.milestones):
+        return {}
+    events = {}
+    for episode in d.episodes.filter(number__lt=stage.number).prefetch_related("milestones"):
+        events[earlier_key(episode.number, "start")] = (episode.started_on, episode.started_at)
+        if episode.ended_at:
+            events[earlier_key(episode.number, "end")] = (
+                local_date(episode.ended_at),
+                episode.ended_at,
+            )
+        for m in episode.milestones.all():
+            if m.met_at:
+                events[earlier_key(episode.number, milestone=m.key)] = (
+                    local_date(m.met_at),
+                    m.met_at,
+                )
+    return events
 
 
 def _set_case_deadline(

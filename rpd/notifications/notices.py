@@ -233,10 +233,10 @@ def _form_submitted(writer: Writer, form_id: str, version: int) -> None:
     """The form is sent: whom the pack sends it to is told, with a link to read it."""
     d = writer.d
     form = d.pack.form(form_id)
-    role = d.pack.role(form.sent_to)
+    role = d.pack.role(form.recipient_for(d.subject.kind))
     if role.kind in PARTNERSHIP_KINDS:
         tell_partnership(d, writer.at)
-    for recipient in role_recipients(d, form.sent_to):
+    for recipient in role_recipients(d, role.id):
         writer.tell(
             recipient,
             Kind.PATHWAY,

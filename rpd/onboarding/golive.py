@@ -22,6 +22,7 @@ from django.urls import reverse
 
 from rpd.pathways import registry
 from rpd.pathways.calendar import get_calendar, today
+from rpd.pathways.describe import listed
 from rpd.pathways.loader import PackInvalid
 from rpd.pathways.schema import Pack
 from rpd.people import roles as pack_roles
@@ -221,7 +222,7 @@ def _ladders(slug, pack, agencies, people, roles, stand_ins) -> list[Problem]:
             )
         for rung, stages in needed.items():
             if not candidates[agency.pk, rung]:
-                which = ", ".join(map(str, stages))
+                which = listed(stages, "and")
                 message = (
                     f"no one in {agency.name} stands on the {pack.rung(rung).name} rung "
                     f"that stage{'s' if len(stages) > 1 else ''} {which} "

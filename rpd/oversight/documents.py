@@ -67,7 +67,7 @@ def form_version(submission: FormSubmission, special: bool) -> Document:
         Line("Reference", d.reference),
         Line("Version", f"{submission.version}, submitted at stage {submission.stage} on {sent}"),
         Line("Submitted by", submission.submitted_by.display_name),
-        Line("Sent to", d.pack.role(form.sent_to).name),
+        Line("Sent to", d.pack.role(form.recipient_for(d.subject.kind)).name),
     ]
     return Document(
         f"{form.name}: {d.reference}, version {submission.version}",

@@ -12,8 +12,8 @@ from .calendar import CALENDARS, DateOutOfRange, UnknownCalendar, get_calendar
 from .describe import describe, plural
 from .formats import FORMAT
 from .loader import PackInvalid, load_pack, read_pack_file
-from .schema import DISPUTED_DECISION
-from .simulate import simulate
+from .schema import joined
+from .simulate import anchor_in_words, simulate
 
 
 def register(subparsers) -> None:
@@ -183,17 +183,15 @@ def pathway_simulate(args) -> int:
             f"Under the rule {rule.id!r}: due {rule.timescale.describe()}; "
             "its reminders are not held for working hours"
         )
-    names = {}
     for stage in result.stages:
         flag = {"review": "  (review: no limit in the policy)", "immediately": "  (immediately)"}
         print(
             f"Stage {stage.number} {stage.name}: starts {stage.starts:%a %d %b %Y}, "
             f"due {stage.due:%a %d %b %Y}{flag.get(stage.due_basis, '')}"
         )
-        names = {m.id: m.name for m in stage.milestones}
         for m in stage.milestones:
             due = f"{m.due:%a %d %b %Y}" if m.due else "no date yet"
-            print(f"    {m.name}: {due} ({m.timescale}{_anchor(m, names)})")
+            print(f"    {m.name}: {due} ({m.timescale}{_anchor(m)})")
     if result.overall_cap:
         cap = result.overall_cap
         print(
@@ -203,15 +201,11 @@ def pathway_simulate(args) -> int:
     return 0
 
 
-def _anchor(m, names: dict[str, str]) -> str:
-    """What a milestone counts from, as the simulation's text says it."""
-    if m.counts_from == DISPUTED_DECISION:
-        return f" of the disputed decision on {m.anchor:%a %d %b %Y}"
-    if m.waits_for and m.anchor is None:  # counted from an event: no date to assume
-        return f" of {names[m.waits_for]!r} being met"
-    if m.waits_for:
-        return f" of {names[m.waits_for]!r} being met, if met on {m.anchor:%a %d %b %Y}"
-    return ""
+def _anchor(m) -> str:
+    """What a milestone counts from, as the simulation's text says it (an event: nothing)."""
+    if m.event:
+        return ""
+    return joined(m.within, anchor_in_words(m, lambda day: f"{day:%a %d %b %Y}"))
 
 
 def pathway_install(args) -> int:

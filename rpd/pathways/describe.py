@@ -5,7 +5,16 @@ from __future__ import annotations
 import textwrap
 
 from .calendar import CALENDARS
-from .schema import DISPUTED_DECISION, Pack
+from .schema import (
+    STAGE_START,
+    SUBJECT_WORDS,
+    Event,
+    Pack,
+    WorkingDays,
+    counted_from,
+    is_milestone_key,
+    joined,
+)
 
 WIDTH = 88
 
@@ -30,7 +39,7 @@ def _field(label: str, text: str, indent: str = "  ") -> list[str]:
     return _wrap(f"{label} {text}", indent, f"{indent}  ")
 
 
-def _listed(numbers, conjunction: str) -> str:
+def listed(numbers, conjunction: str) -> str:
     """2, 3 or 4; 1, 2 and 3: as a sentence lists them."""
     words = [str(n) for n in numbers]
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
@@ -53,7 +62,7 @@ def describe(pack: Pack) -> str:
     add(f"Stages: {len(pack.stages)}")
     upper = pack.upper_stages
     add(
-        f"Upper stages (oversight lists and reports): {_listed(upper, 'and')}"
+        f"Upper stages (oversight lists and reports): {listed(upper, 'and')}"
         if upper
         else "Upper stages (oversight lists and reports): none"
     )
@@ -83,8 +92,11 @@ def describe(pack: Pack) -> str:
         out += _field(
             "Receiving agency:", f"{stage.receiving.description} (rung: {receiving.name})"
         )
-        if stage.led_by:
-            out += _field("Led by:", pack.role(stage.led_by).name)
+        if stage.lead_roles:
+            out += _field(
+                "Led by:",
+                by_subject(pack, stage.led_by, stage.led_by_for, "the two agencies"),
+            )
         out += _field("Timescale:", stage.timescale.describe())
         if stage.case_timescale:
             who = " or ".join(_SET_BY[w] for w in stage.case_timescale.set_by)
@@ -94,9 +106,8 @@ def describe(pack: Pack) -> str:
                 "  ",
                 "    ",
             )
-        names = {m.id: m.name for m in stage.milestones}
         for m in stage.milestones:
-            out += _bullet(f"{m.name}: {m.timescale.describe()}{_counts_from(m, names)}")
+            out += _bullet(f"{m.name}: {m.timescale.describe()}{_counts_from(pack, stage, m)}")
         if stage.must_record:
             add("  Must be recorded:")
             for r in stage.must_record:
@@ -138,19 +149,19 @@ def describe(pack: Pack) -> str:
         )
     for form in pack.forms:
         add("")
-        out += _wrap(f"Form: {form.name}, sent to {_the(pack.role(form.sent_to).name)}", "", "  ")
+        sent_to = by_subject(pack, form.sent_to, form.sent_to_for, "", the=True)
+        out += _wrap(f"Form: {form.name}, sent to {sent_to}", "", "  ")
         for form_field in form.fields:
             out += _bullet(f"{form_field.label}: {_sourced(form_field)}")
     if pack.overall_cap:
         cap = pack.overall_cap
         add("")
         add(
-            f"Overall limit: {cap.working_days} working days for stages "
-            f"{_listed(cap.stages, 'and')}"
+            f"Overall limit: {cap.working_days} working days for stages {listed(cap.stages, 'and')}"
         )
     for rule in pack.fast_track:
         add("")
-        add(f"May start at stage {_listed(rule.start_at, 'or')} when:")
+        add(f"May start at stage {listed(rule.start_at, 'or')} when:")
         out += _wrap(rule.when, "  ")
         for requirement in rule.must_record:
             out += _field("Record:", requirement.text)
@@ -173,15 +184,35 @@ def describe(pack: Pack) -> str:
     return "\n".join(out) + "\n"
 
 
+def by_subject(pack: Pack, default, by, otherwise: str, *, the: bool = False) -> str:
+    """A role that depends on the subject, as a sentence names it: "the LSCP chair", or
+    "the LSCP chair for a child; the LSAB chair for an adult at risk", or "the LSAB chair
+    for an adult at risk; otherwise the two agencies" (`otherwise`: no role by default)."""
+
+    def name(role_id: str) -> str:
+        role = pack.role(role_id).name
+        return _the(role) if the else role
+
+    named = by.named() if by else []
+    if not named:
+        return name(default) if default else otherwise
+    parts = [f"{name(role)} for {SUBJECT_WORDS[kind]}" for kind, role in named]
+    if len(named) < len(SUBJECT_WORDS):
+        parts.append(f"otherwise {name(default) if default else otherwise}")
+    return "; ".join(parts)
+
+
 _SET_BY = {"raiser": "The raiser (when raising at this stage)", "actor": "the stage's actors"}
 
 
-def _counts_from(m, names: dict[str, str]) -> str:
-    if m.counts_from == DISPUTED_DECISION:
-        return " of the disputed decision"
-    if m.counts_from in names:
-        return f" of {names[m.counts_from]!r} being met"
-    return ""
+def _counts_from(pack: Pack, stage, m) -> str:
+    """ " of ..." after the timescale; nothing for an event, or for the stage's own start,
+    which "within N working days" already means."""
+    if isinstance(m.timescale, Event) or m.counts_from == STAGE_START:
+        return ""
+    words = counted_from(pack, stage.number, m)
+    words = f"{words} being met" if is_milestone_key(m.anchor_key) else words
+    return joined(isinstance(m.timescale, WorkingDays), words)
 
 
 def _lower_first(text: str) -> str:

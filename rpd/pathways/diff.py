@@ -14,9 +14,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .calendar import CALENDARS
+from .describe import by_subject
 from .schema import (
     DISPUTED_DECISION,
     STAGE_START,
+    EarlierStage,
     Form,
     Notice,
     Pack,
@@ -140,7 +142,7 @@ def _stages(old: Pack, new: Pack, found: dict[str, list[Change]]) -> None:
         _same(where, "Summary", a.summary, b.summary, out)
         _same(where, "Raising side", _side(old, a.raising), _side(new, b.raising), out)
         _same(where, "Receiving side", _side(old, a.receiving), _side(new, b.receiving), out)
-        _same(where, "Led by", _role_name(old, a.led_by), _role_name(new, b.led_by), out)
+        _same(where, "Led by", _lead(old, a), _lead(new, b), out)
         _same(where, "Panel", _panel(a), _panel(b), out)
         _same(where, "Can go on to", _referrals(a), _referrals(b), out)
         _same(where, "Source", a.source, b.source, out)
@@ -158,6 +160,14 @@ def _stages(old: Pack, new: Pack, found: dict[str, list[Change]]) -> None:
 def _side(pack: Pack, side) -> str:
     rung = next((r.name for r in pack.rungs if r.id == side.rung), side.rung)
     return f"{rung}: {side.description}"
+
+
+def _lead(pack: Pack, stage: Stage) -> str:
+    return by_subject(pack, stage.led_by, stage.led_by_for, "")
+
+
+def _sent_to(pack: Pack, form: Form) -> str:
+    return by_subject(pack, form.sent_to, form.sent_to_for, "")
 
 
 def _role_name(pack: Pack, role_id: str | None) -> str:
@@ -186,9 +196,17 @@ def _case(stage: Stage) -> str:
 
 
 def _milestone_text(m) -> str:
-    counts = {STAGE_START: "", DISPUTED_DECISION: " of the disputed decision"}.get(
-        m.counts_from, f" of {m.counts_from!r} being met"
-    )
+    anchor = m.anchor_key
+    if anchor == STAGE_START:
+        counts = ""
+    elif anchor == DISPUTED_DECISION:
+        counts = " of the disputed decision"
+    elif isinstance(m.counts_from, EarlierStage):
+        earlier = m.counts_from
+        point = f"milestone {earlier.milestone!r} being met" if earlier.milestone else earlier.event
+        counts = f" of stage {earlier.stage}'s {point}"
+    else:
+        counts = f" of {anchor!r} being met"
     return f"{m.name}: {m.timescale.describe()}{counts}"
 
 
@@ -331,7 +349,7 @@ def _forms(old: Pack, new: Pack, out: list[Change]) -> None:
             continue
         where = f"Form {b.name}"
         _same(where, "Name", a.name, b.name, out)
-        _same(where, "Sent to", _role_name(old, a.sent_to), _role_name(new, b.sent_to), out)
+        _same(where, "Sent to", _sent_to(old, a), _sent_to(new, b), out)
         _by_id(a.fields, b.fields, "Field", _field_text, out, where)
 
 

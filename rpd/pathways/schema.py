@@ -13,7 +13,7 @@ import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, PositiveInt, Tag
 
 from .calendar import EARLIEST, LATEST
 
@@ -173,15 +173,70 @@ STAGE_START = "stage_start"
 DISPUTED_DECISION = "disputed_decision"
 
 
+# -- Anchors on an earlier stage ------------------------------------------------
+
+
+def earlier_key(stage: int, event: str = "", milestone: str = "") -> str:
+    """How an earlier stage's start or end, or one of its milestones, is named where its
+    date is looked up: "stage-1:start", "stage-1:milestone:initial-discussion" (a slug
+    never holds a colon, so no milestone id is mistaken for one of these)."""
+    return f"stage-{stage}:milestone:{milestone}" if milestone else f"stage-{stage}:{event}"
+
+
+class EarlierStage(Strict):
+    """What a milestone counts from at an earlier stage: its start, its end (the case
+    leaving it), or one of its milestones being met (Lincolnshire step 2: "This discussion
+    must occur within five working days of step 1"). Where the case never had that event
+    (it started above that stage, or the milestone was never met), the milestone counts
+    from its own stage's start, so it is never left without a date."""
+
+    stage: PositiveInt
+    event: Literal["start", "end"] | None = None
+    milestone: Slug | None = None
+
+    @property
+    def key(self) -> str:
+        return earlier_key(self.stage, self.event or "", self.milestone or "")
+
+
+# A mapping is an earlier stage's anchor, anything else a name: so a mistake in either is
+# reported against that one alone, not as "must be a valid string" beside it.
+Anchor = Annotated[
+    Annotated[str, Tag("name")] | Annotated[EarlierStage, Tag("earlier")],
+    Discriminator(lambda v: "earlier" if isinstance(v, dict | EarlierStage) else "name"),
+]
+
+
+def is_earlier_key(key: str) -> bool:
+    return ":" in key
+
+
+def is_milestone_key(key: str) -> bool:
+    """A milestone being met, of this stage (its id) or of an earlier one."""
+    return key not in (STAGE_START, DISPUTED_DECISION) and (
+        not is_earlier_key(key) or ":milestone:" in key
+    )
+
+
+# -- Milestones -------------------------------------------------------------------
+
+
 class Milestone(Strict):
     id: Slug
     name: Text
     timescale: MilestoneTimescale
-    # STAGE_START, DISPUTED_DECISION, or the id of a milestone of this stage: then this one's
-    # date is unknown until that one is met ("an action plan within 2 working days of the
-    # initial discussion").
-    counts_from: str = STAGE_START
+    # STAGE_START, DISPUTED_DECISION, the id of a milestone of this stage (then this one's
+    # date is unknown until that one is met: "an action plan within 2 working days of the
+    # initial discussion"), or an earlier stage's start, end or milestone (EarlierStage).
+    counts_from: Anchor = STAGE_START
     source: str = ""
+
+    @property
+    def anchor_key(self) -> str:
+        """What it counts from as one string: STAGE_START, DISPUTED_DECISION, a milestone
+        id of the same stage, or an earlier stage's key (earlier_key)."""
+        cf = self.counts_from
+        return cf.key if isinstance(cf, EarlierStage) else cf
 
 
 class Requirement(Strict):
@@ -305,6 +360,30 @@ class Panel(Strict):
     source: Text
 
 
+# -- Leads and form recipients by subject kind -------------------------------------
+
+SUBJECT_KINDS = ("child", "adult")
+SUBJECT_WORDS = {"child": "a child", "adult": "an adult at risk"}
+
+
+class BySubject(Strict):
+    """A role per kind of subject, where the policy names one body for a child and another
+    for an adult (Lincolnshire step 4: "LSAB or LSCP independent chaired meeting"). A kind
+    left out takes the default beside it (`led_by`, `sent_to`)."""
+
+    child: Slug | None = None
+    adult: Slug | None = None
+
+    def named(self) -> list[tuple[str, str]]:
+        """(subject kind, role id) for each kind it names."""
+        return [(kind, getattr(self, kind)) for kind in SUBJECT_KINDS if getattr(self, kind)]
+
+
+def for_subject(default: str | None, by: BySubject | None, kind: str) -> str | None:
+    """The role `by` names for a subject of `kind`, else `default`."""
+    return (getattr(by, kind, None) if by else None) or default
+
+
 class Stage(Strict):
     number: PositiveInt
     name: Text
@@ -314,6 +393,8 @@ class Stage(Strict):
     # Stages run by someone other than the two ladders (Hillingdon's
     # Implementation Unit, Jersey's board chair) name that role here.
     led_by: Slug | None = None
+    # Where the lead depends on whether the subject is a child or an adult at risk.
+    led_by_for: BySubject | None = None
     timescale: Timescale
     case_timescale: CaseTimescale | None = None
     milestones: list[Milestone] = []
@@ -324,6 +405,16 @@ class Stage(Strict):
     referral_options: list[ReferralOption | Text] = []
     panel: Panel | None = None
     source: Text
+
+    def lead_for(self, subject_kind: str) -> str | None:
+        """The role leading the stage for a case about a subject of this kind (None: the two
+        agencies lead it)."""
+        return for_subject(self.led_by, self.led_by_for, subject_kind)
+
+    @property
+    def lead_roles(self) -> set[str]:
+        """Every role that leads the stage for some kind of subject."""
+        return {self.lead_for(kind) for kind in SUBJECT_KINDS} - {None}
 
     @property
     def referral_names(self) -> list[str]:
@@ -420,8 +511,14 @@ class Form(Strict):
     id: Slug
     name: Text
     sent_to: Slug
+    # Where the recipient depends on whether the subject is a child or an adult at risk.
+    sent_to_for: BySubject | None = None
     fields: list[FormField] = Field(min_length=1)
     source: Text
+
+    def recipient_for(self, subject_kind: str) -> str:
+        """The role the form is sent to for a case about a subject of this kind."""
+        return for_subject(self.sent_to, self.sent_to_for, subject_kind) or self.sent_to
 
 
 class Option(Strict):
@@ -560,6 +657,7 @@ def consistency_problems(pack: Pack, known_calendars: dict[str, str]) -> list[tu
 
     for i, form in enumerate(pack.forms):
         check_ref(form.sent_to, roles, ("forms", i, "sent_to"), "role")
+        problems += _by_subject_problems(pack, form.sent_to_for, roles, ("forms", i, "sent_to_for"))
         unique(form.fields, ("forms", i, "fields"), "form field")
         for j, form_field in enumerate(form.fields):
             problems += _source_problems(form_field, ("forms", i, "fields", j, "source"))
@@ -589,22 +687,10 @@ def consistency_problems(pack: Pack, known_calendars: dict[str, str]) -> list[tu
             )
         check_ref(stage.raising.rung, rungs, (*loc, "raising", "rung"), "rung")
         check_ref(stage.receiving.rung, rungs, (*loc, "receiving", "rung"), "rung")
-        check_ref(stage.led_by, roles, (*loc, "led_by"), "role")
-        if stage.led_by in roles:
-            kind = pack.role(stage.led_by).kind
-            # The product gives a stage's lead to the partnership unit or the board chair;
-            # an agency's own officer or a party to the case would silently become the unit.
-            if kind not in LEADING_KINDS:
-                problems.append(
-                    (
-                        (*loc, "led_by"),
-                        f"role {stage.led_by!r} is of kind {kind!r}; a stage is led by a "
-                        "partnership or independent role (leave led_by out for the two "
-                        "agencies to lead it)",
-                    )
-                )
+        problems += _lead_problems(pack, stage, roles, loc)
         milestone_ids = unique(stage.milestones, (*loc, "milestones"), "milestone")
         problems += _anchor_problems(stage, milestone_ids, loc)
+        problems += _earlier_anchor_problems(pack, stage, loc)
         unique(stage.must_record, (*loc, "must_record"), "requirement")
         for j, requirement in enumerate(stage.must_record):
             where = (*loc, "must_record", j, "form")
@@ -667,11 +753,14 @@ def _source_problems(form_field: FormField, loc: Loc) -> list[tuple[Loc, str]]:
 
 def _anchor_problems(stage: Stage, milestone_ids: set[str], loc: Loc) -> list[tuple[Loc, str]]:
     """Each milestone counts from the stage's start, the disputed decision, or another
-    milestone of the same stage, and no chain of them comes back on itself."""
+    milestone of the same stage, and no chain of them comes back on itself. (One counted
+    from an earlier stage is _earlier_anchor_problems'.)"""
     problems: list[tuple[Loc, str]] = []
-    after = {m.id: m.counts_from for m in stage.milestones}
+    after = {m.id: m.anchor_key for m in stage.milestones}
     for j, m in enumerate(stage.milestones):
         where = (*loc, "milestones", j, "counts_from")
+        if isinstance(m.counts_from, EarlierStage):
+            continue
         if m.counts_from in (STAGE_START, DISPUTED_DECISION):
             continue
         if m.counts_from not in milestone_ids:
@@ -686,4 +775,122 @@ def _anchor_problems(stage: Stage, milestone_ids: set[str], loc: Loc) -> list[tu
             current = after[current]
         if current in seen:
             problems.append((where, f"milestone {m.id!r} counts, through others, from itself"))
+    return problems
+
+
+def _earlier_anchor_problems(pack: Pack, stage: Stage, loc: Loc) -> list[tuple[Loc, str]]:
+    """A milestone counted from an earlier stage names a stage before its own, and either
+    that stage's start or end, or one of that stage's milestones."""
+    problems: list[tuple[Loc, str]] = []
+    numbers = {s.number for s in pack.stages}
+    for j, m in enumerate(stage.milestones):
+        anchor = m.counts_from
+        if not isinstance(anchor, EarlierStage):
+            continue
+        where = (*loc, "milestones", j, "counts_from")
+        if (anchor.event is None) == (anchor.milestone is None):
+            problems.append(
+                (where, "name either the earlier stage's `event` (start or end) or its `milestone`")
+            )
+            continue
+        if anchor.stage >= stage.number or anchor.stage not in numbers:
+            problems.append(
+                (
+                    (*where, "stage"),
+                    f"stage {anchor.stage} is not a stage before stage {stage.number}: count "
+                    "from an earlier stage, or from this stage's own start or milestones",
+                )
+            )
+            continue
+        earlier = {e.id: e for e in pack.stage(anchor.stage).milestones}
+        if anchor.milestone is not None and anchor.milestone not in earlier:
+            known = ", ".join(sorted(earlier)) or "none"
+            problems.append(
+                (
+                    (*where, "milestone"),
+                    f"stage {anchor.stage} has no milestone {anchor.milestone!r} (it has: {known})",
+                )
+            )
+    return problems
+
+
+def counted_from(pack: Pack, number: int, milestone: Milestone) -> str:
+    """What a milestone of stage `number` counts from, as a sentence continues "within 2
+    working days of ...": the one wording of show, diff, simulate and the pages."""
+    anchor = milestone.counts_from
+    if isinstance(anchor, EarlierStage):
+        if anchor.milestone is not None:
+            name = next(
+                (m.name for m in _stage_or_none(pack, anchor.stage) if m.id == anchor.milestone),
+                anchor.milestone,
+            )
+            return f"\u201c{name}\u201d at stage {anchor.stage}"
+        return f"the {anchor.event} of stage {anchor.stage}"
+    if anchor == STAGE_START:
+        return f"the start of stage {number}"
+    if anchor == DISPUTED_DECISION:
+        return "the disputed decision"
+    name = next((m.name for m in _stage_or_none(pack, number) if m.id == anchor), anchor)
+    return f"\u201c{name}\u201d"
+
+
+def joined(within: bool, words: str) -> str:
+    """What a timescale counts from, after it: "within 2 working days" continues " of
+    ..."; "immediately: the same day..." continues "; counted from ..."."""
+    return f" of {words}" if within else f"; counted from {words}"
+
+
+def _stage_or_none(pack: Pack, number: int) -> list[Milestone]:
+    return next((s.milestones for s in pack.stages if s.number == number), [])
+
+
+def _lead_problems(pack: Pack, stage: Stage, roles: set[str], loc: Loc) -> list[tuple[Loc, str]]:
+    """The stage's lead, and its lead for each kind of subject, are defined roles of a kind
+    that can lead: the product gives a stage's lead to the partnership unit or the board
+    chair; an agency's own officer or a party to the case would silently become the unit."""
+    problems = _by_subject_problems(pack, stage.led_by_for, roles, (*loc, "led_by_for"))
+    leads = [((*loc, "led_by_for", kind), role) for kind, role in _named(stage.led_by_for)]
+    if stage.led_by is not None:
+        if stage.led_by in roles:
+            leads.insert(0, ((*loc, "led_by"), stage.led_by))
+        else:
+            known = ", ".join(sorted(roles)) or "none defined"
+            problems.append(
+                ((*loc, "led_by"), f"role {stage.led_by!r} is not defined (defined: {known})")
+            )
+    for where, role_id in leads:
+        kind = pack.role(role_id).kind if role_id in roles else None
+        if kind is not None and kind not in LEADING_KINDS:
+            problems.append(
+                (
+                    where,
+                    f"role {role_id!r} is of kind {kind!r}; a stage is led by a partnership "
+                    "or independent role (leave led_by out for the two agencies to lead it)",
+                )
+            )
+    return problems
+
+
+def _named(by: BySubject | None) -> list[tuple[str, str]]:
+    return by.named() if by else []
+
+
+def _by_subject_problems(
+    pack: Pack, by: BySubject | None, roles: set[str], loc: Loc
+) -> list[tuple[Loc, str]]:
+    """Each role named for a kind of subject is defined, and the pathway covers that kind."""
+    problems: list[tuple[Loc, str]] = []
+    covered = {"children": {"child"}, "adults": {"adult"}, "both": {"child", "adult"}}
+    for kind, role_id in _named(by):
+        if role_id not in roles:
+            known = ", ".join(sorted(roles)) or "none defined"
+            problems.append(((*loc, kind), f"role {role_id!r} is not defined (defined: {known})"))
+        if kind not in covered[pack.scope.value]:
+            problems.append(
+                (
+                    (*loc, kind),
+                    f"this pathway covers {pack.scope.covers} only: a role for "
+                    f"{SUBJECT_WORDS[kind]} would never be used",
+                )
+            )
     return problems

@@ -3,23 +3,31 @@
 Assumes each stage runs its full timescale and the next starts on the day the
 previous one is due. A stage the policy leaves open runs for the
 partnership's default review interval, and the result says so. Each milestone
-says what it counts from: the stage's start, the disputed decision, or another
-milestone being met (then its date assumes that one is met on its own due date).
+says what it counts from: the stage's start, the disputed decision, another milestone
+being met (then its date assumes that one is met on its own due date), or an earlier
+stage's start, end (in the simulation, its due date) or milestone.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from .calendar import WorkingCalendar, get_calendar, local_date
 from .schema import (
     DISPUTED_DECISION,
     STAGE_START,
+    EarlierStage,
     Event,
     Immediately,
     NotFixed,
     Pack,
+    WorkingDays,
+    counted_from,
+    earlier_key,
+    is_earlier_key,
+    is_milestone_key,
     timescale_days,
 )
 
@@ -30,16 +38,26 @@ class MilestoneDate:
     name: str
     timescale: str
     due: datetime.date | None  # None: an event, or counted from one
-    # "stage_start", "disputed_decision", or the id of the milestone it counts from.
+    # "stage_start", "disputed_decision", the id of the milestone of the same stage it
+    # counts from, or an earlier stage's start, end or milestone ("stage-1:start").
     counts_from: str
-    # The date counted from; for a milestone counted from another, that one's due date.
-    anchor: datetime.date
+    # The date counted from; for a milestone counted from another, that one's due date;
+    # None where that is an event, whose date is not known until it happens.
+    anchor: datetime.date | None
     immediate: bool = False
+    # What it counts from in words ("the start of stage 2", "“Initial discussion” at
+    # stage 1"), as "within 2 working days of ..." continues.
+    counted_from: str = ""
+    event: bool = False  # an event: no deadline of its own, so counted from nothing
+    within: bool = False  # "within N working days", which " of ..." continues
 
     @property
     def waits_for(self) -> str | None:
-        """The milestone that must be met before this one's date is known."""
-        return None if self.counts_from in (STAGE_START, DISPUTED_DECISION) else self.counts_from
+        """The milestone of the same stage that must be met before this one's date is
+        known (one counted from an earlier stage has its date when its stage starts)."""
+        if self.counts_from in (STAGE_START, DISPUTED_DECISION):
+            return None
+        return None if is_earlier_key(self.counts_from) else self.counts_from
 
 
 @dataclass(frozen=True)
@@ -60,6 +78,7 @@ class CapDate:
     stages: list[int]
     working_days: int
     due: datetime.date
+    from_stage: int  # counted from the start of this stage: the first of them simulated
 
 
 @dataclass(frozen=True)
@@ -133,13 +152,17 @@ def stage_dates(
     *,
     at: datetime.datetime | None = None,
     decided_on: datetime.date | None = None,
+    earlier: dict[str, tuple[datetime.date | None, datetime.datetime | None]] | None = None,
 ) -> StageDates:
     """One stage's due date and milestones if it starts on `starts` (at the moment `at`).
 
     `immediate_rule` names one of the pack's immediate rules (e.g. Cambridgeshire's
     suspected non-accidental injury of an infant): its timescale then replaces the
     stage's and its milestones' own. `decided_on` is the disputed decision's date, for
-    milestones that count from it (default: the stage's start).
+    milestones that count from it (default: the stage's start). `earlier` holds the
+    dates (and moments) of earlier stages' starts, ends and milestones met, by
+    `earlier_key`; one missing (a stage the case skipped, a milestone never met) is
+    counted from this stage's start instead.
     """
     stage = pack.stage(number)
     override = pack.immediate_rule(immediate_rule).timescale if immediate_rule else None
@@ -151,7 +174,15 @@ def stage_dates(
     while pending:
         before = len(pending)
         for m in list(pending):
-            if m.counts_from in anchors:
+            key, words = m.anchor_key, counted_from(pack, number, m)
+            if isinstance(m.counts_from, EarlierStage):
+                if m.counts_from.key in (earlier or {}):
+                    anchor, moment = earlier[m.counts_from.key]
+                else:  # the case never had it: this stage's start stands in, and says so
+                    anchor, moment = starts, at
+                    key = STAGE_START
+                    words = f"the start of stage {number} (in place of {words})"
+            elif m.counts_from in anchors:
                 anchor, moment = anchors[m.counts_from]
             elif m.counts_from in done:
                 anchor, moment = done[m.counts_from].due, None
@@ -164,9 +195,12 @@ def stage_dates(
                 m.name,
                 timescale.describe(),
                 due_date(timescale, anchor, calendar, moment),
-                m.counts_from,
+                key,
                 anchor,
                 isinstance(timescale, Immediately),
+                words,
+                isinstance(timescale, Event),
+                isinstance(timescale, WorkingDays),
             )
             pending.remove(m)
         if len(pending) == before:  # a cycle, which a validated pack cannot have
@@ -195,14 +229,21 @@ def simulate(
     decided_on = decided_on or start
     stages: list[StageDates] = []
     starts = start
+    earlier: dict[str, tuple[datetime.date | None, None]] = {}
     for stage in pack.stages:
         if stage.number >= first_stage:
-            stages.append(
-                stage_dates(
-                    pack, stage.number, starts, calendar, immediate_rule, decided_on=decided_on
-                )
+            dates = stage_dates(
+                pack,
+                stage.number,
+                starts,
+                calendar,
+                immediate_rule,
+                decided_on=decided_on,
+                earlier=earlier,
             )
-            starts = stages[-1].due
+            stages.append(dates)
+            starts = dates.due
+            earlier.update(simulated_events(dates))
 
     cap = None
     if pack.overall_cap:
@@ -212,5 +253,29 @@ def simulate(
                 pack.overall_cap.stages,
                 pack.overall_cap.working_days,
                 calendar.add_working_days(capped[0].starts, pack.overall_cap.working_days),
+                capped[0].number,
             )
     return Simulation(pack.id, pack.calendar, start, decided_on, stages, cap)
+
+
+def anchor_in_words(m: MilestoneDate, day: Callable[[datetime.date], str]) -> str:
+    """What a simulated milestone counts from and on which day, as "within 2 working days
+    of ..." continues: the one wording of the simulation page and `rpd pathway simulate`."""
+    if m.anchor is None:  # counted from an event, whose date nobody knows yet
+        return f"{m.counted_from} being met"
+    if is_milestone_key(m.counts_from):
+        return f"{m.counted_from} being met, if met on {day(m.anchor)}"
+    return f"{m.counted_from} on {day(m.anchor)}"
+
+
+def simulated_events(dates: StageDates) -> dict[str, tuple[datetime.date | None, None]]:
+    """What later stages may count from, assuming the stage ends when it is due and each
+    milestone is met on its due date (an event, with no date, leaves what counts from it
+    with none either)."""
+    events = {
+        earlier_key(dates.number, "start"): (dates.starts, None),
+        earlier_key(dates.number, "end"): (dates.due, None),
+    }
+    for m in dates.milestones:
+        events[earlier_key(dates.number, milestone=m.id)] = (m.due, None)
+    return events

@@ -313,7 +313,7 @@ def _fill_roles(demo: DemoPartnership, pack) -> None:
     mailbox of its own, so a notice meant for it is seen to reach it and no one else.
     """
     slug = demo.partnership.slug
-    leads = {stage.led_by for stage in pack.stages if stage.led_by}
+    leads = set().union(*(stage.lead_roles for stage in pack.stages))
     taken: set[str] = set()
     for role in pack.roles:
         if role.kind not in roles.MUST_HOLD:

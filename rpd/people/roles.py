@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from rpd.audit import log as audit
-from rpd.pathways.schema import Pack
+from rpd.pathways.schema import SUBJECT_WORDS, Pack
 
 from .models import Agency, AgencyType, Partnership, Role, RoleHolder, User
 
@@ -102,8 +102,8 @@ def unfilled_roles(partnership: Partnership, pack: Pack | None = None) -> list[P
                 problems.append(
                     Problem(
                         role.id,
-                        f"no one stands behind {role.name!r}: name a person or a mailbox "
-                        "before go-live, or its notices reach nobody",
+                        f"no one stands behind {role.name!r}{_duties(pack, role.id)}: name a "
+                        "person or a mailbox before go-live, or its notices reach nobody",
                     )
                 )
         elif role.kind == "agency":
@@ -122,6 +122,30 @@ def unfilled_roles(partnership: Partnership, pack: Pack | None = None) -> list[P
                         )
                     )
     return problems
+
+
+def _duties(pack: Pack, role_id: str) -> str:
+    """ ", who leads stage 4 for an adult at risk and receives the Referral": what a role
+    with no one behind it would leave undone, where the pack gives it a stage or a form
+    (for one kind of subject only where the pack says so)."""
+
+    def kinds(pick) -> list[str]:
+        return [kind for kind in SUBJECT_WORDS if pick(kind) == role_id]
+
+    def only(found: list[str]) -> str:
+        return f" for {SUBJECT_WORDS[found[0]]}" if len(found) == 1 else ""
+
+    duties = [
+        f"leads stage {stage.number}{only(found)}"
+        for stage in pack.stages
+        if (found := kinds(stage.lead_for))
+    ]
+    duties += [
+        f"receives the {form.name}{only(found)}"
+        for form in pack.forms
+        if (found := kinds(form.recipient_for))
+    ]
+    return f", who {' and '.join(duties)}" if duties else ""
 
 
 def _check(partnership, role_id, user, mailbox, agency) -> None:

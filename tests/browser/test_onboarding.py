@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from rpd.onboarding import csvformat, partnerships
+from rpd.onboarding import csvformat, golive, partnerships
 from rpd.onboarding.import_people import import_file
 from rpd.onboarding.sample import sample_rows
 from rpd.people.models import User
 from tests.browser.test_journeys import sign_in
+from tests.onboarding.conftest import BEFORE_STOKES_REVIEW
 
 pytestmark = [
     pytest.mark.browser,
@@ -99,8 +100,10 @@ def test_the_go_live_check_lists_problems_then_is_green(
 
 
 def test_the_go_live_check_is_green_when_ready(
-    live_server, any_page, page_check, administrator, rows, settings
+    live_server, any_page, page_check, administrator, rows, settings, monkeypatch
 ):
+    # Before the pathway's policy review date (Stoke-on-Trent's, 31 January 2026).
+    monkeypatch.setattr(golive, "today", lambda: BEFORE_STOKES_REVIEW)
     import_file(administrator.agency.partnerships.get(), csvformat.write(rows).encode(), by=None)
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.DEFAULT_FROM_EMAIL = "rpd@testshire.example.org"

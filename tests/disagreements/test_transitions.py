@@ -517,7 +517,7 @@ def test_a_raise_pins_the_digest_of_the_very_text_it_stores(demo, monkeypatch, t
     # Another version is installed between reading the entry and pinning it.
     replaced = tmp_path / "stoke-on-trent.yaml"
     replaced.write_text(
-        entry.path.read_text("utf-8").replace("version: 1", "version: 2", 1), "utf-8"
+        entry.path.read_text("utf-8").replace("version: 3\n", "version: 4\n", 1), "utf-8"
     )
     stale = registry.Entry(entry.pack, replaced, entry.built_in, entry.digest)
     monkeypatch.setattr(type(demo.partnership), "pathway_entry", lambda self: stale)
@@ -525,7 +525,7 @@ def test_a_raise_pins_the_digest_of_the_very_text_it_stores(demo, monkeypatch, t
     d = transitions.raise_disagreement(demo.ladder["csc"][0], raise_data(demo))
 
     assert d.pathway.digest == digest(d.pathway.text)
-    assert d.pathway.version == d.pack.version == 2
+    assert d.pathway.version == d.pack.version == 4
 
 
 # -- Item 16: who may act on a record, an action or a person is declared with the rule ------

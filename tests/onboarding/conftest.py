@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
-from rpd.onboarding import csvformat, partnerships
+from rpd.onboarding import csvformat, golive, partnerships
 from rpd.onboarding.sample import sample_rows
 
 PATHWAY = "stoke-on-trent"
+
+
+# A day of the same year before Stoke-on-Trent's policy review date (31 January 2026).
+BEFORE_STOKES_REVIEW = datetime.date(2026, 1, 15)
+
+
+@pytest.fixture(autouse=True)
+def before_stokes_review(monkeypatch):
+    """The go-live check runs as before the pathway's policy review date, so that what it
+    finds here is about the import (a passed review date has tests of its own)."""
+    monkeypatch.setattr(golive, "today", lambda: BEFORE_STOKES_REVIEW)
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ any agency to any other through every stage; otherwise each gap named, with its 
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 
 from rpd.disagreements.transitions import MAY_RAISE
@@ -12,7 +10,7 @@ from rpd.onboarding import golive
 from rpd.onboarding.import_people import import_file
 from rpd.people.models import Agency, Role, RoleGrant, RoleHolder, StandIn, User
 
-from .conftest import as_csv
+from .conftest import BEFORE_STOKES_REVIEW, as_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +39,7 @@ def test_a_rung_no_one_holds_is_named_with_the_stages_that_need_it(imported):
     problems = golive.check(imported)
     ladder = [p for p in problems if p.area == "ladders"]
     assert [p.message for p in ladder] == [
-        f"no one in {police.name} stands on the Senior leader rung that stages 4, 5 need, "
+        f"no one in {police.name} stands on the Senior leader rung that stages 4 and 5 need, "
         "and no one stands in for it"
     ]
     assert ladder[0].href == f"/partnerships/testshire/agencies/{police.pk}/"
@@ -121,12 +119,12 @@ def test_the_top_of_the_ladder_needs_no_line_manager(imported):
 def test_closure_days_this_year_but_not_next_are_named(imported):
     imported.closure_days = ["2026-12-29"]
     imported.save()
-    assert messages(imported, on=datetime.date(2026, 11, 30)) == [
+    assert messages(imported, on=BEFORE_STOKES_REVIEW) == [
         "closure days are set for 2026 but not for 2027"
     ]
     imported.closure_days = ["2026-12-29", "2027-12-29"]
     imported.save()
-    assert messages(imported, on=datetime.date(2026, 11, 30)) == []
+    assert messages(imported, on=BEFORE_STOKES_REVIEW) == []
 
 
 @pytest.mark.parametrize(

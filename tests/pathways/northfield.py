@@ -7,8 +7,8 @@ NORTHFIELD = """\
 id: northfield
 version: 1
 name: Northfield resolving professional differences
-partnership: Northfield Safeguarding Children Partnership
-scope: children
+partnership: Northfield Safeguarding Partnership
+scope: both                               # children and adults at risk
 calendar: england-and-wales
 source:
   title: Northfield escalation policy     # the policy gives no year
@@ -26,6 +26,15 @@ roles:
     kind: agency
     agency: raising
     source: "Cambridgeshire: 'seek the advice and support of the safeguarding lead'"
+  - id: lscp-chair
+    name: Independent chair of the children's partnership
+    kind: independent
+  - id: lsab-chair
+    name: Independent chair of the adults' board
+    kind: independent
+  - id: lsab-unit
+    name: Northfield adults' board business unit
+    kind: partnership
 stand_ins:
   - agency_type: voluntary
     rung: line-manager
@@ -51,6 +60,9 @@ stages:
       - to: raiser-lead
         when: stage_started
         what: Your practitioner has raised a professional difference; advise and support them
+      - to: raiser-lead                   # "Where there is immediate harm, inform the
+        when: immediate_harm              #  agency's designated safeguarding lead
+        what: There is immediate harm; as designated safeguarding lead act immediately
   - number: 2
     name: Line manager to line manager
     summary: The two line managers talk it through and tell the partnership.
@@ -58,8 +70,57 @@ stages:
     raising: {rung: line-manager, description: The raiser's line manager}
     receiving: {rung: line-manager, description: The other agency's line manager}
     timescale: {kind: working_days, days: 5}
+    milestones:                           # "This discussion must occur within five
+      - id: managers-discussion           #  working days of step 1" (Lincolnshire step 2)
+        name: Line managers' discussion
+        timescale: {kind: working_days, days: 5}
+        counts_from: {stage: 1, milestone: initial-discussion}
     notify:
       - to: unit
         when: stage_started
         what: A professional difference has reached stage 2
+  - number: 3
+    name: Independently chaired meeting
+    summary: The children's partnership or the adults' board chairs a meeting of both agencies.
+    source: "Lincolnshire step 4: 'LSAB or LSCP independent chaired meeting'"
+    raising: {rung: line-manager, description: The raiser's line manager}
+    receiving: {rung: line-manager, description: The other agency's line manager}
+    led_by: lscp-chair                    # for a child, and by default
+    led_by_for: {adult: lsab-chair}       # the adults' board for an adult at risk
+    timescale: {kind: not_fixed, review_every_working_days: 5}
+    milestones:
+      - id: chair-contacted               # "If steps 1 and 2 do not reach a resolution
+        name: Chair contacted             #  ... should be contacted immediately"
+        timescale: {kind: immediately}
+        counts_from: {stage: 2, event: end}
+        source: Lincolnshire step 3
+      - id: overall-limit
+        name: Resolved within the overall limit
+        timescale: {kind: working_days, days: 15}
+        counts_from: {stage: 1, event: start}
+        source: "Pan-Lancashire: 'Each stage (1, 2 or 3) ... (15 working days maximum)'"
+    forms: [step-4-referral]
+    panel:
+      name: Independently chaired meeting
+      seats:
+        - {name: Partnership business unit, role: unit}
+        - {name: Police, agency_types: [police]}
+      includes_agencies_concerned: true
+      source: "Lincolnshire step 4: 'LSAB or LSCP independent chaired meeting'"
+forms:
+  - id: step-4-referral
+    name: Step 4 referral
+    sent_to: unit                         # the children's partnership, and by default
+    sent_to_for: {adult: lsab-unit}       # the adults' board for an adult at risk
+    source: Lincolnshire step 4
+    fields:
+      - {id: summary, label: Summary of the disagreement, source: summary}
+      - {id: stages, label: What each step did, source: stages}
+fast_track:
+  - start_at: [3]
+    when: Urgent resolution is required
+    must_record:
+      - id: reason-for-urgency
+        text: Why urgent resolution was required
+    source: "Lincolnshire step 4 a): 'Urgent resolution required'"
 """

@@ -408,10 +408,13 @@ def test_simulate_shows_a_milestone_counted_from_another_being_met(capsys, tmp_p
     out = run(capsys, "pathway", "simulate", str(ours), "--start", "2026-04-02")[1]
     # Initial discussion within 1 working day of Thu 2 Apr 2026: Tue 7 Apr (Good Friday,
     # Easter Monday); the action plan within 2 of that: Thu 9 Apr.
-    assert "Initial discussion: Tue 07 Apr 2026 (within 1 working day)" in out
     assert (
-        "Action plan: Thu 09 Apr 2026 (within 2 working days of 'Initial discussion' being "
-        "met, if met on Tue 07 Apr 2026)"
+        "Initial discussion: Tue 07 Apr 2026 (within 1 working day of the start of stage 1 on "
+        "Thu 02 Apr 2026)"
+    ) in out
+    assert (
+        "Action plan: Thu 09 Apr 2026 (within 2 working days of \u201cInitial discussion\u201d "
+        "being met, if met on Tue 07 Apr 2026)"
     ) in out
 
 

@@ -10,6 +10,7 @@ import hashlib
 import pytest
 
 from rpd.pathways import registry
+from rpd.pathways.describe import describe
 from rpd.pathways.registry import BUILT_IN_DIR
 from rpd.pathways.schema import NotFixed, WorkingDays
 from rpd.pathways.simulate import simulate
@@ -55,8 +56,8 @@ CONTENT_AT_VERSION = {
     "blackpool": (2, "111d05c3164d30c2"),
     "cambridgeshire": (2, "a6796c7ab46da22b"),
     "hillingdon": (2, "e8d4cf50e1426402"),
-    "jersey": (2, "25f02517aecef6f5"),
-    "stoke-on-trent": (2, "a773ac07779ea1bb"),
+    "jersey": (3, "1484b24b77e75f1b"),
+    "stoke-on-trent": (3, "128d9e61f15bd306"),
 }
 
 
@@ -277,3 +278,22 @@ def test_blackpool_tells_the_masa_team_when_senior_officers_become_involved():
     assert any(
         n.when == "non_involvement_in_life_threatening_risk" for s in p.stages for n in s.notify
     )
+
+
+# -- Review dates ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "pathway, review_date",
+    [
+        # The form's footer: "Review Date: January 2026" (by the end of that month).
+        ("stoke-on-trent", datetime.date(2026, 1, 31)),
+        # The document profile: "Review Date April 2021".
+        ("jersey", datetime.date(2021, 4, 30)),
+    ],
+)
+def test_a_built_in_pack_holds_the_review_date_its_policy_gives(pathway, review_date):
+    entry = registry.get(pathway)
+    assert entry.pack.source.review_date == review_date
+    assert entry.pack.version == 3  # a new text, so a new version (ADR 008)
+    assert f"Policy review date: {review_date:%-d %B %Y}\n" in describe(entry.pack)

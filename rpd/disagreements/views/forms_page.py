@@ -117,7 +117,7 @@ def form_page(request, pk: int, form_id: str):
             "changes": page["changes"],
             "conflict": "version" in page["extra"],
             "versions": _versions(d, pack_form, special),
-            "sent_to": d.pack.role(pack_form.sent_to).name,
+            "sent_to": d.pack.role(pack_form.recipient_for(d.subject.kind)).name,
         },
         status=400 if request.method == "POST" else 200,
     )
