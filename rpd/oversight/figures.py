@@ -45,7 +45,7 @@ from rpd.notifications.sweep import start_of
 from rpd.pathways.calendar import LONDON
 from rpd.people.models import Agency, AgencyType, Partnership
 
-from .register import categories_text, drifting, has_category, overdue
+from .register import categories_text, drifting, drifting_before, has_category, overdue
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,21 @@ class Period:
             )
             q += 1
 
+    def months(self) -> list[Period]:
+        """The calendar months the period touches, each cut to the period."""
+        out, year, month = [], self.start.year, self.start.month
+        while (first := datetime.date(year, month, 1)) <= self.end:
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+            last = datetime.date(year, month, 1) - datetime.timedelta(days=1)
+            out.append(Period(max(first, self.start), min(last, self.end), f"{first:%b %Y}"))
+        return out
+
+    def drift_points(self, today: datetime.date) -> list[tuple[str, datetime.date]]:
+        """The days drift is taken on: the last of each month of a period of up to a year,
+        else of each quarter; none after today (the last one today where the period runs on)."""
+        spans = self.months() if (self.end - self.start).days <= 366 else self.quarters()
+        return [(s.name, min(s.end, today)) for s in spans if s.start <= today]
+
     def before(self) -> Period:
         """The same span a year earlier (year on year)."""
 
@@ -101,6 +116,18 @@ class Spread:
     cases: int
     median: int | None
     p90: int | None
+
+
+@dataclass(frozen=True)
+class DriftPoint:
+    """The cases open on one day, and those of them overdue or drifting, as the deadline
+    sweep would have found them that morning."""
+
+    label: str
+    day: datetime.date
+    open: int
+    overdue: int
+    drifting: int
 
 
 @dataclass
@@ -133,6 +160,7 @@ class Figures:
     raised_against_none: list[str] = field(default_factory=list)
     drifting_now: int = 0
     overdue_now: int = 0
+    drift: list[DriftPoint] = field(default_factory=list)
 
     def headline(self) -> list[tuple[str, int]]:
         """The single numbers, as the report's first rows read them (`Raised,14`)."""
@@ -245,6 +273,7 @@ def figures(partnerships: list[Partnership], period: Period, today: datetime.dat
         agreed_at__lt=period.until,
     ).count()
     f.raised_none, f.raised_against_none = _under_use(ids, raised)
+    f.drift = _drift(partnerships, ids, period.drift_points(today))
     return f
 
 
@@ -305,6 +334,70 @@ def _under_use(ids: list[int], raised: QuerySet) -> tuple[list[str], list[str]]:
     ).values_list("name", "raised_any", "raised_against_any")
     rows = list(rows)
     return [n for n, r, _ in rows if not r], [n for n, _, a in rows if not a]
+
+
+def _drift(partnerships, ids: list[int], points) -> list[DriftPoint]:
+    """Drift over time ("every effort should be made ... to ensure that the process does not
+    drift", Stoke-on-Trent), one query for every point of every partnership: a list of
+    (point, partnership, day, its first moment, the start of its drift window) joined to
+    the cases open then, grouped by point.
+
+    On the morning of each day D a case counts as open if raised before D and not closed
+    by then, and not paused (paused on an earlier day, not resumed before D); as overdue
+    if the stage it was at was due before D (the due date it had then: an extension
+    agreed later is read back through its old date); as drifting if none of its
+    transitions (the audit log's `disagreement.*` events, which `updated_at` follows) fell
+    in the drift threshold's working days before D, on its partnership's calendar."""
+    if not points:
+        return []
+    ops = connection.ops
+    rows, params = [], []
+    for i, (_, day) in enumerate(points):
+        for p in partnerships:
+            rows.append("(%s, %s, CAST(%s AS TEXT), %s, %s, %s)")
+            params += [
+                i,
+                p.pk,
+                f"disagreement:{p.slug}/",
+                ops.adapt_datefield_value(day),
+                ops.adapt_datetimefield_value(start_of(day)),
+                ops.adapt_datetimefield_value(drifting_before(p, day)),
+            ]
+    sql = f"""
+        WITH pts (i, p, prefix, day, at, quiet) AS (VALUES {", ".join(rows)})
+        SELECT pts.i, COUNT(*),
+            SUM(CASE WHEN EXISTS (
+                SELECT 1 FROM disagreements_stageepisode e
+                WHERE e.disagreement_id = d.id AND e.started_at < pts.at
+                    AND (e.ended_at IS NULL OR e.ended_at >= pts.at)
+                    AND COALESCE((
+                        SELECT x.old_due FROM disagreements_extension x
+                        WHERE x.episode_id = e.id AND x.agreed_at >= pts.at
+                        ORDER BY x.agreed_at, x.id LIMIT 1
+                    ), e.due) < pts.day
+            ) THEN 1 ELSE 0 END),
+            SUM(CASE WHEN NOT EXISTS (
+                SELECT 1 FROM audit_event v
+                WHERE v.target = pts.prefix || d.reference
+                    AND v.action LIKE 'disagreement.%%'
+                    AND v.at >= pts.quiet AND v.at < pts.at
+            ) THEN 1 ELSE 0 END)
+        FROM pts
+        JOIN disagreements_disagreement d ON d.partnership_id = pts.p
+            AND d.raised_at < pts.at AND (d.closed_at IS NULL OR d.closed_at >= pts.at)
+        WHERE NOT EXISTS (
+            SELECT 1 FROM disagreements_pause u
+            WHERE u.disagreement_id = d.id AND u.paused_on < pts.day
+                AND (u.resumed_on IS NULL OR u.resumed_on >= pts.day)
+        )
+        GROUP BY pts.i"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        got = {i: (n, overdue, quiet) for i, n, overdue, quiet in cursor.fetchall()}
+    return [
+        DriftPoint(label, day, *(int(x) for x in got.get(i, (0, 0, 0))))
+        for i, (label, day) in enumerate(points)
+    ]
 
 
 # -- Working days, counted by the database ------------------------------------------------

@@ -126,6 +126,16 @@ def tables(f: Figures) -> list[Table]:
             ],  # fmt: skip
         ),
         Table(
+            "drift-over-time",
+            "Drift over the period: open cases on the last day of each "
+            + ("month" if f.drift and f.drift[0].label[0] != "Q" else "quarter")
+            + ", and those overdue or drifting (no activity)",
+            ["Period", "On", "Open", "Overdue", "Drifting"],
+            [[p.label, f"{p.day:%-d %b %Y}", p.open, p.overdue, p.drifting] for p in f.drift],
+            chart=True,
+            numeric=(2, 3, 4),
+        ),
+        Table(
             "drift",
             "Drift, today",
             ["Open cases", "Number"],

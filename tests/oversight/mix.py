@@ -12,6 +12,7 @@ import datetime
 import random
 from dataclasses import dataclass, field
 
+from rpd.audit.models import Event
 from rpd.disagreements.models import (
     Disagreement,
     EpisodeOutcome,
@@ -58,10 +59,22 @@ class Case:
     next_due: datetime.date | None = None
     learning: tuple[bool, bool, bool] = (False, False, False)
     pk: int | None = None
+    reference: str = ""
 
     @property
     def stage(self) -> int:
         return self.stages[-1].number
+
+    def transitions(self) -> list[datetime.datetime]:
+        """When its transitions happened, as the audit log records them: the raise, each
+        stage entered, each pause, resume and extension, each milestone met, the close,
+        and an open case's last activity."""
+        at = [self.raised_at]
+        for i, s in enumerate(self.stages):
+            at += [s.started_at] if i else []
+            at += [s.started_at] if s.pause_on else []
+            at += [x for x in (s.ended_at, s.extension_at, s.milestone_met) if x]
+        return at + ([self.updated_at] if self.updated_at else [])
 
 
 def local(at: datetime.datetime) -> datetime.date:
@@ -189,7 +202,7 @@ def write(demo: DemoPartnership, cases: list[Case]) -> None:
             )
         )
     for case, d in zip(cases, Disagreement.objects.bulk_create(rows), strict=True):
-        case.pk = d.pk
+        case.pk, case.reference = d.pk, d.reference
     episodes = []
     for case in cases:
         for stage in case.stages:
@@ -247,11 +260,44 @@ def write(demo: DemoPartnership, cases: list[Case]) -> None:
                     asked_by=episode.raising_actor,
                     agreed_by=episode.receiving_actor,
                     reason="Planned",
-                    old_due=episode.due,
-                    new_due=episode.due + datetime.timedelta(days=5),
+                    # The stage was due five days sooner before it.
+                    old_due=episode.due - datetime.timedelta(days=5),
+                    new_due=episode.due,
                     agreed_at=stage.extension_at,
                 )
             )
+    # Far above any the chain has given, so a transition later in a test never meets one.
+    seq = 10**12
+    events = []
+    for case in cases:
+        target = f"disagreement:{demo.partnership.slug}/{case.reference}"
+        for at in case.transitions():
+            seq += 1
+            events.append(
+                Event(
+                    seq=seq,
+                    at=at,
+                    actor_label="mix",
+                    action="disagreement.planned",
+                    target=target,
+                    prev_hash="",
+                    hash="",
+                )
+            )
+        # Something that is not a transition (a download, say) is not activity.
+        seq += 1
+        events.append(
+            Event(
+                seq=seq,
+                at=case.raised_at + datetime.timedelta(days=3),
+                actor_label="mix",
+                action="document.planned",
+                target=target,
+                prev_hash="",
+                hash="",
+            )
+        )
+    Event.objects.bulk_create(events, batch_size=2000)
     Milestone.objects.bulk_create(milestones)
     Pause.objects.bulk_create(pauses)
     Extension.objects.bulk_create(extensions)

@@ -51,6 +51,43 @@ def spread(values):
     return (len(values), nearest_rank(values, 0.5), nearest_rank(values, 0.9))
 
 
+def drift(demo, cases, period: Period) -> list[tuple]:
+    """Each point's open, overdue and drifting cases, one case and one day at a time."""
+    from rpd.notifications.sweep import start_of
+    from rpd.oversight.register import drifting_before
+
+    out = []
+    for label, day in period.drift_points(TODAY):
+        at, quiet_since = start_of(day), drifting_before(demo.partnership, day)
+        counts = [0, 0, 0]
+        for c in cases:
+            if not (c.raised_at < at and (c.closed_at is None or c.closed_at >= at)):
+                continue
+            paused = [s for s in c.stages if s.pause_on and s.pause_on < day]
+            if any(
+                c.status == Status.PAUSED
+                and s is c.stages[-1]
+                or mix.local(s.ended_at or mix.NOW) >= day
+                for s in paused
+            ):
+                continue
+            counts[0] += 1
+            now = [
+                s
+                for s in c.stages
+                if s.started_at < at and (s.ended_at is None or s.ended_at >= at)
+            ]
+            if now:
+                s = now[0]
+                due = mix.local(s.started_at) + datetime.timedelta(days=7)
+                if s.extension_at and s.extension_at >= at:
+                    due -= datetime.timedelta(days=5)
+                counts[1] += due < day
+            counts[2] += not any(quiet_since <= t < at for t in c.transitions())
+        out.append((label, day, *counts))
+    return out
+
+
 def expected(demo, cases, period: Period) -> dict:
     calendar = demo.partnership.working_calendar()
     names = {key: agency.name for key, agency in demo.agencies.items()}
@@ -132,6 +169,7 @@ def expected(demo, cases, period: Period) -> dict:
         "raised_against_none": sorted(
             n for k, n in names.items() if not any(c.receiving == k for c in raised)
         ),
+        "drift": drift(demo, cases, period),
         "overdue_now": sum(
             1 for c in cases if c.status == Status.OPEN and c.next_due and c.next_due < TODAY
         ),
@@ -157,6 +195,8 @@ def test_every_figure_for_a_quarter_a_year_and_a_range_is_what_the_cases_add_up_
             actual = getattr(got, name)
             if name in ("to_resolution", "in_stage"):
                 actual = [(s.label, s.cases, s.median, s.p90) for s in actual]
+            if name == "drift":
+                actual = [(p.label, p.day, p.open, p.overdue, p.drifting) for p in actual]
             if name in ("by_category", "category_trend"):
                 actual = {k: v for k, v in actual.items() if k in value}
             assert actual == value, (period.name, name)
@@ -164,3 +204,5 @@ def test_every_figure_for_a_quarter_a_year_and_a_range_is_what_the_cases_add_up_
     year = figures([demo.partnership], PERIODS[2], TODAY)
     assert set(year.by_stage_reached) == {1, 2, 3, 4, 5} and year.resolved > 300
     assert year.fast_tracks and year.pauses and year.extensions and year.milestones_late
+    assert len(year.drift) == 12 and all(p.overdue and p.drifting < p.open for p in year.drift)
+    assert any(0 < p.drifting for p in year.drift)
