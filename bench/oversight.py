@@ -115,6 +115,10 @@ def run(args, label: str, url: str, data_dir: str) -> int:
             f"{result['database'] * 1e3:>8.1f} {result['count'] * 1e3:>9.2f} "
             f"{result['database_x']:>6.1f}x {before['queries']:>5} / {result['queries']:<5}"
         )
+        print(
+            f"{label}:   its slowest query {result['slowest'] * 1e3:.1f} ms: "
+            f"{result['slowest_sql']}"
+        )
         for problem in result["problems"]:
             print(f"{label}: {name}: {problem}", file=sys.stderr)
             failed = True
@@ -517,6 +521,8 @@ def measure(world: World, runs: int) -> dict:
             "count": c.database,
             "database_x": p.database / c.database,
             "queries": p.queries,
+            "slowest": p.slowest,
+            "slowest_sql": " ".join(p.slowest_sql.split())[:90],
             "problems": problems,
         }
     return out

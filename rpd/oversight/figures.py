@@ -33,6 +33,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncDate
 
+from rpd.disagreements.access import seen_whole_by_overseers
 from rpd.disagreements.models import (
     Disagreement,
     Extension,
@@ -130,6 +131,34 @@ class DriftPoint:
     drifting: int
 
 
+@dataclass(frozen=True)
+class Reason:
+    """A fast-track, pause or extension in the period, with the reason given for it as the
+    partnership holds it (`reason_as_held`)."""
+
+    partnership: str
+    reference: str
+    kind: str
+    stage: str  # "1", or "1 to 3" for a fast-track
+    on: datetime.date
+    reason: str
+
+
+ERASED = "Erased under the retention policy"
+HELD_BACK = "Not shared with the partnership yet"
+NONE_GIVEN = "None given"
+
+
+def reason_as_held(text: str, seen_whole: bool, erased: bool) -> str:
+    """A reason is free text about a case: quoted only where the partnership's oversight
+    roles see the case whole, and gone once the case was erased (ADR 017)."""
+    if erased:
+        return ERASED
+    if not seen_whole:
+        return HELD_BACK
+    return text or NONE_GIVEN
+
+
 @dataclass
 class Figures:
     period: Period
@@ -156,6 +185,10 @@ class Figures:
     pauses: int = 0
     working_days_paused: int = 0
     extensions: int = 0
+    # (kind, the stage or route, how many): fast-tracks by the stage they left (or "raised
+    # at") and went to; pauses and extensions by the stage they were at.
+    changes_by_stage: list[tuple[str, str, int]] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
     raised_none: list[str] = field(default_factory=list)
     raised_against_none: list[str] = field(default_factory=list)
     drifting_now: int = 0
@@ -246,12 +279,28 @@ def figures(partnerships: list[Partnership], period: Period, today: datetime.dat
     f.in_stage = _in_stage(partnerships, ids, period)
     _milestones(f, ids, period, today)
 
-    # A stage entered with no stage before it on the case: a raise above stage 1, or a
-    # jump past one (transitions' fast_track); each is one fast-track.
+    _changes(f, ids, period)
+    f.raised_none, f.raised_against_none = _under_use(ids, raised)
+    f.drift = _drift(partnerships, ids, period.drift_points(today))
+    return f
+
+
+def _changes(f: Figures, ids: list[int], period: Period) -> None:
+    """Fast-tracks, pauses and extensions in the period: counted, counted by stage and route,
+    and listed with their reasons. A fast-track is a stage entered with no stage before it
+    on the case: a raise above stage 1, or a jump past one (transitions' fast_track); its
+    reason is the case's (the latest fast-track's)."""
+    from rpd.dataprotection.models import Erasure
+
+    whole = Disagreement.objects.filter(seen_whole_by_overseers(), pk=OuterRef("disagreement_id"))
+    erased = Erasure.objects.filter(disagreement_id=OuterRef("disagreement_id"))
+    before = StageEpisode.objects.filter(
+        disagreement_id=OuterRef("disagreement_id"), number__lt=OuterRef("number")
+    ).order_by("-number")
     skipped = StageEpisode.objects.filter(
         disagreement_id=OuterRef("disagreement_id"), number=OuterRef("number") - 1
     )
-    f.fast_tracks = (
+    fast = (
         StageEpisode.objects.filter(
             disagreement__partnership_id__in=ids,
             number__gt=1,
@@ -259,22 +308,84 @@ def figures(partnerships: list[Partnership], period: Period, today: datetime.dat
             started_at__lt=period.until,
         )
         .filter(~Exists(skipped))
-        .count()
+        .annotate(from_stage=Subquery(before.values("number")[:1]))
     )
     pauses = Pause.objects.filter(
         disagreement__partnership_id__in=ids,
         paused_on__gte=period.start,
         paused_on__lte=period.end,
-    ).aggregate(n=Count("pk"), days=Coalesce(Sum("working_days_paused"), 0))
-    f.pauses, f.working_days_paused = pauses["n"], pauses["days"]
-    f.extensions = Extension.objects.filter(
+    )
+    extensions = Extension.objects.filter(
         episode__disagreement__partnership_id__in=ids,
         agreed_at__gte=period.since,
         agreed_at__lt=period.until,
-    ).count()
-    f.raised_none, f.raised_against_none = _under_use(ids, raised)
-    f.drift = _drift(partnerships, ids, period.drift_points(today))
-    return f
+    ).annotate(disagreement_id=F("episode__disagreement_id"))
+    counted = pauses.aggregate(n=Count("pk"), days=Coalesce(Sum("working_days_paused"), 0))
+    f.pauses, f.working_days_paused = counted["n"], counted["days"]
+
+    by_route = fast.order_by().values_list("from_stage", "number").annotate(n=Count("pk"))
+    f.fast_tracks = 0
+    for leaving, entered, n in sorted(by_route, key=lambda r: (r[0] or 0, r[1])):
+        route = f"Raised at stage {entered}" if leaving is None else f"Stage {leaving} to {entered}"
+        f.changes_by_stage.append(("Fast-track", route, n))
+        f.fast_tracks += n
+    for kind, qs, stage in (
+        ("Pause", pauses, "episode__number"),
+        ("Extension", extensions, "episode__number"),
+    ):
+        for number, n in qs.order_by(stage).values_list(stage).annotate(n=Count("pk")):
+            f.changes_by_stage.append((kind, f"At stage {number}", n))
+    f.extensions = sum(n for kind, _, n in f.changes_by_stage if kind == "Extension")
+
+    quoted = {"whole": Exists(whole), "erased": Exists(erased)}
+    rows = [
+        ("Fast-track", r)
+        for r in fast.annotate(**quoted).values_list(
+            "disagreement__partnership__name",
+            "disagreement__reference",
+            "from_stage",
+            "number",
+            "started_at",
+            "disagreement__fast_track_reason",
+            "whole",
+            "erased",
+        )  # fmt: skip
+    ]
+    rows += [
+        ("Pause", r)
+        for r in pauses.annotate(**quoted).values_list(
+            "disagreement__partnership__name",
+            "disagreement__reference",
+            "episode__number",
+            "episode__number",
+            "paused_on",
+            "reason",
+            "whole",
+            "erased",
+        )  # fmt: skip
+    ]
+    rows += [
+        ("Extension", r)
+        for r in extensions.annotate(**quoted).values_list(
+            "episode__disagreement__partnership__name",
+            "episode__disagreement__reference",
+            "episode__number",
+            "episode__number",
+            "agreed_at",
+            "reason",
+            "whole",
+            "erased",
+        )  # fmt: skip
+    ]
+    for kind, (partnership, reference, leaving, entered, at, text, seen, gone) in rows:
+        on = at.astimezone(LONDON).date() if isinstance(at, datetime.datetime) else at
+        if kind != "Fast-track":
+            stage = str(entered)
+        else:
+            stage = f"Raised at {entered}" if leaving is None else f"{leaving} to {entered}"
+        reason = reason_as_held(text, seen, gone)
+        f.reasons.append(Reason(partnership, reference, kind, stage, on, reason))
+    f.reasons.sort(key=lambda r: (r.on, r.reference, r.kind))
 
 
 def _grouped(qs: QuerySet, column: str) -> dict:

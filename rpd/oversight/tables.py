@@ -113,6 +113,36 @@ def tables(f: Figures) -> list[Table]:
             numeric=(1,),
         ),
         Table(
+            "changes-by-stage",
+            "Fast-tracks by route, pauses and extensions by stage, in the period",
+            ["Kind", "Route or stage", "Number"],
+            [list(row) for row in f.changes_by_stage],
+            numeric=(2,),
+        ),
+        Table(
+            "reasons",
+            "The reasons given for each fast-track, pause and extension in the period",
+            [
+                *(["Partnership"] if len(f.partnerships) > 1 else []),
+                "Reference",
+                "Kind",
+                "Stage",
+                "On",
+                "Reason",
+            ],
+            [
+                [
+                    *([r.partnership] if len(f.partnerships) > 1 else []),
+                    r.reference,
+                    r.kind,
+                    r.stage,
+                    f"{r.on:%-d %b %Y}",
+                    r.reason,
+                ]
+                for r in f.reasons
+            ],
+        ),  # fmt: skip
+        Table(
             "under-use",
             "Agencies that raised none, or had none raised against them, in the period",
             ["Agency", "Raised none", "Raised against none"],

@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass, field
 
 from rpd.audit.models import Event
+from rpd.dataprotection.models import Erasure
 from rpd.disagreements.models import (
     Disagreement,
     EpisodeOutcome,
@@ -58,8 +59,19 @@ class Case:
     updated_at: datetime.datetime | None = None
     next_due: datetime.date | None = None
     learning: tuple[bool, bool, bool] = (False, False, False)
+    told: bool = False  # the pathway told the partnership (it reached stage 3)
+    erased: bool = False  # closed long ago and erased under retention: its reasons gone
     pk: int | None = None
     reference: str = ""
+
+    @property
+    def fast_track_reason(self) -> str:
+        """The case's, if any of its stages was entered past one (the latest's, as kept)."""
+        numbers = [s.number for s in self.stages]
+        jumped = numbers[0] > 1 or any(
+            b - a > 1 for a, b in zip(numbers, numbers[1:], strict=False)
+        )
+        return f"Fast-tracked {self.raised_at:%H%M%S}" if jumped else ""
 
     @property
     def stage(self) -> int:
@@ -156,8 +168,20 @@ def plan(demo: DemoPartnership, n: int, seed: int) -> list[Case]:
             stage.ended_at, stage.outcome = end, EpisodeOutcome.ESCALATED
             jump = 2 if number + 2 <= last and rng.random() < 0.1 else 1
             number, at = number + jump, end
+        case.told = case.stage >= 3
+        case.erased = (
+            case.closed_at is not None and case.closed_at.year == 2024 and rng.random() < 0.3
+        )
         cases.append(case)
     return cases
+
+
+def pause_reason(case: Case, stage: Stage) -> str:
+    return f"Paused at {stage.number} on {case.raised_at:%H%M%S}"
+
+
+def extension_reason(case: Case, stage: Stage) -> str:
+    return f"Extended at {stage.number} on {case.raised_at:%H%M%S}"
 
 
 def write(demo: DemoPartnership, cases: list[Case]) -> None:
@@ -192,7 +216,8 @@ def write(demo: DemoPartnership, cases: list[Case]) -> None:
                 summary="Planned",
                 outcome_sought="Planned",
                 risk="medium",
-                fast_track_reason="Planned" if case.stages[0].number > 1 else "",
+                fast_track_reason="" if case.erased else case.fast_track_reason,
+                partnership_told_at=case.raised_at if case.told else None,
                 status=case.status,
                 stage=case.stage,
                 next_due=case.next_due,
@@ -245,7 +270,7 @@ def write(demo: DemoPartnership, cases: list[Case]) -> None:
                 Pause(
                     disagreement_id=case.pk,
                     episode=episode,
-                    reason="Planned",
+                    reason="" if case.erased else pause_reason(case, stage),
                     paused_by=episode.raising_actor,
                     paused_on=stage.pause_on,
                     expected_resume=stage.pause_on + datetime.timedelta(days=14),
@@ -259,7 +284,7 @@ def write(demo: DemoPartnership, cases: list[Case]) -> None:
                     episode=episode,
                     asked_by=episode.raising_actor,
                     agreed_by=episode.receiving_actor,
-                    reason="Planned",
+                    reason="" if case.erased else extension_reason(case, stage),
                     # The stage was due five days sooner before it.
                     old_due=episode.due - datetime.timedelta(days=5),
                     new_due=episode.due,
@@ -298,6 +323,9 @@ def write(demo: DemoPartnership, cases: list[Case]) -> None:
             )
         )
     Event.objects.bulk_create(events, batch_size=2000)
+    Erasure.objects.bulk_create(
+        Erasure(disagreement_id=case.pk, erased_at=NOW) for case in cases if case.erased
+    )
     Milestone.objects.bulk_create(milestones)
     Pause.objects.bulk_create(pauses)
     Extension.objects.bulk_create(extensions)
