@@ -160,9 +160,9 @@ def build(n: int, label: str) -> World:
         (world.demos if i < n else world.empty).append(demo)
         if (i + 1) % 25 == 0:
             print(f"{label}: built {i + 1} partnerships")
-    for pathway in PATHWAYS:
-        entry = world.demos[PATHWAYS.index(pathway)].partnership.pathway_entry()
-        world.pinned[pathway], _ = PathwayVersion.objects.get_or_create(
+    for demo in world.demos + world.empty:
+        entry = demo.partnership.pathway_entry()
+        world.pinned[entry.pack.id], _ = PathwayVersion.objects.get_or_create(
             pathway_id=entry.pack.id,
             digest=entry.digest,
             defaults={"version": entry.pack.version, "text": entry.path.read_text("utf-8")},
@@ -204,7 +204,7 @@ class Load:
         self.ids["disagreement"] = _max_id("disagreements_disagreement")
         self.ids["episode"] = _max_id("disagreements_stageepisode")
         self.postgres = connection.vendor == "postgresql"
-        self.packs = {p: world.pinned[p].pack for p in PATHWAYS}
+        self.packs = {p: v.pack for p, v in world.pinned.items()}
 
     def write(self, n: int) -> None:
         done = 0
@@ -214,6 +214,7 @@ class Load:
             done += size
             self.written += size
             print(f"{self.label}: wrote {self.written:,} disagreements")
+        self.finish()
 
     def _batch(self, n: int) -> None:
         from django.db import transaction
@@ -412,18 +413,22 @@ class Load:
                 (Event, events),
             ):
                 self._insert(model, rows)
-        if self.postgres:
-            from django.db import connection
 
-            with connection.cursor() as cursor:
-                for table in ("disagreements_disagreement", "disagreements_subject",
-                              "disagreements_stageepisode", "disagreements_milestone",
-                              "disagreements_pause", "disagreements_extension"):  # fmt: skip
-                    cursor.execute(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT MAX(id) FROM {table}))"
-                    )
-                cursor.execute("ANALYZE")
+    def finish(self) -> None:
+        """Sequences past the ids written, and fresh statistics for the planner."""
+        if not self.postgres:
+            return
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            for table in ("disagreements_disagreement", "disagreements_subject",
+                          "disagreements_stageepisode", "disagreements_milestone",
+                          "disagreements_pause", "disagreements_extension"):  # fmt: skip
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT MAX(id) FROM {table}))"
+                )
+            cursor.execute("ANALYZE")
 
     def _insert(self, model, rows) -> None:
         """COPY on PostgreSQL (each field as Django would save it), bulk_create elsewhere."""
@@ -433,6 +438,7 @@ class Load:
             model.objects.bulk_create(rows, batch_size=2000)
             return
         from django.db import connection
+        from django.db.models import JSONField
 
         fields = [
             f
@@ -440,11 +446,20 @@ class Load:
             if not (f.primary_key and getattr(rows[0], f.attname) is None)
         ]
         names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        # Each value as the row holds it (psycopg adapts dates, times, numbers and text);
+        # only JSON needs Django's preparation. No field here is set on save (auto_now).
+        prepared = [isinstance(f, JSONField) for f in fields]
+        attnames = [f.attname for f in fields]
         with connection.cursor() as cursor:
             with cursor.cursor.copy(f"COPY {model._meta.db_table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(
-                        [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
+                        [
+                            f.get_db_prep_save(getattr(row, a), connection)
+                            if json
+                            else getattr(row, a)
+                            for f, a, json in zip(fields, attnames, prepared, strict=True)
+                        ]
                     )
 
 
