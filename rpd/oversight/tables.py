@@ -16,6 +16,11 @@ class Table:
     rows: list[list]
     chart: bool = False  # drawn as bars of its last column too
     numeric: tuple[int, ...] = ()
+    chart_title: str = ""  # what the chart draws, where it is less than the whole table
+
+    @property
+    def charted(self) -> str:
+        return self.chart_title or self.title
 
     def bars(self) -> list[tuple[str, int]]:
         return [(str(row[0]), int(row[-1] or 0)) for row in self.rows]
@@ -164,6 +169,7 @@ def tables(f: Figures) -> list[Table]:
             [[p.label, f"{p.day:%-d %b %Y}", p.open, p.overdue, p.drifting] for p in f.drift],
             chart=True,
             numeric=(2, 3, 4),
+            chart_title="Drifting cases (open, no activity) on the last day of each period",
         ),
         Table(
             "drift",

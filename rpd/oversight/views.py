@@ -140,7 +140,7 @@ def period_figures(request, slug: str | None):
 def drawn(shown: list) -> list[dict]:
     """Each table with its chart, where it has one: the chart an image, the table its numbers."""
     return [
-        {"table": t, "chart": bar_chart(f"chart-{t.id}", t.title, t.bars()) if t.chart else ""}
+        {"table": t, "chart": bar_chart(f"chart-{t.id}", t.charted, t.bars()) if t.chart else ""}
         for t in shown
     ]
 
