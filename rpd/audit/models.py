@@ -45,6 +45,9 @@ class Event(models.Model):
         indexes = [
             # A disagreement's history page: one target's events in order.
             models.Index(fields=["target", "seq"], name="audit_event_target_seq"),
+            # Drift over time (oversight.figures): whether a case had a transition in a
+            # window of days, read as a range of this index rather than all its events.
+            models.Index(fields=["target", "at"], name="audit_event_target_at"),
         ]
 
     def __str__(self):

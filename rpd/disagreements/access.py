@@ -388,6 +388,13 @@ def visible_to(user: User, *, partnership_wide: bool = True) -> QuerySet[Disagre
     return Disagreement.objects.filter(RawSQL(sql, params, output_field=BooleanField()))
 
 
+def seen_whole_by_overseers() -> Q:
+    """The cases a partnership's oversight roles see whole (the condition `_conditions` and
+    `sight` spell for a person holding one): those the pathway has told it about. For what
+    a partnership's figures and reports may quote of a case's texts, read by no one person."""
+    return Q(partnership_told_at__isnull=False)
+
+
 def with_sight(user: User, *, partnership_wide: bool = True) -> QuerySet[Disagreement]:
     """`visible_to(user)`, each row annotated with its `sight` (a `Grade`) and its
     `subject_name`, NULL unless `user` may see whom it is about (the whole case, or its

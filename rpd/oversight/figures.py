@@ -33,6 +33,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncDate
 
+from rpd.disagreements.access import seen_whole_by_overseers
 from rpd.disagreements.models import (
     Disagreement,
     Extension,
@@ -45,7 +46,7 @@ from rpd.notifications.sweep import start_of
 from rpd.pathways.calendar import LONDON
 from rpd.people.models import Agency, AgencyType, Partnership
 
-from .register import categories_text, drifting, has_category, overdue
+from .register import categories_text, drifting, drifting_before, has_category, overdue
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,21 @@ class Period:
             )
             q += 1
 
+    def months(self) -> list[Period]:
+        """The calendar months the period touches, each cut to the period."""
+        out, year, month = [], self.start.year, self.start.month
+        while (first := datetime.date(year, month, 1)) <= self.end:
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+            last = datetime.date(year, month, 1) - datetime.timedelta(days=1)
+            out.append(Period(max(first, self.start), min(last, self.end), f"{first:%b %Y}"))
+        return out
+
+    def drift_points(self, today: datetime.date) -> list[tuple[str, datetime.date]]:
+        """The days drift is taken on: the last of each month of a period of up to a year,
+        else of each quarter; none after today (the last one today where the period runs on)."""
+        spans = self.months() if (self.end - self.start).days <= 366 else self.quarters()
+        return [(s.name, min(s.end, today)) for s in spans if s.start <= today]
+
     def before(self) -> Period:
         """The same span a year earlier (year on year)."""
 
@@ -101,6 +117,46 @@ class Spread:
     cases: int
     median: int | None
     p90: int | None
+
+
+@dataclass(frozen=True)
+class DriftPoint:
+    """The cases open on one day, and those of them overdue or drifting, as the deadline
+    sweep would have found them that morning."""
+
+    label: str
+    day: datetime.date
+    open: int
+    overdue: int
+    drifting: int
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A fast-track, pause or extension in the period, with the reason given for it as the
+    partnership holds it (`reason_as_held`)."""
+
+    partnership: str
+    reference: str
+    kind: str
+    stage: str  # "1", or "1 to 3" for a fast-track
+    on: datetime.date
+    reason: str
+
+
+ERASED = "Erased under the retention policy"
+HELD_BACK = "Not shared with the partnership yet"
+NONE_GIVEN = "None given"
+
+
+def reason_as_held(text: str, seen_whole: bool, erased: bool) -> str:
+    """A reason is free text about a case: quoted only where the partnership's oversight
+    roles see the case whole, and gone once the case was erased (ADR 017)."""
+    if erased:
+        return ERASED
+    if not seen_whole:
+        return HELD_BACK
+    return text or NONE_GIVEN
 
 
 @dataclass
@@ -129,10 +185,15 @@ class Figures:
     pauses: int = 0
     working_days_paused: int = 0
     extensions: int = 0
+    # (kind, the stage or route, how many): fast-tracks by the stage they left (or "raised
+    # at") and went to; pauses and extensions by the stage they were at.
+    changes_by_stage: list[tuple[str, str, int]] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
     raised_none: list[str] = field(default_factory=list)
     raised_against_none: list[str] = field(default_factory=list)
     drifting_now: int = 0
     overdue_now: int = 0
+    drift: list[DriftPoint] = field(default_factory=list)
 
     def headline(self) -> list[tuple[str, int]]:
         """The single numbers, as the report's first rows read them (`Raised,14`)."""
@@ -218,12 +279,28 @@ def figures(partnerships: list[Partnership], period: Period, today: datetime.dat
     f.in_stage = _in_stage(partnerships, ids, period)
     _milestones(f, ids, period, today)
 
-    # A stage entered with no stage before it on the case: a raise above stage 1, or a
-    # jump past one (transitions' fast_track); each is one fast-track.
+    _changes(f, ids, period)
+    f.raised_none, f.raised_against_none = _under_use(ids, raised)
+    f.drift = _drift(partnerships, ids, period.drift_points(today))
+    return f
+
+
+def _changes(f: Figures, ids: list[int], period: Period) -> None:
+    """Fast-tracks, pauses and extensions in the period: counted, counted by stage and route,
+    and listed with their reasons. A fast-track is a stage entered with no stage before it
+    on the case: a raise above stage 1, or a jump past one (transitions' fast_track); its
+    reason is the case's (the latest fast-track's)."""
+    from rpd.dataprotection.models import Erasure
+
+    whole = Disagreement.objects.filter(seen_whole_by_overseers(), pk=OuterRef("disagreement_id"))
+    erased = Erasure.objects.filter(disagreement_id=OuterRef("disagreement_id"))
+    before = StageEpisode.objects.filter(
+        disagreement_id=OuterRef("disagreement_id"), number__lt=OuterRef("number")
+    ).order_by("-number")
     skipped = StageEpisode.objects.filter(
         disagreement_id=OuterRef("disagreement_id"), number=OuterRef("number") - 1
     )
-    f.fast_tracks = (
+    fast = (
         StageEpisode.objects.filter(
             disagreement__partnership_id__in=ids,
             number__gt=1,
@@ -231,21 +308,84 @@ def figures(partnerships: list[Partnership], period: Period, today: datetime.dat
             started_at__lt=period.until,
         )
         .filter(~Exists(skipped))
-        .count()
+        .annotate(from_stage=Subquery(before.values("number")[:1]))
     )
     pauses = Pause.objects.filter(
         disagreement__partnership_id__in=ids,
         paused_on__gte=period.start,
         paused_on__lte=period.end,
-    ).aggregate(n=Count("pk"), days=Coalesce(Sum("working_days_paused"), 0))
-    f.pauses, f.working_days_paused = pauses["n"], pauses["days"]
-    f.extensions = Extension.objects.filter(
+    )
+    extensions = Extension.objects.filter(
         episode__disagreement__partnership_id__in=ids,
         agreed_at__gte=period.since,
         agreed_at__lt=period.until,
-    ).count()
-    f.raised_none, f.raised_against_none = _under_use(ids, raised)
-    return f
+    ).annotate(disagreement_id=F("episode__disagreement_id"))
+    counted = pauses.aggregate(n=Count("pk"), days=Coalesce(Sum("working_days_paused"), 0))
+    f.pauses, f.working_days_paused = counted["n"], counted["days"]
+
+    by_route = fast.order_by().values_list("from_stage", "number").annotate(n=Count("pk"))
+    f.fast_tracks = 0
+    for leaving, entered, n in sorted(by_route, key=lambda r: (r[0] or 0, r[1])):
+        route = f"Raised at stage {entered}" if leaving is None else f"Stage {leaving} to {entered}"
+        f.changes_by_stage.append(("Fast-track", route, n))
+        f.fast_tracks += n
+    for kind, qs, stage in (
+        ("Pause", pauses, "episode__number"),
+        ("Extension", extensions, "episode__number"),
+    ):
+        for number, n in qs.order_by(stage).values_list(stage).annotate(n=Count("pk")):
+            f.changes_by_stage.append((kind, f"At stage {number}", n))
+    f.extensions = sum(n for kind, _, n in f.changes_by_stage if kind == "Extension")
+
+    quoted = {"whole": Exists(whole), "erased": Exists(erased)}
+    rows = [
+        ("Fast-track", r)
+        for r in fast.annotate(**quoted).values_list(
+            "disagreement__partnership__name",
+            "disagreement__reference",
+            "from_stage",
+            "number",
+            "started_at",
+            "disagreement__fast_track_reason",
+            "whole",
+            "erased",
+        )  # fmt: skip
+    ]
+    rows += [
+        ("Pause", r)
+        for r in pauses.annotate(**quoted).values_list(
+            "disagreement__partnership__name",
+            "disagreement__reference",
+            "episode__number",
+            "episode__number",
+            "paused_on",
+            "reason",
+            "whole",
+            "erased",
+        )  # fmt: skip
+    ]
+    rows += [
+        ("Extension", r)
+        for r in extensions.annotate(**quoted).values_list(
+            "episode__disagreement__partnership__name",
+            "episode__disagreement__reference",
+            "episode__number",
+            "episode__number",
+            "agreed_at",
+            "reason",
+            "whole",
+            "erased",
+        )  # fmt: skip
+    ]
+    for kind, (partnership, reference, leaving, entered, at, text, seen, gone) in rows:
+        on = at.astimezone(LONDON).date() if isinstance(at, datetime.datetime) else at
+        if kind != "Fast-track":
+            stage = str(entered)
+        else:
+            stage = f"Raised at {entered}" if leaving is None else f"{leaving} to {entered}"
+        reason = reason_as_held(text, seen, gone)
+        f.reasons.append(Reason(partnership, reference, kind, stage, on, reason))
+    f.reasons.sort(key=lambda r: (r.on, r.reference, r.kind))
 
 
 def _grouped(qs: QuerySet, column: str) -> dict:
@@ -305,6 +445,70 @@ def _under_use(ids: list[int], raised: QuerySet) -> tuple[list[str], list[str]]:
     ).values_list("name", "raised_any", "raised_against_any")
     rows = list(rows)
     return [n for n, r, _ in rows if not r], [n for n, _, a in rows if not a]
+
+
+def _drift(partnerships, ids: list[int], points) -> list[DriftPoint]:
+    """Drift over time ("every effort should be made ... to ensure that the process does not
+    drift", Stoke-on-Trent), one query for every point of every partnership: a list of
+    (point, partnership, day, its first moment, the start of its drift window) joined to
+    the cases open then, grouped by point.
+
+    On the morning of each day D a case counts as open if raised before D and not closed
+    by then, and not paused (paused on an earlier day, not resumed before D); as overdue
+    if the stage it was at was due before D (the due date it had then: an extension
+    agreed later is read back through its old date); as drifting if none of its
+    transitions (the audit log's `disagreement.*` events, which `updated_at` follows) fell
+    in the drift threshold's working days before D, on its partnership's calendar."""
+    if not points:
+        return []
+    ops = connection.ops
+    rows, params = [], []
+    for i, (_, day) in enumerate(points):
+        for p in partnerships:
+            rows.append("(%s, %s, CAST(%s AS TEXT), %s, %s, %s)")
+            params += [
+                i,
+                p.pk,
+                f"disagreement:{p.slug}/",
+                ops.adapt_datefield_value(day),
+                ops.adapt_datetimefield_value(start_of(day)),
+                ops.adapt_datetimefield_value(drifting_before(p, day)),
+            ]
+    sql = f"""
+        WITH pts (i, p, prefix, day, at, quiet) AS (VALUES {", ".join(rows)})
+        SELECT pts.i, COUNT(*),
+            SUM(CASE WHEN EXISTS (
+                SELECT 1 FROM disagreements_stageepisode e
+                WHERE e.disagreement_id = d.id AND e.started_at < pts.at
+                    AND (e.ended_at IS NULL OR e.ended_at >= pts.at)
+                    AND COALESCE((
+                        SELECT x.old_due FROM disagreements_extension x
+                        WHERE x.episode_id = e.id AND x.agreed_at >= pts.at
+                        ORDER BY x.agreed_at, x.id LIMIT 1
+                    ), e.due) < pts.day
+            ) THEN 1 ELSE 0 END),
+            SUM(CASE WHEN NOT EXISTS (
+                SELECT 1 FROM audit_event v
+                WHERE v.target = pts.prefix || d.reference
+                    AND v.action LIKE 'disagreement.%%'
+                    AND v.at >= pts.quiet AND v.at < pts.at
+            ) THEN 1 ELSE 0 END)
+        FROM pts
+        JOIN disagreements_disagreement d ON d.partnership_id = pts.p
+            AND d.raised_at < pts.at AND (d.closed_at IS NULL OR d.closed_at >= pts.at)
+        WHERE NOT EXISTS (
+            SELECT 1 FROM disagreements_pause u
+            WHERE u.disagreement_id = d.id AND u.paused_on < pts.day
+                AND (u.resumed_on IS NULL OR u.resumed_on >= pts.day)
+        )
+        GROUP BY pts.i"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        got = {i: (n, overdue, quiet) for i, n, overdue, quiet in cursor.fetchall()}
+    return [
+        DriftPoint(label, day, *(int(x) for x in got.get(i, (0, 0, 0))))
+        for i, (label, day) in enumerate(points)
+    ]
 
 
 # -- Working days, counted by the database ------------------------------------------------

@@ -16,6 +16,11 @@ class Table:
     rows: list[list]
     chart: bool = False  # drawn as bars of its last column too
     numeric: tuple[int, ...] = ()
+    chart_title: str = ""  # what the chart draws, where it is less than the whole table
+
+    @property
+    def charted(self) -> str:
+        return self.chart_title or self.title
 
     def bars(self) -> list[tuple[str, int]]:
         return [(str(row[0]), int(row[-1] or 0)) for row in self.rows]
@@ -113,6 +118,36 @@ def tables(f: Figures) -> list[Table]:
             numeric=(1,),
         ),
         Table(
+            "changes-by-stage",
+            "Fast-tracks by route, pauses and extensions by stage, in the period",
+            ["Kind", "Route or stage", "Number"],
+            [list(row) for row in f.changes_by_stage],
+            numeric=(2,),
+        ),
+        Table(
+            "reasons",
+            "The reasons given for each fast-track, pause and extension in the period",
+            [
+                *(["Partnership"] if len(f.partnerships) > 1 else []),
+                "Reference",
+                "Kind",
+                "Stage",
+                "On",
+                "Reason",
+            ],
+            [
+                [
+                    *([r.partnership] if len(f.partnerships) > 1 else []),
+                    r.reference,
+                    r.kind,
+                    r.stage,
+                    f"{r.on:%-d %b %Y}",
+                    r.reason,
+                ]
+                for r in f.reasons
+            ],
+        ),  # fmt: skip
+        Table(
             "under-use",
             "Agencies that raised none, or had none raised against them, in the period",
             ["Agency", "Raised none", "Raised against none"],
@@ -124,6 +159,17 @@ def tables(f: Figures) -> list[Table]:
                 ]
                 for name in sorted(set(f.raised_none) | set(f.raised_against_none))
             ],  # fmt: skip
+        ),
+        Table(
+            "drift-over-time",
+            "Drift over the period: open cases on the last day of each "
+            + ("month" if f.drift and f.drift[0].label[0] != "Q" else "quarter")
+            + ", and those overdue or drifting (no activity)",
+            ["Period", "On", "Open", "Overdue", "Drifting"],
+            [[p.label, f"{p.day:%-d %b %Y}", p.open, p.overdue, p.drifting] for p in f.drift],
+            chart=True,
+            numeric=(2, 3, 4),
+            chart_title="Drifting cases (open, no activity) on the last day of each period",
         ),
         Table(
             "drift",

@@ -137,6 +137,14 @@ def period_figures(request, slug: str | None):
     return form, figures(form.chosen_partnerships(), period, today)
 
 
+def drawn(shown: list) -> list[dict]:
+    """Each table with its chart, where it has one: the chart an image, the table its numbers."""
+    return [
+        {"table": t, "chart": bar_chart(f"chart-{t.id}", t.charted, t.bars()) if t.chart else ""}
+        for t in shown
+    ]
+
+
 @login_required
 @require_GET
 def figures_page(request, slug: str | None = None):
@@ -150,13 +158,7 @@ def figures_page(request, slug: str | None = None):
             "partnership": f.partnerships[0] if slug else None,
             "figures": f,
             "headline": [{"key": k, "value": f"{v:,}"} for k, v in f.headline()[:4]],
-            "sections": [
-                {
-                    "table": t,
-                    "chart": bar_chart(f"chart-{t.id}", t.title, t.bars()) if t.chart else "",
-                }
-                for t in tables(f)
-            ],
+            "sections": drawn(tables(f)),
             "exports": [
                 (kind, f"{request.path}export.{kind}" + (f"?{query}" if query else ""))
                 for kind in ("csv", "xlsx")
@@ -309,7 +311,7 @@ def report_page(request, slug: str):
             "partnership": partnership,
             "report": report,
             "headline": [{"key": k, "value": f"{v:,}"} for k, v in report.headline()[:4]],
-            "tables": report.tables(),
+            "sections": drawn(report.tables()),
             "downloads": [
                 (label, f"{request.path}?year={year}&format={kind}")
                 for kind, label in (("pdf", "PDF"), ("csv", "CSV"), ("xlsx", "XLSX"))

@@ -39,10 +39,14 @@ def test_every_oversight_page_passes_axe_and_works_without_javascript(
     walk.go("/oversight/register/", "region-register")
     walk.go(f"/partnerships/{slug}/figures/?year=2026&quarter=", "figures")
     assert any_page.locator("svg[role=img]").count() >= 2
+    # Drift over the year, by month: a chart, and its table of numbers.
+    assert any_page.locator("svg#chart-drift-over-time").count() == 1
+    assert "Drift over the period" in walk.main() and "Dec 2026" in walk.main()
     walk.go(f"/partnerships/{slug}/figures/?start=2026-05-01&end=2026-04-01", "figures-error")
     assert "To must be on or after from" in walk.main()
     walk.go("/oversight/figures/", "region-figures")
     walk.go(f"/partnerships/{slug}/report/?year=2026", "report")
+    assert any_page.locator("svg#chart-drift-over-time").count() == 1
     walk.go(f"/partnerships/{slug}/learning/", "learning")
     walk.follow("Add a learning item", "learning-add")
     walk.press("Save", "learning-add-error")

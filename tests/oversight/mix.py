@@ -12,6 +12,8 @@ import datetime
 import random
 from dataclasses import dataclass, field
 
+from rpd.audit.models import Event
+from rpd.dataprotection.models import Erasure
 from rpd.disagreements.models import (
     Disagreement,
     EpisodeOutcome,
@@ -57,11 +59,34 @@ class Case:
     updated_at: datetime.datetime | None = None
     next_due: datetime.date | None = None
     learning: tuple[bool, bool, bool] = (False, False, False)
+    told: bool = False  # the pathway told the partnership (it reached stage 3)
+    erased: bool = False  # closed long ago and erased under retention: its reasons gone
     pk: int | None = None
+    reference: str = ""
+
+    @property
+    def fast_track_reason(self) -> str:
+        """The case's, if any of its stages was entered past one (the latest's, as kept)."""
+        numbers = [s.number for s in self.stages]
+        jumped = numbers[0] > 1 or any(
+            b - a > 1 for a, b in zip(numbers, numbers[1:], strict=False)
+        )
+        return f"Fast-tracked {self.raised_at:%H%M%S}" if jumped else ""
 
     @property
     def stage(self) -> int:
         return self.stages[-1].number
+
+    def transitions(self) -> list[datetime.datetime]:
+        """When its transitions happened, as the audit log records them: the raise, each
+        stage entered, each pause, resume and extension, each milestone met, the close,
+        and an open case's last activity."""
+        at = [self.raised_at]
+        for i, s in enumerate(self.stages):
+            at += [s.started_at] if i else []
+            at += [s.started_at] if s.pause_on else []
+            at += [x for x in (s.ended_at, s.extension_at, s.milestone_met) if x]
+        return at + ([self.updated_at] if self.updated_at else [])
 
 
 def local(at: datetime.datetime) -> datetime.date:
@@ -143,8 +168,20 @@ def plan(demo: DemoPartnership, n: int, seed: int) -> list[Case]:
             stage.ended_at, stage.outcome = end, EpisodeOutcome.ESCALATED
             jump = 2 if number + 2 <= last and rng.random() < 0.1 else 1
             number, at = number + jump, end
+        case.told = case.stage >= 3
+        case.erased = (
+            case.closed_at is not None and case.closed_at.year == 2024 and rng.random() < 0.3
+        )
         cases.append(case)
     return cases
+
+
+def pause_reason(case: Case, stage: Stage) -> str:
+    return f"Paused at {stage.number} on {case.raised_at:%H%M%S}"
+
+
+def extension_reason(case: Case, stage: Stage) -> str:
+    return f"Extended at {stage.number} on {case.raised_at:%H%M%S}"
 
 
 def write(demo: DemoPartnership, cases: list[Case]) -> None:
@@ -179,7 +216,8 @@ def write(demo: DemoPartnership, cases: list[Case]) -> None:
                 summary="Planned",
                 outcome_sought="Planned",
                 risk="medium",
-                fast_track_reason="Planned" if case.stages[0].number > 1 else "",
+                fast_track_reason="" if case.erased else case.fast_track_reason,
+                partnership_told_at=case.raised_at if case.told else None,
                 status=case.status,
                 stage=case.stage,
                 next_due=case.next_due,
@@ -189,7 +227,7 @@ def write(demo: DemoPartnership, cases: list[Case]) -> None:
             )
         )
     for case, d in zip(cases, Disagreement.objects.bulk_create(rows), strict=True):
-        case.pk = d.pk
+        case.pk, case.reference = d.pk, d.reference
     episodes = []
     for case in cases:
         for stage in case.stages:
@@ -232,7 +270,7 @@ def write(demo: DemoPartnership, cases: list[Case]) -> None:
                 Pause(
                     disagreement_id=case.pk,
                     episode=episode,
-                    reason="Planned",
+                    reason="" if case.erased else pause_reason(case, stage),
                     paused_by=episode.raising_actor,
                     paused_on=stage.pause_on,
                     expected_resume=stage.pause_on + datetime.timedelta(days=14),
@@ -246,12 +284,48 @@ def write(demo: DemoPartnership, cases: list[Case]) -> None:
                     episode=episode,
                     asked_by=episode.raising_actor,
                     agreed_by=episode.receiving_actor,
-                    reason="Planned",
-                    old_due=episode.due,
-                    new_due=episode.due + datetime.timedelta(days=5),
+                    reason="" if case.erased else extension_reason(case, stage),
+                    # The stage was due five days sooner before it.
+                    old_due=episode.due - datetime.timedelta(days=5),
+                    new_due=episode.due,
                     agreed_at=stage.extension_at,
                 )
             )
+    # Far above any the chain has given, so a transition later in a test never meets one.
+    seq = 10**12
+    events = []
+    for case in cases:
+        target = f"disagreement:{demo.partnership.slug}/{case.reference}"
+        for at in case.transitions():
+            seq += 1
+            events.append(
+                Event(
+                    seq=seq,
+                    at=at,
+                    actor_label="mix",
+                    action="disagreement.planned",
+                    target=target,
+                    prev_hash="",
+                    hash="",
+                )
+            )
+        # Something that is not a transition (a download, say) is not activity.
+        seq += 1
+        events.append(
+            Event(
+                seq=seq,
+                at=case.raised_at + datetime.timedelta(days=3),
+                actor_label="mix",
+                action="document.planned",
+                target=target,
+                prev_hash="",
+                hash="",
+            )
+        )
+    Event.objects.bulk_create(events, batch_size=2000)
+    Erasure.objects.bulk_create(
+        Erasure(disagreement_id=case.pk, erased_at=NOW) for case in cases if case.erased
+    )
     Milestone.objects.bulk_create(milestones)
     Pause.objects.bulk_create(pauses)
     Extension.objects.bulk_create(extensions)

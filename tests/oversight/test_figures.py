@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import math
 from collections import Counter
+from dataclasses import astuple
 
 import pytest
 
@@ -49,6 +50,80 @@ def working_days(calendar, first: datetime.date, last: datetime.date) -> int:
 
 def spread(values):
     return (len(values), nearest_rank(values, 0.5), nearest_rank(values, 0.9))
+
+
+def drift(demo, cases, period: Period) -> list[tuple]:
+    """Each point's open, overdue and drifting cases, one case and one day at a time."""
+    from rpd.notifications.sweep import start_of
+    from rpd.oversight.register import drifting_before
+
+    out = []
+    for label, day in period.drift_points(TODAY):
+        at, quiet_since = start_of(day), drifting_before(demo.partnership, day)
+        counts = [0, 0, 0]
+        for c in cases:
+            if not (c.raised_at < at and (c.closed_at is None or c.closed_at >= at)):
+                continue
+            paused = [s for s in c.stages if s.pause_on and s.pause_on < day]
+            if any(
+                c.status == Status.PAUSED
+                and s is c.stages[-1]
+                or mix.local(s.ended_at or mix.NOW) >= day
+                for s in paused
+            ):
+                continue
+            counts[0] += 1
+            now = [
+                s
+                for s in c.stages
+                if s.started_at < at and (s.ended_at is None or s.ended_at >= at)
+            ]
+            if now:
+                s = now[0]
+                due = mix.local(s.started_at) + datetime.timedelta(days=7)
+                if s.extension_at and s.extension_at >= at:
+                    due -= datetime.timedelta(days=5)
+                counts[1] += due < day
+            counts[2] += not any(quiet_since <= t < at for t in c.transitions())
+        out.append((label, day, *counts))
+    return out
+
+
+def changes(demo, cases, period: Period) -> tuple[list, list]:
+    """Fast-tracks by route, pauses and extensions by stage, and each with its reason as the
+    partnership holds it: quoted where it was told of the case, gone where erased."""
+    from rpd.oversight.figures import ERASED, HELD_BACK
+
+    name = demo.partnership.name
+    routes, paused, extended, reasons = Counter(), Counter(), Counter(), []
+
+    def held(c, text):
+        return ERASED if c.erased else text if c.told else HELD_BACK
+
+    for c in cases:
+        for i, s in enumerate(c.stages):
+            before = c.stages[i - 1].number if i else None
+            if s.number > 1 and inside(s.started_at, period) and before != s.number - 1:
+                routes[(before, s.number)] += 1
+                stage = f"Raised at {s.number}" if before is None else f"{before} to {s.number}"
+                on = mix.local(s.started_at)
+                reasons.append((name, c.reference, "Fast-track", stage, on,
+                                held(c, c.fast_track_reason)))  # fmt: skip
+            if s.pause_on and period.start <= s.pause_on <= period.end:
+                paused[s.number] += 1
+                reasons.append((name, c.reference, "Pause", str(s.number), s.pause_on,
+                                held(c, mix.pause_reason(c, s))))  # fmt: skip
+            if inside(s.extension_at, period):
+                extended[s.number] += 1
+                on, text = mix.local(s.extension_at), held(c, mix.extension_reason(c, s))
+                reasons.append((name, c.reference, "Extension", str(s.number), on, text))
+    by_stage = [
+        ("Fast-track", f"Raised at stage {b}" if a is None else f"Stage {a} to {b}", n)
+        for (a, b), n in sorted(routes.items(), key=lambda r: (r[0][0] or 0, r[0][1]))
+    ]
+    by_stage += [("Pause", f"At stage {k}", n) for k, n in sorted(paused.items())]
+    by_stage += [("Extension", f"At stage {k}", n) for k, n in sorted(extended.items())]
+    return by_stage, sorted(reasons)
 
 
 def expected(demo, cases, period: Period) -> dict:
@@ -132,6 +207,9 @@ def expected(demo, cases, period: Period) -> dict:
         "raised_against_none": sorted(
             n for k, n in names.items() if not any(c.receiving == k for c in raised)
         ),
+        "drift": drift(demo, cases, period),
+        "changes_by_stage": changes(demo, cases, period)[0],
+        "reasons": changes(demo, cases, period)[1],
         "overdue_now": sum(
             1 for c in cases if c.status == Status.OPEN and c.next_due and c.next_due < TODAY
         ),
@@ -157,6 +235,10 @@ def test_every_figure_for_a_quarter_a_year_and_a_range_is_what_the_cases_add_up_
             actual = getattr(got, name)
             if name in ("to_resolution", "in_stage"):
                 actual = [(s.label, s.cases, s.median, s.p90) for s in actual]
+            if name == "reasons":
+                actual = sorted(astuple(r) for r in actual)
+            if name == "drift":
+                actual = [(p.label, p.day, p.open, p.overdue, p.drifting) for p in actual]
             if name in ("by_category", "category_trend"):
                 actual = {k: v for k, v in actual.items() if k in value}
             assert actual == value, (period.name, name)
@@ -164,3 +246,11 @@ def test_every_figure_for_a_quarter_a_year_and_a_range_is_what_the_cases_add_up_
     year = figures([demo.partnership], PERIODS[2], TODAY)
     assert set(year.by_stage_reached) == {1, 2, 3, 4, 5} and year.resolved > 300
     assert year.fast_tracks and year.pauses and year.extensions and year.milestones_late
+    assert len(year.drift) == 12 and all(p.overdue and p.drifting < p.open for p in year.drift)
+    assert any(0 < p.drifting for p in year.drift)
+    # Every way a reason is held shows: quoted, not shared yet, erased.
+    from rpd.oversight.figures import ERASED, HELD_BACK
+
+    held = {r.reason for r in figures([demo.partnership], PERIODS[3], TODAY).reasons}
+    assert {ERASED, HELD_BACK} < held and any(r.startswith("Paused at") for r in held)
+    assert any(r.startswith("Fast-tracked") for r in held)

@@ -70,3 +70,32 @@ def test_every_period_filter_takes_hostile_input_with_a_named_error_never_a_500(
     assert "Enter to as well" in page
     page = client.get(url, {"start": "1990-01-01", "end": "2026-01-01"}).text
     assert "at most ten years" in page
+
+
+def test_the_page_draws_drift_over_the_period_and_quotes_a_pause_reason_only_once_told(client):
+    """Stoke-on-Trent: "every effort should be made ... to ensure that the process does
+    not drift"; a reason is free text about the case, quoted once the partnership sees it."""
+    import datetime
+
+    from rpd.disagreements import transitions
+    from rpd.disagreements.models import Disagreement
+    from rpd.pathways.calendar import today
+
+    demo, raiser, d = partnership_with_case()
+    resume = (today() + datetime.timedelta(days=7)).isoformat()
+    reason = {"reason": "Awaiting the strategy meeting", "expected_resume": resume}
+    transitions.perform("pause", raiser, d.pk, d.version, reason)
+    client.force_login(demo.unit)
+    url = f"/partnerships/{demo.partnership.slug}/figures/"
+    page = client.get(url).text
+    assert '<title id="chart-drift-over-time-title">' in page
+    assert "Pause" in page and "At stage 1" in page
+    assert "Not shared with the partnership yet" in page
+    assert "Awaiting the strategy meeting" not in page
+    Disagreement.objects.filter(pk=d.pk).update(partnership_told_at=d.raised_at)
+    page = client.get(url).text
+    assert "Awaiting the strategy meeting" in page
+    exported = client.get(url + "export.csv").content.decode()
+    assert "Drift over the period" in exported and "Awaiting the strategy meeting" in exported
+    report = client.get(f"/partnerships/{demo.partnership.slug}/report/").text
+    assert '<title id="chart-drift-over-time-title">' in report
