@@ -122,6 +122,7 @@ NOUNS = {
     "members": "who sat on the panel",
     "chronology_reviewed": "whether the panel reviewed the escalation chronology",
     "reference": "your agency's case reference",
+    "decision": "whether you uphold the resolution",
 }
 
 
@@ -825,3 +826,25 @@ class ConfirmResolutionForm(ContextForm):
 
 class ContestResolutionForm(ContextForm):
     reason = LongText()
+
+
+class DecideContestedForm(ContextForm):
+    """The stage's leader upholds a contested resolution, or does not: then the case goes on
+    as the pathway says of a contested one (`escalates`: to the next stage; else the stage
+    stays open)."""
+
+    UPHOLD, NOT_UPHELD = "uphold", "not-upheld"
+    decision = forms.ChoiceField(choices=())
+    reason = LongText()
+
+    def __init__(self, data, *, context: Context, escalates: bool = False):
+        super().__init__(data, context=context)
+        then = (
+            f"escalate it to stage {context.stage + 1}"
+            if escalates
+            else f"keep stage {context.stage} open to resolve it again"
+        )
+        self.fields["decision"].choices = [
+            (self.UPHOLD, "Uphold the resolution: the disagreement closes as resolved"),
+            (self.NOT_UPHELD, f"Do not uphold it: {then}"),
+        ]

@@ -25,6 +25,7 @@ from .access import Capacity
 from .models import (
     Account,
     AgreedAction,
+    ContestOutcome,
     Disagreement,
     Record,
     RecordKind,
@@ -471,15 +472,47 @@ def resolution_rows(resolution, d: Disagreement) -> list[dict]:
         {"key": "Resolved by", "value": resolved},
         {"key": "Confirmed by the other side", "value": confirmed},
     ]
-    for c in d.contested_resolutions.select_related("contested_by").order_by("contested_at"):
-        rows.append(
-            {
-                "key": f"Contested at stage {c.stage}",
-                "value": f"{c.contested_by.display_name}, {on_day(local_date(c.contested_at))}: "
-                f"{c.reason}",
-            }
-        )
     return rows
+
+
+def contested_rows(d: Disagreement) -> list[list[dict]]:
+    """Each resolution the other side contested, as it stood, with their reason, what
+    followed as the pathway says, and the stage leader's decision where they decide."""
+    found = []
+    for c in d.contested_resolutions.select_related(
+        "resolved_by", "contested_by", "decided_by"
+    ).order_by("contested_at"):
+        rows = [
+            {"key": "Agreed outcome", "value": c.agreed_outcome},
+            {
+                "key": "Resolved by",
+                "value": f"{c.resolved_by.display_name}, {on_day(local_date(c.resolved_at))}",
+            },
+            {
+                "key": "Contested by",
+                "value": f"{c.contested_by.display_name}, {on_day(local_date(c.contested_at))}",
+            },
+            {"key": "Their reason", "value": c.reason},
+        ]
+        if c.outcome == ContestOutcome.AWAITING_LEADER:
+            leader = d.pack.stage(c.stage).led_by
+            who = d.pack.role(leader).name if leader else "the stage's leader"
+            rows.append({"key": "Decision", "value": f"Awaiting the decision of {who}"})
+        elif c.decided_by is not None:
+            upheld = c.outcome == ContestOutcome.UPHELD
+            rows += [
+                {
+                    "key": "Decision",
+                    "value": f"{'Upheld' if upheld else 'Not upheld'} by "
+                    f"{c.decided_by.display_name}, {on_day(local_date(c.decided_at))}"
+                    + ("" if upheld else f": {c.get_outcome_display().lower()}"),
+                },
+                {"key": "Reasons for the decision", "value": c.decision_reason},
+            ]
+        else:
+            rows.append({"key": "Then", "value": c.get_outcome_display()})
+        found.append({"stage": c.stage, "rows": rows})
+    return found
 
 
 def accounts_of(d: Disagreement) -> dict[int, list]:

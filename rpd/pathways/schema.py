@@ -305,6 +305,22 @@ class Panel(Strict):
     source: Text
 
 
+class Contest(Strict):
+    """What contesting a resolution does: the side that did not resolve it contests it with
+    a reason, which escalates the case to the next stage or reopens the stage resolved at
+    ("as the pathway says"); at the last stage there is no next, so it reopens. Where
+    `leader_decides` and the stage is led by a role (`led_by`), contesting reopens the stage
+    for its leader to decide: uphold the resolution (the case closes) or do what `then` says.
+
+    Without one, the seeds' "if it is not resolved, escalate" and no one decides for the
+    parties: a leader decides only where the policy gives them that power.
+    """
+
+    then: Literal["escalate", "reopen"] = "escalate"
+    leader_decides: bool = False
+    source: str = ""
+
+
 class Stage(Strict):
     number: PositiveInt
     name: Text
@@ -323,6 +339,8 @@ class Stage(Strict):
     # At the last stage: where the matter may go next (panel, executive group...).
     referral_options: list[ReferralOption | Text] = []
     panel: Panel | None = None
+    # What contesting a resolution reached at this stage does; the pack's `contest` if none.
+    contest: Contest | None = None
     source: Text
 
     @property
@@ -490,6 +508,22 @@ class Pack(Strict):
     # The first of the "upper stages" the partnership's oversight lists and reports follow
     # ("disputes reaching stage 3 and above"); stage 3 where the pack does not say.
     oversight_from_stage: PositiveInt | None = None
+    # What contesting a resolution does, for every stage that does not say otherwise.
+    contest: Contest = Contest()
+
+    def contest_at(self, number: int) -> Contest:
+        """What contesting a resolution reached at stage `number` does."""
+        return self.stage(number).contest or self.contest
+
+    def contest_escalates(self, number: int) -> bool:
+        """Whether contesting a resolution at stage `number` moves on to the next stage
+        (the last stage has none, so it reopens)."""
+        return self.contest_at(number).then == "escalate" and number < self.last_stage.number
+
+    def leader_decides_contest(self, number: int) -> bool:
+        """Whether the leader of stage `number` decides a resolution contested there: only
+        where the pack gives them the power, and only at a stage a role leads."""
+        return self.contest_at(number).leader_decides and self.stage(number).led_by is not None
 
     def stand_in_rule(self, agency_type: str, rung: str) -> StandInRule | None:
         return next(
@@ -644,10 +678,34 @@ def consistency_problems(pack: Pack, known_calendars: dict[str, str]) -> list[tu
                 f"{', '.join(map(str, numbers))})",
             )
         )
+    problems += _contest_problems(pack)
     if pack.overall_cap:
         for j, number in enumerate(pack.overall_cap.stages):
             if number not in numbers:
                 problems.append((("overall_cap", "stages", j), f"stage {number} does not exist"))
+    return problems
+
+
+def _contest_problems(pack: Pack) -> list[tuple[Loc, str]]:
+    """A leader decides a contested resolution only at a stage a role leads (`led_by`)."""
+    problems: list[tuple[Loc, str]] = []
+    for i, stage in enumerate(pack.stages):
+        if stage.contest and stage.contest.leader_decides and stage.led_by is None:
+            problems.append(
+                (
+                    ("stages", i, "contest", "leader_decides"),
+                    f"stage {stage.number} has no leader to decide (give it `led_by`, or "
+                    "leave `leader_decides` out)",
+                )
+            )
+    if pack.contest.leader_decides and not any(s.led_by for s in pack.stages):
+        problems.append(
+            (
+                ("contest", "leader_decides"),
+                "no stage is led by a role, so no one can decide (give a stage `led_by`, or "
+                "leave `leader_decides` out)",
+            )
+        )
     return problems
 
 

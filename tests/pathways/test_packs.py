@@ -54,7 +54,7 @@ def test_a_stage_without_a_limit_in_the_policy_says_so_in_open_values():
 CONTENT_AT_VERSION = {
     "blackpool": (2, "111d05c3164d30c2"),
     "cambridgeshire": (2, "a6796c7ab46da22b"),
-    "hillingdon": (2, "e8d4cf50e1426402"),
+    "hillingdon": (3, "e0f84effcb1666dc"),
     "jersey": (2, "25f02517aecef6f5"),
     "stoke-on-trent": (2, "a773ac07779ea1bb"),
 }

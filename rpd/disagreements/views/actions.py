@@ -47,6 +47,7 @@ VERBS = {
     "add_account": "Add your own account of the discussion",
     "confirm_resolution": "Confirm the resolution",
     "contest_resolution": "Contest the resolution",
+    "decide_contested": "Decide the contested resolution",
 }
 DONE = {
     "record": "Discussion recorded",
@@ -71,7 +72,8 @@ DONE = {
     "withdraw": "Withdrawn",
     "add_account": "Your account is beside the record",
     "confirm_resolution": "Resolution confirmed",
-    "contest_resolution": "Resolution contested: the disagreement is open again",
+    "contest_resolution": "Resolution contested",
+    "decide_contested": "Decision recorded",
 }
 # Which record or agreed action the transition acts on, from the page's address.
 TARGETS = {

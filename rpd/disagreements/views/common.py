@@ -118,6 +118,10 @@ LABELS_OF_FORM: dict[str, dict[str, tuple[str, str]]] = {
     "RecordForm": {
         "summary": ("Summary", "What was discussed, each side's position and the evidence"),
     },
+    "DecideContestedForm": {
+        "decision": ("Do you uphold the resolution?", ""),
+        "reason": ("Your reasons", "Everyone involved reads them on the disagreement's page"),
+    },
 }
 
 
