@@ -122,6 +122,7 @@ def describe(pack: Pack) -> str:
                 out += _bullet(_referral(pack, option))
         if stage.panel:
             out += _panel(pack, stage.panel)
+        out += _field("If a resolution is contested:", _contested(pack, stage))
         out += _wrap(f"({stage.source})", "  ", "   ")
     if pack.roles:
         add("")
@@ -174,6 +175,25 @@ def describe(pack: Pack) -> str:
 
 
 _SET_BY = {"raiser": "The raiser (when raising at this stage)", "actor": "the stage's actors"}
+
+
+def _contested(pack: Pack, stage) -> str:
+    """What contesting a resolution reached at `stage` does, as `Pack.contest_at` says."""
+    contest = pack.contest_at(stage.number)
+    then = (
+        f"it escalates to stage {stage.number + 1}"
+        if pack.contest_escalates(stage.number)
+        else "the stage reopens"
+    )
+    if pack.leader_decides_contest(stage.number):
+        leader = _the(pack.role(stage.led_by).name)
+        text = (
+            f"the stage reopens for {leader} to decide: uphold the resolution (the case "
+            f"closes) or not ({then.replace('the stage reopens', 'the stage stays open')})"
+        )
+    else:
+        text = then
+    return f"{text} ({contest.source})" if contest.source else text
 
 
 def _counts_from(m, names: dict[str, str]) -> str:
