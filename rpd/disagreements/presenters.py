@@ -18,6 +18,7 @@ from django.forms import (
 from django.utils.safestring import mark_safe
 
 from rpd.audit import log as audit
+from rpd.frontend import time_in_words
 from rpd.pathways.calendar import LONDON, WorkingCalendar, local_date
 from rpd.people.models import User
 
@@ -344,7 +345,8 @@ def at_moment(at: datetime.datetime) -> str:
 def answer_in_words(field, value, typed) -> str:
     """An answer as the form's field understood it (`value`, cleaned; `typed`, as sent),
     in the words the question offered: yes, no or not known; a date as "1 December
-    2026"; a choice by its label; several, one a line; nothing given as "Not given"."""
+    2026"; a time as "2:30pm"; a choice by its label; several, one a line; nothing given
+    as "Not given"."""
     if isinstance(field, NullBooleanField):  # before BooleanField, its base class
         words = {"true": "Yes", "false": "No", "unknown": "Not known"}
         return words.get(str(typed).lower(), "Not given")
@@ -352,8 +354,12 @@ def answer_in_words(field, value, typed) -> str:
         return "Yes" if value else "No"
     if value in (None, "", [], ()):
         return "Not given"
+    if isinstance(value, datetime.datetime):  # a date's subclass: before it
+        return f"{on_day(local_date(value))} at {time_in_words(value.astimezone(LONDON).time())}"
     if isinstance(value, datetime.date):
         return on_day(value)
+    if isinstance(value, datetime.time):
+        return time_in_words(value)
     if isinstance(field, ModelMultipleChoiceField):
         return "\n".join(field.label_from_instance(row) for row in value)
     if isinstance(field, ModelChoiceField):

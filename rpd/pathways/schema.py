@@ -422,7 +422,10 @@ FORM_SOURCES: dict[str, str] = {
 class FormField(Strict):
     id: Slug
     label: Text
-    type: Literal["text", "long_text", "date", "nhs_number", "choice", "yes_no", "stage"] = "text"
+    # `time`: a time of day (a meeting's, a call's), asked as hour and minute boxes.
+    type: Literal[
+        "text", "long_text", "date", "time", "nhs_number", "choice", "yes_no", "stage"
+    ] = "text"
     required: bool = True
     # Ethnicity, religion, disability, health: shown only where the form needs them.
     special_category: bool = False
