@@ -483,16 +483,34 @@ class ReferForm(ContextForm):
 class AddPartyForm(ContextForm):
     """Another involved agency to copy in, with the person there to receive the copies."""
 
-    agency = forms.ModelChoiceField(queryset=Agency.objects.none())
+    agency = One(queryset=Agency.objects.none())
     person = Person(queryset=User.objects.none(), required=False)
 
     def __init__(self, data, *, context: Context, sides=(), copied=()):
         super().__init__(data, context=context)
         self.sides, self.copied = set(sides), set(copied)
-        self.fields["agency"].queryset = Agency.objects.filter(
-            partnerships=context.partnership
-        ).exclude(type="partnership")
+        agencies = Agency.objects.filter(partnerships=context.partnership).exclude(
+            type="partnership"
+        )
+        self.fields["agency"].queryset = agencies
+        # Offered: the partnership's agencies but the two sides and those copied in already
+        # (still refused by name if sent); whom there, once the agency is chosen.
+        self.fields["agency"].offer(
+            agencies.exclude(pk__in=self.sides | self.copied).order_by("name")
+        )
         self.fields["person"].queryset = partnership_users(context.partnership)
+        self.choose((data or {}).get("agency"))
+
+    def choose(self, agency) -> None:
+        """List the people of the chosen agency alone (none before one is chosen)."""
+        text = str(agency or "").strip()
+        chosen = int(text) if text.isdigit() and len(text) < 10 else None
+        self.fields["agency"].initial = chosen
+        self.fields["person"].offer(
+            partnership_users(self.context.partnership)
+            .filter(agency_id=chosen)
+            .order_by("last_name", "first_name", "pk")
+        )
 
     def clean_agency(self):
         agency = self.cleaned_data["agency"]
