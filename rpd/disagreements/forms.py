@@ -851,6 +851,7 @@ class DecideContestedForm(ContextForm):
     as the pathway says of a contested one (`escalates`: to the next stage; else the stage
     stays open)."""
 
+    error_nouns = {**NOUNS, "reason": "your reasons"}
     UPHOLD, NOT_UPHELD = "uphold", "not-upheld"
     decision = forms.ChoiceField(choices=())
     reason = LongText()

@@ -459,15 +459,19 @@ def referral_rows(r) -> list[dict]:
 
 def resolution_rows(resolution, d: Disagreement) -> list[dict]:
     """The resolution as everyone told of it reads it, with whether the other side has
-    confirmed it in writing, and any resolution contested before it."""
+    confirmed it in writing (or the stage's leader upheld it, contested)."""
     resolved = (
         f"{resolution.resolved_by.display_name}, {on_day(local_date(resolution.resolved_at))}"
     )
     if resolution.confirmed_at:
-        confirmed = (
-            f"Confirmed by {resolution.confirmed_by.display_name}, "
-            f"{on_day(local_date(resolution.confirmed_at))}"
+        who = (
+            f"{resolution.confirmed_by.display_name}, {on_day(local_date(resolution.confirmed_at))}"
         )
+        # Contested, then upheld by the stage's leader: their decision stands for it.
+        upheld = d.contested_resolutions.filter(
+            outcome=ContestOutcome.UPHELD, decided_by_id=resolution.confirmed_by_id
+        ).exists()
+        confirmed = f"Upheld by the stage's leader: {who}" if upheld else f"Confirmed by {who}"
     else:
         confirmed = "Not yet confirmed by the other side"
     rows = [
