@@ -16,6 +16,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
+from django.utils import timezone
 
 
 class GovukFormRenderer(TemplatesSetting):
@@ -33,17 +34,19 @@ class GovukDateInput(forms.Widget):
     linked to with a date already chosen.
     """
 
+    PARTS = DATE_PARTS
+
     template_name = "govuk/forms/date_widget.html"
     use_fieldset = True
 
     def value_from_datadict(self, data, files, name):
-        parts = tuple(data.get(f"{name}_{part}", "") for part in DATE_PARTS)
+        parts = tuple(data.get(f"{name}_{part}", "") for part in self.PARTS)
         if any(parts) or name not in data:
             return parts
         return data.get(name)
 
     def value_omitted_from_data(self, data, files, name):
-        return name not in data and not any(f"{name}_{part}" in data for part in DATE_PARTS)
+        return name not in data and not any(f"{name}_{part}" in data for part in self.PARTS)
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
@@ -122,7 +125,126 @@ class GovukDateField(forms.Field):
             raise self._error(f"{self._name()} must be today or in the past", "future")
 
 
+TIME_PARTS = ("hour", "minute")
+
+
+def time_in_words(value: datetime.time) -> str:
+    """A time as GOV.UK's style guide writes it: 2:30pm, 9am, midday, midnight."""
+    if (value.hour, value.minute) == (0, 0):
+        return "midnight"
+    if (value.hour, value.minute) == (12, 0):
+        return "midday"
+    hour = value.hour % 12 or 12
+    minutes = f":{value.minute:02d}" if value.minute else ""
+    return f"{hour}{minutes}{'am' if value.hour < 12 else 'pm'}"
+
+
+def _time_boxes(text: str) -> tuple[str, str] | None:
+    """The hour and minute of a time written as a person or a script writes one: 14:30,
+    2:30pm, 9am, midday, midnight (as `time_in_words` writes it back)."""
+    text = text.strip().lower().replace(".", ":")
+    if text in ("midday", "noon"):
+        return "12", "0"
+    if text == "midnight":
+        return "0", "0"
+    m = re.fullmatch(r"(\d{1,2})(?::(\d{1,2}))?(?::\d{1,2})?\s*(am|pm)?", text)
+    if m is None:
+        return None
+    hour, minute, half = m.groups()
+    if half and hour.isdigit() and 1 <= int(hour) <= 12:
+        hour = str(int(hour) % 12 + (12 if half == "pm" else 0))
+    return hour, minute or "0"
+
+
+class GovukTimeInput(GovukDateInput):
+    """Two boxes, hour and minute (24-hour clock), drawn as GOV.UK draws a date's: named
+    ``<name>_hour`` and ``<name>_minute``. A bare ``<name>=14:30`` is read too."""
+
+    PARTS = TIME_PARTS
+
+    def parts(self, value) -> dict[str, str]:
+        if isinstance(value, datetime.time):
+            return {"hour": str(value.hour), "minute": f"{value.minute:02d}"}
+        if isinstance(value, (tuple, list)) and len(value) == 2:
+            return dict(zip(TIME_PARTS, (str(v or "") for v in value), strict=True))
+        if isinstance(value, str) and (boxes := _time_boxes(value)):
+            return {"hour": boxes[0], "minute": f"{int(boxes[1]):02d}"}
+        return {"hour": "", "minute": ""}
+
+
+class GovukDateTimeInput(GovukDateInput):
+    """A moment asked as the GOV.UK date input's three boxes and the time's two, in one
+    group (day, month, year, hour, minute), London time. A bare ISO ``<name>`` is read too."""
+
+    PARTS = DATE_PARTS + TIME_PARTS
+
+    def parts(self, value) -> dict[str, str]:
+        if isinstance(value, str):
+            try:
+                value = datetime.datetime.fromisoformat(value.strip())
+            except ValueError:
+                value = None
+        if isinstance(value, datetime.datetime):
+            if timezone.is_aware(value):
+                value = timezone.localtime(value)
+            boxes = (value.day, value.month, value.year, value.hour, f"{value.minute:02d}")
+            return dict(zip(self.PARTS, map(str, boxes), strict=True))
+        if isinstance(value, (tuple, list)) and len(value) == len(self.PARTS):
+            return dict(zip(self.PARTS, (str(v or "") for v in value), strict=True))
+        return dict.fromkeys(self.PARTS, "")
+
+
+class GovukTimeField(forms.Field):
+    """A time of day typed into an hour and a minute box, with messages in the Design
+    System's manner ("Time of the meeting must include a minute", "Hour must be between 0
+    and 23"), each saying which box is wrong so only that one is marked."""
+
+    widget = GovukTimeInput
+
+    def _name(self) -> str:
+        return str(self.label) if self.label else "The time"
+
+    def _error(self, message: str, code: str, parts=TIME_PARTS):
+        return ValidationError(message, code=code, params={"parts": list(parts)})
+
+    def to_python(self, value):
+        if value in self.empty_values or value == ("", ""):
+            return None
+        if isinstance(value, datetime.time):
+            return value
+        if isinstance(value, str):
+            boxes = _time_boxes(value)
+            if boxes is None:
+                raise self._error(f"{self._name()} must be a real time, like 14:30", "invalid")
+            value = boxes
+        hour, minute = (str(v).strip() for v in value)
+        given = {"hour": hour, "minute": minute}
+        missing = [part for part in TIME_PARTS if not given[part]]
+        if missing:
+            message = f"{self._name()} must include {_an(missing[0])}"
+            raise self._error(message, "incomplete", missing)
+        wrong = [part for part in TIME_PARTS if not given[part].isdigit()]
+        if wrong:
+            raise self._error(f"{self._name()} must be a real time, in numbers", "invalid", wrong)
+        if int(hour) > 23:
+            raise self._error("Hour must be between 0 and 23", "hour", ["hour"])
+        if int(minute) > 59:
+            raise self._error("Minute must be between 0 and 59", "minute", ["minute"])
+        return datetime.time(int(hour), int(minute))
+
+    def validate(self, value):
+        if value is None and self.required:
+            raise self._error(f"Enter {self._name()[0].lower()}{self._name()[1:]}", "required")
+
+
+def _an(part: str) -> str:
+    return f"an {part}" if part[0] in "aeiouh" else f"a {part}"
+
+
 WIDGET_KINDS = [
+    # Before their base, the date input.
+    (GovukDateTimeInput, "datetime"),
+    (GovukTimeInput, "time"),
     (GovukDateInput, "date"),
     # Before RadioSelect, which Django makes its base class.
     (forms.CheckboxSelectMultiple, "checkboxes"),
@@ -152,19 +274,21 @@ def widget_kind(widget) -> str:
 
 
 def error_parts(bound_field) -> set[str]:
-    """The date boxes the errors are about (all three when the errors do not say)."""
+    """The date or time boxes the errors are about (all of them when the errors do not say)."""
+    every = bound_field.field.widget.PARTS
     parts: set[str] = set()
     for error in bound_field.errors.as_data():
-        parts.update((error.params or {}).get("parts", DATE_PARTS))
+        parts.update((error.params or {}).get("parts", every))
     return parts
 
 
 def first_input_id(bound_field) -> str:
     """Where an error summary's link for this field lands: its first (wrong) input."""
     kind = widget_kind(bound_field.field.widget)
-    if kind == "date":
-        wrong = error_parts(bound_field) or set(DATE_PARTS)
-        part = next(p for p in DATE_PARTS if p in wrong)
+    if kind in ("date", "time", "datetime"):
+        every = bound_field.field.widget.PARTS
+        wrong = error_parts(bound_field) or set(every)
+        part = next(p for p in every if p in wrong)
         return f"{bound_field.auto_id}_{part}"
     if kind in ("radios", "checkboxes"):
         subwidgets = bound_field.subwidgets
@@ -240,7 +364,7 @@ def field_context(
         ]
         context["small"] = "small" in classes
         context["inline"] = "inline" in classes
-    elif kind == "date":
+    elif kind in ("date", "time", "datetime"):
         wrong = error_parts(bound_field) if errors else set()
         values = widget.parts(bound_field.value())
         context["items"] = [
@@ -252,7 +376,7 @@ def field_context(
                 "width": 4 if part == "year" else 2,
                 "error": part in wrong,
             }
-            for part in DATE_PARTS
+            for part in widget.PARTS
         ]
     return context
 

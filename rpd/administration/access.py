@@ -106,6 +106,22 @@ def people_of(partnership: Partnership) -> QuerySet[User]:
     return User.objects.filter(agency__partnerships=partnership)
 
 
+def stand_in_candidates(partnership: Partnership, agency_id, pathway_rung) -> QuerySet[User]:
+    """Who may stand in for an agency on a rung of the pathway it has no one on: someone
+    active in another agency of the partnership who stands on that rung of their own
+    (Stoke-on-Trent: the ICB's designated nurse for a GP practice's senior manager).
+    Nobody until the agency and the rung are chosen: the partnership is no list to pick
+    from, and the picker lists, and the form accepts, exactly these."""
+    if not agency_id or not pathway_rung:
+        return User.objects.none()
+    return (
+        people_of(partnership)
+        .filter(is_active=True, rung__pathway_rung=pathway_rung)
+        .exclude(agency_id=agency_id)
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
 def governed_people(partnership: Partnership) -> QuerySet[User]:
     """Everyone in an agency `partnership` governs, active or not."""
     return User.objects.filter(agency__owner=partnership)

@@ -27,7 +27,7 @@ from rpd.people.models import (
     User,
 )
 
-from .access import agencies_of, governed_agencies, people_of
+from .access import agencies_of, governed_agencies, people_of, stand_in_candidates
 
 # Closure days a partnership sets: from the records' era to a few years ahead.
 EARLIEST_CLOSURE = datetime.date(2000, 1, 1)
@@ -303,14 +303,31 @@ class RoleHolderForm(PartnershipForm):
 
 
 class StandInForm(PartnershipForm):
+    """The agency and the rung first (`place_only`: the page's first question), then who
+    acts for it, chosen from `stand_in_candidates` for that agency and rung alone."""
+
     agency = AgencyChoice(label="Agency with no one on the rung", queryset=None)
     pathway_rung = forms.ChoiceField(label="Rung of the pathway")
-    person = Person(label="Who acts for it", queryset=None)
+    person = Person(
+        label="Who acts for it", queryset=None,
+        help_text="Someone in another agency who stands on that rung of their own",
+    )  # fmt: skip
 
-    def __init__(self, data=None, **kwargs):
+    def __init__(self, data=None, *, place_only: bool = False, **kwargs):
         super().__init__(data, **kwargs)
         self.fields["agency"].queryset = governed_agencies(self.partnership)
         self.fields["pathway_rung"].choices = _pathway_rungs(self.partnership)
-        self.fields["person"].queryset = (
-            people_of(self.partnership).filter(is_active=True).order_by("last_name")
+        if place_only:
+            del self.fields["person"]
+            return
+        chosen = data if data is not None else (self.initial or {})
+        candidates = stand_in_candidates(
+            self.partnership, _pk(chosen.get("agency")), chosen.get("pathway_rung")
         )
+        self.fields["person"].queryset = candidates
+        self.fields["person"].offer(candidates)  # with their team and agency
+
+
+def _pk(value) -> int | None:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 10 else None

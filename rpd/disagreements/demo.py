@@ -446,6 +446,24 @@ def _stories(t: _Teller) -> list[tuple[int, Callable[[], None]]]:
             t.on(52)
             t.resolve(d, case_review=True, procedure_amendment=True)
 
+    # Resolved, then contested by the other side, where the pathway gives the stage's
+    # leader the decision (Hillingdon's Implementation Unit): it awaits the leader.
+    decides = [s.number for s in pack.stages if pack.leader_decides_contest(s.number)]
+    if decides:
+
+        @story(45)
+        def contested_for_the_leader_to_decide(stage=decides[-1]):
+            d = t.climb(t.raise_(45), stage, 45)
+            t.on(37)
+            d = t.resolve(d)
+            t.on(36)
+            t.perform(
+                "contest_resolution",
+                d.episodes.get(number=d.stage).receiving_actor,
+                d,
+                {"reason": "The agreed plan leaves the child at home with the adult of concern."},
+            )
+
     @story(18)
     def withdrawn():
         d = t.raise_(18)

@@ -18,7 +18,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from rpd.frontend import GovukDateInput
+from rpd.frontend import (
+    DATE_PARTS,
+    TIME_PARTS,
+    GovukDateField,
+    GovukDateInput,
+    GovukDateTimeInput,
+    GovukTimeField,
+)
 from rpd.pathways.calendar import local_date
 
 SHORT_TEXT = 200  # a name, a title, a choice's label
@@ -140,7 +147,30 @@ class PastDate(Today):
 
 class PastDateTime(forms.DateTimeField):
     """A moment that has happened: not after now (a minute's grace for a clock a little
-    ahead of the server's) and not on a day before RECORDS_BEGIN."""
+    ahead of the server's) and not on a day before RECORDS_BEGIN.
+
+    Typed as ISO text (a script's "2026-12-03T14:30") or into the date's three boxes and
+    the time's two (GovukDateTimeInput), which is how the pages draw it: each wrong box
+    named in the Design System's words ("Time must include a minute")."""
+
+    widget = GovukDateTimeInput
+
+    def to_python(self, value):
+        if isinstance(value, list | tuple):
+            if not any(str(v or "").strip() for v in value):
+                return None
+            if len(value) != len(GovukDateTimeInput.PARTS):
+                raise ValidationError("must be a date and a time", code="invalid")
+            day = GovukDateField(label="Date").to_python(value[:3])
+            at = GovukTimeField(label="Time").to_python(value[3:])
+            if day is None or at is None:
+                missing = "Date" if day is None else "Time"
+                parts = DATE_PARTS if day is None else TIME_PARTS
+                raise ValidationError(
+                    f"Enter the {missing.lower()}", code="incomplete", params={"parts": parts}
+                )
+            return timezone.make_aware(datetime.datetime.combine(day, at))
+        return super().to_python(value)
 
     def validate(self, value):
         super().validate(value)

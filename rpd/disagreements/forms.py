@@ -122,6 +122,7 @@ NOUNS = {
     "members": "who sat on the panel",
     "chronology_reviewed": "whether the panel reviewed the escalation chronology",
     "reference": "your agency's case reference",
+    "decision": "whether you uphold the resolution",
 }
 
 
@@ -482,16 +483,34 @@ class ReferForm(ContextForm):
 class AddPartyForm(ContextForm):
     """Another involved agency to copy in, with the person there to receive the copies."""
 
-    agency = forms.ModelChoiceField(queryset=Agency.objects.none())
+    agency = One(queryset=Agency.objects.none())
     person = Person(queryset=User.objects.none(), required=False)
 
     def __init__(self, data, *, context: Context, sides=(), copied=()):
         super().__init__(data, context=context)
         self.sides, self.copied = set(sides), set(copied)
-        self.fields["agency"].queryset = Agency.objects.filter(
-            partnerships=context.partnership
-        ).exclude(type="partnership")
+        agencies = Agency.objects.filter(partnerships=context.partnership).exclude(
+            type="partnership"
+        )
+        self.fields["agency"].queryset = agencies
+        # Offered: the partnership's agencies but the two sides and those copied in already
+        # (still refused by name if sent); whom there, once the agency is chosen.
+        self.fields["agency"].offer(
+            agencies.exclude(pk__in=self.sides | self.copied).order_by("name")
+        )
         self.fields["person"].queryset = partnership_users(context.partnership)
+        self.choose((data or {}).get("agency"))
+
+    def choose(self, agency) -> None:
+        """List the people of the chosen agency alone (none before one is chosen)."""
+        text = str(agency or "").strip()
+        chosen = int(text) if text.isdigit() and len(text) < 10 else None
+        self.fields["agency"].initial = chosen
+        self.fields["person"].offer(
+            partnership_users(self.context.partnership)
+            .filter(agency_id=chosen)
+            .order_by("last_name", "first_name", "pk")
+        )
 
     def clean_agency(self):
         agency = self.cleaned_data["agency"]
@@ -825,3 +844,26 @@ class ConfirmResolutionForm(ContextForm):
 
 class ContestResolutionForm(ContextForm):
     reason = LongText()
+
+
+class DecideContestedForm(ContextForm):
+    """The stage's leader upholds a contested resolution, or does not: then the case goes on
+    as the pathway says of a contested one (`escalates`: to the next stage; else the stage
+    stays open)."""
+
+    error_nouns = {**NOUNS, "reason": "your reasons"}
+    UPHOLD, NOT_UPHELD = "uphold", "not-upheld"
+    decision = forms.ChoiceField(choices=())
+    reason = LongText()
+
+    def __init__(self, data, *, context: Context, escalates: bool = False):
+        super().__init__(data, context=context)
+        then = (
+            f"escalate it to stage {context.stage + 1}"
+            if escalates
+            else f"keep stage {context.stage} open to resolve it again"
+        )
+        self.fields["decision"].choices = [
+            (self.UPHOLD, "Uphold the resolution: the disagreement closes as resolved"),
+            (self.NOT_UPHELD, f"Do not uphold it: {then}"),
+        ]

@@ -23,6 +23,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from rpd.audit import log as audit
+from rpd.frontend import GovukTimeField, time_in_words
 from rpd.pathways.calendar import local_date
 from rpd.pathways.schema import ASKED, FORM_SOURCES, Form, FormField
 
@@ -347,6 +348,8 @@ def _input_for(f: FormField) -> forms.Field:
         return PastDate(earliest=OLDEST_PERSON_YEARS, help_text="For example, 27/3/2019", **kind)
     if f.type == "yes_no":
         return forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **kind)
+    if f.type == "time":
+        return GovukTimeField(help_text="Use the 24-hour clock, for example 14:30", **kind)
     return Text(**kind)
 
 
@@ -356,6 +359,8 @@ def as_text(f: FormField, value) -> str:
         return ""
     if isinstance(value, datetime.date):
         return _day(value)
+    if isinstance(value, datetime.time):
+        return time_in_words(value)  # "2:30pm", which the time boxes read back
     if f.type == "nhs_number" and value:
         return _nhs(normalise_nhs_number(value))
     return str(value).strip()
@@ -518,6 +523,7 @@ def still_to_send(d: Disagreement) -> list[str]:
 SAMPLE_ANSWERS = {
     "date": "2019-03-14",
     "yes_no": "Yes",
+    "time": "14:30",
     "nhs_number": "999 000 0018",
     "long_text": "Synthetic answer given on the form for the demonstration.",
     "text": "Synthetic answer",

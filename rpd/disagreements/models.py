@@ -622,9 +622,20 @@ class Resolution(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
 
+class ContestOutcome(models.TextChoices):
+    """What followed a contested resolution, as the pathway says (`Pack.contest_at`)."""
+
+    ESCALATED = "escalated", "Escalated to the next stage"
+    REOPENED = "reopened", "The stage reopened"
+    # Where the stage's leader decides: the stage is reopened until they do.
+    AWAITING_LEADER = "awaiting-leader", "Awaiting the decision of the stage's leader"
+    UPHELD = "upheld", "Upheld by the stage's leader: the case closed as resolved"
+
+
 class ContestedResolution(models.Model):
     """A resolution the other side contested, as it stood, with their reason: the case went
-    on (to the next stage, or its last stage reopened) and may be resolved again."""
+    on (to the next stage, or the stage reopened) and may be resolved again; or, where the
+    pathway gives the stage's leader the power, it waits for them to uphold it or not."""
 
     disagreement = models.ForeignKey(
         Disagreement, on_delete=models.CASCADE, related_name="contested_resolutions"
@@ -642,6 +653,19 @@ class ContestedResolution(models.Model):
     )
     contested_at = models.DateTimeField()
     reason = models.TextField()
+    # Kept whole, so that a leader upholding it restores the resolution as it was resolved.
+    feedback_to_raiser = models.TextField(blank=True, default="")
+    learning_multi_agency_audit = models.BooleanField(default=False)
+    learning_case_review = models.BooleanField(default=False)
+    learning_procedure_amendment = models.BooleanField(default=False)
+    outcome = models.CharField(
+        max_length=16, choices=ContestOutcome.choices, default=ContestOutcome.ESCALATED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True, default="")
 
 
 class FormSubmission(models.Model):

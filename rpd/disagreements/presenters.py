@@ -18,6 +18,7 @@ from django.forms import (
 from django.utils.safestring import mark_safe
 
 from rpd.audit import log as audit
+from rpd.frontend import time_in_words
 from rpd.pathways.calendar import LONDON, WorkingCalendar, local_date
 from rpd.people.models import User
 
@@ -25,6 +26,7 @@ from .access import Capacity
 from .models import (
     Account,
     AgreedAction,
+    ContestOutcome,
     Disagreement,
     Record,
     RecordKind,
@@ -343,7 +345,8 @@ def at_moment(at: datetime.datetime) -> str:
 def answer_in_words(field, value, typed) -> str:
     """An answer as the form's field understood it (`value`, cleaned; `typed`, as sent),
     in the words the question offered: yes, no or not known; a date as "1 December
-    2026"; a choice by its label; several, one a line; nothing given as "Not given"."""
+    2026"; a time as "2:30pm"; a choice by its label; several, one a line; nothing given
+    as "Not given"."""
     if isinstance(field, NullBooleanField):  # before BooleanField, its base class
         words = {"true": "Yes", "false": "No", "unknown": "Not known"}
         return words.get(str(typed).lower(), "Not given")
@@ -351,8 +354,12 @@ def answer_in_words(field, value, typed) -> str:
         return "Yes" if value else "No"
     if value in (None, "", [], ()):
         return "Not given"
+    if isinstance(value, datetime.datetime):  # a date's subclass: before it
+        return f"{on_day(local_date(value))} at {time_in_words(value.astimezone(LONDON).time())}"
     if isinstance(value, datetime.date):
         return on_day(value)
+    if isinstance(value, datetime.time):
+        return time_in_words(value)
     if isinstance(field, ModelMultipleChoiceField):
         return "\n".join(field.label_from_instance(row) for row in value)
     if isinstance(field, ModelChoiceField):
@@ -452,15 +459,19 @@ def referral_rows(r) -> list[dict]:
 
 def resolution_rows(resolution, d: Disagreement) -> list[dict]:
     """The resolution as everyone told of it reads it, with whether the other side has
-    confirmed it in writing, and any resolution contested before it."""
+    confirmed it in writing (or the stage's leader upheld it, contested)."""
     resolved = (
         f"{resolution.resolved_by.display_name}, {on_day(local_date(resolution.resolved_at))}"
     )
     if resolution.confirmed_at:
-        confirmed = (
-            f"Confirmed by {resolution.confirmed_by.display_name}, "
-            f"{on_day(local_date(resolution.confirmed_at))}"
+        who = (
+            f"{resolution.confirmed_by.display_name}, {on_day(local_date(resolution.confirmed_at))}"
         )
+        # Contested, then upheld by the stage's leader: their decision stands for it.
+        upheld = d.contested_resolutions.filter(
+            outcome=ContestOutcome.UPHELD, decided_by_id=resolution.confirmed_by_id
+        ).exists()
+        confirmed = f"Upheld by the stage's leader: {who}" if upheld else f"Confirmed by {who}"
     else:
         confirmed = "Not yet confirmed by the other side"
     rows = [
@@ -471,15 +482,47 @@ def resolution_rows(resolution, d: Disagreement) -> list[dict]:
         {"key": "Resolved by", "value": resolved},
         {"key": "Confirmed by the other side", "value": confirmed},
     ]
-    for c in d.contested_resolutions.select_related("contested_by").order_by("contested_at"):
-        rows.append(
-            {
-                "key": f"Contested at stage {c.stage}",
-                "value": f"{c.contested_by.display_name}, {on_day(local_date(c.contested_at))}: "
-                f"{c.reason}",
-            }
-        )
     return rows
+
+
+def contested_rows(d: Disagreement) -> list[list[dict]]:
+    """Each resolution the other side contested, as it stood, with their reason, what
+    followed as the pathway says, and the stage leader's decision where they decide."""
+    found = []
+    for c in d.contested_resolutions.select_related(
+        "resolved_by", "contested_by", "decided_by"
+    ).order_by("contested_at"):
+        rows = [
+            {"key": "Agreed outcome", "value": c.agreed_outcome},
+            {
+                "key": "Resolved by",
+                "value": f"{c.resolved_by.display_name}, {on_day(local_date(c.resolved_at))}",
+            },
+            {
+                "key": "Contested by",
+                "value": f"{c.contested_by.display_name}, {on_day(local_date(c.contested_at))}",
+            },
+            {"key": "Their reason", "value": c.reason},
+        ]
+        if c.outcome == ContestOutcome.AWAITING_LEADER:
+            leader = d.pack.stage(c.stage).led_by
+            who = d.pack.role(leader).name if leader else "the stage's leader"
+            rows.append({"key": "Decision", "value": f"Awaiting the decision of {who}"})
+        elif c.decided_by is not None:
+            upheld = c.outcome == ContestOutcome.UPHELD
+            rows += [
+                {
+                    "key": "Decision",
+                    "value": f"{'Upheld' if upheld else 'Not upheld'} by "
+                    f"{c.decided_by.display_name}, {on_day(local_date(c.decided_at))}"
+                    + ("" if upheld else f": {c.get_outcome_display().lower()}"),
+                },
+                {"key": "Reasons for the decision", "value": c.decision_reason},
+            ]
+        else:
+            rows.append({"key": "Then", "value": c.get_outcome_display()})
+        found.append({"stage": c.stage, "rows": rows})
+    return found
 
 
 def accounts_of(d: Disagreement) -> dict[int, list]:

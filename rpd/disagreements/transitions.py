@@ -65,6 +65,7 @@ from .models import (
     CaseDeadline,
     CaseReference,
     ContestedResolution,
+    ContestOutcome,
     CopiedAgency,
     Disagreement,
     EpisodeOutcome,
@@ -1261,35 +1262,123 @@ def _confirm_resolution(act: Act) -> dict:
 
 
 def _contest_resolution(act: Act) -> dict:
-    """The resolution is kept as it stood, with the reason, and the case goes on: to the
-    next stage, where the pathway has one (what a level cannot settle goes to the next, as
-    every seed escalates), or at the last stage that stage is reopened."""
-    d, resolution = act.d, act.target
+    """The resolution is kept as it stood, with the reason, and the case goes on as the
+    pathway says (`Pack.contest_at`): to the next stage, or the stage reopened; or, where
+    it gives the stage's leader the power, the stage reopened for the leader to decide."""
+    d, resolution, pack = act.d, act.target, act.d.pack
+    if pack.leader_decides_contest(d.stage):
+        then = ContestOutcome.AWAITING_LEADER
+    elif pack.contest_escalates(d.stage):
+        then = ContestOutcome.ESCALATED
+    else:
+        then = ContestOutcome.REOPENED
     ContestedResolution.objects.create(
         disagreement=d,
         stage=d.stage,
         agreed_outcome=resolution.agreed_outcome,
         next_steps=resolution.next_steps,
         written_confirmation=resolution.written_confirmation,
+        feedback_to_raiser=resolution.feedback_to_raiser,
+        learning_multi_agency_audit=resolution.learning_multi_agency_audit,
+        learning_case_review=resolution.learning_case_review,
+        learning_procedure_amendment=resolution.learning_procedure_amendment,
         resolved_by=resolution.resolved_by,
         resolved_at=resolution.resolved_at,
         contested_by=act.actor,
         contested_at=act.at,
         reason=act.data["reason"],
+        outcome=then,
     )
     resolution.delete()
     d.status, d.closed_at = Status.OPEN, None
     last = d.episodes.select_related("raising_actor", "receiving_actor").get(number=d.stage)
     from_stage = d.stage
-    if d.stage < d.pack.last_stage.number:
-        act.episode = _open_episode(
-            d, d.stage + 1, last.raising_actor, last.receiving_actor, act.at
+    last.outcome, last.ended_at = "", None
+    last.save(update_fields=["outcome", "ended_at"])
+    act.episode = last
+    if then == ContestOutcome.ESCALATED:
+        _move_on_after_contest(act)
+    return {
+        "from_stage": from_stage,
+        "to_stage": d.stage,
+        "then": str(then),
+        "reason": act.data["reason"],
+    }
+
+
+def _move_on_after_contest(act: Act) -> None:
+    """What is not resolved at a stage goes to the next (every seed escalates so)."""
+    d, last = act.d, act.episode
+    _close_episode(act, EpisodeOutcome.ESCALATED)
+    act.episode = _open_episode(d, d.stage + 1, last.raising_actor, last.receiving_actor, act.at)
+
+
+def _awaiting_leader(d: Disagreement) -> ContestedResolution | None:
+    return (
+        d.contested_resolutions.filter(outcome=ContestOutcome.AWAITING_LEADER, stage=d.stage)
+        .select_related("resolved_by", "contested_by")
+        .first()
+    )
+
+
+def _may_decide_contested(act: Act) -> None:
+    if _awaiting_leader(act.d) is None:
+        raise NotAllowed(f"no resolution contested at stage {act.d.stage} awaits a decision")
+
+
+def _contest_to_decide(act: Act) -> ContestedResolution:
+    return _awaiting_leader(act.d)
+
+
+def _no_contest_awaiting(act: Act) -> None:
+    """A resolution contested where the stage's leader decides is theirs to settle first."""
+    if act.d.status == Status.OPEN and _awaiting_leader(act.d) is not None:
+        raise NotAllowed("the stage's leader first decides the contested resolution")
+
+
+def _leaders_asked(d: Disagreement, episode: StageEpisode, target=None) -> list[User]:
+    return _leaders(d, episode)
+
+
+def _decide_contested(act: Act) -> dict:
+    """The stage's leader, where the pathway gives them the power (Hillingdon §4 Stage Four:
+    the Implementation Unit "may seek to resolve the issue directly"), upholds the contested
+    resolution, and the case closes as resolved, confirmed by their decision; or does not,
+    and the case goes on as the pathway says of a contested resolution."""
+    d, contested = act.d, act.target
+    contested.decided_by, contested.decided_at = act.actor, act.at
+    contested.decision_reason = act.data["reason"]
+    from_stage = d.stage
+    if act.data["decision"] == forms.DecideContestedForm.UPHOLD:
+        contested.outcome = ContestOutcome.UPHELD
+        Resolution.objects.create(
+            disagreement=d,
+            agreed_outcome=contested.agreed_outcome,
+            next_steps=contested.next_steps,
+            written_confirmation=contested.written_confirmation,
+            feedback_to_raiser=contested.feedback_to_raiser,
+            learning_multi_agency_audit=contested.learning_multi_agency_audit,
+            learning_case_review=contested.learning_case_review,
+            learning_procedure_amendment=contested.learning_procedure_amendment,
+            resolved_by=contested.resolved_by,
+            resolved_at=contested.resolved_at,
+            confirmed_by=act.actor,
+            confirmed_at=act.at,
         )
+        _close_episode(act, EpisodeOutcome.RESOLVED)
+        d.status, d.closed_at = Status.RESOLVED, act.at
+    elif d.pack.contest_escalates(d.stage):
+        contested.outcome = ContestOutcome.ESCALATED
+        _move_on_after_contest(act)
     else:
-        last.outcome, last.ended_at = "", None
-        last.save(update_fields=["outcome", "ended_at"])
-        act.episode = last
-    return {"from_stage": from_stage, "to_stage": d.stage, "reason": act.data["reason"]}
+        contested.outcome = ContestOutcome.REOPENED
+    contested.save()
+    return {
+        "decision": str(contested.outcome),
+        "from_stage": from_stage,
+        "to_stage": d.stage,
+        "reason": act.data["reason"],
+    }
 
 
 def _refer(act: Act) -> dict:
@@ -1550,7 +1639,7 @@ RULES: dict[str, Rule] = {
         _escalate,
         _may_escalate,
         form_needs=lambda act: {"covered": _covered(act.episode)},
-        evidence=_all(_shows_unresolved, _forms_sent),
+        evidence=_all(_no_contest_awaiting, _shows_unresolved, _forms_sent),
         asks=_the_actors,
     ),
     "fast_track": Rule(
@@ -1587,7 +1676,7 @@ RULES: dict[str, Rule] = {
         forms.ResolveForm,
         _resolve,
         form_needs=lambda act: {"covered": _covered(act.episode)},
-        evidence=_all(_shows_resolved, _forms_sent),
+        evidence=_all(_no_contest_awaiting, _shows_resolved, _forms_sent),
         asks=_the_actors,
     ),
     "refer": Rule(
@@ -1734,6 +1823,19 @@ RULES: dict[str, Rule] = {
         state=_unconfirmed,
         who_on_target=_may_confirm,
     ),
+    # Where the pathway gives the stage's leader the power: uphold a contested resolution,
+    # or let the case go on as a contested one does (`Pack.leader_decides_contest`).
+    "decide_contested": Rule(
+        "decide the contested resolution",
+        RUNNING,
+        frozenset({Capacity.LEADER}),
+        forms.DecideContestedForm,
+        _decide_contested,
+        guard=_may_decide_contested,
+        form_needs=lambda act: {"escalates": act.d.pack.contest_escalates(act.d.stage)},
+        target=_contest_to_decide,
+        asks=_leaders_asked,
+    ),
     "withdraw": Rule(
         "withdraw",
         LIVE,
@@ -1851,6 +1953,10 @@ def next_steps(d: Disagreement, episode: StageEpisode | None) -> list[Step]:
         return []
     if d.status == Status.PAUSED:
         return _asked(d, episode, "resume", "resume it when the reason for the pause has passed")
+    contested = _awaiting_leader(d)
+    if contested is not None:
+        what = "decide the contested resolution: uphold it, or not"
+        return _asked(d, episode, "decide_contested", what, contested)
     records = list(
         episode.records.filter(superseded_by__isnull=True)
         .select_related("author")

@@ -309,7 +309,8 @@ def _feedback(writer: Writer, message: str, stage=None) -> None:
 FACTS = frozenset(
     {"referred_to", "expected_resume", "working_days_paused", "due", "old_due", "new_due",
      "side", "outcome", "from_stage", "to_stage", "form", "form_version", "moved", "risk",
-     "old_risk", "non_involvement", "panel", "held_on", "agencies", "chronology_reviewed"}
+     "old_risk", "non_involvement", "panel", "held_on", "agencies", "chronology_reviewed",
+     "then", "decision"}
 )  # fmt: skip
 
 
@@ -433,23 +434,42 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
             "The other side added its own account beside your record of a discussion. "
             "Read it on the disagreement's page.",
         )
-    elif name in ("confirm_resolution", "contest_resolution"):
-        contested = name == "contest_resolution"
-        message = (
-            f"The resolution was contested by the other side; the disagreement is open again "
-            f"at stage {d.stage}. Their reason is on its page."
-            if contested
-            else "The other side confirmed the resolution in writing."
-        )
+    elif name == "confirm_resolution":
         for participant in d.participants.select_related("user"):
             writer.to(
                 participant.user,
                 Kind.CHANGED,
-                "resolution contested" if contested else "resolution confirmed",
-                message,
+                "resolution confirmed",
+                "The other side confirmed the resolution in writing.",
             )
-        if contested:
+    elif name == "contest_resolution":
+        awaiting = details["then"] == "awaiting-leader"
+        then = {
+            "awaiting-leader": "the stage's leader decides whether it stands",
+            "escalated": f"it has gone on to stage {d.stage}",
+            "reopened": f"stage {d.stage} is open again",
+        }[details["then"]]
+        message = (
+            f"The resolution was contested by the other side: {then}. Their reason is on its page."
+        )
+        if awaiting:  # first: one notice of a kind per person per change, and this asks
+            _asked_to_decide(writer, d)
+        for participant in d.participants.select_related("user"):
+            writer.to(participant.user, Kind.CHANGED, "resolution contested", message)
+        if not awaiting:
             _stage_started(writer, current)
+    elif name == "decide_contested":
+        then = {
+            "upheld": "upheld the resolution: the disagreement is closed as resolved",
+            "escalated": f"did not uphold the resolution: it has gone on to stage {d.stage}",
+            "reopened": f"did not uphold the resolution: stage {d.stage} stays open",
+        }[details["decision"]]
+        message = f"The stage's leader {then}. Their reasons are on its page."
+        for participant in d.participants.select_related("user"):
+            writer.to(participant.user, Kind.CHANGED, "contested resolution decided", message)
+        if details["decision"] == "escalated":
+            _stage_started(writer, current)
+        _feedback(writer, message)
     elif name == "submit_form":
         _form_submitted(writer, details["form"], details["form_version"])
     elif name in CHANGES:
@@ -457,6 +477,22 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
         for user in (current.raising_actor, current.receiving_actor):
             writer.to(user, Kind.CHANGED, subject, message)
         _feedback(writer, message)
+
+
+def _asked_to_decide(writer: Writer, d) -> None:
+    """Whom the rules ask to decide a contested resolution (transitions.next_steps, stored
+    on the case just before): the stage's leader, where the pathway gives them the power."""
+    asked = [
+        p for step in d.next_steps if step["name"] == "decide_contested" for p in step["people"]
+    ]
+    for user in User.objects.filter(pk__in=asked):
+        writer.to(
+            user,
+            Kind.CHANGED,
+            "a contested resolution awaits your decision",
+            "The other side contested the resolution, and the pathway gives the stage's "
+            "leader the decision: read it on the disagreement's page, and uphold it or not.",
+        )
 
 
 def _deadline_name(moved: dict) -> str:

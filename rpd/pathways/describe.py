@@ -133,6 +133,7 @@ def describe(pack: Pack) -> str:
                 out += _bullet(_referral(pack, option))
         if stage.panel:
             out += _panel(pack, stage.panel)
+        out += _field("If a resolution is contested:", _contested(pack, stage))
         out += _wrap(f"({stage.source})", "  ", "   ")
     if pack.roles:
         add("")
@@ -213,6 +214,25 @@ def _counts_from(pack: Pack, stage, m) -> str:
     words = counted_from(pack, stage.number, m)
     words = f"{words} being met" if is_milestone_key(m.anchor_key) else words
     return joined(isinstance(m.timescale, WorkingDays), words)
+
+
+def _contested(pack: Pack, stage) -> str:
+    """What contesting a resolution reached at `stage` does, as `Pack.contest_at` says."""
+    contest = pack.contest_at(stage.number)
+    then = (
+        f"it escalates to stage {stage.number + 1}"
+        if pack.contest_escalates(stage.number)
+        else "the stage reopens"
+    )
+    if pack.leader_decides_contest(stage.number):
+        leader = _the(pack.role(stage.led_by).name)
+        text = (
+            f"the stage reopens for {leader} to decide: uphold the resolution (the case "
+            f"closes) or not ({then.replace('the stage reopens', 'the stage stays open')})"
+        )
+    else:
+        text = then
+    return f"{text} ({contest.source})" if contest.source else text
 
 
 def _lower_first(text: str) -> str:

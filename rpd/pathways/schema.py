@@ -384,6 +384,22 @@ def for_subject(default: str | None, by: BySubject | None, kind: str) -> str | N
     return (getattr(by, kind, None) if by else None) or default
 
 
+class Contest(Strict):
+    """What contesting a resolution does: the side that did not resolve it contests it with
+    a reason, which escalates the case to the next stage or reopens the stage resolved at
+    ("as the pathway says"); at the last stage there is no next, so it reopens. Where
+    `leader_decides` and the stage is led by a role (`led_by`), contesting reopens the stage
+    for its leader to decide: uphold the resolution (the case closes) or do what `then` says.
+
+    Without one, the seeds' "if it is not resolved, escalate" and no one decides for the
+    parties: a leader decides only where the policy gives them that power.
+    """
+
+    then: Literal["escalate", "reopen"] = "escalate"
+    leader_decides: bool = False
+    source: str = ""
+
+
 class Stage(Strict):
     number: PositiveInt
     name: Text
@@ -404,6 +420,8 @@ class Stage(Strict):
     # At the last stage: where the matter may go next (panel, executive group...).
     referral_options: list[ReferralOption | Text] = []
     panel: Panel | None = None
+    # What contesting a resolution reached at this stage does; the pack's `contest` if none.
+    contest: Contest | None = None
     source: Text
 
     def lead_for(self, subject_kind: str) -> str | None:
@@ -495,7 +513,10 @@ FORM_SOURCES: dict[str, str] = {
 class FormField(Strict):
     id: Slug
     label: Text
-    type: Literal["text", "long_text", "date", "nhs_number", "choice", "yes_no", "stage"] = "text"
+    # `time`: a time of day (a meeting's, a call's), asked as hour and minute boxes.
+    type: Literal[
+        "text", "long_text", "date", "time", "nhs_number", "choice", "yes_no", "stage"
+    ] = "text"
     required: bool = True
     # Ethnicity, religion, disability, health: shown only where the form needs them.
     special_category: bool = False
@@ -587,6 +608,22 @@ class Pack(Strict):
     # The first of the "upper stages" the partnership's oversight lists and reports follow
     # ("disputes reaching stage 3 and above"); stage 3 where the pack does not say.
     oversight_from_stage: PositiveInt | None = None
+    # What contesting a resolution does, for every stage that does not say otherwise.
+    contest: Contest = Contest()
+
+    def contest_at(self, number: int) -> Contest:
+        """What contesting a resolution reached at stage `number` does."""
+        return self.stage(number).contest or self.contest
+
+    def contest_escalates(self, number: int) -> bool:
+        """Whether contesting a resolution at stage `number` moves on to the next stage
+        (the last stage has none, so it reopens)."""
+        return self.contest_at(number).then == "escalate" and number < self.last_stage.number
+
+    def leader_decides_contest(self, number: int) -> bool:
+        """Whether the leader of stage `number` decides a resolution contested there: only
+        where the pack gives them the power, and only at a stage a role leads."""
+        return self.contest_at(number).leader_decides and self.stage(number).led_by is not None
 
     def stand_in_rule(self, agency_type: str, rung: str) -> StandInRule | None:
         return next(
@@ -730,10 +767,34 @@ def consistency_problems(pack: Pack, known_calendars: dict[str, str]) -> list[tu
                 f"{', '.join(map(str, numbers))})",
             )
         )
+    problems += _contest_problems(pack)
     if pack.overall_cap:
         for j, number in enumerate(pack.overall_cap.stages):
             if number not in numbers:
                 problems.append((("overall_cap", "stages", j), f"stage {number} does not exist"))
+    return problems
+
+
+def _contest_problems(pack: Pack) -> list[tuple[Loc, str]]:
+    """A leader decides a contested resolution only at a stage a role leads (`led_by`)."""
+    problems: list[tuple[Loc, str]] = []
+    for i, stage in enumerate(pack.stages):
+        if stage.contest and stage.contest.leader_decides and stage.led_by is None:
+            problems.append(
+                (
+                    ("stages", i, "contest", "leader_decides"),
+                    f"stage {stage.number} has no leader to decide (give it `led_by`, or "
+                    "leave `leader_decides` out)",
+                )
+            )
+    if pack.contest.leader_decides and not any(s.led_by for s in pack.stages):
+        problems.append(
+            (
+                ("contest", "leader_decides"),
+                "no stage is led by a role, so no one can decide (give a stage `led_by`, or "
+                "leave `leader_decides` out)",
+            )
+        )
     return problems
 
 

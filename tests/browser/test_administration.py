@@ -59,6 +59,12 @@ def test_every_administration_page_is_accessible(live_server, any_page, page_che
         (s + "roles/designated-safeguarding-lead/add/", "role-holder"),
         (s + "stand-ins/", "stand-ins"),
         (s + "stand-ins/add/", "stand-in"),
+        # Then who may stand in there: people on that rung in other agencies only.
+        (
+            f"{s}stand-ins/add/?agency={demo.agencies['charity'].pk}"
+            f"&pathway_rung={demo.partnership.pathway_entry().pack.rungs[2].id}",
+            "stand-in-people",
+        ),
     ]:
         walk.go(path, name)
     assert walk.page.locator("header").get_by_role("link", name="Administration").count() == 1

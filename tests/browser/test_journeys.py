@@ -24,7 +24,14 @@ from rpd.notifications.worker import deliver_batch
 from rpd.people.demo import DEMO_PASSWORD, build_partnership
 from tests.browser.conftest import _close as close_page
 from tests.browser.conftest import _page as open_page
-from tests.disagreements.helpers import approver_for, discuss, escalate, fresh, raise_data
+from tests.disagreements.helpers import (
+    approver_for,
+    discuss,
+    escalate,
+    fresh,
+    raise_data,
+    send_forms,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -190,9 +197,10 @@ def record_discussion(walk: Walk, d, people, outcome="Unresolved: needs escalati
     page = walk.page
     walk.follow("Record a discussion", "record")
     page.get_by_label("Meeting").check()
-    page.get_by_label("When did it take place?").fill(
-        (timezone.localtime() - datetime.timedelta(hours=1)).strftime("%-d/%-m/%Y %H:%M")
-    )
+    # The date's boxes and the time's (hour, minute), as GOV.UK draws a date.
+    when = timezone.localtime() - datetime.timedelta(hours=1)
+    for part in ("day", "month", "year", "hour", "minute"):
+        page.locator(f"#id_occurred_at_{part}").fill(str(getattr(when, part)))
     for person in people:
         # Each reads "name, job title, team, agency", so the same name in two places differs.
         page.get_by_label(f"{person.display_name}, {person.job_title}, ").check()
@@ -570,3 +578,57 @@ def test_the_partnerships_form_is_completed_after_a_stale_send(live_server, any_
         assert any_page.locator(f'[name="{name}"]').input_value() == value
     walk.press("Submit the form", "submitted")
     assert "Version 1" in walk.main()
+
+
+def test_hillingdon_4_the_implementation_unit_decides_a_contested_resolution(
+    live_server, any_page, page_check
+):
+    # §4 Stage Four: "The Implementation Unit may seek to resolve the issue directly".
+    demo = build_partnership("hillingdon")
+    raiser = demo.ladder["csc"][0]
+    d = transitions.raise_disagreement(raiser, raise_data(demo, "police"))
+    while d.stage < 4:
+        actor = fresh(d).current_episode().raising_actor
+        d = escalate(actor, discuss(actor, d))
+    episode = fresh(d).current_episode()
+    d = send_forms(episode.raising_actor, discuss(episode.raising_actor, d, outcome="resolved"))
+    data = {
+        "agreed_outcome": "A joint visit and a plan.",
+        "next_steps": "Both agencies attend the review.",
+        "written_confirmation": "Confirmed by email to both agencies the same day.",
+        "feedback_to_raiser": "Thank you: the challenge changed the plan.",
+    }
+    d = transitions.perform("resolve", episode.raising_actor, d.pk, fresh(d).version, data)
+    walk = Walk(any_page, page_check, live_server, "decide-contested")
+    sign_in(any_page, live_server, episode.receiving_actor)
+    walk.go(f"/disagreements/{d.pk}/", "resolved")
+    walk.follow("Confirm or contest the resolution", "confirm")
+    walk.go(f"/disagreements/{d.pk}/contest-resolution/", "contest")
+    any_page.get_by_label("Reason").fill("The plan leaves the child at home with the adult.")
+    walk.press("Contest the resolution", "contested")
+    sign_in(any_page, live_server, demo.unit)
+    walk.go(f"/disagreements/{d.pk}/", "unit-reads")
+    assert "You must decide the contested resolution" in walk.main()
+    walk.follow("Decide the contested resolution", "decide")
+    walk.press("Decide the contested resolution", "decide-error")
+    assert "Select whether you uphold the resolution" in walk.main()
+    any_page.get_by_label("Uphold the resolution: the disagreement closes as resolved").check()
+    any_page.get_by_label("Your reasons").fill("The plan protects the child; police attend.")
+    walk.press("Decide the contested resolution", "decided")
+    assert "Decision recorded." in walk.main() and "Upheld by" in walk.main()
+    assert fresh(d).status == Status.RESOLVED
+
+
+def test_copying_in_another_agency_asks_the_agency_then_whom_there(
+    live_server, any_page, page_check
+):
+    demo = stoke()
+    d = raised(demo)
+    raiser = demo.ladder["csc"][0]
+    walk = Walk(any_page, page_check, live_server, "copy-in")
+    sign_in(any_page, live_server, raiser)
+    walk.go(f"/disagreements/{d.pk}/add-party/", "agency")
+    any_page.get_by_label("Which agency?").select_option(str(demo.agencies["school"].pk))
+    walk.press("Continue", "whom")
+    walk.press("Copy in another agency", "copied")
+    assert fresh(d).copied_agencies.get().agency == demo.agencies["school"]

@@ -55,7 +55,24 @@ def pages(demo, d) -> dict[str, tuple]:
             f"/disagreements/{d.pk}/hand-over-action/?action={action.pk}",
         ),
         "raise: the people involved": (raiser, "/disagreements/new/professional/"),
+        # The agency first, then its people only (Hillingdon §4: "copies provided to other
+        # involved agencies").
+        "copy in another agency": (raiser, f"/disagreements/{d.pk}/add-party/"),
+        "copy in: the agency's people": (
+            raiser,
+            f"/disagreements/{d.pk}/add-party/?agency={demo.agencies['school'].pk}",
+        ),
+        # Who stands in for an agency with no one on a rung: people on that rung elsewhere.
+        "stand-in": (
+            demo.admin,
+            f"/partnerships/{demo.partnership.slug}/stand-ins/add/"
+            f"?agency={demo.agencies['charity'].pk}&pathway_rung={stand_in_rung(demo)}",
+        ),
     }
+
+
+def stand_in_rung(demo) -> str:
+    return demo.partnership.pathway_entry().pack.rungs[2].id
 
 
 def measure(client, demo, d) -> dict[str, tuple[int, int]]:
@@ -128,3 +145,50 @@ def test_a_picker_shows_team_and_agency_and_tells_identical_entries_apart(client
         "sam.twin.1@example.org)",
         "sam.twin.2@example.org)",
     }
+
+
+def test_copying_in_lists_only_the_other_agencies_then_only_the_chosen_agencys_people(client):
+    demo, raiser, d = partnership_with_case()
+    client.force_login(raiser)
+    first = client.get(f"/disagreements/{d.pk}/add-party/").text
+    assert 'method="get"' in first and 'name="person"' not in first
+    listed = set(re.findall(r'<option value="(\d+)"', first))
+    school, police = demo.agencies["school"], demo.agencies["police"]
+    assert str(school.pk) in listed
+    assert not {str(d.raising_agency_id), str(police.pk)} & listed  # the two sides
+    page = client.get(f"/disagreements/{d.pk}/add-party/?agency={school.pk}").text
+    people = set(map(int, re.findall(r'<option value="(\d+)"', page.split('name="person"')[1])))
+    assert people == set(
+        User.objects.filter(agency=school, is_active=True).values_list("pk", flat=True)
+    )
+    teacher = User.objects.filter(agency=school).first()
+    response = client.post(
+        f"/disagreements/{d.pk}/add-party/",
+        {"version": fresh(d).version, "agency": school.pk, "person": teacher.pk},
+    )
+    assert response.status_code == 302
+    assert fresh(d).copied_agencies.get().person == teacher
+
+
+def test_a_stand_in_is_chosen_from_people_on_that_rung_in_other_agencies_only(client):
+    demo, _, _ = partnership_with_case()
+    charity, rung = demo.agencies["charity"], stand_in_rung(demo)
+    client.force_login(demo.admin)
+    base = f"/partnerships/{demo.partnership.slug}/stand-ins/add/"
+    first = client.get(base).text
+    assert 'method="get"' in first and 'name="person"' not in first
+    page = client.get(f"{base}?agency={charity.pk}&pathway_rung={rung}").text
+    listed = set(map(int, re.findall(r'<option value="(\d+)"', page.split('name="person"')[1])))
+    on_the_rung = set(
+        User.objects.filter(agency__partnerships=demo.partnership, is_active=True,
+                            rung__pathway_rung=rung)
+        .exclude(agency=charity).values_list("pk", flat=True)
+    )  # fmt: skip
+    assert listed == on_the_rung and listed
+    off_the_rung = (
+        User.objects.filter(agency=demo.agencies["police"]).exclude(rung__pathway_rung=rung).first()
+    )
+    response = client.post(
+        base, {"agency": charity.pk, "pathway_rung": rung, "person": off_the_rung.pk}
+    )
+    assert response.status_code == 400 and "govuk-error-summary" in response.text

@@ -44,6 +44,10 @@ def sample(step, d) -> dict:
     return {
         "approve": lambda: {"record": step.target},
         "confirm_resolution": lambda: {},
+        "decide_contested": lambda: {
+            "decision": "uphold",
+            "reason": "The plan agreed at the stage protects the child; it stands.",
+        },
         "record": lambda: {
             "kind": "meeting",
             "occurred_at": (now - datetime.timedelta(minutes=5)).isoformat(),
@@ -104,11 +108,13 @@ def test_everyone_told_to_act_is_offered_it_as_theirs_and_it_would_succeed(pathw
             if step.mine:
                 told_on_my_work[row.pk, person.pk] = (step.name, step.target)
     checked = 0
+    asked_of = set()
     assert any(d.status == Status.RESOLVED for d in live)
     for d in live:
         d = type(d).objects.get(pk=d.pk)
         episode = d.current_episode() if not d.is_closed else None
         steps = transitions.next_steps(d, episode)
+        asked_of |= {s.name for s in steps}
         assert [s.as_json() for s in steps] == d.next_steps  # the lists read what holds
         assert steps and all(s.people for s in steps), f"{d.reference}: no one is asked"
         could = frozenset().union(*(transitions.RULES[s.name].who for s in steps))
@@ -152,3 +158,8 @@ def test_everyone_told_to_act_is_offered_it_as_theirs_and_it_would_succeed(pathw
                 )
                 assert asked == set(step.people), d.reference
     assert checked >= len(live)
+    # Where the pathway gives a stage's leader the decision on a contested resolution
+    # (Hillingdon §4 Stage Four), the demo has one waiting for it, and the leader is asked.
+    pack = demo.partnership.pathway_entry().pack
+    if any(pack.leader_decides_contest(s.number) for s in pack.stages):
+        assert "decide_contested" in asked_of

@@ -334,7 +334,7 @@ def test_show_wraps_long_items_under_their_own_bullet(capsys, pathway):
         # A bullet's second line hangs under its text, never starts a bullet of its own.
         if before.lstrip().startswith("- ") and not line.lstrip().startswith("- "):
             indent = len(before) - len(before.lstrip()) + 2
-            if line.strip() and not line.lstrip().startswith(("Must", "When", "(", "Can")):
+            if line.strip() and not line.lstrip().startswith(("Must", "When", "(", "Can", "If")):
                 assert line.startswith(" " * indent), (before, line)
 
 

@@ -55,7 +55,7 @@ def test_a_stage_without_a_limit_in_the_policy_says_so_in_open_values():
 CONTENT_AT_VERSION = {
     "blackpool": (2, "111d05c3164d30c2"),
     "cambridgeshire": (2, "a6796c7ab46da22b"),
-    "hillingdon": (2, "e8d4cf50e1426402"),
+    "hillingdon": (3, "e0f84effcb1666dc"),
     "jersey": (3, "1484b24b77e75f1b"),
     "stoke-on-trent": (3, "128d9e61f15bd306"),
 }

@@ -10,7 +10,15 @@ from rpd.people.models import RoleHolder, StandIn
 
 from .. import access, operations
 from ..forms import RoleHolderForm, StandInForm
-from .common import adding, administration, checking, confirmed_removal, one_of, url
+from .common import (
+    adding,
+    administration,
+    checking,
+    confirmed_removal,
+    form_page,
+    one_of,
+    url,
+)
 
 KINDS = {
     "partnership": "Held by the partnership",
@@ -149,11 +157,33 @@ def _stand_in_form(partnership):
 
 @administration
 def add_stand_in(request, partnership):
+    """The agency and the rung first (a GET form, so it works without JavaScript), then
+    who may stand in there: only they are listed."""
+    key = f"administration:{partnership.slug}:stand-in"
+    place = StandInForm(
+        request.GET if "agency" in request.GET else None, partnership=partnership, place_only=True
+    )
+    chosen = place.is_bound and place.is_valid()
+    if chosen and request.method == "GET":
+        request.session.pop(key, None)  # a new choice of agency and rung: list for it
+    kept = request.session.get(key)
+    if request.method == "GET" and not chosen and not kept:
+        return form_page(
+            request,
+            partnership,
+            place,
+            title="Add a stand-in",
+            back=url("stand-ins", partnership),
+            method="get",
+            status=400 if place.is_bound else 200,
+        )
     return adding(
         request,
         partnership,
         key="stand-in",
-        make_form=_stand_in_form(partnership),
+        make_form=lambda data, **kwargs: StandInForm(
+            data, partnership=partnership, **(kwargs or {"initial": dict(request.GET.items())})
+        ),
         title="Add a stand-in",
         back=url("stand-ins", partnership),
         check_url=url("add-stand-in-check", partnership),

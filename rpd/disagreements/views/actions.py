@@ -47,6 +47,7 @@ VERBS = {
     "add_account": "Add your own account of the discussion",
     "confirm_resolution": "Confirm the resolution",
     "contest_resolution": "Contest the resolution",
+    "decide_contested": "Decide the contested resolution",
 }
 DONE = {
     "record": "Discussion recorded",
@@ -71,7 +72,8 @@ DONE = {
     "withdraw": "Withdrawn",
     "add_account": "Your account is beside the record",
     "confirm_resolution": "Resolution confirmed",
-    "contest_resolution": "Resolution contested: the disagreement is open again",
+    "contest_resolution": "Resolution contested",
+    "decide_contested": "Decision recorded",
 }
 # Which record or agreed action the transition acts on, from the page's address.
 TARGETS = {
@@ -211,6 +213,14 @@ def act(request, pk: int, action: str):
             messages.success(request, f"{DONE[name]}.")
             return redirect("disagreements:detail", pk=d.pk)
     form = label(transitions.form_for(name, user, d, data))
+    method, verb = "post", _verb(name, d)
+    if name == "add_party" and data is None:
+        # The agency first (a GET form: no JavaScript needed), then whom there: only the
+        # people of the chosen agency are listed.
+        form.choose(request.GET.get("agency"))
+        if not request.GET.get("agency"):
+            form.fields.pop("person")
+            method, verb = "get", "Continue"
     if name == "name_receiver":
         form.fields["to_user"].label = "Who in your agency made the decision or holds the case?"
         form.fields["to_user"].help_text = "They act for your agency on this disagreement"
@@ -272,9 +282,8 @@ def act(request, pk: int, action: str):
             "target": target,
             "target_field": TARGETS.get(name, ""),
             "target_value": (source.get(TARGETS[name], "") if name in TARGETS else ""),
-            "buttons": [
-                {"text": _verb(name, d), "variant": "warning" if name == "withdraw" else ""}
-            ],
+            "method": method,
+            "buttons": [{"text": verb, "variant": "warning" if name == "withdraw" else ""}],
             "links": [{"text": "Cancel", "href": reverse("disagreements:detail", args=[d.pk])}],
             "action_forms": action_forms,
             "na_form": na_form,

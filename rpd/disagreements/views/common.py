@@ -54,7 +54,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "fast_track_reason": ("Why must it start above stage 1?", ""),
     "immediate_rule": ("Does one of these apply?", "These must be resolved the same working day"),
     "kind": ("How did the discussion take place?", ""),
-    "occurred_at": ("When did it take place?", "Date and time, for example 3/12/2026 14:30"),
+    "occurred_at": (
+        "When did it take place?",
+        "For example, 3 12 2026 and 14 30 (the 24-hour clock)",
+    ),
     "participants": (
         "Who took part?",
         "The people of this case and its agencies' leads: select everyone who took part, "
@@ -118,6 +121,10 @@ LABELS_OF_FORM: dict[str, dict[str, tuple[str, str]]] = {
     "RecordForm": {
         "summary": ("Summary", "What was discussed, each side's position and the evidence"),
     },
+    "DecideContestedForm": {
+        "decision": ("Do you uphold the resolution?", ""),
+        "reason": ("Your reasons", "Everyone involved reads them on the disagreement's page"),
+    },
 }
 
 
@@ -179,10 +186,15 @@ def posted(fields: dict[str, forms.Field], post) -> dict:
 def with_errors(form: forms.Form, errors: dict[str, list[str]]) -> forms.Form:
     """Show `errors` (as `transitions.Invalid` gives them) on a form bound to what was typed,
     whether or not the form itself would find them (some come from the transition)."""
+    # The form's own error for the same message, where it found one, says which date or
+    # time boxes are wrong (its params): the summary links to that box, and only it is red.
+    own = form.errors if form.is_bound else ErrorDict()
     known = ErrorDict()
     for name, messages in errors.items():
         key = name if name in form.fields else "__all__"
-        known.setdefault(key, ErrorList()).extend(messages)
+        found = {e.message % (e.params or {}) if e.params else e.message: e
+                 for e in (own[key].as_data() if key in own else [])}  # fmt: skip
+        known.setdefault(key, ErrorList()).extend(found.get(m, m) for m in messages)
     form._errors = known
     return form
 

@@ -26,6 +26,7 @@ CASE_ACTIONS = [
     "record_panel",
     "refer",
     "resolve",
+    "decide_contested",
     "pause",
     "resume",
     "extend",
@@ -43,6 +44,7 @@ BUTTON_TEXT = {
     "record_panel": "Record the panel's sitting",
     "refer": "Refer it on",
     "resolve": "Resolve the disagreement",
+    "decide_contested": "Decide the contested resolution",
     "pause": "Pause the disagreement",
     "resume": "Resume the disagreement",
     "extend": "Extend the deadline",
@@ -75,7 +77,18 @@ def _links(d, name: str, target: str, pks) -> dict[int, str]:
 
 # The other things a person may do on the case, grouped below it, in the order shown.
 GROUPS = [
-    ("Move it on", ["record", "escalate", "fast_track", "record_panel", "refer", "resolve"]),
+    (
+        "Move it on",
+        [
+            "decide_contested",
+            "record",
+            "escalate",
+            "fast_track",
+            "record_panel",
+            "refer",
+            "resolve",
+        ],
+    ),
     ("Deadlines", ["pause", "resume", "extend", "shorten"]),
     ("Risk, people and agencies", ["raise_risk", "hand_over", "add_party", "add_case_reference"]),
     ("Withdraw it", ["withdraw"]),
@@ -133,6 +146,7 @@ VERBS = {
 }
 NEXT_LINK = {
     "confirm_resolution": "Confirm or contest the resolution",
+    "decide_contested": "Decide the contested resolution",
     "record": "Record the discussion",
     "approve": "Read and approve the record",
     "escalate": "Escalate it",
@@ -236,5 +250,6 @@ def detail(request, pk: int):
             "resolution": presenters.resolution_rows(resolution, d)
             if resolution and sight.outcome
             else [],
+            "contested": presenters.contested_rows(d) if sight.outcome else [],
         },
     )

@@ -20,7 +20,7 @@ from rpd.templatetags.govuk import govuk_tag
 
 from .. import access, formsubmissions, transitions
 from ..models import Disagreement, FormSubmissionSensitive
-from .common import attempt, case_or_404, error_summary, with_errors
+from .common import attempt, case_or_404, error_summary, posted, with_errors
 
 
 def _rows(assembled: formsubmissions.Assembled) -> list[dict]:
@@ -92,7 +92,8 @@ def form_page(request, pk: int, form_id: str):
         blank = _form(user, d, form_id, None)
         data = {
             "form": form_id,
-            **{n: request.POST.get(n, "") for n in blank.fields if n != "form"},
+            # Dates and times typed into their boxes, as the transition takes them.
+            **{n: v for n, v in posted(blank.fields, request.POST).items() if n != "form"},
         }
         if attempt("submit_form", user, d, request.POST, data, page):
             messages.success(request, f"{pack_form.name} submitted.")
