@@ -84,3 +84,25 @@ def test_the_partnership_unit_is_not_offered_raising_a_disagreement(db, client):
     assert "Raise a disagreement" not in client.get("/").text
     client.force_login(demo.ladder["csc"][0])
     assert "Raise a disagreement" in client.get("/").text
+
+
+def test_raised_with_i_do_not_know_who_the_agencys_lead_is_asked_to_name_the_person_first(
+    db, client
+):
+    """Until the other agency names who holds the case there is no one to discuss it
+    with: the lead is asked to name them, and no one is asked to record a discussion."""
+    demo = build_partnership("stoke-on-trent")
+    social_worker, lead = demo.ladder["csc"][0], demo.lead["police"]
+    data = raise_data(demo, "police", receiving_professional=None, receiver_unknown=True)
+    with time_machine.travel(MONDAY):
+        d = transitions.raise_disagreement(social_worker, data)
+    assert d.receiver_to_name
+
+    assert told_on_my_work(lead, d) == "You must name who holds the case"
+    assert told_on_my_work(social_worker, d).startswith("Waiting for ")
+    assert lead.display_name in told_on_my_work(social_worker, d)
+    client.force_login(lead)
+    page = client.get(f"/disagreements/{d.pk}/").text
+    assert "You must name who holds the case" in page
+    client.force_login(social_worker)
+    assert "You must record" not in client.get(f"/disagreements/{d.pk}/").text
