@@ -373,6 +373,9 @@ def test_a_pilots_first_week(pathway_id, live_server, browser, page_check, setti
     settings.RPD_REQUIRE_MFA = True
     settings.RPD_BASE_URL = live_server.url
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Production's slow hasher costs seconds a sign-in on a busy machine and is not what
+    # this week tries (tests/people/conftest.py does the same).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with time_machine.travel(MONDAY, tick=True) as traveller:
         week = FirstWeek(pathway_id, live_server, browser, page_check, traveller)
         try:
@@ -517,6 +520,7 @@ def first_week(week: FirstWeek, tmp_path) -> None:
     other = p["named-manager"]
     week.open(other, f"/disagreements/{d.pk}/", "case-to-confirm")
     other.walk.follow("Confirm or contest the resolution", "confirm")
+    assert "A home visit this week" in other.walk.main()  # what they confirm, read there
     other.walk.press("Confirm the resolution", "confirmed")
     assert "Resolution confirmed." in other.walk.main()
     d.refresh_from_db()
