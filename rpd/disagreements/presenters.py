@@ -361,13 +361,14 @@ def answer_in_words(field, value, typed) -> str:
     if isinstance(value, datetime.time):
         return time_in_words(value)
     if isinstance(field, ModelMultipleChoiceField):
-        return "\n".join(field.label_from_instance(row) for row in value)
+        # Cleaned, none chosen is an empty query set: not one of the empties above.
+        return "\n".join(field.label_from_instance(row) for row in value) or "Not given"
     if isinstance(field, ModelChoiceField):
         return field.label_from_instance(value)
     if isinstance(field, ChoiceField):
         names = {str(k): v for k, v in field.choices}
         if isinstance(value, list | tuple):
-            return "\n".join(names[k] for k in names if k in set(map(str, value)))
+            return "\n".join(names[k] for k in names if k in set(map(str, value))) or "Not given"
         return names.get(str(value), str(value))
     return str(value)
 

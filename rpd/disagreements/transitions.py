@@ -1543,6 +1543,12 @@ def _may_name_receiver(act: Act) -> None:
         raise NotAllowed(f"only {agency.name}'s safeguarding lead names who holds the case")
 
 
+def _namers(d: Disagreement, episode: StageEpisode, target=None) -> list[User]:
+    """Whom naming the receiver is asked of: whoever the case went to (`names_the_receiver`)
+    and the agency's other safeguarding leads (`_may_name_receiver`)."""
+    return [episode.receiving_actor, *roles.safeguarding_leads([d.receiving_agency_id])]
+
+
 def _hand_over_action(act: Act) -> dict:
     action, to_user = act.target, act.data["to_user"]
     if to_user.pk == action.owner_id:
@@ -1747,6 +1753,7 @@ RULES: dict[str, Rule] = {
         _name_receiver,
         guard=_may_name_receiver,
         form_needs=lambda act: {"agency_id": act.d.receiving_agency_id},
+        asks=_namers,
     ),
     # An agreed action changes hands when its owner leaves or moves (or is away).
     "hand_over_action": Rule(
@@ -1957,6 +1964,9 @@ def next_steps(d: Disagreement, episode: StageEpisode | None) -> list[Step]:
     if contested is not None:
         what = "decide the contested resolution: uphold it, or not"
         return _asked(d, episode, "decide_contested", what, contested)
+    if d.receiver_to_name:
+        # Raised with "I do not know who": there is no one to discuss it with yet.
+        return _asked(d, episode, "name_receiver", "name who holds the case")
     records = list(
         episode.records.filter(superseded_by__isnull=True)
         .select_related("author")

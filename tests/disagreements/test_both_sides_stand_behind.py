@@ -131,3 +131,18 @@ def test_contesting_with_no_reason_is_a_named_error_and_changes_nothing(stoke, c
         response = client.post(account, {"version": d.version, "account": ""})
         assert response.status_code == 400
     assert fresh(d).status == Status.RESOLVED and fresh(d).version == d.version
+
+
+def test_the_confirm_and_contest_pages_show_the_resolution_being_confirmed(stoke, client):
+    # The person asked to confirm in writing reads what they confirm where they confirm it.
+    demo, d = stoke
+    officer = demo.ladder["police"][0]
+    with time_machine.travel(MONDAY):
+        d = resolved_at_stage_1(demo, d)
+        client.force_login(officer)
+        for page in ("confirm-resolution", "contest-resolution"):
+            text = client.get(f"/disagreements/{d.pk}/{page}/").text
+            assert RESOLVED["agreed_outcome"] in text, page
+            assert RESOLVED["next_steps"] in text, page
+            assert RESOLVED["written_confirmation"] in text, page
+            assert demo.ladder["csc"][0].display_name in text, page

@@ -159,3 +159,16 @@ def test_an_empty_date_of_birth_is_not_given_and_change_links_keep_the_questions
     assert d.subject.date_of_birth is None
     assert answers["NHS number (optional)"][1] == "NHS number"
     assert answers["Date of birth (optional)"][1] == "date of birth"
+
+
+def test_an_optional_list_left_empty_is_not_given_not_a_blank():
+    """Other agencies involved, none chosen: the form cleans it to an empty query set."""
+    from django import forms
+
+    from rpd.disagreements.presenters import answer_in_words
+    from rpd.people.models import Agency
+
+    field = forms.ModelMultipleChoiceField(queryset=Agency.objects.none(), required=False)
+    assert answer_in_words(field, Agency.objects.none(), []) == "Not given"
+    several = forms.MultipleChoiceField(choices=[("a", "A")], required=False)
+    assert answer_in_words(several, [], []) == "Not given"

@@ -127,3 +127,25 @@ def test_a_leaver_is_no_longer_named_in_a_next_step(
 
     d = fresh(d)
     assert all(sergeant.pk not in s["people"] for s in d.next_steps)
+
+
+def test_raised_with_i_do_not_know_who_the_agencys_lead_is_asked_to_name_the_person_first(
+    db, client
+):
+    """Until the other agency names who holds the case there is no one to discuss it
+    with: the lead is asked to name them, and no one is asked to record a discussion."""
+    demo = build_partnership("stoke-on-trent")
+    social_worker, lead = demo.ladder["csc"][0], demo.lead["police"]
+    data = raise_data(demo, "police", receiving_professional=None, receiver_unknown=True)
+    with time_machine.travel(MONDAY):
+        d = transitions.raise_disagreement(social_worker, data)
+    assert d.receiver_to_name
+
+    assert told_on_my_work(lead, d) == "You must name who holds the case"
+    assert told_on_my_work(social_worker, d).startswith("Waiting for ")
+    assert lead.display_name in told_on_my_work(social_worker, d)
+    client.force_login(lead)
+    page = client.get(f"/disagreements/{d.pk}/").text
+    assert "You must name who holds the case" in page
+    client.force_login(social_worker)
+    assert "You must record" not in client.get(f"/disagreements/{d.pk}/").text
