@@ -160,6 +160,32 @@ def unasked_questions(pack) -> set[str]:
 
 
 class RaiseForm(ContextForm):
+    # Answers chosen in the light of earlier ones: the person is chosen from the agency's
+    # people, a fast-track reason is for the stage chosen. When an earlier answer changes,
+    # these no longer stand and are asked again (`dependents`).
+    depends_on: dict[str, tuple[str, ...]] = {
+        "receiving_professional": ("receiving_agency",),
+        "receiver_unknown": ("receiving_agency",),
+        "lead_professional": ("receiving_agency",),
+        "fast_track_reason": ("start_stage",),
+        "immediate_rule": ("start_stage",),
+        "due_by": ("start_stage", "challenged_on", "immediate_rule"),
+        "due_by_reason": ("due_by",),
+    }
+
+    @classmethod
+    def dependents(cls, changed: set[str]) -> set[str]:
+        """Every answer that rests, directly or through another, on one of `changed`."""
+        found: set[str] = set()
+        todo = set(changed)
+        while todo:
+            name = todo.pop()
+            for answer, bases in cls.depends_on.items():
+                if name in bases and answer not in found:
+                    found.add(answer)
+                    todo.add(answer)
+        return found - set(changed)
+
     # Not asked where the pathway covers one kind: the pathway has answered it.
     subject_kind = forms.ChoiceField(choices=SubjectKind.choices, required=False)
     subject_given_name = Text(max_length=100)

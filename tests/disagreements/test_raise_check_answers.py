@@ -159,3 +159,33 @@ def test_an_empty_date_of_birth_is_not_given_and_change_links_keep_the_questions
     assert d.subject.date_of_birth is None
     assert answers["NHS number (optional)"][1] == "NHS number"
     assert answers["Date of birth (optional)"][1] == "date of birth"
+
+
+def test_changing_the_agency_drops_the_person_chosen_in_the_old_one_and_asks_again(client, demo):
+    """An answer chosen from the list an earlier answer made (the person, from the agency's
+    people) goes when that answer changes: the journey asks for it again, and check your
+    answers never reads a stale choice."""
+    journey_to_check = [
+        ("subject", {"subject_given_name": "Robin", "subject_family_name": "Testchild"}),
+        ("agency", {"receiving_agency": demo.agencies["health"].pk}),
+        ("professional", {"receiving_professional": demo.ladder["health"][0].pk}),
+    ]
+    client.force_login(demo.ladder["csc"][0])
+    client.post("/disagreements/new/", {"immediate_risk": "no"})
+    client.post("/disagreements/new/practice/", {"about_practice": "no"})
+    for step, data in journey_to_check:
+        assert client.post(f"/disagreements/new/{step}/", data).status_code == 302
+    changed = client.post(
+        "/disagreements/new/agency/?change=1", {"receiving_agency": demo.agencies["police"].pk}
+    )
+    assert changed.status_code == 302
+    assert changed["Location"] == "/disagreements/new/professional/?change=1"
+    asked = client.get(changed["Location"])
+    assert demo.ladder["health"][0].display_name not in asked.text
+    assert demo.ladder["police"][0].display_name in asked.text
+    # Even reached directly, check your answers says the person is not given.
+    page = client.get("/disagreements/new/check/")
+    assert page.status_code == 200
+    assert rows(page.text)["Who in that agency made the decision or holds the case?"][0] == (
+        "Not given"
+    )
