@@ -131,3 +131,17 @@ def test_contesting_with_no_reason_is_a_named_error_and_changes_nothing(stoke, c
         response = client.post(account, {"version": d.version, "account": ""})
         assert response.status_code == 400
     assert fresh(d).status == Status.RESOLVED and fresh(d).version == d.version
+
+
+def test_the_confirmation_page_shows_the_resolution_being_confirmed(stoke, client):
+    # Confirming "in writing" what the other side wrote: the page shows what that is.
+    demo, d = stoke
+    officer = demo.ladder["police"][0]
+    with time_machine.travel(MONDAY):
+        d = resolved_at_stage_1(demo, d)
+        client.force_login(officer)
+        page = client.get(f"/disagreements/{d.pk}/confirm-resolution/")
+    assert page.status_code == 200
+    for key in ("agreed_outcome", "next_steps", "written_confirmation"):
+        assert RESOLVED[key] in page.text
+    assert 'class="govuk-summary-list' in page.text

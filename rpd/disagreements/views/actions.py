@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from rpd.frontend import GovukErrors
 
-from .. import transitions
+from .. import presenters, transitions
 from ..fields import people_choices
 from ..models import AgreedAction, Disagreement, Record
 from .common import attempt, case_or_404, error_summary, label, parse_int, posted, with_errors
@@ -279,6 +279,12 @@ def act(request, pk: int, action: str):
             "action_forms": action_forms,
             "na_form": na_form,
             "next_stage": d.pack.stage(d.stage + 1) if name == "escalate" else None,
+            # What is confirmed in writing is the resolution as the other side wrote it.
+            "resolution": (
+                presenters.resolution_rows(d.resolution, d)
+                if name == "confirm_resolution"
+                else None
+            ),
         },
         status=status,
     )
