@@ -465,11 +465,21 @@ class StageCloseForm(ContextForm):
                     f"Say in words why “{words[key]}” does not apply (at least {MIN_LETTERS} "
                     "letters)"
                 )
-        missing = [
-            r.text for r in stage.must_record if r.id not in self.covered and r.id not in raw
+        uncovered = [r for r in stage.must_record if r.id not in self.covered and r.id not in raw]
+        required = [r.text for r in uncovered if not r.may_not_apply]
+        problems = [
+            f"Say why “{r.text}” does not apply, or record a discussion covering it"
+            for r in uncovered
+            if r.may_not_apply
         ]
-        if missing:
-            raise ValidationError(f"stage {stage.number} must still record: " + "; ".join(missing))
+        if required:
+            problems.insert(
+                0,
+                f"Stage {stage.number} must still record: {'; '.join(required)}. Record a "
+                "discussion covering it, and have the record approved",
+            )
+        if problems:
+            raise ValidationError(problems)
         return raw
 
 
