@@ -659,11 +659,19 @@ class ExtendForm(ContextForm):
     def clean(self):
         data = super().clean()
         moves = []
-        if data.get("new_due"):
-            moves.append({"deadline": "stage", "milestone": None, "new": data["new_due"]})
+        stage_due = data.get("new_due")
+        if stage_due:
+            moves.append({"deadline": "stage", "milestone": None, "new": stage_due})
         for name, m in self.milestones.items():
             day = data.get(name)
             if day is None:
+                if stage_due and m.due < stage_due:
+                    # More time for the stage is more time for what falls due within it,
+                    # unless the extension dates that itself: else the case would stay due
+                    # on the old date, as though nothing had been agreed.
+                    moves.append(
+                        {"deadline": f"milestone:{m.key}", "milestone": m, "new": stage_due}
+                    )
                 continue
             try:
                 self._later(day, m.due)

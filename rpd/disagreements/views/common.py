@@ -85,7 +85,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "expected_resume": ("When do you expect to resume?", "For example, 3 12 2026"),
     "note": ("Note (optional)", ""),
     "asked_by": ("Who asked for more time?", "Someone taking part in this disagreement"),
-    "new_due": ("New due date", "A working day, for example 3 12 2026"),
+    "new_due": (
+        "New due date",
+        "A working day, for example 3 12 2026. It moves the stage's deadline and each of its "
+        "milestones due before it, unless you give that milestone its own date below",
+    ),
     "side": ("Which side is being handed over?", ""),
     "to_user": ("Hand over to", "Someone in that side's agency, or named to act for it"),
     "to_stage": ("Which stage should it go straight to?", "Only those the pathway allows"),
