@@ -189,3 +189,29 @@ def test_changing_the_agency_drops_the_person_chosen_in_the_old_one_and_asks_aga
     assert rows(page.text)["Who in that agency made the decision or holds the case?"][0] == (
         "Not given"
     )
+
+
+def test_the_pathways_timescales_are_the_policys_own_not_fixed_only_where_it_sets_none(
+    client, demo
+):
+    # Stoke-on-Trent §5: one working day to raise it (stage 1) and for contact between the
+    # agencies (stage 2), five to raise it at senior leader level (stage 4), two to refer it
+    # to the Partnership (stage 5): none of those stages is "not fixed by the policy".
+    journey_to_check = [
+        ("subject", {"subject_given_name": "Robin", "subject_family_name": "Testchild"}),
+        ("agency", {"receiving_agency": demo.agencies["police"].pk}),
+        ("professional", {"receiving_professional": demo.ladder["police"][0].pk}),
+    ]
+    client.force_login(demo.ladder["csc"][0])
+    client.post("/disagreements/new/", {"immediate_risk": "no"})
+    client.post("/disagreements/new/practice/", {"about_practice": "no"})
+    for step, data in journey_to_check:
+        client.post(f"/disagreements/new/{step}/", data)
+    page = html.unescape(client.get("/disagreements/new/check/").text)
+    stages = re.search(r'<ol class="govuk-list govuk-list--number">(.*?)</ol>', page, re.S)
+    items = re.findall(r"<li>(.*?)</li>", stages.group(1), re.S)
+    assert len(items) == 5
+    assert not any("not fixed by the policy" in item for item in items)
+    for number, days in ((1, "within 1 working day"), (2, "within 1 working day"),
+                         (4, "within 5 working days"), (5, "within 2 working days")):  # fmt: skip
+        assert days in items[number - 1], items[number - 1]
