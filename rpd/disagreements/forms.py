@@ -225,6 +225,9 @@ class RaiseForm(ContextForm):
             partnerships=context.partnership
         ).exclude(type="partnership")
         self.fields["receiving_professional"].queryset = partnership_users(context.partnership)
+        # Needed depending on another answer (`clean`): never "(optional)".
+        self.fields["receiving_professional"].required_when = "receiver_unknown"
+        self.fields["fast_track_reason"].required_when = "start_stage"
         self.fields["lead_professional"].queryset = partnership_users(context.partnership)
         self.fields["copied_agencies"].queryset = self.fields["receiving_agency"].queryset
         # The raiser's own agency is never the other side, nor another agency to copy: it is

@@ -217,7 +217,7 @@ def act(request, pk: int, action: str):
     if name == "name_receiver":
         form.fields["to_user"].label = "Who in your agency made the decision or holds the case?"
         form.fields["to_user"].help_text = "They act for your agency on this disagreement"
-        form.fields["reason"].label = "Note (optional)"
+        form.fields["reason"].label = "Note"
     if name == "record" and episode is not None and "covers" in form.fields:
         missing = transitions.still_to_record(d, episode)
         if missing:

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from rpd.frontend import GovukErrors
+from rpd.frontend import GovukErrors, is_optional
 from rpd.pathways.calendar import today as london_today
 from rpd.pathways.simulate import stage_dates
 from rpd.people.models import Partnership
@@ -382,7 +382,9 @@ def _summary(context: Context, answers: dict, steps: list[Step]) -> list[dict]:
             elif name == "start_stage":
                 number = value or 1
                 text = f"Stage {number}: {context.pack.stage(number).name}"
-            question = str(field.label)
+            # A single tick box is its own answer, never "optional" (as on its page).
+            marked = is_optional(field) and not isinstance(field.widget, forms.CheckboxInput)
+            question = str(field.label) + (" (optional)" if marked else "")
             rows.append(
                 {
                     "name": name,
