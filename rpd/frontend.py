@@ -297,6 +297,13 @@ def first_input_id(bound_field) -> str:
     return bound_field.auto_id
 
 
+def is_optional(field: forms.Field) -> bool:
+    """Whether the form accepts the field left empty, as its label says "(optional)": not
+    required, nor required depending on another answer (`required_when`, the field that
+    decides: "who made the decision" unless "I do not know who")."""
+    return not field.required and not getattr(field, "required_when", None)
+
+
 def field_context(
     bound_field,
     *,
@@ -319,7 +326,7 @@ def field_context(
     if label_size and label_size not in SIZES:
         raise ValueError(f"label_size must be one of {sorted(SIZES)}, not {label_size!r}")
     label = bound_field.label
-    if optional_marker and not field.required and kind not in ("checkbox", "hidden") and label:
+    if optional_marker and is_optional(field) and kind not in ("checkbox", "hidden") and label:
         # A label written for people may say so already ("Note (optional)").
         if not str(label).endswith("(optional)"):
             label = f"{label} (optional)"

@@ -94,3 +94,10 @@ def test_a_field_added_when_the_form_is_made_gets_the_design_systems_messages_to
 
     assert Added({"stage": "two"}).errors == {"stage": ["Stage must be a number"]}
     assert Added({}).errors == {"stage": ["Enter stage"]}
+
+
+def test_no_page_writes_optional_into_a_label_it_is_derived_from_the_field():
+    # A label that says "(optional)" itself can disagree with what the form accepts; the
+    # marker comes from the field (frontend.is_optional), the one place that knows.
+    written = [name for name, (words, _) in LABELS.items() if "(optional)" in words]
+    assert written == []

@@ -161,6 +161,32 @@ def unasked_questions(pack) -> set[str]:
 
 
 class RaiseForm(ContextForm):
+    # Answers chosen in the light of earlier ones: the person is chosen from the agency's
+    # people, a fast-track reason is for the stage chosen. When an earlier answer changes,
+    # these no longer stand and are asked again (`dependents`).
+    depends_on: dict[str, tuple[str, ...]] = {
+        "receiving_professional": ("receiving_agency",),
+        "receiver_unknown": ("receiving_agency",),
+        "lead_professional": ("receiving_agency",),
+        "fast_track_reason": ("start_stage",),
+        "immediate_rule": ("start_stage",),
+        "due_by": ("start_stage", "challenged_on", "immediate_rule"),
+        "due_by_reason": ("due_by",),
+    }
+
+    @classmethod
+    def dependents(cls, changed: set[str]) -> set[str]:
+        """Every answer that rests, directly or through another, on one of `changed`."""
+        found: set[str] = set()
+        todo = set(changed)
+        while todo:
+            name = todo.pop()
+            for answer, bases in cls.depends_on.items():
+                if name in bases and answer not in found:
+                    found.add(answer)
+                    todo.add(answer)
+        return found - set(changed)
+
     # Not asked where the pathway covers one kind: the pathway has answered it.
     subject_kind = forms.ChoiceField(choices=SubjectKind.choices, required=False)
     subject_given_name = Text(max_length=100)
@@ -200,6 +226,9 @@ class RaiseForm(ContextForm):
             partnerships=context.partnership
         ).exclude(type="partnership")
         self.fields["receiving_professional"].queryset = partnership_users(context.partnership)
+        # Needed depending on another answer (`clean`): never "(optional)".
+        self.fields["receiving_professional"].required_when = "receiver_unknown"
+        self.fields["fast_track_reason"].required_when = "start_stage"
         self.fields["lead_professional"].queryset = partnership_users(context.partnership)
         self.fields["copied_agencies"].queryset = self.fields["receiving_agency"].queryset
         # The raiser's own agency is never the other side, nor another agency to copy: it is
@@ -440,11 +469,21 @@ class StageCloseForm(ContextForm):
                     f"Say in words why “{words[key]}” does not apply (at least {MIN_LETTERS} "
                     "letters)"
                 )
-        missing = [
-            r.text for r in stage.must_record if r.id not in self.covered and r.id not in raw
+        uncovered = [r for r in stage.must_record if r.id not in self.covered and r.id not in raw]
+        required = [r.text for r in uncovered if not r.may_not_apply]
+        problems = [
+            f"Say why “{r.text}” does not apply, or record a discussion covering it"
+            for r in uncovered
+            if r.may_not_apply
         ]
-        if missing:
-            raise ValidationError(f"stage {stage.number} must still record: " + "; ".join(missing))
+        if required:
+            problems.insert(
+                0,
+                f"Stage {stage.number} must still record: {'; '.join(required)}. Record a "
+                "discussion covering it, and have the record approved",
+            )
+        if problems:
+            raise ValidationError(problems)
         return raw
 
 
@@ -642,11 +681,19 @@ class ExtendForm(ContextForm):
     def clean(self):
         data = super().clean()
         moves = []
-        if data.get("new_due"):
-            moves.append({"deadline": "stage", "milestone": None, "new": data["new_due"]})
+        stage_due = data.get("new_due")
+        if stage_due:
+            moves.append({"deadline": "stage", "milestone": None, "new": stage_due})
         for name, m in self.milestones.items():
             day = data.get(name)
             if day is None:
+                if stage_due and m.due < stage_due:
+                    # More time for the stage is more time for what falls due within it,
+                    # unless the extension dates that itself: else the case would stay due
+                    # on the old date, as though nothing had been agreed.
+                    moves.append(
+                        {"deadline": f"milestone:{m.key}", "milestone": m, "new": stage_due}
+                    )
                 continue
             try:
                 self._later(day, m.due)

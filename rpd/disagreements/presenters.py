@@ -175,6 +175,7 @@ def stage_tracker(d: Disagreement, episodes: list[StageEpisode], today) -> list[
                     "name": m.name,
                     "due": m.due,
                     "met_on": local_date(m.met_at) if m.met_at else None,
+                    "met_late": bool(m.met_at and m.due and local_date(m.met_at) > m.due),
                     "overdue": m.met_at is None and current and m.due < today,
                 }
                 for m in e.milestones.all()

@@ -636,6 +636,18 @@ def _approved(episode: StageEpisode):
     return episode.records.filter(approved_at__isnull=False, superseded_by__isnull=True)
 
 
+def still_to_record(d: Disagreement, episode: StageEpisode) -> list:
+    """What the stage must record that no approved record covers and the pathway does not
+    let be left out as not applying (`may_not_apply`): the stage closes only once a record
+    covering it is approved."""
+    covered = _covered(episode)
+    return [
+        r
+        for r in d.pack.stage(episode.number).must_record
+        if r.id not in covered and not r.may_not_apply
+    ]
+
+
 def _covered(episode: StageEpisode) -> set[str]:
     """What the stage's approved records cover: a record is evidence once approved."""
     covered: set[str] = set()
@@ -1980,12 +1992,15 @@ def next_steps(d: Disagreement, episode: StageEpisode | None) -> list[Step]:
             what = f"approve the record of the discussion on {when.day} {when:%B}"
             steps += _asked(d, episode, "approve", what, r)
         return steps
-    stage = d.pack.stage(episode.number)
-    covered = _covered(episode)
-    missing = [r for r in stage.must_record if r.id not in covered and not r.may_not_apply]
+    missing = still_to_record(d, episode)
     latest = records[-1] if records else None
     if latest is None or missing or latest.outcome == RecordOutcome.ONGOING:
-        return _asked(d, episode, "record", f"record the stage {episode.number} discussion")
+        what = f"record the stage {episode.number} discussion"
+        if latest is not None and missing:
+            # Discussed, but not yet what the stage must record: say what, or it reads as
+            # though the discussion so far counted for nothing.
+            what += ", covering what it must still record: " + "; ".join(r.text for r in missing)
+        return _asked(d, episode, "record", what)
     unsent = formsubmissions.still_to_send(d)
     if unsent:
         name = d.pack.form(unsent[0]).name

@@ -434,6 +434,20 @@ class Stage(Strict):
         """Every role that leads the stage for some kind of subject."""
         return {self.lead_for(kind) for kind in SUBJECT_KINDS} - {None}
 
+    def timescales_in_words(self) -> str:
+        """The stage's limits as the policy sets them: its own, and those of its timed
+        milestones. A stage the policy limits only through a milestone ("contact within one
+        working day") is not "not fixed by the policy": it says the milestone's limit, then
+        the review interval that keeps the rest from drifting."""
+        timed = [m for m in self.milestones if not isinstance(m.timescale, NotFixed | Event)]
+        parts = [f"{m.name.rstrip('.')}, {m.timescale.describe()}" for m in timed]
+        if isinstance(self.timescale, NotFixed) and timed:
+            every = self.timescale.review_every_working_days
+            return "; ".join(parts) + (
+                f"; otherwise reviewed every {every} working days (partnership default)"
+            )
+        return "; ".join([self.timescale.describe(), *parts])
+
     @property
     def referral_names(self) -> list[str]:
         return [o if isinstance(o, str) else o.name for o in self.referral_options]

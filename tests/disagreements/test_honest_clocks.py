@@ -88,3 +88,62 @@ def test_overdue_reads_the_same_on_every_page_and_list(due, today, words):
     calendar = build_partnership("stoke-on-trent").partnership.working_calendar()
     assert presenters.due_in_words("open", due, today, calendar) == words
     assert re.match(r"overdue since \w+day \d+ \w+", words)
+
+
+def stage_2_in_stoke_on_trent():
+    demo = build_partnership("stoke-on-trent")
+    social_worker, manager = demo.ladder["csc"][0], demo.ladder["csc"][1]
+    d = transitions.raise_disagreement(social_worker, raise_data(demo, "police"))
+    return demo, manager, fresh(escalate(social_worker, discuss(social_worker, d)))
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_an_agreed_extension_moves_the_cases_one_due_date_everywhere(client):
+    # Stoke-on-Trent §6: "extensions to timescales should be agreed and recorded". Agreed
+    # to 15 December, the case is due then: not on the stage's earlier milestone.
+    demo, manager, d = stage_2_in_stoke_on_trent()
+    episode = d.current_episode()
+    new_due = datetime.date(2026, 12, 15)
+    d = fresh(
+        transitions.perform(
+            "extend",
+            demo.ladder["police"][1],
+            d.pk,
+            d.version,
+            {
+                "asked_by": manager.pk,
+                "reason": "Waiting for the school's notes",
+                "new_due": new_due,
+            },
+        )
+    )
+    assert d.next_due == new_due
+    [milestone] = episode.milestones.all()
+    assert milestone.due == new_due  # carried along: it was due before the new date
+    [extension] = episode.extensions.all()
+    assert {m["name"] for m in extension.moves} == {"stage", milestone.name}  # recorded
+    client.force_login(manager)
+    page = client.get(f"/disagreements/{d.pk}/").text
+    header = page.split('<h1 class="govuk-heading-l">')[1].split("</p>")[0]
+    due = presenters.due_in_words(
+        d.status, new_due, MONDAY.date(), d.partnership.working_calendar()
+    )
+    assert f"{due}." in header and "15 December" in due
+    assert my_work_due(manager, d) == due
+
+
+def test_a_milestone_met_after_its_date_shows_as_met_late(client):
+    with time_machine.travel(MONDAY, tick=False):
+        demo, manager, d = stage_2_in_stoke_on_trent()
+        [milestone] = d.current_episode().milestones.all()
+    later = datetime.datetime.combine(milestone.due, datetime.time(10), LONDON)
+    later += datetime.timedelta(days=3)
+    with time_machine.travel(later, tick=False):
+        d = discuss(manager, d, outcome="ongoing", meets=[milestone.key])
+        client.force_login(manager)
+        page = client.get(f"/disagreements/{d.pk}/").text.replace("&#x27;", "'")
+    met = later.date()
+    assert (
+        f"{milestone.name}: due {milestone.due.day} {milestone.due:%B %Y}, "
+        f"met late, on {met.day} {met:%B %Y}"
+    ) in page

@@ -215,3 +215,16 @@ def test_i_do_not_know_who_routes_it_to_the_agencys_lead_who_names_the_person(cl
     assert Event.objects.filter(action__contains="name_receiver").exists()
     assert Notice.objects.count() > before
     assert client.get(page).status_code == 404  # named once
+
+
+def test_a_field_the_form_requires_unless_another_answer_is_not_called_optional(client, demo):
+    client.force_login(demo.ladder["csc"][0])
+    client.post("/disagreements/new/", {"immediate_risk": "no"})
+    client.post("/disagreements/new/practice/", {"about_practice": "no"})
+    client.post("/disagreements/new/agency/", {"receiving_agency": demo.agencies["police"].pk})
+    response = client.get("/disagreements/new/professional/")
+    assert response.status_code == 200, response
+    page = response.text.replace("&#x27;", "'")
+    assert "Who in that agency made the decision or holds the case?" in page
+    assert "holds the case? (optional)" not in page
+    assert "Lead Professional, IRO or meeting chair (optional)" in page  # truly optional

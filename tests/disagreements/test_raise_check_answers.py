@@ -136,7 +136,7 @@ def test_check_your_answers_and_the_stored_disagreement_say_the_same(client, dem
     assert {c.agency.name for c in d.copied_agencies.all()} == copied
     assert said["Lead Professional, IRO or meeting chair (optional)"] == "Not given"
     assert d.lead_professional is None
-    assert said["Which stage should it start at?"].startswith("Stage 1") and d.stage == 1
+    assert said["Which stage should it start at? (optional)"].startswith("Stage 1") and d.stage == 1
     assert said["Why must it start above stage 1?"] == "Not given"
     # Stoke-on-Trent has no same-day rules: the question was never asked, so is not shown.
     assert "Does one of these apply?" not in said
@@ -172,3 +172,59 @@ def test_an_optional_list_left_empty_is_not_given_not_a_blank():
     assert answer_in_words(field, Agency.objects.none(), []) == "Not given"
     several = forms.MultipleChoiceField(choices=[("a", "A")], required=False)
     assert answer_in_words(several, [], []) == "Not given"
+
+
+def test_changing_the_agency_drops_the_person_chosen_in_the_old_one_and_asks_again(client, demo):
+    """An answer chosen from the list an earlier answer made (the person, from the agency's
+    people) goes when that answer changes: the journey asks for it again, and check your
+    answers never reads a stale choice."""
+    journey_to_check = [
+        ("subject", {"subject_given_name": "Robin", "subject_family_name": "Testchild"}),
+        ("agency", {"receiving_agency": demo.agencies["health"].pk}),
+        ("professional", {"receiving_professional": demo.ladder["health"][0].pk}),
+    ]
+    client.force_login(demo.ladder["csc"][0])
+    client.post("/disagreements/new/", {"immediate_risk": "no"})
+    client.post("/disagreements/new/practice/", {"about_practice": "no"})
+    for step, data in journey_to_check:
+        assert client.post(f"/disagreements/new/{step}/", data).status_code == 302
+    changed = client.post(
+        "/disagreements/new/agency/?change=1", {"receiving_agency": demo.agencies["police"].pk}
+    )
+    assert changed.status_code == 302
+    assert changed["Location"] == "/disagreements/new/professional/?change=1"
+    asked = client.get(changed["Location"])
+    assert demo.ladder["health"][0].display_name not in asked.text
+    assert demo.ladder["police"][0].display_name in asked.text
+    # Even reached directly, check your answers says the person is not given.
+    page = client.get("/disagreements/new/check/")
+    assert page.status_code == 200
+    assert rows(page.text)["Who in that agency made the decision or holds the case?"][0] == (
+        "Not given"
+    )
+
+
+def test_the_pathways_timescales_are_the_policys_own_not_fixed_only_where_it_sets_none(
+    client, demo
+):
+    # Stoke-on-Trent §5: one working day to raise it (stage 1) and for contact between the
+    # agencies (stage 2), five to raise it at senior leader level (stage 4), two to refer it
+    # to the Partnership (stage 5): none of those stages is "not fixed by the policy".
+    journey_to_check = [
+        ("subject", {"subject_given_name": "Robin", "subject_family_name": "Testchild"}),
+        ("agency", {"receiving_agency": demo.agencies["police"].pk}),
+        ("professional", {"receiving_professional": demo.ladder["police"][0].pk}),
+    ]
+    client.force_login(demo.ladder["csc"][0])
+    client.post("/disagreements/new/", {"immediate_risk": "no"})
+    client.post("/disagreements/new/practice/", {"about_practice": "no"})
+    for step, data in journey_to_check:
+        client.post(f"/disagreements/new/{step}/", data)
+    page = html.unescape(client.get("/disagreements/new/check/").text)
+    stages = re.search(r'<ol class="govuk-list govuk-list--number">(.*?)</ol>', page, re.S)
+    items = re.findall(r"<li>(.*?)</li>", stages.group(1), re.S)
+    assert len(items) == 5
+    assert not any("not fixed by the policy" in item for item in items)
+    for number, days in ((1, "within 1 working day"), (2, "within 1 working day"),
+                         (4, "within 5 working days"), (5, "within 2 working days")):  # fmt: skip
+        assert days in items[number - 1], items[number - 1]

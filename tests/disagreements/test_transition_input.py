@@ -341,8 +341,7 @@ def test_closing_a_stage_names_its_missing_fields_and_what_it_must_still_record(
     errors = invalid(name, stoke.ladder["csc"][0], stoke.d, {})
     assert set(errors) == fields | {"not_applicable"}
     assert all(asks_for(errors[field]) for field in fields), errors
-    [must_record] = errors["not_applicable"]
-    assert must_record.startswith("stage 1 must still record: A clear, evidence-based reason")
+    assert errors["not_applicable"] == STOKE_STAGE_1_MUST_RECORD
 
 
 def test_referring_on_at_the_top_stage_names_its_missing_fields(hillingdon_top):
@@ -387,12 +386,16 @@ def test_a_stage_item_declared_not_applicable_needs_a_reason(stoke):
     assert errors == {"not_applicable": ["Stage 1 records nothing called 'partnership-form'"]}
 
 
-STOKE_STAGE_1_MUST_RECORD = (
-    "stage 1 must still record: "
-    "A clear, evidence-based reason for the disagreement, shared with everyone involved; "
-    "Where resolved, the agreed points of resolution and next steps, shared with everyone "
-    "involved"
+STOKE_REASON = "A clear, evidence-based reason for the disagreement, shared with everyone involved"
+STOKE_RESOLUTION = (
+    "Where resolved, the agreed points of resolution and next steps, shared with everyone involved"
 )
+# What cannot be left out, then what may be, each saying the way on.
+STOKE_STAGE_1_MUST_RECORD = [
+    f"Stage 1 must still record: {STOKE_REASON}. Record a discussion covering it, and have "
+    "the record approved",
+    f"Say why “{STOKE_RESOLUTION}” does not apply, or record a discussion covering it",
+]
 
 
 def test_escalating_is_refused_until_the_record_covering_what_the_stage_must_record_is_approved(
@@ -401,7 +404,7 @@ def test_escalating_is_refused_until_the_record_covering_what_the_stage_must_rec
     raiser, manager = stoke.ladder["csc"][0], stoke.ladder["csc"][1]
     record = add_record(raiser, stoke.d, covers=everything(stoke.d))
     errors = invalid("escalate", raiser, stoke.d, {"reason": "Still unsafe"})
-    assert errors == {"not_applicable": [STOKE_STAGE_1_MUST_RECORD]}
+    assert errors == {"not_applicable": STOKE_STAGE_1_MUST_RECORD}
     # Declaring one item not applicable still leaves the other: the unapproved record
     # counts for neither.
     errors = invalid(
@@ -410,12 +413,7 @@ def test_escalating_is_refused_until_the_record_covering_what_the_stage_must_rec
         stoke.d,
         {"reason": "x", "not_applicable": {"resolution-and-next-steps": "Not resolved"}},
     )
-    assert errors == {
-        "not_applicable": [
-            "stage 1 must still record: A clear, evidence-based reason for the disagreement, "
-            "shared with everyone involved"
-        ]
-    }
+    assert errors == {"not_applicable": STOKE_STAGE_1_MUST_RECORD[:1]}
 
     perform("approve", manager, stoke.d, {"record": record.pk})
     d = perform("escalate", raiser, stoke.d, {"reason": "Still unsafe"})
@@ -437,7 +435,7 @@ def test_a_superseded_record_no_longer_counts_its_approved_correction_does(stoke
     assert correction.covers == first.covers and correction.approved_at is None
 
     errors = invalid("escalate", raiser, stoke.d, {"reason": "Still unsafe"})
-    assert errors == {"not_applicable": [STOKE_STAGE_1_MUST_RECORD]}
+    assert errors == {"not_applicable": STOKE_STAGE_1_MUST_RECORD}
 
     perform("approve", manager, stoke.d, {"record": correction.pk})
     d = perform("escalate", raiser, stoke.d, {"reason": "Still unsafe"})

@@ -152,28 +152,29 @@ class ActionRow(GovukErrors, forms.Form):
 
 
 class NotApplicable(GovukErrors, forms.Form):
-    """Why each item the stage must record and no approved record covers does not apply."""
+    """Why each item the stage must record, no approved record covers and the pathway lets
+    be left out (`may_not_apply`) does not apply. Each needs a reason unless recorded."""
 
-    def __init__(self, data, *, uncovered: list, error: str = ""):
-        super().__init__(data)
+    def __init__(self, typed: dict | None, *, uncovered: list, error: str = ""):
+        super().__init__({f"na-{k}": v for k, v in typed.items()} if typed else None)
         self.error = error
         for item in uncovered:
             self.fields[f"na-{item.id}"] = forms.CharField(
                 label=f"{item.text}: why it does not apply",
-                required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
 
     def full_clean(self):
-        super().full_clean()
+        # Checked by the transition (StageCloseForm), which names what is wrong: shown on
+        # the first box.
+        self.cleaned_data, self._errors = {}, forms.utils.ErrorDict()
         if self.error and self.fields:
-            self._errors = self._errors or forms.utils.ErrorDict()
             self.add_error(next(iter(self.fields)), self.error)
 
 
-def _uncovered(d: Disagreement, episode) -> list:
+def _may_be_left_out(d: Disagreement, episode) -> list:
     covered = transitions._covered(episode) if episode is not None else set()
-    return [r for r in d.pack.stage(d.stage).must_record if r.id not in covered]
+    return [r for r in d.pack.stage(d.stage).must_record if r.id not in covered and r.may_not_apply]
 
 
 @login_required
@@ -194,7 +195,9 @@ def act(request, pk: int, action: str):
     target = _target(name, d, source.get(TARGETS.get(name, ""), ""))
     if TARGETS.get(name) and target is None and request.method == "GET":
         raise Http404("Page not found")
-    uncovered = _uncovered(d, episode) if name in ("escalate", "resolve") else []
+    closing = name in ("escalate", "resolve") and episode is not None
+    uncovered = _may_be_left_out(d, episode) if closing else []
+    still = transitions.still_to_record(d, episode) if closing else []
     page = {"version": d.version, "changes": [], "extra": {}, "typed_na": {}}
     blank = transitions.form_for(name, user, d)
     data = None
@@ -224,13 +227,29 @@ def act(request, pk: int, action: str):
     if name == "name_receiver":
         form.fields["to_user"].label = "Who in your agency made the decision or holds the case?"
         form.fields["to_user"].help_text = "They act for your agency on this disagreement"
-        form.fields["reason"].label = "Note (optional)"
+        form.fields["reason"].label = "Note"
+    if name == "record" and episode is not None and "covers" in form.fields:
+        missing = transitions.still_to_record(d, episode)
+        if missing:
+            form.fields["covers"].help_text = (
+                "Tick each item this discussion covered. Until an approved record covers "
+                f"it, stage {d.stage} still lacks: " + "; ".join(r.text for r in missing)
+            )
     if name == "hand_over_action":  # an action, unlike a side, may pass across agencies
         form.fields[
             "to_user"
         ].help_text = "Someone taking part, their manager, or either agency's safeguarding lead"
     if data is not None:
         with_errors(form, page.get("field_errors", {}))
+    na_errors = (
+        list(form.errors.pop("not_applicable", [])) if "not_applicable" in form.fields else []
+    )
+    for i, message in enumerate(na_errors):
+        # What must still be recorded comes first (StageCloseForm): its link is to the
+        # way to record it; a reason missing, to the boxes.
+        href = "#still-to-record" if still and i == 0 else "#na"
+        page["extra"][f"not_applicable-{i}"] = (href, message)
+    na_error = " ".join(na_errors[1:] if still else na_errors)
     for hidden in ("actions", "not_applicable", *([TARGETS[name]] if name in TARGETS else [])):
         if hidden in form.fields and form.errors.get(hidden):
             # Asked for on the page as other inputs, or named by its address: the error
@@ -257,11 +276,7 @@ def act(request, pk: int, action: str):
         ]
     na_form = None
     if uncovered:
-        na_form = NotApplicable(
-            page["typed_na"] or None,
-            uncovered=uncovered,
-            error=page["extra"].get("not_applicable", ("", ""))[1],
-        )
+        na_form = NotApplicable(page["typed_na"] or None, uncovered=uncovered, error=na_error)
     status = 200
     if request.method == "POST":
         status = 409 if "version" in page["extra"] else 400
@@ -287,6 +302,7 @@ def act(request, pk: int, action: str):
             "links": [{"text": "Cancel", "href": reverse("disagreements:detail", args=[d.pk])}],
             "action_forms": action_forms,
             "na_form": na_form,
+            "still_to_record": still,
             "next_stage": d.pack.stage(d.stage + 1) if name == "escalate" else None,
             # What is confirmed or contested, read where it is (only the other side, who
             # took part and reads the outcome, is offered these pages).

@@ -18,10 +18,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "subject_kind": ("Is the concern about a child or an adult at risk?", ""),
     "subject_given_name": ("Given name", ""),
     "subject_family_name": ("Family name", ""),
-    "subject_date_of_birth": ("Date of birth (optional)", "For example, 27 3 2019"),
-    "subject_nhs_number": ("NHS number (optional)", "10 digits, for example 999 123 4560"),
-    "subject_address": ("Address (optional)", ""),
-    "subject_consent_given": ("Has consent been given to share their details? (optional)", ""),
+    "subject_date_of_birth": ("Date of birth", "For example, 27 3 2019"),
+    "subject_nhs_number": ("NHS number", "10 digits, for example 999 123 4560"),
+    "subject_address": ("Address", ""),
+    "subject_consent_given": ("Has consent been given to share their details?", ""),
     "receiving_agency": ("Which agency do you disagree with?", ""),
     "receiving_professional": (
         "Who in that agency made the decision or holds the case?",
@@ -32,11 +32,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "It goes to the agency's safeguarding lead, who names the person",
     ),
     "lead_professional": (
-        "Lead Professional, IRO or meeting chair (optional)",
+        "Lead Professional, IRO or meeting chair",
         "Where the disagreement is about a process they lead",
     ),
     "challenged": ("What do you disagree with?", ""),
-    "challenged_description": ("Describe the decision, action or inaction (optional)", ""),
+    "challenged_description": ("Describe the decision, action or inaction", ""),
     "challenged_on": ("When was it?", "For example, 3 12 2026"),
     "categories": ("What is the disagreement about?", "Select all that apply"),
     "summary": (
@@ -47,7 +47,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "risk": ("How serious is the risk to the child or adult?", ""),
     "urgent": ("This is urgent", ""),
     "pre_escalation": (
-        "What have you already done? (optional)",
+        "What have you already done?",
         "Select everything you have tried before raising it",
     ),
     "start_stage": ("Which stage should it start at?", ""),
@@ -63,10 +63,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "The people of this case and its agencies' leads: select everyone who took part, "
         "and name anyone else below",
     ),
-    "other_participants": ("Anyone else who took part (optional)", "Name and role"),
+    "other_participants": ("Anyone else who took part", "Name and role"),
     "outcome": ("What was the outcome?", ""),
     "covers": ("What does this record cover?", "What this stage must record"),
-    "meets": ("Milestones this discussion meets (optional)", ""),
+    "meets": ("Milestones this discussion meets", ""),
     "reason": ("Reason", ""),
     "account": (
         "Your account of the discussion",
@@ -86,9 +86,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "referred_to": ("Refer it to", ""),
     "recommendation": ("Recommendation", ""),
     "expected_resume": ("When do you expect to resume?", "For example, 3 12 2026"),
-    "note": ("Note (optional)", ""),
+    "note": ("Note", ""),
     "asked_by": ("Who asked for more time?", "Someone taking part in this disagreement"),
-    "new_due": ("New due date", "A working day, for example 3 12 2026"),
+    "new_due": (
+        "New due date",
+        "A working day, for example 3 12 2026. It moves the stage's deadline and each of its "
+        "milestones due before it, unless you give that milestone its own date below",
+    ),
     "side": ("Which side is being handed over?", ""),
     "to_user": ("Hand over to", "Someone in that side's agency, or named to act for it"),
     "to_stage": ("Which stage should it go straight to?", "Only those the pathway allows"),
@@ -100,12 +104,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "members": ("Who sat on the panel?", "Representatives of each agency the pathway requires"),
     "chronology_reviewed": ("The panel reviewed the escalation chronology", ""),
     "copied_agencies": (
-        "Other agencies involved (optional)",
+        "Other agencies involved",
         "They get copies of what the pathway says goes to other involved agencies",
     ),
     "agency": ("Which agency?", "Another agency involved, not one of the two sides"),
     "person": (
-        "Who there should get the copies? (optional)",
+        "Who there should get the copies?",
         "Leave blank for the agency's safeguarding leads",
     ),
 }

@@ -8,12 +8,13 @@ from functools import wraps
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.forms import ModelChoiceField
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from rpd.frontend import GovukErrors
+from rpd.frontend import GovukErrors, is_optional
 from rpd.pathways.calendar import today as london_today
 from rpd.pathways.simulate import stage_dates
 from rpd.people.models import Partnership
@@ -305,8 +306,16 @@ def step(request, context: Context, step: str):
         form.is_valid()
         errors = {n: list(m) for n, m in form.errors.items() if n in current.fields}
         if not errors:
-            request.session[SESSION_KEY] = proposed
-            if request.GET.get("change") == "1" or index + 1 == len(steps):
+            stale = _stale(answers, proposed, current)
+            request.session[SESSION_KEY] = {k: v for k, v in proposed.items() if k not in stale}
+            changing = request.GET.get("change") == "1"
+            if changing and stale:
+                # Asked again: the page of the first answer that no longer stands.
+                again = next((s for s in steps if stale & set(s.fields)), None)
+                if again is not None:
+                    url = reverse("disagreements:raise-step", args=[again.slug]) + "?change=1"
+                    return redirect(url)
+            if changing or index + 1 == len(steps):
                 return redirect("disagreements:raise-check")
             return redirect("disagreements:raise-step", step=steps[index + 1].slug)
         shown = _step_form(
@@ -346,6 +355,12 @@ def step(request, context: Context, step: str):
     )
 
 
+def _stale(answers: dict, proposed: dict, current: Step) -> set[str]:
+    """The answers of other pages given in the light of an answer this page changed."""
+    changed = {n for n in current.fields if n in answers and answers[n] != proposed.get(n)}
+    return {n for n in RaiseForm.dependents(changed) if n in answers} - set(current.fields)
+
+
 def _summary(context: Context, answers: dict, steps: list[Step]) -> list[dict]:
     """Each question that was asked, with the answer as the raise will store it (the
     form's own reading of what was typed) and a link to change it."""
@@ -359,13 +374,17 @@ def _summary(context: Context, answers: dict, steps: list[Step]) -> list[dict]:
                 continue
             field = form.fields[name]
             value = form.cleaned_data.get(name, answers.get(name))
+            if name in form.errors and isinstance(field, forms.ChoiceField | ModelChoiceField):
+                value = None  # a choice the list no longer offers is no answer (POST says why)
             text = answer_in_words(field, value, answers.get(name))
             if name == "subject_nhs_number" and value:
                 text = spaced(value)
             elif name == "start_stage":
                 number = value or 1
                 text = f"Stage {number}: {context.pack.stage(number).name}"
-            question = str(field.label)
+            # A single tick box is its own answer, never "optional" (as on its page).
+            marked = is_optional(field) and not isinstance(field.widget, forms.CheckboxInput)
+            question = str(field.label) + (" (optional)" if marked else "")
             rows.append(
                 {
                     "name": name,
