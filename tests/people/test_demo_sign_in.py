@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def demo(settings):
     settings.RPD_DEMO = True
-    settings.DEBUG = True
+    settings.RPD_DEVELOPMENT = True
     return build_partnership("stoke-on-trent")
 
 
@@ -66,7 +66,7 @@ def test_a_demo_button_signs_in_without_a_second_factor(client, demo):
 
 @pytest.mark.parametrize(
     "setting",
-    ["RPD_DEMO", "DEBUG"],
+    ["RPD_DEMO", "RPD_DEVELOPMENT"],
     ids=["without demo mode", "with production settings even with the demo flag"],
 )
 def test_demo_sign_in_is_refused(client, demo, settings, setting):
@@ -78,10 +78,21 @@ def test_demo_sign_in_is_refused(client, demo, settings, setting):
 
 
 def test_serve_refuses_demo_mode_without_debug(settings, capsys):
-    settings.DEBUG = False
+    settings.RPD_DEVELOPMENT = False
     assert main(["serve", "--demo", "stoke-on-trent"]) == 2
     err = capsys.readouterr().err
     assert err == "rpd: error: --demo: demo sign-in is refused unless RPD_DEBUG=1\n"
+
+
+def test_the_demo_shows_production_error_pages_and_still_signs_in(client, demo, settings):
+    # `rpd serve --demo` runs without debug pages (RPD_DEBUG_PAGES=0): a newcomer meets
+    # GOV.UK's "Page not found", not Django's list of every URL pattern.
+    settings.DEBUG = False
+    client.post("/demo/sign-in/", {"person": str(demo.ladder["csc"][0].pk)})
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page not found" in html and "URLconf" not in html and "urlpatterns" not in html
 
 
 def test_a_demo_button_naming_nobody_is_refused(client, demo):
