@@ -381,6 +381,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link lasts a day
 MFA_ADAPTER = "rpd.people.adapters.MFAAdapter"
+MFA_FORMS = {"activate_totp": "rpd.people.forms.ActivateAuthenticatorForm"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Resolving Professional Differences"
 MFA_PASSKEY_LOGIN_ENABLED = False  # a security key is a second factor here, not a password
