@@ -16,6 +16,14 @@ def demo_mode() -> bool:
     return bool(settings.RPD_DEMO and settings.RPD_DEVELOPMENT)
 
 
+def demo_mail_folder() -> str:
+    """Where the demo's emails go, when they are written as files rather than sent (the
+    default without RPD_SMTP_HOST): "" outside demo mode or when they are really sent."""
+    if demo_mode() and settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+        return str(settings.EMAIL_FILE_PATH)
+    return ""
+
+
 # What a newcomer can try as each demo person, in the order the sign-in page lists them.
 TRY_AS = {
     "raise": "Raise a disagreement",

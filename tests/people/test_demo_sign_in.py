@@ -95,6 +95,17 @@ def test_the_demo_shows_production_error_pages_and_still_signs_in(client, demo, 
     assert "Page not found" in html and "URLconf" not in html and "urlpatterns" not in html
 
 
+def test_every_demo_page_says_where_its_emails_are_written(client, demo, settings, tmp_path):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = tmp_path / "sent-mail"
+    client.post("/demo/sign-in/", {"person": str(demo.admin.pk)})
+    for path in ("/accounts/login/", "/", f"/partnerships/{demo.partnership.slug}/people/"):
+        html = client.get(path, follow=True).content.decode()
+        assert f"each one the demo sends is written as a file in {tmp_path}/sent-mail" in html
+    settings.RPD_DEMO = False
+    assert "sent-mail" not in client.get("/accounts/login/").content.decode()
+
+
 def test_a_demo_button_naming_nobody_is_refused(client, demo):
     for person in ["", "abc", "-1", "99999999", "1" * 40, "<script>", "\x00"]:
         response = client.post("/demo/sign-in/", {"person": person})

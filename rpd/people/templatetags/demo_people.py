@@ -45,3 +45,16 @@ def demo_people() -> list:
             people, key=lambda person: (person.partnership, person.try_as)
         )
     ]
+
+
+@register.inclusion_tag("components/phase_banner.html")
+def rpd_phase_banner() -> dict:
+    """Beta; in the demo, where its emails are: nothing says so anywhere else, and an
+    administrator told "Invitation sent" would look for it in vain."""
+    if folder := demo_sign_in.demo_mail_folder():
+        return {
+            "tag": "Demo",
+            "text": "Synthetic people and cases. No email leaves this machine: "
+            f"each one the demo sends is written as a file in {folder}",
+        }
+    return {"tag": "Beta", "text": None}
