@@ -134,6 +134,9 @@ class Figures:
     drifting_now: int = 0
     overdue_now: int = 0
 
+    # Figures of the day the report is made, not of its period: no year-on-year value.
+    OF_TODAY = ("Drifting now", "Overdue now")
+
     def headline(self) -> list[tuple[str, int]]:
         """The single numbers, as the report's first rows read them (`Raised,14`)."""
         return [
