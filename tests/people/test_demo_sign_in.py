@@ -39,7 +39,7 @@ def test_the_demo_people_are_grouped_by_what_you_can_try_as_them(client, demo):
 
     populate(demo)
     html = client.get("/accounts/login/").content.decode()
-    captions = re.findall(r'<caption class="[^"]*">(.*?)</caption>', html)
+    captions = re.findall(r'<h3 class="govuk-heading-s">(.*?)</h3>', html)
     assert captions == [
         "Raise a disagreement",
         "Respond as the other agency",
@@ -48,7 +48,7 @@ def test_the_demo_people_are_grouped_by_what_you_can_try_as_them(client, demo):
         "Oversee",
         "Administer",
     ]
-    tables = dict(zip(captions, html.split("<caption")[1:], strict=True))
+    tables = dict(zip(captions, html.split('<h3 class="govuk-heading-s">')[1:], strict=True))
     assert demo.unit.display_name in tables["Oversee"]
     assert demo.admin.display_name in tables["Administer"]
     receiver = Disagreement.objects.filter(status="open").first().receiving_professional
