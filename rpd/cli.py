@@ -101,6 +101,35 @@ def installed_version() -> str:
         return "unknown (not installed)"
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with every mistake one line naming it and exit status 2 (argparse prints
+    its usage block first, and leaves an unknown option to the top-level parser, after a
+    sub-command has complained of something else)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+    def parse_known_args(self, args=None, namespace=None):
+        if self._subparsers is None:  # a command itself, not a list of sub-commands
+            self._refuse_unknown(args)
+        return super().parse_known_args(args, namespace)
+
+    def _refuse_unknown(self, args) -> None:
+        """An option this command does not know is named first, before what it lacks: a
+        first reading with nothing required, for what is left over."""
+        required = [a for a in self._actions if a.required]
+        required += [g for g in self._mutually_exclusive_groups if g.required]
+        for item in required:
+            item.required = False
+        try:
+            _, extras = super().parse_known_args(args, None)
+        finally:
+            for item in required:
+                item.required = True
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from rpd import commands as project_commands
     from rpd.audit import commands as audit_commands
@@ -112,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     from rpd.pathways import commands as pathway_commands
     from rpd.people import commands as people_commands
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="rpd", description="Resolving Professional Differences: safeguarding escalation."
     )
     parser.add_argument("--version", action="version", version=f"rpd {installed_version()}")

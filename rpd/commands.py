@@ -70,6 +70,10 @@ def migrate(args) -> int:
 
 
 def serve(args) -> int:
+    if args.demo:
+        # A newcomer trying the demo meets the error pages production shows, not Django's
+        # debug pages listing every URL pattern (rpd/settings.py, RPD_DEBUG_PAGES).
+        os.environ.setdefault("RPD_DEBUG_PAGES", "0")
     setup_django()
     from django.conf import settings
     from django.core.management import call_command
@@ -81,7 +85,7 @@ def serve(args) -> int:
 
     if args.demo:
         known_pathway(args.demo, option="--demo")
-        if not settings.DEBUG:
+        if not settings.RPD_DEVELOPMENT:
             raise CommandError("--demo: demo sign-in is refused unless RPD_DEBUG=1")
     host, _, port = args.address.rpartition(":")
     url = f"http://{host or '127.0.0.1'}:{port}/"
@@ -105,12 +109,14 @@ def serve(args) -> int:
             "synthetic disagreements (`rpd demo --help` for more)."
         )
     if args.demo:
-        settings.RPD_DEMO = True  # still refused without DEBUG: see people/demo_sign_in.py
+        settings.RPD_DEMO = True  # still refused in production: see people/demo_sign_in.py
         print(f"RPD (demo) at {url}: the sign-in page lists the synthetic demo people;")
         print("choose one to sign in as them, no password needed. Ctrl-C stops it.")
     else:
         print(f"RPD at {url}: sign in with a registered email address and password.")
-    call_command("runserver", args.address, use_reloader=False)
+    # Without debug pages, runserver serves the static files only when told to (in
+    # production whitenoise serves `collectstatic`'s copies).
+    call_command("runserver", args.address, use_reloader=False, insecure_serving=not settings.DEBUG)
     return 0
 
 

@@ -41,7 +41,12 @@ SECRET_KEY = os.environ.get("RPD_SECRET_KEY") or DEVELOPMENT_KEY
 # Production unless told otherwise: a server started with nothing set must never show debug
 # pages (behind a proxy that sends `Host: 127.0.0.1:8000` they would reach everyone).
 # scripts/run and the tests turn development on explicitly with RPD_DEBUG=1.
-DEBUG = os.environ.get("RPD_DEBUG", "0") == "1"
+RPD_DEVELOPMENT = os.environ.get("RPD_DEBUG", "0") == "1"
+# Django's debug pages (a traceback, the URL patterns on a 404) are for the developer at
+# this machine: `rpd serve --demo` turns them off (RPD_DEBUG_PAGES=0) so a newcomer trying
+# the demo meets the error pages production shows, while keeping development's other
+# conveniences (the published key, plain HTTP, demo sign-in).
+DEBUG = RPD_DEVELOPMENT and os.environ.get("RPD_DEBUG_PAGES", "1") == "1"
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("RPD_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
@@ -49,13 +54,13 @@ ALLOWED_HOSTS = [
 ]
 # The development key is published in this file: anyone could sign a preferences link or
 # a session with it. And debug pages show settings and code to whoever can reach them.
-if not DEBUG and SECRET_KEY == DEVELOPMENT_KEY:
+if not RPD_DEVELOPMENT and SECRET_KEY == DEVELOPMENT_KEY:
     raise ImproperlyConfigured(
         "RPD_SECRET_KEY: set a secret key of your own (e.g. `python3 -c 'import secrets; "
         "print(secrets.token_urlsafe(50))'`); the published development key is refused "
         "in production (RPD_DEBUG=1 runs a development server on this machine instead)"
     )
-if DEBUG and not set(ALLOWED_HOSTS) <= LOCAL_HOSTS:
+if RPD_DEVELOPMENT and not set(ALLOWED_HOSTS) <= LOCAL_HOSTS:
     raise ImproperlyConfigured(
         f"RPD_DEBUG: debug pages are for this machine only, but RPD_ALLOWED_HOSTS is "
         f"{','.join(ALLOWED_HOSTS)}; set RPD_DEBUG=0 (and RPD_SECRET_KEY) to serve others"
@@ -198,7 +203,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "rpd.staticstorage.StaticStorage"
-        if os.environ.get("RPD_STATIC_MANIFEST", "0" if DEBUG else "1") == "1"
+        if os.environ.get("RPD_STATIC_MANIFEST", "0" if RPD_DEVELOPMENT else "1") == "1"
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
@@ -261,7 +266,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
+if not RPD_DEVELOPMENT:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = os.environ.get("RPD_SSL_REDIRECT", "1") == "1"
@@ -380,6 +385,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link lasts a day
 MFA_ADAPTER = "rpd.people.adapters.MFAAdapter"
+MFA_FORMS = {"activate_totp": "rpd.people.forms.ActivateAuthenticatorForm"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Resolving Professional Differences"
 MFA_PASSKEY_LOGIN_ENABLED = False  # a security key is a second factor here, not a password
@@ -390,14 +396,14 @@ MFA_REAUTHENTICATION_REQUIRED = True  # the second factor again before any chang
 # (ACCOUNT_CHANGE_EMAIL; docs/adr/010). Without this, nobody with a second factor could
 # change their address, and an imported person could not set one up.
 MFA_ALLOW_UNVERIFIED_EMAIL = True
-MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # http://localhost while developing
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = RPD_DEVELOPMENT  # http://localhost while developing
 # Everyone must set up a second factor before using the service (see people/middleware.py);
 # "0" only where the identity provider enforces one.
 RPD_REQUIRE_MFA = os.environ.get("RPD_REQUIRE_MFA", "1") == "1"
 # An invitation's link works once, for this many days (rpd/people/invitations.py).
 RPD_INVITATION_DAYS = env_int("RPD_INVITATION_DAYS", 14, 1, 90)
 # Demo mode: the sign-in page lists the demo people and signs them in without a second
-# factor. Only with DEBUG on: production settings refuse it whatever this says.
+# factor. Only in development (RPD_DEBUG=1): production settings refuse it whatever this says.
 RPD_DEMO = os.environ.get("RPD_DEMO", "0") == "1"
 
 # Single sign-on (rpd/people/sso.py): an agency may have an OpenID Connect provider (its
@@ -412,14 +418,14 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # matching is ours: agency and activ
 SOCIALACCOUNT_STORE_TOKENS = False  # the access token is used once, for the userinfo
 SOCIALACCOUNT_LOGIN_ON_GET = False  # a provider's sign-in starts from a form (POST)
 # Callback addresses given to the identity provider: https behind the TLS proxy.
-ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if RPD_DEVELOPMENT else "https"
 
 # Idle sessions end: a request pushes the expiry on (rpd.people.middleware.IdleSession,
 # at most once a minute, so reading a page does not write), so it counts from the last one.
 SESSION_COOKIE_AGE = env_int("RPD_SESSION_IDLE_MINUTES", 30, 1, 24 * 60) * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SECURE = not RPD_DEVELOPMENT
+CSRF_COOKIE_SECURE = not RPD_DEVELOPMENT
 
 
 def cache_from_url(url: str) -> dict:

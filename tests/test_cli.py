@@ -55,3 +55,62 @@ def test_version_is_the_installed_packages(tmp_path):
 
     status, out, err = rpd(tmp_path, "--version")
     assert (status, out, err) == (0, f"rpd {version('rpd')}\n", "")
+
+
+def every_command(parser, words=()):
+    """Each command's words (`("pathway", "list")`...), walking every sub-command list."""
+    import argparse
+
+    subcommands = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subcommands:
+        yield words
+    for action in subcommands:
+        for name, child in action.choices.items():
+            yield from every_command(child, (*words, name))
+
+
+def mistake(capsys, argv) -> tuple[int, str]:
+    import pytest
+
+    from rpd.cli import main
+
+    with pytest.raises(SystemExit) as exit:
+        main(argv)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    return exit.value.code, one_line(captured.err)
+
+
+def test_every_command_given_an_option_it_does_not_know_names_it_in_one_line(capsys):
+    from rpd.cli import build_parser
+
+    commands = list(every_command(build_parser()))
+    assert ("pathway", "list") in commands and ("demo",) in commands and len(commands) > 20
+    for words in commands:
+        status, line = mistake(capsys, [*words, "--bogus"])
+        assert (status, line) == (
+            2,
+            f"rpd {' '.join(words)}: error: unrecognized arguments: --bogus",
+        ), words
+
+
+def test_an_unknown_option_is_named_before_a_missing_one(capsys):
+    assert mistake(capsys, ["demo", "--bogus"]) == (
+        2,
+        "rpd demo: error: unrecognized arguments: --bogus",
+    )
+    assert mistake(capsys, ["pathway", "list", "--json", "--bogus"]) == (
+        2,
+        "rpd pathway list: error: unrecognized arguments: --bogus",
+    )
+
+
+def test_other_mistakes_are_one_line_too(capsys):
+    assert mistake(capsys, ["nonsense"])[1].startswith("rpd: error: argument COMMAND: invalid")
+    assert mistake(capsys, ["demo"]) == (
+        2,
+        "rpd demo: error: the following arguments are required: --pathway",
+    )
+    assert mistake(capsys, ["calendar", "due", "--from", "tomorrow"])[1].startswith(
+        "rpd calendar due: error: argument --from: 'tomorrow' is not a date"
+    )

@@ -27,7 +27,7 @@ def test_serve_builds_no_demo_into_a_database_unless_asked(served, capsys):
 
 
 def test_serve_with_demo_builds_that_pathways_demo_once(served, capsys, settings):
-    settings.DEBUG = True  # demo sign-in is refused otherwise
+    settings.RPD_DEVELOPMENT = True  # demo sign-in is refused otherwise
     assert main(["serve", "--demo", "jersey", "--address", "8001"]) == 0
     assert list(Partnership.objects.values_list("slug", flat=True)) == ["jersey"]
     assert "Built the demo partnership" in capsys.readouterr().out
@@ -41,7 +41,7 @@ def test_serve_says_each_step_and_links_to_the_address_it_serves_on(
     served, capsys, settings, monkeypatch
 ):
     monkeypatch.delenv("RPD_BASE_URL", raising=False)
-    settings.DEBUG = True
+    settings.RPD_DEVELOPMENT = True
     settings.RPD_BASE_URL = "http://127.0.0.1:8000"  # set here, so restored after the test
     assert main(["serve", "--demo", "jersey", "--address", "8123"]) == 0
     out = capsys.readouterr().out

@@ -101,4 +101,24 @@ def _deliver(args, delivery, channel, worker_id, tally) -> int:
             file=sys.stderr,
         )
         return 1
+    if args.once and (tally[Status.SENT] or tally[Status.PENDING] or tally[Status.FAILED]):
+        print(f"rpd worker: {_summary(tally, channel)}")
     return 0
+
+
+def _summary(tally, channel) -> str:
+    """What a run did, for the person who ran it (nothing when nothing was due, so cron
+    mails nobody)."""
+    from django.conf import settings
+
+    from rpd.notifications.models import Status
+
+    sent = tally[Status.SENT]
+    said = f"sent {sent} notice{'' if sent == 1 else 's'} by {channel.name}"
+    if channel.name == "email" and settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+        said += f", written as files in {settings.EMAIL_FILE_PATH}"
+    if tally[Status.PENDING]:
+        said += f"; {tally[Status.PENDING]} to be tried again"
+    if tally[Status.FAILED]:
+        said += f"; {tally[Status.FAILED]} failed for good"
+    return said

@@ -53,6 +53,10 @@ class Writer:
     at: datetime.datetime
     sent: set = field(default_factory=set)
 
+    def told(self, user: User | None) -> bool:
+        """Whether this change has already written to `user`."""
+        return user is not None and any(who == user.pk for who, _ in self.sent)
+
     def to(
         self,
         user: User | None,
@@ -476,7 +480,9 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
         subject, message = CHANGES[name](details)
         for user in (current.raising_actor, current.receiving_actor):
             writer.to(user, Kind.CHANGED, subject, message)
-        _feedback(writer, message)
+        # One change, one email a person: a raiser who still acts has just been told.
+        if not writer.told(d.raised_by):
+            _feedback(writer, message)
 
 
 def _asked_to_decide(writer: Writer, d) -> None:

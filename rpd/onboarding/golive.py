@@ -171,7 +171,10 @@ def check(
             for p in pack_roles.unfilled_roles(partnership, pack)
         ]
     problems += _safeguarding(slug, agencies, people, roles)
-    problems += _people(slug, pack, people)
+    # The partnership's own staff (its business unit) take no side in a disagreement:
+    # they stand on no agency's ladder and escalate nothing.
+    sides = {a.pk for a in agencies}
+    problems += _people(slug, pack, [p for p in people if p.agency_id in sides])
     if "calendar" in areas:
         problems += _calendar(partnership, on or today())
     if "mail" in areas:
@@ -304,7 +307,8 @@ def _people(slug, pack, people) -> list[Problem]:
                     "people",
                     f"{name} ({person.rung.title}) has no line manager"
                     + (" who is still here" if manager else "")
-                    + ": a disagreement they take part in has no one to escalate to",
+                    + ": their manager is not told when their part of a disagreement is "
+                    "overdue, and escalation passes to whoever else holds the next rung",
                     href,
                     f"Change {name}",
                 )

@@ -195,6 +195,9 @@ class Figures:
     overdue_now: int = 0
     drift: list[DriftPoint] = field(default_factory=list)
 
+    # Figures of the day the report is made, not of its period: no year-on-year value.
+    OF_TODAY = ("Drifting now", "Overdue now")
+
     def headline(self) -> list[tuple[str, int]]:
         """The single numbers, as the report's first rows read them (`Raised,14`)."""
         return [

@@ -22,6 +22,8 @@ from .register import local
 from .stages import top_stage
 from .tables import Table, tables
 
+NONE = "—"  # a figure that has no value in that column
+
 
 @dataclass(frozen=True)
 class TopCase:
@@ -41,25 +43,35 @@ class AnnualReport:
     before: Figures
     top_cases: list[TopCase]
     learning: list[learning.Item]
+    made_on: datetime.date  # the "now" figures are of this day, so of its year alone
 
     @property
     def title(self) -> str:
         return f"{self.partnership.name}: annual report {self.year}"
 
     def headline(self) -> list[tuple[str, int]]:
-        return self.figures.headline()
+        current = self.made_on.year == self.year
+        return [
+            (name, value)
+            for name, value in self.figures.headline()
+            if current or name not in Figures.OF_TODAY
+        ]
 
     def year_on_year(self) -> Table:
+        current = self.made_on.year == self.year
+        rows = []
+        for (name, now), (_, then) in zip(
+            self.figures.headline(), self.before.headline(), strict=True
+        ):
+            if name in Figures.OF_TODAY:  # today's, never the year before's
+                rows.append([name, now if current else NONE, NONE, NONE])
+            else:
+                rows.append([name, now, then, now - then])
         return Table(
             "year-on-year",
             f"{self.year} against {self.year - 1}",
             ["Figure", str(self.year), str(self.year - 1), "Change"],
-            [
-                [name, now, then, now - then]
-                for (name, now), (_, then) in zip(
-                    self.figures.headline(), self.before.headline(), strict=True
-                )
-            ],
+            rows,
             numeric=(1, 2, 3),
         )
 
@@ -153,7 +165,7 @@ def annual(
     top = top_cases(partnership, period)
     progress("Learning items")
     items = learning.items_for([partnership])
-    return AnnualReport(partnership, year, now, before, top, items)
+    return AnnualReport(partnership, year, now, before, top, items, today)
 
 
 REPORT_KINDS = {**exports.KINDS, "pdf": "application/pdf"}

@@ -40,6 +40,15 @@ class AccountAdapter(DefaultAccountAdapter):
         "rate_limited": "Too many attempts: wait a minute, then try again",
     }
 
+    def add_message(self, request, level, message_template=None, *args, **kwargs) -> None:
+        # Not "Successfully signed in" while the service is still closed to them: the page
+        # they land on asks them to set up a second factor first.
+        from .middleware import lacks_second_factor
+
+        if message_template == "account/messages/logged_in.txt" and lacks_second_factor(request):
+            return
+        super().add_message(request, level, message_template, *args, **kwargs)
+
     def is_open_for_signup(self, request) -> bool:
         # People are registered by their partnership (or matched from its identity
         # provider), never by themselves.

@@ -298,7 +298,7 @@ def build_partnership(pathway_id: str, slug: str | None = None) -> DemoPartnersh
         demo.agencies[keys[0]],
         "Social Worker",
         demo.ladder[keys[0]][0].rung,
-        None,
+        demo.ladder[keys[0]][1],  # a complete ladder: the demo passes its go-live check
         [Role.PRACTITIONER],
     )
     _fill_roles(demo, pack)

@@ -10,9 +10,18 @@ from .models import Role, User
 
 
 def demo_mode() -> bool:
-    # DEBUG too: production settings refuse demo sign-ins whatever RPD_DEMO says, so a
-    # demo flag left in a production environment opens nothing.
-    return bool(settings.RPD_DEMO and settings.DEBUG)
+    # Development too (RPD_DEBUG=1): production settings refuse demo sign-ins whatever
+    # RPD_DEMO says, so a demo flag left in a production environment opens nothing. Not
+    # DEBUG itself: the demo runs without debug pages (`rpd serve --demo`).
+    return bool(settings.RPD_DEMO and settings.RPD_DEVELOPMENT)
+
+
+def demo_mail_folder() -> str:
+    """Where the demo's emails go, when they are written as files rather than sent (the
+    default without RPD_SMTP_HOST): "" outside demo mode or when they are really sent."""
+    if demo_mode() and settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+        return str(settings.EMAIL_FILE_PATH)
+    return ""
 
 
 # What a newcomer can try as each demo person, in the order the sign-in page lists them.

@@ -4,6 +4,9 @@ each empty field's message saying what to enter."""
 from __future__ import annotations
 
 from allauth.account import forms as allauth_forms
+from allauth.core import context
+from allauth.mfa.totp import forms as totp_forms
+from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
 from django import forms
 from django.contrib.auth.forms import SetPasswordForm
 
@@ -58,6 +61,19 @@ class ReauthenticateForm(GovukErrors, allauth_forms.ReauthenticateForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _govuk(self, {"password": ("Password", "Enter your password")})
+
+
+class ActivateAuthenticatorForm(totp_forms.ActivateTOTPForm):
+    """allauth makes a new secret each time the set-up page is shown: a person who scanned
+    the QR code and then reloaded the page (or came back to it from their app) had every
+    code refused. The secret waiting in the session is kept until the app is set up
+    (allauth clears it then) or the session ends."""
+
+    def __init__(self, *args, **kwargs):
+        pending = context.request.session.get(SECRET_SESSION_KEY)
+        super().__init__(*args, **kwargs)
+        if pending and not self.is_bound:
+            self.secret = context.request.session[SECRET_SESSION_KEY] = pending
 
 
 CLAIMED_ADDRESS = (

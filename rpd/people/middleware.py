@@ -36,25 +36,28 @@ class SecondFactorRequired:
         return self.get_response(request)
 
     def _must_set_up(self, request) -> bool:
-        user = getattr(request, "user", None)
-        if not settings.RPD_REQUIRE_MFA or user is None or not user.is_authenticated:
-            return False
-        session = request.session
-        if any(
-            session.get(k) for k in (MFA_CHECKED_KEY, DEMO_SESSION_KEY, PROVIDER_SECOND_FACTOR_KEY)
-        ):
-            return False
         # The sign-in and second-factor pages (under /accounts/) stay open: they are how
         # a second factor is set up, and how someone signs out instead.
         open_prefixes = (reverse("account_login").rsplit("login/", 1)[0], settings.STATIC_URL)
         if request.path.startswith(tuple("/" + p.lstrip("/") for p in open_prefixes)):
             return False
-        from allauth.mfa.utils import is_mfa_enabled
+        return lacks_second_factor(request)
 
-        if is_mfa_enabled(user):
-            session[MFA_CHECKED_KEY] = True
-            return False
-        return True
+
+def lacks_second_factor(request) -> bool:
+    """Whether the signed-in person must still set up a second factor to use the service."""
+    user = getattr(request, "user", None)
+    if not settings.RPD_REQUIRE_MFA or user is None or not user.is_authenticated:
+        return False
+    session = request.session
+    if any(session.get(k) for k in (MFA_CHECKED_KEY, DEMO_SESSION_KEY, PROVIDER_SECOND_FACTOR_KEY)):
+        return False
+    from allauth.mfa.utils import is_mfa_enabled
+
+    if is_mfa_enabled(user):
+        session[MFA_CHECKED_KEY] = True
+        return False
+    return True
 
 
 def forget_second_factor(sender, request=None, **kwargs) -> None:

@@ -443,7 +443,7 @@ def test_signing_in_sets_up_an_authenticator_app(live_server, any_page, page_che
 def test_the_demo_sign_in_page_signs_in_as_a_demo_person(
     live_server, any_page, page_check, settings
 ):
-    settings.RPD_DEMO, settings.DEBUG = True, True
+    settings.RPD_DEMO, settings.RPD_DEVELOPMENT = True, True
     demo = build_partnership("jersey")
     person = demo.ladder["police"][0]
     walk = Walk(any_page, page_check, live_server, "demo")

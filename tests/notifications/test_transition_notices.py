@@ -461,3 +461,20 @@ def test_jersey_an_agency_copied_in_is_told_the_chairs_recommendation_and_reads_
 
     assert page.status_code == 200
     assert recommendation in page.content.decode()
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_hand_over_tells_the_raiser_once_not_as_a_change_and_again_as_feedback(stoke):
+    d = raise_in(stoke)
+    raiser, receiver = stoke.ladder["csc"][0], stoke.ladder["police"][0]
+    before = set(notices(d).filter(recipient=raiser).values_list("pk", flat=True))
+    transitions.perform(
+        "hand_over",
+        receiver,
+        d.pk,
+        fresh(d).version,
+        {"side": "receiving", "to_user": stoke.colleague["police"].pk, "reason": "On leave"},
+    )
+    told = notices(d).filter(recipient=raiser).exclude(pk__in=before)
+    assert [n.kind for n in told] == [Kind.CHANGED]
+    assert stoke.colleague["police"] in recipients(d, Kind.CHANGED)  # who now acts is told

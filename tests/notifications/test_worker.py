@@ -233,6 +233,26 @@ def test_rpd_worker_once_sends_what_is_due_and_exits(smtp, monkeypatch):
     assert all(timezone.is_aware(now) for _, now in calls)
 
 
+def test_rpd_worker_once_says_how_many_notices_it_sent(smtp, capsys):
+    make_notices(3, at=timezone.now() - MINUTE)
+
+    assert main(["worker", "--once"]) == 0
+
+    assert capsys.readouterr().out.strip().splitlines() == ["rpd worker: sent 3 notices by email"]
+
+
+def test_rpd_worker_once_says_where_emails_written_as_files_are(settings, tmp_path, capsys):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = tmp_path / "sent-mail"
+    make_notices(2, at=timezone.now() - MINUTE)
+
+    assert main(["worker", "--once"]) == 0
+
+    [line] = capsys.readouterr().out.strip().splitlines()
+    assert line == f"rpd worker: sent 2 notices by email, written as files in {tmp_path}/sent-mail"
+    assert list((tmp_path / "sent-mail").glob("*.log"))  # one file per batch sent
+
+
 def test_rpd_worker_with_notify_unconfigured_says_so_in_one_line(settings, capsys):
     settings.RPD_NOTICE_CHANNEL = "notify"
     settings.RPD_NOTIFY_API_KEY = ""
@@ -262,7 +282,7 @@ def test_rpd_worker_once_exits_1_in_one_line_when_the_mail_server_is_down(smtp, 
 
 def test_rpd_worker_once_exits_0_when_nothing_is_due(smtp, capsys):
     assert main(["worker", "--once"]) == 0
-    assert capsys.readouterr().err == ""
+    assert capsys.readouterr() == ("", "")  # cron mails any output: none when nothing was due
 
 
 class Instant(Channel):

@@ -44,6 +44,25 @@ def test_the_report_lists_every_case_that_reached_the_top_stage_with_its_recomme
     assert yoy.rows[0][:3] == ["Raised", report.figures.raised, report.before.raised]
 
 
+def test_a_figure_of_today_shows_only_in_the_current_years_column(jersey):
+    # "Overdue now" of 2025 would be today's figure printed under a year it says nothing of.
+    from rpd.pathways.calendar import today
+
+    demo, _ = jersey
+    this_year = today().year
+    report = annual(demo.partnership, this_year)
+    rows = {row[0]: row[1:] for row in report.year_on_year().rows}
+    assert rows["Overdue now"] == [report.figures.overdue_now, "—", "—"]
+    assert rows["Drifting now"] == [report.figures.drifting_now, "—", "—"]
+    assert rows["Raised"][0] == report.figures.raised
+
+    past = annual(demo.partnership, this_year - 1)
+    rows = {row[0]: row[1:] for row in past.year_on_year().rows}
+    assert rows["Overdue now"] == rows["Drifting now"] == ["—", "—", "—"]
+    assert "Overdue now" not in dict(past.headline())
+    assert "Overdue now" in dict(report.headline())
+
+
 def test_the_command_writes_the_report_as_csv_one_row_per_figure_then_tables(jersey, capfd):
     from rpd.cli import main
 
@@ -76,8 +95,9 @@ def test_every_mistake_on_the_command_line_is_one_line_and_exit_2(jersey, capfd)
     ):  # fmt: skip
         with pytest.raises(SystemExit) if argv[-1] == "26" else _nothing():
             assert main(argv) == 2
-        err = capfd.readouterr().err.strip().splitlines()
-        assert err[-1].startswith("rpd: error:") or "usage:" in err[0]
+        err = capfd.readouterr().err.strip().splitlines()  # progress lines, then the error
+        assert err[-1].startswith(("rpd: error:", "rpd report annual: error:"))
+        assert not any(line.startswith("usage:") for line in err)
 
 
 class _nothing:

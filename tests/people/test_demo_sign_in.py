@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def demo(settings):
     settings.RPD_DEMO = True
-    settings.DEBUG = True
+    settings.RPD_DEVELOPMENT = True
     return build_partnership("stoke-on-trent")
 
 
@@ -39,7 +39,7 @@ def test_the_demo_people_are_grouped_by_what_you_can_try_as_them(client, demo):
 
     populate(demo)
     html = client.get("/accounts/login/").content.decode()
-    captions = re.findall(r'<caption class="[^"]*">(.*?)</caption>', html)
+    captions = re.findall(r'<h3 class="govuk-heading-s">(.*?)</h3>', html)
     assert captions == [
         "Raise a disagreement",
         "Respond as the other agency",
@@ -48,7 +48,7 @@ def test_the_demo_people_are_grouped_by_what_you_can_try_as_them(client, demo):
         "Oversee",
         "Administer",
     ]
-    tables = dict(zip(captions, html.split("<caption")[1:], strict=True))
+    tables = dict(zip(captions, html.split('<h3 class="govuk-heading-s">')[1:], strict=True))
     assert demo.unit.display_name in tables["Oversee"]
     assert demo.admin.display_name in tables["Administer"]
     receiver = Disagreement.objects.filter(status="open").first().receiving_professional
@@ -66,7 +66,7 @@ def test_a_demo_button_signs_in_without_a_second_factor(client, demo):
 
 @pytest.mark.parametrize(
     "setting",
-    ["RPD_DEMO", "DEBUG"],
+    ["RPD_DEMO", "RPD_DEVELOPMENT"],
     ids=["without demo mode", "with production settings even with the demo flag"],
 )
 def test_demo_sign_in_is_refused(client, demo, settings, setting):
@@ -78,10 +78,32 @@ def test_demo_sign_in_is_refused(client, demo, settings, setting):
 
 
 def test_serve_refuses_demo_mode_without_debug(settings, capsys):
-    settings.DEBUG = False
+    settings.RPD_DEVELOPMENT = False
     assert main(["serve", "--demo", "stoke-on-trent"]) == 2
     err = capsys.readouterr().err
     assert err == "rpd: error: --demo: demo sign-in is refused unless RPD_DEBUG=1\n"
+
+
+def test_the_demo_shows_production_error_pages_and_still_signs_in(client, demo, settings):
+    # `rpd serve --demo` runs without debug pages (RPD_DEBUG_PAGES=0): a newcomer meets
+    # GOV.UK's "Page not found", not Django's list of every URL pattern.
+    settings.DEBUG = False
+    client.post("/demo/sign-in/", {"person": str(demo.ladder["csc"][0].pk)})
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page not found" in html and "URLconf" not in html and "urlpatterns" not in html
+
+
+def test_every_demo_page_says_where_its_emails_are_written(client, demo, settings, tmp_path):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = tmp_path / "sent-mail"
+    client.post("/demo/sign-in/", {"person": str(demo.admin.pk)})
+    for path in ("/accounts/login/", "/", f"/partnerships/{demo.partnership.slug}/people/"):
+        html = client.get(path, follow=True).content.decode()
+        assert f"each one the demo sends is written as a file in {tmp_path}/sent-mail" in html
+    settings.RPD_DEMO = False
+    assert "sent-mail" not in client.get("/accounts/login/").content.decode()
 
 
 def test_a_demo_button_naming_nobody_is_refused(client, demo):

@@ -27,6 +27,13 @@ def test_without_a_second_factor_every_page_leads_to_setting_one_up(client, pers
         )
 
 
+def test_signing_in_without_a_second_factor_does_not_say_signed_in_yet(client, person):
+    response = sign_in(client)
+    page = client.get(client.get(response["Location"])["Location"])
+    assert "Set up your authenticator app" in page.content.decode()
+    assert "signed in" not in page.content.decode().lower()
+
+
 def test_the_sign_in_pages_stay_open_so_they_can_set_one_up_or_sign_out(client, person):
     sign_in(client)
     assert client.get("/accounts/2fa/totp/activate/").status_code == 200
@@ -52,6 +59,18 @@ def test_setting_up_an_authenticator_app_opens_the_service(client, person):
     codes = client.get("/accounts/2fa/recovery-codes/")
     assert codes.status_code == 200
     assert 'id="recovery_codes"' in codes.content.decode()
+
+
+def test_reloading_the_set_up_page_keeps_the_secret_already_scanned(client, person):
+    # A person scans the QR code, then reloads (or comes back from the app): the code
+    # their app shows must still be accepted.
+    sign_in(client)
+    first = secret_on(client.get("/accounts/2fa/totp/activate/"))
+    assert secret_on(client.get("/accounts/2fa/totp/activate/")) == first
+
+    response = client.post("/accounts/2fa/totp/activate/", {"code": totp_code(first)})
+    assert response.status_code == 302
+    assert Authenticator.objects.filter(user=person, type=Authenticator.Type.TOTP).exists()
 
 
 def test_a_wrong_code_at_set_up_is_named_in_an_error_summary(client, person):

@@ -5,43 +5,37 @@ from __future__ import annotations
 from itertools import groupby
 
 from django import template
-from django.urls import reverse
 
 from rpd.people import demo_sign_in
-from rpd.templatetags.govuk import visually_hidden
 
 register = template.Library()
-
-HEAD = ["Name", "Agency", "Role", visually_hidden("Sign in")]
 
 
 @register.simple_tag
 def demo_people() -> list:
-    """One table for each thing to try in each partnership ({"caption", "head", "rows"},
-    for govuk_table), each person with a Sign in button."""
-    sign_in = reverse("demo-sign-in")
+    """One group for each thing to try in each partnership ({"caption", "people"}), each
+    person with a Sign in button. A list, not a table: four columns would not fit 320 px."""
     people = demo_sign_in.demo_people()
     several = len({person.partnership for person in people}) > 1
     return [
         {
             "caption": demo_sign_in.TRY_AS[try_as] + (f" in {partnership}" if several else ""),
-            "head": HEAD,
-            "rows": [
-                [
-                    person.name,
-                    person.agency,
-                    {"text": person.job_title, "hint": person.roles},
-                    {
-                        "post": sign_in,
-                        "text": "Sign in",
-                        "hidden": f"as {person.name}",
-                        "fields": {"person": person.pk},
-                    },
-                ]
-                for person in group
-            ],
+            "people": list(group),
         }
         for (partnership, try_as), group in groupby(
             people, key=lambda person: (person.partnership, person.try_as)
         )
     ]
+
+
+@register.inclusion_tag("components/phase_banner.html")
+def rpd_phase_banner() -> dict:
+    """Beta; in the demo, where its emails are: nothing says so anywhere else, and an
+    administrator told "Invitation sent" would look for it in vain."""
+    if folder := demo_sign_in.demo_mail_folder():
+        return {
+            "tag": "Demo",
+            "text": "Synthetic people and cases. No email leaves this machine: "
+            f"each one the demo sends is written as a file in {folder}",
+        }
+    return {"tag": "Beta", "text": None}
