@@ -4,14 +4,16 @@ correct, a good one checked, then imported; the check red, then green."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from rpd.onboarding import csvformat, golive, partnerships
+from rpd.disagreements import pathway_versions
+from rpd.onboarding import csvformat, partnerships
 from rpd.onboarding.import_people import import_file
 from rpd.onboarding.sample import sample_rows
 from rpd.people.models import User
 from tests.browser.test_journeys import sign_in
-from tests.onboarding.conftest import BEFORE_STOKES_REVIEW
 
 pytestmark = [
     pytest.mark.browser,
@@ -100,11 +102,24 @@ def test_the_go_live_check_lists_problems_then_is_green(
 
 
 def test_the_go_live_check_is_green_when_ready(
-    live_server, any_page, page_check, administrator, rows, settings, monkeypatch
+    live_server, any_page, page_check, administrator, rows, settings
 ):
-    # Before the pathway's policy review date (Stoke-on-Trent's, 31 January 2026).
-    monkeypatch.setattr(golive, "today", lambda: BEFORE_STOKES_REVIEW)
-    import_file(administrator.agency.partnerships.get(), csvformat.write(rows).encode(), by=None)
+    partnership = administrator.agency.partnerships.get()
+    import_file(partnership, csvformat.write(rows).encode(), by=None)
+    # The built-in pack's policy review date has passed: the partnership runs the reviewed
+    # policy's pack, with its next review date, as the check asks.
+    built_in = partnership.pathway_entry()
+    version = built_in.pack.version
+    text = built_in.path.read_text("utf-8")
+    text = text.replace(f"version: {version}\n", f"version: {version + 1}\n", 1)
+    text = re.sub(r"review_date: \S+", "review_date: 2099-01-31", text, count=1)
+    row = pathway_versions.upload(partnership, text.encode(), "reviewed.yaml", by=administrator)
+    pathway_versions.switch(
+        partnership,
+        row.pk,
+        by=administrator,
+        seen_in_use=pathway_versions.in_use(partnership).digest,
+    )
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.DEFAULT_FROM_EMAIL = "rpd@testshire.example.org"
     settings.RPD_BASE_URL = "https://rpd.testshire.example.org"
