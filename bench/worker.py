@@ -12,9 +12,9 @@ R times (default 3) in turn:
         beforehand as the worker's email channel builds it (so only the wire is timed);
     (b) the worker: `worker.run(once=True)`, as `rpd worker --once` runs it: claim,
         build, send, and record every result and attempt, until nothing is due;
-    (c) the worker's email channel alone, with no database: Django builds and sends
-        each message, nothing is claimed or recorded (so (b)/(c) is the share left
-        after the bookkeeping, and (c)/(a) what building messages through Django costs).
+    (c) the worker's email channel alone, with no database: it builds and sends each
+        message, nothing is claimed or recorded (so (b)/(c) is the share left after the
+        bookkeeping, and (c)/(a) what building the messages costs).
 
 Between rounds the notices are made due again and their attempts deleted (untimed).
 Prints each side's median notices a second and the ratios; the target is (b)/(a)
@@ -171,11 +171,12 @@ def run(args, label: str, url: str, data_dir: str) -> int:
 def measure(args, label: str, sink: Sink) -> int:
     import logging
 
+    from django.conf import settings
     from django.core.management import call_command
     from django.utils import timezone
 
-    from rpd.notifications import worker
-    from rpd.notifications.channels import EmailChannel
+    from rpd.notifications import mime, worker
+    from rpd.notifications.channels import EmailChannel, message_id
     from rpd.notifications.models import DeliveryAttempt, Notice, Status
     from tests.notifications.smtp import make_notices
 
@@ -185,9 +186,10 @@ def measure(args, label: str, sink: Sink) -> int:
     at = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=1)
     notices = make_notices(args.notices, at=at)
     channel = EmailChannel()
+    sender = mime.sender(settings.DEFAULT_FROM_EMAIL)
     wire = [
-        (m.from_email, m.recipients(), m.message().as_bytes())
-        for m in (channel.message(n) for n in notices)
+        (sender, [to], content)
+        for to, content in (mime.render(n, sender, message_id(n)) for n in notices)
     ]
 
     import smtplib  # (after the path is fixed: it imports the standard calendar module)

@@ -59,7 +59,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import F, Q
 from django.utils import timezone
 
 from . import digest, heartbeat
@@ -208,15 +208,12 @@ def record(
         )
         sent = [(n, at) for n, failure, at in results if failure is None and n.pk in mine]
         if sent:
-            times = {at for _, at in sent}
-            sent_at = (
-                times.pop()
-                if len(times) == 1
-                else Case(*(When(pk=n.pk, then=Value(at)) for n, at in sent))
-            )
+            # A run's notices were all accepted within FLUSH_SECONDS of each other: they
+            # share the time the last of them was (a CASE of one time each cost more to
+            # build than the rest of the run's bookkeeping).
             Notice.objects.filter(pk__in=[n.pk for n, _ in sent]).update(
                 status=Status.SENT,
-                sent_at=sent_at,
+                sent_at=max(at for _, at in sent),
                 last_error="",
                 attempts=F("attempts") + 1,
                 claimed_until=None,
