@@ -130,7 +130,7 @@ def run(args, label: str, url: str, data_dir: str) -> int:
     )
     print(f"{label}: loaded and measured {args.disagreements:,} in {time.perf_counter() - t0:.0f}s")
     print(table(label, large, small))
-    failed = False
+    failed = not chain_verifies(label)
     for page in large.pages + small.pages:
         for problem in page.problems:
             print(f"{label}: {page.name} at {page.scale:,}: {problem}", file=sys.stderr)
@@ -151,6 +151,24 @@ def run(args, label: str, url: str, data_dir: str) -> int:
         if args.explain:
             explain(page)
     return 1 if failed else 0
+
+
+def chain_verifies(label: str) -> bool:
+    """The loader's audit chain and the transitions' events after it, as `rpd audit
+    verify` walks them."""
+    from rpd.audit.log import verify
+
+    t0 = time.perf_counter()
+    result = verify()
+    took = time.perf_counter() - t0
+    if result.ok:
+        print(f"{label}: rpd audit verify: {result.checked:,} events intact ({took:.1f}s)")
+    else:
+        print(
+            f"{label}: rpd audit verify: BROKEN at {result.first_broken_seq}: {result.reason}",
+            file=sys.stderr,
+        )
+    return result.ok
 
 
 # -- What each page is measured against -------------------------------------------------
@@ -367,7 +385,104 @@ def measure_pages(n: int, m: int, seed: int, runs: int, people: int = 0) -> list
             if missing:
                 result.problems.append(f"does not show {', '.join(missing[:3])}")
         results.append(result)
+    for post in posts(loader, benchmarked, runs):
+        (empty, _), (base, _), (timing, response) = timed(
+            [get(nobody, "/"), lookup, post.submit], runs
+        )
+        result = PageResult(post.name, n, post.rows, timing, empty, base)
+        if response.status_code != 302:
+            result.problems.append(f"answered {response.status_code}, not a redirect")
+        results.append(result)
     return results
+
+
+@dataclass
+class Post:
+    name: str
+    rows: str
+    submit: object  # fn(i): the i-th submission, each to a target of its own
+
+
+def posts(loader, people: dict, runs: int) -> list[Post]:
+    """The main submissions, each as the person who makes it: recording a discussion
+    (on the case of fifty records), approving a record (a new one each time, as its
+    author's line manager) and escalating (a different open case each time, its stage
+    shown unresolved by a record made through the transitions). Each submission reads
+    the case's version first, as the form carries it: one primary-key query."""
+    import numpy as np
+    from django.test import Client
+    from django.urls import reverse
+
+    from rpd.disagreements import transitions
+    from rpd.disagreements.models import Disagreement
+
+    count = runs + 2
+    open_first = np.flatnonzero((loader.status == "open") & (loader.stage == 1)) + 1
+    d = Disagreement.objects.get(pk=int(open_first[0]))  # fifty_records' case
+    episode = d.current_episode()
+    raiser, receiver = episode.raising_actor, episode.receiving_actor
+
+    def version(pk: int) -> int:
+        return Disagreement.objects.values_list("version", flat=True).get(pk=pk)
+
+    def discussion(actors, outcome: str, i: int) -> dict:
+        return {
+            "kind": "meeting",
+            "occurred_at": (transitions.now() - datetime.timedelta(minutes=5)).isoformat(
+                timespec="minutes"
+            ),
+            "participants": [a.pk for a in actors],
+            "summary": f"Discussion {i}: positions and evidence set out by both sides.",
+            "outcome": outcome,
+            "covers": [r.id for r in d.pack.stage(1).must_record],
+            "meets": [],
+        }
+
+    def client_of(user) -> Client:
+        client = Client()
+        sign_in(client, user)
+        return client
+
+    recorder = client_of(raiser)
+
+    def record(i):
+        data = {**discussion((raiser, receiver), "ongoing", i), "version": version(d.pk)}
+        url = reverse("disagreements:act", args=[d.pk, "record"])
+        return recorder.post(url, data, secure=True)
+
+    to_approve = []
+    for i in range(count):
+        d = transitions.perform(
+            "record", raiser, d.pk, d.version, discussion((raiser, receiver), "ongoing", i)
+        )
+        to_approve.append(d.records.latest("pk").pk)
+    approver = client_of(raiser.line_manager)
+
+    def approve(i):
+        url = reverse("disagreements:act", args=[d.pk, "approve"])
+        data = {"record": to_approve[i], "version": version(d.pk)}
+        return approver.post(url, data, secure=True)
+
+    cases = []
+    for pk in open_first[1 : count + 1].tolist():
+        case = Disagreement.objects.get(pk=pk)
+        ep = case.current_episode()
+        actors = (ep.raising_actor, ep.receiving_actor)
+        transitions.perform(
+            "record", actors[0], pk, case.version, discussion(actors, "unresolved", 0)
+        )
+        cases.append((pk, client_of(actors[0])))
+
+    def escalate(i):
+        pk, client = cases[i]
+        data = {"version": version(pk), "reason": "Still unresolved after the discussion."}
+        return client.post(reverse("disagreements:act", args=[pk, "escalate"]), data, secure=True)
+
+    return [
+        Post("submit: record a discussion", "onto 50 records", record),
+        Post("submit: approve a record", "a new record each time", approve),
+        Post("submit: escalate", "a different case each time", escalate),
+    ]
 
 
 def sign_in(client, user) -> None:
@@ -439,10 +554,9 @@ def build_pages(loader, people: dict) -> list[Page]:
 
 
 # The case's form pages, by the action in their address and who opens each: the raiser
-# (who takes part), or the raiser's line manager for approving a record.
-# (Escalating is offered only once the stage's evidence is recorded and approved, which
-# the loader's bulk records do not hold: its page is left out until the loader writes it.)
-CASE_FORMS = ["record", "extend", "resolve", "hand-over", "withdraw", "pause"]
+# (who takes part), or the raiser's line manager for approving a record. (Escalating is
+# offered once a record shows the stage unresolved: fifty_records' last one does.)
+CASE_FORMS = ["record", "extend", "resolve", "hand-over", "withdraw", "pause", "escalate"]
 # The administration pages, opened by the partnership's administrator.
 ADMIN_PAGES = [
     "",
@@ -592,7 +706,8 @@ def fifty_records(loader) -> tuple[object, int]:
                 "occurred_at": occurred.isoformat(),
                 "participants": [raiser.pk, receiver.pk],
                 "summary": f"Discussion {i + 1}: positions and evidence set out by both sides.",
-                "outcome": "ongoing",
+                # The last says the stage is unresolved, which escalating needs.
+                "outcome": "unresolved" if i == DETAIL_RECORDS - 1 else "ongoing",
                 "covers": covers if i % 3 else [],
                 "meets": [],
             },
