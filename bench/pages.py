@@ -684,11 +684,11 @@ def fifty_records(loader) -> tuple[object, int]:
     import numpy as np
 
     from rpd.disagreements import transitions
-    from rpd.disagreements.models import Disagreement, Record
+    from rpd.disagreements.models import Disagreement
 
     candidates = np.flatnonzero((loader.status == "open") & (loader.stage == 1)) + 1
     d = Disagreement.objects.get(pk=int(candidates[0]))
-    Record.objects.filter(disagreement=d).delete()  # the load's own, replaced below
+    remove_records(d)  # the load's own, replaced below
     episode = d.current_episode()
     raiser, receiver = episode.raising_actor, episode.receiving_actor
     approver = raiser.line_manager  # a record is approved on its author's side
@@ -716,6 +716,27 @@ def fifty_records(loader) -> tuple[object, int]:
             record = d.records.latest("pk")
             d = transitions.perform("approve", approver, d.pk, d.version, {"record": record.pk})
     return d, raiser.pk
+
+
+def remove_records(d) -> None:
+    """Delete a case's records, saying so in the audit chain as the application would
+    (each row's digest before, none after), so verification does not find them missing."""
+    from django.db import transaction
+
+    from rpd.audit import log as audit
+    from rpd.audit import rows
+    from rpd.disagreements.models import Record
+
+    with transaction.atomic():
+        records = Record.objects.filter(disagreement=d)
+        gone = {rows.label(r): [rows.row_digest(r), None] for r in records}
+        records.delete()
+        audit.append(
+            action="bench.removed",
+            target=d.audit_target,
+            partnership_id=d.partnership_id,
+            data={"rows": gone},
+        )
 
 
 # -- Reporting ----------------------------------------------------------------------------

@@ -17,10 +17,12 @@ R times (default 3) in turn:
         bookkeeping, and (c)/(a) what building the messages costs).
 
 Between rounds the notices are made due again and their attempts deleted (untimed).
-Prints each side's median notices a second and the ratios; the target is (b)/(a)
->= 50 %. Runs on SQLite (a file in a temporary directory) and on PostgreSQL (a
-scratch database `rpd_bench_worker`), each in its own process; both tables print
-side by side at the end of a run on both. Exits 1 if a round leaves a notice unsent
+Prints each side's median notices a second and the ratios: of the medians, and the
+median of each round's own (b)/(a) (its sides ran one after another, so a busy moment on
+a shared machine slows all three); the target is (b)/(a) >= 50 %. Runs on SQLite (a
+file in a temporary directory) and on PostgreSQL (a scratch database
+`rpd_bench_worker`), each in its own process; both tables print side by side at the
+end of a run on both. Exits 1 if a round leaves a notice unsent
 or sends one twice (counted by the sink's own tally); the ratio is reported only.
 """
 
@@ -112,13 +114,13 @@ def main(argv=None) -> int:
 def table(results: list[dict]) -> str:
     lines = [
         "| database | notices | bare smtplib (a) | channel alone (c) | rpd worker (b) "
-        "| (b)/(a) | (b)/(c) | target (b)/(a) |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        "| (b)/(a) | (b)/(a) round by round | (b)/(c) | target (b)/(a) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['database']} | {r['notices']:,} | {r['bare']:,.0f}/s | {r['channel']:,.0f}/s"
-            f" | {r['worker']:,.0f}/s | {r['worker'] / r['bare']:.0%}"
+            f" | {r['worker']:,.0f}/s | {r['worker'] / r['bare']:.0%} | {r['paired']:.0%}"
             f" | {r['worker'] / r['channel']:.0%} | >= {TARGET:.0%} |"
         )
     return "\n".join(lines)
@@ -240,11 +242,16 @@ def measure(args, label: str, sink: Sink) -> int:
         "database": label,
         "notices": args.notices,
         **{name: statistics.median(rate) for name, rate in rates.items()},
+        # Each round's own ratio first (its three sides ran one after another, so a busy
+        # moment on a shared machine slows all three), then their median.
+        "paired": statistics.median(
+            w / b for w, b in zip(rates["worker"], rates["bare"], strict=True)
+        ),
     }
     if args.database != "both":
         print(table([result]))
     print(RESULT + json.dumps(result))
-    if result["worker"] / result["bare"] < TARGET:
+    if result["paired"] < TARGET:
         print(f"{label}: the worker is under {TARGET:.0%} of the bare loop", file=sys.stderr)
     return 1 if failed else 0
 
