@@ -20,7 +20,8 @@ request as soon as the last is answered):
         page: same layout, no data);
     (b) the mix: My work (40 %), their case's page (35 %), recording a discussion on it
         (20 %: the form, then its submission) and escalating it (5 %: the form, then its
-        submission, when the case can still go up a stage).
+        submission, once: each case starts with an approved record showing it
+        unresolved, and the next stage would need its own).
 
 Prints the mix's throughput as a share of (a)'s, p50/p95/p99 of each kind of request
 against (a)'s p99, errors by kind (a 5xx, a refused connection, an answer that is not
@@ -123,6 +124,7 @@ def prepare(args, label: str) -> tuple[list[dict], dict]:
         if raiser.pk in seen:
             continue
         seen.add(raiser.pk)
+        ready_to_escalate(d)
         users.append({"user": raiser, "case": pk})
         if len(users) == wanted:
             break
@@ -141,6 +143,35 @@ def prepare(args, label: str) -> tuple[list[dict], dict]:
         TOTP.activate(user, base32(each["secret"]))
         each["email"] = user.email
     return users, reader
+
+
+def ready_to_escalate(d) -> None:
+    """A discussion that shows the stage unresolved and covers all it must record,
+    approved by the raiser's line manager, through the transitions: escalating it is
+    then a valid request (without it, the form asks why each item does not apply)."""
+    import datetime
+
+    from rpd.disagreements import transitions
+
+    episode = d.current_episode()
+    raiser, receiver = episode.raising_actor, episode.receiving_actor
+    d = transitions.perform(
+        "record",
+        raiser,
+        d.pk,
+        d.version,
+        {
+            "kind": "meeting",
+            "occurred_at": (transitions.now() - datetime.timedelta(hours=2)).isoformat(),
+            "participants": [raiser.pk, receiver.pk],
+            "summary": "Both sides set out their positions; it stays unresolved.",
+            "outcome": "unresolved",
+            "covers": [r.id for r in d.pack.stage(d.stage).must_record],
+            "meets": [],
+        },
+    )
+    record = d.records.latest("pk")
+    transitions.perform("approve", raiser.line_manager, d.pk, d.version, {"record": record.pk})
 
 
 def base32(hex_secret: str) -> str:
@@ -166,7 +197,9 @@ class Browser:
         self.host = f"127.0.0.1:{port}"
         self.port = port
         self.cookies: dict[str, str] = {}
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        # Generous: twenty sign-ins at once each hash a password on purpose slowly, and a
+        # request slower than gunicorn's own 30 s timeout is answered by gunicorn anyway.
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
 
     def request(self, method: str, path: str, form: dict | None = None):
         headers = {
@@ -392,7 +425,7 @@ def measure(args, label, port, users, nobody, count) -> bool:
 def loop(browser, user, stop, tally, counting, rng) -> None:
     case = f"/disagreements/{user['case']}/"
     kinds, weights = zip(*MIX, strict=True)
-    i = 0
+    i, escalated = 0, False
     while not stop.is_set():
         i += 1
         kind = rng.choices(kinds, weights)[0]
@@ -409,16 +442,18 @@ def loop(browser, user, stop, tally, counting, rng) -> None:
                 if status == 302:
                     with tally.lock:
                         counting["records"] += 1
-        else:
+        elif not escalated:
             status, _, page = browser.request("GET", case + "escalate/")
             if status != 200:
-                continue  # not offered now (the last stage): the person does something else
+                continue  # not offered now: the person does something else
             form = {
                 "csrfmiddlewaretoken": token(page),
                 "version": hidden(page, "version"),
                 "reason": "Still unresolved after the discussion.",
             }
             status, _ = timed(tally, "escalate", browser, "POST", case + "escalate/", form, 302)
+            # Once: the next stage needs its own approved evidence before it can go on.
+            escalated = True
             if status == 302:
                 with tally.lock:
                     counting["escalations"] += 1
