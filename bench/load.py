@@ -21,7 +21,7 @@ request as soon as the last is answered):
     (b) the mix: My work (40 %), their case's page (35 %), recording a discussion on it
         (20 %: the form, then its submission) and escalating it (5 %: the form, then its
         submission, once: each case starts with an approved record showing it
-        unresolved, and the next stage would need its own).
+        unresolved; after it, the next stage is its managers' and the user only reads).
 
 Prints the mix's throughput as a share of (a)'s, p50/p95/p99 of each kind of request
 against (a)'s p99, errors by kind (a 5xx, a refused connection, an answer that is not
@@ -149,27 +149,14 @@ def ready_to_escalate(d) -> None:
     """A discussion that shows the stage unresolved and covers all it must record,
     approved by the raiser's line manager, through the transitions: escalating it is
     then a valid request (without it, the form asks why each item does not apply)."""
-    import datetime
-
+    from bench.workflow import discussion
     from rpd.disagreements import transitions
 
     episode = d.current_episode()
     raiser, receiver = episode.raising_actor, episode.receiving_actor
-    d = transitions.perform(
-        "record",
-        raiser,
-        d.pk,
-        d.version,
-        {
-            "kind": "meeting",
-            "occurred_at": (transitions.now() - datetime.timedelta(hours=2)).isoformat(),
-            "participants": [raiser.pk, receiver.pk],
-            "summary": "Both sides set out their positions; it stays unresolved.",
-            "outcome": "unresolved",
-            "covers": [r.id for r in d.pack.stage(d.stage).must_record],
-            "meets": [],
-        },
-    )
+    covers = [r.id for r in d.pack.stage(d.stage).must_record]
+    data = discussion((raiser, receiver), covers, "unresolved", minutes_ago=120)
+    d = transitions.perform("record", raiser, d.pk, d.version, data)
     record = d.records.latest("pk")
     transitions.perform("approve", raiser.line_manager, d.pk, d.version, {"record": record.pk})
 
@@ -425,7 +412,7 @@ def measure(args, label, port, users, nobody, count) -> bool:
 def loop(browser, user, stop, tally, counting, rng) -> None:
     case = f"/disagreements/{user['case']}/"
     kinds, weights = zip(*MIX, strict=True)
-    i, escalated = 0, False
+    i, escalated, escalated_ok = 0, False, False
     while not stop.is_set():
         i += 1
         kind = rng.choices(kinds, weights)[0]
@@ -434,6 +421,8 @@ def loop(browser, user, stop, tally, counting, rng) -> None:
         elif kind == "case page":
             timed(tally, kind, browser, "GET", case)
         elif kind == "record":
+            if escalated_ok:
+                continue  # the next stage is its managers' to record: this person reads
             status, page = timed(tally, "form: record", browser, "GET", case + "record/")
             if status == 200:
                 status, _ = timed(
@@ -454,6 +443,7 @@ def loop(browser, user, stop, tally, counting, rng) -> None:
             status, _ = timed(tally, "escalate", browser, "POST", case + "escalate/", form, 302)
             # Once: the next stage needs its own approved evidence before it can go on.
             escalated = True
+            escalated_ok = status == 302
             if status == 302:
                 with tally.lock:
                     counting["escalations"] += 1

@@ -52,7 +52,6 @@ reported only, since timings depend on the machine.
 from __future__ import annotations
 
 import argparse
-import datetime
 import logging
 import statistics
 import sys
@@ -69,6 +68,7 @@ if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
 from bench.databases import on_each_database, setup_django  # noqa: E402
+from bench.workflow import discussion  # noqa: E402
 
 SERVER_TARGET = 3.0  # x the no-data page
 QUERY_TARGET = 5.0  # x a primary-key lookup
@@ -336,10 +336,15 @@ def measure_scale(n: int, m: int, seed: int, runs: int, keep: bool, people: int 
 
     if keep:
         return Scale(n, m, measure_pages(n, m, seed, runs, people))
+    from rpd.dataprotection import readings
+
     pages: list[PageResult] = []
     try:
         with transaction.atomic():
             pages = measure_pages(n, m, seed, runs, people)
+            # The access log gathers reads and writes them later: written now, they go
+            # with the rows they name (on PostgreSQL, later they would name none).
+            readings.flush()
             raise Rollback
     except Rollback:
         pass
@@ -425,18 +430,8 @@ def posts(loader, people: dict, runs: int) -> list[Post]:
     def version(pk: int) -> int:
         return Disagreement.objects.values_list("version", flat=True).get(pk=pk)
 
-    def discussion(actors, outcome: str, i: int) -> dict:
-        return {
-            "kind": "meeting",
-            "occurred_at": (transitions.now() - datetime.timedelta(minutes=5)).isoformat(
-                timespec="minutes"
-            ),
-            "participants": [a.pk for a in actors],
-            "summary": f"Discussion {i}: positions and evidence set out by both sides.",
-            "outcome": outcome,
-            "covers": [r.id for r in d.pack.stage(1).must_record],
-            "meets": [],
-        }
+    covers = [r.id for r in d.pack.stage(1).must_record]
+    pair = (raiser, receiver)
 
     def client_of(user) -> Client:
         client = Client()
@@ -446,15 +441,13 @@ def posts(loader, people: dict, runs: int) -> list[Post]:
     recorder = client_of(raiser)
 
     def record(i):
-        data = {**discussion((raiser, receiver), "ongoing", i), "version": version(d.pk)}
+        data = {**discussion(pair, covers, number=i), "version": version(d.pk)}
         url = reverse("disagreements:act", args=[d.pk, "record"])
         return recorder.post(url, data, secure=True)
 
     to_approve = []
-    for i in range(count):
-        d = transitions.perform(
-            "record", raiser, d.pk, d.version, discussion((raiser, receiver), "ongoing", i)
-        )
+    for _ in range(count):
+        d = transitions.perform("record", raiser, d.pk, d.version, discussion(pair, covers))
         to_approve.append(d.records.latest("pk").pk)
     approver = client_of(raiser.line_manager)
 
@@ -468,9 +461,8 @@ def posts(loader, people: dict, runs: int) -> list[Post]:
         case = Disagreement.objects.get(pk=pk)
         ep = case.current_episode()
         actors = (ep.raising_actor, ep.receiving_actor)
-        transitions.perform(
-            "record", actors[0], pk, case.version, discussion(actors, "unresolved", 0)
-        )
+        data = discussion(actors, covers, "unresolved")
+        transitions.perform("record", actors[0], pk, case.version, data)
         cases.append((pk, client_of(actors[0])))
 
     def escalate(i):
@@ -695,23 +687,12 @@ def fifty_records(loader) -> tuple[object, int]:
     stage = d.pack.stage(d.stage)
     covers = [r.id for r in stage.must_record]
     for i in range(DETAIL_RECORDS):
-        occurred = transitions.now() - datetime.timedelta(minutes=DETAIL_RECORDS - i)
-        d = transitions.perform(
-            "record",
-            raiser,
-            d.pk,
-            d.version,
-            {
-                "kind": "meeting",
-                "occurred_at": occurred.isoformat(),
-                "participants": [raiser.pk, receiver.pk],
-                "summary": f"Discussion {i + 1}: positions and evidence set out by both sides.",
-                # The last says the stage is unresolved, which escalating needs.
-                "outcome": "unresolved" if i == DETAIL_RECORDS - 1 else "ongoing",
-                "covers": covers if i % 3 else [],
-                "meets": [],
-            },
+        # The last says the stage is unresolved, which escalating needs.
+        outcome = "unresolved" if i == DETAIL_RECORDS - 1 else "ongoing"
+        data = discussion(
+            (raiser, receiver), covers if i % 3 else [], outcome, DETAIL_RECORDS - i, i + 1
         )
+        d = transitions.perform("record", raiser, d.pk, d.version, data)
         if i % 2:
             record = d.records.latest("pk")
             d = transitions.perform("approve", approver, d.pk, d.version, {"record": record.pk})

@@ -827,6 +827,24 @@ def insert(model, fields: list[str], rows) -> None:
         connection.connection.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
 
 
+def discussion(
+    people, covers: list[str], outcome: str = "ongoing", minutes_ago: int = 60, number: int = 1
+) -> dict:
+    """What recording a meeting of `people` gives the transitions (the benchmarks' own)."""
+    from rpd.disagreements import transitions
+
+    occurred = transitions.now() - datetime.timedelta(minutes=minutes_ago)
+    return {
+        "kind": "meeting",
+        "occurred_at": occurred.isoformat(),
+        "participants": [p.pk for p in people],
+        "summary": f"Discussion {number}: positions and evidence set out by both sides.",
+        "outcome": outcome,
+        "covers": covers,
+        "meets": [],
+    }
+
+
 def timestamps(values):
     """numpy datetimes (UTC) as the text each database stores, vectorised."""
     import numpy as np

@@ -80,6 +80,10 @@ HOUSEKEEPING_EVERY = 60  # seconds between runs of the deadline sweep and the di
 # run, a slow channel's (each send slower than FLUSH_SECONDS) one per notice, as before.
 FLUSH_EVERY = 50
 FLUSH_SECONDS = 0.1
+# A run of fewer results than this when FLUSH_SECONDS is up means sends slower than 10 ms
+# each: the worker waits for its write before the next send, so a slow send is never one
+# a crash leaves unrecorded while the next is under way (Recorder).
+SLOW_RUN = 10
 NO_RESULT = DeliveryFailed("the channel gave no result for this notice", permanent=False)
 
 
@@ -386,9 +390,9 @@ class Recorder:
     FLUSH_SECONDS) is written while the next fills, in the order they were made; runs
     that queue up while a write is in progress go in the next write together. So what
     a crash can leave unrecorded while sends come fast is the run being written and the
-    one filling up meanwhile (ADR 014). A run handed over because FLUSH_SECONDS passed
-    (sends come slowly) is waited for before the next send, as before: each slow send
-    is on record before the next begins.
+    one filling up meanwhile (ADR 014). A run of fewer than SLOW_RUN handed over because
+    FLUSH_SECONDS passed (sends slower than 10 ms each) is waited for before the next
+    send, as before: each slow send is on record before the next begins.
 
     Inside a transaction (a test's) another connection could not see the claim, so the
     runs are written inline, as before.
@@ -485,7 +489,8 @@ def _send_with(recorder, worker_id, notices, held, channel, clock, should_stop, 
         if len(pending) >= FLUSH_EVERY:
             flush()
         elif time.monotonic() - flushed_at >= FLUSH_SECONDS:
-            flush(wait=True)  # slow sends: each on record before the next begins
+            # Sends slower than FLUSH_SECONDS / SLOW_RUN each: on record before the next.
+            flush(wait=len(pending) < SLOW_RUN)
         # When the claim was lost the lease has run out: the rest are likely taken too.
         # When recording failed, the database is in trouble: stop, and say so below.
         go_on = not recorder.lost and recorder.error is None
