@@ -150,6 +150,9 @@ def run(args, label: str, url: str, data_dir: str) -> int:
             print(f"{label}: {page.name}: a query over {QUERY_TARGET:g}x (b)", file=sys.stderr)
         if args.explain:
             explain(page)
+    from rpd.dataprotection import readings
+
+    readings.flush()  # now, not at exit: by then the scratch database is gone
     return 1 if failed else 0
 
 
