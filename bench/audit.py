@@ -41,7 +41,6 @@ from bench.databases import on_each_database, setup_django  # noqa: E402
 TARGET = 2.0
 SCRATCH_DB = "rpd_bench_audit"
 DEFAULT_POSTGRES = "postgres://postgres@localhost:5432/postgres"
-WRITE_BATCH = 10_000
 NEWER_SHARE = 100  # the incremental verify walks the newest 1 % (a day's events, say)
 ACTIONS = ["disagreement.raised", "record.added", "record.approved", "disagreement.escalated"]
 
@@ -104,23 +103,13 @@ def run(args, label: str, url: str, data_dir: str) -> int:
 
 
 def write_chain(first_seq: int, count: int, label: str, last: str = "") -> tuple[int, str]:
-    """`count` events from `first_seq` on, chained onto `last` as `append` chains them,
-    written in large batches; the head and a checkpoint moved to the last. Returns the
-    last event's sequence number and hash."""
-    from django.db import transaction
-
-    from rpd.audit.hashing import canonical, event_hash
-    from rpd.audit.models import GENESIS_HASH, ChainHead, Event
-    from rpd.audit.seal import checkpoint, seal
+    """`count` events from `first_seq` on, chained onto `last` (bench/chain.py)."""
+    from bench.chain import write_chain as chain
 
     start = datetime.datetime(2026, 1, 5, 9, 0, tzinfo=datetime.UTC)
-    last = last or GENESIS_HASH
-    end = first_seq + count
-    for first in range(first_seq, end, WRITE_BATCH):
-        events = []
-        for seq in range(first, min(first + WRITE_BATCH, end)):
-            fields = {
-                "seq": seq,
+    return chain(
+        (
+            {
                 "at": start + datetime.timedelta(seconds=seq),
                 "actor_id": seq % 997 + 1,
                 "actor_label": f"practitioner-{seq % 997 + 1}",
@@ -129,18 +118,12 @@ def write_chain(first_seq: int, count: int, label: str, last: str = "") -> tuple
                 "partnership_id": 1,
                 "data": {"stage": seq % 5 + 1, "reference": f"RPD-2026-{seq // 10 + 1:06d}"},
             }
-            digest = event_hash(last, canonical(**fields))
-            events.append(Event(**fields, prev_hash=last, hash=digest))
-            last = digest
-        with transaction.atomic():
-            Event.objects.bulk_create(events, batch_size=2_000)
-        print(f"{label}: {events[-1].seq:,} events written", file=sys.stderr)
-    with transaction.atomic():
-        ChainHead.objects.update_or_create(
-            pk=1, defaults={"seq": end - 1, "hash": last, "seal": seal(end - 1, last)}
-        )
-    checkpoint(end - 1, last)
-    return end - 1, last
+            for seq in range(first_seq, first_seq + count)
+        ),
+        label,
+        first_seq,
+        last,
+    )
 
 
 def bare_read(batch_size: int = 1000) -> str:

@@ -52,7 +52,6 @@ reported only, since timings depend on the machine.
 from __future__ import annotations
 
 import argparse
-import datetime
 import logging
 import statistics
 import sys
@@ -69,6 +68,7 @@ if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
 from bench.databases import on_each_database, setup_django  # noqa: E402
+from bench.workflow import discussion  # noqa: E402
 
 SERVER_TARGET = 3.0  # x the no-data page
 QUERY_TARGET = 5.0  # x a primary-key lookup
@@ -130,7 +130,7 @@ def run(args, label: str, url: str, data_dir: str) -> int:
     )
     print(f"{label}: loaded and measured {args.disagreements:,} in {time.perf_counter() - t0:.0f}s")
     print(table(label, large, small))
-    failed = False
+    failed = not chain_verifies(label)
     for page in large.pages + small.pages:
         for problem in page.problems:
             print(f"{label}: {page.name} at {page.scale:,}: {problem}", file=sys.stderr)
@@ -150,7 +150,28 @@ def run(args, label: str, url: str, data_dir: str) -> int:
             print(f"{label}: {page.name}: a query over {QUERY_TARGET:g}x (b)", file=sys.stderr)
         if args.explain:
             explain(page)
+    from rpd.dataprotection import readings
+
+    readings.flush()  # now, not at exit: by then the scratch database is gone
     return 1 if failed else 0
+
+
+def chain_verifies(label: str) -> bool:
+    """The loader's audit chain and the transitions' events after it, as `rpd audit
+    verify` walks them."""
+    from rpd.audit.log import verify
+
+    t0 = time.perf_counter()
+    result = verify()
+    took = time.perf_counter() - t0
+    if result.ok:
+        print(f"{label}: rpd audit verify: {result.checked:,} events intact ({took:.1f}s)")
+    else:
+        print(
+            f"{label}: rpd audit verify: BROKEN at {result.first_broken_seq}: {result.reason}",
+            file=sys.stderr,
+        )
+    return result.ok
 
 
 # -- What each page is measured against -------------------------------------------------
@@ -318,10 +339,15 @@ def measure_scale(n: int, m: int, seed: int, runs: int, keep: bool, people: int 
 
     if keep:
         return Scale(n, m, measure_pages(n, m, seed, runs, people))
+    from rpd.dataprotection import readings
+
     pages: list[PageResult] = []
     try:
         with transaction.atomic():
             pages = measure_pages(n, m, seed, runs, people)
+            # The access log gathers reads and writes them later: written now, they go
+            # with the rows they name (on PostgreSQL, later they would name none).
+            readings.flush()
             raise Rollback
     except Rollback:
         pass
@@ -367,7 +393,91 @@ def measure_pages(n: int, m: int, seed: int, runs: int, people: int = 0) -> list
             if missing:
                 result.problems.append(f"does not show {', '.join(missing[:3])}")
         results.append(result)
+    for post in posts(loader, benchmarked, runs):
+        (empty, _), (base, _), (timing, response) = timed(
+            [get(nobody, "/"), lookup, post.submit], runs
+        )
+        result = PageResult(post.name, n, post.rows, timing, empty, base)
+        if response.status_code != 302:
+            result.problems.append(f"answered {response.status_code}, not a redirect")
+        results.append(result)
     return results
+
+
+@dataclass
+class Post:
+    name: str
+    rows: str
+    submit: object  # fn(i): the i-th submission, each to a target of its own
+
+
+def posts(loader, people: dict, runs: int) -> list[Post]:
+    """The main submissions, each as the person who makes it: recording a discussion
+    (on the case of fifty records), approving a record (a new one each time, as its
+    author's line manager) and escalating (a different open case each time, its stage
+    shown unresolved by a record made through the transitions). Each submission reads
+    the case's version first, as the form carries it: one primary-key query."""
+    import numpy as np
+    from django.test import Client
+    from django.urls import reverse
+
+    from rpd.disagreements import transitions
+    from rpd.disagreements.models import Disagreement
+
+    count = runs + 2
+    open_first = np.flatnonzero((loader.status == "open") & (loader.stage == 1)) + 1
+    d = Disagreement.objects.get(pk=int(open_first[0]))  # fifty_records' case
+    episode = d.current_episode()
+    raiser, receiver = episode.raising_actor, episode.receiving_actor
+
+    def version(pk: int) -> int:
+        return Disagreement.objects.values_list("version", flat=True).get(pk=pk)
+
+    covers = [r.id for r in d.pack.stage(1).must_record]
+    pair = (raiser, receiver)
+
+    def client_of(user) -> Client:
+        client = Client()
+        sign_in(client, user)
+        return client
+
+    recorder = client_of(raiser)
+
+    def record(i):
+        data = {**discussion(pair, covers, number=i), "version": version(d.pk)}
+        url = reverse("disagreements:act", args=[d.pk, "record"])
+        return recorder.post(url, data, secure=True)
+
+    to_approve = []
+    for _ in range(count):
+        d = transitions.perform("record", raiser, d.pk, d.version, discussion(pair, covers))
+        to_approve.append(d.records.latest("pk").pk)
+    approver = client_of(raiser.line_manager)
+
+    def approve(i):
+        url = reverse("disagreements:act", args=[d.pk, "approve"])
+        data = {"record": to_approve[i], "version": version(d.pk)}
+        return approver.post(url, data, secure=True)
+
+    cases = []
+    for pk in open_first[1 : count + 1].tolist():
+        case = Disagreement.objects.get(pk=pk)
+        ep = case.current_episode()
+        actors = (ep.raising_actor, ep.receiving_actor)
+        data = discussion(actors, covers, "unresolved")
+        transitions.perform("record", actors[0], pk, case.version, data)
+        cases.append((pk, client_of(actors[0])))
+
+    def escalate(i):
+        pk, client = cases[i]
+        data = {"version": version(pk), "reason": "Still unresolved after the discussion."}
+        return client.post(reverse("disagreements:act", args=[pk, "escalate"]), data, secure=True)
+
+    return [
+        Post("submit: record a discussion", "onto 50 records", record),
+        Post("submit: approve a record", "a new record each time", approve),
+        Post("submit: escalate", "a different case each time", escalate),
+    ]
 
 
 def sign_in(client, user) -> None:
@@ -439,10 +549,9 @@ def build_pages(loader, people: dict) -> list[Page]:
 
 
 # The case's form pages, by the action in their address and who opens each: the raiser
-# (who takes part), or the raiser's line manager for approving a record.
-# (Escalating is offered only once the stage's evidence is recorded and approved, which
-# the loader's bulk records do not hold: its page is left out until the loader writes it.)
-CASE_FORMS = ["record", "extend", "resolve", "hand-over", "withdraw", "pause"]
+# (who takes part), or the raiser's line manager for approving a record. (Escalating is
+# offered once a record shows the stage unresolved: fifty_records' last one does.)
+CASE_FORMS = ["record", "extend", "resolve", "hand-over", "withdraw", "pause", "escalate"]
 # The administration pages, opened by the partnership's administrator.
 ADMIN_PAGES = [
     "",
@@ -570,37 +679,48 @@ def fifty_records(loader) -> tuple[object, int]:
     import numpy as np
 
     from rpd.disagreements import transitions
-    from rpd.disagreements.models import Disagreement, Record
+    from rpd.disagreements.models import Disagreement
 
     candidates = np.flatnonzero((loader.status == "open") & (loader.stage == 1)) + 1
     d = Disagreement.objects.get(pk=int(candidates[0]))
-    Record.objects.filter(disagreement=d).delete()  # the load's own, replaced below
+    remove_records(d)  # the load's own, replaced below
     episode = d.current_episode()
     raiser, receiver = episode.raising_actor, episode.receiving_actor
     approver = raiser.line_manager  # a record is approved on its author's side
     stage = d.pack.stage(d.stage)
     covers = [r.id for r in stage.must_record]
     for i in range(DETAIL_RECORDS):
-        occurred = transitions.now() - datetime.timedelta(minutes=DETAIL_RECORDS - i)
-        d = transitions.perform(
-            "record",
-            raiser,
-            d.pk,
-            d.version,
-            {
-                "kind": "meeting",
-                "occurred_at": occurred.isoformat(),
-                "participants": [raiser.pk, receiver.pk],
-                "summary": f"Discussion {i + 1}: positions and evidence set out by both sides.",
-                "outcome": "ongoing",
-                "covers": covers if i % 3 else [],
-                "meets": [],
-            },
+        # The last says the stage is unresolved, which escalating needs.
+        outcome = "unresolved" if i == DETAIL_RECORDS - 1 else "ongoing"
+        data = discussion(
+            (raiser, receiver), covers if i % 3 else [], outcome, DETAIL_RECORDS - i, i + 1
         )
+        d = transitions.perform("record", raiser, d.pk, d.version, data)
         if i % 2:
             record = d.records.latest("pk")
             d = transitions.perform("approve", approver, d.pk, d.version, {"record": record.pk})
     return d, raiser.pk
+
+
+def remove_records(d) -> None:
+    """Delete a case's records, saying so in the audit chain as the application would
+    (each row's digest before, none after), so verification does not find them missing."""
+    from django.db import transaction
+
+    from rpd.audit import log as audit
+    from rpd.audit import rows
+    from rpd.disagreements.models import Record
+
+    with transaction.atomic():
+        records = Record.objects.filter(disagreement=d)
+        gone = {rows.label(r): [rows.row_digest(r), None] for r in records}
+        records.delete()
+        audit.append(
+            action="bench.removed",
+            target=d.audit_target,
+            partnership_id=d.partnership_id,
+            data={"rows": gone},
+        )
 
 
 # -- Reporting ----------------------------------------------------------------------------

@@ -12,15 +12,17 @@ R times (default 3) in turn:
         beforehand as the worker's email channel builds it (so only the wire is timed);
     (b) the worker: `worker.run(once=True)`, as `rpd worker --once` runs it: claim,
         build, send, and record every result and attempt, until nothing is due;
-    (c) the worker's email channel alone, with no database: Django builds and sends
-        each message, nothing is claimed or recorded (so (b)/(c) is the share left
-        after the bookkeeping, and (c)/(a) what building messages through Django costs).
+    (c) the worker's email channel alone, with no database: it builds and sends each
+        message, nothing is claimed or recorded (so (b)/(c) is the share left after the
+        bookkeeping, and (c)/(a) what building the messages costs).
 
 Between rounds the notices are made due again and their attempts deleted (untimed).
-Prints each side's median notices a second and the ratios; the target is (b)/(a)
->= 50 %. Runs on SQLite (a file in a temporary directory) and on PostgreSQL (a
-scratch database `rpd_bench_worker`), each in its own process; both tables print
-side by side at the end of a run on both. Exits 1 if a round leaves a notice unsent
+Prints each side's median notices a second and the ratios: of the medians, and the
+median of each round's own (b)/(a) (its sides ran one after another, so a busy moment on
+a shared machine slows all three); the target is (b)/(a) >= 50 %. Runs on SQLite (a
+file in a temporary directory) and on PostgreSQL (a scratch database
+`rpd_bench_worker`), each in its own process; both tables print side by side at the
+end of a run on both. Exits 1 if a round leaves a notice unsent
 or sends one twice (counted by the sink's own tally); the ratio is reported only.
 """
 
@@ -112,13 +114,13 @@ def main(argv=None) -> int:
 def table(results: list[dict]) -> str:
     lines = [
         "| database | notices | bare smtplib (a) | channel alone (c) | rpd worker (b) "
-        "| (b)/(a) | (b)/(c) | target (b)/(a) |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        "| (b)/(a) | (b)/(a) round by round | (b)/(c) | target (b)/(a) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['database']} | {r['notices']:,} | {r['bare']:,.0f}/s | {r['channel']:,.0f}/s"
-            f" | {r['worker']:,.0f}/s | {r['worker'] / r['bare']:.0%}"
+            f" | {r['worker']:,.0f}/s | {r['worker'] / r['bare']:.0%} | {r['paired']:.0%}"
             f" | {r['worker'] / r['channel']:.0%} | >= {TARGET:.0%} |"
         )
     return "\n".join(lines)
@@ -171,11 +173,12 @@ def run(args, label: str, url: str, data_dir: str) -> int:
 def measure(args, label: str, sink: Sink) -> int:
     import logging
 
+    from django.conf import settings
     from django.core.management import call_command
     from django.utils import timezone
 
-    from rpd.notifications import worker
-    from rpd.notifications.channels import EmailChannel
+    from rpd.notifications import mime, worker
+    from rpd.notifications.channels import EmailChannel, message_id
     from rpd.notifications.models import DeliveryAttempt, Notice, Status
     from tests.notifications.smtp import make_notices
 
@@ -185,9 +188,10 @@ def measure(args, label: str, sink: Sink) -> int:
     at = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=1)
     notices = make_notices(args.notices, at=at)
     channel = EmailChannel()
+    sender = mime.sender(settings.DEFAULT_FROM_EMAIL)
     wire = [
-        (m.from_email, m.recipients(), m.message().as_bytes())
-        for m in (channel.message(n) for n in notices)
+        (sender, [to], content)
+        for to, content in (mime.render(n, sender, message_id(n)) for n in notices)
     ]
 
     import smtplib  # (after the path is fixed: it imports the standard calendar module)
@@ -238,11 +242,16 @@ def measure(args, label: str, sink: Sink) -> int:
         "database": label,
         "notices": args.notices,
         **{name: statistics.median(rate) for name, rate in rates.items()},
+        # Each round's own ratio first (its three sides ran one after another, so a busy
+        # moment on a shared machine slows all three), then their median.
+        "paired": statistics.median(
+            w / b for w, b in zip(rates["worker"], rates["bare"], strict=True)
+        ),
     }
     if args.database != "both":
         print(table([result]))
     print(RESULT + json.dumps(result))
-    if result["worker"] / result["bare"] < TARGET:
+    if result["paired"] < TARGET:
         print(f"{label}: the worker is under {TARGET:.0%} of the bare loop", file=sys.stderr)
     return 1 if failed else 0
 

@@ -36,6 +36,8 @@ machine.
 from __future__ import annotations
 
 import argparse
+import datetime
+import itertools
 import statistics
 import sys
 import time
@@ -225,6 +227,7 @@ class Loader:
                 for table in ("disagreement", "stageepisode", "record"):
                     cursor.execute(f"ANALYZE disagreements_{table}")
             fill_list_columns()
+            self.write_audit()  # last: it vouches for the rows as they now stand
         self.finish()
         counts = {
             "disagreements": self.n,
@@ -624,6 +627,8 @@ class Loader:
         raising, receiving = self.ep_actors
         ep = ep.tolist()
         numbers = self.ep_number[ep].tolist()
+        # For the audit chain (write_audit): each record's case, author, stage and time.
+        self.record_events = (on_d, [raising[e] for e in ep], numbers, occurred + 30 * minutes)
         insert(
             Record,
             ["id", "disagreement", "episode", "kind", "occurred_at", "other_participants"]
@@ -658,6 +663,76 @@ class Loader:
                 for row in ((2 * i - 1, i, raising[e]), (2 * i, i, receiving[e]))
             ),
         )
+
+    def write_audit(self) -> None:
+        """The audit chain the transitions would have written: each case's raise, then
+        each of its records, in order (bench/chain.py hashes and seals it as
+        `audit.log.append` does, so `rpd audit verify` finds it intact and the
+        transitions of a benchmark append after it)."""
+        import numpy as np
+
+        from bench.chain import write_chain
+
+        on_d, authors, stages, created = self.record_events
+        slug, partnership = self.partnership.slug, self.partnership.pk
+        raised_at = self.raised_on + (9 * 60) * np.timedelta64(1, "m")
+        starts = np.searchsorted(on_d, np.arange(self.n + 1)).tolist()
+
+        def utc(value) -> datetime.datetime:
+            return value.astype("datetime64[us]").item().replace(tzinfo=datetime.UTC)
+
+        def events():
+            raisers = self.raised_by.tolist()
+            for d in range(self.n):
+                target = f"disagreement:{slug}/{self.references[d]}"
+                yield {
+                    "at": utc(raised_at[d]),
+                    "actor_id": raisers[d],
+                    "actor_label": f"user:{raisers[d]}",
+                    "action": "disagreement.raised",
+                    "target": target,
+                    "partnership_id": partnership,
+                    "data": {"stage": 1, "pathway": PATHWAY},
+                }
+                for r in range(starts[d], starts[d + 1]):
+                    yield {
+                        "at": utc(created[r]),
+                        "actor_id": authors[r],
+                        "actor_label": f"user:{authors[r]}",
+                        "action": "disagreement.record",
+                        "target": target,
+                        "partnership_id": partnership,
+                        "data": {"stage": stages[r], "record": r + 1},
+                    }
+
+        def vouching(batch: int = 100):
+            # Every evidence row as the transitions would have vouched for it ([digest
+            # before, after], None before: written new), a hundred to an event, so
+            # verification finds none "written outside the application".
+            from rpd.audit import rows
+
+            for evidence in rows.registered():
+                written: dict[str, list] = {}
+                for row in rows.current(evidence):
+                    written[rows.label(row)] = [None, rows.row_digest(row)]
+                    if len(written) == batch:
+                        yield loaded(written)
+                        written = {}
+                if written:
+                    yield loaded(written)
+
+        def loaded(written: dict) -> dict:
+            return {
+                "at": datetime.datetime.now(datetime.UTC),
+                "actor_id": None,
+                "actor_label": "system",
+                "action": "bench.loaded",
+                "target": f"partnership:{slug}",
+                "partnership_id": partnership,
+                "data": {"rows": written},
+            }
+
+        write_chain(itertools.chain(events(), vouching()), "loader")
 
     def finish(self) -> None:
         from django.core.management.color import no_style
@@ -750,6 +825,24 @@ def insert(model, fields: list[str], rows) -> None:
         marks = ", ".join("?" * len(fields))
         connection.ensure_connection()
         connection.connection.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+
+
+def discussion(
+    people, covers: list[str], outcome: str = "ongoing", minutes_ago: int = 60, number: int = 1
+) -> dict:
+    """What recording a meeting of `people` gives the transitions (the benchmarks' own)."""
+    from rpd.disagreements import transitions
+
+    occurred = transitions.now() - datetime.timedelta(minutes=minutes_ago)
+    return {
+        "kind": "meeting",
+        "occurred_at": occurred.isoformat(),
+        "participants": [p.pk for p in people],
+        "summary": f"Discussion {number}: positions and evidence set out by both sides.",
+        "outcome": outcome,
+        "covers": covers,
+        "meets": [],
+    }
 
 
 def timestamps(values):

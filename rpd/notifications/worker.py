@@ -49,6 +49,7 @@ import datetime
 import importlib
 import logging
 import os
+import queue
 import random
 import secrets
 import signal
@@ -59,7 +60,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import F, Q
 from django.utils import timezone
 
 from . import digest, heartbeat
@@ -79,6 +80,10 @@ HOUSEKEEPING_EVERY = 60  # seconds between runs of the deadline sweep and the di
 # run, a slow channel's (each send slower than FLUSH_SECONDS) one per notice, as before.
 FLUSH_EVERY = 50
 FLUSH_SECONDS = 0.1
+# A run of fewer results than this when FLUSH_SECONDS is up means sends slower than 10 ms
+# each: the worker waits for its write before the next send, so a slow send is never one
+# a crash leaves unrecorded while the next is under way (Recorder).
+SLOW_RUN = 10
 NO_RESULT = DeliveryFailed("the channel gave no result for this notice", permanent=False)
 
 
@@ -208,15 +213,12 @@ def record(
         )
         sent = [(n, at) for n, failure, at in results if failure is None and n.pk in mine]
         if sent:
-            times = {at for _, at in sent}
-            sent_at = (
-                times.pop()
-                if len(times) == 1
-                else Case(*(When(pk=n.pk, then=Value(at)) for n, at in sent))
-            )
+            # A run's notices were all accepted within FLUSH_SECONDS of each other: they
+            # share the time the last of them was (a CASE of one time each cost more to
+            # build than the rest of the run's bookkeeping).
             Notice.objects.filter(pk__in=[n.pk for n, _ in sent]).update(
                 status=Status.SENT,
-                sent_at=sent_at,
+                sent_at=max(at for _, at in sent),
                 last_error="",
                 attempts=F("attempts") + 1,
                 claimed_until=None,
@@ -378,23 +380,104 @@ def deliver_batch(
         held.end()
 
 
+class Recorder:
+    """Writes the runs of results a batch gives, in a thread of its own (with its own
+    database connection) while the channel goes on sending.
+
+    A commit is a disk flush (SQLite) or a round trip and a WAL flush (PostgreSQL):
+    written inline, the next send waited for it, and a worker spent as long on its
+    bookkeeping as on the wire. Here a full run (FLUSH_EVERY results, come faster than
+    FLUSH_SECONDS) is written while the next fills, in the order they were made; runs
+    that queue up while a write is in progress go in the next write together. So what
+    a crash can leave unrecorded while sends come fast is the run being written and the
+    one filling up meanwhile (ADR 014). A run of fewer than SLOW_RUN handed over because
+    FLUSH_SECONDS passed (sends slower than 10 ms each) is waited for before the next
+    send, as before: each slow send is on record before the next begins.
+
+    Inside a transaction (a test's) another connection could not see the claim, so the
+    runs are written inline, as before.
+    """
+
+    def __init__(self, worker_id: str, channel: Channel, held: Lease):
+        self.worker_id, self.channel, self.held = worker_id, channel, held
+        self.outcomes: collections.Counter[str | None] = collections.Counter()
+        self.lost = False
+        self.error: BaseException | None = None
+        self.runs: queue.SimpleQueue[tuple[list[Result], threading.Event] | None] | None = None
+        self.thread: threading.Thread | None = None
+        if not connection.in_atomic_block:
+            self.runs = queue.SimpleQueue()
+            self.thread = threading.Thread(target=self._write_until_done, daemon=True)
+            self.thread.start()
+
+    def write(self, run: list[Result], wait: bool = False) -> None:
+        """Write `run`; in the writer's thread if there is one, waiting for it if `wait`."""
+        if self.runs is None:
+            self._record(run)
+            return
+        written = threading.Event()
+        self.runs.put((run, written))
+        if wait:
+            written.wait()
+
+    def _record(self, run: list[Result]) -> None:
+        written = record(self.worker_id, self.channel, self.held, run)
+        self.outcomes.update(written.values())
+        self.lost = self.lost or None in written.values()
+
+    def _write_until_done(self) -> None:
+        try:
+            done = False
+            while not done:
+                together = [self.runs.get()]
+                while not self.runs.empty():  # what queued up during the last write
+                    together.append(self.runs.get())
+                done = None in together
+                runs = [each for each in together if each is not None]
+                run = [result for each, _ in runs for result in each]
+                if run and self.error is None:
+                    try:
+                        self._record(run)
+                    except BaseException as error:  # raised again in the sending thread
+                        self.error = error
+                for _, written in runs:
+                    written.set()
+        finally:
+            connection.close()  # this thread's own connection
+
+    def close(self) -> None:
+        """Wait for every run to be written; raise what writing one raised."""
+        if self.thread is not None:
+            self.runs.put(None)
+            self.thread.join()
+            self.thread = None
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+
 def _send_batch(worker_id, notices, held, channel, clock, should_stop, tally) -> int:
+    recorder = Recorder(worker_id, channel, held)
+    try:
+        return _send_with(recorder, worker_id, notices, held, channel, clock, should_stop, tally)
+    finally:
+        recorder.close()
+
+
+def _send_with(recorder, worker_id, notices, held, channel, clock, should_stop, tally) -> int:
     # Stop taking notices from the batch halfway through the lease; the rest go back to
     # the queue for whichever worker is free next.
     hand_back_at = time.monotonic() + settings.RPD_WORKER_LEASE_SECONDS / 2
     reported: set[int] = set()
-    outcomes: collections.Counter[str | None] = collections.Counter()
-    pending: list[Result] = []  # results the channel gave that are not yet written
+    pending: list[Result] = []  # results the channel gave that are not yet handed over
     flushed_at = time.monotonic()
-    stopped = lost = False
+    stopped = False
 
-    def flush() -> None:
-        nonlocal flushed_at, lost
+    def flush(wait: bool = False) -> None:
+        nonlocal flushed_at, pending
         if pending:
-            written = record(worker_id, channel, held, pending)
-            outcomes.update(written.values())
-            lost = lost or None in written.values()
-            pending.clear()
+            recorder.write(pending, wait)
+            pending = []
         flushed_at = time.monotonic()
 
     def report(notice: Notice, failure: DeliveryFailed | None) -> bool:
@@ -403,10 +486,15 @@ def _send_batch(worker_id, notices, held, channel, clock, should_stop, tally) ->
         pending.append((notice, failure, clock()))
         # Results are written together while sends come fast; each at once when they
         # come slower than FLUSH_SECONDS apart (see the module's note on exactly once).
-        if len(pending) >= FLUSH_EVERY or time.monotonic() - flushed_at >= FLUSH_SECONDS:
+        if len(pending) >= FLUSH_EVERY:
             flush()
+        elif time.monotonic() - flushed_at >= FLUSH_SECONDS:
+            # Sends slower than FLUSH_SECONDS / SLOW_RUN each: on record before the next.
+            flush(wait=len(pending) < SLOW_RUN)
         # When the claim was lost the lease has run out: the rest are likely taken too.
-        go_on = not lost and not (should_stop and should_stop())
+        # When recording failed, the database is in trouble: stop, and say so below.
+        go_on = not recorder.lost and recorder.error is None
+        go_on = go_on and not (should_stop and should_stop())
         stopped = not (go_on and time.monotonic() < hand_back_at)
         return not stopped
 
@@ -433,10 +521,12 @@ def _send_batch(worker_id, notices, held, channel, clock, should_stop, tally) ->
         else:
             untried.append(notice)
     flush()
+    recorder.close()  # every result written (or the database's error raised) first
     with held.lock:
         for notice in untried:
             notice.claimed_until = held.until
         release(worker_id, untried)
+    outcomes = recorder.outcomes
     if tally is not None:
         tally.update(outcomes)
     logger.info(

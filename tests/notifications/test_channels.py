@@ -3,6 +3,9 @@ trying again could help; checked against a real SMTP server and a fake Notify AP
 
 from __future__ import annotations
 
+import email
+import email.policy
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
@@ -61,6 +64,39 @@ def test_an_email_arrives_with_its_plain_and_html_parts_from_the_service(smtp, s
     assert message.get_body(("plain",)).get_content().replace("\r\n", "\n") == notice.body_text
     assert message.get_body(("html",)).get_content().strip() == notice.body_html
     assert message.get_content_type() == "multipart/alternative"
+
+
+@pytest.mark.parametrize(
+    "subject, body",
+    [
+        ("RPD-2026-0001: Café referral — paused", "Ünïcödé line\n.\n= sign and =3D\n"),
+        ("RPD-2026-0001 " + "long subject " * 90 + "end", "a line of " + "x" * 2000 + "\n\r\nend"),
+    ],
+    ids=["non-ascii", "long"],
+)
+def test_an_email_on_the_wire_reads_as_djangos_own_message_of_it(smtp, settings, subject, body):
+    settings.DEFAULT_FROM_EMAIL = "Partneriaeth Diogelu Plant Gŵyr <rpd@partnership.example.org>"
+    [notice] = make_notices(1)
+    notice.subject, notice.body_text, notice.body_html = subject, body, f"<p>{body}</p>"
+    notice.to_address = "practitioner1@exämple.org"  # an international domain
+
+    assert EmailChannel().send([notice]) == {notice.pk: None}
+
+    [received] = smtp.mailbox.received
+    ours = received.message()
+    django = email.message_from_bytes(
+        EmailChannel().message(notice).message().as_bytes(), policy=email.policy.default
+    )
+    assert received.rcpt_tos == ["practitioner1@xn--exmple-cua.org"]
+    for header in ("Subject", "From", "To", "Message-ID", "Auto-Submitted", "MIME-Version"):
+        assert ours[header] == django[header], header
+    assert ours.get_content_type() == django.get_content_type() == "multipart/alternative"
+    for kind in ("plain", "html"):
+        mine, theirs = ours.get_body((kind,)), django.get_body((kind,))
+        assert mine.get_content().replace("\r\n", "\n") == theirs.get_content().replace(
+            "\r\n", "\n"
+        )
+    assert all(len(line) <= 998 for line in received.content.split(b"\r\n"))
 
 
 def test_a_retry_of_a_notice_carries_the_same_message_id_and_others_differ(smtp):
