@@ -228,3 +228,22 @@ def test_a_field_the_form_requires_unless_another_answer_is_not_called_optional(
     assert "Who in that agency made the decision or holds the case?" in page
     assert "holds the case? (optional)" not in page
     assert "Lead Professional, IRO or meeting chair (optional)" in page  # truly optional
+
+
+def test_a_wrong_date_of_birth_is_named_in_a_whole_sentence(client, demo):
+    client.force_login(demo.ladder["csc"][0])
+    client.post("/disagreements/new/", {"immediate_risk": "no"})
+    client.post("/disagreements/new/practice/", {"about_practice": "no"})
+    response = client.post(
+        "/disagreements/new/subject/",
+        {
+            "subject_given_name": "Robin",
+            "subject_family_name": "Testchild",
+            "subject_date_of_birth_day": "31",
+            "subject_date_of_birth_month": "2",
+            "subject_date_of_birth_year": "2019",
+        },
+    )
+    assert response.status_code == 400
+    assert response.text.count("Date of birth must be a real date") == 2
+    assert "(optional): " not in response.text and ": must" not in response.text

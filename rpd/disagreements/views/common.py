@@ -7,7 +7,7 @@ from django.forms.utils import ErrorDict, ErrorList
 from django.http import Http404
 
 from rpd.dataprotection import readings
-from rpd.frontend import GovukDateInput, first_input_id
+from rpd.frontend import GovukDateInput, as_sentence, first_input_id
 
 from .. import access, presenters, transitions
 from ..models import Disagreement
@@ -202,19 +202,11 @@ def error_summary(form: forms.Form, extra: dict[str, tuple[str, str]] | None = N
                 else:
                     bound = form[name]
                     items.append(
-                        {"href": f"#{first_input_id(bound)}", "text": naming(bound.label, message)}
+                        {"href": f"#{first_input_id(bound)}", "text": as_sentence(bound, message)}
                     )
     for href, text in (extra or {}).values():
         items.append({"href": href, "text": text})
     return items
-
-
-def naming(label, message: str) -> str:
-    """A whole message as it is ("Enter their given name"); a part of one ("must be today or
-    in the past") after the words of the question it is about."""
-    if message[:1].isupper():
-        return message
-    return f"{label}: {message}"
 
 
 def case_or_404(request, pk: int) -> tuple[Disagreement, object, set[str]]:
