@@ -1644,6 +1644,7 @@ RULES: dict[str, Rule] = {
         _name_receiver,
         guard=_may_name_receiver,
         form_needs=lambda act: {"agency_id": act.d.receiving_agency_id},
+        asks=lambda d, episode, target=None: [episode.receiving_actor],
     ),
     # An agreed action changes hands when its owner leaves or moves (or is away).
     "hand_over_action": Rule(
@@ -1837,6 +1838,11 @@ def next_steps(d: Disagreement, episode: StageEpisode | None) -> list[Step]:
         return []
     if d.status == Status.PAUSED:
         return _asked(d, episode, "resume", "resume it when the reason for the pause has passed")
+    if d.receiver_to_name:
+        # Raised with "I do not know who": nothing can be discussed until the agency's lead
+        # names who will respond (the rule asks whoever it went to: `_may_name_receiver`).
+        what = f"name the person in {d.receiving_agency.name} who will respond"
+        return _asked(d, episode, "name_receiver", what)
     records = list(
         episode.records.filter(superseded_by__isnull=True)
         .select_related("author")

@@ -247,3 +247,22 @@ def test_a_wrong_date_of_birth_is_named_in_a_whole_sentence(client, demo):
     assert response.status_code == 400
     assert response.text.count("Date of birth must be a real date") == 2
     assert "(optional): " not in response.text and ": must" not in response.text
+
+
+def test_raised_with_i_do_not_know_who_the_leads_next_step_is_to_name_the_person(client, demo):
+    # The hint promises the agency's safeguarding lead "names the person": that is what the
+    # lead is asked to do first, by the rule that lets them (name_receiver).
+    from rpd.disagreements import transitions
+
+    from .helpers import raise_data
+
+    police, lead = demo.agencies["police"], demo.lead["police"]
+    data = raise_data(demo, "police", receiving_professional=None, receiver_unknown=True)
+    d = transitions.raise_disagreement(demo.ladder["csc"][0], data)
+    [step] = transitions.steps_for(d)
+    assert step.name == "name_receiver" and step.people == (lead.pk,)
+    assert step.what == f"name the person in {police.name} who will respond"
+    client.force_login(lead)
+    page = client.get(f"/disagreements/{d.pk}/").text.replace("&#x27;", "'")
+    assert f"You must name the person in {police.name} who will respond" in page
+    assert "You must record the stage 1 discussion" not in page
