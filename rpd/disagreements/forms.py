@@ -800,11 +800,14 @@ class HandOverForm(ContextForm):
     to_user = Person(queryset=User.objects.none())
     reason = LongText()
 
-    def __init__(self, data, *, context: Context, offered=None):
+    def __init__(self, data, *, context: Context, offered=None, sides=None):
         super().__init__(data, context=context)
         self.fields["to_user"].queryset = partnership_users(context.partnership)
         if offered is not None:  # those `transitions._handed_over` accepts
             self.fields["to_user"].offer(offered)
+        if sides is not None:  # offered: those the actor may hand over (the rule refuses
+            # any other by name, so the field still accepts both)
+            self.fields["side"].widget.choices = [c for c in Side.choices if c[0] in sides]
 
 
 class NameReceiverForm(ContextForm):

@@ -266,3 +266,18 @@ def test_raised_with_i_do_not_know_who_the_leads_next_step_is_to_name_the_person
     page = client.get(f"/disagreements/{d.pk}/").text.replace("&#x27;", "'")
     assert f"You must name the person in {police.name} who will respond" in page
     assert "You must record the stage 1 discussion" not in page
+
+
+def test_the_hand_over_page_offers_only_the_side_and_people_the_rule_accepts(client, demo):
+    # The police's lead hands over who acts for the police, never for the raising agency
+    # (`_may_hand_over` refuses that): neither the side nor its people are offered.
+    from rpd.disagreements import transitions
+
+    from .helpers import raise_data
+
+    d = transitions.raise_disagreement(demo.ladder["csc"][0], raise_data(demo, "police"))
+    client.force_login(demo.lead["police"])
+    page = client.get(f"/disagreements/{d.pk}/hand-over/").text
+    assert 'value="receiving"' in page and 'value="raising"' not in page
+    assert demo.ladder["police"][1].display_name in page
+    assert demo.ladder["csc"][1].display_name not in page

@@ -153,7 +153,8 @@ def _input_for(f: forms.Field) -> forms.Widget:
         and not isinstance(f, forms.ModelChoiceField)
         and len(f.choices) <= RADIOS_UP_TO
     ):
-        return forms.RadioSelect(choices=[c for c in f.choices if c[0] not in ("", None)])
+        # The widget's choices, which a form may narrow from what the field accepts.
+        return forms.RadioSelect(choices=[c for c in widget.choices if c[0] not in ("", None)])
     if type(widget) is forms.TextInput and isinstance(f, forms.CharField):
         if not f.max_length or f.max_length > 1000:
             return forms.Textarea(attrs={"rows": 5})
