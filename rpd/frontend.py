@@ -321,7 +321,7 @@ def field_context(
     field, widget = bound_field.field, bound_field.field.widget
     kind = widget_kind(widget)
     auto_id = bound_field.auto_id
-    errors = list(bound_field.errors)
+    errors = [as_sentence(bound_field, m) for m in bound_field.errors]
     help_text = bound_field.help_text
     if label_size and label_size not in SIZES:
         raise ValueError(f"label_size must be one of {sorted(SIZES)}, not {label_size!r}")
@@ -412,6 +412,29 @@ def _noun(field: forms.Field, name: str, nouns: dict[str, str]) -> str:
         words = "the " + name.replace("_", " ")  # a question makes no noun: the field's name
     first = words.split(" ", 1)[0]
     return words if first.isupper() and len(first) > 1 else words[:1].lower() + words[1:]
+
+
+# A message that is part of a sentence ("must be now or in the past") is said of the field:
+# "The date the discussion took place must be now or in the past".
+PREDICATE = re.compile(r"^(must|is|cannot|can|may|should|has|was|does|needs)\b")
+
+
+def as_sentence(bound_field, message: str) -> str:
+    """`message` about `bound_field` as the Design System writes it, whole: a part of a
+    sentence after the words for what the field asks (its label, or the form's noun where
+    the label is a question), never after the label and a colon."""
+    message = str(message)
+    if not message or message[:1].isupper():
+        return message
+    if PREDICATE.match(message):
+        nouns = getattr(bound_field.form, "error_nouns", {})
+        label = str(bound_field.label or "").removesuffix(" (optional)").strip()
+        if label and not label.endswith("?") and not ASKING.match(label):
+            words = label
+        else:
+            words = _noun(bound_field.field, bound_field.name, nouns)
+        return f"{words[:1].upper()}{words[1:]} {message}"
+    return message[:1].upper() + message[1:]
 
 
 def govuk_messages(field: forms.Field, name: str, nouns: dict[str, str] | None = None) -> None:

@@ -13,7 +13,13 @@ from django import forms
 
 import rpd
 from rpd.disagreements.views.common import LABELS
-from rpd.frontend import DJANGO_LENGTH, GovukErrors, django_messages, govuk_messages
+from rpd.frontend import (
+    DJANGO_LENGTH,
+    GovukErrors,
+    as_sentence,
+    django_messages,
+    govuk_messages,
+)
 
 
 def project_forms() -> list[type[forms.BaseForm]]:
@@ -101,3 +107,26 @@ def test_no_page_writes_optional_into_a_label_it_is_derived_from_the_field():
     # marker comes from the field (frontend.is_optional), the one place that knows.
     written = [name for name, (words, _) in LABELS.items() if "(optional)" in words]
     assert written == []
+
+
+FRAGMENTS = ("must be a real date", "must be now or in the past", "is not in Police")
+
+
+@pytest.mark.parametrize("form", FORMS, ids=lambda c: f"{c.__module__}.{c.__name__}")
+def test_every_message_of_every_form_is_a_whole_sentence_never_a_label_and_a_fragment(form):
+    # "Date of birth must be a real date", never "Date of birth (optional): must be a real
+    # date" nor "When did it take place?: must be now or in the past".
+    found = []
+    for name, field in form.base_fields.items():
+        field = copy.deepcopy(field)
+        govuk_messages(field, name, form.error_nouns)
+        words = label_of(form, name, field)
+        bound = type("Bound", (), {"form": form, "field": field, "name": name, "label": words})
+        said = [as_sentence(bound, m) for m in FRAGMENTS]
+        said += [str(m) for m in field.error_messages.values()]
+        found += [
+            f"{name}: {m}"
+            for m in said
+            if ": must" in m or "?: " in m or "This field is required" in m or m[:1].islower()
+        ]
+    assert found == []

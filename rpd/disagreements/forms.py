@@ -67,7 +67,7 @@ NOUNS = {
     "subject_kind": "whether the concern is about a child or an adult at risk",
     "subject_given_name": "their given name",
     "subject_family_name": "their family name",
-    "subject_date_of_birth": "their date of birth",
+    "subject_date_of_birth": "date of birth",
     "subject_nhs_number": "their NHS number",
     "subject_address": "their address",
     "subject_consent_given": "whether consent has been given",
@@ -91,7 +91,7 @@ NOUNS = {
     "due_by": "the shorter deadline",
     "due_by_reason": "why the case needs a shorter deadline",
     "kind": "how the discussion took place",
-    "occurred_at": "when the discussion took place",
+    "occurred_at": "the date the discussion took place",
     "participants": "who took part",
     "other_participants": "anyone else who took part",
     "outcome": "the outcome of the discussion",
@@ -368,6 +368,9 @@ def covered_kinds(pack: Pack) -> list[str]:
 
 
 class RecordForm(ContextForm):
+    # Its summary is of the discussion, not the raiser's case.
+    error_nouns = {**NOUNS, "summary": "a summary of the discussion"}
+
     kind = forms.ChoiceField(choices=RecordKind.choices)
     occurred_at = PastDateTime()
     participants = People(queryset=User.objects.none())
@@ -816,11 +819,14 @@ class HandOverForm(ContextForm):
     to_user = Person(queryset=User.objects.none())
     reason = LongText()
 
-    def __init__(self, data, *, context: Context, offered=None):
+    def __init__(self, data, *, context: Context, offered=None, sides=None):
         super().__init__(data, context=context)
         self.fields["to_user"].queryset = partnership_users(context.partnership)
         if offered is not None:  # those `transitions._handed_over` accepts
             self.fields["to_user"].offer(offered)
+        if sides is not None:  # offered: those the actor may hand over (the rule refuses
+            # any other by name, so the field still accepts both)
+            self.fields["side"].widget.choices = [c for c in Side.choices if c[0] in sides]
 
 
 class NameReceiverForm(ContextForm):

@@ -19,7 +19,7 @@ import functools
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import holidays
 from django.db import OperationalError, transaction
@@ -920,6 +920,27 @@ def may_act_for_a_side(d: Disagreement):
     ).order_by("last_name", "first_name", "pk")
 
 
+def sides_handed_over_by(act: Act) -> list[str]:
+    """The sides `act.actor` may hand over (`_may_hand_over`, as `perform` asks it), for
+    the page to offer only those, with only their agencies' people."""
+    return [
+        side
+        for side in (Side.RAISING, Side.RECEIVING)
+        if act.episode is not None
+        and _may_hand_over(replace(act, data={"side": side}), act.episode.actor(side)) is None
+    ]
+
+
+def _hand_over_needs(act: Act) -> dict:
+    sides = sides_handed_over_by(act)
+    agencies = {Side.RAISING: act.d.raising_agency_id, Side.RECEIVING: act.d.receiving_agency_id}
+    stand_ins = StandIn.objects.filter(agency_id__in=[agencies[s] for s in sides])
+    offered = may_act_for_a_side(act.d).filter(
+        Q(agency_id__in=[agencies[s] for s in sides]) | Q(pk__in=stand_ins.values("person_id"))
+    )
+    return {"offered": offered, "sides": sides}
+
+
 def _asker(act: Act) -> User:
     asker = act.data["asked_by"]
     if not act.d.participants.filter(user=asker).exists():
@@ -1752,7 +1773,7 @@ RULES: dict[str, Rule] = {
         ACT | {Capacity.LEAD, Capacity.ADMINISTRATOR},
         forms.HandOverForm,
         _hand_over,
-        form_needs=lambda act: {"offered": may_act_for_a_side(act.d)},
+        form_needs=_hand_over_needs,
         target=_handed_over,
         who_on_target=_may_hand_over,
     ),

@@ -160,7 +160,7 @@ class PeriodForm(GovukErrors, forms.Form):
                 self.add_error(missing, f"Enter {self.fields[missing].label.lower()} as well")
         elif start and end:
             if start > end:
-                self.add_error("end", "To must be on or after from")
+                self.add_error("end", "Date to must be the same as or after date from")
             elif (end - start).days > 366 * 10:
                 self.add_error("end", "A period can be at most ten years long")
         return data

@@ -43,7 +43,7 @@ def test_every_oversight_page_passes_axe_and_works_without_javascript(
     assert any_page.locator("svg#chart-drift-over-time").count() == 1
     assert "Drift over the period" in walk.main() and "Dec 2026" in walk.main()
     walk.go(f"/partnerships/{slug}/figures/?start=2026-05-01&end=2026-04-01", "figures-error")
-    assert "To must be on or after from" in walk.main()
+    assert "Date to must be the same as or after date from" in walk.main()
     walk.go("/oversight/figures/", "region-figures")
     walk.go(f"/partnerships/{slug}/report/?year=2026", "report")
     assert any_page.locator("svg#chart-drift-over-time").count() == 1

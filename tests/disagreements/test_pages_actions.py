@@ -72,9 +72,31 @@ def test_each_bad_field_is_named_in_the_summary_and_linked_to_its_input(client):
     }
     response = client.post(url(d, "pause"), {"version": d.version, **boxes})
     assert 'href="#id_reason">Enter the reason</a>' in response.text
-    assert 'href="#id_expected_resume_day">When do you expect to resume?: must be after today' in (
+    assert 'href="#id_expected_resume_day">When you expect to resume must be after today' in (
         response.text
     )
+
+
+def test_error_messages_are_whole_sentences_in_the_summary_and_beside_the_field(client):
+    # GOV.UK: "Date of birth must be in the past", never a label's words glued to a part
+    # of a sentence ("When did it take place?: must be now or in the past").
+    demo, raiser, d = partnership_with_case()
+    client.force_login(raiser)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    response = client.post(
+        url(d, "record"),
+        {"version": d.version, "occurred_at": f"{tomorrow:%d/%m/%Y} 10:00", "summary": TYPED},
+    )
+    page = response.text
+    said = "The date the discussion took place must be now or in the past"
+    assert page.count(said) == 2  # in the summary, and beside the field
+    response = client.post(url(d, "record"), {"version": d.version})
+    assert response.text.count("Enter the date the discussion took place") == 2
+    assert response.text.count("Enter a summary of the discussion") == 2
+    for shown in (page, response.text):
+        assert ": must" not in shown and "?: " not in shown
+        assert "This field is required" not in shown
+        assert "Enter what happened, and why you disagree" not in shown  # the raise's words
 
 
 def test_a_date_is_asked_for_in_the_gov_uk_three_boxes_and_a_wrong_one_is_kept(client):
@@ -90,7 +112,7 @@ def test_a_date_is_asked_for_in_the_gov_uk_three_boxes_and_a_wrong_one_is_kept(c
     }
     response = client.post(url(d, "pause"), {"version": d.version, "reason": TYPED, **boxes})
     assert response.status_code == 400
-    assert "When do you expect to resume?: must be a real date" in response.text
+    assert "When you expect to resume must be a real date" in response.text
     assert 'name="expected_resume_day" type="text" inputmode="numeric" value="31"' in response.text
 
 

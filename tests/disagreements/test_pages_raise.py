@@ -228,3 +228,56 @@ def test_a_field_the_form_requires_unless_another_answer_is_not_called_optional(
     assert "Who in that agency made the decision or holds the case?" in page
     assert "holds the case? (optional)" not in page
     assert "Lead Professional, IRO or meeting chair (optional)" in page  # truly optional
+
+
+def test_a_wrong_date_of_birth_is_named_in_a_whole_sentence(client, demo):
+    client.force_login(demo.ladder["csc"][0])
+    client.post("/disagreements/new/", {"immediate_risk": "no"})
+    client.post("/disagreements/new/practice/", {"about_practice": "no"})
+    response = client.post(
+        "/disagreements/new/subject/",
+        {
+            "subject_given_name": "Robin",
+            "subject_family_name": "Testchild",
+            "subject_date_of_birth_day": "31",
+            "subject_date_of_birth_month": "2",
+            "subject_date_of_birth_year": "2019",
+        },
+    )
+    assert response.status_code == 400
+    assert response.text.count("Date of birth must be a real date") == 2
+    assert "(optional): " not in response.text and ": must" not in response.text
+
+
+def test_raised_with_i_do_not_know_who_the_leads_next_step_is_to_name_the_person(client, demo):
+    # The hint promises the agency's safeguarding lead "names the person": that is what the
+    # lead is asked to do first, by the rule that lets them (name_receiver).
+    from rpd.disagreements import transitions
+
+    from .helpers import raise_data
+
+    lead = demo.lead["police"]
+    data = raise_data(demo, "police", receiving_professional=None, receiver_unknown=True)
+    d = transitions.raise_disagreement(demo.ladder["csc"][0], data)
+    [step] = transitions.steps_for(d)
+    assert step.name == "name_receiver" and step.people == (lead.pk,)
+    assert step.what == "name who holds the case"
+    client.force_login(lead)
+    page = client.get(f"/disagreements/{d.pk}/").text.replace("&#x27;", "'")
+    assert "You must name who holds the case" in page
+    assert "You must record the stage 1 discussion" not in page
+
+
+def test_the_hand_over_page_offers_only_the_side_and_people_the_rule_accepts(client, demo):
+    # The police's lead hands over who acts for the police, never for the raising agency
+    # (`_may_hand_over` refuses that): neither the side nor its people are offered.
+    from rpd.disagreements import transitions
+
+    from .helpers import raise_data
+
+    d = transitions.raise_disagreement(demo.ladder["csc"][0], raise_data(demo, "police"))
+    client.force_login(demo.lead["police"])
+    page = client.get(f"/disagreements/{d.pk}/hand-over/").text
+    assert 'value="receiving"' in page and 'value="raising"' not in page
+    assert demo.ladder["police"][1].display_name in page
+    assert demo.ladder["csc"][1].display_name not in page

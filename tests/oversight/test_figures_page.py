@@ -65,7 +65,7 @@ def test_every_period_filter_takes_hostile_input_with_a_named_error_never_a_500(
     page = client.get(url, {"year": "abc"}).text
     assert "There is a problem" in page and "must be a number" in page
     page = client.get(url, {"start": "2026-05-01", "end": "2026-04-01"}).text
-    assert "To must be on or after from" in page
+    assert "Date to must be the same as or after date from" in page
     page = client.get(url, {"start": "2026-05-01"}).text
     assert "Enter to as well" in page
     page = client.get(url, {"start": "1990-01-01", "end": "2026-01-01"}).text

@@ -7,7 +7,7 @@ from django.forms.utils import ErrorDict, ErrorList
 from django.http import Http404
 
 from rpd.dataprotection import readings
-from rpd.frontend import GovukDateInput, first_input_id
+from rpd.frontend import GovukDateInput, as_sentence, first_input_id
 
 from .. import access, presenters, transitions
 from ..models import Disagreement
@@ -160,7 +160,8 @@ def _input_for(f: forms.Field) -> forms.Widget:
         and not isinstance(f, forms.ModelChoiceField)
         and len(f.choices) <= RADIOS_UP_TO
     ):
-        return forms.RadioSelect(choices=[c for c in f.choices if c[0] not in ("", None)])
+        # The widget's choices, which a form may narrow from what the field accepts.
+        return forms.RadioSelect(choices=[c for c in widget.choices if c[0] not in ("", None)])
     if type(widget) is forms.TextInput and isinstance(f, forms.CharField):
         if not f.max_length or f.max_length > 1000:
             return forms.Textarea(attrs={"rows": 5})
@@ -214,19 +215,11 @@ def error_summary(form: forms.Form, extra: dict[str, tuple[str, str]] | None = N
                 else:
                     bound = form[name]
                     items.append(
-                        {"href": f"#{first_input_id(bound)}", "text": naming(bound.label, message)}
+                        {"href": f"#{first_input_id(bound)}", "text": as_sentence(bound, message)}
                     )
     for href, text in (extra or {}).values():
         items.append({"href": href, "text": text})
     return items
-
-
-def naming(label, message: str) -> str:
-    """A whole message as it is ("Enter their given name"); a part of one ("must be today or
-    in the past") after the words of the question it is about."""
-    if message[:1].isupper():
-        return message
-    return f"{label}: {message}"
 
 
 def case_or_404(request, pk: int) -> tuple[Disagreement, object, set[str]]:

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from rpd.frontend import GovukErrors, is_optional
+from rpd.frontend import GovukErrors, as_sentence, is_optional
 from rpd.pathways.calendar import today as london_today
 from rpd.pathways.simulate import stage_dates
 from rpd.people.models import Partnership
@@ -24,7 +24,7 @@ from ..forms import Context, RaiseForm, covered_kinds, unasked_questions
 from ..models import Disagreement, Risk
 from ..nhs_number import spaced
 from ..presenters import answer_in_words
-from .common import error_summary, label, naming, parse_int, posted, with_errors
+from .common import error_summary, label, parse_int, posted, with_errors
 
 SESSION_KEY = "raise-answers"
 
@@ -416,8 +416,11 @@ def check(request, context: Context):
             for name, messages in e.errors.items():
                 target = page.get(name, steps[0].slug)
                 href = reverse("disagreements:raise-step", args=[target]) + "?change=1"
-                lbl = label(RaiseForm(None, context=context))[name].label if name in page else name
-                errors += [{"href": href, "text": naming(lbl, m)} for m in messages]
+                if name in page:
+                    bound = label(RaiseForm(None, context=context))[name]
+                    errors += [{"href": href, "text": as_sentence(bound, m)} for m in messages]
+                else:
+                    errors += [{"href": href, "text": m[:1].upper() + m[1:]} for m in messages]
         except transitions.NotAllowed as e:
             errors.append({"href": "#main-content", "text": str(e)[:1].upper() + str(e)[1:]})
         else:
