@@ -63,7 +63,7 @@ class ReauthenticateForm(GovukErrors, allauth_forms.ReauthenticateForm):
         _govuk(self, {"password": ("Password", "Enter your password")})
 
 
-class ActivateAuthenticatorForm(totp_forms.ActivateTOTPForm):
+class ActivateAuthenticatorForm(GovukErrors, totp_forms.ActivateTOTPForm):
     """allauth makes a new secret each time the set-up page is shown: a person who scanned
     the QR code and then reloaded the page (or came back to it from their app) had every
     code refused. The secret waiting in the session is kept until the app is set up
