@@ -156,7 +156,7 @@ def database_from_url(url: str) -> dict:
             "OPTIONS": {
                 "init_command": "PRAGMA journal_mode=WAL;",
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
+                "timeout": env_int("RPD_SQLITE_BUSY_SECONDS", 20, 1, 3600),
             },
         }
     if parts.scheme in ("postgres", "postgresql"):
