@@ -359,9 +359,10 @@ def record_discussion(week: FirstWeek, person: Person, d, others: list[User], ou
     week.open(person, f"/disagreements/{d.pk}/", "case")
     walk.follow("Record a discussion", "record")
     page.locator("input[name=kind][value=meeting]").check()
-    page.get_by_label("When did it take place?").fill(
-        (datetime.datetime.now(LONDON) - datetime.timedelta(hours=1)).strftime("%-d/%-m/%Y %H:%M")
-    )
+    # The date's boxes and the time's (hour, minute), as GOV.UK draws a date.
+    when = datetime.datetime.now(LONDON) - datetime.timedelta(hours=1)
+    for part in ("day", "month", "year", "hour", "minute"):
+        page.locator(f"#id_occurred_at_{part}").fill(str(getattr(when, part)))
     for someone in [person.user, *others]:
         page.get_by_label(f"{someone.display_name}, {someone.job_title}, ").check()
     page.get_by_label("Summary").fill("Both positions and the evidence were set out.")

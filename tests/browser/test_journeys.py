@@ -518,7 +518,11 @@ def test_raising_by_keyboard_alone(live_server, page, page_check):
     # Typing into a closed select picks the first option starting so (a space would open it).
     walk.type("Which agency", police.name.split()[0])
     walk.press("Continue", "professional")
+    # The list narrows as they type; a keyboard user moves down to the name and chooses it
+    # (leaving the box never picks for them).
     walk.type("Who in that agency", demo.ladder["police"][0].first_name)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
     walk.press("Continue", "challenged")
     walk.choose("A decision")
     walk.type("Day", "5")
