@@ -21,7 +21,9 @@ FORMS = [f"form: {action.replace('-', ' ')}" for action in pages.CASE_FORMS] + [
 ADMINISTRATION = [f"administration: {path or 'home'}" for path in pages.ADMIN_PAGES] + [
     "administration: a person"
 ]
-PAGES = LISTS + FORMS + ADMINISTRATION
+# The main submissions, each on a case ready for it (bench/pages.py writes the evidence).
+SUBMITS = ["submit: record a discussion", "submit: approve a record", "submit: escalate"]
+PAGES = LISTS + FORMS + ADMINISTRATION + SUBMITS
 
 
 def sizes(name: str, default: str) -> tuple[int, int]:
