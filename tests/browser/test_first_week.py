@@ -37,7 +37,7 @@ from rpd.onboarding.import_people import import_file
 from rpd.onboarding.sample import sample_rows
 from rpd.pathways import registry
 from rpd.people.models import User
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import SCREENSHOTS, screenshot
 from tests.browser.conftest import _close as close_page
 from tests.browser.conftest import _page as open_page
 from tests.browser.test_journeys import Walk, choose_person, fill_date, totp_now
@@ -120,7 +120,7 @@ class FirstWeek:
     def _screenshot(self, page, name: str) -> None:
         for width in (1280, 320):
             page.set_viewport_size({"width": width, "height": 900})
-            page.screenshot(path=_screenshots() / f"{name}-{width}.png", full_page=True)
+            screenshot(page, _screenshots() / f"{name}-{width}.png")
         page.set_viewport_size({"width": 1280, "height": 900})
 
     def close(self) -> None:
