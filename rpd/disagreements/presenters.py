@@ -199,6 +199,18 @@ EVENT_WORDS = {
     "disagreement.hand_over_action": "Handed over an agreed action",
     "disagreement.complete_action": "Marked an agreed action done",
     "disagreement.withdraw": "Withdrew",
+    "disagreement.fast_track": "Fast-tracked to a higher stage",
+    "disagreement.raise_risk": "Recorded a change of risk",
+    "disagreement.record_panel": "Recorded the panel's sitting",
+    "disagreement.add_party": "Copied in another agency",
+    "disagreement.shorten": "Set a shorter deadline",
+    "disagreement.name_receiver": "Named who holds the case",
+    "disagreement.submit_form": "Submitted a form",
+    "disagreement.add_case_reference": "Added their agency's case reference",
+    "disagreement.add_account": "Added their own account of a discussion",
+    "disagreement.confirm_resolution": "Confirmed the resolution",
+    "disagreement.contest_resolution": "Contested the resolution",
+    "disagreement.decide_contested": "Decided the contested resolution",
 }
 
 

@@ -190,3 +190,11 @@ def test_the_register_line_shows_no_text_written_about_the_case(client):
     for written in (d.summary, d.outcome_sought, d.challenged_description):
         assert written not in page
     assert "Robin Testchild" not in page
+
+
+def test_every_transition_reads_as_words_on_the_timeline_never_as_its_action_id():
+    # A transition added to the rules without words showed "disagreement.name_receiver".
+    from rpd.disagreements import presenters, transitions
+
+    unworded = [n for n in transitions.RULES if f"disagreement.{n}" not in presenters.EVENT_WORDS]
+    assert unworded == []
