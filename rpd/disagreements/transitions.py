@@ -1294,6 +1294,25 @@ def _confirm_resolution(act: Act) -> dict:
     return {"stage": act.d.stage}
 
 
+# What a resolution says, as its side wrote it: kept whole on a contested resolution, and
+# written back if the stage's leader upholds it.
+RESOLUTION_AS_WRITTEN = (
+    "agreed_outcome",
+    "next_steps",
+    "written_confirmation",
+    "feedback_to_raiser",
+    "learning_multi_agency_audit",
+    "learning_case_review",
+    "learning_procedure_amendment",
+    "resolved_by_id",
+    "resolved_at",
+)
+
+
+def _resolution_as_written(row) -> dict:
+    return {name: getattr(row, name) for name in RESOLUTION_AS_WRITTEN}
+
+
 def _contest_resolution(act: Act) -> dict:
     """The resolution is kept as it stood, with the reason, and the case goes on as the
     pathway says (`Pack.contest_at`): to the next stage, or the stage reopened; or, where
@@ -1308,15 +1327,7 @@ def _contest_resolution(act: Act) -> dict:
     ContestedResolution.objects.create(
         disagreement=d,
         stage=d.stage,
-        agreed_outcome=resolution.agreed_outcome,
-        next_steps=resolution.next_steps,
-        written_confirmation=resolution.written_confirmation,
-        feedback_to_raiser=resolution.feedback_to_raiser,
-        learning_multi_agency_audit=resolution.learning_multi_agency_audit,
-        learning_case_review=resolution.learning_case_review,
-        learning_procedure_amendment=resolution.learning_procedure_amendment,
-        resolved_by=resolution.resolved_by,
-        resolved_at=resolution.resolved_at,
+        **_resolution_as_written(resolution),
         contested_by=act.actor,
         contested_at=act.at,
         reason=act.data["reason"],
@@ -1386,15 +1397,7 @@ def _decide_contested(act: Act) -> dict:
         contested.outcome = ContestOutcome.UPHELD
         Resolution.objects.create(
             disagreement=d,
-            agreed_outcome=contested.agreed_outcome,
-            next_steps=contested.next_steps,
-            written_confirmation=contested.written_confirmation,
-            feedback_to_raiser=contested.feedback_to_raiser,
-            learning_multi_agency_audit=contested.learning_multi_agency_audit,
-            learning_case_review=contested.learning_case_review,
-            learning_procedure_amendment=contested.learning_procedure_amendment,
-            resolved_by=contested.resolved_by,
-            resolved_at=contested.resolved_at,
+            **_resolution_as_written(contested),
             confirmed_by=act.actor,
             confirmed_at=act.at,
         )

@@ -10,8 +10,9 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 
+from rpd.disagreements import access
 from rpd.disagreements.models import Disagreement, PathwayVersion, Referral, Resolution
 from rpd.pathways.calendar import today as london_today
 from rpd.people.models import Partnership
@@ -122,6 +123,9 @@ def top_cases(partnership: Partnership, period: Period) -> list[TopCase]:
         )
     cases = list(
         Disagreement.objects.filter(reached, partnership=partnership)
+        .annotate(
+            told=ExpressionWrapper(access.seen_whole_by_overseers(), output_field=BooleanField())
+        )
         .distinct()
         .order_by("raised_at", "pk")
     )
@@ -136,7 +140,7 @@ def top_cases(partnership: Partnership, period: Period) -> list[TopCase]:
     )
     out = []
     for d in cases:
-        told = d.partnership_told_at is not None
+        told = d.told
         referral = referrals.get(d.pk)
         text = referral.recommendation if referral else outcomes.get(d.pk, "")
         out.append(

@@ -44,6 +44,22 @@ def test_the_report_lists_every_case_that_reached_the_top_stage_with_its_recomme
     assert yoy.rows[0][:3] == ["Raised", report.figures.raised, report.before.raised]
 
 
+def test_a_top_stage_case_the_partnership_was_not_told_of_keeps_its_texts_out_of_the_report(
+    jersey,
+):
+    # The report quotes what the partnership's oversight roles may see whole: nothing of a
+    # case the pathway has not told it about.
+    from rpd.disagreements.models import Disagreement
+
+    demo, cases = jersey
+    top = [d for d in cases if d.episodes.filter(number=4).exists()]
+    Disagreement.objects.filter(pk=top[0].pk).update(partnership_told_at=None)
+    report = annual(demo.partnership, cases[0].raised_at.year)
+    shown = {c.reference: c.recommendation for c in report.top_cases}
+    assert shown[top[0].reference] == "Not shared with the partnership"
+    assert all(shown[d.reference] != "Not shared with the partnership" for d in top[1:])
+
+
 def test_a_figure_of_today_shows_only_in_the_current_years_column(jersey):
     # "Overdue now" of 2025 would be today's figure printed under a year it says nothing of.
     from rpd.pathways.calendar import today
