@@ -22,6 +22,7 @@ from rpd.frontend import time_in_words
 from rpd.pathways.calendar import LONDON, WorkingCalendar, local_date
 from rpd.people.models import User
 
+from . import deadlines
 from .access import Capacity
 from .models import (
     Account,
@@ -83,6 +84,14 @@ def overdue_in_words(due: datetime.date, today: datetime.date, calendar: Working
     late = calendar.working_days_between(due, today)
     since = f"overdue since {due:%A} {day_in_words(due, today)}"
     return f"{since} ({_working_days(late)})" if late else since
+
+
+def stage_due_in_words(d: Disagreement, episode, today: datetime.date) -> str:
+    """What an extension or a shorter deadline moves, worded as the case page words its due
+    date: "Stage 2's review date is due in 4 working days (Friday 11 December)"."""
+    stage = next(x for x in deadlines.deadlines(d, episode) if x.kind == deadlines.STAGE)
+    due = due_in_words(d.status, stage.due, today, d.partnership.working_calendar())
+    return f"Stage {episode.number}'s {deadlines.what(d, episode, stage)} is {due}."
 
 
 def is_overdue(status: str, due: datetime.date | None, today: datetime.date) -> bool:

@@ -5,8 +5,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
+from django.utils import timezone
 
 from rpd.audit import log as audit
+from rpd.notifications import notices
 from rpd.people.models import RoleGrant, RoleHolder, StandIn, User
 
 from .access import rebuild_viewers, subordinate_ids
@@ -107,11 +109,14 @@ def _restate_pending() -> None:
         | (Q(partnership_id__in=led_in) & ~Q(current_led_by_role=""))
     )
     cases = Disagreement.objects.filter(waiting & where).distinct()
+    at = timezone.now()
     for d in cases.iterator():
         episode = d.current_episode() if d.status in LIVE else None
         steps = [step.as_json() for step in transitions.next_steps(d, episode)]
         if steps != d.next_steps:
-            Disagreement.objects.filter(pk=d.pk).update(next_steps=steps)
+            with transaction.atomic():
+                Disagreement.objects.filter(pk=d.pk).update(next_steps=steps)
+                notices.newly_asked(d, d.next_steps or [], steps, at)
 
 
 @receiver(post_save, sender=User)

@@ -485,6 +485,31 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
             _feedback(writer, message)
 
 
+def newly_asked(d, before: list[dict], after: list[dict], at) -> None:
+    """Tell whoever a change of people or roles now asks to act on `d` (its next steps
+    restated, `signals.restate_next_steps`), as a transition tells those it asks: the
+    step's own words, which name dates and the pack's requirements, never the case's text.
+    A record's approver shares the key of the notice its recording sends, so is told once."""
+    had = {(step["name"], step["target"], p) for step in before for p in step["people"]}
+    writer = Writer(d, None, at)
+    for step in after:
+        new = [p for p in step["people"] if (step["name"], step["target"], p) not in had]
+        for user in User.objects.filter(pk__in=new):
+            if step["name"] == "approve":
+                kind, key = Kind.RECORD_TO_APPROVE, f"record-to-approve:{step['target']}:{user.pk}"
+            else:
+                kind = Kind.ASKED
+                key = f"asked:{d.pk}:{d.stage}:{step['name']}:{step['target']}:{user.pk}"
+            writer.to(
+                user,
+                kind,
+                "you are now asked to act",
+                f"A change of who manages whom or who holds a role means you are now asked "
+                f"to {step['what']}: read it on the disagreement's page and act there.",
+                dedupe_key=key,
+            )
+
+
 def _asked_to_decide(writer: Writer, d) -> None:
     """Whom the rules ask to decide a contested resolution (transitions.next_steps, stored
     on the case just before): the stage's leader, where the pathway gives them the power."""

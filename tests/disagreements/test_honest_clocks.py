@@ -147,3 +147,18 @@ def test_a_milestone_met_after_its_date_shows_as_met_late(client):
         f"{milestone.name}: due {milestone.due.day} {milestone.due:%B %Y}, "
         f"met late, on {met.day} {met:%B %Y}"
     ) in page
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_the_extend_page_says_what_the_stage_is_due_now_before_asking_for_the_new_date(client):
+    # Agreeing a new date means knowing the old one: the page says it as the case page does.
+    demo, manager, d = stage_2_in_stoke_on_trent()
+    episode = d.current_episode()
+    client.force_login(manager)
+    page = client.get(f"/disagreements/{d.pk}/extend/").text
+    due = presenters.due_in_words(
+        d.status, episode.due, MONDAY.date(), d.partnership.working_calendar()
+    )
+    [said] = re.findall(r'<p class="govuk-body" id="stage-due">([^<]*)</p>', page)
+    assert said == f"Stage 2's review date is {due}.".replace("'", "&#x27;")
+    assert f"{episode.due.day} {episode.due:%B}" in said

@@ -28,6 +28,18 @@ def asked_by_notice(d, kind=Kind.RECORD_TO_APPROVE) -> set[int]:
     return set(Notice.objects.filter(disagreement=d, kind=kind).values_list("recipient", flat=True))
 
 
+def a_colleague_on_the_same_rung(person):
+    return type(person).objects.create_user(
+        username="acting.sergeant",
+        email="acting.sergeant@example.org",
+        first_name="Rowan",
+        last_name="Acting",
+        agency=person.agency,
+        rung=person.rung,
+        line_manager=person.line_manager,
+    )
+
+
 @pytest.fixture
 def stage_1_record_by_the_police_officer(db):
     demo = build_partnership("stoke-on-trent")
@@ -94,15 +106,7 @@ def test_a_new_line_manager_is_asked_to_approve_at_once_and_the_old_one_no_longe
     # when the record was written.
     demo, d = stage_1_record_by_the_police_officer
     officer, sergeant = demo.ladder["police"][0], demo.ladder["police"][1]
-    acting = type(sergeant).objects.create_user(
-        username="acting.sergeant",
-        email="acting.sergeant@example.org",
-        first_name="Rowan",
-        last_name="Acting",
-        agency=sergeant.agency,
-        rung=sergeant.rung,
-        line_manager=sergeant.line_manager,
-    )
+    acting = a_colleague_on_the_same_rung(sergeant)
     with django_capture_on_commit_callbacks(execute=True):
         officer.line_manager = acting
         officer.save()
@@ -149,3 +153,50 @@ def test_raised_with_i_do_not_know_who_the_agencys_lead_is_asked_to_name_the_per
     assert "You must name who holds the case" in page
     client.force_login(social_worker)
     assert "You must record" not in client.get(f"/disagreements/{d.pk}/").text
+
+
+def test_a_new_line_manager_asked_to_approve_is_told_by_email_once(
+    stage_1_record_by_the_police_officer, django_capture_on_commit_callbacks
+):
+    # Named on My work is not enough: the person a change asks to act hears of it as those
+    # asked by a transition do (the record-to-approve notice, its dedupe key shared).
+    demo, d = stage_1_record_by_the_police_officer
+    officer, sergeant = demo.ladder["police"][0], demo.ladder["police"][1]
+    acting = a_colleague_on_the_same_rung(sergeant)
+    for manager in (acting, sergeant, acting):  # asked twice, told once
+        with django_capture_on_commit_callbacks(execute=True):
+            officer.line_manager = manager
+            officer.save()
+    assert asked_by_notice(fresh(d)) == {sergeant.pk, acting.pk}
+    [notice] = Notice.objects.filter(disagreement=d, recipient=acting)
+    assert "approve the record of the discussion on 30 November" in notice.body_text
+    assert "outcome" not in notice.body_text.lower()
+
+
+def test_a_new_safeguarding_lead_is_asked_to_name_who_holds_the_case_and_told(
+    db, django_capture_on_commit_callbacks
+):
+    """The other agency's safeguarding leads are asked to name the receiver: a lead
+    appointed while the case waits is asked at once, and one who stops being lead is not."""
+    from rpd.people.models import Role, RoleGrant
+
+    demo = build_partnership("stoke-on-trent")
+    social_worker, lead = demo.ladder["csc"][0], demo.lead["police"]
+    data = raise_data(demo, "police", receiving_professional=None, receiver_unknown=True)
+    with time_machine.travel(MONDAY):
+        d = transitions.raise_disagreement(social_worker, data)
+    [step] = fresh(d).next_steps
+    newcomer = demo.ladder["police"][2]
+    assert newcomer.pk not in step["people"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        grant = RoleGrant.objects.create(user=newcomer, role=Role.SAFEGUARDING_LEAD)
+    [step] = fresh(d).next_steps
+    assert step["name"] == "name_receiver" and newcomer.pk in step["people"]
+    assert told_on_my_work(newcomer, d) == "You must name who holds the case"
+    assert Notice.objects.filter(disagreement=d, recipient=newcomer, kind=Kind.ASKED).count() == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        grant.delete()
+    [step] = fresh(d).next_steps
+    assert newcomer.pk not in step["people"] and lead.pk in step["people"]

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from rpd.frontend import GovukErrors
+from rpd.pathways.calendar import today as london_today
 
 from .. import presenters, transitions
 from ..fields import people_choices
@@ -304,6 +305,9 @@ def act(request, pk: int, action: str):
             "na_form": na_form,
             "still_to_record": still,
             "next_stage": d.pack.stage(d.stage + 1) if name == "escalate" else None,
+            "stage_due": presenters.stage_due_in_words(d, episode, london_today())
+            if name in ("extend", "shorten") and episode is not None
+            else "",
             # What is confirmed or contested, read where it is (only the other side, who
             # took part and reads the outcome, is offered these pages).
             "resolution": presenters.resolution_rows(d.resolution, d)

@@ -100,7 +100,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "An agency keeps a position of non-involvement that others dispute",
         "Only with a risk of immediate or significant harm",
     ),
-    "held_on": ("When did the panel sit?", "For example, 3/12/2026"),
+    "held_on": ("When did the panel sit?", "For example, 3 12 2026"),
     "members": ("Who sat on the panel?", "Representatives of each agency the pathway requires"),
     "chronology_reviewed": ("The panel reviewed the escalation chronology", ""),
     "copied_agencies": (
