@@ -13,7 +13,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
-from rpd.disagreements.fields import Person, Text, plain_text
+from rpd.disagreements.fields import OneRow, Person, Text, plain_text
 from rpd.frontend import GovukDateField, GovukErrors
 from rpd.pathways.calendar import CALENDARS
 from rpd.people.models import (
@@ -164,12 +164,12 @@ class RungForm(PartnershipForm):
             self.fields["pathway_rung"].choices = _pathway_rungs(self.partnership)
 
 
-class AgencyChoice(forms.ModelChoiceField):
+class AgencyChoice(OneRow):
     def label_from_instance(self, obj):
         return obj.name
 
 
-class RungChoice(forms.ModelChoiceField):
+class RungChoice(OneRow):
     def label_from_instance(self, obj):
         return f"{obj.agency.name}: {obj.position}. {obj.title}"
 

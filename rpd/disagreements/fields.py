@@ -238,7 +238,15 @@ class Offering:
         ]
 
 
-class Person(Offering, forms.ModelChoiceField):
+class OneRow(forms.ModelChoiceField):
+    """One row, chosen from a select whose first option asks in words, not with Django's
+    dashes."""
+
+    def __init__(self, *args, empty_label="Choose", **kwargs):
+        super().__init__(*args, empty_label=empty_label, **kwargs)
+
+
+class Person(Offering, OneRow):
     """One person, shown by name and job title; its select narrows as you type (init.js)."""
 
     def __init__(self, *args, **kwargs):
@@ -249,7 +257,7 @@ class Person(Offering, forms.ModelChoiceField):
         return person_label(obj)
 
 
-class One(Offering, forms.ModelChoiceField):
+class One(Offering, OneRow):
     """One row of a queryset, whose page may list fewer than it accepts."""
 
 
