@@ -744,13 +744,15 @@ class PanelForm(ContextForm):
     chronology_reviewed = forms.BooleanField(required=False)
     outcome = LongText()
 
-    def __init__(self, data, *, context: Context, concerned=()):
+    def __init__(self, data, *, context: Context, concerned=(), offered=None):
         super().__init__(data, context=context)
         self.panel = context.pack.stage(context.stage).panel
         self.concerned = concerned  # the two agencies the disagreement is between
         self.fields["members"].queryset = partnership_users(context.partnership).select_related(
             "agency"
         )
+        if offered is not None:
+            self.fields["members"].offer(offered)
 
     def clean_members(self):
         members = list(self.cleaned_data["members"])

@@ -904,6 +904,40 @@ def listed_owners(act: Act):
     return on_the_case(act.d, partnership_leads=bool(act.episode and act.episode.led_by_role))
 
 
+def panel_candidates(act: Act):
+    """Whom the panel page lists (`PanelForm` accepts anyone in the partnership): the case's
+    people and the partnership's leads, the holders of the roles that fill its seats, the
+    safeguarding leads of the kinds of agency its seats need, and, of those agencies and the
+    two concerned, whoever stands as high as the stage's actors; never the thousands."""
+    d, pack = act.d, act.d.pack
+    stage = pack.stage(d.stage)
+    who = Q(pk__in=on_the_case(d, partnership_leads=True).values("pk"))
+    if stage.panel is not None:
+        seats = stage.panel.seats
+        held = [roles.holders(d.partnership, seat.role) for seat in seats if seat.role]
+        types = {kind for seat in seats for kind in seat.agency_types}
+        ladder = [rung.id for rung in pack.rungs]  # lowest first
+        lowest = min(ladder.index(stage.raising.rung), ladder.index(stage.receiving.rung))
+        agencies = Q(agency__type__in=types) | Q(
+            agency_id__in=(d.raising_agency_id, d.receiving_agency_id)
+        )
+        who |= (
+            Q(pk__in=[h.user_id for holders in held for h in holders if h.user_id])
+            | (agencies & Q(rung__pathway_rung__in=ladder[lowest:]))
+            | Q(
+                agency__type__in=types,
+                role_grants__role=Role.SAFEGUARDING_LEAD,
+                role_grants__partnership__isnull=True,
+            )
+        )
+    return (
+        forms.partnership_users(d.partnership)
+        .filter(who)
+        .distinct()
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
 def taking_part(d: Disagreement):
     """Who may ask for more time (`_asker`): those taking part."""
     return User.objects.filter(pk__in=d.participants.values("user_id"), is_active=True).order_by(
@@ -1709,7 +1743,10 @@ RULES: dict[str, Rule] = {
         forms.PanelForm,
         _record_panel,
         _may_record_panel,
-        form_needs=lambda act: {"concerned": (act.d.raising_agency, act.d.receiving_agency)},
+        form_needs=lambda act: {
+            "concerned": (act.d.raising_agency, act.d.receiving_agency),
+            "offered": panel_candidates(act),
+        },
     ),
     "resolve": Rule(
         "resolve",

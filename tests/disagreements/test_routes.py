@@ -6,6 +6,7 @@ meeting, and who acts for an agency with no one on a rung."""
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -379,6 +380,27 @@ def test_hillingdon_the_resolution_panel_sits_with_local_authority_police_and_ic
     assert set(sitting.members.all()) == {demo.ladder[k][2] for k in ("csc", "police", "health")}
     assert sitting.chronology_reviewed
     assert len(sitting.agencies) == 3
+
+
+def test_hillingdon_the_panel_page_lists_who_could_sit_not_the_whole_partnership(client, settings):
+    # "Representatives from three agencies (Local Authority, Police and CCG), including
+    # those agencies directly concerned": those agencies' people as senior as the stage's
+    # actors, the case's people and the unit; not a school's teacher, nor a practitioner.
+    settings.RPD_REQUIRE_MFA = False
+    demo, d = _at_hillingdon_stage_4(receiving="school")
+    client.force_login(demo.unit)
+    page = client.get(f"/disagreements/{d.pk}/record-panel/").text
+    listed = {int(pk) for pk in re.findall(r'name="members" type="checkbox" value="(\d+)"', page)}
+    assert {demo.ladder[key][2].pk for key in ("csc", "police", "health", "school")} <= listed
+    assert demo.unit.pk in listed
+    assert demo.ladder["police"][0].pk not in listed  # a police constable
+    assert not {p.pk for p in demo.ladder["charity"]} & listed  # no seat, not concerned
+    # Offered is not allowed: someone the page does not list may still be named.
+    constable = demo.ladder["police"][0]
+    sitting = _sitting(demo, "csc", "police", "health", "school")
+    sitting["members"] = [*sitting["members"], constable.pk]
+    d = do("record_panel", demo.unit, d, **sitting)
+    assert constable in d.current_episode().panels.get().members.all()
 
 
 def test_hillingdon_the_resolution_panel_must_have_all_three_agencies():
