@@ -17,7 +17,7 @@ from rpd.disagreements.models import Disagreement, PathwayVersion, Referral, Res
 from rpd.pathways.calendar import today as london_today
 from rpd.people.models import Partnership
 
-from . import exports, learning, pdf
+from . import charts, exports, learning, pdf
 from .figures import Figures, Period, figures
 from .register import local
 from .stages import top_stage
@@ -178,5 +178,8 @@ REPORT_KINDS = {**exports.KINDS, "pdf": "application/pdf"}
 def render_report(report: AnnualReport, kind: str) -> bytes:
     """The report as CSV (one row per figure, then the tables), XLSX or PDF."""
     if kind == "pdf":
-        return pdf.from_template("oversight/report_document.html", {"report": report})
+        sections = charts.drawn(report.tables(), image=True)
+        return pdf.from_template(
+            "oversight/report_document.html", {"report": report, "sections": sections}
+        )
     return exports.render(kind, report.headline(), report.tables())

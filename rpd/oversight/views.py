@@ -25,7 +25,7 @@ from rpd.people.models import Partnership
 from rpd.templatetags.govuk import govuk_tag
 
 from . import documents, exports, learning, pdf, register
-from .charts import bar_chart
+from .charts import drawn
 from .figures import Period, figures
 from .forms import LearningForm, Options, PeriodForm, RegisterForm
 from .models import LearningItem
@@ -135,14 +135,6 @@ def period_figures(request, slug: str | None):
     today = london_today()
     period = Period(*form.period(today))
     return form, figures(form.chosen_partnerships(), period, today)
-
-
-def drawn(shown: list) -> list[dict]:
-    """Each table with its chart, where it has one: the chart an image, the table its numbers."""
-    return [
-        {"table": t, "chart": bar_chart(f"chart-{t.id}", t.charted, t.bars()) if t.chart else ""}
-        for t in shown
-    ]
 
 
 @login_required

@@ -144,6 +144,46 @@ def test_the_report_as_pdf_is_tagged_titled_in_english_and_arial(jersey, tmp_pat
     assert "Cases that reached the top stage" in text and "Raised" in text
 
 
+def figures_of(node) -> list[str]:
+    """The alternative text of each figure in a tagged PDF's structure tree."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    node = node.get_object()
+    found = []
+    if isinstance(node, DictionaryObject):
+        if node.get("/S") == "/Figure":
+            found.append(str(node.get("/Alt", "")))
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, ArrayObject) else [kids]:
+            if isinstance(kid, IndirectObject | DictionaryObject):
+                found += figures_of(kid)
+    return found
+
+
+@needs_pdf
+def test_the_report_as_pdf_draws_each_chart_of_the_page_as_a_figure_with_its_numbers(jersey):
+    # A board reads the annual report as a document: its charts are there as on the page,
+    # each a tagged figure whose alternative text gives its numbers.
+    import io
+
+    from pypdf import PdfReader
+
+    from rpd.oversight.report import render_report
+    from rpd.oversight.tables import Table
+
+    demo, cases = jersey
+    report = annual(demo.partnership, cases[0].raised_at.year)
+    charted = [t for t in report.tables() if isinstance(t, Table) and t.chart and t.rows]
+    assert charted
+    reader = PdfReader(io.BytesIO(render_report(report, "pdf")))
+    alts = figures_of(reader.trailer["/Root"]["/StructTreeRoot"])
+    assert len(alts) == len(charted)
+    for table, alt in zip(charted, alts, strict=True):
+        assert alt.startswith(table.charted) and all(
+            f"{label}: {value}" in alt for label, value in table.bars()
+        )
+
+
 def test_without_weasyprints_libraries_a_pdf_is_one_clear_line(tmp_path):
     script = (
         "import sys, builtins\n"
