@@ -1602,6 +1602,16 @@ def _name_receiver(act: Act) -> dict:
     return {"side": Side.RECEIVING, "from": from_user.pk, "to": to_user.pk}
 
 
+def _receiver_named(act: Act) -> None:
+    """Raised with "I do not know who", there is no one to discuss it with until the other
+    agency names who holds the case (`name_receiver`, the next step asked meanwhile)."""
+    if act.d.receiver_to_name:
+        raise NotAllowed(
+            f"once {act.d.receiving_agency.name} has named who holds the case: until then "
+            "there is no one to discuss it with"
+        )
+
+
 def _may_name_receiver(act: Act) -> None:
     """Only while unnamed, and only by whoever the case went to (the agency's lead) or
     another safeguarding lead of that agency: checked before the page is offered."""
@@ -1677,6 +1687,7 @@ RULES: dict[str, Rule] = {
         ACT | {Capacity.LEAD},
         forms.RecordForm,
         _record,
+        _receiver_named,
         form_needs=lambda act: {
             "milestones": act.episode.milestones.filter(met_at__isnull=True),
             "listed": on_the_case(act.d, partnership_leads=bool(act.episode.led_by_role)),

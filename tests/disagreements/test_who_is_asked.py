@@ -200,3 +200,22 @@ def test_a_new_safeguarding_lead_is_asked_to_name_who_holds_the_case_and_told(
         grant.delete()
     [step] = fresh(d).next_steps
     assert newcomer.pk not in step["people"] and lead.pk in step["people"]
+
+
+def test_until_the_receiver_is_named_no_one_may_record_a_discussion_and_the_page_says_why(
+    db, client
+):
+    # "There is no one to discuss it with yet": the rule that asks the lead to name the
+    # receiver first also keeps "Record a discussion" from the raiser and the lead.
+    demo = build_partnership("stoke-on-trent")
+    social_worker, lead = demo.ladder["csc"][0], demo.lead["police"]
+    data = raise_data(demo, "police", receiving_professional=None, receiver_unknown=True)
+    with time_machine.travel(MONDAY):
+        d = transitions.raise_disagreement(social_worker, data)
+    for person in (social_worker, lead):
+        assert "record" not in transitions.allowed(person, fresh(d))
+        with pytest.raises(transitions.NotAllowed, match="who holds the case"):
+            transitions.perform("record", person, d.pk, fresh(d).version, {})
+    client.force_login(social_worker)
+    page = client.get(f"/disagreements/{d.pk}/").text
+    assert "Record a discussion: " in page and "who holds the case" in page

@@ -94,7 +94,7 @@ GROUPS = [
     ("Withdraw it", ["withdraw"]),
 ]
 # A step held back by what the stage lacks says why, where that tells the reader what to do.
-SAY_WHY = ("resolve", "escalate")
+SAY_WHY = ("record", "resolve", "escalate")
 
 
 def case_buttons(d, allowed) -> list[dict]:
