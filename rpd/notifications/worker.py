@@ -89,6 +89,9 @@ FLUSH_SECONDS = 0.1
 # each: the worker waits for its write before the next send, so a slow send is never one
 # a crash leaves unrecorded while the next is under way (Recorder).
 SLOW_RUN = 10
+# The next batch is claimed once the one in hand looks like being done within this, at
+# its pace so far: well ahead of a claim's commit, and never long before it is wanted.
+CLAIM_AHEAD_SECONDS = 1.0
 NO_RESULT = DeliveryFailed("the channel gave no result for this notice", permanent=False)
 
 
@@ -616,13 +619,22 @@ def deliver_due(
     """Claim, send and record batch after batch until nothing is due or `should_stop`;
     return how many notices were claimed and tried.
 
-    Each batch's successor is claimed as soon as it starts, so the claim is committed
-    while the batch is sent; one claimed and then not sent (asked to stop) is handed back.
+    The next batch is claimed while this one is sent, once this one is expected to be
+    done within CLAIM_AHEAD_SECONDS at its pace so far: its claim is committed by the
+    time it is wanted, and a worker whose sends are slow does not sit on a batch it will
+    not start for a while (another worker may be idle). A batch claimed ahead and then
+    not sent (asked to stop) is handed back.
     """
     books = Bookkeeper(worker_id, channel, tally)
     handled = 0
-    ahead: Task | None = books.claim(limit)
+    ahead: Task | None = None
+
+    def claim_ahead() -> None:
+        nonlocal ahead
+        ahead = books.claim(limit)
+
     try:
+        claim_ahead()
         while ahead is not None:
             held, ahead = ahead.result(), None
             if held is None:
@@ -630,9 +642,10 @@ def deliver_due(
             if should_stop() or books.error is not None:
                 books.finish(held, held.notices)
                 break
-            ahead = books.claim(limit)
             handled += len(held.notices)
-            _send(books, held, channel, timezone.now, should_stop)
+            _send(books, held, channel, timezone.now, should_stop, claim_ahead)
+            if ahead is None and not should_stop():  # not claimed during the batch
+                claim_ahead()
     finally:
         if ahead is not None:
             books.drop(ahead)
@@ -640,11 +653,20 @@ def deliver_due(
     return handled
 
 
-def _send(books: Bookkeeper, held: Lease, channel, clock, should_stop) -> None:
-    """Send a claimed batch, handing its results to `books` in runs as they come."""
+def _send(
+    books: Bookkeeper,
+    held: Lease,
+    channel: Channel,
+    clock: Callable[[], datetime.datetime],
+    should_stop: Callable[[], bool] | None,
+    claim_ahead: Callable[[], None] | None = None,
+) -> None:
+    """Send a claimed batch, handing its results to `books` in runs as they come; call
+    `claim_ahead` once the rest of the batch looks like taking CLAIM_AHEAD_SECONDS or less."""
+    started = time.monotonic()
     # Stop taking notices from the batch halfway through the lease; the rest go back to
     # the queue for whichever worker is free next.
-    hand_back_at = time.monotonic() + settings.RPD_WORKER_LEASE_SECONDS / 2
+    hand_back_at = started + settings.RPD_WORKER_LEASE_SECONDS / 2
     reported: set[int] = set()
     pending: list[Result] = []  # results the channel gave that are not yet handed over
     flushed_at = time.monotonic()
@@ -658,7 +680,7 @@ def _send(books: Bookkeeper, held: Lease, channel, clock, should_stop) -> None:
         flushed_at = time.monotonic()
 
     def report(notice: Notice, failure: DeliveryFailed | None) -> bool:
-        nonlocal stopped
+        nonlocal stopped, claim_ahead
         reported.add(notice.pk)
         pending.append((notice, failure, clock()))
         # Results are written together while sends come fast; each at once when they
@@ -672,7 +694,13 @@ def _send(books: Bookkeeper, held: Lease, channel, clock, should_stop) -> None:
         # When recording failed, the database is in trouble: stop, and say so below.
         go_on = not held.lost and books.error is None
         go_on = go_on and not (should_stop and should_stop())
-        stopped = not (go_on and time.monotonic() < hand_back_at)
+        now = time.monotonic()
+        stopped = not (go_on and now < hand_back_at)
+        if claim_ahead is not None and not stopped:
+            left = len(held.notices) - len(reported)
+            if (now - started) / len(reported) * left <= CLAIM_AHEAD_SECONDS:
+                claim_ahead()
+                claim_ahead = None
         return not stopped
 
     try:
