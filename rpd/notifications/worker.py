@@ -10,30 +10,35 @@ IMMEDIATE (see settings), so a claim holds the database's one write lock from it
 first read: two worker processes take turns, and the second sees the first's
 claims. Either way a notice is claimed by one worker at a time.
 
-Sending happens outside any transaction (a slow mail server must not hold locks).
-Results are recorded in runs, one transaction each (one UPDATE for the sent ones,
-one INSERT for all the attempts): a run is written once it holds FLUSH_EVERY results
-or FLUSH_SECONDS have passed since the last write, so while sends come fast the
-bookkeeping is shared between many notices, and when they come slower than that
-each is written the moment the channel has it. A result is recorded only if the
-notice is still claimed by this worker: a worker that outlived its lease cannot
-overwrite the result of the worker that took the notice over.
-While a worker sends, a thread renews its lease every quarter of it (`Lease`), so a
-live worker's claim does not expire under it however slow one send is; only a
-worker that died (or froze whole) lets its claims run out. A worker also stops
-taking new notices from its batch halfway through its lease and hands the rest back,
-so one worker does not sit on a long batch while others are idle.
+Sending happens outside any transaction (a slow mail server must not hold locks),
+and the database work round it is done beside it, in a thread of its own
+(`Bookkeeper`): the next batch is claimed while this one is sent, and results are
+recorded in runs, one transaction each (one UPDATE for the sent ones, one INSERT for
+all the attempts), written while the next run fills. A run is handed over once it
+holds FLUSH_EVERY results or FLUSH_SECONDS have passed since the last, so while sends
+come fast the bookkeeping is shared between many notices, and when they come slower
+than that each is written the moment the channel has it. A result is recorded only
+if the notice is still claimed by this worker: a worker that outlived its lease
+cannot overwrite the result of the worker that took the notice over.
+From its claim until its results are written, a thread renews a batch's lease every
+quarter of it (`Lease`), so a live worker's claim does not expire under it however
+slow one send is; only a worker that died (or froze whole) lets its claims run out.
+A worker also stops taking new notices from its batch halfway through its lease and
+hands the rest back, so one worker does not sit on a long batch while others are idle.
 
-Exactly once, and the window that is left: a notice is marked sent at most
-FLUSH_SECONDS (or FLUSH_EVERY notices) after the mail server accepts it. If the
-worker dies between the server's "250 OK" and that commit, the notices of that
-run stay ``sending`` until the lease runs out and are then sent again (ADR 014).
+Exactly once, and the window that is left: a result is handed over at most
+FLUSH_SECONDS (or FLUSH_EVERY notices) after the mail server accepts it, and a full
+run is handed over only once the run before it is written, so no more than two runs
+(the one being written and the one filling) are ever unrecorded. If the worker dies
+between the server's "250 OK" and the commit of its run, the notices of those runs
+stay ``sending`` until the lease runs out and are then sent again (ADR 014).
 The second copy carries the same Message-ID (see `channels.message_id`; for
 Notify, the same reference), which is how a receiver can tell it is a repeat.
 The same holds for a Notify request that timed out after Notify took it. A send
 slower than the lease is not repeated: the lease is renewed while it lasts. Any
 other crash — before the server accepted, or after the commit — neither loses nor
-doubles a notice.
+doubles a notice; a batch claimed ahead and never sent is handed back by a worker
+that stops, and by one that dies its claims expire unsent.
 
 Failures go to the DeliveryAttempt log, never to a traceback: a temporary one
 waits with exponential back-off (30 s, 1, 2, 4 ... minutes, at most an hour, a
@@ -84,6 +89,9 @@ FLUSH_SECONDS = 0.1
 # each: the worker waits for its write before the next send, so a slow send is never one
 # a crash leaves unrecorded while the next is under way (Recorder).
 SLOW_RUN = 10
+# The next batch is claimed once the one in hand looks like being done within this, at
+# its pace so far: well ahead of a claim's commit, and never long before it is wanted.
+CLAIM_AHEAD_SECONDS = 1.0
 NO_RESULT = DeliveryFailed("the channel gave no result for this notice", permanent=False)
 
 
@@ -106,11 +114,21 @@ def lease() -> datetime.timedelta:
     return datetime.timedelta(seconds=settings.RPD_WORKER_LEASE_SECONDS)
 
 
-def due(now: datetime.datetime) -> Q:
+def due(now: datetime.datetime) -> tuple[Q, Q]:
     """Notices a worker may take: pending and due, or claimed by a worker whose lease ran out."""
-    return Q(status=Status.PENDING, next_attempt_at__lte=now) | Q(
+    return Q(status=Status.PENDING, next_attempt_at__lte=now), Q(
         status=Status.SENDING, claimed_until__lt=now
     )
+
+
+def oldest(condition: Q, limit: int) -> list[Notice]:
+    """The first `limit` notices that meet `condition`, oldest first, read down the due
+    index; on PostgreSQL locked, skipping those another worker has locked."""
+    notices = Notice.objects.filter(condition).order_by("next_attempt_at", "pk")
+    if connection.features.has_select_for_update_skip_locked:
+        # Other workers skip the rows we lock and pick others.
+        notices = notices.select_for_update(skip_locked=True)
+    return list(notices[:limit])
 
 
 def claim(
@@ -123,36 +141,50 @@ def claim(
         # granted already spent.
         now = now or timezone.now()
         until = now + lease()
-        candidates = Notice.objects.filter(due(now)).order_by("next_attempt_at", "pk")
-        if connection.features.has_select_for_update_skip_locked:
-            # PostgreSQL: lock the rows we pick; other workers skip them and pick others.
-            candidates = candidates.select_for_update(skip_locked=True)
-        # On SQLite this transaction began IMMEDIATE, so it alone may write until it ends.
-        picked = list(candidates.values_list("pk", "status", "claimed_by", "claimed_until")[:limit])
+        # The two kinds of due notice are read apart and merged: asked for together (an
+        # OR), each database read and sorted every due notice to find the oldest few,
+        # which under a backlog of 50,000 cost a claim 60 ms. On SQLite this transaction
+        # began IMMEDIATE, so it alone may write until it ends.
+        pending, expired_claims = due(now)
+        picked = sorted(
+            oldest(pending, limit) + oldest(expired_claims, limit),
+            key=lambda n: (n.next_attempt_at, n.pk),
+        )[:limit]
         if not picked:
             return []
-        fresh = [pk for pk, status, _, _ in picked if status == Status.PENDING]
-        expired = {pk: (who, when) for pk, status, who, when in picked if status == Status.SENDING}
+        fresh = [n.pk for n in picked if n.status == Status.PENDING]
+        expired = {
+            n.pk: (n.claimed_by, n.claimed_until) for n in picked if n.status == Status.SENDING
+        }
         # Conditional updates, so a notice is taken only in the state it was seen in, even
         # on a database that let another worker in between.
-        Notice.objects.filter(pk__in=fresh, status=Status.PENDING).update(
+        taken = Notice.objects.filter(pk__in=fresh, status=Status.PENDING).update(
             status=Status.SENDING, claimed_by=worker_id, claimed_until=until
         )
         # A worker claimed these and never reported: it died, or hung past its lease. It
         # may have sent some before it stopped; there is no knowing. Count the lost
         # attempt (a notice that kills every worker that tries it must not loop for
         # ever), log it, and send again.
-        Notice.objects.filter(pk__in=expired, status=Status.SENDING, claimed_until__lt=now).update(
-            claimed_by=worker_id, claimed_until=until, attempts=F("attempts") + 1
-        )
-        ours = list(
-            Notice.objects.filter(
-                pk__in=[p[0] for p in picked],
-                status=Status.SENDING,
-                claimed_by=worker_id,
-                claimed_until=until,
-            ).order_by("next_attempt_at", "pk")
-        )
+        taken += Notice.objects.filter(
+            pk__in=expired, status=Status.SENDING, claimed_until__lt=now
+        ).update(claimed_by=worker_id, claimed_until=until, attempts=F("attempts") + 1)
+        if taken == len(picked):
+            # Every row read is now ours (locked, or under the write lock, as they should
+            # be): set what the updates wrote rather than read the batch again.
+            for notice in picked:
+                notice.attempts += notice.pk in expired
+                notice.status = Status.SENDING
+                notice.claimed_by, notice.claimed_until = worker_id, until
+            ours = picked
+        else:
+            ours = list(
+                Notice.objects.filter(
+                    pk__in=[n.pk for n in picked],
+                    status=Status.SENDING,
+                    claimed_by=worker_id,
+                    claimed_until=until,
+                ).order_by("next_attempt_at", "pk")
+            )
         taken_over = [n.pk for n in ours if n.pk in expired]
         if taken_over:
             DeliveryAttempt.objects.bulk_create(
@@ -190,6 +222,10 @@ def change_for(notice: Notice, failure: DeliveryFailed | None, at: datetime.date
     }
 
 
+class NotAllOurs(Exception):
+    """A run's sent notices were not all still this worker's: write it notice by notice."""
+
+
 def record(
     worker_id: str, channel: Channel, held: Lease, results: list[Result]
 ) -> dict[int, str | None]:
@@ -202,20 +238,53 @@ def record(
     """
     if not results:
         return {}
+    with held.lock:
+        if all(failure is None for _, failure, _ in results):
+            try:
+                return _record_sent(worker_id, channel, held, results)
+            except NotAllOurs:
+                pass  # rolled back: some were taken over, so sort them out one by one
+        return _record_each(worker_id, channel, held, results)
+
+
+def _record_sent(
+    worker_id: str, channel: Channel, held: Lease, results: list[Result]
+) -> dict[int, str | None]:
+    """A run of sends only (as nearly every run is): one UPDATE, one INSERT, one commit."""
+    pks = [notice.pk for notice, _, _ in results]
+    with transaction.atomic():
+        # The UPDATE's own condition decides which are ours (PostgreSQL checks it again
+        # on a row another worker changed meanwhile): all of them, or none are written.
+        updated = held.ours(pks).update(
+            status=Status.SENT,
+            # A run's notices were all accepted within FLUSH_SECONDS of each other:
+            # they share the time the last of them was (a CASE of one time each cost
+            # more to build than the rest of the run's bookkeeping).
+            sent_at=max(at for _, _, at in results),
+            last_error="",
+            attempts=F("attempts") + 1,
+            claimed_until=None,
+        )
+        if updated != len(pks):
+            raise NotAllOurs
+        log_attempts(worker_id, channel, results)
+    return dict.fromkeys(pks, Status.SENT)
+
+
+def _record_each(
+    worker_id: str, channel: Channel, held: Lease, results: list[Result]
+) -> dict[int, str | None]:
+    """A run with failures in it, or with notices another worker took over."""
     outcomes: dict[int, str | None] = {}
-    with held.lock, transaction.atomic():
+    with transaction.atomic():
         # Locked (on PostgreSQL) until the commit, so the ones read as ours stay ours.
         mine = set(
-            held.ours()
-            .filter(pk__in=[n.pk for n, _, _ in results])
+            held.ours([n.pk for n, _, _ in results])
             .select_for_update()
             .values_list("pk", flat=True)
         )
         sent = [(n, at) for n, failure, at in results if failure is None and n.pk in mine]
         if sent:
-            # A run's notices were all accepted within FLUSH_SECONDS of each other: they
-            # share the time the last of them was (a CASE of one time each cost more to
-            # build than the rest of the run's bookkeeping).
             Notice.objects.filter(pk__in=[n.pk for n, _ in sent]).update(
                 status=Status.SENT,
                 sent_at=max(at for _, at in sent),
@@ -237,18 +306,7 @@ def record(
                 outcomes[notice.pk] = change["status"]
                 log_failure(notice, failure, change)
         # The attempt happened whether or not the notice is still ours: log it regardless.
-        DeliveryAttempt.objects.bulk_create(
-            DeliveryAttempt(
-                notice_id=notice.pk,
-                at=at,
-                worker=worker_id,
-                channel=channel.name,
-                ok=failure is None,
-                permanent=bool(failure and failure.permanent),
-                error="" if failure is None else str(failure),
-            )
-            for notice, failure, at in results
-        )
+        log_attempts(worker_id, channel, results)
     for notice, failure, _ in results:
         if outcomes[notice.pk] is None:
             logger.warning(
@@ -258,6 +316,22 @@ def record(
                 "sent" if failure is None else failure,
             )
     return outcomes
+
+
+def log_attempts(worker_id: str, channel: Channel, results: list[Result]) -> None:
+    """One row per try in the attempt log, all in one INSERT."""
+    DeliveryAttempt.objects.bulk_create(
+        DeliveryAttempt(
+            notice_id=notice.pk,
+            at=at,
+            worker=worker_id,
+            channel=channel.name,
+            ok=failure is None,
+            permanent=bool(failure and failure.permanent),
+            error="" if failure is None else str(failure),
+        )
+        for notice, failure, at in results
+    )
 
 
 def log_failure(notice: Notice, failure: DeliveryFailed, change: dict) -> None:
@@ -275,46 +349,51 @@ def log_failure(notice: Notice, failure: DeliveryFailed, change: dict) -> None:
         )
 
 
-def release(worker_id: str, notices: list[Notice]) -> int:
-    """Hand back claimed notices that were not tried: due at once, no attempt counted."""
-    if not notices:
-        return 0
-    return Notice.objects.filter(
-        pk__in=[n.pk for n in notices],
-        claimed_by=worker_id,
-        claimed_until=notices[0].claimed_until,  # one claim: one lease for the batch
-        status=Status.SENDING,
-    ).update(status=Status.PENDING, claimed_until=None)
-
-
 class Lease:
-    """One batch's claim, renewed while the worker is still sending it.
+    """One batch's claim, renewed from the moment it is made until its results are written.
 
     A send can outlast the lease (a mail server that stalls, a Notify request that
-    hangs): a thread of its own (with its own database connection) pushes
-    ``claimed_until`` forward every quarter of the lease, so no other worker takes
-    over a notice that is still in this worker's hands. Only a worker that is alive
-    renews: one that died stops renewing and its claim expires as before. Results
-    are recorded against the current lease (`until`), under the same lock as the
-    renewal, so the two never cross.
+    hangs), and so can the wait for the batch before it to be sent: a thread of its own
+    (with its own database connection) pushes ``claimed_until`` forward every quarter
+    of the lease, so no other worker takes over a notice that is still in this worker's
+    hands. Only a worker that is alive renews: one that died stops renewing and its
+    claim expires as before. Results are recorded against the current lease (`until`),
+    under the same lock as the renewal, so the two never cross.
     """
 
     def __init__(self, worker_id: str, notices: list[Notice]):
         self.worker_id = worker_id
+        self.notices = notices
         self.pks = [n.pk for n in notices]
         self.until = notices[0].claimed_until  # one claim: one lease for the batch
         self.lock = threading.Lock()
         self.done = threading.Event()
         self.thread: threading.Thread | None = None
+        # What became of the notices whose results are written (None: lost to another worker).
+        self.outcomes: collections.Counter[str | None] = collections.Counter()
 
-    def ours(self):
-        """This batch's notices still claimed by this lease."""
+    @property
+    def lost(self) -> bool:
+        """Whether another worker took over one of these notices: the lease ran out."""
+        return self.outcomes[None] > 0
+
+    def ours(self, pks: list[int] | None = None):
+        """This batch's notices (or those of `pks`) still claimed by this lease."""
         return Notice.objects.filter(
-            pk__in=self.pks,
+            pk__in=self.pks if pks is None else pks,
             claimed_by=self.worker_id,
             claimed_until=self.until,
             status=Status.SENDING,
         )
+
+    def hand_back(self, notices: list[Notice]) -> int:
+        """Hand back claimed notices that were not tried: due at once, no attempt counted."""
+        if not notices:
+            return 0
+        with self.lock:
+            return self.ours([n.pk for n in notices]).update(
+                status=Status.PENDING, claimed_until=None
+            )
 
     def renew(self) -> int:
         """Push the lease forward from now; return how many notices it still holds."""
@@ -354,6 +433,168 @@ class Lease:
             self.thread.join()
 
 
+class Task:
+    """A piece of the bookkeeper's work, and what came of it."""
+
+    def __init__(self, work: Callable[[], object], always: bool = False):
+        self.work = work
+        self.always = always  # done even after the database failed (ending a lease)
+        self.done = threading.Event()
+        self.value: object = None
+        self.error: BaseException | None = None
+        # Work done in line that nobody has asked for yet: done when it is asked for.
+        self.deferred: Callable[[Task], None] | None = None
+
+    def result(self):
+        """Wait for the work to be done (doing it now if it was deferred); answer what it
+        answered, or raise what it raised."""
+        if self.deferred is not None:
+            deferred, self.deferred = self.deferred, None
+            deferred(self)
+        self.done.wait()
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+class Bookkeeper:
+    """The worker's database work while it sends, in a thread of its own (with its own
+    database connection), in the order it is asked for: claims, runs of results, hand-backs.
+
+    A commit is a disk flush (SQLite) or a round trip and a WAL flush (PostgreSQL): done
+    in line, the next send waited for each claim and for the last run of each batch, and
+    a worker spent as long on its bookkeeping as on the wire. Here the next batch is
+    claimed while this one is sent, and a run is written while the next fills.
+
+    What a crash can leave unrecorded while sends come fast is the run being written and
+    the one filling up meanwhile (ADR 014): a full run waits for the run before it to be
+    written before it is handed over, so no more than one is ever waiting. A run of fewer
+    than SLOW_RUN handed over because FLUSH_SECONDS passed (sends slower than 10 ms
+    each) is waited for before the next send: each slow send is on record before the
+    next begins.
+
+    Inside a transaction (a test's) another connection could not see the claims, so the
+    work is done in line, in the order it always was: a claim asked for ahead when its
+    batch is wanted, the rest at once.
+    """
+
+    def __init__(self, worker_id: str, channel: Channel, tally: collections.Counter | None):
+        self.worker_id, self.channel, self.tally = worker_id, channel, tally
+        self.error: BaseException | None = None  # the first failure: no more is written
+        self.leases: list[Lease] = []  # claimed and not yet finished
+        self.last_run: Task | None = None
+        self.tasks: queue.SimpleQueue[Task | None] | None = None
+        self.thread: threading.Thread | None = None
+        if not connection.in_atomic_block:
+            self.tasks = queue.SimpleQueue()
+            self.thread = threading.Thread(target=self._work_until_done, daemon=True)
+            self.thread.start()
+
+    def claim(self, limit: int, now: datetime.datetime | None = None) -> Task:
+        """Claim a batch; the task answers its Lease, renewed from then on, or None when
+        nothing is due."""
+
+        def work() -> Lease | None:
+            notices = claim(self.worker_id, limit, now, self.channel.name)
+            if not notices:
+                return None
+            held = Lease(self.worker_id, notices).keep_alive()
+            self.leases.append(held)
+            return held
+
+        return self._submit(Task(work), defer=True)
+
+    def write(self, held: Lease, run: list[Result], wait: bool = False) -> None:
+        """Record `run` once the run before it is written; wait for it too if `wait`."""
+        if self.last_run is not None:
+            self.last_run.done.wait()
+        self.last_run = task = self._submit(Task(lambda: self._record(held, run)))
+        if self.tasks is None:
+            task.result()  # in line: raise what writing it raised, here
+        elif wait:
+            task.done.wait()
+
+    def _record(self, held: Lease, run: list[Result]) -> None:
+        held.outcomes.update(record(self.worker_id, self.channel, held, run).values())
+
+    def finish(self, held: Lease, untried: list[Notice]) -> None:
+        """Once the batch's runs are written: hand back what was not tried, stop
+        renewing the lease, and say what became of the batch."""
+
+        def work() -> None:
+            try:
+                if self.error is None:
+                    self._finish(held, untried)
+            finally:
+                held.end()
+                self.leases.remove(held)
+
+        self._submit(Task(work, always=True))
+
+    def _finish(self, held: Lease, untried: list[Notice]) -> None:
+        held.hand_back(untried)
+        outcomes = held.outcomes
+        if self.tally is not None:
+            self.tally.update(outcomes)
+        logger.info(
+            "%s: %d sent, %d to retry, %d failed, %d handed back, %d lost to another worker",
+            self.worker_id,
+            outcomes[Status.SENT],
+            outcomes[Status.PENDING],
+            outcomes[Status.FAILED],
+            len(untried),
+            outcomes[None],
+        )
+
+    def drop(self, ahead: Task) -> None:
+        """A claim asked for ahead that will not be sent: hand its batch back."""
+        if ahead.deferred is not None:
+            return  # in line and never asked for: nothing was claimed
+        ahead.done.wait()
+        if ahead.error is None and ahead.value is not None:
+            self.finish(ahead.value, ahead.value.notices)
+
+    def _submit(self, task: Task, defer: bool = False) -> Task:
+        if self.tasks is not None:
+            self.tasks.put(task)
+        elif defer:
+            task.deferred = self._do
+        else:
+            self._do(task)
+        return task
+
+    def _do(self, task: Task) -> None:
+        if self.error is not None and not task.always:
+            task.error = self.error  # the database failed: nothing more is written
+        else:
+            try:
+                task.value = task.work()
+            except BaseException as error:  # raised again in the sending thread
+                task.error = error
+                self.error = self.error or error
+        task.done.set()
+
+    def _work_until_done(self) -> None:
+        try:
+            while (task := self.tasks.get()) is not None:
+                self._do(task)
+        finally:
+            connection.close()  # this thread's own connection
+
+    def close(self) -> None:
+        """Wait for everything asked to be done; raise what doing it raised."""
+        if self.thread is not None:
+            self.tasks.put(None)
+            self.thread.join()
+            self.thread = None
+        for held in self.leases:  # left unfinished by a failure: their claims expire
+            held.end()
+        self.leases.clear()
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+
 def deliver_batch(
     worker_id: str,
     limit: int = 100,
@@ -370,104 +611,75 @@ def deliver_batch(
     """
     channel = channel or channel_for(settings)
     clock = (lambda: now) if now is not None else timezone.now
-    notices = claim(worker_id, limit, now, channel.name)
-    if not notices:
-        return 0
-    held = Lease(worker_id, notices).keep_alive()
+    books = Bookkeeper(worker_id, channel, tally)
     try:
-        return _send_batch(worker_id, notices, held, channel, clock, should_stop, tally)
+        held = books.claim(limit, now).result()
+        if held is None:
+            return 0
+        _send(books, held, channel, clock, should_stop)
+        return len(held.notices)
     finally:
-        held.end()
+        books.close()
 
 
-class Recorder:
-    """Writes the runs of results a batch gives, in a thread of its own (with its own
-    database connection) while the channel goes on sending.
+def deliver_due(
+    worker_id: str,
+    limit: int,
+    channel: Channel,
+    should_stop: Callable[[], bool],
+    tally: collections.Counter | None = None,
+) -> int:
+    """Claim, send and record batch after batch until nothing is due or `should_stop`;
+    return how many notices were claimed and tried.
 
-    A commit is a disk flush (SQLite) or a round trip and a WAL flush (PostgreSQL):
-    written inline, the next send waited for it, and a worker spent as long on its
-    bookkeeping as on the wire. Here a full run (FLUSH_EVERY results, come faster than
-    FLUSH_SECONDS) is written while the next fills, in the order they were made; runs
-    that queue up while a write is in progress go in the next write together. So what
-    a crash can leave unrecorded while sends come fast is the run being written and the
-    one filling up meanwhile (ADR 014). A run of fewer than SLOW_RUN handed over because
-    FLUSH_SECONDS passed (sends slower than 10 ms each) is waited for before the next
-    send, as before: each slow send is on record before the next begins.
-
-    Inside a transaction (a test's) another connection could not see the claim, so the
-    runs are written inline, as before.
+    The next batch is claimed while this one is sent, once this one is expected to be
+    done within CLAIM_AHEAD_SECONDS at its pace so far: its claim is committed by the
+    time it is wanted, and a worker whose sends are slow does not sit on a batch it will
+    not start for a while (another worker may be idle). A batch claimed ahead and then
+    not sent (asked to stop) is handed back.
     """
+    books = Bookkeeper(worker_id, channel, tally)
+    handled = 0
+    ahead: Task | None = None
 
-    def __init__(self, worker_id: str, channel: Channel, held: Lease):
-        self.worker_id, self.channel, self.held = worker_id, channel, held
-        self.outcomes: collections.Counter[str | None] = collections.Counter()
-        self.lost = False
-        self.error: BaseException | None = None
-        self.runs: queue.SimpleQueue[tuple[list[Result], threading.Event] | None] | None = None
-        self.thread: threading.Thread | None = None
-        if not connection.in_atomic_block:
-            self.runs = queue.SimpleQueue()
-            self.thread = threading.Thread(target=self._write_until_done, daemon=True)
-            self.thread.start()
+    def claim_ahead() -> None:
+        nonlocal ahead
+        ahead = books.claim(limit)
 
-    def write(self, run: list[Result], wait: bool = False) -> None:
-        """Write `run`; in the writer's thread if there is one, waiting for it if `wait`."""
-        if self.runs is None:
-            self._record(run)
-            return
-        written = threading.Event()
-        self.runs.put((run, written))
-        if wait:
-            written.wait()
-
-    def _record(self, run: list[Result]) -> None:
-        written = record(self.worker_id, self.channel, self.held, run)
-        self.outcomes.update(written.values())
-        self.lost = self.lost or None in written.values()
-
-    def _write_until_done(self) -> None:
-        try:
-            done = False
-            while not done:
-                together = [self.runs.get()]
-                while not self.runs.empty():  # what queued up during the last write
-                    together.append(self.runs.get())
-                done = None in together
-                runs = [each for each in together if each is not None]
-                run = [result for each, _ in runs for result in each]
-                if run and self.error is None:
-                    try:
-                        self._record(run)
-                    except BaseException as error:  # raised again in the sending thread
-                        self.error = error
-                for _, written in runs:
-                    written.set()
-        finally:
-            connection.close()  # this thread's own connection
-
-    def close(self) -> None:
-        """Wait for every run to be written; raise what writing one raised."""
-        if self.thread is not None:
-            self.runs.put(None)
-            self.thread.join()
-            self.thread = None
-        if self.error is not None:
-            error, self.error = self.error, None
-            raise error
-
-
-def _send_batch(worker_id, notices, held, channel, clock, should_stop, tally) -> int:
-    recorder = Recorder(worker_id, channel, held)
     try:
-        return _send_with(recorder, worker_id, notices, held, channel, clock, should_stop, tally)
+        claim_ahead()
+        while ahead is not None:
+            held, ahead = ahead.result(), None
+            if held is None:
+                break
+            if should_stop() or books.error is not None:
+                books.finish(held, held.notices)
+                break
+            handled += len(held.notices)
+            _send(books, held, channel, timezone.now, should_stop, claim_ahead)
+            if ahead is None and not should_stop():  # not claimed during the batch
+                claim_ahead()
     finally:
-        recorder.close()
+        if ahead is not None:
+            books.drop(ahead)
+        books.close()
+    return handled
 
 
-def _send_with(recorder, worker_id, notices, held, channel, clock, should_stop, tally) -> int:
+def _send(
+    books: Bookkeeper,
+    held: Lease,
+    channel: Channel,
+    clock: Callable[[], datetime.datetime],
+    should_stop: Callable[[], bool] | None,
+    claim_ahead: Callable[[], None] | None = None,
+) -> None:
+    """Send a claimed batch, handing its results to `books` in runs as they come; call
+    `claim_ahead` once the rest of the batch looks like taking CLAIM_AHEAD_SECONDS or less."""
+    started = time.monotonic()
     # Stop taking notices from the batch halfway through the lease; the rest go back to
     # the queue for whichever worker is free next.
-    hand_back_at = time.monotonic() + settings.RPD_WORKER_LEASE_SECONDS / 2
+    hand_back_at = started + settings.RPD_WORKER_LEASE_SECONDS / 2
     reported: set[int] = set()
     pending: list[Result] = []  # results the channel gave that are not yet handed over
     flushed_at = time.monotonic()
@@ -476,12 +688,12 @@ def _send_with(recorder, worker_id, notices, held, channel, clock, should_stop, 
     def flush(wait: bool = False) -> None:
         nonlocal flushed_at, pending
         if pending:
-            recorder.write(pending, wait)
+            books.write(held, pending, wait)
             pending = []
         flushed_at = time.monotonic()
 
     def report(notice: Notice, failure: DeliveryFailed | None) -> bool:
-        nonlocal stopped
+        nonlocal stopped, claim_ahead
         reported.add(notice.pk)
         pending.append((notice, failure, clock()))
         # Results are written together while sends come fast; each at once when they
@@ -493,13 +705,19 @@ def _send_with(recorder, worker_id, notices, held, channel, clock, should_stop, 
             flush(wait=len(pending) < SLOW_RUN)
         # When the claim was lost the lease has run out: the rest are likely taken too.
         # When recording failed, the database is in trouble: stop, and say so below.
-        go_on = not recorder.lost and recorder.error is None
+        go_on = not held.lost and books.error is None
         go_on = go_on and not (should_stop and should_stop())
-        stopped = not (go_on and time.monotonic() < hand_back_at)
+        now = time.monotonic()
+        stopped = not (go_on and now < hand_back_at)
+        if claim_ahead is not None and not stopped:
+            left = len(held.notices) - len(reported)
+            if (now - started) / len(reported) * left <= CLAIM_AHEAD_SECONDS:
+                claim_ahead()
+                claim_ahead = None
         return not stopped
 
     try:
-        results = channel.send(notices, report)
+        results = channel.send(held.notices, report)
         # Not asked to stop, yet no answer: a channel fault, counted as an attempt so a
         # broken channel backs off instead of spinning.
         unanswered = None if stopped else NO_RESULT
@@ -511,7 +729,7 @@ def _send_with(recorder, worker_id, notices, held, channel, clock, should_stop, 
         results = {}
         unanswered = DeliveryFailed(f"the {channel.name} channel raised {error!r}", permanent=False)
     untried = []
-    for notice in notices:
+    for notice in held.notices:
         if notice.pk in reported:
             continue
         if notice.pk in results:  # a channel that answers only at the end
@@ -521,24 +739,7 @@ def _send_with(recorder, worker_id, notices, held, channel, clock, should_stop, 
         else:
             untried.append(notice)
     flush()
-    recorder.close()  # every result written (or the database's error raised) first
-    with held.lock:
-        for notice in untried:
-            notice.claimed_until = held.until
-        release(worker_id, untried)
-    outcomes = recorder.outcomes
-    if tally is not None:
-        tally.update(outcomes)
-    logger.info(
-        "%s: %d sent, %d to retry, %d failed, %d handed back, %d lost to another worker",
-        worker_id,
-        outcomes[Status.SENT],
-        outcomes[Status.PENDING],
-        outcomes[Status.FAILED],
-        len(untried),
-        outcomes[None],
-    )
-    return len(notices)
+    books.finish(held, untried)
 
 
 def housekeeping(now: datetime.datetime) -> None:
@@ -617,13 +818,7 @@ def run(
                 ):
                     last_housekeeping = time.monotonic()
                     housekeeping(timezone.now())
-                while not stop():
-                    count = deliver_batch(
-                        worker_id, batch, channel=channel, should_stop=stop, tally=tally
-                    )
-                    handled += count
-                    if not count:
-                        break
+                handled += deliver_due(worker_id, batch, channel, stop, tally)
             except DatabaseError as error:
                 if once:
                     raise
