@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0007_hardening_worker_heartbeat'),
+        ('notifications', '0008_notice_due_idx_in_claim_order'),
     ]
 
     operations = [
