@@ -7,6 +7,8 @@ from django.db.models.signals import post_delete, post_save, pre_delete, pre_sav
 from django.dispatch import receiver
 
 from rpd.audit import log as audit
+from rpd.audit import rows
+from rpd.audit.upgrade import ROWS_AN_EVENT
 from rpd.people.models import RoleGrant, RoleHolder, StandIn, User
 
 from .access import rebuild_viewers, subordinate_ids
@@ -106,12 +108,34 @@ def _restate_pending() -> None:
         | Q(receiving_agency_id__in=agency_ids)
         | (Q(partnership_id__in=led_in) & ~Q(current_led_by_role=""))
     )
-    cases = Disagreement.objects.filter(waiting & where).distinct()
-    for d in cases.iterator():
-        episode = d.current_episode() if d.status in LIVE else None
-        steps = [step.as_json() for step in transitions.next_steps(d, episode)]
-        if steps != d.next_steps:
+    cases = Disagreement.objects.filter(pk__in=Disagreement.objects.filter(waiting & where))
+    restated: dict[object, dict[str, list]] = {}
+    with transaction.atomic():
+        # Locked, as a transition locks its case: one changing it now would store its own
+        # steps, and the digests below would not be the chain's.
+        for d in cases.select_for_update(of=("self",)).select_related("partnership"):
+            episode = d.current_episode() if d.status in LIVE else None
+            steps = [step.as_json() for step in transitions.next_steps(d, episode)]
+            if steps == d.next_steps:
+                continue
+            before = rows.digests_where(Disagreement, "pk", d.pk)
             Disagreement.objects.filter(pk=d.pk).update(next_steps=steps)
+            written = rows.changes(before, rows.digests_where(Disagreement, "pk", d.pk))
+            restated.setdefault(d.partnership, {}).update(written)
+        # The steps are a column of the case, which the chain vouches for: each case
+        # restated is in an event, or `rpd audit verify` reports it changed outside the
+        # application. The system is named: the signal does not know who made the change.
+        for partnership, written in restated.items():
+            keys = sorted(written)
+            for start in range(0, len(keys), ROWS_AN_EVENT):
+                audit.append(
+                    action="disagreement.next_steps_restated",
+                    target=f"partnership:{partnership.slug}",
+                    partnership_id=partnership.pk,
+                    data={
+                        "rows": {key: written[key] for key in keys[start : start + ROWS_AN_EVENT]}
+                    },
+                )
 
 
 @receiver(post_save, sender=User)

@@ -6,6 +6,8 @@ import datetime
 import pytest
 import time_machine
 
+from rpd.audit import log
+from rpd.audit.models import Event
 from rpd.disagreements import presenters, queries, transitions
 from rpd.notifications.models import Kind, Notice
 from rpd.pathways.calendar import LONDON
@@ -116,14 +118,19 @@ def test_a_new_line_manager_is_asked_to_approve_at_once_and_the_old_one_no_longe
     assert d.pk not in {row.pk for row in queries.work_rows(sergeant)}
 
 
+def the_sergeant_leaves(demo, capture_on_commit):
+    sergeant = demo.ladder["police"][1]
+    with capture_on_commit(execute=True):
+        sergeant.is_active = False
+        sergeant.save()
+    return sergeant
+
+
 def test_a_leaver_is_no_longer_named_in_a_next_step(
     stage_1_record_by_the_police_officer, django_capture_on_commit_callbacks
 ):
     demo, d = stage_1_record_by_the_police_officer
-    sergeant = demo.ladder["police"][1]
-    with django_capture_on_commit_callbacks(execute=True):
-        sergeant.is_active = False
-        sergeant.save()
+    sergeant = the_sergeant_leaves(demo, django_capture_on_commit_callbacks)
 
     d = fresh(d)
     assert all(sergeant.pk not in s["people"] for s in d.next_steps)
@@ -149,3 +156,20 @@ def test_raised_with_i_do_not_know_who_the_agencys_lead_is_asked_to_name_the_per
     assert "You must name who holds the case" in page
     client.force_login(social_worker)
     assert "You must record" not in client.get(f"/disagreements/{d.pk}/").text
+
+
+def test_next_steps_restated_after_a_leaver_are_vouched_for_in_the_audit_log(
+    stage_1_record_by_the_police_officer, django_capture_on_commit_callbacks
+):
+    # The steps are a column of the case, and the audit log vouches for every column of
+    # it: restated with no event of their own, `rpd audit verify` would report the case
+    # changed outside the application.
+    demo, d = stage_1_record_by_the_police_officer
+    the_sergeant_leaves(demo, django_capture_on_commit_callbacks)
+
+    assert fresh(d).next_steps != d.next_steps
+    result = log.verify()
+    assert result.ok, result.reason
+    [event] = Event.objects.filter(action="disagreement.next_steps_restated")
+    assert list(event.data["rows"]) == [f"disagreement:{d.pk}"]
+
