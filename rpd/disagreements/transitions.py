@@ -2003,18 +2003,20 @@ def next_steps(d: Disagreement, episode: StageEpisode | None) -> list[Step]:
     if d.receiver_to_name:
         # Raised with "I do not know who": there is no one to discuss it with yet.
         return _asked(d, episode, "name_receiver", "name who holds the case")
-    records = list(
-        episode.records.filter(superseded_by__isnull=True)
-        .select_related("author")
-        .order_by("occurred_at", "pk")
-    )
+    records = list(episode.records.filter(superseded_by__isnull=True).order_by("occurred_at", "pk"))
+    # One instance of each author, so walking their managers reads each rung once however
+    # many of their records wait; and none is superseded, as the filter says.
+    with_people([(records, ("author",))])
+    for r in records:
+        Record.superseded_by.related.set_cached_value(r, None)
     waiting = [r for r in records if r.approved_at is None]
     if waiting:
+        asking = _Asking(d, episode)
         steps = []
         for r in waiting:
             when = local_date(r.occurred_at)
             what = f"approve the record of the discussion on {when.day} {when:%B}"
-            steps += _asked(d, episode, "approve", what, r)
+            steps.append(asking.step("approve", what, r))
         return steps
     missing = still_to_record(d, episode)
     latest = records[-1] if records else None
@@ -2040,27 +2042,46 @@ def next_steps(d: Disagreement, episode: StageEpisode | None) -> list[Step]:
 
 
 def _asked(d, episode, name: str, what: str, target=None) -> list[Step]:
-    """The step, naming those of the rule's candidates (`Rule.asks`) whom `refusal` would
-    not refuse. The guard and evidence of a step that is asked read the case, not the
-    person, so they are read once."""
-    rule = RULES[name]
-    people: list[int] = []
-    ready = None
-    for person in rule.asks(d, episode, target):
-        if person.pk in people:
-            continue
-        # access's own: `perform` reads the actor's through this module's name, once.
-        held = access.capacities(person, d, episode)
-        if d.status not in rule.statuses or not held & rule.who:
-            continue
-        act = Act(person, d, episode, held, now())
-        if ready is None:
-            ready = _not_ready(rule, act) is None
-        if not ready:
-            break
-        if rule.target is None or rule.refusal(act, target) is None:
-            people.append(person.pk)
-    return [Step(name, what, tuple(people), target.pk if target is not None else None)]
+    return [_Asking(d, episode).step(name, what, target)]
+
+
+class _Asking:
+    """Whom a case asks, one step at a time: the step names those of the rule's
+    candidates (`Rule.asks`) whom `refusal` would not refuse. Each candidate's capacities
+    are read once however many steps name them (a record waiting for approval is a step
+    each, and the same manager approves them all), with one `Act` each, which reads whom
+    they manage once."""
+
+    def __init__(self, d: Disagreement, episode: StageEpisode | None):
+        self.d, self.episode, self.at = d, episode, now()
+        self._acts: dict[int, Act] = {}
+
+    def _act(self, person: User) -> Act:
+        if person.pk not in self._acts:
+            # access's own: `perform` reads the actor's through this module's name, once.
+            held = access.capacities(person, self.d, self.episode)
+            self._acts[person.pk] = Act(person, self.d, self.episode, held, self.at)
+        return self._acts[person.pk]
+
+    def step(self, name: str, what: str, target=None) -> Step:
+        # The guard and evidence of a step that is asked read the case, not the person,
+        # so they are read once.
+        d, rule = self.d, RULES[name]
+        people: list[int] = []
+        ready = None
+        for person in rule.asks(d, self.episode, target):
+            if person.pk in people:
+                continue
+            act = self._act(person)
+            if d.status not in rule.statuses or not act.held & rule.who:
+                continue
+            if ready is None:
+                ready = _not_ready(rule, act) is None
+            if not ready:
+                break
+            if rule.target is None or rule.refusal(act, target) is None:
+                people.append(person.pk)
+        return Step(name, what, tuple(people), target.pk if target is not None else None)
 
 
 def refusal(name: str, actor: User, d: Disagreement, episode, target=None) -> str | None:

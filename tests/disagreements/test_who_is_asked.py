@@ -5,6 +5,8 @@ import datetime
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from rpd.audit import log
 from rpd.audit.models import Event
@@ -173,3 +175,22 @@ def test_next_steps_restated_after_a_leaver_are_vouched_for_in_the_audit_log(
     [event] = Event.objects.filter(action="disagreement.next_steps_restated")
     assert list(event.data["rows"]) == [f"disagreement:{d.pk}"]
 
+
+def test_asking_for_the_approval_of_ten_waiting_records_costs_the_queries_of_one(
+    stage_1_record_by_the_police_officer,
+):
+    # Each record waiting is a step of its own, and the same sergeant approves them all:
+    # who they are, what they hold and whom they manage is read once for every step.
+    demo, d = stage_1_record_by_the_police_officer
+    officer = demo.ladder["police"][0]
+
+    def queries_to_record_one_more() -> int:
+        with CaptureQueriesContext(connection) as captured, time_machine.travel(MONDAY):
+            discuss(officer, d, outcome="ongoing", approve=False)
+        return len(captured)
+
+    with_two = queries_to_record_one_more()
+    for _ in range(8):
+        queries_to_record_one_more()
+    assert fresh(d).records.filter(approved_at__isnull=True).count() == 10
+    assert queries_to_record_one_more() == with_two
