@@ -567,6 +567,21 @@ class Act:
         return self._sides[person.pk]
 
     @property
+    def contest_awaiting(self) -> ContestedResolution | None:
+        """The resolution contested at this stage that awaits its leader, if any: read once
+        for this version of the case however many rules ask (`_no_contest_awaiting`,
+        `_may_decide_contested`) of whomever, as a page asks `allowed` and then
+        `held_back`. Kept on the case by its version: a change (`perform`) reads it before
+        its effect, and anything after reads the next version's."""
+        kept = self.d.__dict__.get("_rpd_contest_awaiting")
+        if kept is None or kept[0] != self.d.version:
+            kept = self.d.__dict__["_rpd_contest_awaiting"] = (
+                self.d.version,
+                _awaiting_leader(self.d),
+            )
+        return kept[1]
+
+    @property
     def today(self) -> datetime.date:
         return local_date(self.at)
 
@@ -1366,7 +1381,7 @@ def _awaiting_leader(d: Disagreement) -> ContestedResolution | None:
 
 
 def _may_decide_contested(act: Act) -> None:
-    if _awaiting_leader(act.d) is None:
+    if act.contest_awaiting is None:
         raise NotAllowed(f"no resolution contested at stage {act.d.stage} awaits a decision")
 
 
@@ -1376,7 +1391,7 @@ def _contest_to_decide(act: Act) -> ContestedResolution:
 
 def _no_contest_awaiting(act: Act) -> None:
     """A resolution contested where the stage's leader decides is theirs to settle first."""
-    if act.d.status == Status.OPEN and _awaiting_leader(act.d) is not None:
+    if act.d.status == Status.OPEN and act.contest_awaiting is not None:
         raise NotAllowed("the stage's leader first decides the contested resolution")
 
 
@@ -2134,16 +2149,29 @@ def allowed(actor: User, d: Disagreement, known: tuple | None = None) -> list[st
     may approve or correct a given record) still happen when the form is sent.
 
     `known` is `standing(actor, d)` where the caller has just read it."""
-    episode, held = known if known is not None else standing(actor, d)
-    if not held:
-        return []
-    return [name for name, rule in RULES.items() if _may_start(rule, actor, d, episode, held)]
+    act = _asking(actor, d, known if known is not None else standing(actor, d))
+    return [name for name, rule in RULES.items() if _may_start(rule, act)]
 
 
-def _may_start(rule: Rule, actor: User, d: Disagreement, episode, held: set[str]) -> bool:
-    if d.status not in rule.statuses or not held & rule.who:
+def may_start(name: str, actor: User, d: Disagreement, known: tuple) -> bool:
+    """Whether `name` is among `allowed(actor, d, known)`, asking its rule alone (a form
+    page asks of one transition: the others' guards and evidence read the case for
+    nothing)."""
+    return _may_start(RULES[name], _asking(actor, d, known))
+
+
+def _asking(actor: User, d: Disagreement, known: tuple) -> Act | None:
+    """One `Act` to ask every rule with, none for someone who holds nothing. The guards
+    and evidence only read (the effects change an act): what they read of the case, one
+    rule's as another's, is read once (`Act.contest_awaiting`)."""
+    episode, held = known
+    return Act(actor, d, episode, held, now()) if held else None
+
+
+def _may_start(rule: Rule, act: Act | None) -> bool:
+    if act is None or act.d.status not in rule.statuses or not act.held & rule.who:
         return False
-    return _not_ready(rule, Act(actor, d, episode, held, now())) is None
+    return _not_ready(rule, act) is None
 
 
 def _not_ready(rule: Rule, act: Act) -> str | None:
@@ -2163,12 +2191,12 @@ def held_back(actor: User, d: Disagreement, known: tuple, names) -> dict[str, st
     """Of the transitions `names`, those `actor` could take but for what the pathway or the
     stage lacks now, each with the refusal `perform` would give (for a page to say why
     it offers no button)."""
-    episode, held = known
+    act = _asking(actor, d, known)
     found = {}
     for name in names:
         rule = RULES[name]
-        if held and d.status in rule.statuses and held & rule.who:
-            why = _not_ready(rule, Act(actor, d, episode, held, now()))
+        if act is not None and d.status in rule.statuses and act.held & rule.who:
+            why = _not_ready(rule, act)
             if why:
                 found[name] = why
     return found
@@ -2180,18 +2208,16 @@ def allowed_on(actor: User, d: Disagreement, known: tuple, name: str, targets) -
     transition `name` on now: the rule's statuses, capacities, guard, the target's state and
     `who_on_target`, checked as `perform` checks them. As many queries for fifty targets
     as for one (who the actor manages and each person's side are read once)."""
-    episode, held = known
-    rule = RULES[name]
-    if not held or not _may_start(rule, actor, d, episode, held):
+    rule, act = RULES[name], _asking(actor, d, known)
+    if not _may_start(rule, act):
         return set()
-    act = Act(actor, d, episode, held, now())
     return {t.pk for t in targets if rule.refusal(act, t) is None}
 
 
-def form_for(name: str, actor: User, d: Disagreement, data=None):
+def form_for(name: str, actor: User, d: Disagreement, data=None, known: tuple | None = None):
     """The form `perform(name, ...)` validates with, for a page to show (unbound when
-    `data` is None), built from the disagreement as it stands."""
-    episode, held = standing(actor, d)
+    `data` is None), built from the disagreement as it stands; `known` as for `allowed`."""
+    episode, held = known if known is not None else standing(actor, d)
     rule = RULES[name]
     act = Act(actor, d, episode, held, now())
     return rule.form(data, context=act.context, **rule.form_needs(act))
