@@ -580,22 +580,24 @@ def on_the_case(d: Disagreement, partnership_leads: bool) -> QuerySet[User]:
     them): a partnership's thousands are no list to tick.
     """
     agencies = (d.raising_agency_id, d.receiving_agency_id)
-    who = (
-        Q(pk__in=Viewer.objects.filter(disagreement_id=d.pk).values("user_id"))
-        | Q(
-            pk__in=RoleGrant.objects.filter(
-                role=Role.SAFEGUARDING_LEAD, user__agency_id__in=agencies
-            ).values("user_id")
-        )
-        | Q(pk__in=StandIn.objects.filter(agency_id__in=agencies).values("person_id"))
-    )
+    who = [
+        Viewer.objects.filter(disagreement_id=d.pk).values("user_id"),
+        RoleGrant.objects.filter(role=Role.SAFEGUARDING_LEAD, user__agency_id__in=agencies).values(
+            "user_id"
+        ),
+        StandIn.objects.filter(agency_id__in=agencies).values("person_id"),
+    ]
     if partnership_leads:
-        who |= Q(
-            pk__in=RoleGrant.objects.filter(
+        who.append(
+            RoleGrant.objects.filter(
                 partnership_id=d.partnership_id, role__in=OVERSIGHT_ROLES
             ).values("user_id")
         )
-    return User.objects.filter(who, is_active=True).order_by("last_name", "first_name", "pk")
+    # One IN over the union: an OR of the three made SQLite read every person in the
+    # partnership to test each against them.
+    return User.objects.filter(pk__in=who[0].union(*who[1:], all=True), is_active=True).order_by(
+        "last_name", "first_name", "pk"
+    )
 
 
 def oversees(user: User) -> bool:

@@ -59,36 +59,49 @@ def snapshot(d: m.Disagreement, *, pathway: bool = False) -> dict[str, str]:
     The pinned pathway is shared by many disagreements and never changes, so it is
     vouched for once, by the event of the disagreement that pinned it (`pathway`).
     """
-    return rows.digests(rows_of(d, pathway=pathway))
+    found: dict[str, str] = {}
+    for model, lookup, key in _evidence_of(d, pathway=pathway):
+        found.update(rows.digests_where(model, lookup, key))
+    return found
 
 
 def rows_of(d: m.Disagreement, *, pathway: bool = False) -> list:
     """Every evidence row of one disagreement (erasure blanks them; `snapshot` hashes them)."""
-    subject = {"subject_id": d.subject_id}
     return [
-        *(m.PathwayVersion.objects.filter(pk=d.pathway_id) if pathway else ()),
-        *m.Disagreement.objects.filter(pk=d.pk),
-        *m.Subject.objects.filter(pk=d.subject_id),
-        *m.SubjectSensitive.objects.filter(**subject),
-        *m.CaseReference.objects.filter(**subject),
-        *m.StageEpisode.objects.filter(disagreement=d),
-        *m.Milestone.objects.filter(episode__disagreement=d),
-        *m.Participant.objects.filter(disagreement=d),
-        *m.Record.objects.filter(disagreement=d).prefetch_related("participants"),
-        *m.AgreedAction.objects.filter(record__disagreement=d),
-        *m.Pause.objects.filter(disagreement=d),
-        *m.Extension.objects.filter(episode__disagreement=d),
-        *m.CaseDeadline.objects.filter(episode__disagreement=d),
-        *m.PanelSitting.objects.filter(episode__disagreement=d).prefetch_related("members"),
-        *m.RiskChange.objects.filter(disagreement=d),
-        *m.Handover.objects.filter(episode__disagreement=d),
-        *m.Referral.objects.filter(episode__disagreement=d),
-        *m.Resolution.objects.filter(disagreement=d),
-        *m.ContestedResolution.objects.filter(disagreement=d),
-        *m.Account.objects.filter(record__disagreement=d),
-        *m.FormSubmission.objects.filter(disagreement=d),
-        *m.FormSubmissionSensitive.objects.filter(submission__disagreement=d),
-        *m.CopiedAgency.objects.filter(disagreement=d),
+        row
+        for model, lookup, key in _evidence_of(d, pathway=pathway)
+        for row in model.objects.filter(**{lookup: key}).prefetch_related(*EVIDENCE[model])
+    ]
+
+
+def _evidence_of(d: m.Disagreement, *, pathway: bool) -> list[tuple[type, str, int]]:
+    """Each kind of evidence row of one disagreement: its model, and the lookup that finds
+    its rows with the key it must equal."""
+    case, subject = d.pk, d.subject_id
+    return [
+        *([(m.PathwayVersion, "pk", d.pathway_id)] if pathway else []),
+        (m.Disagreement, "pk", case),
+        (m.Subject, "pk", subject),
+        (m.SubjectSensitive, "subject_id", subject),
+        (m.CaseReference, "subject_id", subject),
+        (m.StageEpisode, "disagreement_id", case),
+        (m.Milestone, "episode__disagreement_id", case),
+        (m.Participant, "disagreement_id", case),
+        (m.Record, "disagreement_id", case),
+        (m.AgreedAction, "record__disagreement_id", case),
+        (m.Pause, "disagreement_id", case),
+        (m.Extension, "episode__disagreement_id", case),
+        (m.CaseDeadline, "episode__disagreement_id", case),
+        (m.PanelSitting, "episode__disagreement_id", case),
+        (m.RiskChange, "disagreement_id", case),
+        (m.Handover, "episode__disagreement_id", case),
+        (m.Referral, "episode__disagreement_id", case),
+        (m.Resolution, "disagreement_id", case),
+        (m.ContestedResolution, "disagreement_id", case),
+        (m.Account, "record__disagreement_id", case),
+        (m.FormSubmission, "disagreement_id", case),
+        (m.FormSubmissionSensitive, "submission__disagreement_id", case),
+        (m.CopiedAgency, "disagreement_id", case),
     ]
 
 

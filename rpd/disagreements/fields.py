@@ -11,12 +11,17 @@ never as a database error or a 500.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import math
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from rpd.frontend import (
     DATE_PARTS,
@@ -215,6 +220,7 @@ def person_label(user, where: bool = False) -> str:
 def people_choices(people) -> list[tuple[int, str]]:
     """People as a picker lists them: name, job title, team and agency, so the same name in
     two places reads apart; two entries alike even so are told apart by email address."""
+    people = people.select_related("agency") if isinstance(people, QuerySet) else people
     rows = [(person.pk, person_label(person, where=True), person.email) for person in people]
     seen: dict[str, int] = {}
     for _, label, _ in rows:
@@ -226,16 +232,38 @@ class Offering:
     """A choice of rows whose page may list fewer than it accepts."""
 
     def offer(self, rows) -> None:
-        """List only `rows` (read when the page is drawn): a partnership's thousands are no
-        list to choose from. Anyone else in the queryset is still accepted."""
+        """List only `rows` (read when the page is drawn, once: the widget asks for its
+        choices twice, whether the first is empty and then all of them): a partnership's
+        thousands are no list to choose from. Anyone else in the queryset is still
+        accepted."""
         empty = [("", self.empty_label)] if self.empty_label is not None else []
-        if isinstance(self, Person | People):
-            self.widget.choices = lambda: [*empty, *people_choices(rows.select_related("agency"))]
-            return
-        self.widget.choices = lambda: [
-            *empty,
-            *((row.pk, self.label_from_instance(row)) for row in rows),
-        ]
+
+        @functools.cache
+        def listed():
+            if isinstance(self, Person | People):
+                return [*empty, *people_choices(rows)]
+            return [*empty, *((row.pk, self.label_from_instance(row)) for row in rows)]
+
+        self.widget.choices = listed
+
+
+class PersonSelect(forms.Select):
+    """A person picker's select (it narrows as you type: init.js), drawn in one pass: one
+    may list an agency's thousands, and Django draws each option through templates of its
+    own, a second for every three thousand."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = set(self.format_value(value))
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, mark_safe(" selected") if str(key) in chosen else "", label)
+                for key, label in self.choices
+            ),
+        )
+        attrs = self.build_attrs(self.attrs, attrs)
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options)
 
 
 class OneRow(forms.ModelChoiceField):
@@ -248,6 +276,8 @@ class OneRow(forms.ModelChoiceField):
 
 class Person(Offering, OneRow):
     """One person, shown by name and job title; its select narrows as you type (init.js)."""
+
+    widget = PersonSelect
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,6 +8,8 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from rpd.audit import log as audit
+from rpd.audit import rows
+from rpd.audit.upgrade import ROWS_AN_EVENT
 from rpd.notifications import notices
 from rpd.people.models import RoleGrant, RoleHolder, StandIn, User
 
@@ -108,15 +110,36 @@ def _restate_pending() -> None:
         | Q(receiving_agency_id__in=agency_ids)
         | (Q(partnership_id__in=led_in) & ~Q(current_led_by_role=""))
     )
-    cases = Disagreement.objects.filter(waiting & where).distinct()
+    cases = Disagreement.objects.filter(pk__in=Disagreement.objects.filter(waiting & where))
+    restated: dict[object, dict[str, list]] = {}
     at = timezone.now()
-    for d in cases.iterator():
-        episode = d.current_episode() if d.status in LIVE else None
-        steps = [step.as_json() for step in transitions.next_steps(d, episode)]
-        if steps != d.next_steps:
-            with transaction.atomic():
-                Disagreement.objects.filter(pk=d.pk).update(next_steps=steps)
-                notices.newly_asked(d, d.next_steps or [], steps, at)
+    with transaction.atomic():
+        # Locked, as a transition locks its case: one changing it now would store its own
+        # steps, and the digests below would not be the chain's.
+        for d in cases.select_for_update(of=("self",)).select_related("partnership"):
+            episode = d.current_episode() if d.status in LIVE else None
+            steps = [step.as_json() for step in transitions.next_steps(d, episode)]
+            if steps == d.next_steps:
+                continue
+            before = rows.digests_where(Disagreement, "pk", d.pk)
+            Disagreement.objects.filter(pk=d.pk).update(next_steps=steps)
+            written = rows.changes(before, rows.digests_where(Disagreement, "pk", d.pk))
+            restated.setdefault(d.partnership, {}).update(written)
+            notices.newly_asked(d, d.next_steps or [], steps, at)
+        # The steps are a column of the case, which the chain vouches for: each case
+        # restated is in an event, or `rpd audit verify` reports it changed outside the
+        # application. The system is named: the signal does not know who made the change.
+        for partnership, written in restated.items():
+            keys = sorted(written)
+            for start in range(0, len(keys), ROWS_AN_EVENT):
+                audit.append(
+                    action="disagreement.next_steps_restated",
+                    target=f"partnership:{partnership.slug}",
+                    partnership_id=partnership.pk,
+                    data={
+                        "rows": {key: written[key] for key in keys[start : start + ROWS_AN_EVENT]}
+                    },
+                )
 
 
 @receiver(post_save, sender=User)

@@ -567,6 +567,21 @@ class Act:
         return self._sides[person.pk]
 
     @property
+    def contest_awaiting(self) -> ContestedResolution | None:
+        """The resolution contested at this stage that awaits its leader, if any: read once
+        for this version of the case however many rules ask (`_no_contest_awaiting`,
+        `_may_decide_contested`) of whomever, as a page asks `allowed` and then
+        `held_back`. Kept on the case by its version: a change (`perform`) reads it before
+        its effect, and anything after reads the next version's."""
+        kept = self.d.__dict__.get("_rpd_contest_awaiting")
+        if kept is None or kept[0] != self.d.version:
+            kept = self.d.__dict__["_rpd_contest_awaiting"] = (
+                self.d.version,
+                _awaiting_leader(self.d),
+            )
+        return kept[1]
+
+    @property
     def today(self) -> datetime.date:
         return local_date(self.at)
 
@@ -1400,7 +1415,7 @@ def _awaiting_leader(d: Disagreement) -> ContestedResolution | None:
 
 
 def _may_decide_contested(act: Act) -> None:
-    if _awaiting_leader(act.d) is None:
+    if act.contest_awaiting is None:
         raise NotAllowed(f"no resolution contested at stage {act.d.stage} awaits a decision")
 
 
@@ -1410,7 +1425,7 @@ def _contest_to_decide(act: Act) -> ContestedResolution:
 
 def _no_contest_awaiting(act: Act) -> None:
     """A resolution contested where the stage's leader decides is theirs to settle first."""
-    if act.d.status == Status.OPEN and _awaiting_leader(act.d) is not None:
+    if act.d.status == Status.OPEN and act.contest_awaiting is not None:
         raise NotAllowed("the stage's leader first decides the contested resolution")
 
 
@@ -2051,18 +2066,20 @@ def next_steps(d: Disagreement, episode: StageEpisode | None) -> list[Step]:
     if d.receiver_to_name:
         # Raised with "I do not know who": there is no one to discuss it with yet.
         return _asked(d, episode, "name_receiver", "name who holds the case")
-    records = list(
-        episode.records.filter(superseded_by__isnull=True)
-        .select_related("author")
-        .order_by("occurred_at", "pk")
-    )
+    records = list(episode.records.filter(superseded_by__isnull=True).order_by("occurred_at", "pk"))
+    # One instance of each author, so walking their managers reads each rung once however
+    # many of their records wait; and none is superseded, as the filter says.
+    with_people([(records, ("author",))])
+    for r in records:
+        Record.superseded_by.related.set_cached_value(r, None)
     waiting = [r for r in records if r.approved_at is None]
     if waiting:
+        asking = _Asking(d, episode)
         steps = []
         for r in waiting:
             when = local_date(r.occurred_at)
             what = f"approve the record of the discussion on {when.day} {when:%B}"
-            steps += _asked(d, episode, "approve", what, r)
+            steps.append(asking.step("approve", what, r))
         return steps
     missing = still_to_record(d, episode)
     latest = records[-1] if records else None
@@ -2088,27 +2105,46 @@ def next_steps(d: Disagreement, episode: StageEpisode | None) -> list[Step]:
 
 
 def _asked(d, episode, name: str, what: str, target=None) -> list[Step]:
-    """The step, naming those of the rule's candidates (`Rule.asks`) whom `refusal` would
-    not refuse. The guard and evidence of a step that is asked read the case, not the
-    person, so they are read once."""
-    rule = RULES[name]
-    people: list[int] = []
-    ready = None
-    for person in rule.asks(d, episode, target):
-        if person.pk in people:
-            continue
-        # access's own: `perform` reads the actor's through this module's name, once.
-        held = access.capacities(person, d, episode)
-        if d.status not in rule.statuses or not held & rule.who:
-            continue
-        act = Act(person, d, episode, held, now())
-        if ready is None:
-            ready = _not_ready(rule, act) is None
-        if not ready:
-            break
-        if rule.target is None or rule.refusal(act, target) is None:
-            people.append(person.pk)
-    return [Step(name, what, tuple(people), target.pk if target is not None else None)]
+    return [_Asking(d, episode).step(name, what, target)]
+
+
+class _Asking:
+    """Whom a case asks, one step at a time: the step names those of the rule's
+    candidates (`Rule.asks`) whom `refusal` would not refuse. Each candidate's capacities
+    are read once however many steps name them (a record waiting for approval is a step
+    each, and the same manager approves them all), with one `Act` each, which reads whom
+    they manage once."""
+
+    def __init__(self, d: Disagreement, episode: StageEpisode | None):
+        self.d, self.episode, self.at = d, episode, now()
+        self._acts: dict[int, Act] = {}
+
+    def _act(self, person: User) -> Act:
+        if person.pk not in self._acts:
+            # access's own: `perform` reads the actor's through this module's name, once.
+            held = access.capacities(person, self.d, self.episode)
+            self._acts[person.pk] = Act(person, self.d, self.episode, held, self.at)
+        return self._acts[person.pk]
+
+    def step(self, name: str, what: str, target=None) -> Step:
+        # The guard and evidence of a step that is asked read the case, not the person,
+        # so they are read once.
+        d, rule = self.d, RULES[name]
+        people: list[int] = []
+        ready = None
+        for person in rule.asks(d, self.episode, target):
+            if person.pk in people:
+                continue
+            act = self._act(person)
+            if d.status not in rule.statuses or not act.held & rule.who:
+                continue
+            if ready is None:
+                ready = _not_ready(rule, act) is None
+            if not ready:
+                break
+            if rule.target is None or rule.refusal(act, target) is None:
+                people.append(person.pk)
+        return Step(name, what, tuple(people), target.pk if target is not None else None)
 
 
 def refusal(name: str, actor: User, d: Disagreement, episode, target=None) -> str | None:
@@ -2161,16 +2197,29 @@ def allowed(actor: User, d: Disagreement, known: tuple | None = None) -> list[st
     may approve or correct a given record) still happen when the form is sent.
 
     `known` is `standing(actor, d)` where the caller has just read it."""
-    episode, held = known if known is not None else standing(actor, d)
-    if not held:
-        return []
-    return [name for name, rule in RULES.items() if _may_start(rule, actor, d, episode, held)]
+    act = _asking(actor, d, known if known is not None else standing(actor, d))
+    return [name for name, rule in RULES.items() if _may_start(rule, act)]
 
 
-def _may_start(rule: Rule, actor: User, d: Disagreement, episode, held: set[str]) -> bool:
-    if d.status not in rule.statuses or not held & rule.who:
+def may_start(name: str, actor: User, d: Disagreement, known: tuple) -> bool:
+    """Whether `name` is among `allowed(actor, d, known)`, asking its rule alone (a form
+    page asks of one transition: the others' guards and evidence read the case for
+    nothing)."""
+    return _may_start(RULES[name], _asking(actor, d, known))
+
+
+def _asking(actor: User, d: Disagreement, known: tuple) -> Act | None:
+    """One `Act` to ask every rule with, none for someone who holds nothing. The guards
+    and evidence only read (the effects change an act): what they read of the case, one
+    rule's as another's, is read once (`Act.contest_awaiting`)."""
+    episode, held = known
+    return Act(actor, d, episode, held, now()) if held else None
+
+
+def _may_start(rule: Rule, act: Act | None) -> bool:
+    if act is None or act.d.status not in rule.statuses or not act.held & rule.who:
         return False
-    return _not_ready(rule, Act(actor, d, episode, held, now())) is None
+    return _not_ready(rule, act) is None
 
 
 def _not_ready(rule: Rule, act: Act) -> str | None:
@@ -2190,12 +2239,12 @@ def held_back(actor: User, d: Disagreement, known: tuple, names) -> dict[str, st
     """Of the transitions `names`, those `actor` could take but for what the pathway or the
     stage lacks now, each with the refusal `perform` would give (for a page to say why
     it offers no button)."""
-    episode, held = known
+    act = _asking(actor, d, known)
     found = {}
     for name in names:
         rule = RULES[name]
-        if held and d.status in rule.statuses and held & rule.who:
-            why = _not_ready(rule, Act(actor, d, episode, held, now()))
+        if act is not None and d.status in rule.statuses and act.held & rule.who:
+            why = _not_ready(rule, act)
             if why:
                 found[name] = why
     return found
@@ -2207,18 +2256,16 @@ def allowed_on(actor: User, d: Disagreement, known: tuple, name: str, targets) -
     transition `name` on now: the rule's statuses, capacities, guard, the target's state and
     `who_on_target`, checked as `perform` checks them. As many queries for fifty targets
     as for one (who the actor manages and each person's side are read once)."""
-    episode, held = known
-    rule = RULES[name]
-    if not held or not _may_start(rule, actor, d, episode, held):
+    rule, act = RULES[name], _asking(actor, d, known)
+    if not _may_start(rule, act):
         return set()
-    act = Act(actor, d, episode, held, now())
     return {t.pk for t in targets if rule.refusal(act, t) is None}
 
 
-def form_for(name: str, actor: User, d: Disagreement, data=None):
+def form_for(name: str, actor: User, d: Disagreement, data=None, known: tuple | None = None):
     """The form `perform(name, ...)` validates with, for a page to show (unbound when
-    `data` is None), built from the disagreement as it stands."""
-    episode, held = standing(actor, d)
+    `data` is None), built from the disagreement as it stands; `known` as for `allowed`."""
+    episode, held = known if known is not None else standing(actor, d)
     rule = RULES[name]
     act = Act(actor, d, episode, held, now())
     return rule.form(data, context=act.context, **rule.form_needs(act))

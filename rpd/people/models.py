@@ -336,6 +336,12 @@ class RoleGrant(models.Model):
                 name="role_grant_partnership_where_needed",
             ),
         ]
+        indexes = [
+            # Who holds a role, from the role: an agency's safeguarding leads, a
+            # partnership's unit and chair. Without it the database reads every person of
+            # the agency (thousands) to find its two leads.
+            models.Index(fields=["role", "partnership", "user"], name="role_grant_holders_idx"),
+        ]
 
     def __str__(self) -> str:
         where = f" in {self.partnership}" if self.partnership_id else ""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from rpd.audit import log as audit
 from rpd.pathways.schema import SUBJECT_WORDS, Pack
@@ -64,9 +64,12 @@ def holders(
     rows = RoleHolder.objects.filter(partnership=partnership, role_id=role_id).select_related(
         "user", "agency"
     )
-    if agencies is not None:
-        rows = rows.filter(Q(agency__isnull=True) | Q(agency_id__in=agencies))
-    return [h for h in rows if _reaches(h)]
+    return [h for h in rows if _reaches(h) and _serves(h, agencies)]
+
+
+def _serves(holder: RoleHolder, agencies: list[int] | None) -> bool:
+    """Whether `holder` holds their role for one of `agencies` (None: any), or for none."""
+    return agencies is None or holder.agency_id is None or holder.agency_id in agencies
 
 
 def safeguarding_leads(agency_ids) -> list[User]:
@@ -95,10 +98,25 @@ def holding(partnership_id: int, roles) -> QuerySet[User]:
 def unfilled_roles(partnership: Partnership, pack: Pack | None = None) -> list[Problem]:
     """Every pack role with no one behind it in `partnership`: empty means ready."""
     pack = pack or _pack(partnership)
+    # Every holder and every safeguarding lead of the partnership, read once and asked as
+    # `holders` and `safeguarding_leads` ask: a query for each role and for each agency
+    # made the administration's home page thirty.
+    reached = [
+        h
+        for h in RoleHolder.objects.filter(partnership=partnership).select_related("user")
+        if _reaches(h)
+    ]
+    agencies = []
+    if any(role.kind == "agency" for role in pack.roles):
+        agencies = list(
+            Agency.objects.filter(partnerships=partnership).exclude(type=AgencyType.PARTNERSHIP)
+        )
+    led = {lead.agency_id for lead in safeguarding_leads(a.pk for a in agencies)}
     problems = []
     for role in pack.roles:
+        held = [h for h in reached if h.role_id == role.id]
         if role.kind in MUST_HOLD:
-            if not holders(partnership, role.id):
+            if not held:
                 problems.append(
                     Problem(
                         role.id,
@@ -107,13 +125,8 @@ def unfilled_roles(partnership: Partnership, pack: Pack | None = None) -> list[P
                     )
                 )
         elif role.kind == "agency":
-            agencies = Agency.objects.filter(partnerships=partnership).exclude(
-                type=AgencyType.PARTNERSHIP
-            )
             for agency in agencies:
-                if not holders(partnership, role.id, [agency.pk]) and not safeguarding_leads(
-                    [agency.pk]
-                ):
+                if agency.pk not in led and not any(_serves(h, [agency.pk]) for h in held):
                     problems.append(
                         Problem(
                             role.id,

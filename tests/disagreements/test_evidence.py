@@ -209,3 +209,16 @@ def test_every_model_of_the_app_is_declared_evidence_or_not():
     models = set(apps.get_app_config("disagreements").get_models())
     # Record.participants' table is part of the record's digest.
     assert models - declared == set()
+
+
+def test_a_transition_digests_each_row_as_verification_reads_it(resolved):
+    # The transitions read a case's rows as values (two snapshots a change), verification
+    # as instances with their many-to-many fields: the two must agree on every row, or
+    # every change would look like one made outside the application.
+    from rpd.audit import rows
+
+    found = evidence.rows_of(resolved, pathway=True)
+
+    assert evidence.snapshot(resolved, pathway=True) == rows.digests(found)
+    assert {type(row) for row in found} >= {Record, AgreedAction, Resolution, Participant}
+    assert any(row.participants.exists() for row in found if isinstance(row, Record))

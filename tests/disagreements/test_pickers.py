@@ -192,3 +192,18 @@ def test_a_stand_in_is_chosen_from_people_on_that_rung_in_other_agencies_only(cl
         base, {"agency": charity.pk, "pathway_rung": rung, "person": off_the_rung.pk}
     )
     assert response.status_code == 400 and "govuk-error-summary" in response.text
+
+
+def test_the_person_chosen_is_still_chosen_when_the_form_comes_back_with_an_error(client):
+    # Pickers draw their options in one pass (fields.PersonSelect), not Django's templates.
+    demo, raiser, d = partnership_with_case()
+    manager = demo.ladder["csc"][1]
+    client.force_login(raiser)
+    page = client.post(
+        f"/disagreements/{d.pk}/hand-over/",
+        {"version": fresh(d).version, "side": "raising", "to_user": manager.pk, "reason": ""},
+    )
+    assert page.status_code == 400 and "govuk-error-summary" in page.text
+    picker = page.text.split('name="to_user"')[1].split("</select>")[0]
+    assert re.findall(r'<option value="(\d*)" selected>', picker) == [str(manager.pk)]
+    assert '<option value="">' in picker  # nothing chosen yet is offered first

@@ -5,7 +5,11 @@ import datetime
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from rpd.audit import log
+from rpd.audit.models import Event
 from rpd.disagreements import presenters, queries, transitions
 from rpd.notifications.models import Kind, Notice
 from rpd.pathways.calendar import LONDON
@@ -120,14 +124,19 @@ def test_a_new_line_manager_is_asked_to_approve_at_once_and_the_old_one_no_longe
     assert d.pk not in {row.pk for row in queries.work_rows(sergeant)}
 
 
+def the_sergeant_leaves(demo, capture_on_commit):
+    sergeant = demo.ladder["police"][1]
+    with capture_on_commit(execute=True):
+        sergeant.is_active = False
+        sergeant.save()
+    return sergeant
+
+
 def test_a_leaver_is_no_longer_named_in_a_next_step(
     stage_1_record_by_the_police_officer, django_capture_on_commit_callbacks
 ):
     demo, d = stage_1_record_by_the_police_officer
-    sergeant = demo.ladder["police"][1]
-    with django_capture_on_commit_callbacks(execute=True):
-        sergeant.is_active = False
-        sergeant.save()
+    sergeant = the_sergeant_leaves(demo, django_capture_on_commit_callbacks)
 
     d = fresh(d)
     assert all(sergeant.pk not in s["people"] for s in d.next_steps)
@@ -219,3 +228,39 @@ def test_until_the_receiver_is_named_no_one_may_record_a_discussion_and_the_page
     client.force_login(social_worker)
     page = client.get(f"/disagreements/{d.pk}/").text
     assert "Record a discussion: " in page and "who holds the case" in page
+
+
+def test_next_steps_restated_after_a_leaver_are_vouched_for_in_the_audit_log(
+    stage_1_record_by_the_police_officer, django_capture_on_commit_callbacks
+):
+    # The steps are a column of the case, and the audit log vouches for every column of
+    # it: restated with no event of their own, `rpd audit verify` would report the case
+    # changed outside the application.
+    demo, d = stage_1_record_by_the_police_officer
+    the_sergeant_leaves(demo, django_capture_on_commit_callbacks)
+
+    assert fresh(d).next_steps != d.next_steps
+    result = log.verify()
+    assert result.ok, result.reason
+    [event] = Event.objects.filter(action="disagreement.next_steps_restated")
+    assert list(event.data["rows"]) == [f"disagreement:{d.pk}"]
+
+
+def test_asking_for_the_approval_of_ten_waiting_records_costs_the_queries_of_one(
+    stage_1_record_by_the_police_officer,
+):
+    # Each record waiting is a step of its own, and the same sergeant approves them all:
+    # who they are, what they hold and whom they manage is read once for every step.
+    demo, d = stage_1_record_by_the_police_officer
+    officer = demo.ladder["police"][0]
+
+    def queries_to_record_one_more() -> int:
+        with CaptureQueriesContext(connection) as captured, time_machine.travel(MONDAY):
+            discuss(officer, d, outcome="ongoing", approve=False)
+        return len(captured)
+
+    with_two = queries_to_record_one_more()
+    for _ in range(8):
+        queries_to_record_one_more()
+    assert fresh(d).records.filter(approved_at__isnull=True).count() == 10
+    assert queries_to_record_one_more() == with_two

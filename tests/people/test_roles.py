@@ -95,3 +95,27 @@ def test_stokes_independent_professional_advisor_is_not_the_board_chair_in_the_d
     advisor = roles.holders(demo.partnership, "independent-advisor")
     assert [h.user for h in advisor] == [None]
     assert advisor[0].mailbox == "stoke-on-trent-independent-advisor@example.org"
+
+
+def test_the_go_live_check_reads_as_many_queries_for_twelve_agencies_as_for_two():
+    # The administration's home page and its roles page run it on every view: a query for
+    # each role and for each agency made them thirty.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from rpd.people.models import Agency, AgencyType, Role, User
+
+    demo = build_partnership("blackpool")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert roles.unfilled_roles(demo.partnership) == []
+        return len(captured)
+
+    before = queries()
+    for n in range(10):
+        agency = Agency.objects.create(code=f"more-{n}", name=f"More {n}", type=AgencyType.HEALTH)
+        agency.partnerships.add(demo.partnership)
+        lead = User.objects.create(username=f"lead-{n}", agency=agency)
+        RoleGrant.objects.create(user=lead, role=Role.SAFEGUARDING_LEAD)
+    assert queries() == before

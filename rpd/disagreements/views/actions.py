@@ -185,8 +185,9 @@ def act(request, pk: int, action: str):
     if name not in VERBS:  # not a transition, or one with a page of its own (submit_form)
         raise Http404("Page not found")
     user = request.user
-    d, episode, _ = case_or_404(request, pk)
-    if name not in transitions.allowed(user, d):
+    d, episode, held = case_or_404(request, pk)
+    known = (episode, held)
+    if not transitions.may_start(name, user, d, known):
         # Sent from a page opened before someone else changed the case: that is a
         # conflict (what changed, with the typed text kept), not a missing page.
         seen = parse_int(request.POST.get("version")) if request.method == "POST" else None
@@ -200,7 +201,7 @@ def act(request, pk: int, action: str):
     uncovered = _may_be_left_out(d, episode) if closing else []
     still = transitions.still_to_record(d, episode) if closing else []
     page = {"version": d.version, "changes": [], "extra": {}, "typed_na": {}}
-    blank = transitions.form_for(name, user, d)
+    blank = transitions.form_for(name, user, d, known=known)
     data = None
     if request.method == "POST":
         data = posted(blank.fields, request.POST)
@@ -216,7 +217,7 @@ def act(request, pk: int, action: str):
         if attempt(name, user, d, request.POST, data, page):
             messages.success(request, f"{DONE[name]}.")
             return redirect("disagreements:detail", pk=d.pk)
-    form = label(transitions.form_for(name, user, d, data))
+    form = label(transitions.form_for(name, user, d, data, known))
     method, verb = "post", _verb(name, d)
     if name == "add_party" and data is None:
         # The agency first (a GET form: no JavaScript needed), then whom there: only the

@@ -20,7 +20,7 @@ from rpd.templatetags.govuk import govuk_tag
 
 from .. import access, formsubmissions, transitions
 from ..models import Disagreement, FormSubmissionSensitive
-from .common import attempt, case_or_404, error_summary, posted, with_errors
+from .common import attempt, error_summary, posted, seen_or_404, with_errors
 
 
 def _rows(assembled: formsubmissions.Assembled) -> list[dict]:
@@ -75,14 +75,14 @@ def _versions(d: Disagreement, form, special: bool) -> list[dict]:
 @require_http_methods(["GET", "POST"])
 def form_page(request, pk: int, form_id: str):
     user = request.user
-    d, _, _ = case_or_404(request, pk)
-    seen = access.sight(user, d)
+    d, episode, held, seen, _ = seen_or_404(request, pk)
     if not seen.records or form_id not in {f.id for f in d.pack.forms}:
         raise Http404("Page not found")
     pack_form = d.pack.form(form_id)
     special = access.may_see_special_category(user, d)
     may_submit = (
-        "submit_form" in transitions.allowed(user, d) and form_id in d.pack.stage(d.stage).forms
+        transitions.may_start("submit_form", user, d, (episode, held))
+        and form_id in d.pack.stage(d.stage).forms
     )
     page = {"extra": {}, "field_errors": {}, "version": d.version, "changes": []}
     data = None
