@@ -3,7 +3,9 @@
 Every case is planned in Python first (`Case`), then its rows written table by table:
 the disagreement, its subject, each stage it reached (an episode, closed as escalated,
 resolved or withdrawn), a milestone per stage, pauses with the working days they took
-out, extensions, the resolution. The tests compute each figure again from the plans.
+out, extensions, the resolution; then the facts the transitions keep as they go, by
+`facts.fill` (what the migration did for rows written before). The tests compute each
+figure again from the plans.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ import datetime
 import random
 from dataclasses import dataclass, field
 
+from django.apps import apps
+
 from rpd.audit.models import Event
 from rpd.dataprotection.models import Erasure
+from rpd.disagreements import facts
 from rpd.disagreements.models import (
     Disagreement,
     EpisodeOutcome,
@@ -345,3 +350,4 @@ def write(demo: DemoPartnership, cases: list[Case]) -> None:
         for case in cases
         if case.status == Status.RESOLVED
     )
+    facts.fill(apps, [case.pk for case in cases])
