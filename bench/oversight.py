@@ -302,6 +302,7 @@ class Load:
                     StageEpisode(
                         id=eid,
                         disagreement_id=did,
+                        partnership_id=demo.partnership.pk,
                         number=number,
                         raising_actor_id=demo.ladder[raising][rung].pk,
                         receiving_actor_id=demo.ladder[receiving][
@@ -323,6 +324,7 @@ class Load:
                     milestones.append(
                         Milestone(
                             episode_id=eid,
+                            partnership_id=demo.partnership.pk,
                             key="bench",
                             name="Bench",
                             due=due,
@@ -337,6 +339,7 @@ class Load:
                         Pause(
                             disagreement_id=did,
                             episode_id=eid,
+                            partnership_id=demo.partnership.pk,
                             reason="Bench",
                             paused_by_id=demo.ladder[raising][0].pk,
                             paused_on=at.date(),
@@ -351,6 +354,7 @@ class Load:
                     extensions.append(
                         Extension(
                             episode_id=eid,
+                            partnership_id=demo.partnership.pk,
                             asked_by_id=demo.ladder[raising][0].pk,
                             agreed_by_id=demo.ladder[receiving][0].pk,
                             reason="Bench",

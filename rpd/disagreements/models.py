@@ -346,6 +346,12 @@ class StageEpisode(models.Model):
     disagreement = models.ForeignKey(
         Disagreement, on_delete=models.CASCADE, related_name="episodes"
     )
+    # Its case's partnership, kept here as well (a case never changes partnership), so the
+    # oversight figures read a partnership's stages in a period as one index range, not
+    # through each of its cases.
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     number = models.PositiveSmallIntegerField()
     raising_actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -375,6 +381,10 @@ class StageEpisode(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["disagreement", "number"], name="episode_unique")
         ]
+        indexes = [
+            models.Index(fields=["partnership", "ended_at"], name="episode_ended_idx"),
+            models.Index(fields=["partnership", "started_at"], name="episode_started_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.disagreement} stage {self.number}"
@@ -385,6 +395,12 @@ class StageEpisode(models.Model):
 
 class Milestone(models.Model):
     episode = models.ForeignKey(StageEpisode, on_delete=models.CASCADE, related_name="milestones")
+    # Its case's partnership, kept here as well (a case never changes partnership), so the
+    # oversight figures read a partnership's milestones in a period as one index range, not
+    # through each of its cases.
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     key = models.CharField(max_length=64)  # the pack's milestone id
     name = models.CharField(max_length=300)
     # Unknown (NULL) while the milestone it counts from (`after`) is not yet met: "within 2
@@ -400,6 +416,7 @@ class Milestone(models.Model):
 
     class Meta:
         ordering = ["episode", "due", "id"]
+        indexes = [models.Index(fields=["partnership", "due"], name="milestone_due_idx")]
 
 
 class Participant(models.Model):
@@ -546,6 +563,12 @@ class AgreedAction(models.Model):
 class Pause(models.Model):
     disagreement = models.ForeignKey(Disagreement, on_delete=models.CASCADE, related_name="pauses")
     episode = models.ForeignKey(StageEpisode, on_delete=models.CASCADE, related_name="pauses")
+    # Its case's partnership, kept here as well (a case never changes partnership), so the
+    # oversight figures read a partnership's pauses in a period as one index range, not
+    # through each of its cases.
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     reason = models.TextField()
     paused_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -558,9 +581,18 @@ class Pause(models.Model):
     )
     working_days_paused = models.PositiveIntegerField(null=True, blank=True)
 
+    class Meta:
+        indexes = [models.Index(fields=["partnership", "paused_on"], name="pause_on_idx")]
+
 
 class Extension(models.Model):
     episode = models.ForeignKey(StageEpisode, on_delete=models.CASCADE, related_name="extensions")
+    # Its case's partnership, kept here as well (a case never changes partnership), so the
+    # oversight figures read a partnership's extensions in a period as one index range, not
+    # through each of its cases.
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     asked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -574,6 +606,9 @@ class Extension(models.Model):
     # Every deadline it moved: [{"deadline": "stage" | "milestone:<id>", "name", "old", "new"}].
     moves = models.JSONField(default=list)
     agreed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["partnership", "agreed_at"], name="extension_agreed_idx")]
 
 
 class RiskChange(models.Model):

@@ -238,6 +238,7 @@ def _open_episode(
         )
     episode = StageEpisode.objects.create(
         disagreement=d,
+        partnership_id=d.partnership_id,
         number=number,
         raising_actor=raising_actor,
         receiving_actor=receiving_actor,
@@ -256,6 +257,7 @@ def _open_episode(
     Milestone.objects.bulk_create(
         Milestone(
             episode=episode,
+            partnership_id=d.partnership_id,
             key=m.id,
             name=m.name,
             due=None if m.waits_for else m.due,
@@ -1449,6 +1451,7 @@ def _pause(act: Act) -> dict:
     Pause.objects.create(
         disagreement=act.d,
         episode=act.episode,
+        partnership_id=act.d.partnership_id,
         reason=act.data["reason"],
         paused_by=act.actor,
         paused_on=act.today,
@@ -1513,6 +1516,7 @@ def _extend(act: Act) -> dict:
         )
     Extension.objects.create(
         episode=act.episode,
+        partnership_id=act.d.partnership_id,
         asked_by=act.target,
         agreed_by=act.actor,
         reason=act.data["reason"],

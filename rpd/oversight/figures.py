@@ -348,7 +348,7 @@ def _spreads(ids: list[int], period: Period) -> tuple[list[Spread], list[Spread]
     the median and the 90th percentile: one query over the working days each case and
     each stage took, as they were counted when it ended."""
     ended = StageEpisode.objects.filter(
-        disagreement__partnership_id__in=ids,
+        partnership_id__in=ids,
         ended_at__gte=period.since,
         ended_at__lt=period.until,
     ).order_by()
@@ -393,7 +393,7 @@ def _milestones(f: Figures, ids: list[int], period: Period, today: datetime.date
     """Milestones due in the period: met by the end of their due day, met after it, or not
     met and past due. A milestone with no date yet (waiting for another) is not counted."""
     due = Milestone.objects.filter(
-        episode__disagreement__partnership_id__in=ids,
+        partnership_id__in=ids,
         due__gte=period.start,
         due__lte=period.end,
     )
@@ -426,7 +426,7 @@ def _changes(f: Figures, ids: list[int], period: Period) -> None:
     )
     fast = (
         StageEpisode.objects.filter(
-            disagreement__partnership_id__in=ids,
+            partnership_id__in=ids,
             number__gt=1,
             started_at__gte=period.since,
             started_at__lt=period.until,
@@ -436,13 +436,13 @@ def _changes(f: Figures, ids: list[int], period: Period) -> None:
         .order_by()
     )
     pauses = Pause.objects.filter(
-        disagreement__partnership_id__in=ids,
+        partnership_id__in=ids,
         paused_on__gte=period.start,
         paused_on__lte=period.end,
     ).order_by()
     extensions = (
         Extension.objects.filter(
-            episode__disagreement__partnership_id__in=ids,
+            partnership_id__in=ids,
             agreed_at__gte=period.since,
             agreed_at__lt=period.until,
         )
@@ -486,7 +486,7 @@ def _changes(f: Figures, ids: list[int], period: Period) -> None:
         fast.annotate(**quoted)
         .values_list(
             Value("Fast-track"),
-            "disagreement__partnership__name",
+            "partnership__name",
             "disagreement__reference",
             "from_stage",
             "number",
@@ -499,7 +499,7 @@ def _changes(f: Figures, ids: list[int], period: Period) -> None:
         .union(
             pauses.annotate(**quoted).values_list(
                 Value("Pause"),
-                "disagreement__partnership__name",
+                "partnership__name",
                 "disagreement__reference",
                 "episode__number",
                 "episode__number",
@@ -511,7 +511,7 @@ def _changes(f: Figures, ids: list[int], period: Period) -> None:
             ),
             extensions.annotate(**quoted).values_list(
                 Value("Extension"),
-                "episode__disagreement__partnership__name",
+                "partnership__name",
                 "episode__disagreement__reference",
                 "episode__number",
                 "episode__number",

@@ -240,6 +240,7 @@ def write(demo: DemoPartnership, cases: list[Case]) -> None:
             episodes.append(
                 StageEpisode(
                     disagreement_id=case.pk,
+                    partnership=demo.partnership,
                     number=stage.number,
                     raising_actor=demo.ladder[case.raising][rung],
                     receiving_actor=demo.ladder[case.receiving][
@@ -263,6 +264,7 @@ def write(demo: DemoPartnership, cases: list[Case]) -> None:
             milestones.append(
                 Milestone(
                     episode=episode,
+                    partnership=demo.partnership,
                     key="planned",
                     name="Planned",
                     due=stage.milestone_due,
@@ -275,6 +277,7 @@ def write(demo: DemoPartnership, cases: list[Case]) -> None:
                 Pause(
                     disagreement_id=case.pk,
                     episode=episode,
+                    partnership=demo.partnership,
                     reason="" if case.erased else pause_reason(case, stage),
                     paused_by=episode.raising_actor,
                     paused_on=stage.pause_on,
@@ -287,6 +290,7 @@ def write(demo: DemoPartnership, cases: list[Case]) -> None:
             extensions.append(
                 Extension(
                     episode=episode,
+                    partnership=demo.partnership,
                     asked_by=episode.raising_actor,
                     agreed_by=episode.receiving_actor,
                     reason="" if case.erased else extension_reason(case, stage),
