@@ -30,8 +30,8 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    Window,
 )
-from django.db.models.functions import Coalesce
 
 from rpd.disagreements.access import seen_whole_by_overseers
 from rpd.disagreements.models import (
@@ -410,8 +410,8 @@ def _milestones(f: Figures, ids: list[int], period: Period, today: datetime.date
 
 
 def _changes(f: Figures, ids: list[int], period: Period) -> None:
-    """Fast-tracks, pauses and extensions in the period: counted by stage and route in one
-    query, and listed with their reasons in another. A fast-track is a stage entered with
+    """Fast-tracks, pauses and extensions in the period, listed with their reasons and
+    counted by stage and route, in one query. A fast-track is a stage entered with
     no stage before it on the case: a raise above stage 1, or a jump past one
     (transitions' fast_track); its reason is the case's (the latest fast-track's)."""
     from rpd.dataprotection.models import Erasure
@@ -450,40 +450,16 @@ def _changes(f: Figures, ids: list[int], period: Period) -> None:
         .order_by()
     )
 
-    # (kind, stage left or None, stage at or entered, how many, working days paused)
-    none = Value(0)
-    counted = (
-        fast.values_list(Value("Fast-track"), "from_stage", "number")
-        .annotate(n=Count("pk"), days=none)
-        .union(
-            pauses.values_list(Value("Pause"), "episode__number", "episode__number").annotate(
-                n=Count("pk"), days=Coalesce(Sum("working_days_paused"), 0)
-            ),
-            extensions.values_list(
-                Value("Extension"), "episode__number", "episode__number"
-            ).annotate(n=Count("pk"), days=none),
-            all=True,
-        )
-    )
-    by_kind: dict[str, list] = {"Fast-track": [], "Pause": [], "Extension": []}
-    for kind, leaving, entered, n, days in counted:
-        by_kind[kind].append((leaving, entered, n, days))
-    for leaving, entered, n, _ in sorted(by_kind["Fast-track"], key=lambda r: (r[0] or 0, r[1])):
-        route = f"Raised at stage {entered}" if leaving is None else f"Stage {leaving} to {entered}"
-        f.changes_by_stage.append(("Fast-track", route, n))
-        f.fast_tracks += n
-    for kind in ("Pause", "Extension"):
-        for _, number, n, days in sorted(by_kind[kind], key=lambda r: r[1]):
-            f.changes_by_stage.append((kind, f"At stage {number}", n))
-            if kind == "Pause":
-                f.pauses += n
-                f.working_days_paused += days
-            else:
-                f.extensions += n
+    # Each row carries how many of its kind share its stage (or route), and for a pause the
+    # working days they paused: counted by the database over the rows it lists.
+    def counted(*by: str, days: str | None = None) -> dict:
+        group = [F(name) for name in by]
+        paused = Window(Sum(days), partition_by=group) if days else Value(0)
+        return {"n": Window(Count("pk"), partition_by=group), "days": paused}
 
     quoted = {"whole": Exists(whole), "erased": Exists(erased)}
     rows = (
-        fast.annotate(**quoted)
+        fast.annotate(**quoted, **counted("from_stage", "number"))
         .values_list(
             Value("Fast-track"),
             "partnership__name",
@@ -495,9 +471,13 @@ def _changes(f: Figures, ids: list[int], period: Period) -> None:
             "disagreement__fast_track_reason",
             "whole",
             "erased",
+            "n",
+            "days",
         )
         .union(
-            pauses.annotate(**quoted).values_list(
+            pauses.annotate(
+                **quoted, **counted("episode__number", days="working_days_paused")
+            ).values_list(
                 Value("Pause"),
                 "partnership__name",
                 "disagreement__reference",
@@ -508,8 +488,10 @@ def _changes(f: Figures, ids: list[int], period: Period) -> None:
                 "reason",
                 "whole",
                 "erased",
+                "n",
+                "days",
             ),
-            extensions.annotate(**quoted).values_list(
+            extensions.annotate(**quoted, **counted("episode__number")).values_list(
                 Value("Extension"),
                 "partnership__name",
                 "episode__disagreement__reference",
@@ -520,18 +502,37 @@ def _changes(f: Figures, ids: list[int], period: Period) -> None:
                 "reason",
                 "whole",
                 "erased",
+                "n",
+                "days",
             ),
             all=True,
         )
     )
-    for kind, partnership, reference, leaving, entered, at, on, text, seen, gone in rows:
+    groups: dict[tuple, tuple[int, int]] = {}
+    for kind, partnership, reference, leaving, entered, at, on, text, seen, gone, n, days in rows:
         on = at.astimezone(LONDON).date() if at is not None else on
+        groups[kind, leaving, entered] = (n, days or 0)
         if kind != "Fast-track":
             stage = str(entered)
         else:
             stage = f"Raised at {entered}" if leaving is None else f"{leaving} to {entered}"
         reason = reason_as_held(text, seen, gone)
         f.reasons.append(Reason(partnership, reference, kind, stage, on, reason))
+    routes = sorted((k for k in groups if k[0] == "Fast-track"), key=lambda k: (k[1] or 0, k[2]))
+    for key in routes:
+        _, leaving, entered = key
+        route = f"Raised at stage {entered}" if leaving is None else f"Stage {leaving} to {entered}"
+        f.changes_by_stage.append(("Fast-track", route, groups[key][0]))
+        f.fast_tracks += groups[key][0]
+    for kind in ("Pause", "Extension"):
+        for key in sorted((k for k in groups if k[0] == kind), key=lambda k: k[2]):
+            n, days = groups[key]
+            f.changes_by_stage.append((kind, f"At stage {key[2]}", n))
+            if kind == "Pause":
+                f.pauses += n
+                f.working_days_paused += days
+            else:
+                f.extensions += n
     f.reasons.sort(key=lambda r: (r.on, r.reference, r.kind))
 
 
@@ -555,10 +556,12 @@ def _drift(partnerships, points) -> list[DriftPoint]:
         for i, (_, day) in enumerate(points):
             on = Q(first_day__lte=day) & (Q(last_day__isnull=True) | Q(last_day__gte=day))
             quiet = quiet_since(p, day)
-            holds[f"open{i}"] = Count("pk", filter=on)
-            holds[f"overdue{i}"] = Count("pk", filter=on & Q(due__lt=day))
+            # Counting a column of the index (never empty), not the key, which it lacks on
+            # PostgreSQL: the stretches are read from the index alone.
+            holds[f"open{i}"] = Count("first_day", filter=on)
+            holds[f"overdue{i}"] = Count("first_day", filter=on & Q(due__lt=day))
             holds[f"drifting{i}"] = Count(
-                "pk", filter=on & (Q(last_active__isnull=True) | Q(last_active__lt=quiet))
+                "first_day", filter=on & (Q(last_active__isnull=True) | Q(last_active__lt=quiet))
             )
         # Each partnership's own days of quiet (its calendar), so one query of each's.
         mine = (

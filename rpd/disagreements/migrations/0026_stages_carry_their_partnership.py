@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="stageepisode",
-            index=models.Index(fields=["partnership", "started_at"], name="episode_started_idx"),
+            index=models.Index(fields=["partnership", "started_at", "number"], name="episode_started_idx"),
         ),
         *(upgrade.operation("disagreements", name, ["partnership_id"]) for name in MODELS),
     ]
