@@ -119,6 +119,11 @@ def run(args, label: str, url: str, data_dir: str) -> int:
             f"{label}:   its slowest query {result['slowest'] * 1e3:.1f} ms: "
             f"{result['slowest_sql']}"
         )
+        print(
+            f"{label}:   the empty page's database time {result['empty_database'] * 1e3:.1f} ms "
+            f"({result['empty_database'] / result['count']:.1f}x the bare count): the same "
+            "queries over no rows"
+        )
         for problem in result["problems"]:
             print(f"{label}: {name}: {problem}", file=sys.stderr)
             failed = True
@@ -225,16 +230,18 @@ class Load:
             EpisodeOutcome,
             Extension,
             Milestone,
+            OpenStretch,
             Pause,
             StageEpisode,
             Status,
             Subject,
         )
+        from rpd.pathways.calendar import local_date
 
         rng, world = self.rng, self.world
         span = (self.last - self.first).total_seconds()
-        subjects, cases, episodes, milestones, pauses, extensions, events = (
-            [], [], [], [], [], [], [],
+        subjects, cases, episodes, milestones, pauses, extensions, events, stretches = (
+            [], [], [], [], [], [], [], [],
         )  # fmt: skip
         hour = datetime.timedelta(hours=1)
         for _ in range(n):
@@ -271,6 +278,7 @@ class Load:
             reference = f"B-{did:07d}"
             target = f"disagreement:{demo.partnership.slug}/{reference}"
             moments = [("raise", raised_at)]
+            mine = len(episodes), len(pauses), len(extensions)
             number = 3 if top >= 3 and rng.random() < 0.05 else 1
             at, closed_at, updated_at = raised_at, None, raised_at
             while True:
@@ -294,6 +302,7 @@ class Load:
                     StageEpisode(
                         id=eid,
                         disagreement_id=did,
+                        partnership_id=demo.partnership.pk,
                         number=number,
                         raising_actor_id=demo.ladder[raising][rung].pk,
                         receiving_actor_id=demo.ladder[receiving][
@@ -313,7 +322,15 @@ class Load:
                     met = at + hour * rng.uniform(0, 24 * 12)
                     met = met if met < end else None
                     milestones.append(
-                        Milestone(episode_id=eid, key="bench", name="Bench", due=due, met_at=met)
+                        Milestone(
+                            episode_id=eid,
+                            partnership_id=demo.partnership.pk,
+                            key="bench",
+                            name="Bench",
+                            due=due,
+                            met_at=met,
+                            met_on=local_date(met) if met else None,
+                        )
                     )
                     moments += [("milestone", met)] if met else []
                 paused_now = live and status == Status.PAUSED
@@ -322,6 +339,7 @@ class Load:
                         Pause(
                             disagreement_id=did,
                             episode_id=eid,
+                            partnership_id=demo.partnership.pk,
                             reason="Bench",
                             paused_by_id=demo.ladder[raising][0].pk,
                             paused_on=at.date(),
@@ -336,6 +354,7 @@ class Load:
                     extensions.append(
                         Extension(
                             episode_id=eid,
+                            partnership_id=demo.partnership.pk,
                             asked_by_id=demo.ladder[raising][0].pk,
                             agreed_by_id=demo.ladder[receiving][0].pk,
                             reason="Bench",
@@ -357,6 +376,16 @@ class Load:
                 number, at = number + jump, end
                 moments.append(("escalate", at))
                 updated_at = at
+            closed = Disagreement(raised_at=raised_at, closed_at=closed_at)
+            stretches += self.facts(
+                demo.partnership,
+                did,
+                closed,
+                [when for _, when in moments],
+                episodes[mine[0] :],
+                pauses[mine[1] :],
+                extensions[mine[2] :],
+            )
             cases.append(
                 Disagreement(
                     id=did,
@@ -386,6 +415,7 @@ class Load:
                     raised_at=raised_at,
                     updated_at=updated_at,
                     closed_at=closed_at,
+                    working_days_taken=closed.working_days_taken,
                 )
             )
             for action, when in moments:
@@ -411,8 +441,52 @@ class Load:
                 (Pause, pauses),
                 (Extension, extensions),
                 (Event, events),
+                (OpenStretch, stretches),
             ):
                 self._insert(model, rows)
+
+    def facts(self, partnership, did, case, transitions, episodes, pauses, extensions) -> list:
+        """What the transitions keep as they go (`disagreements.facts`), by its functions:
+        each ended stage's and the closed case's working days, set on the rows, and the
+        case's open stretches, returned."""
+        from rpd.disagreements import facts
+        from rpd.disagreements.models import OpenStretch
+        from rpd.pathways.calendar import local_date
+
+        calendar = partnership.working_calendar()
+        for e in episodes:
+            if e.ended_at is not None:
+                paused = sum(p.working_days_paused or 0 for p in pauses if p.episode_id == e.id)
+                e.working_days_taken = facts.working_days_taken(
+                    calendar, e.started_on, local_date(e.ended_at), paused
+                )
+        if case.closed_at is not None:
+            case.working_days_taken = facts.working_days_taken(
+                calendar,
+                local_date(case.raised_at),
+                local_date(case.closed_at),
+                sum(p.working_days_paused or 0 for p in pauses),
+            )
+        stages = [
+            facts.Stage(
+                e.started_at,
+                e.ended_at,
+                e.due,
+                tuple((x.agreed_at, x.old_due) for x in extensions if x.episode_id == e.id),
+            )
+            for e in episodes
+        ]
+        found = facts.stretches(
+            case.raised_at,
+            case.closed_at,
+            transitions,
+            [(p.paused_on, p.resumed_on) for p in pauses],
+            stages,
+        )
+        return [
+            OpenStretch(disagreement_id=did, partnership_id=partnership.pk, **vars(s))
+            for s in found
+        ]
 
     def finish(self) -> None:
         """Sequences past the ids written, and fresh statistics for the planner."""
@@ -423,7 +497,8 @@ class Load:
         with connection.cursor() as cursor:
             for table in ("disagreements_disagreement", "disagreements_subject",
                           "disagreements_stageepisode", "disagreements_milestone",
-                          "disagreements_pause", "disagreements_extension"):  # fmt: skip
+                          "disagreements_pause", "disagreements_extension",
+                          "disagreements_openstretch"):  # fmt: skip
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT MAX(id) FROM {table}))"
@@ -534,6 +609,7 @@ def measure(world: World, runs: int) -> dict:
             "server_x": p.server / e.server,
             "database": p.database,
             "count": c.database,
+            "empty_database": e.database,
             "database_x": p.database / c.database,
             "queries": p.queries,
             "slowest": p.slowest,

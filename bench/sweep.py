@@ -279,6 +279,7 @@ class Loader:
         episodes = models.StageEpisode.objects.bulk_create(
             models.StageEpisode(
                 disagreement=d,
+                partnership_id=d.partnership_id,
                 number=1,
                 raising_actor_id=d.raised_by_id,
                 receiving_actor_id=d.receiving_professional_id,
@@ -296,6 +297,7 @@ class Loader:
             models.Pause(
                 disagreement=d,
                 episode=e,
+                partnership_id=d.partnership_id,
                 reason="Practitioner off sick",
                 paused_by_id=d.raised_by.line_manager_id,  # a team manager paused it
                 paused_on=D(2026, 5, 6),

@@ -523,13 +523,14 @@ class Loader:
         basis = {k: due_basis(s.timescale) for k, s in stages.items()}
         led_by = {k: s.led_by or "" for k, s in stages.items()}
         holidays_version = holidays.__version__  # as the transitions record it
+        partnership = self.partnership.pk
         insert(
             models.StageEpisode,
-            ["id", "disagreement", "number", "raising_actor", "receiving_actor", "led_by_role"]
-            + ["started_on", "started_at", "due", "due_basis", "calendar", "holidays_version"]
-            + ["outcome", "ended_at"],
+            ["id", "disagreement", "partnership", "number", "raising_actor", "receiving_actor"]
+            + ["led_by_role", "started_on", "started_at", "due", "due_basis", "calendar"]
+            + ["holidays_version", "outcome", "ended_at"],
             (
-                (i, d + 1, k, raising, receiving, led_by[k], on, at, due, basis[k])
+                (i, d + 1, partnership, k, raising, receiving, led_by[k], on, at, due, basis[k])
                 + (self.calendar.name, holidays_version, outcome, ended)
                 for i, d, k, raising, receiving, on, at, due, outcome, ended in zip(
                     range(1, len(self.ep_d) + 1),
@@ -547,8 +548,9 @@ class Loader:
         )
         insert(
             models.Milestone,
-            ["id", "episode", "key", "name", "after", "immediate", "due", "met_at"],
-            ((i, *row) for i, row in enumerate(self.milestone_rows, start=1)),
+            ["id", "partnership", "episode", "key", "name", "after", "immediate", "due"]
+            + ["met_at"],
+            ((i, partnership, *row) for i, row in enumerate(self.milestone_rows, start=1)),
         )
         insert(
             models.Participant,
@@ -568,10 +570,11 @@ class Loader:
         raising, receiving = self.ep_actors
         insert(
             models.Pause,
-            ["id", "disagreement", "episode", "reason", "paused_by", "paused_on"]
+            ["id", "disagreement", "episode", "partnership", "reason", "paused_by", "paused_on"]
             + ["expected_resume", "resumed_on", "resumed_by", "working_days_paused"],
             (
-                (i, d + 1, ep + 1, "Waiting for a medical", raising[ep], on, back, None, None, None)
+                (i, d + 1, ep + 1, partnership, "Waiting for a medical", raising[ep], on, back)
+                + (None, None, None)
                 for i, d, ep, on, back in zip(
                     range(1, len(self.paused) + 1),
                     self.paused.tolist(),

@@ -47,6 +47,7 @@ EVIDENCE: dict[type, tuple[str, ...]] = {
 NOT_EVIDENCE = {
     m.Viewer: "derived from participants and line management, rebuilt at will",
     m.ReferenceCounter: "a counter; the references it gave out are in the disagreements",
+    m.OpenStretch: "derived from the evidence rows and the audit log (facts), rebuilt at will",
 }
 
 for _model, _many in EVIDENCE.items():

@@ -224,6 +224,10 @@ class Disagreement(models.Model):
     raised_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Working days from raising to closing, the paused ones taken out, counted on the
+    # partnership's calendar when it closed (`facts`), so the figures' time to resolution
+    # is a column, not a count of days per case at every reading; None while it is open.
+    working_days_taken = models.IntegerField(null=True, blank=True)
     # When the pathway first told the partnership about it (a stage notice to one of its
     # roles, a stage it leads, a referral): its oversight roles see the subject and the
     # records from then on, and only its register line before (`access.sight`).
@@ -284,6 +288,11 @@ class Disagreement(models.Model):
                 condition=models.Q(status__in=list(LIVE_IN)),
                 name="disagreement_live_recv_idx",
             ),
+            # The oversight figures: a partnership's cases raised, and closed, in a period,
+            # each read as a range (without them SQLite read every partnership's resolved
+            # cases down the status index for a region's time to resolution).
+            models.Index(fields=["partnership", "raised_at"], name="disagreement_raised_idx"),
+            models.Index(fields=["partnership", "closed_at"], name="disagreement_closed_idx"),
         ]
 
     def __str__(self) -> str:
@@ -337,6 +346,12 @@ class StageEpisode(models.Model):
     disagreement = models.ForeignKey(
         Disagreement, on_delete=models.CASCADE, related_name="episodes"
     )
+    # Its case's partnership, kept here as well (a case never changes partnership), so the
+    # oversight figures read a partnership's stages in a period as one index range, not
+    # through each of its cases.
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     number = models.PositiveSmallIntegerField()
     raising_actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -357,11 +372,22 @@ class StageEpisode(models.Model):
     holidays_version = models.CharField(max_length=16)
     outcome = models.CharField(max_length=16, choices=EpisodeOutcome.choices, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # Working days from its start to its end, the paused ones taken out, counted on the
+    # partnership's calendar when it ended (`facts`); None while it runs.
+    working_days_taken = models.IntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["disagreement", "number"]
         constraints = [
             models.UniqueConstraint(fields=["disagreement", "number"], name="episode_unique")
+        ]
+        indexes = [
+            # The figures: a partnership's stages that ended in a period (time in stage), and
+            # those entered above stage 1 (fast-tracks, the number read in the index).
+            models.Index(fields=["partnership", "ended_at"], name="episode_ended_idx"),
+            models.Index(
+                fields=["partnership", "started_at", "number"], name="episode_started_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -373,6 +399,12 @@ class StageEpisode(models.Model):
 
 class Milestone(models.Model):
     episode = models.ForeignKey(StageEpisode, on_delete=models.CASCADE, related_name="milestones")
+    # Its case's partnership, kept here as well (a case never changes partnership), so the
+    # oversight figures read a partnership's milestones in a period as one index range, not
+    # through each of its cases.
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     key = models.CharField(max_length=64)  # the pack's milestone id
     name = models.CharField(max_length=300)
     # Unknown (NULL) while the milestone it counts from (`after`) is not yet met: "within 2
@@ -382,9 +414,13 @@ class Milestone(models.Model):
     # "Immediately": due the same day whatever the calendar, reminded out of hours too.
     immediate = models.BooleanField(default=False)
     met_at = models.DateTimeField(null=True, blank=True)
+    # The day it was met in Europe/London, beside its due date (`facts`): on time or late
+    # is then a comparison of two columns, not a time-zone conversion per row.
+    met_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["episode", "due", "id"]
+        indexes = [models.Index(fields=["partnership", "due"], name="milestone_due_idx")]
 
 
 class Participant(models.Model):
@@ -419,6 +455,36 @@ class Viewer(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "disagreement"], name="viewer_unique")
+        ]
+
+
+class OpenStretch(models.Model):
+    """Days on each of which a disagreement was open and not paused, with the same last
+    transition before that morning and the same stage due date: drift over time counts
+    these (`oversight.figures`), as the deadline sweep would have found the case on each.
+
+    Derived from the evidence rows and the audit log by `facts.stretches`, written again by
+    every transition (`facts.after_transition`); never evidence itself.
+    """
+
+    disagreement = models.ForeignKey(Disagreement, on_delete=models.CASCADE, related_name="+")
+    # The disagreement's, here too, so a partnership's stretches are one index range.
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    first_day = models.DateField()
+    last_day = models.DateField(null=True, blank=True)  # None: open and not paused still
+    last_active = models.DateField(null=True, blank=True)  # the day of the transition before
+    due = models.DateField(null=True, blank=True)  # the running stage's, as the figures read it
+
+    class Meta:
+        indexes = [
+            # Drift over a period reads a partnership's stretches that end in it or after,
+            # or not yet, and nothing else: every column it counts is in the index.
+            models.Index(
+                fields=["partnership", "last_day", "first_day", "last_active", "due"],
+                name="open_stretch_days_idx",
+            ),
         ]
 
 
@@ -501,6 +567,12 @@ class AgreedAction(models.Model):
 class Pause(models.Model):
     disagreement = models.ForeignKey(Disagreement, on_delete=models.CASCADE, related_name="pauses")
     episode = models.ForeignKey(StageEpisode, on_delete=models.CASCADE, related_name="pauses")
+    # Its case's partnership, kept here as well (a case never changes partnership), so the
+    # oversight figures read a partnership's pauses in a period as one index range, not
+    # through each of its cases.
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     reason = models.TextField()
     paused_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -513,9 +585,18 @@ class Pause(models.Model):
     )
     working_days_paused = models.PositiveIntegerField(null=True, blank=True)
 
+    class Meta:
+        indexes = [models.Index(fields=["partnership", "paused_on"], name="pause_on_idx")]
+
 
 class Extension(models.Model):
     episode = models.ForeignKey(StageEpisode, on_delete=models.CASCADE, related_name="extensions")
+    # Its case's partnership, kept here as well (a case never changes partnership), so the
+    # oversight figures read a partnership's extensions in a period as one index range, not
+    # through each of its cases.
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     asked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -529,6 +610,9 @@ class Extension(models.Model):
     # Every deadline it moved: [{"deadline": "stage" | "milestone:<id>", "name", "old", "new"}].
     moves = models.JSONField(default=list)
     agreed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["partnership", "agreed_at"], name="extension_agreed_idx")]
 
 
 class RiskChange(models.Model):

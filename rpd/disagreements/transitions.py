@@ -43,7 +43,7 @@ from rpd.people.models import (
     User,
 )
 
-from . import access, deadlines, evidence, forms, formsubmissions
+from . import access, deadlines, evidence, facts, forms, formsubmissions
 from .access import (
     ACTORS,
     Capacity,
@@ -238,6 +238,7 @@ def _open_episode(
         )
     episode = StageEpisode.objects.create(
         disagreement=d,
+        partnership_id=d.partnership_id,
         number=number,
         raising_actor=raising_actor,
         receiving_actor=receiving_actor,
@@ -256,6 +257,7 @@ def _open_episode(
     Milestone.objects.bulk_create(
         Milestone(
             episode=episode,
+            partnership_id=d.partnership_id,
             key=m.id,
             name=m.name,
             due=None if m.waits_for else m.due,
@@ -467,6 +469,7 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
                 "rows": evidence.written({}, d, pathway=pinned_now),
             },
         )
+        facts.keep_stretches(d)
     return d
 
 
@@ -1109,7 +1112,7 @@ def _record(act: Act) -> dict:
         # (access.sight); one in an agency involved takes part in it.
         if involved(owner, act.d):
             _take_part(act.d, owner)
-    act.episode.milestones.filter(key__in=data["meets"], met_at__isnull=True).update(met_at=act.at)
+    facts.met(act.episode.milestones.filter(key__in=data["meets"], met_at__isnull=True), act.at)
     _date_milestones_after(act, data["meets"])
     return {
         "record": record.pk,
@@ -1142,7 +1145,7 @@ def _meet_by_raising(d: Disagreement, episode: StageEpisode, at) -> None:
     stage = d.pack.stage(episode.number)
     met = [m.id for m in stage.milestones if m.counts_from == DISPUTED_DECISION]
     if met:
-        episode.milestones.filter(key__in=met, met_at__isnull=True).update(met_at=at)
+        facts.met(episode.milestones.filter(key__in=met, met_at__isnull=True), at)
         _date_after(d, episode, met, at)
 
 
@@ -1180,7 +1183,13 @@ def _correct(act: Act) -> dict:
 
 def _close_episode(act: Act, outcome: str) -> None:
     act.episode.outcome, act.episode.ended_at = outcome, act.at
-    act.episode.save(update_fields=["outcome", "ended_at"])
+    facts.stage_ended(act.episode, act.calendar)
+    act.episode.save(update_fields=["outcome", "ended_at", "working_days_taken"])
+
+
+def _close_case(act: Act, status: str) -> None:
+    act.d.status, act.d.closed_at = status, act.at
+    facts.case_closed(act.d, act.calendar)
 
 
 def _may_escalate(act: Act) -> None:
@@ -1304,7 +1313,7 @@ def _resolve(act: Act) -> dict:
         resolved_at=act.at,
     )
     _close_episode(act, EpisodeOutcome.RESOLVED)
-    act.d.status, act.d.closed_at = Status.RESOLVED, act.at
+    _close_case(act, Status.RESOLVED)
     # The outcome goes on the partnership's form where the pathway says so; the stage's
     # `resolved` notice links to it (notices.pathway_notices).
     outcome = formsubmissions.submit_outcome(act.d, act.actor, act.at)
@@ -1387,7 +1396,8 @@ def _contest_resolution(act: Act) -> dict:
     last = d.episodes.select_related("raising_actor", "receiving_actor").get(number=d.stage)
     from_stage = d.stage
     last.outcome, last.ended_at = "", None
-    last.save(update_fields=["outcome", "ended_at"])
+    facts.reopened(d, last)
+    last.save(update_fields=["outcome", "ended_at", "working_days_taken"])
     act.episode = last
     if then == ContestOutcome.ESCALATED:
         _move_on_after_contest(act)
@@ -1451,7 +1461,7 @@ def _decide_contested(act: Act) -> dict:
             confirmed_at=act.at,
         )
         _close_episode(act, EpisodeOutcome.RESOLVED)
-        d.status, d.closed_at = Status.RESOLVED, act.at
+        _close_case(act, Status.RESOLVED)
     elif d.pack.contest_escalates(d.stage):
         contested.outcome = ContestOutcome.ESCALATED
         _move_on_after_contest(act)
@@ -1490,6 +1500,7 @@ def _pause(act: Act) -> dict:
     Pause.objects.create(
         disagreement=act.d,
         episode=act.episode,
+        partnership_id=act.d.partnership_id,
         reason=act.data["reason"],
         paused_by=act.actor,
         paused_on=act.today,
@@ -1554,6 +1565,7 @@ def _extend(act: Act) -> dict:
         )
     Extension.objects.create(
         episode=act.episode,
+        partnership_id=act.d.partnership_id,
         asked_by=act.target,
         agreed_by=act.actor,
         reason=act.data["reason"],
@@ -1685,7 +1697,7 @@ def _add_case_reference(act: Act) -> dict:
 
 def _withdraw(act: Act) -> dict:
     _close_episode(act, EpisodeOutcome.WITHDRAWN)
-    act.d.status, act.d.closed_at = Status.WITHDRAWN, act.at
+    _close_case(act, Status.WITHDRAWN)
     return {"reason": act.data["reason"]}
 
 
@@ -2016,6 +2028,7 @@ def perform(name: str, actor: User, disagreement_id: int, version: int, data: di
             },
             texts={k: v for k, v in details.items() if k in FREE_TEXT},
         )
+        facts.keep_stretches(d)
     return d
 
 

@@ -1,15 +1,15 @@
 """The figures a board asks for, for a period and some partnerships, each computed by the
 database: aggregate queries that read the same on SQLite and PostgreSQL, never a loop over
-cases in Python.
+cases in Python. Counts that read the same rows are one query of conditional counts.
 
 Dates are the partnership's (Europe/London): a case raised at 00:30 BST on 1 April counts
 in April. Working days are each partnership's own calendar (holidays and closure days),
-handed to the database as a list of its working days for the span the query needs, so a
-count of working days between two dates is a count of rows; paused working days
-(`Pause.working_days_paused`) do not count (shared/POLICIES.md). Medians and 90th
-percentiles are nearest-rank (the smallest value with at least that share of values at or
-below it), picked with ROW_NUMBER() over each group: both databases have window
-functions, neither has the same percentile function.
+counted when a stage or a case ended and kept on its row (`disagreements.facts`), paused
+working days taken out (shared/POLICIES.md); drift over time reads how each case stood on
+each morning from its open stretches, kept the same way. Medians and 90th percentiles are
+nearest-rank (the smallest value with at least that share of values at or below it),
+picked with ROW_NUMBER() over each group: both databases have window functions, neither
+has the same percentile function.
 """
 
 from __future__ import annotations
@@ -20,24 +20,26 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import (
     Count,
+    DateField,
+    DateTimeField,
     Exists,
     F,
     IntegerField,
-    Min,
     OuterRef,
     Q,
-    QuerySet,
     Subquery,
     Sum,
     Value,
+    Window,
 )
-from django.db.models.functions import Coalesce, TruncDate
 
 from rpd.disagreements.access import seen_whole_by_overseers
 from rpd.disagreements.models import (
     Disagreement,
     Extension,
     Milestone,
+    OpenStretch,
+    PathwayVersion,
     Pause,
     StageEpisode,
     Status,
@@ -46,7 +48,7 @@ from rpd.notifications.sweep import start_of
 from rpd.pathways.calendar import LONDON
 from rpd.people.models import Agency, AgencyType, Partnership
 
-from .register import categories_text, drifting, drifting_before, has_category, overdue
+from .register import drifting, overdue, quiet_since
 
 
 @dataclass(frozen=True)
@@ -221,190 +223,90 @@ class Figures:
 def figures(partnerships: list[Partnership], period: Period, today: datetime.date) -> Figures:
     """Every figure for `period` across `partnerships` (one, or a region's)."""
     ids = [p.pk for p in partnerships]
-    cases = Disagreement.objects.filter(partnership_id__in=ids)
-    raised = cases.filter(raised_at__gte=period.since, raised_at__lt=period.until)
-    closed = cases.filter(closed_at__gte=period.since, closed_at__lt=period.until)
     f = Figures(period, partnerships)
-
-    counts = cases.aggregate(
-        raised=Count("pk", filter=Q(raised_at__gte=period.since, raised_at__lt=period.until)),
-        resolved=Count(
-            "pk",
-            filter=Q(
-                status=Status.RESOLVED, closed_at__gte=period.since, closed_at__lt=period.until
-            ),
-        ),
-        withdrawn=Count(
-            "pk",
-            filter=Q(
-                status=Status.WITHDRAWN, closed_at__gte=period.since, closed_at__lt=period.until
-            ),
-        ),
-        open_at_end=Count(
-            "pk",
-            filter=Q(raised_at__lt=period.until)
-            & (Q(closed_at__isnull=True) | Q(closed_at__gte=period.until)),
-        ),
-        drifting_now=Count("pk", filter=drifting(partnerships, today)),
-        overdue_now=Count("pk", filter=overdue(today)),
-    )
-    for name, value in counts.items():
-        setattr(f, name, value)
-
-    f.by_stage_reached = _grouped(raised, "stage")
-    f.by_stage_resolved = _grouped(closed.filter(status=Status.RESOLVED), "stage")
-    f.agency_pairs = {
-        (a, b): n
-        for a, b, n in raised.order_by()
-        .values_list("raising_agency__name", "receiving_agency__name")
-        .annotate(n=Count("pk"))
-        .values_list("raising_agency__name", "receiving_agency__name", "n")
-    }
-
-    f.categories = _categories(partnerships, raised)
     f.quarters = period.quarters()
-    if f.categories:
-        with_text = raised.annotate(categories_text=categories_text())
-        aggregates = {}
-        for i, (cid, _) in enumerate(f.categories):
-            aggregates[f"c{i}"] = Count("pk", filter=has_category(cid))
-            for j, q in enumerate(f.quarters):
-                aggregates[f"c{i}q{j}"] = Count(
-                    "pk",
-                    filter=has_category(cid) & Q(raised_at__gte=q.since, raised_at__lt=q.until),
-                )
-        got = with_text.aggregate(**aggregates)
-        for i, (cid, _) in enumerate(f.categories):
-            f.by_category[cid] = got[f"c{i}"]
-            f.category_trend[cid] = [got[f"c{i}q{j}"] for j in range(len(f.quarters))]
-
-    f.to_resolution = _to_resolution(partnerships, closed.filter(status=Status.RESOLVED), period)
-    f.in_stage = _in_stage(partnerships, ids, period)
+    raised_under = _cases(f, ids, today)
+    f.categories = _categories(partnerships, raised_under)
+    _by_category(f, ids)
+    f.to_resolution, f.in_stage = _spreads(ids, period)
     _milestones(f, ids, period, today)
-
     _changes(f, ids, period)
-    f.raised_none, f.raised_against_none = _under_use(ids, raised)
-    f.drift = _drift(partnerships, ids, period.drift_points(today))
+    f.drift = _drift(partnerships, period.drift_points(today))
     return f
 
 
-def _changes(f: Figures, ids: list[int], period: Period) -> None:
-    """Fast-tracks, pauses and extensions in the period: counted, counted by stage and route,
-    and listed with their reasons. A fast-track is a stage entered with no stage before it
-    on the case: a raise above stage 1, or a jump past one (transitions' fast_track); its
-    reason is the case's (the latest fast-track's)."""
-    from rpd.dataprotection.models import Erasure
-
-    whole = Disagreement.objects.filter(seen_whole_by_overseers(), pk=OuterRef("disagreement_id"))
-    erased = Erasure.objects.filter(disagreement_id=OuterRef("disagreement_id"))
-    before = StageEpisode.objects.filter(
-        disagreement_id=OuterRef("disagreement_id"), number__lt=OuterRef("number")
-    ).order_by("-number")
-    skipped = StageEpisode.objects.filter(
-        disagreement_id=OuterRef("disagreement_id"), number=OuterRef("number") - 1
-    )
-    fast = (
-        StageEpisode.objects.filter(
-            disagreement__partnership_id__in=ids,
-            number__gt=1,
-            started_at__gte=period.since,
-            started_at__lt=period.until,
+def _cases(f: Figures, ids: list[int], today: datetime.date) -> set[int]:
+    """Every count of the cases themselves, in one pass over them: conditional counts for
+    each group of stage, raising and receiving agency and pathway version, added up here
+    into the totals, the stages, the agency pairs and the agencies that raised nothing or
+    had nothing raised against them. Returns the pathway versions cases were raised under."""
+    period = f.period
+    raised = Q(raised_at__gte=period.since, raised_at__lt=period.until)
+    closed = Q(closed_at__gte=period.since, closed_at__lt=period.until)
+    groups = (
+        Disagreement.objects.filter(partnership_id__in=ids)
+        .order_by()
+        .values_list("stage", "raising_agency_id", "receiving_agency_id", "pathway_id")
+        .annotate(
+            raised=Count("pk", filter=raised),
+            resolved=Count("pk", filter=Q(status=Status.RESOLVED) & closed),
+            withdrawn=Count("pk", filter=Q(status=Status.WITHDRAWN) & closed),
+            open_at_end=Count(
+                "pk",
+                filter=Q(raised_at__lt=period.until)
+                & (Q(closed_at__isnull=True) | Q(closed_at__gte=period.until)),
+            ),
+            drifting_now=Count("pk", filter=drifting(f.partnerships, today)),
+            overdue_now=Count("pk", filter=overdue(today)),
         )
-        .filter(~Exists(skipped))
-        .annotate(from_stage=Subquery(before.values("number")[:1]))
     )
-    pauses = Pause.objects.filter(
-        disagreement__partnership_id__in=ids,
-        paused_on__gte=period.start,
-        paused_on__lte=period.end,
+    pairs: dict[tuple[int, int], int] = {}
+    raised_under: set[int] = set()
+    for stage, raising, receiving, pathway, n, resolved, withdrawn, *now in groups:
+        f.raised += n
+        f.resolved += resolved
+        f.withdrawn += withdrawn
+        f.open_at_end += now[0]
+        f.drifting_now += now[1]
+        f.overdue_now += now[2]
+        if n:
+            f.by_stage_reached[stage] = f.by_stage_reached.get(stage, 0) + n
+            pairs[raising, receiving] = pairs.get((raising, receiving), 0) + n
+            raised_under.add(pathway)
+        if resolved:
+            f.by_stage_resolved[stage] = f.by_stage_resolved.get(stage, 0) + resolved
+    # "Nobody can see which agencies never escalate" (Hillingdon): the partnerships' agencies
+    # that raised no case in the period, and those no case was raised against; and the
+    # names of every agency of a pair.
+    serving = Agency.partnerships.through.objects.filter(
+        agency_id=OuterRef("pk"), partnership_id__in=ids
     )
-    extensions = Extension.objects.filter(
-        episode__disagreement__partnership_id__in=ids,
-        agreed_at__gte=period.since,
-        agreed_at__lt=period.until,
-    ).annotate(disagreement_id=F("episode__disagreement_id"))
-    counted = pauses.aggregate(n=Count("pk"), days=Coalesce(Sum("working_days_paused"), 0))
-    f.pauses, f.working_days_paused = counted["n"], counted["days"]
-
-    by_route = fast.order_by().values_list("from_stage", "number").annotate(n=Count("pk"))
-    f.fast_tracks = 0
-    for leaving, entered, n in sorted(by_route, key=lambda r: (r[0] or 0, r[1])):
-        route = f"Raised at stage {entered}" if leaving is None else f"Stage {leaving} to {entered}"
-        f.changes_by_stage.append(("Fast-track", route, n))
-        f.fast_tracks += n
-    for kind, qs, stage in (
-        ("Pause", pauses, "episode__number"),
-        ("Extension", extensions, "episode__number"),
-    ):
-        for number, n in qs.order_by(stage).values_list(stage).annotate(n=Count("pk")):
-            f.changes_by_stage.append((kind, f"At stage {number}", n))
-    f.extensions = sum(n for kind, _, n in f.changes_by_stage if kind == "Extension")
-
-    quoted = {"whole": Exists(whole), "erased": Exists(erased)}
-    rows = [
-        ("Fast-track", r)
-        for r in fast.annotate(**quoted).values_list(
-            "disagreement__partnership__name",
-            "disagreement__reference",
-            "from_stage",
-            "number",
-            "started_at",
-            "disagreement__fast_track_reason",
-            "whole",
-            "erased",
-        )  # fmt: skip
-    ]
-    rows += [
-        ("Pause", r)
-        for r in pauses.annotate(**quoted).values_list(
-            "disagreement__partnership__name",
-            "disagreement__reference",
-            "episode__number",
-            "episode__number",
-            "paused_on",
-            "reason",
-            "whole",
-            "erased",
-        )  # fmt: skip
-    ]
-    rows += [
-        ("Extension", r)
-        for r in extensions.annotate(**quoted).values_list(
-            "episode__disagreement__partnership__name",
-            "episode__disagreement__reference",
-            "episode__number",
-            "episode__number",
-            "agreed_at",
-            "reason",
-            "whole",
-            "erased",
-        )  # fmt: skip
-    ]
-    for kind, (partnership, reference, leaving, entered, at, text, seen, gone) in rows:
-        on = at.astimezone(LONDON).date() if isinstance(at, datetime.datetime) else at
-        if kind != "Fast-track":
-            stage = str(entered)
-        else:
-            stage = f"Raised at {entered}" if leaving is None else f"{leaving} to {entered}"
-        reason = reason_as_held(text, seen, gone)
-        f.reasons.append(Reason(partnership, reference, kind, stage, on, reason))
-    f.reasons.sort(key=lambda r: (r.on, r.reference, r.kind))
+    named = {a for pair in pairs for a in pair}
+    agencies = (
+        Agency.objects.filter(Exists(serving) | Q(pk__in=named))
+        .annotate(serving=Exists(serving))
+        .order_by("name")
+        .values_list("pk", "name", "type", "serving")
+    )
+    names = {}
+    for pk, name, kind, serves in agencies:
+        names[pk] = name
+        if serves and kind != AgencyType.PARTNERSHIP:
+            if not any(a == pk for a, _ in pairs):
+                f.raised_none.append(name)
+            if not any(b == pk for _, b in pairs):
+                f.raised_against_none.append(name)
+    for (a, b), n in pairs.items():
+        key = (names[a], names[b])
+        f.agency_pairs[key] = f.agency_pairs.get(key, 0) + n
+    return raised_under
 
 
-def _grouped(qs: QuerySet, column: str) -> dict:
-    return dict(qs.order_by().values_list(column).annotate(n=Count("pk")).values_list(column, "n"))
-
-
-def _categories(partnerships, raised: QuerySet) -> list[tuple[str, str]]:
+def _categories(partnerships, raised_under: set[int]) -> list[tuple[str, str]]:
     """The categories of the partnerships' pathways in use and of every version the cases
     of the period were raised under, by name."""
-    from rpd.disagreements.models import PathwayVersion
-
     packs = [p.pathway_entry().pack for p in partnerships]
-    versions = PathwayVersion.objects.filter(
-        pk__in=raised.order_by().values("pathway_id").distinct()
-    )
-    packs += [v.pack for v in versions]
+    packs += [v.pack for v in PathwayVersion.objects.filter(pk__in=raised_under)]
     found: dict[str, str] = {}
     for pack in packs:
         for c in pack.categories:
@@ -412,14 +314,89 @@ def _categories(partnerships, raised: QuerySet) -> list[tuple[str, str]]:
     return sorted(found.items(), key=lambda c: c[1])
 
 
+def _by_category(f: Figures, ids: list[int]) -> None:
+    """Cases raised in the period in each category, and in each quarter: counted by the
+    database for each set of categories a case was given, added up here by category."""
+    if not f.categories:
+        return
+    period = f.period
+    quarters = {
+        f"q{j}": Count("pk", filter=Q(raised_at__gte=q.since, raised_at__lt=q.until))
+        for j, q in enumerate(f.quarters)
+    }
+    chosen = (
+        Disagreement.objects.filter(
+            partnership_id__in=ids, raised_at__gte=period.since, raised_at__lt=period.until
+        )
+        .order_by()
+        .values_list("categories")
+        .annotate(n=Count("pk"), **quarters)
+    )
+    wanted = {cid for cid, _ in f.categories}
+    f.by_category = dict.fromkeys(wanted, 0)
+    f.category_trend = {cid: [0] * len(f.quarters) for cid in wanted}
+    for categories, n, *by_quarter in chosen:
+        for cid in set(categories or ()) & wanted:
+            f.by_category[cid] += n
+            trend = f.category_trend[cid]
+            f.category_trend[cid] = [a + b for a, b in zip(trend, by_quarter, strict=True)]
+
+
+def _spreads(ids: list[int], period: Period) -> tuple[list[Spread], list[Spread]]:
+    """Working days from raising to resolution (by the stage resolved at, then every
+    stage) and in each stage (for the stages that ended in the period), each as how many,
+    the median and the 90th percentile: one query over the working days each case and
+    each stage took, as they were counted when it ended."""
+    ended = StageEpisode.objects.filter(
+        partnership_id__in=ids,
+        ended_at__gte=period.since,
+        ended_at__lt=period.until,
+    ).order_by()
+    parts = [ended.values_list(Value(2), "number", "working_days_taken")]
+    for pk in ids:
+        # Each partnership's read down its own range of (partnership, closed_at): given the
+        # list of them, SQLite took the status index and read every partnership's resolved
+        # cases (300 ms for a region of three at 100,000 cases).
+        resolved = Disagreement.objects.filter(
+            partnership_id=pk,
+            status=Status.RESOLVED,
+            closed_at__gte=period.since,
+            closed_at__lt=period.until,
+        ).order_by()
+        parts += [
+            resolved.values_list(Value(0), "stage", "working_days_taken"),
+            resolved.values_list(Value(1), Value(0), "working_days_taken"),
+        ]
+    spans = parts[0].union(*parts[1:], all=True)
+    spans_sql, params = spans.query.sql_with_params()
+    sql = f"""
+        WITH spans (kind, grp, n) AS ({spans_sql}),
+        ranked AS (
+            SELECT kind, grp, n, ROW_NUMBER() OVER (PARTITION BY kind, grp ORDER BY n) AS r,
+                COUNT(*) OVER (PARTITION BY kind, grp) AS c
+            FROM spans
+        )
+        SELECT kind, grp, MAX(c), MIN(CASE WHEN r = (c + 1) / 2 THEN n END),
+            MIN(CASE WHEN r = (9 * c + 9) / 10 THEN n END)
+        FROM ranked GROUP BY kind, grp ORDER BY kind, grp"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    labels = {0: "Resolved at stage {}", 1: "Every stage", 2: "Stage {}"}
+    spreads = {0: [], 1: [], 2: []}
+    for kind, group, cases, median, p90 in rows:
+        spreads[kind].append(Spread(labels[kind].format(group), cases, median, p90))
+    return spreads[0] + spreads[1], spreads[2]
+
+
 def _milestones(f: Figures, ids: list[int], period: Period, today: datetime.date) -> None:
     """Milestones due in the period: met by the end of their due day, met after it, or not
     met and past due. A milestone with no date yet (waiting for another) is not counted."""
     due = Milestone.objects.filter(
-        episode__disagreement__partnership_id__in=ids,
+        partnership_id__in=ids,
         due__gte=period.start,
         due__lte=period.end,
-    ).annotate(met_on=TruncDate("met_at", tzinfo=LONDON))
+    )
     counts = due.aggregate(
         n_due=Count("pk"),
         on_time=Count("pk", filter=Q(met_on__lte=F("due"))),
@@ -432,194 +409,174 @@ def _milestones(f: Figures, ids: list[int], period: Period, today: datetime.date
     f.milestones_missed = counts["missed"]
 
 
-def _under_use(ids: list[int], raised: QuerySet) -> tuple[list[str], list[str]]:
-    """The partnerships' agencies that raised no case in the period, and those no case was
-    raised against: "nobody can see which agencies never escalate" (Hillingdon)."""
-    agencies = (
-        Agency.objects.filter(partnerships__in=ids)
-        .exclude(type=AgencyType.PARTNERSHIP)
-        .distinct()
-        .order_by("name")
+def _changes(f: Figures, ids: list[int], period: Period) -> None:
+    """Fast-tracks, pauses and extensions in the period, listed with their reasons and
+    counted by stage and route, in one query. A fast-track is a stage entered with
+    no stage before it on the case: a raise above stage 1, or a jump past one
+    (transitions' fast_track); its reason is the case's (the latest fast-track's)."""
+    from rpd.dataprotection.models import Erasure
+
+    whole = Disagreement.objects.filter(seen_whole_by_overseers(), pk=OuterRef("disagreement_id"))
+    erased = Erasure.objects.filter(disagreement_id=OuterRef("disagreement_id"))
+    before = StageEpisode.objects.filter(
+        disagreement_id=OuterRef("disagreement_id"), number__lt=OuterRef("number")
+    ).order_by("-number")
+    skipped = StageEpisode.objects.filter(
+        disagreement_id=OuterRef("disagreement_id"), number=OuterRef("number") - 1
     )
-    raised_by = raised.filter(raising_agency_id=OuterRef("pk"))
-    raised_against = raised.filter(receiving_agency_id=OuterRef("pk"))
-    rows = agencies.annotate(
-        raised_any=Exists(raised_by), raised_against_any=Exists(raised_against)
-    ).values_list("name", "raised_any", "raised_against_any")
-    rows = list(rows)
-    return [n for n, r, _ in rows if not r], [n for n, _, a in rows if not a]
+    fast = (
+        StageEpisode.objects.filter(
+            partnership_id__in=ids,
+            number__gt=1,
+            started_at__gte=period.since,
+            started_at__lt=period.until,
+        )
+        .filter(~Exists(skipped))
+        .annotate(from_stage=Subquery(before.values("number")[:1], output_field=IntegerField()))
+        .order_by()
+    )
+    pauses = Pause.objects.filter(
+        partnership_id__in=ids,
+        paused_on__gte=period.start,
+        paused_on__lte=period.end,
+    ).order_by()
+    extensions = (
+        Extension.objects.filter(
+            partnership_id__in=ids,
+            agreed_at__gte=period.since,
+            agreed_at__lt=period.until,
+        )
+        .annotate(disagreement_id=F("episode__disagreement_id"))
+        .order_by()
+    )
+
+    # Each row carries how many of its kind share its stage (or route), and for a pause the
+    # working days they paused: counted by the database over the rows it lists.
+    def counted(*by: str, days: str | None = None) -> dict:
+        group = [F(name) for name in by]
+        paused = Window(Sum(days), partition_by=group) if days else Value(0)
+        return {"n": Window(Count("pk"), partition_by=group), "days": paused}
+
+    quoted = {"whole": Exists(whole), "erased": Exists(erased)}
+    rows = (
+        fast.annotate(**quoted, **counted("from_stage", "number"))
+        .values_list(
+            Value("Fast-track"),
+            "partnership__name",
+            "disagreement__reference",
+            "from_stage",
+            "number",
+            "started_at",
+            Value(None, output_field=DateField()),
+            "disagreement__fast_track_reason",
+            "whole",
+            "erased",
+            "n",
+            "days",
+        )
+        .union(
+            pauses.annotate(
+                **quoted, **counted("episode__number", days="working_days_paused")
+            ).values_list(
+                Value("Pause"),
+                "partnership__name",
+                "disagreement__reference",
+                "episode__number",
+                "episode__number",
+                Value(None, output_field=DateTimeField()),
+                "paused_on",
+                "reason",
+                "whole",
+                "erased",
+                "n",
+                "days",
+            ),
+            extensions.annotate(**quoted, **counted("episode__number")).values_list(
+                Value("Extension"),
+                "partnership__name",
+                "episode__disagreement__reference",
+                "episode__number",
+                "episode__number",
+                "agreed_at",
+                Value(None, output_field=DateField()),
+                "reason",
+                "whole",
+                "erased",
+                "n",
+                "days",
+            ),
+            all=True,
+        )
+    )
+    groups: dict[tuple, tuple[int, int]] = {}
+    for kind, partnership, reference, leaving, entered, at, on, text, seen, gone, n, days in rows:
+        on = at.astimezone(LONDON).date() if at is not None else on
+        groups[kind, leaving, entered] = (n, days or 0)
+        if kind != "Fast-track":
+            stage = str(entered)
+        else:
+            stage = f"Raised at {entered}" if leaving is None else f"{leaving} to {entered}"
+        reason = reason_as_held(text, seen, gone)
+        f.reasons.append(Reason(partnership, reference, kind, stage, on, reason))
+    routes = sorted((k for k in groups if k[0] == "Fast-track"), key=lambda k: (k[1] or 0, k[2]))
+    for key in routes:
+        _, leaving, entered = key
+        route = f"Raised at stage {entered}" if leaving is None else f"Stage {leaving} to {entered}"
+        f.changes_by_stage.append(("Fast-track", route, groups[key][0]))
+        f.fast_tracks += groups[key][0]
+    for kind in ("Pause", "Extension"):
+        for key in sorted((k for k in groups if k[0] == kind), key=lambda k: k[2]):
+            n, days = groups[key]
+            f.changes_by_stage.append((kind, f"At stage {key[2]}", n))
+            if kind == "Pause":
+                f.pauses += n
+                f.working_days_paused += days
+            else:
+                f.extensions += n
+    f.reasons.sort(key=lambda r: (r.on, r.reference, r.kind))
 
 
-def _drift(partnerships, ids: list[int], points) -> list[DriftPoint]:
+def _drift(partnerships, points) -> list[DriftPoint]:
     """Drift over time ("every effort should be made ... to ensure that the process does not
-    drift", Stoke-on-Trent), one query for every point of every partnership: a list of
-    (point, partnership, day, its first moment, the start of its drift window) joined to
-    the cases open then, grouped by point.
+    drift", Stoke-on-Trent): on the morning of each point's day D, the cases open and not
+    paused, those whose stage then running was due before D, and those with no transition
+    in the drift threshold's working days before D (on their partnership's calendar), as
+    the deadline sweep would have found them.
 
-    On the morning of each day D a case counts as open if raised before D and not closed
-    by then, and not paused (paused on an earlier day, not resumed before D); as overdue
-    if the stage it was at was due before D (the due date it had then: an extension
-    agreed later is read back through its old date); as drifting if none of its
-    transitions (the audit log's `disagreement.*` events, which `updated_at` follows) fell
-    in the drift threshold's working days before D, on its partnership's calendar."""
+    How each case stood is kept as stretches of days alike (`facts.stretches`): one pass
+    over the partnerships' stretches that reach the first point, counting for every point
+    those that hold its day; a case's stretches never overlap, so each is one case."""
     if not points:
         return []
-    ops = connection.ops
-    rows, params = [], []
-    for i, (_, day) in enumerate(points):
-        for p in partnerships:
-            rows.append("(%s, %s, CAST(%s AS TEXT), %s, %s, %s)")
-            params += [
-                i,
-                p.pk,
-                f"disagreement:{p.slug}/",
-                ops.adapt_datefield_value(day),
-                ops.adapt_datetimefield_value(start_of(day)),
-                ops.adapt_datetimefield_value(drifting_before(p, day)),
-            ]
-    sql = f"""
-        WITH pts (i, p, prefix, day, at, quiet) AS (VALUES {", ".join(rows)})
-        SELECT pts.i, COUNT(*),
-            SUM(CASE WHEN EXISTS (
-                SELECT 1 FROM disagreements_stageepisode e
-                WHERE e.disagreement_id = d.id AND e.started_at < pts.at
-                    AND (e.ended_at IS NULL OR e.ended_at >= pts.at)
-                    AND COALESCE((
-                        SELECT x.old_due FROM disagreements_extension x
-                        WHERE x.episode_id = e.id AND x.agreed_at >= pts.at
-                        ORDER BY x.agreed_at, x.id LIMIT 1
-                    ), e.due) < pts.day
-            ) THEN 1 ELSE 0 END),
-            SUM(CASE WHEN NOT EXISTS (
-                SELECT 1 FROM audit_event v
-                WHERE v.target = pts.prefix || d.reference
-                    AND v.action LIKE 'disagreement.%%'
-                    AND v.at >= pts.quiet AND v.at < pts.at
-            ) THEN 1 ELSE 0 END)
-        FROM pts
-        JOIN disagreements_disagreement d ON d.partnership_id = pts.p
-            AND d.raised_at < pts.at AND (d.closed_at IS NULL OR d.closed_at >= pts.at)
-        WHERE NOT EXISTS (
-            SELECT 1 FROM disagreements_pause u
-            WHERE u.disagreement_id = d.id AND u.paused_on < pts.day
-                AND (u.resumed_on IS NULL OR u.resumed_on >= pts.day)
-        )
-        GROUP BY pts.i"""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        got = {i: (n, overdue, quiet) for i, n, overdue, quiet in cursor.fetchall()}
-    return [
-        DriftPoint(label, day, *(int(x) for x in got.get(i, (0, 0, 0))))
-        for i, (label, day) in enumerate(points)
-    ]
-
-
-# -- Working days, counted by the database ------------------------------------------------
-
-
-def _calendar_table(partnerships: list[Partnership], lo: datetime.date, hi: datetime.date):
-    """SQL for every day of each partnership's calendar from `lo` to `hi`, as rows
-    (p, day, w) with w 1 for a working day and 0 for any other, and its parameters (the
-    days): the calendar is data, the counting is the database's."""
-    parts, params = [], []
-    days = [lo + datetime.timedelta(days=i) for i in range((hi - lo).days + 1)]
+    first = min(day for _, day in points)
+    last = max(day for _, day in points)
+    counted = None
     for p in partnerships:
-        calendar = p.working_calendar()
-        values = ", ".join(f"(%s, {int(calendar.is_working_day(d))})" for d in days)
-        parts.append(
-            f"SELECT {int(p.pk)} AS p, column1 AS day, column2 AS w FROM (VALUES {values}) v"
+        holds = {}
+        for i, (_, day) in enumerate(points):
+            on = Q(first_day__lte=day) & (Q(last_day__isnull=True) | Q(last_day__gte=day))
+            quiet = quiet_since(p, day)
+            # Counting a column of the index (never empty), not the key, which it lacks on
+            # PostgreSQL: the stretches are read from the index alone.
+            holds[f"open{i}"] = Count("first_day", filter=on)
+            holds[f"overdue{i}"] = Count("first_day", filter=on & Q(due__lt=day))
+            holds[f"drifting{i}"] = Count(
+                "first_day", filter=on & (Q(last_active__isnull=True) | Q(last_active__lt=quiet))
+            )
+        # Each partnership's own days of quiet (its calendar), so one query of each's.
+        mine = (
+            OpenStretch.objects.filter(partnership_id=p.pk, first_day__lte=last)
+            .filter(Q(last_day__isnull=True) | Q(last_day__gte=first))
+            .order_by()
+            .values_list("partnership_id")
+            .annotate(**holds)
         )
-        params += days
-    return " UNION ALL ".join(parts), params
-
-
-def _spreads(partnerships, spans: QuerySet, lo: datetime.date | None, hi: datetime.date):
-    """Count, median and 90th percentile of working days per group, for `spans`: a
-    queryset of (partnership, group, first day, last day, paused working days). The days
-    counted are those after the first day up to and including the last: the running count
-    of working days on the last day less the one on the first (a window SUM over the
-    calendar's days), joined by equality, so the cost follows the spans, not spans times
-    days. Both are MATERIALIZED (SQLite 3.35 and PostgreSQL 12 read it alike): otherwise
-    SQLite re-ran the spans, with their time-zone conversion, for every pair of days.
-    """
-    if lo is None or not partnerships:
-        return []
-    table, table_params = _calendar_table(partnerships, lo, hi)
-    spans_sql, spans_params = spans.query.sql_with_params()
-    sql = f"""
-        WITH wd (p, day, w) AS ({table}),
-        ord AS MATERIALIZED (
-            SELECT p, day, SUM(w) OVER (PARTITION BY p ORDER BY day) AS n FROM wd
-        ),
-        spans (p, grp, first_day, last_day, paused) AS MATERIALIZED ({spans_sql}),
-        days AS (
-            SELECT s.grp AS grp, e.n - b.n - s.paused AS n
-            FROM spans s
-            JOIN ord b ON b.p = s.p AND b.day = s.first_day
-            JOIN ord e ON e.p = s.p AND e.day = s.last_day
-        ),
-        ranked AS (
-            SELECT grp, n, ROW_NUMBER() OVER (PARTITION BY grp ORDER BY n) AS r,
-                COUNT(*) OVER (PARTITION BY grp) AS c
-            FROM days
-        )
-        SELECT grp, MAX(c), MIN(CASE WHEN r = (c + 1) / 2 THEN n END),
-            MIN(CASE WHEN r = (9 * c + 9) / 10 THEN n END)
-        FROM ranked GROUP BY grp ORDER BY grp"""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*table_params, *spans_params])
-        return cursor.fetchall()
-
-
-def _paused(of: str) -> Subquery:
-    """The working days the case (or the stage) was paused, summed."""
-    paused = (
-        Pause.objects.filter(**{of: OuterRef("pk")})
-        .order_by()
-        .values(of)
-        .annotate(days=Sum("working_days_paused"))
-        .values("days")
-    )
-    return Coalesce(Subquery(paused, output_field=IntegerField()), Value(0))
-
-
-def _to_resolution(partnerships, resolved: QuerySet, period: Period) -> list[Spread]:
-    """Working days from raising to resolution, by the stage it was resolved at, then all."""
-    spans = resolved.order_by().annotate(
-        first_day=TruncDate("raised_at", tzinfo=LONDON),
-        last_day=TruncDate("closed_at", tzinfo=LONDON),
-        paused_days=_paused("disagreement"),
-    )
-    lo = resolved.aggregate(lo=Min("raised_at"))["lo"]
-    lo = lo.astimezone(LONDON).date() if lo else None
-    by_stage = _spreads(
-        partnerships,
-        spans.values_list("partnership_id", "stage", "first_day", "last_day", "paused_days"),
-        lo,
-        period.end,
-    )
-    everything = _spreads(
-        partnerships,
-        spans.annotate(all=Value(0)).values_list(
-            "partnership_id", "all", "first_day", "last_day", "paused_days"
-        ),
-        lo,
-        period.end,
-    )
-    out = [Spread(f"Resolved at stage {g}", c, m, p) for g, c, m, p in by_stage]
-    return out + [Spread("Every stage", c, m, p) for _, c, m, p in everything]
-
-
-def _in_stage(partnerships, ids: list[int], period: Period) -> list[Spread]:
-    """Working days spent in each stage, for the stages that ended in the period."""
-    ended = StageEpisode.objects.filter(
-        disagreement__partnership_id__in=ids,
-        ended_at__gte=period.since,
-        ended_at__lt=period.until,
-    ).order_by()
-    lo = ended.aggregate(lo=Min("started_on"))["lo"]
-    spans = ended.annotate(
-        last_day=TruncDate("ended_at", tzinfo=LONDON), paused_days=_paused("episode")
-    ).values_list("disagreement__partnership_id", "number", "started_on", "last_day", "paused_days")
-    rows = _spreads(partnerships, spans, lo, period.end)
-    return [Spread(f"Stage {g}", c, m, p) for g, c, m, p in rows]
+        counted = mine if counted is None else counted.union(mine, all=True)
+    totals = [[0, 0, 0] for _ in points]
+    for _, *got in counted:
+        for i, counts in enumerate(totals):
+            for k in range(3):
+                counts[k] += got[3 * i + k]
+    return [
+        DriftPoint(label, day, *counts) for (label, day), counts in zip(points, totals, strict=True)
+    ]

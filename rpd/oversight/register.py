@@ -85,15 +85,18 @@ def categories_text() -> Cast:
     return Cast("categories", CharField())
 
 
-def drifting_before(partnership: Partnership, today: datetime.date) -> datetime.datetime:
-    """The last activity before which an open case counts as drifting, on the
+def quiet_since(partnership: Partnership, today: datetime.date) -> datetime.date:
+    """The first day activity on which keeps an open case from drifting `today`, on the
     partnership's own calendar (as the oversight list and the sweep count it)."""
     calendar = partnership.working_calendar()
-    return start_of(
-        working_days_back(
-            calendar, calendar.next_working_day(today), settings.RPD_DRIFT_WORKING_DAYS
-        )
+    return working_days_back(
+        calendar, calendar.next_working_day(today), settings.RPD_DRIFT_WORKING_DAYS
     )
+
+
+def drifting_before(partnership: Partnership, today: datetime.date) -> datetime.datetime:
+    """The last activity before which an open case counts as drifting."""
+    return start_of(quiet_since(partnership, today))
 
 
 def drifting(partnerships: list[Partnership], today: datetime.date) -> Q:

@@ -3,7 +3,9 @@
 Every case is planned in Python first (`Case`), then its rows written table by table:
 the disagreement, its subject, each stage it reached (an episode, closed as escalated,
 resolved or withdrawn), a milestone per stage, pauses with the working days they took
-out, extensions, the resolution. The tests compute each figure again from the plans.
+out, extensions, the resolution; then the facts the transitions keep as they go, by
+`facts.fill` (what the migration did for rows written before). The tests compute each
+figure again from the plans.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ import datetime
 import random
 from dataclasses import dataclass, field
 
+from django.apps import apps
+
 from rpd.audit.models import Event
 from rpd.dataprotection.models import Erasure
+from rpd.disagreements import facts
 from rpd.disagreements.models import (
     Disagreement,
     EpisodeOutcome,
@@ -235,6 +240,7 @@ def write(demo: DemoPartnership, cases: list[Case]) -> None:
             episodes.append(
                 StageEpisode(
                     disagreement_id=case.pk,
+                    partnership=demo.partnership,
                     number=stage.number,
                     raising_actor=demo.ladder[case.raising][rung],
                     receiving_actor=demo.ladder[case.receiving][
@@ -258,6 +264,7 @@ def write(demo: DemoPartnership, cases: list[Case]) -> None:
             milestones.append(
                 Milestone(
                     episode=episode,
+                    partnership=demo.partnership,
                     key="planned",
                     name="Planned",
                     due=stage.milestone_due,
@@ -270,6 +277,7 @@ def write(demo: DemoPartnership, cases: list[Case]) -> None:
                 Pause(
                     disagreement_id=case.pk,
                     episode=episode,
+                    partnership=demo.partnership,
                     reason="" if case.erased else pause_reason(case, stage),
                     paused_by=episode.raising_actor,
                     paused_on=stage.pause_on,
@@ -282,6 +290,7 @@ def write(demo: DemoPartnership, cases: list[Case]) -> None:
             extensions.append(
                 Extension(
                     episode=episode,
+                    partnership=demo.partnership,
                     asked_by=episode.raising_actor,
                     agreed_by=episode.receiving_actor,
                     reason="" if case.erased else extension_reason(case, stage),
@@ -345,3 +354,4 @@ def write(demo: DemoPartnership, cases: list[Case]) -> None:
         for case in cases
         if case.status == Status.RESOLVED
     )
+    facts.fill(apps, [case.pk for case in cases])
