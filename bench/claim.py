@@ -10,7 +10,7 @@ that. Each timing is the median of R claims (default 7), one after another (each
 the next B oldest; the backlog hardly changes). The target is a ratio of at most 2:
 the claim reads the due index in its own order (status, due time, id) and stops after
 B rows, so the backlog should cost next to nothing; a claim that sorted every due
-notice to find the oldest B cost 60 to 120 ms at 50,000 on the development machine.
+notice to find the oldest B cost 50 to 60 ms at 50,000 on the development machine.
 
 It runs once on SQLite (a file in a temporary directory) and once on PostgreSQL, in a
 scratch database `rpd_claim_bench` created beside the one the URL names and dropped

@@ -16,7 +16,10 @@ R times (default 3) in turn:
         message, nothing is claimed or recorded (so (b)/(c) is the share left after the
         bookkeeping, and (c)/(a) what building the messages costs).
 
-Between rounds the notices are made due again and their attempts deleted (untimed).
+Each round runs the three in turn, starting with the next one each round (a, c, b;
+then c, b, a; then b, a, c), so that none always follows the reset or always runs
+last. After the worker's run the notices are made due again and their attempts
+deleted (untimed).
 Prints each side's median notices a second and the ratios: of the medians, and the
 median of each round's own (b)/(a) (its sides ran one after another, so a busy moment on
 a shared machine slows all three); the target is (b)/(a) >= 50 %. Runs on SQLite (a
@@ -216,8 +219,11 @@ def measure(args, label: str, sink: Sink) -> int:
     worker.housekeeping(timezone.now())  # once, untimed: its first run imports the calendar
     rates: dict[str, list[float]] = {"bare": [], "channel": [], "worker": []}
     failed = False
+    sides = [("bare", bare), ("channel", channel_alone), ("worker", rpd_worker)]
     for i in range(args.rounds):
-        for name, fn in (("bare", bare), ("channel", channel_alone), ("worker", rpd_worker)):
+        # Each round starts with the next side, so none is always first after a reset
+        # (whatever the database does after one) or always last.
+        for name, fn in sides[i % 3 :] + sides[: i % 3]:
             before = sink.count()
             t0 = time.perf_counter()
             fn()

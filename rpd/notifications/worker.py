@@ -87,7 +87,7 @@ FLUSH_EVERY = 50
 FLUSH_SECONDS = 0.1
 # A run of fewer results than this when FLUSH_SECONDS is up means sends slower than 10 ms
 # each: the worker waits for its write before the next send, so a slow send is never one
-# a crash leaves unrecorded while the next is under way (Recorder).
+# a crash leaves unrecorded while the next is under way (Bookkeeper).
 SLOW_RUN = 10
 # The next batch is claimed once the one in hand looks like being done within this, at
 # its pace so far: well ahead of a claim's commit, and never long before it is wanted.
@@ -141,10 +141,11 @@ def claim(
         # granted already spent.
         now = now or timezone.now()
         until = now + lease()
-        # The two kinds of due notice are read apart and merged: asked for together (an
-        # OR), each database read and sorted every due notice to find the oldest few,
-        # which under a backlog of 50,000 cost a claim 60 ms. On SQLite this transaction
-        # began IMMEDIATE, so it alone may write until it ends.
+        # The two kinds of due notice are read apart, each down the due index in the
+        # claim's order, and merged: asked for together (an OR), each database read and
+        # sorted every due notice to find the oldest few, 50 to 60 ms a claim under a
+        # backlog of 50,000. On SQLite this transaction began IMMEDIATE, so it alone may
+        # write until it ends.
         pending, expired_claims = due(now)
         picked = sorted(
             oldest(pending, limit) + oldest(expired_claims, limit),
