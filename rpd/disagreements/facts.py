@@ -40,6 +40,8 @@ DAY = datetime.timedelta(days=1)
 # A transition is the audit log's `disagreement.*` event on the case (what `updated_at`
 # follows): a download or a report is not activity.
 TRANSITION = "disagreement."
+# What the facts read of a case itself.
+CASE = ("pk", "partnership_id", "reference", "raised_at", "closed_at")
 
 
 def working_days_taken(
@@ -82,7 +84,8 @@ def keep_stretches(d) -> None:
     """Write `d`'s open stretches again, after its transition's audit event."""
     from django.apps import apps
 
-    _write(apps, _Read(apps, [d.pk]), facts_on_rows=False)
+    known = [{f: getattr(d, f) for f in CASE}], {d.partnership_id: d.partnership.slug}
+    _write(apps, _Read(apps, [d.pk], known=known), facts_on_rows=False)
 
 
 # -- Stretches of days --------------------------------------------------------------------
@@ -206,22 +209,26 @@ def fill(apps, pks: Iterable[int] | None = None, batch: int = 1000) -> None:
 class _Read:
     """The rows a batch of cases' facts are computed from, each table read once."""
 
-    def __init__(self, apps, pks: list[int]):
+    def __init__(self, apps, pks: list[int], known: tuple[list, dict] | None = None):
+        """`known`: the cases (as `values()` gives them) and their partnerships' slugs,
+        where the caller holds them (a transition): no calendars are read then."""
         model = apps.get_model
-        self.cases = list(
-            model("disagreements", "Disagreement")
-            .objects.filter(pk__in=pks)
-            .values("pk", "partnership_id", "reference", "raised_at", "closed_at")
-        )
-        partnerships = {
-            p["pk"]: p
-            for p in model("people", "Partnership")
-            .objects.filter(pk__in={c["partnership_id"] for c in self.cases})
-            .values("pk", "slug", "calendar", "closure_days")
-        }
-        self.calendars = {
-            pk: get_calendar(p["calendar"], p["closure_days"]) for pk, p in partnerships.items()
-        }
+        if known is not None:
+            self.cases, slugs = known
+            self.calendars = {}
+        else:
+            self.cases = list(
+                model("disagreements", "Disagreement").objects.filter(pk__in=pks).values(*CASE)
+            )
+            partnerships = (
+                model("people", "Partnership")
+                .objects.filter(pk__in={c["partnership_id"] for c in self.cases})
+                .values("pk", "slug", "calendar", "closure_days")
+            )
+            slugs, self.calendars = {}, {}
+            for p in partnerships:
+                slugs[p["pk"]] = p["slug"]
+                self.calendars[p["pk"]] = get_calendar(p["calendar"], p["closure_days"])
         self.episodes = defaultdict(list)
         for e in (
             model("disagreements", "StageEpisode")
@@ -247,7 +254,7 @@ class _Read:
         ):  # fmt: skip
             self.pauses[p["disagreement_id"]].append(p)
         self.targets = {
-            f"disagreement:{partnerships[c['partnership_id']]['slug']}/{c['reference']}": c["pk"]
+            f"disagreement:{slugs[c['partnership_id']]}/{c['reference']}": c["pk"]
             for c in self.cases
         }
         self.transitions = defaultdict(list)

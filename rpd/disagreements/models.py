@@ -382,9 +382,13 @@ class StageEpisode(models.Model):
             models.UniqueConstraint(fields=["disagreement", "number"], name="episode_unique")
         ]
         indexes = [
-            # The figures: a partnership's stages that ended in a period (time in stage), and
-            # those entered above stage 1 (fast-tracks, the number read in the index).
-            models.Index(fields=["partnership", "ended_at"], name="episode_ended_idx"),
+            # The figures: a partnership's stages that ended in a period (time in stage, read
+            # from the index alone), and those entered above stage 1 (fast-tracks, the
+            # number read in the index).
+            models.Index(
+                fields=["partnership", "ended_at", "number", "working_days_taken"],
+                name="episode_ended_idx",
+            ),
             models.Index(
                 fields=["partnership", "started_at", "number"], name="episode_started_idx"
             ),

@@ -281,20 +281,20 @@ def _cases(f: Figures, ids: list[int], today: datetime.date) -> set[int]:
     serving = Agency.partnerships.through.objects.filter(
         agency_id=OuterRef("pk"), partnership_id__in=ids
     )
-    named = {a for pair in pairs for a in pair}
     agencies = (
-        Agency.objects.filter(Exists(serving) | Q(pk__in=named))
+        Agency.objects.filter(Exists(serving) | Q(pk__in={a for pair in pairs for a in pair}))
         .annotate(serving=Exists(serving))
         .order_by("name")
         .values_list("pk", "name", "type", "serving")
     )
+    raisers, receivers = {a for a, _ in pairs}, {b for _, b in pairs}
     names = {}
     for pk, name, kind, serves in agencies:
         names[pk] = name
         if serves and kind != AgencyType.PARTNERSHIP:
-            if not any(a == pk for a, _ in pairs):
+            if pk not in raisers:
                 f.raised_none.append(name)
-            if not any(b == pk for _, b in pairs):
+            if pk not in receivers:
                 f.raised_against_none.append(name)
     for (a, b), n in pairs.items():
         key = (names[a], names[b])
@@ -564,14 +564,12 @@ def _drift(partnerships, points) -> list[DriftPoint]:
                 "first_day", filter=on & (Q(last_active__isnull=True) | Q(last_active__lt=quiet))
             )
         # Each partnership's own days of quiet (its calendar), so one query of each's.
-        mine = (
-            OpenStretch.objects.filter(partnership_id=p.pk, first_day__lte=last)
-            .filter(Q(last_day__isnull=True) | Q(last_day__gte=first))
-            .order_by()
-            .values_list("partnership_id")
-            .annotate(**holds)
-        )
-        counted = mine if counted is None else counted.union(mine, all=True)
+        mine = OpenStretch.objects.filter(partnership_id=p.pk, first_day__lte=last).order_by()
+        # Those on still and those that end in the period or after, each an index range
+        # (as one condition, SQLite read all of the partnership's).
+        for reach in (Q(last_day__isnull=True), Q(last_day__gte=first)):
+            part = mine.filter(reach).values_list("partnership_id").annotate(**holds)
+            counted = part if counted is None else counted.union(part, all=True)
     totals = [[0, 0, 0] for _ in points]
     for _, *got in counted:
         for i, counts in enumerate(totals):

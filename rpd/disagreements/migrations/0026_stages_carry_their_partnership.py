@@ -67,7 +67,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="stageepisode",
-            index=models.Index(fields=["partnership", "ended_at"], name="episode_ended_idx"),
+            index=models.Index(fields=["partnership", "ended_at", "number", "working_days_taken"], name="episode_ended_idx"),
         ),
         migrations.AddIndex(
             model_name="stageepisode",
