@@ -19,7 +19,6 @@ from rpd.frontend import GovukErrors
 from rpd.pathways.calendar import today as london_today
 
 from .. import presenters, transitions
-from ..fields import people_choices
 from ..models import AgreedAction, Disagreement, Record
 from .common import attempt, case_or_404, error_summary, label, parse_int, posted, with_errors
 from .disagreement import button_text
@@ -217,7 +216,8 @@ def act(request, pk: int, action: str):
         if attempt(name, user, d, request.POST, data, page):
             messages.success(request, f"{DONE[name]}.")
             return redirect("disagreements:detail", pk=d.pk)
-    form = label(transitions.form_for(name, user, d, data, known))
+    # Unless sent, the form shown is the one just built: building it again reads it again.
+    form = label(blank if data is None else transitions.form_for(name, user, d, data, known))
     method, verb = "post", _verb(name, d)
     if name == "add_party" and data is None:
         # The agency first (a GET form: no JavaScript needed), then whom there: only the
@@ -266,7 +266,8 @@ def act(request, pk: int, action: str):
         form.fields.pop(hidden, None)
     action_forms = []
     if name == "record":
-        people = [(str(pk), words) for pk, words in people_choices(blank.listed)]
+        # The people of the case, as the participants list them (read once for both).
+        people = [(str(pk), words) for pk, words in form.fields["participants"].widget.choices]
         action_forms = [
             ActionRow(
                 request.POST if request.method == "POST" else None,
