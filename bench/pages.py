@@ -94,6 +94,11 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--quick", action="store_true", help="a smoke run at a tiny scale")
     parser.add_argument("--explain", action="store_true", help="print each page's slowest plan")
+    parser.add_argument(
+        "--pages",
+        metavar="WORDS",
+        help="only pages and posts whose names hold one of these (comma-separated)",
+    )
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # keep stdout and stderr lines in order
     if args.quick:
@@ -115,11 +120,15 @@ def run(args, label: str, url: str, data_dir: str) -> int:
     setup_django(url, data_dir, RPD_ALLOWED_HOSTS="testserver")
     from django.core.management import call_command
 
+    global CHOSEN
+    CHOSEN = [w.strip() for w in args.pages.split(",")] if args.pages else None
+
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     # The load's people have no email addresses; the notices the 50 records write say so
     # once per notice, which is the product working, not news for this report.
     logging.getLogger("rpd.notifications.outbox").setLevel(logging.ERROR)
+    logging.getLogger("rpd.requests").setLevel(logging.WARNING)  # a line per request
     small_records = args.records * args.small // args.disagreements
     small = measure_scale(
         args.small, small_records, args.seed, runs=1, keep=False, people=args.small_people
@@ -360,6 +369,13 @@ def measure_scale(n: int, m: int, seed: int, runs: int, keep: bool, people: int 
     return Scale(n, m, pages)
 
 
+CHOSEN: list[str] | None = None  # --pages: the words a page's name must hold one of
+
+
+def chosen(name: str) -> bool:
+    return CHOSEN is None or any(word in name for word in CHOSEN)
+
+
 def measure_pages(n: int, m: int, seed: int, runs: int, people: int = 0) -> list[PageResult]:
     import numpy as np
     from django.test import Client
@@ -385,7 +401,7 @@ def measure_pages(n: int, m: int, seed: int, runs: int, people: int = 0) -> list
         return lambda i: client.get(url, secure=True)
 
     results = []
-    for page in pages:
+    for page in [p for p in pages if chosen(p.name)]:
         sign_in(reader, user_of(page.user_pk))
         (empty, _), (base, _), (timing, response) = timed(
             [get(nobody, "/"), lookup, get(reader, page.url)], runs
@@ -399,7 +415,7 @@ def measure_pages(n: int, m: int, seed: int, runs: int, people: int = 0) -> list
             if missing:
                 result.problems.append(f"does not show {', '.join(missing[:3])}")
         results.append(result)
-    for post in posts(loader, benchmarked, runs):
+    for post in [p for p in posts(loader, benchmarked, runs) if chosen(p.name)]:
         (empty, _), (base, _), (timing, response) = timed(
             [get(nobody, "/"), lookup, post.submit], runs
         )
@@ -619,16 +635,14 @@ def form_pages(loader, d, reader: int) -> list[Page]:
         for path in ADMIN_PAGES
     ]
     first_person = raiser.pk
-    pages.append(
-        Page(
-            "administration: a person",
-            f"{base}people/{first_person}/",
-            administrator.pk,
-            "",
-            [],
-            True,
-        )
-    )
+    # Then the pages that list an agency's people: adding a person once their agency is
+    # chosen, and moving one (each offers that agency's line managers).
+    for name, path in [
+        ("a person", f"people/{first_person}/"),
+        ("people/add/, agency chosen", f"people/add/?agency={raiser.agency_id}"),
+        ("a person's move", f"people/{first_person}/move/"),
+    ]:
+        pages.append(Page(f"administration: {name}", base + path, administrator.pk, "", [], True))
     return pages
 
 

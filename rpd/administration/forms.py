@@ -13,7 +13,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
-from rpd.disagreements.fields import OneRow, Person, Text, plain_text
+from rpd.disagreements.fields import Offering, OneRow, Person, Text, plain_text
 from rpd.frontend import GovukDateField, GovukErrors
 from rpd.pathways.calendar import CALENDARS
 from rpd.people.models import (
@@ -169,7 +169,7 @@ class AgencyChoice(OneRow):
         return obj.name
 
 
-class RungChoice(OneRow):
+class RungChoice(Offering, OneRow):
     def label_from_instance(self, obj):
         return f"{obj.agency.name}: {obj.position}. {obj.title}"
 
@@ -215,6 +215,23 @@ class PersonForm(PartnershipForm):
             if person is not None:
                 managers = managers.exclude(pk=person.pk)
             self.fields["line_manager"].queryset = managers
+        self.choose((data or {}).get("agency") or self.initial.get("agency"))
+
+    def choose(self, agency) -> None:
+        """Offer the rungs and line managers of the chosen agency alone: a partnership's
+        thousands are no list to choose a manager from. Anyone the fields accept is still
+        accepted if sent (a manager in another agency, say)."""
+        text = str(agency or "").strip()
+        chosen = int(text) if text.isdigit() and len(text) < 10 else None
+        if chosen is None:
+            return
+        if "rung" in self.fields:
+            rungs = self.fields["rung"].queryset.filter(agency_id=chosen)
+            self.fields["rung"].offer(rungs.order_by("position"))
+        if "line_manager" in self.fields:
+            self.fields["line_manager"].offer(
+                self.fields["line_manager"].queryset.filter(agency_id=chosen)
+            )
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()

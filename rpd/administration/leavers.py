@@ -114,10 +114,22 @@ def open_items(person: User) -> list[Item]:
 def candidates(item: Item, person: User, partnership: Partnership):
     """Who may take `item` over: someone active in the side's agency, or named to act for
     it; for an action, anyone active in the partnership."""
+    return listed(item.agency, person, partnership)
+
+
+def listed_agency(item: Item, person: User) -> Agency | None:
+    """Whose people a hand-over row lists: the side's agency; for an action (which may pass
+    to anyone active, `candidates`), the leaver's own, whose colleagues most often take it
+    on. None: everyone active (a leaver of no agency)."""
+    return item.agency if item.agency is not None else person.agency
+
+
+def listed(agency: Agency | None, person: User, partnership: Partnership):
+    """Everyone a row of `agency` lists (`listed_agency`): `candidates` of that agency."""
     people = access.people_of(partnership).filter(is_active=True).exclude(pk=person.pk)
-    if item.agency is not None:
-        standing_in = StandIn.objects.filter(agency=item.agency).values("person_id")
-        people = people.filter(Q(agency=item.agency) | Q(pk__in=standing_in))
+    if agency is not None:
+        standing_in = StandIn.objects.filter(agency=agency).values("person_id")
+        people = people.filter(Q(agency=agency) | Q(pk__in=standing_in))
     return people.order_by("last_name", "first_name", "pk")
 
 

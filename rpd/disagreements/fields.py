@@ -217,15 +217,33 @@ def person_label(user, where: bool = False) -> str:
     return ", ".join(w for w in words if w)
 
 
+PICKER_COLUMNS = ("pk", "first_name", "last_name", "username", "job_title", "team", "agency__name")
+
+
 def people_choices(people) -> list[tuple[int, str]]:
     """People as a picker lists them: name, job title, team and agency, so the same name in
-    two places reads apart; two entries alike even so are told apart by email address."""
-    people = people.select_related("agency") if isinstance(people, QuerySet) else people
-    rows = [(person.pk, person_label(person, where=True), person.email) for person in people]
+    two places reads apart; two entries alike even so are told apart by email address.
+    A queryset is read as plain rows: a picker may list an agency's thousands, and building
+    a person (and their agency) for each took most of such a page's time."""
+    if isinstance(people, QuerySet):
+        rows = [
+            (pk, _picker_label(first, last, username, job, team, agency), email)
+            for pk, first, last, username, job, team, agency, email in people.values_list(
+                *PICKER_COLUMNS, "email"
+            )
+        ]
+    else:
+        rows = [(person.pk, person_label(person, where=True), person.email) for person in people]
     seen: dict[str, int] = {}
     for _, label, _ in rows:
         seen[label] = seen.get(label, 0) + 1
     return [(pk, f"{label} ({email})" if seen[label] > 1 else label) for pk, label, email in rows]
+
+
+def _picker_label(first, last, username, job, team, agency) -> str:
+    # person_label(user, where=True) from the columns, as User.display_name words it.
+    name = f"{first} {last}".strip() or username
+    return ", ".join(w for w in (name, job, team, agency) if w)
 
 
 class Offering:
@@ -275,13 +293,22 @@ class OneRow(forms.ModelChoiceField):
 
 
 class Person(Offering, OneRow):
-    """One person, shown by name and job title; its select narrows as you type (init.js)."""
+    """One person, shown by name and job title; its select narrows as you type (init.js)
+    and lists, until `offer` narrows it, everyone it accepts, as `people_choices` words
+    them."""
 
     widget = PersonSelect
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.widget.attrs["data-rpd-autocomplete"] = ""
+
+    def _set_queryset(self, queryset):
+        super()._set_queryset(queryset)
+        if queryset is not None:
+            self.offer(self.queryset)
+
+    queryset = property(OneRow._get_queryset, _set_queryset)
 
     def label_from_instance(self, obj):
         return person_label(obj)

@@ -8,6 +8,8 @@ or a script. The web pages render the same forms.
 from __future__ import annotations
 
 import datetime
+import functools
+import operator
 from dataclasses import dataclass
 
 from django import forms
@@ -822,13 +824,28 @@ class HandOverForm(ContextForm):
     reason = LongText()
 
     def __init__(self, data, *, context: Context, offered=None, sides=None):
+        """`offered`: for each side the actor may hand over, whom it may pass to
+        (`transitions._hand_over_needs`); the rule refuses any other side by name, so the
+        field still accepts both."""
         super().__init__(data, context=context)
         self.fields["to_user"].queryset = partnership_users(context.partnership)
-        if offered is not None:  # those `transitions._handed_over` accepts
-            self.fields["to_user"].offer(offered)
-        if sides is not None:  # offered: those the actor may hand over (the rule refuses
-            # any other by name, so the field still accepts both)
+        self.offered = offered or {}
+        if sides is not None:
             self.fields["side"].widget.choices = [c for c in Side.choices if c[0] in sides]
+        only = list(self.offered)[0] if len(self.offered) == 1 else None
+        self.choose((data or {}).get("side") or only)
+
+    def choose(self, side) -> bool:
+        """List the people of `side` alone; False if it is not a side offered (then
+        everyone any offered side may pass to is listed)."""
+        if side in self.offered:
+            self.fields["side"].initial = side
+            self.fields["to_user"].offer(self.offered[side])
+            return True
+        if self.offered:
+            everyone = functools.reduce(operator.or_, self.offered.values())
+            self.fields["to_user"].offer(everyone.distinct())
+        return False
 
 
 class NameReceiverForm(ContextForm):

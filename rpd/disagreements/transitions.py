@@ -984,13 +984,17 @@ def sides_handed_over_by(act: Act) -> list[str]:
 
 
 def _hand_over_needs(act: Act) -> dict:
-    sides = sides_handed_over_by(act)
+    """Each side the actor may hand over, with whom it may pass to (`_handed_over`)."""
     agencies = {Side.RAISING: act.d.raising_agency_id, Side.RECEIVING: act.d.receiving_agency_id}
-    stand_ins = StandIn.objects.filter(agency_id__in=[agencies[s] for s in sides])
-    offered = may_act_for_a_side(act.d).filter(
-        Q(agency_id__in=[agencies[s] for s in sides]) | Q(pk__in=stand_ins.values("person_id"))
-    )
-    return {"offered": offered, "sides": sides}
+    people = may_act_for_a_side(act.d)
+    offered = {
+        side: people.filter(
+            Q(agency_id=agencies[side])
+            | Q(pk__in=StandIn.objects.filter(agency_id=agencies[side]).values("person_id"))
+        )
+        for side in sides_handed_over_by(act)
+    }
+    return {"offered": offered, "sides": list(offered)}
 
 
 def _asker(act: Act) -> User:

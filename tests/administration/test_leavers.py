@@ -7,6 +7,8 @@ sign in, and whoever took over acts.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -279,3 +281,43 @@ def test_a_leaver_reactivated_signs_in_again_but_holds_no_part_back(case):
     assert Event.objects.filter(action="person.reactivated", actor_id=demo.admin.pk).exists()
     with pytest.raises(Invalid):
         leavers.reactivate(back, demo.partnership, demo.admin)
+
+
+def test_the_leavers_page_lists_their_agencys_people_read_once_however_many_parts_they_hold(
+    case, django_assert_max_num_queries
+):
+    """Each row lists the side's agency (an action: the leaver's own); a second case
+    adds rows, not queries, and what was chosen stays chosen on the page."""
+    demo, d, officer = case
+    client = Client()
+    client.force_login(demo.admin)
+    page = f"/partnerships/{demo.partnership.slug}/people/{officer.pk}/deactivate/"
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one_case:
+        html = client.get(page).content.decode()
+    police = set(
+        User.objects.filter(agency=officer.agency, is_active=True)
+        .exclude(pk=officer.pk)
+        .values_list("pk", flat=True)
+    )
+    rows = html.split('<select class="govuk-select')[1:]
+    assert len(rows) == 2
+    for row in rows:
+        assert {int(v) for v in re.findall(r'<option value="(\d+)"', row)} == police
+
+    raiser = demo.ladder["csc"][0]
+    second = transitions.raise_disagreement(raiser, raise_data(demo))
+    agree_action(raiser, second, owner=officer, with_whom=officer)
+    colleague = demo.colleague["police"]
+    with django_assert_max_num_queries(len(one_case)):
+        response = client.post(page, {f"action-{AgreedAction.objects.latest('pk').pk}": "x"})
+    html = response.content.decode()
+    assert html.count('<select class="govuk-select') == 4
+    chosen = client.post(page, {_first_side_key(officer): str(colleague.pk)}).content.decode()
+    assert f'<option value="{colleague.pk}" selected>' in chosen
+
+
+def _first_side_key(officer) -> str:
+    return next(i.key for i in leavers.open_items(officer) if i.side)

@@ -133,6 +133,50 @@ def test_adding_an_agency_checks_the_answers_before_adding_it(demo):
     assert Event.objects.filter(action="agency.added", actor_id=demo.admin.pk).exists()
 
 
+def options_of(html: str, name: str) -> set[str]:
+    """The values a page's select `name` lists (its empty first option left out)."""
+    select = re.search(rf'<select name="{name}".*?</select>', html, re.S).group(0)
+    return set(re.findall(r'<option value="(\d+)"', select))
+
+
+def test_adding_a_person_asks_their_agency_first_then_offers_its_rungs_and_managers_only(demo):
+    client = client_for(demo.admin)
+    s = "/partnerships/stoke-on-trent/people/add/"
+    first = client.get(s).content.decode()
+    assert "Which agency are they in?" in first and 'method="get"' in first
+    assert 'name="line_manager"' not in first and 'name="rung"' not in first
+
+    police = demo.agencies["police"]
+    html = client.get(s, {"agency": police.pk}).content.decode()
+    managers = options_of(html, "line_manager")
+    assert managers == {
+        str(pk)
+        for pk in User.objects.filter(agency=police, is_active=True).values_list("pk", flat=True)
+    }
+    assert options_of(html, "rung") == {str(r.pk) for r in police.rungs.all()}
+
+    # Anyone the partnership holds may still be named (a manager in another agency).
+    other = demo.ladder["csc"][1]
+    response = client.post(
+        s,
+        {"first_name": "Ada", "last_name": "Example", "email": "ada.example@example.org",
+         "agency": police.pk, "rung": police.rungs.first().pk, "line_manager": other.pk},
+    )  # fmt: skip
+    assert response.status_code == 302
+    client.post(s.replace("add/", "add/check/"))
+    assert User.objects.get(email="ada.example@example.org").line_manager == other
+
+
+@pytest.mark.parametrize("agency", ["", "0", "banana", "99999999999", "<script>alert(1)</script>"])
+def test_adding_a_person_for_an_agency_that_is_not_the_partnerships_asks_again(demo, agency):
+    client = client_for(demo.admin)
+    response = client.get("/partnerships/stoke-on-trent/people/add/", {"agency": agency})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "govuk-error-summary" in html and "<script>alert(1)</script>" not in html
+    assert 'name="line_manager"' not in html
+
+
 def test_a_question_page_shows_the_operations_refusal_on_its_field(demo):
     client = client_for(demo.admin)
     url = f"/partnerships/stoke-on-trent/people/{demo.ladder['police'][0].pk}/email/"

@@ -186,13 +186,23 @@ TALLEST_SCREENSHOT = 12_000
 
 def screenshot(page, path: Path) -> None:
     """The whole page, or its top TALLEST_SCREENSHOT pixels where it is longer."""
+    from playwright.sync_api import Error as PlaywrightError
+
     height = page.evaluate("document.documentElement.scrollHeight")
-    if height <= TALLEST_SCREENSHOT:
-        page.screenshot(path=path, full_page=True)
-        return
-    width = page.viewport_size["width"]
-    clip = {"x": 0, "y": 0, "width": width, "height": TALLEST_SCREENSHOT}
-    page.screenshot(path=path, full_page=True, clip=clip)
+    options = {"path": path, "full_page": True}
+    if height > TALLEST_SCREENSHOT:
+        width = page.viewport_size["width"]
+        options["clip"] = {"x": 0, "y": 0, "width": width, "height": TALLEST_SCREENSHOT}
+    try:
+        page.screenshot(**options)
+    except PlaywrightError as error:
+        # Chromium on a busy machine can refuse a capture just after a resize ("Unable to
+        # capture screenshot"), a fault of the moment and not of the page: take it again
+        # once it has drawn a frame. A second refusal is a real failure.
+        if "Unable to capture screenshot" not in str(error):
+            raise
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() => done()))")
+        page.screenshot(**options)
 
 
 @pytest.fixture

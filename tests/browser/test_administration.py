@@ -95,8 +95,12 @@ def test_every_administration_page_is_accessible(live_server, any_page, page_che
     walk.press("Add the agency", "agency-added")
     assert walk.h1() == "Northfield GP Practice"
 
-    # Adding a person: several fields, checked.
-    walk.go(s + "people/add/", "add-person")
+    # Adding a person: their agency first, then several fields, checked.
+    walk.go(s + "people/add/", "add-person-agency")
+    walk.press("Continue", "add-person-agency-error")
+    assert "Select" in walk.main()
+    walk.page.get_by_label("Which agency are they in?").select_option(label=police.name)
+    walk.press("Continue", "add-person")
     walk.page.get_by_label("Email address").fill("not an address")
     walk.press("Continue", "add-person-error")
     assert "Enter an email address in the correct format" in walk.main()
@@ -115,9 +119,9 @@ def test_a_leaver_is_signed_off_once_their_parts_are_handed_over(
     summary = walk.page.locator(".govuk-error-summary")
     assert summary.get_by_role("link").count() == 2
     selects = walk.page.locator("main select")
-    selects.nth(0).select_option(label=f"{colleague.display_name}, {colleague.job_title}")
+    selects.nth(0).select_option(value=str(colleague.pk))
     manager = demo.ladder["police"][1]
-    selects.nth(1).select_option(label=f"{manager.display_name}, {manager.job_title}")
+    selects.nth(1).select_option(value=str(manager.pk))
     walk.press("Deactivate", "deactivated")
     assert "can no longer sign in" in walk.main()
     assert not User.objects.get(pk=officer.pk).is_active

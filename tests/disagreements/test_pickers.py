@@ -16,6 +16,7 @@ from rpd.people.models import Agency, User
 
 from .helpers import fresh
 from .pages import partnership_with_case
+from .test_contested_resolutions import hillingdon_contested_at_stage_4  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -207,3 +208,22 @@ def test_the_person_chosen_is_still_chosen_when_the_form_comes_back_with_an_erro
     picker = page.text.split('name="to_user"')[1].split("</select>")[0]
     assert re.findall(r'<option value="(\d*)" selected>', picker) == [str(manager.pk)]
     assert '<option value="">' in picker  # nothing chosen yet is offered first
+
+
+def test_someone_who_may_hand_over_either_side_is_asked_which_first_then_shown_its_people(
+    client,
+    hillingdon_contested_at_stage_4,  # noqa: F811 (the fixture imported above)
+):
+    # Hillingdon's Implementation Unit leads stage 4 and may hand over for either agency:
+    # the side first, then only that agency's people, as copying in asks the agency first.
+    demo, d, _ = hillingdon_contested_at_stage_4
+    client.force_login(demo.unit)
+    address = f"/disagreements/{d.pk}/hand-over/"
+    first = client.get(address).text
+    assert 'method="get"' in first and 'name="to_user"' not in first
+    assert 'value="raising"' in first and 'value="receiving"' in first
+
+    chosen = client.get(address, {"side": "receiving"}).text
+    listed = set(re.findall(r'<option value="(\d+)"', chosen.split('name="to_user"')[1]))
+    assert listed
+    assert {User.objects.get(pk=pk).agency_id for pk in listed} == {d.receiving_agency_id}

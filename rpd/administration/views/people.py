@@ -9,15 +9,26 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from rpd.disagreements.fields import person_label
+from rpd.disagreements.fields import people_choices, person_label
 from rpd.disagreements.views.common import parse_int, with_errors
 from rpd.people.models import Role
 
 from .. import access, leavers, operations
 from ..forms import PERSON_DETAILS, PLACE, PersonForm, RolesForm
-from .common import adding, administration, answers_of, checking, one_of, question, url
+from .common import (
+    adding,
+    administration,
+    answers_of,
+    checking,
+    form_page,
+    one_of,
+    question,
+    url,
+)
 
 PAGE_SIZE = 50
 SEARCH_CHARS = 100
@@ -94,11 +105,30 @@ def _person_form(partnership, person=None, only=None):
 
 @administration
 def add_person(request, partnership):
+    kept = request.session.get(f"administration:{partnership.slug}:person")
+    initial = {}
+    if request.method == "GET" and not kept:
+        # Their agency first (a GET form: no JavaScript needed), then the rest, offering
+        # that agency's rungs and line managers only.
+        first = PersonForm(request.GET or None, partnership=partnership, only=("agency",))
+        first.fields["agency"].label = "Which agency are they in?"
+        if not first.is_bound or not first.is_valid():
+            return form_page(
+                request, partnership, first, title="Add a person",
+                back=url("people", partnership), method="get",
+                status=400 if first.is_bound else 200,
+            )  # fmt: skip
+        initial = {"agency": first.cleaned_data["agency"].pk}
+
+    def make(data, **kwargs):
+        kwargs.setdefault("initial", initial)
+        return PersonForm(data, partnership=partnership, **kwargs)
+
     return adding(
         request,
         partnership,
         key="person",
-        make_form=_person_form(partnership),
+        make_form=make,
         title="Add a person",
         back=url("people", partnership),
         check_url=url("add-person-check", partnership),
@@ -233,18 +263,31 @@ def roles_of(request, partnership, pk):
 
 
 def _item_rows(items, person, partnership, choices: dict, errors: dict, may_keep: bool):
+    # Each agency's list is read and drawn once, however many rows list it: a leaver may
+    # hold twenty parts, and an agency have thousands of people.
+    drawn: dict[int | None, str] = {}
     rows = []
     for item in items:
         elsewhere = item.disagreement.partnership_id != partnership.pk
-        people = [] if elsewhere else leavers.candidates(item, person, partnership)
-        options = [(str(p.pk), person_label(p)) for p in people]
+        options = ""
+        if not elsewhere:
+            agency = leavers.listed_agency(item, person)
+            key = agency.pk if agency is not None else None
+            if key not in drawn:
+                people = leavers.listed(agency, person, partnership)
+                drawn[key] = format_html_join(
+                    "", '<option value="{}">{}</option>', people_choices(people)
+                )
+            options = drawn[key]
+        chosen = str(choices.get(item.key, ""))
+        if chosen.isdigit():
+            options = options.replace(f'value="{chosen}">', f'value="{chosen}" selected>', 1)
         rows.append(
             {
                 "item": item,
                 "id": f"item-{item.key}",
                 "name": item.key,
-                "options": options,
-                "chosen": str(choices.get(item.key, "")),
+                "options": mark_safe(options),
                 "error": (errors.get(item.key) or [""])[0],
                 "may_keep": may_keep,
                 "elsewhere": item.disagreement.partnership.name if elsewhere else "",

@@ -226,6 +226,12 @@ def act(request, pk: int, action: str):
         if not request.GET.get("agency"):
             form.fields.pop("person")
             method, verb = "get", "Continue"
+    if name == "hand_over" and data is None and len(form.offered) > 1:
+        # Which side first (a GET form), then whom: only that agency's people are listed.
+        if not form.choose(request.GET.get("side")):
+            form.fields.pop("to_user")
+            form.fields.pop("reason")
+            method, verb = "get", "Continue"
     if name == "name_receiver":
         form.fields["to_user"].label = "Who in your agency made the decision or holds the case?"
         form.fields["to_user"].help_text = "They act for your agency on this disagreement"
