@@ -641,6 +641,10 @@ def form_pages(loader, d, reader: int) -> list[Page]:
         ("a person", f"people/{first_person}/"),
         ("people/add/, agency chosen", f"people/add/?agency={raiser.agency_id}"),
         ("a person's move", f"people/{first_person}/move/"),
+        (
+            "a role holder, agency chosen",
+            f"roles/independent-advisor/add/?agency={raiser.agency_id}",
+        ),
     ]:
         pages.append(Page(f"administration: {name}", base + path, administrator.pk, "", [], True))
     return pages

@@ -303,14 +303,19 @@ class RoleHolderForm(PartnershipForm):
         help_text="Only for a role each agency fills (its designated professional)",
     )  # fmt: skip
 
-    def __init__(self, data=None, **kwargs):
+    def __init__(self, data=None, *, listed: int | None = None, **kwargs):
+        """`listed`: the agency whose people the page lists (anyone active in the
+        partnership is accepted)."""
         super().__init__(data, **kwargs)
         if "agency" in self.fields:
             self.fields["agency"].queryset = agencies_of(self.partnership)
         if "user" in self.fields:
-            self.fields["user"].queryset = (
-                people_of(self.partnership).filter(is_active=True).order_by("last_name")
-            )
+            people = people_of(self.partnership).filter(is_active=True)
+            self.fields["user"].queryset = people.order_by("last_name")
+            if listed is not None:
+                self.fields["user"].offer(
+                    people.filter(agency_id=listed).order_by("last_name", "first_name", "pk")
+                )
 
     def clean(self):
         data = super().clean()

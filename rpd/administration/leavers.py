@@ -128,8 +128,14 @@ def listed(agency: Agency | None, person: User, partnership: Partnership):
     """Everyone a row of `agency` lists (`listed_agency`): `candidates` of that agency."""
     people = access.people_of(partnership).filter(is_active=True).exclude(pk=person.pk)
     if agency is not None:
+        # The agency's people and its stand-ins as one IN over a union, and the partnership
+        # as an IN too: joined to the partnership's agencies, or with an OR, the database
+        # walks every agency's people to find one agency's.
         standing_in = StandIn.objects.filter(agency=agency).values("person_id")
-        people = people.filter(Q(agency=agency) | Q(pk__in=standing_in))
+        ids = User.objects.filter(agency=agency).values("pk").union(standing_in)
+        agencies = access.agencies_of(partnership).values("pk")
+        people = User.objects.filter(pk__in=ids, agency_id__in=agencies, is_active=True)
+        people = people.exclude(pk=person.pk)
     return people.order_by("last_name", "first_name", "pk")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import html
 import json
 import math
 
@@ -20,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from rpd.frontend import (
@@ -263,25 +264,51 @@ class Offering:
             return [*empty, *((row.pk, self.label_from_instance(row)) for row in rows)]
 
         self.widget.choices = listed
+        self.widget.listed = listed
 
 
 class PersonSelect(forms.Select):
     """A person picker's select (it narrows as you type: init.js), drawn in one pass: one
     may list an agency's thousands, and Django draws each option through templates of its
-    own, a second for every three thousand."""
+    own, a second for every three thousand, and checks each choice again whenever the list
+    is read. `listed` (set by `Offering.offer`) gives the options as they are."""
+
+    listed = None
+
+    def use_required_attribute(self, initial):
+        # Django's asks the first choice of the whole list checked again.
+        if self.listed is None:
+            return super().use_required_attribute(initial)
+        first = next(iter(self.listed()), None)
+        return (
+            forms.Widget.use_required_attribute(self, initial)
+            and first is not None
+            and self._choice_has_empty_value(first)
+        )
 
     def render(self, name, value, attrs=None, renderer=None):
         chosen = set(self.format_value(value))
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (key, mark_safe(" selected") if str(key) in chosen else "", label)
-                for key, label in self.choices
-            ),
-        )
+        choices = self.listed() if self.listed is not None else self.choices
         attrs = self.build_attrs(self.attrs, attrs)
-        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options)
+        return format_html(
+            '<select name="{}"{}>{}</select>', name, flatatt(attrs), options_html(choices, chosen)
+        )
+
+
+def options_html(choices, chosen=frozenset()) -> str:
+    """A select's options, those whose values are in `chosen` (strings) selected."""
+    return mark_safe(
+        "".join(
+            f'<option value="{_escaped(key)}"{" selected" if str(key) in chosen else ""}>'
+            f"{_escaped(label)}</option>"
+            for key, label in choices
+        )
+    )
+
+
+def _escaped(text) -> str:
+    # As Django's conditional_escape, without its per-call wrapping (thousands a page).
+    return text.__html__() if hasattr(text, "__html__") else html.escape(str(text))
 
 
 class OneRow(forms.ModelChoiceField):

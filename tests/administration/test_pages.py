@@ -167,14 +167,35 @@ def test_adding_a_person_asks_their_agency_first_then_offers_its_rungs_and_manag
     assert User.objects.get(email="ada.example@example.org").line_manager == other
 
 
-@pytest.mark.parametrize("agency", ["", "0", "banana", "99999999999", "<script>alert(1)</script>"])
-def test_adding_a_person_for_an_agency_that_is_not_the_partnerships_asks_again(demo, agency):
+def test_naming_who_stands_behind_a_role_asks_their_agency_first_then_lists_its_people(demo):
     client = client_for(demo.admin)
-    response = client.get("/partnerships/stoke-on-trent/people/add/", {"agency": agency})
-    assert response.status_code == 400
-    html = response.content.decode()
-    assert "govuk-error-summary" in html and "<script>alert(1)</script>" not in html
-    assert 'name="line_manager"' not in html
+    s = "/partnerships/stoke-on-trent/roles/independent-advisor/add/"
+    first = client.get(s).content.decode()
+    assert "Which agency is the person in?" in first and 'name="user"' not in first
+
+    school = demo.agencies["school"]
+    html = client.get(s, {"agency": school.pk}).content.decode()
+    assert options_of(html, "user") == {
+        str(pk)
+        for pk in User.objects.filter(agency=school, is_active=True).values_list("pk", flat=True)
+    }
+    # Posted, then changed from check your answers: back to its agency's people.
+    teacher = demo.ladder["school"][0]
+    assert client.post(f"{s}?agency={school.pk}", {"user": teacher.pk}).status_code == 302
+    again = client.get(s).content.decode()
+    assert options_of(again, "user") == options_of(html, "user")
+
+
+@pytest.mark.parametrize("agency", ["", "0", "banana", "99999999999", "<script>alert(1)</script>"])
+def test_an_agency_not_the_partnerships_is_asked_again_before_its_people_are_listed(demo, agency):
+    client = client_for(demo.admin)
+    s = "/partnerships/stoke-on-trent/"
+    for page in (s + "people/add/", s + "roles/independent-advisor/add/"):
+        response = client.get(page, {"agency": agency})
+        assert response.status_code == 400, page
+        html = response.content.decode()
+        assert "govuk-error-summary" in html and "<script>alert(1)</script>" not in html
+        assert '<select name="line_manager"' not in html and '<select name="user"' not in html
 
 
 def test_a_question_page_shows_the_operations_refusal_on_its_field(demo):

@@ -19,7 +19,11 @@ FORMS = [f"form: {action.replace('-', ' ')}" for action in pages.CASE_FORMS] + [
     "form: raise, first step",
 ]
 ADMINISTRATION = [f"administration: {path or 'home'}" for path in pages.ADMIN_PAGES] + [
-    "administration: a person"
+    "administration: a person",
+    # The pages that list an agency's people once it is chosen.
+    "administration: people/add/, agency chosen",
+    "administration: a person's move",
+    "administration: a role holder, agency chosen",
 ]
 # The main submissions, each on a case ready for it (bench/pages.py writes the evidence).
 SUBMITS = ["submit: record a discussion", "submit: approve a record", "submit: escalate"]

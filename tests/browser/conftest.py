@@ -59,7 +59,14 @@ def _missing() -> str | None:
     return None
 
 
+# The longest journeys (a pilot's whole first week, one per seed pathway) go first, so
+# that the processes sharing the pass finish together rather than one waiting on another's
+# last long journey.
+LONGEST_FIRST = ("test_first_week.py",)
+
+
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: not item.nodeid.split("::")[0].endswith(LONGEST_FIRST))
     browser_items = [item for item in items if item.get_closest_marker("browser")]
     if not browser_items or not (reason := _missing()):
         return

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from rpd.disagreements.presenters import answer_in_words
 from rpd.disagreements.views.common import administered_or_404, with_errors
+from rpd.frontend import GovukErrors
 
 from ..operations import Invalid, NotAdministrator
 
@@ -229,3 +230,35 @@ def checking(
         "administration/check.html",
         {"partnership": partnership, "rows": rows, "title": title, "button": button},
     )
+
+
+def agency_first(
+    request, partnership, *, agencies, label: str, title: str, back: str, kept=None, hint=""
+):
+    """A form's first question where it lists people: which agency (a GET form: no
+    JavaScript needed), so that its pickers list that agency's people and not the
+    partnership's thousands. Returns the chosen agency's id, or the question's page
+    (again, with an error, for an agency not among `agencies`). `kept`: the agency of
+    answers kept for check your answers, whose Change links come back without one."""
+    given = request.GET.get("agency")
+    if not given and (kept or request.method == "POST"):
+        return kept
+    form = _AgencyForm(request.GET if given is not None else None, agencies=agencies, label=label)
+    form.fields["agency"].help_text = hint
+    if form.is_bound and form.is_valid():
+        return form.cleaned_data["agency"].pk
+    return form_page(
+        request, partnership, form, title=title, back=back, method="get",
+        status=400 if form.is_bound else 200,
+    )  # fmt: skip
+
+
+class _AgencyForm(GovukErrors, forms.Form):
+    error_nouns = {"agency": "their agency"}
+    agency = forms.ModelChoiceField(queryset=None, empty_label="Choose")
+
+    def __init__(self, data, *, agencies, label: str):
+        super().__init__(data)
+        self.fields["agency"].queryset = agencies.order_by("name")
+        self.fields["agency"].label = label
+        self.fields["agency"].label_from_instance = lambda agency: agency.name

@@ -7,13 +7,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from rpd.disagreements.fields import people_choices, person_label
+from rpd.disagreements.fields import options_html, people_choices, person_label
 from rpd.disagreements.views.common import parse_int, with_errors
 from rpd.people.models import Role
 
@@ -22,9 +21,9 @@ from ..forms import PERSON_DETAILS, PLACE, PersonForm, RolesForm
 from .common import (
     adding,
     administration,
+    agency_first,
     answers_of,
     checking,
-    form_page,
     one_of,
     question,
     url,
@@ -105,23 +104,17 @@ def _person_form(partnership, person=None, only=None):
 
 @administration
 def add_person(request, partnership):
-    kept = request.session.get(f"administration:{partnership.slug}:person")
-    initial = {}
-    if request.method == "GET" and not kept:
-        # Their agency first (a GET form: no JavaScript needed), then the rest, offering
-        # that agency's rungs and line managers only.
-        first = PersonForm(request.GET or None, partnership=partnership, only=("agency",))
-        first.fields["agency"].label = "Which agency are they in?"
-        if not first.is_bound or not first.is_valid():
-            return form_page(
-                request, partnership, first, title="Add a person",
-                back=url("people", partnership), method="get",
-                status=400 if first.is_bound else 200,
-            )  # fmt: skip
-        initial = {"agency": first.cleaned_data["agency"].pk}
+    kept = request.session.get(f"administration:{partnership.slug}:person") or {}
+    agency = agency_first(
+        request, partnership, agencies=access.governed_agencies(partnership),
+        label="Which agency are they in?", title="Add a person",
+        back=url("people", partnership), kept=kept.get("agency"),
+    )  # fmt: skip
+    if isinstance(agency, HttpResponse):
+        return agency
 
     def make(data, **kwargs):
-        kwargs.setdefault("initial", initial)
+        kwargs.setdefault("initial", {"agency": agency})
         return PersonForm(data, partnership=partnership, **kwargs)
 
     return adding(
@@ -275,9 +268,7 @@ def _item_rows(items, person, partnership, choices: dict, errors: dict, may_keep
             key = agency.pk if agency is not None else None
             if key not in drawn:
                 people = leavers.listed(agency, person, partnership)
-                drawn[key] = format_html_join(
-                    "", '<option value="{}">{}</option>', people_choices(people)
-                )
+                drawn[key] = options_html(people_choices(people))
             options = drawn[key]
         chosen = str(choices.get(item.key, ""))
         if chosen.isdigit():

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from rpd.people import roles as pack_roles
-from rpd.people.models import RoleHolder, StandIn
+from rpd.people.models import RoleHolder, StandIn, User
 
 from .. import access, operations
 from ..forms import RoleHolderForm, StandInForm
 from .common import (
     adding,
     administration,
+    agency_first,
     checking,
     confirmed_removal,
     form_page,
@@ -74,9 +75,9 @@ def _role(partnership, role_id):
     return role
 
 
-def _holder_form(partnership, role):
+def _holder_form(partnership, role, listed=None):
     def make(data, **kwargs):
-        form = RoleHolderForm(data, partnership=partnership, **kwargs)
+        form = RoleHolderForm(data, partnership=partnership, listed=listed, **kwargs)
         if role.kind != "agency":
             del form.fields["agency"]
         return form
@@ -87,15 +88,32 @@ def _holder_form(partnership, role):
 @administration
 def add_holder(request, partnership, role_id):
     role = _role(partnership, role_id)
+    key = f"holder-{role.id}"
+    kept = request.session.get(f"administration:{partnership.slug}:{key}") or {}
+    listed = agency_first(
+        request, partnership, agencies=access.agencies_of(partnership),
+        label="Which agency is the person in?", title=f"Who stands behind {role.name}?",
+        back=url("roles", partnership), kept=_agency_of(kept.get("user")) or kept.get("agency"),
+        hint="Its people are listed next. For a shared mailbox, choose the agency it belongs to",
+    )  # fmt: skip
+    if isinstance(listed, HttpResponse):
+        return listed
     return adding(
         request,
         partnership,
-        key=f"holder-{role.id}",
-        make_form=_holder_form(partnership, role),
+        key=key,
+        make_form=_holder_form(partnership, role, listed),
         title=f"Who stands behind {role.name}?",
         back=url("roles", partnership),
         check_url=url("add-holder-check", partnership, role.id),
     )
+
+
+def _agency_of(user_pk) -> int | None:
+    text = str(user_pk or "")
+    if not text.isdigit() or len(text) > 18:
+        return None
+    return User.objects.filter(pk=int(text)).values_list("agency_id", flat=True).first()
 
 
 @administration
