@@ -95,6 +95,9 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke run at a tiny scale")
     parser.add_argument("--explain", action="store_true", help="print each page's slowest plan")
     parser.add_argument(
+        "--profile", action="store_true", help="print where each page's own time goes"
+    )
+    parser.add_argument(
         "--pages",
         metavar="WORDS",
         help="only pages and posts whose names hold one of these (comma-separated)",
@@ -120,8 +123,9 @@ def run(args, label: str, url: str, data_dir: str) -> int:
     setup_django(url, data_dir, RPD_ALLOWED_HOSTS="testserver")
     from django.core.management import call_command
 
-    global CHOSEN
+    global CHOSEN, PROFILE
     CHOSEN = [w.strip() for w in args.pages.split(",")] if args.pages else None
+    PROFILE = args.profile
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -370,6 +374,23 @@ def measure_scale(n: int, m: int, seed: int, runs: int, keep: bool, people: int 
 
 
 CHOSEN: list[str] | None = None  # --pages: the words a page's name must hold one of
+PROFILE = False  # --profile
+
+
+def profiled(name: str, request, times: int = 10) -> None:
+    """Where `request`'s time goes: RPD's own functions by time spent in them and below."""
+    import cProfile
+    import io
+    import pstats
+
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(times):
+        request()
+    profile.disable()
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats("rpd/", 30)
+    print(f"-- {name}: {times} requests profiled\n{out.getvalue()}")
 
 
 def chosen(name: str) -> bool:
@@ -407,6 +428,8 @@ def measure_pages(n: int, m: int, seed: int, runs: int, people: int = 0) -> list
             [get(nobody, "/"), lookup, get(reader, page.url)], runs
         )
         result = PageResult(page.name, n, page.rows, timing, empty, base)
+        if PROFILE:
+            profiled(page.name, lambda url=page.url: reader.get(url, secure=True))
         if response.status_code != 200:
             result.problems.append(f"answered {response.status_code}")
         else:

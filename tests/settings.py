@@ -17,3 +17,13 @@ from rpd.settings import *  # noqa: E402, F403
 # Processes the tests start (`rpd ...`) cannot import this module from where they run:
 # they read rpd.settings, in development too (RPD_DEBUG=1 is in the environment they get).
 os.environ["DJANGO_SETTINGS_MODULE"] = "rpd.settings"
+
+# Production's password hasher takes half a second a sign-in, by design; the tests sign in
+# hundreds of times and are not about its strength (Django's testing docs advise a faster
+# one). The others stay listed, so a hash made by a process of `rpd` still checks.
+from django.conf import global_settings  # noqa: E402
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    *global_settings.PASSWORD_HASHERS,
+]

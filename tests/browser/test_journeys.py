@@ -22,6 +22,7 @@ from rpd.disagreements import transitions
 from rpd.disagreements.models import Disagreement, Record, Status
 from rpd.notifications.worker import deliver_batch
 from rpd.people.demo import DEMO_PASSWORD, build_partnership
+from rpd.people.models import User
 from tests.browser.conftest import _close as close_page
 from tests.browser.conftest import _page as open_page
 from tests.disagreements.helpers import (
@@ -613,6 +614,15 @@ def test_hillingdon_4_the_implementation_unit_decides_a_contested_resolution(
     sign_in(any_page, live_server, demo.unit)
     walk.go(f"/disagreements/{d.pk}/", "unit-reads")
     assert "You must decide the contested resolution" in walk.main()
+    # The Unit may hand over for either agency: which side first, then that agency's people.
+    walk.go(f"/disagreements/{d.pk}/hand-over/", "hand-over-side")
+    any_page.get_by_label("Receiving").check()
+    walk.press("Continue", "hand-over-whom")
+    listed = any_page.eval_on_selector_all(
+        "select[name=to_user] option", "options => options.map(o => o.value).filter(v => v)"
+    )
+    assert {User.objects.get(pk=pk).agency_id for pk in listed} == {d.receiving_agency_id}
+    walk.go(f"/disagreements/{d.pk}/", "unit-reads-again")
     walk.follow("Decide the contested resolution", "decide")
     walk.press("Decide the contested resolution", "decide-error")
     assert "Select whether you uphold the resolution" in walk.main()
