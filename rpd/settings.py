@@ -388,6 +388,9 @@ MFA_ADAPTER = "rpd.people.adapters.MFAAdapter"
 MFA_FORMS = {"activate_totp": "rpd.people.forms.ActivateAuthenticatorForm"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Resolving Professional Differences"
+# A code of the 30 seconds before is accepted too: a phone's clock a few seconds out, or a
+# code typed as it turned over, is the person's own (RFC 6238 §5.2 advises one step).
+MFA_TOTP_TOLERANCE = 1
 MFA_PASSKEY_LOGIN_ENABLED = False  # a security key is a second factor here, not a password
 MFA_REAUTHENTICATION_REQUIRED = True  # the second factor again before any change to one
 # allauth guards sign-up services against someone claiming another's address and locking it

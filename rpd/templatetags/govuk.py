@@ -31,7 +31,6 @@ so a page passes HTML on purpose only. docs/frontend.md is the contract.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 
 from django import forms, template
@@ -50,17 +49,11 @@ def _html(template: str, *args) -> SafeString:
     """Django's format_html for the components drawn in Python: each argument escaped
     unless already safe, the same way. Without its wrappers for lazy strings, which cost a
     page of fifty records more than building its HTML (bench/pages.py)."""
-    return SafeString(template.format(*map(_escaped, args)))
+    return SafeString(template.format(*map(frontend.escaped, args)))
 
 
 def _html_join(separator: str, template: str, args: Iterable) -> SafeString:
-    return SafeString(_escaped(separator).join(_html(template, *each) for each in args))
-
-
-def _escaped(value) -> str:
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
+    return SafeString(frontend.escaped(separator).join(_html(template, *each) for each in args))
 
 
 SERVICE_NAME = "Resolving professional differences"
@@ -392,7 +385,7 @@ def _post_form(context, url, text, options):
 
 def _cell(context, cell):
     if isinstance(cell, list | tuple):
-        return SafeString(" ".join(_escaped(_cell(context, part)) for part in cell))
+        return SafeString(" ".join(frontend.escaped(_cell(context, part)) for part in cell))
     if not isinstance(cell, dict):
         return cell
     if cell.get("post"):

@@ -227,3 +227,7 @@ def test_someone_who_may_hand_over_either_side_is_asked_which_first_then_shown_i
     listed = set(re.findall(r'<option value="(\d+)"', chosen.split('name="to_user"')[1]))
     assert listed
     assert {User.objects.get(pk=pk).agency_id for pk in listed} == {d.receiving_agency_id}
+    for side in ("", "neither", "<script>alert(1)</script>"):
+        again = client.get(address, {"side": side}).text
+        assert "govuk-error-summary" in again and "Select which side is being handed over" in again
+        assert 'name="to_user"' not in again and "<script>alert(1)</script>" not in again

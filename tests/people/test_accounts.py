@@ -179,3 +179,15 @@ def test_the_account_pages_are_linked_from_every_page(client, person_with_totp, 
     for path in ("/accounts/email/", "/accounts/password/change/"):
         html = client.get(path).content.decode()
         assert 'class="govuk-heading-l"' in html and "<p>" not in html, path
+
+
+@pytest.mark.parametrize("seconds_before, accepted", [(0, True), (30, True), (60, False)])
+def test_a_code_of_the_30_seconds_before_is_accepted_one_older_is_not(
+    client, person_with_totp, clock, seconds_before, accepted
+):
+    import time
+
+    sign_in(client, person_with_totp.email)
+    code = totp_code(at=time.time() - seconds_before)
+    response = client.post("/accounts/2fa/authenticate/", {"code": code})
+    assert (response.status_code == 302) is accepted

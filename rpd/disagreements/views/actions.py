@@ -232,6 +232,8 @@ def act(request, pk: int, action: str):
             form.fields.pop("to_user")
             form.fields.pop("reason")
             method, verb = "get", "Continue"
+            if "side" in request.GET:  # sent without a side it may hand over
+                with_errors(form, {"side": ["Select which side is being handed over"]})
     if name == "name_receiver":
         form.fields["to_user"].label = "Who in your agency made the decision or holds the case?"
         form.fields["to_user"].help_text = "They act for your agency on this disagreement"
