@@ -49,7 +49,9 @@ class Walk:
     def __init__(self, page, page_check, server, journey: str):
         self.page, self.check, self.server, self.journey = page, page_check, server, journey
         self.seen: list[str] = []
-        page.set_default_timeout(10_000)
+        # Playwright's own 30 s: a page that takes ten on a machine busy with other work is
+        # slow, not wrong (a busier run timed out waiting on one at 10 s).
+        page.set_default_timeout(30_000)
 
     def look(self, name: str) -> None:
         self.seen.append(name)
