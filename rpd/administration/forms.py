@@ -169,6 +169,19 @@ class AgencyChoice(OneRow):
         return obj.name
 
 
+class AgencyQuestionForm(GovukErrors, forms.Form):
+    """Which agency, asked first where a form lists people (`views.common.agency_first`)."""
+
+    error_nouns = {"agency": "their agency"}
+    agency = AgencyChoice(queryset=None)
+
+    def __init__(self, data, *, agencies, label: str, hint: str = ""):
+        super().__init__(data)
+        self.fields["agency"].queryset = agencies.order_by("name")
+        self.fields["agency"].label = label
+        self.fields["agency"].help_text = hint
+
+
 class RungChoice(Offering, OneRow):
     def label_from_instance(self, obj):
         return f"{obj.agency.name}: {obj.position}. {obj.title}"
@@ -221,8 +234,7 @@ class PersonForm(PartnershipForm):
         """Offer the rungs and line managers of the chosen agency alone: a partnership's
         thousands are no list to choose a manager from. Anyone the fields accept is still
         accepted if sent (a manager in another agency, say)."""
-        text = str(agency or "").strip()
-        chosen = int(text) if text.isdigit() and len(text) < 10 else None
+        chosen = _pk(agency)
         if chosen is None:
             return
         if "rung" in self.fields:

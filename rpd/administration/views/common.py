@@ -16,8 +16,8 @@ from django.views.decorators.http import require_http_methods
 
 from rpd.disagreements.presenters import answer_in_words
 from rpd.disagreements.views.common import administered_or_404, with_errors
-from rpd.frontend import GovukErrors
 
+from ..forms import AgencyQuestionForm
 from ..operations import Invalid, NotAdministrator
 
 
@@ -243,22 +243,11 @@ def agency_first(
     given = request.GET.get("agency")
     if not given and (kept or request.method == "POST"):
         return kept
-    form = _AgencyForm(request.GET if given is not None else None, agencies=agencies, label=label)
-    form.fields["agency"].help_text = hint
+    data = request.GET if given is not None else None
+    form = AgencyQuestionForm(data, agencies=agencies, label=label, hint=hint)
     if form.is_bound and form.is_valid():
         return form.cleaned_data["agency"].pk
     return form_page(
         request, partnership, form, title=title, back=back, method="get",
         status=400 if form.is_bound else 200,
     )  # fmt: skip
-
-
-class _AgencyForm(GovukErrors, forms.Form):
-    error_nouns = {"agency": "their agency"}
-    agency = forms.ModelChoiceField(queryset=None, empty_label="Choose")
-
-    def __init__(self, data, *, agencies, label: str):
-        super().__init__(data)
-        self.fields["agency"].queryset = agencies.order_by("name")
-        self.fields["agency"].label = label
-        self.fields["agency"].label_from_instance = lambda agency: agency.name

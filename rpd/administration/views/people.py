@@ -95,8 +95,12 @@ def people(request, partnership):
     )
 
 
-def _person_form(partnership, person=None, only=None):
+def _person_form(partnership, person=None, only=None, agency=None):
+    """`agency`: the one chosen first, when adding someone (its rungs and managers listed)."""
+
     def make(data, **kwargs):
+        if agency is not None:
+            kwargs.setdefault("initial", {"agency": agency})
         return PersonForm(data, partnership=partnership, person=person, only=only, **kwargs)
 
     return make
@@ -112,16 +116,11 @@ def add_person(request, partnership):
     )  # fmt: skip
     if isinstance(agency, HttpResponse):
         return agency
-
-    def make(data, **kwargs):
-        kwargs.setdefault("initial", {"agency": agency})
-        return PersonForm(data, partnership=partnership, **kwargs)
-
     return adding(
         request,
         partnership,
         key="person",
-        make_form=make,
+        make_form=_person_form(partnership, agency=agency),
         title="Add a person",
         back=url("people", partnership),
         check_url=url("add-person-check", partnership),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from rpd.disagreements.views.common import parse_int
 from rpd.people import roles as pack_roles
 from rpd.people.models import RoleHolder, StandIn, User
 
@@ -110,10 +111,10 @@ def add_holder(request, partnership, role_id):
 
 
 def _agency_of(user_pk) -> int | None:
-    text = str(user_pk or "")
-    if not text.isdigit() or len(text) > 18:
+    pk = parse_int(user_pk)
+    if pk is None:
         return None
-    return User.objects.filter(pk=int(text)).values_list("agency_id", flat=True).first()
+    return User.objects.filter(pk=pk).values_list("agency_id", flat=True).first()
 
 
 @administration
