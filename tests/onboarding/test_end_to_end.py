@@ -152,3 +152,41 @@ def _raise_data(raiser, receiver) -> dict:
         "outcome_sought": "A strategy discussion and a home visit",
         "risk": "high",
     }
+
+
+def test_the_imported_administrator_adds_a_person_choosing_their_agency_then_its_manager(
+    blackpool, csv_file, rows, capsys, settings
+):
+    """The partnership's own administrator, from the file and not the demo, adds someone:
+    the agency first, then that agency's rungs and line managers only (of 2,000 people)."""
+    import re
+
+    from django.test import Client
+
+    from rpd.people.models import Role
+
+    settings.RPD_REQUIRE_MFA = False  # signing in with a second factor has its own tests
+    assert rpd(capsys, "import", "people", str(csv_file), "--partnership", "blackpool")[0] == 0
+    admin = User.objects.get(
+        role_grants__role=Role.ADMINISTRATOR, role_grants__partnership__slug="blackpool"
+    )
+    police = User.objects.get(email=_practitioner(rows, "police-02")).agency
+    client = Client()
+    client.force_login(admin)
+    s = "/partnerships/blackpool/people/add/"
+    assert "Which agency are they in?" in client.get(s).text
+    html = client.get(s, {"agency": police.pk}).text
+    select = re.search(r'<select name="line_manager".*?</select>', html, re.S).group(0)
+    listed = {int(pk) for pk in re.findall(r'<option value="(\d+)"', select)}
+    assert listed == set(
+        User.objects.filter(agency=police, is_active=True).values_list("pk", flat=True)
+    )
+    assert len(listed) < 2000
+    manager = User.objects.filter(agency=police, rung__position=2).first()
+    answers = {
+        "first_name": "Ada", "last_name": "Sample", "email": "ada.sample@example.org",
+        "agency": police.pk, "rung": police.rungs.get(position=1).pk, "line_manager": manager.pk,
+    }  # fmt: skip
+    assert client.post(s, answers).status_code == 302
+    assert client.post(s + "check/").status_code == 302
+    assert User.objects.get(email="ada.sample@example.org").line_manager == manager
