@@ -64,9 +64,7 @@ def govuk_field(bound_field, **options):
     """One form field in GOV.UK markup: label_size (s, m, l, xl), page_heading,
     classes (widths such as govuk-input--width-10; "inline"/"small" for radios),
     hint (replaces the field's help_text)."""
-    return render_to_string(
-        "govuk/forms/field_group.html", frontend.field_context(bound_field, **options)
-    )
+    return mark_safe(frontend.field_group(frontend.field_context(bound_field, **options)))
 
 
 def _forms(value) -> list:
