@@ -98,6 +98,11 @@ def main(argv=None) -> int:
         "--profile", action="store_true", help="print where each page's own time goes"
     )
     parser.add_argument(
+        "--profile-all",
+        action="store_true",
+        help="with --profile: every function (Django's, the database driver's), by own time",
+    )
+    parser.add_argument(
         "--pages",
         metavar="WORDS",
         help="only pages and posts whose names hold one of these (comma-separated)",
@@ -123,9 +128,9 @@ def run(args, label: str, url: str, data_dir: str) -> int:
     setup_django(url, data_dir, RPD_ALLOWED_HOSTS="testserver")
     from django.core.management import call_command
 
-    global CHOSEN, PROFILE
+    global CHOSEN, PROFILE, PROFILE_ALL
     CHOSEN = [w.strip() for w in args.pages.split(",")] if args.pages else None
-    PROFILE = args.profile
+    PROFILE, PROFILE_ALL = args.profile, args.profile_all
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -374,7 +379,7 @@ def measure_scale(n: int, m: int, seed: int, runs: int, keep: bool, people: int 
 
 
 CHOSEN: list[str] | None = None  # --pages: the words a page's name must hold one of
-PROFILE = False  # --profile
+PROFILE = PROFILE_ALL = False  # --profile, --profile-all
 
 
 def profiled(name: str, request, times: int = 10) -> None:
@@ -389,7 +394,11 @@ def profiled(name: str, request, times: int = 10) -> None:
         request()
     profile.disable()
     out = io.StringIO()
-    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats("rpd/", 30)
+    stats = pstats.Stats(profile, stream=out)
+    if PROFILE_ALL:
+        stats.sort_stats("tottime").print_stats(30)
+    else:
+        stats.sort_stats("cumulative").print_stats("rpd/", 30)
     print(f"-- {name}: {times} requests profiled\n{out.getvalue()}")
 
 
@@ -658,12 +667,22 @@ def form_pages(loader, d, reader: int) -> list[Page]:
         for path in ADMIN_PAGES
     ]
     first_person = raiser.pk
+    from rpd.people.models import Rung
+
+    other_rung = Rung.objects.filter(agency_id=raiser.agency_id).exclude(pk=raiser.rung_id)[0]
     # Then the pages that list an agency's people: adding a person once their agency is
-    # chosen, and moving one (each offers that agency's line managers).
+    # chosen, moving one (each offers that agency's line managers), and handing over the
+    # parts of a mover or a leaver who holds many (the agency listed once, for the rest).
     for name, path in [
         ("a person", f"people/{first_person}/"),
         ("people/add/, agency chosen", f"people/add/?agency={raiser.agency_id}"),
         ("a person's move", f"people/{first_person}/move/"),
+        (
+            "a person's move, hand-over",
+            f"people/{first_person}/move/hand-over/?agency={raiser.agency_id}"
+            f"&rung={other_rung.pk}&line_manager={raiser.line_manager_id or ''}",
+        ),
+        ("a leaver's hand-over", f"people/{first_person}/deactivate/"),
         (
             "a role holder, agency chosen",
             f"roles/independent-advisor/add/?agency={raiser.agency_id}",

@@ -75,6 +75,17 @@ def escaped(value) -> str:
     return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
 
 
+def escaped_all(values: list) -> list[str]:
+    """`escaped` of each value, in one pass where none is marked safe: a picker's thousands
+    of names escaped one call each took a third of its drawing."""
+    if any(hasattr(v, "__html__") for v in values):
+        return [escaped(v) for v in values]
+    joined = "\x00".join(map(str, values))
+    if joined.count("\x00") != max(len(values) - 1, 0):
+        return [escaped(v) for v in values]  # a value holds the separator itself
+    return html.escape(joined).split("\x00") if values else []
+
+
 DATE_PARTS = ("day", "month", "year")
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from rpd.audit import log as audit
 from rpd.disagreements import transitions
@@ -42,6 +42,9 @@ from .operations import (
 
 KEEP = "keep"
 LINE_MANAGER = "line-manager"
+# A row left to whoever is chosen once for everything else: an agency may have thousands
+# of people, listed once on the page rather than once a row.
+REST = "rest"
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,18 @@ class Item:
     action_id: int | None = None
 
 
+# What a hand-over reads of each case (`Item.disagreement`).
+ITEM_CASE_FIELDS = (
+    "reference",
+    "stage",
+    "status",
+    "partnership_id",
+    "raised_by_id",
+    "raising_agency_id",
+    "receiving_agency_id",
+)
+
+
 def open_items(person: User) -> list[Item]:
     """Every side `person` acts for at a live disagreement's current stage, and every
     agreed action they own that is not done, oldest case first."""
@@ -64,6 +79,7 @@ def open_items(person: User) -> list[Item]:
         StageEpisode.objects.filter(
             Q(raising_actor=person) | Q(receiving_actor=person),
             disagreement__status__in=list(LIVE),
+            disagreement__stage=F("number"),
             ended_at__isnull=True,
         )
         .select_related(
@@ -71,12 +87,22 @@ def open_items(person: User) -> list[Item]:
             "disagreement__raising_agency",
             "disagreement__receiving_agency",
         )
+        # What the page says of each part: a case's text is no part of it, and reading it
+        # for each case someone acts on was most of the page's time.
+        .only(
+            "number",
+            "due",
+            "raising_actor_id",
+            "receiving_actor_id",
+            *(f"disagreement__{name}" for name in ITEM_CASE_FIELDS),
+            "disagreement__partnership__name",
+            "disagreement__raising_agency__name",
+            "disagreement__receiving_agency__name",
+        )
         .order_by("disagreement_id", "number")
     )
     for episode in episodes:
         d = episode.disagreement
-        if episode.number != d.stage:
-            continue
         for side in (Side.RAISING, Side.RECEIVING):
             if getattr(episode, f"{side}_actor_id") != person.pk:
                 continue
@@ -96,6 +122,12 @@ def open_items(person: User) -> list[Item]:
     actions = (
         AgreedAction.objects.filter(owner=person, done_at__isnull=True)
         .select_related("record__disagreement__partnership")
+        .only(
+            "due",
+            "record__id",
+            *(f"record__disagreement__{name}" for name in ITEM_CASE_FIELDS),
+            "record__disagreement__partnership__name",
+        )
         .order_by("record__disagreement_id", "due", "pk")
     )
     for action in actions:
@@ -124,19 +156,64 @@ def listed_agency(item: Item, person: User) -> Agency | None:
     return item.agency if item.agency is not None else person.agency
 
 
-def listed(agency: Agency | None, person: User, partnership: Partnership):
-    """Everyone a row of `agency` lists (`listed_agency`): `candidates` of that agency."""
+def listed(agency: Agency | None, person: User, partnership: Partnership, among=None):
+    """Everyone a row of `agency` lists (`listed_agency`): `candidates` of that agency;
+    with `among` (ids), only those of them."""
     people = access.people_of(partnership).filter(is_active=True).exclude(pk=person.pk)
+    if among is not None:
+        people = people.filter(pk__in=among)
     if agency is not None:
         # The agency's people and its stand-ins as one IN over a union, and the partnership
         # as an IN too: joined to the partnership's agencies, or with an OR, the database
         # walks every agency's people to find one agency's.
-        standing_in = StandIn.objects.filter(agency=agency).values("person_id")
-        ids = User.objects.filter(agency=agency).values("pk").union(standing_in)
+        standing_in = StandIn.objects.filter(agency=agency)
+        mine = User.objects.filter(agency=agency)
+        if among is not None:
+            # Narrowed inside the union too, or the database reads the agency's thousands.
+            standing_in, mine = standing_in.filter(person_id__in=among), mine.filter(pk__in=among)
+        ids = mine.values("pk").union(standing_in.values("person_id"))
         agencies = access.agencies_of(partnership).values("pk")
         people = User.objects.filter(pk__in=ids, agency_id__in=agencies, is_active=True)
         people = people.exclude(pk=person.pk)
     return people.order_by("last_name", "first_name", "pk")
+
+
+def suggested(items, person: User, partnership: Partnership, everyone: list) -> dict[str, list]:
+    """Whom each row offers by name (`people_choices`), a few whatever the agency's size:
+    those who have acted on that case and the leaver's line manager, each only if they may
+    take the row over (`listed`). Anyone else is chosen once, for every row left to them
+    (`REST`), from `everyone`: `listed` of the leaver's own agency, as `people_choices`."""
+    from rpd.disagreements.fields import people_choices
+
+    ours = [i for i in items if i.disagreement.partnership_id == partnership.pk]
+    on_case: dict[int, set[int]] = {}
+    actors = StageEpisode.objects.filter(
+        disagreement_id__in={i.disagreement.pk for i in ours}
+    ).values_list("disagreement_id", "raising_actor_id", "receiving_actor_id")
+    for disagreement_id, *acting in actors:
+        on_case.setdefault(disagreement_id, set()).update(a for a in acting if a)
+    for item in ours:
+        on_case.setdefault(item.disagreement.pk, set()).add(item.disagreement.raised_by_id)
+    manager = {person.line_manager_id} if person.line_manager_id else set()
+    wanted = {i.key: (on_case[i.disagreement.pk] | manager) - {person.pk} for i in ours}
+    own = person.agency_id
+    may_take: dict[int | None, list] = {own: everyone}
+    for item in ours:
+        agency = listed_agency(item, person)
+        key = agency.pk if agency is not None else None
+        if key not in may_take:
+            # One read an agency, of everyone its rows might name.
+            names = set().union(*(wanted[i.key] for i in ours if _agency_pk(i, person) == key))
+            may_take[key] = people_choices(listed(agency, person, partnership, among=names))
+    return {
+        i.key: [row for row in may_take[_agency_pk(i, person)] if row[0] in wanted[i.key]]
+        for i in ours
+    }
+
+
+def _agency_pk(item: Item, person: User) -> int | None:
+    agency = listed_agency(item, person)
+    return agency.pk if agency is not None else None
 
 
 def _chosen(items, person, partnership, choices: dict, *, may_keep: bool) -> dict:
@@ -159,6 +236,8 @@ def _chosen(items, person, partnership, choices: dict, *, may_keep: bool) -> dic
         if may_keep and raw in ("", KEEP):
             chosen[item.key] = None
             continue
+        if raw in ("", REST):
+            raw = str(choices.get(REST) or "").strip()
         to = None
         if raw.isdigit() and len(raw) <= 18:
             to = candidates(item, person, partnership).filter(pk=int(raw)).first()
@@ -264,17 +343,24 @@ def deactivate(person: User, partnership: Partnership, by: User, choices: dict) 
     return done
 
 
+def place(person: User, partnership: Partnership, data: dict) -> dict:
+    """Where `person` would move to (`data`: agency, rung, line_manager), checked: a place
+    of this partnership's, and not the one they have. Invalid otherwise."""
+    if not person.is_active:
+        refuse("agency", f"{person.display_name} has left: nothing to move")
+    cleaned = _valid(PersonForm(data, partnership=partnership, person=person, only=PLACE))
+    if all(getattr(person, name) == cleaned[name] for name in PLACE):
+        refuse("agency", "Change their agency, rung or line manager")
+    return cleaned
+
+
 def move(person: User, partnership: Partnership, by: User, data: dict, choices: dict) -> dict:
     """Move `person` to another agency, rung or line manager (`data`: agency, rung,
     line_manager). To another agency, every part they hold is handed over first; within
     theirs, each part is handed over where `choices` names someone, else kept."""
     _may(by, partnership)
     _governs_person(person, partnership)
-    if not person.is_active:
-        refuse("agency", f"{person.display_name} has left: nothing to move")
-    cleaned = _valid(PersonForm(data, partnership=partnership, person=person, only=PLACE))
-    if all(getattr(person, name) == cleaned[name] for name in PLACE):
-        refuse("agency", "Change their agency, rung or line manager")
+    cleaned = place(person, partnership, data)
     leaves_agency = cleaned["agency"].pk != person.agency_id
     items = open_items(person)
     chosen = _chosen(items, person, partnership, choices, may_keep=not leaves_agency)

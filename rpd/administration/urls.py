@@ -36,6 +36,7 @@ urlpatterns = [
     path(P + "people/<int:pk>/", people.person, name="person"),
     path(P + "people/<int:pk>/roles/", people.roles_of, name="roles-of"),
     path(P + "people/<int:pk>/move/", people.move, name="move"),
+    path(P + "people/<int:pk>/move/hand-over/", people.move_hand_over, name="move-hand-over"),
     path(P + "people/<int:pk>/deactivate/", people.deactivate, name="deactivate"),
     path(P + "people/<int:pk>/reactivate/", people.reactivate, name="reactivate"),
     path(P + "people/<int:pk>/<slug:field>/", people.person_field, name="person-field"),

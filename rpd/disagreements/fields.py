@@ -30,7 +30,7 @@ from rpd.frontend import (
     GovukDateInput,
     GovukDateTimeInput,
     GovukTimeField,
-    escaped,
+    escaped_all,
 )
 from rpd.pathways.calendar import local_date
 
@@ -297,11 +297,13 @@ class PersonSelect(forms.Select):
 
 def options_html(choices, chosen=frozenset()) -> str:
     """A select's options, those whose values are in `chosen` (strings) selected."""
+    choices = list(choices)
+    keys = escaped_all([key for key, _ in choices])
+    labels = escaped_all([label for _, label in choices])
     return mark_safe(
         "".join(
-            f'<option value="{escaped(key)}"{" selected" if str(key) in chosen else ""}>'
-            f"{escaped(label)}</option>"
-            for key, label in choices
+            f'<option value="{key}"{" selected" if str(raw) in chosen else ""}>{label}</option>'
+            for (raw, _), key, label in zip(choices, keys, labels, strict=True)
         )
     )
 

@@ -283,11 +283,21 @@ def test_a_leaver_reactivated_signs_in_again_but_holds_no_part_back(case):
         leavers.reactivate(back, demo.partnership, demo.admin)
 
 
-def test_the_leavers_page_lists_their_agencys_people_read_once_however_many_parts_they_hold(
+def _selects(html: str) -> dict[str, set[str]]:
+    """Each select of a page by name: the values it offers."""
+    return {
+        name: set(re.findall(r'<option value="([^"]*)"', body))
+        for name, body in re.findall(r'<select [^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S)
+    }
+
+
+def test_each_part_offers_who_worked_on_its_case_and_the_agency_is_listed_once_for_the_rest(
     case, django_assert_max_num_queries
 ):
-    """Each row lists the side's agency (an action: the leaver's own); a second case
-    adds rows, not queries, and what was chosen stays chosen on the page."""
+    """A row offers by name the few who may take it over and know the case (its people of
+    the row's agency, the leaver's line manager); the agency's whole list, thousands in a
+    large one, is drawn once, for everything else. A second case adds rows, not queries
+    and not a second list; what was chosen stays chosen."""
     demo, d, officer = case
     client = Client()
     client.force_login(demo.admin)
@@ -296,16 +306,18 @@ def test_the_leavers_page_lists_their_agencys_people_read_once_however_many_part
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as one_case:
-        html = client.get(page).content.decode()
-    police = set(
-        User.objects.filter(agency=officer.agency, is_active=True)
+        selects = _selects(client.get(page).content.decode())
+    police = {
+        str(pk)
+        for pk in User.objects.filter(agency=officer.agency, is_active=True)
         .exclude(pk=officer.pk)
         .values_list("pk", flat=True)
-    )
-    rows = html.split('<select class="govuk-select')[1:]
-    assert len(rows) == 2
-    for row in rows:
-        assert {int(v) for v in re.findall(r'<option value="(\d+)"', row)} == police
+    }
+    manager = str(officer.line_manager_id)
+    assert selects.pop(leavers.REST) == {"", *police}
+    assert len(selects) == 2
+    for offered in selects.values():
+        assert offered == {"", manager}
 
     raiser = demo.ladder["csc"][0]
     second = transitions.raise_disagreement(raiser, raise_data(demo))
@@ -314,10 +326,133 @@ def test_the_leavers_page_lists_their_agencys_people_read_once_however_many_part
     with django_assert_max_num_queries(len(one_case)):
         response = client.post(page, {f"action-{AgreedAction.objects.latest('pk').pk}": "x"})
     html = response.content.decode()
-    assert html.count('<select class="govuk-select') == 4
-    chosen = client.post(page, {_first_side_key(officer): str(colleague.pk)}).content.decode()
+    assert html.count('<select class="govuk-select') == 5
+    assert html.count(f'<option value="{colleague.pk}"') == 1
+    wrong = {leavers.REST: str(colleague.pk), _first_side_key(officer): "x"}
+    chosen = client.post(page, wrong).content.decode()
     assert f'<option value="{colleague.pk}" selected>' in chosen
+
+
+def test_every_part_left_to_the_person_chosen_for_everything_else_goes_to_them(case):
+    demo, d, officer = case
+    colleague = demo.colleague["police"]
+    client = Client()
+    client.force_login(demo.admin)
+    page = f"/partnerships/{demo.partnership.slug}/people/{officer.pk}/deactivate/"
+
+    nobody = client.post(page, {})
+    assert nobody.status_code == 400
+    assert "choose someone in Police Public Protection Unit to take it over" in (
+        nobody.content.decode()
+    )
+    done = client.post(page, {leavers.REST: str(colleague.pk)})
+
+    assert done.status_code == 302
+    assert not User.objects.get(pk=officer.pk).is_active
+    assert AgreedAction.objects.get(record__disagreement=d).owner_id == colleague.pk
+    assert fresh(d).current_episode().receiving_actor_id == colleague.pk
+
+
+def test_a_part_may_go_to_someone_on_its_case_and_the_rest_to_another(case):
+    demo, d, officer = case
+    colleague, manager = demo.colleague["police"], officer.line_manager
+    side = _first_side_key(officer)
+    client = Client()
+    client.force_login(demo.admin)
+    page = f"/partnerships/{demo.partnership.slug}/people/{officer.pk}/deactivate/"
+
+    done = client.post(page, {side: str(manager.pk), leavers.REST: str(colleague.pk)})
+
+    assert done.status_code == 302
+    assert fresh(d).current_episode().receiving_actor_id == manager.pk
+    assert AgreedAction.objects.get(record__disagreement=d).owner_id == colleague.pk
+
+
+def test_a_mover_within_their_agency_keeps_what_is_not_left_to_the_person_chosen(case):
+    demo, d, officer = case
+    colleague = demo.colleague["police"]
+    action = next(i.key for i in leavers.open_items(officer) if i.action_id)
+    place = {"agency": officer.agency_id, "rung": officer.rung_id, "line_manager": colleague.pk}
+
+    leavers.move(
+        officer,
+        demo.partnership,
+        demo.admin,
+        place,
+        {action: leavers.REST, leavers.REST: colleague.pk},
+    )
+
+    assert fresh(d).current_episode().receiving_actor_id == officer.pk
+    assert AgreedAction.objects.get(record__disagreement=d).owner_id == colleague.pk
 
 
 def _first_side_key(officer) -> str:
     return next(i.key for i in leavers.open_items(officer) if i.side)
+
+
+def test_a_move_asks_where_to_then_who_takes_over_each_part(case):
+    """Two questions, one agency's list on each page: where they move to, then (only if
+    they hold a part in an open case) who takes each over; out of their agency nothing may
+    be kept."""
+    demo, d, officer = case
+    health, colleague = demo.agencies["health"], demo.colleague["police"]
+    client = Client()
+    client.force_login(demo.admin)
+    page = f"/partnerships/{demo.partnership.slug}/people/{officer.pk}/move/"
+    place = {"agency": health.pk, "rung": health.rungs.first().pk, "line_manager": ""}
+
+    asked = client.get(page).content.decode()
+    assert "Where are they moving to?" in asked and 'name="side-' not in asked
+    unchanged = {"agency": officer.agency_id, "rung": officer.rung_id}
+    unchanged["line_manager"] = officer.line_manager_id
+    assert client.post(page, unchanged).status_code == 400
+    chosen = client.post(page, place)
+    assert chosen.status_code == 302 and chosen.url.startswith(page + "hand-over/?")
+    assert User.objects.get(pk=officer.pk).agency_id == officer.agency_id  # not yet
+
+    hand_over = client.get(chosen.url).content.decode()
+    assert health.name in hand_over  # where they go, with a link back to change it
+    assert ">Keep it<" not in hand_over
+    refused = client.post(chosen.url, {})
+    assert refused.status_code == 400
+    done = client.post(chosen.url, {leavers.REST: str(colleague.pk)})
+    assert done.status_code == 302
+    assert User.objects.get(pk=officer.pk).agency_id == health.pk
+    assert fresh(d).current_episode().receiving_actor_id == colleague.pk
+
+
+def test_a_move_within_the_agency_offers_to_keep_each_part_and_no_parts_moves_at_once(case):
+    demo, d, officer = case
+    client = Client()
+    client.force_login(demo.admin)
+    s = f"/partnerships/{demo.partnership.slug}/people/"
+    other_manager = demo.ladder["police"][2]
+    same = {"agency": officer.agency_id, "rung": officer.rung_id, "line_manager": other_manager.pk}
+
+    chosen = client.post(f"{s}{officer.pk}/move/", same)
+    assert ">Keep it<" in client.get(chosen.url).content.decode()
+    assert client.post(chosen.url, {}).status_code == 302
+    assert fresh(d).current_episode().receiving_actor_id == officer.pk
+    assert User.objects.get(pk=officer.pk).line_manager_id == other_manager.pk
+
+    # Someone who holds nothing is moved by the first question alone.
+    idle = demo.ladder["health"][0]
+    assert leavers.open_items(idle) == []
+    to = {"agency": idle.agency_id, "rung": idle.rung_id, "line_manager": other_manager.pk}
+    moved = client.post(f"{s}{idle.pk}/move/", to)
+    assert moved.status_code == 302 and moved.url == f"{s}{idle.pk}/"
+    assert User.objects.get(pk=idle.pk).line_manager_id == other_manager.pk
+
+
+def test_a_hand_over_for_a_place_not_of_the_partnership_goes_back_to_the_question(case):
+    demo, d, officer = case
+    client = Client()
+    client.force_login(demo.admin)
+    page = f"/partnerships/{demo.partnership.slug}/people/{officer.pk}/move/"
+    elsewhere = build_partnership("jersey").agencies["police"]
+
+    for query in (f"?agency={elsewhere.pk}&rung=1", "?agency=x", ""):
+        answer = client.get(page + "hand-over/" + query)
+        assert answer.status_code == 302 and answer.url == page
+        assert client.post(page + "hand-over/" + query, {"bulk": "line-manager"}).url == page
+    assert User.objects.get(pk=officer.pk).agency_id == officer.agency_id

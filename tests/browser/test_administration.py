@@ -10,7 +10,7 @@ from rpd.administration import operations
 from rpd.disagreements import transitions
 from rpd.people.demo import build_partnership
 from rpd.people.models import User
-from tests.browser.test_journeys import Walk, sign_in
+from tests.browser.test_journeys import Walk, choose_person, sign_in
 from tests.disagreements.helpers import agree_action, raise_data
 
 pytestmark = [
@@ -55,6 +55,11 @@ def test_every_administration_page_is_accessible(live_server, any_page, page_che
         (f"{s}people/{officer.pk}/", "person"),
         (f"{s}people/{officer.pk}/roles/", "person-roles"),
         (f"{s}people/{officer.pk}/move/", "person-move"),
+        (
+            f"{s}people/{officer.pk}/move/hand-over/?agency={demo.agencies['health'].pk}"
+            f"&rung={demo.agencies['health'].rungs.first().pk}&line_manager=",
+            "person-move-hand-over",
+        ),
         (s + "roles/", "roles"),
         (s + "roles/designated-safeguarding-lead/add/", "role-holder"),
         (s + "stand-ins/", "stand-ins"),
@@ -118,10 +123,11 @@ def test_a_leaver_is_signed_off_once_their_parts_are_handed_over(
     walk.press("Deactivate", "deactivate-error")
     summary = walk.page.locator(".govuk-error-summary")
     assert summary.get_by_role("link").count() == 2
-    selects = walk.page.locator("main select")
-    selects.nth(0).select_option(value=str(colleague.pk))
+    # Their side to their manager, who knows the case; the rest to a colleague, chosen
+    # from the whole force once, narrowed as you type.
     manager = demo.ladder["police"][1]
-    selects.nth(1).select_option(value=str(manager.pk))
+    walk.page.locator("main select").nth(0).select_option(value=str(manager.pk))
+    choose_person(walk.page, "rest", colleague, id="item-rest")
     walk.press("Deactivate", "deactivated")
     assert "can no longer sign in" in walk.main()
     assert not User.objects.get(pk=officer.pk).is_active

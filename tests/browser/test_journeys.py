@@ -115,12 +115,13 @@ def raised(demo, **overrides):
 # -- Raising --------------------------------------------------------------------------------
 
 
-def choose_person(page, name: str, person) -> None:
-    """A person picker: typed into and chosen from where JavaScript narrows it as you type,
-    else its select."""
-    picker = page.locator(f"#id_{name}-select")
+def choose_person(page, name: str, person, id: str = "") -> None:
+    """A person picker (its select's `id`, else Django's for the field `name`): typed into
+    and chosen from where JavaScript narrows it as you type, else its select."""
+    id = id or f"id_{name}"
+    picker = page.locator(f"#{id}-select")
     if picker.count():
-        page.locator(f"#id_{name}").fill(person.display_name)
+        page.locator(f"#{id}").fill(person.display_name)
         page.locator(".autocomplete__option").first.click()
     else:
         page.locator(f"select[name={name}]").select_option(str(person.pk))

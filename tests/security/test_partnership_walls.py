@@ -384,6 +384,7 @@ def alphas_objects(w: World) -> dict:
         "administration:person": people,
         "administration:roles-of": people,
         "administration:move": people,
+        "administration:move-hand-over": people,
         "administration:deactivate": people,
         "administration:reactivate": people,
         "administration:person-field": people,

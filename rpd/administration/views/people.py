@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.safestring import mark_safe
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from rpd.disagreements.fields import options_html, people_choices, person_label
@@ -24,6 +24,7 @@ from .common import (
     agency_first,
     answers_of,
     checking,
+    form_page,
     one_of,
     question,
     url,
@@ -255,48 +256,57 @@ def roles_of(request, partnership, pk):
 
 
 def _item_rows(items, person, partnership, choices: dict, errors: dict, may_keep: bool):
-    # Each agency's list is read and drawn once, however many rows list it: a leaver may
-    # hold twenty parts, and an agency have thousands of people.
-    drawn: dict[int | None, str] = {}
+    # Each row offers by name only the few who acted on its case and the line manager; the
+    # agency's whole list, which may run to thousands, is drawn once, for everything else.
+    everyone = people_choices(leavers.listed(person.agency, person, partnership))
+    offered = leavers.suggested(items, person, partnership, everyone)
+    first = "Keep it" if may_keep else "The person chosen for everything else"
     rows = []
     for item in items:
         elsewhere = item.disagreement.partnership_id != partnership.pk
         options = ""
         if not elsewhere:
-            agency = leavers.listed_agency(item, person)
-            key = agency.pk if agency is not None else None
-            if key not in drawn:
-                people = leavers.listed(agency, person, partnership)
-                drawn[key] = options_html(people_choices(people))
-            options = drawn[key]
-        chosen = str(choices.get(item.key, ""))
-        if chosen.isdigit():
-            options = options.replace(f'value="{chosen}">', f'value="{chosen}" selected>', 1)
+            listed = [("", first)]
+            if may_keep:
+                listed.append((leavers.REST, "The person chosen for everything else"))
+            listed += offered[item.key]
+            options = options_html(listed, {str(choices.get(item.key, ""))})
         rows.append(
             {
-                "item": item,
+                "label": f"{item.disagreement.reference}: {item.what}",
                 "id": f"item-{item.key}",
                 "name": item.key,
-                "options": mark_safe(options),
+                "options": options,
                 "error": (errors.get(item.key) or [""])[0],
-                "may_keep": may_keep,
                 "elsewhere": item.disagreement.partnership.name if elsewhere else "",
+            }
+        )
+    if any(not row["elsewhere"] for row in rows):
+        rows.append(
+            {
+                "label": "Who takes over everything else",
+                "hint": "Every part above left to the person chosen for everything else.",
+                "id": "item-rest",
+                "name": leavers.REST,
+                "options": options_html(
+                    [("", "Choose someone"), *everyone],
+                    {str(choices.get(leavers.REST, ""))},
+                ),
+                "error": (errors.get(leavers.REST) or [""])[0],
+                "autocomplete": True,
             }
         )
     return rows
 
 
-def _hand_over_page(request, partnership, person, *, move: bool):
+def _hand_over_page(request, partnership, person, *, moving_to: dict | None = None):
+    """Who takes over each part `person` holds: before they are signed off, or (with
+    `moving_to`, where they move, already chosen and checked) before they move."""
     items = leavers.open_items(person)
     errors: dict = {}
     choices = {item.key: request.POST.get(item.key, "") for item in items}
-    form = PersonForm(
-        None,
-        partnership=partnership,
-        person=person,
-        only=PLACE,
-        initial={n: getattr(person, f"{n}_id") for n in PLACE},
-    ) if move else None  # fmt: skip
+    choices[leavers.REST] = request.POST.get(leavers.REST, "")
+    move = moving_to is not None
     if request.method == "POST":
         given = dict(choices)
         if request.POST.get("bulk") == leavers.LINE_MANAGER:
@@ -305,11 +315,8 @@ def _hand_over_page(request, partnership, person, *, move: bool):
             if request.POST.get("only"):
                 done = leavers.hand_over(person, partnership, request.user, given)
                 messages.success(request, f"Handed over {len(done)}")
-                return redirect(url("person", partnership, person.pk))
-            if move:
-                data = answers_of(request.POST, form)
-                form = PersonForm(data, partnership=partnership, person=person, only=PLACE)
-                leavers.move(person, partnership, request.user, data, given)
+            elif move:
+                leavers.move(person, partnership, request.user, moving_to["data"], given)
                 messages.success(request, f"{person.display_name} moved")
             else:
                 leavers.deactivate(person, partnership, request.user, given)
@@ -317,25 +324,23 @@ def _hand_over_page(request, partnership, person, *, move: bool):
             return redirect(url("person", partnership, person.pk))
         except operations.Invalid as refused:
             errors = refused.errors
-            if form is not None:
-                with_errors(form, {k: v for k, v in errors.items() if k in PLACE})
     keys = {item.key for item in items}
     summary = [
         {"text": m, "href": f"#item-{k}" if k in keys else "#main-content"}
         for k, ms in errors.items()
-        if k not in PLACE
         for m in ms
     ]
     manager = person.line_manager if person.line_manager and person.line_manager.is_active else None
+    may_keep = move and not moving_to["leaves_agency"]
     return render(
         request,
         "administration/hand_over.html",
         {
             "partnership": partnership,
             "person": person,
-            "form": form,
+            "moving_to": moving_to,
             "move": move,
-            "rows": _item_rows(items, person, partnership, choices, errors, may_keep=move),
+            "rows": _item_rows(items, person, partnership, choices, errors, may_keep=may_keep),
             "errors": summary,
             "page_has_errors": bool(errors),
             "manager": manager,
@@ -346,19 +351,90 @@ def _hand_over_page(request, partnership, person, *, move: bool):
     )
 
 
-@administration
-def move(request, partnership, pk):
+def _governed_active(partnership, pk):
     person = _active_person(partnership, pk)
     if not access.governs_person(partnership, person):
         raise Http404("Page not found")
-    return _hand_over_page(request, partnership, person, move=True)
+    return person
+
+
+@administration
+def move(request, partnership, pk):
+    """Where they move to, a question of its own; then, if they hold a part in an open
+    case, who takes each over (`move_hand_over`), one agency's list on each page."""
+    person = _governed_active(partnership, pk)
+    form = PersonForm(
+        None,
+        partnership=partnership,
+        person=person,
+        only=PLACE,
+        # Back from the hand-over to change it: what was chosen there.
+        initial={n: request.GET.get(n) or getattr(person, f"{n}_id") for n in PLACE},
+    )
+    status = 200
+    if request.method == "POST":
+        data = answers_of(request.POST, form)
+        form = PersonForm(data, partnership=partnership, person=person, only=PLACE)
+        try:
+            leavers.place(person, partnership, data)
+            if not leavers.open_items(person):
+                leavers.move(person, partnership, request.user, data, {})
+                messages.success(request, f"{person.display_name} moved")
+                return redirect(url("person", partnership, person.pk))
+        except operations.Invalid as refused:
+            with_errors(form, refused.errors)
+            status = 400
+        else:
+            place = {name: data.get(name, "") for name in PLACE}
+            return redirect(f"{url('move-hand-over', partnership, pk)}?{urlencode(place)}")
+    return form_page(
+        request,
+        partnership,
+        form,
+        title="Where are they moving to?",
+        back=url("person", partnership, pk),
+        caption=person.display_name,
+        status=status,
+    )
+
+
+@administration
+def move_hand_over(request, partnership, pk):
+    """The parts a mover holds, each handed over or (within their agency) kept; where they
+    move comes from the question before, and is checked again."""
+    person = _governed_active(partnership, pk)
+    data = {name: request.GET.get(name, "") for name in PLACE}
+    try:
+        cleaned = leavers.place(person, partnership, data)
+    except operations.Invalid:
+        return redirect(url("move", partnership, pk))
+    change = f"{url('move', partnership, pk)}?{urlencode(data)}"
+    manager = cleaned["line_manager"]
+    moving_to = {
+        "data": data,
+        "leaves_agency": cleaned["agency"].pk != person.agency_id,
+        "summary": [
+            {"key": "Agency", "value": cleaned["agency"].name, "href": change},
+            {
+                "key": "Rung",
+                "value": cleaned["rung"].title if cleaned["rung"] else "None",
+                "href": change,
+            },
+            {
+                "key": "Line manager",
+                "value": manager.display_name if manager else "None",
+                "href": change,
+            },
+        ],
+    }
+    return _hand_over_page(request, partnership, person, moving_to=moving_to)
 
 
 @administration
 def deactivate(request, partnership, pk):
     """Deactivate someone of an agency this partnership governs; for anyone else, hand
     over their part in this partnership's cases only."""
-    return _hand_over_page(request, partnership, _active_person(partnership, pk), move=False)
+    return _hand_over_page(request, partnership, _active_person(partnership, pk))
 
 
 def _active_person(partnership, pk):
