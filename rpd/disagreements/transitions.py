@@ -987,10 +987,18 @@ def _hand_over_needs(act: Act) -> dict:
     """Each side the actor may hand over, with whom it may pass to (`_handed_over`)."""
     agencies = {Side.RAISING: act.d.raising_agency_id, Side.RECEIVING: act.d.receiving_agency_id}
     people = may_act_for_a_side(act.d)
+    # Its stand-ins read first, a few ids: beside a subquery, the OR made both databases
+    # read every person of the partnership to find one agency's.
     offered = {
         side: people.filter(
             Q(agency_id=agencies[side])
-            | Q(pk__in=StandIn.objects.filter(agency_id=agencies[side]).values("person_id"))
+            | Q(
+                pk__in=list(
+                    StandIn.objects.filter(agency_id=agencies[side]).values_list(
+                        "person_id", flat=True
+                    )
+                )
+            )
         )
         for side in sides_handed_over_by(act)
     }
