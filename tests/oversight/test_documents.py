@@ -143,3 +143,23 @@ def test_documents_follow_graded_sight(client, demos):
         "oversight:case-copy", args=["docs-jersey", untold.pk, untold.raising_agency_id]
     )
     assert client.get(wrong).status_code == 404
+
+
+def test_the_case_page_links_each_approved_records_copies_from_the_records_it_read(client, demos):
+    """The records are read once for the page: its cards and its documents' links."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    demo, cases = demos["stoke-on-trent"]
+    d = next(c for c in cases if c.records.filter(approved_at__isnull=False).exists())
+    client.force_login(d.raised_by)
+    with CaptureQueriesContext(connection) as page:
+        html = client.get(f"/disagreements/{d.pk}/").text
+    for record in d.records.filter(approved_at__isnull=False, superseded_by__isnull=True):
+        url = reverse(
+            "oversight:record-copy",
+            args=[demo.partnership.slug, d.pk, record.pk, d.raising_agency_id],
+        )
+        assert url in html
+    read = [q for q in page.captured_queries if 'FROM "disagreements_record"' in q["sql"]]
+    assert len(read) == 1, [q["sql"][:120] for q in read]

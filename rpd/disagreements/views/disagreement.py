@@ -230,6 +230,7 @@ def detail(request, pk: int):
             "capacities": presenters.capacity_words(held),
             "tracker": presenters.stage_tracker(d, episodes, today),
             "timeline": [entry.as_item() for entry in timeline],
+            "records": records,
             "cards": presenters.record_cards(
                 records, approve, correct, account, presenters.accounts_of(d) if records else {}
             ),

@@ -13,10 +13,11 @@ def case_learning(d):
 
 
 @register.inclusion_tag("oversight/_case_documents.html")
-def case_documents(d):
+def case_documents(d, records=None):
     """Links to the case's documents: each agency's copy, each approved record's copies
     and each submitted version of a partnership form (the page shows them to whoever sees
-    the case whole, as the documents' own pages check again)."""
+    the case whole, as the documents' own pages check again). `records`: the case's, as
+    `transitions.records_of` read them for the page already."""
     from django.urls import reverse
 
     from ..documents import approved_records
@@ -27,7 +28,7 @@ def case_documents(d):
         (f"{a.name}'s copy of the case", reverse("oversight:case-copy", args=[slug, d.pk, a.pk]))
         for a in agencies
     ]
-    for r in approved_records(d):
+    for r in approved_records(d, records):
         for a in agencies:
             links.append(
                 (
