@@ -239,6 +239,10 @@ def _chosen(items, person, partnership, choices: dict, *, may_keep: bool) -> dic
             continue
         if raw in ("", REST):
             raw = str(choices.get(REST) or "").strip()
+            if not raw:
+                # Said once, where it is answered, not on every part left to it.
+                errors[REST] = ["Choose who takes over everything else, or someone for each part"]
+                continue
         to = None
         if raw.isdigit() and len(raw) <= 18:
             to = candidates(item, person, partnership).filter(pk=int(raw)).first()

@@ -210,7 +210,9 @@ def test_a_question_page_shows_the_operations_refusal_on_its_field(demo):
     assert 'href="#id_email"' in html
 
 
-def test_deactivating_from_the_page_names_each_part_still_to_hand_over(demo):
+def test_deactivating_from_the_page_names_what_is_still_to_choose(demo):
+    """Nobody chosen: the one picker for everything else is named; someone who may not
+    take a part over: that part is."""
     client = client_for(demo.admin)
     officer = demo.ladder["police"][0]
     url = f"/partnerships/stoke-on-trent/people/{officer.pk}/deactivate/"
@@ -218,7 +220,11 @@ def test_deactivating_from_the_page_names_each_part_still_to_hand_over(demo):
     page = client.post(url, {})
 
     assert page.status_code == 400
-    assert re.search(r'href="#item-side-\d+-receiving"', page.content.decode())
+    assert 'href="#item-rest"' in page.content.decode()
+    outsider = demo.ladder["csc"][0].pk  # not of the police
+    wrong = client.post(url, {"rest": outsider}).content.decode()
+    assert re.search(r'href="#item-side-\d+-receiving"', wrong)
+    assert "choose someone in Police Public Protection Unit to take it over" in wrong
     assert User.objects.get(pk=officer.pk).is_active
     done = client.post(url, {"bulk": "line-manager"})
     assert done.status_code == 302

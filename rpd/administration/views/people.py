@@ -324,7 +324,7 @@ def _hand_over_page(request, partnership, person, *, moving_to: dict | None = No
             return redirect(url("person", partnership, person.pk))
         except operations.Invalid as refused:
             errors = refused.errors
-    keys = {item.key for item in items}
+    keys = {item.key for item in items} | {leavers.REST}
     summary = [
         {"text": m, "href": f"#item-{k}" if k in keys else "#main-content"}
         for k, ms in errors.items()
