@@ -427,3 +427,19 @@ def test_text_boxes_drawn_without_the_template_engine_are_what_djangos_templates
     ours = widget(attrs=attrs).render("x<y", value, renderer=GovukFormRenderer())
     django = widget(attrs=attrs).render("x<y", value, renderer=DjangoTemplates())
     assert ours == django
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [],
+        ["Sam O'Neill & Co", '<b>"bold"</b>', 3, ""],
+        [mark_safe("<i>kept</i>"), "<escaped>"],
+        ["a\x00b", "<c>"],
+    ],
+    ids=["none", "plain", "marked-safe", "holding-the-separator"],
+)
+def test_many_values_are_escaped_at_once_exactly_as_one_by_one(values):
+    from rpd.frontend import escaped, escaped_all
+
+    assert escaped_all(values) == [escaped(v) for v in values]
