@@ -23,6 +23,8 @@ from django.db.models import F, Q
 
 from rpd.audit import log as audit
 from rpd.disagreements import transitions
+from rpd.disagreements.access import acting_for
+from rpd.disagreements.fields import people_choices
 from rpd.disagreements.models import LIVE, AgreedAction, Disagreement, Side, StageEpisode
 from rpd.people import roles as pack_roles
 from rpd.people.models import Agency, Partnership, RoleHolder, StandIn, User
@@ -159,23 +161,16 @@ def listed_agency(item: Item, person: User) -> Agency | None:
 def listed(agency: Agency | None, person: User, partnership: Partnership, among=None):
     """Everyone a row of `agency` lists (`listed_agency`): `candidates` of that agency;
     with `among` (ids), only those of them."""
-    people = access.people_of(partnership).filter(is_active=True).exclude(pk=person.pk)
+    if agency is None:
+        people = access.people_of(partnership)
+    else:
+        # The partnership's agencies as an IN: joined to them, the database walks every
+        # agency's people to find one agency's.
+        agencies = access.agencies_of(partnership).values("pk")
+        people = User.objects.filter(acting_for(agency.pk), agency_id__in=agencies)
+    people = people.filter(is_active=True).exclude(pk=person.pk)
     if among is not None:
         people = people.filter(pk__in=among)
-    if agency is not None:
-        # The agency's people and its stand-ins (read first: a few ids), the partnership's
-        # agencies as an IN: each an index's walk. Asked as one IN over a union, both
-        # databases read every agency's people to find one agency's.
-        standing_in = StandIn.objects.filter(agency=agency)
-        if among is not None:
-            standing_in = standing_in.filter(person_id__in=among)
-        also = list(standing_in.values_list("person_id", flat=True))
-        agencies = access.agencies_of(partnership).values("pk")
-        people = User.objects.filter(
-            Q(agency=agency) | Q(pk__in=also), agency_id__in=agencies, is_active=True
-        ).exclude(pk=person.pk)
-        if among is not None:
-            people = people.filter(pk__in=among)
     return people.order_by("last_name", "first_name", "pk")
 
 
@@ -184,8 +179,6 @@ def suggested(items, person: User, partnership: Partnership, everyone: list) -> 
     those who have acted on that case and the leaver's line manager, each only if they may
     take the row over (`listed`). Anyone else is chosen once, for every row left to them
     (`REST`), from `everyone`: `listed` of the leaver's own agency, as `people_choices`."""
-    from rpd.disagreements.fields import people_choices
-
     ours = [i for i in items if i.disagreement.partnership_id == partnership.pk]
     on_case: dict[int, set[int]] = {}
     actors = StageEpisode.objects.filter(
@@ -197,23 +190,22 @@ def suggested(items, person: User, partnership: Partnership, everyone: list) -> 
         on_case.setdefault(item.disagreement.pk, set()).add(item.disagreement.raised_by_id)
     manager = {person.line_manager_id} if person.line_manager_id else set()
     wanted = {i.key: (on_case[i.disagreement.pk] | manager) - {person.pk} for i in ours}
-    own = person.agency_id
-    may_take: dict[int | None, list] = {own: everyone}
-    for item in ours:
-        agency = listed_agency(item, person)
-        key = agency.pk if agency is not None else None
+    agency_of = {i.key: listed_agency(i, person) for i in ours}
+    may_take: dict[int | None, list] = {person.agency_id: everyone}
+    for agency in agency_of.values():
+        key = _pk(agency)
         if key not in may_take:
             # One read an agency, of everyone its rows might name.
-            names = set().union(*(wanted[i.key] for i in ours if _agency_pk(i, person) == key))
+            rows = [k for k, a in agency_of.items() if a == agency]
+            names = set().union(*(wanted[k] for k in rows))
             may_take[key] = people_choices(listed(agency, person, partnership, among=names))
     return {
-        i.key: [row for row in may_take[_agency_pk(i, person)] if row[0] in wanted[i.key]]
+        i.key: [row for row in may_take[_pk(agency_of[i.key])] if row[0] in wanted[i.key]]
         for i in ours
     }
 
 
-def _agency_pk(item: Item, person: User) -> int | None:
-    agency = listed_agency(item, person)
+def _pk(agency: Agency | None) -> int | None:
     return agency.pk if agency is not None else None
 
 

@@ -166,6 +166,15 @@ def stands_in(user: User, agency_id: int) -> bool:
     return StandIn.objects.filter(agency_id=agency_id, person_id=user.pk).exists()
 
 
+def acting_for(agency_id: int) -> Q:
+    """Whom a picker lists as able to act for the agency: its own people, and whoever the
+    partnership names to stand in for it (`stands_in`). The stand-ins are read first, a
+    few ids: beside a subquery, the OR made both databases read every person of the
+    partnership to find one agency's."""
+    standing_in = StandIn.objects.filter(agency_id=agency_id).values_list("person_id", flat=True)
+    return Q(agency_id=agency_id) | Q(pk__in=list(standing_in))
+
+
 def managers_in_agency(person: User) -> list[User]:
     """The managers above `person` who may see what they take part in.
 

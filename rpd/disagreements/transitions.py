@@ -963,13 +963,12 @@ def taking_part(d: Disagreement):
     )
 
 
-def may_act_for_a_side(d: Disagreement):
-    """Whom a side may pass to (`_handed_over`): someone in its agency or standing in."""
-    sides = (d.raising_agency_id, d.receiving_agency_id)
-    stand_ins = StandIn.objects.filter(agency_id__in=sides).values("person_id")
-    return User.objects.filter(
-        Q(agency_id__in=sides) | Q(pk__in=stand_ins), is_active=True
-    ).order_by("last_name", "first_name", "pk")
+def may_act_for(agency_id: int):
+    """Whom a side of `agency_id` may pass to (`_handed_over`): someone active in its
+    agency or standing in for it."""
+    return User.objects.filter(access.acting_for(agency_id), is_active=True).order_by(
+        "last_name", "first_name", "pk"
+    )
 
 
 def sides_handed_over_by(act: Act) -> list[str]:
@@ -986,22 +985,7 @@ def sides_handed_over_by(act: Act) -> list[str]:
 def _hand_over_needs(act: Act) -> dict:
     """Each side the actor may hand over, with whom it may pass to (`_handed_over`)."""
     agencies = {Side.RAISING: act.d.raising_agency_id, Side.RECEIVING: act.d.receiving_agency_id}
-    people = may_act_for_a_side(act.d)
-    # Its stand-ins read first, a few ids: beside a subquery, the OR made both databases
-    # read every person of the partnership to find one agency's.
-    offered = {
-        side: people.filter(
-            Q(agency_id=agencies[side])
-            | Q(
-                pk__in=list(
-                    StandIn.objects.filter(agency_id=agencies[side]).values_list(
-                        "person_id", flat=True
-                    )
-                )
-            )
-        )
-        for side in sides_handed_over_by(act)
-    }
+    offered = {side: may_act_for(agencies[side]) for side in sides_handed_over_by(act)}
     return {"offered": offered, "sides": list(offered)}
 
 

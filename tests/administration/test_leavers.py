@@ -456,3 +456,25 @@ def test_a_hand_over_for_a_place_not_of_the_partnership_goes_back_to_the_questio
         assert answer.status_code == 302 and answer.url == page
         assert client.post(page + "hand-over/" + query, {"bulk": "line-manager"}).url == page
     assert User.objects.get(pk=officer.pk).agency_id == officer.agency_id
+
+
+def test_someone_named_to_stand_in_for_the_agency_is_offered_and_takes_a_side_over(case):
+    """Stoke-on-Trent §5: an agency with no one on a rung is acted for by whoever the
+    partnership names (often of another agency): they may take a leaver's side over, so
+    the page lists them beside the agency's own people."""
+    from rpd.people.models import StandIn
+
+    demo, d, officer = case
+    designated = demo.ladder["health"][0]
+    StandIn.objects.create(agency=officer.agency, pathway_rung="senior-leader", person=designated)
+    client = Client()
+    client.force_login(demo.admin)
+    page = f"/partnerships/{demo.partnership.slug}/people/{officer.pk}/deactivate/"
+
+    assert str(designated.pk) in _selects(client.get(page).content.decode())[leavers.REST]
+    side = _first_side_key(officer)
+    colleague = demo.colleague["police"]
+    done = client.post(page, {side: str(designated.pk), leavers.REST: str(colleague.pk)})
+
+    assert done.status_code == 302
+    assert fresh(d).current_episode().receiving_actor_id == designated.pk

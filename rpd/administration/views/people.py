@@ -260,7 +260,8 @@ def _item_rows(items, person, partnership, choices: dict, errors: dict, may_keep
     # agency's whole list, which may run to thousands, is drawn once, for everything else.
     everyone = people_choices(leavers.listed(person.agency, person, partnership))
     offered = leavers.suggested(items, person, partnership, everyone)
-    first = "Keep it" if may_keep else "The person chosen for everything else"
+    rest = "The person chosen for everything else"
+    first = "Keep it" if may_keep else rest
     rows = []
     for item in items:
         elsewhere = item.disagreement.partnership_id != partnership.pk
@@ -268,7 +269,7 @@ def _item_rows(items, person, partnership, choices: dict, errors: dict, may_keep
         if not elsewhere:
             listed = [("", first)]
             if may_keep:
-                listed.append((leavers.REST, "The person chosen for everything else"))
+                listed.append((leavers.REST, rest))
             listed += offered[item.key]
             options = options_html(listed, {str(choices.get(item.key, ""))})
         rows.append(
