@@ -190,3 +190,42 @@ def test_the_imported_administrator_adds_a_person_choosing_their_agency_then_its
     assert client.post(s, answers).status_code == 302
     assert client.post(s + "check/").status_code == 302
     assert User.objects.get(email="ada.sample@example.org").line_manager == manager
+
+
+def test_the_imported_administrator_signs_off_an_imported_practitioner_who_acts_on_a_case(
+    blackpool, csv_file, rows, capsys, settings
+):
+    """A leaver from the file, acting for the police on a disagreement between imported
+    people: their side goes to their line manager, offered by name; everything else would
+    go to one person chosen from the force's whole list, drawn once."""
+    import re
+
+    from django.test import Client
+
+    from rpd.administration import leavers
+    from rpd.people.models import Role
+
+    settings.RPD_REQUIRE_MFA = False
+    assert rpd(capsys, "import", "people", str(csv_file), "--partnership", "blackpool")[0] == 0
+    admin = User.objects.get(
+        role_grants__role=Role.ADMINISTRATOR, role_grants__partnership__slug="blackpool"
+    )
+    raiser = User.objects.get(email=_practitioner(rows, "csc-01"))
+    receiver = User.objects.get(email=_practitioner(rows, "police-02"))
+    d = transitions.raise_disagreement(raiser, _raise_data(raiser, receiver))
+    client = Client()
+    client.force_login(admin)
+    page = f"/partnerships/blackpool/people/{receiver.pk}/deactivate/"
+
+    html = client.get(page).text
+    side = next(i.key for i in leavers.open_items(receiver) if i.side)
+    row = re.search(rf'<select [^>]*name="{side}".*?</select>', html, re.S).group(0)
+    assert f'<option value="{receiver.line_manager_id}">' in row
+    assert row.count("<option") == 2  # everything else, and the line manager
+    force = User.objects.filter(agency=receiver.agency, is_active=True).count() - 1
+    assert html.count("<option") == row.count("<option") + 1 + force  # the force once
+    done = client.post(page, {side: str(receiver.line_manager_id)})
+
+    assert done.status_code == 302
+    assert not User.objects.get(pk=receiver.pk).is_active
+    assert fresh(d).current_episode().receiving_actor_id == receiver.line_manager_id
