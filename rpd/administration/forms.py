@@ -263,7 +263,7 @@ class PersonForm(PartnershipForm):
         if (
             manager is not None
             and self.person is not None
-            and self.person in ([manager, *manager.managers()])
+            and (manager.pk == self.person.pk or manager.reports_to(self.person))
         ):
             self.add_error("line_manager", "A line manager cannot be someone they manage")
         return data

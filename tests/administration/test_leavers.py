@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from rpd.administration import leavers
 from rpd.administration.operations import Invalid, NotAdministrator
@@ -478,3 +480,44 @@ def test_someone_named_to_stand_in_for_the_agency_is_offered_and_takes_a_side_ov
 
     assert done.status_code == 302
     assert fresh(d).current_episode().receiving_actor_id == designated.pk
+
+
+def test_nobody_is_moved_to_report_to_someone_they_manage_however_far_down(case):
+    """The head of the police's ladder cannot be given as line manager the officer at its
+    foot, several rungs below; the officer's manager can be given the head."""
+    demo, _, _ = case
+    police = demo.ladder["police"]
+    head, foot = police[-1], police[0]
+    place = {"agency": head.agency_id, "rung": head.rung_id}
+    with pytest.raises(Invalid) as refused:
+        leavers.place(head, demo.partnership, {**place, "line_manager": foot.pk})
+    assert refused.value.errors == {
+        "line_manager": ["A line manager cannot be someone they manage"]
+    }
+    place = {"agency": head.agency_id, "rung": police[1].rung_id, "line_manager": head.pk}
+    assert leavers.place(police[1], demo.partnership, place)["line_manager"] == head
+
+
+def test_whether_a_line_manager_is_managed_by_the_mover_is_one_read_however_long_the_chain(
+    case,
+):
+    demo, _, _ = case
+    police = demo.ladder["police"]
+    mover = demo.colleague["police"]
+    place = {"agency": mover.agency_id, "rung": mover.rung_id}
+    counts = []
+    for manager in (police[-1], police[0]):  # the top of the ladder, then its foot
+        with CaptureQueriesContext(connection) as queries:
+            leavers.place(mover, demo.partnership, {**place, "line_manager": manager.pk})
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_a_loop_of_line_managers_in_the_data_ends_the_check(case):
+    demo, _, _ = case
+    police = demo.ladder["police"]
+    head = police[-1]
+    User.objects.filter(pk=head.pk).update(line_manager=police[-2])  # bad data: a loop
+    mover = demo.colleague["police"]
+    place = {"agency": mover.agency_id, "rung": mover.rung_id, "line_manager": police[0].pk}
+    assert leavers.place(mover, demo.partnership, place)["line_manager"] == police[0]
