@@ -678,6 +678,10 @@ def form_pages(loader, d, reader: int) -> list[Page]:
         ("people/add/, agency chosen", f"people/add/?agency={raiser.agency_id}"),
         ("a person's move", f"people/{first_person}/move/"),
         (
+            "a person's move, agency chosen",
+            f"people/{first_person}/move/?agency={raiser.agency_id}",
+        ),
+        (
             "a person's move, hand-over",
             f"people/{first_person}/move/hand-over/?agency={raiser.agency_id}"
             f"&rung={other_rung.pk}&line_manager={raiser.line_manager_id or ''}",

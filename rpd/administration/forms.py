@@ -175,8 +175,8 @@ class AgencyQuestionForm(GovukErrors, forms.Form):
     error_nouns = {"agency": "their agency"}
     agency = AgencyChoice(queryset=None)
 
-    def __init__(self, data, *, agencies, label: str, hint: str = ""):
-        super().__init__(data)
+    def __init__(self, data, *, agencies, label: str, hint: str = "", initial=None):
+        super().__init__(data, initial=initial)
         self.fields["agency"].queryset = agencies.order_by("name")
         self.fields["agency"].label = label
         self.fields["agency"].help_text = hint

@@ -393,22 +393,31 @@ def _first_side_key(officer) -> str:
 
 
 def test_a_move_asks_where_to_then_who_takes_over_each_part(case):
-    """Two questions, one agency's list on each page: where they move to, then (only if
-    they hold a part in an open case) who takes each over; out of their agency nothing may
-    be kept."""
+    """Questions one agency's list at a time: which agency they move to, then their rung
+    and line manager there (that agency's alone, without JavaScript too), then (only if
+    they hold a part in an open case) who takes each over; out of their agency nothing
+    may be kept."""
     demo, d, officer = case
     health, colleague = demo.agencies["health"], demo.colleague["police"]
     client = Client()
     client.force_login(demo.admin)
     page = f"/partnerships/{demo.partnership.slug}/people/{officer.pk}/move/"
-    place = {"agency": health.pk, "rung": health.rungs.first().pk, "line_manager": ""}
+    place = {"rung": health.rungs.first().pk, "line_manager": ""}
 
     asked = client.get(page).content.decode()
-    assert "Where are they moving to?" in asked and 'name="side-' not in asked
-    unchanged = {"agency": officer.agency_id, "rung": officer.rung_id}
-    unchanged["line_manager"] = officer.line_manager_id
-    assert client.post(page, unchanged).status_code == 400
-    chosen = client.post(page, place)
+    assert "Which agency are they moving to?" in asked and 'name="rung"' not in asked
+    assert re.search(rf'<option value="{officer.agency_id}" selected>', asked)  # theirs now
+    nowhere = client.get(f"{page}?agency=x")
+    assert nowhere.status_code == 400 and "Select their agency" in nowhere.content.decode()
+    there = client.get(f"{page}?agency={health.pk}").content.decode()
+    assert f"Their rung and line manager in {health.name}" in there
+    managers = _selects(there)["line_manager"]
+    assert str(demo.ladder["health"][1].pk) in managers
+    assert str(demo.ladder["police"][1].pk) not in managers
+    ours = f"{page}?agency={officer.agency_id}"
+    unchanged = {"rung": officer.rung_id, "line_manager": officer.line_manager_id}
+    assert client.post(ours, unchanged).status_code == 400
+    chosen = client.post(f"{page}?agency={health.pk}", place)
     assert chosen.status_code == 302 and chosen.url.startswith(page + "hand-over/?")
     assert User.objects.get(pk=officer.pk).agency_id == officer.agency_id  # not yet
 

@@ -46,7 +46,8 @@ def pages(demo) -> list[str]:
         f"{s}agencies/{police.pk}/rungs/add/", f"{s}agencies/{police.pk}/rungs/{rung}/",
         s + "people/", s + "people/add/", f"{s}people/{officer}/",
         f"{s}people/{officer}/roles/", f"{s}people/{officer}/move/",
-        f"{s}people/{officer}/deactivate/", f"{s}people/{officer}/email/",
+        f"{s}people/{officer}/move/?agency={police.pk}", f"{s}people/{officer}/deactivate/",
+        f"{s}people/{officer}/email/",
         s + "roles/", s + "roles/independent-advisor/add/", s + "stand-ins/", s + "stand-ins/add/",
     ]  # fmt: skip
 
@@ -284,6 +285,7 @@ def forms_of(demo) -> dict[str, list[str]]:
         f"{s}people/{officer}/roles/": ["roles"],
         f"{s}people/{officer}/reactivate/": ["person"],
         f"{s}people/{officer}/move/": ["agency", "rung", "line_manager", "bulk"],
+        f"{s}people/{officer}/move/?agency={police.pk}": ["rung", "line_manager"],
         f"{s}people/{officer}/deactivate/": ["bulk", "side-1-receiving", "action-1"],
         s + "roles/independent-advisor/add/": ["user", "mailbox", "name"],
         s + "roles/designated-safeguarding-lead/add/": ["user", "mailbox", "name", "agency"],

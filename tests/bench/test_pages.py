@@ -23,6 +23,7 @@ ADMINISTRATION = [f"administration: {path or 'home'}" for path in pages.ADMIN_PA
     # The pages that list an agency's people once it is chosen.
     "administration: people/add/, agency chosen",
     "administration: a person's move",
+    "administration: a person's move, agency chosen",
     "administration: a person's move, hand-over",
     "administration: a leaver's hand-over",
     "administration: a role holder, agency chosen",

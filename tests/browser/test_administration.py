@@ -55,6 +55,7 @@ def test_every_administration_page_is_accessible(live_server, any_page, page_che
         (f"{s}people/{officer.pk}/", "person"),
         (f"{s}people/{officer.pk}/roles/", "person-roles"),
         (f"{s}people/{officer.pk}/move/", "person-move"),
+        (f"{s}people/{officer.pk}/move/?agency={demo.agencies['health'].pk}", "person-move-place"),
         (
             f"{s}people/{officer.pk}/move/hand-over/?agency={demo.agencies['health'].pk}"
             f"&rung={demo.agencies['health'].rungs.first().pk}&line_manager=",

@@ -233,21 +233,34 @@ def checking(
 
 
 def agency_first(
-    request, partnership, *, agencies, label: str, title: str, back: str, kept=None, hint=""
+    request,
+    partnership,
+    *,
+    agencies,
+    label: str,
+    title: str,
+    back: str,
+    kept=None,
+    hint="",
+    initial=None,
+    caption="",
 ):
     """A form's first question where it lists people: which agency (a GET form: no
     JavaScript needed), so that its pickers list that agency's people and not the
     partnership's thousands. Returns the chosen agency's id, or the question's page
     (again, with an error, for an agency not among `agencies`). `kept`: the agency of
-    answers kept for check your answers, whose Change links come back without one."""
+    answers kept for check your answers, whose Change links come back without one;
+    `initial`: the agency chosen until another is."""
     given = request.GET.get("agency")
     if not given and (kept or request.method == "POST"):
         return kept
     data = request.GET if given is not None else None
-    form = AgencyQuestionForm(data, agencies=agencies, label=label, hint=hint)
+    form = AgencyQuestionForm(
+        data, agencies=agencies, label=label, hint=hint, initial={"agency": initial}
+    )
     if form.is_bound and form.is_valid():
         return form.cleaned_data["agency"].pk
     return form_page(
-        request, partnership, form, title=title, back=back, method="get",
+        request, partnership, form, title=title, back=back, method="get", caption=caption,
         status=400 if form.is_bound else 200,
     )  # fmt: skip

@@ -361,21 +361,34 @@ def _governed_active(partnership, pk):
 
 @administration
 def move(request, partnership, pk):
-    """Where they move to, a question of its own; then, if they hold a part in an open
-    case, who takes each over (`move_hand_over`), one agency's list on each page."""
+    """Where they move to: which agency first (its own question, so that the next lists
+    that agency's rungs and line managers, without JavaScript too), then rung and line
+    manager there; then, if they hold a part in an open case, who takes each over
+    (`move_hand_over`), one agency's list on each page."""
     person = _governed_active(partnership, pk)
-    form = PersonForm(
-        None,
-        partnership=partnership,
-        person=person,
-        only=PLACE,
-        # Back from the hand-over to change it: what was chosen there.
-        initial={n: request.GET.get(n) or getattr(person, f"{n}_id") for n in PLACE},
-    )
+    if request.method == "POST" and "agency" not in request.GET:
+        agency = request.POST.get("agency", "")  # sent whole: checked with the rest
+    else:
+        agency = agency_first(
+            request, partnership, agencies=access.governed_agencies(partnership),
+            label="Which agency are they moving to?", title="Which agency are they moving to?",
+            hint="Choose their own agency to change only their rung or line manager",
+            back=url("person", partnership, pk), initial=person.agency_id,
+            caption=person.display_name,
+        )  # fmt: skip
+        if isinstance(agency, HttpResponse):
+            return agency
+    # Back from the hand-over to change it: what was chosen there; within their own
+    # agency, where they are now.
+    own = str(agency) == str(person.agency_id)
+    initial = {n: request.GET.get(n) or (getattr(person, f"{n}_id") if own else None)
+               for n in ("rung", "line_manager")}  # fmt: skip
+    there = {"partnership": partnership, "person": person, "only": ("rung", "line_manager")}
+    form = PersonForm(None, initial={"agency": agency, **initial}, **there)
     status = 200
     if request.method == "POST":
-        data = answers_of(request.POST, form)
-        form = PersonForm(data, partnership=partnership, person=person, only=PLACE)
+        form = PersonForm({**request.POST.dict(), "agency": agency}, **there)
+        data = {**answers_of(request.POST, form), "agency": agency}
         try:
             leavers.place(person, partnership, data)
             if not leavers.open_items(person):
@@ -388,12 +401,15 @@ def move(request, partnership, pk):
         else:
             place = {name: data.get(name, "") for name in PLACE}
             return redirect(f"{url('move-hand-over', partnership, pk)}?{urlencode(place)}")
+    chosen = access.governed_agencies(partnership).filter(pk=parse_int(agency)).first()
     return form_page(
         request,
         partnership,
         form,
-        title="Where are they moving to?",
-        back=url("person", partnership, pk),
+        title=f"Their rung and line manager in {chosen.name}"
+        if chosen
+        else "Where are they moving to?",
+        back=url("move", partnership, pk),
         caption=person.display_name,
         status=status,
     )
