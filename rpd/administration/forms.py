@@ -41,18 +41,13 @@ class PartnershipForm(GovukErrors, forms.Form):
     """Any one or more of a partnership's details (see `only`)."""
 
     def __init__(self, data=None, *, partnership: Partnership, only=None, **kwargs):
+        """`only`: the fields kept (None: all of them), as a question page asks one thing.
+        The others are never copied from the class (Django copies every field of a form
+        it makes, and a place or a phone number is checked on pages that draw none)."""
+        if only is not None:
+            self.base_fields = {n: f for n, f in self.base_fields.items() if n in only}
         super().__init__(data, **kwargs)
         self.partnership = partnership
-        keep(self, only)
-
-
-def keep(form: forms.Form, only) -> forms.Form:
-    """Drop every field but `only` (None: keep them all): a question page asks one thing."""
-    if only is not None:
-        for name in list(form.fields):
-            if name not in only:
-                del form.fields[name]
-    return form
 
 
 def _prefix(value: str) -> None:

@@ -411,6 +411,9 @@ def test_a_move_asks_where_to_then_who_takes_over_each_part(case):
     assert nowhere.status_code == 400 and "Select their agency" in nowhere.content.decode()
     there = client.get(f"{page}?agency={health.pk}").content.decode()
     assert f"Their rung and line manager in {health.name}" in there
+    # Back to the agency question; Cancel leaves the move for the person's page.
+    assert re.search(rf'href="{page}"[^>]*>\s*Back', there)
+    assert re.search(rf'href="{page.removesuffix("move/")}"[^>]*>Cancel<', there)
     managers = _selects(there)["line_manager"]
     assert str(demo.ladder["health"][1].pk) in managers
     assert str(demo.ladder["police"][1].pk) not in managers

@@ -410,6 +410,7 @@ def move(request, partnership, pk):
         if chosen
         else "Where are they moving to?",
         back=url("move", partnership, pk),
+        cancel=url("person", partnership, pk),
         caption=person.display_name,
         status=status,
     )
