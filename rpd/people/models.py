@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
-from django.db import connection, models
+from django.db import models
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 
@@ -302,21 +302,6 @@ class User(AbstractUser):
     def managers(self) -> list[User]:
         """The line-management chain above this person, nearest first."""
         return list(self.walk_managers())
-
-    def reports_to(self, other: User) -> bool:
-        """Whether `other` is anywhere above this person in the line-management chain: one
-        read however long the chain (walking it took a query a rung), ended by a loop in
-        bad data as by the top (UNION keeps each id once)."""
-        table, column = self._meta.db_table, self._meta.get_field("line_manager").column
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"WITH RECURSIVE chain(id) AS ("
-                f" SELECT {column} FROM {table} WHERE id = %s"
-                f" UNION SELECT u.{column} FROM {table} u JOIN chain ON u.id = chain.id)"
-                " SELECT 1 FROM chain WHERE id = %s LIMIT 1",
-                [self.pk, other.pk],
-            )
-            return cursor.fetchone() is not None
 
     def walk_managers(self) -> Iterator[User]:
         """The chain as `managers`, read one rung at a time: stop early, query less."""

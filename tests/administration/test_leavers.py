@@ -510,9 +510,9 @@ def test_nobody_is_moved_to_report_to_someone_they_manage_however_far_down(case)
     assert leavers.place(police[1], demo.partnership, place)["line_manager"] == head
 
 
-def test_whether_a_line_manager_is_managed_by_the_mover_is_one_read_however_long_the_chain(
-    case,
-):
+def test_whether_a_line_manager_is_managed_by_the_mover_costs_the_same_however_far_down(case):
+    """The mover's own reports are read (a few rungs), not the chosen manager's chain one
+    rung at a time."""
     demo, _, _ = case
     police = demo.ladder["police"]
     mover = demo.colleague["police"]
@@ -533,3 +533,7 @@ def test_a_loop_of_line_managers_in_the_data_ends_the_check(case):
     mover = demo.colleague["police"]
     place = {"agency": mover.agency_id, "rung": mover.rung_id, "line_manager": police[0].pk}
     assert leavers.place(mover, demo.partnership, place)["line_manager"] == police[0]
+    # And where the mover is in the loop, the reports they would manage are still found.
+    place = {"agency": head.agency_id, "rung": head.rung_id, "line_manager": police[0].pk}
+    with pytest.raises(Invalid):
+        leavers.place(head, demo.partnership, place)
