@@ -229,3 +229,42 @@ def test_the_imported_administrator_signs_off_an_imported_practitioner_who_acts_
     assert done.status_code == 302
     assert not User.objects.get(pk=receiver.pk).is_active
     assert fresh(d).current_episode().receiving_actor_id == receiver.line_manager_id
+
+
+def test_the_imported_administrator_moves_an_imported_practitioner_to_another_agency(
+    blackpool, csv_file, rows, capsys, settings
+):
+    """Which agency first, then that agency's imported rungs and line managers only (none
+    of the agency they leave), then who takes over the side they act for."""
+    from django.test import Client
+
+    from rpd.administration import leavers
+    from rpd.people.models import Role
+
+    settings.RPD_REQUIRE_MFA = False
+    assert rpd(capsys, "import", "people", str(csv_file), "--partnership", "blackpool")[0] == 0
+    admin = User.objects.get(
+        role_grants__role=Role.ADMINISTRATOR, role_grants__partnership__slug="blackpool"
+    )
+    raiser = User.objects.get(email=_practitioner(rows, "csc-01"))
+    receiver = User.objects.get(email=_practitioner(rows, "police-02"))
+    d = transitions.raise_disagreement(raiser, _raise_data(raiser, receiver))
+    health = User.objects.get(email=_practitioner(rows, "health-03"))
+    client = Client()
+    client.force_login(admin)
+    page = f"/partnerships/blackpool/people/{receiver.pk}/move/"
+
+    assert "Which agency are they moving to?" in client.get(page).text
+    there = client.get(f"{page}?agency={health.agency_id}").text
+    assert f'<option value="{health.line_manager_id}">' in there
+    assert f'<option value="{receiver.line_manager_id}">' not in there
+    place = {"rung": health.rung_id, "line_manager": health.line_manager_id}
+    chosen = client.post(f"{page}?agency={health.agency_id}", place)
+    assert chosen.status_code == 302 and "hand-over/" in chosen.url
+    side = next(i.key for i in leavers.open_items(receiver) if i.side)
+    done = client.post(chosen.url, {side: str(receiver.line_manager_id)})
+
+    assert done.status_code == 302
+    moved = User.objects.get(pk=receiver.pk)
+    assert (moved.agency_id, moved.line_manager_id) == (health.agency_id, health.line_manager_id)
+    assert fresh(d).current_episode().receiving_actor_id == receiver.line_manager_id
