@@ -192,17 +192,11 @@ def test_the_imported_administrator_adds_a_person_choosing_their_agency_then_its
     assert User.objects.get(email="ada.sample@example.org").line_manager == manager
 
 
-def test_the_imported_administrator_signs_off_an_imported_practitioner_who_acts_on_a_case(
-    blackpool, csv_file, rows, capsys, settings
-):
-    """A leaver from the file, acting for the police on a disagreement between imported
-    people: their side goes to their line manager, offered by name; everything else would
-    go to one person chosen from the force's whole list, drawn once."""
-    import re
-
+def _imported_case(csv_file, rows, capsys, settings):
+    """The file imported; the imported administrator signed in; a disagreement raised by
+    an imported practitioner with the police's: (their client, the police's, the case)."""
     from django.test import Client
 
-    from rpd.administration import leavers
     from rpd.people.models import Role
 
     settings.RPD_REQUIRE_MFA = False
@@ -215,6 +209,20 @@ def test_the_imported_administrator_signs_off_an_imported_practitioner_who_acts_
     d = transitions.raise_disagreement(raiser, _raise_data(raiser, receiver))
     client = Client()
     client.force_login(admin)
+    return client, receiver, d
+
+
+def test_the_imported_administrator_signs_off_an_imported_practitioner_who_acts_on_a_case(
+    blackpool, csv_file, rows, capsys, settings
+):
+    """A leaver from the file, acting for the police on a disagreement between imported
+    people: their side goes to their line manager, offered by name; everything else would
+    go to one person chosen from the force's whole list, drawn once."""
+    import re
+
+    from rpd.administration import leavers
+
+    client, receiver, d = _imported_case(csv_file, rows, capsys, settings)
     page = f"/partnerships/blackpool/people/{receiver.pk}/deactivate/"
 
     html = client.get(page).text
@@ -236,22 +244,10 @@ def test_the_imported_administrator_moves_an_imported_practitioner_to_another_ag
 ):
     """Which agency first, then that agency's imported rungs and line managers only (none
     of the agency they leave), then who takes over the side they act for."""
-    from django.test import Client
-
     from rpd.administration import leavers
-    from rpd.people.models import Role
 
-    settings.RPD_REQUIRE_MFA = False
-    assert rpd(capsys, "import", "people", str(csv_file), "--partnership", "blackpool")[0] == 0
-    admin = User.objects.get(
-        role_grants__role=Role.ADMINISTRATOR, role_grants__partnership__slug="blackpool"
-    )
-    raiser = User.objects.get(email=_practitioner(rows, "csc-01"))
-    receiver = User.objects.get(email=_practitioner(rows, "police-02"))
-    d = transitions.raise_disagreement(raiser, _raise_data(raiser, receiver))
+    client, receiver, d = _imported_case(csv_file, rows, capsys, settings)
     health = User.objects.get(email=_practitioner(rows, "health-03"))
-    client = Client()
-    client.force_login(admin)
     page = f"/partnerships/blackpool/people/{receiver.pk}/move/"
 
     assert "Which agency are they moving to?" in client.get(page).text
