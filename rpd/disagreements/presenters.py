@@ -22,7 +22,7 @@ from rpd.frontend import time_in_words
 from rpd.pathways.calendar import LONDON, WorkingCalendar, local_date
 from rpd.people.models import User
 
-from . import deadlines
+from . import deadlines, transitions
 from .access import Capacity
 from .models import (
     Account,
@@ -512,9 +512,7 @@ def contested_rows(d: Disagreement) -> list[list[dict]]:
     """Each resolution the other side contested, as it stood, with their reason, what
     followed as the pathway says, and the stage leader's decision where they decide."""
     found = []
-    for c in d.contested_resolutions.select_related(
-        "resolved_by", "contested_by", "decided_by"
-    ).order_by("contested_at"):
+    for c in transitions.contested_of(d):
         rows = [
             {"key": "Agreed outcome", "value": c.agreed_outcome},
             {

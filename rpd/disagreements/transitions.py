@@ -557,6 +557,8 @@ class Act:
     # below the actor in line management, and which side each person stands on.
     _below: set[int] | None = field(default=None, repr=False)
     _sides: dict[int, str | None] = field(default_factory=dict, repr=False)
+    # Why each rule is not ready, by the rule's id, for an act that only asks (`_ready`).
+    _why_not: dict[int, str | None] = field(default_factory=dict, repr=False)
 
     def manages(self, person: User) -> bool:
         """Whether the actor is in `person`'s line management, at any depth."""
@@ -573,16 +575,8 @@ class Act:
     def contest_awaiting(self) -> ContestedResolution | None:
         """The resolution contested at this stage that awaits its leader, if any: read once
         for this version of the case however many rules ask (`_no_contest_awaiting`,
-        `_may_decide_contested`) of whomever, as a page asks `allowed` and then
-        `held_back`. Kept on the case by its version: a change (`perform`) reads it before
-        its effect, and anything after reads the next version's."""
-        kept = self.d.__dict__.get("_rpd_contest_awaiting")
-        if kept is None or kept[0] != self.d.version:
-            kept = self.d.__dict__["_rpd_contest_awaiting"] = (
-                self.d.version,
-                _awaiting_leader(self.d),
-            )
-        return kept[1]
+        `_may_decide_contested`) of whomever (`contested_of`)."""
+        return _awaiting_leader(self.d)
 
     @property
     def today(self) -> datetime.date:
@@ -1412,12 +1406,22 @@ def _move_on_after_contest(act: Act) -> None:
     act.episode = _open_episode(d, d.stage + 1, last.raising_actor, last.receiving_actor, act.at)
 
 
+def contested_of(d: Disagreement) -> list[ContestedResolution]:
+    """Every resolution of `d` the other side contested, oldest first, with who resolved,
+    contested and decided it: read once for this version of the case, however many rules
+    ask whether one awaits the stage's leader and whatever the page then lists. Kept on
+    the case by its version: a change (`perform`) reads it before its effect, and anything
+    after reads the next version's."""
+    kept = d.__dict__.get("_rpd_contested")
+    if kept is None or kept[0] != d.version:
+        rows = d.contested_resolutions.select_related("resolved_by", "contested_by", "decided_by")
+        kept = d.__dict__["_rpd_contested"] = (d.version, list(rows.order_by("contested_at", "pk")))
+    return kept[1]
+
+
 def _awaiting_leader(d: Disagreement) -> ContestedResolution | None:
-    return (
-        d.contested_resolutions.filter(outcome=ContestOutcome.AWAITING_LEADER, stage=d.stage)
-        .select_related("resolved_by", "contested_by")
-        .first()
-    )
+    awaiting = ContestOutcome.AWAITING_LEADER
+    return next((c for c in contested_of(d) if c.outcome == awaiting and c.stage == d.stage), None)
 
 
 def _may_decide_contested(act: Act) -> None:
@@ -2220,15 +2224,33 @@ def may_start(name: str, actor: User, d: Disagreement, known: tuple) -> bool:
 def _asking(actor: User, d: Disagreement, known: tuple) -> Act | None:
     """One `Act` to ask every rule with, none for someone who holds nothing. The guards
     and evidence only read (the effects change an act): what they read of the case, one
-    rule's as another's, is read once (`Act.contest_awaiting`)."""
+    rule's as another's, is read once (`Act.contest_awaiting`), and a page that asks
+    `allowed`, then `held_back`, then `allowed_on` of each kind of target asks with the
+    same act, kept on the case for its version and the day (a change reads the next
+    version's), so each rule's guard and evidence are read once a page (`_ready`)."""
     episode, held = known
-    return Act(actor, d, episode, held, now()) if held else None
+    if not held:
+        return None
+    at = now()
+    key = (actor.pk, d.version, episode.pk if episode else None, frozenset(held), local_date(at))
+    kept = d.__dict__.setdefault("_rpd_asking", {})
+    if key not in kept:
+        kept.clear()  # another version's, person's or day's: never asked again
+        kept[key] = Act(actor, d, episode, held, at)
+    return kept[key]
 
 
 def _may_start(rule: Rule, act: Act | None) -> bool:
     if act is None or act.d.status not in rule.statuses or not act.held & rule.who:
         return False
-    return _not_ready(rule, act) is None
+    return _ready(rule, act) is None
+
+
+def _ready(rule: Rule, act: Act) -> str | None:
+    """`_not_ready(rule, act)`, asked once an act: an asking act (`_asking`) only reads."""
+    if id(rule) not in act._why_not:
+        act._why_not[id(rule)] = _not_ready(rule, act)
+    return act._why_not[id(rule)]
 
 
 def _not_ready(rule: Rule, act: Act) -> str | None:
@@ -2253,7 +2275,7 @@ def held_back(actor: User, d: Disagreement, known: tuple, names) -> dict[str, st
     for name in names:
         rule = RULES[name]
         if act is not None and d.status in rule.statuses and act.held & rule.who:
-            why = _not_ready(rule, act)
+            why = _ready(rule, act)
             if why:
                 found[name] = why
     return found

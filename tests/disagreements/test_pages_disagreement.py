@@ -161,23 +161,40 @@ def test_the_page_reads_as_many_queries_for_six_records_as_for_one(client, monke
     assert queries() == one
 
 
-def test_the_page_reads_the_readers_own_part_in_the_case_once(client):
-    # Sight and standing both ask whether the reader is a viewer, a participant, copied
-    # in or an action's owner: one look at their own rows answers all of them.
+def case_page_queries(client, outcome: str) -> list[str]:
+    """The SQL of the case page as its raiser reads it, a record of the stage showing
+    `outcome` waiting for approval."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     demo, raiser, d = partnership_with_case()
-    discuss(raiser, d, outcome="ongoing", approve=False)
+    discuss(raiser, d, outcome=outcome, approve=False)
     client.force_login(raiser)
     with CaptureQueriesContext(connection) as captured:
         assert client.get(f"/disagreements/{d.pk}/").status_code == 200
+    return [q["sql"] for q in captured]
+
+
+def test_the_page_reads_the_readers_own_part_in_the_case_once(client):
+    # Sight and standing both ask whether the reader is a viewer, a participant, copied
+    # in or an action's owner: one look at their own rows answers all of them.
+    sql = case_page_queries(client, "ongoing")
     own_rows = ("disagreements_viewer", "disagreements_participant", "disagreements_copiedagency")
-    asked = [q["sql"] for q in captured if any(table in q["sql"] for table in own_rows)]
+    asked = [q for q in sql if any(table in q for table in own_rows)]
     assert len(asked) == 2  # the reader's rows, and the agencies copied in to list
     assert "disagreements_copiedagency" in asked[1] and "viewer" not in asked[1]
-    episodes = [q for q in captured if 'FROM "disagreements_stageepisode"' in q["sql"]]
+    episodes = [q for q in sql if 'FROM "disagreements_stageepisode"' in q]
     assert len(episodes) == 1
+
+
+def test_the_page_reads_the_contested_resolutions_and_each_stage_check_once(client):
+    # Whether a contested resolution awaits the stage's leader (asked by several rules)
+    # and the contested resolutions the page lists are one read; so is each piece of
+    # evidence a rule asks for (an unresolved record, an approved one), however many
+    # questions the page asks of the rules (`allowed`, `held_back`, `allowed_on`).
+    sql = case_page_queries(client, "unresolved")
+    assert len([q for q in sql if 'FROM "disagreements_contestedresolution"' in q]) == 1
+    assert len(sql) == len(set(sql)), "a query asked twice"
 
 
 def test_the_register_line_shows_no_text_written_about_the_case(client):

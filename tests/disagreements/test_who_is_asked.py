@@ -264,3 +264,46 @@ def test_asking_for_the_approval_of_ten_waiting_records_costs_the_queries_of_one
         queries_to_record_one_more()
     assert fresh(d).records.filter(approved_at__isnull=True).count() == 10
     assert queries_to_record_one_more() == with_two
+
+
+def test_a_page_asking_what_someone_may_do_reads_each_rules_evidence_once(
+    stage_1_record_by_the_police_officer,
+):
+    # The case page asks `allowed`, then `held_back`, then `allowed_on` for each kind of
+    # target: each rule's guard and evidence read the case once for all of them.
+    demo, d = stage_1_record_by_the_police_officer
+    sergeant = demo.ladder["police"][1]
+    with time_machine.travel(MONDAY):
+        known = transitions.standing(sergeant, d)
+        with CaptureQueriesContext(connection) as first:
+            offered = transitions.allowed(sergeant, d, known)
+        with CaptureQueriesContext(connection) as again:
+            assert transitions.allowed(sergeant, d, known) == offered
+            transitions.held_back(sergeant, d, known, list(transitions.RULES))
+            transitions.allowed_on(sergeant, d, known, "approve", list(d.records.all()))
+    assert "approve" in offered and len(first) > 0
+    read_again = {q["sql"] for q in first} & {q["sql"] for q in again}
+    assert read_again == set()
+
+
+def test_what_someone_may_do_is_asked_again_once_the_case_or_the_day_changes(
+    stage_1_record_by_the_police_officer,
+):
+    demo, d = stage_1_record_by_the_police_officer
+    sergeant = demo.ladder["police"][1]
+    with time_machine.travel(MONDAY):
+        known = transitions.standing(sergeant, d)
+        # Resolving waits for an approved record of the stage (even one showing it
+        # unresolved: the stage's evidence is its approved record).
+        assert "resolve" not in transitions.allowed(sergeant, d, known)
+        record = d.records.get()
+        transitions.perform("approve", sergeant, d.pk, d.version, {"record": record.pk})
+        # The same object the page read before, read again: nothing asked of its earlier
+        # version is kept for the case as it is now.
+        d.refresh_from_db()
+        known = transitions.standing(sergeant, d)
+        assert "resolve" in transitions.allowed(sergeant, d, known)
+    with time_machine.travel(MONDAY + datetime.timedelta(days=1)):
+        with CaptureQueriesContext(connection) as next_day:
+            transitions.allowed(sergeant, d, known)
+    assert len(next_day) > 0
