@@ -185,6 +185,11 @@ def managers_in_agency(person: User) -> list[User]:
     return list(_walk_managers_in_agency(person))
 
 
+def nearest_manager_in_agency(person: User) -> User | None:
+    """The first of `managers_in_agency(person)`, reading the chain only as far as them."""
+    return next(_walk_managers_in_agency(person), None)
+
+
 def _walk_managers_in_agency(person: User) -> Iterator[User]:
     """`managers_in_agency(person)`, read one rung at a time."""
     for manager in person.walk_managers():

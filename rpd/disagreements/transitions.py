@@ -51,7 +51,7 @@ from .access import (
     capacities,
     grant_sight,
     involved,
-    managers_in_agency,
+    nearest_manager_in_agency,
     on_the_case,
     stands_in,
     subordinate_ids,
@@ -757,7 +757,8 @@ def _approvers(d: Disagreement, episode: StageEpisode, record: Record) -> list[U
     author = record.author
     if side_of(d, author) is None:
         return _the_actors(d, episode)
-    managers = managers_in_agency(author)[:1]
+    nearest = nearest_manager_in_agency(author)
+    managers = [nearest] if nearest is not None else []
     if not managers and author.agency_id is not None:
         managers = roles.safeguarding_leads([author.agency_id])
     return [*managers, *_leaders(d, episode)]

@@ -307,3 +307,29 @@ def test_what_someone_may_do_is_asked_again_once_the_case_or_the_day_changes(
         with CaptureQueriesContext(connection) as next_day:
             transitions.allowed(sergeant, d, known)
     assert len(next_day) > 0
+
+
+def test_asking_for_a_records_approval_reads_the_authors_ladder_only_up_to_their_manager(
+    stage_1_record_by_the_police_officer,
+):
+    # Their nearest manager approves it: rungs above them are not read, however many.
+    demo, d = stage_1_record_by_the_police_officer
+    officer = demo.ladder["police"][0]
+    top = officer.managers()[-1]
+
+    def queries_to_ask() -> tuple[int, list]:
+        case = fresh(d)
+        with CaptureQueriesContext(connection) as captured, time_machine.travel(MONDAY):
+            steps = transitions.next_steps(case, case.current_episode())
+        return len(captured), [s.people for s in steps if s.name == "approve"]
+
+    before, asked = queries_to_ask()
+    for n in range(3):
+        above = type(officer).objects.create_user(
+            username=f"above-{n}", email=f"above-{n}@example.org", agency=officer.agency
+        )
+        top.line_manager = above
+        top.save(update_fields=["line_manager"])
+        top = above
+    assert queries_to_ask() == (before, asked)
+    assert asked == [(officer.line_manager_id,)]
