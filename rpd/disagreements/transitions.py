@@ -572,13 +572,6 @@ class Act:
         return self._sides[person.pk]
 
     @property
-    def contest_awaiting(self) -> ContestedResolution | None:
-        """The resolution contested at this stage that awaits its leader, if any: read once
-        for this version of the case however many rules ask (`_no_contest_awaiting`,
-        `_may_decide_contested`) of whomever (`contested_of`)."""
-        return _awaiting_leader(self.d)
-
-    @property
     def today(self) -> datetime.date:
         return local_date(self.at)
 
@@ -1407,26 +1400,34 @@ def _move_on_after_contest(act: Act) -> None:
     act.episode = _open_episode(d, d.stage + 1, last.raising_actor, last.receiving_actor, act.at)
 
 
-def contested_of(d: Disagreement) -> list[ContestedResolution]:
-    """Every resolution of `d` the other side contested, oldest first, with who resolved,
-    contested and decided it: read once for this version of the case, however many rules
-    ask whether one awaits the stage's leader and whatever the page then lists. Kept on
-    the case by its version: a change (`perform`) reads it before its effect, and anything
-    after reads the next version's."""
-    kept = d.__dict__.get("_rpd_contested")
-    if kept is None or kept[0] != d.version:
-        rows = d.contested_resolutions.select_related("resolved_by", "contested_by", "decided_by")
-        kept = d.__dict__["_rpd_contested"] = (d.version, list(rows.order_by("contested_at", "pk")))
+def _kept(d: Disagreement, name: str, key: tuple, make: Callable[[], object]):
+    """`make()`, kept on the case object while `key` (its version first, and whatever else
+    the answer depends on) stays the same: a change (`perform`) reads it before its effect,
+    and anything after reads the next version's."""
+    kept = d.__dict__.get(name)
+    if kept is None or kept[0] != key:
+        kept = d.__dict__[name] = (key, make())
     return kept[1]
 
 
+def contested_of(d: Disagreement) -> list[ContestedResolution]:
+    """Every resolution of `d` the other side contested, oldest first, with who resolved,
+    contested and decided it: read once for this version of the case (`_kept`), however
+    many rules ask whether one awaits the stage's leader and whatever the page then
+    lists."""
+    rows = d.contested_resolutions.select_related("resolved_by", "contested_by", "decided_by")
+    rows = rows.order_by("contested_at", "pk")
+    return _kept(d, "_rpd_contested", (d.version,), lambda: list(rows))
+
+
 def _awaiting_leader(d: Disagreement) -> ContestedResolution | None:
+    """The resolution contested at this stage that awaits its leader, if any."""
     awaiting = ContestOutcome.AWAITING_LEADER
     return next((c for c in contested_of(d) if c.outcome == awaiting and c.stage == d.stage), None)
 
 
 def _may_decide_contested(act: Act) -> None:
-    if act.contest_awaiting is None:
+    if _awaiting_leader(act.d) is None:
         raise NotAllowed(f"no resolution contested at stage {act.d.stage} awaits a decision")
 
 
@@ -1436,7 +1437,7 @@ def _contest_to_decide(act: Act) -> ContestedResolution:
 
 def _no_contest_awaiting(act: Act) -> None:
     """A resolution contested where the stage's leader decides is theirs to settle first."""
-    if act.d.status == Status.OPEN and act.contest_awaiting is not None:
+    if act.d.status == Status.OPEN and _awaiting_leader(act.d) is not None:
         raise NotAllowed("the stage's leader first decides the contested resolution")
 
 
@@ -2225,20 +2226,16 @@ def may_start(name: str, actor: User, d: Disagreement, known: tuple) -> bool:
 def _asking(actor: User, d: Disagreement, known: tuple) -> Act | None:
     """One `Act` to ask every rule with, none for someone who holds nothing. The guards
     and evidence only read (the effects change an act): what they read of the case, one
-    rule's as another's, is read once (`Act.contest_awaiting`), and a page that asks
-    `allowed`, then `held_back`, then `allowed_on` of each kind of target asks with the
-    same act, kept on the case for its version and the day (a change reads the next
-    version's), so each rule's guard and evidence are read once a page (`_ready`)."""
+    rule's as another's, is read once (`contested_of`), and a page that asks `allowed`,
+    then `held_back`, then `allowed_on` of each kind of target asks with the same act,
+    kept on the case for its version, the person and the day (`_kept`), so each rule's
+    guard and evidence are read once a page (`_ready`)."""
     episode, held = known
     if not held:
         return None
     at = now()
-    key = (actor.pk, d.version, episode.pk if episode else None, frozenset(held), local_date(at))
-    kept = d.__dict__.setdefault("_rpd_asking", {})
-    if key not in kept:
-        kept.clear()  # another version's, person's or day's: never asked again
-        kept[key] = Act(actor, d, episode, held, at)
-    return kept[key]
+    key = (d.version, actor.pk, episode.pk if episode else None, frozenset(held), local_date(at))
+    return _kept(d, "_rpd_asking", key, lambda: Act(actor, d, episode, held, at))
 
 
 def _may_start(rule: Rule, act: Act | None) -> bool:

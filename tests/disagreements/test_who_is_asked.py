@@ -266,13 +266,19 @@ def test_asking_for_the_approval_of_ten_waiting_records_costs_the_queries_of_one
     assert queries_to_record_one_more() == with_two
 
 
+@pytest.fixture
+def the_sergeant_and_the_case(stage_1_record_by_the_police_officer):
+    """The officer's sergeant, whom the officer's record waits for, and the case."""
+    demo, d = stage_1_record_by_the_police_officer
+    return demo.ladder["police"][1], d
+
+
 def test_a_page_asking_what_someone_may_do_reads_each_rules_evidence_once(
-    stage_1_record_by_the_police_officer,
+    the_sergeant_and_the_case,
 ):
     # The case page asks `allowed`, then `held_back`, then `allowed_on` for each kind of
     # target: each rule's guard and evidence read the case once for all of them.
-    demo, d = stage_1_record_by_the_police_officer
-    sergeant = demo.ladder["police"][1]
+    sergeant, d = the_sergeant_and_the_case
     with time_machine.travel(MONDAY):
         known = transitions.standing(sergeant, d)
         with CaptureQueriesContext(connection) as first:
@@ -287,10 +293,9 @@ def test_a_page_asking_what_someone_may_do_reads_each_rules_evidence_once(
 
 
 def test_what_someone_may_do_is_asked_again_once_the_case_or_the_day_changes(
-    stage_1_record_by_the_police_officer,
+    the_sergeant_and_the_case,
 ):
-    demo, d = stage_1_record_by_the_police_officer
-    sergeant = demo.ladder["police"][1]
+    sergeant, d = the_sergeant_and_the_case
     with time_machine.travel(MONDAY):
         known = transitions.standing(sergeant, d)
         # Resolving waits for an approved record of the stage (even one showing it
