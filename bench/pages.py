@@ -380,9 +380,10 @@ def measure_scale(n: int, m: int, seed: int, runs: int, keep: bool, people: int 
 
 CHOSEN: list[str] | None = None  # --pages: the words a page's name must hold one of
 PROFILE = PROFILE_ALL = False  # --profile, --profile-all
+PROFILED_TIMES = 10  # requests profiled a page or submission
 
 
-def profiled(name: str, request, times: int = 10) -> None:
+def profiled(name: str, request, times: int = PROFILED_TIMES) -> None:
     """Where `request`'s time goes: RPD's own functions by time spent in them and below."""
     import cProfile
     import io
@@ -447,11 +448,16 @@ def measure_pages(n: int, m: int, seed: int, runs: int, people: int = 0) -> list
             if missing:
                 result.problems.append(f"does not show {', '.join(missing[:3])}")
         results.append(result)
-    for post in [p for p in posts(loader, benchmarked, runs) if chosen(p.name)]:
+    # A submission is made once to each of its targets: profiled ones need their own.
+    extra = PROFILED_TIMES if PROFILE else 0
+    for post in [p for p in posts(loader, benchmarked, runs + extra) if chosen(p.name)]:
         (empty, _), (base, _), (timing, response) = timed(
             [get(nobody, "/"), lookup, post.submit], runs
         )
         result = PageResult(post.name, n, post.rows, timing, empty, base)
+        if PROFILE:
+            after = iter(range(runs + 2, runs + 2 + extra))
+            profiled(post.name, lambda s=post.submit, a=after: s(next(a)), extra)
         if response.status_code != 302:
             result.problems.append(f"answered {response.status_code}, not a redirect")
         results.append(result)

@@ -146,6 +146,23 @@ def subordinate_ids(user: User) -> set[int]:
     return found
 
 
+def manager_ids(person: User) -> set[int]:
+    """Everyone above `person` in line management, at any depth, in one query: a chain is
+    a few rungs, where everyone below a senior manager (`subordinate_ids`) may be
+    thousands, read a query a level. A loop in bad data ends where it closes (UNION keeps
+    each id once)."""
+    q = connection.ops.quote_name
+    table, manager = q(User._meta.db_table), q(User._meta.get_field("line_manager").column)
+    sql = (
+        f"WITH RECURSIVE chain(id) AS (SELECT {manager} FROM {table} WHERE id = %s"
+        f" UNION SELECT u.{manager} FROM {table} u JOIN chain c ON u.id = c.id)"
+        " SELECT id FROM chain WHERE id IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [person.pk])
+        return {pk for (pk,) in cursor.fetchall()}
+
+
 def involved(user: User, d: Disagreement) -> bool:
     """Whether `user` is, now, in one of the two agencies the disagreement is between, or
     named by the partnership to act for one of them (people.StandIn)."""

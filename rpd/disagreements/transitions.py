@@ -51,10 +51,10 @@ from .access import (
     capacities,
     grant_sight,
     involved,
+    manager_ids,
     nearest_manager_in_agency,
     on_the_case,
     stands_in,
-    subordinate_ids,
     tell_partnership,
 )
 from .models import (
@@ -553,18 +553,21 @@ class Act:
     data: dict = field(default_factory=dict)
     # The record, agreed action or person the input names (Rule.target), once found.
     target: object = None
-    # Read once however many targets are asked about (a page's fifty records): who is
-    # below the actor in line management, and which side each person stands on.
-    _below: set[int] | None = field(default=None, repr=False)
+    # Read once however many targets are asked about (a page's fifty records): who manages
+    # each person asked about, and which side each person stands on.
+    _above: dict[int, set[int]] = field(default_factory=dict, repr=False)
     _sides: dict[int, str | None] = field(default_factory=dict, repr=False)
     # Why each rule is not ready, by the rule's id, for an act that only asks (`_ready`).
     _why_not: dict[int, str | None] = field(default_factory=dict, repr=False)
 
     def manages(self, person: User) -> bool:
-        """Whether the actor is in `person`'s line management, at any depth."""
-        if self._below is None:
-            self._below = subordinate_ids(self.actor)
-        return person.pk in self._below
+        """Whether the actor is in `person`'s line management, at any depth: read up
+        `person`'s chain (a few rungs), not down everyone below the actor."""
+        if person.pk == self.actor.pk:
+            return False
+        if person.pk not in self._above:
+            self._above[person.pk] = manager_ids(person)
+        return self.actor.pk in self._above[person.pk]
 
     def side(self, person: User) -> str | None:
         if person.pk not in self._sides:
@@ -2284,7 +2287,7 @@ def allowed_on(actor: User, d: Disagreement, known: tuple, name: str, targets) -
     by `records_of`, actions with their owner) `actor` may start
     transition `name` on now: the rule's statuses, capacities, guard, the target's state and
     `who_on_target`, checked as `perform` checks them. As many queries for fifty targets
-    as for one (who the actor manages and each person's side are read once)."""
+    as for one of the same people (each person's managers and side are read once)."""
     rule, act = RULES[name], _asking(actor, d, known)
     if not _may_start(rule, act):
         return set()

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from rpd.audit import log
 from rpd.audit.models import Event
-from rpd.disagreements import presenters, queries, transitions
+from rpd.disagreements import access, presenters, queries, transitions
 from rpd.notifications.models import Kind, Notice
 from rpd.pathways.calendar import LONDON
 from rpd.people.backends import UserBackend
@@ -338,3 +338,42 @@ def test_asking_for_a_records_approval_reads_the_authors_ladder_only_up_to_their
         top = above
     assert queries_to_ask() == (before, asked)
     assert asked == [(officer.line_manager_id,)]
+
+
+def test_whether_the_approver_manages_the_author_is_read_up_the_authors_ladder_not_down_theirs(
+    the_sergeant_and_the_case,
+):
+    # A sergeant may approve what anyone below them records. Asked by reading the few rungs
+    # above the record's author, not everyone below the sergeant (a senior manager's
+    # reports may be thousands, deep): the same queries however far down the ladder goes.
+    sergeant, d = the_sergeant_and_the_case
+    officer = d.records.get().author
+
+    def asked() -> tuple[int, set]:
+        case = fresh(d)
+        with time_machine.travel(MONDAY), CaptureQueriesContext(connection) as captured:
+            known = transitions.standing(sergeant, case)
+            may = transitions.allowed_on(sergeant, case, known, "approve", list(case.records.all()))
+        return len(captured), may
+
+    asked()  # the sergeant's own roles, read once and kept
+    before = asked()
+    below = officer
+    for n in range(4):
+        below = type(officer).objects.create_user(
+            username=f"below-{n}", email=f"below-{n}@example.org", agency=officer.agency,
+            line_manager=below,
+        )  # fmt: skip
+    assert before[1] == set(d.records.values_list("pk", flat=True))
+    assert asked() == before
+
+
+def test_a_loop_of_line_managers_in_the_data_ends_the_climb(the_sergeant_and_the_case):
+    sergeant, d = the_sergeant_and_the_case
+    officer = d.records.get().author
+    type(officer).objects.filter(pk=sergeant.pk).update(line_manager=officer)  # bad data
+    assert access.manager_ids(officer) == {sergeant.pk, officer.pk}
+    with time_machine.travel(MONDAY):
+        case = fresh(d)
+        known = transitions.standing(sergeant, case)
+        assert transitions.allowed_on(sergeant, case, known, "approve", list(case.records.all()))
