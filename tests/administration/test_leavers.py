@@ -511,8 +511,7 @@ def test_nobody_is_moved_to_report_to_someone_they_manage_however_far_down(case)
 
 
 def test_whether_a_line_manager_is_managed_by_the_mover_costs_the_same_however_far_down(case):
-    """The mover's own reports are read (a few rungs), not the chosen manager's chain one
-    rung at a time."""
+    """The chosen manager's chain is read in one query, not one rung at a time."""
     demo, _, _ = case
     police = demo.ladder["police"]
     mover = demo.colleague["police"]
@@ -523,6 +522,31 @@ def test_whether_a_line_manager_is_managed_by_the_mover_costs_the_same_however_f
             leavers.place(mover, demo.partnership, {**place, "line_manager": manager.pk})
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_whether_a_line_manager_is_managed_by_the_mover_costs_the_same_however_many_report_to_them(
+    case,
+):
+    """The chosen manager's chain is read up (a few rungs), not everyone below the mover,
+    who may be the head of an agency of thousands."""
+    demo, _, _ = case
+    police = demo.ladder["police"]
+    head, colleague = police[-1], demo.colleague["police"]
+    place = {"agency": head.agency_id, "rung": head.rung_id, "line_manager": colleague.pk}
+
+    def queries_to_check() -> int:
+        with CaptureQueriesContext(connection) as queries, pytest.raises(Invalid):
+            leavers.place(head, demo.partnership, place)  # the colleague reports to them
+        return len(queries)
+
+    before = queries_to_check()
+    below = police[0]
+    for n in range(4):  # four levels more below the head
+        below = User.objects.create_user(
+            username=f"below-{n}", email=f"below-{n}@example.org", agency=head.agency,
+            line_manager=below,
+        )  # fmt: skip
+    assert queries_to_check() == before
 
 
 def test_a_loop_of_line_managers_in_the_data_ends_the_check(case):
