@@ -13,7 +13,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
-from rpd.disagreements.access import manager_ids
+from rpd.disagreements.access import manages
 from rpd.disagreements.fields import Offering, OneRow, Person, Text, plain_text
 from rpd.frontend import GovukDateField, GovukErrors
 from rpd.pathways.calendar import CALENDARS
@@ -259,8 +259,7 @@ class PersonForm(PartnershipForm):
         if (
             manager is not None
             and self.person is not None
-            # Up the chosen manager's few rungs, not down everyone below the person.
-            and self.person.pk in manager_ids(manager) | {manager.pk}
+            and (manager.pk == self.person.pk or manages(self.person, manager))
         ):
             self.add_error("line_manager", "A line manager cannot be someone they manage")
         return data

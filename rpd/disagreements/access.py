@@ -152,15 +152,28 @@ def manager_ids(person: User) -> set[int]:
     thousands, read a query a level. A loop in bad data ends where it closes (UNION keeps
     each id once)."""
     q = connection.ops.quote_name
-    table, manager = q(User._meta.db_table), q(User._meta.get_field("line_manager").column)
+    table, pk = q(User._meta.db_table), q(User._meta.pk.column)
+    manager = q(User._meta.get_field("line_manager").column)
     sql = (
-        f"WITH RECURSIVE chain(id) AS (SELECT {manager} FROM {table} WHERE id = %s"
-        f" UNION SELECT u.{manager} FROM {table} u JOIN chain c ON u.id = c.id)"
+        f"WITH RECURSIVE chain(id) AS (SELECT {manager} FROM {table} WHERE {pk} = %s"
+        f" UNION SELECT u.{manager} FROM {table} u JOIN chain c ON u.{pk} = c.id)"
         " SELECT id FROM chain WHERE id IS NOT NULL"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [person.pk])
-        return {pk for (pk,) in cursor.fetchall()}
+        return {found for (found,) in cursor.fetchall()}
+
+
+def manages(manager: User, person: User, known: dict[int, set[int]] | None = None) -> bool:
+    """Whether `manager` is above `person` in line management, at any depth, in any agency
+    (nobody manages themselves). `known`: each person's `manager_ids` already read, kept
+    there by whoever asks about the same people again."""
+    if manager.pk == person.pk:
+        return False
+    known = {} if known is None else known
+    if person.pk not in known:
+        known[person.pk] = manager_ids(person)
+    return manager.pk in known[person.pk]
 
 
 def involved(user: User, d: Disagreement) -> bool:
@@ -216,7 +229,7 @@ def _walk_managers_in_agency(person: User) -> Iterator[User]:
             yield manager
 
 
-def _manages(user: User, person: User) -> bool:
+def _manages_in_agency(user: User, person: User) -> bool:
     """Whether `user` is among `managers_in_agency(person)`, walking only as far as them."""
     return any(m.pk == user.pk for m in _walk_managers_in_agency(person))
 
@@ -576,7 +589,7 @@ def capacities(user: User, disagreement: Disagreement, episode: StageEpisode | N
                 held.add(capacity)
             # Only someone in the actor's agency can be among their managers there: the
             # other side's chain is not walked (a query per rung) for nothing.
-            elif user.agency_id == actor.agency_id and _manages(user, actor):
+            elif user.agency_id == actor.agency_id and _manages_in_agency(user, actor):
                 held.add(Capacity.MANAGER)
     if _oversees(user, d.partnership_id):
         held.add(Capacity.OVERSIGHT)

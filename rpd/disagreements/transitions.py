@@ -51,7 +51,7 @@ from .access import (
     capacities,
     grant_sight,
     involved,
-    manager_ids,
+    manages,
     nearest_manager_in_agency,
     on_the_case,
     stands_in,
@@ -561,13 +561,8 @@ class Act:
     _why_not: dict[int, str | None] = field(default_factory=dict, repr=False)
 
     def manages(self, person: User) -> bool:
-        """Whether the actor is in `person`'s line management, at any depth: read up
-        `person`'s chain (a few rungs), not down everyone below the actor."""
-        if person.pk == self.actor.pk:
-            return False
-        if person.pk not in self._above:
-            self._above[person.pk] = manager_ids(person)
-        return self.actor.pk in self._above[person.pk]
+        """Whether the actor is in `person`'s line management, at any depth (`manages`)."""
+        return manages(self.actor, person, self._above)
 
     def side(self, person: User) -> str | None:
         if person.pk not in self._sides:

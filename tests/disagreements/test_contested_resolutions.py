@@ -6,6 +6,8 @@ import datetime
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from rpd.audit.log import events_for
 from rpd.disagreements import transitions
@@ -156,3 +158,16 @@ def test_deciding_a_contested_resolution_with_nothing_chosen_is_a_named_error(
     response = client.post(url, {"version": d.version, "decision": "overrule", "reason": "x"})
     assert response.status_code == 400
     assert fresh(d).version == d.version and fresh(d).status == Status.OPEN
+
+
+def test_the_contested_resolutions_come_with_who_resolved_contested_and_decided_them(
+    hillingdon_contested_at_stage_4,
+):
+    # Read with the case's people in one go, so the list on the case page costs no query
+    # a row.
+    _, d, episode = hillingdon_contested_at_stage_4
+    rows = transitions.contested_of(fresh(d))
+    with CaptureQueriesContext(connection) as queries:
+        people = [(c.resolved_by, c.contested_by, c.decided_by) for c in rows]
+    assert people == [(episode.raising_actor, episode.receiving_actor, None)]
+    assert len(queries) == 0

@@ -373,6 +373,7 @@ def test_a_loop_of_line_managers_in_the_data_ends_the_climb(the_sergeant_and_the
     officer = d.records.get().author
     type(officer).objects.filter(pk=sergeant.pk).update(line_manager=officer)  # bad data
     assert access.manager_ids(officer) == {sergeant.pk, officer.pk}
+    assert not access.manages(officer, officer)  # in a loop too, nobody manages themselves
     with time_machine.travel(MONDAY):
         case = fresh(d)
         known = transitions.standing(sergeant, case)
