@@ -19,7 +19,7 @@ anyone's agency, line manager or active flag changes (`signals.py`).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -147,21 +147,10 @@ def subordinate_ids(user: User) -> set[int]:
 
 
 def manager_ids(person: User) -> set[int]:
-    """Everyone above `person` in line management, at any depth, in one query: a chain is
-    a few rungs, where everyone below a senior manager (`subordinate_ids`) may be
-    thousands, read a query a level. A loop in bad data ends where it closes (UNION keeps
-    each id once)."""
-    q = connection.ops.quote_name
-    table, pk = q(User._meta.db_table), q(User._meta.pk.column)
-    manager = q(User._meta.get_field("line_manager").column)
-    sql = (
-        f"WITH RECURSIVE chain(id) AS (SELECT {manager} FROM {table} WHERE {pk} = %s"
-        f" UNION SELECT u.{manager} FROM {table} u JOIN chain c ON u.{pk} = c.id)"
-        " SELECT id FROM chain WHERE id IS NOT NULL"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [person.pk])
-        return {found for (found,) in cursor.fetchall()}
+    """Everyone above `person` in line management, at any depth, in one query
+    (`User.chain_ids`): a chain is a few rungs, where everyone below a senior manager
+    (`subordinate_ids`) may be thousands, read a query a level."""
+    return set(person.chain_ids())
 
 
 def manages(manager: User, person: User, known: dict[int, set[int]] | None = None) -> bool:
@@ -210,19 +199,20 @@ def managers_in_agency(person: User) -> list[User]:
 
     Only those in `person`'s own agency, up to where the chain leaves it: a seconded
     worker's manager in another agency has no need to know their agency's cases. A
-    manager who has left is passed over, and the chain goes on above them.
+    manager who has left is passed over, and the chain goes on above them. The chain is
+    read whole, in two queries however tall (`User.managers`).
     """
-    return list(_walk_managers_in_agency(person))
+    return list(_in_agency(person, person.managers()))
 
 
 def nearest_manager_in_agency(person: User) -> User | None:
     """The first of `managers_in_agency(person)`, reading the chain only as far as them."""
-    return next(_walk_managers_in_agency(person), None)
+    return next(_in_agency(person, person.walk_managers()), None)
 
 
-def _walk_managers_in_agency(person: User) -> Iterator[User]:
-    """`managers_in_agency(person)`, read one rung at a time."""
-    for manager in person.walk_managers():
+def _in_agency(person: User, chain: Iterable[User]) -> Iterator[User]:
+    """Of `chain` (`person`'s managers, nearest first), those `managers_in_agency` names."""
+    for manager in chain:
         if manager.agency_id != person.agency_id:
             return
         if manager.is_active:
@@ -231,7 +221,7 @@ def _walk_managers_in_agency(person: User) -> Iterator[User]:
 
 def _manages_in_agency(user: User, person: User) -> bool:
     """Whether `user` is among `managers_in_agency(person)`, walking only as far as them."""
-    return any(m.pk == user.pk for m in _walk_managers_in_agency(person))
+    return any(m.pk == user.pk for m in _in_agency(person, person.walk_managers()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -639,11 +639,11 @@ def _approved(episode: StageEpisode):
     return episode.records.filter(approved_at__isnull=False, superseded_by__isnull=True)
 
 
-def still_to_record(d: Disagreement, episode: StageEpisode) -> list:
+def still_to_record(d: Disagreement, episode: StageEpisode, covered: set | None = None) -> list:
     """What the stage must record that no approved record covers and the pathway does not
     let be left out as not applying (`may_not_apply`): the stage closes only once a record
-    covering it is approved."""
-    covered = _covered(episode)
+    covering it is approved. `covered`: `covers(episode)`, where already read."""
+    covered = covers(episode) if covered is None else covered
     return [
         r
         for r in d.pack.stage(episode.number).must_record
@@ -651,7 +651,7 @@ def still_to_record(d: Disagreement, episode: StageEpisode) -> list:
     ]
 
 
-def _covered(episode: StageEpisode) -> set[str]:
+def covers(episode: StageEpisode) -> set[str]:
     """What the stage's approved records cover: a record is evidence once approved."""
     covered: set[str] = set()
     for ids in _approved(episode).values_list("covers", flat=True):
@@ -1760,7 +1760,7 @@ RULES: dict[str, Rule] = {
         forms.EscalateForm,
         _escalate,
         _may_escalate,
-        form_needs=lambda act: {"covered": _covered(act.episode)},
+        form_needs=lambda act: {"covered": covers(act.episode)},
         evidence=_all(_no_contest_awaiting, _shows_unresolved, _forms_sent),
         asks=_the_actors,
     ),
@@ -1800,7 +1800,7 @@ RULES: dict[str, Rule] = {
         ACT,
         forms.ResolveForm,
         _resolve,
-        form_needs=lambda act: {"covered": _covered(act.episode)},
+        form_needs=lambda act: {"covered": covers(act.episode)},
         evidence=_all(_no_contest_awaiting, _shows_resolved, _forms_sent),
         asks=_the_actors,
     ),

@@ -52,6 +52,8 @@ class Writer:
     actor: User | None
     at: datetime.datetime
     sent: set = field(default_factory=set)
+    # Each stage's episode, read once for every notice about it.
+    episodes: dict = field(default_factory=dict)
 
     def told(self, user: User | None) -> bool:
         """Whether this change has already written to `user`."""
@@ -85,7 +87,9 @@ class Writer:
             return
         self.sent.add((who, kind))
         number = stage.number if stage is not None else self.d.stage
-        episode = self.d.episodes.filter(number=number).first()
+        if number not in self.episodes:
+            self.episodes[number] = self.d.episodes.filter(number=number).first()
+        episode = self.episodes[number]
         outbox.queue(
             partnership=self.d.partnership,
             kind=kind,

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import connection, models
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 
@@ -300,8 +300,34 @@ class User(AbstractUser):
         return partnership_id in self.administered_partnership_ids
 
     def managers(self) -> list[User]:
-        """The line-management chain above this person, nearest first."""
-        return list(self.walk_managers())
+        """The line-management chain above this person, nearest first, with their rungs:
+        two queries however long the chain (`chain_ids`, then the people)."""
+        ids = self.chain_ids()
+        found = User.objects.select_related("rung").in_bulk(ids)
+        return [found[pk] for pk in ids if pk in found]
+
+    def chain_ids(self) -> list[int]:
+        """The ids of everyone above this person in line management, nearest first, in one
+        query however long the chain. A loop in bad data ends where it closes, as
+        `walk_managers` ends it: each id once, and never this person's own."""
+        q = connection.ops.quote_name
+        table, pk = q(User._meta.db_table), q(User._meta.pk.column)
+        manager = q(User._meta.get_field("line_manager").column)
+        # Each person with their manager: UNION keeps a row once, so a loop ends.
+        sql = (
+            f"WITH RECURSIVE chain(id, manager) AS (SELECT {pk}, {manager} FROM {table}"
+            f" WHERE {pk} = %s UNION SELECT u.{pk}, u.{manager} FROM {table} u"
+            f" JOIN chain c ON u.{pk} = c.manager) SELECT id, manager FROM chain"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.pk])
+            above = dict(cursor.fetchall())
+        ids, seen, at = [], {self.pk}, above.get(self.pk)
+        while at is not None and at not in seen:
+            ids.append(at)
+            seen.add(at)
+            at = above.get(at)
+        return ids
 
     def walk_managers(self) -> Iterator[User]:
         """The chain as `managers`, read one rung at a time: stop early, query less."""

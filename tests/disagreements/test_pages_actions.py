@@ -385,3 +385,22 @@ def test_every_transition_the_case_offers_opens_its_page_and_is_done_from_it(cli
     assert "Case reference added." in client.get(response["Location"]).text
     # The partnership's form is sent from the form's own page, not an action page.
     assert client.get(url(d, "submit-form")).status_code == 404
+
+
+def test_escalating_reads_what_the_stages_records_cover_once_for_the_pages_two_lists(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    demo, raiser, d = partnership_with_case()
+    d = fresh(discuss(raiser, d, outcome="unresolved"))
+    client.force_login(raiser)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(url(d, "escalate"), {"version": d.version, "reason": TYPED})
+    assert response.status_code == 302
+    assert fresh(d).stage == 2
+    covers = [
+        q for q in captured.captured_queries if 'SELECT "disagreements_record"."covers"' in q["sql"]
+    ]
+    # Once for the page's two lists (what may be left out, what is still to record), once
+    # for its form, once for the rule's own check, once for the next stage's steps.
+    assert len(covers) == 4

@@ -37,7 +37,7 @@ def sample(step, d) -> dict:
         "not_applicable": {
             r.id: WHY
             for r in stage.must_record
-            if r.id not in transitions._covered(episode) and r.may_not_apply
+            if r.id not in transitions.covers(episode) and r.may_not_apply
         }
     }
     now = transitions.now()

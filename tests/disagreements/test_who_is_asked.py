@@ -372,9 +372,50 @@ def test_a_loop_of_line_managers_in_the_data_ends_the_climb(the_sergeant_and_the
     sergeant, d = the_sergeant_and_the_case
     officer = d.records.get().author
     type(officer).objects.filter(pk=sergeant.pk).update(line_manager=officer)  # bad data
-    assert access.manager_ids(officer) == {sergeant.pk, officer.pk}
-    assert not access.manages(officer, officer)  # in a loop too, nobody manages themselves
+    assert access.manager_ids(officer) == {sergeant.pk}  # in a loop too, not themselves
+    assert officer.managers() == [sergeant] == list(officer.walk_managers())
+    assert not access.manages(officer, officer)
     with time_machine.travel(MONDAY):
         case = fresh(d)
         known = transitions.standing(sergeant, case)
         assert transitions.allowed_on(sergeant, case, known, "approve", list(case.records.all()))
+
+
+def test_who_acts_at_the_next_stage_is_found_up_the_ladder_in_the_same_queries_however_tall(
+    stage_1_record_by_the_police_officer,
+):
+    # Escalating names each side's actor at the next stage from their ladder
+    # (`actor_for`): the chain is read in one query and its people in one more, not a
+    # query for each manager and another for each manager's rung.
+    demo, d = stage_1_record_by_the_police_officer
+    officer = demo.ladder["police"][0]
+    pack = d.pack
+    rung = next(r.id for r in pack.rungs if r.id != officer.rung.pathway_rung)
+
+    def asked() -> tuple[int, object]:
+        person = type(officer).objects.select_related("rung").get(pk=officer.pk)
+        with CaptureQueriesContext(connection) as captured:
+            actor = transitions.actor_for(pack, person, officer.agency, rung, 2)
+        return len(captured), actor
+
+    before = asked()
+    top = officer.managers()[-1]
+    for n in range(4):
+        top.line_manager = type(officer).objects.create_user(
+            username=f"higher-{n}", email=f"higher-{n}@example.org", agency=officer.agency
+        )
+        top.save(update_fields=["line_manager"])
+        top = top.line_manager
+    assert asked() == before
+    assert before[1] == demo.ladder["police"][1]  # the sergeant: the nearest on that rung
+
+
+def test_a_persons_managers_are_listed_nearest_first_however_they_were_read(
+    stage_1_record_by_the_police_officer,
+):
+    demo, _ = stage_1_record_by_the_police_officer
+    officer = demo.ladder["police"][0]
+    walked = list(officer.walk_managers())
+    assert len(walked) >= 2
+    assert officer.managers() == walked
+    assert officer.chain_ids() == [m.pk for m in walked]

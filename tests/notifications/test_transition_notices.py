@@ -478,3 +478,26 @@ def test_a_hand_over_tells_the_raiser_once_not_as_a_change_and_again_as_feedback
     told = notices(d).filter(recipient=raiser).exclude(pk__in=before)
     assert [n.kind for n in told] == [Kind.CHANGED]
     assert stoke.colleague["police"] in recipients(d, Kind.CHANGED)  # who now acts is told
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_the_notices_of_an_escalation_read_the_new_stage_once_however_many_are_told(stoke):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    d = raise_in(stoke)
+    actor = fresh(d).current_episode().raising_actor
+    discuss(actor, d)
+    before = notices(d).count()
+    with CaptureQueriesContext(connection) as captured:
+        escalate(actor, d)
+    told = notices(d).count() - before
+    # The new stage's episode, for its due date in each notice.
+    stage_read = [
+        q["sql"]
+        for q in captured.captured_queries
+        if '"disagreements_stageepisode"."number" = 2)' in q["sql"]
+        and '"disagreements_stageepisode"."disagreement_id" =' in q["sql"]
+    ]
+    assert told >= 2
+    assert len(stage_read) == 1

@@ -172,8 +172,7 @@ class NotApplicable(GovukErrors, forms.Form):
             self.add_error(next(iter(self.fields)), self.error)
 
 
-def _may_be_left_out(d: Disagreement, episode) -> list:
-    covered = transitions._covered(episode) if episode is not None else set()
+def _may_be_left_out(d: Disagreement, covered: set) -> list:
     return [r for r in d.pack.stage(d.stage).must_record if r.id not in covered and r.may_not_apply]
 
 
@@ -197,8 +196,9 @@ def act(request, pk: int, action: str):
     if TARGETS.get(name) and target is None and request.method == "GET":
         raise Http404("Page not found")
     closing = name in ("escalate", "resolve") and episode is not None
-    uncovered = _may_be_left_out(d, episode) if closing else []
-    still = transitions.still_to_record(d, episode) if closing else []
+    covered = transitions.covers(episode) if closing else set()
+    uncovered = _may_be_left_out(d, covered) if closing else []
+    still = transitions.still_to_record(d, episode, covered) if closing else []
     page = {"version": d.version, "changes": [], "extra": {}, "typed_na": {}}
     blank = transitions.form_for(name, user, d, known=known)
     data = None
