@@ -42,6 +42,20 @@ DAY = datetime.timedelta(days=1)
 TRANSITION = "disagreement."
 # What the facts read of a case itself.
 CASE = ("pk", "partnership_id", "reference", "raised_at", "closed_at")
+# When a transition happened, by the clock its rows were written with, in its event's data:
+# the event's own time is when it was written, which is the same moment but for a demo
+# told on back-dated days (`rpd.disagreements.demo`).
+ACTED_AT = "acted_at"
+
+
+def acted_at(event) -> datetime.datetime:
+    """When the transition `event` records happened (`ACTED_AT`; before it was kept, the
+    event's own time)."""
+    return _when(event.at, (event.data or {}).get(ACTED_AT))
+
+
+def _when(written: datetime.datetime, acted: str | None) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(acted) if acted else written
 
 
 def working_days_taken(
@@ -258,12 +272,12 @@ class _Read:
             for c in self.cases
         }
         self.transitions = defaultdict(list)
-        for target, at in (
+        for target, at, acted in (
             model("audit", "Event")
             .objects.filter(target__in=list(self.targets), action__startswith=TRANSITION)
-            .values_list("target", "at")
+            .values_list("target", "at", f"data__{ACTED_AT}")
         ):
-            self.transitions[self.targets[target]].append(at)
+            self.transitions[self.targets[target]].append(_when(at, acted))
         self.pks = pks
 
 

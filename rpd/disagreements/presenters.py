@@ -24,6 +24,7 @@ from rpd.people.models import User
 
 from . import deadlines, transitions
 from .access import Capacity
+from .facts import acted_at
 from .models import (
     Account,
     AgreedAction,
@@ -300,7 +301,7 @@ def timeline(events, records: dict[int, Record], people: dict, today) -> list[Ti
         )
         entries.append(
             TimelineEntry(
-                event.at,
+                acted_at(event),
                 EVENT_WORDS.get(event.action, event.action),
                 _who(event, people),
                 _event_detail(data, today),
@@ -321,7 +322,8 @@ def changes_since(d: Disagreement, version: int) -> list[str]:
         seen = (event.data or {}).get("version")
         if isinstance(seen, int) and seen > version:
             words = EVENT_WORDS.get(event.action, event.action)
-            lines.append(f"{words} by {_who(event, people)}, {local_date(event.at):%d %B %Y}")
+            on = local_date(acted_at(event))
+            lines.append(f"{words} by {_who(event, people)}, {on:%d %B %Y}")
     return lines
 
 

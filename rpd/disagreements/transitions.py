@@ -467,6 +467,7 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
                 "fast_track": bool(d.fast_track_reason),
                 "due": episode.due.isoformat(),
                 "rows": evidence.written({}, d, pathway=pinned_now),
+                facts.ACTED_AT: at.isoformat(),
             },
         )
         facts.keep_stretches(d)
@@ -2033,6 +2034,7 @@ def perform(name: str, actor: User, disagreement_id: int, version: int, data: di
                 "version": d.version,
                 **{k: v for k, v in details.items() if k not in FREE_TEXT},
                 "rows": evidence.written(before, d),
+                facts.ACTED_AT: act.at.isoformat(),
             },
             texts={k: v for k, v in details.items() if k in FREE_TEXT},
         )

@@ -119,3 +119,29 @@ def test_demo_all_says_it_builds_the_built_in_pathways_and_not_the_installed_one
         "hillingdon, jersey, stoke-on-trent.",
         "Not the installed ones (lakeside): build one with rpd demo --pathway ID.",
     ]
+
+
+@pytest.mark.django_db
+def test_a_demo_case_was_active_on_the_days_its_story_tells_in_its_figures_and_its_timeline():
+    # The demo tells each story on back-dated days while the audit log writes each event at
+    # its real time: drift over time and the timeline read when each transition happened,
+    # not when its event was written, or every demo case would look idle until today.
+    from rpd.audit.models import Event
+    from rpd.disagreements import demo as case_demo
+    from rpd.disagreements import presenters
+    from rpd.disagreements.models import OpenStretch
+    from rpd.pathways.calendar import local_date
+
+    _, cases = case_demo.build("stoke-on-trent")
+    checked = 0
+    for d in cases:
+        d.refresh_from_db()
+        events = list(Event.objects.filter(target=d.audit_target).order_by("seq"))
+        entries = presenters.timeline(events, {}, {}, today())
+        assert local_date(entries[0].at) == local_date(d.raised_at)
+        if d.status != Status.OPEN or local_date(d.updated_at) >= today():
+            continue
+        now = OpenStretch.objects.get(disagreement=d, last_day__isnull=True)
+        assert now.last_active == local_date(d.updated_at), d.reference
+        checked += 1
+    assert checked >= 3
