@@ -643,10 +643,18 @@ class ExtendForm(ContextForm):
     new_due = FutureDate(required=False)
 
     def __init__(
-        self, data, *, context: Context, old_due: datetime.date, milestones=(), askers=None
+        self,
+        data,
+        *,
+        context: Context,
+        old_due: datetime.date,
+        stage_is_deadline: bool = True,
+        milestones=(),
+        askers=None,
     ):
         super().__init__(data, context=context)
         self.old_due = old_due
+        self.stage_is_deadline = stage_is_deadline
         self.fields["asked_by"].queryset = partnership_users(context.partnership)
         if askers is not None:  # who may ask (`transitions._asker`): those taking part
             self.fields["asked_by"].offer(askers)
@@ -661,7 +669,10 @@ class ExtendForm(ContextForm):
     def clean_asked_by(self):
         person = self.cleaned_data["asked_by"]
         if person == self.context.actor:
-            raise ValidationError("an extension is agreed by someone other than who asked")
+            raise ValidationError(
+                "you cannot agree more time you asked for yourself: choose who asked you, or "
+                "ask someone else taking part to agree it"
+            )
         return person
 
     def _later(self, day: datetime.date, old: datetime.date) -> datetime.date:
@@ -704,6 +715,15 @@ class ExtendForm(ContextForm):
                 self._later(day, m.due)
             except ValidationError as error:
                 self.add_error(name, error)
+                continue
+            # A step of the stage falls within its deadline: never due after the stage.
+            within = stage_due or self.old_due
+            if self.stage_is_deadline and day > within and not self.has_error("new_due"):
+                self.add_error(
+                    name,
+                    f"must be on or before the date the stage is due, {within:%-d %B %Y}: "
+                    "move the stage's date too",
+                )
                 continue
             moves.append({"deadline": f"milestone:{m.key}", "milestone": m, "new": day})
         if not moves and not self.errors:

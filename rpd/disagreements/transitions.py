@@ -1838,6 +1838,8 @@ RULES: dict[str, Rule] = {
         _extend,
         form_needs=lambda act: {
             "old_due": act.episode.due,
+            # A review date (no limit in the policy) bounds nothing within the stage.
+            "stage_is_deadline": act.episode.due_basis != "review",
             "milestones": act.episode.milestones.filter(met_at__isnull=True),
             "askers": taking_part(act.d),
         },

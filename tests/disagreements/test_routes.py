@@ -199,36 +199,35 @@ def test_stoke_on_trent_an_agreed_extension_moves_the_milestones_it_names():
     d = do("fast_track", raiser, d, to_stage=3, reason="Risk rose: a new injury was seen today.")
     episode = d.current_episode()
     meeting = episode.milestones.get(key="meeting")
-    writing = episode.milestones.get(key="decision-in-writing")
+    contact = episode.milestones.get(key="contact-counterpart")
     head = episode.raising_actor
     asker = episode.receiving_actor
+    assert (meeting.due, episode.due) == (datetime.date(2026, 1, 9), datetime.date(2026, 1, 9))
 
+    # The meeting, and the decision in writing due with the stage, move to the 14th; the
+    # contact with the counterpart is named and kept to the 12th.
     d = do(
         "extend",
         head,
         d,
         asked_by=asker.pk,
         reason="The director is away until Monday.",
+        new_due="2026-01-14",
         milestone_meeting="2026-01-14",
+        milestone_contact_counterpart="2026-01-12",
     )
 
-    stage_due = episode.due
     meeting.refresh_from_db()
-    writing_before = writing.due
-    writing.refresh_from_db()
+    contact.refresh_from_db()
     assert meeting.due == datetime.date(2026, 1, 14)
-    assert writing.due == writing_before  # not named: not moved
+    assert contact.due == datetime.date(2026, 1, 12)
     episode.refresh_from_db()
-    assert episode.due == stage_due  # the stage's own due date is not named: it stays
+    assert episode.due == datetime.date(2026, 1, 14)
     extension = episode.extensions.get()
-    assert extension.moves == [
-        {
-            "deadline": "milestone:meeting",
-            "name": meeting.name,
-            "old": "2026-01-09",
-            "new": "2026-01-14",
-        }
-    ]
+    named = {move["deadline"]: (move["old"], move["new"]) for move in extension.moves}
+    assert named["stage"] == ("2026-01-09", "2026-01-14")
+    assert named["milestone:meeting"] == ("2026-01-09", "2026-01-14")
+    assert named["milestone:contact-counterpart"][1] == "2026-01-12"
     listed = {dl.ref: dl.due for dl in deadlines.deadlines(d, episode)}
     assert listed[f"milestone:{meeting.pk}"] == datetime.date(2026, 1, 14)
     assert d.next_due == min(listed.values())
@@ -247,6 +246,36 @@ def test_an_extension_names_at_least_one_deadline_and_keeps_within_the_bound():
     with pytest.raises(transitions.Invalid) as too_far:
         do("extend", episode.raising_actor, d, **data, milestone_meeting="2026-06-01")
     assert "milestone_meeting" in too_far.value.errors
+
+
+def test_an_extension_never_dates_a_step_of_the_stage_after_the_stage_itself_is_due():
+    demo, d = _raise("stoke-on-trent")
+    raiser = demo.ladder["csc"][0]
+    d = do("fast_track", raiser, d, to_stage=3, reason="Risk rose: a new injury was seen today.")
+    episode = d.current_episode()
+    calendar = d.partnership.working_calendar()
+    data = {"asked_by": episode.receiving_actor.pk, "reason": "The director is away."}
+    meeting = episode.milestones.get(key="meeting")
+    late = calendar.add_working_days(episode.due, 1)
+    assert late <= calendar.add_working_days(meeting.due, d.pack.max_extension_working_days)
+
+    with pytest.raises(transitions.Invalid) as alone:
+        do("extend", episode.raising_actor, d, **data, milestone_meeting=late.isoformat())
+    [message] = alone.value.errors["milestone_meeting"]
+    assert f"{episode.due:%-d %B %Y}" in message and "stage" in message
+    with pytest.raises(transitions.Invalid) as past_the_new_date:
+        do(
+            "extend", episode.raising_actor, d, **data, new_due=late.isoformat(),
+            milestone_meeting=calendar.add_working_days(late, 1).isoformat(),
+        )  # fmt: skip
+    assert "milestone_meeting" in past_the_new_date.value.errors
+    # Up to the stage's own new date is agreed.
+    d = do(
+        "extend", episode.raising_actor, d, **data, new_due=late.isoformat(),
+        milestone_meeting=late.isoformat(),
+    )  # fmt: skip
+    meeting.refresh_from_db()
+    assert meeting.due == late
 
 
 # -- Who acts for an agency with no one on a rung --------------------------------------------

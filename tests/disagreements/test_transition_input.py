@@ -522,7 +522,12 @@ def test_an_extension_must_be_after_the_current_due_date(stoke, new_due):
 def test_an_extension_is_agreed_by_someone_other_than_who_asked(stoke):
     data = {"asked_by": stoke.ladder["csc"][0].pk, "reason": "Meeting", "new_due": "2026-01-23"}
     errors = invalid("extend", stoke.ladder["csc"][0], stoke.d, data)
-    assert errors == {"asked_by": ["an extension is agreed by someone other than who asked"]}
+    assert errors == {
+        "asked_by": [
+            "you cannot agree more time you asked for yourself: choose who asked you, or ask "
+            "someone else taking part to agree it"
+        ]
+    }
 
 
 @pytest.mark.parametrize("expected_resume", ["2026-01-14", "2026-01-13"])
