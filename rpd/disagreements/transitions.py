@@ -560,6 +560,14 @@ class Act:
     _sides: dict[int, str | None] = field(default_factory=dict, repr=False)
     # Why each rule is not ready, by the rule's id, for an act that only asks (`_ready`).
     _why_not: dict[int, str | None] = field(default_factory=dict, repr=False)
+    _covered: set[str] | None = field(default=None, repr=False)
+
+    def covered(self) -> set[str]:
+        """What the stage's approved records cover (`covers`), read once an act: the rule's
+        evidence and its form both ask."""
+        if self._covered is None:
+            self._covered = covers(self.episode)
+        return self._covered
 
     def manages(self, person: User) -> bool:
         """Whether the actor is in `person`'s line management, at any depth (`manages`)."""
@@ -1053,6 +1061,18 @@ def _forms_sent(act: Act) -> None:
             raise NotAllowed(
                 f"first submit the {d.pack.form(r.form).name}: stage {d.stage} must send it"
             )
+
+
+def _recorded_what_it_must(act: Act) -> None:
+    """Closing a stage waits for an approved record of what it must record that no reason
+    can leave out (a form's item waits for the form: `_forms_sent`): until then, the form
+    offered would only be refused."""
+    missing = [r.text for r in still_to_record(act.d, act.episode, act.covered()) if not r.form]
+    if missing:
+        raise NotAllowed(
+            f"first record a discussion covering what stage {act.d.stage} must still "
+            f"record ({'; '.join(missing)}) and have the record approved"
+        )
 
 
 def _all(*checks: Callable[[Act], None]) -> Callable[[Act], None]:
@@ -1761,8 +1781,8 @@ RULES: dict[str, Rule] = {
         forms.EscalateForm,
         _escalate,
         _may_escalate,
-        form_needs=lambda act: {"covered": covers(act.episode)},
-        evidence=_all(_no_contest_awaiting, _shows_unresolved, _forms_sent),
+        form_needs=lambda act: {"covered": act.covered()},
+        evidence=_all(_no_contest_awaiting, _shows_unresolved, _forms_sent, _recorded_what_it_must),
         asks=_the_actors,
     ),
     "fast_track": Rule(
@@ -1801,8 +1821,8 @@ RULES: dict[str, Rule] = {
         ACT,
         forms.ResolveForm,
         _resolve,
-        form_needs=lambda act: {"covered": covers(act.episode)},
-        evidence=_all(_no_contest_awaiting, _shows_resolved, _forms_sent),
+        form_needs=lambda act: {"covered": act.covered()},
+        evidence=_all(_no_contest_awaiting, _shows_resolved, _forms_sent, _recorded_what_it_must),
         asks=_the_actors,
     ),
     "refer": Rule(

@@ -40,7 +40,7 @@ SUBMITS = ["submit: record a discussion", "submit: approve a record", "submit: e
 SUBMIT_QUERIES = {
     "submit: record a discussion": 89,
     "submit: approve a record": 86,
-    "submit: escalate": 122,
+    "submit: escalate": 123,
 }
 PAGES = LISTS + FORMS + ADMINISTRATION + SUBMITS
 

@@ -36,32 +36,49 @@ def test_the_next_step_names_what_the_stage_must_still_record(unresolved, client
     assert REASON in page
 
 
-def test_the_escalate_page_offers_not_applicable_only_where_the_pathway_allows_it(
-    unresolved, client
-):
+@pytest.fixture
+def unresolved_with_the_reason():
+    """The same, the record covering the evidence-based reason but not the resolution."""
+    demo, raiser, d = partnership_with_case()
+    d = discuss(demo.ladder["police"][0], d, outcome="unresolved", covers=["evidence-based-reason"])
+    return demo, raiser, fresh(d)
+
+
+def test_escalating_is_not_offered_until_what_cannot_be_left_out_is_recorded(unresolved, client):
+    # Offered, it could only be refused: the case page says what to record first instead.
     demo, raiser, d = unresolved
+    client.force_login(raiser)
+    assert "escalate" not in transitions.allowed(raiser, d)
+    assert client.get(f"/disagreements/{d.pk}/escalate/").status_code == 404
+    page = client.get(f"/disagreements/{d.pk}/").text
+    assert f'href="/disagreements/{d.pk}/escalate/"' not in page
+    assert f"first record a discussion covering what stage 1 must still record ({REASON}" in page
+
+
+def test_the_escalate_page_offers_not_applicable_only_where_the_pathway_allows_it(
+    unresolved_with_the_reason, client
+):
+    demo, raiser, d = unresolved_with_the_reason
     client.force_login(raiser)
     page = client.get(f"/disagreements/{d.pk}/escalate/").text
     assert 'name="na-resolution-and-next-steps"' in page
-    assert 'name="na-evidence-based-reason"' not in page  # it cannot be left out
+    assert 'name="na-evidence-based-reason"' not in page  # recorded, and never left out
     assert "(optional)" not in page
-    # What is missing is said before anything is typed, with the way to record it.
-    assert REASON in page and f'href="/disagreements/{d.pk}/record/"' in page
 
 
-def test_escalating_too_soon_keeps_what_was_typed_and_says_what_is_missing(unresolved, client):
-    demo, raiser, d = unresolved
+def test_escalating_without_saying_why_the_rest_does_not_apply_keeps_what_was_typed(
+    unresolved_with_the_reason, client
+):
+    demo, raiser, d = unresolved_with_the_reason
     client.force_login(raiser)
-    typed = "Nothing was resolved at the discussion"
+    typed = "Still unsafe: the referral was closed without a visit"
     response = client.post(
-        f"/disagreements/{d.pk}/escalate/",
-        {"version": d.version, "reason": "Still unsafe", "na-resolution-and-next-steps": typed},
+        f"/disagreements/{d.pk}/escalate/", {"version": d.version, "reason": typed}
     )
     assert response.status_code == 400
     assert typed in response.text
     summary = re.search(r'govuk-error-summary__list">(.*?)</ul>', response.text, re.S).group(1)
-    assert REASON in summary and "cannot be left out as not applying" not in summary
-    assert f'href="/disagreements/{d.pk}/record/"' in response.text
+    assert RESOLUTION in summary and "does not apply" in summary
     assert fresh(d).stage == 1
 
 
@@ -71,3 +88,17 @@ def test_the_record_form_says_which_items_the_stage_still_lacks(unresolved, clie
     page = client.get(f"/disagreements/{d.pk}/record/").text
     hint = re.search(r'id="id_covers_helptext"[^>]*>(.*?)</div>', page, re.S).group(1)
     assert REASON in hint and RESOLUTION not in hint
+
+
+def test_resolving_is_not_offered_until_what_cannot_be_left_out_is_recorded(client):
+    # A record saying "resolved", approved, that covers nothing the stage must record: the
+    # resolution form could only be refused, so the case asks for the record first.
+    demo, raiser, d = partnership_with_case()
+    d = fresh(discuss(demo.ladder["police"][0], d, outcome="resolved", covers=[]))
+    assert "resolve" not in transitions.allowed(raiser, d)
+    client.force_login(raiser)
+    assert client.get(f"/disagreements/{d.pk}/resolve/").status_code == 404
+    [step] = transitions.steps_for(d)
+    assert step.name == "record" and REASON in step.what
+    d = fresh(discuss(demo.ladder["police"][0], d, outcome="resolved"))  # covering it all
+    assert "resolve" in transitions.allowed(raiser, d)

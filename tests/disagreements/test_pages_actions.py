@@ -48,8 +48,11 @@ RECORDED_FIRST = {"escalate": "unresolved", "resolve": "resolved"}
 @pytest.mark.parametrize("action", sorted(BAD_POSTS))
 def test_a_bad_post_shows_the_error_summary_and_keeps_what_was_typed(client, action):
     demo, raiser, d = partnership_with_case()
-    if action in RECORDED_FIRST:  # covering nothing, so closing the stage is refused
-        d = fresh(discuss(raiser, d, outcome=RECORDED_FIRST[action], covers=[]))
+    if action in RECORDED_FIRST:
+        # Covering only what cannot be left out: the rest still wants a reason it does not
+        # apply, so closing the stage is offered and this post refused.
+        needed = [r.id for r in d.pack.stage(d.stage).must_record if not r.may_not_apply]
+        d = fresh(discuss(raiser, d, outcome=RECORDED_FIRST[action], covers=needed))
     _, data = BAD_POSTS[action]
     client.force_login(raiser)
     assert client.get(url(d, action)).status_code == 200
@@ -241,8 +244,10 @@ def test_hostile_values_in_every_form_get_the_error_summary_never_a_500(client, 
     theirs = another_case(demo).records.get().pk
     # An approved record showing it unresolved, so escalating and resolving are offered (a
     # stage with nothing to show for it offers neither), and one waiting to be corrected.
-    # It covers nothing the stage must record, so neither can close the stage.
-    d = discuss(raiser, d, outcome="unresolved", covers=[])
+    # It covers only what the stage cannot leave out: the rest wants a reason it does not
+    # apply, so each is offered and the posts below still close nothing.
+    needed = [r.id for r in d.pack.stage(d.stage).must_record if not r.may_not_apply]
+    d = discuss(raiser, d, outcome="unresolved", covers=needed)
     d = discuss(raiser, d, outcome="unresolved", approve=False)
     ours = d.records.latest("pk").pk
     receiver = demo.ladder["police"][0]
@@ -401,6 +406,7 @@ def test_escalating_reads_what_the_stages_records_cover_once_for_the_pages_two_l
     covers = [
         q for q in captured.captured_queries if 'SELECT "disagreements_record"."covers"' in q["sql"]
     ]
-    # Once for the page's two lists (what may be left out, what is still to record), once
-    # for its form, once for the rule's own check, once for the next stage's steps.
-    assert len(covers) == 4
+    # Once for the page's two lists (what may be left out, what is still to record); once
+    # each for the rule asked whether the page may open, for its form, for the rule as it
+    # acts (its evidence and its form alike), and for the next stage's steps.
+    assert len(covers) == 5
