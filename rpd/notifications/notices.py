@@ -305,10 +305,10 @@ def _acknowledge(writer: Writer, episode) -> None:
     )
 
 
-def _feedback(writer: Writer, message: str, stage=None) -> None:
-    writer.to(
-        writer.d.raised_by, Kind.FEEDBACK, "feedback on the concern you raised", message, stage
-    )
+def _feedback(
+    writer: Writer, message: str, stage=None, subject: str = "feedback on the concern you raised"
+) -> None:
+    writer.to(writer.d.raised_by, Kind.FEEDBACK, subject, message, stage)
 
 
 # The details of a transition that are facts, not free text: dates, counts, a side and
@@ -486,7 +486,7 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
             writer.to(user, Kind.CHANGED, subject, message)
         # One change, one email a person: a raiser who still acts has just been told.
         if not writer.told(d.raised_by):
-            _feedback(writer, message)
+            _feedback(writer, message, subject=subject)
 
 
 def newly_asked(d, before: list[dict], after: list[dict], at) -> None:
@@ -530,6 +530,13 @@ def _asked_to_decide(writer: Writer, d) -> None:
         )
 
 
+def _day(value) -> str:
+    """A date in a transition's details (ISO, as the audit event keeps it) as people read
+    it everywhere else: "Friday 11 December 2026"."""
+    day = datetime.date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
 def _deadline_name(moved: dict) -> str:
     return "the stage" if moved["deadline"] == "stage" else moved["name"]
 
@@ -539,21 +546,24 @@ def _hand_over(details):
 
 
 CHANGES = {
-    "pause": lambda d: ("paused", f"Paused; expected to resume on {d['expected_resume']}."),
+    "pause": lambda d: ("paused", f"Paused; expected to resume on {_day(d['expected_resume'])}."),
     "resume": lambda d: (
         "resumed",
         f"Resumed. The {d['working_days_paused']} working days paused do not count: "
-        f"the stage is now due {d['due']}.",
+        f"the stage is now due {_day(d['due'])}.",
     ),
     "extend": lambda d: (
         "deadline extended",
         "Extended by agreement: "
-        + "; ".join(f"{_deadline_name(m)} from {m['old']} to {m['new']}" for m in d["moved"])
+        + "; ".join(
+            f"{_deadline_name(m)} from {_day(m['old'])} to {_day(m['new'])}" for m in d["moved"]
+        )
         + ".",
     ),
     "shorten": lambda d: (
         "deadline brought forward",
-        f"The stage's deadline was brought forward from {d['old_due']} to {d['new_due']}, "
+        f"The stage's deadline was brought forward from {_day(d['old_due'])} to "
+        f"{_day(d['new_due'])}, "
         "as the case needs.",
     ),
     "hand_over": _hand_over,
@@ -564,7 +574,7 @@ CHANGES = {
     ),
     "record_panel": lambda d: (
         "the panel sat",
-        f"The {d['panel']} sat on {d['held_on']}, with representatives of: "
+        f"The {d['panel']} sat on {_day(d['held_on'])}, with representatives of: "
         f"{', '.join(d['agencies'])}. What it decided is on the disagreement's page.",
     ),
     "withdraw": lambda d: ("withdrawn", "The disagreement was withdrawn."),

@@ -501,3 +501,24 @@ def test_the_notices_of_an_escalation_read_the_new_stage_once_however_many_are_t
     ]
     assert told >= 2
     assert len(stage_read) == 1
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_an_agreed_extension_is_told_with_its_dates_in_words_and_the_raiser_told_what_changed(
+    stoke,
+):
+    raiser = stoke.ladder["csc"][0]
+    d = climb_to(stoke, raise_in(stoke), 2)  # the raiser no longer acts for the case
+    episode = d.current_episode()
+    new_due = d.partnership.working_calendar().add_working_days(episode.due, 3)
+    transitions.perform(
+        "extend", episode.raising_actor, d.pk, d.version,
+        {"asked_by": episode.receiving_actor.pk, "reason": "Needs a week",
+         "new_due": new_due.isoformat()},
+    )  # fmt: skip
+    day = f"{new_due:%A} {new_due.day} {new_due:%B %Y}"
+    [told] = notices(d, Kind.CHANGED).filter(subject__endswith="deadline extended")
+    assert day in told.body_text and new_due.isoformat() not in told.body_text
+    [feedback] = notices(d, Kind.FEEDBACK).filter(recipient=raiser)
+    assert feedback.subject.endswith(": deadline extended")
+    assert day in feedback.body_text
