@@ -871,6 +871,7 @@ class HandOverForm(ContextForm):
 class NameReceiverForm(ContextForm):
     """Who in the receiving agency made the decision or holds the case."""
 
+    error_nouns = {**NOUNS, "to_user": "who holds the case"}
     to_user = Person(queryset=User.objects.none())
     reason = LongText(required=False)
 

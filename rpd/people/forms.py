@@ -75,6 +75,19 @@ class ActivateAuthenticatorForm(GovukErrors, totp_forms.ActivateTOTPForm):
         if pending and not self.is_bound:
             self.secret = context.request.session[SECRET_SESSION_KEY] = pending
 
+    def clean_code(self):
+        # The adapter's words for a wrong code offer a recovery code, which is made only
+        # once the app is set up.
+        try:
+            return super().clean_code()
+        except forms.ValidationError as error:
+            if error.code != "incorrect_code":
+                raise
+            raise forms.ValidationError(SET_UP_CODE_WRONG, code="incorrect_code") from None
+
+
+SET_UP_CODE_WRONG = "The code is not right: enter the 6-digit code your app shows now"
+
 
 CLAIMED_ADDRESS = (
     "You cannot use this email address: enter your own work email address, or ask your "

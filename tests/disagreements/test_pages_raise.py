@@ -206,6 +206,8 @@ def test_i_do_not_know_who_routes_it_to_the_agencys_lead_who_names_the_person(cl
     form = client.get(page)
     assert form.status_code == 200 and officer.display_name in form.text
     assert demo.ladder["health"][0].display_name not in form.text
+    nobody = client.post(page, {"version": d.version, "to_user": ""})
+    assert nobody.status_code == 400 and "Select who holds the case" in nobody.text
     before = Notice.objects.count()
     done = client.post(page, {"version": d.version, "to_user": officer.pk})
     assert done.status_code == 302, done.text

@@ -78,8 +78,9 @@ def test_a_wrong_code_at_set_up_is_named_in_an_error_summary(client, person):
     client.get("/accounts/2fa/totp/activate/")
     response = client.post("/accounts/2fa/totp/activate/", {"code": "123"})
     assert response.status_code == 200
+    # Setting the app up, nobody has recovery codes yet: the message offers none.
     assert error_summary(response) == [
-        "The code is not right: enter the code your app shows now, or a recovery code"
+        "The code is not right: enter the 6-digit code your app shows now"
     ]
     assert not Authenticator.objects.filter(user=person).exists()
 

@@ -19,7 +19,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "subject_given_name": ("Given name", ""),
     "subject_family_name": ("Family name", ""),
     "subject_date_of_birth": ("Date of birth", "For example, 27 3 2019"),
-    "subject_nhs_number": ("NHS number", "10 digits, for example 999 123 4560"),
+    "subject_nhs_number": ("NHS number", "10 digits, for example 999 123 4500"),
     "subject_address": ("Address", ""),
     "subject_consent_given": ("Has consent been given to share their details?", ""),
     "receiving_agency": ("Which agency do you disagree with?", ""),
