@@ -283,3 +283,34 @@ def test_the_hand_over_page_offers_only_the_side_and_people_the_rule_accepts(cli
     assert 'value="receiving"' in page and 'value="raising"' not in page
     assert demo.ladder["police"][1].display_name in page
     assert demo.ladder["csc"][1].display_name not in page
+
+
+def test_check_your_answers_sent_twice_at_once_raises_one_disagreement(client, demo):
+    # A double click before the page's script has loaded, or a slow connection: the second
+    # send arrives while the first is being raised, and raises nothing more.
+    from rpd.disagreements.views import raise_
+
+    client.force_login(demo.ladder["csc"][0])
+    client.post("/disagreements/new/", {"immediate_risk": "no"})
+    client.post("/disagreements/new/practice/", {"about_practice": "no"})
+    pack = demo.partnership.pathway_entry().pack
+    for step, data in [
+        ("subject", {"subject_given_name": "Robin", "subject_family_name": "Testchild"}),
+        ("agency", {"receiving_agency": demo.agencies["police"].pk}),
+        ("professional", {"receiving_professional": demo.ladder["police"][0].pk}),
+        ("challenged", {"challenged": "decision", "challenged_on": "5/1/2026"}),
+        ("categories", {"categories": [pack.categories[0].id]}),
+        ("summary", {"summary": "Three bruises in four weeks", "outcome_sought": "A visit"}),
+        ("risk", {"risk": "high"}),
+    ]:
+        assert answer(client, step, data).status_code == 302, step
+    request = type("Sent", (), {"session": client.session})()
+    first = raise_.claim(request, client.session[raise_.SESSION_KEY])  # the first, under way
+    assert first is not None
+    second = client.post("/disagreements/new/check/")
+    assert second.status_code == 302 and second["Location"] == "/"
+    assert not Disagreement.objects.exists()  # the first send raises it, not this one
+    page = client.get("/").text
+    # Told as something to know (important), not as a success.
+    assert "You sent this disagreement twice" in page
+    assert "govuk-notification-banner--success" not in page

@@ -3,11 +3,15 @@ your answers and a confirmation. Works without JavaScript."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from functools import wraps
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.forms import ModelChoiceField
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -397,6 +401,24 @@ def _summary(context: Context, answers: dict, steps: list[Step]) -> list[dict]:
     return rows
 
 
+# Check your answers sent twice at once (a double click before the page's script has
+# loaded, a slow connection) would raise it twice: each send reads the answers before the
+# first takes them away. So a send claims its answers first, for a while, and a second send
+# of the same answers from the same session finds them claimed and raises nothing.
+CLAIM_SECONDS = 120
+SENT_TWICE = (
+    "You sent this disagreement twice: only the first is raised. If it is not below, raise it again"
+)
+
+
+def claim(request, answers: dict) -> str | None:
+    """The claim on these answers (a cache key), or None where another send holds it."""
+    text = json.dumps(answers, sort_keys=True, default=str)
+    session = request.session.session_key or ""
+    key = "rpd:raising:" + hashlib.sha256(f"{session}\n{text}".encode()).hexdigest()
+    return key if cache.add(key, True, CLAIM_SECONDS) else None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @with_context
@@ -407,21 +429,27 @@ def check(request, context: Context):
         return redirect("disagreements:raise")
     errors = []
     if request.method == "POST":
+        claimed = claim(request, answers)
+        if claimed is None:
+            messages.info(request, SENT_TWICE)
+            return redirect("home")
         try:
             d = transitions.raise_disagreement(
                 request.user, {**answers, "partnership": context.partnership}
             )
         except transitions.Invalid as e:
+            cache.delete(claimed)
             page = {n: s.slug for s in steps for n in s.fields}
-            for name, messages in e.errors.items():
+            for name, said in e.errors.items():
                 target = page.get(name, steps[0].slug)
                 href = reverse("disagreements:raise-step", args=[target]) + "?change=1"
                 if name in page:
                     bound = label(RaiseForm(None, context=context))[name]
-                    errors += [{"href": href, "text": as_sentence(bound, m)} for m in messages]
+                    errors += [{"href": href, "text": as_sentence(bound, m)} for m in said]
                 else:
-                    errors += [{"href": href, "text": m[:1].upper() + m[1:]} for m in messages]
+                    errors += [{"href": href, "text": m[:1].upper() + m[1:]} for m in said]
         except transitions.NotAllowed as e:
+            cache.delete(claimed)
             errors.append({"href": "#main-content", "text": str(e)[:1].upper() + str(e)[1:]})
         else:
             request.session.pop(SESSION_KEY, None)
