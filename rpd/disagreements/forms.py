@@ -408,17 +408,23 @@ class RecordForm(ContextForm):
                 raise ValidationError(f"action {i} must have text, owner and due")
             text = str(item.get("text") or "").strip()
             if not text:
-                raise ValidationError(f"action {i}: say what was agreed")
+                raise ValidationError(f"Enter what was agreed for action {i}")
+            if not str(item.get("owner") or "").strip():
+                raise ValidationError(f"Choose who owns action {i}")
             owner = users.filter(pk=_pk(item.get("owner"))).first()
             if owner is None:
                 raise ValidationError(f"Action {i}: {NOT_AN_OWNER}")
+            if not str(item.get("due") or "").strip():
+                raise ValidationError(f"Enter the due date of action {i}")
             try:
                 due = datetime.date.fromisoformat(str(item.get("due")))
                 check_date(due, RECORDS_BEGIN, self.context.today + FURTHEST_AHEAD)
             except ValueError:
-                raise ValidationError(f"action {i}: due must be a date (YYYY-MM-DD)") from None
+                raise ValidationError(
+                    f"The due date of action {i} must be a real date, like 3/12/2026"
+                ) from None
             except ValidationError as error:
-                raise ValidationError(f"action {i}: due {error.messages[0]}") from None
+                raise ValidationError(f"The due date of action {i} {error.messages[0]}") from None
             actions.append({"text": text, "owner": owner, "due": due})
         return actions
 

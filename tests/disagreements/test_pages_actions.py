@@ -220,6 +220,31 @@ def test_the_record_page_refuses_an_owner_outside_the_two_agencies_before_the_pa
     assert fresh(d).version == d.version and not fresh(d).records.exists()
 
 
+def test_an_agreed_actions_owner_and_due_date_are_asked_for_in_plain_words(client):
+    # Written as a row of three boxes: the owner and due date are needed once the action
+    # is written, so neither is labelled optional, and each mistake is named in words.
+    demo, raiser, d = partnership_with_case()
+    client.force_login(raiser)
+    page = client.get(url(d, "record")).text
+    assert "Action 1: owner (optional)" not in page and "Action 1: owner" in page
+    assert "Action 1: due date (optional)" not in page
+    people = [raiser, demo.ladder["police"][0]]
+    for typed, said in [
+        ({"action-1-due": "9/1/2026"}, "Choose who owns action 1"),
+        ({"action-1-owner": raiser.pk}, "Enter the due date of action 1"),
+        (
+            {"action-1-owner": raiser.pk, "action-1-due": "31/2/2026"},
+            "The due date of action 1 must be a real date, like 3/12/2026",
+        ),
+    ]:
+        data = {"action-1-text": "Share the chronology", **typed}
+        response = post_record(client, d, people, "Both sides set out their positions.", **data)
+        assert response.status_code == 400
+        assert said in response.text, said
+        assert "YYYY-MM-DD" not in response.text
+    assert not fresh(d).records.exists()
+
+
 def test_an_action_page_not_allowed_now_is_not_found(client):
     demo, raiser, d = partnership_with_case()
     client.force_login(demo.ladder["police"][0])

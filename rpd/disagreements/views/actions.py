@@ -141,6 +141,8 @@ class ActionRow(GovukErrors, forms.Form):
         self.fields["owner"].choices = [("", "Choose"), *people]
         self.fields["owner"].widget.attrs["data-rpd-autocomplete"] = ""
         self.fields["due"].label = f"Action {n}: due date"
+        # Needed once the action is written (`is_optional`): not labelled optional.
+        self.fields["owner"].required_when = self.fields["due"].required_when = "text"
         self.error = error
 
     def full_clean(self):
