@@ -777,10 +777,11 @@ def _resolution(act: Act) -> Resolution:
     return act.d.resolution
 
 
-def _unconfirmed(act: Act, resolution: Resolution) -> str | None:
-    if resolution.confirmed_at is not None:
-        return "the resolution is already confirmed"
-    return None
+def _unconfirmed(act: Act) -> None:
+    """A resolution is confirmed or contested once: after, neither is offered (the target
+    is always the case's own resolution, so it is the rule's to refuse, not the target's)."""
+    if act.d.resolution.confirmed_at is not None:
+        raise NotAllowed("the resolution is already confirmed")
 
 
 def _may_confirm(act: Act, resolution: Resolution) -> str | None:
@@ -1958,7 +1959,7 @@ RULES: dict[str, Rule] = {
         forms.ConfirmResolutionForm,
         _confirm_resolution,
         target=_resolution,
-        state=_unconfirmed,
+        evidence=_unconfirmed,
         who_on_target=_may_confirm,
         asks=_confirmers,
     ),
@@ -1969,7 +1970,7 @@ RULES: dict[str, Rule] = {
         forms.ContestResolutionForm,
         _contest_resolution,
         target=_resolution,
-        state=_unconfirmed,
+        evidence=_unconfirmed,
         who_on_target=_may_confirm,
     ),
     # Where the pathway gives the stage's leader the power: uphold a contested resolution,

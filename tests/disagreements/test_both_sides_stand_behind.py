@@ -98,6 +98,11 @@ def test_stoke_on_trent_7_the_side_that_did_not_resolve_it_confirms_it_in_writin
     assert f"Confirmed by {officer.display_name}" in page
     with pytest.raises(transitions.NotAllowed, match="already confirmed"):
         do("contest_resolution", officer, d, reason="Changed our mind")
+    # Confirmed once: neither page opens again, by a link kept or an address typed.
+    allowed = transitions.allowed(officer, d)
+    assert "confirm_resolution" not in allowed and "contest_resolution" not in allowed
+    for name in ("confirm-resolution", "contest-resolution"):
+        assert client.get(f"/disagreements/{d.pk}/{name}/").status_code == 404, name
 
 
 def test_a_contested_resolution_goes_on_to_the_next_stage_with_the_reason_kept(stoke, client):
