@@ -482,6 +482,33 @@ def referral_rows(r) -> list[dict]:
     ]
 
 
+def record_rows(record: Record, d: Disagreement) -> list[dict]:
+    """A record of a discussion whole, as the summary list takes it: what someone approving,
+    correcting or answering it vouches for (the outcome decides what happens next)."""
+    stage = d.pack.stage(record.episode.number)
+    covers = [r.text for r in stage.must_record if r.id in set(record.covers)]
+    people = [p.display_name for p in record.participants.order_by("last_name", "first_name")]
+    if record.other_participants:
+        people.append(record.other_participants)
+    actions = [
+        f"{a.text} (owner {a.owner.display_name}, due {on_day(a.due)})"
+        for a in record.actions.select_related("owner").order_by("due", "pk")
+    ]
+    return [
+        {
+            "key": "Discussion",
+            "value": f"{_KIND_WORDS.get(record.kind, record.kind)}, "
+            f"{at_moment(record.occurred_at)}",
+        },
+        {"key": "Written by", "value": record.author.display_name},
+        {"key": "Who took part", "value": "\n".join(people) or "Not given"},
+        {"key": "Outcome", "value": _OUTCOME_WORDS.get(record.outcome, record.outcome)},
+        {"key": "What it covers", "value": "\n".join(covers) or "Nothing the stage must record"},
+        {"key": "Agreed actions", "value": "\n".join(actions) or "None"},
+        {"key": "Summary", "value": record.summary},
+    ]
+
+
 def resolution_rows(resolution, d: Disagreement) -> list[dict]:
     """The resolution as everyone told of it reads it, with whether the other side has
     confirmed it in writing (or the stage's leader upheld it, contested)."""

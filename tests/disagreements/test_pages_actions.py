@@ -220,6 +220,36 @@ def test_the_record_page_refuses_an_owner_outside_the_two_agencies_before_the_pa
     assert fresh(d).version == d.version and not fresh(d).records.exists()
 
 
+def test_the_approval_page_shows_everything_the_approver_vouches_for(client):
+    # The outcome decides what happens next, so the approver reads it, with who took part,
+    # what the record covers and the actions agreed, where they approve.
+    demo, raiser, d = partnership_with_case()
+    receiver = demo.ladder["police"][0]
+    client.force_login(raiser)
+    response = post_record(
+        client, d, [raiser, receiver], "Both sides set out their positions.",
+        covers=["evidence-based-reason"], **{
+            "action-1-text": "Share the chronology", "action-1-owner": receiver.pk,
+            "action-1-due": "9/1/2026",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302, response.text
+    record = fresh(d).records.get()
+    client.force_login(raiser.line_manager)
+    page = client.get(url(d, "approve", record=record.pk)).text
+    stage = d.pack.stage(1)
+    covered = next(r.text for r in stage.must_record if r.id == "evidence-based-reason")
+    for shown in (
+        "Still being discussed",
+        receiver.display_name,
+        covered,
+        "Share the chronology",
+        "9 January 2026",
+        "Both sides set out their positions.",
+    ):
+        assert shown in page, shown
+
+
 def test_an_agreed_actions_owner_and_due_date_are_asked_for_in_plain_words(client):
     # Written as a row of three boxes: the owner and due date are needed once the action
     # is written, so neither is labelled optional, and each mistake is named in words.

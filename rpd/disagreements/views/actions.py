@@ -308,6 +308,11 @@ def act(request, pk: int, action: str):
             "changes": page["changes"],
             "conflict": "version" in page["extra"],
             "target": target,
+            "record_rows": (
+                presenters.record_rows(target, d)
+                if target is not None and TARGETS.get(name) == "record"
+                else None
+            ),
             "target_field": TARGETS.get(name, ""),
             "target_value": (source.get(TARGETS[name], "") if name in TARGETS else ""),
             "method": method,
