@@ -503,8 +503,9 @@ def record_rows(record: Record, d: Disagreement) -> list[dict]:
         {"key": "Written by", "value": record.author.display_name},
         {"key": "Who took part", "value": "\n".join(people) or "Not given"},
         {"key": "Outcome", "value": _OUTCOME_WORDS.get(record.outcome, record.outcome)},
-        {"key": "What it covers", "value": "\n".join(covers) or "Nothing the stage must record"},
-        {"key": "Agreed actions", "value": "\n".join(actions) or "None"},
+        # Items that run to several lines each, a blank line between them.
+        {"key": "What it covers", "value": "\n\n".join(covers) or "Nothing the stage must record"},
+        {"key": "Agreed actions", "value": "\n\n".join(actions) or "None"},
         {"key": "Summary", "value": record.summary},
     ]
 
