@@ -21,7 +21,8 @@ def test_a_pathways_dates_are_shown_for_a_chosen_day(live_server, any_page, page
     any_page.fill("#id_start_day", "1")
     any_page.fill("#id_start_month", "5")
     any_page.fill("#id_start_year", "2025")
-    any_page.get_by_role("button", name="Show the dates").click()
+    with any_page.expect_navigation():
+        any_page.get_by_role("button", name="Show the dates").click()
     assert "due Monday 12 May 2025" in any_page.locator("main").inner_text()
     page_check(any_page, "pathway-dates")
 
@@ -33,7 +34,8 @@ def test_a_bad_date_is_named_in_the_error_summary_linking_to_its_box(
     any_page.fill("#id_start_day", "30")
     any_page.fill("#id_start_month", "")
     any_page.fill("#id_start_year", "2025")
-    any_page.get_by_role("button", name="Show the dates").click()
+    with any_page.expect_navigation():
+        any_page.get_by_role("button", name="Show the dates").click()
     assert any_page.title().startswith("Error: ")
     summary = any_page.locator(".govuk-error-summary")
     link = summary.get_by_role("link", name="Date the disagreement is raised must include a month")
@@ -54,7 +56,8 @@ def test_the_notice_preferences_page_saves_a_choice(live_server, any_page, page_
     any_page.goto(f"{live_server.url}/notices/preferences/{preferences_token(person)}/")
     page_check(any_page, "preferences")
     any_page.get_by_label("One email a working day with everything since the last").check()
-    any_page.get_by_role("button", name="Save").click()
+    with any_page.expect_navigation():
+        any_page.get_by_role("button", name="Save").click()
     assert "Saved. You will get one email a working day." in any_page.locator("main").inner_text()
     page_check(any_page, "preferences-saved")
 
@@ -67,7 +70,8 @@ def test_saving_no_choice_names_the_question(live_server, any_page, page_check):
     any_page.eval_on_selector_all(
         "input[name=delivery]", "radios => radios.forEach(r => r.removeAttribute('name'))"
     ) if any_page.rpd_javascript else _remove_choice_without_js(any_page)
-    any_page.get_by_role("button", name="Save").click()
+    with any_page.expect_navigation():
+        any_page.get_by_role("button", name="Save").click()
     assert any_page.title().startswith("Error: ")
     link = any_page.locator(".govuk-error-summary a")
     assert link.inner_text() == "Select single emails or a daily digest"
