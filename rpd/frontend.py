@@ -190,6 +190,11 @@ class GovukDateField(forms.Field):
 TIME_PARTS = ("hour", "minute")
 
 
+def day_in_full(day: datetime.date) -> str:
+    """A day as the pages and emails write a deadline: Friday 11 December 2026."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
 def time_in_words(value: datetime.time) -> str:
     """A time as GOV.UK's style guide writes it: 2:30pm, 9am, midday, midnight."""
     if (value.hour, value.minute) == (0, 0):

@@ -86,7 +86,7 @@ def what(d: Disagreement, episode: StageEpisode, deadline: Deadline) -> str:
     """The deadline in a few words, as the case page and the calendar feed name it; a
     milestone by its name in the pack."""
     if deadline.kind == STAGE:
-        return "review date" if episode.due_basis == "review" else "stage deadline"
+        return "review date" if episode.due_is_review else "stage deadline"
     if deadline.kind == MILESTONE:
         return deadline.row.name
     if deadline.kind == CAP:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import ValidationError
 
-from rpd.frontend import GovukErrors
+from rpd.frontend import GovukErrors, day_in_full
 from rpd.pathways.schema import Pack
 from rpd.pathways.simulate import stage_dates
 from rpd.people import roles
@@ -609,8 +609,7 @@ def shorter_deadline(day: datetime.date, today: datetime.date, latest: datetime.
         raise ValidationError("must be today or later")
     if day > latest:
         raise ValidationError(
-            "may bring the deadline forward, never back: no later than "
-            f"{latest:%A} {latest.day} {latest:%B %Y}"
+            f"may bring the deadline forward, never back: no later than {day_in_full(latest)}"
         )
     return day
 

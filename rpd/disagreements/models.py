@@ -397,6 +397,12 @@ class StageEpisode(models.Model):
     def __str__(self) -> str:
         return f"{self.disagreement} stage {self.number}"
 
+    @property
+    def due_is_review(self) -> bool:
+        """Whether the stage's date is a review date (no limit in the policy), not a
+        deadline."""
+        return self.due_basis == "review"
+
     def actor(self, side: str):
         return self.raising_actor if side == Side.RAISING else self.receiving_actor
 

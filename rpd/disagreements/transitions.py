@@ -1860,7 +1860,7 @@ RULES: dict[str, Rule] = {
         form_needs=lambda act: {
             "old_due": act.episode.due,
             # A review date (no limit in the policy) bounds nothing within the stage.
-            "stage_is_deadline": act.episode.due_basis != "review",
+            "stage_is_deadline": not act.episode.due_is_review,
             "milestones": act.episode.milestones.filter(met_at__isnull=True),
             "askers": taking_part(act.d),
         },

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from rpd.disagreements.access import tell_partnership
 from rpd.disagreements.deadlines import MILESTONE, deadlines
 from rpd.disagreements.models import Risk
+from rpd.frontend import day_in_full
 from rpd.people import roles
 from rpd.people.models import User
 
@@ -289,9 +290,7 @@ def _acknowledge(writer: Writer, episode) -> None:
     details = []
     if first is not None:
         what = first.row.name if first.kind == MILESTONE else f"Stage {stage.number} due"
-        details.append(
-            f"First deadline: {what}, by {first.due:%A} {first.due.day} {first.due:%B %Y}."
-        )
+        details.append(f"First deadline: {what}, by {day_in_full(first.due)}.")
     details.append(f"What happens next: {stage.summary}")
     writer.to(
         d.raised_by,
@@ -533,8 +532,7 @@ def _asked_to_decide(writer: Writer, d) -> None:
 def _day(value) -> str:
     """A date in a transition's details (ISO, as the audit event keeps it) as people read
     it everywhere else: "Friday 11 December 2026"."""
-    day = datetime.date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{day:%A} {day.day} {day:%B %Y}"
+    return day_in_full(datetime.date.fromisoformat(value) if isinstance(value, str) else value)
 
 
 def _deadline_name(moved: dict) -> str:

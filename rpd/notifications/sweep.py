@@ -379,9 +379,7 @@ class Sweep:
         )
         stage, kinds = deadline.stage, KINDS
         if deadline.kind == STAGE:
-            label = f"the stage {stage} " + (
-                "review date" if episode.due_basis == "review" else "deadline"
-            )
+            label = f"the stage {stage} " + ("review date" if episode.due_is_review else "deadline")
         elif deadline.kind == MILESTONE:
             label = f"the stage {stage} milestone “{deadline.row.name}”"
         elif deadline.kind == CAP:
