@@ -278,6 +278,28 @@ def test_an_extension_never_dates_a_step_of_the_stage_after_the_stage_itself_is_
     assert meeting.due == late
 
 
+def test_a_review_date_bounds_no_step_of_the_stage():
+    # Stoke-on-Trent's stage 2 has no limit in the policy, only a date to review it by:
+    # contact between the line managers may be agreed for after that date.
+    demo, d = _raise("stoke-on-trent")
+    raiser = demo.ladder["csc"][0]
+    discuss(raiser, d, outcome="unresolved")
+    escalate(raiser, d)
+    d = fresh(d)
+    episode = d.current_episode()
+    assert episode.due_is_review
+    contact = episode.milestones.get(key="contact-between-agencies")
+    calendar = d.partnership.working_calendar()
+    later = calendar.add_working_days(episode.due, 1)
+    assert later <= calendar.add_working_days(contact.due, d.pack.max_extension_working_days)
+    do(
+        "extend", episode.raising_actor, d, asked_by=episode.receiving_actor.pk,
+        reason="The manager is on leave.", milestone_contact_between_agencies=later.isoformat(),
+    )  # fmt: skip
+    contact.refresh_from_db()
+    assert contact.due == later
+
+
 # -- Who acts for an agency with no one on a rung --------------------------------------------
 
 
