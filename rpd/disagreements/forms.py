@@ -451,6 +451,8 @@ class StageCloseForm(ContextForm):
     # {requirement id: why it does not apply}, for items no record covers.
     not_applicable = JSONInput(required=False)
 
+    resolving: bool  # how it closes the stage: what it must account for (`Stage.to_record`)
+
     def __init__(self, data, *, context: Context, covered: set[str] = frozenset()):
         super().__init__(data, context=context)
         self.covered = covered
@@ -460,13 +462,19 @@ class StageCloseForm(ContextForm):
         if not isinstance(raw, dict):
             raise ValidationError("must map each requirement id to why it does not apply")
         stage = self.context.pack.stage(self.context.stage)
+        asked = stage.to_record(resolving=self.resolving)
         known = {r.id for r in stage.must_record}
-        may_not_apply = {r.id for r in stage.must_record if r.may_not_apply}
+        may_not_apply = {r.id for r in asked if r.may_not_apply}
         words = {r.id: r.text for r in stage.must_record}  # a person reads the item, not its id
         for key, reason in raw.items():
             if key not in known:
                 raise ValidationError(
                     f"Stage {stage.number} records nothing called {str(key)[:40]!r}"
+                )
+            if key not in {r.id for r in asked}:
+                raise ValidationError(
+                    f"“{words[key]}” is asked only when the stage resolves: leave it out "
+                    "when escalating"
                 )
             if key not in may_not_apply:
                 raise ValidationError(
@@ -480,7 +488,7 @@ class StageCloseForm(ContextForm):
                     f"Say in words why “{words[key]}” does not apply (at least {MIN_LETTERS} "
                     "letters)"
                 )
-        uncovered = [r for r in stage.must_record if r.id not in self.covered and r.id not in raw]
+        uncovered = [r for r in asked if r.id not in self.covered and r.id not in raw]
         required = [r.text for r in uncovered if not r.may_not_apply]
         problems = [
             f"Say why “{r.text}” does not apply, or record a discussion covering it"
@@ -491,7 +499,8 @@ class StageCloseForm(ContextForm):
             problems.insert(
                 0,
                 f"Stage {stage.number} must still record: {'; '.join(required)}. Record a "
-                "discussion covering it, and have the record approved",
+                f"discussion covering {'it' if len(required) == 1 else 'them'}, and have the "
+                "record approved",
             )
         if problems:
             raise ValidationError(problems)
@@ -499,10 +508,12 @@ class StageCloseForm(ContextForm):
 
 
 class EscalateForm(StageCloseForm):
+    resolving = False
     reason = LongText()
 
 
 class ResolveForm(StageCloseForm):
+    resolving = True
     agreed_outcome = LongText()
     next_steps = LongText()
     written_confirmation = LongText()

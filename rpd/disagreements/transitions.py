@@ -43,7 +43,7 @@ from rpd.people.models import (
     User,
 )
 
-from . import access, deadlines, evidence, facts, forms, formsubmissions
+from . import access, deadlines, evidence, facts, forms, formsubmissions, sends
 from .access import (
     ACTORS,
     Capacity,
@@ -648,14 +648,17 @@ def _approved(episode: StageEpisode):
     return episode.records.filter(approved_at__isnull=False, superseded_by__isnull=True)
 
 
-def still_to_record(d: Disagreement, episode: StageEpisode, covered: set | None = None) -> list:
-    """What the stage must record that no approved record covers and the pathway does not
-    let be left out as not applying (`may_not_apply`): the stage closes only once a record
-    covering it is approved. `covered`: `covers(episode)`, where already read."""
+def still_to_record(
+    d: Disagreement, episode: StageEpisode, covered: set | None = None, *, resolving: bool
+) -> list:
+    """What the stage must record to close (`Stage.to_record`: resolving, or escalating) that
+    no approved record covers and the pathway does not let be left out as not applying
+    (`may_not_apply`): the stage closes only once a record covering it is approved.
+    `covered`: `covers(episode)`, where already read."""
     covered = covers(episode) if covered is None else covered
     return [
         r
-        for r in d.pack.stage(episode.number).must_record
+        for r in d.pack.stage(episode.number).to_record(resolving=resolving)
         if r.id not in covered and not r.may_not_apply
     ]
 
@@ -1064,16 +1067,25 @@ def _forms_sent(act: Act) -> None:
             )
 
 
-def _recorded_what_it_must(act: Act) -> None:
+def _recorded_what_it_must(*, resolving: bool):
     """Closing a stage waits for an approved record of what it must record that no reason
     can leave out (a form's item waits for the form: `_forms_sent`): until then, the form
-    offered would only be refused."""
-    missing = [r.text for r in still_to_record(act.d, act.episode, act.covered()) if not r.form]
-    if missing:
-        raise NotAllowed(
-            f"first record a discussion covering what stage {act.d.stage} must still "
-            f"record ({'; '.join(missing)}) and have the record approved"
-        )
+    offered would only be refused. Escalating needs less than resolving: not what only a
+    resolution reaches ("where resolved, the agreed points of resolution")."""
+
+    def check(act: Act) -> None:
+        missing = [
+            r.text
+            for r in still_to_record(act.d, act.episode, act.covered(), resolving=resolving)
+            if not r.form
+        ]
+        if missing:
+            raise NotAllowed(
+                f"first record a discussion covering what stage {act.d.stage} must still "
+                f"record ({'; '.join(missing)}) and have the record approved"
+            )
+
+    return check
 
 
 def _all(*checks: Callable[[Act], None]) -> Callable[[Act], None]:
@@ -1783,7 +1795,12 @@ RULES: dict[str, Rule] = {
         _escalate,
         _may_escalate,
         form_needs=lambda act: {"covered": act.covered()},
-        evidence=_all(_no_contest_awaiting, _shows_unresolved, _forms_sent, _recorded_what_it_must),
+        evidence=_all(
+            _no_contest_awaiting,
+            _shows_unresolved,
+            _forms_sent,
+            _recorded_what_it_must(resolving=False),
+        ),
         asks=_the_actors,
     ),
     "fast_track": Rule(
@@ -1823,7 +1840,12 @@ RULES: dict[str, Rule] = {
         forms.ResolveForm,
         _resolve,
         form_needs=lambda act: {"covered": act.covered()},
-        evidence=_all(_no_contest_awaiting, _shows_resolved, _forms_sent, _recorded_what_it_must),
+        evidence=_all(
+            _no_contest_awaiting,
+            _shows_resolved,
+            _forms_sent,
+            _recorded_what_it_must(resolving=True),
+        ),
         asks=_the_actors,
     ),
     "refer": Rule(
@@ -1997,8 +2019,17 @@ RULES: dict[str, Rule] = {
 
 
 @retried
-def perform(name: str, actor: User, disagreement_id: int, version: int, data: dict | None = None):
-    """Apply transition `name` as `actor` to the disagreement they saw at `version`."""
+def perform(
+    name: str,
+    actor: User,
+    disagreement_id: int,
+    version: int,
+    data: dict | None = None,
+    sent_from: str | None = None,
+):
+    """Apply transition `name` as `actor` to the disagreement they saw at `version`.
+    `sent_from`: the token of the page it was sent from, kept in its audit event so that
+    the same page sent again is known for what it is (`sends`)."""
     rule = RULES[name]
     with transaction.atomic():
         # The row lock makes a concurrent transition wait, then fail the version check.
@@ -2058,6 +2089,7 @@ def perform(name: str, actor: User, disagreement_id: int, version: int, data: di
                 **{k: v for k, v in details.items() if k not in FREE_TEXT},
                 "rows": evidence.written(before, d),
                 facts.ACTED_AT: act.at.isoformat(),
+                **({sends.FIELD: sent_from} if sent_from else {}),
             },
             texts={k: v for k, v in details.items() if k in FREE_TEXT},
         )
@@ -2127,8 +2159,13 @@ def next_steps(d: Disagreement, episode: StageEpisode | None) -> list[Step]:
             what = f"approve the record of the discussion on {when.day} {when:%B}"
             steps.append(asking.step("approve", what, r))
         return steps
-    missing = still_to_record(d, episode)
     latest = records[-1] if records else None
+    # What is missing depends on how the stage will close: as the latest record went, or
+    # at the last stage (nowhere to escalate to), by resolving.
+    resolving = episode.number == d.pack.last_stage.number or (
+        latest is not None and latest.outcome == RecordOutcome.RESOLVED
+    )
+    missing = still_to_record(d, episode, resolving=resolving)
     if latest is None or missing or latest.outcome == RecordOutcome.ONGOING:
         what = f"record the stage {episode.number} discussion"
         if latest is not None and missing:

@@ -7,9 +7,10 @@ in April. Working days are each partnership's own calendar (holidays and closure
 counted when a stage or a case ended and kept on its row (`disagreements.facts`), paused
 working days taken out (shared/POLICIES.md); drift over time reads how each case stood on
 each morning from its open stretches, kept the same way. Medians and 90th percentiles are
-nearest-rank (the smallest value with at least that share of values at or below it),
-picked with ROW_NUMBER() over each group: both databases have window functions, neither
-has the same percentile function.
+a spreadsheet's (MEDIAN, PERCENTILE.INC: between the two values either side, in
+proportion; the median of 0 and 6 is 3), from the values picked with ROW_NUMBER() over
+each group: both databases have window functions, neither has the same percentile
+function.
 """
 
 from __future__ import annotations
@@ -117,8 +118,16 @@ class Spread:
 
     label: str
     cases: int
-    median: int | None
-    p90: int | None
+    median: int | float | None
+    p90: int | float | None
+
+
+def _days(value) -> int | float | None:
+    """Working days to one decimal place, a whole number as one (3, not 3.0)."""
+    if value is None:
+        return None
+    tenths = round(float(value), 1)
+    return int(tenths) if tenths.is_integer() else tenths
 
 
 @dataclass(frozen=True)
@@ -376,8 +385,13 @@ def _spreads(ids: list[int], period: Period) -> tuple[list[Spread], list[Spread]
                 COUNT(*) OVER (PARTITION BY kind, grp) AS c
             FROM spans
         )
-        SELECT kind, grp, MAX(c), MIN(CASE WHEN r = (c + 1) / 2 THEN n END),
-            MIN(CASE WHEN r = (9 * c + 9) / 10 THEN n END)
+        SELECT kind, grp, MAX(c),
+            (MIN(CASE WHEN r = (c + 1) / 2 THEN n END)
+                + MIN(CASE WHEN r = c / 2 + 1 THEN n END)) / 2.0,
+            MIN(CASE WHEN r = 1 + 9 * (c - 1) / 10 THEN n END)
+                + (9 * (MAX(c) - 1) / 10.0 - 9 * (MAX(c) - 1) / 10) * (
+                    MIN(CASE WHEN r = 1 + (9 * (c - 1) + 9) / 10 THEN n END)
+                    - MIN(CASE WHEN r = 1 + 9 * (c - 1) / 10 THEN n END))
         FROM ranked GROUP BY kind, grp ORDER BY kind, grp"""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -385,7 +399,7 @@ def _spreads(ids: list[int], period: Period) -> tuple[list[Spread], list[Spread]
     labels = {0: "Resolved at stage {}", 1: "Every stage", 2: "Stage {}"}
     spreads = {0: [], 1: [], 2: []}
     for kind, group, cases, median, p90 in rows:
-        spreads[kind].append(Spread(labels[kind].format(group), cases, median, p90))
+        spreads[kind].append(Spread(labels[kind].format(group), cases, _days(median), _days(p90)))
     return spreads[0] + spreads[1], spreads[2]
 
 

@@ -112,9 +112,7 @@ def describe(pack: Pack) -> str:
             add("  Must be recorded:")
             for r in stage.must_record:
                 form = f" (by sending the {pack.form(r.form).name})" if r.form else ""
-                out += _bullet(
-                    r.text + form + (" (may be declared not applicable)" if r.may_not_apply else "")
-                )
+                out += _bullet(r.text + form + r.conditions)
         for notice in stage.notify:
             # Who and when first, then the pack's own words as a sentence of their own.
             form = f" (form: {pack.form(notice.form).name})" if notice.form else ""

@@ -211,9 +211,8 @@ def _milestone_text(m) -> str:
 
 
 def _requirement_text(r: Requirement) -> str:
-    extra = " (may be declared not applicable)" if r.may_not_apply else ""
     form = f" (the form {r.form})" if r.form else ""
-    return f"{r.text}{extra}{form}"
+    return f"{r.text}{r.conditions}{form}"
 
 
 def _role_text(role) -> str:

@@ -248,9 +248,20 @@ class Requirement(Strict):
     # recording it. Only where the policy itself makes the item conditional ("where a
     # resolution is reached", "if this is in a meeting"): otherwise it must be recorded.
     may_not_apply: bool = False
+    # Whether the item is asked only when the stage resolves ("where a resolution is
+    # reached ... the agreed points of resolution"): escalating does not ask for it at all,
+    # not even why it does not apply.
+    only_when_resolved: bool = False
     # The form whose submission this item is: the stage cannot close until a version of it
     # is submitted at this stage (a record covering it is not enough).
     form: Slug | None = None
+
+    @property
+    def conditions(self) -> str:
+        """When the item may go unrecorded, in words after its text (describe, diff)."""
+        words = ["only when the stage resolves"] if self.only_when_resolved else []
+        words += ["may be declared not applicable"] if self.may_not_apply else []
+        return "".join(f" ({w})" for w in words)
 
 
 class Notice(Strict):
@@ -447,6 +458,11 @@ class Stage(Strict):
                 f"; otherwise reviewed every {every} working days (partnership default)"
             )
         return "; ".join([self.timescale.describe(), *parts])
+
+    def to_record(self, *, resolving: bool) -> list[Requirement]:
+        """What closing the stage accounts for: all it must record when it resolves; when it
+        escalates, not what only a resolution reaches (`only_when_resolved`)."""
+        return [r for r in self.must_record if resolving or not r.only_when_resolved]
 
     @property
     def referral_names(self) -> list[str]:

@@ -39,17 +39,17 @@ def test_an_administrator_uploads_compares_simulates_and_switches(
     walk.press("Upload and check", "upload-refused")
     assert "broken.yaml:73: stages[0].timescale.review_every_working_days" in walk.main()
 
-    good = tmp_path / "stoke-on-trent-v4.yaml"
+    good = tmp_path / "stoke-on-trent-v5.yaml"
     good.write_bytes(stoke_v2())
     page.get_by_label("Pack file").set_input_files(str(good))
     walk.press("Upload and check", "review")
-    assert "What changes from version 3" in walk.main()
+    assert "What changes from version 4" in walk.main()
     assert "reviewed every 3 working days" in walk.main()
 
     fill_date(page, "start", datetime.date(2026, 12, 1))
     walk.press("Show the dates", "simulated")
     assert "Tuesday 1 December 2026" in walk.main()
 
-    walk.press("Switch to version 4", "switched")
-    assert "New disagreements now start under stoke-on-trent v4" in walk.main()
-    assert versions.in_use(demo.partnership).pack.version == 4
+    walk.press("Switch to version 5", "switched")
+    assert "New disagreements now start under stoke-on-trent v5" in walk.main()
+    assert versions.in_use(demo.partnership).pack.version == 5

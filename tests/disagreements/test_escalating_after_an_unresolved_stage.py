@@ -1,7 +1,8 @@
 """After an unresolved discussion that left out what the stage must record, the way on is
-said: the next step names what is still to record, the escalate page offers "does not
-apply" only for what the pathway lets be left out, keeps what was typed, and links to
-recording it (Stoke-on-Trent §5 Stage 1: "a clear, evidence-based reason")."""
+said: the next step names what is still to record, the escalate page asks nothing of
+what only a resolution records ("where resolved, the agreed points of resolution") and
+links to recording the rest (Stoke-on-Trent §5 Stage 1: "a clear, evidence-based
+reason")."""
 
 import re
 
@@ -30,7 +31,7 @@ def test_the_next_step_names_what_the_stage_must_still_record(unresolved, client
     demo, raiser, d = unresolved
     [step] = transitions.steps_for(d)
     assert step.name == "record"
-    assert REASON in step.what and RESOLUTION not in step.what  # the latter may not apply
+    assert REASON in step.what and RESOLUTION not in step.what  # only where resolved
     client.force_login(raiser)
     page = client.get(f"/disagreements/{d.pk}/").text
     assert REASON in page
@@ -55,31 +56,25 @@ def test_escalating_is_not_offered_until_what_cannot_be_left_out_is_recorded(unr
     assert f"first record a discussion covering what stage 1 must still record ({REASON}" in page
 
 
-def test_the_escalate_page_offers_not_applicable_only_where_the_pathway_allows_it(
+def test_the_escalate_page_asks_nothing_of_what_only_a_resolution_records(
     unresolved_with_the_reason, client
 ):
     demo, raiser, d = unresolved_with_the_reason
     client.force_login(raiser)
     page = client.get(f"/disagreements/{d.pk}/escalate/").text
-    assert 'name="na-resolution-and-next-steps"' in page
-    assert 'name="na-evidence-based-reason"' not in page  # recorded, and never left out
+    assert 'name="na-' not in page and RESOLUTION not in page
     assert "(optional)" not in page
 
 
-def test_escalating_without_saying_why_the_rest_does_not_apply_keeps_what_was_typed(
-    unresolved_with_the_reason, client
-):
+def test_an_unresolved_stage_escalates_with_its_reason_alone(unresolved_with_the_reason, client):
     demo, raiser, d = unresolved_with_the_reason
     client.force_login(raiser)
     typed = "Still unsafe: the referral was closed without a visit"
     response = client.post(
         f"/disagreements/{d.pk}/escalate/", {"version": d.version, "reason": typed}
     )
-    assert response.status_code == 400
-    assert typed in response.text
-    summary = re.search(r'govuk-error-summary__list">(.*?)</ul>', response.text, re.S).group(1)
-    assert RESOLUTION in summary and "does not apply" in summary
-    assert fresh(d).stage == 1
+    assert response.status_code == 302
+    assert fresh(d).stage == 2
 
 
 def test_the_record_form_says_which_items_the_stage_still_lacks(unresolved, client):
@@ -87,7 +82,8 @@ def test_the_record_form_says_which_items_the_stage_still_lacks(unresolved, clie
     client.force_login(raiser)
     page = client.get(f"/disagreements/{d.pk}/record/").text
     hint = re.search(r'id="id_covers_helptext"[^>]*>(.*?)</div>', page, re.S).group(1)
-    assert REASON in hint and RESOLUTION not in hint
+    assert f"still lacks: {REASON}" in hint
+    assert f"If it resolves, it must also cover: {RESOLUTION}" in hint
 
 
 def test_resolving_is_not_offered_until_what_cannot_be_left_out_is_recorded(client):

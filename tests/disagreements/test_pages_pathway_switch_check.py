@@ -45,7 +45,7 @@ def test_the_switch_page_shows_what_the_version_would_refuse_and_needs_a_reason_
 ):
     client.force_login(demo.admin)
     response = client.post(
-        BASE + "upload/", {"file": SimpleUploadedFile("v4.yaml", with_a_new_first_rung())}
+        BASE + "upload/", {"file": SimpleUploadedFile("v5.yaml", with_a_new_first_rung())}
     )
     assert response.status_code == 302
     row = PartnershipPathway.objects.get(partnership=demo.partnership, in_use_from__isnull=True)
@@ -59,7 +59,7 @@ def test_the_switch_page_shows_what_the_version_would_refuse_and_needs_a_reason_
             f"and no one stands in for it: Complete {agency.name}'s ladder" in words
         ), agency.name
         assert f'href="/partnerships/stoke-on-trent/agencies/{agency.pk}/"' in problems
-    assert page.index("What this version would refuse") < page.index("Switch to version 4 anyway")
+    assert page.index("What this version would refuse") < page.index("Switch to version 5 anyway")
 
     # Without a reason: refused at the reason's field, nothing switched.
     switch_url = f"{BASE}versions/{row.pk}/switch/"
@@ -72,7 +72,7 @@ def test_the_switch_page_shows_what_the_version_would_refuse_and_needs_a_reason_
         in html.unescape(refused.text)
     )
     assert 'href="#id_anyway"' in refused.text
-    assert versions.in_use(demo.partnership).pack.version == 3
+    assert versions.in_use(demo.partnership).pack.version == 4
     assert not Event.objects.filter(action="pathway.switched").exists()
 
     too_long = client.post(switch_url, {"seen_in_use": seen, "anyway": "x" * 2001})
@@ -82,7 +82,7 @@ def test_the_switch_page_shows_what_the_version_would_refuse_and_needs_a_reason_
     reason = "The ladders are being imported tomorrow morning"
     switched = client.post(switch_url, {"seen_in_use": seen, "anyway": reason})
     assert switched.status_code == 302
-    assert versions.in_use(demo.partnership).pack.version == 4
+    assert versions.in_use(demo.partnership).pack.version == 5
     event = Event.objects.get(action="pathway.switched")
     assert event.data["anyway"]["reason"] == reason
     assert len(event.data["anyway"]["problems"]) == count
@@ -91,7 +91,7 @@ def test_the_switch_page_shows_what_the_version_would_refuse_and_needs_a_reason_
 
 def test_a_version_the_check_finds_nothing_wrong_with_switches_without_a_reason(client, demo):
     client.force_login(demo.admin)
-    row = versions.upload(demo.partnership, stoke_v2(), "v4.yaml", by=demo.admin)
+    row = versions.upload(demo.partnership, stoke_v2(), "v5.yaml", by=demo.admin)
     page = client.get(f"{BASE}versions/{row.pk}/").text
     assert "What this version would refuse" not in page and "anyway" not in page
     seen = versions.in_use(demo.partnership).digest

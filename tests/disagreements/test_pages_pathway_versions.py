@@ -30,7 +30,7 @@ def post_file(client, data: bytes, name="stoke-on-trent.yaml"):
 
 
 def uploaded(demo, data=None) -> PartnershipPathway:
-    return versions.upload(demo.partnership, data or stoke_v2(), "v4.yaml", by=demo.admin)
+    return versions.upload(demo.partnership, data or stoke_v2(), "v5.yaml", by=demo.admin)
 
 
 def test_only_the_partnerships_administrators_see_its_pathway_pages(client, demo):
@@ -46,7 +46,7 @@ def test_only_the_partnerships_administrators_see_its_pathway_pages(client, demo
             response = client.get(page)
             assert response.status_code == 404, (someone, page)
             assert "Page not found" in response.text
-        assert post_file(client, stoke_v2(version=5)).status_code == 404
+        assert post_file(client, stoke_v2(version=6)).status_code == 404
         switched = client.post(f"{BASE}versions/{row.pk}/switch/", {"seen_in_use": "x"})
         assert switched.status_code == 404
     client.logout()
@@ -73,7 +73,7 @@ def test_upload_compare_simulate_and_switch(client, demo):
     response = post_file(client, stoke_v2())
     assert response.status_code == 302
     review = client.get(response["Location"])
-    assert "What changes from version 3" in review.text
+    assert "What changes from version 4" in review.text
     assert "reviewed every 3 working days" in review.text
     assert "reviewed every 5 working days" in review.text
     dates = client.get(response["Location"], {"start": "2026-12-01"}).text
@@ -81,18 +81,18 @@ def test_upload_compare_simulate_and_switch(client, demo):
     seen = versions.in_use(demo.partnership).digest
     row = PartnershipPathway.objects.get(uploaded_by=demo.admin)
     switched = client.post(f"{BASE}versions/{row.pk}/switch/", {"seen_in_use": seen}, follow=True)
-    assert "New disagreements now start under stoke-on-trent v4" in switched.text
-    assert "Earlier versions" in switched.text and "v3" in switched.text
-    assert versions.in_use(demo.partnership).pack.version == 4
-    assert before.pathway.version == 3
+    assert "New disagreements now start under stoke-on-trent v5" in switched.text
+    assert "Earlier versions" in switched.text and "v4" in switched.text
+    assert versions.in_use(demo.partnership).pack.version == 5
+    assert before.pathway.version == 4
 
 
 @pytest.mark.parametrize(
     "data, summary, problem",
     [
-        (b"id: [unclosed\nversion: 4\n", "The pack has 1 problem", "YAML syntax error"),
+        (b"id: [unclosed\nversion: 5\n", "The pack has 1 problem", "YAML syntax error"),
         (
-            STOKE.read_bytes().replace(b"version: 3\n", b"version: 4\nnmae: typo\n"),
+            STOKE.read_bytes().replace(b"version: 4\n", b"version: 5\nnmae: typo\n"),
             "The pack has 1 problem",
             "stoke-on-trent.yaml:6: nmae: unknown field",
         ),
@@ -104,8 +104,8 @@ def test_upload_compare_simulate_and_switch(client, demo):
         (b"a: &a [x, x]\nb: [*a, *a]\n", "The pack has 1 problem", "YAML aliases"),
         (b"x" * (versions.MAX_BYTES + 10), "a pack must be at most 256 KB", None),
         (b"id: caf\xe9\n", "The file must be UTF-8 text: line 1", None),
-        (STOKE.read_bytes(), "This is the version in use (stoke-on-trent v3)", None),
-        (stoke_v2(version=3), "stoke-on-trent v3 already exists with different content", None),
+        (STOKE.read_bytes(), "This is the version in use (stoke-on-trent v4)", None),
+        (stoke_v2(version=4), "stoke-on-trent v4 already exists with different content", None),
     ],
     ids=[
         "malformed",
@@ -178,8 +178,8 @@ def test_a_stale_or_forged_switch_is_refused_and_shows_the_comparison_again(clie
         refused = client.post(f"{BASE}versions/{two.pk}/switch/", {"seen_in_use": seen})
         assert refused.status_code == 400
         assert error_summary(refused)
-        assert "What changes from version 3" in refused.text
-    assert versions.in_use(demo.partnership).pack.version == 3
+        assert "What changes from version 4" in refused.text
+    assert versions.in_use(demo.partnership).pack.version == 4
     # Retried from the refused page, which holds the comparison as it now stands.
     seen = versions.in_use(demo.partnership).digest
     assert f'value="{seen}"' in refused.text
@@ -200,11 +200,11 @@ def test_a_date_that_is_not_one_is_named_on_the_simulation(client, demo):
 
 def test_a_version_switched_away_from_is_listed_and_cannot_be_switched_to_again(client, demo):
     two = uploaded(demo)
-    three = uploaded(demo, stoke_v2(version=5))
+    three = uploaded(demo, stoke_v2(version=6))
     client.force_login(demo.admin)
     seen = versions.in_use(demo.partnership).digest
     client.post(f"{BASE}versions/{three.pk}/switch/", {"seen_in_use": seen})
     seen = versions.in_use(demo.partnership).digest
     refused = client.post(f"{BASE}versions/{two.pk}/switch/", {"seen_in_use": seen})
     assert refused.status_code == 400
-    assert "upload its text as version 6" in error_summary(refused)[0]
+    assert "upload its text as version 7" in error_summary(refused)[0]

@@ -288,6 +288,7 @@ def test_the_hand_over_page_offers_only_the_side_and_people_the_rule_accepts(cli
 def test_check_your_answers_sent_twice_at_once_raises_one_disagreement(client, demo):
     # A double click before the page's script has loaded, or a slow connection: the second
     # send arrives while the first is being raised, and raises nothing more.
+    from rpd.disagreements import sends
     from rpd.disagreements.views import raise_
 
     client.force_login(demo.ladder["csc"][0])
@@ -304,9 +305,8 @@ def test_check_your_answers_sent_twice_at_once_raises_one_disagreement(client, d
         ("risk", {"risk": "high"}),
     ]:
         assert answer(client, step, data).status_code == 302, step
-    request = type("Sent", (), {"session": client.session})()
-    first = raise_.claim(request, client.session[raise_.SESSION_KEY])  # the first, under way
-    assert first is not None
+    first = sends.Send(f"session {client.session.session_key}", client.session[raise_.SESSION_KEY])
+    assert first.claim()  # the first, under way
     second = client.post("/disagreements/new/check/")
     assert second.status_code == 302 and second["Location"] == "/"
     assert not Disagreement.objects.exists()  # the first send raises it, not this one

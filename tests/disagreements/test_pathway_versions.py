@@ -23,10 +23,10 @@ pytestmark = pytest.mark.django_db
 STOKE = registry.BUILT_IN_DIR / "stoke-on-trent.yaml"
 
 
-def stoke_v2(version: int = 4, review_days: int = 3) -> bytes:
+def stoke_v2(version: int = 5, review_days: int = 3) -> bytes:
     """Stoke-on-Trent's pack with stage 1 reviewed sooner and its first milestone later."""
     text = STOKE.read_text("utf-8")
-    text = text.replace("version: 3\n", f"version: {version}\n", 1)
+    text = text.replace("version: 4\n", f"version: {version}\n", 1)
     text = text.replace(
         "review_every_working_days: 5\n", f"review_every_working_days: {review_days}\n", 1
     )
@@ -61,21 +61,21 @@ def test_an_open_disagreement_keeps_its_version_after_the_switch_and_a_new_one_t
     due, milestones = episode.due, {m.key: m.due for m in episode.milestones.all()}
 
     row = upload(demo, stoke_v2())
-    assert versions.in_use(demo.partnership).pack.version == 3  # uploading changes nothing
+    assert versions.in_use(demo.partnership).pack.version == 4  # uploading changes nothing
     switch(demo, row)
 
     kept = fresh(before)
-    assert kept.pathway.version == 3 and kept.pack.stage(1).timescale.review_every_working_days == 5
+    assert kept.pathway.version == 4 and kept.pack.stage(1).timescale.review_every_working_days == 5
     assert kept.current_episode().due == due
     assert {m.key: m.due for m in kept.current_episode().milestones.all()} == milestones
 
     after = transitions.raise_disagreement(raiser, raise_data(demo))
-    assert after.pathway == row.pathway and after.pack.version == 4
+    assert after.pathway == row.pathway and after.pack.version == 5
     assert after.pack.stage(1).timescale.review_every_working_days == 3
     calendar = demo.partnership.working_calendar()
     started = after.current_episode().started_on
     assert after.current_episode().due == calendar.add_working_days(started, 3)
-    assert versions.in_use(demo.partnership).label == "stoke-on-trent v4"
+    assert versions.in_use(demo.partnership).label == "stoke-on-trent v5"
 
 
 def test_upload_and_switch_are_audited_and_the_chain_vouches_for_the_rows(demo):
@@ -84,7 +84,7 @@ def test_upload_and_switch_are_audited_and_the_chain_vouches_for_the_rows(demo):
     actions = list(Event.objects.order_by("seq").values_list("action", flat=True))
     assert actions[-2:] == ["pathway.uploaded", "pathway.switched"]
     switched = Event.objects.get(action="pathway.switched")
-    assert switched.data["from"]["version"] == 3 and switched.data["to"]["version"] == 4
+    assert switched.data["from"]["version"] == 4 and switched.data["to"]["version"] == 5
     assert switched.actor_id == demo.admin.pk and switched.partnership_id == demo.partnership.pk
     assert audit.verify().ok
 
@@ -93,7 +93,7 @@ def test_the_version_it_ran_before_is_listed_with_the_disagreements_still_under_
     transitions.raise_disagreement(demo.ladder["csc"][0], raise_data(demo))
     switch(demo, upload(demo, stoke_v2()))
     listed = versions.versions(demo.partnership)
-    assert [(v.pathway.version, v.open) for v in listed] == [(4, 0), (3, 1)]
+    assert [(v.pathway.version, v.open) for v in listed] == [(5, 0), (4, 1)]
     assert listed[0].row.in_use and listed[1].row.in_use_until is not None
 
 
@@ -102,14 +102,14 @@ def test_the_same_version_with_other_content_is_refused_asking_for_a_new_version
     with pytest.raises(versions.PathwayVersionError) as refused:
         upload(demo, stoke_v2(review_days=4))
     assert refused.value.field == "file"
-    assert "stoke-on-trent v4 already exists with different content" in refused.value.message
-    assert "version: 5" in refused.value.message
+    assert "stoke-on-trent v5 already exists with different content" in refused.value.message
+    assert "version: 6" in refused.value.message
     assert refused.value.problems[0].startswith("stoke-on-trent.yaml:5: version:")
 
 
 def test_the_built_in_version_with_other_content_is_refused(demo):
-    with pytest.raises(versions.PathwayVersionError, match="v3 already exists"):
-        upload(demo, stoke_v2(version=3))
+    with pytest.raises(versions.PathwayVersionError, match="v4 already exists"):
+        upload(demo, stoke_v2(version=4))
 
 
 def test_uploading_the_same_text_again_gives_the_version_already_held(demo):
@@ -121,9 +121,9 @@ def test_uploading_the_same_text_again_gives_the_version_already_held(demo):
 def test_the_version_in_use_and_lower_versions_are_refused(demo):
     with pytest.raises(versions.PathwayVersionError, match="This is the version in use"):
         upload(demo, STOKE.read_bytes())
-    switch(demo, upload(demo, stoke_v2(version=5)))
-    with pytest.raises(versions.PathwayVersionError, match="needs a version above 5"):
-        upload(demo, stoke_v2(version=4))
+    switch(demo, upload(demo, stoke_v2(version=6)))
+    with pytest.raises(versions.PathwayVersionError, match="needs a version above 6"):
+        upload(demo, stoke_v2(version=5))
 
 
 def test_an_invalid_pack_is_refused_with_each_problem_by_line_and_field(demo):
@@ -136,7 +136,7 @@ def test_an_invalid_pack_is_refused_with_each_problem_by_line_and_field(demo):
     [problem] = refused.value.problems
     assert problem.startswith("stoke-on-trent.yaml:73: stages[0].timescale")
     assert "greater than 0" in problem
-    assert not PathwayVersion.objects.filter(version=4).exists()
+    assert not PathwayVersion.objects.filter(version=5).exists()
 
 
 @pytest.mark.parametrize(
@@ -176,7 +176,7 @@ def test_another_pathway_id_is_switched_to_only_when_confirmed(demo):
 
 
 def test_a_stale_switch_is_refused(demo):
-    two, three = upload(demo, stoke_v2()), upload(demo, stoke_v2(version=5))
+    two, three = upload(demo, stoke_v2()), upload(demo, stoke_v2(version=6))
     seen = versions.in_use(demo.partnership).digest
     versions.switch(demo.partnership, three.pk, by=demo.admin, seen_in_use=seen)
     with pytest.raises(versions.PathwayVersionError, match="changed while you were looking"):
@@ -184,9 +184,9 @@ def test_a_stale_switch_is_refused(demo):
 
 
 def test_going_back_to_a_lower_version_is_refused(demo):
-    two, three = upload(demo, stoke_v2()), upload(demo, stoke_v2(version=5))
+    two, three = upload(demo, stoke_v2()), upload(demo, stoke_v2(version=6))
     switch(demo, three)
-    with pytest.raises(versions.PathwayVersionError, match="upload its text as version 6"):
+    with pytest.raises(versions.PathwayVersionError, match="upload its text as version 7"):
         switch(demo, two)
 
 
@@ -205,7 +205,7 @@ def test_the_diff_names_what_changes_by_section():
     sections = {s.title: s.changes for s in diff(old, new)}
     assert set(sections) == {"Pathway", "Timescales"}
     [version] = sections["Pathway"]
-    assert (version.what, version.before, version.after) == ("Version", "3", "4")
+    assert (version.what, version.before, version.after) == ("Version", "4", "5")
     timescale, milestone = sections["Timescales"]
     assert timescale.where == "Stage 1: Practitioner to practitioner"
     assert "reviewed every 5 working days" in timescale.before
@@ -233,25 +233,25 @@ def test_a_disagreement_raised_under_the_built_in_v2_keeps_it_once_v3_adds_the_r
     demo, monkeypatch, tmp_path
 ):
     """Version 3 of the built-in Stoke-on-Trent pack adds the policy's review date (issue 18
-    item 10). A case raised under version 2 keeps the text it pinned (ADR 008); the
-    partnership's next case starts under version 3."""
+    item 10). A case raised under version 3 keeps the text it pinned (ADR 008); the
+    partnership's next case starts under version 4."""
     entry = demo.partnership.pathway_entry()
-    assert entry.built_in and entry.pack.version == 3
-    text = entry.path.read_text("utf-8").replace("version: 3\n", "version: 2\n", 1)
+    assert entry.built_in and entry.pack.version == 4
+    text = entry.path.read_text("utf-8").replace("version: 4\n", "version: 3\n", 1)
     text = "".join(line for line in text.splitlines(keepends=True) if "review_date:" not in line)
     earlier = tmp_path / "stoke-on-trent.yaml"
     earlier.write_text(text, "utf-8")
-    v2 = registry.Entry(load_pack_text(text), earlier, True, digest(text))
+    v3 = registry.Entry(load_pack_text(text), earlier, True, digest(text))
     raiser = demo.ladder["csc"][0]
     with monkeypatch.context() as patched:
-        patched.setattr(type(demo.partnership), "pathway_entry", lambda self: v2)
+        patched.setattr(type(demo.partnership), "pathway_entry", lambda self: v3)
         before = transitions.raise_disagreement(raiser, raise_data(demo))
     due = before.current_episode().due
 
     after = transitions.raise_disagreement(raiser, raise_data(demo))
 
     kept = fresh(before)
-    assert (kept.pathway.version, kept.pack.source.review_date) == (2, None)
+    assert (kept.pathway.version, kept.pack.source.review_date) == (3, None)
     assert kept.current_episode().due == due
-    assert after.pathway.version == 3
+    assert after.pathway.version == 4
     assert after.pack.source.review_date == datetime.date(2026, 1, 31)

@@ -629,10 +629,8 @@ def test_stoke_on_trent_over_christmas_2025_climbs_to_the_partnership_at_stage_5
         assert d.next_due == D(2025, 12, 30)
 
         traveller.move_to(london(2025, 12, 23))
-        error = refused(Invalid, "escalate", charity[0], d, reason="x")
-        assert "the agreed points of resolution and next steps" in str(error)
-        not_resolved = {"resolution-and-next-steps": "Not resolved, so nothing was agreed"}
-        d = do("escalate", charity[0], d, reason="No agreement", not_applicable=not_resolved)
+        # Not resolved, so no points of resolution are asked for ("where resolved").
+        d = do("escalate", charity[0], d, reason="No agreement")
         # Stage 2 from Tue 23 Dec: contact within 1, Wed 24 Dec; review after 5:
         # 24, 29, 30, 31 Dec, (New Year's Day) Fri 2 Jan 2026.
         at_stage(
@@ -653,7 +651,7 @@ def test_stoke_on_trent_over_christmas_2025_climbs_to_the_partnership_at_stage_5
             approved_by=csc[2],
         )
         traveller.move_to(london(2025, 12, 31))
-        d = do("escalate", csc[1], d, reason="No agreement", not_applicable=not_resolved)
+        d = do("escalate", csc[1], d, reason="No agreement")
         # Stage 3 from Wed 31 Dec: contact within 1, Fri 2 Jan; meeting and written decision
         # within 2, Mon 5 Jan, which is also the stage's limit.
         at_stage(

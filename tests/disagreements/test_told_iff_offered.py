@@ -33,13 +33,13 @@ def sample(step, d) -> dict:
     """Input a person taking the step would give: valid, and synthetic."""
     episode = d.episodes.get(number=d.stage)
     stage = d.pack.stage(d.stage)
-    closing = {
-        "not_applicable": {
-            r.id: WHY
-            for r in stage.must_record
-            if r.id not in transitions.covers(episode) and r.may_not_apply
-        }
-    }
+    covered = transitions.covers(episode)
+
+    def closing(resolving: bool) -> dict:
+        asked = stage.to_record(resolving=resolving)
+        left_out = [r for r in asked if r.id not in covered and r.may_not_apply]
+        return {"not_applicable": {r.id: WHY for r in left_out}}
+
     now = transitions.now()
     return {
         "approve": lambda: {"record": step.target},
@@ -59,13 +59,16 @@ def sample(step, d) -> dict:
         "submit_form": lambda: formsubmissions.sample_answers(
             d, formsubmissions.still_to_send(d)[0], now
         ),
-        "escalate": lambda: {"reason": "Still unresolved after the discussion.", **closing},
+        "escalate": lambda: {
+            "reason": "Still unresolved after the discussion.",
+            **closing(resolving=False),
+        },
         "resolve": lambda: {
             "agreed_outcome": "A joint visit and a plan.",
             "next_steps": "Both agencies attend the review.",
             "written_confirmation": "Confirmed by email to both agencies the same day.",
             "feedback_to_raiser": "Thank you: the challenge changed the plan.",
-            **closing,
+            **closing(resolving=True),
         },
         "refer": lambda: {
             "referred_to": d.pack.last_stage.referral_names[0],

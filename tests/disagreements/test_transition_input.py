@@ -328,20 +328,33 @@ def test_each_transition_names_its_missing_fields(stoke, name, fields):
     assert all(asks_for(errors[field]) for field in fields), errors
 
 
+STOKE_REASON = "A clear, evidence-based reason for the disagreement, shared with everyone involved"
+STOKE_RESOLUTION = (
+    "Where resolved, the agreed points of resolution and next steps, shared with everyone involved"
+)
+
+
 @pytest.mark.parametrize(
-    "name, fields",
+    "name, fields, must_record",
     [
-        ("escalate", {"reason"}),
-        ("resolve", {"agreed_outcome", "next_steps", "written_confirmation", "feedback_to_raiser"}),
+        ("escalate", {"reason"}, [STOKE_REASON]),
+        (
+            "resolve",
+            {"agreed_outcome", "next_steps", "written_confirmation", "feedback_to_raiser"},
+            [STOKE_REASON, STOKE_RESOLUTION],  # where resolved, its points too
+        ),
     ],
 )
 def test_closing_a_stage_names_its_missing_fields_and_what_it_must_still_record(
-    stoke, name, fields
+    stoke, name, fields, must_record
 ):
     errors = invalid(name, stoke.ladder["csc"][0], stoke.d, {})
     assert set(errors) == fields | {"not_applicable"}
     assert all(asks_for(errors[field]) for field in fields), errors
-    assert errors["not_applicable"] == STOKE_STAGE_1_MUST_RECORD
+    assert errors["not_applicable"] == [
+        f"Stage 1 must still record: {'; '.join(must_record)}. Record a discussion covering "
+        f"{'it' if len(must_record) == 1 else 'them'}, and have the record approved"
+    ]
 
 
 def test_referring_on_at_the_top_stage_names_its_missing_fields(hillingdon_top):
@@ -367,35 +380,72 @@ def test_resuming_needs_no_input_but_only_a_paused_disagreement_resumes(stoke):
 # -- Stage records -------------------------------------------------------------------------
 
 
-def test_a_stage_item_declared_not_applicable_needs_a_reason(stoke):
-    raiser = stoke.ladder["csc"][0]
-    approved_record(raiser, stoke.ladder["csc"][1], stoke.d, covers=["evidence-based-reason"])
+# What escalating cannot leave out, saying the way on (the points of resolution are not
+# asked: it did not resolve).
+STOKE_STAGE_1_MUST_RECORD = [
+    f"Stage 1 must still record: {STOKE_REASON}. Record a discussion covering it, and have "
+    "the record approved",
+]
+
+
+@pytest.fixture
+def jersey(db, clock):
+    """Jersey at stage 1, whose minutes are kept only where the challenge is in a meeting."""
+    demo = build_partnership("jersey")
+    return Case(demo, transitions.raise_disagreement(demo.ladder["csc"][0], raise_data(demo)))
+
+
+JERSEY_COVERED = ["outcome-and-plan", "discussions-documented"]
+
+
+def test_a_stage_item_declared_not_applicable_needs_a_reason(jersey):
+    raiser = jersey.ladder["csc"][0]
+    approved_record(raiser, jersey.ladder["csc"][1], jersey.d, covers=JERSEY_COVERED)
     errors = invalid(
-        "escalate",
-        raiser,
-        stoke.d,
-        {"reason": "x", "not_applicable": {"resolution-and-next-steps": ""}},
+        "escalate", raiser, jersey.d, {"reason": "x", "not_applicable": {"dissent-minuted": ""}}
     )
     # Named by what the stage records, never by the pack's id for it.
     [message] = errors["not_applicable"]
-    assert message.startswith("Say why “Where resolved, the agreed points of resolution")
-    assert message.endswith("” does not apply") and "resolution-and-next-steps" not in message
+    assert message.startswith("Say why “If the challenge is made in a meeting")
+    assert message.endswith("” does not apply") and "dissent-minuted" not in message
     errors = invalid(
-        "escalate", raiser, stoke.d, {"reason": "x", "not_applicable": {"partnership-form": "n/a"}}
+        "escalate", raiser, jersey.d, {"reason": "x", "not_applicable": {"partnership-form": "n/a"}}
     )
     assert errors == {"not_applicable": ["Stage 1 records nothing called 'partnership-form'"]}
 
 
-STOKE_REASON = "A clear, evidence-based reason for the disagreement, shared with everyone involved"
-STOKE_RESOLUTION = (
-    "Where resolved, the agreed points of resolution and next steps, shared with everyone involved"
-)
-# What cannot be left out, then what may be, each saying the way on.
-STOKE_STAGE_1_MUST_RECORD = [
-    f"Stage 1 must still record: {STOKE_REASON}. Record a discussion covering it, and have "
-    "the record approved",
-    f"Say why “{STOKE_RESOLUTION}” does not apply, or record a discussion covering it",
-]
+def test_escalating_in_stoke_on_trent_does_not_ask_for_the_points_of_resolution(stoke):
+    # Seed 003 §5 Stage 1: "Where a resolution is reached this should be clearly recorded
+    # ... including the agreed points of resolution": an unresolved stage has none.
+    raiser, manager = stoke.ladder["csc"][0], stoke.ladder["csc"][1]
+    approved_record(raiser, manager, stoke.d, covers=["evidence-based-reason"])
+    errors = invalid(
+        "escalate",
+        raiser,
+        stoke.d,
+        {"reason": "x", "not_applicable": {"resolution-and-next-steps": "Not resolved"}},
+    )
+    assert errors == {
+        "not_applicable": [
+            f"“{STOKE_RESOLUTION}” is asked only when the stage resolves: leave it out when "
+            "escalating"
+        ]
+    }
+    assert perform("escalate", raiser, stoke.d, {"reason": "Still unsafe"}).stage == 2
+
+
+def test_resolving_in_stoke_on_trent_needs_the_points_of_resolution_recorded(stoke):
+    # Where it resolves, the points of resolution are recorded: no reason leaves them out.
+    raiser, manager = stoke.ladder["csc"][0], stoke.ladder["csc"][1]
+    approved_record(raiser, manager, stoke.d, covers=["evidence-based-reason"], outcome="resolved")
+    assert "resolve" not in transitions.allowed(raiser, fresh(stoke.d))
+    errors = invalid("resolve", raiser, stoke.d, RESOLUTION)
+    assert errors == {
+        "not_applicable": [
+            f"Stage 1 must still record: {STOKE_RESOLUTION}. Record a discussion covering it, "
+            "and have the record approved"
+        ]
+    }
 
 
 def test_escalating_is_refused_until_the_record_covering_what_the_stage_must_record_is_approved(
@@ -404,16 +454,8 @@ def test_escalating_is_refused_until_the_record_covering_what_the_stage_must_rec
     raiser, manager = stoke.ladder["csc"][0], stoke.ladder["csc"][1]
     record = add_record(raiser, stoke.d, covers=everything(stoke.d))
     errors = invalid("escalate", raiser, stoke.d, {"reason": "Still unsafe"})
+    # The unapproved record counts for nothing.
     assert errors == {"not_applicable": STOKE_STAGE_1_MUST_RECORD}
-    # Declaring one item not applicable still leaves the other: the unapproved record
-    # counts for neither.
-    errors = invalid(
-        "escalate",
-        raiser,
-        stoke.d,
-        {"reason": "x", "not_applicable": {"resolution-and-next-steps": "Not resolved"}},
-    )
-    assert errors == {"not_applicable": STOKE_STAGE_1_MUST_RECORD[:1]}
 
     perform("approve", manager, stoke.d, {"record": record.pk})
     d = perform("escalate", raiser, stoke.d, {"reason": "Still unsafe"})
@@ -735,11 +777,11 @@ def test_agreed_actions_nested_thousands_deep_are_refused_naming_actions(stoke):
 
 
 @pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity"])
-def test_nan_in_a_not_applicable_item_is_refused_naming_the_field(stoke, number):
-    raiser = stoke.ladder["csc"][0]
-    approved_record(raiser, stoke.ladder["csc"][1], stoke.d, covers=["evidence-based-reason"])
-    data = {"reason": "x", "not_applicable": f'{{"resolution-and-next-steps": {number}}}'}
-    errors = invalid("escalate", raiser, stoke.d, data)
+def test_nan_in_a_not_applicable_item_is_refused_naming_the_field(jersey, number):
+    raiser = jersey.ladder["csc"][0]
+    approved_record(raiser, jersey.ladder["csc"][1], jersey.d, covers=JERSEY_COVERED)
+    data = {"reason": "x", "not_applicable": f'{{"dissent-minuted": {number}}}'}
+    errors = invalid("escalate", raiser, jersey.d, data)
     assert list(errors) == ["not_applicable"]
     assert f"{number.lstrip('-')} is not a number" in errors["not_applicable"][0]
 

@@ -242,21 +242,26 @@ def test_the_partnership_form_cannot_be_declared_not_applicable(demo):
 
 
 @pytest.mark.parametrize("reason", [".", "n/a", "-- ... --", "none"])
-def test_a_not_applicable_reason_is_real_text(demo, d, reason):
-    first = record(demo.ladder["csc"][0], d, covers=["evidence-based-reason"])
-    do("approve", demo.ladder["csc"][1], d, record=first.pk)
+def test_a_not_applicable_reason_is_real_text(reason, db, clock):
+    # Jersey §4.3: minutes are kept "if this is in a meeting".
+    jersey = build_partnership("jersey")
+    d = transitions.raise_disagreement(jersey.ladder["csc"][0], raise_data(jersey))
+    first = record(
+        jersey.ladder["csc"][0], d, covers=["outcome-and-plan", "discussions-documented"]
+    )
+    do("approve", jersey.ladder["csc"][1], d, record=first.pk)
 
     error = refused(
         Invalid,
         "escalate",
-        demo.ladder["csc"][0],
+        jersey.ladder["csc"][0],
         d,
         reason="Still unresolved",
-        not_applicable={"resolution-and-next-steps": reason},
+        not_applicable={"dissent-minuted": reason},
     )
 
     [message] = error.errors["not_applicable"]
-    assert message.startswith("Say in words why “Where resolved, the agreed points")
+    assert message.startswith("Say in words why “If the challenge is made in a meeting")
     assert message.endswith("” does not apply (at least 10 letters)")
 
 
@@ -517,7 +522,10 @@ def test_a_raise_pins_the_digest_of_the_very_text_it_stores(demo, monkeypatch, t
     # Another version is installed between reading the entry and pinning it.
     replaced = tmp_path / "stoke-on-trent.yaml"
     replaced.write_text(
-        entry.path.read_text("utf-8").replace("version: 3\n", "version: 4\n", 1), "utf-8"
+        entry.path.read_text("utf-8").replace(
+            f"version: {entry.pack.version}\n", f"version: {entry.pack.version + 1}\n", 1
+        ),
+        "utf-8",
     )
     stale = registry.Entry(entry.pack, replaced, entry.built_in, entry.digest)
     monkeypatch.setattr(type(demo.partnership), "pathway_entry", lambda self: stale)
@@ -525,7 +533,7 @@ def test_a_raise_pins_the_digest_of_the_very_text_it_stores(demo, monkeypatch, t
     d = transitions.raise_disagreement(demo.ladder["csc"][0], raise_data(demo))
 
     assert d.pathway.digest == digest(d.pathway.text)
-    assert d.pathway.version == d.pack.version == 4
+    assert d.pathway.version == d.pack.version == entry.pack.version + 1
 
 
 # -- Item 16: who may act on a record, an action or a person is declared with the rule ------

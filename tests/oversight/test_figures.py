@@ -4,7 +4,7 @@ the plan of a known mix of 2,400 cases across three years, and the two compared.
 from __future__ import annotations
 
 import datetime
-import math
+import statistics
 from collections import Counter
 from dataclasses import astuple
 
@@ -34,9 +34,17 @@ def inside(at, period: Period) -> bool:
     return at is not None and period.start <= mix.local(at) <= period.end
 
 
-def nearest_rank(values: list[int], share: float) -> int:
-    ordered = sorted(values)
-    return ordered[math.ceil(share * len(ordered)) - 1]
+def as_shown(value: float):
+    """As the page gives working days: to one decimal place, whole numbers whole."""
+    tenths = round(float(value), 1)
+    return int(tenths) if tenths.is_integer() else tenths
+
+
+def ninetieth(values: list[int]):
+    """A spreadsheet's PERCENTILE.INC(values, 0.9): Python's inclusive quantiles."""
+    if len(values) == 1:
+        return as_shown(values[0])
+    return as_shown(statistics.quantiles(values, n=10, method="inclusive")[-1])
 
 
 def working_days(calendar, first: datetime.date, last: datetime.date) -> int:
@@ -49,7 +57,7 @@ def working_days(calendar, first: datetime.date, last: datetime.date) -> int:
 
 
 def spread(values):
-    return (len(values), nearest_rank(values, 0.5), nearest_rank(values, 0.9))
+    return (len(values), as_shown(statistics.median(values)), ninetieth(values))
 
 
 def drift(demo, cases, period: Period) -> list[tuple]:

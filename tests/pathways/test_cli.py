@@ -362,7 +362,7 @@ def test_show_wraps_stoke_on_trents_long_record_items_with_one_bullet_each(capsy
     out = run(capsys, "pathway", "show", "stoke-on-trent")[1]
     assert (
         "  - Where resolved, the agreed points of resolution and next steps, shared with everyone\n"
-        "    involved (may be declared not applicable)\n"
+        "    involved (only when the stage resolves)\n"
     ) in out
 
 

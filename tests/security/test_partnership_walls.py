@@ -94,7 +94,9 @@ def world(django_db_setup, django_db_blocker):
 
             asked = operations.join_agency(b.partnership, b.admin, {"code": a.agencies["csc"].code})
             pack = a.partnership.pathway_entry()
-            text = pack.path.read_text("utf-8").replace("version: 3\n", "version: 4\n", 1)
+            text = pack.path.read_text("utf-8").replace(
+                f"version: {pack.pack.version}\n", f"version: {pack.pack.version + 1}\n", 1
+            )
             version = pathway_versions.upload(
                 a.partnership, text.encode(), "alpha.yaml", by=a.admin
             )

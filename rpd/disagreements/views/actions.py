@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from rpd.frontend import GovukErrors
 from rpd.pathways.calendar import today as london_today
 
-from .. import presenters, transitions
+from .. import presenters, sends, transitions
 from ..models import AgreedAction, Disagreement, Record
 from .common import attempt, case_or_404, error_summary, label, parse_int, posted, with_errors
 from .disagreement import button_text
@@ -174,8 +174,9 @@ class NotApplicable(GovukErrors, forms.Form):
             self.add_error(next(iter(self.fields)), self.error)
 
 
-def _may_be_left_out(d: Disagreement, covered: set) -> list:
-    return [r for r in d.pack.stage(d.stage).must_record if r.id not in covered and r.may_not_apply]
+def _may_be_left_out(d: Disagreement, covered: set, *, resolving: bool) -> list:
+    asked = d.pack.stage(d.stage).to_record(resolving=resolving)
+    return [r for r in asked if r.id not in covered and r.may_not_apply]
 
 
 @login_required
@@ -199,8 +200,9 @@ def act(request, pk: int, action: str):
         raise Http404("Page not found")
     closing = name in ("escalate", "resolve") and episode is not None
     covered = transitions.covers(episode) if closing else set()
-    uncovered = _may_be_left_out(d, covered) if closing else []
-    still = transitions.still_to_record(d, episode, covered) if closing else []
+    resolving = name == "resolve"
+    uncovered = _may_be_left_out(d, covered, resolving=resolving) if closing else []
+    still = transitions.still_to_record(d, episode, covered, resolving=resolving) if closing else []
     page = {"version": d.version, "changes": [], "extra": {}, "typed_na": {}}
     blank = transitions.form_for(name, user, d, known=known)
     data = None
@@ -241,12 +243,23 @@ def act(request, pk: int, action: str):
         form.fields["to_user"].help_text = "They act for your agency on this disagreement"
         form.fields["reason"].label = "Note"
     if name == "record" and episode is not None and "covers" in form.fields:
-        missing = transitions.still_to_record(d, episode)
-        if missing:
-            form.fields["covers"].help_text = (
-                "Tick each item this discussion covered. Until an approved record covers "
-                f"it, stage {d.stage} still lacks: " + "; ".join(r.text for r in missing)
-            )
+        missing = transitions.still_to_record(d, episode, resolving=False)
+        at_resolution = [
+            r for r in transitions.still_to_record(d, episode, resolving=True) if r not in missing
+        ]
+        if missing or at_resolution:
+            help_text = "Tick each item this discussion covered."
+            if missing:
+                help_text += (
+                    f" Until an approved record covers it, stage {d.stage} still lacks: "
+                    + "; ".join(r.text for r in missing)
+                    + ("." if at_resolution else "")
+                )
+            if at_resolution:
+                help_text += " If it resolves, it must also cover: " + "; ".join(
+                    r.text for r in at_resolution
+                )
+            form.fields["covers"].help_text = help_text
     if name == "hand_over_action":  # an action, unlike a side, may pass across agencies
         form.fields[
             "to_user"
@@ -305,6 +318,7 @@ def act(request, pk: int, action: str):
             "form": form,
             "errors": errors,
             "version": page["version"],
+            "sent_from": sends.token(),
             "changes": page["changes"],
             "conflict": "version" in page["extra"],
             "target": target,

@@ -9,7 +9,7 @@ from django.http import Http404
 from rpd.dataprotection import readings
 from rpd.frontend import GovukDateInput, as_sentence, first_input_id
 
-from .. import access, presenters, transitions
+from .. import access, presenters, sends, transitions
 from ..models import Disagreement
 
 # Field name: (label, hint). The backend forms name fields for code; these name them
@@ -280,15 +280,18 @@ def attempt(name: str, user, d: Disagreement, post, data: dict, page: dict) -> b
     to send now, shown by `_conflict.html`) or the refusal.
     """
     seen = parse_int(post.get("version"))
+    sent = sends.sent_from(post)
     try:
         if seen is None:
             raise transitions.Conflict("the page did not say which version you saw")
-        transitions.perform(name, user, d.pk, seen, data)
+        transitions.perform(name, user, d.pk, seen, data, sent_from=sent)
     except transitions.NotFound:
         raise Http404("Page not found") from None
     except transitions.Invalid as e:
         page["field_errors"] = dict(e.errors)
     except transitions.Conflict:
+        if sends.was_done(name, user, d.audit_target, sent):  # sent twice: the first did it
+            return True
         current = Disagreement.objects.filter(pk=d.pk).first()
         page["changes"] = presenters.changes_since(d, seen or 0)
         page["version"] = current.version if current else d.version

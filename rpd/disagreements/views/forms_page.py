@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from rpd.templatetags.govuk import govuk_tag
 
-from .. import access, formsubmissions, transitions
+from .. import access, formsubmissions, sends, transitions
 from ..models import Disagreement, FormSubmissionSensitive
 from .common import attempt, error_summary, posted, seen_or_404, with_errors
 
@@ -115,6 +115,7 @@ def form_page(request, pk: int, form_id: str):
             "form": form,
             "errors": errors,
             "version": page["version"],
+            "sent_from": sends.token(),
             "changes": page["changes"],
             "conflict": "version" in page["extra"],
             "versions": _versions(d, pack_form, special),

@@ -3,15 +3,12 @@ your answers and a confirmation. Works without JavaScript."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from functools import wraps
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.forms import ModelChoiceField
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -23,7 +20,7 @@ from rpd.pathways.calendar import today as london_today
 from rpd.pathways.simulate import stage_dates
 from rpd.people.models import Partnership
 
-from .. import transitions
+from .. import sends, transitions
 from ..forms import Context, RaiseForm, covered_kinds, unasked_questions
 from ..models import Disagreement, Risk
 from ..nhs_number import spaced
@@ -401,22 +398,11 @@ def _summary(context: Context, answers: dict, steps: list[Step]) -> list[dict]:
     return rows
 
 
-# Check your answers sent twice at once (a double click before the page's script has
-# loaded, a slow connection) would raise it twice: each send reads the answers before the
-# first takes them away. So a send claims its answers first, for a while, and a second send
-# of the same answers from the same session finds them claimed and raises nothing.
-CLAIM_SECONDS = 120
+# Check your answers sent twice at once would raise it twice: each send reads the answers
+# before the first takes them away (`sends`).
 SENT_TWICE = (
     "You sent this disagreement twice: only the first is raised. If it is not below, raise it again"
 )
-
-
-def claim(request, answers: dict) -> str | None:
-    """The claim on these answers (a cache key), or None where another send holds it."""
-    text = json.dumps(answers, sort_keys=True, default=str)
-    session = request.session.session_key or ""
-    key = "rpd:raising:" + hashlib.sha256(f"{session}\n{text}".encode()).hexdigest()
-    return key if cache.add(key, True, CLAIM_SECONDS) else None
 
 
 @login_required
@@ -429,8 +415,8 @@ def check(request, context: Context):
         return redirect("disagreements:raise")
     errors = []
     if request.method == "POST":
-        claimed = claim(request, answers)
-        if claimed is None:
+        send = sends.Send(f"session {request.session.session_key}", answers)
+        if not send.claim():
             messages.info(request, SENT_TWICE)
             return redirect("home")
         try:
@@ -438,7 +424,7 @@ def check(request, context: Context):
                 request.user, {**answers, "partnership": context.partnership}
             )
         except transitions.Invalid as e:
-            cache.delete(claimed)
+            send.release()
             page = {n: s.slug for s in steps for n in s.fields}
             for name, said in e.errors.items():
                 target = page.get(name, steps[0].slug)
@@ -449,7 +435,7 @@ def check(request, context: Context):
                 else:
                     errors += [{"href": href, "text": m[:1].upper() + m[1:]} for m in said]
         except transitions.NotAllowed as e:
-            cache.delete(claimed)
+            send.release()
             errors.append({"href": "#main-content", "text": str(e)[:1].upper() + str(e)[1:]})
         else:
             request.session.pop(SESSION_KEY, None)
