@@ -593,6 +593,9 @@ def build_pages(loader, people: dict) -> list[Page]:
         ),
         Page("oversight list: partnership unit", reverse("disagreements:oversight"), unit, "", []),
         Page("My work: safeguarding lead", "/", loader.lead.pk, "", []),
+        Page(
+            "closed disagreements: team manager", reverse("disagreements:closed"), manager, "", []
+        ),
         *form_pages(loader, d, reader),
     ]
     # What each list must show first: the rows its query gives, read straight after the
@@ -603,6 +606,8 @@ def build_pages(loader, people: dict) -> list[Page]:
         user = user_of(page.user_pk)
         if page.url == "/":
             rows = queries.work_rows(user, 51)
+        elif page.url == reverse("disagreements:closed"):
+            rows = queries.closed_rows(user, 51)
         else:
             rows = oversight_first(user)
         page.rows = f"{len(rows) if len(rows) <= 50 else '50 of more'} shown"

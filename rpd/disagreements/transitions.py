@@ -30,7 +30,7 @@ from rpd.audit import log as audit
 from rpd.notifications import notices
 from rpd.pathways.calendar import WorkingCalendar, local_date
 from rpd.pathways.loader import PackInvalid, digest, load_pack_text
-from rpd.pathways.schema import DISPUTED_DECISION, EarlierStage, Pack, earlier_key
+from rpd.pathways.schema import EarlierStage, Pack, earlier_key
 from rpd.pathways.simulate import due_date, milestone_timescale, stage_dates
 from rpd.people import roles
 from rpd.people.models import (
@@ -1158,8 +1158,7 @@ def _meet_by_raising(d: Disagreement, episode: StageEpisode, at) -> None:
     counts from the disputed decision (Stoke-on-Trent §5 Stage 1, "raise the matter with
     the other practitioner ... within one working day of the disputed decision") is met
     by raising it, on time or late, never left to fall overdue on a fresh case."""
-    stage = d.pack.stage(episode.number)
-    met = [m.id for m in stage.milestones if m.counts_from == DISPUTED_DECISION]
+    met = [m.id for m in d.pack.stage(episode.number).met_by_raising]
     if met:
         facts.met(episode.milestones.filter(key__in=met, met_at__isnull=True), at)
         _date_after(d, episode, met, at)

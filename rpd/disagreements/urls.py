@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actions, disagreement, forms_page, oversight, pathway_admin, raise_
+from .views import actions, disagreement, forms_page, my_work, oversight, pathway_admin, raise_
 
 app_name = "disagreements"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("disagreements/new/check/", raise_.check, name="raise-check"),
     path("disagreements/new/raised/<int:pk>/", raise_.done, name="raise-done"),
     path("disagreements/new/<slug:step>/", raise_.step, name="raise-step"),
+    path("disagreements/closed/", my_work.closed, name="closed"),
     # The address every email links to (notifications.outbox.disagreement_link).
     path("disagreements/<int:pk>/", disagreement.detail, name="detail"),
     # The address a form's notices link to (notifications.outbox.form_link).

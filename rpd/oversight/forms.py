@@ -97,6 +97,9 @@ class RegisterForm(GovukErrors, forms.Form):
             if data.get(start) and data.get(end) and data[start] > data[end]:
                 self.add_error(end, f"{self.fields[end].label} must be on or after "
                                f"{self.fields[start].label.lower()}")  # fmt: skip
+                # Neither end filters: half of a range in error would show cases the
+                # person did not ask for, under a message saying the range is wrong.
+                data.pop(start, None)
         return data
 
     def chosen(self, today: datetime.date) -> Chosen:

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods
 
 from rpd.dataprotection import readings
@@ -53,16 +54,16 @@ def register_table(rows: list[register.RegisterRow], region: bool) -> dict:
         head.insert(1, "Partnership")
     cells = []
     for row in rows:
-        outcome = [row.outcome]
+        outcome = row.outcome
         if row.overdue:
-            outcome.append(govuk_tag("Overdue", "red"))
+            outcome = format_html("{} {}", row.outcome, govuk_tag("Overdue", "red"))
         line = [
             {"text": row.reference, "href": reverse("disagreements:detail", args=[row.pk])},
             f"{row.raised_on:%-d %b %Y}",
             f"{row.closed_on:%-d %b %Y}" if row.closed_on else "Open",
             f"{row.raising_agency} with {row.receiving_agency}",
             ", ".join(row.categories) or "None given",
-            {"text": row.outcome, "hint": row.pathway} if not row.overdue else outcome,
+            {"text": outcome, "hint": row.pathway},
             row.subject_name or "Register line only",
         ]
         if region:

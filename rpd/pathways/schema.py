@@ -459,6 +459,14 @@ class Stage(Strict):
             )
         return "; ".join([self.timescale.describe(), *parts])
 
+    @property
+    def met_by_raising(self) -> list[Milestone]:
+        """What raising the case meets: a milestone counted from the disputed decision
+        (Stoke-on-Trent §5 Stage 1, "raise the matter with the other practitioner ...
+        within one working day of the disputed decision"), since raising it here is raising
+        the matter, on time or late."""
+        return [m for m in self.milestones if m.counts_from == DISPUTED_DECISION]
+
     def to_record(self, *, resolving: bool) -> list[Requirement]:
         """What closing the stage accounts for: all it must record when it resolves; when it
         escalates, not what only a resolution reaches (`only_when_resolved`)."""

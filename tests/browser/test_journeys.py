@@ -341,6 +341,11 @@ def test_a_resolution_with_feedback(live_server, any_page, page_check):
     walk.press("Confirm the resolution", "confirmed")
     assert "Resolution confirmed." in walk.main()
     assert fresh(d).resolution.confirmed_by == raiser
+    # Closed, it leaves My work for the list of closed disagreements.
+    walk.go("/", "raiser-my-work")
+    assert d.reference not in walk.main()
+    walk.follow("Closed disagreements", "closed")
+    assert d.reference in walk.main() and "Resolved" in walk.main()
 
 
 # -- Notices, sight, conflicts --------------------------------------------------------------

@@ -5,8 +5,10 @@ empty), only the questions that were asked, and "Change" links named by the ques
 import datetime
 import html
 import re
+import zoneinfo
 
 import pytest
+import time_machine
 
 from rpd.disagreements.models import Disagreement
 from rpd.disagreements.nhs_number import spaced, synthetic
@@ -41,6 +43,17 @@ def demo():
 def journey(client, demo, subject: dict) -> tuple[dict, Disagreement]:
     """Every question of Stoke-on-Trent's raise, answered; the check page's rows and the
     disagreement it raised."""
+    page = answered(client, demo, subject)
+    raised = client.post("/disagreements/new/check/")
+    assert raised.status_code == 302
+    return rows(page.text), Disagreement.objects.select_related("subject").get(
+        pk=int(re.search(r"\d+", raised["Location"]).group())
+    )
+
+
+def answered(client, demo, subject: dict):
+    """Every question of Stoke-on-Trent's raise answered (a decision of 1 December 2026):
+    the check page."""
     pack = demo.partnership.pathway_entry().pack
     client.force_login(demo.ladder["csc"][0])
     client.post("/disagreements/new/", {"immediate_risk": "no"})
@@ -75,11 +88,39 @@ def journey(client, demo, subject: dict) -> tuple[dict, Disagreement]:
         assert response.status_code == 302, (step, response.text)
     page = client.get("/disagreements/new/check/")
     assert page.status_code == 200
-    raised = client.post("/disagreements/new/check/")
-    assert raised.status_code == 302
-    return rows(page.text), Disagreement.objects.select_related("subject").get(
-        pk=int(re.search(r"\d+", raised["Location"]).group())
-    )
+    return page
+
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+
+
+@pytest.mark.parametrize(
+    "today, warned",
+    [
+        (datetime.datetime(2026, 12, 1, 15, tzinfo=LONDON), False),  # the decision's day
+        (datetime.datetime(2026, 12, 2, 15, tzinfo=LONDON), False),  # one working day on
+        (datetime.datetime(2026, 12, 3, 15, tzinfo=LONDON), True),  # two: late
+    ],
+)
+def test_check_your_answers_says_when_raising_meets_stoke_on_trents_first_step_late(
+    client, demo, today, warned
+):
+    # §5 Stage 1: "raise the matter with the other practitioner ... within a maximum of one
+    # working day of the disagreement or on receipt of the disputed decision". Raising it
+    # here is raising the matter: said before it is sent, not found on the case after.
+    with time_machine.travel(today, tick=False):
+        page = answered(client, demo, {}).text
+        warning = re.search(r'id="met-late".*?Warning</span>(.*?)</strong>', page, re.S)
+        assert bool(warning) is warned
+        if warned:
+            text = " ".join(html.unescape(warning.group(1)).split())
+            due = "“Raise the matter with the other practitioner” was due by Wednesday 2 December"
+            assert text.startswith(due)
+            assert text.endswith("Raising it now meets it late, and the case will say so.")
+        raised = client.post("/disagreements/new/check/")
+        d = Disagreement.objects.get(pk=int(re.search(r"\d+", raised["Location"]).group()))
+        [milestone] = d.current_episode().milestones.filter(key="raise-with-practitioner")
+        assert milestone.met_at is not None and (milestone.met_at.date() > milestone.due) is warned
 
 
 @pytest.mark.parametrize(

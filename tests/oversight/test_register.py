@@ -1,5 +1,7 @@
 """The register: every case of a partnership, open or closed, for its oversight roles."""
 
+import re
+
 import pytest
 
 from rpd.disagreements import transitions
@@ -76,8 +78,11 @@ def test_every_register_filter_takes_hostile_input_with_a_named_error_never_a_50
     page = client.get(url, {"reference": "a\x00b", "stage": "99"}).text
     assert "There is a problem" in page and "must not contain a NUL character" in page
     assert "from the list" in page  # GOV.UK's "Select the stage from the list"
-    page = client.get(url, {"raised_from": "2026-05-01", "raised_to": "2026-04-01"}).text
+    every = client.get(url).text
+    caption = re.search(r"Cases 1 to \d+ of [\d,]+", every).group()
+    page = client.get(url, {"raised_from": "2031-05-01", "raised_to": "2031-04-01"}).text
     assert "Raised to must be on or after raised from" in page
+    assert caption in page  # a range in error filters by neither of its ends
     page = client.get(url, {"closed_from_day": "31", "closed_from_month": "2",
                             "closed_from_year": "2026"}).text  # fmt: skip
     assert "Closed from must be a real date" in page
@@ -101,3 +106,15 @@ def test_a_region_register_shows_each_partnership_side_by_side(client, cases):
     # Someone who oversees one partnership sees only its cases on the region's page.
     client.force_login(demo.chair)
     assert f"/disagreements/{theirs.pk}/" not in client.get("/oversight/register/").text
+
+
+def test_an_overdue_case_keeps_its_pathway_version_in_the_register(client, cases):
+    from rpd.disagreements.models import Disagreement
+
+    demo, d, _, _ = cases
+    Disagreement.objects.filter(pk=d.pk).update(next_due="2020-01-06")
+    client.force_login(demo.unit)
+    page = client.get(f"/partnerships/{demo.partnership.slug}/register/").text
+    row = re.search(rf"{d.reference}.*?</tr>", page, re.S).group()
+    version = f"stoke-on-trent v{d.pathway.version}"
+    assert "Overdue" in row and version in row

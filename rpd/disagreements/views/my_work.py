@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_GET
 
 from rpd.notifications import feeds
-from rpd.pathways.calendar import WorkingCalendar
+from rpd.pathways.calendar import WorkingCalendar, local_date
 from rpd.pathways.calendar import today as london_today
 from rpd.people.models import Partnership
 from rpd.templatetags.govuk import govuk_tag
@@ -83,4 +83,36 @@ def my_work(request):
             "feed_url": feeds.feed_url(user),
             "may_raise": transitions.raise_refusal(user) is None,
         },
+    )
+
+
+@login_required
+@require_GET
+def closed(request):
+    """The reader's closed cases and their team's: what they were part of, and how each
+    ended, for when a child's case comes back or a review asks."""
+    user = request.user
+    page = page_number(request)
+    rows = queries.closed_rows(user, PAGE + 1, (page - 1) * PAGE)
+    cells = []
+    for row in rows[:PAGE]:
+        mine_is_raising = user.agency_id == row.raising_agency_id
+        resolved = row.status == Status.RESOLVED
+        cells.append(
+            [
+                {"text": row.reference, "href": reverse("disagreements:detail", args=[row.pk])},
+                row.receiving_agency if mine_is_raising else row.raising_agency,
+                {
+                    "text": "Resolved" if resolved else "Withdrawn",
+                    "tag": "green" if resolved else "grey",
+                },
+                f"Stage {row.stage}",
+                presenters.on_day(local_date(row.closed_at)),
+            ]
+        )
+    head = ["Reference", "Other agency", "Outcome", "Stage it closed at", "Closed"]
+    return render(
+        request,
+        "disagreements/closed.html",
+        {"table": {"head": head, "rows": cells}, "page": page, "more": len(rows) > PAGE},
     )

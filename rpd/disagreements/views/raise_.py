@@ -3,6 +3,7 @@ your answers and a confirmation. Works without JavaScript."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from functools import wraps
 
@@ -15,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from rpd.frontend import GovukErrors, as_sentence, is_optional
+from rpd.frontend import GovukErrors, as_sentence, day_in_full, is_optional
 from rpd.pathways.calendar import today as london_today
 from rpd.pathways.simulate import stage_dates
 from rpd.people.models import Partnership
@@ -161,6 +162,14 @@ def _steps(context: Context) -> list[Step]:
     if not pack.pre_escalation:
         steps.remove(BY_SLUG["tried"])
     return steps
+
+
+def _day(value) -> datetime.date | None:
+    """A date the session keeps as text ("2026-12-01"), where it is one."""
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        return None
 
 
 def _answers(request) -> dict:
@@ -450,9 +459,14 @@ def check(request, context: Context):
             context.today,
             context.partnership.working_calendar(),
             answers.get("immediate_rule") or None,
+            decided_on=_day(answers.get("challenged_on")),
         )
     except KeyError:
         first = None
+    # What raising it meets, already past its date: said before it is sent, not found
+    # "met late" on the case straight after.
+    met_now = {m.id for m in pack.stage(stage_number).met_by_raising} if first else set()
+    late = [m for m in first.milestones if m.id in met_now and m.due and m.due < context.today]
     return render(
         request,
         "disagreements/raise_check.html",
@@ -462,6 +476,11 @@ def check(request, context: Context):
             "page_has_errors": bool(errors),
             "pack": pack,
             "first": first,
+            "late": " ".join(
+                f"“{m.name}” was due by {day_in_full(m.due)} ({m.timescale} of "
+                f"{m.counted_from}). Raising it now meets it late, and the case will say so."
+                for m in late
+            ),
             "stage": pack.stage(stage_number) if first else None,
         },
         status=400 if errors else 200,
