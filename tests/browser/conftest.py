@@ -10,7 +10,7 @@ Fixtures (docs/frontend.md is the contract):
 - ``page_check(page, name)``: runs axe-core on the page as it is, at 1280 px and at
   320 px, asserting no violation at either, and saves ``<name>-<width>.png`` (with
   ``-nojs`` for a page without JavaScript) into ``$RPD_SCREENSHOTS`` (default
-  var/screenshots/).
+  var/screenshots/; on CI only where RPD_SCREENSHOTS is set).
 
 Browser tests are marked ``browser``. Without Chromium or Playwright they are skipped
 with the reason, except on CI (CI=true), where that is a failure.
@@ -42,6 +42,10 @@ CHROMIUM_ARGS = [
 ROOT = Path(__file__).resolve().parents[2]
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 SCREENSHOTS = Path(os.environ.get("RPD_SCREENSHOTS", ROOT / "var" / "screenshots"))
+# Screenshots are for a person to look at: written on a developer's machine, and wherever
+# RPD_SCREENSHOTS names a folder. CI, where nobody opens them, skips the capture: it is a
+# quarter of the browser pass's time and checks nothing (ADR 018).
+WRITE_SCREENSHOTS = "RPD_SCREENSHOTS" in os.environ or os.environ.get("CI") != "true"
 WIDTHS = (1280, 320)
 # WCAG 2.2 A and AA, and axe's best practices (landmarks, one h1, headings in order).
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
@@ -192,7 +196,10 @@ TALLEST_SCREENSHOT = 12_000
 
 
 def screenshot(page, path: Path) -> None:
-    """The whole page, or its top TALLEST_SCREENSHOT pixels where it is longer."""
+    """The whole page, or its top TALLEST_SCREENSHOT pixels where it is longer (none on CI
+    unless asked for: WRITE_SCREENSHOTS)."""
+    if not WRITE_SCREENSHOTS:
+        return
     from playwright.sync_api import Error as PlaywrightError
 
     height = page.evaluate("document.documentElement.scrollHeight")

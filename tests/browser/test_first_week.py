@@ -37,7 +37,7 @@ from rpd.onboarding.import_people import import_file
 from rpd.onboarding.sample import sample_rows
 from rpd.pathways import registry
 from rpd.people.models import User
-from tests.browser.conftest import SCREENSHOTS, screenshot
+from tests.browser.conftest import SCREENSHOTS, WRITE_SCREENSHOTS, screenshot
 from tests.browser.conftest import _close as close_page
 from tests.browser.conftest import _page as open_page
 from tests.browser.test_journeys import Walk, choose_person, fill_date, totp_now
@@ -118,6 +118,8 @@ class FirstWeek:
         self.check(page, name)
 
     def _screenshot(self, page, name: str) -> None:
+        if not WRITE_SCREENSHOTS:
+            return
         for width in (1280, 320):
             page.set_viewport_size({"width": width, "height": 900})
             screenshot(page, _screenshots() / f"{name}-{width}.png")
