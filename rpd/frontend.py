@@ -578,8 +578,20 @@ def _noun(field: forms.Field, name: str, nouns: dict[str, str]) -> str:
     words = str(field.label or "").removesuffix(" (optional)").strip()
     if not words or words.endswith("?") or ASKING.match(words):
         words = "the " + name.replace("_", " ")  # a question makes no noun: the field's name
-    first = words.split(" ", 1)[0]
-    return words if first.isupper() and len(first) > 1 else words[:1].lower() + words[1:]
+    return in_sentence(words)
+
+
+def in_sentence(words: str) -> str:
+    """Words that begin a label, as they read inside a sentence ("Change date of birth",
+    "Enter the date"): the first letter small, unless the first word is "I" or an
+    abbreviation ("NHS number"), or the words are a name whose next word is capitalised
+    too ("Lead Professional")."""
+    first, _, rest = words.partition(" ")
+    second = rest.split(" ", 1)[0]
+    named = second[:1].isupper() and not second.isupper()
+    if first == "I" or (len(first) > 1 and first.isupper()) or named:
+        return words
+    return words[:1].lower() + words[1:]
 
 
 # A message that is part of a sentence ("must be now or in the past") is said of the field:

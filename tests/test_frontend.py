@@ -443,3 +443,20 @@ def test_many_values_are_escaped_at_once_exactly_as_one_by_one(values):
     from rpd.frontend import escaped, escaped_all
 
     assert escaped_all(values) == [escaped(v) for v in values]
+
+
+@pytest.mark.parametrize(
+    "label, inside",
+    [
+        ("Date of birth", "date of birth"),
+        ("NHS number", "NHS number"),
+        ("I do not know who", "I do not know who"),
+        ("Lead Professional, IRO or meeting chair", "Lead Professional, IRO or meeting chair"),
+        ("Your NHS number", "your NHS number"),
+    ],
+)
+def test_a_label_inside_a_sentence_keeps_i_abbreviations_and_names(label, inside):
+    # "Change I do not know who", not "Change i do not know who" (a screen reader's words).
+    from rpd.frontend import in_sentence
+
+    assert in_sentence(label) == inside

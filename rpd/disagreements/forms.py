@@ -597,15 +597,17 @@ class PauseForm(ContextForm):
         day = self.cleaned_data["expected_resume"]
         if day <= self.context.today:
             raise ValidationError("must be after today")
+        calendar = self.context.partnership.working_calendar()
+        # The clock restarts on it: a day the partnership does not work, as for an extension.
+        if not calendar.is_working_day(day):
+            raise ValidationError(f"{day_in_full(day)} is not a working day")
         # An open-ended pause silences every reminder: it is reviewed at the latest by this.
         most = self.context.pack.max_pause_working_days
-        limit = self.context.partnership.working_calendar().add_working_days(
-            self.context.today, most
-        )
+        limit = calendar.add_working_days(self.context.today, most)
         if day > limit:
             raise ValidationError(
-                f"must be within {most} working days, by {limit:%d %B %Y}: resume and pause "
-                "again if it takes longer"
+                f"must be within {most} working days, by {day_in_full(limit)}: resume and "
+                "pause again if it takes longer"
             )
         return day
 
@@ -693,16 +695,16 @@ class ExtendForm(ContextForm):
 
     def _later(self, day: datetime.date, old: datetime.date) -> datetime.date:
         if day <= old:
-            raise ValidationError(f"must be after the current due date, {old:%d %B %Y}")
+            raise ValidationError(f"must be after the current due date, {day_in_full(old)}")
         calendar = self.context.partnership.working_calendar()
         if not calendar.is_working_day(day):
-            raise ValidationError(f"{day:%A %d %B %Y} is not a working day")
+            raise ValidationError(f"{day_in_full(day)} is not a working day")
         most = self.context.pack.max_extension_working_days
         limit = calendar.add_working_days(old, most)
         if day > limit:
             raise ValidationError(
                 f"may be at most {most} working days after the current due date: "
-                f"by {limit:%d %B %Y}"
+                f"by {day_in_full(limit)}"
             )
         return day
 

@@ -151,7 +151,7 @@ class StageView:
     number: int
     name: str
     summary: str
-    state: str  # "done", "current", "paused", "not started"
+    state: str  # "done", "current", "paused", "skipped", "not reached", "not started"
     started_on: datetime.date | None = None
     due: datetime.date | None = None
     due_words: str = ""
@@ -165,10 +165,16 @@ class StageView:
 def stage_tracker(d: Disagreement, episodes: list[StageEpisode], today) -> list[StageView]:
     calendar = d.partnership.working_calendar()
     by_number = {e.number: e for e in episodes}
+    highest = max(by_number, default=0)
     views = []
     for stage in d.pack.stages:
         e = by_number.get(stage.number)
-        view = StageView(stage.number, stage.name, stage.summary, "not started")
+        # A stage below one the case reached was fast-tracked past; above, on a closed
+        # case, it never came.
+        unstarted = (
+            "skipped" if stage.number < highest else "not reached" if d.is_closed else "not started"
+        )
+        view = StageView(stage.number, stage.name, stage.summary, unstarted)
         if e is not None:
             current = e.ended_at is None and not d.is_closed
             view.state = (

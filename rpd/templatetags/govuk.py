@@ -234,15 +234,6 @@ def govuk_notification_banner(
     }
 
 
-def _in_sentence(words: str) -> str:
-    """A question's words as the end of "Change ...": its first letter small, unless the
-    first word is an abbreviation ("NHS number" stays as it is)."""
-    first = words.split(" ", 1)[0]
-    if len(first) > 1 and first.isupper():
-        return words
-    return words[:1].lower() + words[1:]
-
-
 @register.simple_tag(takes_context=True)
 def govuk_summary_list(context, rows, no_border=False, id=""):
     """rows: dicts with key, value and optionally href, action ("Change") and hidden
@@ -262,7 +253,7 @@ def govuk_summary_list(context, rows, no_border=False, id=""):
                 '<span class="govuk-visually-hidden"> {}</span></a></dd>',
                 href,
                 row.get("action") or "Change",
-                _in_sentence(str(row.get("hidden") or key)),
+                frontend.in_sentence(str(row.get("hidden") or key)),
             )
         elif row.get("post"):
             action = _html(

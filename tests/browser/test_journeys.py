@@ -32,6 +32,7 @@ from tests.disagreements.helpers import (
     fresh,
     raise_data,
     send_forms,
+    soon,
 )
 
 pytestmark = [
@@ -40,7 +41,7 @@ pytestmark = [
     pytest.mark.usefixtures("no_second_factor"),
 ]
 
-SOON = timezone.localdate() + datetime.timedelta(days=14)
+SOON = soon()
 
 
 class Walk:

@@ -111,3 +111,15 @@ HOSTILE = {
     "negative": "-1",
     "empty": "",
 }
+
+
+def soon(days: int = 14) -> datetime.date:
+    """The first working day (England and Wales) `days` or more after today: a date a
+    pause may expect to resume on, whatever day the suite runs."""
+    from django.utils import timezone
+
+    from rpd.pathways.calendar import get_calendar
+
+    return get_calendar("england-and-wales").next_working_day(
+        timezone.localdate() + datetime.timedelta(days=days)
+    )

@@ -11,11 +11,11 @@ from rpd.disagreements import transitions
 from rpd.disagreements.models import Status
 from rpd.disagreements.views import actions
 
-from .helpers import HOSTILE, discuss, fresh, raise_data
+from .helpers import HOSTILE, discuss, fresh, raise_data, soon
 from .pages import partnership_with_case
 
 # A resume date within the pathway's bound, whatever day the suite runs.
-SOON = timezone.localdate() + datetime.timedelta(days=14)
+SOON = soon()
 
 pytestmark = pytest.mark.django_db
 

@@ -3,17 +3,15 @@ is done once, and its author is not told that someone changed the case: they did
 form page carries a token of its own, kept with the change it makes (rpd/disagreements/
 sends.py)."""
 
-import datetime
 import re
 
 import pytest
-from django.utils import timezone
 
 from rpd.audit.models import Event
 from rpd.disagreements import transitions
 from rpd.disagreements.models import Record
 
-from .helpers import approver_for, discuss, fresh
+from .helpers import approver_for, discuss, fresh, soon
 from .pages import partnership_with_case
 
 pytestmark = pytest.mark.django_db
@@ -64,16 +62,16 @@ def test_another_form_sent_from_the_same_version_still_meets_the_change(client):
     seen = d.version
     pause_page = token(client.get(f"/disagreements/{d.pk}/pause/").text)
     withdraw_page = token(client.get(f"/disagreements/{d.pk}/withdraw/").text)
-    soon = timezone.localdate() + datetime.timedelta(days=14)
+    resume = soon()
     paused = client.post(
         f"/disagreements/{d.pk}/pause/",
         {
             "version": seen,
             "sent_from": pause_page,
             "reason": "Waiting for a strategy meeting",
-            "expected_resume_day": soon.day,
-            "expected_resume_month": soon.month,
-            "expected_resume_year": soon.year,
+            "expected_resume_day": resume.day,
+            "expected_resume_month": resume.month,
+            "expected_resume_year": resume.year,
         },
     )
     assert paused.status_code == 302
@@ -87,13 +85,13 @@ def test_another_form_sent_from_the_same_version_still_meets_the_change(client):
 
 def test_a_send_that_met_a_change_is_not_done_when_sent_again(awaiting_approval, client):
     approver, d, record = awaiting_approval
-    soon = timezone.localdate() + datetime.timedelta(days=14)
+    resume = soon()
     transitions.perform(  # someone else changed the case meanwhile
         "pause",
         d.raised_by,
         d.pk,
         d.version,
-        {"reason": "Waiting for a strategy meeting", "expected_resume": soon.isoformat()},
+        {"reason": "Waiting for a strategy meeting", "expected_resume": resume.isoformat()},
     )
     client.force_login(approver)
     page = token(client.get(f"/disagreements/{d.pk}/approve/?record={record.pk}").text)

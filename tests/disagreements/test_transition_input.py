@@ -558,7 +558,7 @@ def test_an_extension_must_be_after_the_current_due_date(stoke, new_due):
     assert fresh(stoke.d).current_episode().due == D(2026, 1, 21)
     data = {"asked_by": stoke.ladder["police"][0].pk, "reason": "Meeting", "new_due": new_due}
     errors = invalid("extend", stoke.ladder["csc"][0], stoke.d, data)
-    assert errors == {"new_due": ["must be after the current due date, 21 January 2026"]}
+    assert errors == {"new_due": ["must be after the current due date, Wednesday 21 January 2026"]}
 
 
 def test_an_extension_is_agreed_by_someone_other_than_who_asked(stoke):

@@ -369,10 +369,23 @@ def test_a_pause_cannot_expect_to_resume_beyond_the_pathways_bound(demo, d):
     # (60), Mon 13 to Fri 17 Apr (65).
     assert error.errors == {
         "expected_resume": [
-            "must be within 65 working days, by 17 April 2026: resume and pause again if "
+            "must be within 65 working days, by Friday 17 April 2026: resume and pause again if "
             "it takes longer"
         ]
     }
+
+
+def test_a_pause_expects_to_resume_on_a_working_day_as_an_extension_must_end_on_one(demo, d):
+    # The clock restarts on the day it resumes: Saturday 17 January 2026 is no such day.
+    error = refused(
+        Invalid,
+        "pause",
+        demo.ladder["csc"][0],
+        d,
+        reason="Waiting for the strategy meeting",
+        expected_resume="2026-01-17",
+    )
+    assert error.errors == {"expected_resume": ["Saturday 17 January 2026 is not a working day"]}
 
 
 def test_an_extension_is_agreed_by_the_other_side_not_the_side_that_asked(demo, d):
@@ -418,7 +431,8 @@ def test_an_extension_has_an_upper_bound(demo, d):
     # 9-13 Feb (17), Mon 16, Tue 17, Wed 18 Feb (20).
     assert error.errors == {
         "new_due": [
-            "may be at most 20 working days after the current due date: by 18 February 2026"
+            "may be at most 20 working days after the current due date: by Wednesday 18 "
+            "February 2026"
         ]
     }
 

@@ -1,0 +1,37 @@
+"""The case's stages say where it stands: a stage the case was fast-tracked past reads
+"Skipped", one a closed case never came to "Not reached", one still ahead "Not started"."""
+
+import pytest
+
+from rpd.disagreements import presenters, transitions
+from rpd.pathways.calendar import today
+from rpd.people.demo import build_partnership
+
+from .helpers import fresh, raise_data
+
+pytestmark = pytest.mark.django_db
+
+
+def states(d) -> list[str]:
+    d = fresh(d)
+    return [v.state for v in presenters.stage_tracker(d, list(d.episodes.all()), today())]
+
+
+def test_hillingdon_fast_tracked_to_stage_3_shows_stages_1_and_2_skipped(client):
+    # Hillingdon: "a risk of immediate harm, so discretion is used as to which stage is
+    # initiated".
+    demo = build_partnership("hillingdon")
+    data = raise_data(demo, start_stage=3, risk="immediate", fast_track_reason="Risk tonight")
+    d = transitions.raise_disagreement(demo.ladder["csc"][0], data)
+    assert states(d) == ["skipped", "skipped", "current", "not started"]
+    client.force_login(demo.ladder["csc"][0])
+    page = client.get(f"/disagreements/{d.pk}/").text
+    assert page.count(">Skipped<") == 2 and ">Not started<" in page
+
+
+def test_a_case_withdrawn_at_stage_1_never_reached_the_rest():
+    demo = build_partnership("stoke-on-trent")
+    raiser = demo.ladder["csc"][0]
+    d = transitions.raise_disagreement(raiser, raise_data(demo))
+    transitions.perform("withdraw", raiser, d.pk, d.version, {"reason": "Agreed informally"})
+    assert states(d) == ["done"] + ["not reached"] * (len(d.pack.stages) - 1)
