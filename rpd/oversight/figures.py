@@ -205,6 +205,7 @@ class Figures:
     drifting_now: int = 0
     overdue_now: int = 0
     drift: list[DriftPoint] = field(default_factory=list)
+    today: datetime.date | None = None  # the day they were taken: the last point may be it
 
     # Figures of the day the report is made, not of its period: no year-on-year value.
     OF_TODAY = ("Drifting now", "Overdue now")
@@ -232,7 +233,7 @@ class Figures:
 def figures(partnerships: list[Partnership], period: Period, today: datetime.date) -> Figures:
     """Every figure for `period` across `partnerships` (one, or a region's)."""
     ids = [p.pk for p in partnerships]
-    f = Figures(period, partnerships)
+    f = Figures(period, partnerships, today=today)
     f.quarters = period.quarters()
     raised_under = _cases(f, ids, today)
     f.categories = _categories(partnerships, raised_under)

@@ -162,18 +162,28 @@ def tables(f: Figures) -> list[Table]:
         ),
         Table(
             "drift-over-time",
-            "Drift over the period: open cases on the last day of each "
+            "Drift over the period: open cases on the morning of the last day of each "
             + ("month" if f.drift and f.drift[0].label[0] != "Q" else "quarter")
-            + ", and those overdue or drifting (no activity)",
+            + " (this morning, for a period that runs on), and those overdue or drifting "
+            "(no activity)",
             ["Period", "On", "Open", "Overdue", "Drifting"],
-            [[p.label, f"{p.day:%-d %b %Y}", p.open, p.overdue, p.drifting] for p in f.drift],
+            [
+                [
+                    p.label,
+                    f"{p.day:%-d %b %Y}" + (", this morning" if p.day == f.today else ""),
+                    p.open,
+                    p.overdue,
+                    p.drifting,
+                ]
+                for p in f.drift
+            ],
             chart=True,
             numeric=(2, 3, 4),
             chart_title="Drifting cases (open, no activity) on the last day of each period",
         ),
         Table(
             "drift",
-            "Drift, today",
+            "Drift now: the open cases as they stand, with today's changes",
             ["Open cases", "Number"],
             [["Drifting (no activity)", f.drifting_now], ["Overdue", f.overdue_now]],
             numeric=(1,),

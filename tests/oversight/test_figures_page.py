@@ -75,20 +75,21 @@ def test_every_period_filter_takes_hostile_input_with_a_named_error_never_a_500(
 def test_the_page_draws_drift_over_the_period_and_quotes_a_pause_reason_only_once_told(client):
     """Stoke-on-Trent: "every effort should be made ... to ensure that the process does
     not drift"; a reason is free text about the case, quoted once the partnership sees it."""
-    import datetime
 
     from rpd.disagreements import transitions
     from rpd.disagreements.models import Disagreement
-    from rpd.pathways.calendar import today
+    from tests.disagreements.helpers import soon
 
     demo, raiser, d = partnership_with_case()
-    resume = (today() + datetime.timedelta(days=7)).isoformat()
+    resume = soon(7).isoformat()
     reason = {"reason": "Awaiting the strategy meeting", "expected_resume": resume}
     transitions.perform("pause", raiser, d.pk, d.version, reason)
     client.force_login(demo.unit)
     url = f"/partnerships/{demo.partnership.slug}/figures/"
     page = client.get(url).text
     assert '<title id="chart-drift-over-time-title">' in page
+    # The period runs on: its last point is this morning's, beside the cases as they stand.
+    assert ", this morning" in page and "Drift now: the open cases as they stand" in page
     assert "Pause" in page and "At stage 1" in page
     assert "Not shared with the partnership yet" in page
     assert "Awaiting the strategy meeting" not in page
