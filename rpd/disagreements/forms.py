@@ -317,9 +317,16 @@ class RaiseForm(ContextForm):
         elif stage > 1:
             allowed = sorted({n for rule in pack.fast_track for n in rule.start_at})
             if stage not in allowed:
-                where = ", ".join(map(str, allowed)) if allowed else "no stage above 1"
+                # The pack's own condition decides (Jersey: "may require immediate action"),
+                # not the "urgent" box, which only flags the case: so the message names none.
+                where = (
+                    "stage " + " or ".join(map(str, allowed))
+                    if allowed
+                    else "no stage: every disagreement starts at stage 1"
+                )
                 self.add_error(
-                    "start_stage", f"this pathway lets urgent disagreements start at {where}"
+                    "start_stage",
+                    f"this pathway lets a disagreement start above stage 1 at {where}",
                 )
             elif not data.get("fast_track_reason", "").strip():
                 self.add_error("fast_track_reason", "say why this must start above stage 1")
