@@ -460,3 +460,23 @@ def test_a_label_inside_a_sentence_keeps_i_abbreviations_and_names(label, inside
     from rpd.frontend import in_sentence
 
     assert in_sentence(label) == inside
+
+
+def test_messages_of_one_kind_are_one_banner_the_first_its_heading():
+    # GOV.UK: one notification banner a page. Setting up an authenticator app says it was
+    # activated and that its recovery codes are below: one success banner, not two.
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.base import Message
+
+    said = [
+        Message(constants.SUCCESS, "Authenticator app activated."),
+        Message(constants.SUCCESS, "Your recovery codes are below."),
+        Message(constants.INFO, "You sent this twice."),
+    ]
+    html = render("{% govuk_messages messages %}", messages=said)
+    assert html.count("govuk-notification-banner__title") == 2
+    assert html.count("govuk-notification-banner--success") == 1
+    heading = re.search(r'banner__heading">(.*?)</p>\s*<p class="govuk-body">(.*?)</p>', html)
+    assert heading.groups() == ("Authenticator app activated.", "Your recovery codes are below.")
+    assert "Important" in html and "You sent this twice." in html
+    assert render("{% govuk_messages messages %}", messages=None).strip() == ""

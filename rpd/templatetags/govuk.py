@@ -215,6 +215,24 @@ def govuk_back_link(href, text="Back"):
     return {"href": href, "text": text}
 
 
+@register.inclusion_tag("components/messages.html")
+def govuk_messages(messages):
+    """Django's messages as GOV.UK asks, one banner of each kind: a success banner for what
+    was just done, an important one for anything else. Two messages of one kind (an
+    authenticator app activated and its recovery codes made) are one banner, the first
+    its heading."""
+    said: dict[str, list[str]] = {"success": [], "important": []}
+    for message in messages or ():
+        said["success" if message.level_tag == "success" else "important"].append(str(message))
+    return {
+        "banners": [
+            govuk_notification_banner(texts[0], " ".join(texts[1:]), type=kind)
+            for kind, texts in said.items()
+            if texts
+        ]
+    }
+
+
 @register.inclusion_tag("components/notification_banner.html")
 def govuk_notification_banner(
     heading, text="", type="important", title=None, href="", link="", id=""

@@ -13,6 +13,7 @@ LISTS = [
     "disagreement page, 50 records",
     "oversight list: partnership unit",
     "My work: safeguarding lead",
+    "closed disagreements: team manager",
 ]
 FORMS = [f"form: {action.replace('-', ' ')}" for action in pages.CASE_FORMS] + [
     "form: approve a record",
