@@ -1648,26 +1648,34 @@ def _hand_over(act: Act) -> dict:
 
 
 def _name_receiver(act: Act) -> dict:
-    """The receiving agency names who made the decision or holds the case: they act for it
-    from now on, as after a hand-over."""
+    """The receiving agency names who made the decision or holds the case: they hold it
+    from now on, and the stage is acted for by whoever stands on its rung above them, as
+    when a case is raised naming them (the person themself at stage 1; their senior
+    manager at a stage 3 fast-tracked to)."""
     to_user, from_user = act.data["to_user"], act.episode.receiving_actor
     if to_user.agency_id != act.d.receiving_agency_id:
         raise Invalid({"to_user": [f"Select someone in {act.d.receiving_agency.name}"]})
+    stage = act.d.pack.stage(act.episode.number)
+    acting = actor_for(
+        act.d.pack, to_user, act.d.receiving_agency, stage.receiving.rung, stage.number
+    )
     Handover.objects.create(
         episode=act.episode,
         side=Side.RECEIVING,
         from_user=from_user,
-        to_user=to_user,
+        to_user=acting,
         reason=act.data["reason"] or "Named by the receiving agency",
         by=act.actor,
         at=act.at,
     )
-    act.episode.receiving_actor = to_user
+    act.episode.receiving_actor = acting
     act.episode.save(update_fields=["receiving_actor"])
     act.d.receiving_professional = to_user
     act.d.receiver_to_name = False
     _take_part(act.d, to_user, Side.RECEIVING)
-    return {"side": Side.RECEIVING, "from": from_user.pk, "to": to_user.pk}
+    if acting != to_user:
+        _take_part(act.d, acting, Side.RECEIVING)
+    return {"side": Side.RECEIVING, "from": from_user.pk, "to": acting.pk, "named": to_user.pk}
 
 
 def _receiver_named(act: Act) -> None:
@@ -1687,14 +1695,16 @@ def _may_name_receiver(act: Act) -> None:
     if not act.d.receiver_to_name:
         raise NotAllowed(f"{agency.name} has already named who holds the case")
     mine = act.actor.agency_id == agency.pk
-    if not (act.actor == act.episode.receiving_actor or (Capacity.LEAD in act.held and mine)):
+    went_to = act.actor.pk == act.d.receiving_professional_id
+    if not (went_to or (Capacity.LEAD in act.held and mine)):
         raise NotAllowed(f"only {agency.name}'s safeguarding lead names who holds the case")
 
 
 def _namers(d: Disagreement, episode: StageEpisode, target=None) -> list[User]:
-    """Whom naming the receiver is asked of: whoever the case went to (`names_the_receiver`)
-    and the agency's other safeguarding leads (`_may_name_receiver`)."""
-    return [episode.receiving_actor, *roles.safeguarding_leads([d.receiving_agency_id])]
+    """Whom naming the receiver is asked of: whoever the case went to (`names_the_receiver`:
+    it holds the case until someone is named) and the agency's other safeguarding leads
+    (`_may_name_receiver`)."""
+    return [d.receiving_professional, *roles.safeguarding_leads([d.receiving_agency_id])]
 
 
 def _hand_over_action(act: Act) -> dict:

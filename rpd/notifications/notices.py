@@ -567,8 +567,8 @@ CHANGES = {
     "hand_over": _hand_over,
     "name_receiver": lambda d: (
         "the person is named",
-        "The receiving agency has named who made the decision or holds the case: they now "
-        "act for it.",
+        "The receiving agency has named who made the decision or holds the case. The "
+        "disagreement's page shows who acts for it at this stage.",
     ),
     "record_panel": lambda d: (
         "the panel sat",

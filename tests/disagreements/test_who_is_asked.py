@@ -419,3 +419,39 @@ def test_a_persons_managers_are_listed_nearest_first_however_they_were_read(
     assert len(walked) >= 2
     assert officer.managers() == walked
     assert officer.chain_ids() == [m.pk for m in walked]
+
+
+def test_a_case_fast_tracked_to_stage_3_with_i_do_not_know_who_names_then_climbs_the_ladder(
+    db,
+):
+    # Hillingdon may start at stage 3 for a risk of immediate harm. Raised with "I do not
+    # know who", it goes to the police's safeguarding lead, who is asked to name who holds
+    # the case; the person named holds it, and stage 3 is acted for by their senior
+    # manager, as for any case that started there: never by the practitioner named.
+    demo = build_partnership("hillingdon")
+    social_worker, lead = demo.ladder["csc"][0], demo.lead["police"]
+    officer = demo.ladder["police"][0]
+    data = raise_data(
+        demo,
+        "police",
+        receiving_professional=None,
+        receiver_unknown=True,
+        start_stage=3,
+        risk="immediate",
+        fast_track_reason="Risk of immediate harm tonight",
+    )
+    with time_machine.travel(MONDAY):
+        d = transitions.raise_disagreement(social_worker, data)
+    [step] = fresh(d).next_steps
+    assert step["name"] == "name_receiver" and lead.pk in step["people"]
+    assert "name_receiver" in transitions.allowed(lead, fresh(d))
+
+    with time_machine.travel(MONDAY):
+        transitions.perform("name_receiver", lead, d.pk, fresh(d).version, {"to_user": officer.pk})
+    d = fresh(d)
+    episode = d.current_episode()
+    senior = transitions.actor_for(
+        d.pack, officer, d.receiving_agency, d.pack.stage(3).receiving.rung, 3
+    )
+    assert senior != officer
+    assert d.receiving_professional == officer and episode.receiving_actor == senior
