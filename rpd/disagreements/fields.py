@@ -244,7 +244,7 @@ def people_choices(people) -> list[tuple[int, str]]:
 def _picker_label(first, last, username, job, team, agency) -> str:
     # person_label(user, where=True) from the columns, as User.display_name words it.
     name = f"{first} {last}".strip() or username
-    return ", ".join(w for w in (name, job, team, agency) if w)
+    return ", ".join(filter(None, (name, job, team, agency)))
 
 
 class Offering:
@@ -298,7 +298,10 @@ class PersonSelect(forms.Select):
 def options_html(choices, chosen=frozenset()) -> str:
     """A select's options, those whose values are in `chosen` (strings) selected."""
     choices = list(choices)
-    keys = escaped_all([key for key, _ in choices])
+    # A person's or a row's key is a whole number, which needs no escaping.
+    raw_keys = [key for key, _ in choices]
+    whole = all(type(key) is int for key in raw_keys)
+    keys = [str(key) for key in raw_keys] if whole else escaped_all(raw_keys)
     labels = escaped_all([label for _, label in choices])
     return mark_safe(
         "".join(
