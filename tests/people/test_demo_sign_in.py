@@ -101,7 +101,8 @@ def test_every_demo_page_says_where_its_emails_are_written(client, demo, setting
     client.post("/demo/sign-in/", {"person": str(demo.admin.pk)})
     for path in ("/accounts/login/", "/", f"/partnerships/{demo.partnership.slug}/people/"):
         html = client.get(path, follow=True).content.decode()
-        assert f"each one the demo sends is written as a file in {tmp_path}/sent-mail" in html
+        assert f"the emails the demo sends are written into files in {tmp_path}/sent-mail" in html
+        assert "each batch the worker sends in one file" in html
     settings.RPD_DEMO = False
     assert "sent-mail" not in client.get("/accounts/login/").content.decode()
 

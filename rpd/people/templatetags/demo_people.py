@@ -36,6 +36,7 @@ def rpd_phase_banner() -> dict:
         return {
             "tag": "Demo",
             "text": "Synthetic people and cases. No email leaves this machine: "
-            f"each one the demo sends is written as a file in {folder}",
+            f"the emails the demo sends are written into files in {folder}, each "
+            "batch the worker sends in one file, the newest last",
         }
     return {"tag": "Beta", "text": None}
