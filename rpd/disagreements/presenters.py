@@ -155,6 +155,7 @@ class StageView:
     started_on: datetime.date | None = None
     due: datetime.date | None = None
     due_words: str = ""
+    review: bool = False  # the date is a review date (no limit in the policy), not a deadline
     ended_on: datetime.date | None = None
     outcome: str = ""
     milestones: list = field(default_factory=list)
@@ -180,11 +181,11 @@ def stage_tracker(d: Disagreement, episodes: list[StageEpisode], today) -> list[
             view.state = (
                 ("paused" if d.status == Status.PAUSED else "current") if current else "done"
             )
-            view.started_on, view.due = e.started_on, e.due
+            view.started_on, view.due, view.review = e.started_on, e.due, e.due_is_review
             view.ended_on = local_date(e.ended_at) if e.ended_at else None
             view.outcome = e.get_outcome_display()
             view.raising_actor, view.receiving_actor = e.raising_actor, e.receiving_actor
-            if current and d.status == Status.OPEN:
+            if current and d.status == Status.OPEN and not e.due_is_review:
                 view.due_words = due_in_words(Status.OPEN, e.due, today, calendar)
             view.milestones = [
                 {

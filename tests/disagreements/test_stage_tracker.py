@@ -35,3 +35,26 @@ def test_a_case_withdrawn_at_stage_1_never_reached_the_rest():
     d = transitions.raise_disagreement(raiser, raise_data(demo))
     transitions.perform("withdraw", raiser, d.pk, d.version, {"reason": "Agreed informally"})
     assert states(d) == ["done"] + ["not reached"] * (len(d.pack.stages) - 1)
+
+
+def test_stoke_on_trents_stage_1_shows_a_review_date_not_a_deadline(client):
+    # §5 sets stage 1 no limit, only on raising the matter: its date is when the case is
+    # reviewed so that it does not drift, and the page says so rather than "due".
+    demo = build_partnership("stoke-on-trent")
+    raiser = demo.ladder["csc"][0]
+    d = transitions.raise_disagreement(raiser, raise_data(demo))
+    client.force_login(raiser)
+    page = client.get(f"/disagreements/{d.pk}/").text
+    due = d.current_episode().due
+    assert f"to be reviewed by {due.day} {due:%B %Y} (the policy sets this stage no deadline)" in (
+        page
+    )
+    assert f"; due {due.day} {due:%B %Y}" not in page
+
+
+def test_jerseys_stage_1_keeps_its_deadline():
+    # Jersey §4.2: "each stage should take no longer than 5 working days".
+    demo = build_partnership("jersey")
+    d = transitions.raise_disagreement(demo.ladder["csc"][0], raise_data(demo))
+    [first, *_] = presenters.stage_tracker(fresh(d), list(d.episodes.all()), today())
+    assert not first.review and first.due_words
