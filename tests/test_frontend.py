@@ -480,3 +480,7 @@ def test_messages_of_one_kind_are_one_banner_the_first_its_heading():
     assert heading.groups() == ("Authenticator app activated.", "Your recovery codes are below.")
     assert "Important" in html and "You sent this twice." in html
     assert render("{% govuk_messages messages %}", messages=None).strip() == ""
+    # Each banner's title is its own: a page may hold a message and a banner of its own.
+    ids = re.findall(r'id="([^"]+-title)"', html)
+    assert ids == ["success-message-title", "important-message-title"]
+    assert 'aria-labelledby="success-message-title"' in html

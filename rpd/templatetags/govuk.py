@@ -226,7 +226,9 @@ def govuk_messages(messages):
         said["success" if message.level_tag == "success" else "important"].append(str(message))
     return {
         "banners": [
-            govuk_notification_banner(texts[0], " ".join(texts[1:]), type=kind)
+            govuk_notification_banner(
+                texts[0], " ".join(texts[1:]), type=kind, id=f"{kind}-message"
+            )
             for kind, texts in said.items()
             if texts
         ]
