@@ -243,9 +243,13 @@ def act(request, pk: int, action: str):
         form.fields["to_user"].help_text = "They act for your agency on this disagreement"
         form.fields["reason"].label = "Note"
     if name == "record" and episode is not None and "covers" in form.fields:
-        missing = transitions.still_to_record(d, episode, resolving=False)
+        # What the records cover, read once for both questions.
+        covered = transitions.covers(episode)
+        missing = transitions.still_to_record(d, episode, covered, resolving=False)
         at_resolution = [
-            r for r in transitions.still_to_record(d, episode, resolving=True) if r not in missing
+            r
+            for r in transitions.still_to_record(d, episode, covered, resolving=True)
+            if r not in missing
         ]
         if missing or at_resolution:
             help_text = "Tick each item this discussion covered."
