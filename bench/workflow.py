@@ -502,7 +502,7 @@ class Loader:
                     + (categories[i % len(categories)], "Bruises seen twice in a month")
                     + ("A strategy discussion", "high", False, "[]", "", "", status, stage, due)
                     + (stage_due, None, 1 + stage, at, updated, closed)
-                    + ("", False, False)  # filled by fill_list_columns once records are in
+                    + ("", False, False, False)  # filled by fill_list_columns, records in
                     + ("[]",)  # next_steps: written by the transitions only
                 )
 
@@ -516,7 +516,7 @@ class Loader:
             + ["version"]
             + ["raised_at", "updated_at", "closed_at"]
             + ["current_led_by_role", "awaiting_approval", "has_unresolved"]
-            + ["next_steps"],
+            + ["next_due_is_review", "next_steps"],
             disagreements(),
         )
         stages = {s.number: s for s in pack.stages}

@@ -94,6 +94,11 @@ def what(d: Disagreement, episode: StageEpisode, deadline: Deadline) -> str:
     return "expected to resume"
 
 
+def is_review(deadline: Deadline | None) -> bool:
+    """Whether the deadline is a stage's review date (the policy sets the stage no limit)."""
+    return deadline is not None and deadline.kind == STAGE and deadline.row.due_is_review
+
+
 def first(d: Disagreement, episode: StageEpisode | None) -> Deadline | None:
     """The case's next deadline: the one its stored `next_due` is the date of."""
     return min(deadlines(d, episode), key=lambda deadline: deadline.due, default=None)

@@ -218,6 +218,9 @@ class Disagreement(models.Model):
     # stored and indexed so the deadline sweep is one query, not a loop over every case.
     next_due = models.DateField(null=True, blank=True)
     stage_due = models.DateField(null=True, blank=True)  # the current stage's, for lists
+    # Whether next_due is the current stage's review date (the policy sets the stage no
+    # limit), so every page and list words it as one: "to be reviewed by", not "due".
+    next_due_is_review = models.BooleanField(default=False)
     cap_due = models.DateField(null=True, blank=True)
     # Optimistic lock: every transition bumps it, and refuses a stale one.
     version = models.PositiveIntegerField(default=1)

@@ -53,8 +53,11 @@ def due_in_words(
     due: datetime.date | None,
     today: datetime.date,
     calendar: WorkingCalendar,
+    review: bool = False,
 ) -> str:
-    """ "due tomorrow", "2 working days overdue", "paused until 3 December".
+    """ "due tomorrow", "overdue since Friday 4 December (2 working days)", "paused until
+    3 December"; a review date (`review`: the policy sets the stage no limit) "to be
+    reviewed by Friday 11 December (in 4 working days)".
 
     For a paused disagreement `due` is its expected resume date (the stored next_due).
     Overdue counts the working days that have passed since the due date.
@@ -69,6 +72,8 @@ def due_in_words(
         if due < today:
             return f"paused: was due to resume on {day_in_words(due, today)}"
         return f"paused until {day_in_words(due, today)}"
+    if review and due >= today:
+        return _review_in_words(due, today, calendar)
     if due == today:
         return "due today"
     if due > today:
@@ -77,6 +82,15 @@ def due_in_words(
         n = calendar.working_days_between(today, due)
         return f"due in {_working_days(n)} ({due:%A} {day_in_words(due, today)})"
     return overdue_in_words(due, today, calendar)
+
+
+def _review_in_words(due: datetime.date, today: datetime.date, calendar) -> str:
+    if due == today:
+        return "to be reviewed today"
+    if due - today == datetime.timedelta(days=1):
+        return f"to be reviewed by tomorrow ({due:%A} {day_in_words(due, today)})"
+    n = calendar.working_days_between(today, due)
+    return f"to be reviewed by {due:%A} {day_in_words(due, today)} (in {_working_days(n)})"
 
 
 def overdue_in_words(due: datetime.date, today: datetime.date, calendar: WorkingCalendar) -> str:
@@ -89,9 +103,14 @@ def overdue_in_words(due: datetime.date, today: datetime.date, calendar: Working
 
 def stage_due_in_words(d: Disagreement, episode, today: datetime.date) -> str:
     """What an extension or a shorter deadline moves, worded as the case page words its due
-    date: "Stage 2's review date is due in 4 working days (Friday 11 December)"."""
+    date: "Stage 2's deadline is due in 4 working days (Friday 11 December)", "Stage 1 is to
+    be reviewed by Friday 11 December (in 4 working days)"."""
     stage = next(x for x in deadlines.deadlines(d, episode) if x.kind == deadlines.STAGE)
-    due = due_in_words(d.status, stage.due, today, d.partnership.working_calendar())
+    review = deadlines.is_review(stage)
+    calendar = d.partnership.working_calendar()
+    due = due_in_words(d.status, stage.due, today, calendar, review)
+    if review and not due.startswith("overdue"):
+        return f"Stage {episode.number} is {due}."
     return f"Stage {episode.number}'s {deadlines.what(d, episode, stage)} is {due}."
 
 

@@ -119,6 +119,7 @@ class WorkRow:
     status: str
     stage: int
     next_due: datetime.date | None
+    next_due_is_review: bool  # next_due is the stage's review date, not a deadline
     updated_at: datetime.datetime
     raising_agency_id: int
     raising_agency: str
@@ -177,9 +178,9 @@ def _rows(pks: list[int], user: User) -> list[WorkRow]:
         .values_list(*_ROW_COLUMNS)
     )
     for v in sorted(page, key=lambda v: position[v[0]]):
-        (pk, reference, status, stage, next_due, updated_at, raising_agency_id, raising_agency,
-         receiving_agency_id, receiving_agency, raising_id, raising_name, receiving_id,
-         receiving_name, led_by, awaiting, only_by, unresolved, partnership_id,
+        (pk, reference, status, stage, next_due, review, updated_at, raising_agency_id,
+         raising_agency, receiving_agency_id, receiving_agency, raising_id, raising_name,
+         receiving_id, receiving_name, led_by, awaiting, only_by, unresolved, partnership_id,
          steps) = v  # fmt: skip
         rows.append(
             WorkRow(
@@ -188,6 +189,7 @@ def _rows(pks: list[int], user: User) -> list[WorkRow]:
                 status,
                 stage,
                 next_due,
+                review,
                 updated_at,
                 raising_agency_id,
                 raising_agency,
@@ -228,6 +230,7 @@ _ROW_COLUMNS = (
     "status",
     "stage",
     "next_due",
+    "next_due_is_review",
     "updated_at",
     "raising_agency_id",
     "raising_agency__name",
@@ -260,10 +263,13 @@ FILL_LIST_COLUMNS = f"""UPDATE disagreements_disagreement SET
     current_led_by_role = c.led_by_role,
     awaiting_approval = c.waiting > 0,
     awaiting_only_by_id = CASE WHEN c.authors = 1 THEN c.author END,
-    has_unresolved = c.unresolved > 0
+    has_unresolved = c.unresolved > 0,
+    next_due_is_review = CASE WHEN c.due_basis = 'review'
+        AND c.due = disagreements_disagreement.next_due
+        AND disagreements_disagreement.status = '{Status.OPEN.value}' THEN TRUE ELSE FALSE END
 FROM (
     SELECT e.disagreement_id, e.number, e.raising_actor_id, e.receiving_actor_id,
-        e.led_by_role,
+        e.led_by_role, e.due_basis, e.due,
         COUNT(CASE WHEN {_WAITING} THEN r.id END) AS waiting,
         COUNT(DISTINCT CASE WHEN {_WAITING} THEN r.author_id END) AS authors,
         MIN(CASE WHEN {_WAITING} THEN r.author_id END) AS author,
@@ -271,7 +277,7 @@ FROM (
     FROM disagreements_stageepisode e
     LEFT JOIN disagreements_record r ON r.episode_id = e.id
     GROUP BY e.id, e.disagreement_id, e.number, e.raising_actor_id, e.receiving_actor_id,
-        e.led_by_role
+        e.led_by_role, e.due_basis, e.due
 ) c
 WHERE c.disagreement_id = disagreements_disagreement.id
     AND c.number = disagreements_disagreement.stage"""

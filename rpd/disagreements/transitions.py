@@ -321,7 +321,9 @@ def _take_part(d: Disagreement, user: User, side: str = "") -> None:
 def refresh_deadlines(d: Disagreement, episode: StageEpisode | None) -> None:
     """Store the earliest open deadline, so the sweep is one indexed query."""
     d.stage_due = None if d.status in CLOSED or episode is None else episode.due
-    d.next_due = deadlines.next_due(d, episode)
+    first = deadlines.first(d, episode)
+    d.next_due = first.due if first else None
+    d.next_due_is_review = deadlines.is_review(first)
     refresh_list_columns(d, episode)
 
 

@@ -152,6 +152,7 @@ LIST_COLUMNS = (
     "awaiting_approval",
     "awaiting_only_by_id",
     "has_unresolved",
+    "next_due_is_review",
 )
 
 
@@ -179,9 +180,12 @@ def test_what_the_lists_show_of_the_current_stage_is_kept_as_the_bulk_fill_compu
     both = discuss(demo.ladder["charity"][0], both, outcome="ongoing", approve=False)
     escalated = escalate(raiser, discuss(raiser, transitions.raise_disagreement(
         raiser, raise_data(demo, "police"))))  # fmt: skip
+    jersey = build_partnership("jersey")
+    jersey_case = transitions.raise_disagreement(jersey.ladder["csc"][0], raise_data(jersey))
     kept = {row[0]: row[1:] for row in Disagreement.objects.values_list("pk", *LIST_COLUMNS)}
-    assert kept[waiting.pk][3:] == (True, raiser.pk, False)
-    assert kept[approved.pk][3:] == (False, None, True)
+    assert kept[waiting.pk][3:] == (True, raiser.pk, False, True)
+    assert kept[approved.pk][3:6] == (False, None, True)
+    assert kept[jersey_case.pk][5] is False  # Jersey's stage 1: a deadline, not a review
     assert kept[corrected.pk][3] is True  # the correction waits; the old version does not
     assert kept[both.pk][3:5] == (True, None)  # two authors: anyone may be asked
     episode = fresh(escalated).current_episode()
@@ -190,8 +194,12 @@ def test_what_the_lists_show_of_the_current_stage_is_kept_as_the_bulk_fill_compu
         episode.receiving_actor_id,
         episode.led_by_role,
     )
-    assert kept[escalated.pk][3:] == (False, None, False)  # stage 2 has no records yet
-    Disagreement.objects.update(awaiting_approval=False, current_raising_actor=None)
+    # Stage 2: no records yet; its next date is the one-day contact between the agencies,
+    # a deadline before the stage's review date.
+    assert kept[escalated.pk][3:] == (False, None, False, False)
+    Disagreement.objects.update(
+        awaiting_approval=False, current_raising_actor=None, next_due_is_review=False
+    )
     live_lists.fill_list_columns()
     filled = {row[0]: row[1:] for row in Disagreement.objects.values_list("pk", *LIST_COLUMNS)}
     assert filled == kept

@@ -1,6 +1,8 @@
 """The case's stages say where it stands: a stage the case was fast-tracked past reads
 "Skipped", one a closed case never came to "Not reached", one still ahead "Not started"."""
 
+import datetime
+
 import pytest
 
 from rpd.disagreements import presenters, transitions
@@ -58,3 +60,34 @@ def test_jerseys_stage_1_keeps_its_deadline():
     d = transitions.raise_disagreement(demo.ladder["csc"][0], raise_data(demo))
     [first, *_] = presenters.stage_tracker(fresh(d), list(d.episodes.all()), today())
     assert not first.review and first.due_words
+
+
+def test_stoke_on_trents_review_date_reads_the_same_on_the_header_the_banner_and_my_work(client):
+    # One wording for the case's date everywhere: a review date (no limit in the policy) is
+    # "to be reviewed by", on the page's header and its next-step banner as on the stage,
+    # and on the lists, never "due".
+    demo = build_partnership("stoke-on-trent")
+    raiser = demo.ladder["csc"][0]
+    d = fresh(transitions.raise_disagreement(raiser, raise_data(demo)))
+    due = d.current_episode().due
+    assert d.next_due == due and d.next_due_is_review
+    when = f"{due:%A} {due.day} {due:%B}"
+    reader = demo.ladder["police"][0]  # the one asked to record the discussion
+    client.force_login(reader)
+    page = client.get(f"/disagreements/{d.pk}/").text
+    assert f"To be reviewed by {when}" in page  # the header
+    assert f"The case is to be reviewed by {when}" in page  # the banner
+    assert "Next deadline" not in page and "It is due" not in page
+    rows = client.get("/").text
+    assert f"to be reviewed by {when}" in rows and "due in" not in rows
+
+
+def test_a_review_date_passed_reads_as_overdue_like_any_other():
+    calendar = build_partnership("stoke-on-trent").partnership.working_calendar()
+    day = today()
+    before = day - datetime.timedelta(days=7)
+    words = presenters.due_in_words("open", before, day, calendar, review=True)
+    assert words.startswith("overdue since")
+    assert presenters.due_in_words("open", day, day, calendar, review=True) == (
+        "to be reviewed today"
+    )

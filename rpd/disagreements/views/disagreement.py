@@ -134,7 +134,7 @@ def next_step_banner(d, step, due: str) -> dict | None:
     target = {"record": step.target} if step.target else {}
     return {
         "heading": f"{step.what}.",
-        "text": f"The case is {due}." if due.startswith("overdue") else f"It is {due}.",
+        "text": f"It is {due}." if due.startswith("due") else f"The case is {due}.",
         "href": action_url(d.pk, step.name, **target),
         "link": NEXT_LINK.get(step.name, "Do it now"),
     }
@@ -211,10 +211,12 @@ def detail(request, pk: int):
     )
     copied = d.copied_agencies.select_related("agency", "person") if sight.outcome else []
     timeline = presenters.timeline(events, {r.pk: r for r in records}, people, today)
-    due = presenters.due_in_words(d.status, d.next_due, today, calendar)
+    due = presenters.due_in_words(d.status, d.next_due, today, calendar, d.next_due_is_review)
     first = deadlines.first(d, episode)
-    # The one due date the lists, the stage and the feed show, named for what it is.
-    due_what = deadlines.what(d, episode, first) if first and d.status == Status.OPEN else ""
+    # The one due date the lists, the stage and the feed show, named for what it is (a
+    # review date says so in its own words: "to be reviewed by").
+    named = first and d.status == Status.OPEN and not d.next_due_is_review
+    due_what = deadlines.what(d, episode, first) if named else ""
     return render(
         request,
         "disagreements/detail.html",

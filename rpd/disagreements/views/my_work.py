@@ -38,7 +38,9 @@ def list_table(rows, user, today, calendars: dict[int, WorkingCalendar], oversig
             stage = format_html("{} {}", stage, govuk_tag("Paused", "grey"))
         step = presenters.next_step(row.next_steps, user, names)
         calendar = calendars[row.partnership_id]
-        due = presenters.due_in_words(row.status, row.next_due, today, calendar)
+        due = presenters.due_in_words(
+            row.status, row.next_due, today, calendar, row.next_due_is_review
+        )
         overdue = presenters.is_overdue(row.status, row.next_due, today)
         cells.append(
             [
