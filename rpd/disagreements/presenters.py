@@ -287,6 +287,8 @@ def _event_detail(data: dict, today) -> str:
                 day = datetime.date.fromisoformat(data[key])
             except (TypeError, ValueError):
                 continue
+            if data.get("review") and key != "expected_resume":
+                label = "to be reviewed by"
             parts.append(f"{label} {day_in_words(day, today)}")
             break
     return "; ".join(parts)

@@ -318,6 +318,12 @@ def _take_part(d: Disagreement, user: User, side: str = "") -> None:
         grant_sight(d, user)
 
 
+def _stage_date(episode: StageEpisode, key: str = "due") -> dict:
+    """The stage's date as an event records it, saying when it is a review date (the
+    policy sets the stage no limit), so the timeline words it as the case page does."""
+    return {key: episode.due.isoformat(), **({"review": True} if episode.due_is_review else {})}
+
+
 def refresh_deadlines(d: Disagreement, episode: StageEpisode | None) -> None:
     """Store the earliest open deadline, so the sweep is one indexed query."""
     d.stage_due = None if d.status in CLOSED or episode is None else episode.due
@@ -467,7 +473,7 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
                 "pathway": pinned.pathway_id,
                 "digest": pinned.digest,
                 "fast_track": bool(d.fast_track_reason),
-                "due": episode.due.isoformat(),
+                **_stage_date(episode),
                 "rows": evidence.written({}, d, pathway=pinned_now),
                 facts.ACTED_AT: at.isoformat(),
             },
@@ -1226,7 +1232,7 @@ def _escalate(act: Act) -> dict:
     return {
         "from_stage": episode.number - 1,
         "to_stage": episode.number,
-        "due": episode.due.isoformat(),
+        **_stage_date(episode),
         "reason": act.data["reason"],
         "not_applicable": act.data["not_applicable"],
     }
@@ -1256,7 +1262,7 @@ def _fast_track(act: Act) -> dict:
     return {
         "from_stage": from_stage,
         "to_stage": to_stage,
-        "due": episode.due.isoformat(),
+        **_stage_date(episode),
         "reason": act.data["reason"],
     }
 
@@ -1580,7 +1586,7 @@ def _resume(act: Act) -> dict:
     pause.resumed_on, pause.resumed_by, pause.working_days_paused = act.today, act.actor, paused
     pause.save(update_fields=["resumed_on", "resumed_by", "working_days_paused"])
     act.d.status = Status.OPEN
-    return {"working_days_paused": paused, "due": act.episode.due.isoformat()}
+    return {"working_days_paused": paused, **_stage_date(act.episode)}
 
 
 def _extend(act: Act) -> dict:
@@ -1617,7 +1623,7 @@ def _extend(act: Act) -> dict:
         moves=moved,
         agreed_at=act.at,
     )
-    return {"old_due": old.isoformat(), "new_due": act.episode.due.isoformat(), "moved": moved}
+    return {"old_due": old.isoformat(), **_stage_date(act.episode, "new_due"), "moved": moved}
 
 
 def _may_shorten(act: Act) -> None:
