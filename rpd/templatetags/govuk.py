@@ -310,6 +310,7 @@ def govuk_table(
     first_cell_is_header=False,
     id="",
     label="",
+    stacked=False,
 ):
     """head: column names; rows: lists of cells; numeric: indexes of number columns.
 
@@ -321,7 +322,9 @@ def govuk_table(
     `label` names the table's scrolling region where it has no caption (a heading above
     says what it is). Drawn in Python, not a template, because a list page has hundreds
     of cells and a template pays for every one of them. A wide table scrolls inside its
-    own region (keyboard-focusable), not the page: WCAG 1.4.10.
+    own region (keyboard-focusable), not the page: WCAG 1.4.10. `stacked`: on a small
+    screen each row is a block and each cell says its column's name (a list of cases,
+    whose next step and date would otherwise be off the screen's edge).
     """
     numeric = set(numeric)
     header = _html_join(
@@ -332,6 +335,7 @@ def govuk_table(
             for i, c in enumerate(head or ())
         ),
     )
+    labels = [_html(' data-label="{}"', c) for c in head or ()] if stacked else []
     body = []
     for row in rows:
         cells = []
@@ -346,17 +350,19 @@ def govuk_table(
                 numeric_class = " govuk-table__cell--numeric" if i in numeric else ""
                 cells.append(
                     _html(
-                        '<td class="govuk-table__cell{}">{}</td>',
+                        '<td class="govuk-table__cell{}"{}>{}</td>',
                         numeric_class,
+                        labels[i] if i < len(labels) else "",
                         _cell(context, cell),
                     )
                 )
         body.append(_html('<tr class="govuk-table__row">{}</tr>', mark_safe("".join(cells))))
     return _html(
         '<div class="rpd-table-scroll" role="region" aria-label="{}" tabindex="0">'
-        '<table class="govuk-table"{}>{}{}'
+        '<table class="govuk-table{}"{}>{}{}'
         '<tbody class="govuk-table__body">{}</tbody></table></div>',
         caption or label or "Table",
+        " rpd-table--stacked" if stacked else "",
         _html(' id="{}"', id) if id else "",
         _html(
             '<caption class="govuk-table__caption govuk-table__caption--{}">{}</caption>',

@@ -102,3 +102,35 @@ def test_a_server_error_shows_the_plain_500_page(live_server, any_page, page_che
     font = any_page.eval_on_selector("h1", "h => getComputedStyle(h).fontFamily")
     assert font.startswith("arial")
     page_check(any_page, "500")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_my_work_at_320_px_shows_each_cases_next_step_and_date_on_the_screen(
+    live_server, page, page_check, no_second_factor
+):
+    # On a phone, a list of cases stacks: each row a block, each cell under its column's
+    # name; nothing of the row (the next step, the date) is off the screen's edge, and
+    # the list's caption is whole.
+    from rpd.disagreements import transitions
+    from tests.browser.test_journeys import sign_in
+    from tests.disagreements.helpers import raise_data
+
+    demo = build_partnership("stoke-on-trent")
+    raiser = demo.ladder["csc"][0]
+    transitions.raise_disagreement(raiser, raise_data(demo))
+    sign_in(page, live_server, demo.ladder["police"][0])
+    page.goto(live_server.url + "/")
+    page.set_viewport_size({"width": 320, "height": 900})
+    region = page.locator(".rpd-table-scroll")
+    assert region.evaluate("e => e.scrollWidth - e.clientWidth") <= 0
+    row = page.locator("main tbody tr").first
+    shown = "e => getComputedStyle(e, '::before').content"
+    names = [cell.evaluate(shown) for cell in row.locator("td").all()]
+    assert names == ['"Reference"', '"Other agency"', '"Stage"', '"Next step"', '"Due"'], names
+    step = row.locator("td").nth(3)
+    assert "You must" in step.inner_text() and step.is_visible()
+    box = step.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 320
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert step.evaluate(shown) == "none"  # a table again: the names are its head
+    page_check(page, "my-work-with-a-case")
