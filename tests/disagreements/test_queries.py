@@ -204,3 +204,30 @@ def test_what_the_lists_show_of_the_current_stage_is_kept_as_the_bulk_fill_compu
     filled = {row[0]: row[1:] for row in Disagreement.objects.values_list("pk", *LIST_COLUMNS)}
     assert filled == kept
     assert manager.pk not in {row[4] for row in filled.values()}
+
+
+def test_the_upgrade_marks_the_open_cases_whose_next_date_is_a_review_date():
+    # Migration 0027 fills the flag for cases written before it, as the transitions keep it:
+    # Stoke-on-Trent's stage 1 (no limit: a review date), its stage 2 (the one-day contact
+    # between agencies comes first), Jersey's stage 1 (a deadline), a withdrawn case.
+    import importlib
+
+    fill = importlib.import_module(
+        "rpd.disagreements.migrations.0027_cases_say_when_their_date_is_a_review"
+    ).FILL
+    stoke, jersey = build_partnership("stoke-on-trent"), build_partnership("jersey")
+    raiser = stoke.ladder["csc"][0]
+    review = transitions.raise_disagreement(raiser, raise_data(stoke, "police"))
+    contact = escalate(raiser, discuss(raiser, transitions.raise_disagreement(
+        raiser, raise_data(stoke, "health"))))  # fmt: skip
+    deadline = transitions.raise_disagreement(jersey.ladder["csc"][0], raise_data(jersey))
+    withdrawn = transitions.raise_disagreement(raiser, raise_data(stoke, "school"))
+    withdrawn = transitions.perform(
+        "withdraw", raiser, withdrawn.pk, withdrawn.version, {"reason": "Agreed informally"}
+    )
+    kept = dict(Disagreement.objects.values_list("pk", "next_due_is_review"))
+    assert kept == {review.pk: True, contact.pk: False, deadline.pk: False, withdrawn.pk: False}
+    Disagreement.objects.update(next_due_is_review=False)
+    with connection.cursor() as cursor:
+        cursor.execute(fill)
+    assert dict(Disagreement.objects.values_list("pk", "next_due_is_review")) == kept
