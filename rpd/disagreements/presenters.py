@@ -72,8 +72,11 @@ def due_in_words(
         if due < today:
             return f"paused: was due to resume on {day_in_words(due, today)}"
         return f"paused until {day_in_words(due, today)}"
-    if review and due >= today:
-        return _review_in_words(due, today, calendar)
+    if review:
+        # The policy set no limit: what has passed is the date to review the case by.
+        if due >= today:
+            return _review_in_words(due, today, calendar)
+        return f"review {overdue_in_words(due, today, calendar)}"
     if due == today:
         return "due today"
     if due > today:

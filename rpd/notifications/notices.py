@@ -22,7 +22,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from rpd.disagreements.access import tell_partnership
-from rpd.disagreements.deadlines import MILESTONE, deadlines
+from rpd.disagreements.deadlines import MILESTONE, deadlines, is_review
 from rpd.disagreements.models import Risk
 from rpd.frontend import day_in_full
 from rpd.people import roles
@@ -288,7 +288,12 @@ def _acknowledge(writer: Writer, episode) -> None:
     stage = d.pack.stage(episode.number)
     first = min(deadlines(d, episode), key=lambda deadline: deadline.due, default=None)
     details = []
-    if first is not None:
+    if first is not None and is_review(first):
+        details.append(
+            f"Review date: stage {stage.number} to be reviewed by {day_in_full(first.due)} "
+            "(the policy sets this stage no deadline)."
+        )
+    elif first is not None:
         what = first.row.name if first.kind == MILESTONE else f"Stage {stage.number} due"
         details.append(f"First deadline: {what}, by {day_in_full(first.due)}.")
     details.append(f"What happens next: {stage.summary}")

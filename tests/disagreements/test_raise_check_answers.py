@@ -269,3 +269,21 @@ def test_the_pathways_timescales_are_the_policys_own_not_fixed_only_where_it_set
     for number, days in ((1, "within 1 working day"), (2, "within 1 working day"),
                          (4, "within 5 working days"), (5, "within 2 working days")):  # fmt: skip
         assert days in items[number - 1], items[number - 1]
+
+
+def test_stoke_on_trents_stage_1_date_is_a_review_date_before_and_after_raising(client, demo):
+    # §5 sets stage 1 no limit: Check your answers, the page after raising and the case
+    # word its date alike, as a date to review the case by, never as a deadline.
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 10, tzinfo=LONDON), tick=False):
+        page = answered(client, demo, {}).text
+        [said] = re.findall(r'<p class="govuk-body" id="first-deadline">(.*?)</p>', page, re.S)
+        said = " ".join(re.sub(r"<[^>]+>", "", html.unescape(said)).split())
+        assert said.startswith("It is to be reviewed by ") and "deadline" not in said, said
+        assert "((" not in said and "))" not in said, said  # no brackets within brackets
+        raised = client.post("/disagreements/new/check/")
+        done = client.get(raised["Location"]).text
+        [next_date] = re.findall(r'<p class="govuk-body" id="next-date">(.*?)</p>', done, re.S)
+        assert next_date.startswith("It is to be reviewed by "), next_date
+        pk = re.search(r"\d+", raised["Location"]).group()
+        case = client.get(f"/disagreements/{pk}/")
+        assert next_date.removeprefix("It is to be reviewed by ").rstrip(".") in case.text

@@ -2,8 +2,10 @@
 "Skipped", one a closed case never came to "Not reached", one still ahead "Not started"."""
 
 import datetime
+import zoneinfo
 
 import pytest
+import time_machine
 
 from rpd.disagreements import presenters, transitions
 from rpd.pathways.calendar import today
@@ -85,12 +87,30 @@ def test_stoke_on_trents_review_date_reads_the_same_on_the_header_the_banner_and
     assert f"to be reviewed by {due.day} {due:%B}" in said[0] and "due" not in said[0], said
 
 
-def test_a_review_date_passed_reads_as_overdue_like_any_other():
+def test_a_review_date_passed_reads_as_a_review_overdue_not_a_deadline_missed():
+    # The policy set the stage no limit: what is overdue is the case's review.
     calendar = build_partnership("stoke-on-trent").partnership.working_calendar()
     day = today()
     before = day - datetime.timedelta(days=7)
     words = presenters.due_in_words("open", before, day, calendar, review=True)
-    assert words.startswith("overdue since")
+    assert words.startswith("review overdue since")
     assert presenters.due_in_words("open", day, day, calendar, review=True) == (
         "to be reviewed today"
     )
+
+
+def test_a_case_past_its_review_date_says_its_review_is_overdue(client):
+    # Stoke-on-Trent's stage 1 has no limit: past its date, the header and the banner say
+    # the case's review is overdue (a red "Overdue" tag beside), not that a limit passed.
+    demo = build_partnership("stoke-on-trent")
+    d = transitions.raise_disagreement(demo.ladder["csc"][0], raise_data(demo))
+    due = fresh(d).next_due
+    later = datetime.datetime.combine(due + datetime.timedelta(days=7), datetime.time(10))
+    with time_machine.travel(later.replace(tzinfo=zoneinfo.ZoneInfo("Europe/London"))):
+        client.force_login(demo.ladder["police"][0])
+        page = client.get(f"/disagreements/{d.pk}/").text
+    header = page.split('<h1 class="govuk-heading-l">')[1].split("</p>")[0]
+    assert '<strong class="govuk-tag govuk-tag--red">Overdue</strong>' in header
+    assert f"Review overdue since {due:%A} {due.day} {due:%B}" in header
+    assert f"Review overdue since {due:%A} {due.day} {due:%B}" in page.split('id="next-step"')[1]
+    assert "The case is overdue" not in page and "The case is review" not in page

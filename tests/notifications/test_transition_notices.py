@@ -67,7 +67,12 @@ def test_the_raiser_is_acknowledged_with_reference_pathway_first_deadline_and_ne
         # Raising it met stage 1's milestone (raise the matter with the other practitioner):
         # the first deadline left is the stage's own review date.
         due = d.current_episode().due
-        assert f"First deadline: Stage 1 due, by {due:%A} {due.day} {due:%B %Y}" in shown
+        # Stage 1 has no limit in the policy: its date is a review date, and says so.
+        assert (
+            f"Review date: stage 1 to be reviewed by {due:%A} {due.day} {due:%B %Y} "
+            "(the policy sets this stage no deadline)"
+        ) in shown
+        assert "First deadline" not in shown
         assert "Raise the matter with the other practitioner" not in shown
         assert "What happens next: Discuss immediately with colleagues" in shown
         assert f"/disagreements/{d.pk}/" in shown

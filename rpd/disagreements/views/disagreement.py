@@ -134,10 +134,19 @@ def next_step_banner(d, step, due: str) -> dict | None:
     target = {"record": step.target} if step.target else {}
     return {
         "heading": f"{step.what}.",
-        "text": f"It is {due}." if due.startswith("due") else f"The case is {due}.",
+        "text": _date_sentence(due),
         "href": action_url(d.pk, step.name, **target),
         "link": NEXT_LINK.get(step.name, "Do it now"),
     }
+
+
+def _date_sentence(due: str) -> str:
+    """The case's date (`presenters.due_in_words`) as a sentence of the banner."""
+    if due.startswith("due"):
+        return f"It is {due}."
+    if due.startswith("review"):
+        return f"{due[0].upper()}{due[1:]}."  # "Review overdue since ..."
+    return f"The case is {due}."
 
 
 VERBS = {

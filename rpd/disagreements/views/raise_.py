@@ -21,7 +21,7 @@ from rpd.pathways.calendar import today as london_today
 from rpd.pathways.simulate import stage_dates
 from rpd.people.models import Partnership
 
-from .. import sends, transitions
+from .. import presenters, sends, transitions
 from ..forms import Context, RaiseForm, covered_kinds, unasked_questions
 from ..models import Disagreement, Risk
 from ..nhs_number import spaced
@@ -494,9 +494,13 @@ def done(request, pk: int):
     if request.session.get("raised") != pk:
         raise Http404("Page not found")
     d = Disagreement.objects.select_related("receiving_agency", "receiving_professional").get(pk=pk)
-    episode = d.current_episode()
+    # The case's next date, worded as its page and My work word it.
+    calendar = d.partnership.working_calendar()
+    due = presenters.due_in_words(
+        d.status, d.next_due, london_today(), calendar, d.next_due_is_review
+    )
     return render(
         request,
         "disagreements/raise_done.html",
-        {"d": d, "episode": episode, "stage": d.pack.stage(d.stage)},
+        {"d": d, "due": due, "stage": d.pack.stage(d.stage)},
     )
