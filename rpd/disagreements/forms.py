@@ -411,29 +411,37 @@ class RecordForm(ContextForm):
         users = self.owners
         actions = []
         for i, item in enumerate(raw, start=1):
+            wrong = functools.partial(_action_error, i)
             if not isinstance(item, dict):
-                raise ValidationError(f"action {i} must have text, owner and due")
+                raise wrong(f"action {i} must have text, owner and due", "text")
             text = str(item.get("text") or "").strip()
             if not text:
-                raise ValidationError(f"Enter what was agreed for action {i}")
+                raise wrong(f"Enter what was agreed for action {i}", "text")
             if not str(item.get("owner") or "").strip():
-                raise ValidationError(f"Choose who owns action {i}")
+                raise wrong(f"Choose who owns action {i}", "owner")
             owner = users.filter(pk=_pk(item.get("owner"))).first()
             if owner is None:
-                raise ValidationError(f"Action {i}: {NOT_AN_OWNER}")
+                raise wrong(f"Action {i}: {NOT_AN_OWNER}", "owner")
             if not str(item.get("due") or "").strip():
-                raise ValidationError(f"Enter the due date of action {i}")
+                raise wrong(f"Enter the due date of action {i}", "due")
             try:
                 due = datetime.date.fromisoformat(str(item.get("due")))
                 check_date(due, RECORDS_BEGIN, self.context.today + FURTHEST_AHEAD)
             except ValueError:
-                raise ValidationError(
-                    f"The due date of action {i} must be a real date, like 3/12/2026"
+                raise wrong(
+                    f"The due date of action {i} must be a real date, like 3/12/2026", "due"
                 ) from None
             except ValidationError as error:
-                raise ValidationError(f"The due date of action {i} {error.messages[0]}") from None
+                message = f"The due date of action {i} {error.messages[0]}"
+                raise wrong(message, "due") from None
             actions.append({"text": text, "owner": owner, "due": due})
         return actions
+
+
+def _action_error(n: int, message: str, box: str) -> ValidationError:
+    """A mistake in agreed action `n`, saying which of its boxes (text, owner, due) it is
+    about: the page puts the message there and links the error summary to it."""
+    return ValidationError(message, code="action", params={"action": n, "box": box})
 
 
 # Why someone may not own an agreed action (transitions.action_owners).

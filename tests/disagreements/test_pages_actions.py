@@ -261,19 +261,35 @@ def test_an_agreed_actions_owner_and_due_date_are_asked_for_in_plain_words(clien
     assert "Action 1: owner (optional)" not in page and "Action 1: owner" in page
     assert "Action 1: due date (optional)" not in page
     people = [raiser, demo.ladder["police"][0]]
-    for typed, said in [
-        ({"action-1-due": "9/1/2026"}, "Choose who owns action 1"),
-        ({"action-1-owner": raiser.pk}, "Enter the due date of action 1"),
+    # Each mistake is linked from the error summary to the box it is about, and shown there.
+    for typed, said, box in [
+        ({"action-1-due": "9/1/2026"}, "Choose who owns action 1", "action-1-owner"),
+        ({"action-1-owner": raiser.pk}, "Enter the due date of action 1", "action-1-due"),
         (
             {"action-1-owner": raiser.pk, "action-1-due": "31/2/2026"},
             "The due date of action 1 must be a real date, like 3/12/2026",
+            "action-1-due",
         ),
+        (
+            {
+                "action-2-text": "Visit",
+                "action-2-due": "9/1/2026",
+                "action-1-owner": raiser.pk,
+                "action-1-due": "9/1/2026",
+            },
+            "Choose who owns action 2",
+            "action-2-owner",
+        ),  # fmt: skip
     ]:
         data = {"action-1-text": "Share the chronology", **typed}
         response = post_record(client, d, people, "Both sides set out their positions.", **data)
         assert response.status_code == 400
         assert said in response.text, said
         assert "YYYY-MM-DD" not in response.text
+        summary = response.text.split('govuk-error-summary__list">')[1].split("</ul>")[0]
+        assert f'href="#id_{box}"' in summary, (said, summary)
+        shown = response.text.split(f'id="id_{box}_error"')
+        assert len(shown) == 2 and said in shown[1].split("</p>")[0], said
     assert not fresh(d).records.exists()
 
 

@@ -76,7 +76,7 @@ def test_the_whole_journey_raises_it_and_acknowledges_the_raiser(client, demo):
     check = client.get("/disagreements/new/check/")
     assert "Check your answers" in check.text
     assert "Robin" in check.text and "Change" in check.text
-    assert "The first deadline is" in check.text
+    assert "It is to be reviewed by" in check.text  # stage 1 has no limit in the policy
     done = client.post("/disagreements/new/check/")
     assert done.status_code == 302
     page = client.get(done["Location"]).text

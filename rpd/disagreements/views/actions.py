@@ -134,7 +134,7 @@ class ActionRow(GovukErrors, forms.Form):
         widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
     )
 
-    def __init__(self, data, *, n: int, people: list, error: str = ""):
+    def __init__(self, data, *, n: int, people: list, error: str = "", box: str = "text"):
         super().__init__(data, prefix=f"action-{n}")
         self.fields["text"].label = f"Action {n}: what was agreed"
         self.fields["owner"].label = f"Action {n}: owner"
@@ -143,14 +143,14 @@ class ActionRow(GovukErrors, forms.Form):
         self.fields["due"].label = f"Action {n}: due date"
         # Needed once the action is written (`is_optional`): not labelled optional.
         self.fields["owner"].required_when = self.fields["due"].required_when = "text"
-        self.error = error
+        self.error, self.box = error, box
 
     def full_clean(self):
-        # Checked by the transition, which names what is wrong: shown on the first row.
+        # Checked by the transition, which names what is wrong and in which box: shown there.
         super().full_clean()
         self._errors = self._errors or forms.utils.ErrorDict()
         if self.error:
-            self.add_error("text", self.error)
+            self.add_error(self.box, self.error)
 
 
 class NotApplicable(GovukErrors, forms.Form):
@@ -279,13 +279,18 @@ def act(request, pk: int, action: str):
         href = "#still-to-record" if still and i == 0 else "#na"
         page["extra"][f"not_applicable-{i}"] = (href, message)
     na_error = " ".join(na_errors[1:] if still else na_errors)
+    # Which agreed action's box a mistake is about (RecordForm.clean_actions says).
+    wrong = {"action": 1, "box": "text"}
+    if "actions" in form.fields and form.errors.get("actions"):
+        wrong = form.errors.as_data()["actions"][0].params or wrong
     for hidden in ("actions", "not_applicable", *([TARGETS[name]] if name in TARGETS else [])):
         if hidden in form.fields and form.errors.get(hidden):
             # Asked for on the page as other inputs, or named by its address: the error
             # goes to the summary, linked to where the page shows it.
-            href = {"actions": "#id_action-1-text", "not_applicable": "#na"}.get(
-                hidden, f"#id_{hidden}"
-            )
+            href = {
+                "actions": f"#id_action-{wrong['action']}-{wrong['box']}",
+                "not_applicable": "#na",
+            }.get(hidden, f"#id_{hidden}")
             page["extra"][hidden] = (
                 href,
                 f"{hidden.replace('_', ' ').capitalize()}: " + " ".join(form.errors.pop(hidden)),
@@ -300,7 +305,8 @@ def act(request, pk: int, action: str):
                 request.POST if request.method == "POST" else None,
                 n=n,
                 people=people,
-                error=page["extra"].get("actions", ("", ""))[1] if n == 1 else "",
+                error=page["extra"].get("actions", ("", ""))[1] if n == wrong["action"] else "",
+                box=wrong["box"],
             )
             for n in range(1, ACTION_ROWS + 1)
         ]
