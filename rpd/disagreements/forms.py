@@ -403,6 +403,8 @@ class RecordForm(ContextForm):
         self.listed = listed if listed is not None else self.owners
         self.fields["covers"].choices = [(r.id, r.text) for r in stage.must_record]
         self.fields["meets"].choices = [(m.key, m.name) for m in milestones]
+        if not milestones:  # none left to meet: not asked (an empty question reads as broken)
+            self.fields["meets"].widget = forms.MultipleHiddenInput()
 
     def clean_actions(self):
         raw = self.cleaned_data.get("actions") or []

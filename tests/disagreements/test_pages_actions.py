@@ -10,8 +10,9 @@ from django.utils import timezone
 from rpd.disagreements import transitions
 from rpd.disagreements.models import Status
 from rpd.disagreements.views import actions
+from rpd.people.demo import build_partnership
 
-from .helpers import HOSTILE, discuss, fresh, raise_data, soon
+from .helpers import HOSTILE, discuss, escalate, fresh, raise_data, soon
 from .pages import partnership_with_case
 
 # A resume date within the pathway's bound, whatever day the suite runs.
@@ -485,3 +486,18 @@ def test_escalating_reads_what_the_stages_records_cover_once_for_the_pages_two_l
     # each for the rule asked whether the page may open, for its form, for the rule as it
     # acts (its evidence and its form alike), and for the next stage's steps.
     assert len(covers) == 5
+
+
+def test_the_record_form_asks_which_milestones_it_meets_only_while_some_are_unmet(client):
+    # Stoke-on-Trent's stage 1 milestone (raise the matter with the other practitioner) is
+    # met by raising: nothing is left to ask. Stage 2's contact between agencies is.
+    demo = build_partnership("stoke-on-trent")
+    raiser = demo.ladder["csc"][0]
+    d = transitions.raise_disagreement(raiser, raise_data(demo))
+    client.force_login(raiser)
+    assert "Milestones this discussion meets" not in client.get(url(d, "record")).text
+    d = escalate(raiser, discuss(raiser, d))
+    client.force_login(raiser.line_manager)
+    page = client.get(url(d, "record")).text
+    assert "Milestones this discussion meets" in page
+    assert "Contact between the agencies" in page
