@@ -178,7 +178,8 @@ def test_check_your_answers_and_the_stored_disagreement_say_the_same(client, dem
     assert said["Lead Professional, IRO or meeting chair (optional)"] == "Not given"
     assert d.lead_professional is None
     assert said["Which stage should it start at? (optional)"].startswith("Stage 1") and d.stage == 1
-    assert said["Why must it start above stage 1?"] == "Not given"
+    # Asked only of a case starting above stage 1: it did not apply, so is not shown.
+    assert "Why must it start above stage 1?" not in said and not d.fast_track_reason
     # Stoke-on-Trent has no same-day rules: the question was never asked, so is not shown.
     assert "Does one of these apply?" not in said
     assert not any("['" in value for value in said.values())
@@ -287,3 +288,16 @@ def test_stoke_on_trents_stage_1_date_is_a_review_date_before_and_after_raising(
         pk = re.search(r"\d+", raised["Location"]).group()
         case = client.get(f"/disagreements/{pk}/")
         assert next_date.removeprefix("It is to be reviewed by ").rstrip(".") in case.text
+
+
+def test_check_your_answers_leaves_out_a_question_that_did_not_apply(client, demo):
+    # "Why must it start above stage 1?" is asked beside the stage; a case starting at
+    # stage 1 has no answer to it, and Check your answers does not list it as "Not given".
+    page = answered(client, demo, {}).text
+    keys = rows(page)
+    assert not any(key.startswith("Why must it start above stage 1") for key in keys), keys
+    assert any(key.startswith("Which stage") for key in keys), keys
+    # A case started at stage 3 shows its reason.
+    client.post("/disagreements/new/start/", {"start_stage": "3", "fast_track_reason": "Harm"})
+    said = rows(client.get("/disagreements/new/check/").text)
+    assert said["Why must it start above stage 1?"][0] == "Harm", said

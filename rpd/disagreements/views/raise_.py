@@ -386,6 +386,10 @@ def _summary(context: Context, answers: dict, steps: list[Step]) -> list[dict]:
             value = form.cleaned_data.get(name, answers.get(name))
             if name in form.errors and isinstance(field, forms.ChoiceField | ModelChoiceField):
                 value = None  # a choice the list no longer offers is no answer (POST says why)
+            elif getattr(field, "required_when", None) and value in (None, "", []):
+                # Needed only with another answer (`RaiseForm.clean` insists then): left
+                # empty, it did not apply (why start above stage 1, for a case at stage 1).
+                continue
             text = answer_in_words(field, value, answers.get(name))
             if name == "subject_nhs_number" and value:
                 text = spaced(value)
