@@ -69,10 +69,6 @@ def deadlines(
     return found
 
 
-def next_due(d: Disagreement, episode: StageEpisode | None) -> datetime.date | None:
-    return min((deadline.due for deadline in deadlines(d, episode)), default=None)
-
-
 def open_actions() -> QuerySet[AgreedAction]:
     """Agreed actions not yet done, whatever their disagreement's status."""
     return AgreedAction.objects.filter(done_at__isnull=True)

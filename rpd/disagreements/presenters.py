@@ -112,8 +112,9 @@ def stage_due_in_words(d: Disagreement, episode, today: datetime.date) -> str:
     review = deadlines.is_review(stage)
     calendar = d.partnership.working_calendar()
     due = due_in_words(d.status, stage.due, today, calendar, review)
-    if review and not due.startswith("overdue"):
-        return f"Stage {episode.number} is {due}."
+    if review:  # "Stage 1 is to be reviewed by ...", "Stage 1: review overdue since ..."
+        joined = " is " if due.startswith("to be") else ": "
+        return f"Stage {episode.number}{joined}{due}."
     return f"Stage {episode.number}'s {deadlines.what(d, episode, stage)} is {due}."
 
 

@@ -21,8 +21,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from rpd.disagreements import deadlines
 from rpd.disagreements.access import tell_partnership
-from rpd.disagreements.deadlines import MILESTONE, deadlines, is_review
+from rpd.disagreements.deadlines import MILESTONE, is_review
 from rpd.disagreements.models import Risk
 from rpd.frontend import day_in_full
 from rpd.people import roles
@@ -286,7 +287,7 @@ def _acknowledge(writer: Writer, episode) -> None:
     deadline and what happens next, all in the pack's own words."""
     d = writer.d
     stage = d.pack.stage(episode.number)
-    first = min(deadlines(d, episode), key=lambda deadline: deadline.due, default=None)
+    first = deadlines.first(d, episode)
     details = []
     if first is not None and is_review(first):
         details.append(

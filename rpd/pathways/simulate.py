@@ -72,6 +72,11 @@ class StageDates:
     due_basis: str
     milestones: list[MilestoneDate]
 
+    @property
+    def due_is_review(self) -> bool:
+        """As `StageEpisode.due_is_review`: the date is a review date, not a deadline."""
+        return self.due_basis == "review"
+
 
 @dataclass(frozen=True)
 class CapDate:
