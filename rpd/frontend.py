@@ -155,7 +155,11 @@ class GovukDateField(forms.Field):
         if isinstance(value, datetime.date):
             return value
         if isinstance(value, str):
-            value = tuple(self.widget.parts(value).values()) if "-" in value else (value, "", "")
+            # A bare date (a link, a script, a pasted "3/12/2026"): ISO, or day month year.
+            if "-" in value:
+                value = tuple(self.widget.parts(value).values())
+            else:
+                value = (*re.split(r"[\s/.]+", value.strip(), maxsplit=2), "", "")[:3]
         day, month, year = (str(v).strip() for v in value)
         given = {"day": day, "month": month, "year": year}
         missing = [part for part in DATE_PARTS if not given[part]]
@@ -368,7 +372,9 @@ def is_optional(field: forms.Field) -> bool:
     """Whether the form accepts the field left empty, as its label says "(optional)": not
     required, nor required depending on another answer (`required_when`, the field that
     decides: "who made the decision" unless "I do not know who")."""
-    return not field.required and not getattr(field, "required_when", None)
+    # Radios drawn with one already chosen (the start stage: 1) cannot be left empty.
+    chosen = isinstance(field.widget, forms.RadioSelect) and field.initial not in (None, "")
+    return not field.required and not getattr(field, "required_when", None) and not chosen
 
 
 def field_context(
@@ -637,7 +643,7 @@ def govuk_messages(field: forms.Field, name: str, nouns: dict[str, str] | None =
     if isinstance(field, forms.EmailField):
         ours["invalid"] = "Enter an email address in the correct format, like name@example.com"
     elif isinstance(field, forms.DateTimeField):
-        ours["invalid"] = f"{Noun} must be a real date and time, like 3/12/2026 14:30"
+        ours["invalid"] = f"{Noun} must be a real date and time"
     elif isinstance(field, forms.DateField):
         ours["invalid"] = f"{Noun} must be a real date"
     elif isinstance(field, forms.IntegerField | forms.DecimalField | forms.FloatField):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import ValidationError
 
-from rpd.frontend import GovukErrors, day_in_full
+from rpd.frontend import GovukDateField, GovukErrors, day_in_full
 from rpd.pathways.schema import Pack
 from rpd.pathways.simulate import stage_dates
 from rpd.people import roles
@@ -250,6 +250,13 @@ class RaiseForm(ContextForm):
         self.fields["immediate_rule"].choices = [("", "None")] + [
             (r.id, r.when) for r in pack.immediate_rules
         ]
+        # The stages it may start at, by name: a bare number box asked a practitioner to
+        # know the policy's ladder (found by a try-out). Another number sent is refused by
+        # name (`clean`).
+        self.fields["start_stage"].widget = forms.RadioSelect(
+            choices=[(n, f"Stage {n}: {pack.stage(n).name}") for n in may_start_at(pack)]
+        )
+        self.fields["start_stage"].initial = 1
 
     def offer_people_of(self, agency_id: int | None) -> None:
         """List only the chosen agency's people as the one disagreed with. Whoever is sent
@@ -313,20 +320,20 @@ class RaiseForm(ContextForm):
         stage = data.get("start_stage") or 1
         pack = self.context.pack
         if stage > pack.last_stage.number:
-            self.add_error("start_stage", f"the pathway has stages 1 to {pack.last_stage.number}")
+            self.add_error("start_stage", f"the policy has stages 1 to {pack.last_stage.number}")
         elif stage > 1:
-            allowed = sorted({n for rule in pack.fast_track for n in rule.start_at})
+            allowed = may_start_at(pack)[1:]
             if stage not in allowed:
                 # The pack's own condition decides (Jersey: "may require immediate action"),
                 # not the "urgent" box, which only flags the case: so the message names none.
                 where = (
-                    "stage " + " or ".join(map(str, allowed))
+                    "only at stage " + " or ".join(map(str, allowed))
                     if allowed
-                    else "no stage: every disagreement starts at stage 1"
+                    else "at no stage: every disagreement starts at stage 1"
                 )
                 self.add_error(
                     "start_stage",
-                    f"this pathway lets a disagreement start above stage 1 at {where}",
+                    f"this policy lets a disagreement start above stage 1 {where}",
                 )
             elif not data.get("fast_track_reason", "").strip():
                 self.add_error("fast_track_reason", "say why this must start above stage 1")
@@ -368,6 +375,11 @@ class RaiseForm(ContextForm):
             self.add_error("due_by", error)
         if not reason:
             self.add_error("due_by_reason", "say why the case needs a shorter deadline")
+
+
+def may_start_at(pack: Pack) -> list[int]:
+    """The stages a disagreement may start at: 1, and those the fast track allows."""
+    return sorted({1} | {n for rule in pack.fast_track for n in rule.start_at})
 
 
 def covered_kinds(pack: Pack) -> list[str]:
@@ -424,18 +436,21 @@ class RecordForm(ContextForm):
             owner = users.filter(pk=_pk(item.get("owner"))).first()
             if owner is None:
                 raise wrong(f"Action {i}: {NOT_AN_OWNER}", "owner")
-            if not str(item.get("due") or "").strip():
+            given = item.get("due") or ""
+            # As the page asks it: three boxes (a list), or a date written whole.
+            given = tuple(map(str, given)) if isinstance(given, list) else str(given)
+            if not "".join(given).strip():
                 raise wrong(f"Enter the due date of action {i}", "due")
+            if isinstance(given, tuple) and len(given) != 3:
+                raise wrong(f"The due date of action {i} must be a real date", "due")
             try:
-                due = datetime.date.fromisoformat(str(item.get("due")))
-                check_date(due, RECORDS_BEGIN, self.context.today + FURTHEST_AHEAD)
-            except ValueError:
-                raise wrong(
-                    f"The due date of action {i} must be a real date, like 3/12/2026", "due"
-                ) from None
+                due = GovukDateField(label=f"The due date of action {i}").clean(given)
             except ValidationError as error:
-                message = f"The due date of action {i} {error.messages[0]}"
-                raise wrong(message, "due") from None
+                raise wrong(error.messages[0], "due") from None
+            try:
+                check_date(due, RECORDS_BEGIN, self.context.today + FURTHEST_AHEAD)
+            except ValidationError as error:
+                raise wrong(f"The due date of action {i} {error.messages[0]}", "due") from None
             actions.append({"text": text, "owner": owner, "due": due})
         return actions
 

@@ -118,6 +118,22 @@ def stage_due_in_words(d: Disagreement, episode, today: datetime.date) -> str:
     return f"Stage {episode.number}'s {deadlines.what(d, episode, stage)} is {due}."
 
 
+def stage_to_come_in_words(d: Disagreement, coming, number: int, today: datetime.date) -> dict:
+    """What escalating would do (`transitions.stage_to_come`), as the escalate page says it
+    before it is done: who takes over for each agency, and the new stage's date."""
+    dates = coming.dates
+    calendar = d.partnership.working_calendar()
+    due = due_in_words(Status.OPEN, dates.due, today, calendar, dates.due_is_review)
+    return {
+        "who": [
+            {"lead": d.raising_agency.name, "text": _acting(coming.raising_actor)},
+            {"lead": d.receiving_agency.name, "text": _acting(coming.receiving_actor)},
+        ],
+        # "would be reviewed by ...", "would be due in 5 working days (...)".
+        "when": f"Stage {number} would be {due.removeprefix('to be ')}: {dates.timescale}.",
+    }
+
+
 def is_overdue(status: str, due: datetime.date | None, today: datetime.date) -> bool:
     return due is not None and due < today and status in (Status.OPEN, Status.PAUSED)
 
@@ -225,21 +241,21 @@ def stage_tracker(d: Disagreement, episodes: list[StageEpisode], today) -> list[
 
 
 EVENT_WORDS = {
-    "disagreement.raised": "Raised",
+    "disagreement.raised": "Raised the disagreement",
     "disagreement.record": "Recorded a discussion",
     "disagreement.approve": "Approved a record",
     "disagreement.correct": "Corrected a record",
-    "disagreement.escalate": "Escalated",
-    "disagreement.resolve": "Resolved",
-    "disagreement.refer": "Referred on",
-    "disagreement.pause": "Paused",
-    "disagreement.resume": "Resumed",
+    "disagreement.escalate": "Escalated the disagreement",
+    "disagreement.resolve": "Resolved the disagreement",
+    "disagreement.refer": "Referred the disagreement on",
+    "disagreement.pause": "Paused the disagreement",
+    "disagreement.resume": "Resumed the disagreement",
     "disagreement.extend": "Extended the deadline",
-    "disagreement.hand_over": "Handed over",
+    "disagreement.hand_over": "Handed over a side",
     "disagreement.hand_over_action": "Handed over an agreed action",
     "disagreement.complete_action": "Marked an agreed action done",
-    "disagreement.withdraw": "Withdrew",
-    "disagreement.fast_track": "Fast-tracked to a higher stage",
+    "disagreement.withdraw": "Withdrew the disagreement",
+    "disagreement.fast_track": "Fast-tracked the disagreement",
     "disagreement.raise_risk": "Recorded a change of risk",
     "disagreement.record_panel": "Recorded the panel's sitting",
     "disagreement.add_party": "Copied in another agency",
@@ -263,8 +279,9 @@ class TimelineEntry:
     record: Record | None = None
 
     def as_item(self) -> dict:
-        """As the list component takes it: the moment in bold, then what happened."""
-        text = f"{self.what} by {self.by}" + (f" ({self.detail})" if self.detail else "")
+        """As the list component takes it: the moment in bold, then who did what ("Recorded
+        a discussion by ..." read as if the discussion were theirs), then what it said."""
+        text = f"{self.by} {_in_sentence(self.what)}." + (f" {self.detail}" if self.detail else "")
         item = {"lead": at_moment(self.at), "text": text}
         if self.record is not None:
             item.update(href=f"#record-{self.record.pk}", link="Read the record")
@@ -272,19 +289,17 @@ class TimelineEntry:
 
 
 def _event_detail(data: dict, today) -> str:
-    parts = []
-    if "to_stage" in data:
-        parts.append(f"from stage {data['from_stage']} to stage {data['to_stage']}")
+    """What an event said beyond what happened, in sentences: its reason, where it was
+    referred, the date it set ("Reason: ... concerns continue. To be reviewed by ...")."""
+    sentences = [
+        f"{label}: {data[key]}"
+        for key, label in (("reason", "Reason"), ("referred_to", "Referred to"))
+        if data.get(key)
+    ]
     for key, label in (
-        ("reason", "Reason"),
-        ("referred_to", "Referred to"),
-    ):
-        if data.get(key):
-            parts.append(f"{label}: {data[key]}")
-    for key, label in (
-        ("expected_resume", "expected to resume"),
-        ("new_due", "new due date"),
-        ("due", "due"),
+        ("expected_resume", "Expected to resume"),
+        ("new_due", "New due date"),
+        ("due", "Due"),
     ):
         if data.get(key):
             try:
@@ -292,10 +307,24 @@ def _event_detail(data: dict, today) -> str:
             except (TypeError, ValueError):
                 continue
             if data.get("review") and key != "expected_resume":
-                label = "to be reviewed by"
-            parts.append(f"{label} {day_in_words(day, today)}")
+                label = "To be reviewed by"
+            sentences.append(f"{label} {day_in_words(day, today)}")
             break
-    return "; ".join(parts)
+    return " ".join(s if s.rstrip().endswith((".", "!", "?")) else f"{s}." for s in sentences)
+
+
+def _moved(data: dict) -> str:
+    return (
+        f" from stage {data['from_stage']} to stage {data['to_stage']}"
+        if "to_stage" in data
+        else ""
+    )
+
+
+def _in_sentence(words: str) -> str:
+    """An event's words after the name of who did it: "Recorded a discussion" as "Wren
+    Kestrelmoor recorded a discussion" (the words hold no proper noun first)."""
+    return words[:1].lower() + words[1:]
 
 
 _EVENT_FIELDS = ("at", "actor_id", "actor_label", "action", "data")
@@ -334,7 +363,7 @@ def timeline(events, records: dict[int, Record], people: dict, today) -> list[Ti
         entries.append(
             TimelineEntry(
                 acted_at(event),
-                EVENT_WORDS.get(event.action, event.action),
+                EVENT_WORDS.get(event.action, event.action) + _moved(data),
                 _who(event, people),
                 _event_detail(data, today),
                 record,
@@ -355,7 +384,7 @@ def changes_since(d: Disagreement, version: int) -> list[str]:
         if isinstance(seen, int) and seen > version:
             words = EVENT_WORDS.get(event.action, event.action)
             on = local_date(acted_at(event))
-            lines.append(f"{words} by {_who(event, people)}, {on:%d %B %Y}")
+            lines.append(f"{_who(event, people)} {_in_sentence(words)}, {on:%d %B %Y}")
     return lines
 
 
@@ -450,11 +479,21 @@ def summary_rows(d: Disagreement, texts: bool) -> list[dict]:
             },
             {"key": "Summary", "value": d.summary},
             {"key": "Outcome sought", "value": d.outcome_sought},
+            {"key": "Already tried", "value": _named(d.pack.pre_escalation, d.pre_escalation)},
         ]
     return rows + [
+        # The categories chosen from the pack's list (no free text): part of the register.
+        {"key": "What it is about", "value": _named(d.pack.categories, d.categories)},
         {"key": "Risk", "value": d.get_risk_display() + (" (urgent)" if d.urgent else "")},
         {"key": "Raised", "value": raised},
     ]
+
+
+def _named(listed, ids: list) -> str:
+    """The names of the pack's entries (categories, what was tried) chosen by id, one a
+    line, in the pack's order."""
+    chosen = set(ids)
+    return "\n".join(entry.name for entry in listed if entry.id in chosen) or "Not given"
 
 
 def subject_rows(d: Disagreement, whole: bool) -> list[dict]:
@@ -467,6 +506,10 @@ def subject_rows(d: Disagreement, whole: bool) -> list[dict]:
             {"key": "Date of birth", "value": on_day(s.date_of_birth) or "Not given"},
             {"key": "NHS number", "value": s.nhs_number or "Not given"},
             {"key": "Address", "value": s.address or "Not given"},
+            {
+                "key": "Consent to share their details",
+                "value": {True: "Given", False: "Not given"}.get(s.consent_given, "Not known"),
+            },
         ]
     return rows
 

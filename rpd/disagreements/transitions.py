@@ -31,7 +31,7 @@ from rpd.notifications import notices
 from rpd.pathways.calendar import WorkingCalendar, local_date
 from rpd.pathways.loader import PackInvalid, digest, load_pack_text
 from rpd.pathways.schema import EarlierStage, Pack, earlier_key
-from rpd.pathways.simulate import due_date, milestone_timescale, stage_dates
+from rpd.pathways.simulate import StageDates, due_date, milestone_timescale, stage_dates
 from rpd.people import roles
 from rpd.people.models import (
     OVERSIGHT_ROLES,
@@ -211,17 +211,27 @@ def actor_for(pack: Pack, person: User, agency, rung_id: str, stage: int) -> Use
     return fallback
 
 
-def _open_episode(
+@dataclass(frozen=True)
+class StageToCome:
+    """Who would act for each side at a stage entered now, and its dates: what escalating
+    would do, shown before it is done (the escalate page), and what it does."""
+
+    raising_actor: User
+    receiving_actor: User
+    dates: StageDates
+
+
+def stage_to_come(
     d: Disagreement, number: int, raising: User, receiving: User, at: datetime.datetime
-) -> StageEpisode:
+) -> StageToCome:
+    """`d` entering stage `number` at `at`, its sides now held by `raising` and
+    `receiving`; NotAllowed if an agency has no one on the rung the stage needs."""
     pack = d.pack
-    calendar = d.partnership.working_calendar()
-    started_on = local_date(at)
     dates = stage_dates(
         pack,
         number,
-        started_on,
-        calendar,
+        local_date(at),
+        d.partnership.working_calendar(),
         d.immediate_rule or None,
         at=at,
         decided_on=d.challenged_on,
@@ -236,6 +246,18 @@ def _open_episode(
             f"{raising_actor.display_name} would act for both sides at stage {number}; an "
             "administrator must give each agency its own person on that rung"
         )
+    return StageToCome(raising_actor, receiving_actor, dates)
+
+
+def _open_episode(
+    d: Disagreement, number: int, raising: User, receiving: User, at: datetime.datetime
+) -> StageEpisode:
+    pack = d.pack
+    calendar = d.partnership.working_calendar()
+    started_on = local_date(at)
+    coming = stage_to_come(d, number, raising, receiving, at)
+    dates, stage = coming.dates, pack.stage(number)
+    raising_actor, receiving_actor = coming.raising_actor, coming.receiving_actor
     episode = StageEpisode.objects.create(
         disagreement=d,
         partnership_id=d.partnership_id,

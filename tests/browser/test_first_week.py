@@ -309,7 +309,7 @@ def raise_with_i_do_not_know_who(week: FirstWeek, raiser: Person, receiving_agen
     walk.follow("Raise a disagreement", "raise-immediate-risk")
     page.get_by_label("No", exact=True).check()
     walk.press("Continue", "raise-practice")
-    page.get_by_label("No", exact=True).check()
+    page.get_by_label("Another agency's decision", exact=False).check()
     walk.press("Continue", "raise-first-question")
     for _ in range(15):
         if walk.h1().startswith("Check your answers"):

@@ -90,6 +90,11 @@ def test_stoke_on_trent_7_the_side_that_did_not_resolve_it_confirms_it_in_writin
         page = client.get(f"/disagreements/{d.pk}/").text
         assert "You must confirm the resolution in writing, or contest it" in page
         assert RESOLVED["written_confirmation"] in page
+        # My work lists it to confirm; the policy sets no date to confirm by, and its Due
+        # column says so (it said "resolved", which is not a date).
+        work = client.get("/").text.partition("Resolutions for you to confirm or contest")[2]
+        row = work.split("</table>")[0]
+        assert d.reference in row and "No deadline" in row and ">resolved<" not in row
         with pytest.raises(transitions.NotAllowed, match="side that did not resolve"):
             do("confirm_resolution", social_worker, d)
         d = fresh(do("confirm_resolution", officer, d))

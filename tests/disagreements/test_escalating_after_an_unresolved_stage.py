@@ -4,6 +4,7 @@ what only a resolution records ("where resolved, the agreed points of resolution
 links to recording the rest (Stoke-on-Trent §5 Stage 1: "a clear, evidence-based
 reason")."""
 
+import html
 import re
 
 import pytest
@@ -64,6 +65,32 @@ def test_the_escalate_page_asks_nothing_of_what_only_a_resolution_records(
     page = client.get(f"/disagreements/{d.pk}/escalate/").text
     assert 'name="na-' not in page and RESOLUTION not in page
     assert "(optional)" not in page
+
+
+def test_the_escalate_page_says_who_takes_over_and_the_new_date_as_escalating_sets_them(
+    unresolved_with_the_reason, client
+):
+    # Stoke-on-Trent stage 2: "Team Manager to Team Manager / Sergeant"; the page said only
+    # the stage's name (found by a try-out). What it says is what escalating then does.
+    demo, raiser, d = unresolved_with_the_reason
+    client.force_login(raiser)
+    page = client.get(f"/disagreements/{d.pk}/escalate/").text
+    listed = page.split('id="who-takes-over"')[1].split("</ul>")[0]
+    said = html.unescape(page.split('id="new-date">')[1].split("</p>")[0])
+    response = client.post(
+        f"/disagreements/{d.pk}/escalate/", {"version": d.version, "reason": "Still unsafe"}
+    )
+    assert response.status_code == 302
+    episode = fresh(d).current_episode()
+    for agency, actor in (
+        (d.raising_agency, episode.raising_actor),
+        (d.receiving_agency, episode.receiving_actor),
+    ):
+        assert f"<strong>{html.escape(agency.name)}</strong>: {actor.display_name}" in listed
+    assert actor != demo.ladder["police"][0]  # the next rung up, not the officer again
+    due = episode.due
+    # Stoke-on-Trent's stage 2 has no limit in the policy: a date to review it by.
+    assert said.startswith(f"Stage 2 would be reviewed by {due:%A} {due.day} {due:%B}"), said
 
 
 def test_an_unresolved_stage_escalates_with_its_reason_alone(unresolved_with_the_reason, client):

@@ -137,7 +137,8 @@ def test_a_stale_submit_says_someone_changed_it_and_keeps_the_text(client):
     response = client.post(url(d, "withdraw"), {"version": seen, "reason": TYPED})
     assert response.status_code == 409
     assert "Someone changed this since you opened it" in response.text
-    assert "Paused by" in response.text and "Resumed by" in response.text
+    for change in ("paused the disagreement", "resumed the disagreement"):
+        assert f"{raiser.display_name} {change}" in response.text, change
     assert TYPED in response.text
     assert f'name="version" value="{seen + 2}"' in response.text
     assert fresh(d).status == Status.OPEN
@@ -161,6 +162,12 @@ def test_a_good_post_performs_the_transition_and_returns_to_the_case(client):
     assert response.status_code == 302
     assert fresh(d).status == Status.PAUSED
     assert "Paused." in client.get(response["Location"]).text
+
+
+def due(n: int, day_month_year: str) -> dict:
+    """Action n's due date as its three boxes send it ("9  2026": no month typed)."""
+    parts = day_month_year.split(" ")
+    return {f"action-{n}-due_{p}": v for p, v in zip(("day", "month", "year"), parts, strict=True)}
 
 
 def post_record(client, d, participants, summary, **more):
@@ -191,12 +198,13 @@ def test_recording_a_discussion_with_agreed_actions_from_the_page(client):
         **{
             "action-1-text": "Share the chronology",
             "action-1-owner": receiver.pk,
-            "action-1-due": "9/1/2026",
+            **due(1, "9 1 2026"),
         },
     )
     assert response.status_code == 302, response.text
     action = fresh(d).records.get().actions.get()
     assert action.owner == receiver
+    assert action.due == datetime.date(2026, 1, 9)
     client.force_login(receiver)
     assert f"complete-action/?action={action.pk}" in client.get(f"/disagreements/{d.pk}/").text
 
@@ -262,21 +270,30 @@ def test_an_agreed_actions_owner_and_due_date_are_asked_for_in_plain_words(clien
     assert "Action 1: owner (optional)" not in page and "Action 1: owner" in page
     assert "Action 1: due date (optional)" not in page
     people = [raiser, demo.ladder["police"][0]]
+    # The due date is asked as GOV.UK asks a date: a day, a month and a year.
+    for part in ("day", "month", "year"):
+        assert f'name="action-1-due_{part}"' in page, part
+    assert "3/12/2026" not in page
     # Each mistake is linked from the error summary to the box it is about, and shown there.
     for typed, said, box in [
-        ({"action-1-due": "9/1/2026"}, "Choose who owns action 1", "action-1-owner"),
+        (due(1, "9 1 2026"), "Choose who owns action 1", "action-1-owner"),
         ({"action-1-owner": raiser.pk}, "Enter the due date of action 1", "action-1-due"),
         (
-            {"action-1-owner": raiser.pk, "action-1-due": "31/2/2026"},
-            "The due date of action 1 must be a real date, like 3/12/2026",
+            {"action-1-owner": raiser.pk, **due(1, "31 2 2026")},
+            "The due date of action 1 must be a real date",
+            "action-1-due",
+        ),
+        (
+            {"action-1-owner": raiser.pk, **due(1, "9  2026")},
+            "The due date of action 1 must include a month",
             "action-1-due",
         ),
         (
             {
                 "action-2-text": "Visit",
-                "action-2-due": "9/1/2026",
+                **due(2, "9 1 2026"),
                 "action-1-owner": raiser.pk,
-                "action-1-due": "9/1/2026",
+                **due(1, "9 1 2026"),
             },
             "Choose who owns action 2",
             "action-2-owner",

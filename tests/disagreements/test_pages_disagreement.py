@@ -1,12 +1,14 @@
 """The disagreement page: what it shows, to whom, and only the buttons allowed now."""
 
+import html
 import re
 
 import pytest
 
 from rpd.disagreements import transitions
+from rpd.people.demo import build_partnership
 
-from .helpers import discuss, fresh
+from .helpers import discuss, escalate, fresh, raise_data
 from .pages import partnership_with_case
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +43,66 @@ def test_the_page_shows_summary_subject_parties_stages_and_timeline(client):
     assert "Stage 1" in page and "Stage 2" in page
     assert "Raised by" in page
     assert "Timeline" in page
+
+
+def test_the_page_shows_what_the_raiser_said_it_is_about_what_they_tried_and_consent(client):
+    # The raise asks for the categories, what was already tried and consent to share;
+    # the case page showed none of them (found by a try-out).
+    demo = build_partnership("stoke-on-trent")
+    raiser = demo.ladder["csc"][0]
+    pack = demo.partnership.pathway_entry().pack
+    data = raise_data(
+        demo,
+        categories=[c.id for c in pack.categories[:2]],
+        pre_escalation=[pack.pre_escalation[0].id],
+        subject_consent_given=False,
+    )
+    d = transitions.raise_disagreement(raiser, data)
+    client.force_login(raiser)
+    rows = summary_rows(client.get(f"/disagreements/{d.pk}/").text)
+    assert rows["What it is about"] == "\n".join(c.name for c in pack.categories[:2])
+    assert rows["Already tried"] == pack.pre_escalation[0].name
+    assert rows["Consent to share their details"] == "Not given"
+    # The register line names the categories (no text written about the case) and no more.
+    client.force_login(demo.unit)
+    rows = summary_rows(client.get(f"/disagreements/{d.pk}/").text)
+    assert rows["What it is about"] == "\n".join(c.name for c in pack.categories[:2])
+    assert "Already tried" not in rows and "Consent to share their details" not in rows
+
+
+def test_the_timeline_says_who_did_what_in_sentences(client):
+    # "Recorded a discussion by Wren Kestrelmoor" read as if the discussion were hers, and
+    # "(... the concerns continue.; to be reviewed by ...)" ran a reason into a date.
+    demo, raiser, d = partnership_with_case()
+    d = discuss(raiser, d, outcome="unresolved")
+    d = escalate(raiser, d, reason="Both sides met; the concerns continue.")
+    client.force_login(raiser)
+    items = [
+        html.unescape(re.sub(r"<[^>]+>", "", item)).split()
+        for item in re.findall(r"<li>(.*?)</li>", timeline_of(client, d), re.S)
+    ]
+    said = [" ".join(words) for words in items]
+    name = raiser.display_name
+    assert any(f"{name} recorded a discussion." in line for line in said), said
+    escalated = next(line for line in said if "escalated" in line)
+    assert f"{name} escalated the disagreement from stage 1 to stage 2. " in escalated
+    assert "Reason: Both sides met; the concerns continue. To be reviewed by" in escalated
+    assert ".;" not in " ".join(said) and " by " + name not in " ".join(said)
+
+
+def timeline_of(client, d) -> str:
+    page = client.get(f"/disagreements/{d.pk}/").text
+    return page.split('id="timeline"')[1].split("</ol>")[0]
+
+
+def summary_rows(text: str) -> dict[str, str]:
+    pairs = re.findall(
+        r'<dt class="govuk-summary-list__key">(.*?)</dt>'
+        r'<dd class="govuk-summary-list__value">(.*?)</dd>',
+        text,
+        re.S,
+    )
+    return {html.unescape(k): html.unescape(v.replace("<br>", "\n")) for k, v in pairs}
 
 
 def test_special_category_data_is_never_on_the_page(client):
@@ -122,8 +184,32 @@ def test_records_offer_approval_and_correction_only_where_the_rules_allow(client
         "manager": (True, True),
         "other side": (False, False),
     }
-    assert "Recorded a discussion" in page
+    assert "recorded a discussion" in page
     assert "Awaiting approval" in page
+
+
+def test_an_approver_who_finds_the_record_wrong_may_correct_it_from_the_approval_page(
+    client, monkeypatch
+):
+    # The approval page offered Approve or Cancel (found by a try-out): the author's line
+    # manager may also correct it, as the record's rules say (Rule.who_on_target).
+    demo, raiser, d = partnership_with_case()
+    d = discuss(raiser, d, approve=False)
+    record = d.records.get()
+    client.force_login(demo.ladder["csc"][1])
+    page = client.get(f"/disagreements/{d.pk}/approve/?record={record.pk}").text
+    link = f'href="/disagreements/{d.pk}/correct/?record={record.pk}"'
+    assert link in page and "Correct it instead" in page
+    assert client.get(f"/disagreements/{d.pk}/correct/?record={record.pk}").status_code == 200
+    # Offered only as the rules allow: where they did not, it is not.
+    allowed_on = transitions.allowed_on
+    monkeypatch.setattr(
+        transitions,
+        "allowed_on",
+        lambda *a: set() if a[3] == "correct" else allowed_on(*a),
+    )
+    page = client.get(f"/disagreements/{d.pk}/approve/?record={record.pk}").text
+    assert link not in page and "Correct it instead" not in page
 
 
 def test_an_approved_or_corrected_record_is_not_offered_for_approval_again(client):

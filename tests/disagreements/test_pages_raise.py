@@ -1,6 +1,8 @@
 """Raising a disagreement: immediate risk first, then the allegations route, one question
 per page, check your answers with the first deadline, and a confirmation."""
 
+import re
+
 import pytest
 
 from rpd.disagreements.models import Disagreement
@@ -30,6 +32,21 @@ def test_unsafe_practice_points_to_the_allegations_route(client, demo):
     page = client.get(response["Location"]).text
     assert "Use the allegations route instead" in page
     assert "LADO" in page
+
+
+def test_whether_it_is_unsafe_practice_is_answered_in_words_not_yes_or_no(client, demo):
+    # "Is it unsafe practice, or is it whistleblowing?" answered "Yes" says neither.
+    client.force_login(demo.ladder["csc"][0])
+    page = client.get("/disagreements/new/practice/").text
+    assert "What is your concern about?" in page
+    for answer in (
+        "A person&#x27;s unsafe practice, or whistleblowing",
+        "Another agency&#x27;s decision, action or inaction about a child or adult",
+    ):
+        assert answer in page, answer
+    assert ">Yes<" not in page and ">No<" not in page
+    response = client.post("/disagreements/new/practice/", {})
+    assert "Select what your concern is about" in response.text
 
 
 def test_an_unanswered_question_is_named_in_the_error_summary(client, demo):
@@ -314,3 +331,42 @@ def test_check_your_answers_sent_twice_at_once_raises_one_disagreement(client, d
     # Told as something to know (important), not as a success.
     assert "You sent this disagreement twice" in page
     assert "govuk-notification-banner--success" not in page
+
+
+def test_the_subject_page_says_whose_details_it_asks_for(client, demo):
+    # "Their details" did not say whose. Stoke-on-Trent's pathway is for children only.
+    client.force_login(demo.ladder["csc"][0])
+    assert (
+        '<h1 class="govuk-heading-l">The child&#x27;s details</h1>'
+        in answer(client, "subject", {}).text
+    )
+    # Hillingdon's is for children and adults: the page follows the answer before it.
+    hillingdon = build_partnership("hillingdon")
+    raiser = hillingdon.ladder[next(iter(hillingdon.ladder))][0]
+    client.force_login(raiser)
+    assert "Details of the child or adult" in client.get("/disagreements/new/subject/").text
+    assert answer(client, "about", {"subject_kind": "adult"}).status_code == 302
+    assert "The adult&#x27;s details" in client.get("/disagreements/new/subject/").text
+
+
+def test_the_start_page_offers_the_stages_the_policy_lets_it_start_at_by_name(client, demo):
+    # Stoke-on-Trent: stage 1, or "straight to Head of Service level" (stage 3). A bare
+    # number box asked a practitioner to know the ladder.
+    client.force_login(demo.ladder["csc"][0])
+    page = client.get("/disagreements/new/start/").text
+    pack = demo.partnership.pathway_entry().pack
+    radios = re.findall(r'name="start_stage" type="radio" value="(\d+)"( checked)?', page)
+    assert radios == [("1", " checked"), ("3", "")], radios  # stage 1 unless it must not be
+    for n in (1, 3):
+        assert f"Stage {n}: {pack.stage(n).name}" in page
+    assert 'type="number"' not in page and "pathway" not in page.split("<main")[1]
+    assert "Only if it starts above stage 1" in page and "(optional)" not in page
+    refused = answer(client, "start", {"start_stage": "2", "fast_track_reason": "Serious"})
+    assert "lets a disagreement start above stage 1 only at stage 3" in refused.text
+
+
+def test_the_risk_page_says_what_the_risk_and_urgent_answers_are_for(client, demo):
+    client.force_login(demo.ladder["csc"][0])
+    page = client.get("/disagreements/new/risk/").text
+    assert "Your professional judgement of the risk to them" in page
+    assert "the policy's deadlines stay as they are" in page

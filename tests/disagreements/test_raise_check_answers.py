@@ -177,7 +177,7 @@ def test_check_your_answers_and_the_stored_disagreement_say_the_same(client, dem
     assert {c.agency.name for c in d.copied_agencies.all()} == copied
     assert said["Lead Professional, IRO or meeting chair (optional)"] == "Not given"
     assert d.lead_professional is None
-    assert said["Which stage should it start at? (optional)"].startswith("Stage 1") and d.stage == 1
+    assert said["Which stage should it start at?"].startswith("Stage 1") and d.stage == 1
     # Asked only of a case starting above stage 1: it did not apply, so is not shown.
     assert "Why must it start above stage 1?" not in said and not d.fast_track_reason
     # Stoke-on-Trent has no same-day rules: the question was never asked, so is not shown.

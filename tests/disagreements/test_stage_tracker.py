@@ -84,7 +84,7 @@ def test_stoke_on_trents_review_date_reads_the_same_on_the_header_the_banner_and
     assert f"to be reviewed by {when}" in rows and "due in" not in rows
     # The timeline says what the raise set: a date to review the case by.
     said = [e.detail for e in presenters.timeline(presenters.history(d), {}, {}, today())]
-    assert f"to be reviewed by {due.day} {due:%B}" in said[0] and "due" not in said[0], said
+    assert f"To be reviewed by {due.day} {due:%B}" in said[0] and "due" not in said[0], said
 
 
 def test_a_review_date_passed_reads_as_a_review_overdue_not_a_deadline_missed():

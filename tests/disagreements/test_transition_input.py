@@ -255,10 +255,10 @@ def test_stoke_on_trent_fast_tracks_only_to_head_of_service_level(stoke):
     raiser = stoke.ladder["csc"][1]
     data = raise_data(stoke, start_stage=2, fast_track_reason="Serious")
     assert invalid_raise(raiser, data) == {
-        "start_stage": ["this pathway lets a disagreement start above stage 1 at stage 3"]
+        "start_stage": ["this policy lets a disagreement start above stage 1 only at stage 3"]
     }
     data = raise_data(stoke, start_stage=6, fast_track_reason="Serious")
-    assert invalid_raise(raiser, data) == {"start_stage": ["the pathway has stages 1 to 5"]}
+    assert invalid_raise(raiser, data) == {"start_stage": ["the policy has stages 1 to 5"]}
 
 
 def test_a_fast_track_start_needs_a_reason(stoke):
@@ -303,7 +303,7 @@ def test_a_pathway_without_a_fast_track_rule_starts_every_disagreement_at_stage_
     data = raise_data(demo, start_stage=2, fast_track_reason="Serious")
     assert invalid_raise(demo.ladder["csc"][0], data) == {
         "start_stage": [
-            "this pathway lets a disagreement start above stage 1 at no stage: every "
+            "this policy lets a disagreement start above stage 1 at no stage: every "
             "disagreement starts at stage 1"
         ]
     }

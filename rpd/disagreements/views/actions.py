@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from rpd.frontend import GovukErrors
+from rpd.frontend import GovukDateInput, GovukErrors
 from rpd.pathways.calendar import today as london_today
 
 from .. import presenters, sends, transitions
@@ -104,22 +104,40 @@ def _target(name: str, d: Disagreement, raw):
     )
 
 
-def _as_date(text: str):
+def _instead(name: str, user, d: Disagreement, known: tuple, target) -> list[dict]:
+    """Another way on from a record's approval: correcting it, where its rules let the
+    reader (an approver who finds it wrong had no way but Cancel, found by a try-out)."""
+    if name != "approve" or not isinstance(target, Record):
+        return []
+    if target.pk not in transitions.allowed_on(user, d, known, "correct", [target]):
+        return []
+    href = reverse("disagreements:act", args=[d.pk, "correct"]) + f"?record={target.pk}"
+    return [{"text": "Correct it instead", "href": href}]
+
+
+def _coming(d: Disagreement, episode) -> dict | None:
+    """Who takes over at the next stage and its date, as escalating now would set them; none
+    where it could not (the transition names why when asked)."""
     try:
-        return forms.DateField().clean(text).isoformat()
-    except forms.ValidationError:
-        return text
+        coming = transitions.stage_to_come(
+            d, d.stage + 1, episode.raising_actor, episode.receiving_actor, transitions.now()
+        )
+    except transitions.NotAllowed:
+        return None
+    return presenters.stage_to_come_in_words(d, coming, d.stage + 1, london_today())
 
 
-def _actions_from(post) -> tuple[list, list[dict]]:
-    """Agreed actions typed in rows: for the transition, and to show again."""
-    rows, actions = [], []
+def _actions_from(post) -> list[dict]:
+    """Agreed actions typed in rows, for the transition: each due date as its three boxes
+    (or a date sent whole), checked there."""
+    actions = []
     for i in range(1, ACTION_ROWS + 1):
-        row = {k: post.get(f"action-{i}-{k}", "") for k in ("text", "owner", "due")}
-        rows.append({"n": i, **row})
-        if any(v.strip() for v in row.values()):
-            actions.append({**row, "due": _as_date(row["due"])})
-    return actions, rows
+        row = {k: post.get(f"action-{i}-{k}", "") for k in ("text", "owner")}
+        due = GovukDateInput().value_from_datadict(post, None, f"action-{i}-due") or ""
+        due = list(due) if isinstance(due, tuple) else due
+        if any(v.strip() for v in (*row.values(), *(due if isinstance(due, list) else [due]))):
+            actions.append({**row, "due": due if "".join(due).strip() else ""})
+    return actions
 
 
 class ActionRow(GovukErrors, forms.Form):
@@ -128,11 +146,7 @@ class ActionRow(GovukErrors, forms.Form):
 
     text = forms.CharField(required=False)
     owner = forms.ChoiceField(required=False)
-    due = forms.CharField(
-        required=False,
-        help_text="For example, 3/12/2026",
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
-    )
+    due = forms.Field(required=False, help_text="For example, 3 12 2026", widget=GovukDateInput)
 
     def __init__(self, data, *, n: int, people: list, error: str = "", box: str = "text"):
         super().__init__(data, prefix=f"action-{n}")
@@ -210,9 +224,8 @@ def act(request, pk: int, action: str):
         data = posted(blank.fields, request.POST)
         if TARGETS.get(name):
             data[TARGETS[name]] = request.POST.get(TARGETS[name], "")
-        actions, page["action_rows"] = _actions_from(request.POST)
         if name == "record":
-            data["actions"] = actions
+            data["actions"] = _actions_from(request.POST)
         if name in ("escalate", "resolve"):
             typed = {r.id: request.POST.get(f"na-{r.id}", "") for r in uncovered}
             page["typed_na"] = typed
@@ -341,11 +354,15 @@ def act(request, pk: int, action: str):
             "target_value": (source.get(TARGETS[name], "") if name in TARGETS else ""),
             "method": method,
             "buttons": [{"text": verb, "variant": "warning" if name == "withdraw" else ""}],
-            "links": [{"text": "Cancel", "href": reverse("disagreements:detail", args=[d.pk])}],
+            "links": [
+                *_instead(name, user, d, known, target),
+                {"text": "Cancel", "href": reverse("disagreements:detail", args=[d.pk])},
+            ],
             "action_forms": action_forms,
             "na_form": na_form,
             "still_to_record": still,
             "next_stage": d.pack.stage(d.stage + 1) if name == "escalate" else None,
+            "coming": _coming(d, episode) if name == "escalate" else None,
             "stage_due": presenters.stage_due_in_words(d, episode, london_today())
             if name in ("extend", "shorten") and episode is not None
             else "",

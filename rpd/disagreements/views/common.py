@@ -44,14 +44,21 @@ LABELS: dict[str, tuple[str, str]] = {
         "The decision, action or inaction, and the evidence for your view",
     ),
     "outcome_sought": ("What outcome are you seeking?", ""),
-    "risk": ("How serious is the risk to the child or adult?", ""),
-    "urgent": ("This is urgent", ""),
+    "risk": (
+        "How serious is the risk to the child or adult?",
+        "Your professional judgement of the risk to them while this disagreement is resolved",
+    ),
+    "urgent": (
+        "This is urgent",
+        "Marked urgent on the case for everyone working on it; the policy's deadlines stay "
+        "as they are",
+    ),
     "pre_escalation": (
         "What have you already done?",
         "Select everything you have tried before raising it",
     ),
     "start_stage": ("Which stage should it start at?", ""),
-    "fast_track_reason": ("Why must it start above stage 1?", ""),
+    "fast_track_reason": ("Why must it start above stage 1?", "Only if it starts above stage 1"),
     "immediate_rule": ("Does one of these apply?", "These must be resolved the same working day"),
     "kind": ("How did the discussion take place?", ""),
     "occurred_at": (
@@ -105,7 +112,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "chronology_reviewed": ("The panel reviewed the escalation chronology", ""),
     "copied_agencies": (
         "Other agencies involved",
-        "They get copies of what the pathway says goes to other involved agencies",
+        "They are sent copies of what your partnership's escalation policy says goes to other "
+        "agencies involved",
     ),
     "agency": ("Which agency?", "Another agency involved, not one of the two sides"),
     "person": (

@@ -41,6 +41,8 @@ def list_table(rows, user, today, calendars: dict[int, WorkingCalendar], oversig
         due = presenters.due_in_words(
             row.status, row.next_due, today, calendar, row.next_due_is_review
         )
+        if row.status == Status.RESOLVED:
+            due = "No deadline"  # a resolution to confirm: the policies set no date for it
         overdue = presenters.is_overdue(row.status, row.next_due, today)
         cells.append(
             [

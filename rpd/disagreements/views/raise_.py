@@ -204,13 +204,15 @@ def start(request, context: Context):
 class YesOrNo(GovukErrors, forms.Form):
     """One yes-or-no question, the page's heading."""
 
-    def __init__(self, data, *, name: str, question: str, hint: str, error: str):
+    def __init__(
+        self, data, *, name: str, question: str, hint: str, error: str, answers=("Yes", "No")
+    ):
         super().__init__(data)
         self.name = name
         self.fields[name] = forms.ChoiceField(
             label=question,
             help_text=hint,
-            choices=[("yes", "Yes"), ("no", "No")],
+            choices=list(zip(("yes", "no"), answers, strict=True)),
             widget=forms.RadioSelect,
             error_messages={"required": error, "invalid_choice": error},
         )
@@ -247,9 +249,15 @@ def practice(request, context: Context):
     form = YesOrNo(
         request.POST if request.method == "POST" else None,
         name="about_practice",
-        question="Is your concern about a person's unsafe practice, or is it whistleblowing?",
-        hint="A disagreement is about another agency's decision, action or inaction",
-        error="Select yes if the concern is about a person's unsafe practice or whistleblowing",
+        # An either-or question answered in its own words: "Yes" to "this or that?" says
+        # neither (found by a try-out).
+        question="What is your concern about?",
+        hint="This process resolves disagreements between agencies",
+        error="Select what your concern is about",
+        answers=(
+            "A person's unsafe practice, or whistleblowing",
+            "Another agency's decision, action or inaction about a child or adult",
+        ),
     )
     if form.is_valid():
         if form.cleaned_data["about_practice"] == "yes":
@@ -288,14 +296,25 @@ def _step_form(
     return form
 
 
+def _step_title(context: Context, step: Step, answers: dict) -> str:
+    """The page's heading; the subject's page says whose details it asks ("Their details"
+    did not, found by a try-out)."""
+    if step.slug != "subject":
+        return step.title
+    kinds = covered_kinds(context.pack)
+    kind = answers.get("subject_kind") or (kinds[0] if len(kinds) == 1 else "")
+    whose = {"child": "The child's", "adult": "The adult's"}.get(kind)
+    return f"{whose} details" if whose else "Details of the child or adult"
+
+
 def _step_hint(context: Context, step: Step) -> str:
     if step.slug != "start":
         return ""
     starts = sorted({n for rule in context.pack.fast_track for n in rule.start_at})
-    lines = ["Leave it at stage 1 unless the pathway's fast track applies."]
+    lines = ["Start at stage 1 unless your partnership's escalation policy lets it start higher:"]
     lines += [f"Stage {', '.join(map(str, r.start_at))}: {r.when}" for r in context.pack.fast_track]
     if not starts:
-        lines = ["This pathway starts every disagreement at stage 1."]
+        lines = ["Your partnership's escalation policy starts every disagreement at stage 1."]
     return " ".join(lines)
 
 
@@ -355,6 +374,7 @@ def step(request, context: Context, step: str):
         "disagreements/raise_step.html",
         {
             "step": current,
+            "title": _step_title(context, current, answers),
             "form": shown,
             "errors": error_summary(shown),
             "back": back,
