@@ -33,6 +33,7 @@ from rpd.frontend import (
     escaped_all,
 )
 from rpd.pathways.calendar import local_date
+from rpd.people import pickers
 
 SHORT_TEXT = 200  # a name, a title, a choice's label
 LONG_TEXT = 10_000  # a summary, a reason: about four pages
@@ -225,14 +226,17 @@ def people_choices(people) -> list[tuple[int, str]]:
     """People as a picker lists them: name, job title, team and agency, so the same name in
     two places reads apart; two entries alike even so are told apart by email address.
     A queryset is read as plain rows: a picker may list an agency's thousands, and building
-    a person (and their agency) for each took most of such a page's time."""
+    a person (and their agency) for each took most of such a page's time; what it found is
+    kept until a row it reads changes (`pickers`)."""
     if isinstance(people, QuerySet):
-        rows = [
-            (pk, _picker_label(first, last, username, job, team, agency), email)
-            for pk, first, last, username, job, team, agency, email in people.values_list(
-                *PICKER_COLUMNS, "email"
-            )
-        ]
+        found = people.values_list(*PICKER_COLUMNS, "email")
+        rows = pickers.read(
+            found,
+            lambda: [
+                (pk, _picker_label(first, last, username, job, team, agency), email)
+                for pk, first, last, username, job, team, agency, email in found
+            ],
+        )
     else:
         rows = [(person.pk, person_label(person, where=True), person.email) for person in people]
     seen: dict[str, int] = {}

@@ -446,6 +446,19 @@ class StandIn(models.Model):
         return f"{self.person} for {self.agency} ({self.pathway_rung})"
 
 
+class PickerToken(models.Model):
+    """One row: a token the database replaces whenever a row a person picker reads changes
+    (rpd/people/pickers.py), so what a picker found may be kept until then."""
+
+    ONLY = 1
+
+    token = models.CharField(max_length=64)
+    written_by = models.BigIntegerField(null=True)  # PostgreSQL: the transaction, once each
+
+    def __str__(self) -> str:
+        return self.token
+
+
 class SignInProvider(models.Model):
     """An agency's own identity provider (OpenID Connect: its Microsoft Entra ID tenant).
 

@@ -28,6 +28,7 @@ ADMINISTRATION = [f"administration: {path or 'home'}" for path in pages.ADMIN_PA
     "administration: a person's move, hand-over",
     "administration: a leaver's hand-over",
     "administration: a role holder, agency chosen",
+    "administration: a person's move, hand-over, people read afresh",
 ]
 # The main submissions, each on a case ready for it (bench/pages.py writes the evidence).
 SUBMITS = ["submit: record a discussion", "submit: approve a record", "submit: escalate"]
