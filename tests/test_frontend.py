@@ -225,6 +225,22 @@ def test_a_table_draws_links_tags_and_bold_cells_and_escapes_text():
     assert "<strong>You must act</strong>" in html
 
 
+def test_a_stacked_table_names_each_cell_by_its_column_in_plain_text():
+    # A column heading drawn as HTML once ended the attribute it was put in: the case
+    # page's agreed actions read 'Done">Mark done' (found by a try-out).
+    from rpd.templatetags.govuk import visually_hidden
+
+    html = render(
+        "{% govuk_table head rows label='Actions' stacked=True %}",
+        head=["Owner <i>", visually_hidden("Done")],
+        rows=[["Dev", {"text": "Mark done", "href": "/done/"}]],
+    )
+    assert 'data-label="Owner &lt;i&gt;"' in html
+    done = html.split('<td class="govuk-table__cell"')[2]
+    assert done.startswith('><a class="govuk-link" href="/done/">Mark done</a>'), done
+    assert '">Mark done' not in html.replace('href="/done/">Mark done', "")
+
+
 def test_summary_cards_keep_line_breaks_and_offer_their_actions():
     html = render(
         "{% govuk_summary_cards cards %}",

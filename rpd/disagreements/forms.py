@@ -16,6 +16,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from rpd.frontend import GovukDateField, GovukErrors, day_in_full
+from rpd.pathways.calendar import local_date
 from rpd.pathways.schema import Pack
 from rpd.pathways.simulate import stage_dates
 from rpd.people import roles
@@ -104,7 +105,7 @@ NOUNS = {
     "reason": "the reason",
     "agreed_outcome": "the agreed outcome",
     "next_steps": "the next steps",
-    "written_confirmation": "how the resolution was confirmed in writing",
+    "written_confirmation": "the written confirmation to all parties",
     "feedback_to_raiser": "the feedback to the practitioner who raised it",
     "referred_to": "who to refer it to",
     "recommendation": "the recommendation",
@@ -145,6 +146,12 @@ MIN_LETTERS = 10
 
 def is_real_text(value) -> bool:
     return sum(ch.isalpha() for ch in str(value or "")) >= MIN_LETTERS
+
+
+def _in_words(text: str, what: str) -> str:
+    if not is_real_text(text):
+        raise ValidationError(f"say in words {what} (at least {MIN_LETTERS} letters)")
+    return text
 
 
 def partnership_users(partnership: Partnership):
@@ -451,6 +458,14 @@ class RecordForm(ContextForm):
                 check_date(due, RECORDS_BEGIN, self.context.today + FURTHEST_AHEAD)
             except ValidationError as error:
                 raise wrong(f"The due date of action {i} {error.messages[0]}", "due") from None
+            occurred = self.cleaned_data.get("occurred_at")
+            if occurred is not None and due < local_date(occurred):
+                # Agreed at the discussion: not due before it (found by a try-out).
+                raise wrong(
+                    f"The due date of action {i} must be on or after the day of the "
+                    f"discussion, {day_in_full(local_date(occurred))}",
+                    "due",
+                )
             actions.append({"text": text, "owner": owner, "due": due})
         return actions
 
@@ -554,13 +569,12 @@ class ResolveForm(StageCloseForm):
     learning_case_review = forms.BooleanField(required=False)
     learning_procedure_amendment = forms.BooleanField(required=False)
 
+    # What both sides stand behind and everyone involved reads: in words, not a mark.
     def clean_written_confirmation(self):
-        text = self.cleaned_data["written_confirmation"]
-        if not is_real_text(text):
-            raise ValidationError(
-                f"say in words how it was confirmed (at least {MIN_LETTERS} letters)"
-            )
-        return text
+        return _in_words(self.cleaned_data["written_confirmation"], "what all parties read")
+
+    def clean_agreed_outcome(self):
+        return _in_words(self.cleaned_data["agreed_outcome"], "what was agreed")
 
 
 class ReferForm(ContextForm):
@@ -707,7 +721,8 @@ class ExtendForm(ContextForm):
         self.stage_is_deadline = stage_is_deadline
         self.fields["asked_by"].queryset = partnership_users(context.partnership)
         if askers is not None:  # who may ask (`transitions._asker`): those taking part
-            self.fields["asked_by"].offer(askers)
+            # ... but not the one agreeing it (`clean_asked_by`): offered, they were refused.
+            self.fields["asked_by"].offer(askers.exclude(pk=context.actor.pk))
         self.milestones = {
             MILESTONE_PREFIX + m.key.replace("-", "_"): m for m in milestones if m.due
         }
@@ -742,6 +757,12 @@ class ExtendForm(ContextForm):
 
     def clean_new_due(self):
         day = self.cleaned_data["new_due"]
+        if day is not None and self.milestones and day <= self.old_due:
+            # Meant for a milestone due sooner (found by a try-out): say where that goes.
+            raise ValidationError(
+                f"must be after the stage's current date, {day_in_full(self.old_due)}: to move "
+                "only a milestone, leave this empty and give the milestone its new date"
+            )
         return None if day is None else self._later(day, self.old_due)
 
     def clean(self):

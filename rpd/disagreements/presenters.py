@@ -15,12 +15,12 @@ from django.forms import (
     ModelMultipleChoiceField,
     NullBooleanField,
 )
-from django.utils.safestring import mark_safe
 
 from rpd.audit import log as audit
 from rpd.frontend import time_in_words
 from rpd.pathways.calendar import LONDON, WorkingCalendar, local_date
 from rpd.people.models import User
+from rpd.templatetags.govuk import visually_hidden
 
 from . import deadlines, transitions
 from .access import Capacity
@@ -36,6 +36,7 @@ from .models import (
     StageEpisode,
     Status,
 )
+from .nhs_number import spaced
 
 
 def day_in_words(day: datetime.date, today: datetime.date) -> str:
@@ -131,6 +132,13 @@ def stage_to_come_in_words(d: Disagreement, coming, number: int, today: datetime
         ],
         # "would be reviewed by ...", "would be due in 5 working days (...)".
         "when": f"Stage {number} would be {due.removeprefix('to be ')}: {dates.timescale}.",
+        # Its milestones with a date from the start: often sooner than the stage's own
+        # ("Contact between the agencies' line managers: due tomorrow").
+        "milestones": [
+            {"lead": m.name, "text": due_in_words(Status.OPEN, m.due, today, calendar)}
+            for m in dates.milestones
+            if m.due is not None
+        ],
     }
 
 
@@ -296,6 +304,17 @@ def _event_detail(data: dict, today) -> str:
         for key, label in (("reason", "Reason"), ("referred_to", "Referred to"))
         if data.get(key)
     ]
+    # An extension's moves, each deadline from its old date to its new (found by a try-out:
+    # the timeline said only the new date).
+    for moved in data.get("moved") or ():
+        try:
+            old, new = (datetime.date.fromisoformat(moved[k]) for k in ("old", "new"))
+        except (KeyError, TypeError, ValueError):
+            continue
+        what = "The stage" if moved.get("deadline") == "stage" else moved.get("name", "")
+        sentences.append(
+            f"{what} moved from {day_in_words(old, today)} to {day_in_words(new, today)}"
+        )
     for key, label in (
         ("expected_resume", "Expected to resume"),
         ("new_due", "New due date"),
@@ -504,11 +523,13 @@ def subject_rows(d: Disagreement, whole: bool) -> list[dict]:
         rows += [
             {"key": "Name", "value": f"{s.given_name} {s.family_name}"},
             {"key": "Date of birth", "value": on_day(s.date_of_birth) or "Not given"},
-            {"key": "NHS number", "value": s.nhs_number or "Not given"},
+            {"key": "NHS number", "value": spaced(s.nhs_number) if s.nhs_number else "Not given"},
             {"key": "Address", "value": s.address or "Not given"},
             {
+                # As asked ("Has consent been given to share their details?"): "Not given"
+                # reads elsewhere as not answered.
                 "key": "Consent to share their details",
-                "value": {True: "Given", False: "Not given"}.get(s.consent_given, "Not known"),
+                "value": {True: "Yes", False: "No"}.get(s.consent_given, "Not known"),
             },
         ]
     return rows
@@ -565,9 +586,17 @@ def record_rows(record: Record, d: Disagreement) -> list[dict]:
     people = [p.display_name for p in record.participants.order_by("last_name", "first_name")]
     if record.other_participants:
         people.append(record.other_participants)
+    # The actions agreed at the discussion: a correction's are the record's it corrects
+    # (`_correct` writes the summary again, not the actions).
+    corrected = [record.pk]
+    earlier = record
+    while (earlier := earlier.supersedes or earlier.amends) is not None:
+        corrected.append(earlier.pk)
     actions = [
         f"{a.text} (owner {a.owner.display_name}, due {on_day(a.due)})"
-        for a in record.actions.select_related("owner").order_by("due", "pk")
+        for a in AgreedAction.objects.filter(record__in=corrected)
+        .select_related("owner")
+        .order_by("due", "pk")
     ]
     return [
         {
@@ -684,7 +713,7 @@ def record_cards(
             for text, links in (
                 ("Approve", approve),
                 ("Correct", correct),
-                ("Add your account", account),
+                ("Add your side's account", account),  # not a sign-in account
             )
             if r.pk in links
         ]
@@ -697,6 +726,9 @@ def record_cards(
         if r.is_approved:
             approved_on = on_day(local_date(r.approved_at))
             card["note"] = f"{note} Approved by {r.approved_by.display_name} on {approved_on}."
+        elif hasattr(r, "superseded_by"):
+            # Never approved now (`_approvable`): its correction is what awaits approval.
+            card.update(note=note, tag="Replaced by a correction", tag_colour="grey")
         else:
             card.update(note=note, tag="Awaiting approval", tag_colour="yellow")
         cards.append(card)
@@ -704,11 +736,15 @@ def record_cards(
 
 
 def action_table(
-    actions: list[AgreedAction], done: dict[int, str], hand_over: dict[int, str] | None = None
+    actions: list[AgreedAction],
+    done: dict[int, str],
+    hand_over: dict[int, str] | None = None,
+    today: datetime.date | None = None,
 ) -> dict:
     """The agreed actions as the table component's head and cells; `done` and `hand_over`:
     action id to the address of the page that marks it done or hands it over, where the
-    rules offer it (a column for handing over only when someone may)."""
+    rules offer it (a column for handing over only when someone may). An action not done
+    by its date (`today`) says so, in red, as a stage past its date does."""
     hand_over = hand_over or {}
 
     def link(text: str, href: str, a: AgreedAction) -> dict:
@@ -723,11 +759,14 @@ def action_table(
             last = link("Mark done", done[a.pk], a)
         else:
             last = ""
-        row = [a.text, a.owner.display_name, on_day(a.due), last]
+        due = on_day(a.due)
+        if today is not None and not a.done_at and a.due < today:
+            due = [due, {"text": "Overdue", "tag": "red"}]
+        row = [a.text, a.owner.display_name, due, last]
         if hand_over:
             row.append(link("Hand over", hand_over[a.pk], a) if a.pk in hand_over else "")
         rows.append(row)
-    head = ["Action", "Owner", "Due", mark_safe('<span class="govuk-visually-hidden">Done</span>')]
+    head = ["Action", "Owner", "Due", visually_hidden("Done")]
     if hand_over:
-        head.append(mark_safe('<span class="govuk-visually-hidden">Hand over</span>'))
+        head.append(visually_hidden("Hand over"))
     return {"head": head, "rows": rows}

@@ -1968,6 +1968,7 @@ RULES: dict[str, Rule] = {
         _hand_over_action,
         form_needs=lambda act: {"owners": action_owners(act), "offered": listed_owners(act)},
         target=_action_in,
+        state=_open_action,  # done is done: nothing is left to hand over (found by a try-out)
         who_on_target=_may_hand_over_action,
     ),
     # Agreed actions outlive the stage, and often the resolution ("next steps").
@@ -2170,7 +2171,8 @@ def next_steps(d: Disagreement, episode: StageEpisode | None) -> list[Step]:
         resolution = Resolution.objects.filter(disagreement=d, confirmed_at__isnull=True).first()
         if resolution is None:
             return []
-        what = "confirm the resolution in writing, or contest it"
+        # Confirming it here is the written confirmation the policies ask of the parties.
+        what = "confirm the resolution, or contest it"
         return _asked(d, None, "confirm_resolution", what, resolution)
     if d.is_closed or episode is None:
         return []

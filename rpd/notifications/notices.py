@@ -265,15 +265,24 @@ IMMEDIATE_HARM = "immediate"
 
 
 def _stage_started(writer: Writer, episode) -> None:
-    stage = writer.d.pack.stage(episode.number)
+    d = writer.d
+    stage = d.pack.stage(episode.number)
     for side, user in (("raising", episode.raising_actor), ("receiving", episode.receiving_actor)):
+        acting = f"You act for the {side} side: {getattr(stage, side).description}."
+        if side == "receiving" and d.receiver_to_name:
+            # Raised with "I do not know who": the lead is asked to name them first.
+            acting = (
+                f"You act for {d.receiving_agency.name} until you name who there made the "
+                "decision or holds the case: the practitioner who raised it did not know. "
+                "Name them on the disagreement's page."
+            )
         writer.to(
             user,
             Kind.STAGE_STARTED,
             f"stage {stage.number} has started and you act for the {side} side",
             f"{stage.summary}",
             stage,
-            details=[f"You act for the {side} side: {getattr(stage, side).description}."],
+            details=[acting],
         )
     # Raised so, or reaching a stage while it is: first, so that where one person is
     # both told of the harm and of the stage (one notice each per change), the harm wins.
@@ -485,6 +494,26 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
         _feedback(writer, message)
     elif name == "submit_form":
         _form_submitted(writer, details["form"], details["form_version"])
+    elif name == "name_receiver":
+        # Each actor told what the rules now ask of them (transitions.next_steps, stored
+        # just before): the one now acting for the receiving agency learns it is them.
+        asked = {p: step["what"] for step in d.next_steps for p in step["people"]}
+        agency = d.receiving_agency.name
+        for user, said in (
+            (
+                current.receiving_actor,
+                f"{agency} has named who made the decision or holds the case, and you now "
+                f"act for {agency} at stage {d.stage}.",
+            ),
+            (
+                current.raising_actor,
+                f"{agency} has named who made the decision or holds the case. The "
+                "disagreement's page shows who acts for it at this stage.",
+            ),
+        ):
+            if user.pk in asked:
+                said += f" You are asked to {asked[user.pk]}."
+            writer.to(user, Kind.CHANGED, "the person is named", said)
     elif name in CHANGES:
         subject, message = CHANGES[name](details)
         for user in (current.raising_actor, current.receiving_actor):
@@ -571,11 +600,6 @@ CHANGES = {
         "as the case needs.",
     ),
     "hand_over": _hand_over,
-    "name_receiver": lambda d: (
-        "the person is named",
-        "The receiving agency has named who made the decision or holds the case. The "
-        "disagreement's page shows who acts for it at this stage.",
-    ),
     "record_panel": lambda d: (
         "the panel sat",
         f"The {d['panel']} sat on {_day(d['held_on'])}, with representatives of: "

@@ -38,6 +38,7 @@ from django.http import QueryDict
 from django.template.base import token_kwargs
 from django.template.defaultfilters import linebreaksbr
 from django.template.loader import render_to_string
+from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 from rpd import frontend
@@ -335,7 +336,18 @@ def govuk_table(
             for i, c in enumerate(head or ())
         ),
     )
-    labels = [_html(' data-label="{}"', c) for c in head or ()] if stacked else []
+    # Each cell's column name as plain text (a heading drawn as HTML is marked safe, which
+    # inside an attribute would end it); none over a column named for screen readers only.
+    labels = (
+        [
+            ""
+            if isinstance(c, HiddenText)
+            else _html(' data-label="{}"', strip_tags(c) if isinstance(c, SafeString) else c)
+            for c in head or ()
+        ]
+        if stacked
+        else []
+    )
     body = []
     for row in rows:
         cells = []
@@ -420,9 +432,14 @@ def _cell(context, cell):
     return cell.get("text", "")
 
 
+class HiddenText(SafeString):
+    """Text drawn for screen readers only (`visually_hidden`)."""
+
+
 def visually_hidden(text) -> SafeString:
-    """Text for screen readers only: a table's heading over a column of buttons."""
-    return _html('<span class="govuk-visually-hidden">{}</span>', text)
+    """Text for screen readers only: a table's heading over a column of buttons (a stacked
+    table shows no name above such a column's cells)."""
+    return HiddenText(_html('<span class="govuk-visually-hidden">{}</span>', text))
 
 
 def _link(text, href, hidden=""):
@@ -488,8 +505,11 @@ def govuk_list(items, id="", ordered=False, numbered=False):
     entries = []
     for item in items:
         lead = _html("<strong>{}</strong>: ", item["lead"]) if item.get("lead") else ""
+        # A link after the text, as a sentence of its own.
+        text = str(item.get("text", ""))
+        stop = " " if text.rstrip().endswith((".", "!", "?")) else ". "
         link = (
-            _html('. <a class="govuk-link" href="{}">{}</a>', item["href"], item["link"])
+            _html('{}<a class="govuk-link" href="{}">{}</a>', stop, item["href"], item["link"])
             if item.get("href")
             else ""
         )

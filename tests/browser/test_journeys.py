@@ -337,7 +337,7 @@ def test_a_resolution_with_feedback(live_server, any_page, page_check):
     sign_in(any_page, live_server, raiser)
     walk.go(f"/disagreements/{d.pk}/", "raiser-reads")
     assert "Your challenge was right" in walk.main()
-    assert "You must confirm the resolution in writing" in walk.main()
+    assert "You must confirm the resolution, or contest it" in walk.main()
     walk.follow("Confirm or contest the resolution", "confirm")
     walk.press("Confirm the resolution", "confirmed")
     assert "Resolution confirmed." in walk.main()

@@ -87,12 +87,15 @@ def escalate(actor, d, reason="Still unresolved after discussion"):
     return transitions.perform("escalate", actor, d.pk, d.version, {"reason": reason})
 
 
-def agree_action(actor, d, owner, with_whom, due="2026-01-09"):
-    """Record a meeting with `with_whom` at which `owner` agreed to do something."""
+def agree_action(actor, d, owner, with_whom, due=None):
+    """Record a meeting an hour ago with `with_whom` at which `owner` agreed to do
+    something, by `due` (an ISO date; two weeks after the meeting unless given)."""
     d = fresh(d)
+    occurred = transitions.now() - datetime.timedelta(hours=1)
+    due = due or (occurred.date() + datetime.timedelta(days=14)).isoformat()
     data = {
         "kind": "meeting",
-        "occurred_at": (transitions.now() - datetime.timedelta(hours=1)).isoformat(),
+        "occurred_at": occurred.isoformat(),
         "participants": [actor.pk, with_whom.pk],
         "summary": "Agreed the health visitor checks the bruising at the next visit.",
         "outcome": "ongoing",

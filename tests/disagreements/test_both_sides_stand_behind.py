@@ -88,7 +88,7 @@ def test_stoke_on_trent_7_the_side_that_did_not_resolve_it_confirms_it_in_writin
         assert "confirm" in asked.subject and RESOLVED["agreed_outcome"] not in asked.body_text
         client.force_login(officer)
         page = client.get(f"/disagreements/{d.pk}/").text
-        assert "You must confirm the resolution in writing, or contest it" in page
+        assert "You must confirm the resolution, or contest it" in page
         assert RESOLVED["written_confirmation"] in page
         # My work lists it to confirm; the policy sets no date to confirm by, and its Due
         # column says so (it said "resolved", which is not a date).

@@ -91,6 +91,12 @@ def test_the_escalate_page_says_who_takes_over_and_the_new_date_as_escalating_se
     due = episode.due
     # Stoke-on-Trent's stage 2 has no limit in the policy: a date to review it by.
     assert said.startswith(f"Stage 2 would be reviewed by {due:%A} {due.day} {due:%B}"), said
+    # Its milestone of contact between the line managers comes sooner: said too (a try-out
+    # found the case "due tomorrow" straight after a page that said only the review date).
+    milestones = page.split('id="milestones-to-come"')[1].split("</ul>")[0]
+    for m in episode.milestones.exclude(due=None):
+        assert f"<strong>{html.escape(m.name)}</strong>: due" in milestones, milestones
+    assert episode.milestones.exclude(due=None).exists()
 
 
 def test_an_unresolved_stage_escalates_with_its_reason_alone(unresolved_with_the_reason, client):

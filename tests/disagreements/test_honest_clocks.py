@@ -133,6 +133,12 @@ def test_an_agreed_extension_moves_the_cases_one_due_date_everywhere(client):
     )
     assert due.startswith("to be reviewed by Tuesday 15 December")
     assert f"{due[0].upper()}{due[1:]}." in header
+    # The timeline says what the extension moved, from when to when (it said only the new
+    # date, found by a try-out).
+    timeline = page.split('id="timeline"')[1].split("</ol>")[0]
+    extended = next(line for line in timeline.split("<li>") if "extended the deadline" in line)
+    assert "The stage moved from " in extended and "to 15 December" in extended, extended
+    assert f"{milestone.name} moved from ".replace("'", "&#x27;") in extended, extended
     assert my_work_due(manager, d) == due
 
 

@@ -3,6 +3,7 @@ each field and keeps what was typed; a stale submit says what changed; hostile v
 never cause a 500."""
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -261,6 +262,39 @@ def test_the_approval_page_shows_everything_the_approver_vouches_for(client):
         assert shown in page, shown
 
 
+def test_a_corrected_record_keeps_its_agreed_actions_and_the_replaced_one_awaits_nothing(client):
+    # A try-out: the correction's approval page said "Agreed actions: None", and the record
+    # it replaced said "Awaiting approval" for ever (it can never be approved now).
+    demo, raiser, d = partnership_with_case()
+    receiver = demo.ladder["police"][0]
+    client.force_login(raiser)
+    response = post_record(
+        client, d, [raiser, receiver], "Both sides set out their positions.",
+        **{"action-1-text": "Share the chronology", "action-1-owner": receiver.pk},
+        **due(1, "9 1 2026"),
+    )  # fmt: skip
+    assert response.status_code == 302, response.text
+    original = fresh(d).records.get()
+    d = transitions.perform(
+        "correct",
+        raiser,
+        d.pk,
+        fresh(d).version,
+        {"record": original.pk, "summary": "Both sides set out their positions again.",
+         "reason": "Typo"},
+    )  # fmt: skip
+    correction = d.records.exclude(pk=original.pk).get()
+    client.force_login(raiser.line_manager)
+    page = client.get(url(d, "approve", record=correction.pk)).text
+    assert "Share the chronology" in page and "9 January 2026" in page
+    case = client.get(f"/disagreements/{d.pk}/").text
+    # Not done by 9 January 2026, long past: the table says so.
+    actions = case.split('id="actions"')[1].split("</table>")[0]
+    assert "9 January 2026" in actions and "Overdue" in actions
+    card = re.split(r'id="record-|<h2', case.split(f'id="record-{original.pk}"')[1])[0]
+    assert "Replaced by a correction" in card and "Awaiting approval" not in card
+
+
 def test_an_agreed_actions_owner_and_due_date_are_asked_for_in_plain_words(client):
     # Written as a row of three boxes: the owner and due date are needed once the action
     # is written, so neither is labelled optional, and each mistake is named in words.
@@ -286,6 +320,13 @@ def test_an_agreed_actions_owner_and_due_date_are_asked_for_in_plain_words(clien
         (
             {"action-1-owner": raiser.pk, **due(1, "9  2026")},
             "The due date of action 1 must include a month",
+            "action-1-due",
+        ),
+        (
+            # Agreed at a meeting on 2 January 2026: not due before it.
+            {"action-1-owner": raiser.pk, **due(1, "1 1 2026")},
+            "The due date of action 1 must be on or after the day of the discussion, "
+            "Friday 2 January 2026",
             "action-1-due",
         ),
         (
@@ -424,6 +465,23 @@ def test_the_extension_page_names_each_open_milestone_it_may_move(client):
     # The three GOV.UK date boxes of the milestone's new date.
     assert 'name="milestone_meeting_day"' in page.text
     assert "New date for: Meeting, if necessary" in page.text
+    # A date before the stage's own, meant for the milestone, is refused saying where it
+    # goes (found by a try-out: "must be after the current due date" said nothing of it).
+    episode = fresh(d).current_episode()
+    earlier = episode.due - datetime.timedelta(days=1)
+    response = client.post(
+        url(d, "extend"),
+        {
+            "version": fresh(d).version,
+            "asked_by": fresh(d).current_episode().receiving_actor.pk,
+            "reason": "Waiting for the school's notes",
+            "new_due_day": earlier.day,
+            "new_due_month": earlier.month,
+            "new_due_year": earlier.year,
+        },
+    )
+    assert response.status_code == 400
+    assert "to move only a milestone, leave this empty" in response.text
 
 
 def test_the_risk_and_panel_pages_render_their_forms(client):

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from rpd.disagreements import transitions
+from rpd.disagreements.nhs_number import spaced
 from rpd.people.demo import build_partnership
 
 from .helpers import discuss, escalate, fresh, raise_data
@@ -62,7 +63,9 @@ def test_the_page_shows_what_the_raiser_said_it_is_about_what_they_tried_and_con
     rows = summary_rows(client.get(f"/disagreements/{d.pk}/").text)
     assert rows["What it is about"] == "\n".join(c.name for c in pack.categories[:2])
     assert rows["Already tried"] == pack.pre_escalation[0].name
-    assert rows["Consent to share their details"] == "Not given"
+    assert rows["Consent to share their details"] == "No"
+    # As the raiser typed it and Check your answers showed it: in groups of 3, 3 and 4.
+    assert rows["NHS number"] == spaced(d.subject.nhs_number) != d.subject.nhs_number
     # The register line names the categories (no text written about the case) and no more.
     client.force_login(demo.unit)
     rows = summary_rows(client.get(f"/disagreements/{d.pk}/").text)
@@ -88,6 +91,9 @@ def test_the_timeline_says_who_did_what_in_sentences(client):
     assert f"{name} escalated the disagreement from stage 1 to stage 2. " in escalated
     assert "Reason: Both sides met; the concerns continue. To be reviewed by" in escalated
     assert ".;" not in " ".join(said) and " by " + name not in " ".join(said)
+    # A record's entry ends its sentence once before the link to the record.
+    recorded = next(line for line in said if "recorded a discussion" in line)
+    assert recorded.endswith("recorded a discussion. Read the record"), recorded
 
 
 def timeline_of(client, d) -> str:
@@ -200,7 +206,11 @@ def test_an_approver_who_finds_the_record_wrong_may_correct_it_from_the_approval
     page = client.get(f"/disagreements/{d.pk}/approve/?record={record.pk}").text
     link = f'href="/disagreements/{d.pk}/correct/?record={record.pk}"'
     assert link in page and "Correct it instead" in page
-    assert client.get(f"/disagreements/{d.pk}/correct/?record={record.pk}").status_code == 200
+    # The correction starts from the record as written, asked as a record's summary (it
+    # was an empty box asking "What happened, and why do you disagree?").
+    correcting = client.get(f"/disagreements/{d.pk}/correct/?record={record.pk}").text
+    assert html.escape(record.summary, quote=False) in correcting.split('name="summary"')[1]
+    assert "why do you disagree" not in correcting and "Why does it need correcting?" in correcting
     # Offered only as the rules allow: where they did not, it is not.
     allowed_on = transitions.allowed_on
     monkeypatch.setattr(

@@ -135,7 +135,7 @@ def test_check_your_answers_says_when_raising_meets_stoke_on_trents_first_step_l
 )
 def test_check_your_answers_shows_consent_as_it_is_stored(client, demo, given, shown, stored):
     answers, d = journey(client, demo, given)
-    assert answers["Has consent been given to share their details? (optional)"][0] == shown
+    assert answers["Has consent been given to share their details?"][0] == shown
     assert d.subject.consent_given is stored
 
 
@@ -155,11 +155,11 @@ def test_check_your_answers_and_the_stored_disagreement_say_the_same(client, dem
     # Stoke-on-Trent's pathway is for children: it answers that question itself.
     assert "Is the concern about a child or an adult at risk?" not in said
     assert d.subject.kind == "child"
-    assert said["Date of birth (optional)"] == "27 March 2019"
+    assert said["Date of birth"] == "27 March 2019"
     assert d.subject.date_of_birth == datetime.date(2019, 3, 27)
-    assert said["NHS number (optional)"] == spaced(synthetic(7))
+    assert said["NHS number"] == spaced(synthetic(7))
     assert d.subject.nhs_number == synthetic(7)
-    assert said["Address (optional)"] == "Not given" and d.subject.address == ""
+    assert said["Address"] == "Not given" and d.subject.address == ""
     assert said["When was it?"] == "1 December 2026"
     assert d.challenged_on == datetime.date(2026, 12, 1)
     assert said["What do you disagree with?"] == "Inaction" and d.challenged == "inaction"
@@ -170,13 +170,20 @@ def test_check_your_answers_and_the_stored_disagreement_say_the_same(client, dem
         "Risk of immediate or significant harm"
     )
     assert said["This is urgent"] == "Yes" and d.urgent is True
-    assert said["What have you already done? (optional)"] == pack.pre_escalation[0].name
+    assert said["What have you already done?"] == pack.pre_escalation[0].name
     assert said["Which agency do you disagree with?"] == d.receiving_agency.name
     copied = {demo.agencies["health"].name, demo.agencies["school"].name}
-    assert set(said["Other agencies involved (optional)"].split("\n")) == copied
+    assert set(said["Other agencies involved"].split("\n")) == copied
     assert {c.agency.name for c in d.copied_agencies.all()} == copied
-    assert said["Lead Professional, IRO or meeting chair (optional)"] == "Not given"
+    assert said["Lead Professional, IRO or meeting chair"] == "Not given"
     assert d.lead_professional is None
+    # "Who ... holds the case?" answered with a name; the box beside it is no question of
+    # its own, so no "I do not know who: No" (found by a try-out).
+    who = "Who in that agency made the decision or holds the case?"
+    assert said[who].startswith(demo.ladder["police"][0].display_name)
+    assert "I do not know who" not in said
+    # Check your answers asks as the pages do, without their "(optional)".
+    assert not [key for key in said if "(optional)" in key]
     assert said["Which stage should it start at?"].startswith("Stage 1") and d.stage == 1
     # Asked only of a case starting above stage 1: it did not apply, so is not shown.
     assert "Why must it start above stage 1?" not in said and not d.fast_track_reason
@@ -197,10 +204,10 @@ def test_an_empty_date_of_birth_is_not_given_and_change_links_keep_the_questions
             "subject_date_of_birth_year": "",
         },
     )
-    assert answers["Date of birth (optional)"][0] == "Not given"
+    assert answers["Date of birth"][0] == "Not given"
     assert d.subject.date_of_birth is None
-    assert answers["NHS number (optional)"][1] == "NHS number"
-    assert answers["Date of birth (optional)"][1] == "date of birth"
+    assert answers["NHS number"][1] == "NHS number"
+    assert answers["Date of birth"][1] == "date of birth"
 
 
 def test_an_optional_list_left_empty_is_not_given_not_a_blank():
@@ -301,3 +308,17 @@ def test_check_your_answers_leaves_out_a_question_that_did_not_apply(client, dem
     client.post("/disagreements/new/start/", {"start_stage": "3", "fast_track_reason": "Harm"})
     said = rows(client.get("/disagreements/new/check/").text)
     assert said["Why must it start above stage 1?"][0] == "Harm", said
+
+
+def test_i_do_not_know_who_reads_as_the_answer_to_who(client, demo):
+    page = answered(client, demo, {})
+    client.post(
+        "/disagreements/new/professional/?change=1",
+        {"receiving_professional": "", "receiver_unknown": "on"},
+    )
+    said = {
+        key: value for key, (value, _) in rows(client.get("/disagreements/new/check/").text).items()
+    }
+    assert page.status_code == 200
+    assert said["Who in that agency made the decision or holds the case?"] == "I do not know who"
+    assert "I do not know who" not in said

@@ -573,6 +573,12 @@ def test_an_extension_is_agreed_by_someone_other_than_who_asked(stoke):
             "someone else taking part to agree it"
         ]
     }
+    # Nor is the one agreeing it offered as who asked: chosen, they could only be refused
+    # (found by a try-out).
+    actor = stoke.ladder["csc"][0]
+    form = transitions.form_for("extend", actor, fresh(stoke.d))
+    offered = {pk for pk, _ in form.fields["asked_by"].widget.listed() if pk}
+    assert actor.pk not in offered and stoke.ladder["police"][0].pk in offered
 
 
 @pytest.mark.parametrize("expected_resume", ["2026-01-14", "2026-01-13"])

@@ -286,11 +286,18 @@ def test_resolving_needs_a_written_confirmation_in_words(demo, d):
     do("approve", demo.ladder["police"][1], d, record=first.pk)
 
     error = refused(
-        Invalid, "resolve", demo.ladder["police"][0], d, **resolution(written_confirmation=".")
+        Invalid,
+        "resolve",
+        demo.ladder["police"][0],
+        d,
+        **resolution(written_confirmation=".", agreed_outcome="x"),
     )
 
+    # Asked as the page asks it ("Written confirmation to all parties"), and the agreed
+    # outcome in words too ("x" was taken, found by a try-out).
     assert error.errors == {
-        "written_confirmation": ["say in words how it was confirmed (at least 10 letters)"]
+        "written_confirmation": ["say in words what all parties read (at least 10 letters)"],
+        "agreed_outcome": ["say in words what was agreed (at least 10 letters)"],
     }
 
 

@@ -149,6 +149,12 @@ def test_an_actions_owner_takes_part_and_marks_it_done():
     assert action.done_at == NOW
     with pytest.raises(transitions.NotAllowed, match="already marked done"):
         transitions.perform("complete_action", owner, d.pk, d.version, {"action": action.pk})
+    # Nor is it handed over once done, nor offered to be (found by a try-out).
+    to = {"action": action.pk, "to_user": raiser.pk, "reason": "Away"}
+    with pytest.raises(transitions.NotAllowed, match="already marked done"):
+        transitions.perform("hand_over_action", owner, d.pk, d.version, to)
+    known = transitions.standing(owner, d)
+    assert transitions.allowed_on(owner, d, known, "hand_over_action", [action]) == set()
 
 
 def test_a_change_of_line_manager_is_in_the_audit_log():

@@ -162,6 +162,21 @@ def test_raised_with_i_do_not_know_who_the_agencys_lead_is_asked_to_name_the_per
     assert "You must name who holds the case" in page
     client.force_login(social_worker)
     assert "You must record" not in client.get(f"/disagreements/{d.pk}/").text
+    # The lead's email says the same: name them first (it said only "You act for the
+    # receiving side: The practitioner who made the decision", found by a try-out).
+    [started] = Notice.objects.filter(disagreement=d, recipient=lead, kind=Kind.STAGE_STARTED)
+    assert "Name them on the disagreement's page" in started.body_text
+
+    # Named: whoever now acts for the police is told it is them, and what they are asked.
+    officer = demo.ladder["police"][0]
+    with time_machine.travel(MONDAY):
+        d = transitions.perform(
+            "name_receiver", lead, d.pk, fresh(d).version, {"to_user": officer.pk, "reason": ""}
+        )
+    [named] = Notice.objects.filter(disagreement=d, recipient=officer, subject__contains="named")
+    assert "you now act for" in named.body_text
+    [step] = [s for s in d.next_steps if officer.pk in s["people"]]
+    assert f"You are asked to {step['what']}." in named.body_text
 
 
 def test_a_new_line_manager_asked_to_approve_is_told_by_email_once(

@@ -2,6 +2,7 @@
 each agency's copy of a case and of an approved record, following graded sight, audited."""
 
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -163,3 +164,7 @@ def test_the_case_page_links_each_approved_records_copies_from_the_records_it_re
         assert url in html
     read = [q for q in page.captured_queries if 'FROM "disagreements_record"' in q["sql"]]
     assert len(read) == 1, [q["sql"][:120] for q in read]
+    # Each link reads apart from every other (two records of one day read alike, found by
+    # a try-out): the time of the discussion, and whether it is a correction.
+    texts = re.findall(r">([^<>]*copy of the record of[^<>]*)<", html)
+    assert texts and len(texts) == len(set(texts)), texts

@@ -235,6 +235,8 @@ def act(request, pk: int, action: str):
             return redirect("disagreements:detail", pk=d.pk)
     # Unless sent, the form shown is the one just built: building it again reads it again.
     form = label(blank if data is None else transitions.form_for(name, user, d, data, known))
+    if name == "correct" and data is None and isinstance(target, Record):
+        form.fields["summary"].initial = target.summary  # a correction starts from the record
     method, verb = "post", _verb(name, d)
     if name == "add_party" and data is None:
         # The agency first (a GET form: no JavaScript needed), then whom there: only the

@@ -84,7 +84,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "next_steps": ("Next steps", ""),
     "written_confirmation": (
         "Written confirmation to all parties",
-        "This is sent to everyone involved",
+        "What was agreed, in words both sides stand behind: everyone involved reads it on the "
+        "disagreement's page (emails say only that it is there)",
     ),
     "feedback_to_raiser": ("Feedback to the practitioner who raised it", ""),
     "learning_multi_agency_audit": ("Suggest a multi-agency audit", ""),
@@ -94,11 +95,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "recommendation": ("Recommendation", ""),
     "expected_resume": ("When do you expect to resume?", "For example, 3 12 2026"),
     "note": ("Note", ""),
-    "asked_by": ("Who asked for more time?", "Someone taking part in this disagreement"),
+    "asked_by": (
+        "Who asked for more time?",
+        "Someone else taking part in this disagreement. If you need more time yourself, ask "
+        "someone else taking part to agree it here",
+    ),
     "new_due": (
-        "New due date",
-        "A working day, for example 3 12 2026. It moves the stage's deadline and each of its "
-        "milestones due before it, unless you give that milestone its own date below",
+        "New date for the stage",
+        "A working day, for example 3 12 2026. It moves the stage's date and each of its "
+        "milestones due before it, unless you give that milestone its own date below. To move "
+        "only a milestone, leave this empty",
     ),
     "side": ("Which side is being handed over?", ""),
     "to_user": ("Hand over to", "Someone in that side's agency, or named to act for it"),
@@ -132,6 +138,14 @@ YES_NO = [("true", "Yes"), ("false", "No"), ("unknown", "Not known")]
 LABELS_OF_FORM: dict[str, dict[str, tuple[str, str]]] = {
     "RecordForm": {
         "summary": ("Summary", "What was discussed, each side's position and the evidence"),
+    },
+    "CorrectForm": {
+        "summary": (
+            "Summary",
+            "The record as it should read: what was discussed, each side's position and the "
+            "evidence",
+        ),
+        "reason": ("Why does it need correcting?", ""),
     },
     "DecideContestedForm": {
         "decision": ("Do you uphold the resolution?", ""),

@@ -247,7 +247,7 @@ def detail(request, pk: int):
             ),
             "steps_waiting": bool(steps) and not step.mine,
             "confirming": confirming,
-            "actions": presenters.action_table(actions, done, hand_over),
+            "actions": presenters.action_table(actions, done, hand_over, today),
             "groups": action_groups(d, allowed, held_back),
             # The texts of the case are its records: only for those who see it whole.
             "summary": presenters.summary_rows(d, sight.records),

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from rpd.frontend import GovukErrors, as_sentence, day_in_full, is_optional
+from rpd.frontend import GovukErrors, as_sentence, day_in_full
 from rpd.pathways.calendar import today as london_today
 from rpd.pathways.simulate import stage_dates
 from rpd.people.models import Partnership
@@ -61,7 +61,8 @@ STEPS = [
     ),
     Step(
         "challenged",
-        "What do you disagree with?",
+        # Not the first question's words again (a heading and a question alike).
+        "The decision, action or inaction",
         ("challenged", "challenged_on"),
     ),
     Step("categories", "What is the disagreement about?", ("categories",)),
@@ -311,8 +312,11 @@ def _step_hint(context: Context, step: Step) -> str:
     if step.slug != "start":
         return ""
     starts = sorted({n for rule in context.pack.fast_track for n in rule.start_at})
-    lines = ["Start at stage 1 unless your partnership's escalation policy lets it start higher:"]
-    lines += [f"Stage {', '.join(map(str, r.start_at))}: {r.when}" for r in context.pack.fast_track]
+    lines = ["Start at stage 1 unless your partnership's escalation policy lets it start higher."]
+    lines += [
+        f"It may start at stage {' or '.join(map(str, r.start_at))}. {r.when}"
+        for r in context.pack.fast_track
+    ]
     if not starts:
         lines = ["Your partnership's escalation policy starts every disagreement at stage 1."]
     return " ".join(lines)
@@ -396,7 +400,8 @@ def _summary(context: Context, answers: dict, steps: list[Step]) -> list[dict]:
     form's own reading of what was typed) and a link to change it."""
     form = label(RaiseForm(answers, context=context))
     form.is_valid()
-    unasked = unasked_questions(context.pack)
+    unasked = unasked_questions(context.pack) | {"receiver_unknown"}  # answered with "who"
+    unknown = bool(form.cleaned_data.get("receiver_unknown", answers.get("receiver_unknown")))
     rows = []
     for s in steps:
         for name in s.fields:
@@ -404,28 +409,32 @@ def _summary(context: Context, answers: dict, steps: list[Step]) -> list[dict]:
                 continue
             field = form.fields[name]
             value = form.cleaned_data.get(name, answers.get(name))
-            if name in form.errors and isinstance(field, forms.ChoiceField | ModelChoiceField):
-                value = None  # a choice the list no longer offers is no answer (POST says why)
-            elif getattr(field, "required_when", None) and value in (None, "", []):
-                # Needed only with another answer (`RaiseForm.clean` insists then): left
-                # empty, it did not apply (why start above stage 1, for a case at stage 1).
-                continue
-            text = answer_in_words(field, value, answers.get(name))
-            if name == "subject_nhs_number" and value:
-                text = spaced(value)
-            elif name == "start_stage":
-                number = value or 1
-                text = f"Stage {number}: {context.pack.stage(number).name}"
-            # A single tick box is its own answer, never "optional" (as on its page).
-            marked = is_optional(field) and not isinstance(field.widget, forms.CheckboxInput)
-            question = str(field.label) + (" (optional)" if marked else "")
+            if name == "receiving_professional" and unknown:
+                # "I do not know who" answers the question "who", not one of its own.
+                text = str(form.fields["receiver_unknown"].label)
+            else:
+                if name in form.errors and isinstance(field, forms.ChoiceField | ModelChoiceField):
+                    value = None  # a choice no longer offered is no answer (POST says why)
+                elif getattr(field, "required_when", None) and value in (None, "", []):
+                    # Needed only with another answer (`RaiseForm.clean` insists then): left
+                    # empty, it did not apply (why start above stage 1, at stage 1).
+                    continue
+                text = answer_in_words(field, value, answers.get(name))
+                if name == "subject_nhs_number" and value:
+                    text = spaced(value)
+                elif name == "start_stage":
+                    number = value or 1
+                    text = f"Stage {number}: {context.pack.stage(number).name}"
+            # The question as asked, without "(optional)": an answer left out reads "Not
+            # given" (GOV.UK's check answers pattern).
+            question = str(field.label)
             rows.append(
                 {
                     "name": name,
                     "key": question,
                     "value": text,
                     "href": reverse("disagreements:raise-step", args=[s.slug]) + "?change=1",
-                    "hidden": question.removesuffix(" (optional)"),
+                    "hidden": question,
                 }
             )
     return rows

@@ -32,7 +32,9 @@ def case_documents(d, records=None):
         for a in agencies:
             links.append(
                 (
-                    f"{a.name}'s copy of the record of {local(r.occurred_at):%-d %B %Y}",
+                    # Two discussions a day, or a record and its correction, read apart.
+                    f"{a.name}'s copy of the record of {local(r.occurred_at):%-d %B %Y, %H:%M}"
+                    + (" (correction)" if r.supersedes_id or r.amends_id else ""),
                     reverse("oversight:record-copy", args=[slug, d.pk, r.pk, a.pk]),
                 )
             )
