@@ -26,14 +26,6 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-BEFORE = [  # the two yes-or-no pages every raise starts with
-    ("Is a child or adult at immediate risk of significant harm?", ["immediate_risk"]),
-    (
-        "Is your concern about a person's unsafe practice, or is it whistleblowing?",
-        ["about_practice"],
-    ),
-]
-
 
 def journey(pack) -> list[tuple[str, list[str], list[str]]]:
     """(page title, required answers, optional answers) for each page of the raise."""
@@ -42,12 +34,16 @@ def journey(pack) -> list[tuple[str, list[str], list[str]]]:
 
     someone = SimpleNamespace(pk=None, agency_id=None)  # the questions are the same for all
     context = Context(datetime.date(2026, 12, 1), None, pack, someone)
-    pages = [(title, names, []) for title, names in BEFORE]
+    # The two questions every raise starts with, as their pages ask them.
+    pages = [
+        (raise_.immediate_risk_question(pack), ["immediate_risk"], []),
+        (raise_.PRACTICE_QUESTION, ["about_practice"], []),
+    ]
     for step in raise_._steps(context):
         form = raise_._step_form(context, {}, step)
         required = [n for n, f in form.fields.items() if f.required]
         optional = [n for n, f in form.fields.items() if not f.required]
-        pages.append((step.title, required, optional))
+        pages.append((raise_._step_title(context, step, {}), required, optional))
     pages.append(("Check your answers", [], []))
     return pages
 

@@ -33,6 +33,21 @@ def test_scripts_rpd_runs_any_command_from_a_clone_with_nothing_set(tmp_path):
     assert status == 2 and "RPD_SECRET_KEY" in err  # what scripts/rpd spares a newcomer
 
 
+def test_scripts_run_help_says_how_to_use_it_and_sets_nothing_up(tmp_path):
+    # It set up the environment and started a server instead (found by a try-out).
+    done = subprocess.run(
+        [ROOT / "scripts" / "run", "--help"],
+        env=environment(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0 and done.stderr == ""
+    assert "usage: scripts/run" in done.stdout and "stoke-on-trent" in done.stdout
+    assert "Installed" not in done.stdout and not (tmp_path / "var").exists()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

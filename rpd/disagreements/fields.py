@@ -116,10 +116,15 @@ def _from_boxes(boxes) -> datetime.date | None:
     day, month, year = (str(v or "").strip() for v in boxes)
     if not (day or month or year):
         return None
-    if not all(part.isdigit() for part in (day, month, year)) or len(year) != 4:
-        raise ValidationError(
-            "must be a real date: a day, a month and a year of 4 numbers", code="invalid"
-        )
+    # Which box is wrong, in the Design System's words ("must include a month").
+    given = {"day": day, "month": month, "year": year}
+    missing = [part for part, typed in given.items() if not typed]
+    if missing:
+        raise ValidationError(f"must include a {' and a '.join(missing)}", code="incomplete")
+    if not all(part.isdigit() for part in (day, month, year)):
+        raise ValidationError("must be a real date, in numbers", code="invalid")
+    if len(year) != 4:
+        raise ValidationError("must have a year of 4 numbers, like 2026", code="invalid")
     try:
         return datetime.date(int(year), int(month), int(day))
     except ValueError:

@@ -44,7 +44,7 @@ def test_an_officer_of_a_shared_force_chooses_the_partnership_then_raises(
     assert link.inner_text() == "Select the partnership this disagreement is in"
     any_page.get_by_label(stoke.partnership.name).check()
     walk.press("Continue", "first-question")
-    assert walk.h1() == "Is a child or adult at immediate risk of significant harm?"
+    assert walk.h1() == "Is a child at immediate risk of significant harm?"  # a children's pathway
 
 
 def test_an_oversight_role_in_two_partnerships_switches_between_their_lists(

@@ -41,7 +41,7 @@ def test_whether_it_is_unsafe_practice_is_answered_in_words_not_yes_or_no(client
     assert "What is your concern about?" in page
     for answer in (
         "A person&#x27;s unsafe practice, or whistleblowing",
-        "Another agency&#x27;s decision, action or inaction about a child or adult",
+        "Another agency&#x27;s decision, action or inaction about a child",
     ):
         assert answer in page, answer
     assert ">Yes<" not in page and ">No<" not in page
@@ -266,6 +266,13 @@ def test_a_wrong_date_of_birth_is_named_in_a_whole_sentence(client, demo):
     assert response.status_code == 400
     assert response.text.count("Date of birth must be a real date") == 2
     assert "(optional): " not in response.text and ": must" not in response.text
+    # A box left empty is named (it said "a day, a month and a year of 4 numbers").
+    response = answer(
+        client,
+        "challenged",
+        {"challenged": "decision", "challenged_on_day": "3", "challenged_on_year": "2026"},
+    )
+    assert response.status_code == 400 and "must include a month" in response.text
 
 
 def test_raised_with_i_do_not_know_who_the_leads_next_step_is_to_name_the_person(client, demo):
@@ -340,11 +347,16 @@ def test_the_subject_page_says_whose_details_it_asks_for(client, demo):
         '<h1 class="govuk-heading-l">The child&#x27;s details</h1>'
         in answer(client, "subject", {}).text
     )
+    # Its questions name a child alone (they said "a child or adult", found by a try-out).
+    assert "Is a child at immediate risk" in client.get("/disagreements/new/").text
+    assert "How serious is the risk to the child?" in answer(client, "risk", {}).text
     # Hillingdon's is for children and adults: the page follows the answer before it.
     hillingdon = build_partnership("hillingdon")
     raiser = hillingdon.ladder[next(iter(hillingdon.ladder))][0]
     client.force_login(raiser)
     assert "Details of the child or adult" in client.get("/disagreements/new/subject/").text
+    # ... and its questions name both; Stoke-on-Trent's (above) a child alone.
+    assert "Is a child or adult at immediate risk" in client.get("/disagreements/new/").text
     assert answer(client, "about", {"subject_kind": "adult"}).status_code == 302
     assert "The adult&#x27;s details" in client.get("/disagreements/new/subject/").text
 

@@ -166,7 +166,7 @@ def test_check_your_answers_and_the_stored_disagreement_say_the_same(client, dem
     assert said["What is the disagreement about?"] == "\n".join(
         c.name for c in pack.categories if c.id in d.categories
     )
-    assert said["How serious is the risk to the child or adult?"] == (
+    assert said["How serious is the risk to the child?"] == (
         "Risk of immediate or significant harm"
     )
     assert said["This is urgent"] == "Yes" and d.urgent is True

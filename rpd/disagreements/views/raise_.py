@@ -189,9 +189,10 @@ def start(request, context: Context):
     form = YesOrNo(
         request.POST if request.method == "POST" else None,
         name="immediate_risk",
-        question="Is a child or adult at immediate risk of significant harm?",
+        question=immediate_risk_question(context.pack),
         hint="For example, a child who cannot safely go home tonight",
-        error="Select yes if a child or adult is at immediate risk of significant harm",
+        error=f"Select yes if {subject_words(context.pack)} is at immediate risk of significant "
+        "harm",
     )
     if form.is_valid():
         answer = form.cleaned_data["immediate_risk"]
@@ -252,12 +253,12 @@ def practice(request, context: Context):
         name="about_practice",
         # An either-or question answered in its own words: "Yes" to "this or that?" says
         # neither (found by a try-out).
-        question="What is your concern about?",
+        question=PRACTICE_QUESTION,
         hint="This process resolves disagreements between agencies",
         error="Select what your concern is about",
         answers=(
             "A person's unsafe practice, or whistleblowing",
-            "Another agency's decision, action or inaction about a child or adult",
+            f"Another agency's decision, action or inaction about {subject_words(context.pack)}",
         ),
     )
     if form.is_valid():
@@ -283,7 +284,7 @@ def _step_form(
 ) -> forms.Form:
     form = RaiseForm(answers or None, context=context)
     form.offer_people_of(parse_int(agency))
-    form = label(form)
+    form = _labelled(form, context)
     if errors is not None:
         with_errors(form, errors)
     unasked = unasked_questions(context.pack)
@@ -294,6 +295,32 @@ def _step_form(
         # Answered No at the start: immediate harm is not a risk they can now choose.
         risk = form.fields["risk"]
         risk.widget.choices = [c for c in risk.widget.choices if c[0] != Risk.IMMEDIATE]
+    return form
+
+
+def immediate_risk_question(pack) -> str:
+    """The raise's first question (bench/raise_journey.py prints it too)."""
+    return f"Is {subject_words(pack)} at immediate risk of significant harm?"
+
+
+PRACTICE_QUESTION = "What is your concern about?"  # the second
+
+
+def subject_words(pack) -> str:
+    """Whom the pathway is for, as a question names them: "a child" on a children's
+    pathway, not "a child or adult" (found by a try-out)."""
+    kinds = covered_kinds(pack)
+    return {("child",): "a child", ("adult",): "an adult at risk"}.get(
+        tuple(kinds), "a child or adult"
+    )
+
+
+def _labelled(form: forms.Form, context: Context) -> forms.Form:
+    """`label(form)`, the questions worded for whom the pathway is for."""
+    form = label(form)
+    if "risk" in form.fields:
+        whom = subject_words(context.pack).split(" ", 1)[1]  # "child", "adult at risk"
+        form.fields["risk"].label = f"How serious is the risk to the {whom}?"
     return form
 
 
@@ -398,7 +425,7 @@ def _stale(answers: dict, proposed: dict, current: Step) -> set[str]:
 def _summary(context: Context, answers: dict, steps: list[Step]) -> list[dict]:
     """Each question that was asked, with the answer as the raise will store it (the
     form's own reading of what was typed) and a link to change it."""
-    form = label(RaiseForm(answers, context=context))
+    form = _labelled(RaiseForm(answers, context=context), context)
     form.is_valid()
     unasked = unasked_questions(context.pack) | {"receiver_unknown"}  # answered with "who"
     unknown = bool(form.cleaned_data.get("receiver_unknown", answers.get("receiver_unknown")))
@@ -472,7 +499,7 @@ def check(request, context: Context):
                 target = page.get(name, steps[0].slug)
                 href = reverse("disagreements:raise-step", args=[target]) + "?change=1"
                 if name in page:
-                    bound = label(RaiseForm(None, context=context))[name]
+                    bound = _labelled(RaiseForm(None, context=context), context)[name]
                     errors += [{"href": href, "text": as_sentence(bound, m)} for m in said]
                 else:
                     errors += [{"href": href, "text": m[:1].upper() + m[1:]} for m in said]
