@@ -160,6 +160,7 @@ def test_raised_with_i_do_not_know_who_the_agencys_lead_is_asked_to_name_the_per
     client.force_login(lead)
     page = client.get(f"/disagreements/{d.pk}/").text
     assert "You must name who holds the case" in page
+    assert ">Name who holds the case</a>" in page and "Do it now" not in page
     client.force_login(social_worker)
     assert "You must record" not in client.get(f"/disagreements/{d.pk}/").text
     # The lead's email says the same: name them first (it said only "You act for the

@@ -136,7 +136,8 @@ def next_step_banner(d, step, due: str) -> dict | None:
         "heading": f"{step.what}.",
         "text": _date_sentence(due),
         "href": action_url(d.pk, step.name, **target),
-        "link": NEXT_LINK.get(step.name, "Do it now"),
+        # The step's own words, else its button's ("Do it now" said nothing, a try-out).
+        "link": NEXT_LINK.get(step.name) or button_text(step.name, d),
     }
 
 
