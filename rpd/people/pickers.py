@@ -61,11 +61,13 @@ _lock = threading.Lock()
 def read(queryset, build: Callable[[], list]) -> list:
     """`build()` (which reads `queryset`), or what it gave before for the same query while
     no row it reads has changed since."""
+    if connection.in_atomic_block:
+        return build()
     try:
         sql, params = queryset.query.sql_with_params()
     except EmptyResultSet:  # chosen among none (`pk__in=[]`): no query to keep
         return build()
-    if connection.in_atomic_block or not set(_tables(sql)) <= WATCHED.keys():
+    if not set(_tables(sql)) <= WATCHED.keys():
         return build()
     from .models import PickerToken
 
