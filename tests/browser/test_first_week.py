@@ -443,7 +443,7 @@ def first_week(week: FirstWeek, tmp_path) -> None:
     lead.walk.follow(d.reference, "case-to-name")
     assert stage1.name in lead.walk.main()
     assert "You must name who holds the case" in lead.page.locator("#next-step").inner_text()
-    lead.walk.follow("Do it now", "name")
+    lead.walk.follow("Name who holds the case", "name")
     choose_person(lead.page, "to_user", cast["named"])
     lead.walk.press("Name who holds the case", "named")
     d.refresh_from_db()
