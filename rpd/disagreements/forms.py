@@ -740,9 +740,12 @@ class ExtendForm(ContextForm):
             )
         return person
 
-    def _later(self, day: datetime.date, old: datetime.date) -> datetime.date:
+    def _later(self, day: datetime.date, old: datetime.date, instead: str = "") -> datetime.date:
+        """`day`, a working day after `old` within the pathway's bound; `instead`: how to
+        move something else, said when it is not after."""
         if day <= old:
-            raise ValidationError(f"must be after the current due date, {day_in_full(old)}")
+            also = f": to move {instead}" if instead else ""
+            raise ValidationError(f"must be after the current due date, {day_in_full(old)}{also}")
         calendar = self.context.partnership.working_calendar()
         if not calendar.is_working_day(day):
             raise ValidationError(f"{day_in_full(day)} is not a working day")
@@ -757,13 +760,14 @@ class ExtendForm(ContextForm):
 
     def clean_new_due(self):
         day = self.cleaned_data["new_due"]
-        if day is not None and self.milestones and day <= self.old_due:
-            # Meant for a milestone due sooner (found by a try-out): say where that goes.
-            raise ValidationError(
-                f"must be after the stage's current date, {day_in_full(self.old_due)}: to move "
-                "only a milestone, leave this empty and give the milestone its new date"
-            )
-        return None if day is None else self._later(day, self.old_due)
+        # A date before the stage's, meant for a milestone due sooner (found by a try-out):
+        # said where that goes.
+        instead = (
+            "only a milestone, leave this empty and give the milestone its new date"
+            if self.milestones
+            else ""
+        )
+        return None if day is None else self._later(day, self.old_due, instead)
 
     def clean(self):
         data = super().clean()

@@ -119,7 +119,7 @@ def stage_due_in_words(d: Disagreement, episode, today: datetime.date) -> str:
     return f"Stage {episode.number}'s {deadlines.what(d, episode, stage)} is {due}."
 
 
-def stage_to_come_in_words(d: Disagreement, coming, number: int, today: datetime.date) -> dict:
+def stage_to_come_in_words(d: Disagreement, coming, today: datetime.date) -> dict:
     """What escalating would do (`transitions.stage_to_come`), as the escalate page says it
     before it is done: who takes over for each agency, and the new stage's date."""
     dates = coming.dates
@@ -131,7 +131,7 @@ def stage_to_come_in_words(d: Disagreement, coming, number: int, today: datetime
             {"lead": d.receiving_agency.name, "text": _acting(coming.receiving_actor)},
         ],
         # "would be reviewed by ...", "would be due in 5 working days (...)".
-        "when": f"Stage {number} would be {due.removeprefix('to be ')}: {dates.timescale}.",
+        "when": f"Stage {dates.number} would be {due.removeprefix('to be ')}: {dates.timescale}.",
         # Its milestones with a date from the start: often sooner than the stage's own
         # ("Contact between the agencies' line managers: due tomorrow").
         "milestones": [

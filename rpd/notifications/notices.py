@@ -264,25 +264,33 @@ def _form_submitted(writer: Writer, form_id: str, version: int) -> None:
 IMMEDIATE_HARM = "immediate"
 
 
+def _asked(d) -> dict[int, str]:
+    """What the rules now ask of each person, in the step's own words: the case's next
+    steps (`transitions.next_steps`), stored just before its notices are written."""
+    return {person: step["what"] for step in d.next_steps for person in step["people"]}
+
+
 def _stage_started(writer: Writer, episode) -> None:
     d = writer.d
     stage = d.pack.stage(episode.number)
+    asked = _asked(d)
     for side, user in (("raising", episode.raising_actor), ("receiving", episode.receiving_actor)):
-        acting = f"You act for the {side} side: {getattr(stage, side).description}."
+        details = [f"You act for the {side} side: {getattr(stage, side).description}."]
         if side == "receiving" and d.receiver_to_name:
-            # Raised with "I do not know who": the lead is asked to name them first.
-            acting = (
-                f"You act for {d.receiving_agency.name} until you name who there made the "
-                "decision or holds the case: the practitioner who raised it did not know. "
-                "Name them on the disagreement's page."
-            )
+            # Raised with "I do not know who": no one there is named yet.
+            details = [
+                f"You act for {d.receiving_agency.name} until who there made the decision or "
+                "holds the case is named: the practitioner who raised it did not know."
+            ]
+        if user.pk in asked:
+            details.append(f"You are asked to {asked[user.pk]}.")
         writer.to(
             user,
             Kind.STAGE_STARTED,
             f"stage {stage.number} has started and you act for the {side} side",
             f"{stage.summary}",
             stage,
-            details=[acting],
+            details=details,
         )
     # Raised so, or reaching a stage while it is: first, so that where one person is
     # both told of the harm and of the stage (one notice each per change), the harm wins.
@@ -495,9 +503,9 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
     elif name == "submit_form":
         _form_submitted(writer, details["form"], details["form_version"])
     elif name == "name_receiver":
-        # Each actor told what the rules now ask of them (transitions.next_steps, stored
-        # just before): the one now acting for the receiving agency learns it is them.
-        asked = {p: step["what"] for step in d.next_steps for p in step["people"]}
+        # Each actor told what the rules now ask of them: the one now acting for the
+        # receiving agency learns it is them.
+        asked = _asked(d)
         agency = d.receiving_agency.name
         for user, said in (
             (

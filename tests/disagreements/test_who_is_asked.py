@@ -166,7 +166,9 @@ def test_raised_with_i_do_not_know_who_the_agencys_lead_is_asked_to_name_the_per
     # The lead's email says the same: name them first (it said only "You act for the
     # receiving side: The practitioner who made the decision", found by a try-out).
     [started] = Notice.objects.filter(disagreement=d, recipient=lead, kind=Kind.STAGE_STARTED)
-    assert "Name them on the disagreement's page" in started.body_text
+    [step] = fresh(d).next_steps
+    assert f"You are asked to {step['what']}." in started.body_text
+    assert "You act for the receiving side" not in started.body_text
 
     # Named: whoever now acts for the police is told it is them, and what they are asked.
     officer = demo.ladder["police"][0]

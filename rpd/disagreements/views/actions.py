@@ -124,7 +124,7 @@ def _coming(d: Disagreement, episode) -> dict | None:
         )
     except transitions.NotAllowed:
         return None
-    return presenters.stage_to_come_in_words(d, coming, d.stage + 1, london_today())
+    return presenters.stage_to_come_in_words(d, coming, london_today())
 
 
 def _actions_from(post) -> list[dict]:
@@ -134,9 +134,9 @@ def _actions_from(post) -> list[dict]:
     for i in range(1, ACTION_ROWS + 1):
         row = {k: post.get(f"action-{i}-{k}", "") for k in ("text", "owner")}
         due = GovukDateInput().value_from_datadict(post, None, f"action-{i}-due") or ""
-        due = list(due) if isinstance(due, tuple) else due
-        if any(v.strip() for v in (*row.values(), *(due if isinstance(due, list) else [due]))):
-            actions.append({**row, "due": due if "".join(due).strip() else ""})
+        row["due"] = list(due) if isinstance(due, tuple) else due
+        if "".join([*row["due"], row["text"], str(row["owner"])]).strip():  # a row typed in
+            actions.append(row)
     return actions
 
 
