@@ -947,8 +947,12 @@ def action_owners(act: Act):
 def listed_owners(act: Act):
     """Whom an owner menu lists: the people of the case (those taking part and their
     managers), the two agencies' safeguarding leads and stand-ins, and, where the
-    partnership leads the stage, its unit and chair; never the partnership's thousands."""
-    return on_the_case(act.d, partnership_leads=bool(act.episode and act.episode.led_by_role))
+    partnership leads the stage, its unit and chair; never the partnership's thousands. Not
+    the owner of the action being handed over (`_hand_over_action` refuses them)."""
+    listed = on_the_case(act.d, partnership_leads=bool(act.episode and act.episode.led_by_role))
+    if isinstance(act.target, AgreedAction):
+        listed = listed.exclude(pk=act.target.owner_id)
+    return listed
 
 
 def panel_candidates(act: Act):
@@ -1740,7 +1744,13 @@ def _namers(d: Disagreement, episode: StageEpisode, target=None) -> list[User]:
 def _hand_over_action(act: Act) -> dict:
     action, to_user = act.target, act.data["to_user"]
     if to_user.pk == action.owner_id:
-        raise Invalid({"to_user": ["already owns this action"]})
+        raise Invalid(
+            {
+                "to_user": [
+                    f"{to_user.get_full_name()} already owns this action: choose someone else"
+                ]
+            }
+        )
     from_user = action.owner
     action.owner = to_user
     action.save(update_fields=["owner"])
@@ -2400,10 +2410,13 @@ def allowed_on(actor: User, d: Disagreement, known: tuple, name: str, targets) -
     return {t.pk for t in targets if rule.refusal(act, t) is None}
 
 
-def form_for(name: str, actor: User, d: Disagreement, data=None, known: tuple | None = None):
+def form_for(
+    name: str, actor: User, d: Disagreement, data=None, known: tuple | None = None, target=None
+):
     """The form `perform(name, ...)` validates with, for a page to show (unbound when
-    `data` is None), built from the disagreement as it stands; `known` as for `allowed`."""
+    `data` is None), built from the disagreement as it stands; `known` as for `allowed`;
+    `target`, the record or action the page is about, where it is known."""
     episode, held = known if known is not None else standing(actor, d)
     rule = RULES[name]
-    act = Act(actor, d, episode, held, now())
+    act = Act(actor, d, episode, held, now(), target=target)
     return rule.form(data, context=act.context, **rule.form_needs(act))

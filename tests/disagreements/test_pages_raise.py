@@ -31,7 +31,20 @@ def test_unsafe_practice_points_to_the_allegations_route(client, demo):
     response = client.post("/disagreements/new/practice/", {"about_practice": "yes"})
     page = client.get(response["Location"]).text
     assert "Use the allegations route instead" in page
-    assert "LADO" in page
+    # Stoke-on-Trent names the whistleblowing helpline, not the LADO's contact: the page
+    # still says where an allegation goes, under its own heading, before the helpline.
+    allegation = page.index("A person's unsafe practice</h2>")
+    assert "Local Authority Designated Officer (LADO)" in page[allegation:]
+    assert allegation < page.index("Whistleblowing</h2>") < page.index("0800 028 0285")
+
+
+def test_jersey_points_unsafe_practice_to_its_allegations_framework(client):
+    jersey = build_partnership("jersey")
+    client.force_login(jersey.ladder[next(iter(jersey.ladder))][0])
+    page = client.get("/disagreements/new/elsewhere/").text
+    assert "SPB Managing Allegations Framework" in page
+    assert "Local Authority Designated Officer" not in page  # its own route, not ours
+    assert "Government of Jersey Whistleblowing Policy" in page
 
 
 def test_whether_it_is_unsafe_practice_is_answered_in_words_not_yes_or_no(client, demo):
@@ -359,6 +372,9 @@ def test_the_subject_page_says_whose_details_it_asks_for(client, demo):
     assert "Is a child or adult at immediate risk" in client.get("/disagreements/new/").text
     assert answer(client, "about", {"subject_kind": "adult"}).status_code == 302
     assert "The adult&#x27;s details" in client.get("/disagreements/new/subject/").text
+    # So does the risk question (it said "the child or adult" after the answer, found by a
+    # second try-out).
+    assert "How serious is the risk to the adult at risk?" in answer(client, "risk", {}).text
 
 
 def test_the_start_page_offers_the_stages_the_policy_lets_it_start_at_by_name(client, demo):

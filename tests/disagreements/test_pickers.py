@@ -231,3 +231,37 @@ def test_someone_who_may_hand_over_either_side_is_asked_which_first_then_shown_i
         again = client.get(address, {"side": side}).text
         assert "govuk-error-summary" in again and "Select which side is being handed over" in again
         assert 'name="to_user"' not in again and "<script>alert(1)</script>" not in again
+
+
+def test_handing_over_an_agreed_action_does_not_offer_its_owner(client):
+    # Choosing the owner was refused ("already owns this action") after the page offered
+    # them (found by a try-out): the picker leaves them out, the rule still refuses them.
+    demo, raiser, d = partnership_with_case()
+    owner = demo.ladder["police"][1]
+    transitions.perform(
+        "record",
+        raiser,
+        d.pk,
+        fresh(d).version,
+        {
+            "kind": "meeting",
+            "occurred_at": "2026-01-06T10:00",
+            "participants": [raiser.pk, fresh(d).current_episode().receiving_actor.pk],
+            "summary": "Talked it through",
+            "outcome": "unresolved",
+            "actions": [{"text": "Visit", "owner": owner.pk, "due": "2026-12-31"}],
+        },
+    )
+    action = AgreedAction.objects.get(record__disagreement=d)
+    client.force_login(owner)  # handing it on, as an owner going on leave would
+    page = client.get(f"/disagreements/{d.pk}/hand-over-action/?action={action.pk}").text
+    listed = set(map(int, re.findall(r'<option value="(\d+)"', page.split('name="to_user"')[1])))
+    assert listed and owner.pk not in listed
+    assert raiser.pk in listed  # the others on the case still are
+    refused = client.post(
+        f"/disagreements/{d.pk}/hand-over-action/",
+        {"version": fresh(d).version, "action": action.pk, "to_user": owner.pk, "reason": "x"},
+    )
+    assert refused.status_code == 400
+    said = f"{owner.get_full_name()} already owns this action: choose someone else"
+    assert said in refused.text

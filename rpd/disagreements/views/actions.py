@@ -218,7 +218,7 @@ def act(request, pk: int, action: str):
     uncovered = _may_be_left_out(d, covered, resolving=resolving) if closing else []
     still = transitions.still_to_record(d, episode, covered, resolving=resolving) if closing else []
     page = {"version": d.version, "changes": [], "extra": {}, "typed_na": {}}
-    blank = transitions.form_for(name, user, d, known=known)
+    blank = transitions.form_for(name, user, d, known=known, target=target)
     data = None
     if request.method == "POST":
         data = posted(blank.fields, request.POST)
@@ -234,7 +234,9 @@ def act(request, pk: int, action: str):
             messages.success(request, f"{DONE[name]}.")
             return redirect("disagreements:detail", pk=d.pk)
     # Unless sent, the form shown is the one just built: building it again reads it again.
-    form = label(blank if data is None else transitions.form_for(name, user, d, data, known))
+    form = label(
+        blank if data is None else transitions.form_for(name, user, d, data, known, target)
+    )
     if name == "correct" and data is None and isinstance(target, Record):
         form.fields["summary"].initial = target.summary  # a correction starts from the record
     method, verb = "post", _verb(name, d)

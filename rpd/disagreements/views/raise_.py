@@ -275,16 +275,28 @@ def elsewhere(request, context: Context):
     return render(
         request,
         "disagreements/raise_elsewhere.html",
-        {"routes": _pointers(context, "allegations", "whistleblowing")},
+        # Each route with its own heading: a pathway naming only the whistleblowing line
+        # still says where an allegation goes (Stoke-on-Trent's page gave the helpline alone
+        # under "Use the allegations route", found by a try-out).
+        {
+            "allegations": _pointers(context, "allegations"),
+            "whistleblowing": _pointers(context, "whistleblowing"),
+        },
     )
 
 
 def _step_form(
-    context: Context, answers: dict, step: Step, errors=None, agency=None, harm_ruled_out=False
+    context: Context,
+    answers: dict,
+    step: Step,
+    errors=None,
+    agency=None,
+    harm_ruled_out=False,
+    kind="",
 ) -> forms.Form:
     form = RaiseForm(answers or None, context=context)
     form.offer_people_of(parse_int(agency))
-    form = _labelled(form, context)
+    form = _labelled(form, context, kind)
     if errors is not None:
         with_errors(form, errors)
     unasked = unasked_questions(context.pack)
@@ -315,11 +327,21 @@ def subject_words(pack) -> str:
     )
 
 
-def _labelled(form: forms.Form, context: Context) -> forms.Form:
-    """`label(form)`, the questions worded for whom the pathway is for."""
+def _kind(context: Context, answered: str | None) -> str:
+    """Whom this raise is about: the kind answered on the subject's page, else the one kind
+    the pathway covers, else "" (not known yet on a pathway for both)."""
+    kinds = covered_kinds(context.pack)
+    return answered or (kinds[0] if len(kinds) == 1 else "")
+
+
+def _labelled(form: forms.Form, context: Context, kind: str | None = "") -> forms.Form:
+    """`label(form)`, the questions worded for whom this raise is about: "the child" once
+    the subject's page says so, even on a pathway for both (found by a try-out)."""
     form = label(form)
     if "risk" in form.fields:
-        whom = subject_words(context.pack).split(" ", 1)[1]  # "child", "adult at risk"
+        whom = {"child": "child", "adult": "adult at risk"}.get(
+            _kind(context, kind), "child or adult"
+        )
         form.fields["risk"].label = f"How serious is the risk to the {whom}?"
     return form
 
@@ -329,8 +351,7 @@ def _step_title(context: Context, step: Step, answers: dict) -> str:
     did not, found by a try-out)."""
     if step.slug != "subject":
         return step.title
-    kinds = covered_kinds(context.pack)
-    kind = answers.get("subject_kind") or (kinds[0] if len(kinds) == 1 else "")
+    kind = _kind(context, answers.get("subject_kind"))
     whose = {"child": "The child's", "adult": "The adult's"}.get(kind)
     return f"{whose} details" if whose else "Details of the child or adult"
 
@@ -385,6 +406,7 @@ def step(request, context: Context, step: str):
             errors,
             proposed.get("receiving_agency"),
             harm_ruled_out=answers.get("immediate_risk") == "no",
+            kind=proposed.get("subject_kind"),
         )
     else:
         shown = _step_form(
@@ -394,6 +416,7 @@ def step(request, context: Context, step: str):
             {},
             answers.get("receiving_agency"),
             harm_ruled_out=answers.get("immediate_risk") == "no",
+            kind=answers.get("subject_kind"),
         )
     back = (
         reverse("disagreements:raise-step", args=[steps[index - 1].slug])
@@ -425,7 +448,7 @@ def _stale(answers: dict, proposed: dict, current: Step) -> set[str]:
 def _summary(context: Context, answers: dict, steps: list[Step]) -> list[dict]:
     """Each question that was asked, with the answer as the raise will store it (the
     form's own reading of what was typed) and a link to change it."""
-    form = _labelled(RaiseForm(answers, context=context), context)
+    form = _labelled(RaiseForm(answers, context=context), context, answers.get("subject_kind"))
     form.is_valid()
     unasked = unasked_questions(context.pack) | {"receiver_unknown"}  # answered with "who"
     unknown = bool(form.cleaned_data.get("receiver_unknown", answers.get("receiver_unknown")))
@@ -499,7 +522,9 @@ def check(request, context: Context):
                 target = page.get(name, steps[0].slug)
                 href = reverse("disagreements:raise-step", args=[target]) + "?change=1"
                 if name in page:
-                    bound = _labelled(RaiseForm(None, context=context), context)[name]
+                    bound = _labelled(
+                        RaiseForm(None, context=context), context, answers.get("subject_kind")
+                    )[name]
                     errors += [{"href": href, "text": as_sentence(bound, m)} for m in said]
                 else:
                     errors += [{"href": href, "text": m[:1].upper() + m[1:]} for m in said]
