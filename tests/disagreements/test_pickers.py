@@ -93,10 +93,8 @@ def measure(client, demo, d) -> dict[str, tuple[int, int]]:
     return sizes
 
 
-def test_every_person_picker_costs_the_same_at_250_people_and_at_12000(client):
-    demo, raiser, d = partnership_with_case()
-    receiver = fresh(d).current_episode().receiving_actor
-    police_manager = demo.ladder["police"][1]
+def agree_an_action(raiser, d, owner) -> None:
+    """A stage 1 meeting recorded by `raiser`, agreeing one action `owner` owns."""
     transitions.perform(
         "record",
         raiser,
@@ -105,12 +103,17 @@ def test_every_person_picker_costs_the_same_at_250_people_and_at_12000(client):
         {
             "kind": "meeting",
             "occurred_at": "2026-01-06T10:00",
-            "participants": [raiser.pk, receiver.pk],
+            "participants": [raiser.pk, fresh(d).current_episode().receiving_actor.pk],
             "summary": "Talked it through",
             "outcome": "unresolved",
-            "actions": [{"text": "Visit", "owner": police_manager.pk, "due": "2026-12-31"}],
+            "actions": [{"text": "Visit", "owner": owner.pk, "due": "2026-12-31"}],
         },
     )
+
+
+def test_every_person_picker_costs_the_same_at_250_people_and_at_12000(client):
+    demo, raiser, d = partnership_with_case()
+    agree_an_action(raiser, d, owner=demo.ladder["police"][1])
     grow_to(demo, SIZES[0])
     small = measure(client, demo, d)
     grow_to(demo, SIZES[1])
@@ -238,20 +241,7 @@ def test_handing_over_an_agreed_action_does_not_offer_its_owner(client):
     # them (found by a try-out): the picker leaves them out, the rule still refuses them.
     demo, raiser, d = partnership_with_case()
     owner = demo.ladder["police"][1]
-    transitions.perform(
-        "record",
-        raiser,
-        d.pk,
-        fresh(d).version,
-        {
-            "kind": "meeting",
-            "occurred_at": "2026-01-06T10:00",
-            "participants": [raiser.pk, fresh(d).current_episode().receiving_actor.pk],
-            "summary": "Talked it through",
-            "outcome": "unresolved",
-            "actions": [{"text": "Visit", "owner": owner.pk, "due": "2026-12-31"}],
-        },
-    )
+    agree_an_action(raiser, d, owner)
     action = AgreedAction.objects.get(record__disagreement=d)
     client.force_login(owner)  # handing it on, as an owner going on leave would
     page = client.get(f"/disagreements/{d.pk}/hand-over-action/?action={action.pk}").text
