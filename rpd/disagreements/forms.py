@@ -559,15 +559,40 @@ class EscalateForm(StageCloseForm):
     reason = LongText()
 
 
+# What the partnership may learn from a resolved case (Resolution's learning flags).
+LEARNING = {
+    "learning_multi_agency_audit": "A multi-agency audit",
+    "learning_case_review": "A case review",
+    "learning_procedure_amendment": "A change to procedures",
+}
+
+
+def _flag(value) -> bool:
+    """A learning flag as a script sends it: true, or "on", "true", "yes", "1"."""
+    if isinstance(value, str):
+        return value.strip().lower() in {"on", "true", "yes", "1"}
+    return bool(value)
+
+
 class ResolveForm(StageCloseForm):
     resolving = True
     agreed_outcome = LongText()
     next_steps = LongText()
     written_confirmation = LongText()
     feedback_to_raiser = LongText()
-    learning_multi_agency_audit = forms.BooleanField(required=False)
-    learning_case_review = forms.BooleanField(required=False)
-    learning_procedure_amendment = forms.BooleanField(required=False)
+    # One question, each suggestion an answer to it (three boxes, each its own label and no
+    # question, read as three things to do, found by a try-out). Stored as the resolution's
+    # three flags; a script may still send the flags themselves.
+    learning = forms.MultipleChoiceField(
+        choices=list(LEARNING.items()), widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        chosen = set(data.get("learning") or ())
+        for flag in LEARNING:
+            data[flag] = flag in chosen or _flag(self.data.get(flag))
+        return data
 
     # What both sides stand behind and everyone involved reads: in words, not a mark.
     def clean_written_confirmation(self):

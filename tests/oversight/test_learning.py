@@ -2,6 +2,7 @@
 without case text, tracked by overseers, shown on the case page."""
 
 import datetime
+import re
 
 import pytest
 
@@ -132,3 +133,48 @@ def test_every_learning_field_takes_hostile_input_with_a_named_error(client, jer
     page = client.post(url, {**valid, "title": "a\x00b"}).text
     assert "There is a problem" in page and "must not contain a NUL character" in page
     LearningItem.objects.filter(source=LearningSource.OVERSEER).delete()
+
+
+def test_the_resolve_page_asks_what_to_learn_as_one_question_and_the_choice_suggests_it(client):
+    # Three boxes, each "Suggest a ...", with no question read as three things to do
+    # (found by a try-out): one question, its answers the three kinds of learning.
+    from rpd.people.demo import build_partnership
+    from tests.disagreements.helpers import raise_data
+
+    demo = build_partnership("stoke-on-trent")
+    social_worker = demo.ladder["csc"][0]
+    d = transitions.raise_disagreement(social_worker, raise_data(demo, "police"))
+    d = discuss(social_worker, d, outcome="resolved")
+    client.force_login(social_worker)
+    page = client.get(f"/disagreements/{d.pk}/resolve/").text
+    fieldset = page.split("Should the partnership consider learning from it?")
+    assert len(fieldset) == 2
+    assert fieldset[0].rstrip().endswith('<legend class="govuk-fieldset__legend">')
+    boxes = re.findall(r"<input[^>]*value=\"(\w+)\"", fieldset[1].split("</fieldset>")[0])
+    assert boxes == ["learning_multi_agency_audit", "learning_case_review",
+                     "learning_procedure_amendment"]  # fmt: skip
+    assert "Suggest a" not in page
+    sent = client.post(
+        f"/disagreements/{d.pk}/resolve/",
+        {
+            "version": fresh(d).version,
+            "agreed_outcome": "A joint visit and a plan.",
+            "next_steps": "Both agencies attend the review.",
+            "written_confirmation": "Confirmed by email to both agencies the same day.",
+            "feedback_to_raiser": "Thank you: the challenge changed the plan.",
+            "learning": ["learning_case_review"],
+        },
+    )
+    assert sent.status_code == 302, sent.text
+    resolution = fresh(d).resolution
+    assert resolution.learning_case_review
+    assert not (resolution.learning_multi_agency_audit or resolution.learning_procedure_amendment)
+    assert LearningItem.objects.filter(cases=d, kind=LearningKind.CASE_REVIEW).exists()
+    # A choice the question does not offer is named, not ignored.
+    d2 = transitions.raise_disagreement(social_worker, raise_data(demo, "police"))
+    d2 = discuss(social_worker, d2, outcome="resolved")
+    wrong = client.post(
+        f"/disagreements/{d2.pk}/resolve/",
+        {"version": fresh(d2).version, "learning": ["a-party"], "agreed_outcome": "x"},
+    )
+    assert wrong.status_code == 400 and "govuk-error-summary" in wrong.text

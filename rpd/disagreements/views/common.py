@@ -88,9 +88,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "disagreement's page (emails say only that it is there)",
     ),
     "feedback_to_raiser": ("Feedback to the practitioner who raised it", ""),
-    "learning_multi_agency_audit": ("Suggest a multi-agency audit", ""),
-    "learning_case_review": ("Suggest a case review", ""),
-    "learning_procedure_amendment": ("Suggest a change to procedures", ""),
+    "learning": (
+        "Should the partnership consider learning from it?",
+        "Select any it should consider. Its oversight roles are told of each, and follow it "
+        "up as a learning item",
+    ),
     "referred_to": ("Refer it to", ""),
     "recommendation": ("Recommendation", ""),
     "expected_resume": ("When do you expect to resume?", "For example, 3 12 2026"),
