@@ -719,6 +719,13 @@ def record_cards(
         ]
         outcome = _OUTCOME_WORDS.get(r.outcome, r.outcome)
         note = f"Outcome: {outcome}. Written by {r.author.display_name}."
+        # Who was in the room, on the card (it was only on the approval page, found by a
+        # try-out): `records_of` reads them with the page's other people.
+        people = [u.display_name for u in getattr(r, "taking_part", ())]
+        if r.other_participants:
+            people.append(r.other_participants)
+        if people:
+            note += f" Took part: {'; '.join(people)}."
         text = r.summary
         for a in accounts.get(r.pk, ()):
             text += f"\n\nAccount by {a.author.display_name} ({at_moment(a.at)}): {a.text}"

@@ -842,9 +842,29 @@ def records_of(
     all of them takes no query more. Not a join: SQLite scans the table for that one.
 
     The people come from one lookup by key, with the ids in `also` (the page's other
-    people, whom it returns with them): a join built two of them for every record."""
+    people, whom it returns with them): a join built two of them for every record. Each
+    record's `taking_part`: the people it names as taking part, by name."""
     records = list(d.records.order_by("occurred_at", "pk"))
-    people = with_people([(records, ("author", "approved_by"))], also)
+    # Who took part in each, from the same lookup of people: `Record.taking_part`.
+    took_part = (
+        list(
+            Record.participants.through.objects.filter(record_id__in=[r.pk for r in records])
+            .order_by("pk")
+            .values_list("record_id", "user_id")
+        )
+        if records
+        else []
+    )
+    people = with_people(
+        [(records, ("author", "approved_by"))], set(also) | {u for _, u in took_part}
+    )
+    by_record: dict[int, list[User]] = {}
+    for record_id, user_id in took_part:
+        by_record.setdefault(record_id, []).append(people[user_id])
+    for r in records:
+        r.taking_part = sorted(
+            by_record.get(r.pk, ()), key=lambda u: (u.last_name, u.first_name, u.pk)
+        )
     correction = {r.supersedes_id: r for r in records if r.supersedes_id}
     superseded_by = Record.superseded_by.related
     for r in records:

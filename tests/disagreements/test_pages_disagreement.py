@@ -194,6 +194,22 @@ def test_records_offer_approval_and_correction_only_where_the_rules_allow(client
     assert "Awaiting approval" in page
 
 
+def test_a_records_card_says_who_took_part(client):
+    # Only the approval page said (found by a try-out): the card names them, by name.
+    demo, raiser, d = partnership_with_case()
+    d = discuss(raiser, d, approve=False)
+    record = d.records.get()
+    record.other_participants = "Robin Lark, school nurse"
+    record.save(update_fields=["other_participants"])
+    names = sorted(record.participants.all(), key=lambda u: (u.last_name, u.first_name))
+    assert len(names) == 2
+    client.force_login(raiser)
+    page = client.get(f"/disagreements/{d.pk}/").text
+    card = page.split(f'id="record-{record.pk}"')[1].split('class="govuk-summary-card" ')[0]
+    took_part = "; ".join([*(u.display_name for u in names), "Robin Lark, school nurse"])
+    assert f"Took part: {html.escape(took_part)}." in card
+
+
 def test_an_approver_who_finds_the_record_wrong_may_correct_it_from_the_approval_page(
     client, monkeypatch
 ):
