@@ -429,45 +429,54 @@ class RecordForm(ContextForm):
         raw = self.cleaned_data.get("actions") or []
         if not isinstance(raw, list):
             raise ValidationError("must be a list of agreed actions")
-        users = self.owners
-        actions = []
+        actions, wrong = [], []
         for i, item in enumerate(raw, start=1):
-            wrong = functools.partial(_action_error, i)
-            if not isinstance(item, dict):
-                raise wrong(f"action {i} must have text, owner and due", "text")
-            text = str(item.get("text") or "").strip()
-            if not text:
-                raise wrong(f"Enter what was agreed for action {i}", "text")
-            if not str(item.get("owner") or "").strip():
-                raise wrong(f"Choose who owns action {i}", "owner")
-            owner = users.filter(pk=_pk(item.get("owner"))).first()
-            if owner is None:
-                raise wrong(f"Action {i}: {NOT_AN_OWNER}", "owner")
-            given = item.get("due") or ""
-            # As the page asks it: three boxes (a list), or a date written whole.
-            given = tuple(map(str, given)) if isinstance(given, list) else str(given)
-            if not "".join(given).strip():
-                raise wrong(f"Enter the due date of action {i}", "due")
-            if isinstance(given, tuple) and len(given) != 3:
-                raise wrong(f"The due date of action {i} must be a real date", "due")
             try:
-                due = GovukDateField(label=f"The due date of action {i}").clean(given)
+                actions.append(self._action(i, item))
             except ValidationError as error:
-                raise wrong(error.messages[0], "due") from None
-            try:
-                check_date(due, RECORDS_BEGIN, self.context.today + FURTHEST_AHEAD)
-            except ValidationError as error:
-                raise wrong(f"The due date of action {i} {error.messages[0]}", "due") from None
-            occurred = self.cleaned_data.get("occurred_at")
-            if occurred is not None and due < local_date(occurred):
-                # Agreed at the discussion: not due before it (found by a try-out).
-                raise wrong(
-                    f"The due date of action {i} must be on or after the day of the "
-                    f"discussion, {day_in_full(local_date(occurred))}",
-                    "due",
-                )
-            actions.append({"text": text, "owner": owner, "due": due})
+                wrong.append(error)
+        if wrong:
+            # Every action's mistake at once, each naming its action and box.
+            raise ValidationError(wrong)
         return actions
+
+    def _action(self, i: int, item) -> dict:
+        """Agreed action `i` as the transition stores it, or its first mistake."""
+        wrong = functools.partial(_action_error, i)
+        if not isinstance(item, dict):
+            raise wrong(f"action {i} must have text, owner and due", "text")
+        text = str(item.get("text") or "").strip()
+        if not text:
+            raise wrong(f"Enter what was agreed for action {i}", "text")
+        if not str(item.get("owner") or "").strip():
+            raise wrong(f"Choose who owns action {i}", "owner")
+        owner = self.owners.filter(pk=_pk(item.get("owner"))).first()
+        if owner is None:
+            raise wrong(f"Action {i}: {NOT_AN_OWNER}", "owner")
+        given = item.get("due") or ""
+        # As the page asks it: three boxes (a list), or a date written whole.
+        given = tuple(map(str, given)) if isinstance(given, list) else str(given)
+        if not "".join(given).strip():
+            raise wrong(f"Enter the due date of action {i}", "due")
+        if isinstance(given, tuple) and len(given) != 3:
+            raise wrong(f"The due date of action {i} must be a real date", "due")
+        try:
+            due = GovukDateField(label=f"The due date of action {i}").clean(given)
+        except ValidationError as error:
+            raise wrong(error.messages[0], "due") from None
+        try:
+            check_date(due, RECORDS_BEGIN, self.context.today + FURTHEST_AHEAD)
+        except ValidationError as error:
+            raise wrong(f"The due date of action {i} {error.messages[0]}", "due") from None
+        occurred = self.cleaned_data.get("occurred_at")
+        if occurred is not None and due < local_date(occurred):
+            # Agreed at the discussion: not due before it (found by a try-out).
+            raise wrong(
+                f"The due date of action {i} must be on or after the day of the "
+                f"discussion, {day_in_full(local_date(occurred))}",
+                "due",
+            )
+        return {"text": text, "owner": owner, "due": due}
 
 
 def _action_error(n: int, message: str, box: str) -> ValidationError:

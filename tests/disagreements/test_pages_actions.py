@@ -349,6 +349,19 @@ def test_an_agreed_actions_owner_and_due_date_are_asked_for_in_plain_words(clien
         assert f'href="#id_{box}"' in summary, (said, summary)
         shown = response.text.split(f'id="id_{box}_error"')
         assert len(shown) == 2 and said in shown[1].split("</p>")[0], said
+    # Every row's mistake at once, each in its own box: only the first was shown, and the
+    # next after sending again (found by a try-out).
+    data = {"action-1-text": "Share the chronology", **due(1, "9 1 2026"),
+            "action-2-text": "Visit", "action-2-owner": raiser.pk}  # fmt: skip
+    response = post_record(client, d, people, "Both sides set out their positions.", **data)
+    summary = response.text.split('govuk-error-summary__list">')[1].split("</ul>")[0]
+    for said, box in [
+        ("Choose who owns action 1", "action-1-owner"),
+        ("Enter the due date of action 2", "action-2-due"),
+    ]:
+        assert f'href="#id_{box}">{said}</a>' in summary, (said, summary)
+        shown = response.text.split(f'id="id_{box}_error"')
+        assert len(shown) == 2 and said in shown[1].split("</p>")[0], said
     assert not fresh(d).records.exists()
 
 

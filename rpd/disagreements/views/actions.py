@@ -296,18 +296,26 @@ def act(request, pk: int, action: str):
         href = "#still-to-record" if still and i == 0 else "#na"
         page["extra"][f"not_applicable-{i}"] = (href, message)
     na_error = " ".join(na_errors[1:] if still else na_errors)
-    # Which agreed action's box a mistake is about (RecordForm.clean_actions says).
-    wrong = {"action": 1, "box": "text"}
+    # Every agreed action's mistake, each in its own row's box (RecordForm.clean_actions
+    # says which): only the first was shown, and the next came after sending again (found
+    # by a try-out). A mistake in no one row (not a list of actions) goes to the first.
+    rows_wrong: dict[int, tuple[str, str]] = {}
     if "actions" in form.fields and form.errors.get("actions"):
-        wrong = form.errors.as_data()["actions"][0].params or wrong
+        for error in form.errors.as_data()["actions"]:
+            where = error.params or {"action": 1, "box": "text"}
+            message = error.messages[0]
+            message = message[:1].upper() + message[1:]
+            rows_wrong.setdefault(where["action"], (where["box"], message))
+            page["extra"][f"actions-{where['action']}-{where['box']}"] = (
+                f"#id_action-{where['action']}-{where['box']}",
+                message,
+            )
+        form.errors.pop("actions")
     for hidden in ("actions", "not_applicable", *([TARGETS[name]] if name in TARGETS else [])):
         if hidden in form.fields and form.errors.get(hidden):
             # Asked for on the page as other inputs, or named by its address: the error
             # goes to the summary, linked to where the page shows it.
-            href = {
-                "actions": f"#id_action-{wrong['action']}-{wrong['box']}",
-                "not_applicable": "#na",
-            }.get(hidden, f"#id_{hidden}")
+            href = "#na" if hidden == "not_applicable" else f"#id_{hidden}"
             page["extra"][hidden] = (
                 href,
                 f"{hidden.replace('_', ' ').capitalize()}: " + " ".join(form.errors.pop(hidden)),
@@ -317,16 +325,18 @@ def act(request, pk: int, action: str):
     if name == "record":
         # The people of the case, as the participants list them (read once for both).
         people = [(str(pk), words) for pk, words in form.fields["participants"].widget.choices]
-        action_forms = [
-            ActionRow(
-                request.POST if request.method == "POST" else None,
-                n=n,
-                people=people,
-                error=page["extra"].get("actions", ("", ""))[1] if n == wrong["action"] else "",
-                box=wrong["box"],
+        action_forms = []
+        for n in range(1, ACTION_ROWS + 1):
+            box, message = rows_wrong.get(n, ("text", ""))
+            action_forms.append(
+                ActionRow(
+                    request.POST if request.method == "POST" else None,
+                    n=n,
+                    people=people,
+                    error=message,
+                    box=box,
+                )
             )
-            for n in range(1, ACTION_ROWS + 1)
-        ]
     na_form = None
     if uncovered:
         na_form = NotApplicable(page["typed_na"] or None, uncovered=uncovered, error=na_error)
