@@ -614,6 +614,17 @@ def record_rows(record: Record, d: Disagreement) -> list[dict]:
     ]
 
 
+def correction_approval_in_words(approvers: list) -> str:
+    """Who approves a correction, before it is sent (`transitions.approvers_of_correction`)."""
+    names = [u.display_name for u in approvers]
+    if not names:
+        return "Your correction replaces the record once it is approved."
+    who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return (
+        f"Your correction replaces the record once it is approved. It is sent to {who} to approve."
+    )
+
+
 def resolution_rows(resolution, d: Disagreement) -> list[dict]:
     """The resolution as everyone told of it reads it, with whether the other side has
     confirmed it in writing (or the stage's leader upheld it, contested)."""

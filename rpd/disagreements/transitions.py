@@ -797,6 +797,14 @@ def _approvers(d: Disagreement, episode: StageEpisode, record: Record) -> list[U
     return [*managers, *_leaders(d, episode)]
 
 
+def approvers_of_correction(actor: User, d: Disagreement, record: Record) -> list[User]:
+    """Whom `actor`'s correction of `record` will be sent to for approval: its author is
+    the corrector, so the approvers are theirs (`_approvers`), not the record's (a manager
+    correcting moves the approval up a rung: the page says so, found by a try-out)."""
+    correction = Record(disagreement=d, episode=record.episode, author=actor)
+    return [u for u in _approvers(d, record.episode, correction) if u.pk != actor.pk]
+
+
 def _may_add_account(act: Act, record: Record) -> str | None:
     """An account is the other side's, beside a record it did not write: a side corrects its
     own records, and never edits the other's."""

@@ -227,6 +227,11 @@ def test_an_approver_who_finds_the_record_wrong_may_correct_it_from_the_approval
     correcting = client.get(f"/disagreements/{d.pk}/correct/?record={record.pk}").text
     assert html.escape(record.summary, quote=False) in correcting.split('name="summary"')[1]
     assert "why do you disagree" not in correcting and "Why does it need correcting?" in correcting
+    # The correction is the manager's, so their own manager approves it, not them: the page
+    # says so before it is sent (it moved silently, found by a try-out).
+    above = demo.ladder["csc"][2]
+    said = f"It is sent to {above.display_name} to approve."
+    assert said in correcting.split('id="approval"')[1].split("</p>")[0]
     # Offered only as the rules allow: where they did not, it is not.
     allowed_on = transitions.allowed_on
     monkeypatch.setattr(

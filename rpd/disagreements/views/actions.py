@@ -382,6 +382,11 @@ def act(request, pk: int, action: str):
             else "",
             # What is confirmed or contested, read where it is (only the other side, who
             # took part and reads the outcome, is offered these pages).
+            "approval": presenters.correction_approval_in_words(
+                transitions.approvers_of_correction(user, d, target)
+            )
+            if name == "correct" and isinstance(target, Record)
+            else "",
             "resolution": presenters.resolution_rows(d.resolution, d)
             if name in ("confirm_resolution", "contest_resolution")
             else [],
