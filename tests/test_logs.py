@@ -154,7 +154,8 @@ def other_transitions(client, demo, person, d) -> list[str]:
     ]
     record = d.records.get()
     action = record.actions.get()
-    client.force_login(receiver)  # its owner hands it to the raiser, who marks it done
+    client.force_login(receiver)  # its owner moves its date, hands it to the raiser, ...
+    done.append(post("move-action", action=action.pk, due="16/1/2026", reason="Awaiting notes"))
     done.append(post("hand-over-action", action=action.pk, to_user=person.pk, reason="Away"))
     client.force_login(person)
     done.append(post("complete-action", action=action.pk))

@@ -1012,6 +1012,15 @@ class HandOverActionForm(ContextForm):
         return to_user
 
 
+class MoveActionForm(ContextForm):
+    """An agreed action's new due date, and why: a date agreed at a discussion is kept as
+    agreed (a correction rewrites the record, never its actions), so it moves on its own."""
+
+    action = forms.IntegerField()
+    due = FutureDate(label="The new due date")
+    reason = LongText()
+
+
 class WithdrawForm(ContextForm):
     reason = LongText()
 

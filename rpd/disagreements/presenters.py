@@ -261,6 +261,7 @@ EVENT_WORDS = {
     "disagreement.extend": "Extended the deadline",
     "disagreement.hand_over": "Handed over a side",
     "disagreement.hand_over_action": "Handed over an agreed action",
+    "disagreement.move_action": "Changed an agreed action's due date",
     "disagreement.complete_action": "Marked an agreed action done",
     "disagreement.withdraw": "Withdrew the disagreement",
     "disagreement.fast_track": "Fast-tracked the disagreement",
@@ -758,12 +759,14 @@ def action_table(
     done: dict[int, str],
     hand_over: dict[int, str] | None = None,
     today: datetime.date | None = None,
+    move: dict[int, str] | None = None,
 ) -> dict:
-    """The agreed actions as the table component's head and cells; `done` and `hand_over`:
-    action id to the address of the page that marks it done or hands it over, where the
-    rules offer it (a column for handing over only when someone may). An action not done
+    """The agreed actions as the table component's head and cells; `done`, `hand_over` and
+    `move`: action id to the address of the page that marks it done, hands it over or
+    changes its due date, where the rules offer it (a column for handing over only when
+    someone may; changing the date is offered in the date's own cell). An action not done
     by its date (`today`) says so, in red, as a stage past its date does."""
-    hand_over = hand_over or {}
+    hand_over, move = hand_over or {}, move or {}
 
     def link(text: str, href: str, a: AgreedAction) -> dict:
         hidden = a.text if len(a.text) <= 60 else a.text[:59] + "…"
@@ -777,9 +780,12 @@ def action_table(
             last = link("Mark done", done[a.pk], a)
         else:
             last = ""
-        due = on_day(a.due)
+        due = [on_day(a.due)]
         if today is not None and not a.done_at and a.due < today:
-            due = [due, {"text": "Overdue", "tag": "red"}]
+            due.append({"text": "Overdue", "tag": "red"})
+        if a.pk in move:
+            due.append(link("Change date", move[a.pk], a))
+        due = due[0] if len(due) == 1 else due
         row = [a.text, a.owner.display_name, due, last]
         if hand_over:
             row.append(link("Hand over", hand_over[a.pk], a) if a.pk in hand_over else "")

@@ -27,6 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from rpd.audit import log as audit
+from rpd.frontend import day_in_full
 from rpd.notifications import notices
 from rpd.pathways.calendar import WorkingCalendar, local_date
 from rpd.pathways.loader import PackInvalid, digest, load_pack_text
@@ -850,7 +851,8 @@ def records_of(
     all of them takes no query more. Not a join: SQLite scans the table for that one.
 
     The people come from one lookup by key, with the ids in `also` (the page's other
-    people, whom it returns with them): a join built two of them for every record. Each
+    people, whom it returns with them): a join built two of them for every record; those
+    read with the case (`d.people_read`, where a page read them) are not read again. Each
     record's `taking_part`: the people it names as taking part, by name."""
     records = list(d.records.order_by("occurred_at", "pk"))
     # Who took part in each, from the same lookup of people: `Record.taking_part`.
@@ -864,7 +866,9 @@ def records_of(
         else []
     )
     people = with_people(
-        [(records, ("author", "approved_by"))], set(also) | {u for _, u in took_part}
+        [(records, ("author", "approved_by"))],
+        set(also) | {u for _, u in took_part},
+        known=getattr(d, "people_read", None),
     )
     by_record: dict[int, list[User]] = {}
     for record_id, user_id in took_part:
@@ -880,15 +884,20 @@ def records_of(
     return records, people
 
 
-def with_people(named: list[tuple[list, tuple[str, ...]]], also=frozenset()) -> dict[int, User]:
+def with_people(
+    named: list[tuple[list, tuple[str, ...]]], also=frozenset(), known: dict | None = None
+) -> dict[int, User]:
     """Give each object the people its fields name (`named`: objects, and the names of
     their fields for people), as select_related would, from one lookup by key with the
     ids in `also`; return the people read. A join built each person again for every row,
-    and joins of up to nine tables took PostgreSQL longer to plan than to read."""
+    and joins of up to nine tables took PostgreSQL longer to plan than to read. People in
+    `known` (by id, read already) are not read again."""
+    known = known or {}
     ids = set(also)
     for objects, fields in named:
         ids |= {getattr(o, f"{name}_id") for o in objects for name in fields}
-    people = User.objects.in_bulk(ids - {None})
+    missing = ids - {None} - set(known)
+    people = {**known, **(User.objects.in_bulk(missing) if missing else {})}
     for objects, fields in named:
         for o in objects:
             for name in fields:
@@ -911,7 +920,7 @@ def _may_correct(act: Act, record: Record) -> str | None:
 
 def _action_in(act: Act) -> AgreedAction:
     action = (
-        AgreedAction.objects.select_related("owner")
+        AgreedAction.objects.select_related("owner", "record")
         .filter(pk=act.data["action"], record__disagreement=act.d)
         .first()
     )
@@ -933,6 +942,17 @@ def _may_complete(act: Act, action: AgreedAction) -> str | None:
     return (
         "an agreed action is marked done by its owner, someone in their line management or "
         "their agency's safeguarding lead"
+    )
+
+
+def _may_move_action(act: Act, action: AgreedAction) -> str | None:
+    """An agreed action's date moves as it is marked done: by its owner, their line
+    management or their agency's lead."""
+    if _may_complete(act, action) is None:
+        return None
+    return (
+        "an agreed action's due date is changed by its owner, someone in their line "
+        "management or their agency's safeguarding lead"
     )
 
 
@@ -1784,7 +1804,29 @@ def _hand_over_action(act: Act) -> dict:
     action.save(update_fields=["owner"])
     if involved(to_user, act.d):
         _take_part(act.d, to_user)
-    return {"action": action.pk, "from": from_user.pk, "to": to_user.pk}
+    # The reason typed is kept, beside the chain as every reason is (it was dropped).
+    return {
+        "action": action.pk,
+        "from": from_user.pk,
+        "to": to_user.pk,
+        "reason": act.data["reason"],
+    }
+
+
+def _move_action(act: Act) -> dict:
+    action, due = act.target, act.data["due"]
+    if due == action.due:
+        raise Invalid({"due": [f"enter a date other than the one it has, {day_in_full(due)}"]})
+    agreed_on = local_date(action.record.occurred_at)
+    if due < agreed_on:
+        raise Invalid(
+            {"due": [f"must be on or after the day it was agreed, {day_in_full(agreed_on)}"]}
+        )
+    moved = {"deadline": "action", "name": "The action's due date", "old": action.due.isoformat()}
+    action.due = due
+    action.save(update_fields=["due"])
+    moved["new"] = due.isoformat()
+    return {"action": action.pk, "moved": [moved], "reason": act.data["reason"]}
 
 
 def _complete_action(act: Act) -> dict:
@@ -2008,6 +2050,17 @@ RULES: dict[str, Rule] = {
         target=_action_in,
         state=_open_action,  # done is done: nothing is left to hand over (found by a try-out)
         who_on_target=_may_hand_over_action,
+    ),
+    # A date agreed at a discussion that can no longer be kept moves, with the reason.
+    "move_action": Rule(
+        "change an agreed action's due date",
+        LIVE | CLOSED,
+        TOOK_PART | {Capacity.ACTION_OWNER},
+        forms.MoveActionForm,
+        _move_action,
+        target=_action_in,
+        state=_open_action,
+        who_on_target=_may_move_action,
     ),
     # Agreed actions outlive the stage, and often the resolution ("next steps").
     "complete_action": Rule(

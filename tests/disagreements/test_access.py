@@ -444,14 +444,15 @@ def test_every_transition_at_stage_2_is_open_to_exactly_whom_the_matrix_says(
 
 # Transitions the stage 2 matrix cannot try, each with its own matrix below or elsewhere.
 # `submit_form` and `shorten` are tried at stage 2 too, where Stoke-on-Trent refuses them.
-# `hand_over_action` needs an open agreed action: tried in tests/administration/.
+# `hand_over_action` needs an open agreed action: tried in tests/administration/, and
+# `move_action` in test_agreed_actions.
 # Tried in their own tests: an account and a resolution's confirmation are decided by the
 # record's author's and the resolver's side (test_both_sides_stand_behind); `name_receiver`
 # needs a case raised with "I do not know who" (tests/disagreements/test_pages_raise.py);
 # `decide_contested` a resolution contested at a stage its leader decides
 # (test_contested_resolutions: Hillingdon stage 4).
 EXEMPT: frozenset[str] = frozenset(
-    {"hand_over_action", "add_account", "confirm_resolution", "contest_resolution",
+    {"hand_over_action", "move_action", "add_account", "confirm_resolution", "contest_resolution",
      "name_receiver", "decide_contested"}
 )  # fmt: skip
 

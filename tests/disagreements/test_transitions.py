@@ -465,6 +465,7 @@ CLOSED_CASE_ACCEPTS = {
     "correct",
     "add_account",
     "hand_over_action",
+    "move_action",
     "complete_action",
     "add_case_reference",
 }

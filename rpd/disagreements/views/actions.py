@@ -40,6 +40,7 @@ VERBS = {
     "hand_over": "Hand over",
     "name_receiver": "Name who holds the case",
     "hand_over_action": "Hand over an agreed action",
+    "move_action": "Change an agreed action's due date",
     "complete_action": "Mark an agreed action done",
     "add_party": "Copy in another agency",
     "add_case_reference": "Add your agency's case reference",
@@ -66,6 +67,7 @@ DONE = {
     "hand_over": "Handed over",
     "name_receiver": "Named who holds the case",
     "hand_over_action": "Agreed action handed over",
+    "move_action": "Agreed action's due date changed",
     "complete_action": "Action marked done",
     "add_party": "Agency copied in",
     "add_case_reference": "Case reference added",
@@ -82,6 +84,7 @@ TARGETS = {
     "add_account": "record",
     "complete_action": "action",
     "hand_over_action": "action",
+    "move_action": "action",
 }
 # Fields the backend takes as JSON, which a page asks for as ordinary inputs.
 ACTION_ROWS = 3

@@ -149,6 +149,10 @@ LABELS_OF_FORM: dict[str, dict[str, tuple[str, str]]] = {
         ),
         "reason": ("Why does it need correcting?", ""),
     },
+    "MoveActionForm": {
+        "due": ("New due date", "For example, 3 12 2026"),
+        "reason": ("Why does the date need to change?", ""),
+    },
     "DecideContestedForm": {
         "decision": ("Do you uphold the resolution?", ""),
         "reason": ("Your reasons", "Everyone involved reads them on the disagreement's page"),
@@ -278,7 +282,9 @@ def seen_or_404(request, pk: int) -> tuple[Disagreement, object, set[str], acces
         # one, which standing reads: a case has a few. The people they and the case name
         # come in one lookup.
         episodes = list(d.episodes.all())
-        transitions.with_people([([d], PEOPLE), (episodes, ("raising_actor", "receiving_actor"))])
+        d.people_read = transitions.with_people(
+            [([d], PEOPLE), (episodes, ("raising_actor", "receiving_actor"))]
+        )
         episode, held = transitions.standing(request.user, d, episodes)
     if not held:
         raise Http404("Page not found")

@@ -203,11 +203,9 @@ def detail(request, pk: int):
         "action",
         transitions.allowed_on(user, d, known, "complete_action", actions),
     )
-    hand_over = _links(
-        d,
-        "hand_over_action",
-        "action",
-        transitions.allowed_on(user, d, known, "hand_over_action", actions),
+    hand_over, move = (
+        _links(d, name, "action", transitions.allowed_on(user, d, known, name, actions))
+        for name in ("hand_over_action", "move_action")
     )
     resolution = getattr(d, "resolution", None) if d.status == Status.RESOLVED else None
     confirming = [
@@ -248,7 +246,7 @@ def detail(request, pk: int):
             ),
             "steps_waiting": bool(steps) and not step.mine,
             "confirming": confirming,
-            "actions": presenters.action_table(actions, done, hand_over, today),
+            "actions": presenters.action_table(actions, done, hand_over, today, move),
             "groups": action_groups(d, allowed, held_back),
             # The texts of the case are its records: only for those who see it whole.
             "summary": presenters.summary_rows(d, sight.records),
