@@ -86,6 +86,9 @@ class Grade(IntEnum):
     CASE = 4  # everything: the subject, the records, every action, the history
 
 
+# What an agency copied in sees: the grade `sight` gives it, and the copy-in page says.
+COPIED_GRADE = Grade.OUTCOME
+
 # What the register line shows: enough to oversee the pathway, nothing about the person.
 REGISTER_FIELDS = (
     "reference",
@@ -441,7 +444,7 @@ def with_sight(user: User, *, partnership_wide: bool = True) -> QuerySet[Disagre
     copied, copied_params = conditions["copied"]
     owns, owns_params = conditions["owns"]
     grade = (
-        f"CASE WHEN {whole} THEN {Grade.CASE:d} WHEN {copied} THEN {Grade.OUTCOME:d} "
+        f"CASE WHEN {whole} THEN {Grade.CASE:d} WHEN {copied} THEN {COPIED_GRADE:d} "
         f"WHEN {owns} THEN {Grade.ACTIONS:d} ELSE {Grade.REGISTER:d} END"
     )
     name = f"CASE WHEN {whole} OR {copied} THEN ({_SUBJECT_NAME}) END"
@@ -470,7 +473,7 @@ def sight(user: User, d: Disagreement) -> Sight:
     if reader.viewer or _is_lead_of(user, d) or (oversees and d.partnership_told_at is not None):
         return Sight(Grade.CASE, reader.owned)
     if reader.copied:
-        return Sight(Grade.OUTCOME, reader.owned)
+        return Sight(COPIED_GRADE, reader.owned)
     if reader.owned:
         return Sight(Grade.ACTIONS, reader.owned)
     if oversees:

@@ -22,7 +22,7 @@ from rpd.pathways.calendar import LONDON, WorkingCalendar, local_date
 from rpd.people.models import User
 from rpd.templatetags.govuk import visually_hidden
 
-from . import deadlines, transitions
+from . import access, deadlines, transitions
 from .access import Capacity
 from .facts import acted_at
 from .models import (
@@ -613,6 +613,28 @@ def record_rows(record: Record, d: Disagreement) -> list[dict]:
         {"key": "Agreed actions", "value": "\n\n".join(actions) or "None"},
         {"key": "Summary", "value": record.summary},
     ]
+
+
+def copying_in_words(d: Disagreement, copied: access.Sight) -> tuple[str, bool]:
+    """What an agency copied in will read of `d` (`copied`: their sight, access.sight's
+    for a copied agency), and whether to warn: consent to share the subject's details was
+    not given, and the copy shows whom it is about (a copied agency saw them with no word
+    of it, found by a try-out). Sharing for safeguarding needs no consent; it needs a
+    reason, which the person copying in is asked to weigh."""
+    reads = ["the register line"]
+    if copied.subject:
+        reads.append("whom it is about")
+    if copied.outcome:
+        reads.append("its outcome")
+    text = f"The agency you copy in reads {', '.join(reads[:-1])} and {reads[-1]}"
+    text += ", never its records." if not copied.records else "."
+    warn = copied.subject and d.subject.consent_given is False
+    if warn:
+        text += (
+            " Consent to share their details was not given: copy an agency in only where "
+            "sharing them is necessary to keep them safe."
+        )
+    return text, warn
 
 
 def correction_approval_in_words(approvers: list) -> str:

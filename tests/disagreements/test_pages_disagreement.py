@@ -333,3 +333,21 @@ def test_every_transition_reads_as_words_on_the_timeline_never_as_its_action_id(
 
     unworded = [n for n in transitions.RULES if f"disagreement.{n}" not in presenters.EVENT_WORDS]
     assert unworded == []
+
+
+def test_copying_in_says_what_the_agency_reads_and_warns_where_consent_was_not_given(client):
+    # An agency copied in reads whom it is about (to place the outcome on its own record):
+    # with consent to share not given, the page said nothing of it (found by a try-out).
+    demo, raiser, d = partnership_with_case()
+    client.force_login(raiser)
+    address = f"/disagreements/{d.pk}/add-party/"
+    page = client.get(address).text
+    said = "reads the register line, whom it is about and its outcome, never its records."
+    assert said in page and "Consent to share their details was not given" not in page
+    d.subject.consent_given = False
+    d.subject.save(update_fields=["consent_given"])
+    page = client.get(address).text
+    warning = page.split('id="copying"')[1].split("</div>")[0]
+    assert "govuk-warning-text" in page.split('id="copying"')[0][-200:]
+    assert "Consent to share their details was not given" in warning
+    assert "only where sharing them is necessary to keep them safe" in warning

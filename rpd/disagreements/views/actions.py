@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from rpd.frontend import GovukDateInput, GovukErrors
 from rpd.pathways.calendar import today as london_today
 
-from .. import presenters, sends, transitions
+from .. import access, presenters, sends, transitions
 from ..models import AgreedAction, Disagreement, Record
 from .common import attempt, case_or_404, error_summary, label, parse_int, posted, with_errors
 from .disagreement import button_text
@@ -385,6 +385,9 @@ def act(request, pk: int, action: str):
             else "",
             # What is confirmed or contested, read where it is (only the other side, who
             # took part and reads the outcome, is offered these pages).
+            "copying": presenters.copying_in_words(d, access.Sight(access.COPIED_GRADE))
+            if name == "add_party"
+            else None,
             "approval": presenters.correction_approval_in_words(
                 transitions.approvers_of_correction(user, d, target)
             )
