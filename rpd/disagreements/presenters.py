@@ -615,26 +615,26 @@ def record_rows(record: Record, d: Disagreement) -> list[dict]:
     ]
 
 
-def copying_in_words(d: Disagreement, copied: access.Sight) -> tuple[str, bool]:
+def copying_in_words(d: Disagreement, copied: access.Sight) -> tuple[str, str]:
     """What an agency copied in will read of `d` (`copied`: their sight, access.sight's
-    for a copied agency), and whether to warn: consent to share the subject's details was
-    not given, and the copy shows whom it is about (a copied agency saw them with no word
+    for a copied agency), and a warning where consent to share the subject's details was
+    not given and the copy shows whom it is about (a copied agency saw them with no word
     of it, found by a try-out). Sharing for safeguarding needs no consent; it needs a
     reason, which the person copying in is asked to weigh."""
-    reads = ["the register line"]
+    reads = ["the case's reference, stage and dates"]
     if copied.subject:
         reads.append("whom it is about")
     if copied.outcome:
         reads.append("its outcome")
     text = f"The agency you copy in reads {', '.join(reads[:-1])} and {reads[-1]}"
     text += ", never its records." if not copied.records else "."
-    warn = copied.subject and d.subject.consent_given is False
-    if warn:
-        text += (
-            " Consent to share their details was not given: copy an agency in only where "
+    warning = ""
+    if copied.subject and d.subject.consent_given is False:
+        warning = (
+            "Consent to share their details was not given: copy an agency in only where "
             "sharing them is necessary to keep them safe."
         )
-    return text, warn
+    return text, warning
 
 
 def correction_approval_in_words(approvers: list) -> str:

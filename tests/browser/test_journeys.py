@@ -327,11 +327,17 @@ def test_a_resolution_with_feedback(live_server, any_page, page_check):
     any_page.get_by_label("Feedback to the practitioner who raised it").fill(
         "Your challenge was right: the referral is reopened."
     )
+    # One question, its answers the kinds of learning (three unlabelled boxes before).
+    learning = any_page.get_by_role(
+        "group", name="Should the partnership consider learning from it?"
+    )
+    learning.get_by_label("A case review").check()
     walk.press("Resolve the disagreement", "resolved")
     assert "Resolved" in walk.main()
     d = fresh(d)
     assert d.status == Status.RESOLVED
     assert d.resolution.feedback_to_raiser.startswith("Your challenge was right")
+    assert d.resolution.learning_case_review and not d.resolution.learning_multi_agency_audit
     # The raiser reads the feedback on the case, and is asked to confirm the resolution:
     # the police resolved it, so social care confirms it in writing.
     sign_in(any_page, live_server, raiser)
@@ -653,8 +659,47 @@ def test_copying_in_another_agency_asks_the_agency_then_whom_there(
     raiser = demo.ladder["csc"][0]
     walk = Walk(any_page, page_check, live_server, "copy-in")
     sign_in(any_page, live_server, raiser)
+    # Consent to share their details was not given: the page says what the agency will
+    # read, and asks that it be copied in only where that is necessary.
+    d.subject.consent_given = False
+    d.subject.save(update_fields=["consent_given"])
     walk.go(f"/disagreements/{d.pk}/add-party/", "agency")
+    assert "Consent to share their details was not given" in walk.main()
     any_page.get_by_label("Which agency?").select_option(str(demo.agencies["school"].pk))
     walk.press("Continue", "whom")
     walk.press("Copy in another agency", "copied")
     assert fresh(d).copied_agencies.get().agency == demo.agencies["school"]
+
+
+def test_an_agreed_actions_owner_gives_it_a_new_due_date(live_server, any_page, page_check):
+    demo = stoke()
+    raiser, officer = demo.ladder["csc"][0], demo.ladder["police"][0]
+    d = fresh(raised(demo))
+    at = timezone.now() - datetime.timedelta(hours=1)
+    transitions.perform(
+        "record",
+        raiser,
+        d.pk,
+        d.version,
+        {
+            "kind": "meeting",
+            "occurred_at": at.isoformat(),
+            "participants": [raiser.pk, officer.pk],
+            "summary": "Both sides set out their positions.",
+            "outcome": "ongoing",
+            "actions": [{"text": "Share the chronology", "owner": officer.pk,
+                         "due": (at + datetime.timedelta(days=7)).date().isoformat()}],
+        },
+    )  # fmt: skip
+    walk = Walk(any_page, page_check, live_server, "action-date")
+    sign_in(any_page, live_server, officer)
+    walk.go(f"/disagreements/{d.pk}/", "case")
+    walk.follow("Change date", "change")
+    walk.press("Change an agreed action's due date", "change-error")
+    assert "Enter the new due date" in walk.main() and "Enter the reason" in walk.main()
+    new = (at + datetime.timedelta(days=14)).date()
+    fill_date(any_page, "due", new)
+    any_page.get_by_label("Why does the date need to change?").fill("The notes are late")
+    walk.press("Change an agreed action's due date", "changed")
+    assert "Agreed action's due date changed." in walk.main()
+    assert d.records.get().actions.get().due == new

@@ -342,12 +342,16 @@ def test_copying_in_says_what_the_agency_reads_and_warns_where_consent_was_not_g
     client.force_login(raiser)
     address = f"/disagreements/{d.pk}/add-party/"
     page = client.get(address).text
-    said = "reads the register line, whom it is about and its outcome, never its records."
-    assert said in page and "Consent to share their details was not given" not in page
+    said = (
+        "reads the case&#x27;s reference, stage and dates, whom it is about and its outcome, "
+        "never its records."
+    )
+    assert said in page.split('id="copying"')[1].split("</p>")[0]
+    assert "Consent to share their details was not given" not in page
     d.subject.consent_given = False
     d.subject.save(update_fields=["consent_given"])
     page = client.get(address).text
-    warning = page.split('id="copying"')[1].split("</div>")[0]
-    assert "govuk-warning-text" in page.split('id="copying"')[0][-200:]
+    warning = page.split('id="consent-not-given"')[1].split("</div>")[0]
+    assert "govuk-warning-text" in page.split('id="consent-not-given"')[0][-200:]
     assert "Consent to share their details was not given" in warning
     assert "only where sharing them is necessary to keep them safe" in warning
