@@ -87,10 +87,28 @@ def _digest(columns: dict, many: dict[str, list]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+@dataclasses.dataclass(frozen=True)
+class Read:
+    """One evidence row as read, its digest not yet taken: a change's rows are read before
+    and after it, and only those that differ are hashed (`changes`)."""
+
+    columns: dict
+    many: dict[str, list]
+
+    def digest(self) -> str:
+        return _digest(self.columns, self.many)
+
+
 def digests_where(model: type[models.Model], lookup: str, key) -> dict[str, str]:
     """`digests` of `model`'s rows where `lookup` equals `key` (`"disagreement_id"`,
-    `"episode__disagreement_id"`), with their many-to-many fields: read as values, as
-    the database converts them for an instance, but none is built.
+    `"episode__disagreement_id"`), with their many-to-many fields."""
+    return {label: row.digest() for label, row in read_where(model, lookup, key).items()}
+
+
+def read_where(model: type[models.Model], lookup: str, key) -> dict[str, Read]:
+    """`model`'s rows where `lookup` equals `key`, with their many-to-many fields, by
+    label: read as values, as the database converts them for an instance, but none is
+    built.
 
     The transitions read every evidence row of a case twice a change, two dozen queries
     that run in half a millisecond between them; building them with the ORM took twenty
@@ -113,9 +131,9 @@ def digests_where(model: type[models.Model], lookup: str, key) -> dict[str, str]
         many[name] = ids
     name = model._meta.model_name
     return {
-        f"{name}:{row[at]}": _digest(
+        f"{name}:{row[at]}": Read(
             dict(zip(evidence.columns, row, strict=True)),
-            {field: ids.get(row[at], []) for field, ids in many.items()},
+            {field: sorted(ids.get(row[at], [])) for field, ids in many.items()},
         )
         for row in found
     }
@@ -168,13 +186,24 @@ def digests(rows) -> dict[str, str]:
     return {label(row): row_digest(row) for row in rows}
 
 
-def changes(before: dict[str, str], after: dict[str, str]) -> dict[str, list[str | None]]:
-    """The rows a change wrote, each as [digest before, digest after] (None: not there)."""
-    return {
-        key: [before.get(key), after.get(key)]
-        for key in sorted(before.keys() | after.keys())
-        if before.get(key) != after.get(key)
-    }
+def changes(before: dict[str, str | Read], after: dict[str, str | Read]) -> dict[str, list]:
+    """The rows a change wrote, each as [digest before, digest after] (None: not there).
+    Either side may be digests or rows as read (`read_where`): a row read alike both
+    times is left out unhashed (equal values are equal digests; values that differ are
+    hashed, and kept only where their digests differ too)."""
+    found = {}
+    for key in sorted(before.keys() | after.keys()):
+        old, new = before.get(key), after.get(key)
+        if isinstance(old, Read) and isinstance(new, Read) and old == new:
+            continue
+        old, new = _digest_of(old), _digest_of(new)
+        if old != new:
+            found[key] = [old, new]
+    return found
+
+
+def _digest_of(row: str | Read | None) -> str | None:
+    return row.digest() if isinstance(row, Read) else row
 
 
 def current(evidence: Evidence, chunk: int = 2000):

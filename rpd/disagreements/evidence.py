@@ -60,9 +60,15 @@ def snapshot(d: m.Disagreement, *, pathway: bool = False) -> dict[str, str]:
     The pinned pathway is shared by many disagreements and never changes, so it is
     vouched for once, by the event of the disagreement that pinned it (`pathway`).
     """
-    found: dict[str, str] = {}
+    return {label: row.digest() for label, row in read(d, pathway=pathway).items()}
+
+
+def read(d: m.Disagreement, *, pathway: bool = False) -> dict[str, rows.Read]:
+    """Every evidence row of one disagreement as read, by label, not yet hashed: what a
+    change is compared with (`written`), which hashes only the rows it changed."""
+    found: dict[str, rows.Read] = {}
     for model, lookup, key in _evidence_of(d, pathway=pathway):
-        found.update(rows.digests_where(model, lookup, key))
+        found.update(rows.read_where(model, lookup, key))
     return found
 
 
@@ -106,6 +112,7 @@ def _evidence_of(d: m.Disagreement, *, pathway: bool) -> list[tuple[type, str, i
     ]
 
 
-def written(before: dict[str, str], d: m.Disagreement, *, pathway: bool = False) -> dict:
-    """For the audit event: each row changed since `before`, as [digest before, after]."""
-    return rows.changes(before, snapshot(d, pathway=pathway))
+def written(before: dict, d: m.Disagreement, *, pathway: bool = False) -> dict:
+    """For the audit event: each row changed since `before` (digests, or rows as `read`),
+    as [digest before, after]."""
+    return rows.changes(before, read(d, pathway=pathway))

@@ -121,9 +121,9 @@ def _restate_pending() -> None:
             steps = [step.as_json() for step in transitions.next_steps(d, episode)]
             if steps == d.next_steps:
                 continue
-            before = rows.digests_where(Disagreement, "pk", d.pk)
+            before = rows.read_where(Disagreement, "pk", d.pk)
             Disagreement.objects.filter(pk=d.pk).update(next_steps=steps)
-            written = rows.changes(before, rows.digests_where(Disagreement, "pk", d.pk))
+            written = rows.changes(before, rows.read_where(Disagreement, "pk", d.pk))
             restated.setdefault(d.partnership, {}).update(written)
             notices.newly_asked(d, d.next_steps or [], steps, at)
         # The steps are a column of the case, which the chain vouches for: each case

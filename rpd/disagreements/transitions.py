@@ -2202,7 +2202,7 @@ def perform(
             rule.guard(act)
         act.data = rule.validate(data or {}, act)
         rule.check_target(act)
-        before = evidence.snapshot(d)
+        before = evidence.read(d)
         details = rule.effect(act)
         d.version += 1
         d.updated_at = act.at
