@@ -66,10 +66,7 @@ def snapshot(d: m.Disagreement, *, pathway: bool = False) -> dict[str, str]:
 def read(d: m.Disagreement, *, pathway: bool = False) -> dict[str, rows.Read]:
     """Every evidence row of one disagreement as read, by label, not yet hashed: what a
     change is compared with (`written`), which hashes only the rows it changed."""
-    found: dict[str, rows.Read] = {}
-    for model, lookup, key in _evidence_of(d, pathway=pathway):
-        found.update(rows.read_where(model, lookup, key))
-    return found
+    return rows.read_all(_evidence_of(d, pathway=pathway))
 
 
 def rows_of(d: m.Disagreement, *, pathway: bool = False) -> list:
