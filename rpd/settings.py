@@ -140,6 +140,9 @@ TEMPLATES = [
 
 # Seconds a web process keeps its PostgreSQL connection (0: a new one for every request).
 DATABASE_CONN_MAX_AGE = env_int("RPD_DATABASE_CONN_MAX_AGE", 60, 0, 86_400)
+# 0 behind a connection pooler in transaction mode that cannot keep prepared statements
+# (PgBouncer before 1.21, or with max_prepared_statements at 0): ADR 020.
+PREPARED = env_int("RPD_DATABASE_PREPARE", 1, 0, 1) == 1
 
 
 def database_from_url(url: str) -> dict:
@@ -168,8 +171,14 @@ def database_from_url(url: str) -> dict:
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
             # Short OLTP queries: JIT compilation costs more than it saves (seen in
-            # bench/workflow.py as 370 ms on an oversight list).
-            "OPTIONS": {"options": "-c jit=off"},
+            # bench/workflow.py as 370 ms on an oversight list). Parameters are sent apart
+            # from the SQL, so a statement a connection has run five times is prepared
+            # and not planned again (ADR 020); off behind a pooler that cannot keep
+            # prepared statements.
+            "OPTIONS": {
+                "options": "-c jit=off",
+                **({"server_side_binding": True, "prepare_threshold": 5} if PREPARED else {}),
+            },
             # A web process keeps its connection between requests rather than paying for
             # a new one (and a new server process) on every page; checked before reuse, so
             # a restarted server costs one reconnect, not an error page.

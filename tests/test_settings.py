@@ -108,6 +108,29 @@ def test_postgresql_connections_are_kept_between_requests_and_checked_before_reu
     assert "CONN_MAX_AGE" not in database_from_url("sqlite:////tmp/rpd.sqlite3")
 
 
+def test_postgresql_statements_are_prepared_unless_a_pooler_cannot_keep_them(tmp_path):
+    # ADR 020: parameters sent apart from the SQL, and a statement run five times on a
+    # connection prepared; RPD_DATABASE_PREPARE=0 for PgBouncer in transaction mode.
+    code = (
+        "from django.conf import settings; o = settings.DATABASES['default']['OPTIONS'];"
+        "print(o.get('server_side_binding'), o.get('prepare_threshold'), o['options'])"
+    )
+    url = {"RPD_DATABASE_URL": "postgres://rpd@db.example.org:5432/rpd"}
+    setup = "import django; django.setup();"
+    status, out, _ = python(tmp_path, setup + code, DJANGO_SETTINGS_MODULE="rpd.settings", **url)
+    assert (status, out.split()) == (0, ["True", "5", "-c", "jit=off"])
+    status, out, _ = python(
+        tmp_path,
+        setup + code,
+        DJANGO_SETTINGS_MODULE="rpd.settings",
+        RPD_DATABASE_PREPARE="0",
+        **url,
+    )
+    assert (status, out.split()) == (0, ["None", "None", "-c", "jit=off"])
+    status, _, err = rpd(tmp_path, "pathway", "list", RPD_DATABASE_PREPARE="yes", **url)
+    assert "RPD_DATABASE_PREPARE: 'yes' is not a whole number" in err
+
+
 def test_with_nothing_set_the_settings_are_productions(tmp_path):
     # No RPD_DEBUG at all: production, so the published key is refused...
     status, _, err = rpd(tmp_path, "pathway", "list", RPD_DEBUG=None)
