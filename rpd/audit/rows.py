@@ -167,7 +167,7 @@ def _run_all(queries: list[tuple[type[models.Model], str, list[str], object]]) -
     connection.ensure_connection()
     together = (
         connection.connection.pipeline()
-        if connection.vendor == "postgresql"
+        if connection.vendor == "postgresql" and _pipelines()
         else contextlib.nullcontext()
     )
     found = []
@@ -182,6 +182,14 @@ def _run_all(queries: list[tuple[type[models.Model], str, list[str], object]]) -
                 rows = cursor.fetchall()
             found.append(list(compiler.apply_converters(rows, converters)) if converters else rows)
     return found
+
+
+def _pipelines() -> bool:
+    """Whether psycopg can pipeline here: its binary package brings a libpq that can; one
+    built against a system libpq older than 14 cannot, and the queries run one by one."""
+    import psycopg
+
+    return psycopg.Pipeline.is_supported()
 
 
 def _compiled(model: type[models.Model], lookup: str, columns: tuple[str, ...]):

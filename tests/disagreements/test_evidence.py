@@ -298,3 +298,15 @@ def rows_digests(d) -> dict:
     from rpd.audit import rows
 
     return rows.digests(evidence.rows_of(d))
+
+
+def test_where_psycopg_cannot_pipeline_the_rows_are_read_one_query_at_a_time(resolved, monkeypatch):
+    # A psycopg built against a libpq older than 14 has no pipeline: the same rows, read
+    # as before.
+    from rpd.audit import rows
+
+    monkeypatch.setattr(rows, "_pipelines", lambda: False)
+
+    read = evidence.read(resolved)
+
+    assert {label: row.digest() for label, row in read.items()} == rows_digests(resolved)
