@@ -513,18 +513,18 @@ def posts(loader, people: dict, runs: int) -> list[Post]:
 
     from rpd.disagreements import transitions
     from rpd.disagreements.models import Disagreement
+    from rpd.people.models import User
 
     count = runs + 2
     open_first = np.flatnonzero((loader.status == "open") & (loader.stage == 1)) + 1
-    case = int(open_first[0])  # fifty_records' case
-    episode = Disagreement.objects.get(pk=case).current_episode()
+    first = Disagreement.objects.get(pk=int(open_first[0]))  # fifty_records' case
+    case, episode = first.pk, first.current_episode()
     raiser, receiver = episode.raising_actor, episode.receiving_actor
-    manager = raiser.line_manager
 
     def version(pk: int) -> int:
         return Disagreement.objects.values_list("version", flat=True).get(pk=pk)
 
-    covers = [r.id for r in Disagreement.objects.get(pk=case).pack.stage(1).must_record]
+    covers = [r.id for r in first.pack.stage(1).must_record]
     pair = (raiser, receiver)
 
     def client_of(user) -> Client:
@@ -533,9 +533,11 @@ def posts(loader, people: dict, runs: int) -> list[Post]:
         return client
 
     def approve_waiting(i=None) -> None:
+        """What the case asks to be approved, approved by whom it asks (its next steps)."""
         d = Disagreement.objects.get(pk=case)
-        for r in d.records.filter(approved_at__isnull=True, superseded_by__isnull=True):
-            d = transitions.perform("approve", manager, case, d.version, {"record": r.pk})
+        while asked := [s for s in transitions.steps_for(d) if s.name == "approve"]:
+            by = User.objects.get(pk=asked[0].people[0])
+            d = transitions.perform("approve", by, case, d.version, {"record": asked[0].target})
 
     recorder = client_of(raiser)
 
@@ -552,7 +554,7 @@ def posts(loader, people: dict, runs: int) -> list[Post]:
         d = transitions.perform("record", raiser, case, d.version, discussion(pair, covers))
         waiting[i] = d.records.latest("pk").pk
 
-    approver = client_of(manager)
+    approver = client_of(raiser.line_manager)
 
     def approve(i):
         url = reverse("disagreements:act", args=[case, "approve"])

@@ -100,12 +100,6 @@ class Read:
         return _digest(self.columns, self.many)
 
 
-def digests_where(model: type[models.Model], lookup: str, key) -> dict[str, str]:
-    """`digests` of `model`'s rows where `lookup` equals `key` (`"disagreement_id"`,
-    `"episode__disagreement_id"`), with their many-to-many fields."""
-    return {label: row.digest() for label, row in read_where(model, lookup, key).items()}
-
-
 def read_where(model: type[models.Model], lookup: str, key) -> dict[str, Read]:
     """`model`'s rows where `lookup` equals `key`, with their many-to-many fields, by
     label (`read_all` of one)."""
@@ -226,7 +220,7 @@ def digests(rows) -> dict[str, str]:
 
 def changes(before: dict[str, str | Read], after: dict[str, str | Read]) -> dict[str, list]:
     """The rows a change wrote, each as [digest before, digest after] (None: not there).
-    Either side may be digests or rows as read (`read_where`): a row read alike both
+    Either side may be digests or rows as read (`read_all`): a row read alike both
     times is left out unhashed (equal values are equal digests; values that differ are
     hashed, and kept only where their digests differ too)."""
     found = {}
