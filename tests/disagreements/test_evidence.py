@@ -306,6 +306,13 @@ def test_where_psycopg_cannot_pipeline_the_rows_are_read_one_query_at_a_time(res
     from rpd.audit import rows
 
     monkeypatch.setattr(rows, "_pipelines", lambda: False)
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+
+        def refused(self):
+            raise AssertionError("a pipeline where psycopg has none")
+
+        monkeypatch.setattr(type(connection.connection), "pipeline", refused)
 
     read = evidence.read(resolved)
 
