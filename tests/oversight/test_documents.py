@@ -168,3 +168,10 @@ def test_the_case_page_links_each_approved_records_copies_from_the_records_it_re
     # a try-out): the time of the discussion, and whether it is a correction.
     texts = re.findall(r">([^<>]*copy of the record of[^<>]*)<", html)
     assert texts and len(texts) == len(set(texts)), texts
+    # The time is the discussion's, in London, as its card says (it read "00:00": the
+    # day's midnight, for every record).
+    from rpd.pathways.calendar import LONDON
+
+    for record in d.records.filter(approved_at__isnull=False, superseded_by__isnull=True):
+        at = record.occurred_at.astimezone(LONDON)
+        assert any(f"of {at:%-d %B %Y, %H:%M}" in text for text in texts), (at, texts)

@@ -20,8 +20,9 @@ def case_documents(d, records=None):
     `transitions.records_of` read them for the page already."""
     from django.urls import reverse
 
+    from rpd.pathways.calendar import LONDON
+
     from ..documents import approved_records
-    from ..register import local
 
     slug, agencies = d.partnership.slug, (d.raising_agency, d.receiving_agency)
     links = [
@@ -33,7 +34,8 @@ def case_documents(d, records=None):
             links.append(
                 (
                     # Two discussions a day, or a record and its correction, read apart.
-                    f"{a.name}'s copy of the record of {local(r.occurred_at):%-d %B %Y, %H:%M}"
+                    f"{a.name}'s copy of the record of "
+                    f"{r.occurred_at.astimezone(LONDON):%-d %B %Y, %H:%M}"
                     + (" (correction)" if r.supersedes_id or r.amends_id else ""),
                     reverse("oversight:record-copy", args=[slug, d.pk, r.pk, a.pk]),
                 )
