@@ -490,7 +490,10 @@ class Load:
         ]
 
     def finish(self) -> None:
-        """Sequences past the ids written, and fresh statistics for the planner."""
+        """Sequences past the ids written, and the tables as autovacuum leaves them after so
+        many rows: fresh statistics for the planner, and the visibility map, without which
+        no index can be read alone (what a database in service has; VACUUM, not waited for).
+        """
         if not self.postgres:
             return
         from django.db import connection
@@ -504,7 +507,7 @@ class Load:
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT MAX(id) FROM {table}))"
                 )
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM (ANALYZE)")
 
     def _insert(self, model, rows) -> None:
         """COPY on PostgreSQL (each field as Django would save it), bulk_create elsewhere."""

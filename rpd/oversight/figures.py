@@ -33,6 +33,7 @@ from django.db.models import (
     Value,
     Window,
 )
+from django.db.models.functions import Cast, RowNumber
 
 from rpd.disagreements.access import seen_whole_by_overseers
 from rpd.disagreements.models import (
@@ -199,13 +200,19 @@ class Figures:
     # (kind, the stage or route, how many): fast-tracks by the stage they left (or "raised
     # at") and went to; pauses and extensions by the stage they were at.
     changes_by_stage: list[tuple[str, str, int]] = field(default_factory=list)
-    reasons: list[Reason] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)  # all, or the newest (`figures`)
     raised_none: list[str] = field(default_factory=list)
     raised_against_none: list[str] = field(default_factory=list)
     drifting_now: int = 0
     overdue_now: int = 0
     drift: list[DriftPoint] = field(default_factory=list)
     today: datetime.date | None = None  # the day they were taken: the last point may be it
+
+    @property
+    def reasons_given(self) -> int:
+        """Every fast-track, pause and extension of the period has a reason: how many, when
+        `reasons` lists only the newest."""
+        return self.fast_tracks + self.pauses + self.extensions
 
     # Figures of the day the report is made, not of its period: no year-on-year value.
     OF_TODAY = ("Drifting now", "Overdue now")
@@ -230,8 +237,16 @@ class Figures:
         ]
 
 
-def figures(partnerships: list[Partnership], period: Period, today: datetime.date) -> Figures:
-    """Every figure for `period` across `partnerships` (one, or a region's)."""
+def figures(
+    partnerships: list[Partnership],
+    period: Period,
+    today: datetime.date,
+    *,
+    reasons: int | None = None,
+) -> Figures:
+    """Every figure for `period` across `partnerships` (one, or a region's); with
+    `reasons`, only that many of the newest reasons given are listed (a page), and
+    otherwise all of them (an export, the annual report)."""
     ids = [p.pk for p in partnerships]
     f = Figures(period, partnerships, today=today)
     f.quarters = period.quarters()
@@ -240,7 +255,7 @@ def figures(partnerships: list[Partnership], period: Period, today: datetime.dat
     _by_category(f, ids)
     f.to_resolution, f.in_stage = _spreads(ids, period)
     _milestones(f, ids, period, today)
-    _changes(f, ids, period)
+    _changes(f, ids, period, reasons)
     f.drift = _drift(partnerships, period.drift_points(today))
     return f
 
@@ -424,11 +439,16 @@ def _milestones(f: Figures, ids: list[int], period: Period, today: datetime.date
     f.milestones_missed = counts["missed"]
 
 
-def _changes(f: Figures, ids: list[int], period: Period) -> None:
+def _changes(f: Figures, ids: list[int], period: Period, newest: int | None) -> None:
     """Fast-tracks, pauses and extensions in the period, listed with their reasons and
     counted by stage and route, in one query. A fast-track is a stage entered with
     no stage before it on the case: a raise above stage 1, or a jump past one
-    (transitions' fast_track); its reason is the case's (the latest fast-track's)."""
+    (transitions' fast_track); its reason is the case's (the latest fast-track's).
+
+    With `newest`, only the newest that many are listed: the database sends the newest
+    that many of each stage or route, among which are the newest of all, and its counts
+    of every row (a region's year holds thousands, which a page drew as a table that
+    no one reads to the end)."""
     from rpd.dataprotection.models import Erasure
 
     whole = Disagreement.objects.filter(seen_whole_by_overseers(), pk=OuterRef("disagreement_id"))
@@ -467,14 +487,23 @@ def _changes(f: Figures, ids: list[int], period: Period) -> None:
 
     # Each row carries how many of its kind share its stage (or route), and for a pause the
     # working days they paused: counted by the database over the rows it lists.
-    def counted(*by: str, days: str | None = None) -> dict:
+    def counted(*by: str, when: str, days: str | None = None) -> dict:
         group = [F(name) for name in by]
         paused = Window(Sum(days), partition_by=group) if days else Value(0)
-        return {"n": Window(Count("pk"), partition_by=group), "days": paused}
+        found = {"n": Window(Count("pk"), partition_by=group), "days": paused}
+        if newest is not None:
+            newer = [F(when).desc(), F("disagreement_id").desc(), F("pk").desc()]
+            found["rank"] = Window(RowNumber(), partition_by=group, order_by=newer)
+        return found
 
+    def listed(rows):
+        return rows if newest is None else rows.filter(rank__lte=newest)
+
+    # Nothing, typed (Cast): a bare NULL read through the subquery a page's newest are
+    # picked in is text to PostgreSQL, which cannot be set beside a stage or a date.
     quoted = {"whole": Exists(whole), "erased": Exists(erased)}
     rows = (
-        fast.annotate(**quoted, **counted("from_stage", "number"))
+        listed(fast.annotate(**quoted, **counted("from_stage", "number", when="started_at")))
         .values_list(
             Value("Fast-track"),
             "partnership__name",
@@ -482,7 +511,7 @@ def _changes(f: Figures, ids: list[int], period: Period) -> None:
             "from_stage",
             "number",
             "started_at",
-            Value(None, output_field=DateField()),
+            Cast(None, DateField()),
             "disagreement__fast_track_reason",
             "whole",
             "erased",
@@ -490,15 +519,19 @@ def _changes(f: Figures, ids: list[int], period: Period) -> None:
             "days",
         )
         .union(
-            pauses.annotate(
-                **quoted, **counted("episode__number", days="working_days_paused")
+            listed(
+                pauses.annotate(
+                    **quoted,
+                    **counted("episode__number", when="paused_on", days="working_days_paused"),
+                )
             ).values_list(
                 Value("Pause"),
                 "partnership__name",
                 "disagreement__reference",
+                # Left from no stage: only a fast-track leaves one.
+                Cast(None, IntegerField()),
                 "episode__number",
-                "episode__number",
-                Value(None, output_field=DateTimeField()),
+                Cast(None, DateTimeField()),
                 "paused_on",
                 "reason",
                 "whole",
@@ -506,14 +539,17 @@ def _changes(f: Figures, ids: list[int], period: Period) -> None:
                 "n",
                 "days",
             ),
-            extensions.annotate(**quoted, **counted("episode__number")).values_list(
+            listed(
+                extensions.annotate(**quoted, **counted("episode__number", when="agreed_at"))
+            ).values_list(
                 Value("Extension"),
                 "partnership__name",
                 "episode__disagreement__reference",
-                "episode__number",
+                # Left from no stage: only a fast-track leaves one.
+                Cast(None, IntegerField()),
                 "episode__number",
                 "agreed_at",
-                Value(None, output_field=DateField()),
+                Cast(None, DateField()),
                 "reason",
                 "whole",
                 "erased",
@@ -524,7 +560,10 @@ def _changes(f: Figures, ids: list[int], period: Period) -> None:
         )
     )
     groups: dict[tuple, tuple[int, int]] = {}
+    given = []
     for kind, partnership, reference, leaving, entered, at, on, text, seen, gone, n, days in rows:
+        # When it happened, to find the newest: a pause has a day, the others a time.
+        when = at if at is not None else start_of(on)
         on = at.astimezone(LONDON).date() if at is not None else on
         groups[kind, leaving, entered] = (n, days or 0)
         if kind != "Fast-track":
@@ -532,7 +571,10 @@ def _changes(f: Figures, ids: list[int], period: Period) -> None:
         else:
             stage = f"Raised at {entered}" if leaving is None else f"{leaving} to {entered}"
         reason = reason_as_held(text, seen, gone)
-        f.reasons.append(Reason(partnership, reference, kind, stage, on, reason))
+        given.append((when, Reason(partnership, reference, kind, stage, on, reason)))
+    if newest is not None:
+        given = sorted(given, key=lambda g: g[0], reverse=True)[:newest]
+    f.reasons = [reason for _, reason in given]
     routes = sorted((k for k in groups if k[0] == "Fast-track"), key=lambda k: (k[1] or 0, k[2]))
     for key in routes:
         _, leaving, entered = key
@@ -558,38 +600,49 @@ def _drift(partnerships, points) -> list[DriftPoint]:
     in the drift threshold's working days before D (on their partnership's calendar), as
     the deadline sweep would have found them.
 
-    How each case stood is kept as stretches of days alike (`facts.stretches`): one pass
-    over the partnerships' stretches that reach the first point, counting for every point
-    those that hold its day; a case's stretches never overlap, so each is one case."""
+    How each case stood is kept as stretches of days alike (`facts.stretches`): the
+    partnerships' stretches that reach the first point, each joined to the points whose
+    day it holds and counted by point; a case's stretches never overlap, so each is one
+    case. The points are a small table of rows (partnership, point, day, first quiet day),
+    each partnership with its own calendar's quiet day: written as a count per point and
+    partnership, the query was so long that PostgreSQL took longer to plan it than to run
+    it (13 ms for a region of three with no rows at all)."""
     if not points:
         return []
     first = min(day for _, day in points)
     last = max(day for _, day in points)
-    counted = None
+    adapt = connection.ops.adapt_datefield_value
+    table = connection.ops.quote_name(OpenStretch._meta.db_table)
+    ids = [p.pk for p in partnerships]
+    rows, params = [], []
     for p in partnerships:
-        holds = {}
         for i, (_, day) in enumerate(points):
-            on = Q(first_day__lte=day) & (Q(last_day__isnull=True) | Q(last_day__gte=day))
-            quiet = quiet_since(p, day)
-            # Counting a column of the index (never empty), not the key, which it lacks on
-            # PostgreSQL: the stretches are read from the index alone.
-            holds[f"open{i}"] = Count("first_day", filter=on)
-            holds[f"overdue{i}"] = Count("first_day", filter=on & Q(due__lt=day))
-            holds[f"drifting{i}"] = Count(
-                "first_day", filter=on & (Q(last_active__isnull=True) | Q(last_active__lt=quiet))
-            )
-        # Each partnership's own days of quiet (its calendar), so one query of each's.
-        mine = OpenStretch.objects.filter(partnership_id=p.pk, first_day__lte=last).order_by()
-        # Those on still and those that end in the period or after, each an index range
-        # (as one condition, SQLite read all of the partnership's).
-        for reach in (Q(last_day__isnull=True), Q(last_day__gte=first)):
-            part = mine.filter(reach).values_list("partnership_id").annotate(**holds)
-            counted = part if counted is None else counted.union(part, all=True)
-    totals = [[0, 0, 0] for _ in points]
-    for _, *got in counted:
-        for i, counts in enumerate(totals):
-            for k in range(3):
-                counts[k] += got[3 * i + k]
+            rows.append("(%s, %s, %s, %s)")
+            params += [p.pk, i, adapt(day), adapt(quiet_since(p, day))]
+    within = ", ".join(["%s"] * len(ids))
+    columns = "partnership_id, first_day, last_day, last_active, due"
+    # Those on still and those that end in the period or after, each an index range (as
+    # one condition, SQLite read all of the partnerships' stretches).
+    sql = f"""
+        WITH points (partnership_id, i, day, quiet) AS (VALUES {", ".join(rows)}),
+        reaching AS (
+            SELECT {columns} FROM {table}
+            WHERE partnership_id IN ({within}) AND first_day <= %s AND last_day IS NULL
+            UNION ALL
+            SELECT {columns} FROM {table}
+            WHERE partnership_id IN ({within}) AND first_day <= %s AND last_day >= %s
+        )
+        SELECT points.i, COUNT(*),
+            SUM(CASE WHEN s.due < points.day THEN 1 ELSE 0 END),
+            SUM(CASE WHEN s.last_active IS NULL OR s.last_active < points.quiet
+                THEN 1 ELSE 0 END)
+        FROM reaching s JOIN points ON points.partnership_id = s.partnership_id
+            AND s.first_day <= points.day AND (s.last_day IS NULL OR s.last_day >= points.day)
+        GROUP BY points.i"""
+    params += [*ids, adapt(last), *ids, adapt(last), adapt(first)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        counted = {i: (n, overdue_, drifting_) for i, n, overdue_, drifting_ in cursor.fetchall()}
     return [
-        DriftPoint(label, day, *counts) for (label, day), counts in zip(points, totals, strict=True)
+        DriftPoint(label, day, *counted.get(i, (0, 0, 0))) for i, (label, day) in enumerate(points)
     ]

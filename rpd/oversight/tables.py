@@ -126,7 +126,13 @@ def tables(f: Figures) -> list[Table]:
         ),
         Table(
             "reasons",
-            "The reasons given for each fast-track, pause and extension in the period",
+            "The reasons given for each fast-track, pause and extension in the period"
+            + (
+                f": the newest {len(f.reasons):,} of {f.reasons_given:,} (the exports list "
+                "every one)"
+                if len(f.reasons) < f.reasons_given
+                else ""
+            ),
             [
                 *(["Partnership"] if len(f.partnerships) > 1 else []),
                 "Reference",

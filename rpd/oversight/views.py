@@ -127,21 +127,27 @@ def _page(request, total: int) -> int:
     return min(max(page, 1), last)
 
 
-def period_figures(request, slug: str | None):
-    """The partnerships, the period form and the figures a figures page or export shows."""
+# The reasons a figures page lists, newest first chosen: a region's year holds thousands,
+# which the exports and the annual report list whole.
+REASONS_ON_PAGE = 50
+
+
+def period_figures(request, slug: str | None, reasons: int | None = None):
+    """The partnerships, the period form and the figures a figures page or export shows
+    (`reasons`: how many of the newest reasons given to list; all where None)."""
     partnerships = overseen_partnerships(request.user, slug)
     form = PeriodForm(request.GET or None, partnerships=partnerships)
     if form.is_bound:
         form.is_valid()
     today = london_today()
     period = Period(*form.period(today))
-    return form, figures(form.chosen_partnerships(), period, today)
+    return form, figures(form.chosen_partnerships(), period, today, reasons=reasons)
 
 
 @login_required
 @require_GET
 def figures_page(request, slug: str | None = None):
-    form, f = period_figures(request, slug)
+    form, f = period_figures(request, slug, reasons=REASONS_ON_PAGE)
     query = request.GET.urlencode()
     return render(
         request,

@@ -262,3 +262,20 @@ def test_every_figure_for_a_quarter_a_year_and_a_range_is_what_the_cases_add_up_
     held = {r.reason for r in figures([demo.partnership], PERIODS[3], TODAY).reasons}
     assert {ERASED, HELD_BACK} < held and any(r.startswith("Paused at") for r in held)
     assert any(r.startswith("Fast-tracked") for r in held)
+
+
+def test_a_page_lists_the_newest_reasons_and_counts_every_one(built):
+    """A region's year gives thousands of reasons: a page lists the newest, and counts
+    (and the exports list) all of them."""
+    demo, _ = built
+    period = PERIODS[3]
+    every = figures([demo.partnership], period, TODAY)
+    newest = figures([demo.partnership], period, TODAY, reasons=5)
+    assert every.reasons_given == len(every.reasons) > 5
+    assert len(newest.reasons) == 5 and newest.reasons_given == every.reasons_given
+    assert set(newest.reasons) < set(every.reasons)
+    left_out = set(every.reasons) - set(newest.reasons)
+    assert max(r.on for r in left_out) <= min(r.on for r in newest.reasons)
+    # Each route and stage counted as before, and listed oldest first, as the export is.
+    assert newest.changes_by_stage == every.changes_by_stage
+    assert newest.reasons == sorted(newest.reasons, key=lambda r: (r.on, r.reference, r.kind))

@@ -52,6 +52,35 @@ def test_the_region_figures_count_every_partnership_overseen_each_on_its_calenda
     )
 
 
+def test_a_regions_figures_are_its_partnerships_added_up_each_counted_once():
+    """Drift and every single number of a region read each partnership's own cases once,
+    each on its own calendar: the region is the partnerships' figures added up."""
+    import datetime
+
+    from rpd.disagreements import transitions
+    from rpd.people.demo import build_partnership
+    from tests.disagreements.helpers import raise_data
+
+    demo, _, d = partnership_with_case()
+    jersey = build_partnership("jersey")
+    for _ in range(2):
+        transitions.raise_disagreement(jersey.ladder["csc"][0], raise_data(jersey))
+    local = d.raised_at.astimezone(LONDON).date()
+    # The morning after: the cases raised today are open on it.
+    tomorrow = local + datetime.timedelta(days=1)
+    period = Period(local - datetime.timedelta(days=40), tomorrow, "around the raising")
+    one, other = (figures([p], period, tomorrow) for p in (demo.partnership, jersey.partnership))
+    both = figures([demo.partnership, jersey.partnership], period, tomorrow)
+    assert both.headline() == [
+        (name, a + b) for (name, a), (_, b) in zip(one.headline(), other.headline(), strict=True)
+    ]
+    assert [(p.open, p.overdue, p.drifting) for p in both.drift] == [
+        (a.open + b.open, a.overdue + b.overdue, a.drifting + b.drifting)
+        for a, b in zip(one.drift, other.drift, strict=True)
+    ]
+    assert both.drift[-1].day == tomorrow and both.drift[-1].open == 3
+
+
 FIELDS = ["year", "quarter", "start", "start_day", "end_year", "partnership"]
 
 
@@ -100,3 +129,29 @@ def test_the_page_draws_drift_over_the_period_and_quotes_a_pause_reason_only_onc
     assert "Drift over the period" in exported and "Awaiting the strategy meeting" in exported
     report = client.get(f"/partnerships/{demo.partnership.slug}/report/").text
     assert '<title id="chart-drift-over-time-title">' in report
+
+
+def test_the_page_lists_the_newest_reasons_and_the_export_every_one(client, monkeypatch):
+    """A region's year holds thousands of reasons: the page lists the newest and says how
+    many there are; the exports list them all."""
+    from rpd.disagreements import transitions
+    from rpd.disagreements.models import Disagreement
+    from rpd.oversight import views
+    from tests.disagreements.helpers import raise_data, soon
+
+    demo, raiser, first = partnership_with_case()
+    second = transitions.raise_disagreement(raiser, raise_data(demo))
+    for d, why in ((first, "Awaiting the strategy meeting"), (second, "Awaiting a report")):
+        reason = {"reason": why, "expected_resume": soon(7).isoformat()}
+        transitions.perform("pause", raiser, d.pk, d.version, reason)
+    Disagreement.objects.filter(partnership=demo.partnership).update(
+        partnership_told_at=first.raised_at
+    )
+    monkeypatch.setattr(views, "REASONS_ON_PAGE", 1)
+    client.force_login(demo.unit)
+    url = f"/partnerships/{demo.partnership.slug}/figures/"
+    page = client.get(url).text
+    assert "in the period: the newest 1 of 2 (the exports list every one)" in page
+    assert page.count("Awaiting a") + page.count("Awaiting the") == 1
+    exported = client.get(url + "export.csv").content.decode()
+    assert "Awaiting the strategy meeting" in exported and "Awaiting a report" in exported
