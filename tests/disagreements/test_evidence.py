@@ -239,9 +239,21 @@ def test_a_change_hashes_only_the_rows_it_wrote_and_names_them_as_digests_would(
     real = rows.Read.digest
     monkeypatch.setattr(rows.Read, "digest", lambda row: hashed.append(row) or real(row))
 
+    # Rows are compared as the database gave them: only those hashed are converted.
+    from django.db.models.sql.compiler import SQLCompiler
+
+    converted = []
+    convert = SQLCompiler.apply_converters
+    monkeypatch.setattr(
+        SQLCompiler,
+        "apply_converters",
+        lambda self, found, converters: convert(self, converted.extend(found) or found, converters),
+    )
+
     written = evidence.written(before_read, resolved)
 
     assert list(written) == [f"record:{record.pk}"]
+    assert len(converted) == 2  # the record as it was and as it is: a time, its JSON
     assert written == rows.changes(before_digests, evidence.snapshot(resolved))
     assert len(hashed) == 2 + len(evidence.read(resolved))  # the record's two, then all
 
