@@ -235,7 +235,12 @@ class User(AbstractUser):
             # that order down an index, not sorted each time the page is drawn.
             models.Index(
                 fields=["agency", "last_name", "first_name", "id"], name="user_agency_by_name"
-            )
+            ),
+            # The administration's list of a partnership's people, those still here first,
+            # by name: its first page read down an index, not all of them sorted for it.
+            models.Index(
+                fields=["-is_active", "last_name", "first_name", "id"], name="user_by_name"
+            ),
         ]
 
     def save(self, *args, **kwargs):
