@@ -29,6 +29,8 @@ def test_the_figures_page_shows_a_quarters_figures_with_each_chart_beside_its_ta
 
 
 def test_the_region_figures_count_every_partnership_overseen_each_on_its_calendar(client):
+    import datetime
+
     from rpd.disagreements import transitions
     from rpd.people.demo import build_partnership
     from rpd.people.models import Role, RoleGrant
@@ -41,6 +43,20 @@ def test_the_region_figures_count_every_partnership_overseen_each_on_its_calenda
     period = Period(*quarter_of(local.year, (local.month - 1) // 3 + 1))
     both = figures([demo.partnership, jersey.partnership], period, local)
     assert both.raised == 2 and both.open_at_end == 2
+    # Drift and every single number of the region read each partnership's cases once: the
+    # partnerships' figures added up. From the morning after, when both cases are open.
+    tomorrow = local + datetime.timedelta(days=1)
+    around = Period(local - datetime.timedelta(days=40), tomorrow, "around the raising")
+    one, other = (figures([p], around, tomorrow) for p in (demo.partnership, jersey.partnership))
+    both = figures([demo.partnership, jersey.partnership], around, tomorrow)
+    assert both.headline() == [
+        (name, a + b) for (name, a), (_, b) in zip(one.headline(), other.headline(), strict=True)
+    ]
+    assert [(p.open, p.overdue, p.drifting) for p in both.drift] == [
+        (a.open + b.open, a.overdue + b.overdue, a.drifting + b.drifting)
+        for a, b in zip(one.drift, other.drift, strict=True)
+    ]
+    assert both.drift[-1].day == tomorrow and both.drift[-1].open == 2
     RoleGrant.objects.create(
         user=demo.unit, role=Role.PARTNERSHIP_UNIT, partnership=jersey.partnership
     )
@@ -50,35 +66,6 @@ def test_the_region_figures_count_every_partnership_overseen_each_on_its_calenda
         '<dt class="govuk-summary-list__key">Raised</dt><dd class="govuk-summary-list__value">2<'
         in page
     )
-
-
-def test_a_regions_figures_are_its_partnerships_added_up_each_counted_once():
-    """Drift and every single number of a region read each partnership's own cases once,
-    each on its own calendar: the region is the partnerships' figures added up."""
-    import datetime
-
-    from rpd.disagreements import transitions
-    from rpd.people.demo import build_partnership
-    from tests.disagreements.helpers import raise_data
-
-    demo, _, d = partnership_with_case()
-    jersey = build_partnership("jersey")
-    for _ in range(2):
-        transitions.raise_disagreement(jersey.ladder["csc"][0], raise_data(jersey))
-    local = d.raised_at.astimezone(LONDON).date()
-    # The morning after: the cases raised today are open on it.
-    tomorrow = local + datetime.timedelta(days=1)
-    period = Period(local - datetime.timedelta(days=40), tomorrow, "around the raising")
-    one, other = (figures([p], period, tomorrow) for p in (demo.partnership, jersey.partnership))
-    both = figures([demo.partnership, jersey.partnership], period, tomorrow)
-    assert both.headline() == [
-        (name, a + b) for (name, a), (_, b) in zip(one.headline(), other.headline(), strict=True)
-    ]
-    assert [(p.open, p.overdue, p.drifting) for p in both.drift] == [
-        (a.open + b.open, a.overdue + b.overdue, a.drifting + b.drifting)
-        for a, b in zip(one.drift, other.drift, strict=True)
-    ]
-    assert both.drift[-1].day == tomorrow and both.drift[-1].open == 3
 
 
 FIELDS = ["year", "quarter", "start", "start_day", "end_year", "partnership"]
