@@ -127,7 +127,7 @@ def _page(request, total: int) -> int:
     return min(max(page, 1), last)
 
 
-# The reasons a figures page lists, newest first chosen: a region's year holds thousands,
+# How many reasons a figures page lists, the newest: a region's year holds thousands,
 # which the exports and the annual report list whole.
 REASONS_ON_PAGE = 50
 

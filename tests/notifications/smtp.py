@@ -11,6 +11,7 @@ import collections
 import datetime
 import email
 import email.policy
+import functools
 import http.server
 import json
 import logging
@@ -337,26 +338,22 @@ def shared_database_url(tmp_path) -> str:
     return postgres_url(connection.settings_dict)
 
 
-_MIGRATED: list[Path] = []
-
-
+@functools.cache
 def _migrated_sqlite() -> Path:
     """A file database `rpd manage migrate` made, once per test process: each test gets a
     copy (a migration from nothing took 6 to 18 s of the suite each time; what `rpd
     migrate` does is tested where it is the subject, tests/test_cli.py)."""
-    if not _MIGRATED:
-        import tempfile
+    import tempfile
 
-        where = Path(tempfile.mkdtemp(prefix="rpd-migrated-"))
-        database = where / "rpd.sqlite3"
-        subprocess.run(
-            [RPD, "manage", "migrate", "--verbosity", "0"],
-            env=subprocess_env(f"sqlite:///{database}", where),
-            check=True,
-            timeout=180,
-        )
-        _MIGRATED.append(database)
-    return _MIGRATED[0]
+    where = Path(tempfile.mkdtemp(prefix="rpd-migrated-"))
+    database = where / "rpd.sqlite3"
+    subprocess.run(
+        [RPD, "manage", "migrate", "--verbosity", "0"],
+        env=subprocess_env(f"sqlite:///{database}", where),
+        check=True,
+        timeout=180,
+    )
+    return database
 
 
 def postgres_url(db: dict) -> str:
