@@ -112,4 +112,9 @@ def _evidence_of(d: m.Disagreement, *, pathway: bool) -> list[tuple[type, str, i
 def written(before: dict, d: m.Disagreement, *, pathway: bool = False) -> dict:
     """For the audit event: each row changed since `before` (digests, or rows as `read`),
     as [digest before, after]."""
-    return rows.changes(before, read(d, pathway=pathway))
+    return changed(before, read(d, pathway=pathway))
+
+
+def changed(before: dict, after: dict) -> dict:
+    """`written`, where the rows after the change are already read (`read`)."""
+    return rows.changes(before, after)

@@ -94,12 +94,15 @@ def met(milestones, at: datetime.datetime) -> None:
     milestones.update(met_at=at, met_on=local_date(at))
 
 
-def keep_stretches(d) -> None:
-    """Write `d`'s open stretches again, after its transition's audit event."""
+def keep_stretches(d, rows: dict | None = None) -> None:
+    """Write `d`'s open stretches again, after its transition's audit event. `rows`: the
+    case's evidence rows as the change left them (`evidence.read`), where the change has
+    just read them for its event: its stages, pauses and extensions are taken from them
+    rather than read again."""
     from django.apps import apps
 
     known = [{f: getattr(d, f) for f in CASE}], {d.partnership_id: d.partnership.slug}
-    _write(apps, _Read(apps, [d.pk], known=known), facts_on_rows=False)
+    _write(apps, _Read(apps, [d.pk], known=known, rows=rows), facts_on_rows=False)
 
 
 # -- Stretches of days --------------------------------------------------------------------
@@ -223,9 +226,10 @@ def fill(apps, pks: Iterable[int] | None = None, batch: int = 1000) -> None:
 class _Read:
     """The rows a batch of cases' facts are computed from, each table read once."""
 
-    def __init__(self, apps, pks: list[int], known: tuple[list, dict] | None = None):
+    def __init__(self, apps, pks: list[int], known: tuple[list, dict] | None = None, rows=None):
         """`known`: the cases (as `values()` gives them) and their partnerships' slugs,
-        where the caller holds them (a transition): no calendars are read then."""
+        where the caller holds them (a transition): no calendars are read then. `rows`:
+        one case's evidence rows by label (`keep_stretches`)."""
         model = apps.get_model
         if known is not None:
             self.cases, slugs = known
@@ -244,29 +248,12 @@ class _Read:
                 slugs[p["pk"]] = p["slug"]
                 self.calendars[p["pk"]] = get_calendar(p["calendar"], p["closure_days"])
         self.episodes = defaultdict(list)
-        for e in (
-            model("disagreements", "StageEpisode")
-            .objects.filter(disagreement_id__in=pks)
-            .order_by("number")
-            .values("pk", "disagreement_id", "started_on", "started_at", "ended_at", "due")
-        ):
-            self.episodes[e["disagreement_id"]].append(e)
         self.extensions = defaultdict(list)
-        for x in (
-            model("disagreements", "Extension")
-            .objects.filter(episode__disagreement_id__in=pks)
-            .order_by("agreed_at", "pk")
-            .values_list("episode_id", "agreed_at", "old_due")
-        ):
-            self.extensions[x[0]].append(x[1:])
         self.pauses = defaultdict(list)
-        for p in (
-            model("disagreements", "Pause")
-            .objects.filter(disagreement_id__in=pks)
-            .values("disagreement_id", "episode_id", "paused_on", "resumed_on",
-                    "working_days_paused")
-        ):  # fmt: skip
-            self.pauses[p["disagreement_id"]].append(p)
+        if rows is not None:
+            self._from_rows(rows)
+        else:
+            self._from_database(model, pks)
         self.targets = {
             f"disagreement:{slugs[c['partnership_id']]}/{c['reference']}": c["pk"]
             for c in self.cases
@@ -279,6 +266,48 @@ class _Read:
         ):
             self.transitions[self.targets[target]].append(_when(at, acted))
         self.pks = pks
+
+    def _from_database(self, model, pks: list[int]) -> None:
+        for e in (
+            model("disagreements", "StageEpisode")
+            .objects.filter(disagreement_id__in=pks)
+            .order_by("number")
+            .values(*EPISODE)
+        ):
+            self.episodes[e["disagreement_id"]].append(e)
+        for x in (
+            model("disagreements", "Extension")
+            .objects.filter(episode__disagreement_id__in=pks)
+            .order_by("agreed_at", "pk")
+            .values_list(*EXTENSION)
+        ):
+            self.extensions[x[0]].append(x[1:])
+        for p in (
+            model("disagreements", "Pause").objects.filter(disagreement_id__in=pks).values(*PAUSE)
+        ):
+            self.pauses[p["disagreement_id"]].append(p)
+
+    def _from_rows(self, rows: dict) -> None:
+        """The same, from one case's evidence rows (columns by attribute name, "id" for
+        "pk"), in the same order."""
+
+        def of(name: str, columns: tuple[str, ...]) -> list[dict]:
+            found = [row.columns for label, row in rows.items() if label.startswith(name)]
+            return [{c: row["id" if c == "pk" else c] for c in columns} for row in found]
+
+        for e in sorted(of("stageepisode:", EPISODE), key=lambda e: e["number"]):
+            self.episodes[e["disagreement_id"]].append(e)
+        extensions = of("extension:", (*EXTENSION, "pk"))
+        for x in sorted(extensions, key=lambda x: (x["agreed_at"], x["pk"])):
+            self.extensions[x["episode_id"]].append((x["agreed_at"], x["old_due"]))
+        for p in of("pause:", PAUSE):
+            self.pauses[p["disagreement_id"]].append(p)
+
+
+# What stretches and the rows' facts read of a case's stages, extensions and pauses.
+EPISODE = ("pk", "disagreement_id", "number", "started_on", "started_at", "ended_at", "due")
+EXTENSION = ("episode_id", "agreed_at", "old_due")
+PAUSE = ("disagreement_id", "episode_id", "paused_on", "resumed_on", "working_days_paused")
 
 
 def _write(apps, read: _Read, facts_on_rows: bool) -> None:

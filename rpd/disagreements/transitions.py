@@ -497,11 +497,11 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
                 "digest": pinned.digest,
                 "fast_track": bool(d.fast_track_reason),
                 **_stage_date(episode),
-                "rows": evidence.written({}, d, pathway=pinned_now),
+                "rows": evidence.changed({}, after := evidence.read(d, pathway=pinned_now)),
                 facts.ACTED_AT: at.isoformat(),
             },
         )
-        facts.keep_stretches(d)
+        facts.keep_stretches(d, after)
     return d
 
 
@@ -2166,10 +2166,11 @@ def perform(
         # The row lock makes a concurrent transition wait, then fail the version check.
         # Only this row: locking the partnership and pathway too (select_related joins them)
         # would queue every transition in the partnership behind one another, and deadlock
-        # with raising, whose inserts take a key-share lock on the partnership.
+        # with raising, whose inserts take a key-share lock on the partnership. The two
+        # agencies are read with it: every notice names them (`outbox.case_facts`).
         d = (
             Disagreement.objects.select_for_update(of=("self",))
-            .select_related("partnership", "pathway")
+            .select_related("partnership", "pathway", "raising_agency", "receiving_agency")
             .filter(pk=disagreement_id)
             .first()
         )
@@ -2218,13 +2219,13 @@ def perform(
                 "stage": d.stage,
                 "version": d.version,
                 **{k: v for k, v in details.items() if k not in FREE_TEXT},
-                "rows": evidence.written(before, d),
+                "rows": evidence.changed(before, after := evidence.read(d)),
                 facts.ACTED_AT: act.at.isoformat(),
                 **({sends.FIELD: sent_from} if sent_from else {}),
             },
             texts={k: v for k, v in details.items() if k in FREE_TEXT},
         )
-        facts.keep_stretches(d)
+        facts.keep_stretches(d, after)
     return d
 
 

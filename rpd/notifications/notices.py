@@ -350,6 +350,10 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
     details_author = details.get("author")  # the id of a record's author
     details = {key: value for key, value in details.items() if key in FACTS}
     writer = Writer(d, actor, at)
+    if current is not None:
+        # The stage running now, as the change left it (its due date is the one just
+        # stored on the case): not read again for each notice about it.
+        writer.episodes[current.number] = current
     pack = d.pack
     if name == "raised":
         _acknowledge(writer, current)

@@ -99,6 +99,31 @@ def test_a_milestone_met_keeps_the_london_day_it_was_met_on(stoke):
     assert met.met_on == D(2026, 6, 10)
 
 
+def test_a_stage_extended_twice_keeps_the_stretches_fill_computes_from_its_rows(stoke):
+    # Each transition takes the case's stages, pauses and extensions from the rows it has
+    # just read for its audit event; fill reads them from the tables. Two extensions of one
+    # stage are read back in the order they were agreed: before the first, the stage was
+    # due on its own date; between them, on the date the second moved it from.
+    clock, _, d = stoke
+    episode = fresh(d).current_episode()
+    leader, other = episode.raising_actor, episode.receiving_actor
+    calendar = fresh(d).partnership.working_calendar()
+    for day, more in ((16, 3), (21, 2)):
+        clock.move_to(london(1, day))
+        due = fresh(d).current_episode().due
+        new_due = calendar.add_working_days(due, more).isoformat()
+        do("extend", leader, d, asked_by=other.pk, reason="Waiting on a report", new_due=new_due)
+    clock.move_to(london(1, 23))
+    discuss(leader, d)
+    as_kept = kept()
+    dues = {due for case, *_, due in as_kept["stretches"] if case == d.pk}
+    assert len(dues) == 3  # the stage's own date, and each extension's
+
+    OpenStretch.objects.all().delete()
+    facts.fill(apps, [d.pk])
+    assert kept() == as_kept
+
+
 def kept() -> dict:
     return {
         "stretches": sorted(
