@@ -520,12 +520,14 @@ def _sighted(person: User, d) -> list[User]:
     return [person, *managers_in_agency(person)]
 
 
-def grant_sight(d: Disagreement, participant: User) -> None:
-    """A new participant: they and their managers in their agency may see it whole."""
-    Viewer.objects.bulk_create(
-        [Viewer(disagreement_id=d.pk, user_id=p.pk) for p in _sighted(participant, d)],
-        ignore_conflicts=True,
-    )
+def grant_sight(d: Disagreement, *participants: User) -> None:
+    """New participants: they and their managers in their agency may see it whole."""
+    sighted = {p.pk for participant in participants for p in _sighted(participant, d)}
+    if sighted:
+        Viewer.objects.bulk_create(
+            [Viewer(disagreement_id=d.pk, user_id=pk) for pk in sorted(sighted)],
+            ignore_conflicts=True,
+        )
 
 
 def rebuild_viewers(people: set[int]) -> int:

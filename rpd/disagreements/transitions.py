@@ -289,11 +289,9 @@ def _open_episode(
         )
         for m in dates.milestones
     )
-    for side, user in (
-        (Side.RAISING, episode.raising_actor),
-        (Side.RECEIVING, episode.receiving_actor),
-    ):
-        _take_part(d, user, side)
+    _take_parts(
+        d, [(episode.raising_actor, Side.RAISING), (episode.receiving_actor, Side.RECEIVING)]
+    )
     d.stage = number
     return episode
 
@@ -334,11 +332,24 @@ def _set_case_deadline(
 
 
 def _take_part(d: Disagreement, user: User, side: str = "") -> None:
-    _, created = Participant.objects.get_or_create(
-        disagreement=d, user=user, defaults={"side": side}
+    _take_parts(d, [(user, side)])
+
+
+def _take_parts(d: Disagreement, people: list[tuple[User, str]]) -> None:
+    """Each person a participant of `d` on their side, unless they are one already; those
+    new to it may see it (`grant_sight`). In three statements however many: the case's
+    row lock (`perform`; a new case in `raise_disagreement`) keeps anyone else from adding
+    the same person meanwhile."""
+    wanted: dict[int, tuple[User, str]] = {}
+    for user, side in people:
+        wanted.setdefault(user.pk, (user, side))
+    there = Participant.objects.filter(disagreement=d, user_id__in=list(wanted))
+    already = set(there.values_list("user_id", flat=True))
+    new = [person for pk, person in wanted.items() if pk not in already]
+    Participant.objects.bulk_create(
+        [Participant(disagreement=d, user=user, side=side) for user, side in new]
     )
-    if created:
-        grant_sight(d, user)
+    grant_sight(d, *(user for user, _ in new))
 
 
 def _stage_date(episode: StageEpisode, key: str = "due") -> dict:
@@ -469,8 +480,7 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
             updated_at=at,
         )
         d.save()
-        _take_part(d, actor, Side.RAISING)
-        _take_part(d, d.receiving_professional, Side.RECEIVING)
+        _take_parts(d, [(actor, Side.RAISING), (d.receiving_professional, Side.RECEIVING)])
         CopiedAgency.objects.bulk_create(
             CopiedAgency(disagreement=d, agency=agency, added_by=actor, added_at=at)
             for agency in data["copied_agencies"]
@@ -1205,11 +1215,10 @@ def _record(act: Act) -> dict:
         AgreedAction(record=record, text=a["text"], owner=a["owner"], due=a["due"])
         for a in data["actions"]
     )
-    for owner in {a["owner"] for a in data["actions"]}:
-        # An owner elsewhere in the partnership sees their action, not the case
-        # (access.sight); one in an agency involved takes part in it.
-        if involved(owner, act.d):
-            _take_part(act.d, owner)
+    # An owner elsewhere in the partnership sees their action, not the case (access.sight);
+    # one in an agency involved takes part in it.
+    owners = {a["owner"].pk: a["owner"] for a in data["actions"]}.values()
+    _take_parts(act.d, [(owner, "") for owner in owners if involved(owner, act.d)])
     facts.met(act.episode.milestones.filter(key__in=data["meets"], met_at__isnull=True), act.at)
     _date_milestones_after(act, data["meets"])
     return {
@@ -1382,9 +1391,7 @@ def _record_panel(act: Act) -> dict:
         at=act.at,
     )
     sitting.members.set(members)
-    for member in members:
-        if involved(member, act.d):
-            _take_part(act.d, member)
+    _take_parts(act.d, [(member, "") for member in members if involved(member, act.d)])
     return {
         "panel": panel.name,
         "held_on": data["held_on"].isoformat(),
@@ -1754,9 +1761,7 @@ def _name_receiver(act: Act) -> dict:
     act.episode.save(update_fields=["receiving_actor"])
     act.d.receiving_professional = to_user
     act.d.receiver_to_name = False
-    _take_part(act.d, to_user, Side.RECEIVING)
-    if acting != to_user:
-        _take_part(act.d, acting, Side.RECEIVING)
+    _take_parts(act.d, [(to_user, Side.RECEIVING), (acting, Side.RECEIVING)])
     return {"side": Side.RECEIVING, "from": from_user.pk, "to": acting.pk, "named": to_user.pk}
 
 
@@ -2277,29 +2282,30 @@ def next_steps(d: Disagreement, episode: StageEpisode | None) -> list[Step]:
     if d.receiver_to_name:
         # Raised with "I do not know who": there is no one to discuss it with yet.
         return _asked(d, episode, "name_receiver", "name who holds the case")
-    records = list(episode.records.filter(superseded_by__isnull=True).order_by("occurred_at", "pk"))
-    # One instance of each author, so walking their managers reads each rung once however
-    # many of their records wait; and none is superseded, as the filter says.
-    with_people([(records, ("author",))])
-    for r in records:
-        Record.superseded_by.related.set_cached_value(r, None)
-    waiting = [r for r in records if r.approved_at is None]
-    if waiting:
+    # The stage's records as far as the next step reads them: whether any waits, and how
+    # the latest went. Only those waiting are built, to be asked about: a stage of fifty
+    # records builds the one or two waiting, not fifty (a change's list columns ask this).
+    current = episode.records.filter(superseded_by__isnull=True).order_by("occurred_at", "pk")
+    outcomes = list(current.values_list("approved_at", "outcome"))
+    if any(approved_at is None for approved_at, _ in outcomes):
+        waiting = list(current.filter(approved_at__isnull=True))
+        # One instance of each author, so walking their managers reads each rung once
+        # however many of their records wait; and none is superseded, as the filter says.
+        with_people([(waiting, ("author",))])
         asking = _Asking(d, episode)
         steps = []
         for r in waiting:
+            Record.superseded_by.related.set_cached_value(r, None)
             when = local_date(r.occurred_at)
             what = f"approve the record of the discussion on {when.day} {when:%B}"
             steps.append(asking.step("approve", what, r))
         return steps
-    latest = records[-1] if records else None
+    latest = outcomes[-1][1] if outcomes else None  # how the latest record went
     # What is missing depends on how the stage will close: as the latest record went, or
     # at the last stage (nowhere to escalate to), by resolving.
-    resolving = episode.number == d.pack.last_stage.number or (
-        latest is not None and latest.outcome == RecordOutcome.RESOLVED
-    )
+    resolving = episode.number == d.pack.last_stage.number or latest == RecordOutcome.RESOLVED
     missing = still_to_record(d, episode, resolving=resolving)
-    if latest is None or missing or latest.outcome == RecordOutcome.ONGOING:
+    if latest is None or missing or latest == RecordOutcome.ONGOING:
         what = f"record the stage {episode.number} discussion"
         if latest is not None and missing:
             # Discussed, but not yet what the stage must record: say what, or it reads as
@@ -2310,7 +2316,7 @@ def next_steps(d: Disagreement, episode: StageEpisode | None) -> list[Step]:
     if unsent:
         name = d.pack.form(unsent[0]).name
         return _asked(d, episode, "submit_form", f"submit the {name}")
-    if latest.outcome == RecordOutcome.RESOLVED:
+    if latest == RecordOutcome.RESOLVED:
         return _asked(d, episode, "resolve", "resolve it, as the record agreed")
     last = d.pack.last_stage
     if episode.number != last.number:
