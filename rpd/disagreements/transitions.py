@@ -2172,15 +2172,17 @@ def perform(
         # Only this row: locking the partnership and pathway too (select_related joins them)
         # would queue every transition in the partnership behind one another, and deadlock
         # with raising, whose inserts take a key-share lock on the partnership. The two
-        # agencies are read with it: every notice names them (`outbox.case_facts`).
-        d = (
-            Disagreement.objects.select_for_update(of=("self",))
-            .select_related("partnership", "pathway", "raising_agency", "receiving_agency")
-            .filter(pk=disagreement_id)
-            .first()
-        )
-        if d is None:
-            raise NotFound()
+        # agencies are read with it: every notice names them (`outbox.case_facts`). The
+        # pinned pack's text is not: it is parsed once per process (`PathwayVersion.pack`).
+        try:
+            d = (
+                Disagreement.objects.select_for_update(of=("self",))
+                .select_related("partnership", "pathway", "raising_agency", "receiving_agency")
+                .defer("pathway__text")
+                .get(pk=disagreement_id)  # not first(): its ordering costs more to build
+            )
+        except Disagreement.DoesNotExist:
+            raise NotFound() from None
         episode = (
             d.episodes.select_related("raising_actor", "receiving_actor")
             .filter(number=d.stage)
