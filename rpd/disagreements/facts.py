@@ -223,6 +223,12 @@ def fill(apps, pks: Iterable[int] | None = None, batch: int = 1000) -> None:
         _write(apps, _Read(apps, pks[start : start + batch]), facts_on_rows=True)
 
 
+# What stretches and the rows' facts read of a case's stages, extensions and pauses.
+EPISODE = ("pk", "disagreement_id", "number", "started_on", "started_at", "ended_at", "due")
+EXTENSION = ("episode_id", "agreed_at", "old_due")
+PAUSE = ("disagreement_id", "episode_id", "paused_on", "resumed_on", "working_days_paused")
+
+
 class _Read:
     """The rows a batch of cases' facts are computed from, each table read once."""
 
@@ -302,12 +308,6 @@ class _Read:
             self.extensions[x["episode_id"]].append((x["agreed_at"], x["old_due"]))
         for p in of("pause:", PAUSE):
             self.pauses[p["disagreement_id"]].append(p)
-
-
-# What stretches and the rows' facts read of a case's stages, extensions and pauses.
-EPISODE = ("pk", "disagreement_id", "number", "started_on", "started_at", "ended_at", "due")
-EXTENSION = ("episode_id", "agreed_at", "old_due")
-PAUSE = ("disagreement_id", "episode_id", "paused_on", "resumed_on", "working_days_paused")
 
 
 def _write(apps, read: _Read, facts_on_rows: bool) -> None:

@@ -337,9 +337,10 @@ def _take_part(d: Disagreement, user: User, side: str = "") -> None:
 
 def _take_parts(d: Disagreement, people: list[tuple[User, str]]) -> None:
     """Each person a participant of `d` on their side, unless they are one already; those
-    new to it may see it (`grant_sight`). In three statements however many: the case's
-    row lock (`perform`; a new case in `raise_disagreement`) keeps anyone else from adding
-    the same person meanwhile."""
+    new to it may see it (`grant_sight`). The participants are read once and written in
+    one statement however many: only a transition adds them, under the case's row lock
+    (`perform`; a new case in `raise_disagreement`), so no one else adds the same person
+    between the read and the write."""
     wanted: dict[int, tuple[User, str]] = {}
     for user, side in people:
         wanted.setdefault(user.pk, (user, side))
@@ -496,6 +497,7 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
         refresh_deadlines(d, episode)
         d.save()
         notices.after_transition("raised", d, None, episode, actor, {}, at)
+        after = evidence.read(d, pathway=pinned_now)  # for the event, and the stretches after it
         audit.append(
             action="disagreement.raised",
             target=d.audit_target,
@@ -507,7 +509,7 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
                 "digest": pinned.digest,
                 "fast_track": bool(d.fast_track_reason),
                 **_stage_date(episode),
-                "rows": evidence.changed({}, after := evidence.read(d, pathway=pinned_now)),
+                "rows": evidence.changed({}, after),
                 facts.ACTED_AT: at.isoformat(),
             },
         )
@@ -2217,6 +2219,7 @@ def perform(
         refresh_deadlines(d, act.episode)
         d.save()
         notices.after_transition(name, d, episode, act.episode, actor, details, act.at)
+        after = evidence.read(d)  # for the event, and the stretches after it
         audit.append(
             action=f"disagreement.{name}",
             target=d.audit_target,
@@ -2226,7 +2229,7 @@ def perform(
                 "stage": d.stage,
                 "version": d.version,
                 **{k: v for k, v in details.items() if k not in FREE_TEXT},
-                "rows": evidence.changed(before, after := evidence.read(d)),
+                "rows": evidence.changed(before, after),
                 facts.ACTED_AT: act.at.isoformat(),
                 **({sends.FIELD: sent_from} if sent_from else {}),
             },
