@@ -37,7 +37,6 @@ __all__ = [
     "governs",
     "governs_person",
     "may_invite",
-    "people_of",
     "SIGHT_ROLES",
 ]
 
@@ -101,13 +100,6 @@ def in_partnership(agency: Agency, partnership: Partnership) -> bool:
     return Membership.objects.filter(partnership=partnership, agency=agency).exists()
 
 
-def people_of(partnership: Partnership) -> QuerySet[User]:
-    """Everyone whose agency takes part in `partnership`, active or not: by the agencies'
-    ids, so a count reads the index of people by agency and joins nothing."""
-    taking_part = Membership.objects.filter(partnership=partnership).values("agency_id")
-    return User.objects.filter(agency_id__in=taking_part)
-
-
 def stand_in_candidates(partnership: Partnership, agency_id, pathway_rung) -> QuerySet[User]:
     """Who may stand in for an agency on a rung of the pathway it has no one on: someone
     active in another agency of the partnership who stands on that rung of their own
@@ -117,7 +109,7 @@ def stand_in_candidates(partnership: Partnership, agency_id, pathway_rung) -> Qu
     if not agency_id or not pathway_rung:
         return User.objects.none()
     return (
-        people_of(partnership)
+        partnership.people()
         .filter(is_active=True, rung__pathway_rung=pathway_rung)
         .exclude(agency_id=agency_id)
         .order_by("last_name", "first_name", "pk")

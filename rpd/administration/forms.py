@@ -28,7 +28,7 @@ from rpd.people.models import (
     User,
 )
 
-from .access import agencies_of, governed_agencies, people_of, stand_in_candidates
+from .access import agencies_of, governed_agencies, stand_in_candidates
 
 # Closure days a partnership sets: from the records' era to a few years ahead.
 EARLIEST_CLOSURE = datetime.date(2000, 1, 1)
@@ -220,7 +220,7 @@ class PersonForm(PartnershipForm):
                 agency__in=governed_agencies(p)
             ).select_related("agency")
         if "line_manager" in self.fields:
-            managers = people_of(p).filter(is_active=True).order_by("last_name", "first_name")
+            managers = p.people().filter(is_active=True).order_by("last_name", "first_name")
             if person is not None:
                 managers = managers.exclude(pk=person.pk)
             self.fields["line_manager"].queryset = managers
@@ -318,7 +318,7 @@ class RoleHolderForm(PartnershipForm):
         if "agency" in self.fields:
             self.fields["agency"].queryset = agencies_of(self.partnership)
         if "user" in self.fields:
-            people = people_of(self.partnership).filter(is_active=True)
+            people = self.partnership.people().filter(is_active=True)
             self.fields["user"].queryset = people.order_by("last_name")
             if listed is not None:
                 self.fields["user"].offer(

@@ -162,7 +162,7 @@ def listed(agency: Agency | None, person: User, partnership: Partnership, among=
     """Everyone a row of `agency` lists (`listed_agency`): `candidates` of that agency;
     with `among` (ids), only those of them."""
     if agency is None:
-        people = access.people_of(partnership)
+        people = partnership.people()
     else:
         # The partnership's agencies as an IN: joined to them, the database walks every
         # agency's people to find one agency's.

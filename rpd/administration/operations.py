@@ -322,7 +322,7 @@ def remove_rung(rung: Rung, partnership: Partnership, by: User) -> None:
 
 
 def _person_in(person: User, partnership: Partnership) -> None:
-    if not access.people_of(partnership).filter(pk=person.pk).exists():
+    if not partnership.people().filter(pk=person.pk).exists():
         raise NotAdministrator(f"person {person.pk} is not in {partnership.slug}")
 
 

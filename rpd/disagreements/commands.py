@@ -105,7 +105,6 @@ def build_demo(pathway_id: str, slug: str | None = None):
 def report(partnership, disagreements) -> None:
     from rpd.pathways.calendar import today
     from rpd.people.demo import DEMO_PASSWORD
-    from rpd.people.models import User
 
     from .models import Status
 
@@ -123,9 +122,7 @@ def report(partnership, disagreements) -> None:
         row = "".join(f"{counts[stage.number, status]:>10}" for status in statuses)
         print(f"  {stage.number:>5}  {row}  {stage.name}")
     users = (
-        User.objects.filter(agency__partnerships=partnership)
-        .select_related("agency")
-        .order_by("agency__pk", "rung__position", "pk")
+        partnership.people().select_related("agency").order_by("agency__pk", "rung__position", "pk")
     )
     print(f"  sign in as any of these (password {DEMO_PASSWORD}):")
     width = max(len(u.username) for u in users)

@@ -155,7 +155,7 @@ def _in_words(text: str, what: str) -> str:
 
 
 def partnership_users(partnership: Partnership):
-    return User.objects.filter(agency__partnerships=partnership, is_active=True)
+    return partnership.people().filter(is_active=True)
 
 
 def unasked_questions(pack) -> set[str]:

@@ -26,7 +26,7 @@ from rpd.pathways.describe import listed
 from rpd.pathways.loader import PackInvalid
 from rpd.pathways.schema import Pack
 from rpd.people import roles as pack_roles
-from rpd.people.models import Agency, AgencyType, Partnership, Role, RoleGrant, StandIn, User
+from rpd.people.models import Agency, AgencyType, Partnership, Role, RoleGrant, StandIn
 
 # Who may raise (rpd.disagreements.transitions.MAY_RAISE): kept in step by a test.
 MAY_RAISE = frozenset(
@@ -132,7 +132,8 @@ def check(
         .order_by("name", "pk")
     )
     people = list(
-        User.objects.filter(agency__partnerships=partnership, is_active=True)
+        partnership.people()
+        .filter(is_active=True)
         .select_related("rung", "line_manager")
         .order_by("last_name", "first_name", "pk")
     )

@@ -9,7 +9,6 @@ from django.shortcuts import render
 from django.utils.text import capfirst
 from django.views.decorators.http import require_GET, require_http_methods
 
-from rpd.administration.access import people_of as partnership_people
 from rpd.disagreements.views.common import administered_or_404
 from rpd.people.models import AgencyType, Role
 
@@ -77,7 +76,7 @@ def import_people(request, slug):
 
         created = [c.key for c in plan.changes if c.kind == "person" and c.action == "create"]
         context["created_people"] = list(
-            not_signed_in(partnership_people(partnership))
+            not_signed_in(partnership.people())
             .filter(email__in=created)
             .values_list("pk", flat=True)
         )

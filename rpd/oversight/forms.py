@@ -13,7 +13,7 @@ from django import forms
 
 from rpd.disagreements.models import Disagreement, PathwayVersion, Status
 from rpd.frontend import GovukDateField, GovukErrors
-from rpd.people.models import Agency, AgencyType, Partnership, User
+from rpd.people.models import Agency, AgencyType, Partnership
 
 from .models import LearningKind, LearningStatus
 from .register import FLAGS, SIDES, Chosen
@@ -222,10 +222,10 @@ class LearningForm(GovukErrors, forms.Form):
                 del self.fields[name]
         self.people = {
             str(u.pk): u
-            for u in User.objects.filter(
-                is_active=True, agency__partnerships=partnership
-            ).distinct().order_by("last_name", "first_name", "pk")
-        }  # fmt: skip
+            for u in partnership.people()
+            .filter(is_active=True)
+            .order_by("last_name", "first_name", "pk")
+        }
         self.fields["owner"].choices = [("", "No one yet")] + [
             (pk, f"{u.display_name}, {u.job_title}" if u.job_title else u.display_name)
             for pk, u in self.people.items()

@@ -48,6 +48,12 @@ class Partnership(models.Model):
         days = tuple(sorted(datetime.date.fromisoformat(d) for d in self.closure_days))
         return get_calendar(self.calendar, days)
 
+    def people(self) -> models.QuerySet[User]:
+        """Everyone whose agency takes part in the partnership, active or not: found by the
+        agencies' ids, so a count reads the index of people by agency and joins nothing."""
+        taking_part = Membership.objects.filter(partnership=self).values("agency_id")
+        return User.objects.filter(agency_id__in=taking_part)
+
 
 class AgencyType(models.TextChoices):
     CHILDRENS_SOCIAL_CARE = "childrens-social-care", "Children's social care"

@@ -38,7 +38,7 @@ def _count(n: int, one: str, many: str) -> str:
 @administration
 def home(request, partnership):
     agencies = access.agencies_of(partnership)
-    people = access.people_of(partnership).filter(is_active=True).count()
+    people = partnership.people().filter(is_active=True).count()
     unfilled = pack_roles.unfilled_roles(partnership)
     stand_ins = StandIn.objects.filter(agency__in=agencies).count()
     pack = partnership.pathway_entry().pack

@@ -38,7 +38,7 @@ SEARCH_CHARS = 100
 def people(request, partnership):
     from rpd.people.invitations import not_signed_in
 
-    everyone = access.people_of(partnership).select_related("agency", "rung", "line_manager")
+    everyone = partnership.people().select_related("agency", "rung", "line_manager")
     agencies = access.agencies_of(partnership)
     chosen = parse_int(request.GET.get("agency"))
     if chosen is not None:
@@ -144,9 +144,7 @@ def add_person_check(request, partnership):
 
 
 def _person(partnership, pk):
-    return one_of(
-        access.people_of(partnership).select_related("agency", "rung", "line_manager"), pk
-    )
+    return one_of(partnership.people().select_related("agency", "rung", "line_manager"), pk)
 
 
 FIELD_SLUGS = {name.replace("_", "-"): name for name in PERSON_DETAILS}
