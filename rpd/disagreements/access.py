@@ -523,11 +523,10 @@ def _sighted(person: User, d) -> list[User]:
 def grant_sight(d: Disagreement, *participants: User) -> None:
     """New participants: they and their managers in their agency may see it whole."""
     sighted = {p.pk for participant in participants for p in _sighted(participant, d)}
-    if sighted:
-        Viewer.objects.bulk_create(
-            [Viewer(disagreement_id=d.pk, user_id=pk) for pk in sorted(sighted)],
-            ignore_conflicts=True,
-        )
+    Viewer.objects.bulk_create(
+        [Viewer(disagreement_id=d.pk, user_id=pk) for pk in sorted(sighted)],
+        ignore_conflicts=True,
+    )
 
 
 def rebuild_viewers(people: set[int]) -> int:

@@ -94,11 +94,11 @@ def met(milestones, at: datetime.datetime) -> None:
     milestones.update(met_at=at, met_on=local_date(at))
 
 
-def keep_stretches(d, rows: dict | None = None) -> None:
+def keep_stretches(d, rows: dict) -> None:
     """Write `d`'s open stretches again, after its transition's audit event. `rows`: the
-    case's evidence rows as the change left them (`evidence.read`), where the change has
-    just read them for its event: its stages, pauses and extensions are taken from them
-    rather than read again."""
+    case's evidence rows as the change left them (`evidence.read`), which the change has
+    just read for its event: its stages, pauses and extensions are taken from them rather
+    than read again."""
     from django.apps import apps
 
     known = [{f: getattr(d, f) for f in CASE}], {d.partnership_id: d.partnership.slug}

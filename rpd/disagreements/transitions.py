@@ -331,10 +331,6 @@ def _set_case_deadline(
     episode.save(update_fields=["due", "due_basis"])
 
 
-def _take_part(d: Disagreement, user: User, side: str = "") -> None:
-    _take_parts(d, [(user, side)])
-
-
 def _take_parts(d: Disagreement, people: list[tuple[User, str]]) -> None:
     """Each person a participant of `d` on their side, unless they are one already; those
     new to it may see it (`grant_sight`). The participants are read once and written in
@@ -1734,7 +1730,7 @@ def _hand_over(act: Act) -> dict:
     )
     setattr(act.episode, f"{side}_actor", to_user)
     act.episode.save(update_fields=[f"{side}_actor"])
-    _take_part(act.d, to_user, side)
+    _take_parts(act.d, [(to_user, side)])
     return {"side": side, "from": from_user.pk, "to": to_user.pk}
 
 
@@ -1810,7 +1806,7 @@ def _hand_over_action(act: Act) -> dict:
     action.owner = to_user
     action.save(update_fields=["owner"])
     if involved(to_user, act.d):
-        _take_part(act.d, to_user)
+        _take_parts(act.d, [(to_user, "")])
     # The reason typed is kept, beside the chain as every reason is (it was dropped).
     return {
         "action": action.pk,

@@ -20,6 +20,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -343,8 +344,6 @@ def _migrated_sqlite() -> Path:
     """A file database `rpd manage migrate` made, once per test process: each test gets a
     copy (a migration from nothing took 6 to 18 s of the suite each time; what `rpd
     migrate` does is tested where it is the subject, tests/test_cli.py)."""
-    import tempfile
-
     where = Path(tempfile.mkdtemp(prefix="rpd-migrated-"))
     database = where / "rpd.sqlite3"
     subprocess.run(

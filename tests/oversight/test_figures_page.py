@@ -1,5 +1,7 @@
 """The figures page: a quarter, a year or any dates, with charts and their tables."""
 
+import datetime
+
 import pytest
 
 from rpd.oversight.figures import Period, figures
@@ -29,8 +31,6 @@ def test_the_figures_page_shows_a_quarters_figures_with_each_chart_beside_its_ta
 
 
 def test_the_region_figures_count_every_partnership_overseen_each_on_its_calendar(client):
-    import datetime
-
     from rpd.disagreements import transitions
     from rpd.people.demo import build_partnership
     from rpd.people.models import Role, RoleGrant
