@@ -571,9 +571,10 @@ def test_escalating_reads_what_the_stages_records_cover_once_for_the_pages_two_l
         q for q in captured.captured_queries if 'SELECT "disagreements_record"."covers"' in q["sql"]
     ]
     # Once for the page's two lists (what may be left out, what is still to record); once
-    # each for the rule asked whether the page may open, for its form, for the rule as it
-    # acts (its evidence and its form alike), and for the next stage's steps.
-    assert len(covers) == 5
+    # each for the rule asked whether the page may open, for the rule as it acts (its
+    # evidence and its form alike), and for the next stage's steps. The page builds no form
+    # of its own for what was sent: the transition's reads it (forms.Sent).
+    assert len(covers) == 4
 
 
 def test_the_record_form_asks_which_milestones_it_meets_only_while_some_are_unmet(client):
@@ -589,3 +590,31 @@ def test_the_record_form_asks_which_milestones_it_meets_only_while_some_are_unme
     page = client.get(url(d, "record")).text
     assert "Milestones this discussion meets" in page
     assert "Contact between the agencies" in page
+
+
+def test_a_discussion_recorded_from_the_page_builds_its_form_once(client, monkeypatch):
+    # The form's fields depend on the case (the people offered, the milestones left): the
+    # transition builds it under the case's lock and reads what was sent into it; the page
+    # builds it again only to show it once more, when the change is refused.
+    from rpd.disagreements import forms
+
+    demo, raiser, d = partnership_with_case()
+    receiver = demo.ladder["police"][0]
+    built = []
+    original = forms.RecordForm.__init__
+
+    def counted(self, *args, **kwargs):
+        built.append(args[0])
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(forms.RecordForm, "__init__", counted)
+    client.force_login(raiser)
+    response = post_record(client, d, [raiser, receiver], "Both sides set out their positions.")
+    assert response.status_code == 302, response.text
+    assert len(built) == 1
+    assert fresh(d).records.get().participants.count() == 2
+    built.clear()
+    response = post_record(client, fresh(d), [raiser, receiver], "")
+    assert response.status_code == 400
+    assert "Enter a summary of the discussion" in response.text
+    assert len(built) == 3  # the transition's, then the page's: unbound, and as typed

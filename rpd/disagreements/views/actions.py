@@ -7,6 +7,8 @@ was typed.
 
 from __future__ import annotations
 
+import functools
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +21,7 @@ from rpd.frontend import GovukDateInput, GovukErrors
 from rpd.pathways.calendar import today as london_today
 
 from .. import access, presenters, sends, transitions
+from ..forms import Sent
 from ..models import AgreedAction, Disagreement, Record
 from .common import attempt, case_or_404, error_summary, label, parse_int, posted, with_errors
 from .disagreement import button_text
@@ -143,6 +146,19 @@ def _actions_from(post) -> list[dict]:
     return actions
 
 
+def _read(name: str, post, typed_na: dict[str, str], form: forms.Form) -> dict:
+    """What the page sent, as transition `name` takes it from the fields of `form`: agreed
+    actions as a list, the target named, and why each item left out does not apply."""
+    data = posted(form.fields, post)
+    if TARGETS.get(name):
+        data[TARGETS[name]] = post.get(TARGETS[name], "")
+    if name == "record":
+        data["actions"] = _actions_from(post)
+    if name in ("escalate", "resolve"):
+        data["not_applicable"] = {k: v for k, v in typed_na.items() if v.strip()}
+    return data
+
+
 class ActionRow(GovukErrors, forms.Form):
     """One agreed action typed on the record page, named action-N-text/-owner/-due as
     the transition's `actions` are read back (_actions_from); shown again as typed."""
@@ -221,25 +237,17 @@ def act(request, pk: int, action: str):
     uncovered = _may_be_left_out(d, covered, resolving=resolving) if closing else []
     still = transitions.still_to_record(d, episode, covered, resolving=resolving) if closing else []
     page = {"version": d.version, "changes": [], "extra": {}, "typed_na": {}}
-    blank = transitions.form_for(name, user, d, known=known, target=target)
     data = None
     if request.method == "POST":
-        data = posted(blank.fields, request.POST)
-        if TARGETS.get(name):
-            data[TARGETS[name]] = request.POST.get(TARGETS[name], "")
-        if name == "record":
-            data["actions"] = _actions_from(request.POST)
-        if name in ("escalate", "resolve"):
-            typed = {r.id: request.POST.get(f"na-{r.id}", "") for r in uncovered}
-            page["typed_na"] = typed
-            data["not_applicable"] = {k: v for k, v in typed.items() if v.strip()}
-        if attempt(name, user, d, request.POST, data, page):
+        page["typed_na"] = {r.id: request.POST.get(f"na-{r.id}", "") for r in uncovered}
+        read = functools.partial(_read, name, request.POST, page["typed_na"])
+        sent = Sent(read, request.POST)
+        if attempt(name, user, d, request.POST, sent, page):
             messages.success(request, f"{DONE[name]}.")
             return redirect("disagreements:detail", pk=d.pk)
-    # Unless sent, the form shown is the one just built: building it again reads it again.
-    form = label(
-        blank if data is None else transitions.form_for(name, user, d, data, known, target)
-    )
+        # Refused: shown again as typed, read into the form as it stands now.
+        data = sent.read(transitions.form_for(name, user, d, known=known, target=target))
+    form = label(transitions.form_for(name, user, d, data, known, target))
     if name == "correct" and data is None and isinstance(target, Record):
         form.fields["summary"].initial = target.summary  # a correction starts from the record
     method, verb = "post", _verb(name, d)
