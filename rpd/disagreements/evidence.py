@@ -12,6 +12,12 @@ who took part. A model added to this app must be listed in `EVIDENCE` or in
 
 from __future__ import annotations
 
+import contextlib
+import re
+from collections.abc import Iterator
+
+from django.db import connection
+
 from rpd.audit import rows
 
 from . import models as m
@@ -53,6 +59,13 @@ NOT_EVIDENCE = {
 for _model, _many in EVIDENCE.items():
     rows.register(_model, _many)
 
+# The tables each kind of evidence row is written to: its own, and its many-to-many links'.
+_TABLES = {
+    model: {model._meta.db_table}
+    | {model._meta.get_field(name).remote_field.through._meta.db_table for name in many}
+    for model, many in EVIDENCE.items()
+}
+
 
 def snapshot(d: m.Disagreement, *, pathway: bool = False) -> dict[str, str]:
     """The digest of every evidence row of one disagreement, read from the database.
@@ -78,12 +91,71 @@ def rows_of(d: m.Disagreement, *, pathway: bool = False) -> list:
     ]
 
 
+@contextlib.contextmanager
+def writes() -> Iterator[set[str]]:
+    """The tables written on this connection while inside, to read again after a change
+    only the evidence it may have written (`read_again`). Every statement passes here,
+    the ORM's and raw SQL alike; one whose writing is not understood is taken to have
+    written everything (`EVERY_TABLE`)."""
+    written: set[str] = set()
+
+    def watch(execute, sql, params, many, context):
+        found = _WRITES.findall(sql)
+        if found:
+            written.update(name.lower() for name in found)
+        elif not _READS.match(sql):
+            written.add(EVERY_TABLE)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        yield written
+
+
+EVERY_TABLE = "*"
+# The table each writing clause names, quoted as Django quotes it or not, and in a schema
+# or not. (A row lock's "FOR UPDATE OF" reads as a write of a table "of": a harmless extra.)
+_WRITES = re.compile(
+    r"\b(?:(?:INSERT|REPLACE|MERGE)(?:\s+OR\s+\w+)?\s+INTO|UPDATE(?:\s+ONLY)?|"
+    r'DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+(?:"?\w+"?\.)?"?(\w+)"?',
+    re.IGNORECASE,
+)
+# Statements that write nothing when no writing clause is found in them: reads (a WITH
+# writes only through such a clause) and transaction control.
+_READS = re.compile(
+    r"\s*(?:SELECT|WITH|VALUES|EXPLAIN|SAVEPOINT|RELEASE|ROLLBACK|PRAGMA|SET|SHOW)\b",
+    re.IGNORECASE,
+)
+
+
+def read_again(d: m.Disagreement, before: dict[str, rows.Read], written: set[str]) -> dict:
+    """Every evidence row of `d` after a change that wrote the tables `written` (`writes`),
+    as `read` would give them: the kinds of row the change wrote, or now finds by another
+    key (the case's subject), are read again; the others are as `before` read them. A
+    change writes a few of a case's two dozen kinds."""
+    was = before.get(f"{m.Disagreement._meta.model_name}:{d.pk}")
+    then = was.columns if was is not None else {}
+    now = _evidence_of(d, pathway=False)
+    keys_then = _evidence_of_keys(then.get("id"), then.get("subject_id"), None)
+    again, kept = [], set()
+    for wanted, found_then in zip(now, keys_then, strict=True):
+        model = wanted[0]
+        if EVERY_TABLE in written or _TABLES[model] & written or wanted != found_then:
+            again.append(wanted)
+        else:
+            kept.add(model._meta.model_name)
+    unchanged = {label: row for label, row in before.items() if label.partition(":")[0] in kept}
+    return unchanged | rows.read_all(again)
+
+
 def _evidence_of(d: m.Disagreement, *, pathway: bool) -> list[tuple[type, str, int]]:
     """Each kind of evidence row of one disagreement: its model, and the lookup that finds
     its rows with the key it must equal."""
-    case, subject = d.pk, d.subject_id
+    return _evidence_of_keys(d.pk, d.subject_id, d.pathway_id if pathway else None)
+
+
+def _evidence_of_keys(case, subject, pathway) -> list[tuple[type, str, int]]:
     return [
-        *([(m.PathwayVersion, "pk", d.pathway_id)] if pathway else []),
+        *([(m.PathwayVersion, "pk", pathway)] if pathway is not None else []),
         (m.Disagreement, "pk", case),
         (m.Subject, "pk", subject),
         (m.SubjectSensitive, "subject_id", subject),

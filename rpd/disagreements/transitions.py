@@ -2209,13 +2209,14 @@ def perform(
         act.data = rule.validate(data or {}, act)
         rule.check_target(act)
         before = evidence.read(d)
-        details = rule.effect(act)
-        d.version += 1
-        d.updated_at = act.at
-        refresh_deadlines(d, act.episode)
-        d.save()
-        notices.after_transition(name, d, episode, act.episode, actor, details, act.at)
-        after = evidence.read(d)  # for the event, and the stretches after it
+        with evidence.writes() as written:
+            details = rule.effect(act)
+            d.version += 1
+            d.updated_at = act.at
+            refresh_deadlines(d, act.episode)
+            d.save()
+            notices.after_transition(name, d, episode, act.episode, actor, details, act.at)
+        after = evidence.read_again(d, before, written)  # for the event, and the stretches
         audit.append(
             action=f"disagreement.{name}",
             target=d.audit_target,

@@ -41,6 +41,10 @@ def frozen():
 
 @pytest.fixture
 def resolved(db):
+    return resolved_with_every_common_kind_of_row()
+
+
+def resolved_with_every_common_kind_of_row():
     """A Stoke-on-Trent disagreement with one of every common kind of evidence row:
     a record with an agreed action, an extension, a hand-over, a pause and a resolution."""
     demo = build_partnership("stoke-on-trent")
@@ -329,3 +333,54 @@ def test_where_psycopg_cannot_pipeline_the_rows_are_read_one_query_at_a_time(res
     read = evidence.read(resolved)
 
     assert {label: row.digest() for label, row in read.items()} == rows_digests(resolved)
+
+
+def test_after_a_change_the_rows_read_again_are_every_row_as_read_whole(db, monkeypatch):
+    # A change reads again only the kinds of row it wrote (`evidence.writes`), the others
+    # as they were before it: through raising, recording with an agreed action, extending,
+    # handing over, pausing, resuming and resolving, what that gives is what reading every
+    # row would, and most kinds are not read again.
+    again = evidence.read_again
+    kinds = len(evidence._evidence_of(Disagreement(pk=1, subject_id=1), pathway=False))
+    read_again = []
+
+    def checked(d, before, written):
+        found = again(d, before, written)
+        assert found == evidence.read(d)
+        read_again.append(sum(bool(evidence._TABLES[m] & written) for m in evidence.EVIDENCE))
+        return found
+
+    monkeypatch.setattr(evidence, "read_again", checked)
+    resolved_with_every_common_kind_of_row()
+    assert len(read_again) >= 8
+    assert max(read_again) < kinds / 2
+
+
+def test_the_tables_a_change_writes_are_found_in_every_statement_it_makes(resolved):
+    record = resolved.records.first()
+    other = resolved.participants.exclude(user__in=record.participants.all()).first().user
+    table = Record._meta.db_table
+    with evidence.writes() as written, connection.cursor() as cursor:
+        Record.objects.filter(pk=record.pk).exists()
+        cursor.execute(f'UPDATE "{table}" SET summary = summary WHERE id = %s', [record.pk])
+        cursor.execute(f"WITH r AS (SELECT id FROM {table}) SELECT COUNT(*) FROM r")
+    assert written == {table}
+    before = evidence.read(resolved)
+    with evidence.writes() as written:
+        record.participants.add(other)  # only the record's links: its row is as it was
+    assert Record.participants.through._meta.db_table in written
+    assert evidence.read_again(resolved, before, written) == evidence.read(resolved)
+    assert evidence.read_again(resolved, before, set()) != evidence.read(resolved)
+    # Rows found through the case by a key the change moved are read again, written or not.
+    subject = Subject.objects.get(pk=resolved.subject_id)
+    subject.pk = None
+    subject.save()
+    before = evidence.read(resolved)
+    with evidence.writes() as written:
+        Disagreement.objects.filter(pk=resolved.pk).update(subject=subject)
+    assert written == {Disagreement._meta.db_table}
+    moved = fresh(resolved)
+    assert evidence.read_again(moved, before, written) == evidence.read(moved)
+    with evidence.writes() as written, connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE scratch_rows (n integer)")
+    assert written == {evidence.EVERY_TABLE}  # not understood: everything read again
