@@ -135,7 +135,7 @@ class Sent:
     """What a page sent, to be read into the fields of the form that takes it once that
     form is built: by the transition, under the case's lock. A page need not build the
     form first only to learn its fields (which the case decides: an extension's
-    milestones, the people offered), which cost a submission a tenth of its time."""
+    milestones, the people offered), as every submission from a page did."""
 
     read: Callable[[forms.Form], dict]  # the form built, unbound: its fields' values
     post: Mapping[str, str]  # as sent
