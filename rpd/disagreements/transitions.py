@@ -658,7 +658,7 @@ class Rule:
     # and the target: the candidates, of whom only those this rule lets do it are named.
     asks: Callable[[Disagreement, StageEpisode, object], list[User]] | None = None
 
-    def validate(self, data: dict, act: Act) -> dict:
+    def validate(self, data: dict | forms.Sent, act: Act) -> dict:
         return _valid(self.form(data, context=act.context, **self.form_needs(act)))
 
     def check_target(self, act: Act) -> None:
@@ -2158,10 +2158,11 @@ def perform(
     actor: User,
     disagreement_id: int,
     version: int,
-    data: dict | None = None,
+    data: dict | forms.Sent | None = None,
     sent_from: str | None = None,
 ):
-    """Apply transition `name` as `actor` to the disagreement they saw at `version`.
+    """Apply transition `name` as `actor` to the disagreement they saw at `version`:
+    `data` as a dict, or as a page sent it (`forms.Sent`, read into the form built here).
     `sent_from`: the token of the page it was sent from, kept in its audit event so that
     the same page sent again is known for what it is (`sends`)."""
     rule = RULES[name]

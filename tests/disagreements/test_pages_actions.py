@@ -8,7 +8,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from rpd.disagreements import transitions
+from rpd.disagreements import forms, transitions
 from rpd.disagreements.models import Status
 from rpd.disagreements.views import actions
 from rpd.people.demo import build_partnership
@@ -596,8 +596,6 @@ def test_a_discussion_recorded_from_the_page_builds_its_form_once(client, monkey
     # The form's fields depend on the case (the people offered, the milestones left): the
     # transition builds it under the case's lock and reads what was sent into it; the page
     # builds it again only to show it once more, when the change is refused.
-    from rpd.disagreements import forms
-
     demo, raiser, d = partnership_with_case()
     receiver = demo.ladder["police"][0]
     built = []

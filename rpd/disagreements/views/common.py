@@ -10,6 +10,7 @@ from rpd.dataprotection import readings
 from rpd.frontend import GovukDateInput, as_sentence, first_input_id
 
 from .. import access, presenters, sends, transitions
+from ..forms import Sent
 from ..models import Disagreement
 
 # Field name: (label, hint). The backend forms name fields for code; these name them
@@ -302,7 +303,7 @@ def parse_int(value) -> int | None:
     return number if 0 < number < 2**53 else None
 
 
-def attempt(name: str, user, d: Disagreement, post, data: dict, page: dict) -> bool:
+def attempt(name: str, user, d: Disagreement, post, data: dict | Sent, page: dict) -> bool:
     """Perform transition `name` from a page as the person saw it: True once done.
 
     Otherwise `page` says why, for the page to show again with everything typed kept:
