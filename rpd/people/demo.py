@@ -202,6 +202,10 @@ class _Namer:
 
 @transaction.atomic
 def build_partnership(pathway_id: str, slug: str | None = None) -> DemoPartnership:
+    """A new partnership of synthetic agencies and people, written in a few statements of
+    many rows each (every test and every `rpd demo` builds one). Its people are written
+    without the signals a person's save sends: those tell the cases a person takes part
+    in, and the partnership and its agencies are new, so there are none."""
     pack = registry.get(pathway_id).pack
     slug = slug or pathway_id
     partnership = Partnership.objects.create(
@@ -214,6 +218,8 @@ def build_partnership(pathway_id: str, slug: str | None = None) -> DemoPartnersh
     demo = DemoPartnership(partnership)
     names = _Namer(sum(map(ord, slug)))
     password = _password_hash()
+    people: list[User] = []
+    grants: list[RoleGrant] = []
 
     def person(username: str, agency: Agency, title: str, rung=None, manager=None, roles=()):
         given, family = names()
@@ -221,16 +227,16 @@ def build_partnership(pathway_id: str, slug: str | None = None) -> DemoPartnersh
             username=f"{slug}-{username}",
             first_name=given,
             last_name=family,
-            email=f"{slug}-{username}@example.org",
+            email=f"{slug}-{username}@example.org".lower(),  # as User.save stores it
             agency=agency,
             rung=rung,
-            line_manager=manager,
             job_title=title,
             password=password,
             demo_made=True,
         )
-        user.save()
-        RoleGrant.objects.bulk_create(
+        user.manager_to_be = manager  # set once everyone has a key
+        people.append(user)
+        grants.extend(
             RoleGrant(
                 user=user, role=r, partnership=partnership if r in PARTNERSHIP_ROLES else None
             )
@@ -244,48 +250,58 @@ def build_partnership(pathway_id: str, slug: str | None = None) -> DemoPartnersh
     elif pack.scope.value == "adults":  # no children's services in an adults-only demo
         keys = ["asc", "police", "health", "charity"]
     adults_only = pack.scope.value == "adults"
-    for key in keys:
-        agency_type, titles = LADDERS[key]
+    ladders = [LADDERS[key] for key in keys]
+    agencies = Agency.objects.create_all_in(
+        partnership,
+        [
+            {
+                "name": ADULT_NAMES.get(key, AGENCY_NAMES[key])
+                if adults_only
+                else AGENCY_NAMES[key],
+                "type": agency_type,
+            }
+            for key, (agency_type, _) in zip(keys, ladders, strict=True)
+        ]
+        + [{"name": "Safeguarding Partnership Business Unit", "type": AgencyType.PARTNERSHIP}],
+    )
+    unit_agency = agencies.pop()
+    # A pathway with more rungs than the agency has titles names the extra rungs' holders
+    # by the pathway's own rung names.
+    titled = {}
+    for key, (_, titles) in zip(keys, ladders, strict=True):
         titles = ADULT_TITLES.get(key, titles) if adults_only else titles
-        name = ADULT_NAMES.get(key, AGENCY_NAMES[key]) if adults_only else AGENCY_NAMES[key]
-        agency = Agency.objects.create_in(partnership, name=name, type=agency_type)
-        demo.agencies[key] = agency
-        # A pathway with more rungs than the agency has titles names the extra rungs'
-        # holders by the pathway's own rung names.
-        titles = [
+        titled[key] = [
             titles[i] if i < len(titles) else generic.name for i, generic in enumerate(pack.rungs)
         ]
-        rungs = [
-            Rung.objects.create(
-                agency=agency, position=i + 1, title=titles[i], pathway_rung=generic.id
-            )
-            for i, generic in enumerate(pack.rungs)
-        ]
-        # Build top-down so each person's manager exists already.
+    rungs = Rung.objects.bulk_create(
+        Rung(agency=agency, position=i + 1, title=titled[key][i], pathway_rung=generic.id)
+        for key, agency in zip(keys, agencies, strict=True)
+        for i, generic in enumerate(pack.rungs)
+    )
+    for n, (key, agency) in enumerate(zip(keys, agencies, strict=True)):
+        demo.agencies[key] = agency
+        titles = titled[key]
+        ladder = rungs[n * len(pack.rungs) : (n + 1) * len(pack.rungs)]
+        # Top-down, as the names were always given out.
         chain: list[User] = []
-        for i in reversed(range(len(rungs))):
+        for i in reversed(range(len(ladder))):
             roles = [Role.PRACTITIONER] if i == 0 else [Role.MANAGER]
             if i >= 2:
                 roles.append(Role.SENIOR_MANAGER)
             manager = chain[0] if chain else None
-            chain.insert(0, person(f"{key}-{i + 1}", agency, titles[i], rungs[i], manager, roles))
+            chain.insert(0, person(f"{key}-{i + 1}", agency, titles[i], ladder[i], manager, roles))
         demo.ladder[key] = chain
         demo.colleague[key] = person(
-            f"{key}-colleague", agency, titles[0], rungs[0], chain[1], [Role.PRACTITIONER]
+            f"{key}-colleague", agency, titles[0], ladder[0], chain[1], [Role.PRACTITIONER]
         )
         demo.lead[key] = person(
             f"{key}-lead",
             agency,
             "Designated Safeguarding Lead",
-            rungs[min(1, len(rungs) - 1)],
+            ladder[min(1, len(ladder) - 1)],
             chain[min(2, len(chain) - 1)],  # reports to the senior manager
             [Role.SAFEGUARDING_LEAD],
         )
-    unit_agency = Agency.objects.create_in(
-        partnership,
-        name="Safeguarding Partnership Business Unit",
-        type=AgencyType.PARTNERSHIP,
-    )
     demo.unit = person(
         "unit", unit_agency, "Partnership Business Manager", roles=[Role.PARTNERSHIP_UNIT]
     )
@@ -301,6 +317,11 @@ def build_partnership(pathway_id: str, slug: str | None = None) -> DemoPartnersh
         demo.ladder[keys[0]][1],  # a complete ladder: the demo passes its go-live check
         [Role.PRACTITIONER],
     )
+    User.objects.bulk_create(people)
+    for user in people:
+        user.line_manager = user.__dict__.pop("manager_to_be")
+    User.objects.bulk_update([u for u in people if u.line_manager], ["line_manager"])
+    RoleGrant.objects.bulk_create(grants)
     _fill_roles(demo, pack)
     return demo
 

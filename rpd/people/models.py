@@ -70,15 +70,25 @@ class AgencyType(models.TextChoices):
 class AgencyManager(models.Manager):
     def create_in(self, partnership: Partnership, *, name: str, type: str, code: str = "", **kw):
         """A new agency serving `partnership`; its code defaults to one from both names."""
-        agency = self.create(
-            name=name,
-            type=type,
-            code=code or slugify(f"{partnership.slug} {name}")[:64],
-            owner=partnership,
-            **kw,
-        )
+        agency = self.create(**self._serving(partnership, name=name, type=type, code=code, **kw))
         Membership.objects.create(partnership=partnership, agency=agency)
         return agency
+
+    def create_all_in(self, partnership: Partnership, agencies: list[dict]) -> list[Agency]:
+        """New agencies serving `partnership`, as `create_in` makes each, in two statements
+        (a demo partnership's; the database must return the rows' keys)."""
+        made = self.bulk_create(Agency(**self._serving(partnership, **a)) for a in agencies)
+        Membership.objects.bulk_create(Membership(partnership=partnership, agency=a) for a in made)
+        return made
+
+    @staticmethod
+    def _serving(partnership: Partnership, *, name: str, code: str = "", **kw) -> dict:
+        return {
+            "name": name,
+            "code": code or slugify(f"{partnership.slug} {name}")[:64],
+            "owner": partnership,
+            **kw,
+        }
 
 
 class Agency(models.Model):
