@@ -1,5 +1,7 @@
 import pytest
 
+from . import migrated
+
 
 def pytest_collection_modifyitems(items):
     # Every test that touches the database also runs in the PostgreSQL pass (-m db).
@@ -14,3 +16,14 @@ def audit_checkpoints(tmp_path, settings):
     data directory is not, and a chain from an earlier test is not this one's."""
     settings.RPD_AUDIT_CHECKPOINTS = tmp_path / "audit-checkpoints.log"
     return settings.RPD_AUDIT_CHECKPOINTS
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The test database, migrated; on SQLite (in this process's memory) also kept as a
+    file as the migrations left it, before any test wrote to it (`migrated`)."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        with django_db_blocker.unblock():
+            migrated.keep(connection, tmp_path_factory.mktemp("migrated"))

@@ -11,16 +11,13 @@ import collections
 import datetime
 import email
 import email.policy
-import functools
 import http.server
 import json
 import logging
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -30,6 +27,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from aiosmtpd.controller import Controller
+
+from tests import migrated
 
 # The test mail server's own chatter (aiosmtpd logs each connection at INFO) is not the
 # log of the process under test, which goes to stderr as JSON lines (rpd/logs.py).
@@ -323,36 +322,16 @@ def shared_database_url(tmp_path) -> str:
 
     On PostgreSQL, pytest-django's own test database (the test uses transaction=True so
     its rows are committed, and flushed afterwards). On SQLite that one lives in this
-    process's memory, so a file database is made for the occasion.
+    process's memory, so a file database is made for the occasion: a copy of it as the
+    migrations left it (`tests.migrated`).
     """
     from django.db import connection
 
     if connection.vendor == "sqlite":
         database = tmp_path / "rpd.sqlite3"
-        source, copy = sqlite3.connect(_migrated_sqlite()), sqlite3.connect(database)
-        try:
-            source.backup(copy)
-        finally:
-            source.close()
-            copy.close()
+        migrated.copy_to(database)
         return f"sqlite:///{database}"
     return postgres_url(connection.settings_dict)
-
-
-@functools.cache
-def _migrated_sqlite() -> Path:
-    """A file database `rpd manage migrate` made, once per test process: each test gets a
-    copy (a migration from nothing took 6 to 18 s of the suite each time; what `rpd
-    migrate` does is tested where it is the subject, tests/test_cli.py)."""
-    where = Path(tempfile.mkdtemp(prefix="rpd-migrated-"))
-    database = where / "rpd.sqlite3"
-    subprocess.run(
-        [RPD, "manage", "migrate", "--verbosity", "0"],
-        env=subprocess_env(f"sqlite:///{database}", where),
-        check=True,
-        timeout=180,
-    )
-    return database
 
 
 def postgres_url(db: dict) -> str:
