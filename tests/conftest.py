@@ -27,3 +27,9 @@ def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
     if connection.vendor == "sqlite":
         with django_db_blocker.unblock():
             migrated.keep(connection, tmp_path_factory.mktemp("migrated"))
+
+
+@pytest.fixture
+def migrated_sqlite(django_db_setup):
+    """`migrated.copy_to`, once the test database is made: on SQLite it copies that one."""
+    return migrated.copy_to

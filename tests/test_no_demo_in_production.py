@@ -15,18 +15,16 @@ PRODUCTION = {
     "RPD_ALLOWED_HOSTS": "rpd.example.org",
 }
 
-# In a fresh process with the settings given: a demo partnership exists, demo mode asked
-# for; then what the sign-in page lists and what a demo button does.
+# In a fresh process with the settings given, on a migrated database: a demo partnership
+# exists, demo mode asked for; then what the sign-in page lists and what a demo button does.
 TRY_DEMO_SIGN_IN = """
 import django, os
 os.environ["DJANGO_SETTINGS_MODULE"] = "rpd.settings"
 django.setup()
 from django.conf import settings
-from django.core.management import call_command
 from django.test import Client
 from rpd.people.demo import build_partnership
 from rpd.people.demo_sign_in import demo_mode, demo_people
-call_command("migrate", verbosity=0)
 demo = build_partnership("jersey")
 client = Client(HTTP_HOST="rpd.example.org")
 response = client.post("/demo/sign-in/", {"person": str(demo.unit.pk)}, secure=True)
@@ -36,8 +34,9 @@ print(settings.RPD_DEMO, demo_mode(), len(demo_people()), response.status_code,
 """
 
 
-def test_production_settings_refuse_demo_sign_in_even_with_the_demo_flag(tmp_path):
+def test_production_settings_refuse_demo_sign_in_even_with_the_demo_flag(tmp_path, migrated_sqlite):
     (tmp_path / "data").mkdir()
+    migrated_sqlite(tmp_path / "data" / "rpd.sqlite3")
     # Plain static files: this process has no collected manifest to draw the 404 page with.
     env = {**PRODUCTION, "RPD_DEMO": "1", "RPD_STATIC_MANIFEST": "0"}
     status, out, err = python(tmp_path, TRY_DEMO_SIGN_IN, **env)

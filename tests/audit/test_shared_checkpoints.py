@@ -5,8 +5,11 @@ so a verification on one host sees the heads written on another."""
 from ..subprocess_rpd import rpd
 
 
-def test_a_verification_on_one_host_meets_the_checkpoints_written_on_another(tmp_path):
-    database = f"sqlite:///{tmp_path / 'rpd.sqlite3'}"  # the installation's one database
+def test_a_verification_on_one_host_meets_the_checkpoints_written_on_another(
+    tmp_path, migrated_sqlite
+):
+    migrated_sqlite(tmp_path / "rpd.sqlite3")  # the installation's one database
+    database = f"sqlite:///{tmp_path / 'rpd.sqlite3'}"
     shared = tmp_path / "shared-checkpoints"
 
     def host(name, *argv, **env):
@@ -17,7 +20,6 @@ def test_a_verification_on_one_host_meets_the_checkpoints_written_on_another(tmp
         }
         return rpd(tmp_path, *argv, **{**settings, **env})
 
-    assert host("web-1", "migrate")[0] == 0
     status, _out, err = host("web-1", "demo", "--pathway", "jersey")
     assert status == 0, err
 
