@@ -218,7 +218,7 @@ def build_partnership(pathway_id: str, slug: str | None = None) -> DemoPartnersh
     demo = DemoPartnership(partnership)
     names = _Namer(sum(map(ord, slug)))
     password = _password_hash()
-    people: list[User] = []
+    people: list[tuple[User, User | None]] = []  # each person, and their line manager
     grants: list[RoleGrant] = []
 
     def person(username: str, agency: Agency, title: str, rung=None, manager=None, roles=()):
@@ -234,8 +234,7 @@ def build_partnership(pathway_id: str, slug: str | None = None) -> DemoPartnersh
             password=password,
             demo_made=True,
         )
-        user.manager_to_be = manager  # set once everyone has a key
-        people.append(user)
+        people.append((user, manager))  # the manager set once everyone has a key
         grants.extend(
             RoleGrant(
                 user=user, role=r, partnership=partnership if r in PARTNERSHIP_ROLES else None
@@ -317,10 +316,10 @@ def build_partnership(pathway_id: str, slug: str | None = None) -> DemoPartnersh
         demo.ladder[keys[0]][1],  # a complete ladder: the demo passes its go-live check
         [Role.PRACTITIONER],
     )
-    User.objects.bulk_create(people)
-    for user in people:
-        user.line_manager = user.__dict__.pop("manager_to_be")
-    User.objects.bulk_update([u for u in people if u.line_manager], ["line_manager"])
+    User.objects.bulk_create(user for user, _ in people)
+    for user, manager in people:
+        user.line_manager = manager
+    User.objects.bulk_update([user for user, manager in people if manager], ["line_manager"])
     RoleGrant.objects.bulk_create(grants)
     _fill_roles(demo, pack)
     return demo
