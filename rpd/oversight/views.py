@@ -79,13 +79,16 @@ def register_page(request, slug: str | None = None):
     form = RegisterForm(request.GET or None, options=Options(partnerships))
     if form.is_bound:
         form.is_valid()
+    return _register_page(request, slug, partnerships, form)
+
+
+def _register_page(request, slug, partnerships, form, status: int = 200):
     chosen = form.chosen(london_today())
     qs, covered = register.cases(request.user, chosen)
     counted = register.totals(qs)
     page = _page(request, counted.cases)
     rows = register.rows(qs, register.PAGE, (page - 1) * register.PAGE)
     _note_shown(request, rows, Read.LIST, "register")
-    query = request.GET.urlencode()
     first, last = (page - 1) * register.PAGE + 1, (page - 1) * register.PAGE + len(rows)
     return render(
         request,
@@ -103,12 +106,22 @@ def register_page(request, slug: str | None = None):
             "caption": f"Cases {first:,} to {last} of {counted.cases:,}",
             "page": page,
             "more": page * register.PAGE < counted.cases,
-            "exports": [
-                (kind, f"{request.path}export.{kind}" + (f"?{query}" if query else ""))
-                for kind in ("csv", "xlsx")
-            ],
+            "exports": _exports(request, form),
         },
+        status=status,
     )
+
+
+def _exports(request, form) -> list[tuple[str, str]]:
+    """The page's downloads, with its filters; none while a filter is wrong (the page says
+    which), so no download is taken for filtered that is not."""
+    if form.errors:
+        return []
+    page = request.path.removesuffix(request.path.rpartition("/")[2])
+    query = request.GET.urlencode()
+    return [
+        (kind, f"{page}export.{kind}" + (f"?{query}" if query else "")) for kind in ("csv", "xlsx")
+    ]
 
 
 def _note_shown(request, rows, what: str, detail: str) -> None:
@@ -146,9 +159,8 @@ def period_figures(request, slug: str | None, reasons: int | None = None):
 
 @login_required
 @require_GET
-def figures_page(request, slug: str | None = None):
+def figures_page(request, slug: str | None = None, status: int = 200):
     form, f = period_figures(request, slug, reasons=REASONS_ON_PAGE)
-    query = request.GET.urlencode()
     return render(
         request,
         "oversight/figures.html",
@@ -158,11 +170,9 @@ def figures_page(request, slug: str | None = None):
             "figures": f,
             "headline": [{"key": k, "value": f"{v:,}"} for k, v in f.headline()[:4]],
             "sections": drawn(tables(f)),
-            "exports": [
-                (kind, f"{request.path}export.{kind}" + (f"?{query}" if query else ""))
-                for kind in ("csv", "xlsx")
-            ],
+            "exports": _exports(request, form),
         },
+        status=status,
     )
 
 
@@ -179,8 +189,8 @@ def register_export(request, kind: str, slug: str | None = None):
         raise Http404("Page not found")
     partnerships = overseen_partnerships(request.user, slug)
     form = RegisterForm(request.GET or None, options=Options(partnerships))
-    if form.is_bound:
-        form.is_valid()
+    if form.is_bound and not form.is_valid():
+        return _register_page(request, slug, partnerships, form, status=400)
     chosen = form.chosen(london_today())
     qs, covered = register.cases(request.user, chosen)
     rows = register.rows(qs, limit=None)
@@ -196,9 +206,12 @@ def figures_export(request, kind: str, slug: str | None = None):
     if kind not in exports.KINDS:
         raise Http404("Page not found")
     form, f = period_figures(request, slug)
+    if form.errors:
+        return figures_page(request, slug, status=400)
     filters = {"start": f.period.start.isoformat(), "end": f.period.end.isoformat()}
     exports.audited(request.user, "figures", kind, f.partnerships, filters, len(f.headline()))
-    return _download(exports.render(kind, f.headline(), tables(f)), kind, "figures")
+    name = f"figures-{slug or 'region'}-{filters['start']}-to-{filters['end']}"
+    return _download(exports.render(kind, f.headline(), tables(f)), kind, name)
 
 
 def learning_table(items: list[learning.Item], slug: str | None) -> dict:

@@ -92,3 +92,58 @@ def test_exports_are_for_the_oversight_roles_only(client, case):
         client.get(f"/partnerships/{demo.partnership.slug}/register/export.pdf").status_code == 404
     )
     assert not Event.objects.filter(action__startswith="oversight.export.").exists()
+
+
+@pytest.mark.parametrize(
+    ("what", "query", "message"),
+    [
+        ("register/export.csv", {"agency": "-3"}, "Select agency from the list"),
+        (
+            "register/export.csv",
+            {"raised_from_day": "45", "raised_from_month": "13", "raised_from_year": "2026"},
+            "must be a real date",
+        ),
+        ("register/export.xlsx", {"status": "bogus"}, "from the list"),
+        ("figures/export.csv", {"year": "-1"}, "Year must"),
+        ("figures/export.xlsx", {"year": "abc"}, "Year must"),
+    ],
+)
+def test_an_export_asked_with_filters_it_cannot_read_says_what_is_wrong_and_exports_nothing(
+    client, case, what, query, message
+):
+    """Not the whole register (or the default period) under a file the person believes is
+    filtered: the page again, with what is wrong named."""
+    demo, d = case
+    client.force_login(demo.unit)
+    response = client.get(f"/partnerships/{demo.partnership.slug}/{what}", query)
+    assert response.status_code == 400
+    assert "Content-Disposition" not in response
+    page = response.content.decode()
+    assert "There is a problem" in page and message in page
+    assert "/export." not in page  # no download offered while the filters are wrong
+    assert not Event.objects.filter(action__startswith="oversight.export.").exists()
+
+
+def test_a_page_whose_filters_are_wrong_offers_no_download(client, case):
+    demo, d = case
+    client.force_login(demo.unit)
+    for what, query in (("register", {"agency": "-3"}), ("figures", {"year": "-1"})):
+        page = client.get(f"/partnerships/{demo.partnership.slug}/{what}/", query)
+        assert page.status_code == 200 and "There is a problem" in page.content.decode()
+        assert "/export." not in page.content.decode()
+        page = client.get(f"/partnerships/{demo.partnership.slug}/{what}/")
+        assert f"/{what}/export.csv" in page.content.decode()
+
+
+def test_the_figures_export_is_named_for_its_partnership_and_period(client, case):
+    demo, d = case
+    client.force_login(demo.unit)
+    slug = demo.partnership.slug
+    response = client.get(f"/partnerships/{slug}/figures/export.csv", {"year": 2025})
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="figures-{slug}-2025-01-01-to-2025-12-31.csv"'
+    )
+    response = client.get("/oversight/figures/export.csv", {"year": 2025})
+    assert response["Content-Disposition"] == (
+        'attachment; filename="figures-region-2025-01-01-to-2025-12-31.csv"'
+    )
