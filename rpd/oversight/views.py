@@ -117,10 +117,10 @@ def _exports(request, form) -> list[tuple[str, str]]:
     which), so no download is taken for filtered that is not."""
     if form.errors:
         return []
-    page = request.path.removesuffix(request.path.rpartition("/")[2])
     query = request.GET.urlencode()
     return [
-        (kind, f"{page}export.{kind}" + (f"?{query}" if query else "")) for kind in ("csv", "xlsx")
+        (kind, f"{request.path}export.{kind}" + (f"?{query}" if query else ""))
+        for kind in ("csv", "xlsx")
     ]
 
 
@@ -145,22 +145,30 @@ def _page(request, total: int) -> int:
 REASONS_ON_PAGE = 50
 
 
-def period_figures(request, slug: str | None, reasons: int | None = None):
-    """The partnerships, the period form and the figures a figures page or export shows
-    (`reasons`: how many of the newest reasons given to list; all where None)."""
-    partnerships = overseen_partnerships(request.user, slug)
-    form = PeriodForm(request.GET or None, partnerships=partnerships)
+def period_form(request, slug: str | None) -> PeriodForm:
+    """The period and partnerships asked for, checked, among those the person oversees."""
+    form = PeriodForm(request.GET or None, partnerships=overseen_partnerships(request.user, slug))
     if form.is_bound:
         form.is_valid()
+    return form
+
+
+def period_figures(form: PeriodForm, reasons: int | None = None):
+    """The figures a figures page or export shows for its form (`reasons`: how many of the
+    newest reasons given to list; all where None)."""
     today = london_today()
     period = Period(*form.period(today))
-    return form, figures(form.chosen_partnerships(), period, today, reasons=reasons)
+    return figures(form.chosen_partnerships(), period, today, reasons=reasons)
 
 
 @login_required
 @require_GET
-def figures_page(request, slug: str | None = None, status: int = 200):
-    form, f = period_figures(request, slug, reasons=REASONS_ON_PAGE)
+def figures_page(request, slug: str | None = None):
+    return _figures_page(request, slug, period_form(request, slug))
+
+
+def _figures_page(request, slug, form, status: int = 200):
+    f = period_figures(form, reasons=REASONS_ON_PAGE)
     return render(
         request,
         "oversight/figures.html",
@@ -205,9 +213,10 @@ def register_export(request, kind: str, slug: str | None = None):
 def figures_export(request, kind: str, slug: str | None = None):
     if kind not in exports.KINDS:
         raise Http404("Page not found")
-    form, f = period_figures(request, slug)
+    form = period_form(request, slug)
     if form.errors:
-        return figures_page(request, slug, status=400)
+        return _figures_page(request, slug, form, status=400)
+    f = period_figures(form)
     filters = {"start": f.period.start.isoformat(), "end": f.period.end.isoformat()}
     exports.audited(request.user, "figures", kind, f.partnerships, filters, len(f.headline()))
     name = f"figures-{slug or 'region'}-{filters['start']}-to-{filters['end']}"
