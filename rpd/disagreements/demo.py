@@ -403,6 +403,15 @@ def _stories(t: _Teller) -> list[tuple[int, Callable[[], None]]]:
     def overdue_at_stage_2():
         t.climb(t.raise_(30), second, 30)
 
+    # Discussed and not resolved, the record approved: the stage waits to be escalated
+    # (or, at a pathway's only stage, resolved or referred on), and each side is asked to.
+    @story(6)
+    def waiting_to_be_escalated():
+        d = t.raise_(6)
+        t.on(4)
+        d = t.discuss_and_approve(d)
+        t.send_forms(d)
+
     # Paused: one due back in a fortnight, one whose expected resume date has passed,
     # one paused and resumed (its deadlines moved on by the working days it was paused).
     @story(8)

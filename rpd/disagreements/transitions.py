@@ -492,7 +492,7 @@ def raise_disagreement(actor: User, data: dict) -> Disagreement:
             d.cap_due = calendar.add_working_days(episode.started_on, cap.working_days)
         refresh_deadlines(d, episode)
         d.save()
-        notices.after_transition("raised", d, None, episode, actor, {}, at)
+        notices.after_transition("raised", d, None, episode, actor, {}, at, [])
         after = evidence.read(d, pathway=pinned_now)  # for the event, and the stretches after it
         audit.append(
             action="disagreement.raised",
@@ -2210,13 +2210,16 @@ def perform(
         act.data = rule.validate(data or {}, act)
         rule.check_target(act)
         before = evidence.read(d)
+        asked_before = d.next_steps or []
         with evidence.writes() as written:
             details = rule.effect(act)
             d.version += 1
             d.updated_at = act.at
             refresh_deadlines(d, act.episode)
             d.save()
-            notices.after_transition(name, d, episode, act.episode, actor, details, act.at)
+            notices.after_transition(
+                name, d, episode, act.episode, actor, details, act.at, asked_before
+            )
         after = evidence.read_again(d, before, written)  # for the event, and the stretches
         audit.append(
             action=f"disagreement.{name}",

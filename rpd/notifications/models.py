@@ -33,7 +33,7 @@ class Kind(models.TextChoices):
     NO_ADDRESS = "no-address", "Someone has no email address"
     ACCOUNT = "account", "Sign-in: password reset or security change"
     LEARNING = "learning", "Learning suggested by a case (oversight roles)"
-    ASKED = "asked", "Asked to act after a change of people or roles"
+    ASKED = "asked", "Asked to take the next step on a case"
 
 
 # Overdue notices cannot be switched off or folded into a digest. (Sign-in notices are

@@ -264,10 +264,17 @@ def _form_submitted(writer: Writer, form_id: str, version: int) -> None:
 IMMEDIATE_HARM = "immediate"
 
 
-def _asked(d) -> dict[int, str]:
+def _asked(d, name: str | None = None, target: int | None = None) -> dict[int, str]:
     """What the rules now ask of each person, in the step's own words: the case's next
-    steps (`transitions.next_steps`), stored just before its notices are written."""
-    return {person: step["what"] for step in d.next_steps for person in step["people"]}
+    steps (`transitions.next_steps`), stored just before its notices are written; only
+    step `name` (on `target`) where given. Every notice that asks someone to act says it
+    in these words, so an email never restates who is asked or for what."""
+    return {
+        person: step["what"]
+        for step in d.next_steps
+        if name is None or (step["name"] == name and (target is None or step["target"] == target))
+        for person in step["people"]
+    }
 
 
 def _stage_started(writer: Writer, episode) -> None:
@@ -344,8 +351,12 @@ FACTS = frozenset(
 )  # fmt: skip
 
 
-def after_transition(name: str, d, previous, current, actor, details: dict, at) -> None:
-    """Write the notices transition `name` causes; `previous` is the episode before it."""
+def after_transition(
+    name: str, d, previous, current, actor, details: dict, at, asked_before: list[dict]
+) -> None:
+    """Write the notices transition `name` causes; `previous` is the episode before it,
+    `asked_before` the case's next steps before it (`transitions.next_steps`): whoever the
+    change asks to act and has not told otherwise is told so last."""
     details_record = details.get("record")  # an id, never the record's text
     details_author = details.get("author")  # the id of a record's author
     details = {key: value for key, value in details.items() if key in FACTS}
@@ -361,18 +372,14 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
     elif name == "record":
         # Whom the rules ask to approve it (transitions.next_steps, stored on the case
         # just before): each of them may approve it, and no one else is asked.
-        asked = [
-            step["people"]
-            for step in d.next_steps
-            if step["name"] == "approve" and step["target"] == details_record
-        ]
-        for user in User.objects.filter(pk__in=[p for people in asked for p in people]):
+        asked = _asked(d, "approve", details_record)
+        for user in User.objects.filter(pk__in=asked):
             writer.to(
                 user,
                 Kind.RECORD_TO_APPROVE,
                 "a record of a discussion awaits your approval",
-                "A record of a discussion has been written and you are asked to approve "
-                "it: read it on the disagreement's page and approve it there.",
+                f"A record of a discussion has been written and you are asked to "
+                f"{asked[user.pk]}: read it on the disagreement's page and approve it there.",
                 dedupe_key=f"record-to-approve:{details_record}:{user.pk}",
             )
         if details.get("outcome") == "unresolved":
@@ -427,21 +434,16 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
             pathway_notices(writer, d.stage, "immediate_harm")
     elif name == "resolve":
         # Whom the rules ask to confirm it in writing (transitions.next_steps).
-        confirming = {p for step in d.next_steps for p in step["people"]}
+        confirming = _asked(d, "confirm_resolution")
         for participant in d.participants.select_related("user"):
-            asked = participant.user_id in confirming
+            asked = confirming.get(participant.user_id)
             writer.to(
                 participant.user,
                 Kind.RESOLVED,
                 f"resolved at stage {d.stage}" + (": please confirm it" if asked else ""),
                 f"The disagreement has been resolved at stage {d.stage}. Its written "
                 "confirmation, with the agreed outcome and next steps, is on its page."
-                + (
-                    " You are asked to confirm the resolution there, or contest it with "
-                    "your reason."
-                    if asked
-                    else ""
-                ),
+                + (f" You are asked to {asked}, on its page." if asked else ""),
                 include_actor=True,
             )
         pathway_notices(writer, d.stage, "resolved")
@@ -528,23 +530,58 @@ def after_transition(name: str, d, previous, current, actor, details: dict, at) 
             writer.to(user, Kind.CHANGED, "the person is named", said)
     elif name in CHANGES:
         subject, message = CHANGES[name](details)
+        newly = _newly_asked(asked_before, d.next_steps)
         for user in (current.raising_actor, current.receiving_actor):
-            writer.to(user, Kind.CHANGED, subject, message)
+            # A pause asks them to resume it: the notice of the change says so.
+            said = message + (f" You are asked to {newly[user.pk]}." if user.pk in newly else "")
+            writer.to(user, Kind.CHANGED, subject, said)
         # One change, one email a person: a raiser who still acts has just been told.
         if not writer.told(d.raised_by):
             _feedback(writer, message, subject=subject)
+    _tell_newly_asked(
+        writer,
+        asked_before,
+        d.next_steps,
+        "The disagreement has moved on and you are now asked to {what}",
+    )
 
 
 def newly_asked(d, before: list[dict], after: list[dict], at) -> None:
     """Tell whoever a change of people or roles now asks to act on `d` (its next steps
-    restated, `signals.restate_next_steps`), as a transition tells those it asks: the
-    step's own words, which name dates and the pack's requirements, never the case's text.
-    A record's approver shares the key of the notice its recording sends, so is told once."""
+    restated, `signals.restate_next_steps`), as a transition tells those it asks."""
+    _tell_newly_asked(
+        Writer(d, None, at),
+        before,
+        after,
+        "A change of who manages whom or who holds a role means you are now asked to {what}",
+    )
+
+
+def _new_in(before: list[dict], after: list[dict]):
+    """Each step `after` a change with the people it asks who were not asked it `before`."""
     had = {(step["name"], step["target"], p) for step in before for p in step["people"]}
-    writer = Writer(d, None, at)
     for step in after:
         new = [p for p in step["people"] if (step["name"], step["target"], p) not in had]
+        if new:
+            yield step, new
+
+
+def _newly_asked(before: list[dict], after: list[dict]) -> dict[int, str]:
+    """What a change newly asks of each person, in the step's own words."""
+    return {p: step["what"] for step, new in _new_in(before, after) for p in new}
+
+
+def _tell_newly_asked(writer: Writer, before: list[dict], after: list[dict], said: str) -> None:
+    """Tell each person the case's next steps (`transitions.next_steps`) ask to act who
+    were not asked it `before` the change and whom the change has not already told: the
+    step's own words, which name dates and the pack's requirements, never the case's text.
+    A record's approver shares the key of the notice its recording sends, and any step's
+    key holds the stage, so each person is asked each thing once a stage."""
+    d = writer.d
+    for step, new in _new_in(before, after):
         for user in User.objects.filter(pk__in=new):
+            if writer.told(user):
+                continue  # what the change told them says what it asks of them
             if step["name"] == "approve":
                 kind, key = Kind.RECORD_TO_APPROVE, f"record-to-approve:{step['target']}:{user.pk}"
             else:
@@ -554,8 +591,8 @@ def newly_asked(d, before: list[dict], after: list[dict], at) -> None:
                 user,
                 kind,
                 "you are now asked to act",
-                f"A change of who manages whom or who holds a role means you are now asked "
-                f"to {step['what']}: read it on the disagreement's page and act there.",
+                said.format(what=step["what"]) + ": read it on the disagreement's page and act "
+                "there.",
                 dedupe_key=key,
             )
 
@@ -563,16 +600,15 @@ def newly_asked(d, before: list[dict], after: list[dict], at) -> None:
 def _asked_to_decide(writer: Writer, d) -> None:
     """Whom the rules ask to decide a contested resolution (transitions.next_steps, stored
     on the case just before): the stage's leader, where the pathway gives them the power."""
-    asked = [
-        p for step in d.next_steps if step["name"] == "decide_contested" for p in step["people"]
-    ]
+    asked = _asked(d, "decide_contested")
     for user in User.objects.filter(pk__in=asked):
         writer.to(
             user,
             Kind.CHANGED,
             "a contested resolution awaits your decision",
             "The other side contested the resolution, and the pathway gives the stage's "
-            "leader the decision: read it on the disagreement's page, and uphold it or not.",
+            f"leader the decision. You are asked to {asked[user.pk]}: read it on the "
+            "disagreement's page and decide there.",
         )
 
 

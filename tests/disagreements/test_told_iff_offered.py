@@ -1,7 +1,8 @@
 """Over every demo case and every person of every seed pathway: a person is told to do a
 thing (My work's next step, the case page's "What you need to do next", the notice asking
 them to approve a record) if and only if the case page offers it to them as theirs, and it
-would succeed (performed in a savepoint, then rolled back)."""
+would succeed (performed in a savepoint, then rolled back); and everyone asked, but whoever
+made the change that asked it, has been asked by email in the step's own words."""
 
 import datetime
 
@@ -9,6 +10,7 @@ import pytest
 from django.db import transaction
 from django.db.models import Q
 
+from rpd.audit.models import Event
 from rpd.disagreements import demo as demo_cases
 from rpd.disagreements import formsubmissions, presenters, queries, transitions
 from rpd.disagreements.models import Status
@@ -151,7 +153,25 @@ def test_everyone_told_to_act_is_offered_it_as_theirs_and_it_would_succeed(pathw
                 assert told == (mine.name, mine.target) and offered == mine
                 assert would_succeed(mine, person, d)
                 checked += 1
+        # Who made the change that asked it: the page they acted on told them, no email.
+        changed_by = (
+            Event.objects.filter(target=d.audit_target, action__startswith="disagreement.")
+            .order_by("-seq")
+            .values_list("actor_id", flat=True)
+            .first()
+        )
         for step in steps:
+            for person in set(step.people) - {changed_by}:
+                # Told by email too, in the step's own words: as the stage started, by the
+                # change that asked it of them, or as the change of people that did.
+                bodies = Notice.objects.filter(disagreement=d, recipient_id=person)
+                assert any(
+                    step.what in body for body in bodies.values_list("body_text", flat=True)
+                ), (
+                    d.reference,
+                    step.what,
+                    User.objects.get(pk=person).username,
+                )
             if step.name == "approve":
                 key = f"record-to-approve:{step.target}:"
                 asked = set(

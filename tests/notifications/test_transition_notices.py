@@ -535,3 +535,54 @@ def test_an_agreed_extension_is_told_with_its_dates_in_words_and_the_raiser_told
     [feedback] = notices(d, Kind.FEEDBACK).filter(recipient=raiser)
     assert feedback.subject.endswith(": deadline extended")
     assert day in feedback.body_text
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_an_unresolved_record_once_approved_asks_each_side_to_escalate_it_by_email(stoke):
+    """Stoke-on-Trent: "If the issue is not resolved … escalate to stage 2". The case page
+    says "You must escalate it" once the record is approved; whoever it asks learns it
+    from an email too, not only by happening to open the page."""
+    d = raise_in(stoke)
+    raiser, police = stoke.ladder["csc"][0], stoke.ladder["police"][0]
+    discuss(raiser, d, approve=False)
+    assert not notices(d, Kind.ASKED).exists()  # a record waiting asks its approver only
+    approver = stoke.ladder["csc"][1]
+    record = fresh(d).records.latest("pk")
+    d = transitions.perform("approve", approver, d.pk, fresh(d).version, {"record": record.pk})
+    asked = {step["name"]: set(step["people"]) for step in d.next_steps}
+    assert asked == {"escalate": {raiser.pk, police.pk}}
+    told = notices(d, Kind.ASKED)
+    assert {n.recipient for n in told} == {raiser, police}
+    for notice in told:
+        assert "escalate it to stage 2" in notice.body_text
+        assert "positions and evidence" not in notice.body_text  # never the record's text
+    # Asked once: another change that leaves the same step asks no one again.
+    transitions.perform("add_case_reference", police, d.pk, d.version, {"reference": "POL-0001"})
+    assert notices(d, Kind.ASKED).count() == 2
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_resolved_record_once_approved_asks_each_side_to_resolve_it_by_email(stoke):
+    d = raise_in(stoke)
+    raiser = stoke.ladder["csc"][0]
+    discuss(raiser, d, outcome="resolved")
+    told = notices(d, Kind.ASKED)
+    assert {n.recipient for n in told} == {raiser, stoke.ladder["police"][0]}
+    assert all("resolve it, as the record agreed" in n.body_text for n in told)
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_whoever_a_change_has_already_told_what_to_do_is_not_asked_again_by_a_second_email(stoke):
+    d = raise_in(stoke)
+    raiser = stoke.ladder["csc"][0]
+    discuss(raiser, d, approve=False)
+    # The approver is asked by the record's own notice, not by a second one.
+    assert not notices(d, Kind.ASKED).exists()
+    assert recipients(d, Kind.RECORD_TO_APPROVE) == {stoke.ladder["csc"][1]}
+    # Escalating tells the new stage's actors what is asked of them as the stage starts.
+    record = fresh(d).records.latest("pk")
+    approver = stoke.ladder["csc"][1]
+    transitions.perform("approve", approver, d.pk, fresh(d).version, {"record": record.pk})
+    before = set(notices(d, Kind.ASKED).values_list("pk", flat=True))
+    escalate(raiser, d)
+    assert not notices(d, Kind.ASKED).exclude(pk__in=before).exists()
