@@ -54,8 +54,26 @@ class Writer:
     actor: User | None
     at: datetime.datetime
     sent: set = field(default_factory=set)
-    # Each stage's episode, read once for every notice about it.
+    # Each stage's episode, read once for every notice about it; and the current stage's
+    # deadlines that fall before it is due (a milestone, the overall limit), once.
     episodes: dict = field(default_factory=dict)
+    _sooner: list | None = None
+
+    def sooner(self, episode) -> list[dict]:
+        """The current stage's open deadlines due before the stage itself (`deadlines`, the
+        one answer for them): Stoke's line managers' contact within one working day of a
+        stage due in five. An email that gave only the stage's date would hide them."""
+        if episode is None or episode.number != self.d.stage:
+            return []
+        if self._sooner is None:
+            self._sooner = [
+                {"what": deadlines.what(self.d, episode, deadline), "due": deadline.due}
+                for deadline in sorted(
+                    deadlines.deadlines(self.d, episode), key=lambda deadline: deadline.due
+                )
+                if deadline.kind != deadlines.STAGE and deadline.due < episode.due
+            ]
+        return self._sooner
 
     def told(self, user: User | None) -> bool:
         """Whether this change has already written to `user`."""
@@ -105,6 +123,7 @@ class Writer:
                 "stage": self.d.pack.stage(number),
                 "due": episode.due if episode else None,
                 "due_basis": episode.due_basis if episode else "",
+                "sooner": self.sooner(episode),
                 "details": list(details),
                 "form": form,
                 # A notice about a form links to the form's page, not the case's.

@@ -51,6 +51,10 @@ class Options:
 
 
 class RegisterForm(GovukErrors, forms.Form):
+    # Labels that read as the start of a sentence ("The agency is", "Only") name nothing
+    # in an error message.
+    error_nouns = {"side": "which side the agency is on", "flag": "which cases to show"}
+
     reference = forms.CharField(label="Reference", max_length=32, required=False)
     status = forms.MultipleChoiceField(
         label="Status",
@@ -138,8 +142,8 @@ class PeriodForm(GovukErrors, forms.Form):
                  ("3", "July to September"), ("4", "October to December")],
         required=False,
     )  # fmt: skip
-    start = GovukDateField(label="From", required=False)
-    end = GovukDateField(label="To", required=False)
+    start = GovukDateField(label="Date from", required=False)
+    end = GovukDateField(label="Date to", required=False)
 
     def __init__(self, *args, partnerships: list[Partnership] = (), **kwargs):
         super().__init__(*args, **kwargs)
@@ -159,8 +163,12 @@ class PeriodForm(GovukErrors, forms.Form):
         start, end = data.get("start"), data.get("end")
         if (start is None) != (end is None) and "start" not in self.errors:
             if "end" not in self.errors:
-                missing = "end" if end is None else "start"
-                self.add_error(missing, f"Enter {self.fields[missing].label.lower()} as well")
+                missing, given = ("end", "start") if end is None else ("start", "end")
+                self.add_error(
+                    missing,
+                    f"Enter {self.fields[missing].label.lower()}, or remove "
+                    f"{self.fields[given].label.lower()}",
+                )
         elif start and end:
             if start > end:
                 self.add_error("end", "Date to must be the same as or after date from")

@@ -586,3 +586,18 @@ def test_whoever_a_change_has_already_told_what_to_do_is_not_asked_again_by_a_se
     before = set(notices(d, Kind.ASKED).values_list("pk", flat=True))
     escalate(raiser, d)
     assert not notices(d, Kind.ASKED).exclude(pk__in=before).exists()
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_stoke_stage_2_tells_its_managers_the_line_managers_contact_due_before_the_stage(stoke):
+    """Stoke-on-Trent stage 2: the line managers make contact within one working day, the
+    stage has longer: the email that starts the stage names the sooner date too."""
+    d = climb_to(stoke, raise_in(stoke), 2)
+    episode = d.current_episode()
+    [milestone] = episode.milestones.filter(met_at__isnull=True, due__lt=episode.due)
+    day = f"{milestone.due:%A} {milestone.due.day} {milestone.due:%B %Y}"
+    started = notices(d, Kind.STAGE_STARTED).filter(recipient=episode.receiving_actor).get()
+    assert f"Contact between the agencies' line managers: due {day}" in started.body_text
+    assert f"Contact between the agencies' line managers: due {day}" in html.unescape(
+        started.body_html
+    )

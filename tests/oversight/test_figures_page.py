@@ -83,7 +83,9 @@ def test_every_period_filter_takes_hostile_input_with_a_named_error_never_a_500(
     page = client.get(url, {"start": "2026-05-01", "end": "2026-04-01"}).text
     assert "Date to must be the same as or after date from" in page
     page = client.get(url, {"start": "2026-05-01"}).text
-    assert "Enter to as well" in page
+    assert "Enter date to, or remove date from" in page
+    page = client.get(url, {"end": "2026-05-01"}).text
+    assert "Enter date from, or remove date to" in page
     page = client.get(url, {"start": "1990-01-01", "end": "2026-01-01"}).text
     assert "at most ten years" in page
 

@@ -78,6 +78,10 @@ def test_every_register_filter_takes_hostile_input_with_a_named_error_never_a_50
     page = client.get(url, {"reference": "a\x00b", "stage": "99"}).text
     assert "There is a problem" in page and "must not contain a NUL character" in page
     assert "from the list" in page  # GOV.UK's "Select the stage from the list"
+    # Each named as words that read in the sentence, not its label pasted in.
+    page = client.get(url, {"side": "bogus", "flag": "bogus"}).text
+    assert "Select which side the agency is on from the list" in page
+    assert "Select which cases to show from the list" in page
     every = client.get(url).text
     caption = re.search(r"Cases 1 to \d+ of [\d,]+", every).group()
     page = client.get(url, {"raised_from": "2031-05-01", "raised_to": "2031-04-01"}).text
