@@ -135,6 +135,20 @@ def test_the_person_disagreed_with_is_chosen_from_the_agency_chosen_before(clien
     assert "is not in Police Public Protection Unit" in wrong.text
 
 
+def test_the_people_involved_are_not_asked_before_the_agency_whoever_opens_the_page(client, demo):
+    """Opened directly (a bookmark, the browser's history), the people page would list
+    the whole partnership: the agency's page comes first."""
+    client.force_login(demo.ladder["csc"][0])
+    client.post("/disagreements/new/", {"immediate_risk": "no"})
+    client.post("/disagreements/new/practice/", {"about_practice": "no"})
+    for method in (client.get, client.post):
+        response = method("/disagreements/new/professional/")
+        assert response.status_code == 302
+        assert response["Location"] == "/disagreements/new/agency/"
+    answer(client, "agency", {"receiving_agency": demo.agencies["police"].pk})
+    assert client.get("/disagreements/new/professional/").status_code == 200
+
+
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
 def test_hostile_values_in_every_raise_question_get_the_error_summary_never_a_500(
     client, demo, kind

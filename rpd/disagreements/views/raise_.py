@@ -380,6 +380,11 @@ def step(request, context: Context, step: str):
         raise Http404("Page not found")
     answers = _answers(request)
     index = steps.index(current)
+    earlier = _unanswered_basis(context, steps[:index], current, answers)
+    if earlier is not None:
+        # Asked in the light of an earlier answer (the agency's people, not the whole
+        # partnership's): that answer's page first, whoever opens this one directly.
+        return redirect("disagreements:raise-step", step=earlier.slug)
     if request.method == "POST":
         fields = {name: RaiseForm.base_fields[name] for name in current.fields}
         proposed = {**answers, **posted(fields, request.POST)}
@@ -437,6 +442,14 @@ def step(request, context: Context, step: str):
         },
         status=400 if shown.errors else 200,
     )
+
+
+def _unanswered_basis(context: Context, before: list[Step], current: Step, answers: dict):
+    """The first earlier step asking an answer `current`'s questions rest on
+    (`RaiseForm.depends_on`) that has not been given, or None."""
+    bases = {b for name in current.fields for b in RaiseForm.depends_on.get(name, ())}
+    bases -= unasked_questions(context.pack) | answers.keys()
+    return next((s for s in before if bases & set(s.fields)), None)
 
 
 def _stale(answers: dict, proposed: dict, current: Step) -> set[str]:
