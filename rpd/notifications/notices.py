@@ -65,6 +65,8 @@ class Writer:
         stage due in five. An email that gave only the stage's date would hide them."""
         if episode is None or episode.number != self.d.stage:
             return []
+        if self.d.next_due is None or self.d.next_due >= episode.due:
+            return []  # the earliest deadline the change stored is the stage's own: no read
         if self._sooner is None:
             self._sooner = [
                 {"what": deadlines.what(self.d, episode, deadline), "due": deadline.due}
