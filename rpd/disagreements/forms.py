@@ -402,7 +402,7 @@ class RaiseForm(ContextForm):
             decided_on=data.get("challenged_on"),
         ).due
         try:
-            shorter_deadline(due_by, self.context.today, latest)
+            shorter_deadline(due_by, self.context, latest)
         except ValidationError as error:
             self.add_error("due_by", error)
         if not reason:
@@ -721,10 +721,13 @@ class ResumeForm(ContextForm):
     note = LongText(required=False)
 
 
-def shorter_deadline(day: datetime.date, today: datetime.date, latest: datetime.date):
-    """A deadline the case sets: not past, and never later than the pathway's own."""
-    if day < today:
+def shorter_deadline(day: datetime.date, context: Context, latest: datetime.date):
+    """A deadline the case sets: a working day (as an extension's), not past, and never
+    later than the pathway's own."""
+    if day < context.today:
         raise ValidationError("must be today or later")
+    if not context.partnership.working_calendar().is_working_day(day):
+        raise ValidationError(f"{day_in_full(day)} is not a working day")
     if day > latest:
         raise ValidationError(
             f"may bring the deadline forward, never back: no later than {day_in_full(latest)}"
@@ -749,7 +752,7 @@ class ShortenForm(ContextForm):
                 f"may bring the deadline forward, never back: before {self.old_due:%A} "
                 f"{self.old_due.day} {self.old_due:%B %Y}"
             )
-        return shorter_deadline(day, self.context.today, self.old_due)
+        return shorter_deadline(day, self.context, self.old_due)
 
 
 MILESTONE_PREFIX = "milestone_"

@@ -497,7 +497,7 @@ def after_transition(
                 participant.user,
                 Kind.CHANGED,
                 "resolution confirmed",
-                "The other side confirmed the resolution in writing.",
+                f"{_agency_of(d, actor)} confirmed the resolution in writing.",
             )
     elif name == "contest_resolution":
         awaiting = details["then"] == "awaiting-leader"
@@ -507,7 +507,8 @@ def after_transition(
             "reopened": f"stage {d.stage} is open again",
         }[details["then"]]
         message = (
-            f"The resolution was contested by the other side: {then}. Their reason is on its page."
+            f"The resolution was contested by {_agency_of(d, actor)}: {then}. Their reason is "
+            "on its page."
         )
         if awaiting:  # first: one notice of a kind per person per change, and this asks
             _asked_to_decide(writer, d)
@@ -627,10 +628,21 @@ def _asked_to_decide(writer: Writer, d) -> None:
             user,
             Kind.CHANGED,
             "a contested resolution awaits your decision",
-            "The other side contested the resolution, and the pathway gives the stage's "
-            f"leader the decision. You are asked to {asked[user.pk]}: read it on the "
-            "disagreement's page and decide there.",
+            f"{_agency_of(d, writer.actor)} contested the resolution, and the pathway gives "
+            f"the stage's leader the decision. You are asked to {asked[user.pk]}: read it "
+            "on the disagreement's page and decide there.",
         )
+
+
+def _agency_of(d, user) -> str:
+    """The agency `user` acts for on `d`, by name: everyone on the case is told, on both
+    sides, so "the other side" would be wrong for half of them."""
+    if user is None:
+        return "Someone"
+    for agency in (d.raising_agency, d.receiving_agency):
+        if user.agency_id == agency.pk:
+            return agency.name
+    return user.agency.name if user.agency_id else "Someone"
 
 
 def _day(value) -> str:

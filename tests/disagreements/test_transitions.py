@@ -609,6 +609,8 @@ def test_jersey_a_raiser_sets_a_shorter_deadline_with_a_reason_case_and_risk_dep
         ({"due_by": "2026-01-22"}, "due_by", "no later than Wednesday 21 January 2026"),
         ({"due_by": "2026-01-13", "due_by_reason": "x"}, "due_by", "today or later"),
         ({"due_by": "2026-01-16"}, "due_by_reason", "say why the case needs a shorter"),
+        # Its hint says "a working day", as an extension's does.
+        ({"due_by": "2026-01-17", "due_by_reason": "x" * 12}, "due_by", "not a working day"),
     ],
 )
 def test_jersey_a_raiser_never_sets_a_longer_deadline(clock, extra, field, message):
@@ -641,6 +643,11 @@ def test_hillingdon_the_stages_actor_sets_a_timescale_that_protects_the_child(cl
             "shorten", receiving, d.pk, d.version, {"new_due": "2026-01-22", "reason": "Late"}
         )
     assert "new_due" in caught.value.errors
+    with pytest.raises(Invalid) as caught:  # Saturday 17 January: no one works to it
+        transitions.perform(
+            "shorten", receiving, d.pk, d.version, {"new_due": "2026-01-17", "reason": "Soon"}
+        )
+    assert "Saturday 17 January 2026 is not a working day" in caught.value.errors["new_due"][0]
     manager = hillingdon.ladder["csc"][1]
     with pytest.raises(NotAllowed):
         transitions.perform(

@@ -601,3 +601,32 @@ def test_stoke_stage_2_tells_its_managers_the_line_managers_contact_due_before_t
     assert f"Contact between the agencies' line managers: due {day}" in html.unescape(
         started.body_html
     )
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_confirmation_or_contest_is_told_by_the_agency_that_made_it_not_as_the_other_side(
+    stoke,
+):
+    """Everyone on the case is told, the confirmer's own side too: "the other side" would
+    tell the raiser their own manager was the other side."""
+    agreed = {
+        "agreed_outcome": "A home visit within two working days",
+        "next_steps": "Strategy discussion booked",
+        "written_confirmation": "Confirmed by email to both agencies.",
+        "feedback_to_raiser": "Your challenge led to a home visit.",
+    }
+    police = stoke.agencies["police"].name
+    for then in ("confirm_resolution", "contest_resolution"):
+        d = raise_in(stoke)
+        discuss(stoke.ladder["csc"][0], d, outcome="resolved")
+        d = transitions.perform("resolve", stoke.ladder["csc"][0], d.pk, fresh(d).version, agreed)
+        before = set(notices(d).values_list("pk", flat=True))
+        data = (
+            {} if then == "confirm_resolution" else {"reason": "The plan leaves the child at risk."}
+        )
+        transitions.perform(then, stoke.ladder["police"][0], d.pk, d.version, data)
+        told = notices(d, Kind.CHANGED).exclude(pk__in=before)
+        assert told.exists()
+        for notice in told:
+            assert "other side" not in notice.body_text, notice.body_text
+            assert police in notice.body_text, notice.body_text
