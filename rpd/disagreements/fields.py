@@ -70,9 +70,9 @@ def plain_text(value: str) -> None:
 
 def check_date(day: datetime.date, earliest: datetime.date, latest: datetime.date) -> None:
     if day < earliest:
-        raise ValidationError(f"must be {earliest:%d %B %Y} or later", code="too_early")
+        raise ValidationError(f"must be {earliest.day} {earliest:%B %Y} or later", code="too_early")
     if day > latest:
-        raise ValidationError(f"must be {latest:%d %B %Y} or earlier", code="too_late")
+        raise ValidationError(f"must be {latest.day} {latest:%B %Y} or earlier", code="too_late")
 
 
 class Text(forms.CharField):

@@ -590,6 +590,7 @@ class StageCloseForm(ContextForm):
 
 class EscalateForm(StageCloseForm):
     resolving = False
+    error_nouns = {**NOUNS, "reason": "why it is being escalated"}
     reason = LongText()
 
 
@@ -695,6 +696,7 @@ class AddPartyForm(ContextForm):
 
 
 class PauseForm(ContextForm):
+    error_nouns = {**NOUNS, "reason": "why it is being paused"}
     reason = LongText()
     expected_resume = FutureDate()
 

@@ -404,7 +404,7 @@ def changes_since(d: Disagreement, version: int) -> list[str]:
         if isinstance(seen, int) and seen > version:
             words = EVENT_WORDS.get(event.action, event.action)
             on = local_date(acted_at(event))
-            lines.append(f"{_who(event, people)} {_in_sentence(words)}, {on:%d %B %Y}")
+            lines.append(f"{_who(event, people)} {_in_sentence(words)}, {on.day} {on:%B %Y}")
     return lines
 
 

@@ -27,9 +27,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from rpd.audit import log as audit
-from rpd.frontend import day_in_full
+from rpd.frontend import day_in_full, time_in_words
 from rpd.notifications import notices
-from rpd.pathways.calendar import WorkingCalendar, local_date
+from rpd.pathways.calendar import LONDON, WorkingCalendar, local_date
 from rpd.pathways.loader import PackInvalid, digest, load_pack_text
 from rpd.pathways.schema import EarlierStage, Pack, earlier_key
 from rpd.pathways.simulate import StageDates, due_date, milestone_timescale, stage_dates
@@ -2250,7 +2250,7 @@ class Step:
     evidence) chose them from the candidates it `asks`."""
 
     name: str
-    what: str  # to follow "You must": "approve the record of the discussion on 3 December"
+    what: str  # to follow "You must": "approve the record of the discussion on 3 December at 2pm"
     people: tuple[int, ...]
     target: int | None = None  # the record it is asked on
 
@@ -2302,8 +2302,12 @@ def next_steps(d: Disagreement, episode: StageEpisode | None) -> list[Step]:
         steps = []
         for r in waiting:
             Record.superseded_by.related.set_cached_value(r, None)
-            when = local_date(r.occurred_at)
-            what = f"approve the record of the discussion on {when.day} {when:%B}"
+            # Its time too: two discussions of one day are told apart.
+            when = r.occurred_at.astimezone(LONDON)
+            what = (
+                f"approve the record of the discussion on {when.day} {when:%B} at "
+                f"{time_in_words(when.time())}"
+            )
             steps.append(asking.step("approve", what, r))
         return steps
     latest = outcomes[-1][1] if outcomes else None  # how the latest record went

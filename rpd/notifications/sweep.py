@@ -118,6 +118,9 @@ class Reminder:
     managed: tuple[tuple[int, str], ...] = ()
     # Due immediately: sent at once, never held for a daily digest.
     immediate: bool = False
+    # What the case waits for, from whom (its next steps: `transitions.next_steps`), for a
+    # deadline of the case's own; an agreed action's owner knows what they owe.
+    steps: tuple[dict, ...] = ()
 
 
 def in_working_hours(local: datetime.datetime) -> bool:
@@ -185,6 +188,21 @@ def phase(due: datetime.date, day: Day) -> str | None:
     if due <= day.horizon:
         return SOON
     return None
+
+
+def _waiting_for(steps, user: User, users: dict[int, User]) -> str:
+    """What the case waits for, in its next steps' own words: asked of `user`, or of whom
+    else (by name: a reminder to people who cannot act sends everyone looking)."""
+    mine = [step["what"] for step in steps if user.pk in step["people"]]
+    if mine:
+        return "".join(f" You are asked to {what}." for what in mine)
+    said = ""
+    for step in steps:
+        names = [users[pk].display_name for pk in step["people"] if pk in users]
+        if names:
+            who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+            said += f" It waits for {who} to {step['what']}."
+    return said
 
 
 def sentence(text: str) -> str:
@@ -389,8 +407,24 @@ class Sweep:
             kinds = {SOON: Kind.CAP, TODAY: Kind.CAP, OVERDUE: Kind.CAP}
         else:
             raise ValueError(f"no reminder for a {deadline.kind} deadline")
+        # Whoever the case waits for hears too (a manager asked to approve a record, a
+        # lead asked to name the person), told what it is they are asked.
+        steps = tuple(d.next_steps or ())
+        asked = tuple(
+            (pk, "the disagreement waits for you to act on it")
+            for step in steps
+            for pk in step["people"]
+            if pk not in (episode.raising_actor_id, episode.receiving_actor_id)
+        )
         return Reminder(
-            deadline.ref, label, deadline.due, kinds, actors, managed, deadline.immediate
+            deadline.ref,
+            label,
+            deadline.due,
+            kinds,
+            actors + asked,
+            managed,
+            deadline.immediate,
+            steps,
         )
 
     def action_reminder(self, deadline: Deadline) -> Reminder:
@@ -479,13 +513,14 @@ class Sweep:
             if user is None or user.pk in seen:
                 continue
             seen.add(user.pk)
+            said = message + _waiting_for(deadline.steps, user, users)
             self.queue(
                 counts,
                 d,
                 kind,
                 user,
                 subject,
-                {"message": message, "deadline": deadline.label, "due": deadline.due, "why": why},
+                {"message": said, "deadline": deadline.label, "due": deadline.due, "why": why},
                 f"{key}:u{user.pk}",
                 deadline.immediate,
             )

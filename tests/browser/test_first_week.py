@@ -500,7 +500,9 @@ def first_week(week: FirstWeek, tmp_path) -> None:
     raiser = p["raiser"]
     week.open(raiser, f"/disagreements/{d.pk}/", "case-to-escalate")
     raiser.walk.follow("Escalate to stage 2", "escalate")
-    raiser.page.get_by_label("Reason").fill("Still unresolved between the practitioners")
+    raiser.page.get_by_label("Why is it being escalated?").fill(
+        "Still unresolved between the practitioners"
+    )
     raiser.walk.press("Escalate to stage 2", "escalated")
     assert "Escalated." in raiser.walk.main()
     d.refresh_from_db()

@@ -269,7 +269,9 @@ def test_both_managers_take_it_to_stage_3(live_server, any_page, page_check):
     sign_in(any_page, live_server, receiving_manager)
     walk.go(f"/disagreements/{d.pk}/", "stage-2-approved")
     walk.follow("Escalate to stage 3", "escalate")
-    any_page.get_by_label("Reason").fill("Still unresolved between the line managers")
+    any_page.get_by_label("Why is it being escalated?").fill(
+        "Still unresolved between the line managers"
+    )
     walk.press("Escalate to stage 3", "escalated")
     assert "Escalated." in walk.main()
     assert fresh(d).stage == 3
@@ -285,7 +287,7 @@ def test_a_disagreement_is_paused_and_resumed(live_server, any_page, page_check)
     sign_in(any_page, live_server, demo.ladder["csc"][0])
     walk.go(f"/disagreements/{d.pk}/", "open")
     walk.follow("Pause the disagreement", "pause")
-    any_page.get_by_label("Reason").fill("Waiting for the strategy meeting")
+    any_page.get_by_label("Why is it being paused?").fill("Waiting for the strategy meeting")
     fill_date(any_page, "expected_resume", SOON)
     walk.press("Pause the disagreement", "paused")
     assert "Paused." in walk.main() and fresh(d).status == Status.PAUSED
@@ -399,7 +401,7 @@ def test_two_people_send_the_same_step_at_once(live_server, any_page, page_check
         sign_in(other, live_server, receiver)
         for walk in (first, second):
             walk.go(f"/disagreements/{d.pk}/pause/", "pause")
-            walk.page.get_by_label("Reason").fill(f"Typed by {walk.journey}")
+            walk.page.get_by_label("Why is it being paused?").fill(f"Typed by {walk.journey}")
             fill_date(walk.page, "expected_resume", SOON)
         # Both opened the page on the same version; each presses in turn (the row lock
         # that orders truly simultaneous sends is tested in tests/disagreements/
@@ -413,7 +415,10 @@ def test_two_people_send_the_same_step_at_once(live_server, any_page, page_check
         losers = [j for j, t in texts.items() if "Someone changed this since you opened it" in t]
         assert len(winners) == 1 and len(losers) == 1, texts
         loser = first if losers == ["conflict-first"] else second
-        assert loser.page.get_by_label("Reason").input_value() == f"Typed by {loser.journey}"
+        assert (
+            loser.page.get_by_label("Why is it being paused?").input_value()
+            == f"Typed by {loser.journey}"
+        )
         # What changed names the person who did it, as people know them.
         winner_person = raiser if loser is second else receiver
         assert f"{winner_person.display_name} paused the disagreement" in loser.main()

@@ -78,7 +78,7 @@ def test_each_bad_field_is_named_in_the_summary_and_linked_to_its_input(client):
         "expected_resume_year": "2020",
     }
     response = client.post(url(d, "pause"), {"version": d.version, **boxes})
-    assert 'href="#id_reason">Enter the reason</a>' in response.text
+    assert 'href="#id_reason">Enter why it is being paused</a>' in response.text
     assert 'href="#id_expected_resume_day">When you expect to resume must be after today' in (
         response.text
     )
@@ -616,3 +616,13 @@ def test_a_discussion_recorded_from_the_page_builds_its_form_once(client, monkey
     assert response.status_code == 400
     assert "Enter a summary of the discussion" in response.text
     assert len(built) == 3  # the transition's, then the page's: unbound, and as typed
+
+
+def test_an_escalation_without_its_reason_is_told_what_reason_is_missing(client):
+    demo, raiser, d = partnership_with_case()
+    d = discuss(raiser, d)
+    client.force_login(raiser)
+    response = client.post(url(d, "escalate"), {"version": d.version})
+    assert response.status_code == 400
+    assert 'href="#id_reason">Enter why it is being escalated</a>' in response.text
+    assert "Why is it being escalated?" in response.text

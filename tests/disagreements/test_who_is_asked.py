@@ -81,6 +81,21 @@ def test_a_stage_1_record_by_the_police_officer_asks_their_sergeant_not_the_soci
     }
 
 
+def test_two_records_of_one_day_waiting_for_approval_are_asked_for_by_their_times(
+    stage_1_record_by_the_police_officer,
+):
+    """Two discussions on 30 November: "the record of the discussion on 30 November"
+    would not say which. discuss() dates each five minutes before it is recorded."""
+    demo, d = stage_1_record_by_the_police_officer
+    with time_machine.travel(MONDAY + datetime.timedelta(hours=4, minutes=30)):
+        d = discuss(demo.ladder["police"][0], d, outcome="ongoing", approve=False)
+    asked = sorted(s["what"] for s in fresh(d).next_steps if s["name"] == "approve")
+    assert asked == [
+        "approve the record of the discussion on 30 November at 2:25pm",
+        "approve the record of the discussion on 30 November at 9:55am",
+    ]
+
+
 def test_the_person_named_in_every_next_step_may_take_it(stage_1_record_by_the_police_officer):
     demo, d = stage_1_record_by_the_police_officer
     episode = d.current_episode()

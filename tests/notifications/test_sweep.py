@@ -129,6 +129,25 @@ def test_overdue_reaches_the_line_managers_and_repeats_every_working_day(raised)
     assert "who acts for the receiving side" in manager_copy.body_text
 
 
+def test_an_overdue_reminder_says_whom_the_case_waits_for_and_asks_them_by_name(blackpool, raised):
+    """A reminder that says only "act on it now" to people who cannot (a record waits for
+    a manager's approval) sends everyone looking: it says what the case waits for, from
+    whom, in the words of its next step, and asks that person."""
+    school, manager = blackpool.ladder["school"][0], blackpool.ladder["school"][1]
+    with time_machine.travel(london(2026, 5, 11, 10), tick=False):
+        discuss(school, raised, approve=False)
+    sweep.run(london(2026, 5, 13))
+    [step] = fresh(raised).next_steps
+    what = step["what"]
+    assert what.startswith("approve the record of the discussion on 11 May")
+    overdue = Notice.objects.filter(disagreement=raised, kind=Kind.OVERDUE)
+    for notice in overdue.exclude(recipient=manager):
+        assert f"It waits for {manager.display_name} to {what}." in notice.body_text
+        assert "You are asked" not in notice.body_text
+    [asked] = overdue.filter(recipient=manager)
+    assert f"You are asked to {what}." in asked.body_text
+
+
 def test_overdue_stops_once_the_stage_is_escalated_and_the_new_stage_is_not_yet_due(raised):
     sweep.run(london(2026, 5, 13))
     # Escalated Wed 13 May at 11:00: stage 2 from Wed 13 has 5 working days, Wed 20 May.

@@ -223,8 +223,9 @@ def test_a_month_in_jersey():
             # Drift 6 working days after Tue 13 (14, 15, 16, 19, 20, 21).
             D(2025, 5, 21): to("overdue", "stage", "school-2", "csc-2", "school-3", "csc-3")
             + to("drift", "disagreement", "school-2", "csc-2"),
-            D(2025, 5, 29): to("due-soon", "stage", "school-3", "csc-3"),
-            D(2025, 5, 30): to("due-today", "stage", "school-3", "csc-3"),
+            # The board's chair leads stage 4 and the case waits for them too: reminded.
+            D(2025, 5, 29): to("due-soon", "stage", "school-3", "csc-3", "chair"),
+            D(2025, 5, 30): to("due-today", "stage", "school-3", "csc-3", "chair"),
         },
         JERSEY_MAY_2025,
     )

@@ -154,6 +154,15 @@ LABELS_OF_FORM: dict[str, dict[str, tuple[str, str]]] = {
         "due": ("New due date", "For example, 3 12 2026"),
         "reason": ("Why does the date need to change?", ""),
     },
+    "EscalateForm": {
+        "reason": ("Why is it being escalated?", "What the stage's discussion left unresolved"),
+    },
+    "PauseForm": {
+        "reason": (
+            "Why is it being paused?",
+            "For example, waiting for a child protection medical",
+        ),
+    },
     "DecideContestedForm": {
         "decision": ("Do you uphold the resolution?", ""),
         "reason": ("Your reasons", "Everyone involved reads them on the disagreement's page"),
