@@ -468,6 +468,17 @@ def after_transition(
                 include_actor=True,
             )
         pathway_notices(writer, d.stage, "resolved")
+        # The agencies copied in on its outcome (access.Grade.OUTCOME) hear there is one,
+        # unless the pathway's own notice (Hillingdon's copy of the written response) did.
+        for recipient in copied_recipients(d):
+            if not writer.told(recipient.user):
+                writer.tell(
+                    recipient,
+                    Kind.RESOLVED,
+                    f"resolved at stage {d.stage}",
+                    f"The disagreement your agency is copied in on has been resolved at "
+                    f"stage {d.stage}. The outcome is on its page.",
+                )
         _feedback(
             writer,
             f"It has been resolved at stage {d.stage}. What was agreed, and the feedback "

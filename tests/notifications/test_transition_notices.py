@@ -630,3 +630,32 @@ def test_a_confirmation_or_contest_is_told_by_the_agency_that_made_it_not_as_the
         for notice in told:
             assert "other side" not in notice.body_text, notice.body_text
             assert police in notice.body_text, notice.body_text
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_an_agency_copied_in_on_the_outcome_is_told_it_is_resolved_once(stoke):
+    """The copied agency's page says it is "copied in on its outcome": the outcome is
+    told to it (its safeguarding leads, or its named person), once, without its text."""
+    school = stoke.agencies["school"]
+    d = raise_in(stoke, copied_agencies=[school.pk])
+    discuss(stoke.ladder["csc"][0], d, outcome="resolved")
+    agreed = {
+        "agreed_outcome": "A home visit within two working days",
+        "next_steps": "Strategy discussion booked",
+        "written_confirmation": "Confirmed by email to both agencies.",
+        "feedback_to_raiser": "Your challenge led to a home visit.",
+    }
+    transitions.perform("resolve", stoke.ladder["police"][0], d.pk, fresh(d).version, agreed)
+    told = notices(d).filter(recipient=stoke.lead["school"])
+    assert [n.kind for n in told] == [Kind.RESOLVED]
+    assert "resolved at stage 1" in told[0].body_text
+    for text in agreed.values():
+        assert text not in told[0].body_text and text not in told[0].body_html
+
+
+def test_hillingdon_a_copied_agency_gets_the_written_responses_copy_and_no_second_email():
+    demo = build_partnership("hillingdon")
+    school = demo.agencies["school"]
+    d = climb_to(demo, raise_in(demo, copied_agencies=[school.pk]), 4)
+    d = resolve(demo.unit, d)
+    assert [n.kind for n in notices(d).filter(recipient=demo.lead["school"])] == [Kind.PATHWAY]
