@@ -33,6 +33,15 @@ class Deadline:
     stage: int  # the stage it belongs to; for an action, the stage it was agreed at
     # "Immediately": due the same day whatever the calendar; reminded out of working hours.
     immediate: bool = False
+    # The one side whose step it is ("raising", "receiving": a milestone's `by`), or None
+    # for both.
+    side: str | None = None
+
+    def owned_by(self, episode: StageEpisode, user_id: int) -> bool:
+        """Whether the stage's actor `user_id` owns it: both do, unless it is one side's."""
+        if self.side is None:
+            return user_id in (episode.raising_actor_id, episode.receiving_actor_id)
+        return user_id == getattr(episode, f"{self.side}_actor_id")
 
     @property
     def ref(self) -> str:
@@ -58,8 +67,9 @@ def deadlines(
         milestones = episode.milestones.filter(met_at__isnull=True)
     immediately = episode.due_basis == IMMEDIATELY
     found = [Deadline(STAGE, episode, episode.due, episode.number, immediately)]
+    sides = {m.id: m.by for m in d.pack.stage(episode.number).milestones if m.by != "both"}
     found += [
-        Deadline(MILESTONE, m, m.due, episode.number, m.immediate)
+        Deadline(MILESTONE, m, m.due, episode.number, m.immediate, sides.get(m.key))
         for m in milestones
         if m.due is not None
     ]

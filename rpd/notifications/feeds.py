@@ -123,6 +123,8 @@ def deadlines(user: User) -> list[Entry]:
             pause=episode.open_pauses[0] if episode.open_pauses else None,
         )
         for deadline in found:
+            if not deadline.owned_by(episode, user.pk):
+                continue  # the other side's step (a milestone's `by`)
             what = due_dates.what(d, episode, deadline)
             summary = f"{d.reference}, stage {stage.number} ({stage.name}): {what}"
             first_line = f"{what[:1].upper()}{what[1:]}, {d.reference}, stage {stage.number}."

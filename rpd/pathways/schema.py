@@ -229,6 +229,10 @@ class Milestone(Strict):
     # date is unknown until that one is met: "an action plan within 2 working days of the
     # initial discussion"), or an earlier stage's start, end or milestone (EarlierStage).
     counts_from: Anchor = STAGE_START
+    # Whose step it is: both sides' actors (the default), or one side's alone (Jersey's
+    # "inform your own line manager" is the raiser's). Only they are reminded of it and
+    # find it in their calendar feed.
+    by: Literal["both", "raising", "receiving"] = "both"
     source: str = ""
 
     @property

@@ -252,3 +252,15 @@ def test_a_new_feed_address_is_in_the_audit_log_without_the_address(stoke):
     assert (event.action, event.actor_id) == ("calendar_feed.renewed", user.pk)
     text = str(event.data)
     assert old.rsplit("/", 1)[1] not in text and new.rsplit("/", 1)[1] not in text
+
+
+def test_jersey_the_raisers_own_milestone_is_in_the_raisers_feed_not_the_other_sides():
+    jersey = build_partnership("jersey")
+    with time_machine.travel(datetime.datetime(2025, 4, 28, 10, tzinfo=LONDON), tick=False):
+        d = transitions.raise_disagreement(
+            jersey.ladder["csc"][0], raise_data(jersey, "police", challenged_on="2025-04-25")
+        )
+    milestone = "Inform your own line manager that you have raised a concern"
+    assert any(milestone in summary for _, summary in listed(jersey.ladder["csc"][0]))
+    assert not any(milestone in summary for _, summary in listed(jersey.ladder["police"][0]))
+    assert any(d.reference in summary for _, summary in listed(jersey.ladder["police"][0]))

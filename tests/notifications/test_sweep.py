@@ -224,14 +224,28 @@ def test_each_partnership_is_swept_on_its_own_calendar(blackpool):
     assert written(island, D(2025, 5, 12)) == [
         ("drift", "disagreement", "police-1"),
         ("drift", "disagreement", "school-1"),
-    ] + [
-        ("overdue", deadline, who)
-        for deadline in ("milestone", "stage")
-        for who in ("police-1", "police-2", "school-1", "school-2")
-    ]
+    ] + sorted(
+        # Informing one's own line manager is the raiser's step (by: raising): the
+        # receiving side is not reminded of it.
+        [("overdue", "milestone", who) for who in ("school-1", "school-2")]
+        + [("overdue", "stage", who) for who in ("police-1", "police-2", "school-1", "school-2")]
+    )
 
 
 # -- Milestones and agreed actions -------------------------------------------------------
+
+
+def test_jersey_informing_your_own_line_manager_is_reminded_to_the_raising_side_only(blackpool):
+    """Jersey §4.3: "Inform your line manager that you have raised a concern ... and used
+    escalation Stage 1": the raiser's step, not the other agency's."""
+    jersey = build_partnership("jersey")
+    d = raise_at(jersey, london(2025, 4, 28, 10), challenged_on="2025-04-25")
+    sweep.run(london(2025, 5, 2))
+    assert [w for w in written(d) if w[1] == "milestone"] == [("due-soon", "milestone", "school-1")]
+    for day in (7, 8):
+        sweep.run(london(2025, 5, day))
+    overdue = [w for w in written(d, D(2025, 5, 8)) if w[1] == "milestone"]
+    assert overdue == [("overdue", "milestone", "school-1"), ("overdue", "milestone", "school-2")]
 
 
 def test_a_milestone_is_reminded_until_it_is_met():

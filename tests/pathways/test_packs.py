@@ -56,7 +56,7 @@ CONTENT_AT_VERSION = {
     "blackpool": (2, "111d05c3164d30c2"),
     "cambridgeshire": (2, "a6796c7ab46da22b"),
     "hillingdon": (3, "e0f84effcb1666dc"),
-    "jersey": (3, "1484b24b77e75f1b"),
+    "jersey": (4, "f6b8091d45c13d9b"),
     "stoke-on-trent": (4, "82d0ef88a6b7c109"),
 }
 
