@@ -26,6 +26,7 @@ from rpd.disagreements.access import tell_partnership
 from rpd.disagreements.deadlines import MILESTONE, is_review
 from rpd.disagreements.models import Risk
 from rpd.frontend import day_in_full
+from rpd.pathways.calendar import local_date
 from rpd.people import roles
 from rpd.people.models import User
 
@@ -124,6 +125,10 @@ class Writer:
                 "message": message,
                 "stage": self.d.pack.stage(number),
                 "due": episode.due if episode else None,
+                # A review date passed is a review due, not a limit broken.
+                "overdue": bool(
+                    episode and not episode.due_is_review and episode.due < local_date(self.at)
+                ),
                 "due_basis": episode.due_basis if episode else "",
                 "sooner": self.sooner(episode),
                 "details": list(details),
@@ -316,7 +321,9 @@ def _stage_started(writer: Writer, episode) -> None:
             user,
             Kind.STAGE_STARTED,
             f"stage {stage.number} has started and you act for the {side} side",
-            f"{stage.summary}",
+            # The pathway's own words for the stage, often addressed to whoever raised it:
+            # given as the pathway's, so the other side does not read them as its orders.
+            f"What the pathway says of stage {stage.number}: {stage.summary}",
             stage,
             details=details,
         )
@@ -670,13 +677,20 @@ def _hand_over(details):
     return "handed over", f"The {details['side']} side is now acted for by someone else."
 
 
+def _resumed(details):
+    paused, due = details["working_days_paused"], _day(details["due"])
+    if not paused:
+        return "resumed", f"Resumed the same working day it was paused: the stage is due {due}."
+    days = "working day" if paused == 1 else "working days"
+    return (
+        "resumed",
+        f"Resumed. The {paused} {days} paused do not count: the stage is now due {due}.",
+    )
+
+
 CHANGES = {
     "pause": lambda d: ("paused", f"Paused; expected to resume on {_day(d['expected_resume'])}."),
-    "resume": lambda d: (
-        "resumed",
-        f"Resumed. The {d['working_days_paused']} working days paused do not count: "
-        f"the stage is now due {_day(d['due'])}.",
-    ),
+    "resume": _resumed,
     "extend": lambda d: (
         "deadline extended",
         "Extended by agreement: "

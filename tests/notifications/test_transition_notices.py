@@ -659,3 +659,45 @@ def test_hillingdon_a_copied_agency_gets_the_written_responses_copy_and_no_secon
     d = climb_to(demo, raise_in(demo, copied_agencies=[school.pk]), 4)
     d = resolve(demo.unit, d)
     assert [n.kind for n in notices(d).filter(recipient=demo.lead["school"])] == [Kind.PATHWAY]
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_the_stage_started_email_gives_the_pathways_words_for_the_stage_as_the_pathways(stoke):
+    """Each pathway describes a stage in its own words, often as instructions to the one
+    who raises it ("State your concerns clearly"): the other side reads them as what the
+    pathway says of the stage, not as an instruction to them."""
+    d = raise_in(stoke)
+    [started] = notices(d, Kind.STAGE_STARTED)
+    summary = d.pack.stage(1).summary
+    assert f"What the pathway says of stage 1: {summary}" in started.body_text
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_resume_on_the_day_it_paused_says_so(stoke):
+    d = raise_in(stoke)
+    actor = stoke.ladder["csc"][0]
+    resume = d.partnership.working_calendar().add_working_days(MONDAY.date(), 3)
+    d = transitions.perform(
+        "pause", actor, d.pk, d.version,
+        {"reason": "Waiting for a medical", "expected_resume": resume.isoformat()},
+    )  # fmt: skip
+    transitions.perform("resume", actor, d.pk, d.version, {"note": "The medical is done."})
+    [told] = notices(d, Kind.CHANGED).filter(subject__endswith="resumed")
+    assert "0 working days" not in told.body_text
+    assert "Resumed the same working day it was paused" in told.body_text
+
+
+def test_an_email_about_a_stage_past_its_date_says_the_stage_is_overdue():
+    """Blackpool's stage 1 has 5 working days (Stoke-on-Trent's a review date, which is
+    not broken by passing)."""
+    with time_machine.travel(MONDAY, tick=False):
+        blackpool = build_partnership("blackpool")
+        d = raise_in(blackpool)
+    due = fresh(d).current_episode().due
+    assert not fresh(d).current_episode().due_is_review
+    with time_machine.travel(MONDAY + datetime.timedelta(days=21), tick=False):
+        discuss(blackpool.ladder["csc"][0], d, approve=False)
+    [asked] = notices(d, Kind.RECORD_TO_APPROVE)
+    day = f"{due:%A} {due.day} {due:%B %Y}"
+    assert f"Stage due: {day} (overdue)" in asked.body_text
+    assert "(overdue)" in asked.body_html
