@@ -533,6 +533,11 @@ def subject_rows(d: Disagreement, whole: bool) -> list[dict]:
                 "value": {True: "Yes", False: "No"}.get(s.consent_given, "Not known"),
             },
         ]
+        # Each agency's own number for them (add_case_reference), so its records are found.
+        references = s.case_references.select_related("agency").order_by("agency__name", "pk")
+        lines = [f"{ref.agency.name}: {ref.reference}" for ref in references]
+        if lines:
+            rows.append({"key": "Case references", "value": "\n".join(lines)})
     return rows
 
 

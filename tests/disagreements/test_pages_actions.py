@@ -3,6 +3,7 @@ each field and keeps what was typed; a stale submit says what changed; hostile v
 never cause a 500."""
 
 import datetime
+import html
 import re
 
 import pytest
@@ -626,3 +627,20 @@ def test_an_escalation_without_its_reason_is_told_what_reason_is_missing(client)
     assert response.status_code == 400
     assert 'href="#id_reason">Enter why it is being escalated</a>' in response.text
     assert "Why is it being escalated?" in response.text
+
+
+def test_an_agencys_case_reference_once_added_is_on_the_case_page_with_the_subject(client):
+    """Hillingdon: "place a copy on the child's record held by their agency": the
+    reference an agency adds is read where the subject's identifiers are, not lost."""
+    demo, raiser, d = partnership_with_case()
+    client.force_login(raiser)
+    page = client.get(f"/disagreements/{d.pk}/").text
+    assert "CSC-2026-0042" not in page
+    sent = client.post(
+        url(d, "add-case-reference"), {"version": d.version, "reference": "CSC-2026-0042"}
+    )
+    assert sent.status_code == 302
+    page = client.get(f"/disagreements/{d.pk}/").text
+    subject = page[page.index('id="subject"') : page.index("</dl>", page.index('id="subject"'))]
+    assert "Case references" in subject
+    assert f"{raiser.agency.name}: CSC-2026-0042" in html.unescape(subject)
