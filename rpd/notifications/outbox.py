@@ -52,6 +52,8 @@ class Case:
     reference: str
     raising_agency: str
     receiving_agency: str
+    # The raiser's "This is urgent": a fact the other side most needs first (never why).
+    urgent: bool = False
 
 
 def case_facts(disagreement) -> Case:
@@ -59,6 +61,7 @@ def case_facts(disagreement) -> Case:
         disagreement.reference,
         disagreement.raising_agency.name,
         disagreement.receiving_agency.name,
+        disagreement.urgent,
     )
 
 

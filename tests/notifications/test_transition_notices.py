@@ -701,3 +701,17 @@ def test_an_email_about_a_stage_past_its_date_says_the_stage_is_overdue():
     day = f"{due:%A} {due.day} {due:%B %Y}"
     assert f"Stage due: {day} (overdue)" in asked.body_text
     assert "(overdue)" in asked.body_html
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_case_raised_as_urgent_says_so_in_every_email_about_it(stoke):
+    """The raiser's "This is urgent" is what the other side most needs to know first; the
+    case page shows it, and so does each email (a fact, never the reason)."""
+    d = raise_in(stoke, urgent=True)
+    told = notices(d)
+    assert told.exists()
+    for notice in told:
+        assert "Marked urgent by the person who raised it" in notice.body_text
+        assert "Marked urgent by the person who raised it" in notice.body_html
+    calm = raise_in(stoke)
+    assert not any("Marked urgent" in n.body_text for n in notices(calm))
