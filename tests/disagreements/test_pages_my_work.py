@@ -2,6 +2,7 @@
 words, who has the next step, in one query however long the list."""
 
 import datetime
+import html
 
 import pytest
 import time_machine
@@ -170,3 +171,29 @@ def test_a_row_says_a_record_of_this_stage_awaits_approval_and_by_whom():
     # Stage 2 has no records of its own yet: stage 1's waiting record is not its business.
     [moved] = queries.work_rows(UserBackend().get_user(manager.pk))
     assert moved.stage == 2 and not moved.awaiting_approval and not moved.has_unresolved
+
+
+@pytest.mark.django_db
+def test_an_agency_copied_in_reads_both_agencies_not_the_raiser_as_the_other_one(client):
+    """A copied agency's lead is on neither side: "Other agency: Children's Social Care"
+    would read as though the case were between their agency and the raiser's."""
+    demo = build_partnership("stoke-on-trent")
+    school = demo.agencies["school"]
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 10, tzinfo=LONDON), tick=False):
+        d = transitions.raise_disagreement(
+            demo.ladder["csc"][0], raise_data(demo, copied_agencies=[school.pk])
+        )
+        client.force_login(demo.lead["school"])
+        page = client.get("/").text
+        raiser = client_row(client, demo.ladder["csc"][0], d.reference)
+    both = f"{demo.agencies['csc'].name} with {demo.agencies['police'].name}"
+    assert d.reference in page  # the copied agency's lead has it on My work
+    row = page[page.index(d.reference) : page.index("</tr>", page.index(d.reference))]
+    assert both in html.unescape(row)
+    assert demo.agencies["police"].name in raiser and both not in raiser
+
+
+def client_row(client, user, reference):
+    client.force_login(user)
+    page = client.get("/").text
+    return html.unescape(page[page.index(reference) : page.index("</tr>", page.index(reference))])

@@ -21,6 +21,16 @@ from .common import parse_int
 PAGE = 50
 
 
+def other_agency(row, user) -> str:
+    """The agency on the other side from the reader's; on neither side (an agency copied
+    in, a lead elsewhere), both, not one of them as though it were the other."""
+    if user.agency_id == row.raising_agency_id:
+        return str(row.receiving_agency)
+    if user.agency_id == row.receiving_agency_id:
+        return str(row.raising_agency)
+    return f"{row.raising_agency} with {row.receiving_agency}"
+
+
 def list_table(rows, user, today, calendars: dict[int, WorkingCalendar], oversight=False) -> dict:
     """Rows as the lists show them, as the table component's head and cells: the due date
     in words (on the calendar of each row's partnership) and who has the next step."""
@@ -31,8 +41,7 @@ def list_table(rows, user, today, calendars: dict[int, WorkingCalendar], oversig
         if oversight:
             agencies = f"{row.raising_agency} with {row.receiving_agency}"
         else:
-            mine_is_raising = user.agency_id == row.raising_agency_id
-            agencies = row.receiving_agency if mine_is_raising else row.raising_agency
+            agencies = other_agency(row, user)
         stage = f"Stage {row.stage}"
         if row.status == Status.PAUSED:
             stage = format_html("{} {}", stage, govuk_tag("Paused", "grey"))
@@ -100,12 +109,11 @@ def closed(request):
     rows = queries.closed_rows(user, PAGE + 1, (page - 1) * PAGE)
     cells = []
     for row in rows[:PAGE]:
-        mine_is_raising = user.agency_id == row.raising_agency_id
         resolved = row.status == Status.RESOLVED
         cells.append(
             [
                 {"text": row.reference, "href": reverse("disagreements:detail", args=[row.pk])},
-                row.receiving_agency if mine_is_raising else row.raising_agency,
+                other_agency(row, user),
                 {
                     "text": "Resolved" if resolved else "Withdrawn",
                     "tag": "green" if resolved else "grey",
