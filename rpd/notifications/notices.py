@@ -465,16 +465,25 @@ def after_transition(
         confirming = _asked(d, "confirm_resolution")
         for participant in d.participants.select_related("user"):
             asked = confirming.get(participant.user_id)
+            raiser = participant.user_id == d.raised_by_id
             writer.to(
                 participant.user,
                 Kind.RESOLVED,
                 f"resolved at stage {d.stage}" + (": please confirm it" if asked else ""),
                 f"The disagreement has been resolved at stage {d.stage}. Its written "
                 "confirmation, with the agreed outcome and next steps, is on its page."
-                + (f" You are asked to {asked}, on its page." if asked else ""),
+                + (f" You are asked to {asked}, on its page." if asked else "")
+                # One change, one email a person: the raiser's feedback is said here.
+                + (" So is the feedback for you, as the one who raised it." if raiser else ""),
                 include_actor=True,
             )
         pathway_notices(writer, d.stage, "resolved")
+        if not writer.told(d.raised_by):
+            _feedback(
+                writer,
+                f"It has been resolved at stage {d.stage}. What was agreed, and the feedback "
+                "for you, are on its page.",
+            )
         # The agencies copied in on its outcome (access.Grade.OUTCOME) hear there is one,
         # unless the pathway's own notice (Hillingdon's copy of the written response) did.
         for recipient in copied_recipients(d):
@@ -486,11 +495,6 @@ def after_transition(
                     f"The disagreement your agency is copied in on has been resolved at "
                     f"stage {d.stage}. The outcome is on its page.",
                 )
-        _feedback(
-            writer,
-            f"It has been resolved at stage {d.stage}. What was agreed, and the feedback "
-            "for you, are on its page.",
-        )
     elif name == "refer":
         referral_notices(writer, details["referred_to"])
         for user in (current.raising_actor, current.receiving_actor):

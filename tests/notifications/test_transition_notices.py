@@ -136,8 +136,12 @@ def test_resolving_tells_every_party_and_the_raiser_without_sending_what_was_agr
     transitions.perform("resolve", stoke.ladder["police"][0], d.pk, d.version, agreed)
     resolved = notices(d, Kind.RESOLVED)
     assert {n.recipient for n in resolved} == {stoke.ladder["csc"][0], stoke.ladder["police"][0]}
-    [feedback] = notices(d, Kind.FEEDBACK)
-    for notice in [*resolved, feedback]:
+    # One change, one email a person: the raiser, who took part, reads in the one email that
+    # the feedback for them is on the page (a second saying the same was the try-out's).
+    assert not notices(d, Kind.FEEDBACK).exists()
+    [raisers] = resolved.filter(recipient=stoke.ladder["csc"][0])
+    assert "the feedback for you, as the one who raised it" in raisers.body_text
+    for notice in resolved:
         assert "resolved at stage 1" in notice.body_text
         assert f"/disagreements/{d.pk}/" in notice.body_text
         for text in agreed.values():
@@ -715,3 +719,23 @@ def test_a_case_raised_as_urgent_says_so_in_every_email_about_it(stoke):
         assert "Marked urgent by the person who raised it" in notice.body_html
     calm = raise_in(stoke)
     assert not any("Marked urgent" in n.body_text for n in notices(calm))
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_raiser_who_is_told_nothing_else_is_sent_the_feedback_when_it_is_resolved(stoke):
+    """At stage 2 the raiser's managers act; the raiser, who took part at stage 1, is told
+    once: in the resolution's email to those who took part, or as feedback."""
+    raiser = stoke.ladder["csc"][0]
+    d = climb_to(stoke, raise_in(stoke), 2)
+    episode = fresh(d).current_episode()
+    discuss(episode.raising_actor, d, outcome="resolved")
+    agreed = {
+        "agreed_outcome": "A home visit within two working days",
+        "next_steps": "Strategy discussion booked",
+        "written_confirmation": "Confirmed by email to both agencies.",
+        "feedback_to_raiser": "Your challenge led to a home visit.",
+    }
+    before = set(notices(d).values_list("pk", flat=True))
+    transitions.perform("resolve", episode.raising_actor, d.pk, fresh(d).version, agreed)
+    [told] = notices(d).filter(recipient=raiser).exclude(pk__in=before)
+    assert "feedback for you" in told.body_text
