@@ -301,7 +301,8 @@ def learning_item(request, slug: str, pk: int):
 
 
 class YearForm(GovukErrors, forms.Form):
-    year = forms.IntegerField(label="Year", min_value=2000, max_value=2100)
+    # Left empty: this year's report (the page shows it), not an error above it.
+    year = forms.IntegerField(label="Year", min_value=2000, max_value=2100, required=False)
 
 
 @login_required
@@ -309,10 +310,15 @@ class YearForm(GovukErrors, forms.Form):
 def report_page(request, slug: str):
     [partnership] = overseen_partnerships(request.user, slug)
     form = YearForm(request.GET or None)
-    year = form.cleaned_data["year"] if form.is_valid() else london_today().year
+    valid = form.is_valid() if form.is_bound else True
+    year = (form.cleaned_data.get("year") if form.is_bound and valid else None) or (
+        london_today().year
+    )
     kind = request.GET.get("format", "")
     report = annual(partnership, year)
-    if kind in REPORT_KINDS:
+    # A download asked for a year the form cannot read is the page again naming what is
+    # wrong (as the register's and the figures' downloads), never this year's report.
+    if kind in REPORT_KINDS and valid:
         try:
             content = render_report(report, kind)
         except pdf.PdfUnavailable as error:
@@ -336,8 +342,11 @@ def report_page(request, slug: str):
             "downloads": [
                 (label, f"{request.path}?year={year}&format={kind}")
                 for kind, label in (("pdf", "PDF"), ("csv", "CSV"), ("xlsx", "XLSX"))
-            ],
+            ]
+            if valid
+            else [],
         },
+        status=200 if valid or kind not in REPORT_KINDS else 400,
     )
 
 

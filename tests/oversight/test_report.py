@@ -224,5 +224,13 @@ def test_the_report_page_shows_the_year_and_downloads(client, jersey):
     for value in ("abc", "\x00", "99999999999999999999", "-1"):
         assert client.get(url, {"year": value}).status_code == 200
     assert "There is a problem" in client.get(url, {"year": "abc"}).text
+    # An empty year box is this year's report, not an error above it.
+    assert "There is a problem" not in client.get(url, {"year": ""}).text
+    # A download asked for a year it cannot read is refused, not this year's report.
+    for kind in ("csv", "xlsx"):
+        refused = client.get(url, {"year": "abc", "format": kind})
+        assert refused.status_code == 400, kind
+        assert "Content-Disposition" not in refused and "There is a problem" in refused.text
+        assert "Download this report" not in refused.text
     client.force_login(cases[0].raised_by)
     assert client.get(url).status_code == 404
