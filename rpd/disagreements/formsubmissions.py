@@ -187,8 +187,7 @@ def _consent(r: Reading) -> str:
 
 
 def _case_references(r: Reading) -> str:
-    refs = r.subject.case_references.select_related("agency").order_by("pk")
-    return _lines(f"{ref.agency.name}: {ref.reference}" for ref in refs)
+    return _lines(r.subject.case_references_in_words())
 
 
 def _raised_by(r: Reading) -> str:

@@ -128,6 +128,12 @@ class Subject(models.Model):
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name}"
 
+    def case_references_in_words(self) -> list[str]:
+        """Each agency's own number for them ("Police: POL-0001"), in the order added: as
+        the case page and the partnership's forms give them."""
+        refs = self.case_references.select_related("agency").order_by("pk")
+        return [f"{ref.agency.name}: {ref.reference}" for ref in refs]
+
 
 class SubjectSensitive(models.Model):
     """Special-category data, apart from the rest so it is read only where a form needs it."""

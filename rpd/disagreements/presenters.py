@@ -534,8 +534,7 @@ def subject_rows(d: Disagreement, whole: bool) -> list[dict]:
             },
         ]
         # Each agency's own number for them (add_case_reference), so its records are found.
-        references = s.case_references.select_related("agency").order_by("agency__name", "pk")
-        lines = [f"{ref.agency.name}: {ref.reference}" for ref in references]
+        lines = s.case_references_in_words()
         if lines:
             rows.append({"key": "Case references", "value": "\n".join(lines)})
     return rows

@@ -388,15 +388,16 @@ class Sweep:
     def reminder(self, d: Disagreement, episode: StageEpisode, deadline: Deadline) -> Reminder:
         """A deadline of the current stage, told to the actors of both sides, or of the one
         side whose step it is (a milestone's `by`)."""
-        actors = tuple(
-            (pk, f"you act for the {side} side")
+        sides = [
+            (side, pk)
             for side, pk in (
                 ("raising", episode.raising_actor_id),
                 ("receiving", episode.receiving_actor_id),
             )
             if deadline.owned_by(episode, pk)
-        )
-        managed = tuple((pk, why.replace("you act", "acts")) for pk, why in actors)
+        ]
+        actors = tuple((pk, f"you act for the {side} side") for side, pk in sides)
+        managed = tuple((pk, f"acts for the {side} side") for side, pk in sides)
         stage, kinds = deadline.stage, KINDS
         if deadline.kind == STAGE:
             label = f"the stage {stage} " + ("review date" if episode.due_is_review else "deadline")

@@ -310,10 +310,8 @@ class YearForm(GovukErrors, forms.Form):
 def report_page(request, slug: str):
     [partnership] = overseen_partnerships(request.user, slug)
     form = YearForm(request.GET or None)
-    valid = form.is_valid() if form.is_bound else True
-    year = (form.cleaned_data.get("year") if form.is_bound and valid else None) or (
-        london_today().year
-    )
+    valid = not form.errors  # an unbound form (no year asked) has none
+    year = (valid and form.is_bound and form.cleaned_data["year"]) or london_today().year
     kind = request.GET.get("format", "")
     report = annual(partnership, year)
     # A download asked for a year the form cannot read is the page again naming what is
